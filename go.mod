@@ -1,0 +1,3 @@
+module github.com/gridcast/gridcast
+
+go 1.26.8
