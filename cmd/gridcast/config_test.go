@@ -1,0 +1,143 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func envOf(m map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
+}
+
+func writeFile(t *testing.T, body string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "config.yaml")
+	if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestLoadConfigDefaults(t *testing.T) {
+	t.Chdir(t.TempDir()) // no config.yaml here
+	cfg, source, err := loadConfig("", envOf(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if source != "embedded defaults" {
+		t.Errorf("source = %q", source)
+	}
+	want := StoreConfig{Driver: "sqlite", DSN: filepath.Join("data", "gridcast.db")}
+	if diff := cmp.Diff(want, cfg.Store); diff != "" {
+		t.Errorf("store (-want +got):\n%s", diff)
+	}
+	if !cfg.Sandbox || cfg.Redis.Addr != "" {
+		t.Errorf("embedded default must be sandboxed with in-process Redis: %+v", cfg)
+	}
+}
+
+func TestLoadConfigFileAndEnv(t *testing.T) {
+	p := writeFile(t, `
+data_dir: /var/lib/gridcast
+store:
+  driver: postgres
+  dsn: postgres://file@db/gridcast
+security:
+  pii_key: AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=
+aliyun_sms:
+  sign_name: 网格通
+`)
+	cfg, source, err := loadConfig(p, envOf(map[string]string{
+		"GRIDCAST_STORE_DSN":                    "postgres://env@db/gridcast",
+		"GRIDCAST_ALIYUN_SMS_ACCESS_KEY_SECRET": "from-env",
+		"GRIDCAST_SANDBOX":                      "false",
+		"GRIDCAST_REDIS_DB":                     "3",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if source != p {
+		t.Errorf("source = %q", source)
+	}
+	got := []string{cfg.Store.Driver, cfg.Store.DSN, cfg.AliyunSMS.AccessKeySecret, cfg.AliyunSMS.SignName, cfg.DataDir}
+	want := []string{"postgres", "postgres://env@db/gridcast", "from-env", "网格通", "/var/lib/gridcast"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	if cfg.Sandbox || cfg.Redis.DB != 3 {
+		t.Errorf("sandbox=%v redis.db=%d", cfg.Sandbox, cfg.Redis.DB)
+	}
+}
+
+func TestLoadConfigErrorsNameTheKey(t *testing.T) {
+	tests := []struct {
+		name, file string
+		env        map[string]string
+		want       []string
+	}{
+		{"unknown key", "store:\n  drvier: sqlite\n", nil, []string{"drvier"}},
+		{"bad driver", "store:\n  driver: oracle\n", nil, []string{"store.driver", "oracle"}},
+		{"postgres needs dsn and key", "store:\n  driver: postgres\n", nil, []string{"store.dsn", "security.pii_key"}},
+		{"bad env bool", "", map[string]string{"GRIDCAST_SANDBOX": "maybe"}, []string{"GRIDCAST_SANDBOX"}},
+		{"bad env int", "", map[string]string{"GRIDCAST_REDIS_DB": "x"}, []string{"GRIDCAST_REDIS_DB"}},
+		{"production needs credentials", "sandbox: false\nwechat:\n  app_secret: ''\n", nil, []string{"wechat.app_secret"}},
+		{"aes key length", "wechat:\n  encoding_aes_key: short\n", nil, []string{"wechat.encoding_aes_key", "43"}},
+		{"log level", "log:\n  level: loud\n", nil, []string{"log.level"}},
+		{"wrong type", "redis:\n  db: zero\n", nil, []string{"line 2"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, _, err := loadConfig(writeFile(t, tt.file), envOf(tt.env))
+			if err == nil {
+				t.Fatal("want an error")
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not mention %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+func TestConfigExampleIsValidAndComplete(t *testing.T) {
+	// The documented example must load as-is and mention every key.
+	cfg, _, err := loadConfig("../../config.example.yaml", envOf(nil))
+	if err != nil {
+		t.Fatalf("config.example.yaml: %v", err)
+	}
+	_ = cfg
+	data, err := os.ReadFile("../../config.example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var missing []string
+	walkKeys(Config{}, "", func(key string) {
+		last := key[strings.LastIndex(key, ".")+1:]
+		if !strings.Contains(string(data), last+":") {
+			missing = append(missing, key)
+		}
+	})
+	if len(missing) > 0 {
+		t.Errorf("config.example.yaml does not document: %v", missing)
+	}
+}
+
+func TestRedactSecrets(t *testing.T) {
+	cfg := defaultConfig()
+	cfg.Store.DSN = "postgres://u:pw@h/db"
+	cfg.Sync.Sources = []SyncSource{{Name: "hukou", DSN: "root:pw@tcp(h)/db"}}
+	r := redactSecrets(cfg)
+	for _, v := range []string{r.Store.DSN, r.WeChat.AppSecret, r.WeChat.Token, r.AliyunSMS.AccessKeySecret, r.Sync.Sources[0].DSN} {
+		if v != "REDACTED" {
+			t.Errorf("secret not redacted: %q", v)
+		}
+	}
+	if r.WeChat.AppID != cfg.WeChat.AppID || cfg.Store.DSN != "postgres://u:pw@h/db" {
+		t.Error("redaction changed a non-secret or the original")
+	}
+}
