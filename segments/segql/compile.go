@@ -318,7 +318,9 @@ func column(col string) func(*compiler, *Term) (string, error) {
 }
 
 func childTable(table, alias, col string) func(*compiler, *Term) (string, error) {
-	prefix := "EXISTS (SELECT 1 FROM " + table + " " + alias + " WHERE " + alias + ".resident_id = r.id AND "
+	// An uncorrelated IN lets both planners drive the query from the child
+	// table's (value, resident_id) index instead of probing it once per resident.
+	prefix := "r.id IN (SELECT " + alias + ".resident_id FROM " + table + " " + alias + " WHERE "
 	return func(c *compiler, t *Term) (string, error) {
 		return prefix + c.match(alias+"."+col, t.Values) + ")", nil
 	}
@@ -389,7 +391,7 @@ func compileChannel(c *compiler, t *Term) (string, error) {
 	return orParts(parts), nil
 }
 
-const optoutExists = "EXISTS (SELECT 1 FROM resident_optouts o WHERE o.resident_id = r.id AND "
+const optoutExists = "r.id IN (SELECT o.resident_id FROM resident_optouts o WHERE "
 
 func compileOptout(c *compiler, t *Term) (string, error) {
 	return optoutExists + c.match("o.topic", t.Values) + ")", nil

@@ -31,10 +31,10 @@ func mustCompile(t testing.TB, src string, opt segql.Options) (string, []any) {
 func TestCompile(t *testing.T) {
 	t.Parallel()
 	const (
-		cat     = "EXISTS (SELECT 1 FROM resident_categories c WHERE c.resident_id = r.id AND "
-		skill   = "EXISTS (SELECT 1 FROM resident_skills s WHERE s.resident_id = r.id AND "
-		job     = "EXISTS (SELECT 1 FROM resident_jobs j WHERE j.resident_id = r.id AND "
-		optout  = "EXISTS (SELECT 1 FROM resident_optouts o WHERE o.resident_id = r.id AND "
+		cat     = "r.id IN (SELECT c.resident_id FROM resident_categories c WHERE "
+		skill   = "r.id IN (SELECT s.resident_id FROM resident_skills s WHERE "
+		job     = "r.id IN (SELECT j.resident_id FROM resident_jobs j WHERE "
+		optout  = "r.id IN (SELECT o.resident_id FROM resident_optouts o WHERE "
 		escape  = ` ESCAPE '\'`
 		noWhere = ""
 	)
@@ -105,7 +105,7 @@ func TestCompile(t *testing.T) {
 func TestCompileArgStart(t *testing.T) {
 	t.Parallel()
 	where, args := mustCompile(t, "gender:F AND skill:(a, b)", segql.Options{Dialect: segql.Postgres, Now: now, ArgStart: 3})
-	want := "(r.gender = $3 AND EXISTS (SELECT 1 FROM resident_skills s WHERE s.resident_id = r.id AND s.skill IN ($4, $5)))"
+	want := "(r.gender = $3 AND r.id IN (SELECT s.resident_id FROM resident_skills s WHERE s.skill IN ($4, $5)))"
 	if diff := cmp.Diff(want, where); diff != "" {
 		t.Errorf("SQL (-want +got):\n%s", diff)
 	}
@@ -216,7 +216,7 @@ func TestCompileSegments(t *testing.T) {
 	opt := segql.Options{Now: now, Resolve: resolve}
 
 	where, args := mustCompile(t, "segment:both AND NOT segment:reach", opt)
-	want := "(((EXISTS (SELECT 1 FROM resident_categories c WHERE c.resident_id = r.id AND c.category = ?) AND (r.birth_date <= ? AND r.birth_date > ?)) AND" +
+	want := "(((r.id IN (SELECT c.resident_id FROM resident_categories c WHERE c.category = ?) AND (r.birth_date <= ? AND r.birth_date > ?)) AND" +
 		" (r.openid <> '' OR r.phone <> '')) AND NOT (r.openid <> '' OR r.phone <> ''))"
 	if diff := cmp.Diff(want, where); diff != "" {
 		t.Errorf("SQL (-want +got):\n%s", diff)

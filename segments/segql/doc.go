@@ -48,9 +48,9 @@
 // # Fields
 //
 //	field     values                         SQL (r = residents)
-//	category  unemployed, 失业登记, hard_to*  EXISTS resident_categories.category
-//	skill     text, prefix*                  EXISTS resident_skills.skill
-//	job       text, prefix*                  EXISTS resident_jobs.job (desired job type)
+//	category  unemployed, 失业登记, hard_to*  r.id IN (resident_categories.category)
+//	skill     text, prefix*                  r.id IN (resident_skills.skill)
+//	job       text, prefix*                  r.id IN (resident_jobs.job) (desired job type)
 //	age       60, 18..45, 60.., ..17, >=60   r.birth_date range from Options.Now
 //	born      1960, 1960..1970, <1950        r.birth_date range of whole years
 //	gender    M, F, 男, 女, male, female       r.gender
@@ -59,8 +59,8 @@
 //	prefers   wechat, sms                    r.preferred_channel
 //	course    text, prefix*                  r.training_course
 //	cohort    text, prefix*                  r.training_cohort
-//	optout    policy, job, training, visit, all   EXISTS resident_optouts.topic = T
-//	consent   policy, job, training, visit, all   NOT EXISTS resident_optouts.topic IN (T, all)
+//	optout    policy, job, training, visit, all   r.id IN (resident_optouts.topic = T)
+//	consent   policy, job, training, visit, all   NOT r.id IN (resident_optouts.topic IN (T, all))
 //	segment   NAME                           the saved segment's expression, inlined
 //
 // Fields returns the same table for help screens. Field names are

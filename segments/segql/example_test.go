@@ -40,6 +40,6 @@ func ExampleCompile() {
 	fmt.Println("SELECT r.id FROM residents r WHERE r.id > $1 AND " + where)
 	fmt.Println(args)
 	// Output:
-	// SELECT r.id FROM residents r WHERE r.id > $1 AND (EXISTS (SELECT 1 FROM resident_categories c WHERE c.resident_id = r.id AND c.category = $2) AND r.birth_date <= $3::date AND NOT (r.openid <> '') AND r.grid_code LIKE $4 ESCAPE '\')
+	// SELECT r.id FROM residents r WHERE r.id > $1 AND (r.id IN (SELECT c.resident_id FROM resident_categories c WHERE c.category = $2) AND r.birth_date <= $3::date AND NOT (r.openid <> '') AND r.grid_code LIKE $4 ESCAPE '\')
 	// [elderly_alone 1956-03-15 NY-03%]
 }
