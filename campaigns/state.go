@@ -1,0 +1,259 @@
+package campaigns
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// State is where a campaign is in its life cycle:
+//
+//	draft → scheduled → running ⇄ paused → completed
+//	  │         │ ↑         │ ↑                ↑
+//	  │         ↓ │         └─┘ (recurring: running → scheduled)
+//	  │       draft                       paused → completed
+//	  └──────── any non-terminal state → cancelled
+//
+// Completed and cancelled are terminal. The zero value "" is StateDraft.
+type State string
+
+// The states.
+const (
+	StateDraft     State = "draft"     // being written; the only editable state
+	StateScheduled State = "scheduled" // waiting for ScheduleAt (or the next run)
+	StateRunning   State = "running"   // messages are being fanned out and sent
+	StatePaused    State = "paused"    // fan-out stopped; queued sends are held
+	StateCompleted State = "completed" // every resident sent to or skipped; terminal
+	StateCancelled State = "cancelled" // stopped for good; unsent messages are skipped; terminal
+)
+
+func (c Campaign) state() State {
+	if c.State == "" {
+		return StateDraft
+	}
+	return c.State
+}
+
+// Terminal reports whether no transition leaves s.
+func (s State) Terminal() bool { return s == StateCompleted || s == StateCancelled }
+
+// transitions lists, for each state, the states it may move to.
+var transitions = map[State][]State{
+	StateDraft:     {StateScheduled, StateCancelled},
+	StateScheduled: {StateRunning, StateDraft, StateCancelled},
+	StateRunning:   {StatePaused, StateCompleted, StateCancelled, StateScheduled},
+	StatePaused:    {StateRunning, StateCompleted, StateCancelled},
+}
+
+// Allowed reports whether the life cycle has an edge from s to to. Guards
+// (approval, validity, expiry, recurrence) are checked by Transition.
+func (s State) Allowed(to State) bool {
+	if s == "" {
+		s = StateDraft
+	}
+	for _, x := range transitions[s] {
+		if x == to {
+			return true
+		}
+	}
+	return false
+}
+
+// Errors Transition and Approve return; test with errors.Is.
+var (
+	// ErrBadTransition: the life cycle has no such edge. The error is a
+	// *TransitionError that names both states.
+	ErrBadTransition = errors.New("campaigns: transition not allowed")
+	// ErrNeedsApproval: the audience exceeds Policy.ApprovalThreshold and
+	// no other user has approved the campaign as it now reads.
+	ErrNeedsApproval = errors.New("campaigns: needs approval by a second user")
+	// ErrSelfApproval: the owner tried to approve their own campaign.
+	ErrSelfApproval = errors.New("campaigns: the owner cannot approve their own campaign")
+	// ErrInvalid: the campaign fails Validate; the error also wraps the
+	// joined validation errors.
+	ErrInvalid = errors.New("campaigns: campaign is invalid")
+	// ErrExpired: the campaign's ExpiresAt has passed; it can only be
+	// completed or cancelled.
+	ErrExpired = errors.New("campaigns: campaign has expired")
+	// ErrNoActor: a transition or approval was attempted without naming
+	// who did it; the ledger needs a name ("system" for the scheduler).
+	ErrNoActor = errors.New("campaigns: actor required")
+)
+
+// TransitionError is a refused move between two states. It matches
+// ErrBadTransition with errors.Is.
+type TransitionError struct {
+	From, To State
+	Reason   string // why, when the edge exists but its guard failed; may be empty
+}
+
+// Error says which move was refused and why.
+func (e *TransitionError) Error() string {
+	msg := fmt.Sprintf("campaigns: cannot move a campaign from %s to %s", e.From, e.To)
+	if e.Reason != "" {
+		msg += ": " + e.Reason
+	}
+	return msg
+}
+
+// Unwrap returns ErrBadTransition.
+func (e *TransitionError) Unwrap() error { return ErrBadTransition }
+
+// Event is one entry of a campaign's ledger: a transition or an approval.
+// From == To for an approval.
+type Event struct {
+	CampaignID int64
+	At         time.Time
+	Actor      string
+	From, To   State
+	Note       string // e.g. "audience 1200", "approved"
+}
+
+// Policy holds the organisation's rules for campaigns. The zero value is
+// usable: every field has a default. A Policy is read-only once built and
+// safe for concurrent use (the WordFilter is too).
+type Policy struct {
+	// ApprovalThreshold is the largest audience a campaign may reach
+	// without a second user's approval (maker-checker). Zero means
+	// DefaultApprovalThreshold; negative means every campaign needs one.
+	ApprovalThreshold int
+	// Words is the sensitive-word list checked over every text. Nil means
+	// no check.
+	Words *WordFilter
+	// SignName is the registered SMS signature without brackets. Empty
+	// means DefaultSignName (网格通).
+	SignName string
+	// OptOutHints are the phrases, one of which every SMS template must
+	// carry. Nil means DefaultOptOutHints.
+	OptOutHints []string
+	// MinRecurrence is the shortest gap allowed between two runs of a
+	// recurring campaign. Zero means DefaultMinRecurrence (24 h).
+	MinRecurrence time.Duration
+}
+
+// Policy defaults.
+const (
+	DefaultApprovalThreshold = 1000
+	DefaultSignName          = "网格通"
+	DefaultMinRecurrence     = 24 * time.Hour
+)
+
+// DefaultOptOutHints are the opt-out phrases the carriers and Aliyun
+// recognise; one must appear in every SMS template.
+var DefaultOptOutHints = []string{"回T退订", "回TD退订", "退订回T", "退订回TD", "拒收请回复R"}
+
+func (p Policy) threshold() int {
+	if p.ApprovalThreshold == 0 {
+		return DefaultApprovalThreshold
+	}
+	return p.ApprovalThreshold
+}
+
+func (p Policy) signName() string {
+	if p.SignName == "" {
+		return DefaultSignName
+	}
+	return trimSign(p.SignName)
+}
+
+func (p Policy) optOutHints() []string {
+	if p.OptOutHints == nil {
+		return DefaultOptOutHints
+	}
+	return p.OptOutHints
+}
+
+func (p Policy) minRecurrence() time.Duration {
+	if p.MinRecurrence == 0 {
+		return DefaultMinRecurrence
+	}
+	return p.MinRecurrence
+}
+
+// NeedsApproval reports whether an audience of this size needs a second
+// user's approval: it does when it exceeds the threshold (1000 with the
+// default: 1000 residents need none, 1001 do).
+func (p Policy) NeedsApproval(audience int) bool {
+	t := p.threshold()
+	return t < 0 || audience > t
+}
+
+// Approved reports whether c carries an approval that still holds: by a
+// user other than the owner, for the content c has now.
+func (c Campaign) Approved() bool {
+	return c.ApprovedBy != "" && c.ApprovedBy != c.Owner && c.ApprovedDigest == c.Digest()
+}
+
+// Approve records actor's approval of c as it now reads (see Digest) and
+// returns the ledger event. The owner can never approve (ErrSelfApproval),
+// whatever the audience; a terminal campaign cannot be approved. Approving
+// again replaces the earlier approval.
+func (c *Campaign) Approve(actor string, now time.Time) (Event, error) {
+	actor = strings.TrimSpace(actor)
+	from := c.state()
+	switch {
+	case actor == "":
+		return Event{}, ErrNoActor
+	case from.Terminal():
+		return Event{}, fmt.Errorf("campaigns: cannot approve a %s campaign: %w", from, ErrBadTransition)
+	case strings.EqualFold(actor, strings.TrimSpace(c.Owner)):
+		return Event{}, fmt.Errorf("%w (%s)", ErrSelfApproval, actor)
+	}
+	c.ApprovedBy, c.ApprovedAt, c.ApprovedDigest = actor, now, c.Digest()
+	c.UpdatedAt = now
+	return Event{CampaignID: c.ID, At: now, Actor: actor, From: from, To: from, Note: "approved"}, nil
+}
+
+// Transition moves c to the state to on behalf of actor, given the current
+// audience size, and returns the ledger event. It refuses, leaving c
+// unchanged:
+//   - an edge the life cycle lacks, or running → scheduled for a one-off
+//     campaign (*TransitionError, ErrBadTransition);
+//   - scheduling an invalid campaign (ErrInvalid, wrapping Validate's errors);
+//   - scheduling or running a campaign whose ExpiresAt is not after now
+//     (ErrExpired): complete or cancel it instead;
+//   - scheduling or running when pol.NeedsApproval(audience) and c is not
+//     Approved (ErrNeedsApproval).
+//
+// Cancelling, pausing and completing are never refused from a state that
+// has the edge.
+func (c *Campaign) Transition(to State, actor string, audience int, pol Policy, now time.Time) (Event, error) {
+	actor = strings.TrimSpace(actor)
+	from := c.state()
+	if actor == "" {
+		return Event{}, ErrNoActor
+	}
+	if !from.Allowed(to) {
+		return Event{}, &TransitionError{From: from, To: to}
+	}
+	if from == StateRunning && to == StateScheduled && c.Recurrence == "" {
+		return Event{}, &TransitionError{From: from, To: to, Reason: "only a recurring campaign goes back to scheduled"}
+	}
+	note := ""
+	if to == StateScheduled || to == StateRunning {
+		if from == StateDraft {
+			if err := c.Validate(pol); err != nil {
+				return Event{}, fmt.Errorf("%w: %w", ErrInvalid, err)
+			}
+		}
+		if !c.ExpiresAt.IsZero() && !now.Before(c.ExpiresAt) {
+			return Event{}, fmt.Errorf("%w at %s", ErrExpired, c.ExpiresAt.In(Shanghai()).Format(time.DateTime))
+		}
+		if pol.NeedsApproval(audience) && !c.Approved() {
+			why := "no approval"
+			if c.ApprovedBy != "" {
+				why = "the content changed after " + c.ApprovedBy + " approved it"
+			}
+			limit := fmt.Sprintf("exceeds %d", pol.threshold())
+			if pol.threshold() < 0 {
+				limit = "needs it under a policy that approves every campaign"
+			}
+			return Event{}, fmt.Errorf("%w: audience %d %s and %s", ErrNeedsApproval, audience, limit, why)
+		}
+		note = fmt.Sprintf("audience %d", audience)
+	}
+	c.State = to
+	c.UpdatedAt = now
+	return Event{CampaignID: c.ID, At: now, Actor: actor, From: from, To: to, Note: note}, nil
+}
