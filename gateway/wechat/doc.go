@@ -1,0 +1,33 @@
+// Package wechat is GridCast's WeChat official-account channel: the client
+// adapter that sends template and customer-service messages through
+// silenceper/wechat/v2, the /wechat/callback handler for inbound messages,
+// events and delivery receipts, WeChat's envelope and signature algorithm,
+// and a loopback emulator of api.weixin.qq.com for the sandbox and tests.
+//
+// # Sending
+//
+// New builds a Client on silenceper's officialaccount with stable access
+// tokens cached in Redis (go-redis v9). SendTemplate, SendText and Templates
+// take a context, refresh a rejected token once (40001/40014/42001) and
+// return every failure as *gateway.SendError with Channel "wechat", Code the
+// decimal errcode and Class decided by Classify.
+//
+// silenceper/wechat routes every request through two process-wide globals
+// (util.DefaultHTTPClient and util.SetURIModifier); New sets them once, so
+// one process talks to one WeChat API origin (BaseURL).
+//
+// # Receiving
+//
+// NewCallbackHandler verifies the signature and the timestamp before it
+// reads the body, handles plaintext and AES safe mode, refuses DOCTYPE and
+// oversized bodies, dedupes WeChat's retries and answers "success". The
+// root silenceper "wechat" package is not imported: its init makes logrus
+// print every decrypted message.
+//
+// # Emulator
+//
+// Emulator speaks the same wire protocol as api.weixin.qq.com (tokens,
+// sends, errcodes, the template list) and pushes signed, optionally
+// encrypted callbacks: TEMPLATESENDJOBFINISH receipts, messages (Say) and
+// follow events, so the real SDK code paths run in the demo and the tests.
+package wechat

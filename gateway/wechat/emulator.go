@@ -1,0 +1,241 @@
+package wechat
+
+import (
+	"context"
+	"crypto/sha1"
+	"encoding/hex"
+	"log/slog"
+	"maps"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/gridcast/gridcast/segments/pii"
+)
+
+// EmulatorConfig configures an Emulator.
+type EmulatorConfig struct {
+	// AppID and AppSecret are the credentials the token endpoints accept.
+	AppID, AppSecret string
+	// Token signs the callbacks the emulator pushes.
+	Token string
+	// EncodingAESKey, when set, makes pushes use safe mode (AES envelope,
+	// msg_signature). Empty = plaintext pushes.
+	EncodingAESKey string
+	// CallbackURL is our /wechat/callback, where receipts, messages and
+	// follow events are pushed. Empty = nothing is pushed.
+	CallbackURL string
+	// TokenTTL is the access-token lifetime. Zero means 7200 s.
+	TokenTTL time.Duration
+	// Templates are the account's approved templates.
+	Templates []Template
+	// Latency delays every API reply. Zero = none.
+	Latency time.Duration
+	// ReceiptDelay is how long after an accepted template message its
+	// TEMPLATESENDJOBFINISH event is pushed (wall-clock). Zero = at once.
+	ReceiptDelay time.Duration
+	// Now is the emulator's clock for token expiry, windows, anti-replay
+	// and CreateTime. Nil means time.Now.
+	Now func() time.Time
+	// HTTPClient pushes callbacks. Nil means a client with a 5 s timeout.
+	HTTPClient *http.Client
+}
+
+// DefaultTokenTTL is EmulatorConfig.TokenTTL when zero, as WeChat's.
+const DefaultTokenTTL = 7200 * time.Second
+
+// Action names an emulated API for fault injection.
+type Action string
+
+// The emulated actions.
+const (
+	ActionToken        Action = "token"         // GET /cgi-bin/token and POST /cgi-bin/stable_token
+	ActionTemplateSend Action = "template_send" // POST /cgi-bin/message/template/send
+	ActionCustomSend   Action = "custom_send"   // POST /cgi-bin/message/custom/send
+	ActionTemplateList Action = "template_list" // GET /cgi-bin/template/get_all_private_template
+)
+
+// Follower is a WeChat user as the emulated account sees them.
+type Follower struct {
+	OpenID pii.OpenID
+	// Following: false makes sends fail with 43004.
+	Following bool
+	// Blocked: the user blocked this account's template messages; sends
+	// are accepted and the receipt says "failed:user block".
+	Blocked bool
+	// LastMessage opens the 48-hour customer-service window; zero = never.
+	LastMessage time.Time
+}
+
+// SentMessage is one message the emulator accepted.
+type SentMessage struct {
+	Kind        string // "template" or "text"
+	MsgID       int64  // template msgid; 0 for text
+	ToUser      pii.OpenID
+	TemplateID  string
+	URL         string
+	Data        map[string]string
+	ClientMsgID string
+	Text        string // customer-service text
+	At          time.Time
+}
+
+type follower struct {
+	Follower
+	csSent int // customer-service messages since LastMessage
+}
+
+type replayEntry struct {
+	msgID int64
+	at    time.Time
+}
+
+// Emulator is a loopback emulator of the WeChat official-account API
+// (api.weixin.qq.com) for the sandbox and tests: access tokens that expire,
+// template and customer-service sends with WeChat's rules and errcodes, the
+// template list, fault injection, and signed (optionally AES) callbacks for
+// receipts, messages and follow events. It is an http.Handler; all methods
+// are safe for concurrent use. Close stops its receipt pusher.
+type Emulator struct {
+	cfg        EmulatorConfig
+	log        *slog.Logger
+	mux        *http.ServeMux
+	ownClient  bool
+	originalID string
+
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+	wake   chan struct{}
+
+	mu            sync.Mutex
+	tokens        map[string]time.Time // token → expiry
+	stableToken   string
+	tokenRequests int
+	followers     map[pii.OpenID]*follower
+	faults        map[Action][]int
+	sent          []SentMessage
+	replay        map[string]replayEntry
+	lastTplMsgID  int64
+	lastUserMsgID int64
+	failReceipts  int
+	queue         []receiptJob
+}
+
+var _ http.Handler = (*Emulator)(nil)
+
+var _ http.Handler = (*Emulator)(nil)
+
+// NewEmulator returns a running Emulator; log may be nil. Call Close when
+// done.
+func NewEmulator(cfg EmulatorConfig, log *slog.Logger) *Emulator {
+	if cfg.TokenTTL <= 0 {
+		cfg.TokenTTL = DefaultTokenTTL
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	e := &Emulator{
+		cfg:           cfg,
+		log:           log,
+		mux:           http.NewServeMux(),
+		wake:          make(chan struct{}, 1),
+		tokens:        map[string]time.Time{},
+		followers:     map[pii.OpenID]*follower{},
+		faults:        map[Action][]int{},
+		replay:        map[string]replayEntry{},
+		lastTplMsgID:  3_000_000_000,
+		lastUserMsgID: 24_000_000_000_000_000,
+	}
+	if e.cfg.HTTPClient == nil {
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		e.cfg.HTTPClient = &http.Client{Timeout: 5 * time.Second, Transport: tr}
+		e.ownClient = true
+	}
+	sum := sha1.Sum([]byte(cfg.AppID))
+	e.originalID = "gh_" + hex.EncodeToString(sum[:6])
+	e.mux.HandleFunc("GET "+tokenPath, e.handleToken)
+	e.mux.HandleFunc("POST "+stableTokenPath, e.handleStableToken)
+	e.mux.HandleFunc("POST "+templateSendPath, e.handleTemplateSend)
+	e.mux.HandleFunc("POST "+customSendPath, e.handleCustomSend)
+	e.mux.HandleFunc("GET "+templateListPath, e.handleTemplateList)
+	e.ctx, e.cancel = context.WithCancel(context.Background())
+	e.wg.Add(1)
+	go e.runReceipts()
+	return e
+}
+
+// ServeHTTP serves the emulated /cgi-bin/… API.
+func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) { e.mux.ServeHTTP(w, r) }
+
+// Close stops the receipt pusher (pending receipts are dropped) and waits
+// for it. The Emulator must not be used afterwards.
+func (e *Emulator) Close() {
+	e.cancel()
+	e.wg.Wait()
+	if e.ownClient {
+		e.cfg.HTTPClient.CloseIdleConnections()
+	}
+}
+
+// OriginalID is the account's gh_… id, the ToUserName of pushed callbacks.
+func (e *Emulator) OriginalID() string { return e.originalID }
+
+// SetFollower registers or replaces a follower.
+func (e *Emulator) SetFollower(f Follower) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.followers[f.OpenID] = &follower{Follower: f}
+}
+
+// Fail makes the next n calls to action fail with errcode (e.g. -1 busy,
+// 45009 daily quota, 45011 per-minute quota, 40001 token invalid). Calls
+// queue up: Fail(a, x, 1); Fail(a, y, 1) fails with x, then y.
+func (e *Emulator) Fail(action Action, errcode, n int) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for range n {
+		e.faults[action] = append(e.faults[action], errcode)
+	}
+}
+
+// FailReceipts makes the next n template receipts report
+// "failed: system failed".
+func (e *Emulator) FailReceipts(n int) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.failReceipts += n
+}
+
+// ExpireTokens expires every access token issued so far (calls with them
+// get 42001).
+func (e *Emulator) ExpireTokens() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	past := e.cfg.Now().Add(-time.Second)
+	for t := range e.tokens {
+		e.tokens[t] = past
+	}
+}
+
+// TokenRequests counts the token and stable_token calls received.
+func (e *Emulator) TokenRequests() int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.tokenRequests
+}
+
+// Sent returns a copy of every accepted message, oldest first.
+func (e *Emulator) Sent() []SentMessage {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	out := make([]SentMessage, len(e.sent))
+	for i, m := range e.sent {
+		m.Data = maps.Clone(m.Data)
+		out[i] = m
+	}
+	return out
+}

@@ -1,0 +1,182 @@
+package wechat
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gridcast/gridcast/segments/pii"
+)
+
+type receiptJob struct {
+	due    time.Time // wall clock
+	to     pii.OpenID
+	msgID  int64
+	status string
+}
+
+// enqueueReceipt queues a TEMPLATESENDJOBFINISH push; callers hold mu.
+// Jobs share one delay, so the queue stays ordered by due time.
+func (e *Emulator) enqueueReceipt(j receiptJob) {
+	if e.cfg.CallbackURL == "" {
+		return
+	}
+	e.queue = append(e.queue, j)
+	select {
+	case e.wake <- struct{}{}:
+	default:
+	}
+}
+
+// runReceipts pushes queued receipts when due, until Close.
+func (e *Emulator) runReceipts() {
+	defer e.wg.Done()
+	for {
+		e.mu.Lock()
+		var job receiptJob
+		have := len(e.queue) > 0
+		if have {
+			job = e.queue[0]
+		}
+		e.mu.Unlock()
+		if !have {
+			select {
+			case <-e.wake:
+				continue
+			case <-e.ctx.Done():
+				return
+			}
+		}
+		if wait := time.Until(job.due); wait > 0 {
+			t := time.NewTimer(wait)
+			select {
+			case <-t.C:
+			case <-e.ctx.Done():
+				t.Stop()
+				return
+			}
+		}
+		e.mu.Lock()
+		e.queue = e.queue[1:]
+		e.mu.Unlock()
+		xml := eventXML(e.originalID, job.to, e.cfg.Now(), "TEMPLATESENDJOBFINISH",
+			"<MsgID>"+strconv.FormatInt(job.msgID, 10)+"</MsgID><Status>"+cdata(job.status)+"</Status>")
+		if err := e.push(e.ctx, job.to, xml); err != nil && e.ctx.Err() == nil {
+			e.log.WarnContext(e.ctx, "wechat_emulator_receipt_push_failed", "to", job.to, "msg_id", job.msgID, "err", err)
+		}
+	}
+}
+
+// Say simulates a resident writing text to the account: the message is
+// pushed to CallbackURL and the resident's 48-hour customer-service window
+// reopens. An unknown openid becomes a follower. It returns the MsgId.
+func (e *Emulator) Say(ctx context.Context, openid, text string) (int64, error) {
+	e.mu.Lock()
+	f := e.ensureFollower(pii.OpenID(openid))
+	f.Following = true
+	f.LastMessage = e.cfg.Now()
+	f.csSent = 0
+	e.lastUserMsgID++
+	id := e.lastUserMsgID
+	now := e.cfg.Now()
+	e.mu.Unlock()
+	var b strings.Builder
+	b.WriteString("<xml><ToUserName>" + cdata(e.originalID) + "</ToUserName>")
+	b.WriteString("<FromUserName>" + cdata(openid) + "</FromUserName>")
+	b.WriteString("<CreateTime>" + strconv.FormatInt(now.Unix(), 10) + "</CreateTime>")
+	b.WriteString("<MsgType><![CDATA[text]]></MsgType><Content>" + cdata(text) + "</Content>")
+	b.WriteString("<MsgId>" + strconv.FormatInt(id, 10) + "</MsgId></xml>")
+	return id, e.push(ctx, pii.OpenID(openid), []byte(b.String()))
+}
+
+// Follow simulates a subscribe event from openid and marks them following.
+func (e *Emulator) Follow(ctx context.Context, openid string) error {
+	e.mu.Lock()
+	e.ensureFollower(pii.OpenID(openid)).Following = true
+	now := e.cfg.Now()
+	e.mu.Unlock()
+	return e.push(ctx, pii.OpenID(openid), eventXML(e.originalID, pii.OpenID(openid), now, "subscribe", "<EventKey><![CDATA[]]></EventKey>"))
+}
+
+// Unfollow simulates an unsubscribe event from openid and marks them not
+// following (sends then fail with 43004).
+func (e *Emulator) Unfollow(ctx context.Context, openid string) error {
+	e.mu.Lock()
+	e.ensureFollower(pii.OpenID(openid)).Following = false
+	now := e.cfg.Now()
+	e.mu.Unlock()
+	return e.push(ctx, pii.OpenID(openid), eventXML(e.originalID, pii.OpenID(openid), now, "unsubscribe", "<EventKey><![CDATA[]]></EventKey>"))
+}
+
+// ensureFollower returns openid's record, creating it; callers hold mu.
+func (e *Emulator) ensureFollower(openid pii.OpenID) *follower {
+	f, ok := e.followers[openid]
+	if !ok {
+		f = &follower{Follower: Follower{OpenID: openid}}
+		e.followers[openid] = f
+	}
+	return f
+}
+
+func eventXML(toUser string, from pii.OpenID, at time.Time, event, extra string) []byte {
+	return []byte("<xml><ToUserName>" + cdata(toUser) + "</ToUserName><FromUserName>" + cdata(string(from)) +
+		"</FromUserName><CreateTime>" + strconv.FormatInt(at.Unix(), 10) +
+		"</CreateTime><MsgType><![CDATA[event]]></MsgType><Event>" + cdata(event) + "</Event>" + extra + "</xml>")
+}
+
+// cdata wraps s in a CDATA section, splitting any "]]>" inside it.
+func cdata(s string) string {
+	return "<![CDATA[" + strings.ReplaceAll(s, "]]>", "]]]]><![CDATA[>") + "]]>"
+}
+
+// push signs (and in safe mode encrypts) inner and POSTs it to CallbackURL
+// as WeChat does: signature, timestamp, nonce and openid in the query, plus
+// encrypt_type=aes and msg_signature in safe mode.
+func (e *Emulator) push(ctx context.Context, openid pii.OpenID, inner []byte) error {
+	if e.cfg.CallbackURL == "" {
+		return fmt.Errorf("wechat emulator: no CallbackURL configured")
+	}
+	u, err := url.Parse(e.cfg.CallbackURL)
+	if err != nil {
+		return fmt.Errorf("wechat emulator: callback URL: %w", err)
+	}
+	ts := strconv.FormatInt(e.cfg.Now().Unix(), 10)
+	nonce := strconv.FormatUint(uint64(randomUint32()), 10)
+	q := u.Query()
+	q.Set("signature", Signature(e.cfg.Token, ts, nonce))
+	q.Set("timestamp", ts)
+	q.Set("nonce", nonce)
+	q.Set("openid", string(openid))
+	body := inner
+	if e.cfg.EncodingAESKey != "" {
+		enc, err := Encrypt(e.cfg.EncodingAESKey, e.cfg.AppID, inner, nil)
+		if err != nil {
+			return fmt.Errorf("wechat emulator: %w", err)
+		}
+		body = []byte("<xml><ToUserName>" + cdata(e.originalID) + "</ToUserName><Encrypt>" + cdata(enc) + "</Encrypt></xml>")
+		q.Set("encrypt_type", "aes")
+		q.Set("msg_signature", Signature(e.cfg.Token, ts, nonce, enc))
+	}
+	u.RawQuery = q.Encode()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u.String(), bytes.NewReader(body))
+	if err != nil {
+		return fmt.Errorf("wechat emulator: push: %w", err)
+	}
+	req.Header.Set("Content-Type", "text/xml")
+	resp, err := e.cfg.HTTPClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("wechat emulator: push: %w", redact(err))
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("wechat emulator: push: callback answered %s", resp.Status)
+	}
+	return nil
+}

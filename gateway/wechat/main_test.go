@@ -1,0 +1,153 @@
+package wechat
+
+import (
+	"encoding/base64"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/redis/go-redis/v9"
+	"github.com/silenceper/wechat/v2/util"
+	"go.uber.org/goleak"
+
+	"github.com/gridcast/gridcast/segments/pii"
+)
+
+// silenceper/wechat's HTTP hooks are process-wide, so every Client in this
+// test binary talks to one front server, which forwards to the emulator of
+// the test that is running. Tests that use it therefore do not run in
+// parallel; the callback and envelope tests do.
+var (
+	frontURL     string
+	frontHandler atomic.Pointer[http.Handler]
+)
+
+func TestMain(m *testing.M) {
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if h := frontHandler.Load(); h != nil {
+			(*h).ServeHTTP(w, r)
+			return
+		}
+		http.Error(w, "no emulator installed", http.StatusServiceUnavailable)
+	}))
+	frontURL = front.URL
+	code := m.Run()
+	front.Close()
+	if util.DefaultHTTPClient != nil {
+		util.DefaultHTTPClient.CloseIdleConnections()
+	}
+	if code == 0 {
+		if err := goleak.Find(); err != nil {
+			fmt.Fprintln(os.Stderr, "goleak:", err)
+			code = 1
+		}
+	}
+	os.Exit(code)
+}
+
+const (
+	testAppID  = "wx1234567890abcdef"
+	testSecret = "app-secret-0123456789"
+	testToken  = "callbackToken42"
+	alice      = pii.OpenID("oAlice0123456789abcdefghijkl")
+	bob        = pii.OpenID("oBob00123456789abcdefghijklm")
+	carol      = pii.OpenID("oCarol123456789abcdefghijklm")
+)
+
+var testAESKey = base64.StdEncoding.EncodeToString([]byte("0123456789abcdef0123456789ABCDEF"))[:43]
+
+var testTemplates = []Template{{
+	ID: "TPL_NOTICE", Title: "政策通知", PrimaryIndustry: "政府与公共事业", DeputyIndustry: "政务",
+	Content: "{{first.DATA}}\n事项：{{keyword1.DATA}}\n时间：{{keyword2.DATA}}\n{{remark.DATA}}",
+	Example: "您好\n事项：就业培训\n时间：3月5日\n请准时参加",
+}}
+
+var testData = map[string]string{"first": "您好", "keyword1": "就业培训", "keyword2": "3月5日", "remark": "网格员 张*"}
+
+// fakeClock is an injectable clock, safe for concurrent use.
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func newClock() *fakeClock {
+	return &fakeClock{t: time.Date(2025, 3, 1, 10, 0, 0, 0, shanghai)}
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *fakeClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+type fixture struct {
+	emu    *Emulator
+	client *Client
+	clock  *fakeClock
+	rdb    *redis.Client
+}
+
+// install routes the front server to h for the rest of the test.
+func install(t *testing.T, h http.Handler) {
+	t.Helper()
+	frontHandler.Store(&h)
+	t.Cleanup(func() { frontHandler.Store(nil) })
+}
+
+// newFixture starts an emulator (plaintext, followers alice and bob
+// following, carol not) and a Client on miniredis pointed at it.
+func newFixture(t *testing.T, mod func(*EmulatorConfig)) *fixture {
+	t.Helper()
+	clock := newClock()
+	ecfg := EmulatorConfig{AppID: testAppID, AppSecret: testSecret, Token: testToken,
+		Templates: testTemplates, Now: clock.Now}
+	if mod != nil {
+		mod(&ecfg)
+	}
+	emu := NewEmulator(ecfg, nil)
+	t.Cleanup(emu.Close)
+	emu.SetFollower(Follower{OpenID: alice, Following: true})
+	emu.SetFollower(Follower{OpenID: bob, Following: true})
+	emu.SetFollower(Follower{OpenID: carol, Following: false})
+	install(t, emu)
+	c, rdb := newTestClient(t, clock, testSecret)
+	return &fixture{emu: emu, clock: clock, client: c, rdb: rdb}
+}
+
+func newTestClient(t *testing.T, clock *fakeClock, secret string) (*Client, *redis.Client) {
+	t.Helper()
+	mr := miniredis.RunT(t)
+	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
+	t.Cleanup(func() { _ = rdb.Close() })
+	c, err := New(Config{AppID: testAppID, AppSecret: secret, Token: testToken, BaseURL: frontURL, Timeout: 5 * time.Second}, rdb, nil)
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	c.now = clock.Now
+	return c, rdb
+}
+
+// waitFor receives from ch or fails after a deadline.
+func waitFor[T any](t *testing.T, ch <-chan T) T {
+	t.Helper()
+	select {
+	case v := <-ch:
+		return v
+	case <-time.After(5 * time.Second):
+		t.Fatal("timed out waiting")
+	}
+	var zero T
+	return zero
+}
