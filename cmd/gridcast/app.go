@@ -75,6 +75,7 @@ func (a *app) rootCommand() *cobra.Command {
 		a.residentsCommand(),
 		a.configCommand(),
 		a.keygenCommand(),
+		a.sandboxCommand(),
 	)
 	return root
 }

@@ -1,0 +1,163 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/gridcast/gridcast/segments/pii"
+)
+
+// gridcast runs the binary's command tree in-process with dir as the data
+// directory and returns stdout, stderr and the exit code.
+func gridcast(t *testing.T, dir string, args ...string) (string, string, int) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	env := map[string]string{"GRIDCAST_DATA_DIR": dir}
+	code := run(context.Background(), args, &out, &errb, envOf(env))
+	return out.String(), errb.String(), code
+}
+
+func TestCLIStory(t *testing.T) {
+	t.Chdir(t.TempDir())
+	dir := t.TempDir()
+
+	out, errOut, code := gridcast(t, dir, "seed", "--residents", "600", "--seed", "3", "--quiet")
+	if code != 0 {
+		t.Fatalf("seed exited %d: %s", code, errOut)
+	}
+	if !strings.Contains(out, "600 residents") {
+		t.Errorf("seed output: %q", out)
+	}
+
+	out, errOut, code = gridcast(t, dir, "segment", "count", "category:elderly_alone OR category:empty_nest")
+	if code != 0 {
+		t.Fatalf("count exited %d: %s", code, errOut)
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(out))
+	if err != nil || n <= 0 || n >= 600 {
+		t.Fatalf("count printed %q; want a number between 1 and 599", out)
+	}
+	all, _, _ := gridcast(t, dir, "segment", "count", "age:0..")
+	if strings.TrimSpace(all) != "600" {
+		t.Errorf("everyone = %q, want 600", all)
+	}
+
+	// A sample is masked: no 11-digit phone and no 18-character ID appears.
+	out, errOut, code = gridcast(t, dir, "segment", "sample", "age:0..", "--n", "20", "--json")
+	if code != 0 {
+		t.Fatalf("sample exited %d: %s", code, errOut)
+	}
+	var sample []maskedResident
+	if err := json.Unmarshal([]byte(out), &sample); err != nil || len(sample) != 20 {
+		t.Fatalf("sample JSON: %v, %d residents", err, len(sample))
+	}
+	if regexp.MustCompile(`1[3-9][0-9]{9}|[0-9]{17}[0-9X]`).MatchString(out + errOut) {
+		t.Errorf("sample shows clear personal data:\n%s", out)
+	}
+
+	// A bad expression exits 2 with the column and a caret.
+	_, errOut, code = gridcast(t, dir, "segment", "count", "category:unemployed AND agee:3")
+	if code != 2 || !strings.Contains(errOut, "column 25") || !strings.Contains(errOut, "^") {
+		t.Errorf("bad expression: code %d, stderr %q", code, errOut)
+	}
+
+	// Saved segments are reusable by name.
+	if _, errOut, code = gridcast(t, dir, "segment", "save", "olds", "age:>=60"); code != 0 {
+		t.Fatalf("save: %s", errOut)
+	}
+	a, _, _ := gridcast(t, dir, "segment", "count", "segment:olds")
+	b, _, _ := gridcast(t, dir, "segment", "count", "age:60..")
+	if a != b || strings.TrimSpace(a) == "0" {
+		t.Errorf("segment:olds = %q, age:60.. = %q", a, b)
+	}
+
+	// Unmask demands who and why, and then prints a valid ID number.
+	if _, _, code = gridcast(t, dir, "residents", "unmask", "1"); code != 2 {
+		t.Errorf("unmask without a reason exited %d, want 2", code)
+	}
+	out, errOut, code = gridcast(t, dir, "residents", "unmask", "1", "--by", "李四", "--reason", "低保复核核对")
+	if code != 0 {
+		t.Fatalf("unmask: %s", errOut)
+	}
+	if err := pii.IDNumber(strings.TrimSpace(out)).Validate(); err != nil {
+		t.Errorf("unmask printed %q: %v", out, err)
+	}
+	if strings.Contains(errOut, strings.TrimSpace(out)) {
+		t.Errorf("the audit log line holds the clear ID: %s", errOut)
+	}
+}
+
+func TestCLIImport(t *testing.T) {
+	t.Chdir(t.TempDir())
+	dir := t.TempDir()
+	if _, errOut, code := gridcast(t, dir, "seed", "--residents", "50", "--quiet"); code != 0 {
+		t.Fatalf("seed: %s", errOut)
+	}
+	out, _, _ := gridcast(t, dir, "segment", "sample", "age:0..", "--n", "1", "--json")
+	var one []maskedResident
+	if err := json.Unmarshal([]byte(out), &one); err != nil || len(one) == 0 {
+		t.Fatalf("sample: %v %q", err, out)
+	}
+	grid := one[0].Grid
+
+	id1 := "11010519800101001"
+	id1 += string(pii.CheckDigit(id1))
+	id2 := "11010519900202002"
+	id2 += string(pii.CheckDigit(id2))
+	csv := "姓名,身份证号,手机号,网格,人员类别,技能\n" +
+		"张三," + id1 + ",13812345678," + grid + ",失业登记,电工\n" +
+		"李四," + id2 + ",1381234," + grid + ",unemployed,焊工\n" +
+		"王五,110105199001010000,13912345678," + grid + ",unemployed,\n"
+	path := filepath.Join(t.TempDir(), "residents.csv")
+	if err := os.WriteFile(path, []byte(csv), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, code := gridcast(t, dir, "import", "residents", path, "--json", "--quiet")
+	if code != 0 {
+		t.Fatalf("import exited %d: %s", code, errOut)
+	}
+	var rep struct {
+		Rows     int `json:"rows"`
+		Skipped  int `json:"skipped"`
+		Imported struct{ Inserted int }
+		Errors   []struct{ Row int }
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("report: %v\n%s", err, out)
+	}
+	if rep.Rows != 3 || rep.Skipped != 2 || len(rep.Errors) < 2 || rep.Errors[0].Row != 3 || rep.Errors[len(rep.Errors)-1].Row != 4 {
+		t.Errorf("report = %+v", rep)
+	}
+	if strings.Contains(out, "1381234,") || strings.Contains(out, "110105199001010000") {
+		t.Errorf("report shows clear values: %s", out)
+	}
+	// Strict mode writes nothing; the count stays at 51.
+	if _, _, code := gridcast(t, dir, "import", "residents", path, "--strict", "--quiet"); code == 0 {
+		t.Error("strict import with bad rows exited 0")
+	}
+	got, _, _ := gridcast(t, dir, "segment", "count", "age:0..")
+	if strings.TrimSpace(got) != "51" {
+		t.Errorf("residents after imports = %q, want 51", got)
+	}
+}
+
+func TestCLIConfigCheckRedacts(t *testing.T) {
+	t.Chdir(t.TempDir())
+	out, errOut, code := gridcast(t, t.TempDir(), "config", "check")
+	if code != 0 {
+		t.Fatalf("config check: %s", errOut)
+	}
+	if strings.Contains(out, "sandbox-app-secret") || !strings.Contains(out, "REDACTED") {
+		t.Errorf("secrets not redacted:\n%s", out)
+	}
+	if _, _, code := gridcast(t, t.TempDir(), "--config", "missing.yaml", "config", "check"); code == 0 {
+		t.Error("a missing config file was accepted")
+	}
+}
