@@ -16,7 +16,7 @@ CREATE TABLE workers (
     phone          TEXT NOT NULL DEFAULT '',
     openid         TEXT NOT NULL DEFAULT '',
     role           TEXT NOT NULL CHECK (role IN ('grid_worker','grid_leader','community_staff','street_staff')),
-    grid_code      TEXT NOT NULL REFERENCES grids(code),
+    grid_code      TEXT REFERENCES grids(code), -- NULL once another worker took over this role here
     visiting_hours TEXT NOT NULL DEFAULT ''
 );
 CREATE UNIQUE INDEX workers_one_per_grid ON workers(grid_code, role) WHERE role IN ('grid_worker','grid_leader');

@@ -1,0 +1,272 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/gridcast/gridcast/segments"
+	"github.com/gridcast/gridcast/segments/segql"
+)
+
+// DefaultStreamBatch is the page size StreamSegment uses when batch <= 0.
+const DefaultStreamBatch = 500
+
+// segmentNameRE is what a saved segment's name must match.
+var segmentNameRE = regexp.MustCompile(`^[a-z0-9_-]{1,64}$`)
+
+// china is UTC+8 without DST; ages in segment expressions turn over at
+// local midnight there unless Config.Location says otherwise.
+var china = time.FixedZone("CST", 8*3600)
+
+// compiled is a segment expression ready to splice into a template.
+type compiled struct {
+	where string
+	args  []any
+}
+
+// compile parses expr and compiles it for the store's dialect, resolving
+// segment:NAME from saved_segments. A parse error is returned as-is (a
+// *segql.Error, for the caller to show with its column). self, when set, is
+// the segment being saved: referring to it (directly or through others) is
+// an error. An empty expression selects every resident.
+func (s *Store) compile(ctx context.Context, expr string, argStart int, self string) (compiled, error) {
+	if strings.TrimSpace(expr) == "" {
+		return compiled{where: "1 = 1"}, nil
+	}
+	e, err := segql.Parse(expr)
+	if err != nil {
+		return compiled{}, err
+	}
+	d := segql.SQLite
+	if s.driver == DriverPostgres {
+		d = segql.Postgres
+	}
+	where, args, err := segql.Compile(e, segql.Options{
+		Dialect:  d,
+		Now:      s.now().In(s.loc),
+		ArgStart: argStart,
+		Resolve: func(name string) (string, error) {
+			if self != "" && name == self {
+				return "", fmt.Errorf("segment %q refers to itself", self)
+			}
+			seg, err := s.Segment(ctx, name)
+			if err != nil {
+				return "", err
+			}
+			return seg.Expr, nil
+		},
+	})
+	if err != nil {
+		return compiled{}, fmt.Errorf("sqlstore: segment: %w", err)
+	}
+	return compiled{where, args}, nil
+}
+
+// CountSegment counts the residents expr selects. A syntax error comes back
+// as the *segql.Error Parse returned; an unknown segment:NAME wraps
+// segments.ErrNotFound. An empty expression counts everyone.
+func (s *Store) CountSegment(ctx context.Context, expr string) (int64, error) {
+	c, err := s.compile(ctx, expr, 1, "")
+	if err != nil {
+		return 0, err
+	}
+	var n int64
+	if err := s.r.QueryRowContext(ctx, s.q.withWhere("SegmentCount", c.where), c.args...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("sqlstore: count segment: %w", err)
+	}
+	return n, nil
+}
+
+// StreamSegment calls fn with the residents expr selects whose id is above
+// afterID, in id order, batch at a time (DefaultStreamBatch when batch <= 0),
+// children loaded. Paging is by id, so a fan-out that checkpoints the last
+// id it handled resumes exactly there, and memory stays bounded by batch.
+// Each page is read completely before fn runs, so fn may write to the store.
+// fn's error stops the stream and is returned unchanged. Residents written
+// during the stream appear if their ids are above the page being read.
+func (s *Store) StreamSegment(ctx context.Context, expr string, afterID int64, batch int, fn func([]segments.Resident) error) error {
+	if batch <= 0 {
+		batch = DefaultStreamBatch
+	}
+	c, err := s.compile(ctx, expr, 3, "")
+	if err != nil {
+		return err
+	}
+	stmt, err := s.r.PrepareContext(ctx, s.q.withWhere("SegmentPage", c.where))
+	if err != nil {
+		return fmt.Errorf("sqlstore: stream segment: %w", err)
+	}
+	defer stmt.Close()
+	args := make([]any, 0, len(c.args)+2)
+	last := afterID
+	for {
+		args = args[:0]
+		if s.driver == DriverPostgres { // $1 after, $2 limit, then the fragment's
+			args = append(append(args, last, batch), c.args...)
+		} else { // positional: after, the fragment's, limit
+			args = append(append(append(args, last), c.args...), batch)
+		}
+		page, err := s.queryResidents(ctx, stmt, args)
+		if err != nil {
+			return fmt.Errorf("sqlstore: stream segment: %w", err)
+		}
+		if len(page) == 0 {
+			return nil
+		}
+		if err := fn(page); err != nil {
+			return err
+		}
+		last = page[len(page)-1].ID
+		if len(page) < batch {
+			return nil
+		}
+	}
+}
+
+// SampleSegment returns up to n residents expr selects, children loaded,
+// for a preview. The order is pseudo-random over ids but stable, so the same
+// store and expression give the same sample and it spans grids.
+func (s *Store) SampleSegment(ctx context.Context, expr string, n int) ([]segments.Resident, error) {
+	if n <= 0 {
+		return nil, nil
+	}
+	c, err := s.compile(ctx, expr, 2, "")
+	if err != nil {
+		return nil, err
+	}
+	var args []any
+	if s.driver == DriverPostgres {
+		args = append([]any{n}, c.args...)
+	} else {
+		args = append(slices.Clone(c.args), n)
+	}
+	stmt, err := s.r.PrepareContext(ctx, s.q.withWhere("SegmentSample", c.where))
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: sample segment: %w", err)
+	}
+	defer stmt.Close()
+	rs, err := s.queryResidents(ctx, stmt, args)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: sample segment: %w", err)
+	}
+	return rs, nil
+}
+
+// queryResidents reads one page of residents, closes the rows, then loads
+// the page's children.
+func (s *Store) queryResidents(ctx context.Context, stmt *sql.Stmt, args []any) ([]segments.Resident, error) {
+	rows, err := stmt.QueryContext(ctx, args...)
+	if err != nil {
+		return nil, err
+	}
+	var rs []segments.Resident
+	for rows.Next() {
+		r, err := scanResident(rows)
+		if err != nil {
+			rows.Close()
+			return nil, err
+		}
+		rs = append(rs, r)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if err := s.loadChildren(ctx, rs); err != nil {
+		return nil, err
+	}
+	return rs, nil
+}
+
+// SaveSegment creates or replaces a saved segment by name. The name must
+// match ^[a-z0-9_-]{1,64}$; the expression must parse (a *segql.Error is
+// returned as-is otherwise) and compile, and must not refer to the segment
+// being saved, directly or through others. CreatedAt is kept on replace;
+// both timestamps come from the store's clock.
+func (s *Store) SaveSegment(ctx context.Context, seg segments.SavedSegment) error {
+	if !segmentNameRE.MatchString(seg.Name) {
+		return fmt.Errorf("sqlstore: save segment: name %q: want 1-64 of a-z, 0-9, _ and -", seg.Name)
+	}
+	if strings.TrimSpace(seg.Expr) == "" {
+		return fmt.Errorf("sqlstore: save segment %s: expression is empty", seg.Name)
+	}
+	if _, err := s.compile(ctx, seg.Expr, 1, seg.Name); err != nil {
+		return err
+	}
+	now := s.ts(s.now())
+	if _, err := s.w.ExecContext(ctx, s.q.get("UpsertSegment"), seg.Name, seg.Expr, seg.Description, seg.Owner, now, now); err != nil {
+		return fmt.Errorf("sqlstore: save segment %s: %w", seg.Name, err)
+	}
+	return nil
+}
+
+func scanSegment(sc scanner) (segments.SavedSegment, error) {
+	var g segments.SavedSegment
+	err := sc.Scan(&g.Name, &g.Expr, &g.Description, &g.Owner, timeCol{&g.CreatedAt}, timeCol{&g.UpdatedAt})
+	return g, err
+}
+
+// Segment returns the saved segment name, or an error wrapping
+// segments.ErrNotFound.
+func (s *Store) Segment(ctx context.Context, name string) (segments.SavedSegment, error) {
+	g, err := scanSegment(s.r.QueryRowContext(ctx, s.q.get("Segment"), name))
+	if err != nil {
+		return segments.SavedSegment{}, notFound(err, "segment "+name)
+	}
+	return g, nil
+}
+
+// Segments returns every saved segment ordered by name.
+func (s *Store) Segments(ctx context.Context) ([]segments.SavedSegment, error) {
+	rows, err := s.r.QueryContext(ctx, s.q.get("Segments"))
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: segments: %w", err)
+	}
+	defer rows.Close()
+	var out []segments.SavedSegment
+	for rows.Next() {
+		g, err := scanSegment(rows)
+		if err != nil {
+			return nil, fmt.Errorf("sqlstore: segments: %w", err)
+		}
+		out = append(out, g)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlstore: segments: %w", err)
+	}
+	return out, nil
+}
+
+// DeleteSegment deletes the saved segment name. It returns an error
+// wrapping segments.ErrNotFound if there is none, and one wrapping
+// ErrConflict if another saved segment still refers to it.
+func (s *Store) DeleteSegment(ctx context.Context, name string) error {
+	all, err := s.Segments(ctx)
+	if err != nil {
+		return err
+	}
+	var users []string
+	for _, g := range all {
+		if e, err := segql.Parse(g.Expr); err == nil && slices.Contains(segql.Refs(e), name) {
+			users = append(users, g.Name)
+		}
+	}
+	if len(users) > 0 {
+		return fmt.Errorf("sqlstore: delete segment %s: used by %s: %w", name, strings.Join(users, ", "), ErrConflict)
+	}
+	res, err := s.w.ExecContext(ctx, s.q.get("DeleteSegment"), name)
+	if err != nil {
+		return fmt.Errorf("sqlstore: delete segment %s: %w", name, err)
+	}
+	if n, err := res.RowsAffected(); err == nil && n == 0 {
+		return fmt.Errorf("sqlstore: delete segment %s: %w", name, segments.ErrNotFound)
+	}
+	return nil
+}

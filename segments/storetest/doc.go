@@ -1,0 +1,8 @@
+// Package storetest is the conformance suite every population store driver
+// must pass: Run(t, open) exercises grids, workers, resident upsert and bulk
+// insert, PII at rest, lookups, consent, saved segments and segment
+// streaming against a fresh store from open.
+//
+// It also exports the deterministic fixture it uses (Grids, Resident,
+// IDNumber) for tests and benchmarks that want the same data.
+package storetest
