@@ -9,6 +9,16 @@ import (
 // map their "no rows" to it.
 var ErrNotFound = errors.New("segments: not found")
 
+// ErrInvalid is wrapped by store errors that refuse bad input (a malformed
+// name, an empty expression), so callers can answer "bad request" rather
+// than "internal error".
+var ErrInvalid = errors.New("invalid")
+
+// ErrConflict is wrapped by store errors that refuse a change because of the
+// data's current state: an openid bound to someone else, a segment still
+// referred to, a campaign moved on by another process.
+var ErrConflict = errors.New("conflict")
+
 // UpsertStats counts what an upsert did with each row it was given.
 type UpsertStats struct {
 	Inserted  int // new residents

@@ -52,7 +52,7 @@ func (s *Store) compile(ctx context.Context, expr string, argStart int, self str
 		ArgStart: argStart,
 		Resolve: func(name string) (string, error) {
 			if self != "" && name == self {
-				return "", fmt.Errorf("segment %q refers to itself", self)
+				return "", fmt.Errorf("segment %q refers to itself: %w", self, segments.ErrInvalid)
 			}
 			seg, err := s.Segment(ctx, name)
 			if err != nil {
@@ -192,10 +192,10 @@ func (s *Store) queryResidents(ctx context.Context, stmt *sql.Stmt, args []any) 
 // both timestamps come from the store's clock.
 func (s *Store) SaveSegment(ctx context.Context, seg segments.SavedSegment) error {
 	if !segmentNameRE.MatchString(seg.Name) {
-		return fmt.Errorf("sqlstore: save segment: name %q: want 1-64 of a-z, 0-9, _ and -", seg.Name)
+		return fmt.Errorf("sqlstore: save segment: name %q: want 1-64 of a-z, 0-9, _ and -: %w", seg.Name, segments.ErrInvalid)
 	}
 	if strings.TrimSpace(seg.Expr) == "" {
-		return fmt.Errorf("sqlstore: save segment %s: expression is empty", seg.Name)
+		return fmt.Errorf("sqlstore: save segment %s: expression is empty: %w", seg.Name, segments.ErrInvalid)
 	}
 	if _, err := s.compile(ctx, seg.Expr, 1, seg.Name); err != nil {
 		return err

@@ -31,7 +31,7 @@ const (
 // ErrConflict is returned (wrapped) when a write would take something that
 // belongs to another record, such as binding an openid another resident
 // already holds.
-var ErrConflict = errors.New("sqlstore: conflict")
+var ErrConflict = segments.ErrConflict
 
 // Config selects and locates the database. The zero value is not valid:
 // Driver and DSN are required (cmd/gridcast fills in the embedded default,

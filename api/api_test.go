@@ -1,0 +1,140 @@
+package api_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/gridcast/gridcast/api"
+	"github.com/gridcast/gridcast/segments/pii"
+	"github.com/gridcast/gridcast/segments/sqlstore"
+	"github.com/gridcast/gridcast/segments/synth"
+)
+
+func newServer(t *testing.T, ready error) *httptest.Server {
+	t.Helper()
+	ctx := context.Background()
+	sealer, _ := pii.NewSealer(make([]byte, 32))
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	st, err := sqlstore.Open(ctx, sqlstore.Config{Driver: "sqlite", DSN: filepath.Join(t.TempDir(), "api.db")}, sealer, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	gen, _ := synth.New(synth.Config{Residents: 400, Seed: 2})
+	if err := st.UpsertGrids(ctx, gen.Grids()); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.UpsertWorkers(ctx, gen.Workers()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.BulkInsertResidents(ctx, gen.Next, nil); err != nil {
+		t.Fatal(err)
+	}
+	h, err := api.New(api.Config{Segments: st, Ready: func(context.Context) error { return ready }, Log: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func do(t *testing.T, method, u, body string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest(method, u, strings.NewReader(body))
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res.StatusCode, string(b)
+}
+
+func TestHealthAndReady(t *testing.T) {
+	t.Parallel()
+	up := newServer(t, nil)
+	if code, _ := do(t, "GET", up.URL+"/healthz", ""); code != 200 {
+		t.Errorf("healthz %d", code)
+	}
+	if code, _ := do(t, "GET", up.URL+"/readyz", ""); code != 200 {
+		t.Errorf("readyz %d", code)
+	}
+	down := newServer(t, errors.New("redis: connection refused"))
+	if code, body := do(t, "GET", down.URL+"/readyz", ""); code != 503 || !strings.Contains(body, "redis") {
+		t.Errorf("readyz when Redis is down: %d %s", code, body)
+	}
+	if _, body := do(t, "GET", up.URL+"/metrics", ""); !strings.Contains(body, `gridcast_http_requests_total{code="2xx",route="GET /healthz"} 1`) {
+		t.Errorf("metrics lack the request counter:\n%.600s", body)
+	}
+}
+
+func TestSegmentsAPI(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t, nil)
+	q := url.Values{"expr": {"age:60.."}}
+	code, body := do(t, "GET", srv.URL+"/api/v1/segments/count?"+q.Encode(), "")
+	var cr struct{ Count int64 }
+	if code != 200 || json.Unmarshal([]byte(body), &cr) != nil || cr.Count <= 0 || cr.Count >= 400 {
+		t.Fatalf("count: %d %s", code, body)
+	}
+
+	code, body = do(t, "GET", srv.URL+"/api/v1/segments/count?"+url.Values{"expr": {"age:60.. AND grd:NY*"}}.Encode(), "")
+	var p api.Problem
+	if code != 400 || json.Unmarshal([]byte(body), &p) != nil || p.Column != 14 || !strings.Contains(p.Caret, "^") {
+		t.Errorf("bad expression: %d %s", code, body)
+	}
+
+	code, body = do(t, "POST", srv.URL+"/api/v1/segments/preview", `{"expr":"age:0..","n":25}`)
+	if code != 200 {
+		t.Fatalf("preview: %d %s", code, body)
+	}
+	if regexp.MustCompile(`1[3-9][0-9]{9}|[0-9]{17}[0-9X]`).MatchString(body) {
+		t.Errorf("preview shows clear phones or IDs: %.300s", body)
+	}
+	var pr struct {
+		Count     int64
+		Residents []api.Resident
+	}
+	if err := json.Unmarshal([]byte(body), &pr); err != nil || pr.Count != 400 || len(pr.Residents) != 25 {
+		t.Errorf("preview = %d residents of %d (%v)", len(pr.Residents), pr.Count, err)
+	}
+	for _, bad := range []string{`{"expr":"age:0..","n":1000}`, `{"expr":""}`, `{"expr":"age:0..","unknown":1}`, `not json`} {
+		if code, _ := do(t, "POST", srv.URL+"/api/v1/segments/preview", bad); code != 400 {
+			t.Errorf("preview %s → %d, want 400", bad, code)
+		}
+	}
+
+	if code, body := do(t, "PUT", srv.URL+"/api/v1/segments/olds", `{"expr":"age:60..","owner":"王芳"}`); code != 200 || !strings.Contains(body, `"expr":"age:60.."`) {
+		t.Errorf("put: %d %s", code, body)
+	}
+	if code, _ := do(t, "PUT", srv.URL+"/api/v1/segments/Bad%20Name", `{"expr":"age:60.."}`); code != 400 {
+		t.Errorf("bad name → %d", code)
+	}
+	if code, _ := do(t, "PUT", srv.URL+"/api/v1/segments/loop", `{"expr":"segment:loop"}`); code != 400 {
+		t.Errorf("self reference → %d", code)
+	}
+	if code, _ := do(t, "PUT", srv.URL+"/api/v1/segments/uses_olds", `{"expr":"segment:olds AND gender:F"}`); code != 200 {
+		t.Errorf("reference → %d", code)
+	}
+	if code, _ := do(t, "DELETE", srv.URL+"/api/v1/segments/olds", ""); code != 409 {
+		t.Errorf("deleting a referenced segment → %d, want 409", code)
+	}
+	if code, _ := do(t, "GET", srv.URL+"/api/v1/segments/nope", ""); code != 404 {
+		t.Errorf("missing → %d", code)
+	}
+	code, body = do(t, "GET", srv.URL+"/api/v1/segments", "")
+	if code != 200 || !strings.Contains(body, "uses_olds") {
+		t.Errorf("list: %d %s", code, body)
+	}
+}

@@ -1,0 +1,162 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/gridcast/gridcast/segments"
+	"github.com/gridcast/gridcast/segments/segql"
+)
+
+// Segments is what the segment endpoints need from the population store.
+type Segments interface {
+	CountSegment(ctx context.Context, expr string) (int64, error)
+	SampleSegment(ctx context.Context, expr string, n int) ([]segments.Resident, error)
+	SaveSegment(ctx context.Context, seg segments.SavedSegment) error
+	Segment(ctx context.Context, name string) (segments.SavedSegment, error)
+	Segments(ctx context.Context) ([]segments.SavedSegment, error)
+	DeleteSegment(ctx context.Context, name string) error
+}
+
+// Config wires the server. Segments and Ready are required; each webhook
+// is mounted only when set.
+type Config struct {
+	Segments Segments
+	// Ready reports whether the store and Redis are reachable (/readyz).
+	Ready func(ctx context.Context) error
+	// WeChatCallback serves GET/POST /wechat/callback.
+	WeChatCallback http.Handler
+	// SMSReport and SMSUplink serve POST /aliyun/sms/report and /aliyun/sms/up.
+	SMSReport, SMSUplink http.Handler
+	// Extra mounts further routes (pattern → handler), e.g. the campaign API.
+	Extra map[string]http.Handler
+	// Registry collects metrics; nil makes a fresh one with the Go and
+	// process collectors.
+	Registry *prometheus.Registry
+	// Now is the clock for sample ages; nil means time.Now.
+	Now func() time.Time
+	Log *slog.Logger
+}
+
+// New builds the HTTP handler.
+func New(cfg Config) (http.Handler, error) {
+	if cfg.Segments == nil || cfg.Ready == nil {
+		return nil, errors.New("api: Segments and Ready are required")
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	reg := cfg.Registry
+	if reg == nil {
+		reg = prometheus.NewRegistry()
+		reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	}
+	requests := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "gridcast_http_requests_total", Help: "HTTP requests by route and status class.",
+	}, []string{"route", "code"})
+	if err := reg.Register(requests); err != nil {
+		return nil, err
+	}
+	s := &server{cfg: cfg}
+	mux := http.NewServeMux()
+	route := func(pattern string, h http.Handler) {
+		mux.Handle(pattern, countRequests(requests, pattern, h))
+	}
+	route("GET /healthz", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, 200, map[string]string{"status": "ok"}) }))
+	route("GET /readyz", http.HandlerFunc(s.ready))
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	route("GET /api/v1/segments/count", http.HandlerFunc(s.count))
+	route("POST /api/v1/segments/preview", http.HandlerFunc(s.preview))
+	route("GET /api/v1/segments", http.HandlerFunc(s.listSegments))
+	route("GET /api/v1/segments/{name}", http.HandlerFunc(s.getSegment))
+	route("PUT /api/v1/segments/{name}", http.HandlerFunc(s.putSegment))
+	route("DELETE /api/v1/segments/{name}", http.HandlerFunc(s.deleteSegment))
+	if cfg.WeChatCallback != nil {
+		route("/wechat/callback", cfg.WeChatCallback)
+	}
+	if cfg.SMSReport != nil {
+		route("/aliyun/sms/report", cfg.SMSReport)
+	}
+	if cfg.SMSUplink != nil {
+		route("/aliyun/sms/up", cfg.SMSUplink)
+	}
+	for p, h := range cfg.Extra {
+		route(p, h)
+	}
+	return mux, nil
+}
+
+type server struct{ cfg Config }
+
+func countRequests(c *prometheus.CounterVec, route string, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		sw := &statusWriter{ResponseWriter: w, code: 200}
+		h.ServeHTTP(sw, r)
+		c.WithLabelValues(route, strconv.Itoa(sw.code/100)+"xx").Inc()
+	})
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	code int
+}
+
+func (s *statusWriter) WriteHeader(code int) { s.code = code; s.ResponseWriter.WriteHeader(code) }
+
+func (s *server) ready(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
+	defer cancel()
+	if err := s.cfg.Ready(ctx); err != nil {
+		s.cfg.Log.WarnContext(ctx, "not_ready", "err", err)
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "error": err.Error()})
+		return
+	}
+	writeJSON(w, 200, map[string]string{"status": "ready"})
+}
+
+// Problem is the JSON error body every endpoint answers with.
+type Problem struct {
+	Error  string `json:"error"`
+	Column int    `json:"column,omitempty"` // for segment expressions: where parsing failed
+	Caret  string `json:"caret,omitempty"`  // the expression with a caret under the column
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(code)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// writeError maps domain errors to statuses: a segment parse error is 400
+// with its column, not found 404, a conflict 409, anything else 500
+// (logged, with a generic message so internals do not leak).
+func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	var pe *segql.Error
+	switch {
+	case errors.As(err, &pe):
+		writeJSON(w, http.StatusBadRequest, Problem{Error: err.Error(), Column: pe.Col, Caret: pe.Pretty()})
+	case errors.Is(err, segments.ErrNotFound):
+		writeJSON(w, http.StatusNotFound, Problem{Error: err.Error()})
+	case errors.Is(err, errBadRequest), errors.Is(err, segments.ErrInvalid):
+		writeJSON(w, http.StatusBadRequest, Problem{Error: err.Error()})
+	case errors.Is(err, segments.ErrConflict):
+		writeJSON(w, http.StatusConflict, Problem{Error: err.Error()})
+	default:
+		s.cfg.Log.ErrorContext(r.Context(), "api_error", "path", r.URL.Path, "err", err)
+		writeJSON(w, http.StatusInternalServerError, Problem{Error: "internal error"})
+	}
+}
+
+var errBadRequest = errors.New("bad request")
