@@ -1,6 +1,8 @@
 // Package sqlstore is the population store (segments: grids, workers,
-// households, residents, saved segments, sync cursors) over database/sql,
-// in two dialects: SQLite through modernc.org/sqlite — pure Go, one file,
+// households, residents, saved segments, sync cursors) and the outreach
+// ledger (campaigns and their events, runs with the fan-out checkpoint,
+// messages and their history, provider templates, visit slots) over
+// database/sql, in two dialects: SQLite through modernc.org/sqlite — pure Go, one file,
 // the embedded default — and PostgreSQL through pgx, for production.
 //
 // One package serves both. The SQL lives in named queries per dialect
@@ -21,6 +23,14 @@
 // return errors wrapping segments.ErrNotFound. A Store is safe for
 // concurrent use; with SQLite it writes through a single connection (the
 // database has one writer) and reads through a pool beside it (WAL).
+//
+// The ledger is the system of record; Redis only carries work. Message
+// statuses move forward only (campaigns.Status.CanMove) — the one way back
+// is RescheduleMessage, sending → pending — and every move is appended to
+// message_events in the transaction that makes it. Campaign transitions are
+// optimistic (ApplyCampaignEvent applies only from the state the event
+// starts in); starting a run, writing a fan-out chunk and claiming a message
+// are idempotent, so a re-delivered task or a second scheduler does nothing.
 //
 // The conformance suite both dialects pass is segments/storetest.
 package sqlstore

@@ -26,10 +26,19 @@ var queryNames = []string{
 	"CategoriesOf", "SkillsOf", "JobsOf", "OptOutsOf",
 	"ResidentExists", "InsertOptOut", "DeleteOptOut", "TouchResident",
 	"OpenIDOwner", "BindOpenID",
-	"SegmentCount", "SegmentPage", "SegmentSample",
+	"SegmentCount", "SegmentPage", "SegmentStream", "SegmentSample",
 	"UpsertSegment", "Segment", "Segments", "DeleteSegment",
 	"SyncCursor", "SetSyncCursor",
 	"BulkDropIndexes", "EnsureIndexes",
+	// ledger
+	"InsertCampaign", "UpdateCampaign", "CampaignState", "CampaignByID", "Campaigns",
+	"ApplyCampaignState", "InsertCampaignEvent", "CampaignEvents",
+	"InsertRun", "RunCheckpoint", "AdvanceRun", "FinishRun",
+	"InsertMessages", "ChunkMessages", "MessageByID", "MessagesByStatus", "ClaimMessage",
+	"MessageForMove", "AdvanceMessage", "FillMessage", "RescheduleMessage",
+	"InsertMessageEvent", "MessageEvents", "MessageByProvider", "Funnel", "SentCounts", "StaleSent",
+	"DeleteTemplates", "InsertTemplates", "Templates",
+	"BookedSlots", "InsertSlot", "SlotHolders", "SetSlotState", "ResidentsByIDs",
 }
 
 // dialectQueries are the named queries only one dialect's bulk path uses.

@@ -470,3 +470,38 @@ func (s *Store) CountResidents(ctx context.Context) (int64, error) {
 	}
 	return n, nil
 }
+
+// Residents looks up many residents at once by store id, children loaded,
+// for the senders; ids the store does not hold are absent from the map.
+func (s *Store) Residents(ctx context.Context, ids []int64) (map[int64]segments.Resident, error) {
+	out := make(map[int64]segments.Resident, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	rows, err := s.r.QueryContext(ctx, s.q.get("ResidentsByIDs"), s.int64s(ids))
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: residents: %w", err)
+	}
+	var rs []segments.Resident
+	for rows.Next() {
+		r, err := scanResident(rows)
+		if err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("sqlstore: residents: %w", err)
+		}
+		rs = append(rs, r)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, fmt.Errorf("sqlstore: residents: %w", err)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlstore: residents: %w", err)
+	}
+	if err := s.loadChildren(ctx, rs); err != nil {
+		return nil, err
+	}
+	for _, r := range rs {
+		out[r.ID] = r
+	}
+	return out, nil
+}

@@ -84,15 +84,68 @@ func (s *Store) CountSegment(ctx context.Context, expr string) (int64, error) {
 
 // StreamSegment calls fn with the residents expr selects whose id is above
 // afterID, in id order, batch at a time (DefaultStreamBatch when batch <= 0),
-// children loaded. Paging is by id, so a fan-out that checkpoints the last
-// id it handled resumes exactly there, and memory stays bounded by batch.
-// Each page is read completely before fn runs, so fn may write to the store.
-// fn's error stops the stream and is returned unchanged. Residents written
-// during the stream appear if their ids are above the page being read.
+// children loaded. A fan-out that checkpoints the last id it handled resumes
+// exactly there, and memory stays bounded by batch. fn may write to the
+// store while the stream runs. fn's error stops the stream and is returned
+// unchanged.
+//
+// On a pooled store the segment is read through one cursor, so the
+// segment's subqueries are evaluated once, not once per page (on a million
+// residents that is the difference between seconds and minutes); the
+// stream then sees the store as it was when it began. A single-connection
+// store (in-memory SQLite) pages by id instead, since it cannot hold a
+// cursor open while fn writes.
 func (s *Store) StreamSegment(ctx context.Context, expr string, afterID int64, batch int, fn func([]segments.Resident) error) error {
 	if batch <= 0 {
 		batch = DefaultStreamBatch
 	}
+	if s.r == s.w {
+		return s.streamPaged(ctx, expr, afterID, batch, fn)
+	}
+	c, err := s.compile(ctx, expr, 2, "")
+	if err != nil {
+		return err
+	}
+	rows, err := s.r.QueryContext(ctx, s.q.withWhere("SegmentStream", c.where), append([]any{afterID}, c.args...)...)
+	if err != nil {
+		return fmt.Errorf("sqlstore: stream segment: %w", err)
+	}
+	defer rows.Close()
+	page := make([]segments.Resident, 0, batch)
+	flush := func() error {
+		if len(page) == 0 {
+			return nil
+		}
+		if err := s.loadChildren(ctx, page); err != nil {
+			return fmt.Errorf("sqlstore: stream segment: %w", err)
+		}
+		if err := fn(page); err != nil {
+			return err
+		}
+		page = make([]segments.Resident, 0, batch)
+		return nil
+	}
+	for rows.Next() {
+		r, err := scanResident(rows)
+		if err != nil {
+			return fmt.Errorf("sqlstore: stream segment: %w", err)
+		}
+		page = append(page, r)
+		if len(page) == batch {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("sqlstore: stream segment: %w", err)
+	}
+	return flush()
+}
+
+// streamPaged is StreamSegment for a single-connection store: each page is
+// read completely before fn runs.
+func (s *Store) streamPaged(ctx context.Context, expr string, afterID int64, batch int, fn func([]segments.Resident) error) error {
 	c, err := s.compile(ctx, expr, 3, "")
 	if err != nil {
 		return err

@@ -12,6 +12,10 @@ import (
 	"github.com/gridcast/gridcast/segments/storetest"
 )
 
+// migrations is how many migrations each dialect embeds
+// (migrations/<dialect>/NNNN_*.sql).
+const migrations = 2
+
 // testSealer is a fixed-key sealer: tests never need the key to be secret.
 func testSealer(tb testing.TB) *pii.Sealer {
 	tb.Helper()
@@ -66,8 +70,8 @@ func TestSQLiteReopen(t *testing.T) {
 	}
 	defer st.Close()
 	var n int
-	if err := st.DB().QueryRowContext(ctx, "SELECT count(*) FROM schema_migrations").Scan(&n); err != nil || n != 1 {
-		t.Errorf("schema_migrations rows = %d, %v; want 1", n, err)
+	if err := st.DB().QueryRowContext(ctx, "SELECT count(*) FROM schema_migrations").Scan(&n); err != nil || n != migrations {
+		t.Errorf("schema_migrations rows = %d, %v; want %d", n, err, migrations)
 	}
 	var mode string
 	if err := st.DB().QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode); err != nil || mode != "wal" {

@@ -37,6 +37,7 @@ func Run(t *testing.T, open func(t *testing.T) *sqlstore.Store) {
 		{"BulkThenUpsert", testBulkThenUpsert},
 		{"SyncCursor", testSyncCursor},
 	}
+	tests = append(tests, ledgerTests...)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

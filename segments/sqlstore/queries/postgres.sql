@@ -169,6 +169,16 @@ UPDATE residents SET openid = $1, updated_at = $2 WHERE id = $3;
 -- name: SegmentCount
 SELECT count(*) FROM residents r WHERE (/*where*/);
 
+-- name: SegmentStream
+-- One cursor over the whole segment, for StreamSegment on a pooled store.
+-- Arguments: after id, then the fragment's own from $2.
+SELECT r.id, r.id_masked, r.name, r.gender, r.birth_date, r.phone, r.grid_code,
+       COALESCE(rh.community, ''), COALESCE(rh.building, ''), COALESCE(rh.unit, ''), COALESCE(rh.room, ''),
+       r.training_course, r.training_cohort, r.openid, r.preferred_channel, r.updated_at
+FROM residents r LEFT JOIN households rh ON rh.id = r.household_id
+WHERE r.id > $1 AND (/*where*/)
+ORDER BY r.id;
+
 -- name: SegmentPage
 -- Arguments: after id, limit, then the fragment's own from $3.
 SELECT r.id, r.id_masked, r.name, r.gender, r.birth_date, r.phone, r.grid_code,
@@ -256,3 +266,211 @@ CREATE INDEX IF NOT EXISTS resident_categories_resident ON resident_categories(r
 CREATE INDEX IF NOT EXISTS resident_skills_resident ON resident_skills(resident_id);
 CREATE INDEX IF NOT EXISTS resident_jobs_resident ON resident_jobs(resident_id);
 CREATE INDEX IF NOT EXISTS resident_optouts_resident ON resident_optouts(resident_id);
+
+-- ledger ----------------------------------------------------------------------
+-- Campaigns, runs, messages and their history, templates and visit slots
+-- (migrations/postgres/0002_outreach.sql). Message rows travel into and
+-- out of WriteMessages as one JSON array argument read with
+-- json_to_recordset.
+
+-- name: InsertCampaign
+INSERT INTO campaigns (name, kind, segment, channel_policy, sms_sign_name, sms_template_code, sms_params,
+    wechat_template_id, wechat_url, wechat_fields, text, schedule_at, expires_at, recurrence, owner,
+    approved_by, approved_at, approved_digest, state, reply_options, extend_code, created_at, updated_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)
+RETURNING id;
+
+-- name: UpdateCampaign
+-- Content only, and only while a draft; state, owner and approval stay.
+UPDATE campaigns SET name = $1, kind = $2, segment = $3, channel_policy = $4, sms_sign_name = $5,
+    sms_template_code = $6, sms_params = $7, wechat_template_id = $8, wechat_url = $9, wechat_fields = $10,
+    text = $11, schedule_at = $12, expires_at = $13, recurrence = $14, reply_options = $15,
+    extend_code = $16, updated_at = $17
+WHERE id = $18 AND state = 'draft';
+
+-- name: CampaignState
+SELECT state FROM campaigns WHERE id = $1;
+
+-- name: CampaignByID
+SELECT id, name, kind, segment, channel_policy, sms_sign_name, sms_template_code, sms_params,
+       wechat_template_id, wechat_url, wechat_fields, text, schedule_at, expires_at, recurrence, owner,
+       approved_by, approved_at, approved_digest, state, reply_options, extend_code, created_at, updated_at
+FROM campaigns WHERE id = $1;
+
+-- name: Campaigns
+-- Arguments: state ('' = all) twice (as SQLite needs), limit.
+SELECT id, name, kind, segment, channel_policy, sms_sign_name, sms_template_code, sms_params,
+       wechat_template_id, wechat_url, wechat_fields, text, schedule_at, expires_at, recurrence, owner,
+       approved_by, approved_at, approved_digest, state, reply_options, extend_code, created_at, updated_at
+FROM campaigns WHERE ($1::text = '' OR state = $2::text)
+ORDER BY id DESC LIMIT $3;
+
+-- name: ApplyCampaignState
+-- Optimistic: only if the stored state is still the event's From.
+UPDATE campaigns SET state = $1, approved_by = $2, approved_at = $3, approved_digest = $4, updated_at = $5
+WHERE id = $6 AND state = $7;
+
+-- name: InsertCampaignEvent
+INSERT INTO campaign_events (campaign_id, at, actor, from_state, to_state, note) VALUES ($1, $2, $3, $4, $5, $6);
+
+-- name: CampaignEvents
+SELECT campaign_id, at, actor, from_state, to_state, note FROM campaign_events
+WHERE campaign_id = $1 ORDER BY id;
+
+-- name: InsertRun
+INSERT INTO campaign_runs (campaign_id, run, started_at) VALUES ($1, $2, $3)
+ON CONFLICT (campaign_id, run) DO NOTHING;
+
+-- name: RunCheckpoint
+SELECT expanded_through, expansion_done FROM campaign_runs WHERE campaign_id = $1 AND run = $2;
+
+-- name: AdvanceRun
+-- The checkpoint never moves backwards and a finished expansion stays finished.
+UPDATE campaign_runs SET expanded_through = GREATEST(expanded_through, $1::bigint),
+    expansion_done = (expansion_done OR $2::boolean)
+WHERE campaign_id = $3 AND run = $4;
+
+-- name: FinishRun
+UPDATE campaign_runs SET finished_at = COALESCE(finished_at, $1) WHERE campaign_id = $2 AND run = $3;
+
+-- name: InsertMessages
+-- Arguments: campaign id, run, now (created_at, updated_at, finished_at of
+-- skipped rows), then a JSON array of {r resident, c channel, s status,
+-- k skip reason, f fallback_of|null, nb not_before|null, dl deadline|null}.
+INSERT INTO messages (campaign_id, run, resident_id, channel, status, skip_reason, fallback_of,
+    not_before, deadline, created_at, finished_at, updated_at)
+SELECT $1, $2, x.r, x.c, x.s, x.k, x.f, x.nb, x.dl, $3::timestamptz,
+    CASE WHEN x.s = 'skipped' THEN $3::timestamptz END, $3::timestamptz
+FROM json_to_recordset($4::json) AS x(r bigint, c text, s text, k text, f bigint, nb timestamptz, dl timestamptz)
+ON CONFLICT (campaign_id, run, resident_id, channel) DO NOTHING;
+
+-- name: ChunkMessages
+-- Reads back a chunk's rows, new or already there. Arguments: campaign id,
+-- run, the same JSON array InsertMessages took.
+SELECT m.id, m.campaign_id, m.run, m.resident_id, m.channel, m.status, m.skip_reason, COALESCE(m.fallback_of, 0),
+       m.attempts, m.provider_id, m.provider_code, m.provider_message, m.not_before, m.deadline,
+       m.created_at, m.sent_at, m.finished_at, m.updated_at
+FROM json_to_recordset($3::json) AS x(r bigint, c text)
+JOIN messages m ON m.campaign_id = $1 AND m.run = $2 AND m.resident_id = x.r AND m.channel = x.c;
+
+-- name: MessageByID
+SELECT id, campaign_id, run, resident_id, channel, status, skip_reason, COALESCE(fallback_of, 0),
+       attempts, provider_id, provider_code, provider_message, not_before, deadline,
+       created_at, sent_at, finished_at, updated_at
+FROM messages WHERE id = $1;
+
+-- name: MessagesByStatus
+SELECT id, campaign_id, run, resident_id, channel, status, skip_reason, COALESCE(fallback_of, 0),
+       attempts, provider_id, provider_code, provider_message, not_before, deadline,
+       created_at, sent_at, finished_at, updated_at
+FROM messages WHERE campaign_id = $1 AND status = $2 AND id > $3
+ORDER BY id LIMIT $4;
+
+-- name: ClaimMessage
+-- A concurrent claimer waits on the row lock, then sees sending and
+-- matches nothing (READ COMMITTED re-checks the WHERE).
+UPDATE messages SET status = 'sending', attempts = attempts + 1, updated_at = $1
+WHERE id = $2 AND status = 'pending'
+RETURNING id, campaign_id, run, resident_id, channel, status, skip_reason, COALESCE(fallback_of, 0),
+       attempts, provider_id, provider_code, provider_message, not_before, deadline,
+       created_at, sent_at, finished_at, updated_at;
+
+-- name: MessageForMove
+SELECT status, provider_id, template_code, sent_at IS NULL FROM messages WHERE id = $1 FOR UPDATE;
+
+-- name: AdvanceMessage
+-- Empty texts keep what is stored; sent_at and finished_at are set once.
+UPDATE messages SET status = $1, provider_id = COALESCE(NULLIF($2::text, ''), provider_id),
+    provider_code = COALESCE(NULLIF($3::text, ''), provider_code),
+    provider_message = COALESCE(NULLIF($4::text, ''), provider_message),
+    skip_reason = COALESCE(NULLIF($5::text, ''), skip_reason),
+    template_code = COALESCE(NULLIF($6::text, ''), template_code),
+    sent_at = COALESCE(sent_at, $7::timestamptz), finished_at = COALESCE(finished_at, $8::timestamptz),
+    updated_at = $9
+WHERE id = $10 AND status = $11;
+
+-- name: FillMessage
+-- A move refused as not forward still fills what the ledger lacks (a send
+-- whose receipt overtook it).
+UPDATE messages SET provider_id = COALESCE(NULLIF(provider_id, ''), $1::text),
+    template_code = COALESCE(NULLIF(template_code, ''), $2::text),
+    sent_at = COALESCE(sent_at, $3::timestamptz), updated_at = $4
+WHERE id = $5;
+
+-- name: RescheduleMessage
+UPDATE messages SET status = 'pending', not_before = $1, updated_at = $2 WHERE id = $3 AND status = 'sending';
+
+-- name: InsertMessageEvent
+INSERT INTO message_events (message_id, at, from_status, to_status, code, note) VALUES ($1, $2, $3, $4, $5, $6);
+
+-- name: MessageEvents
+SELECT message_id, at, from_status, to_status, code, note FROM message_events WHERE message_id = $1 ORDER BY id;
+
+-- name: MessageByProvider
+SELECT id, campaign_id, run, resident_id, channel, status, skip_reason, COALESCE(fallback_of, 0),
+       attempts, provider_id, provider_code, provider_message, not_before, deadline,
+       created_at, sent_at, finished_at, updated_at
+FROM messages WHERE channel = $1 AND provider_id = $2 AND provider_id <> ''
+ORDER BY id DESC LIMIT 1;
+
+-- name: Funnel
+SELECT channel, status, skip_reason, CASE WHEN status = 'failed' THEN provider_code ELSE '' END,
+       CASE WHEN fallback_of IS NULL THEN 0 ELSE 1 END, count(*)
+FROM messages WHERE campaign_id = $1
+GROUP BY 1, 2, 3, 4, 5;
+
+-- name: SentCounts
+-- Arguments: day start, week start, template code, resident id, the
+-- earlier of the two starts.
+SELECT COALESCE(SUM(CASE WHEN sent_at >= $1 THEN 1 ELSE 0 END), 0),
+       COALESCE(SUM(CASE WHEN sent_at >= $2 THEN 1 ELSE 0 END), 0),
+       COALESCE(SUM(CASE WHEN sent_at >= $1 AND $3::text <> '' AND template_code = $3::text THEN 1 ELSE 0 END), 0)
+FROM messages WHERE resident_id = $4 AND sent_at >= $5;
+
+-- name: StaleSent
+SELECT id, campaign_id, run, resident_id, channel, status, skip_reason, COALESCE(fallback_of, 0),
+       attempts, provider_id, provider_code, provider_message, not_before, deadline,
+       created_at, sent_at, finished_at, updated_at
+FROM messages WHERE status = 'sent' AND updated_at < $1
+ORDER BY updated_at, id LIMIT $2;
+
+-- name: DeleteTemplates
+DELETE FROM templates WHERE channel = $1;
+
+-- name: InsertTemplates
+-- Arguments: channel, synced_at, a JSON array of {code, content, approved}.
+INSERT INTO templates (channel, code, content, approved, synced_at)
+SELECT $1, x.code, x.content, x.approved, $2
+FROM json_to_recordset($3::json) AS x(code text, content text, approved boolean);
+
+-- name: Templates
+SELECT code, content, approved FROM templates WHERE channel = $1 ORDER BY code;
+
+-- name: BookedSlots
+-- Live slots overlapping [from, to). Arguments: worker, to, from.
+SELECT resident_id, starts_at, ends_at FROM visit_slots
+WHERE worker_id = $1 AND state IN ('proposed', 'confirmed') AND starts_at < $2 AND ends_at > $3
+ORDER BY starts_at;
+
+-- name: InsertSlot
+INSERT INTO visit_slots (worker_id, resident_id, campaign_id, starts_at, ends_at, state, created_at, updated_at)
+VALUES ($1, $2, $3, $4, $5, 'proposed', $6, $6)
+ON CONFLICT DO NOTHING;
+
+-- name: SlotHolders
+-- The live slots a booking collides with. Arguments: worker, start,
+-- campaign, resident.
+SELECT worker_id, resident_id, campaign_id, starts_at, ends_at FROM visit_slots
+WHERE state IN ('proposed', 'confirmed')
+  AND ((worker_id = $1 AND starts_at = $2) OR (campaign_id = $3 AND resident_id = $4));
+
+-- name: SetSlotState
+UPDATE visit_slots SET state = $1, updated_at = $2
+WHERE resident_id = $3 AND campaign_id = $4 AND state IN ('proposed', 'confirmed');
+
+-- name: ResidentsByIDs
+SELECT r.id, r.id_masked, r.name, r.gender, r.birth_date, r.phone, r.grid_code,
+       COALESCE(rh.community, ''), COALESCE(rh.building, ''), COALESCE(rh.unit, ''), COALESCE(rh.room, ''),
+       r.training_course, r.training_cohort, r.openid, r.preferred_channel, r.updated_at
+FROM residents r LEFT JOIN households rh ON rh.id = r.household_id
+WHERE r.id = ANY($1);

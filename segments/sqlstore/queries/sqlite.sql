@@ -170,6 +170,16 @@ UPDATE residents SET openid = ?, updated_at = ? WHERE id = ?;
 -- name: SegmentCount
 SELECT count(*) FROM residents r WHERE (/*where*/);
 
+-- name: SegmentStream
+-- One cursor over the whole segment, for StreamSegment on a pooled store.
+-- Arguments: after id, the fragment's own arguments.
+SELECT r.id, r.id_masked, r.name, r.gender, r.birth_date, r.phone, r.grid_code,
+       COALESCE(rh.community, ''), COALESCE(rh.building, ''), COALESCE(rh.unit, ''), COALESCE(rh.room, ''),
+       r.training_course, r.training_cohort, r.openid, r.preferred_channel, r.updated_at
+FROM residents r LEFT JOIN households rh ON rh.id = r.household_id
+WHERE r.id > ? AND (/*where*/)
+ORDER BY r.id;
+
 -- name: SegmentPage
 -- Arguments: after id, the fragment's own arguments, limit.
 SELECT r.id, r.id_masked, r.name, r.gender, r.birth_date, r.phone, r.grid_code,
@@ -252,3 +262,207 @@ PRAGMA wal_autocheckpoint = 65536;
 
 -- name: BulkWALRestore
 PRAGMA wal_autocheckpoint = 1000;
+
+-- ledger ----------------------------------------------------------------------
+-- Campaigns, runs, messages and their history, templates and visit slots
+-- (migrations/sqlite/0002_outreach.sql). Message rows travel into and out
+-- of WriteMessages as one JSON array argument read with json_each.
+
+-- name: InsertCampaign
+INSERT INTO campaigns (name, kind, segment, channel_policy, sms_sign_name, sms_template_code, sms_params,
+    wechat_template_id, wechat_url, wechat_fields, text, schedule_at, expires_at, recurrence, owner,
+    approved_by, approved_at, approved_digest, state, reply_options, extend_code, created_at, updated_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id;
+
+-- name: UpdateCampaign
+-- Content only, and only while a draft; state, owner and approval stay.
+UPDATE campaigns SET name = ?, kind = ?, segment = ?, channel_policy = ?, sms_sign_name = ?, sms_template_code = ?,
+    sms_params = ?, wechat_template_id = ?, wechat_url = ?, wechat_fields = ?, text = ?, schedule_at = ?,
+    expires_at = ?, recurrence = ?, reply_options = ?, extend_code = ?, updated_at = ?
+WHERE id = ? AND state = 'draft';
+
+-- name: CampaignState
+SELECT state FROM campaigns WHERE id = ?;
+
+-- name: CampaignByID
+SELECT id, name, kind, segment, channel_policy, sms_sign_name, sms_template_code, sms_params,
+       wechat_template_id, wechat_url, wechat_fields, text, schedule_at, expires_at, recurrence, owner,
+       approved_by, approved_at, approved_digest, state, reply_options, extend_code, created_at, updated_at
+FROM campaigns WHERE id = ?;
+
+-- name: Campaigns
+-- Arguments: state ('' = all) twice, limit.
+SELECT id, name, kind, segment, channel_policy, sms_sign_name, sms_template_code, sms_params,
+       wechat_template_id, wechat_url, wechat_fields, text, schedule_at, expires_at, recurrence, owner,
+       approved_by, approved_at, approved_digest, state, reply_options, extend_code, created_at, updated_at
+FROM campaigns WHERE (? = '' OR state = ?)
+ORDER BY id DESC LIMIT ?;
+
+-- name: ApplyCampaignState
+-- Optimistic: only if the stored state is still the event's From.
+UPDATE campaigns SET state = ?, approved_by = ?, approved_at = ?, approved_digest = ?, updated_at = ?
+WHERE id = ? AND state = ?;
+
+-- name: InsertCampaignEvent
+INSERT INTO campaign_events (campaign_id, at, actor, from_state, to_state, note) VALUES (?, ?, ?, ?, ?, ?);
+
+-- name: CampaignEvents
+SELECT campaign_id, at, actor, from_state, to_state, note FROM campaign_events
+WHERE campaign_id = ? ORDER BY id;
+
+-- name: InsertRun
+INSERT INTO campaign_runs (campaign_id, run, started_at) VALUES (?, ?, ?)
+ON CONFLICT (campaign_id, run) DO NOTHING;
+
+-- name: RunCheckpoint
+SELECT expanded_through, expansion_done FROM campaign_runs WHERE campaign_id = ? AND run = ?;
+
+-- name: AdvanceRun
+-- The checkpoint never moves backwards and a finished expansion stays finished.
+UPDATE campaign_runs SET expanded_through = MAX(expanded_through, ?), expansion_done = (expansion_done OR ?)
+WHERE campaign_id = ? AND run = ?;
+
+-- name: FinishRun
+UPDATE campaign_runs SET finished_at = COALESCE(finished_at, ?) WHERE campaign_id = ? AND run = ?;
+
+-- name: InsertMessages
+-- Arguments: campaign id, run, now (created_at, updated_at, finished_at of
+-- skipped rows), then a JSON array of {r resident, c channel, s status,
+-- k skip reason, f fallback_of|null, nb not_before|null, dl deadline|null}.
+INSERT INTO messages (campaign_id, run, resident_id, channel, status, skip_reason, fallback_of,
+    not_before, deadline, created_at, finished_at, updated_at)
+SELECT ?1, ?2, value ->> 'r', value ->> 'c', value ->> 's', value ->> 'k', value ->> 'f',
+    value ->> 'nb', value ->> 'dl', ?3, CASE WHEN value ->> 's' = 'skipped' THEN ?3 END, ?3
+FROM json_each(?4) WHERE true
+ON CONFLICT (campaign_id, run, resident_id, channel) DO NOTHING;
+
+-- name: ChunkMessages
+-- Reads back a chunk's rows, new or already there. Arguments: campaign id,
+-- run, the same JSON array InsertMessages took.
+SELECT m.id, m.campaign_id, m.run, m.resident_id, m.channel, m.status, m.skip_reason, COALESCE(m.fallback_of, 0),
+       m.attempts, m.provider_id, m.provider_code, m.provider_message, m.not_before, m.deadline,
+       m.created_at, m.sent_at, m.finished_at, m.updated_at
+FROM json_each(?3) j
+JOIN messages m ON m.campaign_id = ?1 AND m.run = ?2 AND m.resident_id = j.value ->> 'r' AND m.channel = j.value ->> 'c';
+
+-- name: MessageByID
+SELECT id, campaign_id, run, resident_id, channel, status, skip_reason, COALESCE(fallback_of, 0),
+       attempts, provider_id, provider_code, provider_message, not_before, deadline,
+       created_at, sent_at, finished_at, updated_at
+FROM messages WHERE id = ?;
+
+-- name: MessagesByStatus
+SELECT id, campaign_id, run, resident_id, channel, status, skip_reason, COALESCE(fallback_of, 0),
+       attempts, provider_id, provider_code, provider_message, not_before, deadline,
+       created_at, sent_at, finished_at, updated_at
+FROM messages WHERE campaign_id = ? AND status = ? AND id > ?
+ORDER BY id LIMIT ?;
+
+-- name: ClaimMessage
+UPDATE messages SET status = 'sending', attempts = attempts + 1, updated_at = ?
+WHERE id = ? AND status = 'pending'
+RETURNING id, campaign_id, run, resident_id, channel, status, skip_reason, COALESCE(fallback_of, 0),
+       attempts, provider_id, provider_code, provider_message, not_before, deadline,
+       created_at, sent_at, finished_at, updated_at;
+
+-- name: MessageForMove
+-- The writer holds the database lock (BEGIN IMMEDIATE) until commit.
+SELECT status, provider_id, template_code, sent_at IS NULL FROM messages WHERE id = ?;
+
+-- name: AdvanceMessage
+-- Empty texts keep what is stored; sent_at and finished_at are set once.
+-- Arguments: to, provider id, code, message, skip reason, template code,
+-- sent_at|null, finished_at|null, now, id, from.
+UPDATE messages SET status = ?, provider_id = COALESCE(NULLIF(?, ''), provider_id),
+    provider_code = COALESCE(NULLIF(?, ''), provider_code),
+    provider_message = COALESCE(NULLIF(?, ''), provider_message),
+    skip_reason = COALESCE(NULLIF(?, ''), skip_reason),
+    template_code = COALESCE(NULLIF(?, ''), template_code),
+    sent_at = COALESCE(sent_at, ?), finished_at = COALESCE(finished_at, ?), updated_at = ?
+WHERE id = ? AND status = ?;
+
+-- name: FillMessage
+-- A move refused as not forward still fills what the ledger lacks (a send
+-- whose receipt overtook it). Arguments: provider id, template code,
+-- sent_at|null, now, id.
+UPDATE messages SET provider_id = COALESCE(NULLIF(provider_id, ''), ?),
+    template_code = COALESCE(NULLIF(template_code, ''), ?),
+    sent_at = COALESCE(sent_at, ?), updated_at = ?
+WHERE id = ?;
+
+-- name: RescheduleMessage
+UPDATE messages SET status = 'pending', not_before = ?, updated_at = ? WHERE id = ? AND status = 'sending';
+
+-- name: InsertMessageEvent
+INSERT INTO message_events (message_id, at, from_status, to_status, code, note) VALUES (?, ?, ?, ?, ?, ?);
+
+-- name: MessageEvents
+SELECT message_id, at, from_status, to_status, code, note FROM message_events WHERE message_id = ? ORDER BY id;
+
+-- name: MessageByProvider
+SELECT id, campaign_id, run, resident_id, channel, status, skip_reason, COALESCE(fallback_of, 0),
+       attempts, provider_id, provider_code, provider_message, not_before, deadline,
+       created_at, sent_at, finished_at, updated_at
+FROM messages WHERE channel = ? AND provider_id = ? AND provider_id <> ''
+ORDER BY id DESC LIMIT 1;
+
+-- name: Funnel
+SELECT channel, status, skip_reason, CASE WHEN status = 'failed' THEN provider_code ELSE '' END,
+       CASE WHEN fallback_of IS NULL THEN 0 ELSE 1 END, count(*)
+FROM messages WHERE campaign_id = ?
+GROUP BY 1, 2, 3, 4, 5;
+
+-- name: SentCounts
+-- Arguments: day start, week start, template code, resident id, the
+-- earlier of the two starts.
+SELECT COALESCE(SUM(CASE WHEN sent_at >= ?1 THEN 1 ELSE 0 END), 0),
+       COALESCE(SUM(CASE WHEN sent_at >= ?2 THEN 1 ELSE 0 END), 0),
+       COALESCE(SUM(CASE WHEN sent_at >= ?1 AND ?3 <> '' AND template_code = ?3 THEN 1 ELSE 0 END), 0)
+FROM messages WHERE resident_id = ?4 AND sent_at >= ?5;
+
+-- name: StaleSent
+SELECT id, campaign_id, run, resident_id, channel, status, skip_reason, COALESCE(fallback_of, 0),
+       attempts, provider_id, provider_code, provider_message, not_before, deadline,
+       created_at, sent_at, finished_at, updated_at
+FROM messages WHERE status = 'sent' AND updated_at < ?
+ORDER BY updated_at, id LIMIT ?;
+
+-- name: DeleteTemplates
+DELETE FROM templates WHERE channel = ?;
+
+-- name: InsertTemplates
+-- Arguments: channel, synced_at, a JSON array of {code, content, approved}.
+INSERT INTO templates (channel, code, content, approved, synced_at)
+SELECT ?1, value ->> 'code', value ->> 'content', value ->> 'approved', ?2 FROM json_each(?3);
+
+-- name: Templates
+SELECT code, content, approved FROM templates WHERE channel = ? ORDER BY code;
+
+-- name: BookedSlots
+-- Live slots overlapping [from, to). Arguments: worker, to, from.
+SELECT resident_id, starts_at, ends_at FROM visit_slots
+WHERE worker_id = ? AND state IN ('proposed', 'confirmed') AND starts_at < ? AND ends_at > ?
+ORDER BY starts_at;
+
+-- name: InsertSlot
+INSERT INTO visit_slots (worker_id, resident_id, campaign_id, starts_at, ends_at, state, created_at, updated_at)
+VALUES (?1, ?2, ?3, ?4, ?5, 'proposed', ?6, ?6)
+ON CONFLICT DO NOTHING;
+
+-- name: SlotHolders
+-- The live slots a booking collides with. Arguments: worker, start,
+-- campaign, resident.
+SELECT worker_id, resident_id, campaign_id, starts_at, ends_at FROM visit_slots
+WHERE state IN ('proposed', 'confirmed')
+  AND ((worker_id = ?1 AND starts_at = ?2) OR (campaign_id = ?3 AND resident_id = ?4));
+
+-- name: SetSlotState
+UPDATE visit_slots SET state = ?, updated_at = ?
+WHERE resident_id = ? AND campaign_id = ? AND state IN ('proposed', 'confirmed');
+
+-- name: ResidentsByIDs
+SELECT r.id, r.id_masked, r.name, r.gender, r.birth_date, r.phone, r.grid_code,
+       COALESCE(rh.community, ''), COALESCE(rh.building, ''), COALESCE(rh.unit, ''), COALESCE(rh.room, ''),
+       r.training_course, r.training_cohort, r.openid, r.preferred_channel, r.updated_at
+FROM residents r LEFT JOIN households rh ON rh.id = r.household_id
+WHERE r.id IN (SELECT value FROM json_each(?));

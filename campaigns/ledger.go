@@ -1,0 +1,26 @@
+package campaigns
+
+import "time"
+
+// MessageUpdate is what a status move of a message records on the ledger:
+// what the provider answered and when. Empty fields leave the stored value
+// as it is, so a receipt that lacks the provider's id never erases it.
+type MessageUpdate struct {
+	ProviderID      string     // Aliyun BizId or WeChat msgid, once the provider accepted the message
+	ProviderCode    string     // the provider's error or receipt code, e.g. DELIVERED, 43004
+	ProviderMessage string     // the provider's words for ProviderCode
+	SkipReason      SkipReason // required when the move is to StatusSkipped
+	TemplateCode    string     // the Aliyun TemplateCode or WeChat template_id the message went out with
+	At              time.Time  // when it happened; zero means the store's clock
+}
+
+// MessageEvent is one entry of a message's history on the ledger: a
+// status move (pending → sending → sent → delivered, a reschedule back to
+// pending, a skip) with what came back.
+type MessageEvent struct {
+	MessageID int64
+	At        time.Time
+	From, To  Status
+	Code      string // provider code, skip reason or reschedule reason
+	Note      string // provider message, attempt number, or a human note
+}
