@@ -51,6 +51,18 @@ func (s *Store) BulkInsertResidents(ctx context.Context, next func() (segments.R
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
+	// After a bulk load the planner's statistics are stale (PostgreSQL has
+	// not analyzed the new rows yet, SQLite has none): without them a
+	// segment's child lookups are planned as full scans. Runs last, after
+	// the indexes are back.
+	defer func() {
+		if retErr == nil && n > 0 {
+			if _, err := s.w.ExecContext(context.WithoutCancel(parent), s.q.get("Analyze")); err != nil {
+				s.log.WarnContext(parent, "analyze_failed", "err", err)
+			}
+		}
+	}()
+
 	// Seeding an empty store: build the secondary indexes once at the end.
 	if n, err := s.CountResidents(ctx); err == nil && n == 0 {
 		if _, err := s.w.ExecContext(ctx, s.q.get("BulkDropIndexes")); err != nil {

@@ -26,7 +26,7 @@ var queryNames = []string{
 	"CategoriesOf", "SkillsOf", "JobsOf", "OptOutsOf",
 	"ResidentExists", "InsertOptOut", "DeleteOptOut", "TouchResident",
 	"OpenIDOwner", "BindOpenID",
-	"SegmentCount", "SegmentPage", "SegmentStream", "SegmentSample",
+	"SegmentCount", "SegmentPage", "SegmentStream", "Analyze", "SegmentSample",
 	"UpsertSegment", "Segment", "Segments", "DeleteSegment",
 	"SyncCursor", "SetSyncCursor",
 	"BulkDropIndexes", "EnsureIndexes",

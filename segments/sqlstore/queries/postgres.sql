@@ -169,6 +169,10 @@ UPDATE residents SET openid = $1, updated_at = $2 WHERE id = $3;
 -- name: SegmentCount
 SELECT count(*) FROM residents r WHERE (/*where*/);
 
+-- name: Analyze
+-- Refreshes the planner's statistics after a bulk load.
+ANALYZE residents, households, resident_categories, resident_skills, resident_jobs, resident_optouts;
+
 -- name: SegmentStream
 -- One cursor over the whole segment, for StreamSegment on a pooled store.
 -- Arguments: after id, then the fragment's own from $2.

@@ -170,6 +170,10 @@ UPDATE residents SET openid = ?, updated_at = ? WHERE id = ?;
 -- name: SegmentCount
 SELECT count(*) FROM residents r WHERE (/*where*/);
 
+-- name: Analyze
+-- Refreshes the planner's statistics after a bulk load.
+ANALYZE;
+
 -- name: SegmentStream
 -- One cursor over the whole segment, for StreamSegment on a pooled store.
 -- Arguments: after id, the fragment's own arguments.
