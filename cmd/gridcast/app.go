@@ -76,6 +76,10 @@ func (a *app) rootCommand() *cobra.Command {
 		a.configCommand(),
 		a.keygenCommand(),
 		a.sandboxCommand(),
+		a.campaignCommand(),
+		a.serveCommand(),
+		a.workerCommand(),
+		a.templatesCommand(),
 	)
 	return root
 }

@@ -51,6 +51,13 @@ func (a *app) runDemo(ctx context.Context, n int, dir string) error {
 	a.cfg.DataDir = dir
 	a.cfg.Store = StoreConfig{Driver: "sqlite", DSN: filepath.Join(dir, "gridcast.db")}
 	a.cfg.Security = SecurityConfig{}
+	def := defaultConfig()
+	a.cfg.Sandbox, a.cfg.WeChat, a.cfg.AliyunSMS = true, def.WeChat, def.AliyunSMS
+	a.cfg.Redis = RedisConfig{}
+	a.cfg.HTTP.Addr = "127.0.0.1:0"
+	// The demo may run at any hour; quiet hours (default 21:00–08:00) would
+	// hold its messages until morning, so it switches them off.
+	a.cfg.Campaigns.QuietStart, a.cfg.Campaigns.QuietEnd = "00:00", "00:00"
 	st, err := a.openStore(ctx)
 	if err != nil {
 		return err
@@ -145,6 +152,11 @@ func (a *app) runDemo(ctx context.Context, n int, dir string) error {
 		fmt.Fprintf(out, "   %v\n%s\n", err, prefixLines(pe.Pretty(), "   "))
 	} else {
 		return fmt.Errorf("demo: a bad range was not refused: %v", err)
+	}
+	if err := a.serve(ctx, true, true, func(ctx context.Context, sv serving) error {
+		return a.runDemoCampaign(ctx, sv, street, out)
+	}); err != nil {
+		return err
 	}
 	fmt.Fprintln(out, "\ndemo complete")
 	return nil

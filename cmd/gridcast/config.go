@@ -35,6 +35,28 @@ type Config struct {
 	Security  SecurityConfig  `yaml:"security"`
 	Log       LogConfig       `yaml:"log"`
 	Sync      SyncConfig      `yaml:"sync"`
+	Campaigns CampaignsConfig `yaml:"campaigns"`
+}
+
+// CampaignsConfig holds the organisation's outreach rules.
+type CampaignsConfig struct {
+	// ApprovalThreshold is the largest audience a campaign may reach without
+	// a second user's approval. Default 1000; negative = always approve.
+	ApprovalThreshold int `yaml:"approval_threshold"`
+	// SensitiveWords are refused in any campaign text.
+	SensitiveWords []string `yaml:"sensitive_words"`
+	// QuietStart and QuietEnd bound the hours (Asia/Shanghai) when nothing
+	// is sent; sends due then wait for QuietEnd. Default 21:00–08:00.
+	QuietStart string `yaml:"quiet_start"`
+	QuietEnd   string `yaml:"quiet_end"`
+	// CapPerDay and CapPerWeek limit messages per resident across campaigns.
+	// Default 2 and 5; negative = no cap.
+	CapPerDay  int `yaml:"cap_per_day"`
+	CapPerWeek int `yaml:"cap_per_week"`
+	// SMSRate and WeChatRate are provider calls per second, shared by every
+	// worker through Redis. Default 50 each.
+	SMSRate    int `yaml:"sms_rate"`
+	WeChatRate int `yaml:"wechat_rate"`
 }
 
 // StoreConfig selects the system-of-record database.
@@ -120,6 +142,10 @@ func defaultConfig() Config {
 			Endpoint: "dysmsapi.aliyuncs.com",
 		},
 		Log: LogConfig{Level: "info", Format: "text"},
+		Campaigns: CampaignsConfig{
+			ApprovalThreshold: 1000, QuietStart: "21:00", QuietEnd: "08:00",
+			CapPerDay: 2, CapPerWeek: 5, SMSRate: 50, WeChatRate: 50,
+		},
 	}
 }
 

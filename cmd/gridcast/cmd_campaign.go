@@ -1,0 +1,403 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
+
+	"github.com/gridcast/gridcast/campaigns"
+	"github.com/gridcast/gridcast/segments"
+	"github.com/gridcast/gridcast/segments/sqlstore"
+)
+
+func (a *app) campaignCommand() *cobra.Command {
+	c := &cobra.Command{
+		Use:   "campaign",
+		Short: "Create, preview, approve and send outreach campaigns; watch their funnel",
+		Long: `A campaign sends one message kind (policy notice, job posting, training notice,
+visit schedule) to a segment over WeChat and/or SMS. Its life: draft → scheduled →
+running ⇄ paused → completed | cancelled. A campaign reaching more residents than
+campaigns.approval_threshold needs a second user's approval before it is sent.
+"send" schedules it; the workers of "gridcast serve" (or "gridcast worker") run it.`,
+	}
+	var file string
+	create := &cobra.Command{
+		Use:   "create --file CAMPAIGN.yaml",
+		Short: "Create a draft campaign from a YAML file (see examples/job-posting.yaml)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if file == "" {
+				return usageError{errors.New("--file is required")}
+			}
+			camp, err := readCampaignFile(file)
+			if err != nil {
+				return usageError{err}
+			}
+			if err := camp.Validate(a.policy()); err != nil {
+				return usageError{fmt.Errorf("campaign is not valid:\n%w", err)}
+			}
+			st, err := a.openStore(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			if err := st.CreateCampaign(cmd.Context(), &camp); err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "created campaign %d (draft): %s\n", camp.ID, camp.Name)
+			return nil
+		},
+	}
+	create.Flags().StringVar(&file, "file", "", "campaign YAML file")
+
+	var n int
+	preview := &cobra.Command{
+		Use:   "preview ID",
+		Short: "Show who would get what: counts per channel and skip reason, and a few rendered messages (masked)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return a.withCampaign(cmd.Context(), args[0], func(st *sqlstore.Store, c campaigns.Campaign) error {
+				p, err := previewCampaign(cmd.Context(), st, c, n, time.Now())
+				if err != nil {
+					return err
+				}
+				p.print(a.stdout)
+				return nil
+			})
+		},
+	}
+	preview.Flags().IntVar(&n, "n", 3, "how many rendered messages to show")
+
+	var by string
+	transition := func(use, short string, to campaigns.State) *cobra.Command {
+		cc := &cobra.Command{
+			Use: use + " ID --by USER", Short: short, Args: cobra.ExactArgs(1),
+			RunE: func(cmd *cobra.Command, args []string) error {
+				if by == "" {
+					return usageError{errors.New("--by USER is required: every change is on the campaign's record")}
+				}
+				return a.withCampaign(cmd.Context(), args[0], func(st *sqlstore.Store, c campaigns.Campaign) error {
+					audience := 0
+					if to == campaigns.StateScheduled || to == campaigns.StateRunning {
+						n, err := st.CountSegment(cmd.Context(), c.Segment)
+						if err != nil {
+							return err
+						}
+						audience = int(n)
+					}
+					from := c.State
+					ev, err := c.Transition(to, by, audience, a.policy(), time.Now())
+					if err != nil {
+						return err
+					}
+					if err := st.ApplyCampaignEvent(cmd.Context(), c, ev); err != nil {
+						return err
+					}
+					fmt.Fprintf(a.stdout, "campaign %d: %s → %s by %s\n", c.ID, stateName(from), stateName(c.State), by)
+					return nil
+				})
+			},
+		}
+		cc.Flags().StringVar(&by, "by", "", "who does this (recorded)")
+		return cc
+	}
+	approve := &cobra.Command{
+		Use: "approve ID --by USER", Short: "Approve a campaign as its checker (not its owner)", Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if by == "" {
+				return usageError{errors.New("--by USER is required")}
+			}
+			return a.withCampaign(cmd.Context(), args[0], func(st *sqlstore.Store, c campaigns.Campaign) error {
+				ev, err := c.Approve(by, time.Now())
+				if err != nil {
+					return err
+				}
+				if err := st.ApplyCampaignEvent(cmd.Context(), c, ev); err != nil {
+					return err
+				}
+				fmt.Fprintf(a.stdout, "campaign %d approved by %s\n", c.ID, by)
+				return nil
+			})
+		},
+	}
+	approve.Flags().StringVar(&by, "by", "", "the approving user (recorded)")
+
+	var watch bool
+	status := &cobra.Command{
+		Use: "status ID", Short: "Show a campaign's state and funnel (--watch: a live progress bar until it ends)", Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return a.withCampaign(cmd.Context(), args[0], func(st *sqlstore.Store, c campaigns.Campaign) error {
+				if watch {
+					if err := a.watchCampaign(cmd.Context(), st, c.ID); err != nil {
+						return err
+					}
+					var err error
+					if c, err = st.Campaign(cmd.Context(), c.ID); err != nil {
+						return err
+					}
+				}
+				f, err := st.Funnel(cmd.Context(), c.ID)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(a.stdout, "campaign %d %q — %s, %s, owner %s\n", c.ID, c.Name, stateName(c.State), c.Kind.Label(), c.Owner)
+				printFunnel(a.stdout, f)
+				return nil
+			})
+		},
+	}
+	status.Flags().BoolVar(&watch, "watch", false, "follow progress until the campaign completes")
+
+	list := &cobra.Command{
+		Use: "list", Short: "List campaigns, newest first", Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			st, err := a.openStore(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			cs, err := st.Campaigns(cmd.Context(), "", 100)
+			if err != nil {
+				return err
+			}
+			tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "ID\tSTATE\tKIND\tOWNER\tNAME")
+			for _, c := range cs {
+				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", c.ID, stateName(c.State), c.Kind, c.Owner, c.Name)
+			}
+			return tw.Flush()
+		},
+	}
+	c.AddCommand(create, preview, approve, status, list,
+		transition("send", "Schedule a campaign (at its schedule_at, or now); the workers run it", campaigns.StateScheduled),
+		transition("pause", "Pause a running campaign: nothing more is sent until resume", campaigns.StatePaused),
+		transition("resume", "Resume a paused campaign", campaigns.StateRunning),
+		transition("cancel", "Cancel a campaign: unsent messages are skipped as cancelled", campaigns.StateCancelled),
+	)
+	return c
+}
+
+func stateName(s campaigns.State) string {
+	if s == "" {
+		return string(campaigns.StateDraft)
+	}
+	return string(s)
+}
+
+func (a *app) withCampaign(ctx context.Context, arg string, fn func(*sqlstore.Store, campaigns.Campaign) error) error {
+	id, err := strconv.ParseInt(arg, 10, 64)
+	if err != nil {
+		return usageError{fmt.Errorf("campaign id %q: want a number", arg)}
+	}
+	st, err := a.openStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	c, err := st.Campaign(ctx, id)
+	if err != nil {
+		return err
+	}
+	return fn(st, c)
+}
+
+// campaignPreview is what an officer sees before sending: who gets what.
+type campaignPreview struct {
+	campaign  campaigns.Campaign
+	audience  int
+	byChannel map[segments.Channel]int
+	skipped   map[campaigns.SkipReason]int
+	samples   []string
+}
+
+// previewCampaign streams the audience once, deciding each resident's
+// channel or skip reason exactly as the fan-out will, and renders the first
+// n messages with personal data masked.
+func previewCampaign(ctx context.Context, st *sqlstore.Store, c campaigns.Campaign, n int, now time.Time) (campaignPreview, error) {
+	p := campaignPreview{campaign: c, byChannel: map[segments.Channel]int{}, skipped: map[campaigns.SkipReason]int{}}
+	tpls := map[segments.Channel]map[string]campaigns.Template{}
+	for _, ch := range []segments.Channel{segments.ChannelSMS, segments.ChannelWeChat} {
+		ts, err := st.Templates(ctx, ch)
+		if err != nil {
+			return p, err
+		}
+		tpls[ch] = map[string]campaigns.Template{}
+		for _, t := range ts {
+			tpls[ch][t.Code] = t
+		}
+	}
+	workers := map[string]segments.Worker{}
+	runAt := c.ScheduleAt
+	if runAt.Before(now) {
+		runAt = now
+	}
+	err := st.StreamSegment(ctx, c.Segment, 0, 1000, func(rs []segments.Resident) error {
+		for _, r := range rs {
+			p.audience++
+			if reason := c.CheckRecipient(r, runAt, now); reason.Final() {
+				p.skipped[reason]++
+				continue
+			}
+			ch, reason := campaigns.ChooseChannel(c.ChannelPolicy, r, false)
+			if reason.Final() {
+				p.skipped[reason]++
+				continue
+			}
+			p.byChannel[ch]++
+			if len(p.samples) >= n {
+				continue
+			}
+			w, ok := workers[r.GridCode]
+			if !ok {
+				var err error
+				if w, err = st.WorkerForGrid(ctx, r.GridCode, segments.RoleGridWorker); err != nil && !errors.Is(err, segments.ErrNotFound) {
+					return err
+				}
+				workers[r.GridCode] = w
+			}
+			p.samples = append(p.samples, renderSample(c, ch, r, w, tpls[ch]))
+		}
+		return nil
+	})
+	return p, err
+}
+
+// renderSample renders one message and masks the resident's and the
+// worker's personal data in it for the preview screen.
+func renderSample(c campaigns.Campaign, ch segments.Channel, r segments.Resident, w segments.Worker, tpls map[string]campaigns.Template) string {
+	v := campaigns.Vars{Resident: r, Worker: w, Campaign: c}
+	var text string
+	var err error
+	switch ch {
+	case segments.ChannelSMS:
+		t, ok := tpls[c.SMS.TemplateCode]
+		if !ok {
+			return fmt.Sprintf("sms → %s: template %s not synced (run gridcast templates sync)", r.Phone.Masked(), c.SMS.TemplateCode)
+		}
+		text, err = campaigns.PreviewSMS(c, t, v)
+	default:
+		var fields map[string]string
+		fields, err = campaigns.RenderFields(c.WeChat.Fields, v)
+		if t, ok := tpls[c.WeChat.TemplateID]; ok && err == nil {
+			text = campaigns.RenderText(t.Content, fields)
+		} else if err == nil {
+			text = fmt.Sprint(fields)
+		}
+	}
+	if err != nil {
+		return fmt.Sprintf("%s → resident %d: cannot render: %v", ch, r.ID, err)
+	}
+	for clear, masked := range map[string]string{
+		string(r.Name): r.Name.Masked(), string(r.Phone): r.Phone.Masked(),
+		string(w.Phone): w.Phone.Masked(), string(w.Name): w.Name.Masked(),
+	} {
+		if clear != "" {
+			text = strings.ReplaceAll(text, clear, masked)
+		}
+	}
+	to := r.Phone.Masked()
+	if ch == segments.ChannelWeChat {
+		to = r.OpenID.Masked()
+	}
+	return fmt.Sprintf("%s → %s: %s", ch, to, strings.ReplaceAll(text, "\n", " / "))
+}
+
+func (p campaignPreview) print(w io.Writer) {
+	c := p.campaign
+	fmt.Fprintf(w, "campaign %d %q — %s, %s\nsegment: %s\n", c.ID, c.Name, stateName(c.State), c.Kind.Label(), c.Segment)
+	fmt.Fprintf(w, "audience %d: WeChat %d, SMS %d", p.audience, p.byChannel[segments.ChannelWeChat], p.byChannel[segments.ChannelSMS])
+	for _, r := range sortedReasons(p.skipped) {
+		fmt.Fprintf(w, ", skipped %s %d", r, p.skipped[r])
+	}
+	fmt.Fprintln(w)
+	for _, s := range p.samples {
+		fmt.Fprintln(w, "  "+s)
+	}
+}
+
+func sortedReasons(m map[campaigns.SkipReason]int) []campaigns.SkipReason {
+	out := make([]campaigns.SkipReason, 0, len(m))
+	for r := range m {
+		out = append(out, r)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	return out
+}
+
+// printFunnel shows targeted, skipped by reason, and per channel sent,
+// delivered and failed by code.
+func printFunnel(w io.Writer, f campaigns.Funnel) {
+	fmt.Fprintf(w, "targeted %d", f.Targeted)
+	for _, r := range sortedReasons(f.Skipped) {
+		fmt.Fprintf(w, ", skipped %s %d", r, f.Skipped[r])
+	}
+	fmt.Fprintln(w)
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "  CHANNEL\tPENDING\tSENDING\tSENT\tDELIVERED\tFAILED\tFAILED BY CODE")
+	for _, ch := range []segments.Channel{segments.ChannelWeChat, segments.ChannelSMS} {
+		cf, ok := f.ByChannel[ch]
+		if !ok {
+			continue
+		}
+		codes := make([]string, 0, len(cf.FailedBy))
+		for code, n := range cf.FailedBy {
+			codes = append(codes, fmt.Sprintf("%s×%d", code, n))
+		}
+		sort.Strings(codes)
+		fmt.Fprintf(tw, "  %s\t%d\t%d\t%d\t%d\t%d\t%s\n", ch, cf.Pending, cf.Sending, cf.Sent, cf.Delivered, cf.Failed, strings.Join(codes, " "))
+	}
+	_ = tw.Flush()
+}
+
+// settled counts messages past sending (sent, delivered, failed, skipped).
+func settled(f campaigns.Funnel) int {
+	n := 0
+	for _, v := range f.Skipped {
+		n += v
+	}
+	for _, cf := range f.ByChannel {
+		n += cf.Sent + cf.Delivered + cf.Failed
+	}
+	return n
+}
+
+// watchCampaign draws a progress bar of settled messages until the campaign
+// is completed or cancelled, or ctx ends.
+func (a *app) watchCampaign(ctx context.Context, st *sqlstore.Store, id int64) error {
+	bar := progressbar.NewOptions(-1, progressbar.OptionSetWriter(a.stderr), progressbar.OptionSetDescription("messages"),
+		progressbar.OptionShowCount(), progressbar.OptionClearOnFinish())
+	defer bar.Finish()
+	tick := time.NewTicker(500 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		c, err := st.Campaign(ctx, id)
+		if err != nil {
+			return err
+		}
+		f, err := st.Funnel(ctx, id)
+		if err != nil {
+			return err
+		}
+		if f.Targeted > 0 && bar.GetMax() != f.Targeted {
+			bar.ChangeMax(f.Targeted)
+		}
+		_ = bar.Set(settled(f))
+		if c.State.Terminal() {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-tick.C:
+		}
+	}
+}

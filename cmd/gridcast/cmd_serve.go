@@ -1,0 +1,144 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/gridcast/gridcast/api"
+	"github.com/gridcast/gridcast/campaigns"
+	"github.com/gridcast/gridcast/gateway/aliyunsms"
+	"github.com/gridcast/gridcast/gateway/wechat"
+	"github.com/gridcast/gridcast/queue"
+	"github.com/gridcast/gridcast/segments/sqlstore"
+)
+
+func (a *app) serveCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "serve",
+		Short: "Run the API, webhooks, health and metrics, and the queue workers",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return a.serve(cmd.Context(), true, true, nil)
+		},
+	}
+}
+
+func (a *app) workerCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "worker",
+		Short: "Run the queue workers only (campaign fan-out, sends, receipts, scheduler)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return a.serve(cmd.Context(), false, true, nil)
+		},
+	}
+}
+
+// queueConfig turns the campaigns section into the queue's Config.
+func (a *app) queueConfig() queue.Config {
+	cc := a.cfg.Campaigns
+	return queue.Config{
+		SMSRate: cc.SMSRate, WeChatRate: cc.WeChatRate,
+		QuietHours: campaigns.QuietHours{Start: cc.QuietStart, End: cc.QuietEnd},
+		Caps:       campaigns.Caps{PerDay: cc.CapPerDay, PerWeek: cc.CapPerWeek},
+		Policy:     a.policy(),
+	}
+}
+
+// serving is what serve hands to its ready callback (the demo drives the
+// story through it).
+type serving struct {
+	store    *sqlstore.Store
+	rt       *runtime
+	enqueuer *queue.Enqueuer
+	baseURL  string
+}
+
+// serve runs the HTTP server (when withHTTP) and the queue workers (when
+// withWorkers) until ctx ends. ready, if set, runs once everything is up;
+// serve returns when it returns.
+func (a *app) serve(ctx context.Context, withHTTP, withWorkers bool, ready func(context.Context, serving) error) error {
+	st, err := a.openStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	rt := &runtime{}
+	defer rt.close()
+	if err := a.openRedis(ctx, rt); err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", a.cfg.HTTP.Addr)
+	if err != nil {
+		return fmt.Errorf("http.addr %s: %w", a.cfg.HTTP.Addr, err)
+	}
+	defer ln.Close()
+	base := callbackBase(ln.Addr().String())
+	if err := a.openProviders(ctx, rt, base); err != nil {
+		return err
+	}
+	qcfg := a.queueConfig()
+	enq := queue.NewEnqueuer(rt.rdb, qcfg)
+	defer enq.Close()
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	errc := make(chan error, 3)
+	running := 0
+	if withWorkers {
+		srv, err := queue.NewServer(rt.rdb, qcfg, queue.Deps{Ledger: st, Audience: st, SMS: rt.sms, WeChat: rt.wx, Conflict: sqlstore.ErrConflict}, a.log)
+		if err != nil {
+			return err
+		}
+		running++
+		go func() { errc <- srv.Run(ctx) }()
+	}
+	if withHTTP {
+		h, err := api.New(api.Config{
+			Segments: st,
+			Ready: func(ctx context.Context) error {
+				return errors.Join(st.Ping(ctx), rt.rdb.Ping(ctx).Err())
+			},
+			WeChatCallback: wechat.NewCallbackHandler(
+				wechat.Config{AppID: a.cfg.WeChat.AppID, Token: a.cfg.WeChat.Token, EncodingAESKey: a.cfg.WeChat.EncodingAESKey},
+				func(ctx context.Context, in wechat.Inbound) error {
+					if in.Kind == wechat.KindTemplateFinish {
+						return enq.EnqueueWeChatReceipt(ctx, in)
+					}
+					a.log.InfoContext(ctx, "wechat_inbound", "inbound", in)
+					return nil
+				}, wechat.CallbackOptions{Log: a.log}),
+			SMSReport: aliyunsms.NewReportHandler(enq.EnqueueSMSReports, aliyunsms.PushOptions{Log: a.log}),
+			Log:       a.log,
+		})
+		if err != nil {
+			return err
+		}
+		hs := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second}
+		running++
+		go func() { errc <- serveUntilDone(ctx, hs, ln) }()
+		a.log.InfoContext(ctx, "http_listening", "addr", ln.Addr().String())
+	}
+	if ready != nil {
+		err := ready(ctx, serving{store: st, rt: rt, enqueuer: enq, baseURL: base})
+		cancel()
+		for range running {
+			<-errc
+		}
+		return err
+	}
+	var first error
+	for range running {
+		if err := <-errc; err != nil && first == nil && ctx.Err() == nil {
+			first = err
+			cancel()
+		}
+	}
+	return first
+}

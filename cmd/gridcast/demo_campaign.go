@@ -1,0 +1,248 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/gridcast/gridcast/campaigns"
+	"github.com/gridcast/gridcast/gateway/sandbox"
+	"github.com/gridcast/gridcast/gateway/wechat"
+	"github.com/gridcast/gridcast/segments"
+)
+
+// demoCampaign is the job posting the demo sends: unemployed electricians
+// and welders of one street, WeChat where bound, SMS otherwise.
+func demoCampaign(streetCode, streetName string, now time.Time) campaigns.Campaign {
+	return campaigns.Campaign{
+		Name:          streetName + " 电工/焊工 招聘",
+		Kind:          campaigns.KindJobPosting,
+		Segment:       fmt.Sprintf("category:unemployed AND age:18..45 AND skill:(电工 OR 焊工) AND grid:%s*", streetCode),
+		ChannelPolicy: campaigns.WeChatFirst,
+		Owner:         "王芳",
+		ScheduleAt:    now,
+		ExpiresAt:     now.Add(7 * 24 * time.Hour),
+		ReplyOptions:  map[string]string{"1": "报名", "2": "咨询"},
+		SMS: campaigns.SMSContent{SignName: "网格通", TemplateCode: sandbox.TemplateJob, Params: map[string]string{
+			"name": "{{resident.surname_title}}", "job": "青岛港机电公司", "detail": "电工焊工各10名月薪6千起",
+			"reply": "{{reply_hint}}", "worker": "{{worker.name}}", "phone": "{{worker.phone}}",
+		}},
+		WeChat: campaigns.WeChatContent{TemplateID: sandbox.WeChatTemplateNotice, Fields: map[string]string{
+			"first": "{{resident.surname_title}}您好，有适合您的岗位", "keyword1": "青岛港机电公司招聘电工、焊工各10名，月薪6000元起",
+			"keyword2": "{{worker.name}} {{worker.phone}}", "remark": "{{reply_hint}}",
+		}},
+	}
+}
+
+// runDemoCampaign is the outreach half of the demo: it runs inside serve,
+// with the API, webhooks, workers and sandbox emulators up.
+func (a *app) runDemoCampaign(ctx context.Context, sv serving, street segments.Grid, out io.Writer) error {
+	st := sv.store
+	now := time.Now()
+	fmt.Fprintln(out, "\n7. Outreach: a job posting through the queue to WeChat and Aliyun SMS (sandbox emulators, real SDKs)")
+	nSMS, nWX, err := syncTemplates(ctx, st, sv.rt, now)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "   synced %d SMS and %d WeChat templates from the providers\n", nSMS, nWX)
+
+	c := demoCampaign(street.Code, street.Name, now)
+	// Residents who bound WeChat follow the official account, except a few
+	// who unfollowed since: their messages fall back to SMS.
+	bound := 0
+	err = st.StreamSegment(ctx, c.Segment, 0, 500, func(rs []segments.Resident) error {
+		for _, r := range rs {
+			if r.OpenID == "" {
+				continue
+			}
+			bound++
+			sv.rt.sandbox.WeChat.SetFollower(wechat.Follower{OpenID: r.OpenID, Following: bound%5 != 0})
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if err := st.CreateCampaign(ctx, &c); err != nil {
+		return err
+	}
+	audience, err := st.CountSegment(ctx, c.Segment)
+	if err != nil {
+		return err
+	}
+	tpls, err := campaignTemplates(ctx, st, c)
+	if err != nil {
+		return err
+	}
+	pol := a.policy()
+	pol.ApprovalThreshold = 5 // the demo's street is small; show the maker-checker anyway
+	if err := c.CheckTemplates(tpls, pol); err != nil {
+		return fmt.Errorf("demo campaign does not fit its templates: %w", err)
+	}
+	p, err := previewCampaign(ctx, st, c, 2, now)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "   campaign %d by %s: %d residents — WeChat %d, SMS %d, skipped %d\n", c.ID, c.Owner, audience,
+		p.byChannel[segments.ChannelWeChat], p.byChannel[segments.ChannelSMS], sumReasons(p.skipped))
+	for _, s := range p.samples {
+		fmt.Fprintln(out, "     preview: "+s)
+	}
+	probe := c // the refused attempt must not change the campaign
+	if _, err := probe.Transition(campaigns.StateScheduled, c.Owner, int(audience), pol, now); errors.Is(err, campaigns.ErrNeedsApproval) {
+		fmt.Fprintf(out, "   %s tries to send: refused — %d residents is above the approval threshold of %d\n", c.Owner, audience, pol.ApprovalThreshold)
+	} else if err != nil {
+		return err
+	}
+	ev, err := c.Approve("李强", now)
+	if err != nil {
+		return err
+	}
+	if err := st.ApplyCampaignEvent(ctx, c, ev); err != nil {
+		return err
+	}
+	for _, to := range []campaigns.State{campaigns.StateScheduled, campaigns.StateRunning} {
+		ev, err := c.Transition(to, c.Owner, int(audience), pol, now)
+		if err != nil {
+			return err
+		}
+		if err := st.ApplyCampaignEvent(ctx, c, ev); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(out, "   李强 approves; %s sends it\n", c.Owner)
+	if _, err := st.StartRun(ctx, c.ID, 1, now); err != nil {
+		return err
+	}
+	if err := sv.enqueuer.StartCampaign(ctx, c.ID, 1, now); err != nil {
+		return err
+	}
+
+	// Follow the funnel until every message has its outcome.
+	deadline := time.Now().Add(90 * time.Second)
+	var f campaigns.Funnel
+	lastLine := ""
+	for {
+		f, err = st.Funnel(ctx, c.ID)
+		if err != nil {
+			return err
+		}
+		total, open := messageCounts(f)
+		done := total > 0 && open == 0
+		line := fmt.Sprintf("   progress: %d of %d messages have an outcome (%d residents targeted)", total-open, total, f.Targeted)
+		if line != lastLine && total > 0 {
+			fmt.Fprintln(out, line)
+			lastLine = line
+		}
+		if done {
+			break
+		}
+		if time.Now().After(deadline) {
+			fmt.Fprintln(out, "   (some receipts are still outstanding; the reconciler would ask the provider)")
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(300 * time.Millisecond):
+		}
+	}
+	fmt.Fprintln(out, "\n8. The funnel per channel")
+	var buf strings.Builder
+	printFunnel(&buf, f)
+	fmt.Fprint(out, prefixLines(buf.String(), "   "))
+
+	fmt.Fprintln(out, "\n9. What residents' phones show (masked here)")
+	shown := 0
+	for _, m := range sv.rt.sandbox.SMS.Sent() {
+		if shown == 2 {
+			break
+		}
+		fmt.Fprintf(out, "   SMS to %s: %s [%s]\n", m.Phone.Masked(), maskDigits(m.Content), orWaiting(m.ErrCode))
+		shown++
+	}
+	for _, m := range sv.rt.sandbox.WeChat.Sent() {
+		if shown == 4 {
+			break
+		}
+		fmt.Fprintf(out, "   WeChat to %s: %s / %s\n", m.ToUser.Masked(), m.Data["first"], m.Data["keyword1"])
+		shown++
+	}
+	return nil
+}
+
+func campaignTemplates(ctx context.Context, st interface {
+	Templates(context.Context, segments.Channel) ([]campaigns.Template, error)
+}, c campaigns.Campaign) (campaigns.Templates, error) {
+	var t campaigns.Templates
+	sms, err := st.Templates(ctx, segments.ChannelSMS)
+	if err != nil {
+		return t, err
+	}
+	for _, x := range sms {
+		if x.Code == c.SMS.TemplateCode {
+			t.SMS = x
+		}
+	}
+	wx, err := st.Templates(ctx, segments.ChannelWeChat)
+	if err != nil {
+		return t, err
+	}
+	for _, x := range wx {
+		if x.Code == c.WeChat.TemplateID {
+			t.WeChat = x
+		}
+	}
+	return t, nil
+}
+
+// messageCounts returns how many messages the funnel holds (an SMS
+// fallback is a second message for its resident) and how many still wait
+// for an outcome (pending, sending, or sent without a receipt).
+func messageCounts(f campaigns.Funnel) (total, open int) {
+	total = sumReasons(f.Skipped)
+	for _, cf := range f.ByChannel {
+		total += cf.Pending + cf.Sending + cf.Sent + cf.Delivered + cf.Failed
+		open += cf.Pending + cf.Sending + cf.Sent
+	}
+	return total, open
+}
+
+func sumReasons(m map[campaigns.SkipReason]int) int {
+	n := 0
+	for _, v := range m {
+		n += v
+	}
+	return n
+}
+
+func orWaiting(code string) string {
+	if code == "" {
+		return "waiting"
+	}
+	return code
+}
+
+// maskDigits hides runs of 7+ digits (phone numbers) in a rendered text.
+func maskDigits(s string) string {
+	rs := []rune(s)
+	for i := 0; i < len(rs); {
+		j := i
+		for j < len(rs) && rs[j] >= '0' && rs[j] <= '9' {
+			j++
+		}
+		if j-i >= 7 {
+			for k := i + 3; k < j-4; k++ {
+				rs[k] = '*'
+			}
+		}
+		if j == i {
+			j++
+		}
+		i = j
+	}
+	return string(rs)
+}

@@ -1,0 +1,138 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/gridcast/gridcast/campaigns"
+	"github.com/gridcast/gridcast/gateway/aliyunsms"
+	"github.com/gridcast/gridcast/gateway/sandbox"
+	"github.com/gridcast/gridcast/gateway/wechat"
+	"github.com/gridcast/gridcast/segments"
+)
+
+// runtime holds the long-lived parts a server, worker or demo needs beyond
+// the store: Redis, the provider clients and, in sandbox mode, the
+// in-process emulators. close releases them in reverse order.
+type runtime struct {
+	rdb     redis.UniversalClient
+	sms     *aliyunsms.Client
+	wx      *wechat.Client
+	sandbox *sandbox.Sandbox
+	closers []func()
+}
+
+func (rt *runtime) close() {
+	for i := len(rt.closers) - 1; i >= 0; i-- {
+		rt.closers[i]()
+	}
+}
+
+// openRedis connects to redis.addr, or starts an in-process Redis when it is
+// empty (trial use only: nothing survives the process).
+func (a *app) openRedis(ctx context.Context, rt *runtime) error {
+	addr := a.cfg.Redis.Addr
+	if addr == "" {
+		mr := miniredis.NewMiniRedis()
+		if err := mr.Start(); err != nil {
+			return fmt.Errorf("embedded redis: %w", err)
+		}
+		rt.closers = append(rt.closers, mr.Close)
+		addr = mr.Addr()
+		a.log.WarnContext(ctx, "embedded_redis", "addr", addr, "hint", "trial use only: queued work is lost when the process stops (the store rebuilds it); set redis.addr for production")
+	}
+	rdb := redis.NewClient(&redis.Options{Addr: addr, Password: a.cfg.Redis.Password, DB: a.cfg.Redis.DB})
+	rt.closers = append(rt.closers, func() { _ = rdb.Close() })
+	if err := rdb.Ping(ctx).Err(); err != nil {
+		return fmt.Errorf("redis %s: %w", addr, err)
+	}
+	rt.rdb = rdb
+	return nil
+}
+
+// openProviders builds the SMS and WeChat clients. In sandbox mode it first
+// starts the emulators on a loopback port, pushing to callbackBase, and points
+// the real SDKs at them.
+func (a *app) openProviders(ctx context.Context, rt *runtime, callbackBase string) error {
+	smsCfg := aliyunsms.Config{
+		AccessKeyID: a.cfg.AliyunSMS.AccessKeyID, AccessKeySecret: a.cfg.AliyunSMS.AccessKeySecret,
+		SignName: a.cfg.AliyunSMS.SignName, Endpoint: a.cfg.AliyunSMS.Endpoint,
+	}
+	wxCfg := wechat.Config{AppID: a.cfg.WeChat.AppID, AppSecret: a.cfg.WeChat.AppSecret, Token: a.cfg.WeChat.Token, EncodingAESKey: a.cfg.WeChat.EncodingAESKey}
+	if a.cfg.Sandbox {
+		sb := a.newSandbox(callbackBase)
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			sb.Close()
+			return fmt.Errorf("sandbox: %w", err)
+		}
+		srv := &http.Server{Handler: sb, ReadHeaderTimeout: 5 * time.Second}
+		go func() { _ = srv.Serve(ln) }()
+		rt.closers = append(rt.closers, sb.Close, func() { _ = srv.Close() })
+		rt.sandbox = sb
+		smsCfg.Endpoint, smsCfg.Scheme = ln.Addr().String(), "http"
+		wxCfg.BaseURL = "http://" + ln.Addr().String()
+		a.log.InfoContext(ctx, "sandbox_started", "addr", ln.Addr().String(), "hint", "messages go to the built-in emulators, not to real providers")
+	}
+	sms, err := aliyunsms.New(smsCfg, a.log)
+	if err != nil {
+		return err
+	}
+	rt.closers = append(rt.closers, sms.Close)
+	rt.sms = sms
+	wx, err := wechat.New(wxCfg, rt.rdb, a.log)
+	if err != nil {
+		return err
+	}
+	rt.wx = wx
+	return nil
+}
+
+// templateStore is where synced provider templates are kept.
+type templateStore interface {
+	SaveTemplates(ctx context.Context, ch segments.Channel, ts []campaigns.Template, at time.Time) error
+}
+
+// syncTemplates fetches the approved (and rejected) templates of both
+// providers into the store, so campaigns can be checked against them.
+func syncTemplates(ctx context.Context, st templateStore, rt *runtime, now time.Time) (sms, wx int, err error) {
+	smsT, err := rt.sms.Templates(ctx)
+	if err != nil {
+		return 0, 0, fmt.Errorf("sms templates: %w", err)
+	}
+	var out []campaigns.Template
+	for _, t := range smsT {
+		out = append(out, campaigns.Template{Code: t.Code, Content: t.Content, Approved: t.Approved, Channel: segments.ChannelSMS})
+	}
+	if err := st.SaveTemplates(ctx, segments.ChannelSMS, out, now); err != nil {
+		return 0, 0, err
+	}
+	wxT, err := rt.wx.Templates(ctx)
+	if err != nil {
+		return len(out), 0, fmt.Errorf("wechat templates: %w", err)
+	}
+	var wout []campaigns.Template
+	for _, t := range wxT {
+		wout = append(wout, campaigns.Template{Code: t.ID, Content: t.Content, Approved: true, Channel: segments.ChannelWeChat})
+	}
+	if err := st.SaveTemplates(ctx, segments.ChannelWeChat, wout, now); err != nil {
+		return len(out), 0, err
+	}
+	return len(out), len(wout), nil
+}
+
+// callbackBase is the URL the providers push to: this process's listener.
+func callbackBase(addr string) string {
+	if strings.HasPrefix(addr, ":") {
+		addr = "127.0.0.1" + addr
+	}
+	return "http://" + addr
+}
+

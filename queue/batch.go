@@ -1,0 +1,122 @@
+package queue
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/hibiken/asynq"
+
+	"github.com/gridcast/gridcast/campaigns"
+	"github.com/gridcast/gridcast/segments"
+)
+
+// aggregator joins the grouped message:sms tasks of one campaign run into
+// one message:sms:batch task that carries their message ids (the
+// aggregated task loses the originals' ids).
+func (h *handlers) aggregator() asynq.GroupAggregator {
+	return asynq.GroupAggregatorFunc(func(group string, tasks []*asynq.Task) *asynq.Task {
+		p := batchPayload{MessageIDs: make([]int64, 0, len(tasks))}
+		for _, t := range tasks {
+			var sp sendPayload
+			if json.Unmarshal(t.Payload(), &sp) == nil && sp.MessageID > 0 {
+				p.MessageIDs = append(p.MessageIDs, sp.MessageID)
+			}
+		}
+		b, _ := json.Marshal(p) // cannot fail: a slice of int64
+		return asynq.NewTask(TypeSendSMSBatch, b, asynq.MaxRetry(h.cfg.MaxRetry), asynq.Retention(0),
+			asynq.Timeout(h.cfg.SendTimeout))
+	})
+}
+
+// sendBatch handles message:sms:batch: it claims every message, screens
+// each (a message that must wait gets its own send task again), and sends
+// the rest in one SendBatchSms call.
+func (h *handlers) sendBatch(ctx context.Context, t *asynq.Task) error {
+	var p batchPayload
+	if err := decode(t, &p); err != nil {
+		return err
+	}
+	now := h.cfg.Now()
+	var claimed []campaigns.Message
+	releaseAll := func(cause error) error {
+		errs := []error{cause}
+		for _, m := range claimed {
+			if err := h.deps.Ledger.RescheduleMessage(ctx, m.ID, now, "retry"); err != nil {
+				errs = append(errs, err)
+			}
+		}
+		return errors.Join(errs...)
+	}
+	for _, id := range p.MessageIDs {
+		m, ok, err := h.deps.Ledger.ClaimMessage(ctx, id, now)
+		if err != nil {
+			return releaseAll(fmt.Errorf("queue: claim %d: %w", id, err))
+		}
+		if ok {
+			claimed = append(claimed, m)
+		}
+	}
+	if len(claimed) == 0 {
+		return nil
+	}
+	ids := make([]int64, len(claimed))
+	for i, m := range claimed {
+		ids[i] = m.ResidentID
+	}
+	rs, err := h.deps.Audience.Residents(ctx, ids)
+	if err != nil {
+		return releaseAll(fmt.Errorf("queue: residents: %w", err))
+	}
+	cs := map[int64]campaigns.Campaign{}
+	var jobs []*job
+	for _, m := range claimed {
+		c, ok := cs[m.CampaignID]
+		if !ok {
+			if c, err = h.deps.Ledger.Campaign(ctx, m.CampaignID); err != nil {
+				return releaseAll(fmt.Errorf("queue: campaign %d: %w", m.CampaignID, err))
+			}
+			cs[m.CampaignID] = c
+		}
+		j := &job{m: m, c: c, r: rs[m.ResidentID]}
+		v, err := h.screen(ctx, j, now)
+		if err != nil {
+			return releaseAll(err)
+		}
+		if v.kind == proceed {
+			jobs = append(jobs, j)
+			continue
+		}
+		err = h.settle(ctx, m, v, now)
+		var d *Deferred
+		if errors.As(err, &d) {
+			m.NotBefore = d.Until
+			err = h.enq.EnqueueSend(ctx, m) // waits alone, then joins a later batch
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if len(jobs) == 0 {
+		return nil
+	}
+	v, err := h.gate(ctx, segments.ChannelSMS, now)
+	if err != nil {
+		return h.failedUnexpected(ctx, jobs, err)
+	}
+	if v.kind == deferIt {
+		return h.deferAll(ctx, jobs, v.until, v.reason)
+	}
+	return h.sendSMS(ctx, jobs, now)
+}
+
+func (h *handlers) failedUnexpected(ctx context.Context, js []*job, cause error) error {
+	errs := []error{cause}
+	for _, j := range js {
+		if err := h.deps.Ledger.RescheduleMessage(ctx, j.m.ID, h.cfg.Now(), "retry"); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,184 @@
+package queue
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/hibiken/asynq"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/gridcast/gridcast/campaigns"
+	"github.com/gridcast/gridcast/segments"
+)
+
+// ExpandBatch is how many residents expansion reads, writes and enqueues at
+// a time; the run's checkpoint moves once per chunk.
+const ExpandBatch = 500
+
+// enqueueParallel is how many send tasks a chunk enqueues at once: Asynq
+// enqueues ~8k/s from one goroutine and several times that from eight.
+const enqueueParallel = 8
+
+// handlers holds what every task handler needs.
+type handlers struct {
+	cfg  Config
+	deps Deps
+	enq  *Enqueuer
+	lim  *limits
+	log  *slog.Logger
+	wrk  *workerCache
+}
+
+// expand fans one campaign run out into the ledger and the bulk queue.
+func (h *handlers) expand(ctx context.Context, t *asynq.Task) error {
+	var p expandPayload
+	if err := decode(t, &p); err != nil {
+		return err
+	}
+	c, err := h.deps.Ledger.Campaign(ctx, p.CampaignID)
+	if err != nil {
+		return fmt.Errorf("queue: expand: campaign %d: %w", p.CampaignID, err)
+	}
+	if c.State != campaigns.StateRunning {
+		// Paused: resuming enqueues the expansion again. Cancelled or
+		// completed: nothing to do.
+		h.log.InfoContext(ctx, "expand_not_running", "campaign_id", c.ID, "run", p.Run, "state", c.State)
+		return nil
+	}
+	runAt := p.RunAt
+	if runAt.IsZero() {
+		runAt = c.ScheduleAt
+	}
+	after, done, err := h.deps.Ledger.RunCheckpoint(ctx, c.ID, p.Run)
+	if err != nil {
+		return fmt.Errorf("queue: expand: checkpoint %d/%d: %w", c.ID, p.Run, err)
+	}
+	if !done {
+		if after, err = h.stream(ctx, c, p.Run, runAt, after); err != nil {
+			return err
+		}
+		if _, err := h.deps.Ledger.WriteMessages(ctx, c.ID, p.Run, nil, after, true); err != nil {
+			return fmt.Errorf("queue: expand: finish %d/%d: %w", c.ID, p.Run, err)
+		}
+		h.log.InfoContext(ctx, "expand_done", "campaign_id", c.ID, "run", p.Run)
+	}
+	return h.maybeComplete(ctx, c.ID)
+}
+
+// stream writes and enqueues the run chunk by chunk. The checkpoint written
+// with a chunk is the previous chunk's last id, because the chunk's sends
+// are enqueued after the write: a crash in between re-reads the chunk.
+func (h *handlers) stream(ctx context.Context, c campaigns.Campaign, run int, runAt time.Time, after int64) (int64, error) {
+	checkpoint := after
+	deadline := c.Deadline(runAt)
+	err := h.deps.Audience.StreamSegment(ctx, c.Segment, after, ExpandBatch, func(rs []segments.Resident) error {
+		now := h.cfg.Now()
+		msgs := make([]campaigns.Message, 0, len(rs))
+		for _, r := range rs {
+			m := campaigns.Message{CampaignID: c.ID, Run: run, ResidentID: r.ID, Status: campaigns.StatusPending,
+				NotBefore: later(runAt, now), Deadline: deadline, CreatedAt: now}
+			if why := c.CheckRecipient(r, runAt, now); why != campaigns.SkipNone {
+				m.Status, m.SkipReason = campaigns.StatusSkipped, why
+			} else if ch, why := campaigns.ChooseChannel(c.ChannelPolicy, r, false); why != campaigns.SkipNone {
+				m.Status, m.SkipReason = campaigns.StatusSkipped, why
+			} else {
+				m.Channel = ch
+			}
+			if m.Status == campaigns.StatusSkipped {
+				m.FinishedAt = now
+			}
+			msgs = append(msgs, m)
+		}
+		written, err := h.deps.Ledger.WriteMessages(ctx, c.ID, run, msgs, checkpoint, false)
+		if err != nil {
+			return fmt.Errorf("queue: expand: write %d/%d: %w", c.ID, run, err)
+		}
+		if err := h.enqueueAll(ctx, written); err != nil {
+			return err
+		}
+		checkpoint = rs[len(rs)-1].ID
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	return checkpoint, nil
+}
+
+// enqueueAll enqueues the pending messages among ms, a few at a time.
+func (h *handlers) enqueueAll(ctx context.Context, ms []campaigns.Message) error {
+	g, ctx := errgroup.WithContext(ctx)
+	g.SetLimit(enqueueParallel)
+	for _, m := range ms {
+		if m.Status != campaigns.StatusPending {
+			continue
+		}
+		g.Go(func() error { return h.enq.EnqueueSend(ctx, m) })
+	}
+	return g.Wait()
+}
+
+// maybeComplete finishes a running campaign whose messages have all been
+// handed to a provider or settled otherwise (none pending or sending) and
+// whose latest run is fully expanded: a recurring campaign goes back to
+// scheduled when another run is due before it expires, everything else
+// completes. It is safe to call from several processes: the transition is
+// optimistic and a lost race is not an error.
+func (h *handlers) maybeComplete(ctx context.Context, campaignID int64) error {
+	c, err := h.deps.Ledger.Campaign(ctx, campaignID)
+	if err != nil {
+		return fmt.Errorf("queue: complete: campaign %d: %w", campaignID, err)
+	}
+	if c.State != campaigns.StateRunning {
+		return nil
+	}
+	now := h.cfg.Now()
+	run, _ := dueRun(c, now)
+	if run == 0 {
+		return nil
+	}
+	if _, done, err := h.deps.Ledger.RunCheckpoint(ctx, c.ID, run); err != nil || !done {
+		if errors.Is(err, segments.ErrNotFound) {
+			err = nil
+		}
+		return err // not (fully) expanded yet
+	}
+	f, err := h.deps.Ledger.Funnel(ctx, campaignID)
+	if err != nil {
+		return fmt.Errorf("queue: complete: funnel %d: %w", campaignID, err)
+	}
+	for _, cf := range f.ByChannel {
+		if cf.Pending > 0 || cf.Sending > 0 {
+			return nil
+		}
+	}
+	to := campaigns.StateCompleted
+	if !c.NextRun(now).IsZero() {
+		to = campaigns.StateScheduled
+	}
+	ev, err := c.Transition(to, "system", 0, h.cfg.Policy, now)
+	if err != nil {
+		return fmt.Errorf("queue: complete: campaign %d: %w", campaignID, err)
+	}
+	ev.Note = fmt.Sprintf("targeted %d", f.Targeted)
+	if err := h.deps.Ledger.ApplyCampaignEvent(ctx, c, ev); err != nil {
+		if h.isConflict(err) {
+			return nil
+		}
+		return fmt.Errorf("queue: complete: campaign %d: %w", campaignID, err)
+	}
+	{
+		if err := h.deps.Ledger.FinishRun(ctx, c.ID, run, now); err != nil && !errors.Is(err, segments.ErrNotFound) {
+			return fmt.Errorf("queue: complete: finish run %d/%d: %w", c.ID, run, err)
+		}
+	}
+	h.log.InfoContext(ctx, "campaign_finished", "campaign_id", c.ID, "state", to, "targeted", f.Targeted)
+	return nil
+}
+
+func (h *handlers) isConflict(err error) bool {
+	return h.deps.Conflict != nil && errors.Is(err, h.deps.Conflict)
+}

@@ -1,0 +1,135 @@
+package queue
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/go-redis/redis_rate/v10"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/gridcast/gridcast/segments"
+)
+
+// Redis keys of the queue's own state, next to Asynq's.
+const (
+	keyRate      = "gridcast:queue:rate:"      // + channel: GCRA state (redis_rate adds its prefix)
+	keyPause     = "gridcast:queue:pause:"     // + channel: set while a channel is paused
+	keyAmbiguous = "gridcast:queue:ambiguous:" // + message id: a send whose outcome is unknown
+)
+
+// ambiguousTTL outlives any retry schedule; Aliyun keeps details 30 days.
+const ambiguousTTL = 7 * 24 * time.Hour
+
+// limits is the state shared by every worker of every process: the
+// provider rate limits, channel pauses and ambiguous-send markers.
+type limits struct {
+	rdb   redis.UniversalClient
+	rl    *redis_rate.Limiter
+	rates map[segments.Channel]int
+}
+
+func newLimits(rdb redis.UniversalClient, cfg Config) *limits {
+	return &limits{rdb: rdb, rl: redis_rate.NewLimiter(rdb),
+		rates: map[segments.Channel]int{segments.ChannelSMS: cfg.SMSRate, segments.ChannelWeChat: cfg.WeChatRate}}
+}
+
+// allow takes one provider call from ch's shared budget. It returns zero
+// when allowed, else how long to wait.
+func (l *limits) allow(ctx context.Context, ch segments.Channel) (time.Duration, error) {
+	rate := l.rates[ch]
+	if rate < 0 {
+		return 0, nil
+	}
+	res, err := l.rl.Allow(ctx, keyRate+string(ch), redis_rate.PerSecond(rate))
+	if err != nil {
+		return 0, fmt.Errorf("queue: rate limit %s: %w", ch, err)
+	}
+	if res.Allowed > 0 {
+		return 0, nil
+	}
+	return max(res.RetryAfter, 10*time.Millisecond), nil
+}
+
+// pause holds every send on ch for d.
+func (l *limits) pause(ctx context.Context, ch segments.Channel, d time.Duration, why string) error {
+	if err := l.rdb.Set(ctx, keyPause+string(ch), why, d).Err(); err != nil {
+		return fmt.Errorf("queue: pause %s: %w", ch, err)
+	}
+	return nil
+}
+
+// paused returns how long ch stays paused; zero when it is not.
+func (l *limits) paused(ctx context.Context, ch segments.Channel) (time.Duration, error) {
+	d, err := l.rdb.PTTL(ctx, keyPause+string(ch)).Result()
+	if err != nil {
+		return 0, fmt.Errorf("queue: pause %s: %w", ch, err)
+	}
+	if d < 0 { // -2 no key, -1 no TTL (never set so by us)
+		return 0, nil
+	}
+	return d, nil
+}
+
+// markAmbiguous remembers that message id went out under outID with an
+// unknown outcome.
+func (l *limits) markAmbiguous(ctx context.Context, id int64, outID string) error {
+	return l.rdb.Set(ctx, keyAmbiguous+strconv.FormatInt(id, 10), outID, ambiguousTTL).Err()
+}
+
+// ambiguous returns the OutId of id's ambiguous send, or "".
+func (l *limits) ambiguous(ctx context.Context, id int64) (string, error) {
+	s, err := l.rdb.Get(ctx, keyAmbiguous+strconv.FormatInt(id, 10)).Result()
+	if errors.Is(err, redis.Nil) {
+		return "", nil
+	}
+	return s, err
+}
+
+func (l *limits) clearAmbiguous(ctx context.Context, id int64) error {
+	return l.rdb.Del(ctx, keyAmbiguous+strconv.FormatInt(id, 10)).Err()
+}
+
+// workerCache remembers each grid's worker and name for a minute: every
+// message of a grid needs them and they change rarely.
+type workerCache struct {
+	aud Audience
+	mu  sync.Mutex
+	m   map[string]gridInfo
+}
+
+type gridInfo struct {
+	worker segments.Worker
+	name   string
+	until  time.Time
+}
+
+const workerCacheTTL = time.Minute
+
+func (w *workerCache) get(ctx context.Context, gridCode string) (segments.Worker, string, error) {
+	now := time.Now()
+	w.mu.Lock()
+	gi, ok := w.m[gridCode]
+	w.mu.Unlock()
+	if ok && now.Before(gi.until) {
+		return gi.worker, gi.name, nil
+	}
+	wk, err := w.aud.WorkerForGrid(ctx, gridCode, segments.RoleGridWorker)
+	if err != nil && !errors.Is(err, segments.ErrNotFound) {
+		return segments.Worker{}, "", fmt.Errorf("queue: worker of grid %s: %w", gridCode, err)
+	}
+	g, err := w.aud.Grid(ctx, gridCode)
+	if err != nil && !errors.Is(err, segments.ErrNotFound) {
+		return segments.Worker{}, "", fmt.Errorf("queue: grid %s: %w", gridCode, err)
+	}
+	w.mu.Lock()
+	if w.m == nil {
+		w.m = map[string]gridInfo{}
+	}
+	w.m[gridCode] = gridInfo{worker: wk, name: g.Name, until: now.Add(workerCacheTTL)}
+	w.mu.Unlock()
+	return wk, g.Name, nil
+}
