@@ -346,8 +346,13 @@ ON CONFLICT (campaign_id, run, resident_id, channel) DO NOTHING;
 SELECT m.id, m.campaign_id, m.run, m.resident_id, m.channel, m.status, m.skip_reason, COALESCE(m.fallback_of, 0),
        m.attempts, m.provider_id, m.provider_code, m.provider_message, m.not_before, m.deadline,
        m.created_at, m.sent_at, m.finished_at, m.updated_at
-FROM json_each(?3) j
-JOIN messages m ON m.campaign_id = ?1 AND m.run = ?2 AND m.resident_id = j.value ->> 'r' AND m.channel = j.value ->> 'c';
+-- The pairs are materialized first and CROSS JOIN keeps them the outer
+-- loop, so each is one probe of the unique (campaign, run, resident,
+-- channel) index; otherwise SQLite may scan the campaign's messages once per
+-- pair, which made a fan-out quadratic.
+FROM (SELECT value ->> 'r' AS r, value ->> 'c' AS c FROM json_each(?3)) j
+CROSS JOIN messages m
+WHERE m.campaign_id = ?1 AND m.run = ?2 AND m.resident_id = j.r AND m.channel = j.c;
 
 -- name: MessageByID
 SELECT id, campaign_id, run, resident_id, channel, status, skip_reason, COALESCE(fallback_of, 0),
