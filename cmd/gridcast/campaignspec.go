@@ -69,9 +69,13 @@ func readCampaignSpec(r io.Reader) (campaigns.Campaign, error) {
 		errs = append(errs, fmt.Errorf("%s: %q: want 2006-01-02 15:04 (Asia/Shanghai) or RFC 3339", key, v))
 		return time.Time{}
 	}
+	scheduleAt := at("schedule_at", s.ScheduleAt)
+	if scheduleAt.IsZero() {
+		scheduleAt = time.Now() // empty: as soon as it is sent
+	}
 	c := campaigns.Campaign{
 		Name: s.Name, Kind: kind, Segment: s.Segment, ChannelPolicy: campaigns.ChannelPolicy(s.ChannelPolicy),
-		Owner: s.Owner, ScheduleAt: at("schedule_at", s.ScheduleAt), ExpiresAt: at("expires_at", s.ExpiresAt),
+		Owner: s.Owner, ScheduleAt: scheduleAt, ExpiresAt: at("expires_at", s.ExpiresAt),
 		Recurrence: s.Recurrence, Text: s.Text, ReplyOptions: s.ReplyOptions, ExtendCode: s.ExtendCode,
 		SMS:    campaigns.SMSContent{SignName: s.SMS.SignName, TemplateCode: s.SMS.TemplateCode, Params: s.SMS.Params},
 		WeChat: campaigns.WeChatContent{TemplateID: s.WeChat.TemplateID, URL: s.WeChat.URL, Fields: s.WeChat.Fields},

@@ -78,7 +78,10 @@ campaigns.approval_threshold needs a second user's approval before it is sent.
 	preview.Flags().IntVar(&n, "n", 3, "how many rendered messages to show")
 
 	var by string
-	transition := func(use, short string, to campaigns.State) *cobra.Command {
+	// transition builds a command moving a campaign to to; only, when set,
+	// is the one state the command applies to (resume is from paused only,
+	// not a way to start a scheduled campaign early).
+	transition := func(use, short string, to, only campaigns.State) *cobra.Command {
 		cc := &cobra.Command{
 			Use: use + " ID --by USER", Short: short, Args: cobra.ExactArgs(1),
 			RunE: func(cmd *cobra.Command, args []string) error {
@@ -86,6 +89,9 @@ campaigns.approval_threshold needs a second user's approval before it is sent.
 					return usageError{errors.New("--by USER is required: every change is on the campaign's record")}
 				}
 				return a.withCampaign(cmd.Context(), args[0], func(st *sqlstore.Store, c campaigns.Campaign) error {
+					if only != "" && c.State != only {
+						return fmt.Errorf("campaign %d is %s; %s applies to a %s campaign", c.ID, stateName(c.State), use, only)
+					}
 					audience := 0
 					if to == campaigns.StateScheduled || to == campaigns.StateRunning {
 						n, err := st.CountSegment(cmd.Context(), c.Segment)
@@ -93,6 +99,18 @@ campaigns.approval_threshold needs a second user's approval before it is sent.
 							return err
 						}
 						audience = int(n)
+					}
+					if to == campaigns.StateScheduled {
+						// A campaign whose mapping does not fit its provider
+						// templates, or whose template is not approved, is
+						// refused here rather than failing message by message.
+						tpls, err := campaignTemplates(cmd.Context(), st, c)
+						if err != nil {
+							return err
+						}
+						if err := c.CheckTemplates(tpls, a.policy()); err != nil {
+							return fmt.Errorf("campaign %d cannot be scheduled (run gridcast templates sync if the templates changed): %w", c.ID, err)
+						}
 					}
 					from := c.State
 					ev, err := c.Transition(to, by, audience, a.policy(), time.Now())
@@ -178,10 +196,10 @@ campaigns.approval_threshold needs a second user's approval before it is sent.
 		},
 	}
 	c.AddCommand(create, preview, approve, status, list,
-		transition("send", "Schedule a campaign (at its schedule_at, or now); the workers run it", campaigns.StateScheduled),
-		transition("pause", "Pause a running campaign: nothing more is sent until resume", campaigns.StatePaused),
-		transition("resume", "Resume a paused campaign", campaigns.StateRunning),
-		transition("cancel", "Cancel a campaign: unsent messages are skipped as cancelled", campaigns.StateCancelled),
+		transition("send", "Schedule a campaign (at its schedule_at, or now); the workers run it", campaigns.StateScheduled, ""),
+		transition("pause", "Pause a running campaign: nothing more is sent until resume", campaigns.StatePaused, campaigns.StateRunning),
+		transition("resume", "Resume a paused campaign", campaigns.StateRunning, campaigns.StatePaused),
+		transition("cancel", "Cancel a campaign: unsent messages are skipped as cancelled", campaigns.StateCancelled, ""),
 	)
 	return c
 }

@@ -161,3 +161,67 @@ func TestCLIConfigCheckRedacts(t *testing.T) {
 		t.Error("a missing config file was accepted")
 	}
 }
+
+func TestCLICampaignLifecycle(t *testing.T) {
+	example, err := filepath.Abs("../../examples/job-posting.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(t.TempDir())
+	dir := t.TempDir()
+	run := func(args ...string) (string, string, int) {
+		t.Helper()
+		var out, errb bytes.Buffer
+		env := map[string]string{"GRIDCAST_DATA_DIR": dir, "GRIDCAST_CAMPAIGNS_APPROVAL_THRESHOLD": "1"}
+		code := run(context.Background(), args, &out, &errb, envOf(env))
+		return out.String(), errb.String(), code
+	}
+	if _, e, code := run("seed", "--residents", "3000", "--quiet"); code != 0 {
+		t.Fatalf("seed: %s", e)
+	}
+	// A campaign file with a mistake is refused, naming the problem.
+	bad := filepath.Join(t.TempDir(), "bad.yaml")
+	if err := os.WriteFile(bad, []byte("name: x\nkind: job_posting\nsegmnt: age:18..\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, e, code := run("campaign", "create", "--file", bad); code != 2 || !strings.Contains(e, "segmnt") {
+		t.Errorf("bad file: code %d, %s", code, e)
+	}
+	out, e, code := run("campaign", "create", "--file", example)
+	if code != 0 || !strings.Contains(out, "created campaign 1") {
+		t.Fatalf("create: %d %s %s", code, out, e)
+	}
+	// Before the templates are synced the campaign cannot be scheduled.
+	if _, e, code := run("campaign", "send", "1", "--by", "王芳"); code == 0 || !strings.Contains(e, "templates sync") {
+		t.Errorf("send without templates: %d %s", code, e)
+	}
+	if out, e, code := run("templates", "sync"); code != 0 || !strings.Contains(out, "SMS") {
+		t.Fatalf("templates sync: %d %s %s", code, out, e)
+	}
+	out, _, code = run("campaign", "preview", "1")
+	if code != 0 || !strings.Contains(out, "audience") || regexp.MustCompile(`1[3-9][0-9]{9}`).MatchString(out) {
+		t.Errorf("preview: %d\n%s", code, out)
+	}
+	// Maker-checker: above the threshold the owner cannot send, nor approve.
+	if _, e, code := run("campaign", "send", "1", "--by", "王芳"); code == 0 || !strings.Contains(e, "approv") {
+		t.Errorf("send before approval: %d %s", code, e)
+	}
+	if _, e, code := run("campaign", "approve", "1", "--by", "王芳"); code == 0 {
+		t.Errorf("self-approval accepted: %s", e)
+	}
+	if _, e, code := run("campaign", "approve", "1", "--by", "李强"); code != 0 {
+		t.Fatalf("approve: %s", e)
+	}
+	if out, e, code := run("campaign", "send", "1", "--by", "王芳"); code != 0 || !strings.Contains(out, "draft → scheduled") {
+		t.Fatalf("send: %d %s %s", code, out, e)
+	}
+	if _, _, code := run("campaign", "resume", "1", "--by", "王芳"); code == 0 {
+		t.Error("resume of a scheduled campaign accepted")
+	}
+	if out, e, code := run("campaign", "cancel", "1", "--by", "王芳"); code != 0 || !strings.Contains(out, "cancelled") {
+		t.Errorf("cancel: %d %s %s", code, out, e)
+	}
+	if out, _, code := run("campaign", "status", "1"); code != 0 || !strings.Contains(out, "cancelled") {
+		t.Errorf("status: %d %s", code, out)
+	}
+}
