@@ -135,4 +135,3 @@ func callbackBase(addr string) string {
 	}
 	return "http://" + addr
 }
-
