@@ -30,14 +30,8 @@ type prepared struct {
 
 // prepare validates r and computes what the store writes for it.
 func (s *Store) prepare(r segments.Resident, h hash.Hash) (prepared, error) {
-	r.IDNumber = pii.NormalizeIDNumber(string(r.IDNumber))
-	if err := r.Validate(); err != nil {
+	if err := checkResident(&r); err != nil {
 		return prepared{}, err
-	}
-	for _, t := range r.OptOuts {
-		if _, err := segments.ParseTopic(string(t)); err != nil {
-			return prepared{}, fmt.Errorf("optouts: %w", err)
-		}
 	}
 	if r.BirthDate.IsZero() {
 		r.BirthDate, _ = r.IDNumber.BirthDate()
@@ -121,4 +115,19 @@ func contentHash(h hash.Hash, p *prepared) string {
 	field(string(r.OpenID))
 	var sum [sha256.Size]byte
 	return hex.EncodeToString(h.Sum(sum[:0]))
+}
+
+// checkResident normalizes r's ID number and checks r as the store will
+// write it.
+func checkResident(r *segments.Resident) error {
+	r.IDNumber = pii.NormalizeIDNumber(string(r.IDNumber))
+	if err := r.Validate(); err != nil {
+		return err
+	}
+	for _, t := range r.OptOuts {
+		if _, err := segments.ParseTopic(string(t)); err != nil {
+			return fmt.Errorf("optouts: %w", err)
+		}
+	}
+	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"hash"
 
 	"github.com/gridcast/gridcast/segments"
 	"github.com/gridcast/gridcast/segments/pii"
@@ -35,37 +36,66 @@ type householdKey struct {
 // address. Sized for the import and sync path: about a thousand rows a call.
 func (s *Store) UpsertResidents(ctx context.Context, rs []segments.Resident) (segments.UpsertStats, error) {
 	var stats segments.UpsertStats
-	h := sha256.New()
-	ps := make([]prepared, len(rs))
-	for i := range rs {
-		p, err := s.prepare(rs[i], h)
-		if err != nil {
-			return stats, fmt.Errorf("sqlstore: resident %d: %w", i, err)
-		}
-		ps[i] = p
-	}
-	if len(ps) == 0 {
+	if len(rs) == 0 {
 		return stats, nil
 	}
+	// Validate everything before writing anything.
+	for i := range rs {
+		r := rs[i]
+		if err := checkResident(&r); err != nil {
+			return stats, fmt.Errorf("sqlstore: resident %d: %w", i, err)
+		}
+	}
 	now := s.ts(s.now())
-
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return stats, fmt.Errorf("sqlstore: upsert residents: %w", err)
 	}
 	defer tx.Rollback()
-
-	known, err := s.matchResidents(ctx, tx, ps)
-	if err != nil {
-		return stats, err
-	}
 	st, err := prepareStmts(ctx, tx, s.q, "HouseholdID", "InsertHousehold", "InsertResident", "UpdateResident")
 	if err != nil {
 		return stats, fmt.Errorf("sqlstore: upsert residents: %w", err)
 	}
 	defer st.close()
 	hh := householdCache{get: st["HouseholdID"], ins: st["InsertHousehold"], ids: map[householdKey]int64{}}
+	// One transaction, written a chunk at a time, so that a large import
+	// stays all-or-nothing while the store holds only one chunk's prepared
+	// rows, matches and children at once.
+	h := sha256.New()
+	for lo := 0; lo < len(rs); lo += upsertChunk {
+		hi := min(lo+upsertChunk, len(rs))
+		cs, err := s.upsertChunk(ctx, tx, st, &hh, h, rs[lo:hi], lo, now)
+		if err != nil {
+			return segments.UpsertStats{}, err
+		}
+		stats = stats.Add(cs)
+	}
+	if err := tx.Commit(); err != nil {
+		return segments.UpsertStats{}, fmt.Errorf("sqlstore: upsert residents: commit: %w", err)
+	}
+	return stats, nil
+}
 
+// upsertChunk is the number of residents UpsertResidents prepares and
+// writes at a time inside its transaction.
+const upsertChunk = 1000
+
+// upsertChunk writes rs (whose first element is resident number offset of
+// the call) inside tx.
+func (s *Store) upsertChunk(ctx context.Context, tx *sql.Tx, st stmts, hh *householdCache, h hash.Hash, rs []segments.Resident, offset int, now any) (segments.UpsertStats, error) {
+	var stats segments.UpsertStats
+	ps := make([]prepared, len(rs))
+	for i := range rs {
+		p, err := s.prepare(rs[i], h)
+		if err != nil {
+			return stats, fmt.Errorf("sqlstore: resident %d: %w", offset+i, err)
+		}
+		ps[i] = p
+	}
+	known, err := s.matchResidents(ctx, tx, ps)
+	if err != nil {
+		return stats, err
+	}
 	// touched maps a written resident to the row it was written from (the
 	// last one, should a batch hold the same person twice).
 	touched := map[int64]int{}
@@ -80,7 +110,7 @@ func (s *Store) UpsertResidents(ctx context.Context, rs []segments.Resident) (se
 		}
 		household, err := hh.id(ctx, r.GridCode, r.Address)
 		if err != nil {
-			return stats, fmt.Errorf("sqlstore: resident %d: household: %w", i, err)
+			return stats, fmt.Errorf("sqlstore: resident %d: household: %w", offset+i, err)
 		}
 		id := ex.id
 		if found {
@@ -96,7 +126,7 @@ func (s *Store) UpsertResidents(ctx context.Context, rs []segments.Resident) (se
 			stats.Inserted++
 		}
 		if err != nil {
-			return segments.UpsertStats{}, fmt.Errorf("sqlstore: resident %d: %w", i, err)
+			return segments.UpsertStats{}, fmt.Errorf("sqlstore: resident %d: %w", offset+i, err)
 		}
 		known[p.idHash] = existing{id: id, contentHash: p.contentHash}
 		if _, dup := touched[id]; !dup {
@@ -118,9 +148,6 @@ func (s *Store) UpsertResidents(ctx context.Context, rs []segments.Resident) (se
 	}
 	if err := s.insertChildren(ctx, tx, &c, now); err != nil {
 		return segments.UpsertStats{}, err
-	}
-	if err := tx.Commit(); err != nil {
-		return segments.UpsertStats{}, fmt.Errorf("sqlstore: upsert residents: commit: %w", err)
 	}
 	return stats, nil
 }
