@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -93,7 +94,11 @@ func TestMain(m *testing.M) {
 // in-process miniredis (said so), and a failure under CI.
 func redisOpts(tb testing.TB) *redis.Options {
 	if addr := os.Getenv("GRIDCAST_TEST_REDIS"); addr != "" {
-		return &redis.Options{Addr: addr, DB: redisDB}
+		db := redisDB
+		if v, err := strconv.Atoi(os.Getenv("GRIDCAST_TEST_REDIS_DB")); err == nil {
+			db = v // lets two runs (a benchmark and the tests) share one Redis
+		}
+		return &redis.Options{Addr: addr, DB: db}
 	}
 	if os.Getenv("CI") != "" {
 		tb.Fatal("GRIDCAST_TEST_REDIS is unset under CI")
