@@ -98,6 +98,9 @@ func (a *app) serve(ctx context.Context, withHTTP, withWorkers bool, ready func(
 		}
 		running++
 		go func() { errc <- srv.Run(ctx) }()
+		if err := a.recoverWork(ctx, st, enq); err != nil {
+			a.log.ErrorContext(ctx, "recover_work_failed", "err", err)
+		}
 	}
 	if withHTTP {
 		h, err := api.New(api.Config{
@@ -141,4 +144,32 @@ func (a *app) serve(ctx context.Context, withHTTP, withWorkers bool, ready func(
 		}
 	}
 	return first
+}
+
+// recoverWork puts back on the queue what the store says is unfinished:
+// the fan-out of every running one-off campaign (it resumes from its
+// checkpoint, or finds itself done) and every pending message. Redis only
+// carries work; after a restart of an embedded Redis, or a Redis that lost
+// data, nothing is skipped silently. Duplicate tasks are refused by their
+// ids, and a message is claimed once, so this is safe on every start.
+func (a *app) recoverWork(ctx context.Context, st *sqlstore.Store, enq *queue.Enqueuer) error {
+	cs, err := st.Campaigns(ctx, campaigns.StateRunning, 1000)
+	if err != nil {
+		return err
+	}
+	for _, c := range cs {
+		if c.Recurrence == "" {
+			if err := enq.StartCampaign(ctx, c.ID, 1, c.ScheduleAt); err != nil {
+				return err
+			}
+		}
+		n, err := enq.Rebuild(ctx, st, c.ID)
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			a.log.InfoContext(ctx, "work_recovered", "campaign_id", c.ID, "pending_messages", n)
+		}
+	}
+	return nil
 }
