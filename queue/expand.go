@@ -74,6 +74,10 @@ func (h *handlers) expand(ctx context.Context, t *asynq.Task) error {
 func (h *handlers) stream(ctx context.Context, c campaigns.Campaign, run int, runAt time.Time, after int64) (int64, error) {
 	checkpoint := after
 	deadline := c.Deadline(runAt)
+	// A visit campaign books each resident's slot before writing their
+	// message (see visits.go); one booker, and one allocator per worker,
+	// serve the whole run.
+	slots := h.newSlotBooker(c, runAt, h.cfg.Now())
 	err := h.deps.Audience.StreamSegment(ctx, c.Segment, after, ExpandBatch, func(rs []segments.Resident) error {
 		now := h.cfg.Now()
 		msgs := make([]campaigns.Message, 0, len(rs))
@@ -86,6 +90,15 @@ func (h *handlers) stream(ctx context.Context, c campaigns.Campaign, run int, ru
 				m.Status, m.SkipReason = campaigns.StatusSkipped, why
 			} else {
 				m.Channel = ch
+				if slots != nil {
+					why, err := slots.book(ctx, r)
+					if err != nil {
+						return fmt.Errorf("queue: expand: %d/%d: %w", c.ID, run, err)
+					}
+					if why != campaigns.SkipNone {
+						m.Status, m.SkipReason = campaigns.StatusSkipped, why
+					}
+				}
 			}
 			if m.Status == campaigns.StatusSkipped {
 				m.FinishedAt = now

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -74,19 +75,30 @@ func (l *limits) paused(ctx context.Context, ch segments.Channel) (time.Duration
 	return d, nil
 }
 
-// markAmbiguous remembers that message id went out under outID with an
-// unknown outcome.
-func (l *limits) markAmbiguous(ctx context.Context, id int64, outID string) error {
-	return l.rdb.Set(ctx, keyAmbiguous+strconv.FormatInt(id, 10), outID, ambiguousTTL).Err()
+// markAmbiguous remembers that message id went out under outID at (about)
+// at with an unknown outcome. The time is kept so that the settlement asks
+// Aliyun about the day of the send, not the day of the retry (quiet hours
+// can push a retry past midnight).
+func (l *limits) markAmbiguous(ctx context.Context, id int64, outID string, at time.Time) error {
+	return l.rdb.Set(ctx, keyAmbiguous+strconv.FormatInt(id, 10), outID+"|"+strconv.FormatInt(at.Unix(), 10), ambiguousTTL).Err()
 }
 
-// ambiguous returns the OutId of id's ambiguous send, or "".
-func (l *limits) ambiguous(ctx context.Context, id int64) (string, error) {
+// ambiguous returns the OutId of id's ambiguous send and when it was made,
+// or "" when the send is not ambiguous.
+func (l *limits) ambiguous(ctx context.Context, id int64) (string, time.Time, error) {
 	s, err := l.rdb.Get(ctx, keyAmbiguous+strconv.FormatInt(id, 10)).Result()
 	if errors.Is(err, redis.Nil) {
-		return "", nil
+		return "", time.Time{}, nil
 	}
-	return s, err
+	if err != nil {
+		return "", time.Time{}, err
+	}
+	outID, unix, _ := strings.Cut(s, "|")
+	var at time.Time
+	if n, err := strconv.ParseInt(unix, 10, 64); err == nil {
+		at = time.Unix(n, 0)
+	}
+	return outID, at, nil
 }
 
 func (l *limits) clearAmbiguous(ctx context.Context, id int64) error {

@@ -2,11 +2,15 @@ package queue_test
 
 import (
 	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -56,6 +60,11 @@ type provider struct {
 	wx   *wechat.Client
 	wrdb *redis.Client // the WeChat client's token cache
 	mr   *miniredis.Miniredis
+	// loseSMS makes the next n SendSms/SendBatchSms calls reach the
+	// emulator (the messages go out) while their answers are lost: the
+	// client waits until its timeout, as when a response drops on the way
+	// back from Aliyun.
+	loseSMS atomic.Int32
 }
 
 var (
@@ -90,7 +99,8 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// redisOpts returns the test Redis: GRIDCAST_TEST_REDIS (DB 5), else an
+// redisOpts returns the test Redis: GRIDCAST_TEST_REDIS (DB 5 unless
+// GRIDCAST_TEST_REDIS_DB says otherwise), else an
 // in-process miniredis (said so), and a failure under CI.
 func redisOpts(tb testing.TB) *redis.Options {
 	if addr := os.Getenv("GRIDCAST_TEST_REDIS"); addr != "" {
@@ -119,6 +129,11 @@ var setupOnce sync.Once
 func setupProvider(tb testing.TB) {
 	setupOnce.Do(func() {
 		prov.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if a := r.URL.Query().Get("Action"); (a == "SendSms" || a == "SendBatchSms") && takeOne(&prov.loseSMS) {
+				prov.sb.Load().ServeHTTP(httptest.NewRecorder(), r)
+				<-r.Context().Done() // the answer never comes back
+				return
+			}
 			prov.sb.Load().ServeHTTP(w, r)
 		}))
 		mux := http.NewServeMux()
@@ -174,6 +189,30 @@ func (c *clock) at(hh, mm int) {
 	c.off.Store(int64(t.Sub(now)))
 }
 
+// today moves the clock to hh:mm Beijing time on the current Beijing day,
+// past or future. Tests that have Aliyun look sends up by date use it: the
+// emulator files sends under the wall-clock day.
+func (c *clock) today(hh, mm int) {
+	now := time.Now().In(campaigns.Shanghai())
+	t := time.Date(now.Year(), now.Month(), now.Day(), hh, mm, 0, 0, campaigns.Shanghai())
+	c.off.Store(int64(t.Sub(now)))
+}
+
+// advance moves the clock forward by d.
+func (c *clock) advance(d time.Duration) { c.off.Add(int64(d)) }
+
+func takeOne(n *atomic.Int32) bool {
+	for {
+		v := n.Load()
+		if v <= 0 {
+			return false
+		}
+		if n.CompareAndSwap(v, v-1) {
+			return true
+		}
+	}
+}
+
 type env struct {
 	t     testing.TB
 	ctx   context.Context
@@ -196,15 +235,59 @@ const residents = 300
 
 var residentsN = residents
 
-// setup builds the whole path for one test: Redis DB 5 flushed, a SQLite
-// store seeded from synth, a fresh sandbox, and a running Server with cfg
-// (Now set to the env's clock, 10:00 Beijing time unless changed).
-func setup(t testing.TB, cfg queue.Config, hh int) *env {
+// options are setup's optional settings.
+type options struct {
+	driver     string        // sqlstore.DriverSQLite (default) or DriverPostgres
+	smsTimeout time.Duration // the aliyunsms client's Timeout; default 2s
+	today      bool          // clock on today's hh:00, even if past
+}
+
+type option func(*options)
+
+// onDriver builds the store on driver (sqlstore.DriverSQLite or
+// sqlstore.DriverPostgres).
+func onDriver(driver string) option { return func(o *options) { o.driver = driver } }
+
+// withSMSTimeout sets the SMS client's per-call timeout.
+func withSMSTimeout(d time.Duration) option { return func(o *options) { o.smsTimeout = d } }
+
+// onToday sets the clock to hh:00 of the current Beijing day (see
+// clock.today) instead of the next hh:00.
+func onToday() option { return func(o *options) { o.today = true } }
+
+// storeDrivers are the ledger drivers the end-to-end tests run on.
+var storeDrivers = []string{sqlstore.DriverSQLite, sqlstore.DriverPostgres}
+
+// forEachDriver runs fn as a subtest per store driver; the postgres one
+// skips when GRIDCAST_TEST_POSTGRES is unset (fails under CI).
+func forEachDriver(t *testing.T, fn func(t *testing.T, driver string)) {
+	for _, d := range storeDrivers {
+		t.Run(d, func(t *testing.T) { fn(t, d) })
+	}
+}
+
+// setup builds the whole path for one test: the test Redis DB flushed, a
+// store (SQLite in t.TempDir unless onDriver says otherwise) seeded from
+// synth, a fresh sandbox, and a running Server with cfg (Now set to the
+// env's clock, at the next hh:00 Beijing time).
+func setup(t testing.TB, cfg queue.Config, hh int, opts ...option) *env {
 	t.Helper()
+	o := options{driver: sqlstore.DriverSQLite, smsTimeout: 2 * time.Second}
+	for _, f := range opts {
+		f(&o)
+	}
+	if o.driver == sqlstore.DriverPostgres {
+		postgresDSN(t) // skips before anything is built
+	}
 	setupProvider(t)
+	prov.loseSMS.Store(0)
 	ctx := t.Context()
 	e := &env{t: t, ctx: ctx, clk: &clock{}, done: make(chan struct{})}
-	e.clk.at(hh, 0)
+	if o.today {
+		e.clk.today(hh, 0)
+	} else {
+		e.clk.at(hh, 0)
+	}
 	e.rdb = redis.NewClient(redisOpts(t))
 	if err := e.rdb.FlushDB(ctx).Err(); err != nil {
 		t.Fatal(err)
@@ -214,11 +297,7 @@ func setup(t testing.TB, cfg queue.Config, hh int) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.st, err = sqlstore.Open(ctx, sqlstore.Config{Driver: "sqlite", DSN: filepath.Join(t.TempDir(), "q.db"), Now: e.clk.Now}, sealer, quiet)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = e.st.Close() })
+	e.st = openStore(t, o.driver, e.clk.Now, sealer)
 	e.seed(residentsN)
 
 	old := prov.sb.Swap(newSandbox())
@@ -229,12 +308,7 @@ func setup(t testing.TB, cfg queue.Config, hh int) *env {
 			e.sb.WeChat.SetFollower(wechat.Follower{OpenID: r.OpenID, Following: true})
 		}
 	}
-	sms, err := aliyunsms.New(aliyunsms.Config{AccessKeyID: aliyunsms.SandboxAccessKeyID, AccessKeySecret: aliyunsms.SandboxAccessKeySecret,
-		SignName: "网格通", Endpoint: strings.TrimPrefix(prov.srv.URL, "http://"), Scheme: "http", Timeout: 2 * time.Second}, quiet)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(sms.Close)
+	sms := newSMSClient(t, o.smsTimeout)
 
 	cfg.Now = e.clk.Now
 	if cfg.TickSpec == "" {
@@ -264,6 +338,90 @@ func setup(t testing.TB, cfg queue.Config, hh int) *env {
 		_ = e.insp.Close()
 	})
 	return e
+}
+
+// openStore opens the ledger on driver, closed at cleanup: SQLite in
+// t.TempDir, or PostgreSQL in a fresh schema (search_path in the DSN)
+// dropped at cleanup.
+func openStore(t testing.TB, driver string, now func() time.Time, sealer *pii.Sealer) *sqlstore.Store {
+	t.Helper()
+	cfg := sqlstore.Config{Driver: driver, Now: now}
+	switch driver {
+	case sqlstore.DriverSQLite:
+		cfg.DSN = filepath.Join(t.TempDir(), "q.db")
+	case sqlstore.DriverPostgres:
+		cfg.DSN = postgresSchema(t)
+	default:
+		t.Fatalf("unknown store driver %q", driver)
+	}
+	st, err := sqlstore.Open(t.Context(), cfg, sealer, quiet)
+	if err != nil {
+		t.Fatalf("open %s store: %v", driver, err)
+	}
+	t.Cleanup(func() { _ = st.Close() })
+	return st
+}
+
+// postgresDSN returns GRIDCAST_TEST_POSTGRES, skipping the test when it is
+// unset (failing instead when CI is set).
+func postgresDSN(t testing.TB) string {
+	t.Helper()
+	dsn := os.Getenv("GRIDCAST_TEST_POSTGRES")
+	if dsn == "" {
+		if os.Getenv("CI") != "" {
+			t.Fatal("GRIDCAST_TEST_POSTGRES is unset under CI; CI must run the PostgreSQL tests")
+		}
+		t.Skip("GRIDCAST_TEST_POSTGRES unset (e.g. postgres://postgres@127.0.0.1:5432/test?sslmode=disable): skipping the PostgreSQL run")
+	}
+	return dsn
+}
+
+// postgresSchema creates a schema of the test's own, registers its drop
+// (after the store has closed: cleanups run last-in first-out) and returns
+// GRIDCAST_TEST_POSTGRES with search_path set to it.
+func postgresSchema(t testing.TB) string {
+	t.Helper()
+	dsn := postgresDSN(t)
+	u, err := url.Parse(dsn)
+	if err != nil || !strings.HasPrefix(u.Scheme, "postgres") {
+		t.Fatalf("GRIDCAST_TEST_POSTGRES must be a postgres:// URL: %v", err)
+	}
+	b := make([]byte, 6)
+	if _, err := rand.Read(b); err != nil {
+		t.Fatal(err)
+	}
+	schema := "gridcast_queue_" + hex.EncodeToString(b)
+	admin, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := admin.ExecContext(t.Context(), "CREATE SCHEMA "+schema); err != nil {
+		_ = admin.Close()
+		t.Fatalf("create schema: %v", err)
+	}
+	t.Cleanup(func() {
+		defer admin.Close()
+		if _, err := admin.ExecContext(context.Background(), "DROP SCHEMA "+schema+" CASCADE"); err != nil {
+			t.Errorf("drop schema %s: %v", schema, err)
+		}
+	})
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// newSMSClient returns a real aliyunsms client on the sandbox, closed at
+// cleanup.
+func newSMSClient(t testing.TB, timeout time.Duration) *aliyunsms.Client {
+	t.Helper()
+	sms, err := aliyunsms.New(aliyunsms.Config{AccessKeyID: aliyunsms.SandboxAccessKeyID, AccessKeySecret: aliyunsms.SandboxAccessKeySecret,
+		SignName: "网格通", Endpoint: strings.TrimPrefix(prov.srv.URL, "http://"), Scheme: "http", Timeout: timeout}, quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(sms.Close)
+	return sms
 }
 
 func (e *env) seed(n int) {
@@ -411,6 +569,25 @@ func (e *env) idle() bool {
 	return true
 }
 
+// still: no task pending, active or aggregating in any queue (scheduled
+// and retrying ones may wait).
+func (e *env) still() bool {
+	qs, err := e.insp.Queues()
+	if err != nil {
+		return false
+	}
+	for _, q := range qs {
+		info, err := e.insp.GetQueueInfo(q)
+		if err != nil {
+			return false
+		}
+		if info.Pending+info.Active+info.Aggregating > 0 {
+			return false
+		}
+	}
+	return true
+}
+
 func (e *env) state(id int64) campaigns.State {
 	c, err := e.st.Campaign(e.ctx, id)
 	if err != nil {
@@ -453,4 +630,22 @@ func testLog() *slog.Logger {
 		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
 	return quiet
+}
+
+// checkReachedOnce checks the emulators' records against c: every resident
+// c reaches got exactly one message, on the expected channel, and nobody
+// else got any.
+func (e *env) checkReachedOnce(c campaigns.Campaign) {
+	e.t.Helper()
+	sms, wx := e.sentCounts()
+	for _, r := range e.byID {
+		gotSMS, gotWX := sms[r.Phone], 0
+		if r.OpenID != "" {
+			gotWX = wx[r.OpenID]
+		}
+		want := map[segments.Channel][2]int{segments.ChannelSMS: {1, 0}, segments.ChannelWeChat: {0, 1}}[expectChannel(r, c)]
+		if gotSMS != want[0] || gotWX != want[1] {
+			e.t.Errorf("resident %d (%q): sms %d wechat %d, want %d and %d", r.ID, expectChannel(r, c), gotSMS, gotWX, want[0], want[1])
+		}
+	}
 }

@@ -28,9 +28,13 @@ func expectChannel(r segments.Resident, c campaigns.Campaign) segments.Channel {
 // channel; opted-out residents are skipped with the reason; re-running the
 // expansion and re-delivering every send task sends nothing twice;
 // receipts, duplicated and out of order, only move statuses forward; the
-// tick completes the campaign.
+// tick completes the campaign. It runs on both store drivers.
 func TestCampaignReachesEveryoneOnce(t *testing.T) {
-	e := setup(t, queue.Config{}, 10)
+	forEachDriver(t, testCampaignReachesEveryoneOnce)
+}
+
+func testCampaignReachesEveryoneOnce(t *testing.T, driver string) {
+	e := setup(t, queue.Config{}, 10, onDriver(driver))
 	// Two residents opt out of job postings.
 	for _, r := range e.res[:2] {
 		if err := e.st.SetOptOut(e.ctx, r.ID, segments.TopicJob, true); err != nil {

@@ -50,7 +50,8 @@ type job struct {
 }
 
 // screen re-checks a claimed message at send time: campaign state, the
-// deadline, opt-out, reachability, quiet hours, caps, then renders it.
+// deadline, opt-out, reachability, quiet hours, caps, then renders it (a
+// visit campaign's {{slot}} from the resident's live booking).
 func (h *handlers) screen(ctx context.Context, j *job, now time.Time) (verdict, error) {
 	switch j.c.State {
 	case campaigns.StateRunning:
@@ -101,7 +102,17 @@ func (h *handlers) screen(ctx context.Context, j *job, now time.Time) (verdict, 
 	if err != nil {
 		return verdict{}, err
 	}
-	vars := campaigns.Vars{Resident: j.r, Worker: w, GridName: gridName, Campaign: j.c}
+	slot, ok, err := h.visitSlot(ctx, j.c, j.r.ID)
+	if err != nil {
+		return verdict{}, err
+	}
+	if !ok { // a visit campaign's slot was cancelled or moved away
+		return verdict{kind: skipIt, skip: campaigns.SkipNoSlot}, nil
+	}
+	if !slot.IsZero() && !slot.After(now) { // never propose a visit that is past
+		return verdict{kind: skipIt, skip: campaigns.SkipExpired}, nil
+	}
+	vars := campaigns.Vars{Resident: j.r, Worker: w, GridName: gridName, Campaign: j.c, Slot: slot}
 	if j.m.Channel == segments.ChannelSMS {
 		j.params, err = campaigns.RenderParams(j.c.SMS.Params, vars)
 	} else {
@@ -368,7 +379,7 @@ func (h *handlers) sendSMS(ctx context.Context, js []*job, now time.Time) error 
 	if err != nil {
 		if se := (*gateway.SendError)(nil); errors.As(err, &se) && se.Code == aliyunsms.CodeAmbiguous {
 			for _, j := range js {
-				if e := h.lim.markAmbiguous(ctx, j.m.ID, outID); e != nil {
+				if e := h.lim.markAmbiguous(ctx, j.m.ID, outID, now); e != nil {
 					return errors.Join(err, e)
 				}
 			}
@@ -391,7 +402,7 @@ func (h *handlers) sendSMS(ctx context.Context, js []*job, now time.Time) error 
 func (h *handlers) settleAmbiguous(ctx context.Context, js []*job, now time.Time) ([]*job, error) {
 	keep := js[:0:0]
 	for _, j := range js {
-		outID, err := h.lim.ambiguous(ctx, j.m.ID)
+		outID, sentAt, err := h.lim.ambiguous(ctx, j.m.ID)
 		if err != nil {
 			return nil, h.release(ctx, j.m, err)
 		}
@@ -399,9 +410,23 @@ func (h *handlers) settleAmbiguous(ctx context.Context, js []*job, now time.Time
 			keep = append(keep, j)
 			continue
 		}
-		ds, err := h.deps.SMS.QueryDetails(ctx, j.r.Phone, "", now)
-		if err != nil {
-			return nil, h.failed(ctx, segments.ChannelSMS, js, err, now)
+		// Aliyun lists a number's messages per day: ask about the day of
+		// the ambiguous send and, if the retry falls on a later day, that
+		// day too.
+		days := []time.Time{now}
+		if !sentAt.IsZero() {
+			days = []time.Time{sentAt}
+			if !sameShanghaiDay(sentAt, now) {
+				days = append(days, now)
+			}
+		}
+		var ds []aliyunsms.Detail
+		for _, day := range days {
+			d, err := h.deps.SMS.QueryDetails(ctx, j.r.Phone, "", day)
+			if err != nil {
+				return nil, h.failed(ctx, segments.ChannelSMS, js, err, now)
+			}
+			ds = append(ds, d...)
 		}
 		found := false
 		for _, d := range ds {
@@ -422,4 +447,13 @@ func (h *handlers) settleAmbiguous(ctx context.Context, js []*job, now time.Time
 		}
 	}
 	return keep, nil
+}
+
+// sameShanghaiDay reports whether a and b fall on the same calendar day in
+// Beijing time, the day Aliyun's QuerySendDetails SendDate means.
+func sameShanghaiDay(a, b time.Time) bool {
+	loc := campaigns.Shanghai()
+	ay, am, ad := a.In(loc).Date()
+	by, bm, bd := b.In(loc).Date()
+	return ay == by && am == bm && ad == bd
 }

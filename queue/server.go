@@ -14,7 +14,8 @@ import (
 )
 
 // Server runs the queue's handlers (and, unless Config.TickSpec is "-",
-// the per-minute scheduler tick) on one process. Build it with NewServer,
+// the per-minute scheduler tick and the visit reminder scan every
+// RemindSpec) on one process. Build it with NewServer,
 // run it with Run; it is safe to call Shutdown from another goroutine.
 type Server struct {
 	cfg   Config
@@ -51,6 +52,7 @@ func NewServer(rdb redis.UniversalClient, cfg Config, deps Deps, log *slog.Logge
 	mux.HandleFunc(TypeReceiptWeChat, h.receiptWeChat)
 	mux.HandleFunc(TypeReconcile, h.reconcile)
 	mux.HandleFunc(TypeTick, h.tick)
+	mux.HandleFunc(TypeRemindVisits, h.remindVisits)
 	acfg := asynq.Config{
 		Concurrency:              cfg.Concurrency,
 		Queues:                   cfg.Queues,
@@ -77,11 +79,16 @@ func NewServer(rdb redis.UniversalClient, cfg Config, deps Deps, log *slog.Logge
 	if cfg.TickSpec != "-" {
 		s.sched = asynq.NewSchedulerFromRedisClient(rdb, &asynq.SchedulerOpts{
 			Logger: asynqLogger{log}, LogLevel: asynq.WarnLevel, Location: time.UTC,
-			// A task id per minute: several schedulers enqueue one tick.
-			PreEnqueueFunc: func(_ *asynq.Task, opts []asynq.Option) {
+			// A task id per period: several schedulers enqueue one tick
+			// and one reminder scan.
+			PreEnqueueFunc: func(t *asynq.Task, opts []asynq.Option) {
+				id := tickTaskID
+				if t.Type() == TypeRemindVisits {
+					id = remindTaskID
+				}
 				for i, o := range opts {
 					if o.Type() == asynq.TaskIDOpt {
-						opts[i] = asynq.TaskID(tickTaskID(time.Now()))
+						opts[i] = asynq.TaskID(id(time.Now()))
 					}
 				}
 			},
@@ -89,6 +96,10 @@ func NewServer(rdb redis.UniversalClient, cfg Config, deps Deps, log *slog.Logge
 		if _, err := s.sched.Register(cfg.TickSpec, asynq.NewTask(TypeTick, nil),
 			asynq.Queue(QueueCritical), asynq.TaskID("tick"), asynq.MaxRetry(0), asynq.Retention(2*time.Minute)); err != nil {
 			return nil, fmt.Errorf("queue: tick_spec %q: %w", cfg.TickSpec, err)
+		}
+		if _, err := s.sched.Register(RemindSpec, asynq.NewTask(TypeRemindVisits, nil),
+			asynq.Queue(QueueCritical), asynq.TaskID("remind"), asynq.MaxRetry(0), asynq.Retention(5*time.Minute)); err != nil {
+			return nil, fmt.Errorf("queue: remind spec %q: %w", RemindSpec, err)
 		}
 	}
 	return s, nil

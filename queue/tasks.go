@@ -21,6 +21,7 @@ const (
 	TypeReceiptWeChat = "receipts:wechat"    // payload wechatReceipt; queue critical
 	TypeReconcile     = "receipts:reconcile" // no payload; queue critical, every tick
 	TypeTick          = "campaigns:tick"     // no payload; queue critical, every minute
+	// TypeRemindVisits (visits.go): no payload; queue critical, every RemindSpec.
 )
 
 type expandPayload struct {

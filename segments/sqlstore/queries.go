@@ -39,6 +39,7 @@ var queryNames = []string{
 	"InsertMessageEvent", "MessageEvents", "MessageByProvider", "Funnel", "SentCounts", "StaleSent",
 	"DeleteTemplates", "InsertTemplates", "Templates",
 	"BookedSlots", "InsertSlot", "SlotHolders", "SetSlotState", "ResidentsByIDs",
+	"SlotFor", "WorkerVisits", "DueReminders", "ClaimReminder", "SettleReminder", "ReleaseReminder",
 }
 
 // dialectQueries are the named queries only one dialect's bulk path uses.

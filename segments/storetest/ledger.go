@@ -35,6 +35,7 @@ var ledgerTests = []struct {
 	{"StaleSent", testStaleSent},
 	{"Templates", testTemplates},
 	{"Slots", testSlots},
+	{"VisitReminders", testVisitReminders},
 	{"ResidentsBatch", testResidentsBatch},
 }
 

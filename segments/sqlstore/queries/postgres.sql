@@ -478,3 +478,41 @@ SELECT r.id, r.id_masked, r.name, r.gender, r.birth_date, r.phone, r.grid_code,
        r.training_course, r.training_cohort, r.openid, r.preferred_channel, r.updated_at
 FROM residents r LEFT JOIN households rh ON rh.id = r.household_id
 WHERE r.id = ANY($1);
+
+-- Visits and their reminders (migrations/postgres/0003_visits.sql).
+
+-- name: SlotFor
+-- The resident's live slot in a campaign. Arguments: resident, campaign.
+SELECT id, worker_id, resident_id, campaign_id, starts_at, ends_at, state FROM visit_slots
+WHERE resident_id = $1 AND campaign_id = $2 AND state IN ('proposed', 'confirmed');
+
+-- name: WorkerVisits
+-- A worker's live slots overlapping [from, to), with their campaign.
+-- Arguments: worker, to, from.
+SELECT id, worker_id, resident_id, campaign_id, starts_at, ends_at, state FROM visit_slots
+WHERE worker_id = $1 AND state IN ('proposed', 'confirmed') AND starts_at < $2 AND ends_at > $3
+ORDER BY starts_at;
+
+-- name: DueReminders
+-- Confirmed slots starting in [from, to) not yet reminded. Arguments:
+-- from, to, limit.
+SELECT id, worker_id, resident_id, campaign_id, starts_at, ends_at, state FROM visit_slots
+WHERE state = 'confirmed' AND reminder_sent_at IS NULL AND starts_at >= $1 AND starts_at < $2
+ORDER BY starts_at, id LIMIT $3;
+
+-- name: ClaimReminder
+-- Compare and set: only one caller claims a slot's reminder. Arguments:
+-- at, channel, now, id.
+UPDATE visit_slots SET reminder_sent_at = $1, reminder_channel = $2, updated_at = $3
+WHERE id = $4 AND state = 'confirmed' AND reminder_sent_at IS NULL;
+
+-- name: SettleReminder
+-- Arguments: provider id, code, now, id.
+UPDATE visit_slots SET reminder_provider_id = $1, reminder_code = $2, updated_at = $3
+WHERE id = $4 AND reminder_sent_at IS NOT NULL;
+
+-- name: ReleaseReminder
+-- Undoes a claim whose send failed for now; a settled reminder stays.
+-- Arguments: now, id.
+UPDATE visit_slots SET reminder_sent_at = NULL, reminder_channel = '', updated_at = $1
+WHERE id = $2 AND reminder_provider_id = '' AND reminder_code = '';
