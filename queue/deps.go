@@ -39,6 +39,9 @@ type MessageStore interface {
 	ClaimMessage(ctx context.Context, id int64, now time.Time) (campaigns.Message, bool, error)
 	AdvanceMessage(ctx context.Context, id int64, to campaigns.Status, u campaigns.MessageUpdate) (bool, error)
 	RescheduleMessage(ctx context.Context, id int64, notBefore time.Time, reason string) error
+	// RecoverMessage is RescheduleMessage only while the message's attempt
+	// count is still attempts (a stuck message found by the reconciler).
+	RecoverMessage(ctx context.Context, id int64, attempts int, notBefore time.Time, reason string) error
 }
 
 // MessageFinder looks messages up for receipts, rebuilds and reconciliation.

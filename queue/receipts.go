@@ -239,7 +239,7 @@ func (h *handlers) recoverOne(ctx context.Context, c campaigns.Campaign, m campa
 			return err
 		}
 	}
-	if err := h.deps.Ledger.RescheduleMessage(ctx, m.ID, now, ReasonRecovered); err != nil {
+	if err := h.deps.Ledger.RecoverMessage(ctx, m.ID, m.Attempts, now, ReasonRecovered); err != nil {
 		if h.isConflict(err) {
 			return nil // no longer sending: a late worker or another reconciler moved it
 		}

@@ -310,9 +310,24 @@ func (s *Store) tsIf(cond bool, t time.Time) any {
 // again for notBefore. An error wrapping ErrConflict when the message is
 // not sending; segments.ErrNotFound when there is none.
 func (s *Store) RescheduleMessage(ctx context.Context, id int64, notBefore time.Time, reason string) error {
+	return s.reschedule(ctx, id, -1, notBefore, reason)
+}
+
+// RecoverMessage is RescheduleMessage for a message found stuck in sending
+// by someone other than the worker that claimed it: it moves the message
+// back only while its attempt count is still attempts, the one that was
+// read. Two reconcilers, or a reconciler racing a worker that has since
+// claimed the message again, cannot then both hand it back (which could
+// send it twice); the loser gets ErrConflict.
+func (s *Store) RecoverMessage(ctx context.Context, id int64, attempts int, notBefore time.Time, reason string) error {
+	return s.reschedule(ctx, id, attempts, notBefore, reason)
+}
+
+// reschedule moves id from sending to pending; attempts < 0 means any.
+func (s *Store) reschedule(ctx context.Context, id int64, attempts int, notBefore time.Time, reason string) error {
 	return s.inTx(ctx, fmt.Sprintf("reschedule message %d", id), func(tx *sql.Tx) error {
 		now := s.now()
-		res, err := tx.ExecContext(ctx, s.q.get("RescheduleMessage"), s.tsOrNull(notBefore), s.ts(now), id)
+		res, err := tx.ExecContext(ctx, s.q.get("RescheduleMessage"), s.tsOrNull(notBefore), s.ts(now), id, attempts)
 		if err != nil {
 			return err
 		}
@@ -325,6 +340,9 @@ func (s *Store) RescheduleMessage(ctx context.Context, id int64, notBefore time.
 			}
 			if err != nil {
 				return err
+			}
+			if m.Status == campaigns.StatusSending {
+				return fmt.Errorf("message was claimed again (attempt %d, not %d): %w", m.Attempts, attempts, ErrConflict)
 			}
 			return fmt.Errorf("message is %s, not sending: %w", m.Status, ErrConflict)
 		}

@@ -30,6 +30,7 @@ var ledgerTests = []struct {
 	{"ClaimOnce", testClaimOnce},
 	{"AdvanceForwardOnly", testAdvanceForwardOnly},
 	{"MessageHistory", testMessageHistory},
+	{"RecoverMessage", testRecoverMessage},
 	{"Funnel", testFunnel},
 	{"SentCounts", testSentCounts},
 	{"StaleSent", testStaleSent},
@@ -602,6 +603,38 @@ func testAdvanceForwardOnly(t *testing.T, st *sqlstore.Store) {
 	}
 	if _, err := st.MessageByProviderID(ctx, segments.ChannelWeChat, "biz-1"); !errors.Is(err, segments.ErrNotFound) {
 		t.Errorf("MessageByProviderID(other channel) = %v, want ErrNotFound", err)
+	}
+}
+
+// A stuck message is handed back only by whoever read its current attempt.
+func testRecoverMessage(t *testing.T, st *sqlstore.Store) {
+	ctx := t.Context()
+	ids := seedIDs(t, st, 1)
+	c := startedRun(t, st, "恢复")
+	m := writeOne(t, st, c.ID, ids[0], segments.ChannelSMS)
+	at := func(min int) time.Time { return t0.Add(time.Duration(min) * time.Minute) }
+
+	claimed, ok, err := st.ClaimMessage(ctx, m.ID, at(1))
+	if !ok || err != nil {
+		t.Fatalf("claim 1: %v, %v", ok, err)
+	}
+	stale := claimed.Attempts
+	if err := st.RecoverMessage(ctx, m.ID, stale, at(5), "recovered"); err != nil {
+		t.Fatalf("recover: %v", err)
+	}
+	if _, ok, err := st.ClaimMessage(ctx, m.ID, at(6)); !ok || err != nil {
+		t.Fatalf("claim 2: %v, %v", ok, err)
+	}
+	// A second reconciler that read the message before the new claim.
+	if err := st.RecoverMessage(ctx, m.ID, stale, at(7), "recovered"); !errors.Is(err, sqlstore.ErrConflict) {
+		t.Errorf("recover with a stale attempt = %v, want ErrConflict", err)
+	}
+	got, err := st.Message(ctx, m.ID)
+	if err != nil || got.Status != campaigns.StatusSending || got.Attempts != stale+1 {
+		t.Errorf("after the refused recovery: %s attempt %d, %v; want sending attempt %d", got.Status, got.Attempts, err, stale+1)
+	}
+	if err := st.RecoverMessage(ctx, m.ID, stale+1, at(8), "recovered"); err != nil {
+		t.Errorf("recover with the current attempt: %v", err)
 	}
 }
 

@@ -400,7 +400,8 @@ UPDATE messages SET provider_id = COALESCE(NULLIF(provider_id, ''), ?),
 WHERE id = ?;
 
 -- name: RescheduleMessage
-UPDATE messages SET status = 'pending', not_before = ?, updated_at = ? WHERE id = ? AND status = 'sending';
+-- Arguments: not_before, now, id, attempts (negative: any).
+UPDATE messages SET status = 'pending', not_before = ?1, updated_at = ?2 WHERE id = ?3 AND status = 'sending' AND (?4 < 0 OR attempts = ?4);
 
 -- name: InsertMessageEvent
 INSERT INTO message_events (message_id, at, from_status, to_status, code, note) VALUES (?, ?, ?, ?, ?, ?);
