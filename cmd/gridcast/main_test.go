@@ -191,6 +191,14 @@ func TestCLICampaignLifecycle(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "created campaign 1") {
 		t.Fatalf("create: %d %s %s", code, out, e)
 	}
+	// The visit-schedule example is valid too.
+	visit, err := filepath.Abs(filepath.Join(filepath.Dir(example), "visit-schedule.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out, e, code := run("campaign", "create", "--file", visit); code != 0 || !strings.Contains(out, "created campaign 2") {
+		t.Errorf("visit example: %d %s %s", code, out, e)
+	}
 	// Before the templates are synced the campaign cannot be scheduled.
 	if _, e, code := run("campaign", "send", "1", "--by", "王芳"); code == 0 || !strings.Contains(e, "templates sync") {
 		t.Errorf("send without templates: %d %s", code, e)
