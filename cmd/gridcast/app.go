@@ -156,3 +156,13 @@ func (a *app) openStore(ctx context.Context) (*sqlstore.Store, error) {
 	a.log.DebugContext(ctx, "store_open", "driver", a.cfg.Store.Driver, "config", a.source)
 	return st, nil
 }
+
+// withStore opens the store, runs fn and closes the store.
+func (a *app) withStore(ctx context.Context, fn func(*sqlstore.Store) error) error {
+	st, err := a.openStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	return fn(st)
+}

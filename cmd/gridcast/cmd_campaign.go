@@ -45,16 +45,13 @@ campaigns.approval_threshold needs a second user's approval before it is sent.
 			if err := camp.Validate(a.policy()); err != nil {
 				return usageError{fmt.Errorf("campaign is not valid:\n%w", err)}
 			}
-			st, err := a.openStore(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			if err := st.CreateCampaign(cmd.Context(), &camp); err != nil {
-				return err
-			}
-			fmt.Fprintf(a.stdout, "created campaign %d (draft): %s\n", camp.ID, camp.Name)
-			return nil
+			return a.withStore(cmd.Context(), func(st *sqlstore.Store) error {
+				if err := st.CreateCampaign(cmd.Context(), &camp); err != nil {
+					return err
+				}
+				fmt.Fprintf(a.stdout, "created campaign %d (draft): %s\n", camp.ID, camp.Name)
+				return nil
+			})
 		},
 	}
 	create.Flags().StringVar(&file, "file", "", "campaign YAML file")
@@ -178,21 +175,18 @@ campaigns.approval_threshold needs a second user's approval before it is sent.
 	list := &cobra.Command{
 		Use: "list", Short: "List campaigns, newest first", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			st, err := a.openStore(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			cs, err := st.Campaigns(cmd.Context(), "", 100)
-			if err != nil {
-				return err
-			}
-			tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "ID\tSTATE\tKIND\tOWNER\tNAME")
-			for _, c := range cs {
-				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", c.ID, stateName(c.State), c.Kind, c.Owner, c.Name)
-			}
-			return tw.Flush()
+			return a.withStore(cmd.Context(), func(st *sqlstore.Store) error {
+				cs, err := st.Campaigns(cmd.Context(), "", 100)
+				if err != nil {
+					return err
+				}
+				tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+				fmt.Fprintln(tw, "ID\tSTATE\tKIND\tOWNER\tNAME")
+				for _, c := range cs {
+					fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", c.ID, stateName(c.State), c.Kind, c.Owner, c.Name)
+				}
+				return tw.Flush()
+			})
 		},
 	}
 	c.AddCommand(create, preview, approve, status, list,

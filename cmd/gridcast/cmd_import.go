@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gridcast/gridcast/segments/importer"
+	"github.com/gridcast/gridcast/segments/sqlstore"
 )
 
 func (a *app) importCommand() *cobra.Command {
@@ -38,37 +39,34 @@ writes nothing. Re-importing the same file changes nothing.`,
 				}
 				opt.Mapping = m
 			}
-			st, err := a.openStore(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			var bar *progressbar.ProgressBar
-			if !quiet {
-				bar = progressbar.NewOptions(-1, progressbar.OptionSetWriter(a.stderr), progressbar.OptionSetDescription("rows"),
-					progressbar.OptionShowCount(), progressbar.OptionThrottle(200*time.Millisecond), progressbar.OptionClearOnFinish())
-				opt.Progress = func(done, total int) {
-					if total > 0 && bar.GetMax() != total {
-						bar.ChangeMax(total)
+			return a.withStore(cmd.Context(), func(st *sqlstore.Store) error {
+				var bar *progressbar.ProgressBar
+				if !quiet {
+					bar = progressbar.NewOptions(-1, progressbar.OptionSetWriter(a.stderr), progressbar.OptionSetDescription("rows"),
+						progressbar.OptionShowCount(), progressbar.OptionThrottle(200*time.Millisecond), progressbar.OptionClearOnFinish())
+					opt.Progress = func(done, total int) {
+						if total > 0 && bar.GetMax() != total {
+							bar.ChangeMax(total)
+						}
+						_ = bar.Set(done)
 					}
-					_ = bar.Set(done)
 				}
-			}
-			rep, err := importer.ImportFile(cmd.Context(), st, args[0], opt)
-			if bar != nil {
-				_ = bar.Finish()
-			}
-			if err != nil {
-				return err
-			}
-			a.log.InfoContext(cmd.Context(), "import_done", "file", filepath.Base(args[0]), "rows", rep.Rows,
-				"inserted", rep.Imported.Inserted, "updated", rep.Imported.Updated, "unchanged", rep.Imported.Unchanged, "skipped", rep.Skipped)
-			if asJSON {
-				enc := json.NewEncoder(a.stdout)
-				enc.SetIndent("", "  ")
-				return enc.Encode(rep)
-			}
-			return rep.WriteTable(a.stdout, 50)
+				rep, err := importer.ImportFile(cmd.Context(), st, args[0], opt)
+				if bar != nil {
+					_ = bar.Finish()
+				}
+				if err != nil {
+					return err
+				}
+				a.log.InfoContext(cmd.Context(), "import_done", "file", filepath.Base(args[0]), "rows", rep.Rows,
+					"inserted", rep.Imported.Inserted, "updated", rep.Imported.Updated, "unchanged", rep.Imported.Unchanged, "skipped", rep.Skipped)
+				if asJSON {
+					enc := json.NewEncoder(a.stdout)
+					enc.SetIndent("", "  ")
+					return enc.Encode(rep)
+				}
+				return rep.WriteTable(a.stdout, 50)
+			})
 		},
 	}
 	residents.Flags().StringVar(&mappingPath, "mapping", "", "YAML file mapping fields to headers (field: header)")

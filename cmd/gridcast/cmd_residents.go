@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/gridcast/gridcast/segments/sqlstore"
 )
 
 func (a *app) residentsCommand() *cobra.Command {
@@ -21,24 +23,21 @@ func (a *app) residentsCommand() *cobra.Command {
 			if err != nil {
 				return usageError{fmt.Errorf("resident id %q: want a number", args[0])}
 			}
-			st, err := a.openStore(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			r, err := st.Resident(cmd.Context(), id)
-			if err != nil {
-				return err
-			}
-			m := newMaskedResident(r, time.Now())
-			if asJSON {
-				enc := json.NewEncoder(a.stdout)
-				enc.SetIndent("", "  ")
-				return enc.Encode(m)
-			}
-			fmt.Fprintf(a.stdout, "resident %d: %s (%s, %d) phone %s id %s\ngrid %s, %s\ncategories %v skills %v desired jobs %v\nwechat bound: %v, opted out of: %v\n",
-				m.ID, m.Name, m.Gender, m.Age, m.Phone, m.IDNumber, m.Grid, m.Address, m.Categories, m.Skills, m.Jobs, m.WeChat, m.OptOuts)
-			return nil
+			return a.withStore(cmd.Context(), func(st *sqlstore.Store) error {
+				r, err := st.Resident(cmd.Context(), id)
+				if err != nil {
+					return err
+				}
+				m := newMaskedResident(r, time.Now())
+				if asJSON {
+					enc := json.NewEncoder(a.stdout)
+					enc.SetIndent("", "  ")
+					return enc.Encode(m)
+				}
+				fmt.Fprintf(a.stdout, "resident %d: %s (%s, %d) phone %s id %s\ngrid %s, %s\ncategories %v skills %v desired jobs %v\nwechat bound: %v, opted out of: %v\n",
+					m.ID, m.Name, m.Gender, m.Age, m.Phone, m.IDNumber, m.Grid, m.Address, m.Categories, m.Skills, m.Jobs, m.WeChat, m.OptOuts)
+				return nil
+			})
 		},
 	}
 	show.Flags().BoolVar(&asJSON, "json", false, "print JSON")
@@ -56,18 +55,15 @@ func (a *app) residentsCommand() *cobra.Command {
 			if err != nil {
 				return usageError{fmt.Errorf("resident id %q: want a number", args[0])}
 			}
-			st, err := a.openStore(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			clear, err := st.UnmaskIDNumber(cmd.Context(), id)
-			if err != nil {
-				return err
-			}
-			a.log.WarnContext(cmd.Context(), "id_number_unmasked", "resident_id", id, "by", by, "reason", reason, "id_number", clear)
-			fmt.Fprintln(a.stdout, string(clear))
-			return nil
+			return a.withStore(cmd.Context(), func(st *sqlstore.Store) error {
+				clear, err := st.UnmaskIDNumber(cmd.Context(), id)
+				if err != nil {
+					return err
+				}
+				a.log.WarnContext(cmd.Context(), "id_number_unmasked", "resident_id", id, "by", by, "reason", reason, "id_number", clear)
+				fmt.Fprintln(a.stdout, string(clear))
+				return nil
+			})
 		},
 	}
 	unmask.Flags().StringVar(&reason, "reason", "", "why the clear number is needed (logged)")

@@ -29,22 +29,19 @@ community, and residents with valid-format phones and ID numbers. The same
 			if n < 1 {
 				return usageError{fmt.Errorf("--residents %d: want at least 1", n)}
 			}
-			st, err := a.openStore(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			var progress io.Writer = a.stderr
-			if quiet {
-				progress = io.Discard
-			}
-			res, err := seedPopulation(cmd.Context(), st, synth.Config{Residents: n, Seed: seed}, progress)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(a.stdout, "seeded %d grids, %d workers, %d residents in %s (%.0f residents/s)\n",
-				res.grids, res.workers, res.residents, res.elapsed.Round(time.Millisecond), float64(res.residents)/res.elapsed.Seconds())
-			return nil
+			return a.withStore(cmd.Context(), func(st *sqlstore.Store) error {
+				var progress io.Writer = a.stderr
+				if quiet {
+					progress = io.Discard
+				}
+				res, err := seedPopulation(cmd.Context(), st, synth.Config{Residents: n, Seed: seed}, progress)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(a.stdout, "seeded %d grids, %d workers, %d residents in %s (%.0f residents/s)\n",
+					res.grids, res.workers, res.residents, res.elapsed.Round(time.Millisecond), float64(res.residents)/res.elapsed.Seconds())
+				return nil
+			})
 		},
 	}
 	c.Flags().IntVar(&n, "residents", 10000, "how many residents to generate")

@@ -11,6 +11,7 @@ import (
 
 	"github.com/gridcast/gridcast/segments"
 	"github.com/gridcast/gridcast/segments/segql"
+	"github.com/gridcast/gridcast/segments/sqlstore"
 )
 
 func (a *app) segmentCommand() *cobra.Command {
@@ -30,17 +31,14 @@ Run "gridcast segment fields" for every field.`,
 			Short: "Print how many residents the expression selects",
 			Args:  cobra.ExactArgs(1),
 			RunE: func(cmd *cobra.Command, args []string) error {
-				st, err := a.openStore(cmd.Context())
-				if err != nil {
-					return err
-				}
-				defer st.Close()
-				n, err := st.CountSegment(cmd.Context(), args[0])
-				if err != nil {
-					return segmentError(err)
-				}
-				fmt.Fprintln(a.stdout, n)
-				return nil
+				return a.withStore(cmd.Context(), func(st *sqlstore.Store) error {
+					n, err := st.CountSegment(cmd.Context(), args[0])
+					if err != nil {
+						return segmentError(err)
+					}
+					fmt.Fprintln(a.stdout, n)
+					return nil
+				})
 			},
 		},
 		a.segmentSampleCommand(),
@@ -50,21 +48,18 @@ Run "gridcast segment fields" for every field.`,
 			Short: "List saved segments",
 			Args:  cobra.NoArgs,
 			RunE: func(cmd *cobra.Command, _ []string) error {
-				st, err := a.openStore(cmd.Context())
-				if err != nil {
-					return err
-				}
-				defer st.Close()
-				segs, err := st.Segments(cmd.Context())
-				if err != nil {
-					return err
-				}
-				tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-				fmt.Fprintln(tw, "NAME\tEXPRESSION\tOWNER\tDESCRIPTION")
-				for _, s := range segs {
-					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", s.Name, s.Expr, s.Owner, s.Description)
-				}
-				return tw.Flush()
+				return a.withStore(cmd.Context(), func(st *sqlstore.Store) error {
+					segs, err := st.Segments(cmd.Context())
+					if err != nil {
+						return err
+					}
+					tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+					fmt.Fprintln(tw, "NAME\tEXPRESSION\tOWNER\tDESCRIPTION")
+					for _, s := range segs {
+						fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", s.Name, s.Expr, s.Owner, s.Description)
+					}
+					return tw.Flush()
+				})
 			},
 		},
 		&cobra.Command{
@@ -72,12 +67,9 @@ Run "gridcast segment fields" for every field.`,
 			Short: "Delete a saved segment",
 			Args:  cobra.ExactArgs(1),
 			RunE: func(cmd *cobra.Command, args []string) error {
-				st, err := a.openStore(cmd.Context())
-				if err != nil {
-					return err
-				}
-				defer st.Close()
-				return st.DeleteSegment(cmd.Context(), args[0])
+				return a.withStore(cmd.Context(), func(st *sqlstore.Store) error {
+					return st.DeleteSegment(cmd.Context(), args[0])
+				})
 			},
 		},
 		&cobra.Command{
@@ -117,26 +109,23 @@ func (a *app) segmentSampleCommand() *cobra.Command {
 			if n < 1 || n > 1000 {
 				return usageError{fmt.Errorf("--n %d: want 1 to 1000", n)}
 			}
-			st, err := a.openStore(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			rs, err := st.SampleSegment(cmd.Context(), args[0], n)
-			if err != nil {
-				return segmentError(err)
-			}
-			if asJSON {
-				out := make([]maskedResident, len(rs))
-				for i, r := range rs {
-					out[i] = newMaskedResident(r, time.Now())
+			return a.withStore(cmd.Context(), func(st *sqlstore.Store) error {
+				rs, err := st.SampleSegment(cmd.Context(), args[0], n)
+				if err != nil {
+					return segmentError(err)
 				}
-				enc := json.NewEncoder(a.stdout)
-				enc.SetIndent("", "  ")
-				return enc.Encode(out)
-			}
-			printResidents(a.stdout, rs, time.Now())
-			return nil
+				if asJSON {
+					out := make([]maskedResident, len(rs))
+					for i, r := range rs {
+						out[i] = newMaskedResident(r, time.Now())
+					}
+					enc := json.NewEncoder(a.stdout)
+					enc.SetIndent("", "  ")
+					return enc.Encode(out)
+				}
+				printResidents(a.stdout, rs, time.Now())
+				return nil
+			})
 		},
 	}
 	c.Flags().IntVar(&n, "n", 10, "how many residents to show")
@@ -151,20 +140,17 @@ func (a *app) segmentSaveCommand() *cobra.Command {
 		Short: "Save a named segment (reuse it as segment:NAME)",
 		Args:  cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			st, err := a.openStore(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			if err := st.SaveSegment(cmd.Context(), segments.SavedSegment{Name: args[0], Expr: args[1], Description: desc, Owner: owner}); err != nil {
-				return segmentError(err)
-			}
-			n, err := st.CountSegment(cmd.Context(), "segment:"+args[0])
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(a.stdout, "saved segment %s (%s residents now)\n", args[0], strconv.FormatInt(n, 10))
-			return nil
+			return a.withStore(cmd.Context(), func(st *sqlstore.Store) error {
+				if err := st.SaveSegment(cmd.Context(), segments.SavedSegment{Name: args[0], Expr: args[1], Description: desc, Owner: owner}); err != nil {
+					return segmentError(err)
+				}
+				n, err := st.CountSegment(cmd.Context(), "segment:"+args[0])
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(a.stdout, "saved segment %s (%s residents now)\n", args[0], strconv.FormatInt(n, 10))
+				return nil
+			})
 		},
 	}
 	c.Flags().StringVar(&desc, "description", "", "what the segment is for")

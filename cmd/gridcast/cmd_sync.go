@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gridcast/gridcast/segments/extsync"
+	"github.com/gridcast/gridcast/segments/sqlstore"
 )
 
 func (a *app) syncCommand() *cobra.Command {
@@ -40,45 +41,42 @@ run are read. --loop repeats each source every sync.sources[].interval.`,
 			if err := extsync.ValidateSources(sources); err != nil {
 				return err
 			}
-			st, err := a.openStore(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			if loop {
-				errs := make(chan error, len(sources))
+			return a.withStore(cmd.Context(), func(st *sqlstore.Store) error {
+				if loop {
+					errs := make(chan error, len(sources))
+					for _, src := range sources {
+						go func() { errs <- extsync.Loop(cmd.Context(), src, st, a.log) }()
+					}
+					var first error
+					for range sources {
+						if err := <-errs; err != nil && first == nil {
+							first = err
+						}
+					}
+					if cmd.Context().Err() != nil {
+						return nil // stopped by a signal
+					}
+					return first
+				}
 				for _, src := range sources {
-					go func() { errs <- extsync.Loop(cmd.Context(), src, st, a.log) }()
-				}
-				var first error
-				for range sources {
-					if err := <-errs; err != nil && first == nil {
-						first = err
+					res, err := extsync.Run(cmd.Context(), src, st, a.log)
+					if err != nil {
+						return fmt.Errorf("sync %s: %w", src.Name, err)
+					}
+					if asJSON {
+						if err := json.NewEncoder(a.stdout).Encode(res); err != nil {
+							return err
+						}
+						continue
+					}
+					fmt.Fprintf(a.stdout, "%s: %d rows, %d new, %d updated, %d unchanged, %d invalid, cursor %q\n",
+						res.Source, res.Rows, res.Imported.Inserted, res.Imported.Updated, res.Imported.Unchanged, res.Invalid, res.Cursor)
+					for _, e := range res.Errors {
+						fmt.Fprintf(a.stdout, "  %v\n", e)
 					}
 				}
-				if cmd.Context().Err() != nil {
-					return nil // stopped by a signal
-				}
-				return first
-			}
-			for _, src := range sources {
-				res, err := extsync.Run(cmd.Context(), src, st, a.log)
-				if err != nil {
-					return fmt.Errorf("sync %s: %w", src.Name, err)
-				}
-				if asJSON {
-					if err := json.NewEncoder(a.stdout).Encode(res); err != nil {
-						return err
-					}
-					continue
-				}
-				fmt.Fprintf(a.stdout, "%s: %d rows, %d new, %d updated, %d unchanged, %d invalid, cursor %q\n",
-					res.Source, res.Rows, res.Imported.Inserted, res.Imported.Updated, res.Imported.Unchanged, res.Invalid, res.Cursor)
-				for _, e := range res.Errors {
-					fmt.Fprintf(a.stdout, "  %v\n", e)
-				}
-			}
-			return nil
+				return nil
+			})
 		},
 	}
 	c.Flags().StringVar(&only, "source", "", "sync only this source")

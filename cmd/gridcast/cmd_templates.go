@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gridcast/gridcast/segments"
+	"github.com/gridcast/gridcast/segments/sqlstore"
 )
 
 func (a *app) templatesCommand() *cobra.Command {
@@ -16,50 +17,44 @@ func (a *app) templatesCommand() *cobra.Command {
 		Short: "Fetch the Aliyun SMS and WeChat templates into the store (campaigns are checked against them)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			st, err := a.openStore(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			rt := &runtime{}
-			defer rt.close()
-			if err := a.openRedis(cmd.Context(), rt); err != nil {
-				return err
-			}
-			if err := a.openProviders(cmd.Context(), rt, ""); err != nil {
-				return err
-			}
-			sms, wx, err := syncTemplates(cmd.Context(), st, rt, time.Now())
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(a.stdout, "synced %d SMS and %d WeChat templates\n", sms, wx)
-			return nil
+			return a.withStore(cmd.Context(), func(st *sqlstore.Store) error {
+				rt := &runtime{}
+				defer rt.close()
+				if err := a.openRedis(cmd.Context(), rt); err != nil {
+					return err
+				}
+				if err := a.openProviders(cmd.Context(), rt, ""); err != nil {
+					return err
+				}
+				sms, wx, err := syncTemplates(cmd.Context(), st, rt, time.Now())
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(a.stdout, "synced %d SMS and %d WeChat templates\n", sms, wx)
+				return nil
+			})
 		},
 	}, &cobra.Command{
 		Use:   "list",
 		Short: "List synced templates",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			st, err := a.openStore(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			for _, ch := range []segments.Channel{segments.ChannelSMS, segments.ChannelWeChat} {
-				ts, err := st.Templates(cmd.Context(), ch)
-				if err != nil {
-					return err
-				}
-				for _, t := range ts {
-					state := "approved"
-					if !t.Approved {
-						state = "NOT approved"
+			return a.withStore(cmd.Context(), func(st *sqlstore.Store) error {
+				for _, ch := range []segments.Channel{segments.ChannelSMS, segments.ChannelWeChat} {
+					ts, err := st.Templates(cmd.Context(), ch)
+					if err != nil {
+						return err
 					}
-					fmt.Fprintf(a.stdout, "%s\t%s\t%s\t%s\n", ch, t.Code, state, t.Content)
+					for _, t := range ts {
+						state := "approved"
+						if !t.Approved {
+							state = "NOT approved"
+						}
+						fmt.Fprintf(a.stdout, "%s\t%s\t%s\t%s\n", ch, t.Code, state, t.Content)
+					}
 				}
-			}
-			return nil
+				return nil
+			})
 		},
 	})
 	return c
