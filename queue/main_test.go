@@ -20,7 +20,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/alicebob/miniredis/v2"
+	"github.com/gridcast/gridcast/queue/embedredis"
 	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
 	"go.uber.org/goleak"
@@ -59,7 +59,7 @@ type provider struct {
 	enq  atomic.Pointer[queue.Enqueuer]
 	wx   *wechat.Client
 	wrdb *redis.Client // the WeChat client's token cache
-	mr   *miniredis.Miniredis
+	mr   *embedredis.Redis
 	// loseSMS makes the next n SendSms/SendBatchSms calls reach the
 	// emulator (the messages go out) while their answers are lost: the
 	// client waits until its timeout, as when a response drops on the way
@@ -114,7 +114,7 @@ func redisOpts(tb testing.TB) *redis.Options {
 		tb.Fatal("GRIDCAST_TEST_REDIS is unset under CI")
 	}
 	provOnce.Do(func() {
-		mr, err := miniredis.Run()
+		mr, err := embedredis.Start()
 		if err != nil {
 			panic(err)
 		}

@@ -8,13 +8,13 @@ import (
 	"strings"
 	"time"
 
-	"github.com/alicebob/miniredis/v2"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/gridcast/gridcast/campaigns"
 	"github.com/gridcast/gridcast/gateway/aliyunsms"
 	"github.com/gridcast/gridcast/gateway/sandbox"
 	"github.com/gridcast/gridcast/gateway/wechat"
+	"github.com/gridcast/gridcast/queue/embedredis"
 	"github.com/gridcast/gridcast/segments"
 )
 
@@ -40,8 +40,8 @@ func (rt *runtime) close() {
 func (a *app) openRedis(ctx context.Context, rt *runtime) error {
 	addr := a.cfg.Redis.Addr
 	if addr == "" {
-		mr := miniredis.NewMiniRedis()
-		if err := mr.Start(); err != nil {
+		mr, err := embedredis.Start()
+		if err != nil {
 			return fmt.Errorf("embedded redis: %w", err)
 		}
 		rt.closers = append(rt.closers, mr.Close)
