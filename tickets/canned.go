@@ -1,0 +1,94 @@
+package tickets
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/gridcast/gridcast/segments"
+)
+
+// The placeholders a canned reply may use. They render the worker's clear
+// name and phone number, which the resident needs to verify the message
+// (the seeds report residents distrust unknown senders): a rendered reply is
+// personal data to be logged at debug level only.
+const (
+	PlaceholderWorkerName  = "{{worker.name}}"
+	PlaceholderWorkerPhone = "{{worker.phone}}"
+)
+
+// DefaultCanned are the built-in acknowledgements sent when a ticket is
+// recorded, one per category; CategoryOther's is also the fallback for
+// categories without one.
+var DefaultCanned = map[Category]string{
+	CategoryEmployment:            "您好，您的就业咨询已收到，网格员{{worker.name}}将在3个工作日内与您联系，并为您匹配合适的岗位和培训信息。联系电话{{worker.phone}}。",
+	CategorySocialAssistance:      "您好，您反映的救助补贴问题已登记，网格员{{worker.name}}将尽快核实情况并告知办理流程。联系电话{{worker.phone}}。",
+	CategoryElderlyCare:           "您好，您反映的老人照料问题已登记，网格员{{worker.name}}将在24小时内上门或电话了解情况。联系电话{{worker.phone}}。",
+	CategoryHouseholdRegistration: "您好，您的户籍证件咨询已收到，网格员{{worker.name}}将告知您所需材料和办理地点。联系电话{{worker.phone}}。",
+	CategorySchooling:             "您好，您的入学咨询已收到，网格员{{worker.name}}将协助您了解入学政策和报名时间。联系电话{{worker.phone}}。",
+	CategoryEnvironment:           "您好，您反映的环境问题已登记，网格员{{worker.name}}将在48小时内到现场查看处理。联系电话{{worker.phone}}。",
+	CategoryDisputes:              "您好，您反映的纠纷已登记，网格员{{worker.name}}将在24小时内与您联系协调。请保持冷静，如遇紧急情况请拨打110。联系电话{{worker.phone}}。",
+	CategoryComplaints:            "您好，您的投诉已受理，我们将在24小时内核实处理并向您反馈结果。网格员{{worker.name}}，联系电话{{worker.phone}}。",
+	CategoryOther:                 "您好，您的留言已收到，网格员{{worker.name}}会尽快与您联系。联系电话{{worker.phone}}。",
+}
+
+// Canned holds configured canned replies per category, overriding
+// DefaultCanned entry by entry. The zero value (nil) uses the defaults
+// only. A Canned is read-only once built and safe for concurrent use.
+type Canned map[Category]string
+
+// Text is the unrendered canned reply for category c: the configured one,
+// else the default, else the configured then the default CategoryOther
+// reply.
+func (m Canned) Text(c Category) string {
+	for _, k := range []Category{c, CategoryOther} {
+		if s := strings.TrimSpace(m[k]); s != "" {
+			return s
+		}
+		if s, ok := DefaultCanned[k]; ok {
+			return s
+		}
+	}
+	return ""
+}
+
+// Render is the canned reply for c with w's clear name and phone number
+// filled in. An empty name leaves "网格员" on its own; an empty phone
+// renders as 暂无 so that the sentence still reads.
+func (m Canned) Render(c Category, w segments.Worker) string {
+	name := strings.TrimSpace(string(w.Name))
+	phone := strings.TrimSpace(string(w.Phone))
+	if phone == "" {
+		phone = "暂无"
+	}
+	return strings.NewReplacer(PlaceholderWorkerName, name, PlaceholderWorkerPhone, phone).Replace(m.Text(c))
+}
+
+var placeholderRE = regexp.MustCompile(`\{\{[^{}]*\}\}`)
+
+// Validate reports every configured reply that is blank or uses a
+// placeholder other than {{worker.name}} and {{worker.phone}}.
+func (m Canned) Validate() error {
+	var errs []error
+	for _, c := range sortedWords(asStringMap(m)) {
+		s := m[Category(c)]
+		if strings.TrimSpace(s) == "" {
+			errs = append(errs, fmt.Errorf("canned[%s]: blank reply", c))
+		}
+		for _, p := range placeholderRE.FindAllString(s, -1) {
+			if p != PlaceholderWorkerName && p != PlaceholderWorkerPhone {
+				errs = append(errs, fmt.Errorf("canned[%s]: unknown placeholder %s: want {{worker.name}} or {{worker.phone}}", c, p))
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func asStringMap(m Canned) map[string]string {
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		out[string(k)] = v
+	}
+	return out
+}

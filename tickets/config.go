@@ -1,0 +1,24 @@
+package tickets
+
+import "errors"
+
+// Config is the tickets package's configuration, as cmd/gridcast decodes
+// it from the YAML file's tickets section. The zero value is usable: every
+// part falls back to its defaults. A Config is read-only once built and
+// safe for concurrent use.
+type Config struct {
+	// Keywords configures inbound keyword parsing; zero means the defaults.
+	Keywords Keywords
+	// Classifier configures classification; zero means DefaultRules.
+	Classifier Classifier
+	// SLA holds deadlines, escalation steps and the reopen window; zero
+	// means the defaults.
+	SLA SLA
+	// Canned overrides canned replies per category; nil means DefaultCanned.
+	Canned Canned
+}
+
+// Validate reports every problem in c at once, each naming its field.
+func (c Config) Validate() error {
+	return errors.Join(c.Keywords.Validate(), c.Classifier.Validate(), c.SLA.Validate(), c.Canned.Validate())
+}
