@@ -115,9 +115,19 @@ func (a *app) serve(ctx context.Context, withHTTP, withWorkers bool, ready func(
 						return enq.EnqueueWeChatReceipt(ctx, in)
 					}
 					a.log.InfoContext(ctx, "wechat_inbound", "inbound", in)
+					a.log.DebugContext(ctx, "wechat_inbound_body", "msg_id", in.MsgID, "content", truncate(in.Content, 40))
 					return nil
 				}, wechat.CallbackOptions{Log: a.log}),
 			SMSReport: aliyunsms.NewReportHandler(enq.EnqueueSMSReports, aliyunsms.PushOptions{Log: a.log}),
+			// Replies are acknowledged and logged (masked; bodies at debug
+			// level only); turning them into tickets is not built yet.
+			SMSUplink: aliyunsms.NewUplinkHandler(func(ctx context.Context, us []aliyunsms.Uplink) error {
+				for _, u := range us {
+					a.log.InfoContext(ctx, "sms_uplink", "phone", u.Phone, "dest_code", u.DestCode, "sequence_id", u.SequenceID)
+					a.log.DebugContext(ctx, "sms_uplink_body", "sequence_id", u.SequenceID, "content", truncate(u.Content, 40))
+				}
+				return nil
+			}, aliyunsms.PushOptions{Log: a.log}),
 			Log:       a.log,
 		})
 		if err != nil {
@@ -172,4 +182,13 @@ func (a *app) recoverWork(ctx context.Context, st *sqlstore.Store, enq *queue.En
 		}
 	}
 	return nil
+}
+
+// truncate keeps at most n runes of s, for message bodies in debug logs.
+func truncate(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n]) + "…"
 }
