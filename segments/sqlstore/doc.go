@@ -1,8 +1,9 @@
 // Package sqlstore is the population store (segments: grids, workers,
 // households, residents, saved segments, sync cursors) and the outreach
 // ledger (campaigns and their events, runs with the fan-out checkpoint,
-// messages and their history, provider templates, visit slots) over
-// database/sql, in two dialects: SQLite through modernc.org/sqlite — pure Go, one file,
+// messages and their history, provider templates, visit slots) and grid
+// tickets (tickets and their timeline, inbound replies deduplicated by
+// provider message id, campaign answers) over database/sql, in two dialects: SQLite through modernc.org/sqlite — pure Go, one file,
 // the embedded default — and PostgreSQL through pgx, for production.
 //
 // One package serves both. The SQL lives in named queries per dialect

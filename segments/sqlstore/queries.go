@@ -40,6 +40,10 @@ var queryNames = []string{
 	"DeleteTemplates", "InsertTemplates", "Templates",
 	"BookedSlots", "InsertSlot", "SlotHolders", "SetSlotState", "ResidentsByIDs",
 	"SlotFor", "WorkerVisits", "DueReminders", "ClaimReminder", "SettleReminder", "ReleaseReminder",
+	// tickets
+	"InsertInbound", "InboundByProvider", "LinkInbound", "UnknownSenders",
+	"InsertTicket", "TicketByID", "TicketForUpdate", "UpdateTicket", "InsertTicketEvent", "TicketEvents",
+	"Tickets", "OpenTicketFor", "DueTickets", "UpsertAnswer", "CampaignAnswers",
 }
 
 // dialectQueries are the named queries only one dialect's bulk path uses.

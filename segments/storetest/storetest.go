@@ -38,6 +38,7 @@ func Run(t *testing.T, open func(t *testing.T) *sqlstore.Store) {
 		{"SyncCursor", testSyncCursor},
 	}
 	tests = append(tests, ledgerTests...)
+	tests = append(tests, ticketTests...)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

@@ -517,3 +517,107 @@ WHERE id = $4 AND reminder_sent_at IS NOT NULL;
 -- Arguments: now, id.
 UPDATE visit_slots SET reminder_sent_at = NULL, reminder_channel = '', updated_at = $1
 WHERE id = $2 AND reminder_provider_id = '' AND reminder_code = '';
+
+-- Tickets, their timeline, inbound messages and campaign answers
+-- (migrations/postgres/0004_tickets.sql). A NULL id column reads back as 0.
+
+-- name: InsertInbound
+-- The dedupe key decides: a second delivery inserts nothing and returns no
+-- row. Arguments: channel, provider msg id, from key, resident, content,
+-- received at, campaign, intent.
+INSERT INTO inbound_messages (channel, provider_msg_id, from_key, resident_id, content, received_at, campaign_id, intent)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+ON CONFLICT (channel, provider_msg_id) DO NOTHING RETURNING id;
+
+-- name: InboundByProvider
+SELECT id FROM inbound_messages WHERE channel = $1 AND provider_msg_id = $2;
+
+-- name: LinkInbound
+-- Arguments: ticket, inbound id, ticket again (it must exist).
+UPDATE inbound_messages SET ticket_id = $1
+WHERE id = $2 AND EXISTS (SELECT 1 FROM tickets WHERE id = $3);
+
+-- name: UnknownSenders
+-- Messages from senders matching no resident, newest first. Argument: limit.
+SELECT id, COALESCE(ticket_id, 0), channel, provider_msg_id, from_key, content, received_at,
+    COALESCE(campaign_id, 0), intent
+FROM inbound_messages WHERE resident_id IS NULL
+ORDER BY received_at DESC, id DESC LIMIT $1;
+
+-- name: InsertTicket
+INSERT INTO tickets (resident_id, grid_code, channel, text, category, assignee_worker_id, level, status,
+    due_at, rating, campaign_id, slot, merged_into, created_at, updated_at, resolved_at, closed_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING id;
+
+-- name: TicketByID
+SELECT id, COALESCE(resident_id, 0), grid_code, channel, text, category, COALESCE(assignee_worker_id, 0),
+    level, status, due_at, rating, COALESCE(campaign_id, 0), slot, COALESCE(merged_into, 0),
+    created_at, updated_at, resolved_at, closed_at
+FROM tickets WHERE id = $1;
+
+-- name: TicketForUpdate
+-- What ApplyTicketEvent checks the event against, read in its transaction
+-- (FOR UPDATE: concurrent appliers queue on the row).
+SELECT status, level, COALESCE(assignee_worker_id, 0), rating, COALESCE(merged_into, 0)
+FROM tickets WHERE id = $1 FOR UPDATE;
+
+-- name: UpdateTicket
+-- Everything but the id, resident, channel, first text and creation time.
+UPDATE tickets SET grid_code = $1, category = $2, assignee_worker_id = $3, level = $4, status = $5, due_at = $6,
+    rating = $7, campaign_id = $8, slot = $9, merged_into = $10, updated_at = $11, resolved_at = $12, closed_at = $13
+WHERE id = $14;
+
+-- name: InsertTicketEvent
+INSERT INTO ticket_events (ticket_id, at, actor, kind, from_status, to_status, note) VALUES ($1, $2, $3, $4, $5, $6, $7);
+
+-- name: TicketEvents
+SELECT ticket_id, at, actor, kind, from_status, to_status, note FROM ticket_events
+WHERE ticket_id = $1 ORDER BY id;
+
+-- name: Tickets
+-- Pages by id. Arguments: after id, grid ('' = any) twice, status ('' =
+-- any) twice, assignee (0 = any) twice, resident (0 = any) twice, limit.
+SELECT id, COALESCE(resident_id, 0), grid_code, channel, text, category, COALESCE(assignee_worker_id, 0),
+    level, status, due_at, rating, COALESCE(campaign_id, 0), slot, COALESCE(merged_into, 0),
+    created_at, updated_at, resolved_at, closed_at
+FROM tickets
+WHERE id > $1 AND ($2::text = '' OR grid_code = $3) AND ($4::text = '' OR status = $5)
+    AND ($6::bigint = 0 OR assignee_worker_id = $7) AND ($8::bigint = 0 OR resident_id = $9)
+ORDER BY id LIMIT $10;
+
+-- name: OpenTicketFor
+-- The resident's latest open ticket; failing that, the latest resolved or
+-- closed one that was not merged away (the caller applies the reopen
+-- window). Argument: resident.
+SELECT id, COALESCE(resident_id, 0), grid_code, channel, text, category, COALESCE(assignee_worker_id, 0),
+    level, status, due_at, rating, COALESCE(campaign_id, 0), slot, COALESCE(merged_into, 0),
+    created_at, updated_at, resolved_at, closed_at
+FROM tickets
+WHERE resident_id = $1 AND merged_into IS NULL
+    AND status IN ('new', 'assigned', 'in_progress', 'replied', 'resolved', 'closed')
+ORDER BY CASE WHEN status IN ('resolved', 'closed') THEN 1 ELSE 0 END, created_at DESC, id DESC
+LIMIT 1;
+
+-- name: DueTickets
+-- Open tickets past their deadline, most overdue first. Arguments:
+-- before, limit.
+SELECT id, COALESCE(resident_id, 0), grid_code, channel, text, category, COALESCE(assignee_worker_id, 0),
+    level, status, due_at, rating, COALESCE(campaign_id, 0), slot, COALESCE(merged_into, 0),
+    created_at, updated_at, resolved_at, closed_at
+FROM tickets
+WHERE status IN ('new', 'assigned', 'in_progress', 'replied') AND due_at IS NOT NULL AND due_at < $1
+ORDER BY due_at, id LIMIT $2;
+
+-- name: UpsertAnswer
+-- The latest answer wins: an answer older than the stored one (a late
+-- delivery) changes nothing. Arguments: campaign, resident, option,
+-- meaning, answered at, inbound id.
+INSERT INTO campaign_answers (campaign_id, resident_id, option, meaning, answered_at, inbound_id)
+VALUES ($1, $2, $3, $4, $5, $6)
+ON CONFLICT (campaign_id, resident_id) DO UPDATE SET option = excluded.option, meaning = excluded.meaning,
+    answered_at = excluded.answered_at, inbound_id = excluded.inbound_id
+WHERE excluded.answered_at >= campaign_answers.answered_at;
+
+-- name: CampaignAnswers
+SELECT resident_id, option, meaning, answered_at FROM campaign_answers
+WHERE campaign_id = $1 ORDER BY answered_at, resident_id;

@@ -514,3 +514,107 @@ WHERE id = ? AND reminder_sent_at IS NOT NULL;
 -- Arguments: now, id.
 UPDATE visit_slots SET reminder_sent_at = NULL, reminder_channel = '', updated_at = ?
 WHERE id = ? AND reminder_provider_id = '' AND reminder_code = '';
+
+-- Tickets, their timeline, inbound messages and campaign answers
+-- (migrations/sqlite/0004_tickets.sql). A NULL id column reads back as 0.
+
+-- name: InsertInbound
+-- The dedupe key decides: a second delivery inserts nothing and returns no
+-- row. Arguments: channel, provider msg id, from key, resident, content,
+-- received at, campaign, intent.
+INSERT INTO inbound_messages (channel, provider_msg_id, from_key, resident_id, content, received_at, campaign_id, intent)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (channel, provider_msg_id) DO NOTHING RETURNING id;
+
+-- name: InboundByProvider
+SELECT id FROM inbound_messages WHERE channel = ? AND provider_msg_id = ?;
+
+-- name: LinkInbound
+-- Arguments: ticket, inbound id, ticket again (it must exist).
+UPDATE inbound_messages SET ticket_id = ?
+WHERE id = ? AND EXISTS (SELECT 1 FROM tickets WHERE id = ?);
+
+-- name: UnknownSenders
+-- Messages from senders matching no resident, newest first. Argument: limit.
+SELECT id, COALESCE(ticket_id, 0), channel, provider_msg_id, from_key, content, received_at,
+    COALESCE(campaign_id, 0), intent
+FROM inbound_messages WHERE resident_id IS NULL
+ORDER BY received_at DESC, id DESC LIMIT ?;
+
+-- name: InsertTicket
+INSERT INTO tickets (resident_id, grid_code, channel, text, category, assignee_worker_id, level, status,
+    due_at, rating, campaign_id, slot, merged_into, created_at, updated_at, resolved_at, closed_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id;
+
+-- name: TicketByID
+SELECT id, COALESCE(resident_id, 0), grid_code, channel, text, category, COALESCE(assignee_worker_id, 0),
+    level, status, due_at, rating, COALESCE(campaign_id, 0), slot, COALESCE(merged_into, 0),
+    created_at, updated_at, resolved_at, closed_at
+FROM tickets WHERE id = ?;
+
+-- name: TicketForUpdate
+-- What ApplyTicketEvent checks the event against, read in its transaction
+-- (SQLite's write lock is already held: BEGIN IMMEDIATE).
+SELECT status, level, COALESCE(assignee_worker_id, 0), rating, COALESCE(merged_into, 0)
+FROM tickets WHERE id = ?;
+
+-- name: UpdateTicket
+-- Everything but the id, resident, channel, first text and creation time.
+UPDATE tickets SET grid_code = ?, category = ?, assignee_worker_id = ?, level = ?, status = ?, due_at = ?,
+    rating = ?, campaign_id = ?, slot = ?, merged_into = ?, updated_at = ?, resolved_at = ?, closed_at = ?
+WHERE id = ?;
+
+-- name: InsertTicketEvent
+INSERT INTO ticket_events (ticket_id, at, actor, kind, from_status, to_status, note) VALUES (?, ?, ?, ?, ?, ?, ?);
+
+-- name: TicketEvents
+SELECT ticket_id, at, actor, kind, from_status, to_status, note FROM ticket_events
+WHERE ticket_id = ? ORDER BY id;
+
+-- name: Tickets
+-- Pages by id. Arguments: after id, grid ('' = any) twice, status ('' =
+-- any) twice, assignee (0 = any) twice, resident (0 = any) twice, limit.
+SELECT id, COALESCE(resident_id, 0), grid_code, channel, text, category, COALESCE(assignee_worker_id, 0),
+    level, status, due_at, rating, COALESCE(campaign_id, 0), slot, COALESCE(merged_into, 0),
+    created_at, updated_at, resolved_at, closed_at
+FROM tickets
+WHERE id > ? AND (? = '' OR grid_code = ?) AND (? = '' OR status = ?)
+    AND (? = 0 OR assignee_worker_id = ?) AND (? = 0 OR resident_id = ?)
+ORDER BY id LIMIT ?;
+
+-- name: OpenTicketFor
+-- The resident's latest open ticket; failing that, the latest resolved or
+-- closed one that was not merged away (the caller applies the reopen
+-- window). Argument: resident.
+SELECT id, COALESCE(resident_id, 0), grid_code, channel, text, category, COALESCE(assignee_worker_id, 0),
+    level, status, due_at, rating, COALESCE(campaign_id, 0), slot, COALESCE(merged_into, 0),
+    created_at, updated_at, resolved_at, closed_at
+FROM tickets
+WHERE resident_id = ? AND merged_into IS NULL
+    AND status IN ('new', 'assigned', 'in_progress', 'replied', 'resolved', 'closed')
+ORDER BY CASE WHEN status IN ('resolved', 'closed') THEN 1 ELSE 0 END, created_at DESC, id DESC
+LIMIT 1;
+
+-- name: DueTickets
+-- Open tickets past their deadline, most overdue first. Arguments:
+-- before, limit.
+SELECT id, COALESCE(resident_id, 0), grid_code, channel, text, category, COALESCE(assignee_worker_id, 0),
+    level, status, due_at, rating, COALESCE(campaign_id, 0), slot, COALESCE(merged_into, 0),
+    created_at, updated_at, resolved_at, closed_at
+FROM tickets
+WHERE status IN ('new', 'assigned', 'in_progress', 'replied') AND due_at IS NOT NULL AND due_at < ?
+ORDER BY due_at, id LIMIT ?;
+
+-- name: UpsertAnswer
+-- The latest answer wins: an answer older than the stored one (a late
+-- delivery) changes nothing. Arguments: campaign, resident, option,
+-- meaning, answered at, inbound id.
+INSERT INTO campaign_answers (campaign_id, resident_id, option, meaning, answered_at, inbound_id)
+VALUES (?, ?, ?, ?, ?, ?)
+ON CONFLICT (campaign_id, resident_id) DO UPDATE SET option = excluded.option, meaning = excluded.meaning,
+    answered_at = excluded.answered_at, inbound_id = excluded.inbound_id
+WHERE excluded.answered_at >= campaign_answers.answered_at;
+
+-- name: CampaignAnswers
+SELECT resident_id, option, meaning, answered_at FROM campaign_answers
+WHERE campaign_id = ? ORDER BY answered_at, resident_id;
