@@ -128,7 +128,7 @@ func (a *app) serve(ctx context.Context, withHTTP, withWorkers bool, ready func(
 				}
 				return nil
 			}, aliyunsms.PushOptions{Log: a.log}),
-			Log:       a.log,
+			Log: a.log,
 		})
 		if err != nil {
 			return err

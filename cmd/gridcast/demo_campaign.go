@@ -12,6 +12,7 @@ import (
 	"github.com/gridcast/gridcast/gateway/sandbox"
 	"github.com/gridcast/gridcast/gateway/wechat"
 	"github.com/gridcast/gridcast/segments"
+	"github.com/gridcast/gridcast/segments/pii"
 )
 
 // demoCampaign is the job posting the demo sends: unemployed electricians
@@ -161,7 +162,11 @@ func (a *app) runDemoCampaign(ctx context.Context, sv serving, street segments.G
 		if shown == 2 {
 			break
 		}
-		fmt.Fprintf(out, "   SMS to %s: %s [%s]\n", m.Phone.Masked(), maskDigits(m.Content), orWaiting(m.ErrCode))
+		text := m.Content
+		if w := m.Params["worker"]; w != "" {
+			text = strings.ReplaceAll(text, w, pii.Name(w).Masked())
+		}
+		fmt.Fprintf(out, "   SMS to %s: %s [%s]\n", m.Phone.Masked(), maskDigits(text), orWaiting(m.ErrCode))
 		shown++
 	}
 	for _, m := range sv.rt.sandbox.WeChat.Sent() {
