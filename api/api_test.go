@@ -13,8 +13,11 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gridcast/gridcast/api"
+	"github.com/gridcast/gridcast/campaigns"
+	"github.com/gridcast/gridcast/segments"
 	"github.com/gridcast/gridcast/segments/pii"
 	"github.com/gridcast/gridcast/segments/sqlstore"
 	"github.com/gridcast/gridcast/segments/synth"
@@ -136,5 +139,79 @@ func TestSegmentsAPI(t *testing.T) {
 	code, body = do(t, "GET", srv.URL+"/api/v1/segments", "")
 	if code != 200 || !strings.Contains(body, "uses_olds") {
 		t.Errorf("list: %d %s", code, body)
+	}
+}
+
+func TestCampaignsAPI(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	sealer, _ := pii.NewSealer(make([]byte, 32))
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	st, err := sqlstore.Open(ctx, sqlstore.Config{Driver: "sqlite", DSN: filepath.Join(t.TempDir(), "c.db")}, sealer, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	gen, _ := synth.New(synth.Config{Residents: 300, Seed: 4})
+	if err := st.UpsertGrids(ctx, gen.Grids()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.BulkInsertResidents(ctx, gen.Next, nil); err != nil {
+		t.Fatal(err)
+	}
+	tpls := []campaigns.Template{{Code: "SMS_T", Content: "${name}您好，${job}。网格员${worker}。回T退订", Approved: true, Channel: segments.ChannelSMS}}
+	if err := st.SaveTemplates(ctx, segments.ChannelSMS, tpls, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	h, err := api.New(api.Config{Segments: st, Campaigns: st, Policy: campaigns.Policy{ApprovalThreshold: 10},
+		Ready: func(context.Context) error { return nil }, Log: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+
+	body := `{"name":"保安招聘","kind":"job_posting","segment":"age:18..60","channel_policy":"sms_only","owner":"王芳",
+		"expires_at":"` + time.Now().Add(48*time.Hour).Format(time.RFC3339) + `",
+		"sms":{"sign_name":"网格通","template_code":"SMS_T","params":{"name":"{{resident.surname_title}}","job":"社区保安","worker":"{{worker.name}}"}},
+		"wechat":{"template_id":"","fields":{}}}`
+	code, out := do(t, "POST", srv.URL+"/api/v1/campaigns", body)
+	if code != 201 || !strings.Contains(out, `"state":"draft"`) {
+		t.Fatalf("create: %d %s", code, out)
+	}
+	if code, _ := do(t, "POST", srv.URL+"/api/v1/campaigns", `{"name":"x","kind":"nonsense"}`); code != 400 {
+		t.Errorf("bad kind → %d", code)
+	}
+	act := func(action, by string) (int, string) {
+		return do(t, "POST", srv.URL+"/api/v1/campaigns/1/actions", `{"action":"`+action+`","by":"`+by+`"}`)
+	}
+	if code, out := act("send", "王芳"); code != 409 || !strings.Contains(out, "approval") {
+		t.Errorf("send before approval: %d %s", code, out)
+	}
+	if code, _ := act("approve", "王芳"); code != 409 {
+		t.Errorf("self-approval → %d", code)
+	}
+	if code, _ := act("resume", "王芳"); code != 409 {
+		t.Errorf("resume a draft → %d", code)
+	}
+	if code, out := act("approve", "李强"); code != 200 || !strings.Contains(out, `"approved_by":"李强"`) {
+		t.Errorf("approve: %d %s", code, out)
+	}
+	if code, out := act("send", "王芳"); code != 200 || !strings.Contains(out, `"state":"scheduled"`) {
+		t.Errorf("send: %d %s", code, out)
+	}
+	if code, _ := act("explode", "王芳"); code != 400 {
+		t.Errorf("unknown action → %d", code)
+	}
+	code, out = do(t, "GET", srv.URL+"/api/v1/campaigns/1", "")
+	if code != 200 || !strings.Contains(out, `"funnel"`) {
+		t.Errorf("get: %d %s", code, out)
+	}
+	code, out = do(t, "GET", srv.URL+"/api/v1/campaigns/1/events", "")
+	if code != 200 || strings.Count(out, `"actor"`) < 3 {
+		t.Errorf("events: %d %s", code, out)
+	}
+	if code, _ := do(t, "GET", srv.URL+"/api/v1/campaigns/99", ""); code != 404 {
+		t.Errorf("missing campaign → %d", code)
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/gridcast/gridcast/campaigns"
 	"github.com/gridcast/gridcast/segments"
 	"github.com/gridcast/gridcast/segments/segql"
 )
@@ -37,7 +38,11 @@ type Config struct {
 	WeChatCallback http.Handler
 	// SMSReport and SMSUplink serve POST /aliyun/sms/report and /aliyun/sms/up.
 	SMSReport, SMSUplink http.Handler
-	// Extra mounts further routes (pattern → handler), e.g. the campaign API.
+	// Campaigns, when set, serves /api/v1/campaigns; Policy holds the
+	// organisation's campaign rules (approval threshold, sensitive words).
+	Campaigns Campaigns
+	Policy    campaigns.Policy
+	// Extra mounts further routes (pattern → handler).
 	Extra map[string]http.Handler
 	// Registry collects metrics; nil makes a fresh one with the Go and
 	// process collectors.
@@ -83,6 +88,9 @@ func New(cfg Config) (http.Handler, error) {
 	route("GET /api/v1/segments/{name}", http.HandlerFunc(s.getSegment))
 	route("PUT /api/v1/segments/{name}", http.HandlerFunc(s.putSegment))
 	route("DELETE /api/v1/segments/{name}", http.HandlerFunc(s.deleteSegment))
+	if cfg.Campaigns != nil {
+		s.mountCampaigns(route)
+	}
 	if cfg.WeChatCallback != nil {
 		route("/wechat/callback", cfg.WeChatCallback)
 	}

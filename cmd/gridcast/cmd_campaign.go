@@ -89,32 +89,9 @@ campaigns.approval_threshold needs a second user's approval before it is sent.
 					if only != "" && c.State != only {
 						return fmt.Errorf("campaign %d is %s; %s applies to a %s campaign", c.ID, stateName(c.State), use, only)
 					}
-					audience := 0
-					if to == campaigns.StateScheduled || to == campaigns.StateRunning {
-						n, err := st.CountSegment(cmd.Context(), c.Segment)
-						if err != nil {
-							return err
-						}
-						audience = int(n)
-					}
-					if to == campaigns.StateScheduled {
-						// A campaign whose mapping does not fit its provider
-						// templates, or whose template is not approved, is
-						// refused here rather than failing message by message.
-						tpls, err := campaignTemplates(cmd.Context(), st, c)
-						if err != nil {
-							return err
-						}
-						if err := c.CheckTemplates(tpls, a.policy()); err != nil {
-							return fmt.Errorf("campaign %d cannot be scheduled (run gridcast templates sync if the templates changed): %w", c.ID, err)
-						}
-					}
 					from := c.State
-					ev, err := c.Transition(to, by, audience, a.policy(), time.Now())
+					c, _, err := campaigns.Move(cmd.Context(), st, c.ID, to, false, by, a.policy(), time.Now())
 					if err != nil {
-						return err
-					}
-					if err := st.ApplyCampaignEvent(cmd.Context(), c, ev); err != nil {
 						return err
 					}
 					fmt.Fprintf(a.stdout, "campaign %d: %s → %s by %s\n", c.ID, stateName(from), stateName(c.State), by)
@@ -132,11 +109,7 @@ campaigns.approval_threshold needs a second user's approval before it is sent.
 				return usageError{errors.New("--by USER is required")}
 			}
 			return a.withCampaign(cmd.Context(), args[0], func(st *sqlstore.Store, c campaigns.Campaign) error {
-				ev, err := c.Approve(by, time.Now())
-				if err != nil {
-					return err
-				}
-				if err := st.ApplyCampaignEvent(cmd.Context(), c, ev); err != nil {
+				if _, _, err := campaigns.Move(cmd.Context(), st, c.ID, "", true, by, a.policy(), time.Now()); err != nil {
 					return err
 				}
 				fmt.Fprintf(a.stdout, "campaign %d approved by %s\n", c.ID, by)

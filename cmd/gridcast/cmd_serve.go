@@ -104,7 +104,9 @@ func (a *app) serve(ctx context.Context, withHTTP, withWorkers bool, ready func(
 	}
 	if withHTTP {
 		h, err := api.New(api.Config{
-			Segments: st,
+			Segments:  st,
+			Campaigns: st,
+			Policy:    a.policy(),
 			Ready: func(ctx context.Context) error {
 				return errors.Join(st.Ping(ctx), rt.rdb.Ping(ctx).Err())
 			},

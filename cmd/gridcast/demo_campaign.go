@@ -74,7 +74,7 @@ func (a *app) runDemoCampaign(ctx context.Context, sv serving, street segments.G
 	if err != nil {
 		return err
 	}
-	tpls, err := campaignTemplates(ctx, st, c)
+	tpls, err := campaigns.SyncedTemplates(ctx, st, c)
 	if err != nil {
 		return err
 	}
@@ -177,31 +177,6 @@ func (a *app) runDemoCampaign(ctx context.Context, sv serving, street segments.G
 		shown++
 	}
 	return nil
-}
-
-func campaignTemplates(ctx context.Context, st interface {
-	Templates(context.Context, segments.Channel) ([]campaigns.Template, error)
-}, c campaigns.Campaign) (campaigns.Templates, error) {
-	var t campaigns.Templates
-	sms, err := st.Templates(ctx, segments.ChannelSMS)
-	if err != nil {
-		return t, err
-	}
-	for _, x := range sms {
-		if x.Code == c.SMS.TemplateCode {
-			t.SMS = x
-		}
-	}
-	wx, err := st.Templates(ctx, segments.ChannelWeChat)
-	if err != nil {
-		return t, err
-	}
-	for _, x := range wx {
-		if x.Code == c.WeChat.TemplateID {
-			t.WeChat = x
-		}
-	}
-	return t, nil
 }
 
 // messageCounts returns how many messages the funnel holds (an SMS

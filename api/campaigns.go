@@ -1,0 +1,283 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gridcast/gridcast/campaigns"
+	"github.com/gridcast/gridcast/segments"
+)
+
+// Campaigns is what the campaign endpoints need from the ledger.
+type Campaigns interface {
+	campaigns.Mover
+	CreateCampaign(ctx context.Context, c *campaigns.Campaign) error
+	Campaigns(ctx context.Context, state campaigns.State, limit int) ([]campaigns.Campaign, error)
+	CampaignEvents(ctx context.Context, id int64) ([]campaigns.Event, error)
+	Funnel(ctx context.Context, campaignID int64) (campaigns.Funnel, error)
+}
+
+// Campaign is a campaign as the API reads and writes it.
+type Campaign struct {
+	ID            int64             `json:"id,omitempty"`
+	Name          string            `json:"name"`
+	Kind          string            `json:"kind"`
+	Segment       string            `json:"segment"`
+	ChannelPolicy string            `json:"channel_policy,omitempty"`
+	Owner         string            `json:"owner"`
+	ScheduleAt    time.Time         `json:"schedule_at,omitzero"`
+	ExpiresAt     time.Time         `json:"expires_at"`
+	Recurrence    string            `json:"recurrence,omitempty"`
+	Text          string            `json:"text,omitempty"`
+	ReplyOptions  map[string]string `json:"reply_options,omitempty"`
+	ExtendCode    string            `json:"extend_code,omitempty"`
+	SMS           struct {
+		SignName     string            `json:"sign_name"`
+		TemplateCode string            `json:"template_code"`
+		Params       map[string]string `json:"params"`
+	} `json:"sms"`
+	WeChat struct {
+		TemplateID string            `json:"template_id"`
+		URL        string            `json:"url,omitempty"`
+		Fields     map[string]string `json:"fields"`
+	} `json:"wechat"`
+	State      string    `json:"state,omitempty"`
+	ApprovedBy string    `json:"approved_by,omitempty"`
+	CreatedAt  time.Time `json:"created_at,omitzero"`
+}
+
+func campaignToAPI(c campaigns.Campaign) Campaign {
+	out := Campaign{
+		ID: c.ID, Name: c.Name, Kind: string(c.Kind), Segment: c.Segment, ChannelPolicy: string(c.ChannelPolicy),
+		Owner: c.Owner, ScheduleAt: c.ScheduleAt, ExpiresAt: c.ExpiresAt, Recurrence: c.Recurrence, Text: c.Text,
+		ReplyOptions: c.ReplyOptions, ExtendCode: c.ExtendCode, State: string(c.State), ApprovedBy: c.ApprovedBy,
+		CreatedAt: c.CreatedAt,
+	}
+	if out.State == "" {
+		out.State = string(campaigns.StateDraft)
+	}
+	out.SMS.SignName, out.SMS.TemplateCode, out.SMS.Params = c.SMS.SignName, c.SMS.TemplateCode, c.SMS.Params
+	out.WeChat.TemplateID, out.WeChat.URL, out.WeChat.Fields = c.WeChat.TemplateID, c.WeChat.URL, c.WeChat.Fields
+	return out
+}
+
+func (in Campaign) domain() (campaigns.Campaign, error) {
+	kind, err := campaigns.ParseKind(in.Kind)
+	if err != nil {
+		return campaigns.Campaign{}, fmt.Errorf("%w: kind: %v", errBadRequest, err)
+	}
+	return campaigns.Campaign{
+		Name: in.Name, Kind: kind, Segment: in.Segment, ChannelPolicy: campaigns.ChannelPolicy(in.ChannelPolicy),
+		Owner: in.Owner, ScheduleAt: in.ScheduleAt, ExpiresAt: in.ExpiresAt, Recurrence: in.Recurrence, Text: in.Text,
+		ReplyOptions: in.ReplyOptions, ExtendCode: in.ExtendCode,
+		SMS:    campaigns.SMSContent{SignName: in.SMS.SignName, TemplateCode: in.SMS.TemplateCode, Params: in.SMS.Params},
+		WeChat: campaigns.WeChatContent{TemplateID: in.WeChat.TemplateID, URL: in.WeChat.URL, Fields: in.WeChat.Fields},
+	}, nil
+}
+
+func (s *server) mountCampaigns(route func(string, http.Handler)) {
+	route("GET /api/v1/campaigns", http.HandlerFunc(s.listCampaigns))
+	route("POST /api/v1/campaigns", http.HandlerFunc(s.createCampaign))
+	route("GET /api/v1/campaigns/{id}", http.HandlerFunc(s.getCampaign))
+	route("GET /api/v1/campaigns/{id}/events", http.HandlerFunc(s.campaignEvents))
+	route("POST /api/v1/campaigns/{id}/actions", http.HandlerFunc(s.campaignAction))
+}
+
+func (s *server) campaignID(r *http.Request) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, fmt.Errorf("%w: campaign id %q", errBadRequest, r.PathValue("id"))
+	}
+	return id, nil
+}
+
+func (s *server) listCampaigns(w http.ResponseWriter, r *http.Request) {
+	limit, _ := strconv.Atoi(r.URL.Query().Get("limit"))
+	cs, err := s.cfg.Campaigns.Campaigns(r.Context(), campaigns.State(r.URL.Query().Get("state")), limit)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	out := make([]Campaign, 0, len(cs))
+	for _, c := range cs {
+		out = append(out, campaignToAPI(c))
+	}
+	writeJSON(w, 200, out)
+}
+
+func (s *server) createCampaign(w http.ResponseWriter, r *http.Request) {
+	var in Campaign
+	if err := decode(w, r, &in); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	c, err := in.domain()
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if c.ScheduleAt.IsZero() {
+		c.ScheduleAt = s.cfg.Now() // as soon as it is sent
+	}
+	if err := c.Validate(s.cfg.Policy); err != nil {
+		s.writeError(w, r, fmt.Errorf("%w: %v", errBadRequest, err))
+		return
+	}
+	if err := s.cfg.Campaigns.CreateCampaign(r.Context(), &c); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, campaignToAPI(c))
+}
+
+// CampaignStatus is a campaign with its funnel.
+type CampaignStatus struct {
+	Campaign Campaign        `json:"campaign"`
+	Funnel   campaignsFunnel `json:"funnel"`
+}
+
+type campaignsFunnel struct {
+	Targeted  int                      `json:"targeted"`
+	Skipped   map[string]int           `json:"skipped"`
+	ByChannel map[string]channelFunnel `json:"by_channel"`
+}
+
+type channelFunnel struct {
+	Pending   int            `json:"pending"`
+	Sending   int            `json:"sending"`
+	Sent      int            `json:"sent"`
+	Delivered int            `json:"delivered"`
+	Failed    int            `json:"failed"`
+	FailedBy  map[string]int `json:"failed_by"`
+}
+
+func funnelToAPI(f campaigns.Funnel) campaignsFunnel {
+	out := campaignsFunnel{Targeted: f.Targeted, Skipped: map[string]int{}, ByChannel: map[string]channelFunnel{}}
+	for r, n := range f.Skipped {
+		out.Skipped[string(r)] = n
+	}
+	for ch, cf := range f.ByChannel {
+		fb := map[string]int{}
+		for k, v := range cf.FailedBy {
+			fb[k] = v
+		}
+		out.ByChannel[string(ch)] = channelFunnel{cf.Pending, cf.Sending, cf.Sent, cf.Delivered, cf.Failed, fb}
+	}
+	return out
+}
+
+func (s *server) getCampaign(w http.ResponseWriter, r *http.Request) {
+	id, err := s.campaignID(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	c, err := s.cfg.Campaigns.Campaign(r.Context(), id)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	f, err := s.cfg.Campaigns.Funnel(r.Context(), id)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, 200, CampaignStatus{Campaign: campaignToAPI(c), Funnel: funnelToAPI(f)})
+}
+
+// CampaignEvent is one entry of a campaign's record.
+type CampaignEvent struct {
+	At    time.Time `json:"at"`
+	Actor string    `json:"actor"`
+	From  string    `json:"from"`
+	To    string    `json:"to"`
+	Note  string    `json:"note,omitempty"`
+}
+
+func (s *server) campaignEvents(w http.ResponseWriter, r *http.Request) {
+	id, err := s.campaignID(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	evs, err := s.cfg.Campaigns.CampaignEvents(r.Context(), id)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	out := make([]CampaignEvent, 0, len(evs))
+	for _, e := range evs {
+		out = append(out, CampaignEvent{e.At, e.Actor, string(e.From), string(e.To), e.Note})
+	}
+	writeJSON(w, 200, out)
+}
+
+type actionRequest struct {
+	Action string `json:"action"` // approve, send, pause, resume, cancel
+	By     string `json:"by"`
+}
+
+// actions maps an action to its target state and the one state it applies
+// from ("" = any the life cycle allows).
+var actions = map[string]struct{ to, only campaigns.State }{
+	"send":   {campaigns.StateScheduled, ""},
+	"pause":  {campaigns.StatePaused, campaigns.StateRunning},
+	"resume": {campaigns.StateRunning, campaigns.StatePaused},
+	"cancel": {campaigns.StateCancelled, ""},
+}
+
+func (s *server) campaignAction(w http.ResponseWriter, r *http.Request) {
+	id, err := s.campaignID(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	var req actionRequest
+	if err := decode(w, r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if req.By == "" {
+		s.writeError(w, r, fmt.Errorf("%w: by is required: every change is on the campaign's record", errBadRequest))
+		return
+	}
+	var c campaigns.Campaign
+	switch req.Action {
+	case "approve":
+		c, _, err = campaigns.Move(r.Context(), s.cfg.Campaigns, id, "", true, req.By, s.cfg.Policy, s.cfg.Now())
+	default:
+		a, ok := actions[req.Action]
+		if !ok {
+			s.writeError(w, r, fmt.Errorf("%w: action %q: want approve, send, pause, resume or cancel", errBadRequest, req.Action))
+			return
+		}
+		if a.only != "" {
+			cur, err := s.cfg.Campaigns.Campaign(r.Context(), id)
+			if err != nil {
+				s.writeError(w, r, err)
+				return
+			}
+			if cur.State != a.only {
+				s.writeError(w, r, fmt.Errorf("%w: campaign %d is %s; %s applies to a %s campaign", segments.ErrConflict, id, cur.State, req.Action, a.only))
+				return
+			}
+		}
+		c, _, err = campaigns.Move(r.Context(), s.cfg.Campaigns, id, a.to, false, req.By, s.cfg.Policy, s.cfg.Now())
+	}
+	if err != nil {
+		switch {
+		case errors.Is(err, campaigns.ErrBadTransition), errors.Is(err, campaigns.ErrNeedsApproval),
+			errors.Is(err, campaigns.ErrSelfApproval), errors.Is(err, campaigns.ErrExpired):
+			err = fmt.Errorf("%w: %v", segments.ErrConflict, err)
+		case errors.Is(err, campaigns.ErrInvalid), errors.Is(err, campaigns.ErrNoActor):
+			err = fmt.Errorf("%w: %v", errBadRequest, err)
+		}
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, 200, campaignToAPI(c))
+}

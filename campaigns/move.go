@@ -1,0 +1,90 @@
+package campaigns
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/gridcast/gridcast/segments"
+)
+
+// Mover is what Move needs from the store: the campaign, its audience size,
+// the synced provider templates, and an optimistic write of the result.
+// *sqlstore.Store satisfies it.
+type Mover interface {
+	Campaign(ctx context.Context, id int64) (Campaign, error)
+	CountSegment(ctx context.Context, expr string) (int64, error)
+	Templates(ctx context.Context, ch segments.Channel) ([]Template, error)
+	ApplyCampaignEvent(ctx context.Context, c Campaign, ev Event) error
+}
+
+// Move applies a staff member's change to campaign id — a transition to
+// to, or an approval when approve is set — with every check the CLI and the
+// API share: the current audience size for the approval threshold, and, on
+// scheduling, the fit of the content to the provider templates as last
+// synced. The write is optimistic: if another process moved the campaign
+// first, the store's conflict error comes back and nothing changes.
+func Move(ctx context.Context, st Mover, id int64, to State, approve bool, actor string, pol Policy, now time.Time) (Campaign, Event, error) {
+	c, err := st.Campaign(ctx, id)
+	if err != nil {
+		return c, Event{}, err
+	}
+	var ev Event
+	if approve {
+		ev, err = c.Approve(actor, now)
+	} else {
+		audience := 0
+		if to == StateScheduled || to == StateRunning {
+			n, err := st.CountSegment(ctx, c.Segment)
+			if err != nil {
+				return c, Event{}, err
+			}
+			audience = int(n)
+		}
+		if to == StateScheduled {
+			tpls, err := SyncedTemplates(ctx, st, c)
+			if err != nil {
+				return c, Event{}, err
+			}
+			if err := c.CheckTemplates(tpls, pol); err != nil {
+				return c, Event{}, fmt.Errorf("campaign %d cannot be scheduled (sync the templates if they changed): %w: %w", c.ID, ErrInvalid, err)
+			}
+		}
+		ev, err = c.Transition(to, actor, audience, pol, now)
+	}
+	if err != nil {
+		return c, Event{}, err
+	}
+	if err := st.ApplyCampaignEvent(ctx, c, ev); err != nil {
+		return c, Event{}, err
+	}
+	return c, ev, nil
+}
+
+// SyncedTemplates finds the provider templates c uses among those synced
+// into the store; a template not found stays zero (CheckTemplates then says
+// it is missing).
+func SyncedTemplates(ctx context.Context, st interface {
+	Templates(ctx context.Context, ch segments.Channel) ([]Template, error)
+}, c Campaign) (Templates, error) {
+	var t Templates
+	sms, err := st.Templates(ctx, segments.ChannelSMS)
+	if err != nil {
+		return t, err
+	}
+	for _, x := range sms {
+		if x.Code == c.SMS.TemplateCode {
+			t.SMS = x
+		}
+	}
+	wx, err := st.Templates(ctx, segments.ChannelWeChat)
+	if err != nil {
+		return t, err
+	}
+	for _, x := range wx {
+		if x.Code == c.WeChat.TemplateID {
+			t.WeChat = x
+		}
+	}
+	return t, nil
+}
