@@ -92,6 +92,21 @@ func (e *Emulator) takeFault(a Action) int {
 	return q[0]
 }
 
+// admit checks a call's access token, then any fault injected for action,
+// in WeChat's order, and writes the error answer when one applies. e.mu
+// must be held.
+func (e *Emulator) admit(w http.ResponseWriter, r *http.Request, action Action, now time.Time) bool {
+	if code := e.checkToken(r.URL.Query().Get("access_token"), now); code != 0 {
+		writeErr(w, code)
+		return false
+	}
+	if code := e.takeFault(action); code != 0 {
+		writeErr(w, code)
+		return false
+	}
+	return true
+}
+
 // checkToken validates an access token; callers hold mu.
 func (e *Emulator) checkToken(tok string, now time.Time) int {
 	if tok == "" {
@@ -234,12 +249,7 @@ func (e *Emulator) handleTemplateSend(w http.ResponseWriter, r *http.Request) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	now := e.cfg.Now()
-	if code := e.checkToken(r.URL.Query().Get("access_token"), now); code != 0 {
-		writeErr(w, code)
-		return
-	}
-	if code := e.takeFault(ActionTemplateSend); code != 0 {
-		writeErr(w, code)
+	if !e.admit(w, r, ActionTemplateSend, now) {
 		return
 	}
 	if decodeErr != nil {
@@ -323,12 +333,7 @@ func (e *Emulator) handleCustomSend(w http.ResponseWriter, r *http.Request) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	now := e.cfg.Now()
-	if code := e.checkToken(r.URL.Query().Get("access_token"), now); code != 0 {
-		writeErr(w, code)
-		return
-	}
-	if code := e.takeFault(ActionCustomSend); code != 0 {
-		writeErr(w, code)
+	if !e.admit(w, r, ActionCustomSend, now) {
 		return
 	}
 	if decodeErr != nil {
@@ -376,12 +381,7 @@ func (e *Emulator) handleTemplateList(w http.ResponseWriter, r *http.Request) {
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if code := e.checkToken(r.URL.Query().Get("access_token"), e.cfg.Now()); code != 0 {
-		writeErr(w, code)
-		return
-	}
-	if code := e.takeFault(ActionTemplateList); code != 0 {
-		writeErr(w, code)
+	if !e.admit(w, r, ActionTemplateList, e.cfg.Now()) {
 		return
 	}
 	list := make([]templateListItem, 0, len(e.cfg.Templates))
