@@ -44,6 +44,12 @@ var queryNames = []string{
 	"InsertInbound", "InboundByProvider", "LinkInbound", "UnknownSenders",
 	"InsertTicket", "TicketByID", "TicketForUpdate", "UpdateTicket", "InsertTicketEvent", "TicketEvents",
 	"Tickets", "OpenTicketFor", "DueTickets", "UpsertAnswer", "CampaignAnswers",
+	// desk
+	"WorkerByID", "WorkerByCode", "InsertLeave", "EndLeave", "DropLeave", "LeaveAt", "Leaves",
+	"InsertOutbound", "OutboundByID", "ClaimOutbound", "ReleaseOutbound", "OutboundForMove", "FinishOutbound",
+	"OutboundByProvider", "PendingOutbound", "Conversation", "ReplyWindow",
+	"LatestOutreach", "CampaignByExtendCode", "ProposedVisit", "RatableTicket", "OpenTicketsByGrid",
+	"SupersedeBindings", "InsertBinding", "PendingBinding", "BindingAttempt", "UseBinding", "BindingExists",
 }
 
 // dialectQueries are the named queries only one dialect's bulk path uses.

@@ -39,6 +39,7 @@ func Run(t *testing.T, open func(t *testing.T) *sqlstore.Store) {
 	}
 	tests = append(tests, ledgerTests...)
 	tests = append(tests, ticketTests...)
+	tests = append(tests, deskTests...)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

@@ -621,3 +621,172 @@ WHERE excluded.answered_at >= campaign_answers.answered_at;
 -- name: CampaignAnswers
 SELECT resident_id, option, meaning, answered_at FROM campaign_answers
 WHERE campaign_id = $1 ORDER BY answered_at, resident_id;
+
+-- The ticket desk: its outbound messages, conversations, bindings, leaves
+-- and the lookups its keyword flows make (migrations/postgres/0005_desk.sql).
+
+-- name: WorkerByID
+SELECT id, code, name, phone, openid, role, COALESCE(grid_code, ''), visiting_hours FROM workers WHERE id = $1;
+
+-- name: WorkerByCode
+SELECT id, code, name, phone, openid, role, COALESCE(grid_code, ''), visiting_hours FROM workers WHERE code = $1;
+
+-- name: InsertLeave
+INSERT INTO worker_leaves (worker_id, backup_id, starts_at, ends_at, note, created_at) VALUES ($1, $2, $3, $4, $5, $6);
+
+-- name: EndLeave
+-- Cuts the worker's leaves covering at short at at. Arguments: at, worker.
+UPDATE worker_leaves SET ends_at = $1 WHERE worker_id = $2 AND starts_at < $1 AND ends_at > $1;
+
+-- name: DropLeave
+-- A leave that starts exactly when it is ended would be empty: it goes.
+-- Arguments: worker, at.
+DELETE FROM worker_leaves WHERE worker_id = $1 AND starts_at = $2;
+
+-- name: LeaveAt
+-- The latest created leave of the worker covering at. Arguments: worker, at.
+SELECT worker_id, backup_id, starts_at, ends_at, note FROM worker_leaves
+WHERE worker_id = $1 AND starts_at <= $2 AND ends_at > $2
+ORDER BY created_at DESC, id DESC LIMIT 1;
+
+-- name: Leaves
+-- Leaves covering at or starting later. Argument: at.
+SELECT worker_id, backup_id, starts_at, ends_at, note FROM worker_leaves
+WHERE ends_at > $1 ORDER BY starts_at, id;
+
+-- name: InsertOutbound
+INSERT INTO ticket_outbound (kind, ticket_id, resident_id, worker_id, route, route_reason, to_key, text,
+    template_code, params, actor, status, attempts, provider_id, provider_code, provider_message,
+    created_at, sent_at, finished_at, updated_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20) RETURNING id;
+
+-- name: OutboundByID
+SELECT id, kind, COALESCE(ticket_id, 0), COALESCE(resident_id, 0), COALESCE(worker_id, 0), route, route_reason,
+    to_key, text, template_code, params, actor, status, attempts, provider_id, provider_code, provider_message,
+    created_at, sent_at, finished_at
+FROM ticket_outbound WHERE id = $1;
+
+-- name: ClaimOutbound
+-- Compare and set: a concurrent claimer waits on the row lock, then sees
+-- sending and matches nothing (READ COMMITTED re-checks the WHERE).
+-- Arguments: now, id.
+UPDATE ticket_outbound SET status = 'sending', attempts = attempts + 1, updated_at = $1
+WHERE id = $2 AND status = 'pending'
+RETURNING id, kind, COALESCE(ticket_id, 0), COALESCE(resident_id, 0), COALESCE(worker_id, 0), route, route_reason,
+    to_key, text, template_code, params, actor, status, attempts, provider_id, provider_code, provider_message,
+    created_at, sent_at, finished_at;
+
+-- name: ReleaseOutbound
+-- Arguments: code, message, now, id.
+UPDATE ticket_outbound SET status = 'pending', provider_code = $1, provider_message = $2, updated_at = $3
+WHERE id = $4 AND status = 'sending';
+
+-- name: OutboundForMove
+SELECT status FROM ticket_outbound WHERE id = $1 FOR UPDATE;
+
+-- name: FinishOutbound
+-- An empty provider id keeps the stored one; sent_at and finished_at are
+-- set once. Arguments: to, provider id, code, message, sent_at|null,
+-- finished_at|null, now, id, from.
+UPDATE ticket_outbound SET status = $1, provider_id = COALESCE(NULLIF($2::text, ''), provider_id),
+    provider_code = $3, provider_message = $4, sent_at = COALESCE(sent_at, $5::timestamptz),
+    finished_at = COALESCE(finished_at, $6::timestamptz), updated_at = $7
+WHERE id = $8 AND status = $9;
+
+-- name: OutboundByProvider
+-- Arguments: the channel's routes, provider id.
+SELECT id, kind, COALESCE(ticket_id, 0), COALESCE(resident_id, 0), COALESCE(worker_id, 0), route, route_reason,
+    to_key, text, template_code, params, actor, status, attempts, provider_id, provider_code, provider_message,
+    created_at, sent_at, finished_at
+FROM ticket_outbound
+WHERE route = ANY($1::text[]) AND provider_id = $2 AND provider_id <> ''
+ORDER BY id DESC LIMIT 1;
+
+-- name: PendingOutbound
+-- What a restart must pick up again. Argument: limit.
+SELECT id, kind, COALESCE(ticket_id, 0), COALESCE(resident_id, 0), COALESCE(worker_id, 0), route, route_reason,
+    to_key, text, template_code, params, actor, status, attempts, provider_id, provider_code, provider_message,
+    created_at, sent_at, finished_at
+FROM ticket_outbound WHERE status IN ('pending', 'sending')
+ORDER BY id LIMIT $1;
+
+-- name: Conversation
+-- The resident's messages linked to the ticket and the desk's messages to
+-- them (not the notifications to workers), in time order, inbound first
+-- on a tie. Columns: at, outbound (0|1), id, channel, route, kind, status,
+-- actor, text. Argument: ticket.
+SELECT received_at, 0, id, channel, '', '', '', '', content FROM inbound_messages WHERE ticket_id = $1
+UNION ALL
+SELECT created_at, 1, id, '', route, kind, status, actor, text FROM ticket_outbound
+WHERE ticket_id = $1 AND worker_id IS NULL
+ORDER BY 1, 2, 3;
+
+-- name: ReplyWindow
+-- The resident's last WeChat message and how many customer-service
+-- messages went (or are going) to them since. Argument: resident.
+SELECT last.at, (SELECT count(*) FROM ticket_outbound o
+        WHERE o.resident_id = $1 AND o.route = 'wechat_customer_service'
+          AND o.status IN ('pending', 'sending', 'sent', 'delivered') AND o.created_at >= last.at)
+FROM (SELECT max(received_at) AS at FROM inbound_messages WHERE resident_id = $1 AND channel = 'wechat') last;
+
+-- name: LatestOutreach
+-- Arguments: resident, since.
+SELECT campaign_id FROM messages
+WHERE resident_id = $1 AND sent_at >= $2 AND status IN ('sent', 'delivered')
+ORDER BY sent_at DESC, id DESC LIMIT 1;
+
+-- name: CampaignByExtendCode
+-- The latest campaign with the code that messaged the resident, else the
+-- latest with the code. Arguments: code, resident.
+SELECT c.id FROM campaigns c
+WHERE c.extend_code = $1 AND c.extend_code <> ''
+ORDER BY EXISTS (SELECT 1 FROM messages m WHERE m.campaign_id = c.id AND m.resident_id = $2) DESC, c.id DESC
+LIMIT 1;
+
+-- name: ProposedVisit
+-- Arguments: resident, now.
+SELECT id, worker_id, resident_id, campaign_id, starts_at, ends_at, state FROM visit_slots
+WHERE resident_id = $1 AND state = 'proposed' AND starts_at > $2
+ORDER BY created_at DESC, id DESC LIMIT 1;
+
+-- name: RatableTicket
+-- Arguments: resident, since.
+SELECT id, COALESCE(resident_id, 0), grid_code, channel, text, category, COALESCE(assignee_worker_id, 0),
+    level, status, due_at, rating, COALESCE(campaign_id, 0), slot, COALESCE(merged_into, 0),
+    created_at, updated_at, resolved_at, closed_at
+FROM tickets
+WHERE resident_id = $1 AND status = 'resolved' AND rating = 0 AND merged_into IS NULL AND resolved_at >= $2
+ORDER BY resolved_at DESC, id DESC LIMIT 1;
+
+-- name: OpenTicketsByGrid
+-- Pages by id. Arguments: grid, after id, limit.
+SELECT id, COALESCE(resident_id, 0), grid_code, channel, text, category, COALESCE(assignee_worker_id, 0),
+    level, status, due_at, rating, COALESCE(campaign_id, 0), slot, COALESCE(merged_into, 0),
+    created_at, updated_at, resolved_at, closed_at
+FROM tickets
+WHERE grid_code = $1 AND status IN ('new', 'assigned', 'in_progress', 'replied') AND id > $2
+ORDER BY id LIMIT $3;
+
+-- name: SupersedeBindings
+-- Arguments: now, openid.
+UPDATE wechat_bindings SET used_at = $1 WHERE openid = $2 AND used_at IS NULL;
+
+-- name: InsertBinding
+INSERT INTO wechat_bindings (openid, phone, resident_id, code_hash, attempts, created_at, expires_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id;
+
+-- name: PendingBinding
+-- Arguments: openid, now.
+SELECT id, openid, phone, resident_id, code_hash, attempts, created_at, expires_at, used_at FROM wechat_bindings
+WHERE openid = $1 AND used_at IS NULL AND expires_at > $2
+ORDER BY id DESC LIMIT 1;
+
+-- name: BindingAttempt
+UPDATE wechat_bindings SET attempts = attempts + 1 WHERE id = $1 RETURNING attempts;
+
+-- name: UseBinding
+-- Compare and set: a binding is used once. Arguments: now, id.
+UPDATE wechat_bindings SET used_at = $1 WHERE id = $2 AND used_at IS NULL;
+
+-- name: BindingExists
+SELECT 1 FROM wechat_bindings WHERE id = $1;

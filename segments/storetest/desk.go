@@ -1,0 +1,746 @@
+package storetest
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/gridcast/gridcast/campaigns"
+	"github.com/gridcast/gridcast/segments"
+	"github.com/gridcast/gridcast/segments/pii"
+	"github.com/gridcast/gridcast/segments/sqlstore"
+	"github.com/gridcast/gridcast/tickets"
+)
+
+// The ticket desk: its outbound messages (claimed once, finished forward
+// only, found again by provider id), a ticket's conversation, the WeChat
+// reply window, the keyword flows' lookups, bindings and leaves.
+
+// deskTests are run by Run beside the ticket tests.
+var deskTests = []struct {
+	name string
+	fn   func(t *testing.T, st *sqlstore.Store)
+}{
+	{"OutboundLifecycle", testOutboundLifecycle},
+	{"OutboundByProvider", testOutboundByProvider},
+	{"PendingOutbound", testPendingOutbound},
+	{"Conversation", testConversation},
+	{"ReplyWindow", testReplyWindow},
+	{"LatestOutreach", testLatestOutreach},
+	{"CampaignByExtendCode", testCampaignByExtendCode},
+	{"ProposedVisit", testProposedVisit},
+	{"RatableTicket", testRatableTicket},
+	{"OpenTicketsByGrid", testOpenTicketsByGrid},
+	{"Bindings", testBindings},
+	{"Leaves", testLeaves},
+	{"WorkerLookups", testWorkerLookups},
+}
+
+// createOutbound stores o and returns it as CreateOutbound completed it.
+func createOutbound(t *testing.T, st *sqlstore.Store, o tickets.Outbound) tickets.Outbound {
+	t.Helper()
+	if err := st.CreateOutbound(t.Context(), &o); err != nil {
+		t.Fatalf("CreateOutbound: %v", err)
+	}
+	return o
+}
+
+// sendOutbound creates a message, claims it and finishes it as sent with
+// providerID at at, and returns its id.
+func sendOutbound(t *testing.T, st *sqlstore.Store, o tickets.Outbound, providerID string, at time.Time) int64 {
+	t.Helper()
+	o = createOutbound(t, st, o)
+	if _, ok, err := st.ClaimOutbound(t.Context(), o.ID, at); !ok || err != nil {
+		t.Fatalf("ClaimOutbound(%d) = %v, %v", o.ID, ok, err)
+	}
+	if ok, err := st.FinishOutbound(t.Context(), o.ID, tickets.OutSent, providerID, "OK", "", at); !ok || err != nil {
+		t.Fatalf("FinishOutbound(%d, sent) = %v, %v", o.ID, ok, err)
+	}
+	return o.ID
+}
+
+func testOutboundLifecycle(t *testing.T, st *sqlstore.Store) {
+	ctx := t.Context()
+	ids := seedIDs(t, st, 1)
+	tk := newTicket(t, st, ids[0], "NY-01-01-01", 0, t0.Add(time.Hour))
+	o := createOutbound(t, st, tickets.Outbound{Kind: tickets.OutReply, TicketID: tk.ID, ResidentID: ids[0],
+		Route: tickets.RouteWeChatTemplate, RouteReason: "outside the 48-hour window", To: "oOpenID0001",
+		Text: "灯已修好", TemplateCode: "TPL_REPLY", Params: map[string]string{"first": "您好", "remark": "网格员王芳"},
+		Actor: "wang", CreatedAt: t0})
+	if o.ID == 0 || o.Status != tickets.OutPending {
+		t.Fatalf("CreateOutbound set id %d, status %q", o.ID, o.Status)
+	}
+	get := func() tickets.Outbound {
+		t.Helper()
+		got, err := st.Outbound(ctx, o.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	if d := cmp.Diff(o, get()); d != "" {
+		t.Errorf("Outbound after create (-want +got):\n%s", d)
+	}
+
+	// Claimed once; a second claim gets the stored message and false.
+	claimAt := t0.Add(time.Second)
+	claimed, ok, err := st.ClaimOutbound(ctx, o.ID, claimAt)
+	if err != nil || !ok {
+		t.Fatalf("ClaimOutbound = %v, %v", ok, err)
+	}
+	want := o
+	want.Status, want.Attempts = tickets.OutSending, 1
+	if d := cmp.Diff(want, claimed); d != "" {
+		t.Errorf("claimed (-want +got):\n%s", d)
+	}
+	if again, ok, err := st.ClaimOutbound(ctx, o.ID, claimAt); err != nil || ok || again.Status != tickets.OutSending || again.Attempts != 1 {
+		t.Errorf("second ClaimOutbound = %+v, %v, %v; want the sending message, false", again, ok, err)
+	}
+
+	// Released after a retryable failure: pending again, attempt counted.
+	if err := st.ReleaseOutbound(ctx, o.ID, "45047", "out of response count limit"); err != nil {
+		t.Fatal(err)
+	}
+	want.Status, want.ProviderCode, want.ProviderMessage = tickets.OutPending, "45047", "out of response count limit"
+	if d := cmp.Diff(want, get()); d != "" {
+		t.Errorf("after release (-want +got):\n%s", d)
+	}
+	if err := st.ReleaseOutbound(ctx, o.ID, "x", "y"); err != nil {
+		t.Errorf("releasing a pending message = %v, want a no-op", err)
+	}
+	if got := get(); got.ProviderCode != "45047" {
+		t.Errorf("releasing a pending message changed it: %+v", got)
+	}
+
+	// Sent, then delivered; nothing moves it back.
+	if _, ok, err := st.ClaimOutbound(ctx, o.ID, claimAt); !ok || err != nil {
+		t.Fatalf("ClaimOutbound after release = %v, %v", ok, err)
+	}
+	sentAt, doneAt := t0.Add(2*time.Second), t0.Add(time.Minute)
+	for _, step := range []struct {
+		to         tickets.OutStatus
+		providerID string
+		code       string
+		at         time.Time
+		moved      bool
+	}{
+		{tickets.OutSent, "wx-1", "0", sentAt, true},
+		{tickets.OutSent, "wx-1", "0", sentAt, false},
+		{tickets.OutDelivered, "", "success", doneAt, true},
+		{tickets.OutSent, "wx-2", "0", doneAt, false},
+		{tickets.OutFailed, "", "failed:user block", doneAt, false},
+	} {
+		moved, err := st.FinishOutbound(ctx, o.ID, step.to, step.providerID, step.code, "", step.at)
+		if err != nil || moved != step.moved {
+			t.Errorf("FinishOutbound(%s, %q) = %v, %v; want %v", step.to, step.providerID, moved, err, step.moved)
+		}
+	}
+	want.Status, want.Attempts, want.ProviderID, want.ProviderCode, want.ProviderMessage = tickets.OutDelivered, 2, "wx-1", "success", ""
+	want.SentAt, want.FinishedAt = sentAt, doneAt
+	if d := cmp.Diff(want, get()); d != "" {
+		t.Errorf("after delivery (-want +got):\n%s", d)
+	}
+
+	// A sent message may still fail.
+	id := sendOutbound(t, st, tickets.Outbound{Kind: tickets.OutAck, TicketID: tk.ID, ResidentID: ids[0],
+		Route: tickets.RouteSMS, To: "13900000000", TemplateCode: "SMS_ACK", Actor: tickets.ActorSystem}, "biz-1", sentAt)
+	if moved, err := st.FinishOutbound(ctx, id, tickets.OutFailed, "", "DELIVRD_FAIL", "unreachable", doneAt); !moved || err != nil {
+		t.Errorf("FinishOutbound(sent → failed) = %v, %v; want true", moved, err)
+	}
+	if got, err := st.Outbound(ctx, id); err != nil || got.Status != tickets.OutFailed || got.ProviderID != "biz-1" ||
+		!got.SentAt.Equal(sentAt) || !got.FinishedAt.Equal(doneAt) || got.Params != nil {
+		t.Errorf("failed message = %+v, %v", got, err)
+	}
+
+	// Refused input; unknown ids.
+	for _, bad := range []tickets.Outbound{
+		{Kind: "spam", Route: tickets.RouteSMS},
+		{Kind: tickets.OutReply, Route: "email"},
+		{Kind: tickets.OutReply, Route: tickets.RouteSMS, Status: "lost"},
+	} {
+		if err := st.CreateOutbound(ctx, &bad); !errors.Is(err, segments.ErrInvalid) {
+			t.Errorf("CreateOutbound(%s, %s, %s) = %v, want ErrInvalid", bad.Kind, bad.Route, bad.Status, err)
+		}
+	}
+	if _, err := st.FinishOutbound(ctx, o.ID, tickets.OutPending, "", "", "", doneAt); !errors.Is(err, segments.ErrInvalid) {
+		t.Errorf("FinishOutbound(pending) = %v, want ErrInvalid", err)
+	}
+	missing := id + 100
+	if _, err := st.Outbound(ctx, missing); !errors.Is(err, segments.ErrNotFound) {
+		t.Errorf("Outbound(missing) = %v, want ErrNotFound", err)
+	}
+	if _, _, err := st.ClaimOutbound(ctx, missing, doneAt); !errors.Is(err, segments.ErrNotFound) {
+		t.Errorf("ClaimOutbound(missing) = %v, want ErrNotFound", err)
+	}
+	if err := st.ReleaseOutbound(ctx, missing, "", ""); !errors.Is(err, segments.ErrNotFound) {
+		t.Errorf("ReleaseOutbound(missing) = %v, want ErrNotFound", err)
+	}
+	if _, err := st.FinishOutbound(ctx, missing, tickets.OutSent, "p", "", "", doneAt); !errors.Is(err, segments.ErrNotFound) {
+		t.Errorf("FinishOutbound(missing) = %v, want ErrNotFound", err)
+	}
+}
+
+func testOutboundByProvider(t *testing.T, st *sqlstore.Store) {
+	ctx := t.Context()
+	ids := seedIDs(t, st, 1)
+	msg := func(route tickets.Route) tickets.Outbound {
+		return tickets.Outbound{Kind: tickets.OutReply, ResidentID: ids[0], Route: route, To: "x", Text: "好的", Actor: "wang"}
+	}
+	cs := sendOutbound(t, st, msg(tickets.RouteCustomerService), "p1", t0)
+	tpl := sendOutbound(t, st, msg(tickets.RouteWeChatTemplate), "p2", t0)
+	sms := sendOutbound(t, st, msg(tickets.RouteSMS), "p1", t0) // the same id on another channel
+	createOutbound(t, st, msg(tickets.RouteSMS))                // never sent: no provider id
+	for _, tc := range []struct {
+		channel    segments.Channel
+		providerID string
+		want       int64
+	}{
+		{segments.ChannelWeChat, "p1", cs},
+		{segments.ChannelWeChat, "p2", tpl},
+		{segments.ChannelSMS, "p1", sms},
+		{segments.ChannelSMS, "p2", 0},
+		{segments.ChannelSMS, "", 0},
+		{segments.ChannelNone, "p1", 0},
+	} {
+		got, err := st.OutboundByProvider(ctx, tc.channel, tc.providerID)
+		if tc.want == 0 {
+			if !errors.Is(err, segments.ErrNotFound) {
+				t.Errorf("OutboundByProvider(%q, %q) = %d, %v; want ErrNotFound", tc.channel, tc.providerID, got.ID, err)
+			}
+			continue
+		}
+		if err != nil || got.ID != tc.want {
+			t.Errorf("OutboundByProvider(%q, %q) = %d, %v; want %d", tc.channel, tc.providerID, got.ID, err, tc.want)
+		}
+	}
+	// Should a provider reuse an id, the latest message wins.
+	later := sendOutbound(t, st, msg(tickets.RouteWeChatTemplate), "p1", t0.Add(time.Hour))
+	if got, err := st.OutboundByProvider(ctx, segments.ChannelWeChat, "p1"); err != nil || got.ID != later {
+		t.Errorf("OutboundByProvider(reused id) = %d, %v; want %d", got.ID, err, later)
+	}
+}
+
+func testPendingOutbound(t *testing.T, st *sqlstore.Store) {
+	ctx := t.Context()
+	ids := seedIDs(t, st, 1)
+	msg := tickets.Outbound{Kind: tickets.OutConfirm, ResidentID: ids[0], Route: tickets.RouteSMS, To: "13900000000", Text: "已退订"}
+	if got, err := st.PendingOutbound(ctx, 0); err != nil || len(got) != 0 {
+		t.Errorf("PendingOutbound(empty) = %v, %v", got, err)
+	}
+	pending := createOutbound(t, st, msg)
+	sendOutbound(t, st, msg, "biz-1", t0)
+	sending := createOutbound(t, st, msg)
+	if _, ok, err := st.ClaimOutbound(ctx, sending.ID, t0); !ok || err != nil {
+		t.Fatal(ok, err)
+	}
+	failed := msg
+	failed.Route, failed.Status, failed.RouteReason = tickets.RouteNone, tickets.OutFailed, "no phone, no WeChat"
+	createOutbound(t, st, failed)
+	got, err := st.PendingOutbound(ctx, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0].ID != pending.ID || got[1].ID != sending.ID || got[1].Status != tickets.OutSending {
+		t.Errorf("PendingOutbound = %+v; want [%d pending, %d sending]", got, pending.ID, sending.ID)
+	}
+	if got, err := st.PendingOutbound(ctx, 1); err != nil || len(got) != 1 || got[0].ID != pending.ID {
+		t.Errorf("PendingOutbound(1) = %+v, %v; want [%d]", got, err, pending.ID)
+	}
+}
+
+func testConversation(t *testing.T, st *sqlstore.Store) {
+	ctx := t.Context()
+	ids := seedIDs(t, st, 2)
+	w := seedWorker(t, st, "W001")
+	tk := newTicket(t, st, ids[0], "NY-01-01-01", 0, t0.Add(time.Hour))
+	other := newTicket(t, st, ids[1], "NY-01-01-01", 0, t0.Add(time.Hour))
+	inbound := func(ticketID int64, ch segments.Channel, msgID, text string, at time.Time) int64 {
+		t.Helper()
+		id, _, err := st.RecordInbound(ctx, tickets.InboundRecord{Channel: ch, ProviderMsgID: msgID, FromKey: "k",
+			ResidentID: ids[0], Content: text, ReceivedAt: at})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ticketID != 0 {
+			if err := st.LinkInbound(ctx, id, ticketID); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return id
+	}
+	out := func(ticketID int64, kind tickets.OutboundKind, route tickets.Route, worker int64, actor, text string, at time.Time) tickets.Outbound {
+		t.Helper()
+		resident := ids[0]
+		if worker != 0 {
+			resident = 0
+		}
+		return createOutbound(t, st, tickets.Outbound{Kind: kind, TicketID: ticketID, ResidentID: resident, WorkerID: worker,
+			Route: route, To: "k", Text: text, Actor: actor, CreatedAt: at})
+	}
+	// Out of order on purpose: the conversation is ordered by time, and on
+	// a tie the inbound message comes first even with the higher id.
+	rating := out(tk.ID, tickets.OutRatingRequest, tickets.RouteSMS, 0, tickets.ActorSystem, "请评价", t0.Add(2*time.Minute))
+	reply := out(tk.ID, tickets.OutReply, tickets.RouteCustomerService, 0, "wang", "明天上午来修", t0.Add(time.Minute))
+	ack := out(tk.ID, tickets.OutAck, tickets.RouteCustomerService, 0, tickets.ActorSystem, "已收到", t0)
+	first := inbound(tk.ID, segments.ChannelWeChat, "m1", "楼道灯坏了", t0)
+	out(tk.ID, tickets.OutNotify, tickets.RouteWeChatTemplate, w, tickets.ActorSystem, "新工单", t0.Add(30*time.Second))
+	second := inbound(tk.ID, segments.ChannelSMS, "s1", "好的谢谢", t0.Add(2*time.Minute))
+	inbound(0, segments.ChannelWeChat, "m2", "不相关", t0.Add(90*time.Second))
+	inbound(other.ID, segments.ChannelWeChat, "m3", "别的工单", t0.Add(90*time.Second))
+	out(other.ID, tickets.OutAck, tickets.RouteSMS, 0, tickets.ActorSystem, "已收到", t0.Add(90*time.Second))
+
+	got, err := st.Conversation(ctx, tk.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	outEntry := func(o tickets.Outbound) tickets.Entry {
+		return tickets.Entry{At: o.CreatedAt, ID: o.ID, Channel: o.Route.Channel(), Route: o.Route, Kind: o.Kind,
+			Status: tickets.OutPending, Actor: o.Actor, Text: o.Text}
+	}
+	want := []tickets.Entry{
+		{At: t0, Inbound: true, ID: first, Channel: segments.ChannelWeChat, Text: "楼道灯坏了"},
+		outEntry(ack),
+		outEntry(reply),
+		{At: t0.Add(2 * time.Minute), Inbound: true, ID: second, Channel: segments.ChannelSMS, Text: "好的谢谢"},
+		outEntry(rating),
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("Conversation (-want +got):\n%s", d)
+	}
+	if got, err := st.Conversation(ctx, tk.ID+100); err != nil || len(got) != 0 {
+		t.Errorf("Conversation(missing) = %v, %v", got, err)
+	}
+}
+
+func testReplyWindow(t *testing.T, st *sqlstore.Store) {
+	ctx := t.Context()
+	ids := seedIDs(t, st, 2)
+	who, bystander := ids[0], ids[1]
+	if last, n, err := st.ReplyWindow(ctx, who); err != nil || !last.IsZero() || n != 0 {
+		t.Errorf("ReplyWindow(never wrote) = %v, %d, %v; want zero, 0", last, n, err)
+	}
+	cs := func(resident int64, route tickets.Route, status tickets.OutStatus, at time.Time) {
+		t.Helper()
+		createOutbound(t, st, tickets.Outbound{Kind: tickets.OutReply, ResidentID: resident, Route: route, To: "o",
+			Text: "好的", Status: status, CreatedAt: at})
+	}
+	cs(who, tickets.RouteCustomerService, tickets.OutSent, t0.Add(-time.Hour)) // before their last message
+	for i, in := range []struct {
+		ch       segments.Channel
+		resident int64
+		at       time.Time
+	}{
+		{segments.ChannelWeChat, who, t0.Add(-2 * time.Hour)},
+		{segments.ChannelWeChat, who, t0},
+		{segments.ChannelSMS, who, t0.Add(10 * time.Minute)},   // SMS does not open the window
+		{segments.ChannelWeChat, bystander, t0.Add(time.Hour)}, // someone else
+		{segments.ChannelWeChat, 0, t0.Add(2 * time.Hour)},     // an unknown sender
+	} {
+		if _, _, err := st.RecordInbound(ctx, tickets.InboundRecord{Channel: in.ch, ProviderMsgID: string(rune('a' + i)),
+			FromKey: "o", ResidentID: in.resident, Content: "在吗", ReceivedAt: in.at}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cs(who, tickets.RouteCustomerService, tickets.OutSent, t0)                       // counts: at the message
+	cs(who, tickets.RouteCustomerService, tickets.OutDelivered, t0.Add(time.Minute)) // counts
+	cs(who, tickets.RouteCustomerService, tickets.OutSending, t0.Add(2*time.Minute)) // counts: going out
+	cs(who, tickets.RouteCustomerService, tickets.OutPending, t0.Add(3*time.Minute)) // counts: queued
+	cs(who, tickets.RouteCustomerService, tickets.OutFailed, t0.Add(4*time.Minute))
+	cs(who, tickets.RouteWeChatTemplate, tickets.OutSent, t0.Add(5*time.Minute))
+	cs(who, tickets.RouteSMS, tickets.OutSent, t0.Add(6*time.Minute))
+	cs(bystander, tickets.RouteCustomerService, tickets.OutSent, t0.Add(90*time.Minute))
+	last, n, err := st.ReplyWindow(ctx, who)
+	if err != nil || !last.Equal(t0) || n != 4 {
+		t.Errorf("ReplyWindow = %v, %d, %v; want %v, 4", last, n, err, t0)
+	}
+	if last, n, err := st.ReplyWindow(ctx, bystander); err != nil || !last.Equal(t0.Add(time.Hour)) || n != 1 {
+		t.Errorf("ReplyWindow(bystander) = %v, %d, %v; want %v, 1", last, n, err, t0.Add(time.Hour))
+	}
+}
+
+func testLatestOutreach(t *testing.T, st *sqlstore.Store) {
+	ctx := t.Context()
+	ids := seedIDs(t, st, 2)
+	who := ids[0]
+	a, b := startedRun(t, st, "甲"), startedRun(t, st, "乙")
+	send := func(campaignID, resident int64, ch segments.Channel, to campaigns.Status, at time.Time) {
+		t.Helper()
+		m := writeOne(t, st, campaignID, resident, ch)
+		if ok, err := st.AdvanceMessage(ctx, m.ID, to, campaigns.MessageUpdate{ProviderID: "p", At: at}); !ok || err != nil {
+			t.Fatalf("advance to %s: %v, %v", to, ok, err)
+		}
+	}
+	if _, err := st.LatestOutreach(ctx, who, t0.Add(-time.Hour)); !errors.Is(err, segments.ErrNotFound) {
+		t.Errorf("LatestOutreach(nothing sent) = %v, want ErrNotFound", err)
+	}
+	send(a.ID, who, segments.ChannelSMS, campaigns.StatusSent, t0)
+	send(b.ID, who, segments.ChannelWeChat, campaigns.StatusDelivered, t0.Add(time.Hour))
+	send(a.ID, who, segments.ChannelWeChat, campaigns.StatusFailed, t0.Add(2*time.Hour)) // failed: not outreach
+	writeOne(t, st, b.ID, who, segments.ChannelSMS)                                      // never sent
+	send(a.ID, ids[1], segments.ChannelSMS, campaigns.StatusSent, t0.Add(3*time.Hour))   // someone else
+	for _, tc := range []struct {
+		since time.Time
+		want  int64
+	}{
+		{t0.Add(-time.Hour), b.ID},
+		{t0.Add(time.Hour), b.ID},
+		{t0.Add(90 * time.Minute), 0},
+	} {
+		got, err := st.LatestOutreach(ctx, who, tc.since)
+		if tc.want == 0 {
+			if !errors.Is(err, segments.ErrNotFound) {
+				t.Errorf("LatestOutreach(since %v) = %d, %v; want ErrNotFound", tc.since, got, err)
+			}
+			continue
+		}
+		if err != nil || got != tc.want {
+			t.Errorf("LatestOutreach(since %v) = %d, %v; want %d", tc.since, got, err, tc.want)
+		}
+	}
+}
+
+func testCampaignByExtendCode(t *testing.T, st *sqlstore.Store) {
+	ctx := t.Context()
+	ids := seedIDs(t, st, 2)
+	withCode := func(name, code string) campaigns.Campaign {
+		t.Helper()
+		c := testCampaign(name)
+		c.ExtendCode = code
+		if err := st.CreateCampaign(ctx, &c); err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	messaged := startedRun(t, st, "甲") // extend code "12"
+	writeOne(t, st, messaged.ID, ids[0], segments.ChannelSMS)
+	latest := withCode("乙", "12")
+	other := withCode("丙", "34")
+	withCode("丁", "")
+	for _, tc := range []struct {
+		code     string
+		resident int64
+		want     int64
+	}{
+		{"12", ids[0], messaged.ID},
+		{"12", ids[1], latest.ID},
+		{"12", 0, latest.ID},
+		{"34", ids[0], other.ID},
+		{"99", ids[0], 0},
+		{"", ids[0], 0},
+	} {
+		got, err := st.CampaignByExtendCode(ctx, tc.code, tc.resident)
+		if tc.want == 0 {
+			if !errors.Is(err, segments.ErrNotFound) {
+				t.Errorf("CampaignByExtendCode(%q, %d) = %d, %v; want ErrNotFound", tc.code, tc.resident, got, err)
+			}
+			continue
+		}
+		if err != nil || got != tc.want {
+			t.Errorf("CampaignByExtendCode(%q, %d) = %d, %v; want %d", tc.code, tc.resident, got, err, tc.want)
+		}
+	}
+}
+
+func testProposedVisit(t *testing.T, st *sqlstore.Store) {
+	ctx := t.Context()
+	ids := seedIDs(t, st, 2)
+	w := seedWorker(t, st, "W001")
+	book := func(name string, start time.Time) campaigns.Campaign {
+		t.Helper()
+		c := createCampaign(t, st, name)
+		if err := st.BookSlot(ctx, w, ids[0], c.ID, start, start.Add(30*time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	earlier := book("走访一", t0.Add(24*time.Hour))
+	later := book("走访二", t0.Add(25*time.Hour))
+	book("走访三", t0.Add(-time.Hour)) // booked last, but already past
+	check := func(want campaigns.Campaign) {
+		t.Helper()
+		got, err := st.ProposedVisit(ctx, ids[0], t0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.CampaignID != want.ID || got.State != sqlstore.SlotProposed || got.WorkerID != w || got.ResidentID != ids[0] || got.ID == 0 {
+			t.Errorf("ProposedVisit = %+v; want campaign %d proposed", got, want.ID)
+		}
+	}
+	check(later)
+	if err := st.SetSlotState(ctx, ids[0], later.ID, sqlstore.SlotConfirmed); err != nil {
+		t.Fatal(err)
+	}
+	check(earlier)
+	if err := st.SetSlotState(ctx, ids[0], earlier.ID, sqlstore.SlotMoved); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name     string
+		resident int64
+	}{{"all confirmed, moved or past", ids[0]}, {"no slots", ids[1]}} {
+		if v, err := st.ProposedVisit(ctx, tc.resident, t0); !errors.Is(err, segments.ErrNotFound) {
+			t.Errorf("ProposedVisit(%s) = %+v, %v; want ErrNotFound", tc.name, v, err)
+		}
+	}
+}
+
+func testRatableTicket(t *testing.T, st *sqlstore.Store) {
+	ctx := t.Context()
+	ids := seedIDs(t, st, 2)
+	w := seedWorker(t, st, "W001")
+	due := t0.Add(time.Hour)
+	resolve := func(tk tickets.Ticket, at time.Time) tickets.Ticket {
+		t.Helper()
+		ev, err := tk.Assign(w, tickets.LevelGridWorker, "leader.li", at)
+		apply(t, st, tk, ev, err)
+		ev, err = tk.Transition(tickets.StatusResolved, "wang", at)
+		apply(t, st, tk, ev, err)
+		return tk
+	}
+	if _, err := st.RatableTicket(ctx, ids[0], t0); !errors.Is(err, segments.ErrNotFound) {
+		t.Errorf("RatableTicket(no tickets) = %v, want ErrNotFound", err)
+	}
+	first := resolve(newTicket(t, st, ids[0], "NY-01-01-01", 0, due), t0.Add(5*time.Minute))
+	rated := resolve(newTicket(t, st, ids[0], "NY-01-01-01", time.Minute, due), t0.Add(10*time.Minute))
+	ev, err := rated.Rate(5, t0.Add(11*time.Minute))
+	apply(t, st, rated, ev, err)
+	newTicket(t, st, ids[0], "NY-01-01-01", 2*time.Minute, due)                                  // open
+	resolve(newTicket(t, st, ids[1], "NY-01-01-02", 3*time.Minute, due), t0.Add(20*time.Minute)) // someone else's
+	got, err := st.RatableTicket(ctx, ids[0], t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(first, got); d != "" {
+		t.Errorf("RatableTicket (-want +got):\n%s", d)
+	}
+	if _, err := st.RatableTicket(ctx, ids[0], t0.Add(6*time.Minute)); !errors.Is(err, segments.ErrNotFound) {
+		t.Errorf("RatableTicket(resolved before since) = %v, want ErrNotFound", err)
+	}
+}
+
+func testOpenTicketsByGrid(t *testing.T, st *sqlstore.Store) {
+	ctx := t.Context()
+	ids := seedIDs(t, st, 2)
+	w := seedWorker(t, st, "W001")
+	due := t0.Add(time.Hour)
+	t1 := newTicket(t, st, ids[0], "NY-01-01-01", 0, due)
+	newTicket(t, st, ids[1], "NY-01-01-02", time.Minute, due) // another grid
+	t3 := newTicket(t, st, ids[0], "NY-01-01-01", 2*time.Minute, due)
+	ev, err := t3.Assign(w, tickets.LevelGridWorker, "leader.li", t0.Add(3*time.Minute))
+	apply(t, st, t3, ev, err)
+	closed := newTicket(t, st, ids[0], "NY-01-01-01", 4*time.Minute, due)
+	ev, err = closed.Transition(tickets.StatusClosed, "wang", t0.Add(5*time.Minute))
+	apply(t, st, closed, ev, err)
+	t5 := newTicket(t, st, ids[0], "NY-01-01-01", 6*time.Minute, due)
+	for _, tc := range []struct {
+		name    string
+		grid    string
+		afterID int64
+		limit   int
+		want    []tickets.Ticket
+	}{
+		{"all", "NY-01-01-01", 0, 0, []tickets.Ticket{t1, t3, t5}},
+		{"page 1", "NY-01-01-01", 0, 2, []tickets.Ticket{t1, t3}},
+		{"page 2", "NY-01-01-01", t3.ID, 2, []tickets.Ticket{t5}},
+		{"page 3", "NY-01-01-01", t5.ID, 2, nil},
+		{"empty grid", "NY-02-01-01", 0, 0, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := st.OpenTicketsByGrid(ctx, tc.grid, tc.afterID, tc.limit)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d := cmp.Diff(tc.want, got); d != "" {
+				t.Errorf("OpenTicketsByGrid (-want +got):\n%s", d)
+			}
+		})
+	}
+}
+
+func testBindings(t *testing.T, st *sqlstore.Store) {
+	ctx := t.Context()
+	ids := seedIDs(t, st, 1)
+	const openID = pii.OpenID("oBindDesk0001")
+	b1 := tickets.Binding{OpenID: openID, Phone: "13900000000", ResidentID: ids[0], CodeHash: "h1",
+		CreatedAt: t0, ExpiresAt: t0.Add(10 * time.Minute)}
+	var err error
+	if b1.ID, err = st.StartBinding(ctx, b1); err != nil || b1.ID == 0 {
+		t.Fatalf("StartBinding = %d, %v", b1.ID, err)
+	}
+	pending := func(now time.Time) (tickets.Binding, error) { return st.PendingBinding(ctx, openID, now) }
+	if got, err := pending(t0.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	} else if d := cmp.Diff(b1, got); d != "" {
+		t.Errorf("PendingBinding (-want +got):\n%s", d)
+	}
+	for want := 1; want <= 2; want++ {
+		if n, err := st.BindingAttempt(ctx, b1.ID); err != nil || n != want {
+			t.Errorf("BindingAttempt = %d, %v; want %d", n, err, want)
+		}
+	}
+	if got, err := pending(t0.Add(time.Minute)); err != nil || got.Attempts != 2 {
+		t.Errorf("PendingBinding after two attempts = %+v, %v", got, err)
+	}
+
+	// A new code supersedes the old one, which can no longer be used.
+	b2 := b1
+	b2.CodeHash, b2.Attempts, b2.CreatedAt, b2.ExpiresAt = "h2", 0, t0.Add(2*time.Minute), t0.Add(12*time.Minute)
+	if b2.ID, err = st.StartBinding(ctx, b2); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := pending(t0.Add(3 * time.Minute)); err != nil {
+		t.Fatal(err)
+	} else if d := cmp.Diff(b2, got); d != "" {
+		t.Errorf("PendingBinding after a new code (-want +got):\n%s", d)
+	}
+	if ok, err := st.UseBinding(ctx, b1.ID, t0.Add(3*time.Minute)); ok || err != nil {
+		t.Errorf("UseBinding(superseded) = %v, %v; want false", ok, err)
+	}
+	if _, err := pending(b2.ExpiresAt); !errors.Is(err, segments.ErrNotFound) {
+		t.Errorf("PendingBinding(at expiry) = %v, want ErrNotFound", err)
+	}
+	if _, err := st.PendingBinding(ctx, "oSomeoneElse", t0.Add(3*time.Minute)); !errors.Is(err, segments.ErrNotFound) {
+		t.Errorf("PendingBinding(other openid) = %v, want ErrNotFound", err)
+	}
+
+	// Used once.
+	if ok, err := st.UseBinding(ctx, b2.ID, t0.Add(4*time.Minute)); !ok || err != nil {
+		t.Errorf("UseBinding = %v, %v; want true", ok, err)
+	}
+	if ok, err := st.UseBinding(ctx, b2.ID, t0.Add(5*time.Minute)); ok || err != nil {
+		t.Errorf("UseBinding(again) = %v, %v; want false", ok, err)
+	}
+	if _, err := pending(t0.Add(5 * time.Minute)); !errors.Is(err, segments.ErrNotFound) {
+		t.Errorf("PendingBinding(used) = %v, want ErrNotFound", err)
+	}
+
+	missing := b2.ID + 100
+	if _, err := st.BindingAttempt(ctx, missing); !errors.Is(err, segments.ErrNotFound) {
+		t.Errorf("BindingAttempt(missing) = %v, want ErrNotFound", err)
+	}
+	if _, err := st.UseBinding(ctx, missing, t0); !errors.Is(err, segments.ErrNotFound) {
+		t.Errorf("UseBinding(missing) = %v, want ErrNotFound", err)
+	}
+	for _, bad := range []tickets.Binding{
+		{ResidentID: ids[0], CodeHash: "h", CreatedAt: t0, ExpiresAt: t0.Add(time.Minute)},
+		{OpenID: openID, CodeHash: "h", CreatedAt: t0, ExpiresAt: t0.Add(time.Minute)},
+		{OpenID: openID, ResidentID: ids[0], CreatedAt: t0, ExpiresAt: t0.Add(time.Minute)},
+		{OpenID: openID, ResidentID: ids[0], CodeHash: "h", CreatedAt: t0, ExpiresAt: t0},
+	} {
+		if _, err := st.StartBinding(ctx, bad); !errors.Is(err, segments.ErrInvalid) {
+			t.Errorf("StartBinding(%+v) = %v, want ErrInvalid", bad, err)
+		}
+	}
+}
+
+func testLeaves(t *testing.T, st *sqlstore.Store) {
+	ctx := t.Context()
+	seed(t, st, 0)
+	w1, w2, w3 := seedWorker(t, st, "W001"), seedWorker(t, st, "W002"), seedWorker(t, st, "W003")
+	annual := tickets.Leave{WorkerID: w1, BackupID: w2, From: t0, Until: t0.Add(48 * time.Hour), Note: "年假"}
+	sick := tickets.Leave{WorkerID: w1, BackupID: w3, From: t0.Add(24 * time.Hour), Until: t0.Add(72 * time.Hour), Note: "病假"}
+	planned := tickets.Leave{WorkerID: w2, BackupID: w1, From: t0.Add(100 * time.Hour), Until: t0.Add(120 * time.Hour)}
+	for _, l := range []tickets.Leave{annual, sick, planned} {
+		if err := st.SetLeave(ctx, l); err != nil {
+			t.Fatalf("SetLeave(%+v): %v", l, err)
+		}
+	}
+	leaveAt := func(worker int64, at time.Time, want *tickets.Leave) {
+		t.Helper()
+		got, err := st.LeaveAt(ctx, worker, at)
+		if want == nil {
+			if !errors.Is(err, segments.ErrNotFound) {
+				t.Errorf("LeaveAt(%d, %v) = %+v, %v; want ErrNotFound", worker, at, got, err)
+			}
+			return
+		}
+		if err != nil {
+			t.Fatalf("LeaveAt(%d, %v): %v", worker, at, err)
+		}
+		if d := cmp.Diff(*want, got); d != "" {
+			t.Errorf("LeaveAt(%d, %v) (-want +got):\n%s", worker, at, d)
+		}
+	}
+	leaveAt(w1, t0.Add(-time.Second), nil)
+	leaveAt(w1, t0, &annual)
+	leaveAt(w1, t0.Add(30*time.Hour), &sick) // both cover it: the later recorded wins
+	leaveAt(w1, t0.Add(72*time.Hour), nil)   // Until is exclusive
+	leaveAt(w2, t0.Add(time.Hour), nil)
+	leaves := func(at time.Time, want ...tickets.Leave) {
+		t.Helper()
+		got, err := st.Leaves(ctx, at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := cmp.Diff(want, got); d != "" {
+			t.Errorf("Leaves(%v) (-want +got):\n%s", at, d)
+		}
+	}
+	leaves(t0.Add(time.Hour), annual, sick, planned)
+	leaves(t0.Add(60*time.Hour), sick, planned)
+
+	// Back early: every leave covering the instant ends then.
+	back := t0.Add(30 * time.Hour)
+	if err := st.EndLeave(ctx, w1, back); err != nil {
+		t.Fatal(err)
+	}
+	annual.Until, sick.Until = back, back
+	leaveAt(w1, back, nil)
+	leaveAt(w1, back.Add(-time.Second), &sick)
+	if err := st.EndLeave(ctx, w1, back); !errors.Is(err, segments.ErrNotFound) {
+		t.Errorf("EndLeave(no leave) = %v, want ErrNotFound", err)
+	}
+	// Ended the moment it starts, a leave is gone.
+	if err := st.EndLeave(ctx, w2, planned.From); err != nil {
+		t.Fatal(err)
+	}
+	leaves(t0, annual, sick)
+
+	for _, tc := range []struct {
+		name string
+		l    tickets.Leave
+		want error
+	}{
+		{"own backup", tickets.Leave{WorkerID: w1, BackupID: w1, From: t0, Until: t0.Add(time.Hour)}, segments.ErrInvalid},
+		{"empty", tickets.Leave{WorkerID: w1, BackupID: w2, From: t0, Until: t0}, segments.ErrInvalid},
+		{"backwards", tickets.Leave{WorkerID: w1, BackupID: w2, From: t0, Until: t0.Add(-time.Hour)}, segments.ErrInvalid},
+		{"no backup", tickets.Leave{WorkerID: w1, From: t0, Until: t0.Add(time.Hour)}, segments.ErrInvalid},
+		{"unknown backup", tickets.Leave{WorkerID: w1, BackupID: w3 + 100, From: t0, Until: t0.Add(time.Hour)}, segments.ErrNotFound},
+		{"unknown worker", tickets.Leave{WorkerID: w3 + 100, BackupID: w1, From: t0, Until: t0.Add(time.Hour)}, segments.ErrNotFound},
+	} {
+		if err := st.SetLeave(ctx, tc.l); !errors.Is(err, tc.want) {
+			t.Errorf("SetLeave(%s) = %v, want %v", tc.name, err, tc.want)
+		}
+	}
+	leaves(t0, annual, sick)
+}
+
+func testWorkerLookups(t *testing.T, st *sqlstore.Store) {
+	ctx := t.Context()
+	seed(t, st, 0)
+	id := seedWorker(t, st, "W001")
+	want := segments.Worker{ID: id, Code: "W001", Name: "王芳", Role: segments.RoleGridWorker, GridCode: "NY-01-01-01"}
+	for _, tc := range []struct {
+		name string
+		get  func() (segments.Worker, error)
+	}{
+		{"ID", func() (segments.Worker, error) { return st.WorkerByID(ctx, id) }},
+		{"Code", func() (segments.Worker, error) { return st.WorkerByCode(ctx, "W001") }},
+	} {
+		got, err := tc.get()
+		if err != nil {
+			t.Fatalf("WorkerBy%s: %v", tc.name, err)
+		}
+		if d := cmp.Diff(want, got); d != "" {
+			t.Errorf("WorkerBy%s (-want +got):\n%s", tc.name, d)
+		}
+	}
+	if _, err := st.WorkerByID(ctx, id+100); !errors.Is(err, segments.ErrNotFound) {
+		t.Errorf("WorkerByID(missing) = %v, want ErrNotFound", err)
+	}
+	if _, err := st.WorkerByCode(ctx, "W999"); !errors.Is(err, segments.ErrNotFound) {
+		t.Errorf("WorkerByCode(missing) = %v, want ErrNotFound", err)
+	}
+}
