@@ -145,3 +145,18 @@ func (c Classifier) Validate() error {
 	}
 	return errors.Join(errs...)
 }
+
+var categoryLabels = map[Category]string{
+	CategoryEmployment: "就业", CategorySocialAssistance: "社会救助", CategoryElderlyCare: "养老服务",
+	CategoryHouseholdRegistration: "户籍证件", CategorySchooling: "入学", CategoryEnvironment: "环境卫生",
+	CategoryDisputes: "矛盾纠纷", CategoryComplaints: "投诉举报", CategoryOther: "其他",
+}
+
+// Label is the category's Chinese name for messages and screens; a
+// configured category without a built-in name is shown as its key.
+func (c Category) Label() string {
+	if s, ok := categoryLabels[c]; ok {
+		return s
+	}
+	return string(c)
+}

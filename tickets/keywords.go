@@ -3,6 +3,7 @@ package tickets
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"unicode"
@@ -158,7 +159,8 @@ func Parse(text string, ctx Context) Result {
 //  5. ctx.AwaitingRating: a lone digit 1–5, 一…五, "N星" or "N分", or a
 //     Ratings word.
 //  6. ctx.UnboundFollower: an 11-digit mainland mobile number (spaces,
-//     dashes and +86 allowed) starts binding.
+//     dashes and +86 allowed), alone or with a short lead-in such as
+//     "我的手机号是", starts binding.
 //  7. Acknowledge words, or a reply of nothing but emoji and punctuation:
 //     IntentAcknowledge (not a ticket).
 //  8. Anything else, the empty reply included, is IntentQuestion.
@@ -200,7 +202,7 @@ func (k Keywords) Parse(text string, ctx Context) Result {
 		}
 	}
 	if ctx.UnboundFollower {
-		if p := pii.NormalizePhone(compact); p.Validate() == nil {
+		if p, ok := phoneIn(compact); ok {
 			res.Intent, res.Phone = IntentBindPhone, p
 			return res
 		}
@@ -417,4 +419,28 @@ func sortedWords[V any](m map[string]V) []string {
 	}
 	slices.Sort(keys)
 	return keys
+}
+
+// mobileRE finds a mainland mobile number in a compacted reply.
+var mobileRE = regexp.MustCompile(`(?:\+?86)?1[3-9]\d{9}`)
+
+// maxLeadIn is how many other characters a reply giving a phone number may
+// hold ("我的手机号码是", "电话：") and still be read as that number.
+const maxLeadIn = 8
+
+// phoneIn returns the one mobile number in compact if the rest of the
+// reply is a short lead-in; a longer message that quotes a number is a
+// question for a person.
+func phoneIn(compact string) (pii.Phone, bool) {
+	compact = strings.NewReplacer("-", "", "—", "").Replace(compact)
+	locs := mobileRE.FindAllStringIndex(compact, 2)
+	if len(locs) != 1 {
+		return "", false
+	}
+	rest := compact[:locs[0][0]] + compact[locs[0][1]:]
+	if utf8.RuneCountInString(rest) > maxLeadIn || strings.ContainsFunc(rest, unicode.IsDigit) {
+		return "", false
+	}
+	p := pii.NormalizePhone(compact[locs[0][0]:locs[0][1]])
+	return p, p.Validate() == nil
 }

@@ -174,3 +174,19 @@ func TestConfigValidate(t *testing.T) {
 		t.Errorf("Validate() = %v, want %s", err, want)
 	}
 }
+
+// A follower may wrap their number in a few words; a longer message that
+// quotes a number stays a question.
+func TestParsePhoneLeadIn(t *testing.T) {
+	ctx := tickets.Context{UnboundFollower: true}
+	for _, in := range []string{"13812345678", "我的手机号是13812345678", "手机号：138-1234-5678", "+86 138 1234 5678", "电话13812345678谢谢"} {
+		if r := tickets.Parse(in, ctx); r.Intent != tickets.IntentBindPhone || r.Phone != "13812345678" {
+			t.Errorf("%q: %s %q, want bind_phone 13812345678", in, r.Intent, r.Phone)
+		}
+	}
+	for _, in := range []string{"我邻居13812345678家漏水很严重请来看看", "13812345678和13912345678", "1381234567"} {
+		if r := tickets.Parse(in, ctx); r.Intent == tickets.IntentBindPhone {
+			t.Errorf("%q read as a phone to bind", in)
+		}
+	}
+}
