@@ -8,6 +8,7 @@ import (
 	"github.com/gridcast/gridcast/campaigns"
 	"github.com/gridcast/gridcast/gateway/aliyunsms"
 	"github.com/gridcast/gridcast/gateway/wechat"
+	"github.com/gridcast/gridcast/inbox"
 	"github.com/gridcast/gridcast/segments"
 	"github.com/gridcast/gridcast/segments/pii"
 )
@@ -101,6 +102,9 @@ type Deps struct {
 	Audience Audience
 	SMS      SMSSender
 	WeChat   WeChatSender
+	// Inbox is the ticket desk. Nil leaves residents' replies, desk sends
+	// and escalations unhandled (a campaign-only worker).
+	Inbox *inbox.Service
 	// Conflict is the error the ledger wraps when an optimistic update
 	// lost a race (sqlstore.ErrConflict); such a loss is not a failure.
 	Conflict error

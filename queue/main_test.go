@@ -29,6 +29,7 @@ import (
 	"github.com/gridcast/gridcast/gateway/aliyunsms"
 	"github.com/gridcast/gridcast/gateway/sandbox"
 	"github.com/gridcast/gridcast/gateway/wechat"
+	"github.com/gridcast/gridcast/inbox"
 	"github.com/gridcast/gridcast/queue"
 	"github.com/gridcast/gridcast/segments"
 	"github.com/gridcast/gridcast/segments/pii"
@@ -41,10 +42,13 @@ var (
 	_ queue.Audience     = (*sqlstore.Store)(nil)
 	_ queue.SMSSender    = (*aliyunsms.Client)(nil)
 	_ queue.WeChatSender = (*wechat.Client)(nil)
+	_ inbox.Store        = (*sqlstore.Store)(nil)
+	_ inbox.Dispatcher   = (*queue.Enqueuer)(nil)
 )
 
 const (
 	wxAppID, wxSecret, wxToken = "wxqueuetest", "queue-secret", "queue-token"
+	wxAESKey                   = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
 	redisDB                    = 5
 )
 
@@ -151,13 +155,24 @@ func setupProvider(tb testing.TB) {
 			}
 			_, _ = io.WriteString(w, aliyunsms.AckBody)
 		})
-		mux.Handle("/wechat/callback", wechat.NewCallbackHandler(wechat.Config{AppID: wxAppID, Token: wxToken},
-			func(ctx context.Context, in wechat.Inbound) error {
-				if e := prov.enq.Load(); e != nil {
-					return e.EnqueueWeChatReceipt(ctx, in)
-				}
-				return nil
-			}, wechat.CallbackOptions{Log: quiet}))
+		toQueue := func(ctx context.Context, in wechat.Inbound) error {
+			if e := prov.enq.Load(); e != nil {
+				return e.EnqueueWeChat(ctx, in)
+			}
+			return nil
+		}
+		// The sandbox pushes plaintext; tests post safe-mode (AES) messages
+		// they build themselves to the second route.
+		mux.Handle("/wechat/callback", wechat.NewCallbackHandler(wechat.Config{AppID: wxAppID, Token: wxToken}, toQueue,
+			wechat.CallbackOptions{Log: quiet}))
+		mux.Handle("/wechat/callback-aes", wechat.NewCallbackHandler(wechat.Config{AppID: wxAppID, Token: wxToken, EncodingAESKey: wxAESKey},
+			toQueue, wechat.CallbackOptions{Log: quiet}))
+		mux.Handle("/aliyun/sms/up", aliyunsms.NewUplinkHandler(func(ctx context.Context, us []aliyunsms.Uplink) error {
+			if e := prov.enq.Load(); e != nil {
+				return e.EnqueueUplinks(ctx, us)
+			}
+			return nil
+		}, aliyunsms.PushOptions{Log: quiet}))
 		prov.hook = httptest.NewServer(mux)
 		prov.sb.Store(newSandbox())
 		prov.wrdb = redis.NewClient(redisOpts(tb))
@@ -228,6 +243,7 @@ type env struct {
 	byID  map[int64]segments.Resident
 	done  chan struct{}
 	limit int
+	desk  *inbox.Service
 }
 
 // residents is the default fixture size; residentsN what setup seeds.
@@ -240,6 +256,7 @@ type options struct {
 	driver     string        // sqlstore.DriverSQLite (default) or DriverPostgres
 	smsTimeout time.Duration // the aliyunsms client's Timeout; default 2s
 	today      bool          // clock on today's hh:00, even if past
+	desk       inbox.Config  // the ticket desk's configuration
 }
 
 type option func(*options)
@@ -316,8 +333,15 @@ func setup(t testing.TB, cfg queue.Config, hh int, opts ...option) *env {
 	}
 	cfg.DelayedTaskCheckInterval = 100 * time.Millisecond
 	e.cfg = cfg
+	dispatch := queue.NewEnqueuer(e.rdb, cfg)
+	t.Cleanup(func() { _ = dispatch.Close() })
+	e.desk, err = inbox.New(o.desk, inbox.Deps{Store: e.st, Dispatcher: dispatch, SMS: sms, WeChat: prov.wx,
+		Conflict: sqlstore.ErrConflict, Now: e.clk.Now, Log: testLog()})
+	if err != nil {
+		t.Fatal(err)
+	}
 	e.srv, err = queue.NewServer(e.rdb, cfg, queue.Deps{Ledger: e.st, Audience: e.st, SMS: sms, WeChat: prov.wx,
-		Conflict: sqlstore.ErrConflict}, testLog())
+		Inbox: e.desk, Conflict: sqlstore.ErrConflict}, testLog())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/gridcast/gridcast/campaigns"
 	"github.com/gridcast/gridcast/gateway/aliyunsms"
+	"github.com/gridcast/gridcast/inbox"
 	"github.com/gridcast/gridcast/segments"
 	"github.com/gridcast/gridcast/segments/pii"
 )
@@ -35,6 +36,13 @@ func (h *handlers) receiptSMS(ctx context.Context, t *asynq.Task) error {
 		// A visit reminder: it is recorded on its slot, not as a message.
 		h.log.DebugContext(ctx, "reminder_receipt", "out_id", p.OutID, "success", p.Success)
 		return nil
+	}
+	if strings.HasPrefix(p.OutID, inbox.OutIDPrefix) {
+		// A desk message (a reply, a confirmation, a notification).
+		found, err := h.deskReceipt(ctx, segments.ChannelSMS, p.BizID, p.Success, p.ErrCode, p.At)
+		if err != nil || found {
+			return err
+		}
 	}
 	m, err := h.deps.Ledger.MessageByProviderID(ctx, segments.ChannelSMS, p.BizID+"/"+p.Phone)
 	if errors.Is(err, segments.ErrNotFound) && p.OutID != "" {
@@ -70,6 +78,12 @@ func (h *handlers) receiptWeChat(ctx context.Context, t *asynq.Task) error {
 		return err
 	}
 	m, err := h.deps.Ledger.MessageByProviderID(ctx, segments.ChannelWeChat, strconv.FormatInt(p.MsgID, 10))
+	if errors.Is(err, segments.ErrNotFound) {
+		found, derr := h.deskReceipt(ctx, segments.ChannelWeChat, strconv.FormatInt(p.MsgID, 10), p.Status == WeChatStatusSuccess, p.Status, p.At)
+		if derr != nil || found {
+			return derr
+		}
+	}
 	if err != nil {
 		if unmatched(ctx, err) {
 			h.log.WarnContext(ctx, "receipt_unmatched", "channel", "wechat", "msg_id", p.MsgID)

@@ -53,6 +53,11 @@ func NewServer(rdb redis.UniversalClient, cfg Config, deps Deps, log *slog.Logge
 	mux.HandleFunc(TypeReconcile, h.reconcile)
 	mux.HandleFunc(TypeTick, h.tick)
 	mux.HandleFunc(TypeRemindVisits, h.remindVisits)
+	if deps.Inbox != nil {
+		mux.HandleFunc(TypeInbound, h.inbound)
+		mux.HandleFunc(TypeOutbound, h.outbound)
+		mux.HandleFunc(TypeEscalate, h.escalate)
+	}
 	acfg := asynq.Config{
 		Concurrency:              cfg.Concurrency,
 		Queues:                   cfg.Queues,

@@ -49,6 +49,15 @@ func (h *handlers) tick(ctx context.Context, t *asynq.Task) error {
 		}
 	}
 	errs = append(errs, h.reconcile(ctx, t))
+	if h.deps.Inbox != nil {
+		// The safety net under the escalation timers.
+		if _, err := h.deps.Inbox.Sweep(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("queue: escalation sweep: %w", err))
+		}
+		if _, err := h.deps.Inbox.Redispatch(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("queue: desk redispatch: %w", err))
+		}
+	}
 	if err := errors.Join(errs...); err != nil {
 		h.log.WarnContext(ctx, "tick_errors", "err", err)
 		return err

@@ -233,6 +233,9 @@ func NewEmulator(cfg EmulatorConfig, log *slog.Logger) *Emulator {
 		lastSign:  make(map[pii.Phone]string),
 		wake:      make(chan struct{}, 1),
 		done:      make(chan struct{}),
+		// Uplink sequence ids go on from the clock so that a new emulator
+		// (another `gridcast sandbox say`) never reuses one.
+		seq: uint64(time.Now().UnixMicro() % 1_000_000_000_000),
 	}
 	for _, s := range cfg.SignNames {
 		e.signs[s] = true

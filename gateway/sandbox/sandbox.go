@@ -102,6 +102,9 @@ const (
 	TemplateVisit    = "SMS_GRID_VISIT"
 	TemplateVerify   = "SMS_GRID_VERIFY"
 	TemplateTicket   = "SMS_GRID_TICKET"
+	TemplateReply    = "SMS_GRID_REPLY"
+	TemplateUnsub    = "SMS_GRID_UNSUB"
+	TemplateNotify   = "SMS_GRID_NOTIFY"
 )
 
 // SMSTemplates are the sandbox account's approved SMS templates. Every
@@ -121,6 +124,12 @@ func SMSTemplates() []aliyunsms.Template {
 			Content: "您的微信绑定验证码为${code}，5分钟内有效。如非本人操作请忽略。"},
 		{Code: TemplateTicket, Name: "诉求回复", Type: aliyunsms.TemplateNotice, Approved: true,
 			Content: "${name}您好，您反映的问题已由网格员${worker}处理：${reply}。回T退订"},
+		{Code: TemplateReply, Name: "网格回复", Type: aliyunsms.TemplateNotice, Approved: true,
+			Content: "${name}您好，${reply}。网格员${worker}${phone}。回T退订"},
+		{Code: TemplateUnsub, Name: "退订确认", Type: aliyunsms.TemplateNotice, Approved: true,
+			Content: "您已退订${topic}，今后不再收到此类短信。如需恢复请联系网格员${worker}。"},
+		{Code: TemplateNotify, Name: "工单提醒", Type: aliyunsms.TemplateNotice, Approved: true,
+			Content: "${worker}您好，${event}${ticket}（${category}），请于${due}前处理。"},
 		{Code: "SMS_GRID_PROMO", Name: "未通过审核的模板", Type: aliyunsms.TemplatePromotion, Approved: false, RejectReason: "营销内容",
 			Content: "${name}您好，${offer}"},
 	}

@@ -139,16 +139,18 @@ func NewEmulator(cfg EmulatorConfig, log *slog.Logger) *Emulator {
 		log = slog.New(slog.DiscardHandler)
 	}
 	e := &Emulator{
-		cfg:           cfg,
-		log:           log,
-		mux:           http.NewServeMux(),
-		wake:          make(chan struct{}, 1),
-		tokens:        map[string]time.Time{},
-		followers:     map[pii.OpenID]*follower{},
-		faults:        map[Action][]int{},
-		replay:        map[string]replayEntry{},
-		lastTplMsgID:  3_000_000_000,
-		lastUserMsgID: 24_000_000_000_000_000,
+		cfg:          cfg,
+		log:          log,
+		mux:          http.NewServeMux(),
+		wake:         make(chan struct{}, 1),
+		tokens:       map[string]time.Time{},
+		followers:    map[pii.OpenID]*follower{},
+		faults:       map[Action][]int{},
+		replay:       map[string]replayEntry{},
+		lastTplMsgID: 3_000_000_000,
+		// Ids go on from the clock so that a new emulator (another
+		// `gridcast sandbox say`) never reuses one: GridCast dedupes by it.
+		lastUserMsgID: 24_000_000_000_000_000 + time.Now().UnixMicro()%1_000_000_000_000_000,
 	}
 	if e.cfg.HTTPClient == nil {
 		tr := http.DefaultTransport.(*http.Transport).Clone()

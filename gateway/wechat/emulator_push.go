@@ -96,10 +96,12 @@ func (e *Emulator) Say(ctx context.Context, openid, text string) (int64, error) 
 }
 
 // Follow simulates a subscribe event from openid and marks them following.
+// As on WeChat, following opens the 48-hour customer-service window.
 func (e *Emulator) Follow(ctx context.Context, openid string) error {
 	e.mu.Lock()
-	e.ensureFollower(pii.OpenID(openid)).Following = true
+	f := e.ensureFollower(pii.OpenID(openid))
 	now := e.cfg.Now()
+	f.Following, f.LastMessage, f.csSent = true, now, 0
 	e.mu.Unlock()
 	return e.push(ctx, pii.OpenID(openid), eventXML(e.originalID, pii.OpenID(openid), now, "subscribe", "<EventKey><![CDATA[]]></EventKey>"))
 }
