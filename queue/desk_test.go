@@ -234,10 +234,16 @@ func hasEvent(evs []tickets.Event, kind tickets.EventKind, to string) bool {
 // category's deadline, the worker notified and the resident answered with
 // the category's canned reply on WeChat.
 func TestDeskWeChatQuestionToTicket(t *testing.T) {
-	e := setup(t, queue.Config{}, 10)
+	forEachDriver(t, func(t *testing.T, driver string) { testDeskWeChatQuestionToTicket(t, driver) })
+}
+
+func testDeskWeChatQuestionToTicket(t *testing.T, driver string) {
+	e := setup(t, queue.Config{}, 10, onDriver(driver))
 	r := e.pick(onWeChat)
 	e.sb.WeChat.SetFollower(wechat.Follower{OpenID: r.OpenID, Following: true, LastMessage: time.Now()})
-	inner := wxTextXML(string(r.OpenID), "楼道里垃圾好几天没人清理了，味道很大", 7001, time.Now())
+	// The callback's dedupe outlives a test: an id of this run's own.
+	msgID := time.Now().UnixNano()
+	inner := wxTextXML(string(r.OpenID), "楼道里垃圾好几天没人清理了，味道很大", msgID, time.Now())
 	var wg sync.WaitGroup
 	for range 3 { // WeChat retries a callback it got no answer to in 5 s
 		wg.Go(func() {
@@ -277,7 +283,7 @@ func TestDeskWeChatQuestionToTicket(t *testing.T) {
 	}
 	// The store's dedupe, under the queue's: the same message again is a
 	// duplicate and changes nothing.
-	out, err := e.desk.Handle(e.ctx, inbox.Message{Channel: segments.ChannelWeChat, ProviderMsgID: "7001",
+	out, err := e.desk.Handle(e.ctx, inbox.Message{Channel: segments.ChannelWeChat, ProviderMsgID: strconv.FormatInt(msgID, 10),
 		From: string(r.OpenID), Kind: inbox.KindText, Text: "楼道里垃圾好几天没人清理了，味道很大"})
 	if err != nil || !out.Duplicate {
 		t.Errorf("Handle again: %+v, %v; want a duplicate", out, err)
@@ -293,7 +299,7 @@ func TestDeskCallbackRefusals(t *testing.T) {
 	e := setup(t, queue.Config{}, 10)
 	r := e.pick(onWeChat)
 	sms := e.pick(smsOnly)
-	inner := wxTextXML(string(r.OpenID), "路灯坏了", 8001, time.Now())
+	inner := wxTextXML(string(r.OpenID), "路灯坏了", time.Now().UnixNano(), time.Now())
 	cases := []struct {
 		name  string
 		tweak func(q url.Values, body *string)
@@ -361,7 +367,11 @@ func TestDeskCallbackRefusals(t *testing.T) {
 // the campaign by the window, an unknown number is kept, and a pushed
 // uplink delivered twice is one record.
 func TestDeskSMSRepliesToCampaign(t *testing.T) {
-	e := setup(t, queue.Config{}, 10)
+	forEachDriver(t, func(t *testing.T, driver string) { testDeskSMSRepliesToCampaign(t, driver) })
+}
+
+func testDeskSMSRepliesToCampaign(t *testing.T, driver string) {
+	e := setup(t, queue.Config{}, 10, onDriver(driver))
 	c := e.campaign("保安招聘", time.Hour)
 	c.ChannelPolicy = campaigns.SMSOnly
 	c.ExtendCode, c.ReplyOptions = "07", map[string]string{"1": "报名", "2": "咨询"}
