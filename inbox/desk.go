@@ -282,6 +282,13 @@ func (s *Service) Reply(ctx context.Context, id int64, actor, text string) ([]ti
 	if t.ResidentID == 0 {
 		return nil, fmt.Errorf("inbox: reply to ticket %d: no resident to answer: %w", id, segments.ErrInvalid)
 	}
+	r, rr, err := s.route(ctx, t)
+	if err != nil {
+		return nil, err
+	}
+	if rr.Route == tickets.RouteNone {
+		return nil, fmt.Errorf("inbox: reply to ticket %d: the resident cannot be reached: %s: %w", id, rr.Reason, segments.ErrInvalid)
+	}
 	if t.Status == tickets.StatusNew {
 		if _, err := s.assign(ctx, &t, t.Level, actor, ""); err != nil {
 			return nil, err
@@ -296,7 +303,7 @@ func (s *Service) Reply(ctx context.Context, id int64, actor, text string) ([]ti
 			return nil, err
 		}
 	}
-	return s.toResident(ctx, t, tickets.OutReply, actor, text)
+	return s.onRoute(ctx, t, r, tickets.OutReply, actor, text, rr)
 }
 
 // Resolve resolves ticket id on behalf of actor and asks the resident for
@@ -306,7 +313,16 @@ func (s *Service) Resolve(ctx context.Context, id int64, actor, note string) (ti
 	if err != nil || t.ResidentID == 0 {
 		return t, err
 	}
-	_, err = s.toResident(ctx, t, tickets.OutRatingRequest, tickets.ActorSystem, s.cfg.Answers.RatingRequest)
+	r, rr, err := s.route(ctx, t)
+	if err != nil {
+		return t, err
+	}
+	if rr.Route == tickets.RouteNone {
+		// Resolved all the same; nobody to ask for a rating.
+		s.log.WarnContext(ctx, "rating_request_unsent", "ticket_id", t.ID, "why", rr.Reason)
+		return t, nil
+	}
+	_, err = s.onRoute(ctx, t, r, tickets.OutRatingRequest, tickets.ActorSystem, s.cfg.Answers.RatingRequest, rr)
 	return t, err
 }
 

@@ -56,7 +56,9 @@ type Message struct {
 	// Text is what the resident wrote, or a description of a voice,
 	// image or location message. Personal data.
 	Text string
-	// At is when the provider received it; zero means now.
+	// At is when the provider received it (whole seconds); zero means
+	// now. The record keeps the time the desk handled it, which orders it
+	// correctly among the answers it prompts.
 	At time.Time
 	// ExtendCode is the SMS extension code the uplink was sent to.
 	ExtendCode string
@@ -148,7 +150,7 @@ func (s *Service) Handle(ctx context.Context, m Message) (Outcome, error) {
 	}
 	id, first, err := s.st.RecordInbound(ctx, tickets.InboundRecord{
 		Channel: m.Channel, ProviderMsgID: m.ProviderMsgID, FromKey: m.From, ResidentID: ic.resident.ID,
-		Content: ic.m.Text, ReceivedAt: ic.m.At, CampaignID: ic.campaign.ID, Intent: ic.res.Intent,
+		Content: ic.m.Text, ReceivedAt: ic.now, CampaignID: ic.campaign.ID, Intent: ic.res.Intent,
 	})
 	if err != nil {
 		return Outcome{}, err
@@ -374,6 +376,8 @@ func (s *Service) campaignAnswer(ctx context.Context, ic *inboundCtx) (int64, bo
 	var isNew bool
 	if ic.resident.ID != 0 && slices.ContainsFunc(s.cfg.TicketOptions, func(w string) bool { return w != "" && strings.Contains(res.Meaning, w) }) {
 		var err error
+		// The ticket says what the bare "2" meant.
+		ic.res.Text = fmt.Sprintf("回复%s（%s）：%s", res.Option, res.Meaning, ic.campaign.Name)
 		if tid, isNew, err = s.question(ctx, ic, categoryOfKind(ic.campaign.Kind), time.Time{}); err != nil {
 			return tid, isNew, err
 		}

@@ -66,7 +66,8 @@ func (s *Service) smsParts(ctx context.Context, base tickets.Outbound, r segment
 		if len(parts) > 1 {
 			o.RouteReason = fmt.Sprintf("%s; part %d of %d", base.RouteReason, i+1, len(parts))
 		}
-		o.Params = map[string]string{"name": name, "reply": p, "worker": firstNonEmpty(string(w.Name), "社区"),
+		// The template goes on with "。": a reply ending in one would show two.
+		o.Params = map[string]string{"name": name, "reply": strings.TrimRight(p, "。.;；"), "worker": firstNonEmpty(string(w.Name), "社区"),
 			"phone": string(w.Phone)}
 		if err := s.queue(ctx, &o); err != nil {
 			return out, err
@@ -117,20 +118,19 @@ func (s *Service) workerName(ctx context.Context, r segments.Resident) string {
 	return string(w.Name)
 }
 
-// toResident sends text to the resident of t on the route ChooseReply
-// picks now.
-func (s *Service) toResident(ctx context.Context, t tickets.Ticket, kind tickets.OutboundKind, actor, text string) ([]tickets.Outbound, error) {
+// route is how a message to the resident of t goes now
+// (tickets.ChooseReply), with the resident.
+func (s *Service) route(ctx context.Context, t tickets.Ticket) (segments.Resident, tickets.ReplyRoute, error) {
 	r, err := s.st.Resident(ctx, t.ResidentID)
 	if err != nil {
-		return nil, err
+		return r, tickets.ReplyRoute{}, err
 	}
 	last, sent, err := s.st.ReplyWindow(ctx, r.ID)
 	if err != nil {
-		return nil, err
+		return r, tickets.ReplyRoute{}, err
 	}
-	rr := tickets.ChooseReply(tickets.ReplyContext{Channel: t.Channel, LastInbound: last, SentSince: sent,
-		OpenIDBound: r.OpenID != "", HasPhone: r.Phone != "" && r.Phone.Validate() == nil, Now: s.now()})
-	return s.onRoute(ctx, t, r, kind, actor, text, rr)
+	return r, tickets.ChooseReply(tickets.ReplyContext{Channel: t.Channel, LastInbound: last, SentSince: sent,
+		OpenIDBound: r.OpenID != "", HasPhone: r.Phone != "" && r.Phone.Validate() == nil, Now: s.now()}), nil
 }
 
 func (s *Service) onRoute(ctx context.Context, t tickets.Ticket, r segments.Resident, kind tickets.OutboundKind, actor, text string, rr tickets.ReplyRoute) ([]tickets.Outbound, error) {
