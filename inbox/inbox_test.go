@@ -1,0 +1,329 @@
+package inbox_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"github.com/gridcast/gridcast/gateway/wechat"
+	"github.com/gridcast/gridcast/inbox"
+	"github.com/gridcast/gridcast/segments"
+	"github.com/gridcast/gridcast/segments/pii"
+	"github.com/gridcast/gridcast/segments/sqlstore"
+	"github.com/gridcast/gridcast/segments/synth"
+	"github.com/gridcast/gridcast/tickets"
+)
+
+// The desk on a real SQLite store, with a Dispatcher that only records
+// what it is asked to run (the queue's part is tested in package queue).
+
+type recorder struct {
+	mu        sync.Mutex
+	sends     []int64
+	escalates []int64
+}
+
+func (r *recorder) SendOutbound(_ context.Context, id int64) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.sends = append(r.sends, id)
+	return nil
+}
+
+func (r *recorder) ScheduleEscalation(_ context.Context, id int64, _ tickets.Level, _ time.Time) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.escalates = append(r.escalates, id)
+	return nil
+}
+
+type fixture struct {
+	st   *sqlstore.Store
+	desk *inbox.Service
+	rec  *recorder
+	now  atomic.Int64 // unix nanoseconds
+	res  []segments.Resident
+}
+
+func (f *fixture) clock() time.Time { return time.Unix(0, f.now.Load()) }
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	ctx := t.Context()
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	sealer, err := pii.NewSealer(make([]byte, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &fixture{rec: &recorder{}}
+	f.now.Store(time.Date(2026, 11, 30, 10, 0, 0, 0, time.UTC).UnixNano())
+	f.st, err = sqlstore.Open(ctx, sqlstore.Config{Driver: sqlstore.DriverSQLite, DSN: filepath.Join(t.TempDir(), "desk.db"), Now: f.clock}, sealer, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = f.st.Close() })
+	gen, err := synth.New(synth.Config{Residents: 200, Seed: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.st.UpsertGrids(ctx, gen.Grids()); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.st.UpsertWorkers(ctx, gen.Workers()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.st.BulkInsertResidents(ctx, gen.Next, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.st.StreamSegment(ctx, "grid:NY*", 0, 500, func(rs []segments.Resident) error {
+		f.res = append(f.res, rs...)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	f.desk, err = inbox.New(inbox.Config{}, inbox.Deps{Store: f.st, Dispatcher: f.rec, Conflict: sqlstore.ErrConflict, Now: f.clock, Log: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+// smsOnly returns a resident with a phone of their own and no WeChat.
+func (f *fixture) smsOnly(t *testing.T, skip int64) segments.Resident {
+	t.Helper()
+	seen := map[pii.Phone]int{}
+	for _, r := range f.res {
+		seen[r.Phone]++
+	}
+	for _, r := range f.res {
+		if r.OpenID == "" && r.Phone.Validate() == nil && seen[r.Phone] == 1 && r.ID != skip {
+			return r
+		}
+	}
+	t.Fatal("no SMS-only resident")
+	return segments.Resident{}
+}
+
+// queued returns the outbound messages the desk queued, in order.
+func (f *fixture) queued(t *testing.T) []tickets.Outbound {
+	t.Helper()
+	ps, err := f.st.PendingOutbound(t.Context(), 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ps
+}
+
+func (f *fixture) wechat(t *testing.T, openid, id, text string) inbox.Outcome {
+	t.Helper()
+	out, err := f.desk.Handle(t.Context(), inbox.Message{Channel: segments.ChannelWeChat, ProviderMsgID: id, From: openid, Kind: inbox.KindText, Text: text})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func TestFromWeChat(t *testing.T) {
+	cases := []struct {
+		in       wechat.Inbound
+		ok       bool
+		kind     inbox.Kind
+		text, id string
+	}{
+		{wechat.Inbound{Kind: wechat.KindText, MsgID: 11, FromOpenID: "oA", Content: "你好"}, true, inbox.KindText, "你好", "11"},
+		{wechat.Inbound{Kind: wechat.KindVoice, MsgID: 12, FromOpenID: "oA", Recognition: "路灯坏了"}, true, inbox.KindVoice, "路灯坏了", "12"},
+		{wechat.Inbound{Kind: wechat.KindImage, MsgID: 13, FromOpenID: "oA", MediaID: "m1"}, true, inbox.KindImage, "[图片] m1", "13"},
+		{wechat.Inbound{Kind: wechat.KindLocation, MsgID: 14, FromOpenID: "oA", Label: "幸福路8号", Lat: 36.07, Lng: 120.38}, true, inbox.KindLocation, "[位置] 幸福路8号 (36.07000, 120.38000)", "14"},
+		{wechat.Inbound{Kind: wechat.KindSubscribe, FromOpenID: "oA", DedupKey: "wechat:evt:ab"}, true, inbox.KindFollow, "", "wechat:evt:ab"},
+		{wechat.Inbound{Kind: wechat.KindTemplateFinish, FromOpenID: "oA", DedupKey: "wechat:evt:cd"}, false, "", "", ""},
+		{wechat.Inbound{Kind: wechat.KindEvent, FromOpenID: "oA", DedupKey: "wechat:evt:ef"}, false, "", "", ""},
+	}
+	for _, tc := range cases {
+		m, ok := inbox.FromWeChat(tc.in)
+		if ok != tc.ok || (ok && (m.Kind != tc.kind || m.Text != tc.text || m.ProviderMsgID != tc.id || m.Channel != segments.ChannelWeChat)) {
+			t.Errorf("%s: %+v, %v; want %s %q id %s, %v", tc.in.Kind, m, ok, tc.kind, tc.text, tc.id, tc.ok)
+		}
+	}
+}
+
+// Bad input is refused and records nothing.
+func TestHandleRefusesBadInput(t *testing.T) {
+	f := newFixture(t)
+	for _, m := range []inbox.Message{
+		{Channel: "fax", ProviderMsgID: "1", From: "x", Text: "hi"},
+		{Channel: segments.ChannelSMS, From: "13800000000", Text: "hi"},
+		{Channel: segments.ChannelSMS, ProviderMsgID: "1", Text: "hi"},
+	} {
+		if _, err := f.desk.Handle(t.Context(), m); err == nil {
+			t.Errorf("%+v accepted", m)
+		}
+	}
+	if us, _ := f.st.UnknownSenders(t.Context(), 10); len(us) != 0 {
+		t.Errorf("refused messages recorded: %+v", us)
+	}
+}
+
+// A long answer to an SMS resident is split into parts that each fit
+// Aliyun's 35-character parameter, and none of the text is lost.
+func TestLongSMSReplySplits(t *testing.T) {
+	f := newFixture(t)
+	r := f.smsOnly(t, 0)
+	out, err := f.desk.Handle(t.Context(), inbox.Message{Channel: segments.ChannelSMS, ProviderMsgID: "9", From: string(r.Phone), Text: "楼道灯坏了一个星期了"})
+	if err != nil || !out.NewTicket {
+		t.Fatalf("%+v, %v", out, err)
+	}
+	long := "您好，已联系物业维修楼道灯，师傅明天上午九点到十一点之间上门更换，届时请留意敲门。如果明天还不亮，请再回复我们，网格员会跟进到底。"
+	sent, err := f.desk.Reply(t.Context(), out.TicketID, "网格员", long)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sent) < 2 {
+		t.Fatalf("%d parts for %d characters", len(sent), utf8.RuneCountInString(long))
+	}
+	var joined strings.Builder
+	for _, o := range sent {
+		if o.Route != tickets.RouteSMS || utf8.RuneCountInString(o.Params["reply"]) > 35 {
+			t.Errorf("part %+v: want SMS with a reply of at most 35 characters", o)
+		}
+		joined.WriteString(o.Text)
+	}
+	if joined.String() != long {
+		t.Errorf("parts join to %q, want %q", joined.String(), long)
+	}
+}
+
+// A voice message without recognition still becomes a ticket, marked as
+// voice; an image joins the open ticket.
+func TestVoiceAndImage(t *testing.T) {
+	f := newFixture(t)
+	var r segments.Resident
+	for _, x := range f.res {
+		if x.OpenID != "" {
+			r = x
+			break
+		}
+	}
+	out, err := f.desk.Handle(t.Context(), inbox.Message{Channel: segments.ChannelWeChat, ProviderMsgID: "v1", From: string(r.OpenID), Kind: inbox.KindVoice})
+	if err != nil || !out.NewTicket {
+		t.Fatalf("%+v, %v", out, err)
+	}
+	tk, err := f.st.Ticket(t.Context(), out.TicketID)
+	if err != nil || tk.Text != "[语音]" {
+		t.Errorf("ticket %q, %v", tk.Text, err)
+	}
+	img, err := f.desk.Handle(t.Context(), inbox.Message{Channel: segments.ChannelWeChat, ProviderMsgID: "i1", From: string(r.OpenID), Kind: inbox.KindImage, Text: "[图片] m1"})
+	if err != nil || img.TicketID != out.TicketID || img.NewTicket {
+		t.Errorf("image: %+v, %v; want it on ticket %d", img, err, out.TicketID)
+	}
+}
+
+// Binding guards: a second number within a minute waits, five wrong codes
+// void the binding, and the right code after that binds nothing.
+func TestBindingGuards(t *testing.T) {
+	f := newFixture(t)
+	r := f.smsOnly(t, 0)
+	other := f.smsOnly(t, r.ID)
+	openid := "oStranger0000000000000000001"
+	if out := f.wechat(t, openid, "b1", string(r.Phone)); out.Intent != tickets.IntentBindPhone {
+		t.Fatalf("phone read as %s", out.Intent)
+	}
+	var code string
+	for _, o := range f.queued(t) {
+		if o.Kind == tickets.OutBindCode {
+			code = o.Params["code"]
+			if o.To != string(r.Phone) || strings.Contains(o.Text, code) {
+				t.Errorf("code message %+v: want it to the number on record, the code only in the template parameter", o)
+			}
+		}
+	}
+	if len(code) != 6 {
+		t.Fatal("no code queued")
+	}
+	f.wechat(t, openid, "b2", string(other.Phone)) // within the minute: refused
+	codes := 0
+	for _, o := range f.queued(t) {
+		if o.Kind == tickets.OutBindCode {
+			codes++
+		}
+	}
+	if codes != 1 {
+		t.Errorf("%d codes sent; a second number within a minute must wait", codes)
+	}
+	wrong := "000000"
+	if code == wrong {
+		wrong = "111111"
+	}
+	for i := range 5 {
+		f.wechat(t, openid, "w"+string(rune('0'+i)), wrong)
+	}
+	f.wechat(t, openid, "right", code)
+	if _, err := f.st.ResidentByOpenID(t.Context(), pii.OpenID(openid)); !errors.Is(err, segments.ErrNotFound) {
+		t.Errorf("bound after five wrong codes: %v", err)
+	}
+	last := f.queued(t)
+	if txt := last[len(last)-1].Text; !strings.Contains(txt, "请先发送") {
+		t.Errorf("the code after the binding was voided got %q", txt)
+	}
+}
+
+// A grid without a grid worker leaves its ticket new and unowned; the
+// first escalation finds the grid leader.
+func TestUnownedTicketEscalates(t *testing.T) {
+	f := newFixture(t)
+	r := f.smsOnly(t, 0)
+	w, err := f.st.WorkerForGrid(t.Context(), r.GridCode, segments.RoleGridWorker)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The grid's worker moves up to community staff: none is left.
+	g, err := f.st.Grid(t.Context(), r.GridCode)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.GridCode, w.Role = g.ParentCode, segments.RoleCommunity
+	if err := f.st.UpsertWorkers(t.Context(), []segments.Worker{w}); err != nil {
+		t.Fatal(err)
+	}
+	out, err := f.desk.Handle(t.Context(), inbox.Message{Channel: segments.ChannelSMS, ProviderMsgID: "u1", From: string(r.Phone), Text: "小区垃圾没人收"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tk, err := f.st.Ticket(t.Context(), out.TicketID)
+	if err != nil || tk.Status != tickets.StatusNew || tk.AssigneeWorkerID != 0 {
+		t.Fatalf("ticket %+v, %v; want new and unowned", tk, err)
+	}
+	f.now.Add(int64(49 * time.Hour))
+	if err := f.desk.Escalate(t.Context(), tk.ID); err != nil {
+		t.Fatal(err)
+	}
+	leader, err := f.st.WorkerForGrid(t.Context(), r.GridCode, segments.RoleGridLeader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tk, _ = f.st.Ticket(t.Context(), tk.ID)
+	if tk.Level != tickets.LevelGridLeader || tk.AssigneeWorkerID != leader.ID || tk.Status != tickets.StatusAssigned {
+		t.Errorf("after escalation %+v; want the grid leader %d", tk, leader.ID)
+	}
+}
+
+// Redispatch hands every pending message to the Dispatcher again.
+func TestRedispatch(t *testing.T) {
+	f := newFixture(t)
+	r := f.smsOnly(t, 0)
+	if _, err := f.desk.Handle(t.Context(), inbox.Message{Channel: segments.ChannelSMS, ProviderMsgID: "r1", From: string(r.Phone), Text: "TD"}); err != nil {
+		t.Fatal(err)
+	}
+	before := len(f.rec.sends)
+	n, err := f.desk.Redispatch(t.Context())
+	if err != nil || n != len(f.queued(t)) || n == 0 || len(f.rec.sends) != before+n {
+		t.Errorf("redispatched %d (%v), %d queued, %d sends recorded", n, err, len(f.queued(t)), len(f.rec.sends))
+	}
+}
