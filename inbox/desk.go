@@ -43,7 +43,10 @@ func (s *Service) question(ctx context.Context, ic *inboundCtx, cat tickets.Cate
 				}
 			}
 		}
-		return t.ID, false, s.notifyAssignee(ctx, t, eventFollowUp)
+		if err := s.notifyAssignee(ctx, t, eventFollowUp); err != nil {
+			return t.ID, false, err
+		}
+		return t.ID, false, s.acknowledgeFollowUp(ctx, ic, t.ID)
 	case err == nil:
 		ev, rerr := t.Reopen(sla.Window(), now)
 		if rerr == nil {
@@ -373,7 +376,9 @@ func (s *Service) Merge(ctx context.Context, dupID, keepID int64, actor string) 
 
 // Handover moves the open grid-level tickets of grid to its current grid
 // worker (their backup while on leave) after the grid changed hands, each
-// on its timeline, and notifies the new owner. It returns how many moved.
+// on its timeline, and notifies the new owner. Tickets a person
+// reassigned to a leader or to staff stay with them. It returns how many
+// moved.
 func (s *Service) Handover(ctx context.Context, grid, actor string) (int, error) {
 	w, note, err := s.owner(ctx, grid, tickets.LevelGridWorker, s.now())
 	if err != nil {
@@ -384,6 +389,7 @@ func (s *Service) Handover(ctx context.Context, grid, actor string) (int, error)
 	}
 	moved := 0
 	var after int64
+	roles := map[int64]segments.Role{}
 	for {
 		page, err := s.st.OpenTicketsByGrid(ctx, grid, after, 100)
 		if err != nil {
@@ -393,6 +399,15 @@ func (s *Service) Handover(ctx context.Context, grid, actor string) (int, error)
 			after = t.ID
 			if t.AssigneeWorkerID == w.ID || t.Level.Rank() > 0 {
 				continue
+			}
+			if t.AssigneeWorkerID != 0 {
+				stay, err := s.deliberate(ctx, t, roles)
+				if err != nil {
+					return moved, err
+				}
+				if stay {
+					continue
+				}
 			}
 			ev, err := t.Assign(w.ID, t.Level, actor, s.now())
 			if err != nil {
@@ -417,4 +432,53 @@ func (s *Service) Handover(ctx context.Context, grid, actor string) (int, error)
 			return moved, nil
 		}
 	}
+}
+
+// deliberate reports whether a person gave t to a leader or to staff on
+// purpose: such a ticket stays with them when the grid changes hands. A
+// grid worker's ticket (the previous holder's) and one the desk gave to a
+// backup move.
+func (s *Service) deliberate(ctx context.Context, t tickets.Ticket, roles map[int64]segments.Role) (bool, error) {
+	role, ok := roles[t.AssigneeWorkerID]
+	if !ok {
+		a, err := s.st.WorkerByID(ctx, t.AssigneeWorkerID)
+		if err != nil {
+			return false, err
+		}
+		role, roles[a.ID] = a.Role, a.Role
+	}
+	if role == segments.RoleGridWorker {
+		return false, nil
+	}
+	evs, err := s.st.TicketEvents(ctx, t.ID)
+	if err != nil {
+		return false, err
+	}
+	for i := len(evs) - 1; i >= 0; i-- {
+		if evs[i].Kind == tickets.EventAssigned || evs[i].Kind == tickets.EventEscalated {
+			return evs[i].Actor != tickets.ActorSystem, nil
+		}
+	}
+	return false, nil
+}
+
+// followUpQuiet is how long the desk must have said nothing to the
+// resident on a ticket before it acknowledges a follow-up message: a
+// resident writing three lines in a row gets one answer, not three.
+const followUpQuiet = time.Hour
+
+// acknowledgeFollowUp tells the resident their follow-up on ticket id
+// reached the worker, unless the desk wrote to them on it within
+// followUpQuiet.
+func (s *Service) acknowledgeFollowUp(ctx context.Context, ic *inboundCtx, id int64) error {
+	conv, err := s.st.Conversation(ctx, id)
+	if err != nil {
+		return err
+	}
+	for _, e := range conv {
+		if !e.Inbound && ic.now.Sub(e.At) < followUpQuiet {
+			return nil
+		}
+	}
+	return s.answer(ctx, ic, tickets.OutConfirm, s.cfg.Answers.Received)
 }

@@ -329,7 +329,12 @@ func (s *Service) Receipt(ctx context.Context, ch segments.Channel, providerID s
 	return true, err
 }
 
-// Redispatch hands every pending desk message to the Dispatcher again:
+// StuckAfter is how long a desk message may stay sending before
+// Redispatch hands it back.
+const StuckAfter = 10 * time.Minute
+
+// Redispatch hands every pending desk message to the Dispatcher again,
+// and those stuck in sending longer than StuckAfter:
 // messages queued by a process without a queue (the CLI on an embedded
 // Redis) or whose task Redis lost. Send claims each once, so a message
 // dispatched twice is sent once. It returns how many it dispatched.
@@ -340,9 +345,20 @@ func (s *Service) Redispatch(ctx context.Context) (int, error) {
 	}
 	n := 0
 	var errs []error
+	now := s.now()
 	for _, o := range ps {
-		if o.Status != tickets.OutPending && o.Status != "" {
-			continue
+		if o.Status == tickets.OutSending {
+			// A process died while sending it (the send task times out
+			// after 2 minutes): hand it back. An SMS that did leave is sent
+			// again; a WeChat template is deduped by client_msg_id.
+			if o.UpdatedAt.IsZero() || now.Sub(o.UpdatedAt) < StuckAfter {
+				continue
+			}
+			if err := s.st.ReleaseOutbound(ctx, o.ID, "RECOVERED", "stuck in sending"); err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			s.log.WarnContext(ctx, "outbound_recovered", "outbound_id", o.ID, "route", o.Route)
 		}
 		if err := s.disp.SendOutbound(ctx, o.ID); err != nil {
 			errs = append(errs, err)

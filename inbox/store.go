@@ -48,6 +48,7 @@ type Store interface {
 	CreateTicket(ctx context.Context, t *tickets.Ticket, ev tickets.Event) error
 	Ticket(ctx context.Context, id int64) (tickets.Ticket, error)
 	ApplyTicketEvent(ctx context.Context, t tickets.Ticket, ev tickets.Event) error
+	TicketEvents(ctx context.Context, id int64) ([]tickets.Event, error)
 	OpenTicketFor(ctx context.Context, residentID int64) (tickets.Ticket, error)
 	// RatableTicket is the resident's latest resolved, unrated ticket
 	// resolved at or after since.
@@ -55,6 +56,8 @@ type Store interface {
 	DueTickets(ctx context.Context, before time.Time, limit int) ([]tickets.Ticket, error)
 	// OpenTicketsByGrid pages the open tickets of a grid by id.
 	OpenTicketsByGrid(ctx context.Context, gridCode string, afterID int64, limit int) ([]tickets.Ticket, error)
+	// Conversation is a ticket's messages both ways, in time order.
+	Conversation(ctx context.Context, ticketID int64) ([]tickets.Entry, error)
 	// ReplyWindow is the resident's last WeChat message's time (zero if
 	// none) and how many customer-service messages went to them since.
 	ReplyWindow(ctx context.Context, residentID int64) (lastInbound time.Time, sentSince int, err error)

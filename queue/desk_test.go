@@ -752,6 +752,19 @@ func TestDeskLeaveAndHandover(t *testing.T) {
 	if !slices.ContainsFunc(e.ticketEvents(tk.ID), func(ev tickets.Event) bool { return strings.Contains(ev.Note, "on leave") }) {
 		t.Errorf("timeline does not say why: %+v", e.ticketEvents(tk.ID))
 	}
+	// A ticket the community gave to the grid leader on purpose stays there.
+	other := e.pick(func(x segments.Resident) bool { return x.GridCode == r.GridCode && x.Phone != "" }, r.ID)
+	kept, err := e.desk.Handle(e.ctx, inbox.Message{Channel: segments.ChannelSMS, ProviderMsgID: "kept-1", From: string(other.Phone), Text: "邻居家漏水到我家了"})
+	if err != nil || kept.TicketID == 0 {
+		t.Fatalf("%+v, %v", kept, err)
+	}
+	leader, err := e.st.WorkerForGrid(e.ctx, r.GridCode, segments.RoleGridLeader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.desk.Reassign(e.ctx, kept.TicketID, leader.Code, "社区李主任"); err != nil {
+		t.Fatal(err)
+	}
 	// The grid changes hands: a new grid worker, and its open tickets follow.
 	nw := segments.Worker{Code: "W-NEW", Name: "赵新", Phone: "13700001111", Role: segments.RoleGridWorker, GridCode: r.GridCode}
 	if err := e.st.UpsertWorkers(e.ctx, []segments.Worker{nw}); err != nil {
@@ -766,6 +779,9 @@ func TestDeskLeaveAndHandover(t *testing.T) {
 		t.Fatalf("handover moved %d, %v; want 1", n, err)
 	}
 	e.desked()
+	if got := e.ticket(kept.TicketID); got.AssigneeWorkerID != leader.ID {
+		t.Errorf("the leader's ticket moved to %d", got.AssigneeWorkerID)
+	}
 	if got := e.ticket(tk.ID); got.AssigneeWorkerID != nw.ID || !e.workerNotified(nw, tk.ID) {
 		t.Errorf("after handover: assignee %d, want %d notified", got.AssigneeWorkerID, nw.ID)
 	}

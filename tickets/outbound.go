@@ -89,6 +89,9 @@ type Outbound struct {
 	// ProviderCode and ProviderMessage the provider's last answer.
 	ProviderID, ProviderCode, ProviderMessage string
 	CreatedAt, SentAt, FinishedAt             time.Time
+	// UpdatedAt is the last change, set by the store: how long a message
+	// has been sending.
+	UpdatedAt time.Time
 }
 
 // Entry is one line of a ticket's conversation: an inbound message from
@@ -116,8 +119,8 @@ type Binding struct {
 	OpenID     pii.OpenID
 	Phone      pii.Phone
 	ResidentID int64
-	// CodeHash is a keyed hash of the code; the code itself is never
-	// stored.
+	// CodeHash is a hash of the code bound to the openid. The code itself
+	// is kept only in the parameters of its SMS until that is sent.
 	CodeHash  string
 	Attempts  int // wrong codes tried
 	CreatedAt time.Time

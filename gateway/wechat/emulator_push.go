@@ -95,6 +95,17 @@ func (e *Emulator) Say(ctx context.Context, openid, text string) (int64, error) 
 	return id, e.push(ctx, pii.OpenID(openid), []byte(b.String()))
 }
 
+// Heard tells the emulator that openid wrote to the account by another
+// route (a push built outside this emulator, such as another process's
+// `gridcast sandbox say`): they follow it and their 48-hour
+// customer-service window opens, as WeChat itself would know.
+func (e *Emulator) Heard(openid string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	f := e.ensureFollower(pii.OpenID(openid))
+	f.Following, f.LastMessage, f.csSent = true, e.cfg.Now(), 0
+}
+
 // Follow simulates a subscribe event from openid and marks them following.
 // As on WeChat, following opens the 48-hour customer-service window.
 func (e *Emulator) Follow(ctx context.Context, openid string) error {

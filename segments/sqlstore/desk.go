@@ -362,7 +362,7 @@ func scanOutbound(sc scanner) (tickets.Outbound, error) {
 	var kind, route, params, status string
 	err := sc.Scan(&o.ID, &kind, &o.TicketID, &o.ResidentID, &o.WorkerID, &route, &o.RouteReason, &o.To, &o.Text,
 		&o.TemplateCode, &params, &o.Actor, &status, &o.Attempts, &o.ProviderID, &o.ProviderCode,
-		&o.ProviderMessage, timeCol{&o.CreatedAt}, timeCol{&o.SentAt}, timeCol{&o.FinishedAt})
+		&o.ProviderMessage, timeCol{&o.CreatedAt}, timeCol{&o.SentAt}, timeCol{&o.FinishedAt}, timeCol{&o.UpdatedAt})
 	if err != nil {
 		return o, err
 	}

@@ -663,7 +663,7 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $
 -- name: OutboundByID
 SELECT id, kind, COALESCE(ticket_id, 0), COALESCE(resident_id, 0), COALESCE(worker_id, 0), route, route_reason,
     to_key, text, template_code, params, actor, status, attempts, provider_id, provider_code, provider_message,
-    created_at, sent_at, finished_at
+    created_at, sent_at, finished_at, updated_at
 FROM ticket_outbound WHERE id = $1;
 
 -- name: ClaimOutbound
@@ -674,7 +674,7 @@ UPDATE ticket_outbound SET status = 'sending', attempts = attempts + 1, updated_
 WHERE id = $2 AND status = 'pending'
 RETURNING id, kind, COALESCE(ticket_id, 0), COALESCE(resident_id, 0), COALESCE(worker_id, 0), route, route_reason,
     to_key, text, template_code, params, actor, status, attempts, provider_id, provider_code, provider_message,
-    created_at, sent_at, finished_at;
+    created_at, sent_at, finished_at, updated_at;
 
 -- name: ReleaseOutbound
 -- Arguments: code, message, now, id.
@@ -686,18 +686,20 @@ SELECT status FROM ticket_outbound WHERE id = $1 FOR UPDATE;
 
 -- name: FinishOutbound
 -- An empty provider id keeps the stored one; sent_at and finished_at are
--- set once. Arguments: to, provider id, code, message, sent_at|null,
+-- set once; a binding code's parameters are blanked once it went out
+-- or failed. Arguments: to, provider id, code, message, sent_at|null,
 -- finished_at|null, now, id, from.
 UPDATE ticket_outbound SET status = $1, provider_id = COALESCE(NULLIF($2::text, ''), provider_id),
     provider_code = $3, provider_message = $4, sent_at = COALESCE(sent_at, $5::timestamptz),
-    finished_at = COALESCE(finished_at, $6::timestamptz), updated_at = $7
+    finished_at = COALESCE(finished_at, $6::timestamptz), updated_at = $7,
+    params = CASE WHEN kind = 'bind_code' THEN '{}' ELSE params END
 WHERE id = $8 AND status = $9;
 
 -- name: OutboundByProvider
 -- Arguments: the channel's routes, provider id.
 SELECT id, kind, COALESCE(ticket_id, 0), COALESCE(resident_id, 0), COALESCE(worker_id, 0), route, route_reason,
     to_key, text, template_code, params, actor, status, attempts, provider_id, provider_code, provider_message,
-    created_at, sent_at, finished_at
+    created_at, sent_at, finished_at, updated_at
 FROM ticket_outbound
 WHERE route = ANY($1::text[]) AND provider_id = $2 AND provider_id <> ''
 ORDER BY id DESC LIMIT 1;
@@ -706,7 +708,7 @@ ORDER BY id DESC LIMIT 1;
 -- What a restart must pick up again. Argument: limit.
 SELECT id, kind, COALESCE(ticket_id, 0), COALESCE(resident_id, 0), COALESCE(worker_id, 0), route, route_reason,
     to_key, text, template_code, params, actor, status, attempts, provider_id, provider_code, provider_message,
-    created_at, sent_at, finished_at
+    created_at, sent_at, finished_at, updated_at
 FROM ticket_outbound WHERE status IN ('pending', 'sending')
 ORDER BY id LIMIT $1;
 

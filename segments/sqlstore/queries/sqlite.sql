@@ -660,7 +660,7 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id
 -- name: OutboundByID
 SELECT id, kind, COALESCE(ticket_id, 0), COALESCE(resident_id, 0), COALESCE(worker_id, 0), route, route_reason,
     to_key, text, template_code, params, actor, status, attempts, provider_id, provider_code, provider_message,
-    created_at, sent_at, finished_at
+    created_at, sent_at, finished_at, updated_at
 FROM ticket_outbound WHERE id = ?;
 
 -- name: ClaimOutbound
@@ -669,7 +669,7 @@ UPDATE ticket_outbound SET status = 'sending', attempts = attempts + 1, updated_
 WHERE id = ? AND status = 'pending'
 RETURNING id, kind, COALESCE(ticket_id, 0), COALESCE(resident_id, 0), COALESCE(worker_id, 0), route, route_reason,
     to_key, text, template_code, params, actor, status, attempts, provider_id, provider_code, provider_message,
-    created_at, sent_at, finished_at;
+    created_at, sent_at, finished_at, updated_at;
 
 -- name: ReleaseOutbound
 -- Arguments: code, message, now, id.
@@ -682,18 +682,20 @@ SELECT status FROM ticket_outbound WHERE id = ?;
 
 -- name: FinishOutbound
 -- An empty provider id keeps the stored one; sent_at and finished_at are
--- set once. Arguments: to, provider id, code, message, sent_at|null,
+-- set once; a binding code's parameters are blanked once it went out
+-- or failed. Arguments: to, provider id, code, message, sent_at|null,
 -- finished_at|null, now, id, from.
 UPDATE ticket_outbound SET status = ?, provider_id = COALESCE(NULLIF(?, ''), provider_id),
     provider_code = ?, provider_message = ?, sent_at = COALESCE(sent_at, ?),
-    finished_at = COALESCE(finished_at, ?), updated_at = ?
+    finished_at = COALESCE(finished_at, ?), updated_at = ?,
+    params = CASE WHEN kind = 'bind_code' THEN '{}' ELSE params END
 WHERE id = ? AND status = ?;
 
 -- name: OutboundByProvider
 -- Arguments: a JSON array of the channel's routes, provider id.
 SELECT id, kind, COALESCE(ticket_id, 0), COALESCE(resident_id, 0), COALESCE(worker_id, 0), route, route_reason,
     to_key, text, template_code, params, actor, status, attempts, provider_id, provider_code, provider_message,
-    created_at, sent_at, finished_at
+    created_at, sent_at, finished_at, updated_at
 FROM ticket_outbound
 WHERE route IN (SELECT value FROM json_each(?)) AND provider_id = ? AND provider_id <> ''
 ORDER BY id DESC LIMIT 1;
@@ -702,7 +704,7 @@ ORDER BY id DESC LIMIT 1;
 -- What a restart must pick up again. Argument: limit.
 SELECT id, kind, COALESCE(ticket_id, 0), COALESCE(resident_id, 0), COALESCE(worker_id, 0), route, route_reason,
     to_key, text, template_code, params, actor, status, attempts, provider_id, provider_code, provider_message,
-    created_at, sent_at, finished_at
+    created_at, sent_at, finished_at, updated_at
 FROM ticket_outbound WHERE status IN ('pending', 'sending')
 ORDER BY id LIMIT ?;
 
