@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/gridcast/gridcast/campaigns"
+	"github.com/gridcast/gridcast/inbox"
 	"github.com/gridcast/gridcast/segments"
 	"github.com/gridcast/gridcast/segments/segql"
 )
@@ -42,6 +43,14 @@ type Config struct {
 	// organisation's campaign rules (approval threshold, sensitive words).
 	Campaigns Campaigns
 	Policy    campaigns.Policy
+	// Tickets, when set, serves the ticket desk's reads: /api/v1/tickets,
+	// /api/v1/tickets/{id}, /api/v1/tickets/unknown-senders and
+	// /api/v1/campaigns/{id}/answers.
+	Tickets TicketStore
+	// Desk, when set with Tickets, serves the worker actions on a ticket
+	// (POST /api/v1/tickets/{id}/reply, start, resolve, close, reassign,
+	// merge). Nil leaves the desk read-only.
+	Desk *inbox.Service
 	// Extra mounts further routes (pattern → handler).
 	Extra map[string]http.Handler
 	// Registry collects metrics; nil makes a fresh one with the Go and
@@ -56,6 +65,9 @@ type Config struct {
 func New(cfg Config) (http.Handler, error) {
 	if cfg.Segments == nil || cfg.Ready == nil {
 		return nil, errors.New("api: Segments and Ready are required")
+	}
+	if cfg.Desk != nil && cfg.Tickets == nil {
+		return nil, errors.New("api: Desk needs Tickets (the actions answer with the ticket as the store has it)")
 	}
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
@@ -90,6 +102,9 @@ func New(cfg Config) (http.Handler, error) {
 	route("DELETE /api/v1/segments/{name}", http.HandlerFunc(s.deleteSegment))
 	if cfg.Campaigns != nil {
 		s.mountCampaigns(route)
+	}
+	if cfg.Tickets != nil {
+		s.mountTickets(route)
 	}
 	if cfg.WeChatCallback != nil {
 		route("/wechat/callback", cfg.WeChatCallback)

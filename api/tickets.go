@@ -1,0 +1,683 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gridcast/gridcast/campaigns"
+	"github.com/gridcast/gridcast/segments"
+	"github.com/gridcast/gridcast/segments/pii"
+	"github.com/gridcast/gridcast/tickets"
+)
+
+// TicketStore is what the ticket desk's endpoints read: tickets, their
+// timelines and conversations, unknown senders, campaigns' sign-up lists,
+// and the residents and workers a ticket names (to mask them wherever a
+// message mentions them). *sqlstore.Store satisfies it but for
+// ListTickets, which takes the API's own filter so that this package
+// imports no driver: sqlstore.TicketFilter(f) converts it.
+type TicketStore interface {
+	ListTickets(ctx context.Context, f TicketFilter) ([]tickets.Ticket, error)
+	Ticket(ctx context.Context, id int64) (tickets.Ticket, error)
+	TicketEvents(ctx context.Context, id int64) ([]tickets.Event, error)
+	Conversation(ctx context.Context, ticketID int64) ([]tickets.Entry, error)
+	UnknownSenders(ctx context.Context, limit int) ([]tickets.Inbound, error)
+	Campaign(ctx context.Context, id int64) (campaigns.Campaign, error)
+	CampaignAnswers(ctx context.Context, campaignID int64) ([]tickets.Answer, error)
+	Resident(ctx context.Context, id int64) (segments.Resident, error)
+	WorkerByID(ctx context.Context, id int64) (segments.Worker, error)
+	WorkerForGrid(ctx context.Context, gridCode string, role segments.Role) (segments.Worker, error)
+}
+
+// TicketFilter selects tickets for ListTickets. Its fields are
+// sqlstore.TicketFilter's, in the same order, so that one converts to the
+// other. The zero value selects every ticket, the store's first page by id.
+type TicketFilter struct {
+	GridCode   string         // "" = any grid
+	Status     tickets.Status // "" = any status
+	AssigneeID int64          // 0 = any assignee
+	ResidentID int64          // 0 = any resident
+	Limit      int            // 0 = the store's default (100)
+	AfterID    int64          // only tickets with a greater id
+}
+
+// maxTicketsPage is the largest page GET /api/v1/tickets returns.
+const maxTicketsPage = 500
+
+func (s *server) mountTickets(route func(string, http.Handler)) {
+	route("GET /api/v1/tickets", http.HandlerFunc(s.listTickets))
+	route("GET /api/v1/tickets/unknown-senders", http.HandlerFunc(s.unknownSenders))
+	route("GET /api/v1/tickets/{id}", http.HandlerFunc(s.getTicket))
+	route("GET /api/v1/campaigns/{id}/answers", http.HandlerFunc(s.campaignAnswers))
+	if s.cfg.Desk == nil {
+		return
+	}
+	route("POST /api/v1/tickets/{id}/reply", http.HandlerFunc(s.replyTicket))
+	route("POST /api/v1/tickets/{id}/start", http.HandlerFunc(s.startTicket))
+	route("POST /api/v1/tickets/{id}/resolve", http.HandlerFunc(s.resolveTicket))
+	route("POST /api/v1/tickets/{id}/close", http.HandlerFunc(s.closeTicket))
+	route("POST /api/v1/tickets/{id}/reassign", http.HandlerFunc(s.reassignTicket))
+	route("POST /api/v1/tickets/{id}/merge", http.HandlerFunc(s.mergeTicket))
+}
+
+// Ticket is a ticket as the API shows it: the resident's name and phone
+// masked, names and numbers in the text masked too. In a list the text is
+// cut to 60 characters.
+type Ticket struct {
+	ID               int64     `json:"id"`
+	Status           string    `json:"status"`
+	Level            string    `json:"level"`
+	Category         string    `json:"category"`
+	CategoryLabel    string    `json:"category_label"`
+	Grid             string    `json:"grid"`
+	Channel          string    `json:"channel"`
+	AssigneeWorkerID int64     `json:"assignee_worker_id"`
+	AssigneeCode     string    `json:"assignee_code,omitempty"`
+	DueAt            time.Time `json:"due_at,omitzero"`
+	Overdue          bool      `json:"overdue"`
+	ResidentID       int64     `json:"resident_id"`
+	Resident         string    `json:"resident,omitempty"`
+	Phone            string    `json:"phone,omitempty"`
+	Text             string    `json:"text"`
+	CampaignID       int64     `json:"campaign_id"`
+	Rating           int       `json:"rating"`
+	MergedInto       int64     `json:"merged_into,omitempty"`
+	Slot             time.Time `json:"slot,omitzero"`
+	CreatedAt        time.Time `json:"created_at"`
+	UpdatedAt        time.Time `json:"updated_at"`
+	ResolvedAt       time.Time `json:"resolved_at,omitzero"`
+	ClosedAt         time.Time `json:"closed_at,omitzero"`
+}
+
+// TicketEvent is one entry of a ticket's timeline. From and To hold
+// statuses, levels, worker ids, the rating or ticket ids by Kind.
+type TicketEvent struct {
+	At    time.Time `json:"at"`
+	Actor string    `json:"actor"`
+	Kind  string    `json:"kind"`
+	From  string    `json:"from,omitempty"`
+	To    string    `json:"to,omitempty"`
+	Note  string    `json:"note,omitempty"`
+}
+
+// ConversationEntry is one message of a ticket's conversation: from the
+// resident (direction "in") or from the desk to them ("out").
+type ConversationEntry struct {
+	At        time.Time `json:"at"`
+	Direction string    `json:"direction"`
+	ID        int64     `json:"id"`
+	Channel   string    `json:"channel"`
+	Route     string    `json:"route,omitempty"`
+	Kind      string    `json:"kind,omitempty"`
+	Status    string    `json:"status,omitempty"`
+	Actor     string    `json:"actor,omitempty"`
+	Text      string    `json:"text"`
+}
+
+// TicketDetail is a ticket with its timeline and conversation.
+type TicketDetail struct {
+	Ticket       Ticket              `json:"ticket"`
+	Timeline     []TicketEvent       `json:"timeline"`
+	Conversation []ConversationEntry `json:"conversation"`
+}
+
+// Outbound is a message the desk queued, as a reply's answer shows it.
+type Outbound struct {
+	ID          int64  `json:"id"`
+	Kind        string `json:"kind"`
+	Route       string `json:"route"`
+	RouteReason string `json:"route_reason"`
+	To          string `json:"to"` // masked
+	Status      string `json:"status"`
+}
+
+// ReplyResult is the answer to a reply: the ticket after it and the
+// messages queued to the resident (an SMS may take several).
+type ReplyResult struct {
+	Ticket   Ticket     `json:"ticket"`
+	Outbound []Outbound `json:"outbound"`
+}
+
+// UnknownSender is an inbound message whose sender matched no resident.
+type UnknownSender struct {
+	ID         int64     `json:"id"`
+	Channel    string    `json:"channel"`
+	Sender     string    `json:"sender"` // masked phone or openid
+	Text       string    `json:"text"`
+	Intent     string    `json:"intent,omitempty"`
+	CampaignID int64     `json:"campaign_id,omitempty"`
+	TicketID   int64     `json:"ticket_id,omitempty"`
+	ReceivedAt time.Time `json:"received_at"`
+}
+
+// CampaignAnswer is one resident's answer to a campaign's reply options.
+type CampaignAnswer struct {
+	ResidentID int64     `json:"resident_id"`
+	Option     string    `json:"option"`
+	Meaning    string    `json:"meaning"`
+	AnsweredAt time.Time `json:"answered_at"`
+}
+
+// people looks up, once per request, the residents and workers a response
+// names, to mask them. A record that is gone is shown by id alone.
+type people struct {
+	st        TicketStore
+	residents map[int64]segments.Resident
+	workers   map[int64]segments.Worker
+}
+
+func (s *server) people() *people {
+	return &people{st: s.cfg.Tickets, residents: map[int64]segments.Resident{}, workers: map[int64]segments.Worker{}}
+}
+
+func (p *people) resident(ctx context.Context, id int64) (segments.Resident, error) {
+	if id == 0 {
+		return segments.Resident{}, nil
+	}
+	if r, ok := p.residents[id]; ok {
+		return r, nil
+	}
+	r, err := p.st.Resident(ctx, id)
+	if err != nil && !errors.Is(err, segments.ErrNotFound) {
+		return r, err
+	}
+	p.residents[id] = r
+	return r, nil
+}
+
+func (p *people) worker(ctx context.Context, id int64) (segments.Worker, error) {
+	if id == 0 {
+		return segments.Worker{}, nil
+	}
+	if w, ok := p.workers[id]; ok {
+		return w, nil
+	}
+	w, err := p.st.WorkerByID(ctx, id)
+	if err != nil && !errors.Is(err, segments.ErrNotFound) {
+		return w, err
+	}
+	p.workers[id] = w
+	return w, nil
+}
+
+// ticket converts t, its text scrubbed of the names given and of the
+// resident's and assignee's, and cut to maxText runes (0: whole).
+func (p *people) ticket(ctx context.Context, t tickets.Ticket, now time.Time, maxText int, names ...pii.Name) (Ticket, error) {
+	r, err := p.resident(ctx, t.ResidentID)
+	if err != nil {
+		return Ticket{}, err
+	}
+	w, err := p.worker(ctx, t.AssigneeWorkerID)
+	if err != nil {
+		return Ticket{}, err
+	}
+	status, level := t.Status, t.Level
+	if status == "" {
+		status = tickets.StatusNew
+	}
+	if level == "" {
+		level = tickets.LevelGridWorker
+	}
+	text := scrub(t.Text, append(names, r.Name, w.Name)...)
+	if maxText > 0 {
+		text = cut(text, maxText)
+	}
+	return Ticket{
+		ID: t.ID, Status: string(status), Level: string(level), Category: string(t.Category),
+		CategoryLabel: t.Category.Label(), Grid: t.GridCode, Channel: string(t.Channel),
+		AssigneeWorkerID: t.AssigneeWorkerID, AssigneeCode: w.Code, DueAt: t.DueAt,
+		Overdue:    status.Open() && !t.DueAt.IsZero() && !now.Before(t.DueAt),
+		ResidentID: t.ResidentID, Resident: r.Name.Masked(), Phone: maskedPhone(r.Phone), Text: text,
+		CampaignID: t.CampaignID, Rating: t.Rating, MergedInto: t.MergedInto, Slot: t.Slot,
+		CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt, ResolvedAt: t.ResolvedAt, ClosedAt: t.ClosedAt,
+	}, nil
+}
+
+func maskedPhone(p pii.Phone) string {
+	if p == "" {
+		return ""
+	}
+	return p.Masked()
+}
+
+var (
+	idNumberRE = regexp.MustCompile(`[0-9]{17}[0-9Xx]`)
+	mobileRE   = regexp.MustCompile(`1[3-9][0-9]{9}`)
+)
+
+// scrub masks personal data in a message text: the clear names given (the
+// resident's, the workers' named in canned replies) and anything shaped
+// like an ID number or a mobile number, which residents do write into
+// their messages.
+func scrub(text string, names ...pii.Name) string {
+	for _, n := range names {
+		if len([]rune(strings.TrimSpace(string(n)))) >= 2 {
+			text = strings.ReplaceAll(text, string(n), n.Masked())
+		}
+	}
+	text = idNumberRE.ReplaceAllStringFunc(text, func(s string) string { return pii.IDNumber(s).Masked() })
+	return mobileRE.ReplaceAllStringFunc(text, func(s string) string { return pii.Phone(s).Masked() })
+}
+
+// cut keeps at most n runes of s, marking a cut with an ellipsis.
+func cut(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n]) + "…"
+}
+
+// queryInt64 reads a non-negative integer query parameter; 0 when absent.
+func queryInt64(r *http.Request, name string) (int64, error) {
+	v := r.URL.Query().Get(name)
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("%w: %s %q: want a non-negative integer", errBadRequest, name, v)
+	}
+	return n, nil
+}
+
+// queryLimit reads the limit parameter: 0 (the store's default) to most.
+func queryLimit(r *http.Request, most int) (int, error) {
+	n, err := queryInt64(r, "limit")
+	if err == nil && n > int64(most) {
+		err = fmt.Errorf("%w: limit %d: at most %d", errBadRequest, n, most)
+	}
+	return int(n), err
+}
+
+func (s *server) listTickets(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	f := TicketFilter{GridCode: q.Get("grid"), Status: tickets.Status(q.Get("status"))}
+	if f.Status != "" && !validStatus(f.Status) {
+		s.writeError(w, r, fmt.Errorf("%w: status %q: want one of %s", errBadRequest, f.Status, statusNames()))
+		return
+	}
+	var errs []error
+	var err error
+	f.AssigneeID, err = queryInt64(r, "assignee")
+	errs = append(errs, err)
+	f.ResidentID, err = queryInt64(r, "resident")
+	errs = append(errs, err)
+	f.AfterID, err = queryInt64(r, "after")
+	errs = append(errs, err)
+	f.Limit, err = queryLimit(r, maxTicketsPage)
+	errs = append(errs, err)
+	if err := errors.Join(errs...); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	ts, err := s.cfg.Tickets.ListTickets(r.Context(), f)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	p, now := s.people(), s.cfg.Now()
+	out := make([]Ticket, 0, len(ts))
+	for _, t := range ts {
+		v, err := p.ticket(r.Context(), t, now, 60)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		out = append(out, v)
+	}
+	writeJSON(w, 200, out)
+}
+
+func validStatus(st tickets.Status) bool {
+	for _, x := range tickets.Statuses {
+		if x == st {
+			return true
+		}
+	}
+	return false
+}
+
+func statusNames() string {
+	names := make([]string, len(tickets.Statuses))
+	for i, st := range tickets.Statuses {
+		names[i] = string(st)
+	}
+	return strings.Join(names, ", ")
+}
+
+func ticketID(r *http.Request) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, fmt.Errorf("%w: ticket id %q", errBadRequest, r.PathValue("id"))
+	}
+	return id, nil
+}
+
+func (s *server) getTicket(w http.ResponseWriter, r *http.Request) {
+	id, err := ticketID(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	ctx := r.Context()
+	t, err := s.cfg.Tickets.Ticket(ctx, id)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	evs, err := s.cfg.Tickets.TicketEvents(ctx, id)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	conv, err := s.cfg.Tickets.Conversation(ctx, id)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	// The canned acknowledgement names the grid's worker, who may not be
+	// the assignee.
+	gw, err := s.cfg.Tickets.WorkerForGrid(ctx, t.GridCode, segments.RoleGridWorker)
+	if err != nil && !errors.Is(err, segments.ErrNotFound) {
+		s.writeError(w, r, err)
+		return
+	}
+	p := s.people()
+	res, err := p.resident(ctx, t.ResidentID)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	as, err := p.worker(ctx, t.AssigneeWorkerID)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	names := []pii.Name{res.Name, as.Name, gw.Name}
+	v, err := p.ticket(ctx, t, s.cfg.Now(), 0, gw.Name)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	out := TicketDetail{Ticket: v, Timeline: make([]TicketEvent, 0, len(evs)), Conversation: make([]ConversationEntry, 0, len(conv))}
+	for _, ev := range evs {
+		out.Timeline = append(out.Timeline, TicketEvent{At: ev.At, Actor: ev.Actor, Kind: string(ev.Kind),
+			From: ev.From, To: ev.To, Note: scrub(ev.Note, names...)})
+	}
+	for _, e := range conv {
+		ce := ConversationEntry{At: e.At, Direction: "out", ID: e.ID, Channel: string(e.Channel), Route: string(e.Route),
+			Kind: string(e.Kind), Status: string(e.Status), Actor: e.Actor, Text: scrub(e.Text, names...)}
+		if e.Inbound {
+			ce.Direction = "in"
+		}
+		out.Conversation = append(out.Conversation, ce)
+	}
+	writeJSON(w, 200, out)
+}
+
+func (s *server) unknownSenders(w http.ResponseWriter, r *http.Request) {
+	limit, err := queryLimit(r, maxTicketsPage)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	ins, err := s.cfg.Tickets.UnknownSenders(r.Context(), limit)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	out := make([]UnknownSender, 0, len(ins))
+	for _, in := range ins {
+		sender := pii.Phone(in.FromKey).Masked()
+		if in.Channel == segments.ChannelWeChat {
+			sender = pii.OpenID(in.FromKey).Masked()
+		}
+		out = append(out, UnknownSender{ID: in.ID, Channel: string(in.Channel), Sender: sender, Text: scrub(in.Content),
+			Intent: string(in.Intent), CampaignID: in.CampaignID, TicketID: in.TicketID, ReceivedAt: in.ReceivedAt})
+	}
+	writeJSON(w, 200, out)
+}
+
+func (s *server) campaignAnswers(w http.ResponseWriter, r *http.Request) {
+	id, err := s.campaignID(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if _, err := s.cfg.Tickets.Campaign(r.Context(), id); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	as, err := s.cfg.Tickets.CampaignAnswers(r.Context(), id)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	out := make([]CampaignAnswer, 0, len(as))
+	for _, a := range as {
+		out = append(out, CampaignAnswer{ResidentID: a.ResidentID, Option: a.Option, Meaning: a.Meaning, AnsweredAt: a.AnsweredAt})
+	}
+	writeJSON(w, 200, out)
+}
+
+// --- worker actions ----------------------------------------------------------
+
+// The action bodies, one type each so that a field of another action is
+// refused as unknown.
+type (
+	replyRequest struct {
+		By   string `json:"by"`
+		Text string `json:"text"`
+	}
+	byRequest struct {
+		By string `json:"by"`
+	}
+	noteRequest struct {
+		By   string `json:"by"`
+		Note string `json:"note"`
+	}
+	reassignRequest struct {
+		By         string `json:"by"`
+		WorkerCode string `json:"worker_code"`
+	}
+	mergeRequest struct {
+		By   string `json:"by"`
+		Into int64  `json:"into"`
+	}
+)
+
+// actionInput decodes the body of an action on ticket {id} into req and
+// checks that by is set.
+func actionInput(w http.ResponseWriter, r *http.Request, req any, by *string) (int64, error) {
+	id, err := ticketID(r)
+	if err != nil {
+		return 0, err
+	}
+	if err := decode(w, r, req); err != nil {
+		return 0, err
+	}
+	*by = strings.TrimSpace(*by)
+	if *by == "" {
+		return 0, fmt.Errorf("%w: by is required: every change is on the ticket's timeline", errBadRequest)
+	}
+	return id, nil
+}
+
+// deskError maps the desk's refusals to the API's: a move the workflow or
+// the ticket's state does not allow is a conflict, a malformed one a bad
+// request. Store conflicts, not found and invalid input pass through.
+func deskError(err error) error {
+	switch {
+	case errors.Is(err, tickets.ErrBadTransition), errors.Is(err, tickets.ErrAlreadyRated),
+		errors.Is(err, tickets.ErrNotRateable), errors.Is(err, tickets.ErrReopenWindow):
+		return fmt.Errorf("%w: %v", segments.ErrConflict, err)
+	case errors.Is(err, tickets.ErrBadMerge), errors.Is(err, tickets.ErrBadAssignment),
+		errors.Is(err, tickets.ErrNoActor), errors.Is(err, tickets.ErrBadRating):
+		return fmt.Errorf("%w: %v", errBadRequest, err)
+	}
+	return err
+}
+
+// answerTicket writes t after an action.
+func (s *server) answerTicket(w http.ResponseWriter, r *http.Request, code int, t tickets.Ticket) {
+	v, err := s.people().ticket(r.Context(), t, s.cfg.Now(), 0)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, code, v)
+}
+
+func (s *server) replyTicket(w http.ResponseWriter, r *http.Request) {
+	var req replyRequest
+	id, err := actionInput(w, r, &req, &req.By)
+	if err == nil && strings.TrimSpace(req.Text) == "" {
+		err = fmt.Errorf("%w: text is required", errBadRequest)
+	}
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	ctx := r.Context()
+	outs, err := s.cfg.Desk.Reply(ctx, id, req.By, req.Text)
+	if err != nil {
+		s.writeError(w, r, deskError(err))
+		return
+	}
+	t, err := s.cfg.Tickets.Ticket(ctx, id)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	v, err := s.people().ticket(ctx, t, s.cfg.Now(), 0)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	out := ReplyResult{Ticket: v, Outbound: make([]Outbound, 0, len(outs))}
+	for _, o := range outs {
+		to := pii.Phone(o.To).Masked()
+		if o.Route.Channel() == segments.ChannelWeChat {
+			to = pii.OpenID(o.To).Masked()
+		}
+		st := o.Status
+		if st == "" {
+			st = tickets.OutPending
+		}
+		out.Outbound = append(out.Outbound, Outbound{ID: o.ID, Kind: string(o.Kind), Route: string(o.Route),
+			RouteReason: o.RouteReason, To: to, Status: string(st)})
+	}
+	writeJSON(w, http.StatusAccepted, out)
+}
+
+func (s *server) startTicket(w http.ResponseWriter, r *http.Request) {
+	var req byRequest
+	id, err := actionInput(w, r, &req, &req.By)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	t, err := s.cfg.Desk.Start(r.Context(), id, req.By)
+	if err != nil {
+		s.writeError(w, r, deskError(err))
+		return
+	}
+	s.answerTicket(w, r, 200, t)
+}
+
+func (s *server) resolveTicket(w http.ResponseWriter, r *http.Request) {
+	var req noteRequest
+	id, err := actionInput(w, r, &req, &req.By)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	t, err := s.cfg.Desk.Resolve(r.Context(), id, req.By, req.Note)
+	if errors.Is(err, segments.ErrInvalid) {
+		// The ticket is resolved; only the rating request found no route
+		// to the resident (the move itself never fails as invalid).
+		s.cfg.Log.WarnContext(r.Context(), "rating_request_unsent", "ticket_id", id, "err", err)
+		err = nil
+	}
+	if err != nil {
+		s.writeError(w, r, deskError(err))
+		return
+	}
+	s.answerTicket(w, r, 200, t)
+}
+
+func (s *server) closeTicket(w http.ResponseWriter, r *http.Request) {
+	var req noteRequest
+	id, err := actionInput(w, r, &req, &req.By)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	t, err := s.cfg.Desk.Close(r.Context(), id, req.By, req.Note)
+	if err != nil {
+		s.writeError(w, r, deskError(err))
+		return
+	}
+	s.answerTicket(w, r, 200, t)
+}
+
+func (s *server) reassignTicket(w http.ResponseWriter, r *http.Request) {
+	var req reassignRequest
+	id, err := actionInput(w, r, &req, &req.By)
+	if err == nil && strings.TrimSpace(req.WorkerCode) == "" {
+		err = fmt.Errorf("%w: worker_code is required", errBadRequest)
+	}
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	// The ticket first, so that "not found" below can only be the worker:
+	// a bad code in the body is the request's fault, not a missing ticket.
+	if _, err := s.cfg.Tickets.Ticket(r.Context(), id); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	t, err := s.cfg.Desk.Reassign(r.Context(), id, strings.TrimSpace(req.WorkerCode), req.By)
+	if errors.Is(err, segments.ErrNotFound) {
+		err = fmt.Errorf("%w: worker_code %q: no such worker", errBadRequest, req.WorkerCode)
+	}
+	if err != nil {
+		s.writeError(w, r, deskError(err))
+		return
+	}
+	s.answerTicket(w, r, 200, t)
+}
+
+// mergeTicket folds ticket {id}, a duplicate, into ticket into and answers
+// with the kept ticket.
+func (s *server) mergeTicket(w http.ResponseWriter, r *http.Request) {
+	var req mergeRequest
+	id, err := actionInput(w, r, &req, &req.By)
+	if err == nil && req.Into <= 0 {
+		err = fmt.Errorf("%w: into is required: the id of the ticket to keep", errBadRequest)
+	}
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if _, err := s.cfg.Tickets.Ticket(r.Context(), id); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	keep, err := s.cfg.Desk.Merge(r.Context(), id, req.Into, req.By)
+	if errors.Is(err, segments.ErrNotFound) {
+		err = fmt.Errorf("%w: into: no ticket %d", errBadRequest, req.Into)
+	}
+	if err != nil {
+		s.writeError(w, r, deskError(err))
+		return
+	}
+	s.answerTicket(w, r, 200, keep)
+}
