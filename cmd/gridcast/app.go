@@ -80,6 +80,8 @@ func (a *app) rootCommand() *cobra.Command {
 		a.serveCommand(),
 		a.workerCommand(),
 		a.templatesCommand(),
+		a.ticketsCommand(),
+		a.workersCommand(),
 	)
 	return root
 }

@@ -154,7 +154,11 @@ func (a *app) runDemo(ctx context.Context, n int, dir string) error {
 		return fmt.Errorf("demo: a bad range was not refused: %v", err)
 	}
 	if err := a.serve(ctx, true, true, func(ctx context.Context, sv serving) error {
-		return a.runDemoCampaign(ctx, sv, street, out)
+		c, err := a.runDemoCampaign(ctx, sv, street, out)
+		if err != nil {
+			return err
+		}
+		return a.runDemoReplies(ctx, sv, c, community, out)
 	}); err != nil {
 		return err
 	}

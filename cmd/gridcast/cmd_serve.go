@@ -14,8 +14,10 @@ import (
 	"github.com/gridcast/gridcast/campaigns"
 	"github.com/gridcast/gridcast/gateway/aliyunsms"
 	"github.com/gridcast/gridcast/gateway/wechat"
+	"github.com/gridcast/gridcast/inbox"
 	"github.com/gridcast/gridcast/queue"
 	"github.com/gridcast/gridcast/segments/sqlstore"
+	"github.com/gridcast/gridcast/tickets"
 )
 
 func (a *app) serveCommand() *cobra.Command {
@@ -57,6 +59,7 @@ type serving struct {
 	store    *sqlstore.Store
 	rt       *runtime
 	enqueuer *queue.Enqueuer
+	desk     *inbox.Service
 	baseURL  string
 }
 
@@ -86,51 +89,60 @@ func (a *app) serve(ctx context.Context, withHTTP, withWorkers bool, ready func(
 	qcfg := a.queueConfig()
 	enq := queue.NewEnqueuer(rt.rdb, qcfg)
 	defer enq.Close()
+	dcfg, err := a.cfg.Tickets.inbox()
+	if err != nil {
+		return err
+	}
+	desk, err := inbox.New(dcfg, inbox.Deps{Store: st, Dispatcher: enq, SMS: rt.sms, WeChat: rt.wx,
+		Conflict: sqlstore.ErrConflict, Log: a.log})
+	if err != nil {
+		return err
+	}
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	errc := make(chan error, 3)
 	running := 0
 	if withWorkers {
-		srv, err := queue.NewServer(rt.rdb, qcfg, queue.Deps{Ledger: st, Audience: st, SMS: rt.sms, WeChat: rt.wx, Conflict: sqlstore.ErrConflict}, a.log)
+		srv, err := queue.NewServer(rt.rdb, qcfg, queue.Deps{Ledger: st, Audience: st, SMS: rt.sms, WeChat: rt.wx,
+			Inbox: desk, Conflict: sqlstore.ErrConflict}, a.log)
 		if err != nil {
 			return err
 		}
 		running++
 		go func() { errc <- srv.Run(ctx) }()
-		if err := a.recoverWork(ctx, st, enq); err != nil {
+		if err := a.recoverWork(ctx, st, enq, desk); err != nil {
 			a.log.ErrorContext(ctx, "recover_work_failed", "err", err)
 		}
 	}
 	if withHTTP {
+		onWeChat := enq.EnqueueWeChat
+		if rt.sandbox != nil {
+			// A resident's message that `gridcast sandbox say` pushed from
+			// another process: the built-in emulator learns they wrote, as
+			// WeChat would, so answers can use the customer-service window.
+			onWeChat = func(ctx context.Context, in wechat.Inbound) error {
+				if in.MsgID != 0 || in.Kind == wechat.KindSubscribe {
+					rt.sandbox.WeChat.Heard(string(in.FromOpenID))
+				}
+				return enq.EnqueueWeChat(ctx, in)
+			}
+		}
 		h, err := api.New(api.Config{
 			Segments:  st,
 			Campaigns: st,
+			Tickets:   apiTickets{st},
+			Desk:      desk,
 			Policy:    a.policy(),
 			Ready: func(ctx context.Context) error {
 				return errors.Join(st.Ping(ctx), rt.rdb.Ping(ctx).Err())
 			},
 			WeChatCallback: wechat.NewCallbackHandler(
 				wechat.Config{AppID: a.cfg.WeChat.AppID, Token: a.cfg.WeChat.Token, EncodingAESKey: a.cfg.WeChat.EncodingAESKey},
-				func(ctx context.Context, in wechat.Inbound) error {
-					if in.Kind == wechat.KindTemplateFinish {
-						return enq.EnqueueWeChatReceipt(ctx, in)
-					}
-					a.log.InfoContext(ctx, "wechat_inbound", "inbound", in)
-					a.log.DebugContext(ctx, "wechat_inbound_body", "msg_id", in.MsgID, "content", truncate(in.Content, 40))
-					return nil
-				}, wechat.CallbackOptions{Log: a.log}),
+				onWeChat, wechat.CallbackOptions{Log: a.log}),
 			SMSReport: aliyunsms.NewReportHandler(enq.EnqueueSMSReports, aliyunsms.PushOptions{Log: a.log}),
-			// Replies are acknowledged and logged (masked; bodies at debug
-			// level only); turning them into tickets is not built yet.
-			SMSUplink: aliyunsms.NewUplinkHandler(func(ctx context.Context, us []aliyunsms.Uplink) error {
-				for _, u := range us {
-					a.log.InfoContext(ctx, "sms_uplink", "phone", u.Phone, "dest_code", u.DestCode, "sequence_id", u.SequenceID)
-					a.log.DebugContext(ctx, "sms_uplink_body", "sequence_id", u.SequenceID, "content", truncate(u.Content, 40))
-				}
-				return nil
-			}, aliyunsms.PushOptions{Log: a.log}),
-			Log: a.log,
+			SMSUplink: aliyunsms.NewUplinkHandler(enq.EnqueueUplinks, aliyunsms.PushOptions{Log: a.log}),
+			Log:       a.log,
 		})
 		if err != nil {
 			return err
@@ -141,7 +153,7 @@ func (a *app) serve(ctx context.Context, withHTTP, withWorkers bool, ready func(
 		a.log.InfoContext(ctx, "http_listening", "addr", ln.Addr().String())
 	}
 	if ready != nil {
-		err := ready(ctx, serving{store: st, rt: rt, enqueuer: enq, baseURL: base})
+		err := ready(ctx, serving{store: st, rt: rt, enqueuer: enq, desk: desk, baseURL: base})
 		cancel()
 		for range running {
 			<-errc
@@ -160,11 +172,12 @@ func (a *app) serve(ctx context.Context, withHTTP, withWorkers bool, ready func(
 
 // recoverWork puts back on the queue what the store says is unfinished:
 // the fan-out of every running one-off campaign (it resumes from its
-// checkpoint, or finds itself done) and every pending message. Redis only
+// checkpoint, or finds itself done), every pending campaign message and
+// every pending desk message (replies, answers, notifications). Redis only
 // carries work; after a restart of an embedded Redis, or a Redis that lost
 // data, nothing is skipped silently. Duplicate tasks are refused by their
 // ids, and a message is claimed once, so this is safe on every start.
-func (a *app) recoverWork(ctx context.Context, st *sqlstore.Store, enq *queue.Enqueuer) error {
+func (a *app) recoverWork(ctx context.Context, st *sqlstore.Store, enq *queue.Enqueuer, desk *inbox.Service) error {
 	cs, err := st.Campaigns(ctx, campaigns.StateRunning, 1000)
 	if err != nil {
 		return err
@@ -183,7 +196,11 @@ func (a *app) recoverWork(ctx context.Context, st *sqlstore.Store, enq *queue.En
 			a.log.InfoContext(ctx, "work_recovered", "campaign_id", c.ID, "pending_messages", n)
 		}
 	}
-	return nil
+	n, err := desk.Redispatch(ctx)
+	if n > 0 {
+		a.log.InfoContext(ctx, "work_recovered", "pending_desk_messages", n)
+	}
+	return err
 }
 
 // truncate keeps at most n runes of s, for message bodies in debug logs.
@@ -193,4 +210,14 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return string(r[:n]) + "…"
+}
+
+// apiTickets is the store as the ticket API reads it.
+type apiTickets struct{ *sqlstore.Store }
+
+var _ api.TicketStore = apiTickets{}
+
+// ListTickets converts the API's filter, field for field.
+func (s apiTickets) ListTickets(ctx context.Context, f api.TicketFilter) ([]tickets.Ticket, error) {
+	return s.Tickets(ctx, sqlstore.TicketFilter(f))
 }

@@ -5,8 +5,12 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/gridcast/gridcast/inbox"
+	"github.com/gridcast/gridcast/tickets"
 )
 
 func envOf(m map[string]string) func(string) (string, bool) {
@@ -88,6 +92,14 @@ func TestLoadConfigErrorsNameTheKey(t *testing.T) {
 		{"aes key length", "wechat:\n  encoding_aes_key: short\n", nil, []string{"wechat.encoding_aes_key", "43"}},
 		{"log level", "log:\n  level: loud\n", nil, []string{"log.level"}},
 		{"wrong type", "redis:\n  db: zero\n", nil, []string{"line 2"}},
+		{"tickets unknown key", "tickets:\n  sla:\n    deadline: {}\n", nil, []string{"deadline"}},
+		{"tickets category", "tickets:\n  sla:\n    deadlines:\n      noise: 12h\n", nil, []string{"tickets.sla.deadlines[noise]", "unknown category"}},
+		{"tickets level", "tickets:\n  sla:\n    steps:\n      grid_worker: 1h\n", nil, []string{"tickets.sla.steps[grid_worker]"}},
+		{"tickets durations", "tickets:\n  binding_ttl: 10s\n  thread_window: -1h\n", nil, []string{"tickets.binding_ttl", "tickets.thread_window"}},
+		{"tickets bad duration", "tickets:\n  sla:\n    reopen_window: a week\n", nil, []string{"line 3"}},
+		{"tickets no opt-out", "tickets:\n  keywords:\n    unsubscribe: []\n", nil, []string{"tickets.keywords.unsubscribe"}},
+		{"tickets canned", "tickets:\n  canned:\n    other: '{{resident.name}}'\n", nil, []string{"tickets.canned[other]", "placeholder"}},
+		{"tickets env", "", map[string]string{"GRIDCAST_TICKETS_BINDING_ATTEMPTS": "many"}, []string{"GRIDCAST_TICKETS_BINDING_ATTEMPTS"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -124,6 +136,59 @@ func TestConfigExampleIsValidAndComplete(t *testing.T) {
 	})
 	if len(missing) > 0 {
 		t.Errorf("config.example.yaml does not document: %v", missing)
+	}
+}
+
+func TestTicketsConfig(t *testing.T) {
+	p := writeFile(t, `
+tickets:
+  thread_window: 72h
+  sla:
+    deadlines:
+      complaints: 12h
+  canned:
+    employment: "网格员{{worker.name}}会联系您。"
+  templates:
+    sms_reply: SMS_OWN_REPLY
+  answers:
+    rated: 谢谢！
+`)
+	cfg, _, err := loadConfig(p, envOf(map[string]string{"GRIDCAST_TICKETS_SLA_REOPEN_WINDOW": "48h"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ic, err := cfg.Tickets.inbox()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sla := ic.Tickets.SLA
+	got := []any{ic.ThreadWindow, sla.Deadline(tickets.CategoryComplaints), sla.Deadline(tickets.CategoryEnvironment),
+		sla.Window(), ic.Tickets.Canned.Text(tickets.CategoryEmployment), ic.Templates.SMSReply, ic.Answers.Rated}
+	want := []any{72 * time.Hour, 12 * time.Hour, 48 * time.Hour, 48 * time.Hour, "网格员{{worker.name}}会联系您。", "SMS_OWN_REPLY", "谢谢！"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
+// The example documents the defaults: loading it must give what an empty
+// tickets section gives.
+func TestConfigExampleTicketsAreTheDefaults(t *testing.T) {
+	cfg, _, err := loadConfig("../../config.example.yaml", envOf(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ex, err := cfg.Tickets.inbox()
+	if err != nil {
+		t.Fatal(err)
+	}
+	kw, sla := ex.Tickets.Keywords, ex.Tickets.SLA
+	got := []any{ex.ThreadWindow, ex.BindingTTL, ex.BindingAttempts, ex.TicketOptions, kw.Unsubscribe, kw.Confirm,
+		kw.Reschedule, kw.ShortReply, sla.Deadlines, sla.Steps, sla.ReopenWindow}
+	want := []any{inbox.DefaultThreadWindow, 5 * time.Minute, 5, inbox.DefaultTicketOptions, tickets.DefaultUnsubscribe,
+		tickets.DefaultConfirm, tickets.DefaultReschedule, tickets.DefaultShortReply, tickets.DefaultDeadlines,
+		tickets.DefaultSteps, tickets.DefaultReopenWindow}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("config.example.yaml tickets differ from the defaults (-want +got):\n%s", diff)
 	}
 }
 

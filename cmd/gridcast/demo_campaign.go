@@ -27,6 +27,7 @@ func demoCampaign(streetCode, streetName string, now time.Time) campaigns.Campai
 		ScheduleAt:    now,
 		ExpiresAt:     now.Add(7 * 24 * time.Hour),
 		ReplyOptions:  map[string]string{"1": "报名", "2": "咨询"},
+		ExtendCode:    "01", // SMS replies come back to this code: the sign-up list knows its campaign
 		SMS: campaigns.SMSContent{SignName: "网格通", TemplateCode: sandbox.TemplateJob, Params: map[string]string{
 			"name": "{{resident.surname_title}}", "job": "青岛港机电公司", "detail": "电工焊工各10名月薪6千起",
 			"reply": "{{reply_hint}}", "worker": "{{worker.name}}", "phone": "{{worker.phone}}",
@@ -40,17 +41,17 @@ func demoCampaign(streetCode, streetName string, now time.Time) campaigns.Campai
 
 // runDemoCampaign is the outreach half of the demo: it runs inside serve,
 // with the API, webhooks, workers and sandbox emulators up.
-func (a *app) runDemoCampaign(ctx context.Context, sv serving, street segments.Grid, out io.Writer) error {
+func (a *app) runDemoCampaign(ctx context.Context, sv serving, street segments.Grid, out io.Writer) (campaigns.Campaign, error) {
 	st := sv.store
 	now := time.Now()
 	fmt.Fprintln(out, "\n7. Outreach: a job posting through the queue to WeChat and Aliyun SMS (sandbox emulators, real SDKs)")
+	c := demoCampaign(street.Code, street.Name, now)
 	nSMS, nWX, err := syncTemplates(ctx, st, sv.rt, now)
 	if err != nil {
-		return err
+		return c, err
 	}
 	fmt.Fprintf(out, "   synced %d SMS and %d WeChat templates from the providers\n", nSMS, nWX)
 
-	c := demoCampaign(street.Code, street.Name, now)
 	// Residents who bound WeChat follow the official account, except a few
 	// who unfollowed since: their messages fall back to SMS.
 	bound := 0
@@ -65,27 +66,27 @@ func (a *app) runDemoCampaign(ctx context.Context, sv serving, street segments.G
 		return nil
 	})
 	if err != nil {
-		return err
+		return c, err
 	}
 	if err := st.CreateCampaign(ctx, &c); err != nil {
-		return err
+		return c, err
 	}
 	audience, err := st.CountSegment(ctx, c.Segment)
 	if err != nil {
-		return err
+		return c, err
 	}
 	tpls, err := campaigns.SyncedTemplates(ctx, st, c)
 	if err != nil {
-		return err
+		return c, err
 	}
 	pol := a.policy()
 	pol.ApprovalThreshold = 5 // the demo's street is small; show the maker-checker anyway
 	if err := c.CheckTemplates(tpls, pol); err != nil {
-		return fmt.Errorf("demo campaign does not fit its templates: %w", err)
+		return c, fmt.Errorf("demo campaign does not fit its templates: %w", err)
 	}
 	p, err := previewCampaign(ctx, st, c, 2, now)
 	if err != nil {
-		return err
+		return c, err
 	}
 	fmt.Fprintf(out, "   campaign %d by %s: %d residents — WeChat %d, SMS %d, skipped %d\n", c.ID, c.Owner, audience,
 		p.byChannel[segments.ChannelWeChat], p.byChannel[segments.ChannelSMS], sumReasons(p.skipped))
@@ -96,30 +97,30 @@ func (a *app) runDemoCampaign(ctx context.Context, sv serving, street segments.G
 	if _, err := probe.Transition(campaigns.StateScheduled, c.Owner, int(audience), pol, now); errors.Is(err, campaigns.ErrNeedsApproval) {
 		fmt.Fprintf(out, "   %s tries to send: refused — %d residents is above the approval threshold of %d\n", c.Owner, audience, pol.ApprovalThreshold)
 	} else if err != nil {
-		return err
+		return c, err
 	}
 	ev, err := c.Approve("李强", now)
 	if err != nil {
-		return err
+		return c, err
 	}
 	if err := st.ApplyCampaignEvent(ctx, c, ev); err != nil {
-		return err
+		return c, err
 	}
 	for _, to := range []campaigns.State{campaigns.StateScheduled, campaigns.StateRunning} {
 		ev, err := c.Transition(to, c.Owner, int(audience), pol, now)
 		if err != nil {
-			return err
+			return c, err
 		}
 		if err := st.ApplyCampaignEvent(ctx, c, ev); err != nil {
-			return err
+			return c, err
 		}
 	}
 	fmt.Fprintf(out, "   李强 approves; %s sends it\n", c.Owner)
 	if _, err := st.StartRun(ctx, c.ID, 1, now); err != nil {
-		return err
+		return c, err
 	}
 	if err := sv.enqueuer.StartCampaign(ctx, c.ID, 1, now); err != nil {
-		return err
+		return c, err
 	}
 
 	// Follow the funnel until every message has its outcome.
@@ -129,7 +130,7 @@ func (a *app) runDemoCampaign(ctx context.Context, sv serving, street segments.G
 	for {
 		f, err = st.Funnel(ctx, c.ID)
 		if err != nil {
-			return err
+			return c, err
 		}
 		total, open := messageCounts(f)
 		done := total > 0 && open == 0
@@ -147,7 +148,7 @@ func (a *app) runDemoCampaign(ctx context.Context, sv serving, street segments.G
 		}
 		select {
 		case <-ctx.Done():
-			return ctx.Err()
+			return c, ctx.Err()
 		case <-time.After(300 * time.Millisecond):
 		}
 	}
@@ -176,7 +177,7 @@ func (a *app) runDemoCampaign(ctx context.Context, sv serving, street segments.G
 		fmt.Fprintf(out, "   WeChat to %s: %s / %s\n", m.ToUser.Masked(), m.Data["first"], m.Data["keyword1"])
 		shown++
 	}
-	return nil
+	return c, nil
 }
 
 // messageCounts returns how many messages the funnel holds (an SMS

@@ -6,6 +6,7 @@
 //	gridcast import residents FILE     import a CSV/XLSX sheet
 //	gridcast sync                      pull from an external population database
 //	gridcast segment count EXPR        count a segment
+//	gridcast tickets list              the ticket desk: residents' questions for grid workers
 //
 // Run `gridcast help` for the full list.
 package main

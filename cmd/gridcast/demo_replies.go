@@ -1,0 +1,374 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/gridcast/gridcast/campaigns"
+	"github.com/gridcast/gridcast/gateway/sandbox"
+	"github.com/gridcast/gridcast/gateway/wechat"
+	"github.com/gridcast/gridcast/segments"
+	"github.com/gridcast/gridcast/segments/pii"
+	"github.com/gridcast/gridcast/segments/sqlstore"
+	"github.com/gridcast/gridcast/tickets"
+)
+
+// demoVisitCampaign is the demo's home-visit schedule: elderly people
+// living alone in one community, each offered a slot with their own grid
+// worker.
+func demoVisitCampaign(community segments.Grid, now time.Time) campaigns.Campaign {
+	return campaigns.Campaign{
+		Name: community.Name + " 独居老人 走访预约", Kind: campaigns.KindVisitSchedule,
+		Segment:       fmt.Sprintf("category:elderly_alone AND grid:%s* AND consent:visit", community.Code),
+		ChannelPolicy: campaigns.WeChatFirst, Owner: "张敏", ScheduleAt: now, ExpiresAt: now.Add(7 * 24 * time.Hour),
+		ReplyOptions: map[string]string{"1": "确认", "2": "改期"},
+		SMS: campaigns.SMSContent{SignName: "网格通", TemplateCode: sandbox.TemplateVisit, Params: map[string]string{
+			"name": "{{resident.surname_title}}", "worker": "{{worker.name}}", "slot": "{{slot}}", "phone": "{{worker.phone}}"}},
+		WeChat: campaigns.WeChatContent{TemplateID: sandbox.WeChatTemplateVisit, Fields: map[string]string{
+			"first": "{{resident.surname_title}}您好，网格员将上门走访", "keyword1": "{{slot}}",
+			"keyword2": "{{worker.name}} {{worker.phone}}", "remark": "{{reply_hint}}"}},
+	}
+}
+
+// launch approves (by a second user), schedules and starts c, and waits
+// until every message has an outcome.
+func (a *app) launch(ctx context.Context, sv serving, c *campaigns.Campaign, approver string) error {
+	st, now := sv.store, time.Now()
+	audience, err := st.CountSegment(ctx, c.Segment)
+	if err != nil {
+		return err
+	}
+	pol := a.policy()
+	pol.ApprovalThreshold = 5
+	if int(audience) > pol.ApprovalThreshold {
+		ev, err := c.Approve(approver, now)
+		if err != nil {
+			return err
+		}
+		if err := st.ApplyCampaignEvent(ctx, *c, ev); err != nil {
+			return err
+		}
+	}
+	for _, to := range []campaigns.State{campaigns.StateScheduled, campaigns.StateRunning} {
+		ev, err := c.Transition(to, c.Owner, int(audience), pol, now)
+		if err != nil {
+			return err
+		}
+		if err := st.ApplyCampaignEvent(ctx, *c, ev); err != nil {
+			return err
+		}
+	}
+	if _, err := st.StartRun(ctx, c.ID, 1, now); err != nil {
+		return err
+	}
+	return sv.enqueuer.StartCampaign(ctx, c.ID, 1, now)
+}
+
+// demoWait polls done every 200 ms for up to d.
+func demoWait(ctx context.Context, d time.Duration, done func() (bool, error)) error {
+	deadline := time.Now().Add(d)
+	for {
+		ok, err := done()
+		if err != nil || ok {
+			return err
+		}
+		if time.Now().After(deadline) {
+			return errors.New("demo: timed out waiting for the queue")
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
+
+// demoResident is a resident the demo makes reply, and how they were
+// reached.
+type demoResident struct {
+	segments.Resident
+	channel segments.Channel
+}
+
+// reached returns up to n residents campaign c delivered to on channel ch.
+func reached(ctx context.Context, st *sqlstore.Store, c int64, ch segments.Channel, n int, skip ...int64) ([]demoResident, error) {
+	ms, err := st.MessagesByStatus(ctx, c, campaigns.StatusDelivered, 0, 2000)
+	if err != nil {
+		return nil, err
+	}
+	var ids []int64
+	for _, m := range ms {
+		if m.Channel == ch && !slices.Contains(skip, m.ResidentID) && !slices.Contains(ids, m.ResidentID) {
+			ids = append(ids, m.ResidentID)
+		}
+	}
+	rs, err := st.Residents(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	var out []demoResident
+	for _, id := range ids {
+		if out = append(out, demoResident{rs[id], ch}); len(out) == n {
+			break
+		}
+	}
+	if len(out) < n {
+		return nil, fmt.Errorf("demo: campaign %d reached %d residents on %s, want %d", c, len(out), ch, n)
+	}
+	return out, nil
+}
+
+// say makes r write text on the channel they were reached on, through the
+// sandbox: a signed (and, in safe mode, encrypted) WeChat push, or an
+// Aliyun uplink push to the extension code.
+func say(ctx context.Context, sv serving, r demoResident, text, extendCode string) error {
+	if r.channel == segments.ChannelWeChat {
+		_, err := sv.rt.sandbox.WeChat.Say(ctx, string(r.OpenID), text)
+		return err
+	}
+	return sv.rt.sandbox.SMS.Reply(ctx, r.Phone, text, extendCode)
+}
+
+// runDemoReplies is the inbound half of the demo: residents answer the job
+// posting and a visit schedule, their replies become sign-ups, opt-outs,
+// visit confirmations and tickets in the grid workers' inboxes, a worker
+// answers and resolves one, and the resident rates it.
+func (a *app) runDemoReplies(ctx context.Context, sv serving, job campaigns.Campaign, community segments.Grid, out io.Writer) error {
+	st, desk := sv.store, sv.desk
+	fmt.Fprintf(out, "\n10. A home-visit schedule for elderly people living alone in %s\n", community.Name)
+	visit := demoVisitCampaign(community, time.Now())
+	// Workers who bound WeChat follow the account: notifications reach them there.
+	ws, err := st.Workers(ctx)
+	if err != nil {
+		return err
+	}
+	codes := map[string]string{}
+	for _, w := range ws {
+		codes[fmt.Sprint(w.ID)] = w.Code
+		if w.OpenID != "" {
+			sv.rt.sandbox.WeChat.SetFollower(wechat.Follower{OpenID: w.OpenID, Following: true})
+		}
+	}
+	err = st.StreamSegment(ctx, visit.Segment, 0, 500, func(rs []segments.Resident) error {
+		for _, r := range rs {
+			if r.OpenID != "" {
+				sv.rt.sandbox.WeChat.SetFollower(wechat.Follower{OpenID: r.OpenID, Following: true})
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if err := st.CreateCampaign(ctx, &visit); err != nil {
+		return err
+	}
+	if err := a.launch(ctx, sv, &visit, "李强"); err != nil {
+		return err
+	}
+	if err := demoWait(ctx, 90*time.Second, func() (bool, error) {
+		f, err := st.Funnel(ctx, visit.ID)
+		total, open := messageCounts(f)
+		return total > 0 && open == 0, err
+	}); err != nil {
+		return err
+	}
+	f, err := st.Funnel(ctx, visit.ID)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "   %d residents offered a slot with their own grid worker (%d skipped: %v)\n",
+		f.Targeted-sumReasons(f.Skipped), sumReasons(f.Skipped), f.Skipped)
+
+	fmt.Fprintln(out, "\n11. Residents reply — pushed by the sandbox exactly as WeChat and Aliyun push them")
+	smsJob, err := reached(ctx, st, job.ID, segments.ChannelSMS, 2)
+	if err != nil {
+		return err
+	}
+	wxJob, err := reached(ctx, st, job.ID, segments.ChannelWeChat, 2)
+	if err != nil {
+		return err
+	}
+	visitors, err := reached(ctx, st, visit.ID, segments.ChannelWeChat, 0)
+	if err != nil {
+		return err
+	}
+	smsVisitors, err := reached(ctx, st, visit.ID, segments.ChannelSMS, 0)
+	if err != nil {
+		return err
+	}
+	visitors = append(visitors, smsVisitors...)
+	if len(visitors) < 2 {
+		return fmt.Errorf("demo: the visit schedule reached %d residents, want 2", len(visitors))
+	}
+	replies := []struct {
+		who     demoResident
+		text    string
+		ext     string
+		meaning string
+	}{
+		{smsJob[0], "1", job.ExtendCode, "signs up for the job posting"},
+		{smsJob[1], "TD", job.ExtendCode, "opts out of job postings"},
+		{wxJob[0], "2", "", "asks to be contacted (咨询)"},
+		{wxJob[1], "请问上班地点在哪里？有没有班车接送", "", "asks a question"},
+		{visitors[0], "1", "", "confirms the proposed visit"},
+		{visitors[1], "这周我不在家，能改期吗", "", "asks to move the visit"},
+	}
+	for _, r := range replies {
+		if err := say(ctx, sv, r.who, r.text, r.ext); err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "   %s (%s) writes %q — %s\n", r.who.Name.Masked(), r.who.channel, r.text, r.meaning)
+	}
+	asker, mover := wxJob[1], visitors[1]
+	if err := demoWait(ctx, 60*time.Second, func() (bool, error) {
+		var ts []tickets.Ticket
+		for _, id := range []int64{wxJob[0].ID, asker.ID, mover.ID} {
+			got, err := st.Tickets(ctx, sqlstore.TicketFilter{ResidentID: id})
+			if err != nil || len(got) == 0 {
+				return false, err
+			}
+			ts = append(ts, got...)
+		}
+		pending, err := st.PendingOutbound(ctx, 1)
+		return len(ts) == 3 && len(pending) == 0, err
+	}); err != nil {
+		return err
+	}
+	answers, err := st.CampaignAnswers(ctx, job.ID)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "   the job posting's sign-up list has %d answers:", len(answers))
+	for _, an := range answers {
+		fmt.Fprintf(out, " %s %s;", an.Option, an.Meaning)
+	}
+	fmt.Fprintf(out, " export it with `gridcast tickets answers %d --xlsx signups.xlsx`\n", job.ID)
+	td, err := st.Resident(ctx, smsJob[1].ID)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "   %s now opts out of %v; visit notices still reach them\n", td.Name.Masked(), td.OptOuts)
+	if v, err := st.SlotFor(ctx, visitors[0].ID, visit.ID); err == nil {
+		fmt.Fprintf(out, "   %s's visit is %s for %s\n", visitors[0].Name.Masked(), v.State, v.Start.In(campaigns.Shanghai()).Format("1月2日 15:04"))
+	}
+	fmt.Fprintln(out, "   what the repliers' phones show (masked here):")
+	for _, r := range replies[:2] {
+		for _, m := range sv.rt.sandbox.SMS.Sent() {
+			if m.Phone == r.who.Phone && (m.TemplateCode == sandbox.TemplateReply || m.TemplateCode == sandbox.TemplateUnsub) {
+				fmt.Fprintf(out, "     SMS to %s: %s\n", m.Phone.Masked(), demoMask(m.Content, m.Params["worker"]))
+			}
+		}
+	}
+
+	fmt.Fprintln(out, "\n12. The grid workers' inboxes")
+	open, err := st.Tickets(ctx, sqlstore.TicketFilter{})
+	if err != nil {
+		return err
+	}
+	for _, t := range open {
+		w, err := st.WorkerByID(ctx, t.AssigneeWorkerID)
+		if err != nil {
+			return err
+		}
+		camp := ""
+		if t.CampaignID != 0 {
+			camp = fmt.Sprintf(", answers campaign %d", t.CampaignID)
+		}
+		slot := ""
+		if !t.Slot.IsZero() {
+			slot = ", visit at " + t.Slot.In(campaigns.Shanghai()).Format("1月2日 15:04")
+		}
+		fmt.Fprintf(out, "   %s %s: #%d %s %s, due %s%s%s — %q\n", w.Code, w.Name.Masked(), t.ID, t.Category.Label(), t.Status,
+			t.DueAt.In(campaigns.Shanghai()).Format("1月2日 15:04"), camp, slot, truncate(t.Text, 20))
+	}
+
+	fmt.Fprintln(out, "\n13. A worker answers, resolves; the resident rates")
+	ts, err := st.Tickets(ctx, sqlstore.TicketFilter{ResidentID: asker.ID})
+	if err != nil {
+		return err
+	}
+	t := ts[0]
+	w, err := st.WorkerByID(ctx, t.AssigneeWorkerID)
+	if err != nil {
+		return err
+	}
+	sent, err := desk.Reply(ctx, t.ID, string(w.Name), "您好，上班地点在前湾港区，社区门口每天7点有班车接送。")
+	if err != nil {
+		return err
+	}
+	for _, o := range sent {
+		fmt.Fprintf(out, "   %s replies on #%d: %s (%s)\n", w.Name.Masked(), t.ID, o.Route, o.RouteReason)
+	}
+	if _, err := desk.Resolve(ctx, t.ID, string(w.Name), "已答复"); err != nil {
+		return err
+	}
+	if err := demoWait(ctx, 30*time.Second, func() (bool, error) {
+		pending, err := st.PendingOutbound(ctx, 1)
+		return len(pending) == 0, err
+	}); err != nil {
+		return err
+	}
+	if err := say(ctx, sv, asker, "5", ""); err != nil {
+		return err
+	}
+	if err := demoWait(ctx, 30*time.Second, func() (bool, error) {
+		got, err := st.Ticket(ctx, t.ID)
+		return got.Rating > 0, err
+	}); err != nil {
+		return err
+	}
+	if t, err = st.Ticket(ctx, t.ID); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "   ticket #%d is %s, rated %d/5\n", t.ID, t.Status, t.Rating)
+	conv, err := st.Conversation(ctx, t.ID)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(out, "   its conversation:")
+	for _, e := range conv {
+		if e.Inbound {
+			fmt.Fprintf(out, "     ⇠ %s  resident (%s): %s\n", e.At.In(campaigns.Shanghai()).Format("15:04:05"), e.Channel, e.Text)
+			continue
+		}
+		fmt.Fprintf(out, "     ⇢ %s  %s by %s (%s, %s): %s\n", e.At.In(campaigns.Shanghai()).Format("15:04:05"), e.Kind,
+			shownActor(e.Actor), e.Route, e.Status, demoMask(e.Text, string(w.Name)))
+	}
+	evs, err := st.TicketEvents(ctx, t.ID)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(out, "   its timeline:")
+	for _, ev := range evs {
+		if ev.Kind == tickets.EventAssigned {
+			ev.From, ev.To = codes[ev.From], codes[ev.To]
+		}
+		fmt.Fprintf(out, "     %s  %-9s %s → %s by %s %s\n", ev.At.In(campaigns.Shanghai()).Format("15:04:05"), ev.Kind, ev.From, ev.To,
+			shownActor(ev.Actor), demoMask(ev.Note, ""))
+	}
+	return nil
+}
+
+// demoMask hides a worker's clear name and phone numbers in a text the
+// demo prints.
+func demoMask(s, name string) string {
+	if strings.TrimSpace(name) != "" {
+		s = strings.ReplaceAll(s, name, pii.Name(name).Masked())
+	}
+	return maskDigits(s)
+}
+
+// shownActor masks a person's name on the timeline; the system and the
+// resident stay as they are.
+func shownActor(a string) string {
+	if a == tickets.ActorSystem || a == tickets.ActorResident {
+		return a
+	}
+	return pii.Name(a).Masked()
+}

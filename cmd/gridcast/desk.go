@@ -1,0 +1,88 @@
+package main
+
+import (
+	"context"
+	"time"
+
+	"github.com/gridcast/gridcast/inbox"
+	"github.com/gridcast/gridcast/queue"
+	"github.com/gridcast/gridcast/segments/sqlstore"
+	"github.com/gridcast/gridcast/tickets"
+)
+
+// storeOnly is the CLI's inbox.Dispatcher when no shared Redis is
+// configured (redis.addr empty: the workers' Redis lives inside their own
+// process). What the desk writes is already in the store; a running
+// worker's per-minute tick sends pending desk messages (Redispatch) and
+// escalates overdue tickets (Sweep), so there is nothing to hand over.
+type storeOnly struct{}
+
+var _ inbox.Dispatcher = storeOnly{}
+
+func (storeOnly) SendOutbound(context.Context, int64) error { return nil }
+
+func (storeOnly) ScheduleEscalation(context.Context, int64, tickets.Level, time.Time) error {
+	return nil
+}
+
+// cliDesk is the ticket desk as a CLI command uses it: no provider
+// senders (sending is the workers' job) and a dispatcher that reaches the
+// workers through the configured Redis, or the store alone.
+type cliDesk struct {
+	*inbox.Service
+	// queued says what happens to the messages a command queued, for its
+	// output.
+	queued string
+	close  func()
+}
+
+// openDesk builds the desk over st for a command that changes tickets.
+// Call close when done.
+func (a *app) openDesk(ctx context.Context, st *sqlstore.Store) (*cliDesk, error) {
+	cfg, err := a.cfg.Tickets.inbox()
+	if err != nil {
+		return nil, err
+	}
+	d := &cliDesk{queued: "queued; a running worker sends it within a minute", close: func() {}}
+	var disp inbox.Dispatcher = storeOnly{}
+	if a.cfg.Redis.Addr != "" {
+		rt := &runtime{}
+		if err := a.openRedis(ctx, rt); err != nil {
+			rt.close()
+			return nil, err
+		}
+		enq := queue.NewEnqueuer(rt.rdb, a.queueConfig())
+		disp, d.queued = enq, "queued for the workers"
+		d.close = func() {
+			_ = enq.Close()
+			rt.close()
+		}
+	}
+	d.Service, err = inbox.New(cfg, inbox.Deps{Store: st, Dispatcher: disp, Conflict: sqlstore.ErrConflict, Log: a.log})
+	if err != nil {
+		d.close()
+		return nil, err
+	}
+	return d, nil
+}
+
+// withDesk opens the store and the desk, runs fn and closes both.
+func (a *app) withDesk(ctx context.Context, fn func(*sqlstore.Store, *cliDesk) error) error {
+	return a.withStore(ctx, func(st *sqlstore.Store) error {
+		d, err := a.openDesk(ctx, st)
+		if err != nil {
+			return err
+		}
+		defer d.close()
+		return fn(st, d)
+	})
+}
+
+// defaultActor is who a change is recorded as when --by is not given: the
+// login name, else "cli".
+func (a *app) defaultActor() string {
+	if u, ok := a.env("USER"); ok && u != "" {
+		return u
+	}
+	return "cli"
+}
