@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -58,6 +57,7 @@ func (s *server) mountTickets(route func(string, http.Handler)) {
 	if s.cfg.Desk == nil {
 		return
 	}
+	route("GET /api/v1/tickets/{id}/quick-replies", http.HandlerFunc(s.quickReplies))
 	route("POST /api/v1/tickets/{id}/reply", http.HandlerFunc(s.replyTicket))
 	route("POST /api/v1/tickets/{id}/start", http.HandlerFunc(s.startTicket))
 	route("POST /api/v1/tickets/{id}/resolve", http.HandlerFunc(s.resolveTicket))
@@ -224,7 +224,7 @@ func (p *people) ticket(ctx context.Context, t tickets.Ticket, now time.Time, ma
 	if level == "" {
 		level = tickets.LevelGridWorker
 	}
-	text := scrub(t.Text, append(names, r.Name, w.Name)...)
+	text := pii.MaskText(t.Text, append(names, r.Name, w.Name)...)
 	if maxText > 0 {
 		text = cut(text, maxText)
 	}
@@ -244,25 +244,6 @@ func maskedPhone(p pii.Phone) string {
 		return ""
 	}
 	return p.Masked()
-}
-
-var (
-	idNumberRE = regexp.MustCompile(`[0-9]{17}[0-9Xx]`)
-	mobileRE   = regexp.MustCompile(`1[3-9][0-9]{9}`)
-)
-
-// scrub masks personal data in a message text: the clear names given (the
-// resident's, the workers' named in canned replies) and anything shaped
-// like an ID number or a mobile number, which residents do write into
-// their messages.
-func scrub(text string, names ...pii.Name) string {
-	for _, n := range names {
-		if len([]rune(strings.TrimSpace(string(n)))) >= 2 {
-			text = strings.ReplaceAll(text, string(n), n.Masked())
-		}
-	}
-	text = idNumberRE.ReplaceAllStringFunc(text, func(s string) string { return pii.IDNumber(s).Masked() })
-	return mobileRE.ReplaceAllStringFunc(text, func(s string) string { return pii.Phone(s).Masked() })
 }
 
 // cut keeps at most n runes of s, marking a cut with an ellipsis.
@@ -409,11 +390,11 @@ func (s *server) getTicket(w http.ResponseWriter, r *http.Request) {
 	out := TicketDetail{Ticket: v, Timeline: make([]TicketEvent, 0, len(evs)), Conversation: make([]ConversationEntry, 0, len(conv))}
 	for _, ev := range evs {
 		out.Timeline = append(out.Timeline, TicketEvent{At: ev.At, Actor: ev.Actor, Kind: string(ev.Kind),
-			From: ev.From, To: ev.To, Note: scrub(ev.Note, names...)})
+			From: ev.From, To: ev.To, Note: pii.MaskText(ev.Note, names...)})
 	}
 	for _, e := range conv {
 		ce := ConversationEntry{At: e.At, Direction: "out", ID: e.ID, Channel: string(e.Channel), Route: string(e.Route),
-			Kind: string(e.Kind), Status: string(e.Status), Actor: e.Actor, Text: scrub(e.Text, names...)}
+			Kind: string(e.Kind), Status: string(e.Status), Actor: e.Actor, Text: pii.MaskText(e.Text, names...)}
 		if e.Inbound {
 			ce.Direction = "in"
 		}
@@ -439,7 +420,7 @@ func (s *server) unknownSenders(w http.ResponseWriter, r *http.Request) {
 		if in.Channel == segments.ChannelWeChat {
 			sender = pii.OpenID(in.FromKey).Masked()
 		}
-		out = append(out, UnknownSender{ID: in.ID, Channel: string(in.Channel), Sender: sender, Text: scrub(in.Content),
+		out = append(out, UnknownSender{ID: in.ID, Channel: string(in.Channel), Sender: sender, Text: pii.MaskText(in.Content),
 			Intent: string(in.Intent), CampaignID: in.CampaignID, TicketID: in.TicketID, ReceivedAt: in.ReceivedAt})
 	}
 	writeJSON(w, 200, out)
@@ -473,8 +454,9 @@ func (s *server) campaignAnswers(w http.ResponseWriter, r *http.Request) {
 // refused as unknown.
 type (
 	replyRequest struct {
-		By   string `json:"by"`
-		Text string `json:"text"`
+		By    string `json:"by"`
+		Text  string `json:"text"`
+		Quick int    `json:"quick"` // a ready answer's number instead of a text
 	}
 	byRequest struct {
 		By string `json:"by"`
@@ -538,15 +520,25 @@ func (s *server) answerTicket(w http.ResponseWriter, r *http.Request, code int, 
 func (s *server) replyTicket(w http.ResponseWriter, r *http.Request) {
 	var req replyRequest
 	id, err := actionInput(w, r, &req, &req.By)
-	if err == nil && strings.TrimSpace(req.Text) == "" {
-		err = fmt.Errorf("%w: text is required", errBadRequest)
+	empty := strings.TrimSpace(req.Text) == ""
+	switch {
+	case err != nil:
+	case empty && req.Quick == 0:
+		err = fmt.Errorf("%w: text (or quick, a ready answer's number) is required", errBadRequest)
+	case !empty && req.Quick != 0:
+		err = fmt.Errorf("%w: give text or quick, not both", errBadRequest)
 	}
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
 	ctx := r.Context()
-	outs, err := s.cfg.Desk.Reply(ctx, id, req.By, req.Text)
+	var outs []tickets.Outbound
+	if req.Quick != 0 {
+		outs, err = s.cfg.Desk.ReplyQuick(ctx, id, req.By, req.Quick)
+	} else {
+		outs, err = s.cfg.Desk.Reply(ctx, id, req.By, req.Text)
+	}
 	if err != nil {
 		s.writeError(w, r, deskError(err))
 		return
@@ -600,12 +592,6 @@ func (s *server) resolveTicket(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	t, err := s.cfg.Desk.Resolve(r.Context(), id, req.By, req.Note)
-	if errors.Is(err, segments.ErrInvalid) {
-		// The ticket is resolved; only the rating request found no route
-		// to the resident (the move itself never fails as invalid).
-		s.cfg.Log.WarnContext(r.Context(), "rating_request_unsent", "ticket_id", id, "err", err)
-		err = nil
-	}
 	if err != nil {
 		s.writeError(w, r, deskError(err))
 		return
@@ -680,4 +666,41 @@ func (s *server) mergeTicket(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.answerTicket(w, r, 200, keep)
+}
+
+// QuickReply is one of a ticket's ready answers, numbered for a reply's
+// "quick"; the worker's name and numbers in it are masked here and filled
+// in clear when it is sent.
+type QuickReply struct {
+	N    int    `json:"n"`
+	Text string `json:"text"`
+}
+
+func (s *server) quickReplies(w http.ResponseWriter, r *http.Request) {
+	id, err := ticketID(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	ctx := r.Context()
+	t, err := s.cfg.Tickets.Ticket(ctx, id)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	list, err := s.cfg.Desk.QuickReplies(ctx, id)
+	if err != nil {
+		s.writeError(w, r, deskError(err))
+		return
+	}
+	wk, err := s.people().worker(ctx, t.AssigneeWorkerID)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	out := make([]QuickReply, len(list))
+	for i, text := range list {
+		out[i] = QuickReply{N: i + 1, Text: pii.MaskText(text, wk.Name)}
+	}
+	writeJSON(w, http.StatusOK, out)
 }

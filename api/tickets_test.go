@@ -322,6 +322,30 @@ func TestTicketsAPI(t *testing.T) {
 		}
 	})
 
+	t.Run("quick replies", func(t *testing.T) {
+		u := fmt.Sprintf("%s/%d", base, ob.TicketID)
+		var qs []api.QuickReply
+		if code, out := req("GET", u+"/quick-replies", "", &qs); code != 200 || len(qs) < 2 || qs[0].N != 1 {
+			t.Fatalf("quick replies: %d %s", code, out)
+		}
+		var rr api.ReplyResult
+		if code, out := req("POST", u+"/reply", `{"by":"li.qiang","quick":1}`, &rr); code != 202 || len(rr.Outbound) == 0 {
+			t.Errorf("reply quick 1: %d %s", code, out)
+		}
+		for body, want := range map[string]int{
+			`{"by":"li.qiang","quick":99}`:            400,
+			`{"by":"li.qiang","quick":1,"text":"好的"}`: 400,
+			`{"by":"li.qiang"}`:                       400,
+		} {
+			if code, out := req("POST", u+"/reply", body, nil); code != want {
+				t.Errorf("reply %s: %d %s, want %d", body, code, out, want)
+			}
+		}
+		if code, _ := req("GET", base+"/999999/quick-replies", "", nil); code != 404 {
+			t.Errorf("quick replies of an unknown ticket: %d", code)
+		}
+	})
+
 	t.Run("start, reassign, merge, close", func(t *testing.T) {
 		u := fmt.Sprintf("%s/%d", base, ob.TicketID)
 		var tk api.Ticket
@@ -504,7 +528,7 @@ func TestTicketsOpenAPI(t *testing.T) {
 	}
 	for name, v := range map[string]any{
 		"Ticket": api.Ticket{}, "TicketEvent": api.TicketEvent{}, "ConversationEntry": api.ConversationEntry{},
-		"TicketDetail": api.TicketDetail{}, "Outbound": api.Outbound{}, "ReplyResult": api.ReplyResult{},
+		"TicketDetail": api.TicketDetail{}, "Outbound": api.Outbound{}, "ReplyResult": api.ReplyResult{}, "QuickReply": api.QuickReply{},
 		"UnknownSender": api.UnknownSender{}, "CampaignAnswer": api.CampaignAnswer{},
 	} {
 		var fields []string

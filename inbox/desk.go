@@ -482,3 +482,50 @@ func (s *Service) acknowledgeFollowUp(ctx context.Context, ic *inboundCtx, id in
 	}
 	return s.answer(ctx, ic, tickets.OutConfirm, s.cfg.Answers.Received)
 }
+
+// QuickReplies are the ready answers for ticket id, numbered from 1 in
+// order, with its assignee's (else its grid worker's) name and phone
+// filled in.
+func (s *Service) QuickReplies(ctx context.Context, id int64) ([]string, error) {
+	t, w, err := s.ticketAndWorker(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	list := s.cfg.Tickets.Quick.For(t.Category)
+	out := make([]string, len(list))
+	for i := range list {
+		if out[i], err = s.cfg.Tickets.Quick.Render(t.Category, i+1, w); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// ReplyQuick is Reply with ready answer n (1-based) of QuickReplies.
+func (s *Service) ReplyQuick(ctx context.Context, id int64, actor string, n int) ([]tickets.Outbound, error) {
+	t, w, err := s.ticketAndWorker(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	text, err := s.cfg.Tickets.Quick.Render(t.Category, n, w)
+	if err != nil {
+		return nil, fmt.Errorf("inbox: ticket %d: %w: %w", id, err, segments.ErrInvalid)
+	}
+	return s.Reply(ctx, id, actor, text)
+}
+
+func (s *Service) ticketAndWorker(ctx context.Context, id int64) (tickets.Ticket, segments.Worker, error) {
+	t, err := s.st.Ticket(ctx, id)
+	if err != nil {
+		return t, segments.Worker{}, err
+	}
+	if t.AssigneeWorkerID != 0 {
+		w, err := s.st.WorkerByID(ctx, t.AssigneeWorkerID)
+		return t, w, err
+	}
+	w, err := s.st.WorkerForGrid(ctx, t.GridCode, segments.RoleGridWorker)
+	if notFound(err) {
+		err = nil
+	}
+	return t, w, err
+}

@@ -357,3 +357,24 @@ func TestRedispatch(t *testing.T) {
 		t.Errorf("stuck message is %s, want pending again", o.Status)
 	}
 }
+
+// A worker picks a ready answer by number; it goes out with their name.
+func TestQuickReply(t *testing.T) {
+	f := newFixture(t)
+	r := f.smsOnly(t, 0)
+	out, err := f.desk.Handle(t.Context(), inbox.Message{Channel: segments.ChannelSMS, ProviderMsgID: "q1", From: string(r.Phone), Text: "楼下垃圾堆了好几天"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	list, err := f.desk.QuickReplies(t.Context(), out.TicketID)
+	if err != nil || len(list) < 3 {
+		t.Fatalf("quick replies %q, %v", list, err)
+	}
+	sent, err := f.desk.ReplyQuick(t.Context(), out.TicketID, "网格员", 1)
+	if err != nil || len(sent) == 0 || !strings.HasPrefix(list[0], sent[0].Text) {
+		t.Errorf("sent %+v, %v; want the first ready answer %q", sent, err, list[0])
+	}
+	if _, err := f.desk.ReplyQuick(t.Context(), out.TicketID, "网格员", len(list)+1); !errors.Is(err, segments.ErrInvalid) {
+		t.Errorf("an answer past the list: %v", err)
+	}
+}

@@ -57,12 +57,17 @@ func (m Canned) Text(c Category) string {
 // filled in. An empty name leaves "网格员" on its own; an empty phone
 // renders as 暂无 so that the sentence still reads.
 func (m Canned) Render(c Category, w segments.Worker) string {
+	return fillWorker(m.Text(c), w)
+}
+
+// fillWorker puts w's clear name and phone (暂无 when none) into s.
+func fillWorker(s string, w segments.Worker) string {
 	name := strings.TrimSpace(string(w.Name))
 	phone := strings.TrimSpace(string(w.Phone))
 	if phone == "" {
 		phone = "暂无"
 	}
-	return strings.NewReplacer(PlaceholderWorkerName, name, PlaceholderWorkerPhone, phone).Replace(m.Text(c))
+	return strings.NewReplacer(PlaceholderWorkerName, name, PlaceholderWorkerPhone, phone).Replace(s)
 }
 
 var placeholderRE = regexp.MustCompile(`\{\{[^{}]*\}\}`)

@@ -1,10 +1,12 @@
 package tickets_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/gridcast/gridcast/segments"
 	"github.com/gridcast/gridcast/tickets"
 )
 
@@ -58,5 +60,29 @@ func TestClassifierConfigured(t *testing.T) {
 	want2 := "tickets: classification rules\nrules[0].category: required\nrules[0].words[0]: blank"
 	if err == nil || err.Error() != want2 {
 		t.Errorf("Validate() = %v, want %s", err, want2)
+	}
+}
+
+func TestQuickReplies(t *testing.T) {
+	w := segments.Worker{Name: "王芳", Phone: "13812345678"}
+	def := tickets.QuickReplies(nil)
+	env := def.For(tickets.CategoryEnvironment)
+	if len(env) != len(tickets.DefaultQuickReplies[tickets.CategoryEnvironment])+len(tickets.DefaultQuickReplies[tickets.CategoryOther]) {
+		t.Errorf("environment: %q, want its own then the generic ones", env)
+	}
+	last, err := def.Render(tickets.CategoryEnvironment, len(env), w)
+	if err != nil || !strings.Contains(last, "王芳") || !strings.Contains(last, "13812345678") {
+		t.Errorf("last environment reply %q, %v: want the worker filled in", last, err)
+	}
+	if _, err := def.Render(tickets.CategoryEnvironment, len(env)+1, w); err == nil {
+		t.Error("a reply past the list was rendered")
+	}
+	custom := tickets.QuickReplies{tickets.CategoryEnvironment: {"已派保洁"}, tickets.CategoryOther: {}}
+	if got := custom.For(tickets.CategoryEnvironment); len(got) != 1 || got[0] != "已派保洁" {
+		t.Errorf("configured: %q", got)
+	}
+	if err := (tickets.QuickReplies{tickets.CategoryOther: {" ", "{{resident.name}}"}}).Validate(); err == nil ||
+		!strings.Contains(err.Error(), "blank") || !strings.Contains(err.Error(), "unknown placeholder") {
+		t.Errorf("Validate: %v", err)
 	}
 }

@@ -16,9 +16,12 @@ type Config struct {
 	SLA SLA
 	// Canned overrides canned replies per category; nil means DefaultCanned.
 	Canned Canned
+	// Quick are the workers' ready answers per category; nil means
+	// DefaultQuickReplies.
+	Quick QuickReplies
 }
 
 // Validate reports every problem in c at once, each naming its field.
 func (c Config) Validate() error {
-	return errors.Join(c.Keywords.Validate(), c.Classifier.Validate(), c.SLA.Validate(), c.Canned.Validate())
+	return errors.Join(c.Keywords.Validate(), c.Classifier.Validate(), c.SLA.Validate(), c.Canned.Validate(), c.Quick.Validate())
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/gridcast/gridcast/campaigns"
 	"github.com/gridcast/gridcast/segments"
+	"github.com/gridcast/gridcast/segments/pii"
 	"github.com/gridcast/gridcast/segments/sqlstore"
 	"github.com/gridcast/gridcast/tickets"
 )
@@ -29,7 +30,7 @@ record who did it (--by, default $USER); the messages they queue (a reply, a rat
 request, a notification) are sent by the workers of "gridcast serve" / "gridcast worker":
 through Redis when redis.addr is set, else by the workers' per-minute sweep of the store.`,
 	}
-	c.AddCommand(a.ticketsList(), a.ticketsShow(), a.ticketsReply(), a.ticketsResolve(),
+	c.AddCommand(a.ticketsList(), a.ticketsShow(), a.ticketsQuick(), a.ticketsReply(), a.ticketsResolve(),
 		a.ticketsMove("start", "Mark a ticket in progress", func(ctx context.Context, d *cliDesk, id int64, by, _ string) (tickets.Ticket, error) {
 			return d.Start(ctx, id, by)
 		}),
@@ -161,20 +162,57 @@ func (a *app) printQueued(d *cliDesk, outs []tickets.Outbound) {
 	}
 }
 
+func (a *app) ticketsQuick() *cobra.Command {
+	return &cobra.Command{
+		Use:   "quick ID",
+		Short: "List the ready answers for a ticket's category, numbered for reply --quick N",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := parseID("ticket", args[0])
+			if err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			return a.withDesk(ctx, func(st *sqlstore.Store, d *cliDesk) error {
+				t, err := loadTicket(ctx, st, id)
+				if err != nil {
+					return err
+				}
+				list, err := d.QuickReplies(ctx, id)
+				if err != nil {
+					return fmt.Errorf("ticket %d: %w", id, err)
+				}
+				w, err := newPeople(st).worker(ctx, t.AssigneeWorkerID)
+				if err != nil {
+					return err
+				}
+				for i, s := range list {
+					fmt.Fprintf(a.stdout, "%2d  %s\n", i+1, pii.MaskText(s, w.Name))
+				}
+				return nil
+			})
+		},
+	}
+}
+
 func (a *app) ticketsReply() *cobra.Command {
 	var by string
+	var quick int
 	cmd := &cobra.Command{
-		Use:   "reply ID TEXT --by NAME",
+		Use:   "reply ID (TEXT | --quick N) --by NAME",
 		Short: "Answer the resident: WeChat within 48 h of their last message, else a template message, else SMS",
-		Args:  cobra.MinimumNArgs(2),
+		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			id, err := parseID("ticket", args[0])
 			if err != nil {
 				return err
 			}
 			text := strings.TrimSpace(strings.Join(args[1:], " "))
-			if text == "" {
-				return usageError{errors.New("reply: the text is empty")}
+			switch {
+			case quick != 0 && text != "":
+				return usageError{errors.New("reply: give a TEXT or --quick N, not both")}
+			case quick == 0 && text == "":
+				return usageError{errors.New("reply: the text is empty (or pick a ready answer with --quick N; see tickets quick ID)")}
 			}
 			ctx := cmd.Context()
 			return a.withDesk(ctx, func(st *sqlstore.Store, d *cliDesk) error {
@@ -185,7 +223,12 @@ func (a *app) ticketsReply() *cobra.Command {
 				if !ticketStatus(t).Open() {
 					return fmt.Errorf("ticket %d is %s: only an open ticket can be answered (the resident's next message within the reopen window reopens it)", id, ticketStatus(t))
 				}
-				outs, err := d.Reply(ctx, id, by, text)
+				var outs []tickets.Outbound
+				if quick != 0 {
+					outs, err = d.ReplyQuick(ctx, id, by, quick)
+				} else {
+					outs, err = d.Reply(ctx, id, by, text)
+				}
 				if err != nil {
 					return fmt.Errorf("ticket %d: %w", id, err)
 				}
@@ -196,6 +239,7 @@ func (a *app) ticketsReply() *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&by, "by", a.defaultActor(), "who answers (recorded on the ticket)")
+	cmd.Flags().IntVar(&quick, "quick", 0, "send ready answer N of `gridcast tickets quick ID` instead of a text")
 	return cmd
 }
 
@@ -385,7 +429,7 @@ func (a *app) ticketsUnknown() *cobra.Command {
 				for _, in := range ins {
 					vs = append(vs, unknownView{ID: in.ID, Channel: string(in.Channel), From: maskedSender(in.Channel, in.FromKey),
 						ReceivedAt: in.ReceivedAt.In(campaigns.Shanghai()), Intent: string(in.Intent), CampaignID: in.CampaignID,
-						Text: scrub(in.Content)})
+						Text: pii.MaskText(in.Content)})
 				}
 				if asJSON {
 					enc := json.NewEncoder(a.stdout)

@@ -89,9 +89,12 @@ type TicketsConfig struct {
 	Keywords      KeywordsConfig `yaml:"keywords"`
 	// Canned overrides the acknowledgement of a new ticket per category;
 	// categories not listed keep the built-in text.
-	Canned    map[string]string   `yaml:"canned"`
-	Templates DeskTemplatesConfig `yaml:"templates"`
-	Answers   AnswersConfig       `yaml:"answers"`
+	Canned map[string]string `yaml:"canned"`
+	// QuickReplies are the workers' ready answers per category (tickets
+	// quick / reply --quick N); categories listed replace their defaults.
+	QuickReplies map[string][]string `yaml:"quick_replies"`
+	Templates    DeskTemplatesConfig `yaml:"templates"`
+	Answers      AnswersConfig       `yaml:"answers"`
 }
 
 // SLAConfig holds deadlines and escalation steps (tickets.SLA).
@@ -200,6 +203,12 @@ func (c TicketsConfig) inbox() (inbox.Config, error) {
 		out.Tickets.Canned = tickets.Canned{}
 		for _, k := range slices.Sorted(maps.Keys(c.Canned)) {
 			out.Tickets.Canned[known("canned", k)] = c.Canned[k]
+		}
+	}
+	if c.QuickReplies != nil {
+		out.Tickets.Quick = tickets.QuickReplies{}
+		for _, k := range slices.Sorted(maps.Keys(c.QuickReplies)) {
+			out.Tickets.Quick[known("quick_replies", k)] = c.QuickReplies[k]
 		}
 	}
 	errs = append(errs, out.Validate())

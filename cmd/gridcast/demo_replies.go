@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/gridcast/gridcast/campaigns"
@@ -261,7 +260,7 @@ func (a *app) runDemoReplies(ctx context.Context, sv serving, job campaigns.Camp
 	for _, r := range replies[:2] {
 		for _, m := range sv.rt.sandbox.SMS.Sent() {
 			if m.Phone == r.who.Phone && (m.TemplateCode == sandbox.TemplateReply || m.TemplateCode == sandbox.TemplateUnsub) {
-				fmt.Fprintf(out, "     SMS to %s: %s\n", m.Phone.Masked(), demoMask(m.Content, m.Params["worker"]))
+				fmt.Fprintf(out, "     SMS to %s: %s\n", m.Phone.Masked(), pii.MaskText(m.Content, pii.Name(m.Params["worker"])))
 			}
 		}
 	}
@@ -338,7 +337,7 @@ func (a *app) runDemoReplies(ctx context.Context, sv serving, job campaigns.Camp
 			continue
 		}
 		fmt.Fprintf(out, "     ⇢ %s  %s by %s (%s, %s): %s\n", e.At.In(campaigns.Shanghai()).Format("15:04:05"), e.Kind,
-			shownActor(e.Actor), e.Route, e.Status, demoMask(e.Text, string(w.Name)))
+			shownActor(e.Actor), e.Route, e.Status, pii.MaskText(e.Text, w.Name))
 	}
 	evs, err := st.TicketEvents(ctx, t.ID)
 	if err != nil {
@@ -350,18 +349,9 @@ func (a *app) runDemoReplies(ctx context.Context, sv serving, job campaigns.Camp
 			ev.From, ev.To = codes[ev.From], codes[ev.To]
 		}
 		fmt.Fprintf(out, "     %s  %-9s %s → %s by %s %s\n", ev.At.In(campaigns.Shanghai()).Format("15:04:05"), ev.Kind, ev.From, ev.To,
-			shownActor(ev.Actor), demoMask(ev.Note, ""))
+			shownActor(ev.Actor), pii.MaskText(ev.Note))
 	}
 	return nil
-}
-
-// demoMask hides a worker's clear name and phone numbers in a text the
-// demo prints.
-func demoMask(s, name string) string {
-	if strings.TrimSpace(name) != "" {
-		s = strings.ReplaceAll(s, name, pii.Name(name).Masked())
-	}
-	return maskDigits(s)
 }
 
 // shownActor masks a person's name on the timeline; the system and the

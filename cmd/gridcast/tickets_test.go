@@ -148,6 +148,14 @@ func TestCLITickets(t *testing.T) {
 	}
 	f.noClearData(t, "show", out+errOut)
 
+	out, errOut, code = gridcast(t, f.dir, "tickets", "quick", id)
+	if code != 0 || !strings.Contains(out, " 1  您好，申请需携带身份证") {
+		t.Errorf("quick: %d\n%s%s", code, out, errOut)
+	}
+	f.noClearData(t, "quick", out+errOut)
+	if out, errOut, code = gridcast(t, f.dir, "tickets", "reply", id, "--quick", "2", "--by", "王芳"); code != 0 || !strings.Contains(out, "reply by 王芳") {
+		t.Errorf("reply --quick 2: %d\n%s%s", code, out, errOut)
+	}
 	out, errOut, code = gridcast(t, f.dir, "tickets", "reply", id, "请带身份证到社区服务中心办理", "--by", "王芳")
 	if code != 0 || !strings.Contains(out, "a running worker sends it") || !strings.Contains(out, f.resident.Phone.Masked()) {
 		t.Errorf("reply: %d\n%s%s", code, out, errOut)
@@ -215,6 +223,9 @@ func TestCLITicketsBadInput(t *testing.T) {
 		{[]string{"tickets", "show", "999"}, 1, "ticket 999 not found"},
 		{[]string{"tickets", "resolve", "999"}, 1, "ticket 999 not found"},
 		{[]string{"tickets", "merge", id, "--into", id}, 2, "into itself"},
+		{[]string{"tickets", "reply", id}, 2, "the text is empty"},
+		{[]string{"tickets", "reply", id, "好的", "--quick", "1"}, 2, "not both"},
+		{[]string{"tickets", "reply", id, "--quick", "99"}, 1, "no such quick reply"},
 		{[]string{"tickets", "merge", id, "--into", "999"}, 1, "ticket 999 not found"},
 		{[]string{"tickets", "reassign", id, "--to", "NOBODY"}, 1, "--to NOBODY: no worker has that code"},
 		{[]string{"tickets", "list", "--status", "done"}, 2, "--status \"done\""},

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"regexp"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -72,24 +71,6 @@ func (p *people) workerCode(ctx context.Context, id int64) (string, error) {
 	}
 	w, err := p.worker(ctx, id)
 	return w.Code, err
-}
-
-var (
-	idNumberRE = regexp.MustCompile(`[0-9]{17}[0-9Xx]`)
-	mobileRE   = regexp.MustCompile(`1[3-9][0-9]{9}`)
-)
-
-// scrub masks personal data in a message text for a screen: the clear
-// names given (a resident's, a worker's) and anything shaped like an ID
-// number or a mobile number, which residents do write into messages.
-func scrub(text string, names ...pii.Name) string {
-	for _, n := range names {
-		if len([]rune(string(n))) >= 2 {
-			text = strings.ReplaceAll(text, string(n), n.Masked())
-		}
-	}
-	text = idNumberRE.ReplaceAllStringFunc(text, func(s string) string { return pii.IDNumber(s).Masked() })
-	return mobileRE.ReplaceAllStringFunc(text, func(s string) string { return pii.Phone(s).Masked() })
 }
 
 // maskedTo is an outbound message's recipient, masked.
@@ -189,7 +170,7 @@ func (p *people) view(ctx context.Context, t tickets.Ticket, now time.Time) (tic
 		CategoryLabel: t.Category.Label(), Grid: t.GridCode, Channel: string(t.Channel),
 		Assignee: w.Code, AssigneeName: w.Name.Masked(), DueAt: jsonTime(t.DueAt), Overdue: overdue(t, now),
 		ResidentID: t.ResidentID, Resident: r.Name.Masked(), Phone: r.Phone.Masked(),
-		Text: scrub(t.Text, r.Name, w.Name), CampaignID: t.CampaignID, Rating: t.Rating, MergedInto: t.MergedInto,
+		Text: pii.MaskText(t.Text, r.Name, w.Name), CampaignID: t.CampaignID, Rating: t.Rating, MergedInto: t.MergedInto,
 		CreatedAt: jsonTime(t.CreatedAt), ResolvedAt: jsonTime(t.ResolvedAt), ClosedAt: jsonTime(t.ClosedAt),
 	}
 	return v, nil
@@ -268,7 +249,7 @@ func (p *people) printTicket(ctx context.Context, w io.Writer, t tickets.Ticket,
 	if t.MergedInto != 0 {
 		fmt.Fprintf(w, "merged into ticket %d\n", t.MergedInto)
 	}
-	fmt.Fprintf(w, "text: %s\n", scrub(t.Text, names...))
+	fmt.Fprintf(w, "text: %s\n", pii.MaskText(t.Text, names...))
 
 	evs, err := p.st.TicketEvents(ctx, t.ID)
 	if err != nil {
@@ -281,7 +262,7 @@ func (p *people) printTicket(ctx context.Context, w io.Writer, t tickets.Ticket,
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", shTime(ev.At, "01-02 15:04"), ev.Actor, ev.Kind, what, scrub(ev.Note, names...))
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", shTime(ev.At, "01-02 15:04"), ev.Actor, ev.Kind, what, pii.MaskText(ev.Note, names...))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -298,7 +279,7 @@ func (p *people) printTicket(ctx context.Context, w io.Writer, t tickets.Ticket,
 	tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	for _, e := range conv {
 		if e.Inbound {
-			fmt.Fprintf(tw, "  %s\t⇠ %s\t\t%s\n", shTime(e.At, "01-02 15:04"), e.Channel, scrub(e.Text, names...))
+			fmt.Fprintf(tw, "  %s\t⇠ %s\t\t%s\n", shTime(e.At, "01-02 15:04"), e.Channel, pii.MaskText(e.Text, names...))
 			continue
 		}
 		state := string(e.Status)
@@ -309,7 +290,7 @@ func (p *people) printTicket(ctx context.Context, w io.Writer, t tickets.Ticket,
 			}
 		}
 		fmt.Fprintf(tw, "  %s\t⇢ %s\t%s, %s by %s\t%s\n", shTime(e.At, "01-02 15:04"), e.Route, e.Kind, state,
-			orDash(e.Actor), scrub(e.Text, names...))
+			orDash(e.Actor), pii.MaskText(e.Text, names...))
 	}
 	return tw.Flush()
 }

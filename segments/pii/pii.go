@@ -211,3 +211,23 @@ func maskAllBut(s string, head, tail int) string {
 	}
 	return string(out)
 }
+
+var (
+	idNumberInText = regexp.MustCompile(`[0-9]{17}[0-9Xx]`)
+	mobileInText   = regexp.MustCompile(`1[3-9][0-9]{9}`)
+)
+
+// MaskText masks personal data in a free text for a screen or a log: the
+// clear names given (a resident's, the worker's a canned reply names) and
+// anything shaped like an ID number or a mainland mobile number, which
+// residents do write into their messages. Names shorter than two
+// characters are left alone (they would mask ordinary words).
+func MaskText(text string, names ...Name) string {
+	for _, n := range names {
+		if utf8.RuneCountInString(strings.TrimSpace(string(n))) >= 2 {
+			text = strings.ReplaceAll(text, string(n), n.Masked())
+		}
+	}
+	text = idNumberInText.ReplaceAllStringFunc(text, func(s string) string { return IDNumber(s).Masked() })
+	return mobileInText.ReplaceAllStringFunc(text, func(s string) string { return Phone(s).Masked() })
+}

@@ -202,3 +202,16 @@ func TestMaskedCmp(t *testing.T) {
 		t.Errorf("cmp.Diff leaked a phone: %s", diff)
 	}
 }
+
+func TestMaskText(t *testing.T) {
+	in := "王芳您好，我是张伟，电话13812345678，身份证370202199001011234，楼下1号楼"
+	got := pii.MaskText(in, "王芳", "张伟", "李")
+	for _, clear := range []string{"王芳", "张伟", "13812345678", "370202199001011234"} {
+		if strings.Contains(got, clear) {
+			t.Errorf("%q still shows %q", got, clear)
+		}
+	}
+	if !strings.Contains(got, "138****5678") || !strings.Contains(got, "1号楼") {
+		t.Errorf("%q: want the phone masked as 138****5678 and the rest kept", got)
+	}
+}
