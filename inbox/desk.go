@@ -434,6 +434,67 @@ func (s *Service) Handover(ctx context.Context, grid, actor string) (int, error)
 	}
 }
 
+// CoverLeave moves the open tickets of a worker who is on leave now to
+// their backup (the backup's own backup while that one is away too), each
+// on its timeline, and notifies the backup. New tickets go to the backup
+// anyway while the leave lasts; this hands over what was already open. It
+// returns how many moved; none when the worker is not on leave.
+func (s *Service) CoverLeave(ctx context.Context, workerID int64, actor string) (int, error) {
+	now := s.now()
+	w, err := s.st.WorkerByID(ctx, workerID)
+	if err != nil {
+		return 0, err
+	}
+	backup, notes := w, []string{}
+	for range 3 {
+		l, err := s.st.LeaveAt(ctx, backup.ID, now)
+		if notFound(err) {
+			break
+		}
+		if err != nil {
+			return 0, err
+		}
+		b, err := s.st.WorkerByID(ctx, l.BackupID)
+		if err != nil {
+			return 0, err
+		}
+		notes = append(notes, fmt.Sprintf("%s on leave until %s; backup %s", backup.Code, l.Until.In(shanghai).Format("2006-01-02 15:04"), b.Code))
+		backup = b
+	}
+	if backup.ID == w.ID {
+		return 0, nil
+	}
+	moved := 0
+	var after int64
+	for {
+		page, err := s.st.OpenTicketsByAssignee(ctx, w.ID, after, 100)
+		if err != nil {
+			return moved, err
+		}
+		for _, t := range page {
+			after = t.ID
+			ev, err := t.Assign(backup.ID, t.Level, actor, now)
+			if err != nil {
+				return moved, err
+			}
+			ev.Note = strings.Join(notes, "; ")
+			if err := s.st.ApplyTicketEvent(ctx, t, ev); err != nil {
+				if s.conflict(err) {
+					continue
+				}
+				return moved, err
+			}
+			moved++
+			if err := s.notify(ctx, t, backup, eventAssigned); err != nil {
+				return moved, err
+			}
+		}
+		if len(page) < 100 {
+			return moved, nil
+		}
+	}
+}
+
 // deliberate reports whether a person gave t to a leader or to staff on
 // purpose: such a ticket stays with them when the grid changes hands. A
 // grid worker's ticket (the previous holder's) and one the desk gave to a

@@ -378,3 +378,39 @@ func TestQuickReply(t *testing.T) {
 		t.Errorf("an answer past the list: %v", err)
 	}
 }
+
+// A worker going on leave hands their open tickets to the backup; closed
+// ones stay, and nothing moves for a worker who is not away.
+func TestCoverLeave(t *testing.T) {
+	f := newFixture(t)
+	ctx := t.Context()
+	r := f.smsOnly(t, 0)
+	open, err := f.desk.Handle(ctx, inbox.Message{Channel: segments.ChannelSMS, ProviderMsgID: "l1", From: string(r.Phone), Text: "小区垃圾没人收"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tk, err := f.st.Ticket(ctx, open.TicketID)
+	if err != nil || tk.AssigneeWorkerID == 0 {
+		t.Fatalf("%+v, %v", tk, err)
+	}
+	if n, err := f.desk.CoverLeave(ctx, tk.AssigneeWorkerID, "admin"); n != 0 || err != nil {
+		t.Errorf("not on leave: moved %d, %v", n, err)
+	}
+	leader, err := f.st.WorkerForGrid(ctx, r.GridCode, segments.RoleGridLeader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.st.SetLeave(ctx, tickets.Leave{WorkerID: tk.AssigneeWorkerID, BackupID: leader.ID, From: f.clock().Add(-time.Hour), Until: f.clock().Add(24 * time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := f.desk.CoverLeave(ctx, tk.AssigneeWorkerID, "admin"); n != 1 || err != nil {
+		t.Fatalf("moved %d, %v; want 1", n, err)
+	}
+	if got, _ := f.st.Ticket(ctx, tk.ID); got.AssigneeWorkerID != leader.ID {
+		t.Errorf("assignee %d, want the backup %d", got.AssigneeWorkerID, leader.ID)
+	}
+	evs, _ := f.st.TicketEvents(ctx, tk.ID)
+	if last := evs[len(evs)-1]; last.Actor != "admin" || !strings.Contains(last.Note, "on leave until") {
+		t.Errorf("last event %+v", last)
+	}
+}

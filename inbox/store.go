@@ -54,6 +54,8 @@ type Store interface {
 	// resolved at or after since.
 	RatableTicket(ctx context.Context, residentID int64, since time.Time) (tickets.Ticket, error)
 	DueTickets(ctx context.Context, before time.Time, limit int) ([]tickets.Ticket, error)
+	// OpenTicketsByAssignee pages the open tickets a worker holds by id.
+	OpenTicketsByAssignee(ctx context.Context, workerID, afterID int64, limit int) ([]tickets.Ticket, error)
 	// OpenTicketsByGrid pages the open tickets of a grid by id.
 	OpenTicketsByGrid(ctx context.Context, gridCode string, afterID int64, limit int) ([]tickets.Ticket, error)
 	// Conversation is a ticket's messages both ways, in time order.

@@ -101,13 +101,16 @@ func parseDay(flag, v string, endOfDay bool) (time.Time, error) {
 }
 
 func (a *app) workersLeave() *cobra.Command {
-	var backup, from, until, note string
+	var backup, from, until, note, by string
+	var keepOpen bool
 	cmd := &cobra.Command{
-		Use:   "leave CODE --backup CODE2 [--from DATE] --until DATE [--note TEXT]",
-		Short: "Record a worker's leave: meanwhile their new and escalated tickets go to the backup",
+		Use:   "leave CODE --backup CODE2 [--from DATE] --until DATE [--note TEXT] [--keep-open]",
+		Short: "Record a worker's leave: meanwhile their tickets go to the backup",
 		Long: `Dates are Asia/Shanghai: 2026-03-01 or "2026-03-01 14:00". --from defaults to now;
-a bare --until date covers that whole day. Tickets the worker already holds stay
-with them (use "gridcast tickets reassign" to move one).`,
+a bare --until date covers that whole day. While the leave lasts, new and
+escalated tickets go to the backup; a leave that starts now also hands the
+worker's open tickets to the backup (each on its timeline, the backup
+notified) unless --keep-open.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var errs []error
@@ -147,7 +150,7 @@ with them (use "gridcast tickets reassign" to move one).`,
 				return usageError{errors.New(strings.Join(msgs, "\n"))}
 			}
 			ctx := cmd.Context()
-			return a.withStore(ctx, func(st *sqlstore.Store) error {
+			return a.withDesk(ctx, func(st *sqlstore.Store, d *cliDesk) error {
 				w, err := workerByCode(cmd, st, "", args[0])
 				if err != nil {
 					return err
@@ -161,6 +164,17 @@ with them (use "gridcast tickets reassign" to move one).`,
 				}
 				fmt.Fprintf(a.stdout, "%s %s on leave %s – %s; backup %s %s\n", w.Code, w.Name.Masked(),
 					shTime(start, "2006-01-02 15:04"), shTime(end, "2006-01-02 15:04"), b.Code, b.Name.Masked())
+				if keepOpen || start.After(time.Now()) {
+					return nil
+				}
+				n, err := d.CoverLeave(ctx, w.ID, by)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(a.stdout, "%d open tickets handed to the backup\n", n)
+				if n > 0 {
+					fmt.Fprintf(a.stdout, "  %s\n", d.queued)
+				}
 				return nil
 			})
 		},
@@ -169,6 +183,8 @@ with them (use "gridcast tickets reassign" to move one).`,
 	cmd.Flags().StringVar(&from, "from", "", "first day or time (default now)")
 	cmd.Flags().StringVar(&until, "until", "", "last day, or the time the leave ends")
 	cmd.Flags().StringVar(&note, "note", "", "why (shown on the record)")
+	cmd.Flags().BoolVar(&keepOpen, "keep-open", false, "leave the worker's open tickets with them")
+	cmd.Flags().StringVar(&by, "by", a.defaultActor(), "who records the leave (on the moved tickets' timelines)")
 	return cmd
 }
 

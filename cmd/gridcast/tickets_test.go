@@ -328,9 +328,9 @@ func TestCLIWorkers(t *testing.T) {
 			break
 		}
 	}
-	out, errOut, code := gridcast(t, f.dir, "workers", "leave", f.worker.Code, "--backup", backup.Code, "--until", "2099-01-01", "--note", "产假")
-	if code != 0 || !strings.Contains(out, "backup "+backup.Code) {
-		t.Fatalf("leave: %d %s %s", code, out, errOut)
+	out, errOut, code := gridcast(t, f.dir, "workers", "leave", f.worker.Code, "--backup", backup.Code, "--until", "2099-01-01", "--note", "产假", "--keep-open")
+	if code != 0 || !strings.Contains(out, "backup "+backup.Code) || strings.Contains(out, "handed") {
+		t.Fatalf("leave --keep-open: %d %s %s", code, out, errOut)
 	}
 	out, _, _ = gridcast(t, f.dir, "workers", "list")
 	if !strings.Contains(out, "ON LEAVE until 2099-01-02 00:00, backup "+backup.Code) {
@@ -356,6 +356,15 @@ func TestCLIWorkers(t *testing.T) {
 	}
 	if tk.AssigneeWorkerID != nw.ID || nw.GridCode != f.resident.GridCode || nw.Role != segments.RoleGridWorker {
 		t.Errorf("after handover: ticket assignee %d, worker %+v", tk.AssigneeWorkerID, nw)
+	}
+
+	// The new holder goes on leave from now: their open ticket goes to the backup.
+	out, errOut, code = gridcast(t, f.dir, "workers", "leave", nw.Code, "--backup", f.worker.Code, "--until", "2099-01-01", "--by", "李强")
+	if code != 0 || !strings.Contains(out, "1 open tickets handed to the backup") {
+		t.Fatalf("leave: %d %s %s", code, out, errOut)
+	}
+	if tk, err = f.st.Ticket(ctx, f.ticket); err != nil || tk.AssigneeWorkerID != f.worker.ID {
+		t.Errorf("after leave: assignee %d, %v; want the backup %d", tk.AssigneeWorkerID, err, f.worker.ID)
 	}
 }
 

@@ -482,6 +482,17 @@ func (s *Store) OpenTicketsByGrid(ctx context.Context, gridCode string, afterID 
 	return s.collectTickets(ctx, "open tickets of grid "+gridCode, "OpenTicketsByGrid", gridCode, afterID, limit)
 }
 
+// OpenTicketsByAssignee pages the open tickets (new, assigned, in
+// progress, replied) a worker holds, by id: what moves to their backup
+// when they go on leave. A limit of zero or less means
+// DefaultTicketsLimit.
+func (s *Store) OpenTicketsByAssignee(ctx context.Context, workerID, afterID int64, limit int) ([]tickets.Ticket, error) {
+	if limit <= 0 {
+		limit = DefaultTicketsLimit
+	}
+	return s.collectTickets(ctx, fmt.Sprintf("open tickets of worker %d", workerID), "OpenTicketsByAssignee", workerID, afterID, limit)
+}
+
 // --- WeChat bindings ---------------------------------------------------------
 
 // StartBinding records a pending binding and returns its id. Any binding

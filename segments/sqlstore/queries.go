@@ -43,7 +43,7 @@ var queryNames = []string{
 	// tickets
 	"InsertInbound", "InboundByProvider", "LinkInbound", "UnknownSenders",
 	"InsertTicket", "TicketByID", "TicketForUpdate", "UpdateTicket", "InsertTicketEvent", "TicketEvents",
-	"Tickets", "OpenTicketFor", "DueTickets", "UpsertAnswer", "CampaignAnswers",
+	"Tickets", "OpenTicketFor", "DueTickets", "UpsertAnswer", "CampaignAnswers", "OpenTicketsByAssignee",
 	// desk
 	"WorkerByID", "WorkerByCode", "InsertLeave", "EndLeave", "DropLeave", "LeaveAt", "Leaves",
 	"InsertOutbound", "OutboundByID", "ClaimOutbound", "ReleaseOutbound", "OutboundForMove", "FinishOutbound",

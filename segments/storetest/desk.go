@@ -558,6 +558,19 @@ func testOpenTicketsByGrid(t *testing.T, st *sqlstore.Store) {
 			}
 		})
 	}
+	// By assignee: only the open ticket the worker holds, and paging.
+	ev, err = t5.Assign(w, tickets.LevelGridWorker, "leader.li", t0.Add(7*time.Minute))
+	apply(t, st, t5, ev, err)
+	ev, err = closed.Assign(w, tickets.LevelGridWorker, "leader.li", t0.Add(8*time.Minute))
+	if err == nil {
+		t.Fatal("a closed ticket was assigned")
+	}
+	if got, err := st.OpenTicketsByAssignee(ctx, w, 0, 0); err != nil || len(got) != 2 || got[0].ID != t3.ID || got[1].ID != t5.ID {
+		t.Errorf("OpenTicketsByAssignee = %v, %v; want #%d and #%d", got, err, t3.ID, t5.ID)
+	}
+	if got, err := st.OpenTicketsByAssignee(ctx, w, t3.ID, 1); err != nil || len(got) != 1 || got[0].ID != t5.ID {
+		t.Errorf("OpenTicketsByAssignee page 2 = %v, %v", got, err)
+	}
 }
 
 func testBindings(t *testing.T, st *sqlstore.Store) {

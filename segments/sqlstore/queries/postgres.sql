@@ -792,3 +792,12 @@ UPDATE wechat_bindings SET used_at = $1 WHERE id = $2 AND used_at IS NULL;
 
 -- name: BindingExists
 SELECT 1 FROM wechat_bindings WHERE id = $1;
+
+-- name: OpenTicketsByAssignee
+-- Pages by id. Arguments: worker id, after id, limit.
+SELECT id, COALESCE(resident_id, 0), grid_code, channel, text, category, COALESCE(assignee_worker_id, 0),
+    level, status, due_at, rating, COALESCE(campaign_id, 0), slot, COALESCE(merged_into, 0),
+    created_at, updated_at, resolved_at, closed_at
+FROM tickets
+WHERE assignee_worker_id = $1 AND status IN ('new', 'assigned', 'in_progress', 'replied') AND id > $2
+ORDER BY id LIMIT $3;

@@ -788,3 +788,12 @@ UPDATE wechat_bindings SET used_at = ? WHERE id = ? AND used_at IS NULL;
 
 -- name: BindingExists
 SELECT 1 FROM wechat_bindings WHERE id = ?;
+
+-- name: OpenTicketsByAssignee
+-- Pages by id. Arguments: worker id, after id, limit.
+SELECT id, COALESCE(resident_id, 0), grid_code, channel, text, category, COALESCE(assignee_worker_id, 0),
+    level, status, due_at, rating, COALESCE(campaign_id, 0), slot, COALESCE(merged_into, 0),
+    created_at, updated_at, resolved_at, closed_at
+FROM tickets
+WHERE assignee_worker_id = ? AND status IN ('new', 'assigned', 'in_progress', 'replied') AND id > ?
+ORDER BY id LIMIT ?;
