@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/silenceper/wechat/v2/officialaccount/message"
+	"github.com/silenceper/wechat/v2/util"
 
 	"github.com/gridcast/gridcast/segments/pii"
 )
@@ -352,7 +353,10 @@ func (h *CallbackHandler) open(q url.Values, ts, nonce string, body []byte) ([]b
 	if !VerifySignature(q.Get("msg_signature"), h.token, ts, nonce, env.EncryptedMsg) {
 		return nil, http.StatusForbidden, "bad_msg_signature"
 	}
-	inner, err := Decrypt(h.aesKey, h.appID, env.EncryptedMsg)
+	// The SDK's decryption (it recovers its own panics); the envelope code
+	// in this package is the independent one the emulator and the tests
+	// check it against.
+	_, inner, err := util.DecryptMsg(h.appID, env.EncryptedMsg, h.aesKey)
 	if err != nil {
 		return nil, http.StatusBadRequest, "undecryptable"
 	}

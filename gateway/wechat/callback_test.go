@@ -1,7 +1,9 @@
 package wechat
 
 import (
+	"bytes"
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -44,6 +46,15 @@ func aesRequest(t testing.TB, inner string, ts time.Time) *http.Request {
 	if err != nil {
 		t.Fatal(err)
 	}
+	q.Set("encrypt_type", "aes")
+	q.Set("msg_signature", Signature(testToken, q.Get("timestamp"), "77", enc))
+	body := "<xml><ToUserName><![CDATA[gh_test]]></ToUserName><Encrypt><![CDATA[" + enc + "]]></Encrypt></xml>"
+	return httptest.NewRequest(http.MethodPost, "/wechat/callback?"+q.Encode(), strings.NewReader(body))
+}
+
+// sealedRequest posts enc as a safe-mode envelope with valid signatures.
+func sealedRequest(enc string) *http.Request {
+	q := signedQuery(cbNow, "77")
 	q.Set("encrypt_type", "aes")
 	q.Set("msg_signature", Signature(testToken, q.Get("timestamp"), "77", enc))
 	body := "<xml><ToUserName><![CDATA[gh_test]]></ToUserName><Encrypt><![CDATA[" + enc + "]]></Encrypt></xml>"
@@ -146,6 +157,16 @@ func TestCallbackRejections(t *testing.T) {
 			r := aesRequest(t, textXML, cbNow)
 			r.Body = io.NopCloser(strings.NewReader(`<!DOCTYPE x><xml><Encrypt>x</Encrypt></xml>`))
 			return r
+		}, 400},
+		{"envelope for another AppID", testAESKey, func(t *testing.T) *http.Request {
+			enc, err := Encrypt(testAESKey, "wxsomeoneelse", []byte(textXML), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return sealedRequest(enc)
+		}, 400},
+		{"signed garbage ciphertext", testAESKey, func(t *testing.T) *http.Request {
+			return sealedRequest(base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{7}, 64)))
 		}, 400},
 		{"oversized", "", func(t *testing.T) *http.Request {
 			return plainRequest("<xml><Content>"+strings.Repeat("a", 5000)+"</Content></xml>", cbNow)

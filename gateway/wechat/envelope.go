@@ -16,8 +16,10 @@ import (
 )
 
 // This file is WeChat's published message-envelope algorithm written out
-// from the specification, independent of silenceper/wechat, so that the
-// emulator and the tests do not check the SDK against itself.
+// from the specification, independent of silenceper/wechat: the emulator
+// seals its pushes with it and the tests open them with it, while the
+// callback handler decrypts with the SDK, so the SDK is checked against
+// the specification rather than against itself.
 
 // padBlock is the PKCS#7 block size WeChat uses: 32 bytes, not AES's 16.
 const padBlock = 32
