@@ -102,6 +102,7 @@ type Answers struct {
 	Bound          string // default 绑定成功！{name}，今后通知将通过微信发送给您，有事可直接留言。
 	Unbound        string // default 您好，请先发送您在社区登记的手机号码完成绑定，以便网格员为您服务。
 	Received       string // default 您的补充信息已收到，网格员会尽快回复。
+	Greeting       string // default 您好！请直接留言说明需要办理或反映的事项，网格员会尽快回复。
 }
 
 func (a Answers) withDefaults() Answers {
@@ -126,6 +127,7 @@ func (a Answers) withDefaults() Answers {
 	def(&a.Bound, "绑定成功！{name}，今后通知将通过微信发送给您，有事可直接留言。")
 	def(&a.Unbound, "您好，请先发送您在社区登记的手机号码完成绑定，以便网格员为您服务。")
 	def(&a.Received, "您的补充信息已收到，网格员会尽快回复。")
+	def(&a.Greeting, "您好！请直接留言说明需要办理或反映的事项，网格员会尽快回复。")
 	return a
 }
 

@@ -35,6 +35,13 @@ func (s *Service) question(ctx context.Context, ic *inboundCtx, cat tickets.Cate
 		if err := s.st.LinkInbound(ctx, ic.inbound, t.ID); err != nil {
 			return t.ID, false, err
 		}
+		conv, err := s.st.Conversation(ctx, t.ID)
+		if err != nil {
+			return t.ID, false, err
+		}
+		// The worker hears of a follow-up once per burst, and always when
+		// it answers their reply.
+		notify := t.Status == tickets.StatusReplied || !wroteWithin(conv, ic.inbound, now, followUpQuiet)
 		if t.Status == tickets.StatusReplied {
 			if ev, err := t.Transition(tickets.StatusInProgress, tickets.ActorResident, now); err == nil {
 				ev.Note = "the resident wrote again"
@@ -43,10 +50,12 @@ func (s *Service) question(ctx context.Context, ic *inboundCtx, cat tickets.Cate
 				}
 			}
 		}
-		if err := s.notifyAssignee(ctx, t, eventFollowUp); err != nil {
-			return t.ID, false, err
+		if notify {
+			if err := s.notifyAssignee(ctx, t, eventFollowUp); err != nil {
+				return t.ID, false, err
+			}
 		}
-		return t.ID, false, s.acknowledgeFollowUp(ctx, ic, t.ID)
+		return t.ID, false, s.acknowledgeFollowUp(ctx, ic, conv)
 	case err == nil:
 		ev, rerr := t.Reopen(sla.Window(), now)
 		if rerr == nil {
@@ -528,20 +537,27 @@ func (s *Service) deliberate(ctx context.Context, t tickets.Ticket, roles map[in
 // resident writing three lines in a row gets one answer, not three.
 const followUpQuiet = time.Hour
 
-// acknowledgeFollowUp tells the resident their follow-up on ticket id
-// reached the worker, unless the desk wrote to them on it within
+// acknowledgeFollowUp tells the resident their follow-up reached the
+// worker, unless the desk wrote to them on the ticket (conv) within
 // followUpQuiet.
-func (s *Service) acknowledgeFollowUp(ctx context.Context, ic *inboundCtx, id int64) error {
-	conv, err := s.st.Conversation(ctx, id)
-	if err != nil {
-		return err
-	}
+func (s *Service) acknowledgeFollowUp(ctx context.Context, ic *inboundCtx, conv []tickets.Entry) error {
 	for _, e := range conv {
 		if !e.Inbound && ic.now.Sub(e.At) < followUpQuiet {
 			return nil
 		}
 	}
 	return s.answer(ctx, ic, tickets.OutConfirm, s.cfg.Answers.Received)
+}
+
+// wroteWithin reports whether the resident wrote on the conversation,
+// other than message self, within d before now.
+func wroteWithin(conv []tickets.Entry, self int64, now time.Time, d time.Duration) bool {
+	for _, e := range conv {
+		if e.Inbound && e.ID != self && now.Sub(e.At) < d {
+			return true
+		}
+	}
+	return false
 }
 
 // QuickReplies are the ready answers for ticket id, numbered from 1 in

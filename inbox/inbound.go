@@ -311,6 +311,18 @@ func (s *Service) act(ctx context.Context, ic *inboundCtx) (ticketID int64, isNe
 		return id, isNew, s.answer(ctx, ic, tickets.OutConfirm, s.cfg.Answers.VisitMoved)
 	case tickets.IntentRating:
 		return s.rate(ctx, ic)
+	case tickets.IntentGreeting:
+		if r.ID == 0 {
+			break // an unknown sender: as a question below
+		}
+		t, err := s.st.OpenTicketFor(ctx, r.ID)
+		if err == nil && t.Status.Open() {
+			return t.ID, false, s.st.LinkInbound(ctx, ic.inbound, t.ID)
+		}
+		if err != nil && !notFound(err) {
+			return 0, false, err
+		}
+		return 0, false, s.answer(ctx, ic, tickets.OutConfirm, s.cfg.Answers.Greeting)
 	case tickets.IntentAcknowledge:
 		if r.ID == 0 {
 			return 0, false, nil

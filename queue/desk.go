@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/gridcast/gridcast/gateway"
 	"github.com/gridcast/gridcast/gateway/aliyunsms"
@@ -86,12 +87,39 @@ func (e *Enqueuer) ScheduleEscalation(ctx context.Context, ticketID int64, level
 		asynq.TaskID(id), asynq.ProcessAt(due), asynq.Retention(time.Hour), asynq.MaxRetry(e.cfg.MaxRetry))
 }
 
+// releaseLock deletes a lock only while it holds the caller's token.
+var releaseLock = redis.NewScript(`if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("del", KEYS[1]) end return 0`)
+
+// senderLockTTL bounds how long one sender's message may hold the
+// sender's lock (a crashed worker's lock expires).
+const senderLockTTL = 30 * time.Second
+
 func (h *handlers) inbound(ctx context.Context, t *asynq.Task) error {
 	var m inbox.Message
 	if err := decode(t, &m); err != nil {
 		return err
 	}
-	_, err := h.deps.Inbox.Handle(ctx, m)
+	// One sender's messages are handled one at a time: residents write in
+	// bursts ("你好" "楼道灯坏了" "能来修吗"), and handled side by side each
+	// would find no open ticket and open its own. A message that finds the
+	// lock taken waits a moment without burning a retry.
+	key := "gridcast:inbox:sender:" + string(m.Channel) + ":" + m.From
+	token := t.ResultWriter().TaskID()
+	ok, err := h.lim.rdb.SetNX(ctx, key, token, senderLockTTL).Result()
+	if err != nil {
+		return fmt.Errorf("queue: inbound sender lock: %w", err)
+	}
+	if !ok {
+		h.log.DebugContext(ctx, "inbound_sender_busy", "task_id", token)
+		return &Deferred{Until: h.cfg.Now().Add(time.Second), Reason: "sender_busy"}
+	}
+	defer func() {
+		// Release only our own lock (it may have expired and been taken).
+		if err := releaseLock.Run(context.WithoutCancel(ctx), h.lim.rdb, []string{key}, token).Err(); err != nil {
+			h.log.WarnContext(ctx, "sender_lock_release_failed", "err", err)
+		}
+	}()
+	_, err = h.deps.Inbox.Handle(ctx, m)
 	return err
 }
 

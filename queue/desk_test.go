@@ -168,13 +168,29 @@ func (e *env) ticket(id int64) tickets.Ticket {
 	return t
 }
 
-// desked waits until the queues are still and no desk message is pending.
+// desked waits until the queues are still, nothing waits for a retry
+// (a message deferred behind its sender's lock) and no desk message is
+// pending. Escalation timers stay scheduled.
 func (e *env) desked() {
 	e.t.Helper()
 	e.waitFor("the desk to settle", 15*time.Second, func() bool {
 		ps, err := e.st.PendingOutbound(e.ctx, 10)
-		return err == nil && len(ps) == 0 && e.still()
+		return err == nil && len(ps) == 0 && e.still() && e.noRetries()
 	})
+}
+
+func (e *env) noRetries() bool {
+	qs, err := e.insp.Queues()
+	if err != nil {
+		return false
+	}
+	for _, q := range qs {
+		info, err := e.insp.GetQueueInfo(q)
+		if err != nil || info.Retry > 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // textsTo returns what the emulators delivered to r since the test began:
@@ -789,5 +805,63 @@ func TestDeskLeaveAndHandover(t *testing.T) {
 		return ev.Kind == tickets.EventAssigned && ev.Actor == "street-admin" && strings.Contains(ev.Note, "handed over")
 	}) {
 		t.Errorf("no hand-over event: %+v", e.ticketEvents(tk.ID))
+	}
+}
+
+// A resident who writes several lines at once gets one ticket holding
+// them, not one ticket each: one sender's messages are handled in turn.
+func TestDeskBurstFromOneSender(t *testing.T) {
+	e := setup(t, queue.Config{}, 10)
+	r := e.pick(smsOnly)
+	lines := []string{"你好", "我家楼道灯坏了", "能尽快来修吗", "晚上太黑了", "老人上下楼不方便", "已经坏了一周", "物业说不归他们管", "麻烦网格员看看"}
+	items := make([]string, len(lines))
+	for i, l := range lines {
+		items[i] = strings.Trim(uplinkJSON(r.Phone, l, "", int64(500+i)), "[]")
+	}
+	body := "[" + strings.Join(items, ",") + "]"
+	if code := smsUp(t, body); code != http.StatusOK {
+		t.Fatalf("uplink push: %d", code)
+	}
+	e.waitFor("a ticket", 15*time.Second, func() bool { return len(e.ticketsOf(r.ID)) > 0 })
+	e.desked()
+	ts := e.ticketsOf(r.ID)
+	if len(ts) != 1 {
+		t.Fatalf("%d tickets from one burst, want 1", len(ts))
+	}
+	conv, err := e.st.Conversation(e.ctx, ts[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var in []string
+	for _, en := range conv {
+		if en.Inbound {
+			in = append(in, en.Text)
+		}
+	}
+	// 你好 joins the ticket if it came after the question; before it, it
+	// was a greeting answered on its own.
+	for _, l := range lines[1:] {
+		if !slices.Contains(in, l) {
+			t.Errorf("the ticket lacks %q: %q", l, in)
+		}
+	}
+	// The grid worker hears of the ticket once, not once per line.
+	w, err := e.st.WorkerForGrid(e.ctx, r.GridCode, segments.RoleGridWorker)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tag, n := "#"+strconv.FormatInt(ts[0].ID, 10), 0
+	for _, m := range e.sb.WeChat.Sent() {
+		if w.OpenID != "" && m.ToUser == w.OpenID && strings.Contains(m.Data["first"], tag) {
+			n++
+		}
+	}
+	for _, m := range e.sb.SMS.Sent() {
+		if m.Phone == w.Phone && strings.Contains(m.Content, tag) {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("the worker got %d notifications for one burst, want 1", n)
 	}
 }

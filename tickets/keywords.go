@@ -30,7 +30,11 @@ const (
 	// a resolved ticket would open (or reopen) a ticket. It is recorded on
 	// the resident's ledger and creates no ticket.
 	IntentAcknowledge Intent = "acknowledge"
-	IntentQuestion    Intent = "question" // anything else: becomes a ticket
+	// IntentGreeting is a bare 你好/在吗 that opens a conversation: the
+	// resident is invited to say what they need, and their next message
+	// opens the ticket with the words that classify it.
+	IntentGreeting Intent = "greeting"
+	IntentQuestion Intent = "question" // anything else: becomes a ticket
 )
 
 // Context is what the resident was last asked, as the store knows it when
@@ -107,6 +111,10 @@ type Keywords struct {
 	// but emoji or punctuation is an acknowledgement too. Nil means
 	// DefaultAcknowledge.
 	Acknowledge []string
+	// Greeting are bare greetings (你好, 在吗) that only open a
+	// conversation; they match the whole reply only. Nil means
+	// DefaultGreeting.
+	Greeting []string
 	// ShortReply is the longest reply, in characters after trimming, in
 	// which a Chinese unsubscribe word matches by containment. A longer
 	// message that mentions 退订 is more likely a question about it and
@@ -132,6 +140,8 @@ var (
 	}
 	// DefaultAcknowledge are replies that only acknowledge.
 	DefaultAcknowledge = []string{"收到", "好的", "好", "嗯", "嗯嗯", "知道了", "明白", "了解", "OK", "谢谢", "谢谢您", "谢谢你", "多谢", "辛苦了", "thanks", "thank you"}
+	// DefaultGreeting are replies that only open a conversation.
+	DefaultGreeting = []string{"你好", "您好", "在吗", "在不在", "有人吗", "你好在吗", "您好在吗", "hello", "hi", "喂"}
 	// DefaultCourtesy are dropped from either end of a reply.
 	DefaultCourtesy = []string{"谢谢您", "谢谢你", "谢谢", "多谢", "麻烦了", "辛苦了", "您好", "你好"}
 )
@@ -162,7 +172,8 @@ func Parse(text string, ctx Context) Result {
 //     dashes and +86 allowed), alone or with a short lead-in such as
 //     "我的手机号是", starts binding.
 //  7. Acknowledge words, or a reply of nothing but emoji and punctuation:
-//     IntentAcknowledge (not a ticket).
+//     IntentAcknowledge (not a ticket); Greeting words: IntentGreeting
+//     (not a ticket either: the next message is the question).
 //  8. Anything else, the empty reply included, is IntentQuestion.
 //
 // Each rule only claims its own words, so with a visit proposed and a
@@ -211,6 +222,10 @@ func (k Keywords) Parse(text string, ctx Context) Result {
 		res.Intent, res.Keyword = IntentAcknowledge, w
 		return res
 	}
+	if w, ok := matchWhole(orDefault(k.Greeting, DefaultGreeting), compact); ok {
+		res.Intent, res.Keyword = IntentGreeting, w
+		return res
+	}
 	if compact == "" && strings.TrimSpace(text) != "" {
 		res.Intent = IntentAcknowledge
 	}
@@ -233,6 +248,7 @@ func (k Keywords) Validate() error {
 	blank("reschedule", k.Reschedule)
 	blank("courtesy", k.Courtesy)
 	blank("acknowledge", k.Acknowledge)
+	blank("greeting", k.Greeting)
 	for _, c := range k.orConfirm() {
 		if slices.ContainsFunc(k.orReschedule(), func(r string) bool { return normWord(r) == normWord(c) }) {
 			errs = append(errs, fmt.Errorf("keywords: %q is both a confirm and a reschedule word", c))

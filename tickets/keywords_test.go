@@ -190,3 +190,16 @@ func TestParsePhoneLeadIn(t *testing.T) {
 		}
 	}
 }
+
+// A bare greeting opens no ticket; a greeting before a question is
+// dropped as courtesy and the question stays a question.
+func TestParseGreeting(t *testing.T) {
+	for _, in := range []string{"你好", "您好！", "在吗？", "你好，在吗", "Hello"} {
+		if r := tickets.Parse(in, tickets.Context{}); r.Intent != tickets.IntentGreeting {
+			t.Errorf("%q: %s, want greeting", in, r.Intent)
+		}
+	}
+	if r := tickets.Parse("你好，楼道灯坏了", tickets.Context{}); r.Intent != tickets.IntentQuestion {
+		t.Errorf("greeting + question: %s", r.Intent)
+	}
+}

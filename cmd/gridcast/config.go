@@ -116,6 +116,12 @@ type KeywordsConfig struct {
 	Unsubscribe []string `yaml:"unsubscribe"`
 	Confirm     []string `yaml:"confirm"`
 	Reschedule  []string `yaml:"reschedule"`
+	// Acknowledge are bare acknowledgements (收到, 谢谢): recorded, no
+	// ticket.
+	Acknowledge []string `yaml:"acknowledge"`
+	// Greeting are bare greetings (你好, 在吗): answered with an invitation
+	// to say what they need, no ticket.
+	Greeting []string `yaml:"greeting"`
 	// ShortReply is the longest reply in which a Chinese opt-out word
 	// counts inside other text. Default 10; negative = whole replies only.
 	ShortReply int `yaml:"short_reply"`
@@ -150,6 +156,7 @@ type AnswersConfig struct {
 	Bound          string `yaml:"bound"`
 	Unbound        string `yaml:"unbound"`
 	Received       string `yaml:"received"`
+	Greeting       string `yaml:"greeting"`
 }
 
 // inbox turns the section into the desk's Config. It checks what only the
@@ -198,7 +205,8 @@ func (c TicketsConfig) inbox() (inbox.Config, error) {
 	if kw.Unsubscribe != nil && len(kw.Unsubscribe) == 0 {
 		errs = append(errs, errors.New("keywords.unsubscribe: an empty list turns opt-out off; leave the key out for the defaults (T, TD, 退订 …)"))
 	}
-	out.Tickets.Keywords = tickets.Keywords{Unsubscribe: kw.Unsubscribe, Confirm: kw.Confirm, Reschedule: kw.Reschedule, ShortReply: kw.ShortReply}
+	out.Tickets.Keywords = tickets.Keywords{Unsubscribe: kw.Unsubscribe, Confirm: kw.Confirm, Reschedule: kw.Reschedule,
+		Acknowledge: kw.Acknowledge, Greeting: kw.Greeting, ShortReply: kw.ShortReply}
 	if c.Canned != nil {
 		out.Tickets.Canned = tickets.Canned{}
 		for _, k := range slices.Sorted(maps.Keys(c.Canned)) {
