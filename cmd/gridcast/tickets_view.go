@@ -238,6 +238,9 @@ func (p *people) printTicket(ctx context.Context, w io.Writer, t tickets.Ticket,
 	fmt.Fprintf(w, "came by %s %s", t.Channel, shTime(t.CreatedAt, "2006-01-02 15:04"))
 	if t.CampaignID != 0 {
 		fmt.Fprintf(w, ", answering campaign %d", t.CampaignID)
+		if c, err := p.st.Campaign(ctx, t.CampaignID); err == nil {
+			fmt.Fprintf(w, " (%s)", c.Name)
+		}
 	}
 	fmt.Fprintln(w)
 	if !t.Slot.IsZero() {
