@@ -59,9 +59,12 @@ func (s *server) mountTickets(route func(string, http.Handler)) {
 	}
 	route("GET /api/v1/tickets/{id}/quick-replies", http.HandlerFunc(s.quickReplies))
 	route("POST /api/v1/tickets/{id}/reply", http.HandlerFunc(s.replyTicket))
-	route("POST /api/v1/tickets/{id}/start", http.HandlerFunc(s.startTicket))
-	route("POST /api/v1/tickets/{id}/resolve", http.HandlerFunc(s.resolveTicket))
-	route("POST /api/v1/tickets/{id}/close", http.HandlerFunc(s.closeTicket))
+	desk := s.cfg.Desk
+	route("POST /api/v1/tickets/{id}/start", s.noteAction(func(ctx context.Context, id int64, by, _ string) (tickets.Ticket, error) {
+		return desk.Start(ctx, id, by)
+	}, false))
+	route("POST /api/v1/tickets/{id}/resolve", s.noteAction(desk.Resolve, true))
+	route("POST /api/v1/tickets/{id}/close", s.noteAction(desk.Close, true))
 	route("POST /api/v1/tickets/{id}/reassign", http.HandlerFunc(s.reassignTicket))
 	route("POST /api/v1/tickets/{id}/merge", http.HandlerFunc(s.mergeTicket))
 }
@@ -569,49 +572,33 @@ func (s *server) replyTicket(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusAccepted, out)
 }
 
-func (s *server) startTicket(w http.ResponseWriter, r *http.Request) {
-	var req byRequest
-	id, err := actionInput(w, r, &req, &req.By)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
+// noteAction serves an action whose body is by and an optional note:
+// start, resolve and close.
+func (s *server) noteAction(do func(ctx context.Context, id int64, by, note string) (tickets.Ticket, error), withNote bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		var id int64
+		var err error
+		var by, note string
+		if withNote {
+			var req noteRequest
+			id, err = actionInput(w, r, &req, &req.By)
+			by, note = req.By, req.Note
+		} else {
+			var req byRequest
+			id, err = actionInput(w, r, &req, &req.By)
+			by = req.By
+		}
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		t, err := do(r.Context(), id, by, note)
+		if err != nil {
+			s.writeError(w, r, deskError(err))
+			return
+		}
+		s.answerTicket(w, r, 200, t)
 	}
-	t, err := s.cfg.Desk.Start(r.Context(), id, req.By)
-	if err != nil {
-		s.writeError(w, r, deskError(err))
-		return
-	}
-	s.answerTicket(w, r, 200, t)
-}
-
-func (s *server) resolveTicket(w http.ResponseWriter, r *http.Request) {
-	var req noteRequest
-	id, err := actionInput(w, r, &req, &req.By)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	t, err := s.cfg.Desk.Resolve(r.Context(), id, req.By, req.Note)
-	if err != nil {
-		s.writeError(w, r, deskError(err))
-		return
-	}
-	s.answerTicket(w, r, 200, t)
-}
-
-func (s *server) closeTicket(w http.ResponseWriter, r *http.Request) {
-	var req noteRequest
-	id, err := actionInput(w, r, &req, &req.By)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	t, err := s.cfg.Desk.Close(r.Context(), id, req.By, req.Note)
-	if err != nil {
-		s.writeError(w, r, deskError(err))
-		return
-	}
-	s.answerTicket(w, r, 200, t)
 }
 
 func (s *server) reassignTicket(w http.ResponseWriter, r *http.Request) {
