@@ -23,6 +23,9 @@ type Config struct {
 	// RatingWindow is how long after resolution a 1–5 reply counts as the
 	// rating. Zero means the reopen window of Tickets.SLA.
 	RatingWindow time.Duration
+	// ArchiveAfter files closed tickets this long after closing (Sweep
+	// does it). Zero means DefaultArchiveAfter; negative means never.
+	ArchiveAfter time.Duration
 	// BindingTTL is how long a binding code is valid. Zero means 5
 	// minutes.
 	BindingTTL time.Duration
@@ -37,6 +40,9 @@ type Config struct {
 	// Answers are the texts of the automatic answers.
 	Answers Answers
 }
+
+// DefaultArchiveAfter files closed tickets after 30 days.
+const DefaultArchiveAfter = 30 * 24 * time.Hour
 
 // DefaultThreadWindow links a reply to a campaign message up to a week old.
 const DefaultThreadWindow = 7 * 24 * time.Hour
@@ -142,6 +148,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.RatingWindow == 0 {
 		c.RatingWindow = c.Tickets.SLA.Window()
+	}
+	if c.ArchiveAfter == 0 {
+		c.ArchiveAfter = DefaultArchiveAfter
 	}
 	if c.BindingTTL == 0 {
 		c.BindingTTL = 5 * time.Minute

@@ -77,6 +77,10 @@ type TicketsConfig struct {
 	// RatingWindow is how long after resolution a 1–5 reply is the rating.
 	// Default sla.reopen_window.
 	RatingWindow time.Duration `yaml:"rating_window"`
+	// ArchiveAfter files closed tickets (归档) this long after closing;
+	// they leave the workers' lists but stay in the record and the
+	// statistics. Default 720h; negative = never.
+	ArchiveAfter time.Duration `yaml:"archive_after"`
 	// BindingTTL is how long a WeChat binding code is valid (at least 1m).
 	// Default 5m.
 	BindingTTL time.Duration `yaml:"binding_ttl"`
@@ -177,7 +181,7 @@ func (c TicketsConfig) inbox() (inbox.Config, error) {
 		return cat
 	}
 	out := inbox.Config{
-		ThreadWindow: c.ThreadWindow, RatingWindow: c.RatingWindow,
+		ThreadWindow: c.ThreadWindow, RatingWindow: c.RatingWindow, ArchiveAfter: c.ArchiveAfter,
 		BindingTTL: c.BindingTTL, BindingAttempts: c.BindingAttempts, TicketOptions: c.TicketOptions,
 		Templates: inbox.Templates(c.Templates),
 		Answers:   inbox.Answers(c.Answers),
