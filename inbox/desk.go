@@ -228,11 +228,13 @@ func (s *Service) Escalate(ctx context.Context, id int64) error {
 	return nil
 }
 
-// Sweep escalates every overdue open ticket: the safety net under the
-// scheduled checks (a Redis that lost its tasks). It returns how many it
-// looked at.
+// Sweep escalates every overdue open ticket — the safety net under the
+// scheduled checks (a Redis that lost its tasks) — and files (归档) the
+// tickets closed longer than Config.ArchiveAfter ago. It returns how many
+// tickets it looked at.
 func (s *Service) Sweep(ctx context.Context) (int, error) {
-	due, err := s.st.DueTickets(ctx, s.now(), 200)
+	now := s.now()
+	due, err := s.st.DueTickets(ctx, now, 200)
 	if err != nil {
 		return 0, err
 	}
@@ -240,7 +242,74 @@ func (s *Service) Sweep(ctx context.Context) (int, error) {
 	for _, t := range due {
 		errs = append(errs, s.Escalate(ctx, t.ID))
 	}
-	return len(due), errors.Join(errs...)
+	n := len(due)
+	if s.cfg.ArchiveAfter > 0 {
+		closed, err := s.st.ClosedBefore(ctx, now.Add(-s.cfg.ArchiveAfter), 200)
+		if err != nil {
+			return n, errors.Join(append(errs, err)...)
+		}
+		for _, t := range closed {
+			ev, err := t.Transition(tickets.StatusArchived, tickets.ActorSystem, now)
+			if err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			ev.Note = fmt.Sprintf("closed more than %s ago", s.cfg.ArchiveAfter)
+			if err := s.st.ApplyTicketEvent(ctx, t, ev); err != nil && !s.conflict(err) {
+				errs = append(errs, err)
+			}
+		}
+		n += len(closed)
+	}
+	return n, errors.Join(errs...)
+}
+
+// Grouping of Stats.
+const (
+	ByGrid   = "grid"   // per grid
+	ByWorker = "worker" // per assignee (their code)
+)
+
+// Stats evaluates the tickets created in [from, to) per grid or per
+// assignee (by, ByGrid or ByWorker): opened, resolved, resolved within
+// the deadline, open and overdue, escalated and the residents' ratings.
+func (s *Service) Stats(ctx context.Context, from, to time.Time, by string) ([]tickets.Stats, error) {
+	if by != ByGrid && by != ByWorker {
+		return nil, fmt.Errorf("inbox: stats by %q: want grid or worker: %w", by, segments.ErrInvalid)
+	}
+	if !to.After(from) {
+		return nil, fmt.Errorf("inbox: stats: %s is not after %s: %w", to.Format(time.DateTime), from.Format(time.DateTime), segments.ErrInvalid)
+	}
+	var all []tickets.Ticket
+	var after int64
+	for {
+		page, err := s.st.TicketsCreatedBetween(ctx, from, to, after, 1000)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, page...)
+		if len(page) < 1000 {
+			break
+		}
+		after = page[len(page)-1].ID
+	}
+	codes := map[int64]string{}
+	key := func(t tickets.Ticket) string { return t.GridCode }
+	if by == ByWorker {
+		for _, t := range all {
+			if _, ok := codes[t.AssigneeWorkerID]; ok || t.AssigneeWorkerID == 0 {
+				continue
+			}
+			w, err := s.st.WorkerByID(ctx, t.AssigneeWorkerID)
+			if err != nil {
+				return nil, err
+			}
+			codes[w.ID] = w.Code
+		}
+		codes[0] = "(unassigned)"
+		key = func(t tickets.Ticket) string { return codes[t.AssigneeWorkerID] }
+	}
+	return s.cfg.Tickets.SLA.Tally(all, s.now(), key), nil
 }
 
 // Start marks ticket id in progress on behalf of actor.

@@ -414,3 +414,60 @@ func TestCoverLeave(t *testing.T) {
 		t.Errorf("last event %+v", last)
 	}
 }
+
+// The evaluation counts the period's tickets per grid and per worker; the
+// sweep files tickets closed longer than the archive delay.
+func TestStatsAndArchive(t *testing.T) {
+	f := newFixture(t)
+	ctx := t.Context()
+	start := f.clock()
+	r := f.smsOnly(t, 0)
+	first, err := f.desk.Handle(ctx, inbox.Message{Channel: segments.ChannelSMS, ProviderMsgID: "s1", From: string(r.Phone), Text: "小区垃圾没人收"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.now.Add(int64(2 * time.Hour))
+	if _, err := f.desk.Resolve(ctx, first.TicketID, "网格员", "已清运"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.desk.Close(ctx, first.TicketID, "网格员", ""); err != nil {
+		t.Fatal(err)
+	}
+	other := f.smsOnly(t, r.ID)
+	if _, err := f.desk.Handle(ctx, inbox.Message{Channel: segments.ChannelSMS, ProviderMsgID: "s2", From: string(other.Phone), Text: "邻居吵架打起来了"}); err != nil {
+		t.Fatal(err)
+	}
+	f.now.Add(int64(30 * time.Hour)) // the dispute (24 h) is overdue now
+	byGrid, err := f.desk.Stats(ctx, start, f.clock(), inbox.ByGrid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var opened, resolved, onTime, overdue int
+	for _, st := range byGrid {
+		opened, resolved, onTime, overdue = opened+st.Opened, resolved+st.Resolved, onTime+st.ResolvedOnTime, overdue+st.Overdue
+	}
+	if opened != 2 || resolved != 1 || onTime != 1 || overdue != 1 {
+		t.Errorf("by grid %+v: want 2 opened, 1 resolved on time, 1 overdue", byGrid)
+	}
+	byWorker, err := f.desk.Stats(ctx, start, f.clock(), inbox.ByWorker)
+	if err != nil || len(byWorker) == 0 || byWorker[0].Key == "" {
+		t.Errorf("by worker %+v, %v", byWorker, err)
+	}
+	if _, err := f.desk.Stats(ctx, start, f.clock(), "street"); !errors.Is(err, segments.ErrInvalid) {
+		t.Errorf("stats by street: %v", err)
+	}
+	// Filing: not before the delay, then once.
+	if _, err := f.desk.Sweep(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if tk, _ := f.st.Ticket(ctx, first.TicketID); tk.Status != tickets.StatusClosed {
+		t.Errorf("filed after a day: %s", tk.Status)
+	}
+	f.now.Add(int64(inbox.DefaultArchiveAfter))
+	if _, err := f.desk.Sweep(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if tk, _ := f.st.Ticket(ctx, first.TicketID); tk.Status != tickets.StatusArchived {
+		t.Errorf("after the archive delay: %s, want archived", tk.Status)
+	}
+}

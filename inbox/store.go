@@ -56,6 +56,10 @@ type Store interface {
 	DueTickets(ctx context.Context, before time.Time, limit int) ([]tickets.Ticket, error)
 	// OpenTicketsByAssignee pages the open tickets a worker holds by id.
 	OpenTicketsByAssignee(ctx context.Context, workerID, afterID int64, limit int) ([]tickets.Ticket, error)
+	// TicketsCreatedBetween pages the tickets created in [from, to) by id.
+	TicketsCreatedBetween(ctx context.Context, from, to time.Time, afterID int64, limit int) ([]tickets.Ticket, error)
+	// ClosedBefore lists closed tickets that closed before before.
+	ClosedBefore(ctx context.Context, before time.Time, limit int) ([]tickets.Ticket, error)
 	// OpenTicketsByGrid pages the open tickets of a grid by id.
 	OpenTicketsByGrid(ctx context.Context, gridCode string, afterID int64, limit int) ([]tickets.Ticket, error)
 	// Conversation is a ticket's messages both ways, in time order.

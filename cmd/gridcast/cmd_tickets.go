@@ -30,7 +30,7 @@ record who did it (--by, default $USER); the messages they queue (a reply, a rat
 request, a notification) are sent by the workers of "gridcast serve" / "gridcast worker":
 through Redis when redis.addr is set, else by the workers' per-minute sweep of the store.`,
 	}
-	c.AddCommand(a.ticketsList(), a.ticketsShow(), a.ticketsQuick(), a.ticketsReply(), a.ticketsResolve(),
+	c.AddCommand(a.ticketsList(), a.ticketsShow(), a.ticketsQuick(), a.ticketsReply(), a.ticketsStats(), a.ticketsResolve(),
 		a.ticketsMove("start", "Mark a ticket in progress", func(ctx context.Context, d *cliDesk, id int64, by, _ string) (tickets.Ticket, error) {
 			return d.Start(ctx, id, by)
 		}),

@@ -11,6 +11,7 @@ import (
 	"github.com/gridcast/gridcast/campaigns"
 	"github.com/gridcast/gridcast/gateway/sandbox"
 	"github.com/gridcast/gridcast/gateway/wechat"
+	"github.com/gridcast/gridcast/inbox"
 	"github.com/gridcast/gridcast/segments"
 	"github.com/gridcast/gridcast/segments/pii"
 	"github.com/gridcast/gridcast/segments/sqlstore"
@@ -94,30 +95,43 @@ type demoResident struct {
 	channel segments.Channel
 }
 
-// reached returns up to n residents campaign c delivered to on channel ch.
-func reached(ctx context.Context, st *sqlstore.Store, c int64, ch segments.Channel, n int, skip ...int64) ([]demoResident, error) {
+// reached returns n distinct residents campaign c delivered to, those
+// reached on prefer first, none of skip; an error when it reached fewer.
+func reached(ctx context.Context, st *sqlstore.Store, c int64, prefer segments.Channel, n int, skip ...int64) ([]demoResident, error) {
 	ms, err := st.MessagesByStatus(ctx, c, campaigns.StatusDelivered, 0, 2000)
 	if err != nil {
 		return nil, err
 	}
-	var ids []int64
-	for _, m := range ms {
-		if m.Channel == ch && !slices.Contains(skip, m.ResidentID) && !slices.Contains(ids, m.ResidentID) {
-			ids = append(ids, m.ResidentID)
+	slices.SortStableFunc(ms, func(a, b campaigns.Message) int {
+		switch {
+		case a.Channel == prefer && b.Channel != prefer:
+			return -1
+		case a.Channel != prefer && b.Channel == prefer:
+			return 1
 		}
+		return 0
+	})
+	var ids []int64
+	chans := map[int64]segments.Channel{}
+	for _, m := range ms {
+		if _, dup := chans[m.ResidentID]; dup || slices.Contains(skip, m.ResidentID) {
+			continue
+		}
+		chans[m.ResidentID] = m.Channel
+		if ids = append(ids, m.ResidentID); len(ids) == n {
+			break
+		}
+	}
+	if len(ids) < n {
+		return nil, fmt.Errorf("demo: campaign %d reached %d residents, the story needs %d (try more --residents)", c, len(ids), n)
 	}
 	rs, err := st.Residents(ctx, ids)
 	if err != nil {
 		return nil, err
 	}
-	var out []demoResident
-	for _, id := range ids {
-		if out = append(out, demoResident{rs[id], ch}); len(out) == n {
-			break
-		}
-	}
-	if len(out) < n {
-		return nil, fmt.Errorf("demo: campaign %d reached %d residents on %s, want %d", c, len(out), ch, n)
+	out := make([]demoResident, len(ids))
+	for i, id := range ids {
+		out[i] = demoResident{rs[id], chans[id]}
 	}
 	return out, nil
 }
@@ -189,21 +203,13 @@ func (a *app) runDemoReplies(ctx context.Context, sv serving, job campaigns.Camp
 	if err != nil {
 		return err
 	}
-	wxJob, err := reached(ctx, st, job.ID, segments.ChannelWeChat, 2)
+	wxJob, err := reached(ctx, st, job.ID, segments.ChannelWeChat, 2, smsJob[0].ID, smsJob[1].ID)
 	if err != nil {
 		return err
 	}
-	visitors, err := reached(ctx, st, visit.ID, segments.ChannelWeChat, 0)
+	visitors, err := reached(ctx, st, visit.ID, segments.ChannelWeChat, 2)
 	if err != nil {
 		return err
-	}
-	smsVisitors, err := reached(ctx, st, visit.ID, segments.ChannelSMS, 0)
-	if err != nil {
-		return err
-	}
-	visitors = append(visitors, smsVisitors...)
-	if len(visitors) < 2 {
-		return fmt.Errorf("demo: the visit schedule reached %d residents, want 2", len(visitors))
 	}
 	replies := []struct {
 		who     demoResident
@@ -350,6 +356,16 @@ func (a *app) runDemoReplies(ctx context.Context, sv serving, job campaigns.Camp
 		}
 		fmt.Fprintf(out, "     %s  %-9s %s → %s by %s %s\n", ev.At.In(campaigns.Shanghai()).Format("15:04:05"), ev.Kind, ev.From, ev.To,
 			shownActor(ev.Actor), pii.MaskText(ev.Note))
+	}
+
+	fmt.Fprintln(out, "\n14. The evaluation (考核测评) per worker, as `gridcast tickets stats --by worker` shows it")
+	stats, err := desk.Stats(ctx, time.Now().Add(-time.Hour), time.Now().Add(time.Minute), inbox.ByWorker)
+	if err != nil {
+		return err
+	}
+	for _, s := range stats {
+		fmt.Fprintf(out, "   %s: %d opened, %d resolved (%.0f%% on time), %d open, %d overdue, mean rating %.1f from %d\n",
+			s.Key, s.Opened, s.Resolved, 100*s.OnTimeRate(), s.Open, s.Overdue, s.MeanRating(), s.Rated)
 	}
 	return nil
 }

@@ -167,6 +167,10 @@ func TestCLITickets(t *testing.T) {
 	if _, errOut, code = gridcast(t, f.dir, "tickets", "reply", id, "还有问题吗", "--by", "王芳"); code == 0 || !strings.Contains(errOut, "ticket "+id+" is closed") {
 		t.Errorf("reply to a closed ticket: code %d, stderr %q", code, errOut)
 	}
+	out, errOut, code = gridcast(t, f.dir, "tickets", "stats", "--by", "worker")
+	if code != 0 || !strings.Contains(out, f.worker.Code) || !strings.Contains(out, "OVERDUE") {
+		t.Errorf("stats: %d\n%s%s", code, out, errOut)
+	}
 	out, _, _ = gridcast(t, f.dir, "tickets", "show", id)
 	for _, want := range []string{"reply, pending by 王芳", "王芳", "replied → closed", "已办理"} {
 		if !strings.Contains(out, want) {
@@ -224,6 +228,8 @@ func TestCLITicketsBadInput(t *testing.T) {
 		{[]string{"tickets", "resolve", "999"}, 1, "ticket 999 not found"},
 		{[]string{"tickets", "merge", id, "--into", id}, 2, "into itself"},
 		{[]string{"tickets", "reply", id}, 2, "the text is empty"},
+		{[]string{"tickets", "stats", "--by", "street"}, 2, "want grid or worker"},
+		{[]string{"tickets", "stats", "--since", "2030-02-01", "--until", "2030-01-01"}, 2, "is not after --since"},
 		{[]string{"tickets", "reply", id, "好的", "--quick", "1"}, 2, "not both"},
 		{[]string{"tickets", "reply", id, "--quick", "99"}, 1, "no such quick reply"},
 		{[]string{"tickets", "merge", id, "--into", "999"}, 1, "ticket 999 not found"},

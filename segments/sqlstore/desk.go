@@ -493,6 +493,26 @@ func (s *Store) OpenTicketsByAssignee(ctx context.Context, workerID, afterID int
 	return s.collectTickets(ctx, fmt.Sprintf("open tickets of worker %d", workerID), "OpenTicketsByAssignee", workerID, afterID, limit)
 }
 
+// TicketsCreatedBetween pages the tickets created in [from, to) by id:
+// the evaluation's input. A limit of zero or less means
+// DefaultTicketsLimit.
+func (s *Store) TicketsCreatedBetween(ctx context.Context, from, to time.Time, afterID int64, limit int) ([]tickets.Ticket, error) {
+	if limit <= 0 {
+		limit = DefaultTicketsLimit
+	}
+	return s.collectTickets(ctx, "tickets created between", "TicketsCreatedBetween", s.ts(from), s.ts(to), afterID, limit)
+}
+
+// ClosedBefore returns up to limit closed tickets that closed before
+// before, the longest closed first: what the sweep files. A limit of zero
+// or less means DefaultTicketsLimit.
+func (s *Store) ClosedBefore(ctx context.Context, before time.Time, limit int) ([]tickets.Ticket, error) {
+	if limit <= 0 {
+		limit = DefaultTicketsLimit
+	}
+	return s.collectTickets(ctx, "tickets closed before", "ClosedBefore", s.ts(before), limit)
+}
+
 // --- WeChat bindings ---------------------------------------------------------
 
 // StartBinding records a pending binding and returns its id. Any binding

@@ -34,6 +34,7 @@ var deskTests = []struct {
 	{"ProposedVisit", testProposedVisit},
 	{"RatableTicket", testRatableTicket},
 	{"OpenTicketsByGrid", testOpenTicketsByGrid},
+	{"TicketPeriods", testTicketPeriods},
 	{"Bindings", testBindings},
 	{"Leaves", testLeaves},
 	{"WorkerLookups", testWorkerLookups},
@@ -761,3 +762,28 @@ func testWorkerLookups(t *testing.T, st *sqlstore.Store) {
 
 // ignoreUpdated leaves out the store's own change time.
 var ignoreUpdated = cmpopts.IgnoreFields(tickets.Outbound{}, "UpdatedAt")
+
+func testTicketPeriods(t *testing.T, st *sqlstore.Store) {
+	ctx := t.Context()
+	ids := seedIDs(t, st, 1)
+	due := t0.Add(48 * time.Hour)
+	a := newTicket(t, st, ids[0], "NY-01-01-01", 0, due)
+	b := newTicket(t, st, ids[0], "NY-01-01-01", time.Hour, due)
+	c := newTicket(t, st, ids[0], "NY-01-01-01", 2*time.Hour, due)
+	got, err := st.TicketsCreatedBetween(ctx, t0.Add(30*time.Minute), t0.Add(2*time.Hour), 0, 0)
+	if err != nil || len(got) != 1 || got[0].ID != b.ID {
+		t.Errorf("TicketsCreatedBetween = %v, %v; want #%d only (from inclusive, to exclusive)", got, err, b.ID)
+	}
+	got, err = st.TicketsCreatedBetween(ctx, t0, t0.Add(3*time.Hour), a.ID, 1)
+	if err != nil || len(got) != 1 || got[0].ID != b.ID {
+		t.Errorf("TicketsCreatedBetween page 2 = %v, %v; want #%d", got, err, b.ID)
+	}
+	ev, err := a.Transition(tickets.StatusClosed, "wang", t0.Add(10*time.Minute))
+	apply(t, st, a, ev, err)
+	ev, err = c.Transition(tickets.StatusClosed, "wang", t0.Add(5*time.Hour))
+	apply(t, st, c, ev, err)
+	got, err = st.ClosedBefore(ctx, t0.Add(time.Hour), 0)
+	if err != nil || len(got) != 1 || got[0].ID != a.ID {
+		t.Errorf("ClosedBefore = %v, %v; want #%d only", got, err, a.ID)
+	}
+}

@@ -801,3 +801,23 @@ SELECT id, COALESCE(resident_id, 0), grid_code, channel, text, category, COALESC
 FROM tickets
 WHERE assignee_worker_id = $1 AND status IN ('new', 'assigned', 'in_progress', 'replied') AND id > $2
 ORDER BY id LIMIT $3;
+
+-- name: TicketsCreatedBetween
+-- Tickets created in [from, to), paged by id. Arguments: from, to, after
+-- id, limit.
+SELECT id, COALESCE(resident_id, 0), grid_code, channel, text, category, COALESCE(assignee_worker_id, 0),
+    level, status, due_at, rating, COALESCE(campaign_id, 0), slot, COALESCE(merged_into, 0),
+    created_at, updated_at, resolved_at, closed_at
+FROM tickets
+WHERE created_at >= $1 AND created_at < $2 AND id > $3
+ORDER BY id LIMIT $4;
+
+-- name: ClosedBefore
+-- Closed tickets that closed before a time, oldest first: the archiving
+-- sweep. Arguments: before, limit.
+SELECT id, COALESCE(resident_id, 0), grid_code, channel, text, category, COALESCE(assignee_worker_id, 0),
+    level, status, due_at, rating, COALESCE(campaign_id, 0), slot, COALESCE(merged_into, 0),
+    created_at, updated_at, resolved_at, closed_at
+FROM tickets
+WHERE status = 'closed' AND closed_at < $1
+ORDER BY closed_at, id LIMIT $2;
