@@ -79,12 +79,12 @@ func (in Campaign) domain() (campaigns.Campaign, error) {
 	}, nil
 }
 
-func (s *server) mountCampaigns(route func(string, http.Handler)) {
-	route("GET /api/v1/campaigns", http.HandlerFunc(s.listCampaigns))
-	route("POST /api/v1/campaigns", http.HandlerFunc(s.createCampaign))
-	route("GET /api/v1/campaigns/{id}", http.HandlerFunc(s.getCampaign))
-	route("GET /api/v1/campaigns/{id}/events", http.HandlerFunc(s.campaignEvents))
-	route("POST /api/v1/campaigns/{id}/actions", http.HandlerFunc(s.campaignAction))
+func (s *server) mountCampaigns(v1 mountFunc) {
+	v1("GET /api/v1/campaigns", anyRole, s.listCampaigns)
+	v1("POST /api/v1/campaigns", RoleOfficer, s.createCampaign)
+	v1("GET /api/v1/campaigns/{id}", anyRole, s.getCampaign)
+	v1("GET /api/v1/campaigns/{id}/events", anyRole, s.campaignEvents)
+	v1("POST /api/v1/campaigns/{id}/actions", RoleOfficer, s.campaignAction)
 }
 
 func (s *server) campaignID(r *http.Request) (int64, error) {
@@ -115,6 +115,14 @@ func (s *server) createCampaign(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	// The owner is the maker whom the approval rule keeps from approving:
+	// with authentication, it can only be the user who creates it.
+	owner, err := actor(r, "owner", in.Owner)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	in.Owner = owner
 	c, err := in.domain()
 	if err != nil {
 		s.writeError(w, r, err)
@@ -218,7 +226,7 @@ func (s *server) campaignEvents(w http.ResponseWriter, r *http.Request) {
 
 type actionRequest struct {
 	Action string `json:"action"` // approve, send, pause, resume, cancel
-	By     string `json:"by"`
+	By     string `json:"by"`     // the user when authenticated; else required
 }
 
 // actions maps an action to its target state and the one state it applies
@@ -241,8 +249,11 @@ func (s *server) campaignAction(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	if req.By == "" {
-		s.writeError(w, r, fmt.Errorf("%w: by is required: every change is on the campaign's record", errBadRequest))
+	if req.By, err = actor(r, "by", req.By); err == nil && req.By == "" {
+		err = fmt.Errorf("%w: by is required: every change is on the campaign's record", errBadRequest)
+	}
+	if err != nil {
+		s.writeError(w, r, err)
 		return
 	}
 	var c campaigns.Campaign

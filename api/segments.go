@@ -175,8 +175,13 @@ func (s *server) putSegment(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	owner, err := actor(r, "owner", req.Owner)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	name := r.PathValue("name")
-	err := s.cfg.Segments.SaveSegment(r.Context(), segments.SavedSegment{Name: name, Expr: req.Expr, Description: req.Description, Owner: req.Owner})
+	err = s.cfg.Segments.SaveSegment(r.Context(), segments.SavedSegment{Name: name, Expr: req.Expr, Description: req.Description, Owner: owner})
 	if err != nil {
 		s.writeError(w, r, err)
 		return

@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -51,7 +53,16 @@ type Config struct {
 	// (POST /api/v1/tickets/{id}/reply, start, resolve, close, reassign,
 	// merge). Nil leaves the desk read-only.
 	Desk *inbox.Service
-	// Extra mounts further routes (pattern → handler).
+	// Users may call /api/v1 with a bearer token; what they do is
+	// recorded as theirs, and their roles say what they may change.
+	// Empty (the default) turns authentication off: /api/v1 then answers
+	// only requests made on this host (a loopback peer, no proxy headers)
+	// and actions name their actor in the body's by. Health, metrics and
+	// the webhooks never need a token (the webhooks check their own
+	// signatures).
+	Users []User
+	// Extra mounts further routes (pattern → handler). None may be under
+	// /api/, where every route states the role it needs.
 	Extra map[string]http.Handler
 	// Registry collects metrics; nil makes a fresh one with the Go and
 	// process collectors.
@@ -69,6 +80,14 @@ func New(cfg Config) (http.Handler, error) {
 	if cfg.Desk != nil && cfg.Tickets == nil {
 		return nil, errors.New("api: Desk needs Tickets (the actions answer with the ticket as the store has it)")
 	}
+	if err := checkUsers(cfg.Users); err != nil {
+		return nil, err
+	}
+	for p := range cfg.Extra {
+		if _, path, _ := strings.Cut(p, "/"); strings.HasPrefix("/"+path, "/api/") {
+			return nil, fmt.Errorf("api: Extra route %q is under /api/; add it to this package with the role it needs", p)
+		}
+	}
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
@@ -83,28 +102,38 @@ func New(cfg Config) (http.Handler, error) {
 	requests := prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "gridcast_http_requests_total", Help: "HTTP requests by route and status class.",
 	}, []string{"route", "code"})
-	if err := reg.Register(requests); err != nil {
-		return nil, err
+	refused := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "gridcast_http_api_refused_total",
+		Help: "Requests to /api/v1 refused: no_token, bad_token, not_local (authentication off, a remote caller) or role.",
+	}, []string{"reason"})
+	for _, c := range []prometheus.Collector{requests, refused} {
+		if err := reg.Register(c); err != nil {
+			return nil, err
+		}
 	}
-	s := &server{cfg: cfg}
+	s := &server{cfg: cfg, auth: &auth{users: cfg.Users, log: cfg.Log, refused: refused}}
 	mux := http.NewServeMux()
 	route := func(pattern string, h http.Handler) {
 		mux.Handle(pattern, countRequests(requests, pattern, h))
 	}
+	// v1 mounts a route of /api/v1: every role may read, need may write.
+	v1 := func(pattern string, need Role, h http.HandlerFunc) {
+		route(pattern, s.auth.authorize(pattern, need, h))
+	}
 	route("GET /healthz", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, 200, map[string]string{"status": "ok"}) }))
 	route("GET /readyz", http.HandlerFunc(s.ready))
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
-	route("GET /api/v1/segments/count", http.HandlerFunc(s.count))
-	route("POST /api/v1/segments/preview", http.HandlerFunc(s.preview))
-	route("GET /api/v1/segments", http.HandlerFunc(s.listSegments))
-	route("GET /api/v1/segments/{name}", http.HandlerFunc(s.getSegment))
-	route("PUT /api/v1/segments/{name}", http.HandlerFunc(s.putSegment))
-	route("DELETE /api/v1/segments/{name}", http.HandlerFunc(s.deleteSegment))
+	v1("GET /api/v1/segments/count", anyRole, s.count)
+	v1("POST /api/v1/segments/preview", anyRole, s.preview) // a read with a body
+	v1("GET /api/v1/segments", anyRole, s.listSegments)
+	v1("GET /api/v1/segments/{name}", anyRole, s.getSegment)
+	v1("PUT /api/v1/segments/{name}", RoleOfficer, s.putSegment) // campaigns' audiences
+	v1("DELETE /api/v1/segments/{name}", RoleOfficer, s.deleteSegment)
 	if cfg.Campaigns != nil {
-		s.mountCampaigns(route)
+		s.mountCampaigns(v1)
 	}
 	if cfg.Tickets != nil {
-		s.mountTickets(route)
+		s.mountTickets(v1)
 	}
 	if cfg.WeChatCallback != nil {
 		route("/wechat/callback", cfg.WeChatCallback)
@@ -118,10 +147,17 @@ func New(cfg Config) (http.Handler, error) {
 	for p, h := range cfg.Extra {
 		route(p, h)
 	}
-	return mux, nil
+	return s.auth.guard(mux), nil
 }
 
-type server struct{ cfg Config }
+type server struct {
+	cfg  Config
+	auth *auth
+}
+
+// mountFunc mounts a route of /api/v1 that needs the role given to change
+// anything (anyRole for a read).
+type mountFunc func(pattern string, need Role, h http.HandlerFunc)
 
 func countRequests(c *prometheus.CounterVec, route string, h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -49,24 +49,24 @@ type TicketFilter struct {
 // maxTicketsPage is the largest page GET /api/v1/tickets returns.
 const maxTicketsPage = 500
 
-func (s *server) mountTickets(route func(string, http.Handler)) {
-	route("GET /api/v1/tickets", http.HandlerFunc(s.listTickets))
-	route("GET /api/v1/tickets/unknown-senders", http.HandlerFunc(s.unknownSenders))
-	route("GET /api/v1/tickets/{id}", http.HandlerFunc(s.getTicket))
-	route("GET /api/v1/campaigns/{id}/answers", http.HandlerFunc(s.campaignAnswers))
+func (s *server) mountTickets(v1 mountFunc) {
+	v1("GET /api/v1/tickets", anyRole, s.listTickets)
+	v1("GET /api/v1/tickets/unknown-senders", anyRole, s.unknownSenders)
+	v1("GET /api/v1/tickets/{id}", anyRole, s.getTicket)
+	v1("GET /api/v1/campaigns/{id}/answers", anyRole, s.campaignAnswers)
 	if s.cfg.Desk == nil {
 		return
 	}
-	route("GET /api/v1/tickets/{id}/quick-replies", http.HandlerFunc(s.quickReplies))
-	route("POST /api/v1/tickets/{id}/reply", http.HandlerFunc(s.replyTicket))
+	v1("GET /api/v1/tickets/{id}/quick-replies", anyRole, s.quickReplies)
+	v1("POST /api/v1/tickets/{id}/reply", RoleWorker, s.replyTicket)
 	desk := s.cfg.Desk
-	route("POST /api/v1/tickets/{id}/start", s.noteAction(func(ctx context.Context, id int64, by, _ string) (tickets.Ticket, error) {
+	v1("POST /api/v1/tickets/{id}/start", RoleWorker, s.noteAction(func(ctx context.Context, id int64, by, _ string) (tickets.Ticket, error) {
 		return desk.Start(ctx, id, by)
 	}, false))
-	route("POST /api/v1/tickets/{id}/resolve", s.noteAction(desk.Resolve, true))
-	route("POST /api/v1/tickets/{id}/close", s.noteAction(desk.Close, true))
-	route("POST /api/v1/tickets/{id}/reassign", http.HandlerFunc(s.reassignTicket))
-	route("POST /api/v1/tickets/{id}/merge", http.HandlerFunc(s.mergeTicket))
+	v1("POST /api/v1/tickets/{id}/resolve", RoleWorker, s.noteAction(desk.Resolve, true))
+	v1("POST /api/v1/tickets/{id}/close", RoleWorker, s.noteAction(desk.Close, true))
+	v1("POST /api/v1/tickets/{id}/reassign", RoleWorker, s.reassignTicket)
+	v1("POST /api/v1/tickets/{id}/merge", RoleWorker, s.mergeTicket)
 }
 
 // Ticket is a ticket as the API shows it: the resident's name and phone
@@ -479,7 +479,8 @@ type (
 )
 
 // actionInput decodes the body of an action on ticket {id} into req and
-// checks that by is set.
+// sets by to the actor: the authenticated user, else the body's by, which
+// is then required.
 func actionInput(w http.ResponseWriter, r *http.Request, req any, by *string) (int64, error) {
 	id, err := ticketID(r)
 	if err != nil {
@@ -488,7 +489,9 @@ func actionInput(w http.ResponseWriter, r *http.Request, req any, by *string) (i
 	if err := decode(w, r, req); err != nil {
 		return 0, err
 	}
-	*by = strings.TrimSpace(*by)
+	if *by, err = actor(r, "by", *by); err != nil {
+		return 0, err
+	}
 	if *by == "" {
 		return 0, fmt.Errorf("%w: by is required: every change is on the ticket's timeline", errBadRequest)
 	}

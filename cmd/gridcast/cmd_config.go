@@ -1,6 +1,11 @@
 package main
 
 import (
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
 	"fmt"
 	"reflect"
 	"strings"
@@ -65,14 +70,66 @@ func isSecretKey(tag string) bool {
 }
 
 func (a *app) keygenCommand() *cobra.Command {
-	return &cobra.Command{
-		Use:         "keygen",
-		Short:       "Print a new random key for security.pii_key",
+	var user string
+	var roles []string
+	c := &cobra.Command{
+		Use:   "keygen",
+		Short: "Print a new random key for security.pii_key, or with --api-token an API user's token",
+		Long: `Print a new random key for security.pii_key.
+
+With --api-token NAME --role ROLE, print instead a new bearer token for the
+API user NAME (the person recorded as the actor of what they do) and the
+http.api_users entry that holds its SHA-256. Give the token to NAME at once:
+it is printed only this once and the configuration holds only its hash.
+Roles: officer (campaigns, saved segments), worker (ticket actions),
+viewer (reads only; every role reads); repeat --role or separate by commas.`,
+		Example:     "  gridcast keygen --api-token 王芳 --role worker",
 		Args:        cobra.NoArgs,
 		Annotations: map[string]string{"noconfig": "true"},
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			fmt.Fprintln(a.stdout, pii.NewKey())
-			return nil
+			if !cmd.Flags().Changed("api-token") {
+				if len(roles) > 0 {
+					return usageError{errors.New("--role goes with --api-token NAME")}
+				}
+				fmt.Fprintln(a.stdout, pii.NewKey())
+				return nil
+			}
+			return a.printAPIToken(user, roles)
 		},
 	}
+	c.Flags().StringVar(&user, "api-token", "", "print a new API token for the user `NAME` and its http.api_users entry")
+	c.Flags().StringSliceVar(&roles, "role", nil, "the API user's role: officer, worker or viewer (repeatable)")
+	return c
+}
+
+// printAPIToken prints a fresh token (32 random bytes, base64url) for the
+// API user name and the http.api_users entry with its SHA-256, checked as
+// loading the configuration would check it.
+func (a *app) printAPIToken(name string, roles []string) error {
+	var raw [32]byte
+	if _, err := rand.Read(raw[:]); err != nil {
+		return fmt.Errorf("keygen: %w", err)
+	}
+	token := base64.RawURLEncoding.EncodeToString(raw[:])
+	sum := sha256.Sum256([]byte(token))
+	entry := APIUserConfig{Name: strings.TrimSpace(name), TokenSHA256: hex.EncodeToString(sum[:]), Roles: roles}
+	if _, err := (HTTPConfig{APIUsers: []APIUserConfig{entry}}).apiUsers(); err != nil {
+		var msgs []string
+		for _, e := range leafErrors(err) {
+			msgs = append(msgs, strings.Replace(e.Error(), "http.api_users[0].name", "--api-token", 1))
+		}
+		return usageError{errors.New(strings.ReplaceAll(strings.Join(msgs, "; "), "http.api_users[0].roles", "--role"))}
+	}
+	out, err := yaml.Marshal([]APIUserConfig{entry})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(a.stdout, "# The API token of %s. Hand it over now: it is shown only this once, and\n", entry.Name)
+	fmt.Fprintf(a.stdout, "# GridCast keeps only its SHA-256. They send it as Authorization: Bearer TOKEN.\n")
+	fmt.Fprintf(a.stdout, "%s\n\n", token)
+	fmt.Fprintf(a.stdout, "# Add this entry under http.api_users in the configuration file:\n")
+	for _, line := range strings.Split(strings.TrimRight(string(out), "\n"), "\n") {
+		fmt.Fprintf(a.stdout, "    %s\n", line)
+	}
+	return nil
 }

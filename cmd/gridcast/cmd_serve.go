@@ -128,7 +128,16 @@ func (a *app) serve(ctx context.Context, withHTTP, withWorkers bool, ready func(
 				return enq.EnqueueWeChat(ctx, in)
 			}
 		}
+		users, err := a.cfg.HTTP.apiUsers()
+		if err != nil {
+			return err
+		}
+		if len(users) == 0 && !a.cfg.HTTP.loopback() {
+			a.log.WarnContext(ctx, "api_unauthenticated", "addr", a.cfg.HTTP.Addr,
+				"hint", "http.api_users is empty: /api/v1 answers only requests made on this host; configure http.api_users (gridcast keygen --api-token NAME --role ROLE)")
+		}
 		h, err := api.New(api.Config{
+			Users:     users,
 			Segments:  st,
 			Campaigns: st,
 			Tickets:   apiTickets{st},
