@@ -126,11 +126,12 @@ type inboundCtx struct {
 }
 
 // Handle records one inbound message once and acts on it. A message
-// delivered again (same channel and provider id) is recorded once and
-// acted on once: the second Handle returns Duplicate. Errors are the
-// store's or the dispatcher's; the queue retries them, and a retry after
-// the message was recorded finds it a duplicate, so the record step is
-// last before acting and acting is idempotent where it matters.
+// delivered again (same channel and provider id) after it was handled is
+// a Duplicate and changes nothing. Errors are the store's or the
+// dispatcher's and the queue retries them: a message recorded whose
+// handling did not finish is acted on again by the retry (the keyword
+// actions are idempotent; a question finds the ticket it already opened
+// and joins it), so a failure in between loses nothing.
 func (s *Service) Handle(ctx context.Context, m Message) (Outcome, error) {
 	if m.Channel != segments.ChannelWeChat && m.Channel != segments.ChannelSMS {
 		return Outcome{}, fmt.Errorf("inbox: message channel %q: want wechat or sms", m.Channel)
@@ -157,15 +158,31 @@ func (s *Service) Handle(ctx context.Context, m Message) (Outcome, error) {
 	}
 	out := Outcome{InboundID: id, Duplicate: !first, ResidentID: ic.resident.ID, CampaignID: ic.campaign.ID, Intent: ic.res.Intent}
 	if !first {
-		s.log.InfoContext(ctx, "inbound_duplicate", "channel", m.Channel, "inbound_id", id)
-		return out, nil
+		prev, err := s.st.InboundByID(ctx, id)
+		if err != nil {
+			return out, err
+		}
+		if !prev.HandledAt.IsZero() {
+			s.log.InfoContext(ctx, "inbound_duplicate", "channel", m.Channel, "inbound_id", id)
+			return out, nil
+		}
+		// Recorded, but acting on it failed before it finished (this is the
+		// retry): act again. A ticket it already reached is kept.
+		s.log.InfoContext(ctx, "inbound_resumed", "channel", m.Channel, "inbound_id", id, "ticket_id", prev.TicketID)
+		out.Duplicate = false
 	}
 	ic.inbound = id
 	tid, isNew, err := s.act(ctx, ic)
 	out.TicketID, out.NewTicket = tid, isNew
+	if err != nil {
+		return out, err
+	}
+	if err := s.st.MarkInboundHandled(ctx, id, s.now()); err != nil {
+		return out, err
+	}
 	s.log.InfoContext(ctx, "inbound_handled", "channel", m.Channel, "inbound_id", id, "resident_id", ic.resident.ID,
 		"campaign_id", ic.campaign.ID, "intent", ic.res.Intent, "ticket_id", tid, "new_ticket", isNew)
-	return out, err
+	return out, nil
 }
 
 // learn finds the resident, the campaign the message answers and what is

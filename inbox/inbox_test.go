@@ -29,11 +29,16 @@ type recorder struct {
 	mu        sync.Mutex
 	sends     []int64
 	escalates []int64
+	fail      int // fail this many SendOutbound calls (Redis down)
 }
 
 func (r *recorder) SendOutbound(_ context.Context, id int64) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if r.fail > 0 {
+		r.fail--
+		return errors.New("redis: connection refused")
+	}
 	r.sends = append(r.sends, id)
 	return nil
 }
@@ -469,5 +474,39 @@ func TestStatsAndArchive(t *testing.T) {
 	}
 	if tk, _ := f.st.Ticket(ctx, first.TicketID); tk.Status != tickets.StatusArchived {
 		t.Errorf("after the archive delay: %s, want archived", tk.Status)
+	}
+}
+
+// A failure after the message was recorded loses nothing: the retry acts
+// on it (one ticket, the worker notified), and only a handled message is a
+// duplicate.
+func TestHandleResumesAfterFailure(t *testing.T) {
+	f := newFixture(t)
+	ctx := t.Context()
+	r := f.smsOnly(t, 0)
+	m := inbox.Message{Channel: segments.ChannelSMS, ProviderMsgID: "f1", From: string(r.Phone), Text: "楼道灯坏了"}
+	f.rec.fail = 1 // the worker's notification cannot be queued
+	if _, err := f.desk.Handle(ctx, m); err == nil {
+		t.Fatal("the failure was swallowed")
+	}
+	out, err := f.desk.Handle(ctx, m) // the queue's retry
+	if err != nil || out.Duplicate || out.TicketID == 0 {
+		t.Fatalf("retry: %+v, %v; want it handled on the ticket", out, err)
+	}
+	ts, err := f.st.Tickets(ctx, sqlstore.TicketFilter{ResidentID: r.ID})
+	if err != nil || len(ts) != 1 {
+		t.Fatalf("%d tickets, %v; want 1", len(ts), err)
+	}
+	notified := 0
+	for _, id := range f.rec.sends {
+		if o, err := f.st.Outbound(ctx, id); err == nil && o.Kind == tickets.OutNotify {
+			notified++
+		}
+	}
+	if notified == 0 {
+		t.Error("the worker was never notified")
+	}
+	if again, err := f.desk.Handle(ctx, m); err != nil || !again.Duplicate {
+		t.Errorf("after handling: %+v, %v; want a duplicate", again, err)
 	}
 }

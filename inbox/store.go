@@ -45,6 +45,10 @@ type Store interface {
 	// Inbound messages and tickets.
 	RecordInbound(ctx context.Context, in tickets.InboundRecord) (id int64, first bool, err error)
 	LinkInbound(ctx context.Context, inboundID, ticketID int64) error
+	// InboundByID returns a recorded message; MarkInboundHandled records
+	// that acting on it finished.
+	InboundByID(ctx context.Context, id int64) (tickets.Inbound, error)
+	MarkInboundHandled(ctx context.Context, id int64, at time.Time) error
 	CreateTicket(ctx context.Context, t *tickets.Ticket, ev tickets.Event) error
 	Ticket(ctx context.Context, id int64) (tickets.Ticket, error)
 	ApplyTicketEvent(ctx context.Context, t tickets.Ticket, ev tickets.Event) error

@@ -37,6 +37,9 @@ type InboundRecord struct {
 type Inbound struct {
 	ID       int64
 	TicketID int64
+	// HandledAt is when acting on the message finished; zero while it has
+	// not (recorded, then a failure: a retry acts again).
+	HandledAt time.Time
 	InboundRecord
 }
 

@@ -44,7 +44,7 @@ var queryNames = []string{
 	"InsertInbound", "InboundByProvider", "LinkInbound", "UnknownSenders",
 	"InsertTicket", "TicketByID", "TicketForUpdate", "UpdateTicket", "InsertTicketEvent", "TicketEvents",
 	"Tickets", "OpenTicketFor", "DueTickets", "UpsertAnswer", "CampaignAnswers", "OpenTicketsByAssignee",
-	"TicketsCreatedBetween", "ClosedBefore",
+	"TicketsCreatedBetween", "ClosedBefore", "InboundByID", "MarkInboundHandled",
 	// desk
 	"WorkerByID", "WorkerByCode", "InsertLeave", "EndLeave", "DropLeave", "LeaveAt", "Leaves",
 	"InsertOutbound", "OutboundByID", "ClaimOutbound", "ReleaseOutbound", "OutboundForMove", "FinishOutbound",

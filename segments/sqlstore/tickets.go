@@ -56,6 +56,27 @@ func (s *Store) RecordInbound(ctx context.Context, in tickets.InboundRecord) (id
 	return id, first, nil
 }
 
+// InboundByID returns inbound message id as stored.
+// segments.ErrNotFound when there is none.
+func (s *Store) InboundByID(ctx context.Context, id int64) (tickets.Inbound, error) {
+	var in tickets.Inbound
+	var channel, intent string
+	err := s.r.QueryRowContext(ctx, s.q.get("InboundByID"), id).Scan(&in.ID, &in.TicketID, &channel, &in.ProviderMsgID,
+		&in.FromKey, &in.ResidentID, &in.Content, timeCol{&in.ReceivedAt}, &in.CampaignID, &intent, timeCol{&in.HandledAt})
+	if err != nil {
+		return tickets.Inbound{}, notFound(err, fmt.Sprintf("inbound message %d", id))
+	}
+	in.Channel, in.Intent = segments.Channel(channel), tickets.Intent(intent)
+	return in, nil
+}
+
+// MarkInboundHandled records that acting on inbound message id finished at
+// at; a second mark changes nothing. segments.ErrNotFound when there is no
+// such message.
+func (s *Store) MarkInboundHandled(ctx context.Context, id int64, at time.Time) error {
+	return s.execOne(ctx, fmt.Sprintf("mark inbound %d handled", id), s.q.get("MarkInboundHandled"), s.ts(at), id)
+}
+
 // LinkInbound records that inbound message inboundID went into ticket
 // ticketID (replacing any earlier link). segments.ErrNotFound when either
 // does not exist.

@@ -35,6 +35,7 @@ var deskTests = []struct {
 	{"RatableTicket", testRatableTicket},
 	{"OpenTicketsByGrid", testOpenTicketsByGrid},
 	{"TicketPeriods", testTicketPeriods},
+	{"InboundHandled", testInboundHandled},
 	{"Bindings", testBindings},
 	{"Leaves", testLeaves},
 	{"WorkerLookups", testWorkerLookups},
@@ -785,5 +786,33 @@ func testTicketPeriods(t *testing.T, st *sqlstore.Store) {
 	got, err = st.ClosedBefore(ctx, t0.Add(time.Hour), 0)
 	if err != nil || len(got) != 1 || got[0].ID != a.ID {
 		t.Errorf("ClosedBefore = %v, %v; want #%d only", got, err, a.ID)
+	}
+}
+
+func testInboundHandled(t *testing.T, st *sqlstore.Store) {
+	ctx := t.Context()
+	ids := seedIDs(t, st, 1)
+	id, first, err := st.RecordInbound(ctx, tickets.InboundRecord{Channel: segments.ChannelSMS, ProviderMsgID: "h1",
+		FromKey: "13800000000", ResidentID: ids[0], Content: "路灯坏了", ReceivedAt: t0})
+	if err != nil || !first {
+		t.Fatal(first, err)
+	}
+	in, err := st.InboundByID(ctx, id)
+	if err != nil || !in.HandledAt.IsZero() || in.ResidentID != ids[0] || in.Content != "路灯坏了" || in.Channel != segments.ChannelSMS {
+		t.Fatalf("InboundByID = %+v, %v; want it unhandled", in, err)
+	}
+	for _, at := range []time.Time{t0.Add(time.Minute), t0.Add(time.Hour)} {
+		if err := st.MarkInboundHandled(ctx, id, at); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if in, err = st.InboundByID(ctx, id); err != nil || !in.HandledAt.Equal(t0.Add(time.Minute)) {
+		t.Errorf("handled at %v, %v; want the first mark %v", in.HandledAt, err, t0.Add(time.Minute))
+	}
+	if err := st.MarkInboundHandled(ctx, id+1000, t0); !errors.Is(err, segments.ErrNotFound) {
+		t.Errorf("MarkInboundHandled(missing) = %v, want ErrNotFound", err)
+	}
+	if _, err := st.InboundByID(ctx, id+1000); !errors.Is(err, segments.ErrNotFound) {
+		t.Errorf("InboundByID(missing) = %v, want ErrNotFound", err)
 	}
 }

@@ -821,3 +821,12 @@ SELECT id, COALESCE(resident_id, 0), grid_code, channel, text, category, COALESC
 FROM tickets
 WHERE status = 'closed' AND closed_at < $1
 ORDER BY closed_at, id LIMIT $2;
+
+-- name: InboundByID
+SELECT id, COALESCE(ticket_id, 0), channel, provider_msg_id, from_key, COALESCE(resident_id, 0), content,
+    received_at, COALESCE(campaign_id, 0), intent, handled_at
+FROM inbound_messages WHERE id = $1;
+
+-- name: MarkInboundHandled
+-- Arguments: at, id. Only the first mark counts.
+UPDATE inbound_messages SET handled_at = COALESCE(handled_at, $1::timestamptz) WHERE id = $2;

@@ -1,0 +1,5 @@
+-- An inbound message is recorded before it is acted on; handled_at marks
+-- that the action finished, so that a retry after a failure in between
+-- acts again instead of taking the message for a duplicate. The PostgreSQL
+-- migration of the same number must stay equivalent.
+ALTER TABLE inbound_messages ADD COLUMN handled_at TEXT;
