@@ -127,6 +127,13 @@ func (s *Service) owner(ctx context.Context, grid string, level tickets.Level, n
 	if err != nil {
 		return segments.Worker{}, "", err
 	}
+	return s.covering(ctx, w, now)
+}
+
+// covering is who works for w at now: w, or while w is on leave their
+// backup (followed up to three backups deep), with a note naming who was
+// skipped ("" when nobody was).
+func (s *Service) covering(ctx context.Context, w segments.Worker, now time.Time) (segments.Worker, string, error) {
 	var notes []string
 	for range 3 {
 		l, err := s.st.LeaveAt(ctx, w.ID, now)
@@ -523,21 +530,9 @@ func (s *Service) CoverLeave(ctx context.Context, workerID int64, actor string) 
 	if err != nil {
 		return 0, err
 	}
-	backup, notes := w, []string{}
-	for range 3 {
-		l, err := s.st.LeaveAt(ctx, backup.ID, now)
-		if notFound(err) {
-			break
-		}
-		if err != nil {
-			return 0, err
-		}
-		b, err := s.st.WorkerByID(ctx, l.BackupID)
-		if err != nil {
-			return 0, err
-		}
-		notes = append(notes, fmt.Sprintf("%s on leave until %s; backup %s", backup.Code, l.Until.In(shanghai).Format("2006-01-02 15:04"), b.Code))
-		backup = b
+	backup, note, err := s.covering(ctx, w, now)
+	if err != nil {
+		return 0, err
 	}
 	if backup.ID == w.ID {
 		return 0, nil
@@ -555,7 +550,7 @@ func (s *Service) CoverLeave(ctx context.Context, workerID int64, actor string) 
 			if err != nil {
 				return moved, err
 			}
-			ev.Note = strings.Join(notes, "; ")
+			ev.Note = note
 			if err := s.st.ApplyTicketEvent(ctx, t, ev); err != nil {
 				if s.conflict(err) {
 					continue
