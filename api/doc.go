@@ -9,6 +9,12 @@
 // no users, only requests made on this host. Health, metrics and the
 // webhooks (which check their own signatures) take no token.
 //
-// Handlers stay thin: decode, call the store or the queue, encode. Personal
-// data leaves only masked.
+// The JSON API covers segments (count, preview, saved segments), campaigns
+// (create, read with the funnel, approve, send, pause, resume, cancel, the
+// sign-up list) and the ticket desk (list, a ticket with its timeline and
+// conversation, ready answers, and the workers' actions through
+// inbox.Service).
+//
+// Handlers stay thin: decode, call the store, the queue or the desk,
+// encode. Personal data leaves only masked.
 package api
