@@ -203,6 +203,11 @@ func TestLongSMSReplySplits(t *testing.T) {
 	if joined.String() != long {
 		t.Errorf("parts join to %q, want %q", joined.String(), long)
 	}
+	for _, o := range sent[1:] {
+		if strings.ContainsAny(string([]rune(o.Text)[:1]), "，。；！？") {
+			t.Errorf("a part starts with punctuation: %q", o.Text)
+		}
+	}
 }
 
 // A voice message without recognition still becomes a ticket, marked as

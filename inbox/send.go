@@ -90,6 +90,11 @@ func splitRunes(s string, n int) []string {
 				break
 			}
 		}
+		if cut == n && strings.ContainsRune("，。；！？、）」,.;!?)", r[n]) {
+			// Never start a part with the punctuation that ends the one
+			// before: the last character goes along with it.
+			cut--
+		}
 		out = append(out, strings.TrimSpace(string(r[:cut])))
 		r = r[cut:]
 	}
