@@ -12,6 +12,7 @@ import (
 
 	"github.com/gridcast/gridcast/api"
 	"github.com/gridcast/gridcast/campaigns"
+	"github.com/gridcast/gridcast/console"
 	"github.com/gridcast/gridcast/gateway/aliyunsms"
 	"github.com/gridcast/gridcast/gateway/wechat"
 	"github.com/gridcast/gridcast/inbox"
@@ -151,7 +152,9 @@ func (a *app) serve(ctx context.Context, withHTTP, withWorkers bool, ready func(
 				onWeChat, wechat.CallbackOptions{Log: a.log}),
 			SMSReport: aliyunsms.NewReportHandler(enq.EnqueueSMSReports, aliyunsms.PushOptions{Log: a.log}),
 			SMSUplink: aliyunsms.NewUplinkHandler(enq.EnqueueUplinks, aliyunsms.PushOptions{Log: a.log}),
-			Log:       a.log,
+			// The workers' web console: static files that call /api/v1.
+			Extra: map[string]http.Handler{"GET " + console.Prefix: console.Handler()},
+			Log:   a.log,
 		})
 		if err != nil {
 			return err
@@ -160,6 +163,7 @@ func (a *app) serve(ctx context.Context, withHTTP, withWorkers bool, ready func(
 		running++
 		go func() { errc <- serveUntilDone(ctx, hs, ln) }()
 		a.log.InfoContext(ctx, "http_listening", "addr", ln.Addr().String())
+		a.log.InfoContext(ctx, "console_serving", "url", base+console.Prefix)
 	}
 	if ready != nil {
 		err := ready(ctx, serving{store: st, rt: rt, enqueuer: enq, desk: desk, baseURL: base})

@@ -1,0 +1,17 @@
+// Package console is the grid workers' web console: a ticket inbox, a
+// ticket with its conversation, timeline and actions, the unknown senders
+// and a campaign's sign-up list, as static HTML, CSS and JavaScript
+// embedded in the binary and served by Handler under Prefix.
+//
+// The console holds no data and no secrets of its own. It runs in the
+// browser and calls the JSON API under /api/v1 on the same origin, sending
+// the worker's bearer token (kept in the tab's sessionStorage) or, when the
+// API runs without authentication on this host, the name the worker types
+// as the actions' by. Everything it shows is what the API returns, already
+// masked; the console never unmasks.
+//
+// There is no build step and nothing is fetched from elsewhere (no CDN, no
+// web fonts), so it works on an intranet with no way out. The pages load
+// no inline script or style, so the Content-Security-Policy that Handler
+// sends can be default-src 'self'.
+package console
