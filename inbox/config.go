@@ -3,6 +3,7 @@ package inbox
 import (
 	"errors"
 	"fmt"
+	"net/url"
 	"strings"
 	"time"
 
@@ -35,6 +36,11 @@ type Config struct {
 	// option ("2": "咨询"), make the answer open a ticket as well: the
 	// resident asked to be contacted. Nil means DefaultTicketOptions.
 	TicketOptions []string
+	// ConsoleURL is the web console's address as workers reach it (e.g.
+	// https://grid.example.gov.cn/console/). When set, a worker's WeChat
+	// notification opens the ticket there. Empty: notifications carry no
+	// link.
+	ConsoleURL string
 	// Templates are the provider templates the desk sends with.
 	Templates Templates
 	// Answers are the texts of the automatic answers.
@@ -177,6 +183,11 @@ func (c Config) Validate() error {
 	}
 	if c.BindingTTL < 0 || (c.BindingTTL > 0 && c.BindingTTL < time.Minute) {
 		errs = append(errs, fmt.Errorf("binding_ttl: %s: want at least 1m", c.BindingTTL))
+	}
+	if c.ConsoleURL != "" {
+		if u, err := url.Parse(c.ConsoleURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			errs = append(errs, fmt.Errorf("console_url: %q: want an absolute http(s) URL such as https://grid.example.gov.cn/console/", c.ConsoleURL))
+		}
 	}
 	if c.BindingAttempts < 0 {
 		errs = append(errs, fmt.Errorf("binding_attempts: %d: must not be negative", c.BindingAttempts))

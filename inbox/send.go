@@ -251,7 +251,7 @@ func (s *Service) call(ctx context.Context, o tickets.Outbound) (string, error) 
 			return "", errNoSender
 		}
 		id, err := s.wx.SendTemplate(ctx, wechat.TemplateMessage{ToUser: pii.OpenID(o.To), TemplateID: o.TemplateCode,
-			Data: o.Params, ClientMsgID: ref})
+			Data: o.Params, ClientMsgID: ref, URL: s.link(o)})
 		if err != nil {
 			return "", err
 		}
@@ -372,4 +372,13 @@ func (s *Service) Redispatch(ctx context.Context) (int, error) {
 		n++
 	}
 	return n, errors.Join(errs...)
+}
+
+// link is where a worker's notification opens: the ticket in the console,
+// when Config.ConsoleURL is set; "" otherwise and for residents.
+func (s *Service) link(o tickets.Outbound) string {
+	if s.cfg.ConsoleURL == "" || o.WorkerID == 0 || o.TicketID == 0 {
+		return ""
+	}
+	return strings.TrimRight(s.cfg.ConsoleURL, "/") + "/#/tickets/" + strconv.FormatInt(o.TicketID, 10)
 }

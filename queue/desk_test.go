@@ -865,3 +865,40 @@ func TestDeskBurstFromOneSender(t *testing.T) {
 		t.Errorf("the worker got %d notifications for one burst, want 1", n)
 	}
 }
+
+// A worker who follows the official account is notified by template
+// message, which opens the ticket in the console when its address is
+// configured.
+func TestDeskNotificationLinksConsole(t *testing.T) {
+	e := setup(t, queue.Config{}, 10, withDesk(inbox.Config{ConsoleURL: "https://grid.example.gov.cn/console/"}))
+	r := e.pick(onWeChat)
+	w, err := e.st.WorkerForGrid(e.ctx, r.GridCode, segments.RoleGridWorker)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.OpenID = "oGridWorker0000000000000000001"
+	if err := e.st.UpsertWorkers(e.ctx, []segments.Worker{w}); err != nil {
+		t.Fatal(err)
+	}
+	e.sb.WeChat.SetFollower(wechat.Follower{OpenID: w.OpenID, Following: true})
+	if _, err := e.sb.WeChat.Say(e.ctx, string(r.OpenID), "小区门口的垃圾桶满了"); err != nil {
+		t.Fatal(err)
+	}
+	tk := e.waitTicket(r.ID)
+	e.desked()
+	want := "https://grid.example.gov.cn/console/#/tickets/" + strconv.FormatInt(tk.ID, 10)
+	var urls []string
+	for _, m := range e.sb.WeChat.Sent() {
+		if m.ToUser == w.OpenID {
+			urls = append(urls, m.URL)
+		}
+	}
+	if len(urls) != 1 || urls[0] != want {
+		t.Errorf("worker's template messages link %q, want one to %s", urls, want)
+	}
+	for _, m := range e.sb.WeChat.Sent() {
+		if m.ToUser == r.OpenID && m.URL != "" {
+			t.Errorf("the resident got a console link: %s", m.URL)
+		}
+	}
+}

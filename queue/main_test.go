@@ -265,6 +265,9 @@ type option func(*options)
 // sqlstore.DriverPostgres).
 func onDriver(driver string) option { return func(o *options) { o.driver = driver } }
 
+// withDesk sets the ticket desk's configuration.
+func withDesk(c inbox.Config) option { return func(o *options) { o.desk = c } }
+
 // withSMSTimeout sets the SMS client's per-call timeout.
 func withSMSTimeout(d time.Duration) option { return func(o *options) { o.smsTimeout = d } }
 

@@ -86,6 +86,10 @@ type TicketsConfig struct {
 	// they leave the workers' lists but stay in the record and the
 	// statistics. Default 720h; negative = never.
 	ArchiveAfter time.Duration `yaml:"archive_after"`
+	// ConsoleURL is the web console as workers reach it
+	// (https://grid.example.gov.cn/console/); when set, a worker's WeChat
+	// notification opens the ticket there. Default none.
+	ConsoleURL string `yaml:"console_url"`
 	// BindingTTL is how long a WeChat binding code is valid (at least 1m).
 	// Default 5m.
 	BindingTTL time.Duration `yaml:"binding_ttl"`
@@ -186,7 +190,7 @@ func (c TicketsConfig) inbox() (inbox.Config, error) {
 		return cat
 	}
 	out := inbox.Config{
-		ThreadWindow: c.ThreadWindow, RatingWindow: c.RatingWindow, ArchiveAfter: c.ArchiveAfter,
+		ThreadWindow: c.ThreadWindow, RatingWindow: c.RatingWindow, ArchiveAfter: c.ArchiveAfter, ConsoleURL: c.ConsoleURL,
 		BindingTTL: c.BindingTTL, BindingAttempts: c.BindingAttempts, TicketOptions: c.TicketOptions,
 		Templates: inbox.Templates(c.Templates),
 		Answers:   inbox.Answers(c.Answers),
