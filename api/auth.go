@@ -267,3 +267,24 @@ func actor(r *http.Request, field, given string) (string, error) {
 	}
 	return u.Name, nil
 }
+
+// Me is who the API takes the caller for.
+type Me struct {
+	// Authenticated: the caller sent a user's token. False in a trial
+	// without configured users, where actions name their actor in by.
+	Authenticated bool   `json:"authenticated"`
+	Name          string `json:"name,omitempty"`
+	// Roles are what the caller may change: the user's, or every role in a
+	// trial.
+	Roles []Role `json:"roles"`
+}
+
+// me answers GET /api/v1/me.
+func (s *server) me(w http.ResponseWriter, r *http.Request) {
+	u, ok := userFrom(r.Context())
+	if !ok {
+		writeJSON(w, http.StatusOK, Me{Roles: Roles})
+		return
+	}
+	writeJSON(w, http.StatusOK, Me{Authenticated: true, Name: u.Name, Roles: u.Roles})
+}

@@ -168,6 +168,18 @@ func TestAuthRoles(t *testing.T) {
 		}
 	})
 
+	t.Run("me", func(t *testing.T) {
+		code, _, body := as(t, worker.token, "GET", f.srv.URL+"/api/v1/me", "")
+		var me api.Me
+		if code != 200 || json.Unmarshal([]byte(body), &me) != nil || !me.Authenticated || me.Name != worker.name ||
+			!slices.Equal(me.Roles, []api.Role{api.RoleWorker}) {
+			t.Errorf("me as the worker: %d %s", code, body)
+		}
+		if code, _, _ := as(t, "", "GET", f.srv.URL+"/api/v1/me", ""); code != 401 {
+			t.Errorf("me without a token: %d, want 401", code)
+		}
+	})
+
 	t.Run("a worker acts as themselves", func(t *testing.T) {
 		code, _, body := as(t, worker.token, "POST", ticket+"/reply", `{"by":"李强","text":"您好，明天上午维修。"}`)
 		if code != 400 || !strings.Contains(problem(t, body), "by must be you or absent") {
@@ -254,6 +266,7 @@ func TestAuthOffIsLocalOnly(t *testing.T) {
 		{"unknown path", "192.0.2.7:40000", "/api/v1/nothing-here", nil, 403},
 		{"loopback", "127.0.0.1:40000", "/api/v1/tickets", nil, 200},
 		{"IPv6 loopback", "[::1]:40000", "/api/v1/tickets", nil, 200},
+		{"me on a trial", "127.0.0.1:40000", "/api/v1/me", nil, 200},
 		{"health from afar", "192.0.2.7:40000", "/healthz", nil, 200},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -123,6 +123,7 @@ func New(cfg Config) (http.Handler, error) {
 	route("GET /healthz", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, 200, map[string]string{"status": "ok"}) }))
 	route("GET /readyz", http.HandlerFunc(s.ready))
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	v1("GET /api/v1/me", anyRole, s.me)
 	v1("GET /api/v1/segments/count", anyRole, s.count)
 	v1("POST /api/v1/segments/preview", anyRole, s.preview) // a read with a body
 	v1("GET /api/v1/segments", anyRole, s.listSegments)

@@ -255,6 +255,17 @@ func TestConsoleInBrowser(t *testing.T) {
 	if strings.Contains(got, "已超期") {
 		t.Errorf("inbox row %q: a new ticket marked overdue", got)
 	}
+	// The header names who the token belongs to (GET /api/v1/me).
+	who := ""
+	for range 50 {
+		if who = text("#who-label"); strings.Contains(who, "王芳（网格员）") {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if !strings.Contains(who, "王芳（网格员）") {
+		t.Errorf("the header says %q, want the token's user and role", who)
+	}
 	clean("inbox")
 
 	// The ticket: a quick reply goes out pending and the ticket is replied.

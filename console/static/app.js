@@ -287,10 +287,31 @@
     else if (!opts.keepFocus) ($('#screen-title') || main()).focus();
   }
 
+  const ROLE_LABELS = { officer: '业务科室', worker: '网格员', viewer: '查看' };
+
+  // canAct: the signed-in user may act on tickets (the worker role). Until
+  // /me has answered, the API is left to refuse.
+  const canAct = () => !session.me || session.me.roles.includes('worker');
+
+  function whoLabel() {
+    if (session.mode !== 'token') return '试用模式 · 操作人：' + actorName();
+    if (!session.me) return '已用令牌登录';
+    return session.me.name + '（' + session.me.roles.map((r) => ROLE_LABELS[r] || r).join('、') + '）';
+  }
+
   function renderChrome() {
     $('#nav').hidden = false;
     $('#who').hidden = false;
-    $('#who-label').textContent = session.mode === 'token' ? '已用令牌登录' : '试用模式 · 操作人：' + actorName();
+    $('#who-label').textContent = whoLabel();
+    if (session.mode === 'token' && !session.me && !session.meAsked) {
+      // Who the token belongs to, for the header and the actions offered.
+      session.meAsked = true;
+      api('GET', '/me').then((me) => {
+        session.me = me;
+        $('#who-label').textContent = whoLabel();
+        if (!canAct() && location.hash.startsWith('#/tickets/')) route({ keepFocus: true });
+      }).catch(() => { session.meAsked = false; });
+    }
   }
 
   // --- sign-in ----------------------------------------------------------------
@@ -349,6 +370,8 @@
   }
 
   function signOut() {
+    session.me = null;
+    session.meAsked = false;
     store.removeItem(TOKEN_KEY);
     store.removeItem(NAME_KEY);
     clearError();
@@ -548,10 +571,10 @@
       h('h2', { id: 'conv-h' }, '对话'),
       detail.conversation.length === 0 ? h('p', { class: 'muted' }, '还没有消息。') :
         h('ol', { id: 'conversation', class: 'messages' }, detail.conversation.map(message)),
-      composer(t, quick, quickErr, act));
+      canAct() ? composer(t, quick, quickErr, act) : readOnly());
 
     const side = h('div', { class: 'side' },
-      actions(t, act),
+      canAct() ? actions(t, act) : null,
       h('section', { class: 'panel', 'aria-labelledby': 'fields-h' },
         h('h2', { id: 'fields-h' }, '工单信息'), fields(t)),
       h('section', { class: 'panel', 'aria-labelledby': 'timeline-h' },
@@ -613,6 +636,10 @@
         })));
     }
     return h('div', { class: 'composer' }, h('h3', {}, '回复'), ready, form);
+  }
+
+  function readOnly() {
+    return h('p', { class: 'muted', id: 'read-only' }, '只读：您的令牌没有网格员（worker）权限，不能回复或办理工单。');
   }
 
   function actions(t, act) {
