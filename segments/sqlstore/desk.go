@@ -117,23 +117,7 @@ func (s *Store) LeaveAt(ctx context.Context, workerID int64, at time.Time) (tick
 // Leaves returns the leaves that cover at or start later, by start: the
 // current and planned absences.
 func (s *Store) Leaves(ctx context.Context, at time.Time) ([]tickets.Leave, error) {
-	rows, err := s.r.QueryContext(ctx, s.q.get("Leaves"), s.ts(at))
-	if err != nil {
-		return nil, fmt.Errorf("sqlstore: leaves: %w", err)
-	}
-	defer rows.Close()
-	var out []tickets.Leave
-	for rows.Next() {
-		l, err := scanLeave(rows)
-		if err != nil {
-			return nil, fmt.Errorf("sqlstore: leaves: %w", err)
-		}
-		out = append(out, l)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlstore: leaves: %w", err)
-	}
-	return out, nil
+	return queryAll(ctx, s, "leaves", "Leaves", scanLeave, s.ts(at))
 }
 
 func scanLeave(sc scanner) (tickets.Leave, error) {
@@ -337,23 +321,7 @@ func (s *Store) PendingOutbound(ctx context.Context, limit int) ([]tickets.Outbo
 	if limit <= 0 {
 		limit = DefaultTicketsLimit
 	}
-	rows, err := s.r.QueryContext(ctx, s.q.get("PendingOutbound"), limit)
-	if err != nil {
-		return nil, fmt.Errorf("sqlstore: pending outbound: %w", err)
-	}
-	defer rows.Close()
-	var out []tickets.Outbound
-	for rows.Next() {
-		o, err := scanOutbound(rows)
-		if err != nil {
-			return nil, fmt.Errorf("sqlstore: pending outbound: %w", err)
-		}
-		out = append(out, o)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlstore: pending outbound: %w", err)
-	}
-	return out, nil
+	return queryAll(ctx, s, "pending outbound", "PendingOutbound", scanOutbound, limit)
 }
 
 // scanOutbound reads the columns every outbound query selects, in order.
@@ -384,32 +352,23 @@ func scanOutbound(sc scanner) (tickets.Outbound, error) {
 // inbound message comes first, then the lower id. An unknown ticket has
 // none.
 func (s *Store) Conversation(ctx context.Context, ticketID int64) ([]tickets.Entry, error) {
-	what := fmt.Sprintf("ticket %d conversation", ticketID)
-	rows, err := s.r.QueryContext(ctx, s.q.get("Conversation"), ticketID)
-	if err != nil {
-		return nil, fmt.Errorf("sqlstore: %s: %w", what, err)
+	return queryAll(ctx, s, fmt.Sprintf("ticket %d conversation", ticketID), "Conversation", scanEntry, ticketID)
+}
+
+func scanEntry(sc scanner) (tickets.Entry, error) {
+	var e tickets.Entry
+	var outbound int
+	var channel, route, kind, status string
+	if err := sc.Scan(timeCol{&e.At}, &outbound, &e.ID, &channel, &route, &kind, &status, &e.Actor, &e.Text); err != nil {
+		return e, err
 	}
-	defer rows.Close()
-	var out []tickets.Entry
-	for rows.Next() {
-		var e tickets.Entry
-		var outbound int
-		var channel, route, kind, status string
-		if err := rows.Scan(timeCol{&e.At}, &outbound, &e.ID, &channel, &route, &kind, &status, &e.Actor, &e.Text); err != nil {
-			return nil, fmt.Errorf("sqlstore: %s: %w", what, err)
-		}
-		if outbound == 0 {
-			e.Inbound, e.Channel = true, segments.Channel(channel)
-		} else {
-			e.Route, e.Kind, e.Status = tickets.Route(route), tickets.OutboundKind(kind), tickets.OutStatus(status)
-			e.Channel = e.Route.Channel()
-		}
-		out = append(out, e)
+	if outbound == 0 {
+		e.Inbound, e.Channel = true, segments.Channel(channel)
+	} else {
+		e.Route, e.Kind, e.Status = tickets.Route(route), tickets.OutboundKind(kind), tickets.OutStatus(status)
+		e.Channel = e.Route.Channel()
 	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlstore: %s: %w", what, err)
-	}
-	return out, nil
+	return e, nil
 }
 
 // ReplyWindow returns when the resident last wrote to the official account

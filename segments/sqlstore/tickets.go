@@ -101,26 +101,14 @@ func (s *Store) UnknownSenders(ctx context.Context, limit int) ([]tickets.Inboun
 	if limit <= 0 {
 		limit = DefaultTicketsLimit
 	}
-	rows, err := s.r.QueryContext(ctx, s.q.get("UnknownSenders"), limit)
-	if err != nil {
-		return nil, fmt.Errorf("sqlstore: unknown senders: %w", err)
-	}
-	defer rows.Close()
-	var out []tickets.Inbound
-	for rows.Next() {
+	return queryAll(ctx, s, "unknown senders", "UnknownSenders", func(sc scanner) (tickets.Inbound, error) {
 		var in tickets.Inbound
 		var channel, intent string
-		if err := rows.Scan(&in.ID, &in.TicketID, &channel, &in.ProviderMsgID, &in.FromKey, &in.Content,
-			timeCol{&in.ReceivedAt}, &in.CampaignID, &intent); err != nil {
-			return nil, fmt.Errorf("sqlstore: unknown senders: %w", err)
-		}
+		err := sc.Scan(&in.ID, &in.TicketID, &channel, &in.ProviderMsgID, &in.FromKey, &in.Content,
+			timeCol{&in.ReceivedAt}, &in.CampaignID, &intent)
 		in.Channel, in.Intent = segments.Channel(channel), tickets.Intent(intent)
-		out = append(out, in)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlstore: unknown senders: %w", err)
-	}
-	return out, nil
+		return in, err
+	}, limit)
 }
 
 // CreateTicket stores t as a new ticket and ev (its creation event, as
@@ -286,25 +274,13 @@ func ticketGuard(ev tickets.Event, t tickets.Ticket, status tickets.Status, leve
 // TicketEvents returns the timeline of ticket id, oldest first. An unknown
 // ticket has none.
 func (s *Store) TicketEvents(ctx context.Context, id int64) ([]tickets.Event, error) {
-	rows, err := s.r.QueryContext(ctx, s.q.get("TicketEvents"), id)
-	if err != nil {
-		return nil, fmt.Errorf("sqlstore: ticket %d events: %w", id, err)
-	}
-	defer rows.Close()
-	var out []tickets.Event
-	for rows.Next() {
+	return queryAll(ctx, s, fmt.Sprintf("ticket %d events", id), "TicketEvents", func(sc scanner) (tickets.Event, error) {
 		var ev tickets.Event
 		var kind string
-		if err := rows.Scan(&ev.TicketID, timeCol{&ev.At}, &ev.Actor, &kind, &ev.From, &ev.To, &ev.Note); err != nil {
-			return nil, fmt.Errorf("sqlstore: ticket %d events: %w", id, err)
-		}
+		err := sc.Scan(&ev.TicketID, timeCol{&ev.At}, &ev.Actor, &kind, &ev.From, &ev.To, &ev.Note)
 		ev.Kind = tickets.EventKind(kind)
-		out = append(out, ev)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlstore: ticket %d events: %w", id, err)
-	}
-	return out, nil
+		return ev, err
+	}, id)
 }
 
 // TicketFilter selects tickets for Tickets. The zero value selects every
@@ -355,23 +331,7 @@ func (s *Store) DueTickets(ctx context.Context, before time.Time, limit int) ([]
 }
 
 func (s *Store) collectTickets(ctx context.Context, what, query string, args ...any) ([]tickets.Ticket, error) {
-	rows, err := s.r.QueryContext(ctx, s.q.get(query), args...)
-	if err != nil {
-		return nil, fmt.Errorf("sqlstore: %s: %w", what, err)
-	}
-	defer rows.Close()
-	var out []tickets.Ticket
-	for rows.Next() {
-		t, err := scanTicket(rows)
-		if err != nil {
-			return nil, fmt.Errorf("sqlstore: %s: %w", what, err)
-		}
-		out = append(out, t)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlstore: %s: %w", what, err)
-	}
-	return out, nil
+	return queryAll(ctx, s, what, query, scanTicket, args...)
 }
 
 // scanTicket reads the columns every ticket query selects, in order.
@@ -405,23 +365,11 @@ func (s *Store) RecordAnswer(ctx context.Context, campaignID, residentID int64, 
 // CampaignAnswers returns a campaign's answers, one per resident, in the
 // order they were (last) answered.
 func (s *Store) CampaignAnswers(ctx context.Context, campaignID int64) ([]tickets.Answer, error) {
-	rows, err := s.r.QueryContext(ctx, s.q.get("CampaignAnswers"), campaignID)
-	if err != nil {
-		return nil, fmt.Errorf("sqlstore: campaign %d answers: %w", campaignID, err)
-	}
-	defer rows.Close()
-	var out []tickets.Answer
-	for rows.Next() {
+	return queryAll(ctx, s, fmt.Sprintf("campaign %d answers", campaignID), "CampaignAnswers", func(sc scanner) (tickets.Answer, error) {
 		var a tickets.Answer
-		if err := rows.Scan(&a.ResidentID, &a.Option, &a.Meaning, timeCol{&a.AnsweredAt}); err != nil {
-			return nil, fmt.Errorf("sqlstore: campaign %d answers: %w", campaignID, err)
-		}
-		out = append(out, a)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlstore: campaign %d answers: %w", campaignID, err)
-	}
-	return out, nil
+		err := sc.Scan(&a.ResidentID, &a.Option, &a.Meaning, timeCol{&a.AnsweredAt})
+		return a, err
+	}, campaignID)
 }
 
 // idOrNull is an id column's value: NULL for 0 ("none").
