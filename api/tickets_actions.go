@@ -1,0 +1,255 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/gridcast/gridcast/segments"
+	"github.com/gridcast/gridcast/segments/pii"
+	"github.com/gridcast/gridcast/tickets"
+)
+
+// The action bodies, one type each so that a field of another action is
+// refused as unknown.
+type (
+	replyRequest struct {
+		By    string `json:"by"`
+		Text  string `json:"text"`
+		Quick int    `json:"quick"` // a ready answer's number instead of a text
+	}
+	byRequest struct {
+		By string `json:"by"`
+	}
+	noteRequest struct {
+		By   string `json:"by"`
+		Note string `json:"note"`
+	}
+	reassignRequest struct {
+		By         string `json:"by"`
+		WorkerCode string `json:"worker_code"`
+	}
+	mergeRequest struct {
+		By   string `json:"by"`
+		Into int64  `json:"into"`
+	}
+)
+
+// actionInput decodes the body of an action on ticket {id} into req and
+// sets by to the actor: the authenticated user, else the body's by, which
+// is then required.
+func actionInput(w http.ResponseWriter, r *http.Request, req any, by *string) (int64, error) {
+	id, err := ticketID(r)
+	if err != nil {
+		return 0, err
+	}
+	if err := decode(w, r, req); err != nil {
+		return 0, err
+	}
+	if *by, err = actor(r, "by", *by); err != nil {
+		return 0, err
+	}
+	if *by == "" {
+		return 0, fmt.Errorf("%w: by is required: every change is on the ticket's timeline", errBadRequest)
+	}
+	return id, nil
+}
+
+// deskError maps the desk's refusals to the API's: a move the workflow or
+// the ticket's state does not allow is a conflict, a malformed one a bad
+// request. Store conflicts, not found and invalid input pass through.
+func deskError(err error) error {
+	switch {
+	case errors.Is(err, tickets.ErrBadTransition), errors.Is(err, tickets.ErrAlreadyRated),
+		errors.Is(err, tickets.ErrNotRateable), errors.Is(err, tickets.ErrReopenWindow):
+		return fmt.Errorf("%w: %v", segments.ErrConflict, err)
+	case errors.Is(err, tickets.ErrBadMerge), errors.Is(err, tickets.ErrBadAssignment),
+		errors.Is(err, tickets.ErrNoActor), errors.Is(err, tickets.ErrBadRating):
+		return fmt.Errorf("%w: %v", errBadRequest, err)
+	}
+	return err
+}
+
+// answerTicket writes t after an action.
+func (s *server) answerTicket(w http.ResponseWriter, r *http.Request, code int, t tickets.Ticket) {
+	v, err := s.people().ticket(r.Context(), t, s.cfg.Now(), 0)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, code, v)
+}
+
+func (s *server) replyTicket(w http.ResponseWriter, r *http.Request) {
+	var req replyRequest
+	id, err := actionInput(w, r, &req, &req.By)
+	empty := strings.TrimSpace(req.Text) == ""
+	switch {
+	case err != nil:
+	case empty && req.Quick == 0:
+		err = fmt.Errorf("%w: text (or quick, a ready answer's number) is required", errBadRequest)
+	case !empty && req.Quick != 0:
+		err = fmt.Errorf("%w: give text or quick, not both", errBadRequest)
+	}
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	ctx := r.Context()
+	var outs []tickets.Outbound
+	if req.Quick != 0 {
+		outs, err = s.cfg.Desk.ReplyQuick(ctx, id, req.By, req.Quick)
+	} else {
+		outs, err = s.cfg.Desk.Reply(ctx, id, req.By, req.Text)
+	}
+	if err != nil {
+		s.writeError(w, r, deskError(err))
+		return
+	}
+	t, err := s.cfg.Tickets.Ticket(ctx, id)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	v, err := s.people().ticket(ctx, t, s.cfg.Now(), 0)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	out := ReplyResult{Ticket: v, Outbound: make([]Outbound, 0, len(outs))}
+	for _, o := range outs {
+		to := pii.Phone(o.To).Masked()
+		if o.Route.Channel() == segments.ChannelWeChat {
+			to = pii.OpenID(o.To).Masked()
+		}
+		st := o.Status
+		if st == "" {
+			st = tickets.OutPending
+		}
+		out.Outbound = append(out.Outbound, Outbound{ID: o.ID, Kind: string(o.Kind), Route: string(o.Route),
+			RouteReason: o.RouteReason, To: to, Status: string(st)})
+	}
+	writeJSON(w, http.StatusAccepted, out)
+}
+
+// noteAction serves an action whose body is by and an optional note:
+// start, resolve and close.
+func (s *server) noteAction(do func(ctx context.Context, id int64, by, note string) (tickets.Ticket, error), withNote bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		var id int64
+		var err error
+		var by, note string
+		if withNote {
+			var req noteRequest
+			id, err = actionInput(w, r, &req, &req.By)
+			by, note = req.By, req.Note
+		} else {
+			var req byRequest
+			id, err = actionInput(w, r, &req, &req.By)
+			by = req.By
+		}
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		t, err := do(r.Context(), id, by, note)
+		if err != nil {
+			s.writeError(w, r, deskError(err))
+			return
+		}
+		s.answerTicket(w, r, 200, t)
+	}
+}
+
+func (s *server) reassignTicket(w http.ResponseWriter, r *http.Request) {
+	var req reassignRequest
+	id, err := actionInput(w, r, &req, &req.By)
+	if err == nil && strings.TrimSpace(req.WorkerCode) == "" {
+		err = fmt.Errorf("%w: worker_code is required", errBadRequest)
+	}
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	// The ticket first, so that "not found" below can only be the worker:
+	// a bad code in the body is the request's fault, not a missing ticket.
+	if _, err := s.cfg.Tickets.Ticket(r.Context(), id); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	t, err := s.cfg.Desk.Reassign(r.Context(), id, strings.TrimSpace(req.WorkerCode), req.By)
+	if errors.Is(err, segments.ErrNotFound) {
+		err = fmt.Errorf("%w: worker_code %q: no such worker", errBadRequest, req.WorkerCode)
+	}
+	if err != nil {
+		s.writeError(w, r, deskError(err))
+		return
+	}
+	s.answerTicket(w, r, 200, t)
+}
+
+// mergeTicket folds ticket {id}, a duplicate, into ticket into and answers
+// with the kept ticket.
+func (s *server) mergeTicket(w http.ResponseWriter, r *http.Request) {
+	var req mergeRequest
+	id, err := actionInput(w, r, &req, &req.By)
+	if err == nil && req.Into <= 0 {
+		err = fmt.Errorf("%w: into is required: the id of the ticket to keep", errBadRequest)
+	}
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if _, err := s.cfg.Tickets.Ticket(r.Context(), id); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	keep, err := s.cfg.Desk.Merge(r.Context(), id, req.Into, req.By)
+	if errors.Is(err, segments.ErrNotFound) {
+		err = fmt.Errorf("%w: into: no ticket %d", errBadRequest, req.Into)
+	}
+	if err != nil {
+		s.writeError(w, r, deskError(err))
+		return
+	}
+	s.answerTicket(w, r, 200, keep)
+}
+
+// QuickReply is one of a ticket's ready answers, numbered for a reply's
+// "quick"; the worker's name and numbers in it are masked here and filled
+// in clear when it is sent.
+type QuickReply struct {
+	N    int    `json:"n"`
+	Text string `json:"text"`
+}
+
+func (s *server) quickReplies(w http.ResponseWriter, r *http.Request) {
+	id, err := ticketID(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	ctx := r.Context()
+	t, err := s.cfg.Tickets.Ticket(ctx, id)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	list, err := s.cfg.Desk.QuickReplies(ctx, id)
+	if err != nil {
+		s.writeError(w, r, deskError(err))
+		return
+	}
+	wk, err := s.people().worker(ctx, t.AssigneeWorkerID)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	out := make([]QuickReply, len(list))
+	for i, text := range list {
+		out[i] = QuickReply{N: i + 1, Text: pii.MaskText(text, wk.Name)}
+	}
+	writeJSON(w, http.StatusOK, out)
+}
