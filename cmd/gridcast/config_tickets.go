@@ -1,0 +1,179 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/gridcast/gridcast/inbox"
+	"github.com/gridcast/gridcast/tickets"
+)
+
+// TicketsConfig is the ticket desk's section (inbox.Config): how replies
+// are read and threaded, deadlines and escalation, and the texts and
+// templates of its answers. Every zero value (0, "", an absent key) means
+// the default that config.example.yaml shows.
+type TicketsConfig struct {
+	// ThreadWindow links a reply without an SMS extension code to the
+	// latest campaign message sent to the resident this long ago at most.
+	// Default 168h.
+	ThreadWindow time.Duration `yaml:"thread_window"`
+	// RatingWindow is how long after resolution a 1–5 reply is the rating.
+	// Default sla.reopen_window.
+	RatingWindow time.Duration `yaml:"rating_window"`
+	// ArchiveAfter files closed tickets (归档) this long after closing;
+	// they leave the workers' lists but stay in the record and the
+	// statistics. Default 720h; negative = never.
+	ArchiveAfter time.Duration `yaml:"archive_after"`
+	// ConsoleURL is the web console as workers reach it
+	// (https://grid.example.gov.cn/console/); when set, a worker's WeChat
+	// notification opens the ticket there. Default none.
+	ConsoleURL string `yaml:"console_url"`
+	// BindingTTL is how long a WeChat binding code is valid (at least 1m).
+	// Default 5m.
+	BindingTTL time.Duration `yaml:"binding_ttl"`
+	// BindingAttempts is how many wrong codes void a binding. Default 5.
+	BindingAttempts int `yaml:"binding_attempts"`
+	// TicketOptions are words that, in a reply option's meaning, make the
+	// answer open a ticket too. Absent = the defaults; [] = none.
+	TicketOptions []string       `yaml:"ticket_options"`
+	SLA           SLAConfig      `yaml:"sla"`
+	Keywords      KeywordsConfig `yaml:"keywords"`
+	// Canned overrides the acknowledgement of a new ticket per category;
+	// categories not listed keep the built-in text.
+	Canned map[string]string `yaml:"canned"`
+	// QuickReplies are the workers' ready answers per category (tickets
+	// quick / reply --quick N); categories listed replace their defaults.
+	QuickReplies map[string][]string `yaml:"quick_replies"`
+	Templates    DeskTemplatesConfig `yaml:"templates"`
+	Answers      AnswersConfig       `yaml:"answers"`
+}
+
+// SLAConfig holds deadlines and escalation steps (tickets.SLA).
+type SLAConfig struct {
+	// Deadlines per category, from creation; categories not listed keep
+	// their defaults.
+	Deadlines map[string]time.Duration `yaml:"deadlines"`
+	// Steps is the time each level above the grid worker gets once a
+	// ticket escalates to it; levels not listed keep 24h.
+	Steps map[string]time.Duration `yaml:"steps"`
+	// ReopenWindow is how long after resolution a resident's new message
+	// reopens the ticket. Default 168h.
+	ReopenWindow time.Duration `yaml:"reopen_window"`
+}
+
+// KeywordsConfig overrides the reply keywords (tickets.Keywords). An
+// absent list means the defaults.
+type KeywordsConfig struct {
+	Unsubscribe []string `yaml:"unsubscribe"`
+	Confirm     []string `yaml:"confirm"`
+	Reschedule  []string `yaml:"reschedule"`
+	// Acknowledge are bare acknowledgements (收到, 谢谢): recorded, no
+	// ticket.
+	Acknowledge []string `yaml:"acknowledge"`
+	// Greeting are bare greetings (你好, 在吗): answered with an invitation
+	// to say what they need, no ticket.
+	Greeting []string `yaml:"greeting"`
+	// ShortReply is the longest reply in which a Chinese opt-out word
+	// counts inside other text. Default 10; negative = whole replies only.
+	ShortReply int `yaml:"short_reply"`
+}
+
+// DeskTemplatesConfig names the provider templates the desk sends with
+// (inbox.Templates).
+type DeskTemplatesConfig struct {
+	SMSReply       string `yaml:"sms_reply"`
+	SMSUnsubscribe string `yaml:"sms_unsubscribe"`
+	SMSVerify      string `yaml:"sms_verify"`
+	SMSNotify      string `yaml:"sms_notify"`
+	WeChatReply    string `yaml:"wechat_reply"`
+	WeChatNotify   string `yaml:"wechat_notify"`
+}
+
+// AnswersConfig are the automatic answers' texts (inbox.Answers).
+type AnswersConfig struct {
+	Unsubscribed   string `yaml:"unsubscribed"`
+	SignedUp       string `yaml:"signed_up"`
+	VisitConfirmed string `yaml:"visit_confirmed"`
+	VisitMoved     string `yaml:"visit_moved"`
+	Rated          string `yaml:"rated"`
+	RatingRequest  string `yaml:"rating_request"`
+	Welcome        string `yaml:"welcome"`
+	WelcomeBack    string `yaml:"welcome_back"`
+	NotFound       string `yaml:"not_found"`
+	CodeSent       string `yaml:"code_sent"`
+	CodeWait       string `yaml:"code_wait"`
+	CodeWrong      string `yaml:"code_wrong"`
+	CodeSpent      string `yaml:"code_spent"`
+	Bound          string `yaml:"bound"`
+	Unbound        string `yaml:"unbound"`
+	Received       string `yaml:"received"`
+	Greeting       string `yaml:"greeting"`
+}
+
+// inbox turns the section into the desk's Config. It checks what only the
+// file can get wrong (unknown category names, an empty opt-out list);
+// inbox.Config.Validate checks the rest. Errors name the key below
+// tickets.
+func (c TicketsConfig) inbox() (inbox.Config, error) {
+	var errs []error
+	known := func(key, name string) tickets.Category {
+		cat := tickets.Category(name)
+		if !slices.Contains(tickets.Categories, cat) {
+			var names []string
+			for _, c := range tickets.Categories {
+				names = append(names, string(c))
+			}
+			errs = append(errs, fmt.Errorf("%s[%s]: unknown category; want one of %s", key, name, strings.Join(names, ", ")))
+		}
+		return cat
+	}
+	out := inbox.Config{
+		ThreadWindow: c.ThreadWindow, RatingWindow: c.RatingWindow, ArchiveAfter: c.ArchiveAfter, ConsoleURL: c.ConsoleURL,
+		BindingTTL: c.BindingTTL, BindingAttempts: c.BindingAttempts, TicketOptions: c.TicketOptions,
+		Templates: inbox.Templates(c.Templates),
+		Answers:   inbox.Answers(c.Answers),
+	}
+	for i, w := range c.TicketOptions {
+		if strings.TrimSpace(w) == "" {
+			errs = append(errs, fmt.Errorf("ticket_options[%d]: blank word", i))
+		}
+	}
+	sla := &out.Tickets.SLA
+	sla.ReopenWindow = c.SLA.ReopenWindow
+	if c.SLA.Deadlines != nil {
+		sla.Deadlines = maps.Clone(tickets.DefaultDeadlines)
+		for _, k := range slices.Sorted(maps.Keys(c.SLA.Deadlines)) {
+			sla.Deadlines[known("sla.deadlines", k)] = c.SLA.Deadlines[k]
+		}
+	}
+	if c.SLA.Steps != nil {
+		sla.Steps = maps.Clone(tickets.DefaultSteps)
+		for k, d := range c.SLA.Steps {
+			sla.Steps[tickets.Level(k)] = d // tickets.SLA.Validate names unknown levels
+		}
+	}
+	kw := c.Keywords
+	if kw.Unsubscribe != nil && len(kw.Unsubscribe) == 0 {
+		errs = append(errs, errors.New("keywords.unsubscribe: an empty list turns opt-out off; leave the key out for the defaults (T, TD, 退订 …)"))
+	}
+	out.Tickets.Keywords = tickets.Keywords{Unsubscribe: kw.Unsubscribe, Confirm: kw.Confirm, Reschedule: kw.Reschedule,
+		Acknowledge: kw.Acknowledge, Greeting: kw.Greeting, ShortReply: kw.ShortReply}
+	if c.Canned != nil {
+		out.Tickets.Canned = tickets.Canned{}
+		for _, k := range slices.Sorted(maps.Keys(c.Canned)) {
+			out.Tickets.Canned[known("canned", k)] = c.Canned[k]
+		}
+	}
+	if c.QuickReplies != nil {
+		out.Tickets.Quick = tickets.QuickReplies{}
+		for _, k := range slices.Sorted(maps.Keys(c.QuickReplies)) {
+			out.Tickets.Quick[known("quick_replies", k)] = c.QuickReplies[k]
+		}
+	}
+	errs = append(errs, out.Validate())
+	return out, errors.Join(errs...)
+}
