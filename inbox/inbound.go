@@ -68,8 +68,11 @@ type Message struct {
 // are not a resident's message or follow event (template receipts, menu
 // clicks), which the desk does not handle.
 func FromWeChat(in wechat.Inbound) (m Message, ok bool) {
-	m = Message{Channel: segments.ChannelWeChat, From: string(in.FromOpenID), At: in.CreateTime,
-		ProviderMsgID: strconv.FormatInt(in.MsgID, 10)}
+	// A message's MsgId, or for an event (no MsgId) the callback's key.
+	m = Message{Channel: segments.ChannelWeChat, From: string(in.FromOpenID), At: in.CreateTime, ProviderMsgID: in.DedupKey}
+	if in.MsgID != 0 {
+		m.ProviderMsgID = strconv.FormatInt(in.MsgID, 10)
+	}
 	switch in.Kind {
 	case wechat.KindText:
 		m.Kind, m.Text = KindText, in.Content
@@ -80,16 +83,13 @@ func FromWeChat(in wechat.Inbound) (m Message, ok bool) {
 	case wechat.KindLocation:
 		m.Kind, m.Text = KindLocation, fmt.Sprintf("[位置] %s (%.5f, %.5f)", in.Label, in.Lat, in.Lng)
 	case wechat.KindSubscribe:
-		m.Kind, m.ProviderMsgID = KindFollow, in.DedupKey
+		m.Kind = KindFollow
 	case wechat.KindUnsubscribe:
-		m.Kind, m.ProviderMsgID = KindUnfollow, in.DedupKey
+		m.Kind = KindUnfollow
 	case wechat.KindOther:
 		m.Kind, m.Text = KindOther, "[其他消息]"
 	default:
 		return Message{}, false
-	}
-	if in.MsgID == 0 && m.ProviderMsgID == "0" {
-		m.ProviderMsgID = in.DedupKey
 	}
 	return m, m.From != ""
 }
