@@ -17,10 +17,10 @@ import (
 
 	"github.com/gridcast/gridcast/api"
 	"github.com/gridcast/gridcast/campaigns"
-	"github.com/gridcast/gridcast/segments"
-	"github.com/gridcast/gridcast/segments/pii"
-	"github.com/gridcast/gridcast/segments/sqlstore"
-	"github.com/gridcast/gridcast/segments/synth"
+	"github.com/gridcast/gridcast/pii"
+	"github.com/gridcast/gridcast/population"
+	"github.com/gridcast/gridcast/population/synth"
+	"github.com/gridcast/gridcast/store"
 )
 
 func newServer(t *testing.T, ready error) *httptest.Server {
@@ -28,7 +28,7 @@ func newServer(t *testing.T, ready error) *httptest.Server {
 	ctx := context.Background()
 	sealer, _ := pii.NewSealer(make([]byte, 32))
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	st, err := sqlstore.Open(ctx, sqlstore.Config{Driver: "sqlite", DSN: filepath.Join(t.TempDir(), "api.db")}, sealer, log)
+	st, err := store.Open(ctx, store.Config{Driver: "sqlite", DSN: filepath.Join(t.TempDir(), "api.db")}, sealer, log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,7 +147,7 @@ func TestCampaignsAPI(t *testing.T) {
 	ctx := context.Background()
 	sealer, _ := pii.NewSealer(make([]byte, 32))
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	st, err := sqlstore.Open(ctx, sqlstore.Config{Driver: "sqlite", DSN: filepath.Join(t.TempDir(), "c.db")}, sealer, log)
+	st, err := store.Open(ctx, store.Config{Driver: "sqlite", DSN: filepath.Join(t.TempDir(), "c.db")}, sealer, log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -159,8 +159,8 @@ func TestCampaignsAPI(t *testing.T) {
 	if _, err := st.BulkInsertResidents(ctx, gen.Next, nil); err != nil {
 		t.Fatal(err)
 	}
-	tpls := []campaigns.Template{{Code: "SMS_T", Content: "${name}您好，${job}。网格员${worker}。回T退订", Approved: true, Channel: segments.ChannelSMS}}
-	if err := st.SaveTemplates(ctx, segments.ChannelSMS, tpls, time.Now()); err != nil {
+	tpls := []campaigns.Template{{Code: "SMS_T", Content: "${name}您好，${job}。网格员${worker}。回T退订", Approved: true, Channel: population.ChannelSMS}}
+	if err := st.SaveTemplates(ctx, population.ChannelSMS, tpls, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	h, err := api.New(api.Config{Segments: st, Campaigns: st, Policy: campaigns.Policy{ApprovalThreshold: 10},

@@ -13,7 +13,7 @@
 // (create, read with the funnel, approve, send, pause, resume, cancel, the
 // sign-up list) and the ticket desk (list, a ticket with its timeline and
 // conversation, ready answers, and the workers' actions through
-// inbox.Service).
+// desk.Service).
 //
 // Handlers stay thin: decode, call the store, the queue or the desk,
 // encode. Personal data leaves only masked.

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gridcast/gridcast/segments"
+	"github.com/gridcast/gridcast/population"
 )
 
 // maxJSON caps request bodies of the JSON API.
@@ -59,7 +59,7 @@ type Resident struct {
 
 // MaskedResident converts a resident for screens that do not need clear
 // personal data.
-func MaskedResident(r segments.Resident, now time.Time) Resident {
+func MaskedResident(r population.Resident, now time.Time) Resident {
 	out := Resident{
 		ID: r.ID, Name: r.Name.Masked(), Gender: string(r.Gender), Age: r.Age(now), Phone: r.Phone.Masked(),
 		IDNumber: r.IDMasked, Grid: r.GridCode, Skills: nonNil(r.Skills), DesiredJobs: nonNil(r.DesiredJobs),
@@ -137,7 +137,7 @@ type SavedSegment struct {
 	UpdatedAt   time.Time `json:"updated_at"`
 }
 
-func toAPI(s segments.SavedSegment) SavedSegment {
+func toAPI(s population.SavedSegment) SavedSegment {
 	return SavedSegment{s.Name, s.Expr, s.Description, s.Owner, s.CreatedAt, s.UpdatedAt}
 }
 
@@ -181,7 +181,7 @@ func (s *server) putSegment(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	name := r.PathValue("name")
-	err = s.cfg.Segments.SaveSegment(r.Context(), segments.SavedSegment{Name: name, Expr: req.Expr, Description: req.Description, Owner: owner})
+	err = s.cfg.Segments.SaveSegment(r.Context(), population.SavedSegment{Name: name, Expr: req.Expr, Description: req.Description, Owner: owner})
 	if err != nil {
 		s.writeError(w, r, err)
 		return

@@ -16,18 +16,18 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/gridcast/gridcast/campaigns"
-	"github.com/gridcast/gridcast/inbox"
+	"github.com/gridcast/gridcast/desk"
+	"github.com/gridcast/gridcast/population"
 	"github.com/gridcast/gridcast/segments"
-	"github.com/gridcast/gridcast/segments/segql"
 )
 
 // Segments is what the segment endpoints need from the population store.
 type Segments interface {
 	CountSegment(ctx context.Context, expr string) (int64, error)
-	SampleSegment(ctx context.Context, expr string, n int) ([]segments.Resident, error)
-	SaveSegment(ctx context.Context, seg segments.SavedSegment) error
-	Segment(ctx context.Context, name string) (segments.SavedSegment, error)
-	Segments(ctx context.Context) ([]segments.SavedSegment, error)
+	SampleSegment(ctx context.Context, expr string, n int) ([]population.Resident, error)
+	SaveSegment(ctx context.Context, seg population.SavedSegment) error
+	Segment(ctx context.Context, name string) (population.SavedSegment, error)
+	Segments(ctx context.Context) ([]population.SavedSegment, error)
 	DeleteSegment(ctx context.Context, name string) error
 }
 
@@ -52,7 +52,7 @@ type Config struct {
 	// Desk, when set with Tickets, serves the worker actions on a ticket
 	// (POST /api/v1/tickets/{id}/reply, start, resolve, close, reassign,
 	// merge). Nil leaves the desk read-only.
-	Desk *inbox.Service
+	Desk *desk.Service
 	// Users may call /api/v1 with a bearer token; what they do is
 	// recorded as theirs, and their roles say what they may change.
 	// Empty (the default) turns authentication off: /api/v1 then answers
@@ -203,15 +203,15 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 // with its column, not found 404, a conflict 409, anything else 500
 // (logged, with a generic message so internals do not leak).
 func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) {
-	var pe *segql.Error
+	var pe *segments.Error
 	switch {
 	case errors.As(err, &pe):
 		writeJSON(w, http.StatusBadRequest, Problem{Error: err.Error(), Column: pe.Col, Caret: pe.Pretty()})
-	case errors.Is(err, segments.ErrNotFound):
+	case errors.Is(err, population.ErrNotFound):
 		writeJSON(w, http.StatusNotFound, Problem{Error: err.Error()})
-	case errors.Is(err, errBadRequest), errors.Is(err, segments.ErrInvalid):
+	case errors.Is(err, errBadRequest), errors.Is(err, population.ErrInvalid):
 		writeJSON(w, http.StatusBadRequest, Problem{Error: err.Error()})
-	case errors.Is(err, segments.ErrConflict):
+	case errors.Is(err, population.ErrConflict):
 		writeJSON(w, http.StatusConflict, Problem{Error: err.Error()})
 	default:
 		s.cfg.Log.ErrorContext(r.Context(), "api_error", "path", r.URL.Path, "err", err)

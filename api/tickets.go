@@ -10,17 +10,17 @@ import (
 	"time"
 
 	"github.com/gridcast/gridcast/campaigns"
-	"github.com/gridcast/gridcast/segments"
-	"github.com/gridcast/gridcast/segments/pii"
+	"github.com/gridcast/gridcast/pii"
+	"github.com/gridcast/gridcast/population"
 	"github.com/gridcast/gridcast/tickets"
 )
 
 // TicketStore is what the ticket desk's endpoints read: tickets, their
 // timelines and conversations, unknown senders, campaigns' sign-up lists,
 // and the residents and workers a ticket names (to mask them wherever a
-// message mentions them). *sqlstore.Store satisfies it but for
+// message mentions them). *store.Store satisfies it but for
 // ListTickets, which takes the API's own filter so that this package
-// imports no driver: sqlstore.TicketFilter(f) converts it.
+// imports no driver: store.TicketFilter(f) converts it.
 type TicketStore interface {
 	ListTickets(ctx context.Context, f TicketFilter) ([]tickets.Ticket, error)
 	Ticket(ctx context.Context, id int64) (tickets.Ticket, error)
@@ -29,13 +29,13 @@ type TicketStore interface {
 	UnknownSenders(ctx context.Context, limit int) ([]tickets.Inbound, error)
 	Campaign(ctx context.Context, id int64) (campaigns.Campaign, error)
 	CampaignAnswers(ctx context.Context, campaignID int64) ([]tickets.Answer, error)
-	Resident(ctx context.Context, id int64) (segments.Resident, error)
-	WorkerByID(ctx context.Context, id int64) (segments.Worker, error)
-	WorkerForGrid(ctx context.Context, gridCode string, role segments.Role) (segments.Worker, error)
+	Resident(ctx context.Context, id int64) (population.Resident, error)
+	WorkerByID(ctx context.Context, id int64) (population.Worker, error)
+	WorkerForGrid(ctx context.Context, gridCode string, role population.Role) (population.Worker, error)
 }
 
 // TicketFilter selects tickets for ListTickets. Its fields are
-// sqlstore.TicketFilter's, in the same order, so that one converts to the
+// store.TicketFilter's, in the same order, so that one converts to the
 // other. The zero value selects every ticket, the store's first page by id.
 type TicketFilter struct {
 	GridCode   string         // "" = any grid
@@ -171,38 +171,38 @@ type CampaignAnswer struct {
 // names, to mask them. A record that is gone is shown by id alone.
 type people struct {
 	st        TicketStore
-	residents map[int64]segments.Resident
-	workers   map[int64]segments.Worker
+	residents map[int64]population.Resident
+	workers   map[int64]population.Worker
 }
 
 func (s *server) people() *people {
-	return &people{st: s.cfg.Tickets, residents: map[int64]segments.Resident{}, workers: map[int64]segments.Worker{}}
+	return &people{st: s.cfg.Tickets, residents: map[int64]population.Resident{}, workers: map[int64]population.Worker{}}
 }
 
-func (p *people) resident(ctx context.Context, id int64) (segments.Resident, error) {
+func (p *people) resident(ctx context.Context, id int64) (population.Resident, error) {
 	if id == 0 {
-		return segments.Resident{}, nil
+		return population.Resident{}, nil
 	}
 	if r, ok := p.residents[id]; ok {
 		return r, nil
 	}
 	r, err := p.st.Resident(ctx, id)
-	if err != nil && !errors.Is(err, segments.ErrNotFound) {
+	if err != nil && !errors.Is(err, population.ErrNotFound) {
 		return r, err
 	}
 	p.residents[id] = r
 	return r, nil
 }
 
-func (p *people) worker(ctx context.Context, id int64) (segments.Worker, error) {
+func (p *people) worker(ctx context.Context, id int64) (population.Worker, error) {
 	if id == 0 {
-		return segments.Worker{}, nil
+		return population.Worker{}, nil
 	}
 	if w, ok := p.workers[id]; ok {
 		return w, nil
 	}
 	w, err := p.st.WorkerByID(ctx, id)
-	if err != nil && !errors.Is(err, segments.ErrNotFound) {
+	if err != nil && !errors.Is(err, population.ErrNotFound) {
 		return w, err
 	}
 	p.workers[id] = w
@@ -368,8 +368,8 @@ func (s *server) getTicket(w http.ResponseWriter, r *http.Request) {
 	}
 	// The canned acknowledgement names the grid's worker, who may not be
 	// the assignee.
-	gw, err := s.cfg.Tickets.WorkerForGrid(ctx, t.GridCode, segments.RoleGridWorker)
-	if err != nil && !errors.Is(err, segments.ErrNotFound) {
+	gw, err := s.cfg.Tickets.WorkerForGrid(ctx, t.GridCode, population.RoleGridWorker)
+	if err != nil && !errors.Is(err, population.ErrNotFound) {
 		s.writeError(w, r, err)
 		return
 	}
@@ -420,7 +420,7 @@ func (s *server) unknownSenders(w http.ResponseWriter, r *http.Request) {
 	out := make([]UnknownSender, 0, len(ins))
 	for _, in := range ins {
 		sender := pii.Phone(in.FromKey).Masked()
-		if in.Channel == segments.ChannelWeChat {
+		if in.Channel == population.ChannelWeChat {
 			sender = pii.OpenID(in.FromKey).Masked()
 		}
 		out = append(out, UnknownSender{ID: in.ID, Channel: string(in.Channel), Sender: sender, Text: pii.MaskText(in.Content),

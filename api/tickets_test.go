@@ -21,22 +21,22 @@ import (
 
 	"github.com/gridcast/gridcast/api"
 	"github.com/gridcast/gridcast/campaigns"
-	"github.com/gridcast/gridcast/inbox"
-	"github.com/gridcast/gridcast/segments"
-	"github.com/gridcast/gridcast/segments/pii"
-	"github.com/gridcast/gridcast/segments/sqlstore"
-	"github.com/gridcast/gridcast/segments/synth"
+	"github.com/gridcast/gridcast/desk"
+	"github.com/gridcast/gridcast/pii"
+	"github.com/gridcast/gridcast/population"
+	"github.com/gridcast/gridcast/population/synth"
+	"github.com/gridcast/gridcast/store"
 	"github.com/gridcast/gridcast/tickets"
 )
 
 // ticketStore is the one line of glue cmd/gridcast needs too: the API
 // takes its own filter so that it imports no driver.
-type ticketStore struct{ *sqlstore.Store }
+type ticketStore struct{ *store.Store }
 
 var _ api.TicketStore = ticketStore{}
 
 func (s ticketStore) ListTickets(ctx context.Context, f api.TicketFilter) ([]tickets.Ticket, error) {
-	return s.Tickets(ctx, sqlstore.TicketFilter(f))
+	return s.Tickets(ctx, store.TicketFilter(f))
 }
 
 // recorder is the desk's Dispatcher: it records what would be queued.
@@ -69,14 +69,14 @@ func (r *recorder) dispatched() ([]int64, []int64) {
 // deskFixture is a store seeded with a synthetic population, the desk
 // over it and the API in front of both.
 type deskFixture struct {
-	st   *sqlstore.Store
-	desk *inbox.Service
+	st   *store.Store
+	desk *desk.Service
 	rec  *recorder
 	srv  *httptest.Server
 	// residents with a phone of their own and no WeChat (answers go by SMS),
 	// as generated (clear) and with their store ids.
-	residents []segments.Resident
-	workers   []segments.Worker
+	residents []population.Resident
+	workers   []population.Worker
 	seq       int
 }
 
@@ -85,7 +85,7 @@ func newDeskFixture(t *testing.T) *deskFixture {
 	ctx := t.Context()
 	sealer, _ := pii.NewSealer(make([]byte, 32))
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	st, err := sqlstore.Open(ctx, sqlstore.Config{Driver: "sqlite", DSN: filepath.Join(t.TempDir(), "desk.db")}, sealer, log)
+	st, err := store.Open(ctx, store.Config{Driver: "sqlite", DSN: filepath.Join(t.TempDir(), "desk.db")}, sealer, log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,7 +122,7 @@ func newDeskFixture(t *testing.T) *deskFixture {
 	if len(f.residents) < 3 {
 		t.Fatalf("the synthetic population has %d residents reachable by SMS alone, want 3", len(f.residents))
 	}
-	f.desk, err = inbox.New(inbox.Config{}, inbox.Deps{Store: st, Dispatcher: f.rec, Conflict: sqlstore.ErrConflict, Log: log})
+	f.desk, err = desk.New(desk.Config{}, desk.Deps{Store: st, Dispatcher: f.rec, Conflict: store.ErrConflict, Log: log})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,11 +137,11 @@ func newDeskFixture(t *testing.T) *deskFixture {
 }
 
 // sms hands the desk an SMS uplink from phone.
-func (f *deskFixture) sms(t *testing.T, phone pii.Phone, text, extendCode string) inbox.Outcome {
+func (f *deskFixture) sms(t *testing.T, phone pii.Phone, text, extendCode string) desk.Outcome {
 	t.Helper()
 	f.seq++
-	out, err := f.desk.Handle(t.Context(), inbox.Message{Channel: segments.ChannelSMS, ProviderMsgID: fmt.Sprintf("up-%d", f.seq),
-		From: string(phone), Kind: inbox.KindText, Text: text, ExtendCode: extendCode})
+	out, err := f.desk.Handle(t.Context(), desk.Message{Channel: population.ChannelSMS, ProviderMsgID: fmt.Sprintf("up-%d", f.seq),
+		From: string(phone), Kind: desk.KindText, Text: text, ExtendCode: extendCode})
 	if err != nil {
 		t.Fatalf("Handle(%q): %v", text, err)
 	}
@@ -352,7 +352,7 @@ func TestTicketsAPI(t *testing.T) {
 		if code, out := req("POST", u+"/start", `{"by":"li.qiang"}`, &tk); code != 200 || tk.Status != "in_progress" {
 			t.Fatalf("start: %d %s", code, out)
 		}
-		var other segments.Worker
+		var other population.Worker
 		for _, w := range f.workers {
 			if w.Code != tk.AssigneeCode {
 				other = w
@@ -367,7 +367,7 @@ func TestTicketsAPI(t *testing.T) {
 		}
 
 		// A duplicate of b's ticket, as a second channel might open it.
-		dup := tickets.Ticket{ResidentID: b.ID, GridCode: b.GridCode, Channel: segments.ChannelWeChat, Text: "低保申请要什么材料",
+		dup := tickets.Ticket{ResidentID: b.ID, GridCode: b.GridCode, Channel: population.ChannelWeChat, Text: "低保申请要什么材料",
 			Category: tickets.CategorySocialAssistance}
 		dup, ev := tickets.SLA{}.Open(dup, nil, time.Now())
 		if err := f.st.CreateTicket(ctx, &dup, ev); err != nil {
@@ -425,7 +425,7 @@ func TestTicketsAPI(t *testing.T) {
 
 	stranger := pii.Phone("13900001234")
 	t.Run("unknown senders", func(t *testing.T) {
-		if _, err := f.st.ResidentByPhone(ctx, stranger); !errors.Is(err, segments.ErrNotFound) {
+		if _, err := f.st.ResidentByPhone(ctx, stranger); !errors.Is(err, population.ErrNotFound) {
 			t.Fatalf("%s is a resident's number (%v); pick another", stranger.Masked(), err)
 		}
 		f.sms(t, stranger, "我是新搬来的，电话13900001234，怎么登记？", "")

@@ -14,31 +14,31 @@ import (
 
 	"github.com/robfig/cron/v3"
 
+	"github.com/gridcast/gridcast/population"
 	"github.com/gridcast/gridcast/segments"
-	"github.com/gridcast/gridcast/segments/segql"
 )
 
-// Kind is what a campaign announces. Each kind maps to the segments.Topic a
+// Kind is what a campaign announces. Each kind maps to the population.Topic a
 // resident opts out of (退订) to stop hearing about it.
 type Kind string
 
 // The campaign kinds.
 const (
-	KindPolicyNotice   Kind = "policy_notice"   // 政策宣传 → segments.TopicPolicy
-	KindJobPosting     Kind = "job_posting"     // 招聘信息 → segments.TopicJob
-	KindTrainingNotice Kind = "training_notice" // 培训通知 → segments.TopicTraining
-	KindVisitSchedule  Kind = "visit_schedule"  // 走访预约 → segments.TopicVisit
+	KindPolicyNotice   Kind = "policy_notice"   // 政策宣传 → population.TopicPolicy
+	KindJobPosting     Kind = "job_posting"     // 招聘信息 → population.TopicJob
+	KindTrainingNotice Kind = "training_notice" // 培训通知 → population.TopicTraining
+	KindVisitSchedule  Kind = "visit_schedule"  // 走访预约 → population.TopicVisit
 )
 
 var kinds = []struct {
 	kind  Kind
 	label string
-	topic segments.Topic
+	topic population.Topic
 }{
-	{KindPolicyNotice, "政策宣传", segments.TopicPolicy},
-	{KindJobPosting, "招聘信息", segments.TopicJob},
-	{KindTrainingNotice, "培训通知", segments.TopicTraining},
-	{KindVisitSchedule, "走访预约", segments.TopicVisit},
+	{KindPolicyNotice, "政策宣传", population.TopicPolicy},
+	{KindJobPosting, "招聘信息", population.TopicJob},
+	{KindTrainingNotice, "培训通知", population.TopicTraining},
+	{KindVisitSchedule, "走访预约", population.TopicVisit},
 }
 
 // ParseKind accepts a kind's identifier or its Chinese label (招聘信息).
@@ -52,7 +52,7 @@ func ParseKind(s string) (Kind, error) {
 }
 
 // Topic is the opt-out topic of k, or "" for an unknown kind.
-func (k Kind) Topic() segments.Topic {
+func (k Kind) Topic() population.Topic {
 	for _, x := range kinds {
 		if x.kind == k {
 			return x.topic
@@ -122,7 +122,7 @@ type Campaign struct {
 	ID            int64
 	Name          string        // internal title, shown to staff only
 	Kind          Kind          // what the campaign announces; decides the opt-out topic
-	Segment       string        // a segment expression (see segments/segql), e.g. "segment:job_seekers"
+	Segment       string        // a segment expression (see package segments), e.g. "segment:job_seekers"
 	ChannelPolicy ChannelPolicy // "" means WeChatFirst
 
 	SMS    SMSContent
@@ -197,7 +197,7 @@ func (c Campaign) Validate(pol Policy) error {
 	}
 	if strings.TrimSpace(c.Segment) == "" {
 		errs = append(errs, errors.New("segment: required"))
-	} else if _, err := segql.Parse(c.Segment); err != nil {
+	} else if _, err := segments.Parse(c.Segment); err != nil {
 		add("segment", err)
 	}
 	cp := c.ChannelPolicy.orDefault()
@@ -394,7 +394,7 @@ func (c Campaign) Deadline(runAt time.Time) time.Time {
 // of everything), and "" when the message may go ahead. Channel, caps,
 // duplicates and quiet hours are decided elsewhere (ChooseChannel,
 // Caps.Check, the ledger, QuietHours.NextAllowed).
-func (c Campaign) CheckRecipient(r segments.Resident, runAt, now time.Time) SkipReason {
+func (c Campaign) CheckRecipient(r population.Resident, runAt, now time.Time) SkipReason {
 	switch {
 	case c.state() == StateCancelled:
 		return SkipCancelled

@@ -9,7 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/gridcast/gridcast/campaigns"
-	"github.com/gridcast/gridcast/segments"
+	"github.com/gridcast/gridcast/population"
 )
 
 // t0 is Monday 16 March 2026, 10:00 Beijing time.
@@ -55,7 +55,7 @@ func smsTemplate() campaigns.Template {
 		Code:     "SMS_100",
 		Content:  "${name}您好，${job}本周六举行，详询网格员${worker}。${reply}，回T退订",
 		Approved: true,
-		Channel:  segments.ChannelSMS,
+		Channel:  population.ChannelSMS,
 	}
 }
 
@@ -64,7 +64,7 @@ func wechatTemplate() campaigns.Template {
 		Code:     "TPL_JOB",
 		Content:  "{{first.DATA}}\n招聘会：{{keyword1.DATA}}\n{{remark.DATA}}",
 		Approved: true,
-		Channel:  segments.ChannelWeChat,
+		Channel:  population.ChannelWeChat,
 	}
 }
 
@@ -120,7 +120,7 @@ func TestValidate(t *testing.T) {
 			`channel_policy: "fax": want wechat_first, sms_only or wechat_only`,
 		}},
 		{name: "bad segment", edit: func(c *campaigns.Campaign) { c.Segment = "category:unemployed AND" }, want: []string{
-			`segment: segql: column 24: expected a term after "AND", found the end of the expression`,
+			`segment: column 24: expected a term after "AND", found the end of the expression`,
 		}},
 		{name: "saved segment reference", edit: func(c *campaigns.Campaign) { c.Segment = "segment:job_seekers" }},
 		{name: "wrong signature", edit: func(c *campaigns.Campaign) { c.SMS.SignName = "某某贷款" }, want: []string{
@@ -241,13 +241,13 @@ func TestKind(t *testing.T) {
 	tests := []struct {
 		in    string
 		kind  campaigns.Kind
-		topic segments.Topic
+		topic population.Topic
 		label string
 	}{
-		{"policy_notice", campaigns.KindPolicyNotice, segments.TopicPolicy, "政策宣传"},
-		{"招聘信息", campaigns.KindJobPosting, segments.TopicJob, "招聘信息"},
-		{"training_notice", campaigns.KindTrainingNotice, segments.TopicTraining, "培训通知"},
-		{"走访预约", campaigns.KindVisitSchedule, segments.TopicVisit, "走访预约"},
+		{"policy_notice", campaigns.KindPolicyNotice, population.TopicPolicy, "政策宣传"},
+		{"招聘信息", campaigns.KindJobPosting, population.TopicJob, "招聘信息"},
+		{"training_notice", campaigns.KindTrainingNotice, population.TopicTraining, "培训通知"},
+		{"走访预约", campaigns.KindVisitSchedule, population.TopicVisit, "走访预约"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
@@ -309,14 +309,14 @@ func TestCheckRecipient(t *testing.T) {
 	c := validCampaign() // job posting
 	cancelled := validCampaign()
 	cancelled.State = campaigns.StateCancelled
-	r := segments.Resident{ID: 1, Name: "张三"}
-	optedJob := segments.Resident{ID: 2, OptOuts: []segments.Topic{segments.TopicJob}}
-	optedVisit := segments.Resident{ID: 3, OptOuts: []segments.Topic{segments.TopicVisit}}
-	optedAll := segments.Resident{ID: 4, OptOuts: []segments.Topic{segments.TopicAll}}
+	r := population.Resident{ID: 1, Name: "张三"}
+	optedJob := population.Resident{ID: 2, OptOuts: []population.Topic{population.TopicJob}}
+	optedVisit := population.Resident{ID: 3, OptOuts: []population.Topic{population.TopicVisit}}
+	optedAll := population.Resident{ID: 4, OptOuts: []population.Topic{population.TopicAll}}
 	tests := []struct {
 		name string
 		c    campaigns.Campaign
-		r    segments.Resident
+		r    population.Resident
 		now  time.Time
 		want campaigns.SkipReason
 	}{

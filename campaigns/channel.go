@@ -1,6 +1,6 @@
 package campaigns
 
-import "github.com/gridcast/gridcast/segments"
+import "github.com/gridcast/gridcast/population"
 
 // SkipReason says why a resident in a campaign's audience gets no message
 // (or, for SkipQuietHours, not yet). The ledger records it per resident so
@@ -39,27 +39,27 @@ func (r SkipReason) Final() bool { return r != SkipNone && r != SkipQuietHours }
 //
 // A preference the policy cannot honour is ignored rather than skipping
 // the resident. Opt-outs are checked by Campaign.CheckRecipient.
-func ChooseChannel(pol ChannelPolicy, r segments.Resident, wechatFailedPermanently bool) (segments.Channel, SkipReason) {
+func ChooseChannel(pol ChannelPolicy, r population.Resident, wechatFailedPermanently bool) (population.Channel, SkipReason) {
 	wx := r.OpenID != "" && !wechatFailedPermanently
 	sms := r.Phone != "" && r.Phone.Validate() == nil
 	switch pol.orDefault() {
 	case SMSOnly:
 		if sms {
-			return segments.ChannelSMS, SkipNone
+			return population.ChannelSMS, SkipNone
 		}
 	case WeChatOnly:
 		if wx {
-			return segments.ChannelWeChat, SkipNone
+			return population.ChannelWeChat, SkipNone
 		}
 	default:
 		switch {
-		case sms && r.PreferredChannel == segments.ChannelSMS:
-			return segments.ChannelSMS, SkipNone
+		case sms && r.PreferredChannel == population.ChannelSMS:
+			return population.ChannelSMS, SkipNone
 		case wx:
-			return segments.ChannelWeChat, SkipNone
+			return population.ChannelWeChat, SkipNone
 		case sms:
-			return segments.ChannelSMS, SkipNone
+			return population.ChannelSMS, SkipNone
 		}
 	}
-	return segments.ChannelNone, SkipNoChannel
+	return population.ChannelNone, SkipNoChannel
 }

@@ -5,8 +5,8 @@ import (
 	"testing"
 
 	"github.com/gridcast/gridcast/campaigns"
-	"github.com/gridcast/gridcast/segments"
-	"github.com/gridcast/gridcast/segments/pii"
+	"github.com/gridcast/gridcast/pii"
+	"github.com/gridcast/gridcast/population"
 )
 
 // TestChooseChannel runs the full matrix: policy × bound WeChat × phone ×
@@ -14,18 +14,18 @@ import (
 func TestChooseChannel(t *testing.T) {
 	t.Parallel()
 	const (
-		wx   = segments.ChannelWeChat
-		sms  = segments.ChannelSMS
-		none = segments.ChannelNone
+		wx   = population.ChannelWeChat
+		sms  = population.ChannelSMS
+		none = population.ChannelNone
 	)
 	type want struct {
-		ch   segments.Channel
+		ch   population.Channel
 		skip campaigns.SkipReason
 	}
-	ok := func(c segments.Channel) want { return want{c, campaigns.SkipNone} }
+	ok := func(c population.Channel) want { return want{c, campaigns.SkipNone} }
 	skip := want{none, campaigns.SkipNoChannel}
 	// expected(policy, hasWX, hasPhone, pref, failed)
-	expected := func(pol campaigns.ChannelPolicy, hasWX, hasPhone bool, pref segments.Channel, failed bool) want {
+	expected := func(pol campaigns.ChannelPolicy, hasWX, hasPhone bool, pref population.Channel, failed bool) want {
 		wxOK := hasWX && !failed
 		switch pol {
 		case campaigns.SMSOnly:
@@ -53,9 +53,9 @@ func TestChooseChannel(t *testing.T) {
 	for _, pol := range []campaigns.ChannelPolicy{"", campaigns.WeChatFirst, campaigns.SMSOnly, campaigns.WeChatOnly} {
 		for _, hasWX := range []bool{false, true} {
 			for _, hasPhone := range []bool{false, true} {
-				for _, pref := range []segments.Channel{none, wx, sms} {
+				for _, pref := range []population.Channel{none, wx, sms} {
 					for _, failed := range []bool{false, true} {
-						r := segments.Resident{ID: 1, PreferredChannel: pref}
+						r := population.Resident{ID: 1, PreferredChannel: pref}
 						if hasWX {
 							r.OpenID = "oAbCdEfGhIjKlMnOp"
 						}
@@ -90,25 +90,25 @@ func TestChooseChannelCases(t *testing.T) {
 		pol    campaigns.ChannelPolicy
 		openID pii.OpenID
 		phone  pii.Phone
-		pref   segments.Channel
+		pref   population.Channel
 		failed bool
-		want   segments.Channel
+		want   population.Channel
 		skip   campaigns.SkipReason
 	}{
-		{"bound wechat first", campaigns.WeChatFirst, "oX", "13812345678", "", false, segments.ChannelWeChat, ""},
-		{"prefers sms", campaigns.WeChatFirst, "oX", "13812345678", segments.ChannelSMS, false, segments.ChannelSMS, ""},
-		{"prefers sms without a phone", campaigns.WeChatFirst, "oX", "", segments.ChannelSMS, false, segments.ChannelWeChat, ""},
-		{"prefers wechat, unbound", campaigns.WeChatFirst, "", "13812345678", segments.ChannelWeChat, false, segments.ChannelSMS, ""},
-		{"fallback after a permanent wechat failure", campaigns.WeChatFirst, "oX", "13812345678", "", true, segments.ChannelSMS, ""},
+		{"bound wechat first", campaigns.WeChatFirst, "oX", "13812345678", "", false, population.ChannelWeChat, ""},
+		{"prefers sms", campaigns.WeChatFirst, "oX", "13812345678", population.ChannelSMS, false, population.ChannelSMS, ""},
+		{"prefers sms without a phone", campaigns.WeChatFirst, "oX", "", population.ChannelSMS, false, population.ChannelWeChat, ""},
+		{"prefers wechat, unbound", campaigns.WeChatFirst, "", "13812345678", population.ChannelWeChat, false, population.ChannelSMS, ""},
+		{"fallback after a permanent wechat failure", campaigns.WeChatFirst, "oX", "13812345678", "", true, population.ChannelSMS, ""},
 		{"malformed phone is no phone", campaigns.SMSOnly, "oX", "12345", "", false, "", campaigns.SkipNoChannel},
-		{"sms_only ignores a wechat preference", campaigns.SMSOnly, "oX", "13812345678", segments.ChannelWeChat, false, segments.ChannelSMS, ""},
+		{"sms_only ignores a wechat preference", campaigns.SMSOnly, "oX", "13812345678", population.ChannelWeChat, false, population.ChannelSMS, ""},
 		{"wechat_only never falls back", campaigns.WeChatOnly, "oX", "13812345678", "", true, "", campaigns.SkipNoChannel},
 		{"nothing", campaigns.WeChatFirst, "", "", "", false, "", campaigns.SkipNoChannel},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			r := segments.Resident{OpenID: tt.openID, Phone: tt.phone, PreferredChannel: tt.pref}
+			r := population.Resident{OpenID: tt.openID, Phone: tt.phone, PreferredChannel: tt.pref}
 			ch, sk := campaigns.ChooseChannel(tt.pol, r, tt.failed)
 			if ch != tt.want || sk != tt.skip {
 				t.Errorf("ChooseChannel() = %q, %q; want %q, %q", ch, sk, tt.want, tt.skip)

@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/gridcast/gridcast/campaigns"
-	"github.com/gridcast/gridcast/segments"
+	"github.com/gridcast/gridcast/population"
 )
 
 func ExampleRenderParams() {
@@ -16,8 +16,8 @@ func ExampleRenderParams() {
 		"worker": "{{worker.name}}（{{worker.phone}}）",
 	}
 	v := campaigns.Vars{
-		Resident: segments.Resident{ID: 1, Name: "王秀英", Gender: segments.Female},
-		Worker:   segments.Worker{ID: 2, Name: "李娜", Phone: "13987654321"},
+		Resident: population.Resident{ID: 1, Name: "王秀英", Gender: population.Female},
+		Worker:   population.Worker{ID: 2, Name: "李娜", Phone: "13987654321"},
 		Slot:     time.Date(2026, 3, 17, 14, 30, 0, 0, campaigns.Shanghai()),
 	}
 	params, err := campaigns.RenderParams(mapping, v)

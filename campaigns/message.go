@@ -3,7 +3,7 @@ package campaigns
 import (
 	"time"
 
-	"github.com/gridcast/gridcast/segments"
+	"github.com/gridcast/gridcast/population"
 )
 
 // Status is where one message stands on the ledger. Statuses only move
@@ -64,7 +64,7 @@ type Message struct {
 	CampaignID int64
 	Run        int // 1 for a one-off campaign; the run number of a recurring one
 	ResidentID int64
-	Channel    segments.Channel
+	Channel    population.Channel
 	Status     Status
 	SkipReason SkipReason
 	// FallbackOf is the WeChat message this SMS replaces after a permanent
@@ -89,7 +89,7 @@ type Message struct {
 // delivered, failed by code.
 type Funnel struct {
 	Targeted  int
-	ByChannel map[segments.Channel]ChannelFunnel
+	ByChannel map[population.Channel]ChannelFunnel
 	Skipped   map[SkipReason]int
 }
 

@@ -5,16 +5,16 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/gridcast/gridcast/segments"
+	"github.com/gridcast/gridcast/population"
 )
 
 // Mover is what Move needs from the store: the campaign, its audience size,
 // the synced provider templates, and an optimistic write of the result.
-// *sqlstore.Store satisfies it.
+// *store.Store satisfies it.
 type Mover interface {
 	Campaign(ctx context.Context, id int64) (Campaign, error)
 	CountSegment(ctx context.Context, expr string) (int64, error)
-	Templates(ctx context.Context, ch segments.Channel) ([]Template, error)
+	Templates(ctx context.Context, ch population.Channel) ([]Template, error)
 	ApplyCampaignEvent(ctx context.Context, c Campaign, ev Event) error
 }
 
@@ -65,10 +65,10 @@ func Move(ctx context.Context, st Mover, id int64, to State, approve bool, actor
 // into the store; a template not found stays zero (CheckTemplates then says
 // it is missing).
 func SyncedTemplates(ctx context.Context, st interface {
-	Templates(ctx context.Context, ch segments.Channel) ([]Template, error)
+	Templates(ctx context.Context, ch population.Channel) ([]Template, error)
 }, c Campaign) (Templates, error) {
 	var t Templates
-	sms, err := st.Templates(ctx, segments.ChannelSMS)
+	sms, err := st.Templates(ctx, population.ChannelSMS)
 	if err != nil {
 		return t, err
 	}
@@ -77,7 +77,7 @@ func SyncedTemplates(ctx context.Context, st interface {
 			t.SMS = x
 		}
 	}
-	wx, err := st.Templates(ctx, segments.ChannelWeChat)
+	wx, err := st.Templates(ctx, population.ChannelWeChat)
 	if err != nil {
 		return t, err
 	}

@@ -10,8 +10,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/gridcast/gridcast/segments"
-	"github.com/gridcast/gridcast/segments/pii"
+	"github.com/gridcast/gridcast/pii"
+	"github.com/gridcast/gridcast/population"
 )
 
 // The variables a value template may use, written {{name}}. They render
@@ -53,8 +53,8 @@ var (
 // logs masked (String, GoString, Format and LogValue show ids, masked
 // names and the slot, never the address, phone numbers or openids).
 type Vars struct {
-	Resident segments.Resident
-	Worker   segments.Worker // the grid worker of the resident's grid
+	Resident population.Resident
+	Worker   population.Worker // the grid worker of the resident's grid
 	GridName string
 	Slot     time.Time // the visit slot; zero outside visit campaigns
 	Campaign Campaign
@@ -145,12 +145,12 @@ var compoundSurnames = []string{
 // or 女士 (female), e.g. 张先生, 欧阳女士. When the gender is unknown, or the
 // name is not written in Han characters alone (阿依古丽·买买提, Smith), it
 // is the full name; an empty name gives 居民.
-func SurnameTitle(name pii.Name, g segments.Gender) string {
+func SurnameTitle(name pii.Name, g population.Gender) string {
 	n := strings.TrimSpace(string(name))
 	if n == "" {
 		return "居民"
 	}
-	title := map[segments.Gender]string{segments.Male: "先生", segments.Female: "女士"}[g]
+	title := map[population.Gender]string{population.Male: "先生", population.Female: "女士"}[g]
 	if title == "" {
 		return n
 	}

@@ -12,18 +12,18 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/gridcast/gridcast/campaigns"
-	"github.com/gridcast/gridcast/segments"
-	"github.com/gridcast/gridcast/segments/pii"
+	"github.com/gridcast/gridcast/pii"
+	"github.com/gridcast/gridcast/population"
 )
 
 func testVars() campaigns.Vars {
 	c := validCampaign()
 	return campaigns.Vars{
-		Resident: segments.Resident{
-			ID: 42, Name: "张伟", Gender: segments.Male, Phone: "13812345678", OpenID: "oAbCdEfGhIjKlMnOp",
-			IDNumber: "32010219900307123X", Address: segments.Address{Community: "桃源小区", Building: "3", Unit: "2", Room: "501"},
+		Resident: population.Resident{
+			ID: 42, Name: "张伟", Gender: population.Male, Phone: "13812345678", OpenID: "oAbCdEfGhIjKlMnOp",
+			IDNumber: "32010219900307123X", Address: population.Address{Community: "桃源小区", Building: "3", Unit: "2", Room: "501"},
 		},
-		Worker:   segments.Worker{ID: 9, Name: "李娜", Phone: "13987654321"},
+		Worker:   population.Worker{ID: 9, Name: "李娜", Phone: "13987654321"},
 		GridName: "桃源社区第三网格",
 		Slot:     time.Date(2026, 3, 16, 14, 0, 0, 0, campaigns.Shanghai()),
 		Campaign: c,
@@ -148,18 +148,18 @@ func TestSurnameTitle(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name pii.Name
-		g    segments.Gender
+		g    population.Gender
 		want string
 	}{
-		{"张伟", segments.Male, "张先生"},
-		{"李娜", segments.Female, "李女士"},
-		{"欧阳修文", segments.Male, "欧阳先生"},
-		{"司马光", segments.Female, "司马女士"},
-		{"欧阳", segments.Male, "欧先生"}, // two characters: family name 欧, given name 阳
+		{"张伟", population.Male, "张先生"},
+		{"李娜", population.Female, "李女士"},
+		{"欧阳修文", population.Male, "欧阳先生"},
+		{"司马光", population.Female, "司马女士"},
+		{"欧阳", population.Male, "欧先生"}, // two characters: family name 欧, given name 阳
 		{"王芳", "", "王芳"},
-		{"阿依古丽·买买提", segments.Female, "阿依古丽·买买提"},
-		{"John Smith", segments.Male, "John Smith"},
-		{" ", segments.Male, "居民"},
+		{"阿依古丽·买买提", population.Female, "阿依古丽·买买提"},
+		{"John Smith", population.Male, "John Smith"},
+		{" ", population.Male, "居民"},
 	}
 	for _, tt := range tests {
 		t.Run(string(tt.name), func(t *testing.T) {

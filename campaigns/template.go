@@ -7,7 +7,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/gridcast/gridcast/segments"
+	"github.com/gridcast/gridcast/population"
 )
 
 // Template is a provider's message template as registered and reviewed:
@@ -15,10 +15,10 @@ import (
 // message ("{{first.DATA}} 时间：{{keyword1.DATA}}"). Both syntaxes are
 // recognised in either channel.
 type Template struct {
-	Code     string           // Aliyun TemplateCode or WeChat template_id
-	Content  string           // the template text with its parameters
-	Approved bool             // passed the provider's review (审核通过)
-	Channel  segments.Channel // which provider; "" when unknown
+	Code     string             // Aliyun TemplateCode or WeChat template_id
+	Content  string             // the template text with its parameters
+	Approved bool               // passed the provider's review (审核通过)
+	Channel  population.Channel // which provider; "" when unknown
 }
 
 var paramRE = regexp.MustCompile(`\$\{([A-Za-z0-9_]+)\}|\{\{\s*([A-Za-z0-9_]+)\.DATA\s*\}\}`)
@@ -144,7 +144,7 @@ func (c Campaign) CheckTemplates(t Templates, pol Policy) error {
 		if t.SMS.Code != c.SMS.TemplateCode {
 			errs = append(errs, fmt.Errorf("sms.template_code: the template given is %q, the campaign uses %q", t.SMS.Code, c.SMS.TemplateCode))
 		} else {
-			if t.SMS.Channel != "" && t.SMS.Channel != segments.ChannelSMS {
+			if t.SMS.Channel != "" && t.SMS.Channel != population.ChannelSMS {
 				errs = append(errs, fmt.Errorf("sms.template_code: %s is a %s template", t.SMS.Code, t.SMS.Channel))
 			}
 			errs = append(errs, prefix("sms.template_code", CheckTemplateFit(t.SMS, c.SMS.Params)))
@@ -156,7 +156,7 @@ func (c Campaign) CheckTemplates(t Templates, pol Policy) error {
 		if t.WeChat.Code != c.WeChat.TemplateID {
 			errs = append(errs, fmt.Errorf("wechat.template_id: the template given is %q, the campaign uses %q", t.WeChat.Code, c.WeChat.TemplateID))
 		} else {
-			if t.WeChat.Channel != "" && t.WeChat.Channel != segments.ChannelWeChat {
+			if t.WeChat.Channel != "" && t.WeChat.Channel != population.ChannelWeChat {
 				errs = append(errs, fmt.Errorf("wechat.template_id: %s is a %s template", t.WeChat.Code, t.WeChat.Channel))
 			}
 			errs = append(errs, prefix("wechat.template_id", CheckTemplateFit(t.WeChat, c.WeChat.Fields)))

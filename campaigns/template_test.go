@@ -7,7 +7,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/gridcast/gridcast/campaigns"
-	"github.com/gridcast/gridcast/segments"
+	"github.com/gridcast/gridcast/population"
 )
 
 func TestTemplateParams(t *testing.T) {
@@ -169,7 +169,7 @@ func TestCheckTemplates(t *testing.T) {
 			`wechat.template_id: the template given is "", the campaign uses "TPL_JOB"`,
 		}},
 		{name: "channel mix-up", edit: func(c *campaigns.Campaign, ts *campaigns.Templates) {
-			ts.SMS.Channel = segments.ChannelWeChat
+			ts.SMS.Channel = population.ChannelWeChat
 		}, want: []string{"sms.template_code: SMS_100 is a wechat template"}},
 		{name: "everything wrong with the sms template", edit: func(c *campaigns.Campaign, ts *campaigns.Templates) {
 			ts.SMS.Approved = false

@@ -4,7 +4,7 @@ import "time"
 
 // Visit is one booked visit as the store keeps it: the slot a
 // visit_schedule campaign proposed to a resident, with the grid worker who
-// visits and where it stands (the sqlstore Slot* states: proposed,
+// visits and where it stands (the store Slot* states: proposed,
 // confirmed, moved, cancelled).
 type Visit struct {
 	ID         int64

@@ -22,11 +22,11 @@ import (
 
 	"github.com/gridcast/gridcast/api"
 	"github.com/gridcast/gridcast/console"
-	"github.com/gridcast/gridcast/inbox"
-	"github.com/gridcast/gridcast/segments"
-	"github.com/gridcast/gridcast/segments/pii"
-	"github.com/gridcast/gridcast/segments/sqlstore"
-	"github.com/gridcast/gridcast/segments/synth"
+	"github.com/gridcast/gridcast/desk"
+	"github.com/gridcast/gridcast/pii"
+	"github.com/gridcast/gridcast/population"
+	"github.com/gridcast/gridcast/population/synth"
+	"github.com/gridcast/gridcast/store"
 	"github.com/gridcast/gridcast/tickets"
 )
 
@@ -35,10 +35,10 @@ const chromium = "/usr/bin/chromium"
 
 // ticketStore is the glue cmd/gridcast has too: the API takes its own
 // ticket filter so that it imports no driver.
-type ticketStore struct{ *sqlstore.Store }
+type ticketStore struct{ *store.Store }
 
 func (s ticketStore) ListTickets(ctx context.Context, f api.TicketFilter) ([]tickets.Ticket, error) {
-	return s.Tickets(ctx, sqlstore.TicketFilter(f))
+	return s.Tickets(ctx, store.TicketFilter(f))
 }
 
 // recorder is the desk's Dispatcher: it records what would be queued and
@@ -63,12 +63,12 @@ func (r *recorder) ScheduleEscalation(context.Context, int64, tickets.Level, tim
 // with the console mounted as cmd/gridcast mounts it.
 type site struct {
 	srv      *httptest.Server
-	st       *sqlstore.Store
+	st       *store.Store
 	rec      *recorder
-	token    string            // the worker's; "" with authentication off
-	resident segments.Resident // the one who wrote, in clear
-	ticket   tickets.Ticket    // the ticket their message opened
-	stranger pii.Phone         // a sender who matches no resident
+	token    string              // the worker's; "" with authentication off
+	resident population.Resident // the one who wrote, in clear
+	ticket   tickets.Ticket      // the ticket their message opened
+	stranger pii.Phone           // a sender who matches no resident
 }
 
 // newSite builds the site; withUser turns authentication on with one
@@ -79,7 +79,7 @@ func newSite(t *testing.T, withUser bool, others int) *site {
 	ctx := t.Context()
 	sealer, _ := pii.NewSealer(make([]byte, 32))
 	lg := slog.New(slog.NewTextHandler(io.Discard, nil))
-	st, err := sqlstore.Open(ctx, sqlstore.Config{Driver: "sqlite", DSN: filepath.Join(t.TempDir(), "console.db")}, sealer, lg)
+	st, err := store.Open(ctx, store.Config{Driver: "sqlite", DSN: filepath.Join(t.TempDir(), "console.db")}, sealer, lg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,7 +116,7 @@ func newSite(t *testing.T, withUser bool, others int) *site {
 		t.Fatal("the synthetic population has no resident reachable by SMS alone")
 	}
 	for _, p := range []pii.Phone{"13900001234", "13900005678", "13700009876"} {
-		if _, err := st.ResidentByPhone(ctx, p); errors.Is(err, segments.ErrNotFound) {
+		if _, err := st.ResidentByPhone(ctx, p); errors.Is(err, population.ErrNotFound) {
 			s.stranger = p
 			break
 		}
@@ -124,14 +124,14 @@ func newSite(t *testing.T, withUser bool, others int) *site {
 	if s.stranger == "" {
 		t.Fatal("no phone free for an unknown sender")
 	}
-	desk, err := inbox.New(inbox.Config{}, inbox.Deps{Store: st, Dispatcher: s.rec, Conflict: sqlstore.ErrConflict, Log: lg})
+	dk, err := desk.New(desk.Config{}, desk.Deps{Store: st, Dispatcher: s.rec, Conflict: store.ErrConflict, Log: lg})
 	if err != nil {
 		t.Fatal(err)
 	}
 	// The resident names themself and gives their number: the API masks
 	// both in the text, and the page must never show them in clear.
 	r := s.resident
-	out, err := desk.Handle(ctx, inbox.Message{Channel: segments.ChannelSMS, ProviderMsgID: "up-1", From: string(r.Phone), Kind: inbox.KindText,
+	out, err := dk.Handle(ctx, desk.Message{Channel: population.ChannelSMS, ProviderMsgID: "up-1", From: string(r.Phone), Kind: desk.KindText,
 		Text: fmt.Sprintf("小区门口的路灯坏了，我是%s，电话%s，什么时候能修好？", r.Name, r.Phone)})
 	if err != nil || !out.NewTicket {
 		t.Fatalf("Handle = %+v, %v; want a new ticket", out, err)
@@ -139,8 +139,8 @@ func newSite(t *testing.T, withUser bool, others int) *site {
 	if s.ticket, err = st.Ticket(ctx, out.TicketID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := desk.Handle(ctx, inbox.Message{Channel: segments.ChannelSMS, ProviderMsgID: "up-2", From: string(s.stranger),
-		Kind: inbox.KindText, Text: "你好，我想问一下社保卡怎么补办"}); err != nil {
+	if _, err := dk.Handle(ctx, desk.Message{Channel: population.ChannelSMS, ProviderMsgID: "up-2", From: string(s.stranger),
+		Kind: desk.KindText, Text: "你好，我想问一下社保卡怎么补办"}); err != nil {
 		t.Fatal(err)
 	}
 	for o := range gen.Residents() {
@@ -150,8 +150,8 @@ func newSite(t *testing.T, withUser bool, others int) *site {
 		if o.Phone.Validate() != nil || phones[o.Phone] != 1 || o.Phone == r.Phone {
 			continue
 		}
-		out, err := desk.Handle(ctx, inbox.Message{Channel: segments.ChannelSMS, ProviderMsgID: "up-o-" + string(o.Phone),
-			From: string(o.Phone), Kind: inbox.KindText, Text: "我想咨询一下低保怎么申请"})
+		out, err := dk.Handle(ctx, desk.Message{Channel: population.ChannelSMS, ProviderMsgID: "up-o-" + string(o.Phone),
+			From: string(o.Phone), Kind: desk.KindText, Text: "我想咨询一下低保怎么申请"})
 		if err != nil || !out.NewTicket {
 			t.Fatalf("Handle = %+v, %v; want a new ticket", out, err)
 		}
@@ -161,7 +161,7 @@ func newSite(t *testing.T, withUser bool, others int) *site {
 		t.Fatalf("%d residents short of a ticket each", others)
 	}
 	h, err := api.New(api.Config{
-		Segments: st, Tickets: ticketStore{st}, Desk: desk,
+		Segments: st, Tickets: ticketStore{st}, Desk: dk,
 		Users: users,
 		Ready: func(context.Context) error { return nil },
 		Extra: map[string]http.Handler{"GET " + console.Prefix: console.Handler()},

@@ -9,7 +9,7 @@ import (
 	"github.com/hibiken/asynq"
 
 	"github.com/gridcast/gridcast/campaigns"
-	"github.com/gridcast/gridcast/segments"
+	"github.com/gridcast/gridcast/population"
 )
 
 // aggregator joins the grouped message:sms tasks of one campaign run into
@@ -101,7 +101,7 @@ func (h *handlers) sendBatch(ctx context.Context, t *asynq.Task) error {
 	if len(jobs) == 0 {
 		return nil
 	}
-	v, err := h.gate(ctx, segments.ChannelSMS, now)
+	v, err := h.gate(ctx, population.ChannelSMS, now)
 	if err != nil {
 		return h.failedUnexpected(ctx, jobs, err)
 	}

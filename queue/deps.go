@@ -6,15 +6,15 @@ import (
 	"time"
 
 	"github.com/gridcast/gridcast/campaigns"
+	"github.com/gridcast/gridcast/desk"
 	"github.com/gridcast/gridcast/gateway/aliyunsms"
 	"github.com/gridcast/gridcast/gateway/wechat"
-	"github.com/gridcast/gridcast/inbox"
-	"github.com/gridcast/gridcast/segments"
-	"github.com/gridcast/gridcast/segments/pii"
+	"github.com/gridcast/gridcast/pii"
+	"github.com/gridcast/gridcast/population"
 )
 
 // CampaignStore reads campaigns and records their transitions.
-// *sqlstore.Store satisfies it.
+// *store.Store satisfies it.
 type CampaignStore interface {
 	Campaign(ctx context.Context, id int64) (campaigns.Campaign, error)
 	// Campaigns lists up to limit campaigns in state.
@@ -25,7 +25,7 @@ type CampaignStore interface {
 }
 
 // RunStore records campaign runs and the messages their expansion writes.
-// *sqlstore.Store satisfies it.
+// *store.Store satisfies it.
 type RunStore interface {
 	StartRun(ctx context.Context, campaignID int64, run int, at time.Time) (created bool, err error)
 	RunCheckpoint(ctx context.Context, campaignID int64, run int) (afterResidentID int64, done bool, err error)
@@ -34,7 +34,7 @@ type RunStore interface {
 }
 
 // MessageStore moves single messages through their statuses, forward only.
-// *sqlstore.Store satisfies it.
+// *store.Store satisfies it.
 type MessageStore interface {
 	Message(ctx context.Context, id int64) (campaigns.Message, error)
 	ClaimMessage(ctx context.Context, id int64, now time.Time) (campaigns.Message, bool, error)
@@ -46,14 +46,14 @@ type MessageStore interface {
 }
 
 // MessageFinder looks messages up for receipts, rebuilds and reconciliation.
-// *sqlstore.Store satisfies it.
+// *store.Store satisfies it.
 type MessageFinder interface {
-	MessageByProviderID(ctx context.Context, channel segments.Channel, providerID string) (campaigns.Message, error)
+	MessageByProviderID(ctx context.Context, channel population.Channel, providerID string) (campaigns.Message, error)
 	MessagesByStatus(ctx context.Context, campaignID int64, st campaigns.Status, afterID int64, limit int) ([]campaigns.Message, error)
 	StaleSent(ctx context.Context, olderThan time.Time, limit int) ([]campaigns.Message, error)
 }
 
-// Counter answers the caps and completion questions. *sqlstore.Store
+// Counter answers the caps and completion questions. *store.Store
 // satisfies it.
 type Counter interface {
 	SentCounts(ctx context.Context, residentID int64, dayStart, weekStart time.Time, templateCode string) (today, week, sameTpl int, err error)
@@ -61,7 +61,7 @@ type Counter interface {
 }
 
 // Ledger is the outreach ledger the handlers need, the union of the small
-// interfaces above; *sqlstore.Store satisfies it. It is wide because one
+// interfaces above; *store.Store satisfies it. It is wide because one
 // store implements it all; fakes may embed the pieces they need.
 type Ledger interface {
 	CampaignStore
@@ -72,12 +72,12 @@ type Ledger interface {
 }
 
 // Audience streams a segment and looks up residents, their grid and its
-// worker. *sqlstore.Store satisfies it.
+// worker. *store.Store satisfies it.
 type Audience interface {
-	StreamSegment(ctx context.Context, expr string, afterID int64, batch int, fn func([]segments.Resident) error) error
-	Residents(ctx context.Context, ids []int64) (map[int64]segments.Resident, error)
-	WorkerForGrid(ctx context.Context, gridCode string, role segments.Role) (segments.Worker, error)
-	Grid(ctx context.Context, code string) (segments.Grid, error)
+	StreamSegment(ctx context.Context, expr string, afterID int64, batch int, fn func([]population.Resident) error) error
+	Residents(ctx context.Context, ids []int64) (map[int64]population.Resident, error)
+	WorkerForGrid(ctx context.Context, gridCode string, role population.Role) (population.Worker, error)
+	Grid(ctx context.Context, code string) (population.Grid, error)
 }
 
 // SMSSender is the SMS channel. *aliyunsms.Client satisfies it. Failures
@@ -104,9 +104,9 @@ type Deps struct {
 	WeChat   WeChatSender
 	// Inbox is the ticket desk. Nil leaves residents' replies, desk sends
 	// and escalations unhandled (a campaign-only worker).
-	Inbox *inbox.Service
+	Inbox *desk.Service
 	// Conflict is the error the ledger wraps when an optimistic update
-	// lost a race (sqlstore.ErrConflict); such a loss is not a failure.
+	// lost a race (store.ErrConflict); such a loss is not a failure.
 	Conflict error
 }
 

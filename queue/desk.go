@@ -10,18 +10,18 @@ import (
 	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/gridcast/gridcast/desk"
 	"github.com/gridcast/gridcast/gateway"
 	"github.com/gridcast/gridcast/gateway/aliyunsms"
 	"github.com/gridcast/gridcast/gateway/wechat"
-	"github.com/gridcast/gridcast/inbox"
-	"github.com/gridcast/gridcast/segments"
+	"github.com/gridcast/gridcast/population"
 	"github.com/gridcast/gridcast/tickets"
 )
 
 // The ticket desk's task types, all on the critical queue: a resident is
 // waiting.
 const (
-	TypeInbound  = "inbox:inbound"    // payload inbox.Message
+	TypeInbound  = "inbox:inbound"    // payload desk.Message
 	TypeOutbound = "inbox:send"       // payload outboundPayload
 	TypeEscalate = "tickets:escalate" // payload escalatePayload, processed at the deadline
 )
@@ -38,7 +38,7 @@ type escalatePayload struct {
 // desk. Its task id is the channel and provider message id, so a provider
 // retry that arrives while the first delivery is queued is dropped here;
 // the store's dedupe catches later ones.
-func (e *Enqueuer) EnqueueInbound(ctx context.Context, m inbox.Message) error {
+func (e *Enqueuer) EnqueueInbound(ctx context.Context, m desk.Message) error {
 	return e.enqueue(ctx, TypeInbound, m, asynq.Queue(QueueCritical),
 		asynq.TaskID("in:"+string(m.Channel)+":"+m.ProviderMsgID), asynq.Retention(10*time.Minute),
 		asynq.MaxRetry(e.cfg.MaxRetry), asynq.Timeout(time.Minute))
@@ -51,7 +51,7 @@ func (e *Enqueuer) EnqueueWeChat(ctx context.Context, in wechat.Inbound) error {
 	if in.Kind == wechat.KindTemplateFinish {
 		return e.EnqueueWeChatReceipt(ctx, in)
 	}
-	m, ok := inbox.FromWeChat(in)
+	m, ok := desk.FromWeChat(in)
 	if !ok {
 		return nil
 	}
@@ -62,12 +62,12 @@ func (e *Enqueuer) EnqueueWeChat(ctx context.Context, in wechat.Inbound) error {
 func (e *Enqueuer) EnqueueUplinks(ctx context.Context, us []aliyunsms.Uplink) error {
 	var errs []error
 	for _, u := range us {
-		errs = append(errs, e.EnqueueInbound(ctx, inbox.FromUplink(u)))
+		errs = append(errs, e.EnqueueInbound(ctx, desk.FromUplink(u)))
 	}
 	return errors.Join(errs...)
 }
 
-// SendOutbound enqueues the send of one desk message (inbox.Dispatcher),
+// SendOutbound enqueues the send of one desk message (desk.Dispatcher),
 // task id "out:<id>".
 func (e *Enqueuer) SendOutbound(ctx context.Context, id int64) error {
 	return e.enqueue(ctx, TypeOutbound, outboundPayload{OutboundID: id}, asynq.Queue(QueueCritical),
@@ -76,7 +76,7 @@ func (e *Enqueuer) SendOutbound(ctx context.Context, id int64) error {
 }
 
 // ScheduleEscalation enqueues the escalation check of a ticket at due
-// (inbox.Dispatcher). The task id names the ticket, level and deadline:
+// (desk.Dispatcher). The task id names the ticket, level and deadline:
 // one check per deadline however often it is scheduled.
 func (e *Enqueuer) ScheduleEscalation(ctx context.Context, ticketID int64, level tickets.Level, due time.Time) error {
 	if due.IsZero() {
@@ -95,7 +95,7 @@ var releaseLock = redis.NewScript(`if redis.call("get", KEYS[1]) == ARGV[1] then
 const senderLockTTL = 30 * time.Second
 
 func (h *handlers) inbound(ctx context.Context, t *asynq.Task) error {
-	var m inbox.Message
+	var m desk.Message
 	if err := decode(t, &m); err != nil {
 		return err
 	}
@@ -103,7 +103,7 @@ func (h *handlers) inbound(ctx context.Context, t *asynq.Task) error {
 	// bursts ("你好" "楼道灯坏了" "能来修吗"), and handled side by side each
 	// would find no open ticket and open its own. A message that finds the
 	// lock taken waits a moment without burning a retry.
-	key := "gridcast:inbox:sender:" + string(m.Channel) + ":" + m.From
+	key := "gridcast:desk:sender:" + string(m.Channel) + ":" + m.From
 	token := t.ResultWriter().TaskID()
 	ok, err := h.lim.rdb.SetNX(ctx, key, token, senderLockTTL).Result()
 	if err != nil {
@@ -147,14 +147,14 @@ func (h *handlers) escalate(ctx context.Context, t *asynq.Task) error {
 		return err
 	}
 	err := h.deps.Inbox.Escalate(ctx, p.TicketID)
-	if errors.Is(err, segments.ErrNotFound) {
+	if errors.Is(err, population.ErrNotFound) {
 		return nil
 	}
 	return err
 }
 
 // deskReceipt hands a receipt no campaign message claimed to the desk.
-func (h *handlers) deskReceipt(ctx context.Context, ch segments.Channel, providerID string, delivered bool, code string, at time.Time) (bool, error) {
+func (h *handlers) deskReceipt(ctx context.Context, ch population.Channel, providerID string, delivered bool, code string, at time.Time) (bool, error) {
 	if h.deps.Inbox == nil || providerID == "" {
 		return false, nil
 	}

@@ -22,13 +22,13 @@ import (
 	"time"
 
 	"github.com/gridcast/gridcast/campaigns"
+	"github.com/gridcast/gridcast/desk"
 	"github.com/gridcast/gridcast/gateway/sandbox"
 	"github.com/gridcast/gridcast/gateway/wechat"
-	"github.com/gridcast/gridcast/inbox"
+	"github.com/gridcast/gridcast/pii"
+	"github.com/gridcast/gridcast/population"
 	"github.com/gridcast/gridcast/queue"
-	"github.com/gridcast/gridcast/segments"
-	"github.com/gridcast/gridcast/segments/pii"
-	"github.com/gridcast/gridcast/segments/sqlstore"
+	"github.com/gridcast/gridcast/store"
 	"github.com/gridcast/gridcast/tickets"
 )
 
@@ -120,7 +120,7 @@ func uplinkJSON(phone pii.Phone, content, destCode string, seq int64) string {
 // --- fixture helpers ---
 
 // pick returns the first resident for which ok holds.
-func (e *env) pick(ok func(segments.Resident) bool, skip ...int64) segments.Resident {
+func (e *env) pick(ok func(population.Resident) bool, skip ...int64) population.Resident {
 	e.t.Helper()
 	for _, r := range e.res {
 		if ok(r) && !slices.Contains(skip, r.ID) {
@@ -128,20 +128,20 @@ func (e *env) pick(ok func(segments.Resident) bool, skip ...int64) segments.Resi
 		}
 	}
 	e.t.Fatal("no resident in the fixture fits")
-	return segments.Resident{}
+	return population.Resident{}
 }
 
-func onWeChat(r segments.Resident) bool {
-	return r.OpenID != "" && r.Phone != "" && !slices.Contains(r.OptOuts, segments.TopicAll)
+func onWeChat(r population.Resident) bool {
+	return r.OpenID != "" && r.Phone != "" && !slices.Contains(r.OptOuts, population.TopicAll)
 }
 
-func smsOnly(r segments.Resident) bool {
+func smsOnly(r population.Resident) bool {
 	return r.OpenID == "" && r.Phone != "" && len(r.OptOuts) == 0
 }
 
 func (e *env) ticketsOf(residentID int64) []tickets.Ticket {
 	e.t.Helper()
-	ts, err := e.st.Tickets(e.ctx, sqlstore.TicketFilter{ResidentID: residentID})
+	ts, err := e.st.Tickets(e.ctx, store.TicketFilter{ResidentID: residentID})
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -198,7 +198,7 @@ func (e *env) quiet() bool {
 
 // textsTo returns what the emulators delivered to r since the test began:
 // customer-service texts, template messages' keyword1 and SMS contents.
-func (e *env) textsTo(r segments.Resident) (cs, tpl, sms []string) {
+func (e *env) textsTo(r population.Resident) (cs, tpl, sms []string) {
 	for _, m := range e.sb.WeChat.Sent() {
 		if r.OpenID == "" || m.ToUser != r.OpenID {
 			continue
@@ -218,7 +218,7 @@ func (e *env) textsTo(r segments.Resident) (cs, tpl, sms []string) {
 }
 
 // workerNotified reports whether w got a notification naming ticket id.
-func (e *env) workerNotified(w segments.Worker, id int64) bool {
+func (e *env) workerNotified(w population.Worker, id int64) bool {
 	tag := "#" + strconv.FormatInt(id, 10)
 	for _, m := range e.sb.WeChat.Sent() {
 		if w.OpenID != "" && m.ToUser == w.OpenID && strings.Contains(m.Data["first"], tag) {
@@ -274,13 +274,13 @@ func testDeskWeChatQuestionToTicket(t *testing.T, driver string) {
 	wg.Wait()
 	tk := e.waitTicket(r.ID)
 	e.desked()
-	w, err := e.st.WorkerForGrid(e.ctx, r.GridCode, segments.RoleGridWorker)
+	w, err := e.st.WorkerForGrid(e.ctx, r.GridCode, population.RoleGridWorker)
 	if err != nil {
 		t.Fatal(err)
 	}
 	tk = e.ticket(tk.ID)
 	if tk.Category != tickets.CategoryEnvironment || tk.Status != tickets.StatusAssigned || tk.AssigneeWorkerID != w.ID ||
-		tk.GridCode != r.GridCode || tk.Channel != segments.ChannelWeChat {
+		tk.GridCode != r.GridCode || tk.Channel != population.ChannelWeChat {
 		t.Errorf("ticket %+v: want environment, assigned to worker %d of %s, wechat", tk, w.ID, r.GridCode)
 	}
 	if want := tk.CreatedAt.Add(48 * time.Hour); !tk.DueAt.Equal(want) {
@@ -302,8 +302,8 @@ func testDeskWeChatQuestionToTicket(t *testing.T, driver string) {
 	}
 	// The store's dedupe, under the queue's: the same message again is a
 	// duplicate and changes nothing.
-	out, err := e.desk.Handle(e.ctx, inbox.Message{Channel: segments.ChannelWeChat, ProviderMsgID: strconv.FormatInt(msgID, 10),
-		From: string(r.OpenID), Kind: inbox.KindText, Text: "楼道里垃圾好几天没人清理了，味道很大"})
+	out, err := e.desk.Handle(e.ctx, desk.Message{Channel: population.ChannelWeChat, ProviderMsgID: strconv.FormatInt(msgID, 10),
+		From: string(r.OpenID), Kind: desk.KindText, Text: "楼道里垃圾好几天没人清理了，味道很大"})
 	if err != nil || !out.Duplicate {
 		t.Errorf("Handle again: %+v, %v; want a duplicate", out, err)
 	}
@@ -397,7 +397,7 @@ func testDeskSMSRepliesToCampaign(t *testing.T, driver string) {
 	c = e.schedule(c)
 	e.tick()
 	e.waitFor("campaign settled", 30*time.Second, func() bool { return e.settled(c.ID) })
-	reached := func(r segments.Resident) bool {
+	reached := func(r population.Resident) bool {
 		m, err := e.st.LatestOutreach(e.ctx, r.ID, e.clk.Now().Add(-time.Hour))
 		return err == nil && m == c.ID && smsOnly(r)
 	}
@@ -455,7 +455,7 @@ func testDeskSMSRepliesToCampaign(t *testing.T, driver string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !slices.Contains(rb.OptOuts, segments.TopicJob) || slices.Contains(rb.OptOuts, segments.TopicVisit) || slices.Contains(rb.OptOuts, segments.TopicAll) {
+	if !slices.Contains(rb.OptOuts, population.TopicJob) || slices.Contains(rb.OptOuts, population.TopicVisit) || slices.Contains(rb.OptOuts, population.TopicAll) {
 		t.Errorf("opt-outs after TD %v: want job only", rb.OptOuts)
 	}
 	// Each answer went back by SMS, on its own template.
@@ -463,7 +463,7 @@ func testDeskSMSRepliesToCampaign(t *testing.T, driver string) {
 	for _, m := range e.sb.SMS.Sent()[before:] {
 		replies[m.Phone] = append(replies[m.Phone], m.TemplateCode+" "+m.Content)
 	}
-	check := func(r segments.Resident, tpl, words string) {
+	check := func(r population.Resident, tpl, words string) {
 		t.Helper()
 		if !slices.ContainsFunc(replies[r.Phone], func(s string) bool { return strings.HasPrefix(s, tpl) && strings.Contains(s, words) }) {
 			t.Errorf("resident %d got %q, want %s with %q", r.ID, replies[r.Phone], tpl, words)
@@ -501,7 +501,7 @@ func TestDeskVisitReplies(t *testing.T) {
 	c := e.schedule(e.visitCampaign(grid))
 	e.tick()
 	e.waitFor("campaign settled", 30*time.Second, func() bool { return e.settled(c.ID) })
-	var yes, move segments.Resident
+	var yes, move population.Resident
 	for _, r := range e.visitEligible(c, grid) {
 		if _, err := e.st.SlotFor(e.ctx, r.ID, c.ID); err != nil || r.Phone == "" {
 			continue
@@ -525,7 +525,7 @@ func TestDeskVisitReplies(t *testing.T) {
 	e.waitFor("the reschedule ticket", 15*time.Second, func() bool { return len(e.ticketsOf(move.ID)) == 1 })
 	e.desked()
 	v, err := e.st.SlotFor(e.ctx, yes.ID, c.ID)
-	if err != nil || v.State != sqlstore.SlotConfirmed {
+	if err != nil || v.State != store.SlotConfirmed {
 		t.Errorf("slot after 1: %+v, %v; want confirmed", v, err)
 	}
 	if n := len(e.ticketsOf(yes.ID)); n != 0 {
@@ -740,7 +740,7 @@ func TestDeskReplyWindowAndRating(t *testing.T) {
 func TestDeskLeaveAndHandover(t *testing.T) {
 	e := setup(t, queue.Config{}, 10)
 	r := e.pick(onWeChat)
-	w, err := e.st.WorkerForGrid(e.ctx, r.GridCode, segments.RoleGridWorker)
+	w, err := e.st.WorkerForGrid(e.ctx, r.GridCode, population.RoleGridWorker)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -748,9 +748,9 @@ func TestDeskLeaveAndHandover(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var backup segments.Worker
+	var backup population.Worker
 	for _, x := range ws {
-		if x.Role == segments.RoleCommunity && x.Phone != "" {
+		if x.Role == population.RoleCommunity && x.Phone != "" {
 			backup = x
 			break
 		}
@@ -772,12 +772,12 @@ func TestDeskLeaveAndHandover(t *testing.T) {
 		t.Errorf("timeline does not say why: %+v", e.ticketEvents(tk.ID))
 	}
 	// A ticket the community gave to the grid leader on purpose stays there.
-	other := e.pick(func(x segments.Resident) bool { return x.GridCode == r.GridCode && x.Phone != "" }, r.ID)
-	kept, err := e.desk.Handle(e.ctx, inbox.Message{Channel: segments.ChannelSMS, ProviderMsgID: "kept-1", From: string(other.Phone), Text: "邻居家漏水到我家了"})
+	other := e.pick(func(x population.Resident) bool { return x.GridCode == r.GridCode && x.Phone != "" }, r.ID)
+	kept, err := e.desk.Handle(e.ctx, desk.Message{Channel: population.ChannelSMS, ProviderMsgID: "kept-1", From: string(other.Phone), Text: "邻居家漏水到我家了"})
 	if err != nil || kept.TicketID == 0 {
 		t.Fatalf("%+v, %v", kept, err)
 	}
-	leader, err := e.st.WorkerForGrid(e.ctx, r.GridCode, segments.RoleGridLeader)
+	leader, err := e.st.WorkerForGrid(e.ctx, r.GridCode, population.RoleGridLeader)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -785,8 +785,8 @@ func TestDeskLeaveAndHandover(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The grid changes hands: a new grid worker, and its open tickets follow.
-	nw := segments.Worker{Code: "W-NEW", Name: "赵新", Phone: "13700001111", Role: segments.RoleGridWorker, GridCode: r.GridCode}
-	if err := e.st.UpsertWorkers(e.ctx, []segments.Worker{nw}); err != nil {
+	nw := population.Worker{Code: "W-NEW", Name: "赵新", Phone: "13700001111", Role: population.RoleGridWorker, GridCode: r.GridCode}
+	if err := e.st.UpsertWorkers(e.ctx, []population.Worker{nw}); err != nil {
 		t.Fatal(err)
 	}
 	nw, err = e.st.WorkerByCode(e.ctx, "W-NEW")
@@ -865,7 +865,7 @@ func TestDeskBurstFromOneSender(t *testing.T) {
 		}
 	}
 	// The grid worker hears of the ticket once, not once per line.
-	w, err := e.st.WorkerForGrid(e.ctx, r.GridCode, segments.RoleGridWorker)
+	w, err := e.st.WorkerForGrid(e.ctx, r.GridCode, population.RoleGridWorker)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -889,14 +889,14 @@ func TestDeskBurstFromOneSender(t *testing.T) {
 // message, which opens the ticket in the console when its address is
 // configured.
 func TestDeskNotificationLinksConsole(t *testing.T) {
-	e := setup(t, queue.Config{}, 10, withDesk(inbox.Config{ConsoleURL: "https://grid.example.gov.cn/console/"}))
+	e := setup(t, queue.Config{}, 10, withDesk(desk.Config{ConsoleURL: "https://grid.example.gov.cn/console/"}))
 	r := e.pick(onWeChat)
-	w, err := e.st.WorkerForGrid(e.ctx, r.GridCode, segments.RoleGridWorker)
+	w, err := e.st.WorkerForGrid(e.ctx, r.GridCode, population.RoleGridWorker)
 	if err != nil {
 		t.Fatal(err)
 	}
 	w.OpenID = "oGridWorker0000000000000000001"
-	if err := e.st.UpsertWorkers(e.ctx, []segments.Worker{w}); err != nil {
+	if err := e.st.UpsertWorkers(e.ctx, []population.Worker{w}); err != nil {
 		t.Fatal(err)
 	}
 	e.sb.WeChat.SetFollower(wechat.Follower{OpenID: w.OpenID, Following: true})

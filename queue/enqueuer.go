@@ -13,7 +13,7 @@ import (
 	"github.com/gridcast/gridcast/campaigns"
 	"github.com/gridcast/gridcast/gateway/aliyunsms"
 	"github.com/gridcast/gridcast/gateway/wechat"
-	"github.com/gridcast/gridcast/segments"
+	"github.com/gridcast/gridcast/population"
 )
 
 // Enqueuer puts GridCast's tasks on the queue: campaign runs, rebuilt
@@ -90,7 +90,7 @@ func (e *Enqueuer) EnqueueSend(ctx context.Context, m campaigns.Message) error {
 		opts = append(opts, asynq.ProcessAt(wall(at, now)))
 	}
 	typ := TypeSendWeChat
-	if m.Channel == segments.ChannelSMS {
+	if m.Channel == population.ChannelSMS {
 		typ = TypeSendSMS
 		if *e.cfg.SMSBatch {
 			opts = append(opts, asynq.Group(smsGroup(m.CampaignID, m.Run)))

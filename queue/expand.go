@@ -11,7 +11,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/gridcast/gridcast/campaigns"
-	"github.com/gridcast/gridcast/segments"
+	"github.com/gridcast/gridcast/population"
 )
 
 // ExpandBatch is how many residents expansion reads, writes and enqueues at
@@ -78,7 +78,7 @@ func (h *handlers) stream(ctx context.Context, c campaigns.Campaign, run int, ru
 	// message (see visits.go); one booker, and one allocator per worker,
 	// serve the whole run.
 	slots := h.newSlotBooker(c, runAt, h.cfg.Now())
-	err := h.deps.Audience.StreamSegment(ctx, c.Segment, after, ExpandBatch, func(rs []segments.Resident) error {
+	err := h.deps.Audience.StreamSegment(ctx, c.Segment, after, ExpandBatch, func(rs []population.Resident) error {
 		now := h.cfg.Now()
 		msgs := make([]campaigns.Message, 0, len(rs))
 		for _, r := range rs {
@@ -154,7 +154,7 @@ func (h *handlers) maybeComplete(ctx context.Context, campaignID int64) error {
 		return nil
 	}
 	if _, done, err := h.deps.Ledger.RunCheckpoint(ctx, c.ID, run); err != nil || !done {
-		if errors.Is(err, segments.ErrNotFound) {
+		if errors.Is(err, population.ErrNotFound) {
 			err = nil
 		}
 		return err // not (fully) expanded yet
@@ -184,7 +184,7 @@ func (h *handlers) maybeComplete(ctx context.Context, campaignID int64) error {
 		return fmt.Errorf("queue: complete: campaign %d: %w", campaignID, err)
 	}
 	{
-		if err := h.deps.Ledger.FinishRun(ctx, c.ID, run, now); err != nil && !errors.Is(err, segments.ErrNotFound) {
+		if err := h.deps.Ledger.FinishRun(ctx, c.ID, run, now); err != nil && !errors.Is(err, population.ErrNotFound) {
 			return fmt.Errorf("queue: complete: finish run %d/%d: %w", c.ID, run, err)
 		}
 	}

@@ -7,13 +7,13 @@ import (
 	"github.com/gridcast/gridcast/campaigns"
 	"github.com/gridcast/gridcast/gateway/aliyunsms"
 	"github.com/gridcast/gridcast/gateway/wechat"
+	"github.com/gridcast/gridcast/population"
 	"github.com/gridcast/gridcast/queue"
-	"github.com/gridcast/gridcast/segments"
 )
 
 // eligible counts the residents c reaches per channel.
-func (e *env) eligible(c campaigns.Campaign) map[segments.Channel]int {
-	n := map[segments.Channel]int{}
+func (e *env) eligible(c campaigns.Campaign) map[population.Channel]int {
+	n := map[population.Channel]int{}
 	for _, r := range e.byID {
 		n[expectChannel(r, c)]++
 	}
@@ -24,9 +24,9 @@ func (e *env) eligible(c campaigns.Campaign) map[segments.Channel]int {
 func TestWeChatPermanentFallsBackToSMS(t *testing.T) {
 	e := setup(t, queue.Config{}, 10)
 	c := e.campaign("回退", 48*time.Hour)
-	var victim segments.Resident
+	var victim population.Resident
 	for _, r := range e.res {
-		if expectChannel(r, c) == segments.ChannelWeChat && r.Phone != "" {
+		if expectChannel(r, c) == population.ChannelWeChat && r.Phone != "" {
 			victim = r
 			break
 		}
@@ -45,7 +45,7 @@ func TestWeChatPermanentFallsBackToSMS(t *testing.T) {
 			if m.ResidentID != victim.ID {
 				continue
 			}
-			if m.Channel == segments.ChannelWeChat {
+			if m.Channel == population.ChannelWeChat {
 				failed = &m
 			} else {
 				fb = &m
@@ -78,8 +78,8 @@ func TestRetryAndThrottle(t *testing.T) {
 			c := e.schedule(e.campaign(tc.name, 48*time.Hour))
 			e.tick()
 			e.waitFor("settled", 60*time.Second, func() bool { return e.settled(c.ID) })
-			f := e.funnel(c.ID).ByChannel[segments.ChannelSMS]
-			want := e.eligible(c)[segments.ChannelSMS]
+			f := e.funnel(c.ID).ByChannel[population.ChannelSMS]
+			want := e.eligible(c)[population.ChannelSMS]
 			if f.Failed != 0 || f.Sent+f.Delivered != want {
 				t.Errorf("sms funnel %+v, want %d sent or delivered and none failed", f, want)
 			}
@@ -111,7 +111,7 @@ func TestCaps(t *testing.T) {
 		t.Errorf("capped campaign sent %d", after-before)
 	}
 	el := e.eligible(b)
-	if got, want := e.funnel(b.ID).Skipped[campaigns.SkipCapped], el[segments.ChannelSMS]+el[segments.ChannelWeChat]; got != want {
+	if got, want := e.funnel(b.ID).Skipped[campaigns.SkipCapped], el[population.ChannelSMS]+el[population.ChannelWeChat]; got != want {
 		t.Errorf("skipped capped = %d, want %d", got, want)
 	}
 }
@@ -139,7 +139,7 @@ func TestPauseResumeCancel(t *testing.T) {
 	e.tick() // resumes the expansion
 	e.waitFor("resumed campaign settled", 30*time.Second, func() bool { return e.settled(p.ID) })
 	el := e.eligible(p)
-	if got, want := len(e.sb.SMS.Sent())+len(e.sb.WeChat.Sent()), el[segments.ChannelSMS]+el[segments.ChannelWeChat]; got != want {
+	if got, want := len(e.sb.SMS.Sent())+len(e.sb.WeChat.Sent()), el[population.ChannelSMS]+el[population.ChannelWeChat]; got != want {
 		t.Errorf("resumed campaign sent %d, want %d", got, want)
 	}
 	sentBefore := len(e.sb.SMS.Sent()) + len(e.sb.WeChat.Sent())

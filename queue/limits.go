@@ -12,7 +12,7 @@ import (
 	"github.com/go-redis/redis_rate/v10"
 	"github.com/redis/go-redis/v9"
 
-	"github.com/gridcast/gridcast/segments"
+	"github.com/gridcast/gridcast/population"
 )
 
 // Redis keys of the queue's own state, next to Asynq's.
@@ -30,17 +30,17 @@ const ambiguousTTL = 7 * 24 * time.Hour
 type limits struct {
 	rdb   redis.UniversalClient
 	rl    *redis_rate.Limiter
-	rates map[segments.Channel]int
+	rates map[population.Channel]int
 }
 
 func newLimits(rdb redis.UniversalClient, cfg Config) *limits {
 	return &limits{rdb: rdb, rl: redis_rate.NewLimiter(rdb),
-		rates: map[segments.Channel]int{segments.ChannelSMS: cfg.SMSRate, segments.ChannelWeChat: cfg.WeChatRate}}
+		rates: map[population.Channel]int{population.ChannelSMS: cfg.SMSRate, population.ChannelWeChat: cfg.WeChatRate}}
 }
 
 // allow takes one provider call from ch's shared budget. It returns zero
 // when allowed, else how long to wait.
-func (l *limits) allow(ctx context.Context, ch segments.Channel) (time.Duration, error) {
+func (l *limits) allow(ctx context.Context, ch population.Channel) (time.Duration, error) {
 	rate := l.rates[ch]
 	if rate < 0 {
 		return 0, nil
@@ -56,7 +56,7 @@ func (l *limits) allow(ctx context.Context, ch segments.Channel) (time.Duration,
 }
 
 // pause holds every send on ch for d.
-func (l *limits) pause(ctx context.Context, ch segments.Channel, d time.Duration, why string) error {
+func (l *limits) pause(ctx context.Context, ch population.Channel, d time.Duration, why string) error {
 	if err := l.rdb.Set(ctx, keyPause+string(ch), why, d).Err(); err != nil {
 		return fmt.Errorf("queue: pause %s: %w", ch, err)
 	}
@@ -64,7 +64,7 @@ func (l *limits) pause(ctx context.Context, ch segments.Channel, d time.Duration
 }
 
 // paused returns how long ch stays paused; zero when it is not.
-func (l *limits) paused(ctx context.Context, ch segments.Channel) (time.Duration, error) {
+func (l *limits) paused(ctx context.Context, ch population.Channel) (time.Duration, error) {
 	d, err := l.rdb.PTTL(ctx, keyPause+string(ch)).Result()
 	if err != nil {
 		return 0, fmt.Errorf("queue: pause %s: %w", ch, err)
@@ -114,14 +114,14 @@ type workerCache struct {
 }
 
 type gridInfo struct {
-	worker segments.Worker
+	worker population.Worker
 	name   string
 	until  time.Time
 }
 
 const workerCacheTTL = time.Minute
 
-func (w *workerCache) get(ctx context.Context, gridCode string) (segments.Worker, string, error) {
+func (w *workerCache) get(ctx context.Context, gridCode string) (population.Worker, string, error) {
 	now := time.Now()
 	w.mu.Lock()
 	gi, ok := w.m[gridCode]
@@ -129,13 +129,13 @@ func (w *workerCache) get(ctx context.Context, gridCode string) (segments.Worker
 	if ok && now.Before(gi.until) {
 		return gi.worker, gi.name, nil
 	}
-	wk, err := w.aud.WorkerForGrid(ctx, gridCode, segments.RoleGridWorker)
-	if err != nil && !errors.Is(err, segments.ErrNotFound) {
-		return segments.Worker{}, "", fmt.Errorf("queue: worker of grid %s: %w", gridCode, err)
+	wk, err := w.aud.WorkerForGrid(ctx, gridCode, population.RoleGridWorker)
+	if err != nil && !errors.Is(err, population.ErrNotFound) {
+		return population.Worker{}, "", fmt.Errorf("queue: worker of grid %s: %w", gridCode, err)
 	}
 	g, err := w.aud.Grid(ctx, gridCode)
-	if err != nil && !errors.Is(err, segments.ErrNotFound) {
-		return segments.Worker{}, "", fmt.Errorf("queue: grid %s: %w", gridCode, err)
+	if err != nil && !errors.Is(err, population.ErrNotFound) {
+		return population.Worker{}, "", fmt.Errorf("queue: grid %s: %w", gridCode, err)
 	}
 	w.mu.Lock()
 	if w.m == nil {

@@ -26,24 +26,24 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/gridcast/gridcast/campaigns"
+	"github.com/gridcast/gridcast/desk"
 	"github.com/gridcast/gridcast/gateway/aliyunsms"
 	"github.com/gridcast/gridcast/gateway/sandbox"
 	"github.com/gridcast/gridcast/gateway/wechat"
-	"github.com/gridcast/gridcast/inbox"
+	"github.com/gridcast/gridcast/pii"
+	"github.com/gridcast/gridcast/population"
+	"github.com/gridcast/gridcast/population/synth"
 	"github.com/gridcast/gridcast/queue"
-	"github.com/gridcast/gridcast/segments"
-	"github.com/gridcast/gridcast/segments/pii"
-	"github.com/gridcast/gridcast/segments/sqlstore"
-	"github.com/gridcast/gridcast/segments/synth"
+	"github.com/gridcast/gridcast/store"
 )
 
 var (
-	_ queue.Ledger       = (*sqlstore.Store)(nil)
-	_ queue.Audience     = (*sqlstore.Store)(nil)
+	_ queue.Ledger       = (*store.Store)(nil)
+	_ queue.Audience     = (*store.Store)(nil)
 	_ queue.SMSSender    = (*aliyunsms.Client)(nil)
 	_ queue.WeChatSender = (*wechat.Client)(nil)
-	_ inbox.Store        = (*sqlstore.Store)(nil)
-	_ inbox.Dispatcher   = (*queue.Enqueuer)(nil)
+	_ desk.Store         = (*store.Store)(nil)
+	_ desk.Dispatcher    = (*queue.Enqueuer)(nil)
 )
 
 const (
@@ -233,17 +233,17 @@ type env struct {
 	ctx   context.Context
 	clk   *clock
 	rdb   *redis.Client
-	st    *sqlstore.Store
+	st    *store.Store
 	sb    *sandbox.Sandbox
 	srv   *queue.Server
 	enq   *queue.Enqueuer
 	insp  *asynq.Inspector
 	cfg   queue.Config
-	res   []segments.Resident
-	byID  map[int64]segments.Resident
+	res   []population.Resident
+	byID  map[int64]population.Resident
 	done  chan struct{}
 	limit int
-	desk  *inbox.Service
+	desk  *desk.Service
 }
 
 // residents is the default fixture size; residentsN what setup seeds.
@@ -253,20 +253,20 @@ var residentsN = residents
 
 // options are setup's optional settings.
 type options struct {
-	driver     string        // sqlstore.DriverSQLite (default) or DriverPostgres
+	driver     string        // store.DriverSQLite (default) or DriverPostgres
 	smsTimeout time.Duration // the aliyunsms client's Timeout; default 2s
 	today      bool          // clock on today's hh:00, even if past
-	desk       inbox.Config  // the ticket desk's configuration
+	desk       desk.Config   // the ticket desk's configuration
 }
 
 type option func(*options)
 
-// onDriver builds the store on driver (sqlstore.DriverSQLite or
-// sqlstore.DriverPostgres).
+// onDriver builds the store on driver (store.DriverSQLite or
+// store.DriverPostgres).
 func onDriver(driver string) option { return func(o *options) { o.driver = driver } }
 
 // withDesk sets the ticket desk's configuration.
-func withDesk(c inbox.Config) option { return func(o *options) { o.desk = c } }
+func withDesk(c desk.Config) option { return func(o *options) { o.desk = c } }
 
 // withSMSTimeout sets the SMS client's per-call timeout.
 func withSMSTimeout(d time.Duration) option { return func(o *options) { o.smsTimeout = d } }
@@ -276,7 +276,7 @@ func withSMSTimeout(d time.Duration) option { return func(o *options) { o.smsTim
 func onToday() option { return func(o *options) { o.today = true } }
 
 // storeDrivers are the ledger drivers the end-to-end tests run on.
-var storeDrivers = []string{sqlstore.DriverSQLite, sqlstore.DriverPostgres}
+var storeDrivers = []string{store.DriverSQLite, store.DriverPostgres}
 
 // forEachDriver runs fn as a subtest per store driver; the postgres one
 // skips when GRIDCAST_TEST_POSTGRES is unset (fails under CI).
@@ -292,11 +292,11 @@ func forEachDriver(t *testing.T, fn func(t *testing.T, driver string)) {
 // env's clock, at the next hh:00 Beijing time).
 func setup(t testing.TB, cfg queue.Config, hh int, opts ...option) *env {
 	t.Helper()
-	o := options{driver: sqlstore.DriverSQLite, smsTimeout: 2 * time.Second}
+	o := options{driver: store.DriverSQLite, smsTimeout: 2 * time.Second}
 	for _, f := range opts {
 		f(&o)
 	}
-	if o.driver == sqlstore.DriverPostgres {
+	if o.driver == store.DriverPostgres {
 		postgresDSN(t) // skips before anything is built
 	}
 	setupProvider(t)
@@ -338,13 +338,13 @@ func setup(t testing.TB, cfg queue.Config, hh int, opts ...option) *env {
 	e.cfg = cfg
 	dispatch := queue.NewEnqueuer(e.rdb, cfg)
 	t.Cleanup(func() { _ = dispatch.Close() })
-	e.desk, err = inbox.New(o.desk, inbox.Deps{Store: e.st, Dispatcher: dispatch, SMS: sms, WeChat: prov.wx,
-		Conflict: sqlstore.ErrConflict, Now: e.clk.Now, Log: testLog()})
+	e.desk, err = desk.New(o.desk, desk.Deps{Store: e.st, Dispatcher: dispatch, SMS: sms, WeChat: prov.wx,
+		Conflict: store.ErrConflict, Now: e.clk.Now, Log: testLog()})
 	if err != nil {
 		t.Fatal(err)
 	}
 	e.srv, err = queue.NewServer(e.rdb, cfg, queue.Deps{Ledger: e.st, Audience: e.st, SMS: sms, WeChat: prov.wx,
-		Inbox: e.desk, Conflict: sqlstore.ErrConflict}, testLog())
+		Inbox: e.desk, Conflict: store.ErrConflict}, testLog())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -370,18 +370,18 @@ func setup(t testing.TB, cfg queue.Config, hh int, opts ...option) *env {
 // openStore opens the ledger on driver, closed at cleanup: SQLite in
 // t.TempDir, or PostgreSQL in a fresh schema (search_path in the DSN)
 // dropped at cleanup.
-func openStore(t testing.TB, driver string, now func() time.Time, sealer *pii.Sealer) *sqlstore.Store {
+func openStore(t testing.TB, driver string, now func() time.Time, sealer *pii.Sealer) *store.Store {
 	t.Helper()
-	cfg := sqlstore.Config{Driver: driver, Now: now}
+	cfg := store.Config{Driver: driver, Now: now}
 	switch driver {
-	case sqlstore.DriverSQLite:
+	case store.DriverSQLite:
 		cfg.DSN = filepath.Join(t.TempDir(), "q.db")
-	case sqlstore.DriverPostgres:
+	case store.DriverPostgres:
 		cfg.DSN = postgresSchema(t)
 	default:
 		t.Fatalf("unknown store driver %q", driver)
 	}
-	st, err := sqlstore.Open(t.Context(), cfg, sealer, quiet)
+	st, err := store.Open(t.Context(), cfg, sealer, quiet)
 	if err != nil {
 		t.Fatalf("open %s store: %v", driver, err)
 	}
@@ -466,9 +466,9 @@ func (e *env) seed(n int) {
 	if _, err := e.st.BulkInsertResidents(ctx, g.Next, nil); err != nil {
 		e.t.Fatal(err)
 	}
-	e.byID = map[int64]segments.Resident{}
+	e.byID = map[int64]population.Resident{}
 	e.res = nil
-	err = e.st.StreamSegment(ctx, segmentAll, 0, 1000, func(rs []segments.Resident) error {
+	err = e.st.StreamSegment(ctx, segmentAll, 0, 1000, func(rs []population.Resident) error {
 		for _, r := range rs {
 			e.res = append(e.res, r)
 			e.byID[r.ID] = r
@@ -670,7 +670,7 @@ func (e *env) checkReachedOnce(c campaigns.Campaign) {
 		if r.OpenID != "" {
 			gotWX = wx[r.OpenID]
 		}
-		want := map[segments.Channel][2]int{segments.ChannelSMS: {1, 0}, segments.ChannelWeChat: {0, 1}}[expectChannel(r, c)]
+		want := map[population.Channel][2]int{population.ChannelSMS: {1, 0}, population.ChannelWeChat: {0, 1}}[expectChannel(r, c)]
 		if gotSMS != want[0] || gotWX != want[1] {
 			e.t.Errorf("resident %d (%q): sms %d wechat %d, want %d and %d", r.ID, expectChannel(r, c), gotSMS, gotWX, want[0], want[1])
 		}

@@ -9,14 +9,14 @@ import (
 	"github.com/gridcast/gridcast/campaigns"
 	"github.com/gridcast/gridcast/gateway/aliyunsms"
 	"github.com/gridcast/gridcast/gateway/wechat"
+	"github.com/gridcast/gridcast/pii"
+	"github.com/gridcast/gridcast/population"
 	"github.com/gridcast/gridcast/queue"
-	"github.com/gridcast/gridcast/segments"
-	"github.com/gridcast/gridcast/segments/pii"
 )
 
 // expectChannel is the channel a resident should be reached on, or "" if
 // none (opted out, no channel).
-func expectChannel(r segments.Resident, c campaigns.Campaign) segments.Channel {
+func expectChannel(r population.Resident, c campaigns.Campaign) population.Channel {
 	if r.OptedOut(c.Kind.Topic()) {
 		return ""
 	}
@@ -37,10 +37,10 @@ func testCampaignReachesEveryoneOnce(t *testing.T, driver string) {
 	e := setup(t, queue.Config{}, 10, onDriver(driver))
 	// Two residents opt out of job postings.
 	for _, r := range e.res[:2] {
-		if err := e.st.SetOptOut(e.ctx, r.ID, segments.TopicJob, true); err != nil {
+		if err := e.st.SetOptOut(e.ctx, r.ID, population.TopicJob, true); err != nil {
 			t.Fatal(err)
 		}
-		r.OptOuts = append(r.OptOuts, segments.TopicJob)
+		r.OptOuts = append(r.OptOuts, population.TopicJob)
 		e.byID[r.ID] = r
 	}
 	c := e.schedule(e.campaign("招聘", 48*time.Hour))
@@ -48,7 +48,7 @@ func testCampaignReachesEveryoneOnce(t *testing.T, driver string) {
 	e.waitFor("campaign settled", 30*time.Second, func() bool { return e.settled(c.ID) })
 
 	sms, wx := e.sentCounts()
-	want := map[segments.Channel]int{}
+	want := map[population.Channel]int{}
 	for _, r := range e.byID {
 		ch := expectChannel(r, c)
 		want[ch]++
@@ -57,11 +57,11 @@ func testCampaignReachesEveryoneOnce(t *testing.T, driver string) {
 			gotWX = wx[r.OpenID]
 		}
 		switch ch {
-		case segments.ChannelSMS:
+		case population.ChannelSMS:
 			if gotSMS != 1 || gotWX != 0 {
 				t.Errorf("resident %d (sms): sms %d wechat %d", r.ID, gotSMS, gotWX)
 			}
-		case segments.ChannelWeChat:
+		case population.ChannelWeChat:
 			if gotWX != 1 || gotSMS != 0 {
 				t.Errorf("resident %d (wechat): sms %d wechat %d", r.ID, gotSMS, gotWX)
 			}
@@ -71,7 +71,7 @@ func testCampaignReachesEveryoneOnce(t *testing.T, driver string) {
 			}
 		}
 	}
-	if want[segments.ChannelWeChat] == 0 || want[segments.ChannelSMS] == 0 {
+	if want[population.ChannelWeChat] == 0 || want[population.ChannelSMS] == 0 {
 		t.Fatalf("fixture reaches channels %v: want both", want)
 	}
 	f := e.funnel(c.ID)
@@ -93,7 +93,7 @@ func testCampaignReachesEveryoneOnce(t *testing.T, driver string) {
 	// Receipts arrive (the emulators push them to our webhooks).
 	e.waitFor("receipts", 30*time.Second, func() bool {
 		f := e.funnel(c.ID)
-		return f.ByChannel[segments.ChannelSMS].Sent == 0 && f.ByChannel[segments.ChannelWeChat].Sent == 0
+		return f.ByChannel[population.ChannelSMS].Sent == 0 && f.ByChannel[population.ChannelWeChat].Sent == 0
 	})
 	// The tick completes the campaign.
 	e.tick()
@@ -122,12 +122,12 @@ func testCampaignReachesEveryoneOnce(t *testing.T, driver string) {
 	var reps []aliyunsms.Report
 	var wxm []campaigns.Message
 	for _, m := range delivered {
-		if m.Channel == segments.ChannelSMS && len(reps) < 5 {
+		if m.Channel == population.ChannelSMS && len(reps) < 5 {
 			biz, phone := splitKey(m.ProviderID)
 			reps = append(reps, aliyunsms.Report{Phone: pii.Phone(phone), BizID: biz, Success: false, ErrCode: "UNDELIV"},
 				aliyunsms.Report{Phone: pii.Phone(phone), BizID: biz, Success: true, ErrCode: "DELIVERED"})
 		}
-		if m.Channel == segments.ChannelWeChat && len(wxm) < 5 {
+		if m.Channel == population.ChannelWeChat && len(wxm) < 5 {
 			wxm = append(wxm, m)
 		}
 	}

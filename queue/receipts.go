@@ -11,10 +11,10 @@ import (
 	"github.com/hibiken/asynq"
 
 	"github.com/gridcast/gridcast/campaigns"
+	"github.com/gridcast/gridcast/desk"
 	"github.com/gridcast/gridcast/gateway/aliyunsms"
-	"github.com/gridcast/gridcast/inbox"
-	"github.com/gridcast/gridcast/segments"
-	"github.com/gridcast/gridcast/segments/pii"
+	"github.com/gridcast/gridcast/pii"
+	"github.com/gridcast/gridcast/population"
 )
 
 // WeChat receipt statuses.
@@ -37,16 +37,16 @@ func (h *handlers) receiptSMS(ctx context.Context, t *asynq.Task) error {
 		h.log.DebugContext(ctx, "reminder_receipt", "out_id", p.OutID, "success", p.Success)
 		return nil
 	}
-	if strings.HasPrefix(p.OutID, inbox.OutIDPrefix) {
+	if strings.HasPrefix(p.OutID, desk.OutIDPrefix) {
 		// A desk message (a reply, a confirmation, a notification).
-		found, err := h.deskReceipt(ctx, segments.ChannelSMS, p.BizID, p.Success, p.ErrCode, p.At)
+		found, err := h.deskReceipt(ctx, population.ChannelSMS, p.BizID, p.Success, p.ErrCode, p.At)
 		if err != nil || found {
 			return err
 		}
 	}
-	m, err := h.deps.Ledger.MessageByProviderID(ctx, segments.ChannelSMS, p.BizID+"/"+p.Phone)
-	if errors.Is(err, segments.ErrNotFound) && p.OutID != "" {
-		m, err = h.deps.Ledger.MessageByProviderID(ctx, segments.ChannelSMS, "out:"+p.OutID+"/"+p.Phone)
+	m, err := h.deps.Ledger.MessageByProviderID(ctx, population.ChannelSMS, p.BizID+"/"+p.Phone)
+	if errors.Is(err, population.ErrNotFound) && p.OutID != "" {
+		m, err = h.deps.Ledger.MessageByProviderID(ctx, population.ChannelSMS, "out:"+p.OutID+"/"+p.Phone)
 	}
 	if err != nil {
 		if unmatched(ctx, err) {
@@ -77,9 +77,9 @@ func (h *handlers) receiptWeChat(ctx context.Context, t *asynq.Task) error {
 	if err := decode(t, &p); err != nil {
 		return err
 	}
-	m, err := h.deps.Ledger.MessageByProviderID(ctx, segments.ChannelWeChat, strconv.FormatInt(p.MsgID, 10))
-	if errors.Is(err, segments.ErrNotFound) {
-		found, derr := h.deskReceipt(ctx, segments.ChannelWeChat, strconv.FormatInt(p.MsgID, 10), p.Status == WeChatStatusSuccess, p.Status, p.At)
+	m, err := h.deps.Ledger.MessageByProviderID(ctx, population.ChannelWeChat, strconv.FormatInt(p.MsgID, 10))
+	if errors.Is(err, population.ErrNotFound) {
+		found, derr := h.deskReceipt(ctx, population.ChannelWeChat, strconv.FormatInt(p.MsgID, 10), p.Status == WeChatStatusSuccess, p.Status, p.At)
 		if derr != nil || found {
 			return derr
 		}
@@ -136,7 +136,7 @@ func (h *handlers) reconcileSent(ctx context.Context, now time.Time) error {
 	}
 	var errs []error
 	for _, m := range ms {
-		if m.Channel != segments.ChannelSMS {
+		if m.Channel != population.ChannelSMS {
 			continue
 		}
 		biz, phone, ok := strings.Cut(m.ProviderID, "/")
@@ -200,7 +200,7 @@ func (h *handlers) stuckAfter() time.Duration { return 2 * h.cfg.SendTimeout }
 //     duplicate.
 //
 // The ledger reads it needs — Campaigns and MessagesByStatus — are part of
-// Ledger already (CampaignStore, MessageFinder), so *sqlstore.Store needs
+// Ledger already (CampaignStore, MessageFinder), so *store.Store needs
 // nothing new.
 func (h *handlers) recoverStuck(ctx context.Context, now time.Time) error {
 	cutoff := now.Add(-h.stuckAfter())
@@ -244,7 +244,7 @@ func (h *handlers) recoverCampaign(ctx context.Context, c campaigns.Campaign, cu
 }
 
 func (h *handlers) recoverOne(ctx context.Context, c campaigns.Campaign, m campaigns.Message, now time.Time) error {
-	if m.Channel == segments.ChannelSMS && h.deps.SMS != nil {
+	if m.Channel == population.ChannelSMS && h.deps.SMS != nil {
 		sent, err := h.settleStuckSMS(ctx, c, m, now)
 		if err != nil || sent {
 			return err // on error the message stays sending: the next pass asks again
@@ -334,13 +334,13 @@ func (h *handlers) batchMate(ctx context.Context, m campaigns.Message, outID str
 		return false, nil // not one of ours
 	}
 	o, err := h.deps.Ledger.Message(ctx, id)
-	if errors.Is(err, segments.ErrNotFound) {
+	if errors.Is(err, population.ErrNotFound) {
 		return false, nil
 	}
 	if err != nil {
 		return false, fmt.Errorf("message %d: %w", id, err)
 	}
-	if o.CampaignID != m.CampaignID || o.Run != m.Run || o.Channel != segments.ChannelSMS {
+	if o.CampaignID != m.CampaignID || o.Run != m.Run || o.Channel != population.ChannelSMS {
 		return false, nil
 	}
 	rs, err := h.deps.Audience.Residents(ctx, []int64{o.ResidentID, m.ResidentID})
@@ -363,7 +363,7 @@ const unmatchedRetries = 3
 // unmatched reports whether err is "no such message" and the receipt has
 // been retried enough to give up on it.
 func unmatched(ctx context.Context, err error) bool {
-	if !errors.Is(err, segments.ErrNotFound) {
+	if !errors.Is(err, population.ErrNotFound) {
 		return false
 	}
 	n, ok := asynq.GetRetryCount(ctx)

@@ -11,9 +11,9 @@ import (
 	"github.com/gridcast/gridcast/gateway/aliyunsms"
 	"github.com/gridcast/gridcast/gateway/sandbox"
 	"github.com/gridcast/gridcast/gateway/wechat"
+	"github.com/gridcast/gridcast/pii"
+	"github.com/gridcast/gridcast/population"
 	"github.com/gridcast/gridcast/queue"
-	"github.com/gridcast/gridcast/segments"
-	"github.com/gridcast/gridcast/segments/pii"
 )
 
 // isSend reports whether an Aliyun action sends messages.
@@ -45,7 +45,7 @@ func hasCode(codes []string, prefix string) bool {
 // channelMessages returns a campaign's messages on ch in the given statuses,
 // each once: a receipt may move one from one status to the next between
 // the reads.
-func (e *env) channelMessages(id int64, ch segments.Channel, sts ...campaigns.Status) []campaigns.Message {
+func (e *env) channelMessages(id int64, ch population.Channel, sts ...campaigns.Status) []campaigns.Message {
 	var out []campaigns.Message
 	seen := map[int64]bool{}
 	for _, st := range sts {
@@ -94,8 +94,8 @@ func TestAmbiguousSMSTimeout(t *testing.T) {
 			e.waitFor("settled", 30*time.Second, func() bool { return e.settled(c.ID) })
 			e.checkReachedOnce(c)
 
-			sms := e.channelMessages(c.ID, segments.ChannelSMS, campaigns.StatusSent, campaigns.StatusDelivered)
-			if want := e.eligible(c)[segments.ChannelSMS]; len(sms) != want {
+			sms := e.channelMessages(c.ID, population.ChannelSMS, campaigns.StatusSent, campaigns.StatusDelivered)
+			if want := e.eligible(c)[population.ChannelSMS]; len(sms) != want {
 				t.Fatalf("%d SMS sent or delivered, want %d (funnel %+v)", len(sms), want, e.funnel(c.ID))
 			}
 			ambiguous, settled := 0, 0
@@ -143,8 +143,8 @@ func TestChannelPause(t *testing.T) {
 		want := e.eligible(c)
 		e.waitFor("wechat settled, sms deferred", 30*time.Second, func() bool {
 			f := e.funnel(c.ID)
-			wx, sms := f.ByChannel[segments.ChannelWeChat], f.ByChannel[segments.ChannelSMS]
-			if wx.Pending+wx.Sending > 0 || sms.Sending > 0 || sms.Pending != want[segments.ChannelSMS] {
+			wx, sms := f.ByChannel[population.ChannelWeChat], f.ByChannel[population.ChannelSMS]
+			if wx.Pending+wx.Sending > 0 || sms.Sending > 0 || sms.Pending != want[population.ChannelSMS] {
 				return false
 			}
 			for _, m := range e.messages(c.ID, campaigns.StatusPending) {
@@ -161,11 +161,11 @@ func TestChannelPause(t *testing.T) {
 			t.Errorf("%d SMS accepted while the account has no balance", n)
 		}
 		f := e.funnel(c.ID)
-		if f.ByChannel[segments.ChannelSMS].Failed != 0 || f.ByChannel[segments.ChannelWeChat].Failed != 0 {
+		if f.ByChannel[population.ChannelSMS].Failed != 0 || f.ByChannel[population.ChannelWeChat].Failed != 0 {
 			t.Errorf("funnel %+v: a quota failure must not fail messages", f)
 		}
-		if got := len(e.sb.WeChat.Sent()); got != want[segments.ChannelWeChat] {
-			t.Errorf("%d WeChat messages sent, want %d: the SMS pause must not hold WeChat", got, want[segments.ChannelWeChat])
+		if got := len(e.sb.WeChat.Sent()); got != want[population.ChannelWeChat] {
+			t.Errorf("%d WeChat messages sent, want %d: the SMS pause must not hold WeChat", got, want[population.ChannelWeChat])
 		}
 		// AMOUNT_NOT_ENOUGH carries its own pause: look again in an hour.
 		for _, m := range e.messages(c.ID, campaigns.StatusPending) {
@@ -210,7 +210,7 @@ func TestChannelPause(t *testing.T) {
 		e.waitFor("settled", 30*time.Second, func() bool { return e.settled(c.ID) })
 		e.checkReachedOnce(c)
 		f := e.funnel(c.ID)
-		if f.ByChannel[segments.ChannelSMS].Failed != 0 || f.ByChannel[segments.ChannelWeChat].Failed != 0 {
+		if f.ByChannel[population.ChannelSMS].Failed != 0 || f.ByChannel[population.ChannelWeChat].Failed != 0 {
 			t.Errorf("funnel %+v: a config failure must not fail messages", f)
 		}
 		sent := e.sb.WeChat.Sent()
@@ -220,7 +220,7 @@ func TestChannelPause(t *testing.T) {
 			}
 		}
 		paused := 0
-		for _, m := range e.channelMessages(c.ID, segments.ChannelWeChat, campaigns.StatusSent, campaigns.StatusDelivered) {
+		for _, m := range e.channelMessages(c.ID, population.ChannelWeChat, campaigns.StatusSent, campaigns.StatusDelivered) {
 			if hasCode(e.events(m.ID), "channel_paused") {
 				paused++
 			}
@@ -245,7 +245,7 @@ func TestRebuildAfterRedisFlush(t *testing.T) {
 	e.waitFor("sms done, wechat waiting", 30*time.Second, func() bool {
 		f := e.funnel(c.ID)
 		_, done, err := e.st.RunCheckpoint(e.ctx, c.ID, 1)
-		wx, sms := f.ByChannel[segments.ChannelWeChat], f.ByChannel[segments.ChannelSMS]
+		wx, sms := f.ByChannel[population.ChannelWeChat], f.ByChannel[population.ChannelSMS]
 		return err == nil && done && sms.Pending+sms.Sending == 0 && wx.Sending == 0 && wx.Pending > 0 && e.still()
 	})
 	pending := e.messages(c.ID, campaigns.StatusPending)
@@ -282,15 +282,15 @@ func TestRecoverStuckSending(t *testing.T) {
 	// Aliyun is asked about the claim's day: keep the clock on today.
 	e := setup(t, queue.Config{}, 10, onToday())
 	c := e.campaign("崩溃", 48*time.Hour)
-	var wx, sms []segments.Resident
+	var wx, sms []population.Resident
 	phones := map[pii.Phone]bool{}
 	for _, r := range e.res {
 		switch expectChannel(r, c) {
-		case segments.ChannelWeChat:
+		case population.ChannelWeChat:
 			if len(wx) < 2 {
 				wx = append(wx, r)
 			}
-		case segments.ChannelSMS:
+		case population.ChannelSMS:
 			if len(sms) < 4 && !phones[r.Phone] {
 				phones[r.Phone] = true
 				sms = append(sms, r)
@@ -306,7 +306,7 @@ func TestRecoverStuckSending(t *testing.T) {
 		t.Fatal(err)
 	}
 	var msgs []campaigns.Message
-	for _, r := range append(append([]segments.Resident{}, wx...), sms...) {
+	for _, r := range append(append([]population.Resident{}, wx...), sms...) {
 		msgs = append(msgs, campaigns.Message{ResidentID: r.ID, Channel: expectChannel(r, c), Status: campaigns.StatusPending,
 			NotBefore: e.clk.Now(), Deadline: c.ExpiresAt})
 	}
@@ -332,7 +332,7 @@ func TestRecoverStuckSending(t *testing.T) {
 		t.Fatal(err)
 	}
 	cl := newSMSClient(t, 2*time.Second)
-	sm := func(r segments.Resident, outID int64) aliyunsms.Message {
+	sm := func(r population.Resident, outID int64) aliyunsms.Message {
 		return aliyunsms.Message{Phone: r.Phone, TemplateCode: c.SMS.TemplateCode, SignName: c.SMS.SignName,
 			OutID: strconv.FormatInt(outID, 10), Params: map[string]string{"name": "您", "job": "社区保安", "detail": "月薪五千",
 				"reply": "回复1报名", "worker": "网格员", "phone": "12345"}}
@@ -373,7 +373,7 @@ func TestRecoverStuckSending(t *testing.T) {
 		t.Errorf("%d messages sent in all, want %d", n, len(written))
 	}
 	for _, tc := range []struct {
-		r         segments.Resident
+		r         population.Resident
 		recovered bool   // handed back to pending and sent again
 		provider  string // ProviderID prefix
 	}{

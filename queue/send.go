@@ -13,7 +13,7 @@ import (
 	"github.com/gridcast/gridcast/gateway"
 	"github.com/gridcast/gridcast/gateway/aliyunsms"
 	"github.com/gridcast/gridcast/gateway/wechat"
-	"github.com/gridcast/gridcast/segments"
+	"github.com/gridcast/gridcast/population"
 )
 
 // Codes the queue records itself when no provider spoke.
@@ -45,7 +45,7 @@ const (
 type job struct {
 	m      campaigns.Message
 	c      campaigns.Campaign
-	r      segments.Resident
+	r      population.Resident
 	params map[string]string // rendered SMS params or WeChat fields; personal data
 }
 
@@ -70,11 +70,11 @@ func (h *handlers) screen(ctx context.Context, j *job, now time.Time) (verdict, 
 		return verdict{kind: skipIt, skip: campaigns.SkipOptedOut}, nil
 	}
 	switch j.m.Channel {
-	case segments.ChannelSMS:
+	case population.ChannelSMS:
 		if j.r.Phone == "" || j.r.Phone.Validate() != nil {
 			return verdict{kind: skipIt, skip: campaigns.SkipNoChannel}, nil
 		}
-	case segments.ChannelWeChat:
+	case population.ChannelWeChat:
 		if j.r.OpenID == "" {
 			return verdict{kind: skipIt, skip: campaigns.SkipNoChannel}, nil
 		}
@@ -84,7 +84,7 @@ func (h *handlers) screen(ctx context.Context, j *job, now time.Time) (verdict, 
 	}
 	day, week := h.cfg.Caps.Windows(now)
 	tpl := ""
-	if j.m.Channel == segments.ChannelSMS {
+	if j.m.Channel == population.ChannelSMS {
 		tpl = j.c.SMS.TemplateCode
 	}
 	today, thisWeek, sameTpl, err := h.deps.Ledger.SentCounts(ctx, j.r.ID, day, week, tpl)
@@ -113,7 +113,7 @@ func (h *handlers) screen(ctx context.Context, j *job, now time.Time) (verdict, 
 		return verdict{kind: skipIt, skip: campaigns.SkipExpired}, nil
 	}
 	vars := campaigns.Vars{Resident: j.r, Worker: w, GridName: gridName, Campaign: j.c, Slot: slot}
-	if j.m.Channel == segments.ChannelSMS {
+	if j.m.Channel == population.ChannelSMS {
 		j.params, err = campaigns.RenderParams(j.c.SMS.Params, vars)
 	} else {
 		j.params, err = campaigns.RenderFields(j.c.WeChat.Fields, vars)
@@ -146,7 +146,7 @@ func (h *handlers) settle(ctx context.Context, m campaigns.Message, v verdict, n
 
 // gate applies the channel-wide holds: a paused channel, the shared rate
 // limit (n calls).
-func (h *handlers) gate(ctx context.Context, ch segments.Channel, now time.Time) (verdict, error) {
+func (h *handlers) gate(ctx context.Context, ch population.Channel, now time.Time) (verdict, error) {
 	if d, err := h.lim.paused(ctx, ch); err != nil {
 		return verdict{}, err
 	} else if d > 0 {
@@ -219,7 +219,7 @@ func (h *handlers) sendOne(ctx context.Context, t *asynq.Task) error {
 		return h.settle(ctx, m, v, now)
 	}
 	switch m.Channel {
-	case segments.ChannelSMS:
+	case population.ChannelSMS:
 		return h.sendSMS(ctx, []*job{&j}, now)
 	default:
 		return h.sendWeChat(ctx, &j, now)
@@ -249,12 +249,12 @@ func (h *handlers) sendWeChat(ctx context.Context, j *job, now time.Time) error 
 			ProviderID: strconv.FormatInt(id, 10), TemplateCode: j.c.WeChat.TemplateID, At: h.cfg.Now()})
 		return err
 	}
-	return h.failed(ctx, segments.ChannelWeChat, []*job{j}, err, now)
+	return h.failed(ctx, population.ChannelWeChat, []*job{j}, err, now)
 }
 
 // failed turns a provider failure of one call (one message, or one SMS
 // batch) into ledger moves and an Asynq instruction.
-func (h *handlers) failed(ctx context.Context, ch segments.Channel, js []*job, err error, now time.Time) error {
+func (h *handlers) failed(ctx context.Context, ch population.Channel, js []*job, err error, now time.Time) error {
 	var se *gateway.SendError
 	if !errors.As(err, &se) {
 		se = &gateway.SendError{Channel: string(ch), Class: gateway.Retryable, Code: "UNKNOWN", Err: err}
@@ -263,7 +263,7 @@ func (h *handlers) failed(ctx context.Context, ch segments.Channel, js []*job, e
 	case gateway.Permanent:
 		var errs []error
 		for _, j := range js {
-			if ch == segments.ChannelWeChat {
+			if ch == population.ChannelWeChat {
 				errs = append(errs, h.fallback(ctx, j, now))
 			}
 			_, e := h.deps.Ledger.AdvanceMessage(ctx, j.m.ID, campaigns.StatusFailed, campaigns.MessageUpdate{
@@ -330,11 +330,11 @@ func (h *handlers) fallback(ctx context.Context, j *job, now time.Time) error {
 		return nil
 	}
 	ch, why := campaigns.ChooseChannel(pol, j.r, true)
-	if why != campaigns.SkipNone || ch != segments.ChannelSMS {
+	if why != campaigns.SkipNone || ch != population.ChannelSMS {
 		return nil
 	}
 	fb := campaigns.Message{CampaignID: j.m.CampaignID, Run: j.m.Run, ResidentID: j.m.ResidentID,
-		Channel: segments.ChannelSMS, Status: campaigns.StatusPending, FallbackOf: j.m.ID,
+		Channel: population.ChannelSMS, Status: campaigns.StatusPending, FallbackOf: j.m.ID,
 		NotBefore: now, Deadline: j.m.Deadline, CreatedAt: now}
 	// Checkpoint 0, done false: the run's fan-out progress stays as it is.
 	written, err := h.deps.Ledger.WriteMessages(ctx, j.m.CampaignID, j.m.Run, []campaigns.Message{fb}, 0, false)
@@ -347,7 +347,7 @@ func (h *handlers) fallback(ctx context.Context, j *job, now time.Time) error {
 
 // smsKey is the provider id stored for an SMS: Aliyun reports carry the
 // BizId and the phone, and a batch shares one BizId.
-func smsKey(bizID string, r segments.Resident) string { return bizID + "/" + string(r.Phone) }
+func smsKey(bizID string, r population.Resident) string { return bizID + "/" + string(r.Phone) }
 
 // sendSMS sends one or more screened SMS jobs of one campaign in one call.
 func (h *handlers) sendSMS(ctx context.Context, js []*job, now time.Time) error {
@@ -384,7 +384,7 @@ func (h *handlers) sendSMS(ctx context.Context, js []*job, now time.Time) error 
 				}
 			}
 		}
-		return h.failed(ctx, segments.ChannelSMS, js, err, now)
+		return h.failed(ctx, population.ChannelSMS, js, err, now)
 	}
 	at := h.cfg.Now()
 	for _, j := range js {
@@ -424,7 +424,7 @@ func (h *handlers) settleAmbiguous(ctx context.Context, js []*job, now time.Time
 		for _, day := range days {
 			d, err := h.deps.SMS.QueryDetails(ctx, j.r.Phone, "", day)
 			if err != nil {
-				return nil, h.failed(ctx, segments.ChannelSMS, js, err, now)
+				return nil, h.failed(ctx, population.ChannelSMS, js, err, now)
 			}
 			ds = append(ds, d...)
 		}

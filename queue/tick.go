@@ -9,7 +9,7 @@ import (
 	"github.com/hibiken/asynq"
 
 	"github.com/gridcast/gridcast/campaigns"
-	"github.com/gridcast/gridcast/segments"
+	"github.com/gridcast/gridcast/population"
 )
 
 // tickLimit is how many campaigns of one state a tick looks at.
@@ -91,7 +91,7 @@ func (h *handlers) startDue(ctx context.Context, c campaigns.Campaign, now time.
 		return nil
 	}
 	_, done, err := h.deps.Ledger.RunCheckpoint(ctx, c.ID, run)
-	if err != nil && !errors.Is(err, segments.ErrNotFound) {
+	if err != nil && !errors.Is(err, population.ErrNotFound) {
 		return err
 	}
 	if done {
@@ -125,7 +125,7 @@ func (h *handlers) resume(ctx context.Context, c campaigns.Campaign, now time.Ti
 		return nil
 	}
 	_, done, err := h.deps.Ledger.RunCheckpoint(ctx, c.ID, run)
-	if err != nil && !errors.Is(err, segments.ErrNotFound) {
+	if err != nil && !errors.Is(err, population.ErrNotFound) {
 		return err
 	}
 	if done {

@@ -13,7 +13,7 @@ import (
 	"github.com/gridcast/gridcast/gateway"
 	"github.com/gridcast/gridcast/gateway/aliyunsms"
 	"github.com/gridcast/gridcast/gateway/wechat"
-	"github.com/gridcast/gridcast/segments"
+	"github.com/gridcast/gridcast/population"
 )
 
 // Visit schedules (走访预约)
@@ -26,7 +26,7 @@ import (
 // confirmed visit (from 18:00, campaigns.ReminderAt) the reminder scan
 // sends the campaign's own content again, with the slot, once.
 
-// VisitStore books visit slots and keeps their reminders. *sqlstore.Store
+// VisitStore books visit slots and keeps their reminders. *store.Store
 // satisfies it. The queue uses Deps.Ledger as its VisitStore when it
 // implements it; without one, visit campaigns skip every resident with
 // no_slot and no reminders go out.
@@ -37,13 +37,13 @@ type VisitStore interface {
 	// already holds is a no-op, any other collision wraps a conflict.
 	BookSlot(ctx context.Context, workerID, residentID, campaignID int64, start, end time.Time) error
 	// SlotFor returns the resident's live visit in a campaign, or
-	// segments.ErrNotFound.
+	// population.ErrNotFound.
 	SlotFor(ctx context.Context, residentID, campaignID int64) (campaigns.Visit, error)
 	// DueReminders lists confirmed visits starting in [from, to) whose
 	// reminder is unclaimed.
 	DueReminders(ctx context.Context, from, to time.Time, limit int) ([]campaigns.Visit, error)
 	// ClaimReminder is a compare and set: true for exactly one caller.
-	ClaimReminder(ctx context.Context, slotID int64, ch segments.Channel, at time.Time) (bool, error)
+	ClaimReminder(ctx context.Context, slotID int64, ch population.Channel, at time.Time) (bool, error)
 	// SettleReminder records the provider id, or the code of a reminder
 	// not sent; ReleaseReminder undoes an unsettled claim.
 	SettleReminder(ctx context.Context, slotID int64, providerID, code string) error
@@ -116,7 +116,7 @@ func nextMidnight(t time.Time) time.Time {
 
 // book gives r a slot with their grid worker, or says why not
 // (campaigns.SkipNoSlot). An error is the store's: the chunk is retried.
-func (b *slotBooker) book(ctx context.Context, r segments.Resident) (campaigns.SkipReason, error) {
+func (b *slotBooker) book(ctx context.Context, r population.Resident) (campaigns.SkipReason, error) {
 	if b.vs == nil {
 		return campaigns.SkipNoSlot, nil
 	}
@@ -145,7 +145,7 @@ func (b *slotBooker) book(ctx context.Context, r segments.Resident) (campaigns.S
 		if err == nil {
 			return campaigns.SkipNone, nil
 		}
-		if !b.h.isConflict(err) && !errors.Is(err, segments.ErrConflict) {
+		if !b.h.isConflict(err) && !errors.Is(err, population.ErrConflict) {
 			return "", fmt.Errorf("queue: book visit: %w", err)
 		}
 		// The resident already holds a slot in this campaign that the
@@ -163,7 +163,7 @@ func (b *slotBooker) book(ctx context.Context, r segments.Resident) (campaigns.S
 
 // allocator returns the worker's allocator for this run, built on first
 // use; nil when the worker's visiting hours do not parse.
-func (b *slotBooker) allocator(ctx context.Context, w segments.Worker) (*campaigns.SlotAllocator, error) {
+func (b *slotBooker) allocator(ctx context.Context, w population.Worker) (*campaigns.SlotAllocator, error) {
 	if a, ok := b.allocs[w.ID]; ok {
 		return a, nil
 	}
@@ -208,7 +208,7 @@ func (h *handlers) visitSlot(ctx context.Context, c campaigns.Campaign, resident
 		return time.Time{}, false, nil
 	}
 	v, err := vs.SlotFor(ctx, residentID, c.ID)
-	if errors.Is(err, segments.ErrNotFound) {
+	if errors.Is(err, population.ErrNotFound) {
 		return time.Time{}, false, nil
 	}
 	if err != nil {
@@ -269,7 +269,7 @@ func (h *handlers) remind(ctx context.Context, vs VisitStore, v campaigns.Visit,
 	}
 	r := rs[v.ResidentID]
 	skip := campaigns.SkipNone
-	ch := segments.Channel("")
+	ch := population.Channel("")
 	switch {
 	case c.State == campaigns.StateCancelled:
 		skip = campaigns.SkipCancelled
@@ -289,7 +289,7 @@ func (h *handlers) remind(ctx context.Context, vs VisitStore, v campaigns.Visit,
 	}
 	vars := campaigns.Vars{Resident: r, Worker: w, GridName: gridName, Campaign: c, Slot: v.Start}
 	var params map[string]string
-	if ch == segments.ChannelSMS {
+	if ch == population.ChannelSMS {
 		params, err = campaigns.RenderParams(c.SMS.Params, vars)
 	} else {
 		params, err = campaigns.RenderFields(c.WeChat.Fields, vars)
@@ -320,7 +320,7 @@ func (h *handlers) remind(ctx context.Context, vs VisitStore, v campaigns.Visit,
 }
 
 // settleReminder claims and settles a reminder that will not be sent.
-func (h *handlers) settleReminder(ctx context.Context, vs VisitStore, v campaigns.Visit, ch segments.Channel, now time.Time, providerID, code string) error {
+func (h *handlers) settleReminder(ctx context.Context, vs VisitStore, v campaigns.Visit, ch population.Channel, now time.Time, providerID, code string) error {
 	ok, err := vs.ClaimReminder(ctx, v.ID, ch, now)
 	if err != nil || !ok {
 		return err
@@ -333,9 +333,9 @@ func (h *handlers) settleReminder(ctx context.Context, vs VisitStore, v campaign
 // "visit-<slot id>", never a message id.
 func reminderOutID(slotID int64) string { return "visit-" + strconv.FormatInt(slotID, 10) }
 
-func (h *handlers) sendReminder(ctx context.Context, c campaigns.Campaign, r segments.Resident, ch segments.Channel, v campaigns.Visit, params map[string]string) (string, error) {
+func (h *handlers) sendReminder(ctx context.Context, c campaigns.Campaign, r population.Resident, ch population.Channel, v campaigns.Visit, params map[string]string) (string, error) {
 	switch ch {
-	case segments.ChannelSMS:
+	case population.ChannelSMS:
 		if h.deps.SMS == nil {
 			return "", &gateway.SendError{Channel: string(ch), Class: gateway.Permanent, Code: CodeNoSender}
 		}

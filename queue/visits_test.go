@@ -10,14 +10,14 @@ import (
 
 	"github.com/gridcast/gridcast/campaigns"
 	"github.com/gridcast/gridcast/gateway/sandbox"
+	"github.com/gridcast/gridcast/population"
 	"github.com/gridcast/gridcast/queue"
-	"github.com/gridcast/gridcast/segments"
-	"github.com/gridcast/gridcast/segments/sqlstore"
+	"github.com/gridcast/gridcast/store"
 )
 
 // visitGrid returns the grid with the most residents in the fixture and
 // its grid worker, whose visiting hours are set to hours.
-func (e *env) visitGrid(hours string) (string, segments.Worker) {
+func (e *env) visitGrid(hours string) (string, population.Worker) {
 	e.t.Helper()
 	n := map[string]int{}
 	best := ""
@@ -27,12 +27,12 @@ func (e *env) visitGrid(hours string) (string, segments.Worker) {
 			best = r.GridCode
 		}
 	}
-	w, err := e.st.WorkerForGrid(e.ctx, best, segments.RoleGridWorker)
+	w, err := e.st.WorkerForGrid(e.ctx, best, population.RoleGridWorker)
 	if err != nil {
 		e.t.Fatal(err)
 	}
 	w.VisitingHours = hours
-	if err := e.st.UpsertWorkers(e.ctx, []segments.Worker{w}); err != nil {
+	if err := e.st.UpsertWorkers(e.ctx, []population.Worker{w}); err != nil {
 		e.t.Fatal(err)
 	}
 	return best, w
@@ -98,8 +98,8 @@ func (e *env) visitTexts() map[int64][]string {
 }
 
 // visitEligible are the residents of grid the campaign may reach.
-func (e *env) visitEligible(c campaigns.Campaign, grid string) []segments.Resident {
-	var out []segments.Resident
+func (e *env) visitEligible(c campaigns.Campaign, grid string) []population.Resident {
+	var out []population.Resident
 	for _, r := range e.res {
 		if r.GridCode == grid && expectChannel(r, c) != "" {
 			out = append(out, r)
@@ -206,7 +206,7 @@ func TestVisitScheduleEndToEnd(t *testing.T) {
 	// evening before the visit the reminder goes out, once, however often
 	// the scan runs.
 	first, second := all[0], all[1]
-	if err := e.st.SetSlotState(e.ctx, first.ResidentID, c.ID, sqlstore.SlotConfirmed); err != nil {
+	if err := e.st.SetSlotState(e.ctx, first.ResidentID, c.ID, store.SlotConfirmed); err != nil {
 		t.Fatal(err)
 	}
 	at := campaigns.ReminderAt(first.Start, campaigns.Shanghai()).Add(30 * time.Minute)

@@ -6,7 +6,7 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/gridcast/gridcast/segments"
+	"github.com/gridcast/gridcast/population"
 )
 
 // The placeholders a canned reply may use. They render the worker's clear
@@ -56,12 +56,12 @@ func (m Canned) Text(c Category) string {
 // Render is the canned reply for c with w's clear name and phone number
 // filled in. An empty name leaves "网格员" on its own; an empty phone
 // renders as 暂无 so that the sentence still reads.
-func (m Canned) Render(c Category, w segments.Worker) string {
+func (m Canned) Render(c Category, w population.Worker) string {
 	return fillWorker(m.Text(c), w)
 }
 
 // fillWorker puts w's clear name and phone (暂无 when none) into s.
-func fillWorker(s string, w segments.Worker) string {
+func fillWorker(s string, w population.Worker) string {
 	name := strings.TrimSpace(string(w.Name))
 	phone := strings.TrimSpace(string(w.Phone))
 	if phone == "" {

@@ -6,7 +6,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/gridcast/gridcast/segments"
+	"github.com/gridcast/gridcast/population"
 	"github.com/gridcast/gridcast/tickets"
 )
 
@@ -64,7 +64,7 @@ func TestClassifierConfigured(t *testing.T) {
 }
 
 func TestQuickReplies(t *testing.T) {
-	w := segments.Worker{Name: "王芳", Phone: "13812345678"}
+	w := population.Worker{Name: "王芳", Phone: "13812345678"}
 	def := tickets.QuickReplies(nil)
 	env := def.For(tickets.CategoryEnvironment)
 	if len(env) != len(tickets.DefaultQuickReplies[tickets.CategoryEnvironment])+len(tickets.DefaultQuickReplies[tickets.CategoryOther]) {

@@ -3,7 +3,7 @@ package tickets
 import (
 	"time"
 
-	"github.com/gridcast/gridcast/segments"
+	"github.com/gridcast/gridcast/population"
 )
 
 // InboundRecord is one inbound message (a WeChat message to the official
@@ -11,7 +11,7 @@ import (
 // after it is parsed. A plain value; the zero value is not a valid record:
 // Channel, ProviderMsgID and FromKey are required.
 type InboundRecord struct {
-	Channel segments.Channel
+	Channel population.Channel
 	// ProviderMsgID is the provider's id of the message (WeChat MsgId, the
 	// SMS uplink's sequence id). With Channel it is the dedupe key: a
 	// message delivered twice is recorded once.

@@ -9,7 +9,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/gridcast/gridcast/segments/pii"
+	"github.com/gridcast/gridcast/pii"
 )
 
 // Intent is what an inbound reply asks for. Every reply has exactly one;

@@ -3,8 +3,8 @@ package tickets
 import (
 	"time"
 
-	"github.com/gridcast/gridcast/segments"
-	"github.com/gridcast/gridcast/segments/pii"
+	"github.com/gridcast/gridcast/pii"
+	"github.com/gridcast/gridcast/population"
 )
 
 // OutboundKind is why the ticket desk sends a message. Campaign messages
@@ -102,7 +102,7 @@ type Entry struct {
 	Inbound bool
 	// ID is the inbound message's or the Outbound's id.
 	ID      int64
-	Channel segments.Channel
+	Channel population.Channel
 	Route   Route        // outbound only
 	Kind    OutboundKind // outbound only
 	Status  OutStatus    // outbound only

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/gridcast/gridcast/segments"
+	"github.com/gridcast/gridcast/population"
 )
 
 // QuickReplies are a worker's ready answers (常用回复) per category, picked
@@ -78,7 +78,7 @@ func (q QuickReplies) For(c Category) []string {
 
 // Render is the n-th (1-based) ready answer for category c with w's clear
 // name and phone filled in; an error when there is no such answer.
-func (q QuickReplies) Render(c Category, n int, w segments.Worker) (string, error) {
+func (q QuickReplies) Render(c Category, n int, w population.Worker) (string, error) {
 	list := q.For(c)
 	if n < 1 || n > len(list) {
 		return "", fmt.Errorf("%w: quick reply %d: %s has %d", errNoQuick, n, c, len(list))

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/gridcast/gridcast/segments"
+	"github.com/gridcast/gridcast/population"
 )
 
 // WeChat's customer-service message limits: an official account may send
@@ -28,15 +28,15 @@ const (
 	RouteSMS             Route = "sms"                     // an Aliyun SMS to the resident's phone
 )
 
-// Channel is the segments.Channel r travels on; ChannelNone for RouteNone.
-func (r Route) Channel() segments.Channel {
+// Channel is the population.Channel r travels on; ChannelNone for RouteNone.
+func (r Route) Channel() population.Channel {
 	switch r {
 	case RouteCustomerService, RouteWeChatTemplate:
-		return segments.ChannelWeChat
+		return population.ChannelWeChat
 	case RouteSMS:
-		return segments.ChannelSMS
+		return population.ChannelSMS
 	}
-	return segments.ChannelNone
+	return population.ChannelNone
 }
 
 // ReplyContext is what ChooseReply needs to know about one reply.
@@ -44,7 +44,7 @@ type ReplyContext struct {
 	// Channel is where the ticket came in. It does not change the choice
 	// (WeChat first, as for campaigns: free, and the resident sees the
 	// thread) and is named in the reason when nothing reaches them.
-	Channel segments.Channel
+	Channel population.Channel
 	// LastInbound is the resident's last WeChat message to the account;
 	// zero if they never wrote on WeChat. A message implies the account
 	// knows their openid, bound or not.

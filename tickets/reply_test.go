@@ -6,7 +6,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/gridcast/gridcast/segments"
+	"github.com/gridcast/gridcast/population"
 	"github.com/gridcast/gridcast/tickets"
 )
 
@@ -29,13 +29,13 @@ func TestChooseReply(t *testing.T) {
 			tickets.ReplyRoute{Route: tickets.RouteWeChatTemplate, Reason: "5 customer-service messages already sent; WeChat is bound"}},
 		{"unbound follower in the window", tickets.ReplyContext{LastInbound: ago(time.Hour)},
 			tickets.ReplyRoute{Route: tickets.RouteCustomerService, Reason: "resident wrote on WeChat 1h0m0s ago; 0 of 5 customer-service messages used"}},
-		{"never wrote on WeChat, bound", tickets.ReplyContext{Channel: segments.ChannelSMS, OpenIDBound: true, HasPhone: true},
+		{"never wrote on WeChat, bound", tickets.ReplyContext{Channel: population.ChannelSMS, OpenIDBound: true, HasPhone: true},
 			tickets.ReplyRoute{Route: tickets.RouteWeChatTemplate, Reason: "no WeChat message from the resident; WeChat is bound"}},
-		{"SMS", tickets.ReplyContext{Channel: segments.ChannelSMS, HasPhone: true},
+		{"SMS", tickets.ReplyContext{Channel: population.ChannelSMS, HasPhone: true},
 			tickets.ReplyRoute{Route: tickets.RouteSMS, Reason: "no WeChat message from the resident; WeChat not bound; phone on record"}},
-		{"window closed, unbound, phone", tickets.ReplyContext{Channel: segments.ChannelWeChat, LastInbound: ago(72 * time.Hour), HasPhone: true},
+		{"window closed, unbound, phone", tickets.ReplyContext{Channel: population.ChannelWeChat, LastInbound: ago(72 * time.Hour), HasPhone: true},
 			tickets.ReplyRoute{Route: tickets.RouteSMS, Reason: "the 48-hour customer-service window is closed; WeChat not bound; phone on record"}},
-		{"nothing", tickets.ReplyContext{Channel: segments.ChannelWeChat, LastInbound: ago(49 * time.Hour)},
+		{"nothing", tickets.ReplyContext{Channel: population.ChannelWeChat, LastInbound: ago(49 * time.Hour)},
 			tickets.ReplyRoute{Route: tickets.RouteNone, Reason: "ticket came by wechat; the 48-hour customer-service window is closed; WeChat not bound; no phone on record"}},
 	}
 	for _, tt := range tests {
@@ -51,19 +51,19 @@ func TestChooseReply(t *testing.T) {
 
 func TestCanned(t *testing.T) {
 	t.Parallel()
-	w := segments.Worker{Name: "李娜", Phone: "13987654321"}
+	w := population.Worker{Name: "李娜", Phone: "13987654321"}
 	tests := []struct {
 		name   string
 		canned tickets.Canned
 		cat    tickets.Category
-		w      segments.Worker
+		w      population.Worker
 		want   string
 	}{
 		{"default", nil, tickets.CategoryOther, w, "您好，您的留言已收到，网格员李娜会尽快与您联系。联系电话13987654321。"},
 		{"unknown category falls back to other", nil, "parking", w, "您好，您的留言已收到，网格员李娜会尽快与您联系。联系电话13987654321。"},
 		{"override", tickets.Canned{tickets.CategoryEnvironment: "已收到，{{worker.name}}马上到。"}, tickets.CategoryEnvironment, w, "已收到，李娜马上到。"},
 		{"override other is the fallback", tickets.Canned{tickets.CategoryOther: "收到（{{worker.name}}）"}, "parking", w, "收到（李娜）"},
-		{"no phone", nil, tickets.CategoryOther, segments.Worker{Name: "李娜"}, "您好，您的留言已收到，网格员李娜会尽快与您联系。联系电话暂无。"},
+		{"no phone", nil, tickets.CategoryOther, population.Worker{Name: "李娜"}, "您好，您的留言已收到，网格员李娜会尽快与您联系。联系电话暂无。"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -8,14 +8,14 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/gridcast/gridcast/segments"
+	"github.com/gridcast/gridcast/population"
 	"github.com/gridcast/gridcast/tickets"
 )
 
 var t0 = time.Date(2026, 3, 16, 9, 0, 0, 0, time.UTC)
 
 func openTicket() tickets.Ticket {
-	tk, _ := tickets.SLA{}.Open(tickets.Ticket{ID: 12, ResidentID: 7, GridCode: "NY-03-02", Channel: segments.ChannelWeChat,
+	tk, _ := tickets.SLA{}.Open(tickets.Ticket{ID: 12, ResidentID: 7, GridCode: "NY-03-02", Channel: population.ChannelWeChat,
 		Text: "楼下垃圾没人清理", Category: tickets.CategoryEnvironment}, []string{"垃圾"}, t0)
 	return tk
 }

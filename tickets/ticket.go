@@ -5,7 +5,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gridcast/gridcast/segments"
+	"github.com/gridcast/gridcast/population"
 )
 
 // Level is the rung of the escalation ladder that owns a ticket: 网格内能
@@ -51,17 +51,17 @@ func (l Level) Next() (Level, bool) {
 	return Levels[i+1], true
 }
 
-// Role is the segments.Role of the workers who handle tickets at l.
-func (l Level) Role() segments.Role {
+// Role is the population.Role of the workers who handle tickets at l.
+func (l Level) Role() population.Role {
 	switch l.orDefault() {
 	case LevelGridLeader:
-		return segments.RoleGridLeader
+		return population.RoleGridLeader
 	case LevelCommunity:
-		return segments.RoleCommunity
+		return population.RoleCommunity
 	case LevelStreet:
-		return segments.RoleStreet
+		return population.RoleStreet
 	}
-	return segments.RoleGridWorker
+	return population.RoleGridWorker
 }
 
 // ParseLevel returns the level named s.
@@ -81,14 +81,14 @@ func ParseLevel(s string) (Level, error) {
 // not safe for concurrent use.
 type Ticket struct {
 	ID         int64
-	ResidentID int64            // 0 when the sender matches no resident
-	GridCode   string           // the resident's grid; decides the grid worker
-	Channel    segments.Channel // where the first message came in
+	ResidentID int64              // 0 when the sender matches no resident
+	GridCode   string             // the resident's grid; decides the grid worker
+	Channel    population.Channel // where the first message came in
 	// Text is the resident's first message as received. It is personal
 	// data: log it only at debug level, truncated.
 	Text     string
 	Category Category
-	// AssigneeWorkerID is the segments.Worker handling the ticket; 0 while
+	// AssigneeWorkerID is the population.Worker handling the ticket; 0 while
 	// unassigned.
 	AssigneeWorkerID int64
 	Level            Level  // "" is LevelGridWorker

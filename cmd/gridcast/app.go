@@ -13,8 +13,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/gridcast/gridcast/segments/pii"
-	"github.com/gridcast/gridcast/segments/sqlstore"
+	"github.com/gridcast/gridcast/pii"
+	"github.com/gridcast/gridcast/store"
 )
 
 // app is what every subcommand shares: the configuration, the log and the
@@ -146,12 +146,12 @@ func (a *app) sealer() (*pii.Sealer, error) {
 }
 
 // openStore opens the configured store and applies migrations.
-func (a *app) openStore(ctx context.Context) (*sqlstore.Store, error) {
+func (a *app) openStore(ctx context.Context) (*store.Store, error) {
 	sealer, err := a.sealer()
 	if err != nil {
 		return nil, err
 	}
-	st, err := sqlstore.Open(ctx, sqlstore.Config{Driver: a.cfg.Store.Driver, DSN: a.cfg.Store.DSN}, sealer, a.log)
+	st, err := store.Open(ctx, store.Config{Driver: a.cfg.Store.Driver, DSN: a.cfg.Store.DSN}, sealer, a.log)
 	if err != nil {
 		return nil, err
 	}
@@ -160,7 +160,7 @@ func (a *app) openStore(ctx context.Context) (*sqlstore.Store, error) {
 }
 
 // withStore opens the store, runs fn and closes the store.
-func (a *app) withStore(ctx context.Context, fn func(*sqlstore.Store) error) error {
+func (a *app) withStore(ctx context.Context, fn func(*store.Store) error) error {
 	st, err := a.openStore(ctx)
 	if err != nil {
 		return err

@@ -14,8 +14,8 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/gridcast/gridcast/campaigns"
-	"github.com/gridcast/gridcast/segments"
-	"github.com/gridcast/gridcast/segments/sqlstore"
+	"github.com/gridcast/gridcast/population"
+	"github.com/gridcast/gridcast/store"
 )
 
 // answerRow is one line of a campaign's sign-up list.
@@ -62,9 +62,9 @@ the employer or trainer who will call), and who asked and why is logged.`,
 				}
 			}
 			ctx := cmd.Context()
-			return a.withStore(ctx, func(st *sqlstore.Store) error {
+			return a.withStore(ctx, func(st *store.Store) error {
 				c, err := st.Campaign(ctx, id)
-				if errors.Is(err, segments.ErrNotFound) {
+				if errors.Is(err, population.ErrNotFound) {
 					return fmt.Errorf("campaign %d not found", id)
 				}
 				if err != nil {
@@ -98,7 +98,7 @@ the employer or trainer who will call), and who asked and why is logged.`,
 	return cmd
 }
 
-func answerRows(ctx context.Context, st *sqlstore.Store, campaignID int64, clearPhones bool) ([]answerRow, error) {
+func answerRows(ctx context.Context, st *store.Store, campaignID int64, clearPhones bool) ([]answerRow, error) {
 	ans, err := st.CampaignAnswers(ctx, campaignID)
 	if err != nil {
 		return nil, err

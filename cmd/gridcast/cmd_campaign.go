@@ -15,8 +15,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gridcast/gridcast/campaigns"
-	"github.com/gridcast/gridcast/segments"
-	"github.com/gridcast/gridcast/segments/sqlstore"
+	"github.com/gridcast/gridcast/population"
+	"github.com/gridcast/gridcast/store"
 )
 
 func (a *app) campaignCommand() *cobra.Command {
@@ -45,7 +45,7 @@ campaigns.approval_threshold needs a second user's approval before it is sent.
 			if err := camp.Validate(a.policy()); err != nil {
 				return usageError{fmt.Errorf("campaign is not valid:\n%w", err)}
 			}
-			return a.withStore(cmd.Context(), func(st *sqlstore.Store) error {
+			return a.withStore(cmd.Context(), func(st *store.Store) error {
 				if err := st.CreateCampaign(cmd.Context(), &camp); err != nil {
 					return err
 				}
@@ -62,7 +62,7 @@ campaigns.approval_threshold needs a second user's approval before it is sent.
 		Short: "Show who would get what: counts per channel and skip reason, and a few rendered messages (masked)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.withCampaign(cmd.Context(), args[0], func(st *sqlstore.Store, c campaigns.Campaign) error {
+			return a.withCampaign(cmd.Context(), args[0], func(st *store.Store, c campaigns.Campaign) error {
 				p, err := previewCampaign(cmd.Context(), st, c, n, time.Now())
 				if err != nil {
 					return err
@@ -85,7 +85,7 @@ campaigns.approval_threshold needs a second user's approval before it is sent.
 				if by == "" {
 					return usageError{errors.New("--by USER is required: every change is on the campaign's record")}
 				}
-				return a.withCampaign(cmd.Context(), args[0], func(st *sqlstore.Store, c campaigns.Campaign) error {
+				return a.withCampaign(cmd.Context(), args[0], func(st *store.Store, c campaigns.Campaign) error {
 					if only != "" && c.State != only {
 						return fmt.Errorf("campaign %d is %s; %s applies to a %s campaign", c.ID, stateName(c.State), use, only)
 					}
@@ -108,7 +108,7 @@ campaigns.approval_threshold needs a second user's approval before it is sent.
 			if by == "" {
 				return usageError{errors.New("--by USER is required")}
 			}
-			return a.withCampaign(cmd.Context(), args[0], func(st *sqlstore.Store, c campaigns.Campaign) error {
+			return a.withCampaign(cmd.Context(), args[0], func(st *store.Store, c campaigns.Campaign) error {
 				if _, _, err := campaigns.Move(cmd.Context(), st, c.ID, "", true, by, a.policy(), time.Now()); err != nil {
 					return err
 				}
@@ -123,7 +123,7 @@ campaigns.approval_threshold needs a second user's approval before it is sent.
 	status := &cobra.Command{
 		Use: "status ID", Short: "Show a campaign's state and funnel (--watch: a live progress bar until it ends)", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.withCampaign(cmd.Context(), args[0], func(st *sqlstore.Store, c campaigns.Campaign) error {
+			return a.withCampaign(cmd.Context(), args[0], func(st *store.Store, c campaigns.Campaign) error {
 				if watch {
 					if err := a.watchCampaign(cmd.Context(), st, c.ID); err != nil {
 						return err
@@ -148,7 +148,7 @@ campaigns.approval_threshold needs a second user's approval before it is sent.
 	list := &cobra.Command{
 		Use: "list", Short: "List campaigns, newest first", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return a.withStore(cmd.Context(), func(st *sqlstore.Store) error {
+			return a.withStore(cmd.Context(), func(st *store.Store) error {
 				cs, err := st.Campaigns(cmd.Context(), "", 100)
 				if err != nil {
 					return err
@@ -178,7 +178,7 @@ func stateName(s campaigns.State) string {
 	return string(s)
 }
 
-func (a *app) withCampaign(ctx context.Context, arg string, fn func(*sqlstore.Store, campaigns.Campaign) error) error {
+func (a *app) withCampaign(ctx context.Context, arg string, fn func(*store.Store, campaigns.Campaign) error) error {
 	id, err := strconv.ParseInt(arg, 10, 64)
 	if err != nil {
 		return usageError{fmt.Errorf("campaign id %q: want a number", arg)}
@@ -199,7 +199,7 @@ func (a *app) withCampaign(ctx context.Context, arg string, fn func(*sqlstore.St
 type campaignPreview struct {
 	campaign  campaigns.Campaign
 	audience  int
-	byChannel map[segments.Channel]int
+	byChannel map[population.Channel]int
 	skipped   map[campaigns.SkipReason]int
 	samples   []string
 }
@@ -207,10 +207,10 @@ type campaignPreview struct {
 // previewCampaign streams the audience once, deciding each resident's
 // channel or skip reason exactly as the fan-out will, and renders the first
 // n messages with personal data masked.
-func previewCampaign(ctx context.Context, st *sqlstore.Store, c campaigns.Campaign, n int, now time.Time) (campaignPreview, error) {
-	p := campaignPreview{campaign: c, byChannel: map[segments.Channel]int{}, skipped: map[campaigns.SkipReason]int{}}
-	tpls := map[segments.Channel]map[string]campaigns.Template{}
-	for _, ch := range []segments.Channel{segments.ChannelSMS, segments.ChannelWeChat} {
+func previewCampaign(ctx context.Context, st *store.Store, c campaigns.Campaign, n int, now time.Time) (campaignPreview, error) {
+	p := campaignPreview{campaign: c, byChannel: map[population.Channel]int{}, skipped: map[campaigns.SkipReason]int{}}
+	tpls := map[population.Channel]map[string]campaigns.Template{}
+	for _, ch := range []population.Channel{population.ChannelSMS, population.ChannelWeChat} {
 		ts, err := st.Templates(ctx, ch)
 		if err != nil {
 			return p, err
@@ -220,12 +220,12 @@ func previewCampaign(ctx context.Context, st *sqlstore.Store, c campaigns.Campai
 			tpls[ch][t.Code] = t
 		}
 	}
-	workers := map[string]segments.Worker{}
+	workers := map[string]population.Worker{}
 	runAt := c.ScheduleAt
 	if runAt.Before(now) {
 		runAt = now
 	}
-	err := st.StreamSegment(ctx, c.Segment, 0, 1000, func(rs []segments.Resident) error {
+	err := st.StreamSegment(ctx, c.Segment, 0, 1000, func(rs []population.Resident) error {
 		for _, r := range rs {
 			p.audience++
 			if reason := c.CheckRecipient(r, runAt, now); reason.Final() {
@@ -244,7 +244,7 @@ func previewCampaign(ctx context.Context, st *sqlstore.Store, c campaigns.Campai
 			w, ok := workers[r.GridCode]
 			if !ok {
 				var err error
-				if w, err = st.WorkerForGrid(ctx, r.GridCode, segments.RoleGridWorker); err != nil && !errors.Is(err, segments.ErrNotFound) {
+				if w, err = st.WorkerForGrid(ctx, r.GridCode, population.RoleGridWorker); err != nil && !errors.Is(err, population.ErrNotFound) {
 					return err
 				}
 				workers[r.GridCode] = w
@@ -258,12 +258,12 @@ func previewCampaign(ctx context.Context, st *sqlstore.Store, c campaigns.Campai
 
 // renderSample renders one message and masks the resident's and the
 // worker's personal data in it for the preview screen.
-func renderSample(c campaigns.Campaign, ch segments.Channel, r segments.Resident, w segments.Worker, tpls map[string]campaigns.Template) string {
+func renderSample(c campaigns.Campaign, ch population.Channel, r population.Resident, w population.Worker, tpls map[string]campaigns.Template) string {
 	v := campaigns.Vars{Resident: r, Worker: w, Campaign: c}
 	var text string
 	var err error
 	switch ch {
-	case segments.ChannelSMS:
+	case population.ChannelSMS:
 		t, ok := tpls[c.SMS.TemplateCode]
 		if !ok {
 			return fmt.Sprintf("sms → %s: template %s not synced (run gridcast templates sync)", r.Phone.Masked(), c.SMS.TemplateCode)
@@ -290,7 +290,7 @@ func renderSample(c campaigns.Campaign, ch segments.Channel, r segments.Resident
 		}
 	}
 	to := r.Phone.Masked()
-	if ch == segments.ChannelWeChat {
+	if ch == population.ChannelWeChat {
 		to = r.OpenID.Masked()
 	}
 	return fmt.Sprintf("%s → %s: %s", ch, to, strings.ReplaceAll(text, "\n", " / "))
@@ -299,7 +299,7 @@ func renderSample(c campaigns.Campaign, ch segments.Channel, r segments.Resident
 func (p campaignPreview) print(w io.Writer) {
 	c := p.campaign
 	fmt.Fprintf(w, "campaign %d %q — %s, %s\nsegment: %s\n", c.ID, c.Name, stateName(c.State), c.Kind.Label(), c.Segment)
-	fmt.Fprintf(w, "audience %d: WeChat %d, SMS %d", p.audience, p.byChannel[segments.ChannelWeChat], p.byChannel[segments.ChannelSMS])
+	fmt.Fprintf(w, "audience %d: WeChat %d, SMS %d", p.audience, p.byChannel[population.ChannelWeChat], p.byChannel[population.ChannelSMS])
 	for _, r := range sortedReasons(p.skipped) {
 		fmt.Fprintf(w, ", skipped %s %d", r, p.skipped[r])
 	}
@@ -328,7 +328,7 @@ func printFunnel(w io.Writer, f campaigns.Funnel) {
 	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "  CHANNEL\tPENDING\tSENDING\tSENT\tDELIVERED\tFAILED\tFAILED BY CODE")
-	for _, ch := range []segments.Channel{segments.ChannelWeChat, segments.ChannelSMS} {
+	for _, ch := range []population.Channel{population.ChannelWeChat, population.ChannelSMS} {
 		cf, ok := f.ByChannel[ch]
 		if !ok {
 			continue
@@ -357,7 +357,7 @@ func settled(f campaigns.Funnel) int {
 
 // watchCampaign draws a progress bar of settled messages until the campaign
 // is completed or cancelled, or ctx ends.
-func (a *app) watchCampaign(ctx context.Context, st *sqlstore.Store, id int64) error {
+func (a *app) watchCampaign(ctx context.Context, st *store.Store, id int64) error {
 	bar := progressbar.NewOptions(-1, progressbar.OptionSetWriter(a.stderr), progressbar.OptionSetDescription("messages"),
 		progressbar.OptionShowCount(), progressbar.OptionClearOnFinish())
 	defer bar.Finish()

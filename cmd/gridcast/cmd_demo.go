@@ -12,8 +12,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/gridcast/gridcast/segments"
-	"github.com/gridcast/gridcast/segments/synth"
+	"github.com/gridcast/gridcast/population"
+	"github.com/gridcast/gridcast/population/synth"
 )
 
 func (a *app) demoCommand() *cobra.Command {
@@ -74,20 +74,20 @@ func (a *app) runDemo(ctx context.Context, n int, dir string) error {
 	if err != nil {
 		return err
 	}
-	levels := map[segments.Level]int{}
-	var street, community segments.Grid
+	levels := map[population.Level]int{}
+	var street, community population.Grid
 	for _, g := range grids {
 		levels[g.Level]++
-		if g.Level == segments.LevelStreet && street.Code == "" {
+		if g.Level == population.LevelStreet && street.Code == "" {
 			street = g
 		}
-		if g.Level == segments.LevelCommunity && community.Code == "" {
+		if g.Level == population.LevelCommunity && community.Code == "" {
 			community = g
 		}
 	}
 	fmt.Fprintf(out, "   %d districts, %d streets, %d communities, %d grids, %d unit grids; %d workers; %d residents in %s\n\n",
-		levels[segments.LevelDistrict], levels[segments.LevelStreet], levels[segments.LevelCommunity], levels[segments.LevelGrid],
-		levels[segments.LevelUnit], res.workers, res.residents, res.elapsed.Round(time.Millisecond))
+		levels[population.LevelDistrict], levels[population.LevelStreet], levels[population.LevelCommunity], levels[population.LevelGrid],
+		levels[population.LevelUnit], res.workers, res.residents, res.elapsed.Round(time.Millisecond))
 
 	fmt.Fprintln(out, "2. Audiences the field reports name (segment → residents)")
 	audiences := []struct{ who, expr string }{
@@ -115,7 +115,7 @@ func (a *app) runDemo(ctx context.Context, n int, dir string) error {
 
 	fmt.Fprintln(out, "\n3. Saving the job-seeker audience as a named segment and reusing it")
 	jobSeekers := audiences[0].expr
-	if err := st.SaveSegment(ctx, segments.SavedSegment{Name: "street_job_seekers", Expr: jobSeekers, Owner: "employment-officer", Description: "electricians and welders looking for work"}); err != nil {
+	if err := st.SaveSegment(ctx, population.SavedSegment{Name: "street_job_seekers", Expr: jobSeekers, Owner: "employment-officer", Description: "electricians and welders looking for work"}); err != nil {
 		return err
 	}
 	reuse := "segment:street_job_seekers AND consent:job"
@@ -136,7 +136,7 @@ func (a *app) runDemo(ctx context.Context, n int, dir string) error {
 
 	fmt.Fprintln(out, "\n5. Streaming the five must-visit groups page by page (what the campaign fan-out will use)")
 	pages, total := 0, 0
-	err = st.StreamSegment(ctx, audiences[7].expr, 0, 1000, func(batch []segments.Resident) error {
+	err = st.StreamSegment(ctx, audiences[7].expr, 0, 1000, func(batch []population.Resident) error {
 		pages++
 		total += len(batch)
 		return nil

@@ -11,8 +11,8 @@ import (
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 
-	"github.com/gridcast/gridcast/segments/importer"
-	"github.com/gridcast/gridcast/segments/sqlstore"
+	"github.com/gridcast/gridcast/population/importer"
+	"github.com/gridcast/gridcast/store"
 )
 
 func (a *app) importCommand() *cobra.Command {
@@ -39,7 +39,7 @@ writes nothing. Re-importing the same file changes nothing.`,
 				}
 				opt.Mapping = m
 			}
-			return a.withStore(cmd.Context(), func(st *sqlstore.Store) error {
+			return a.withStore(cmd.Context(), func(st *store.Store) error {
 				var bar *progressbar.ProgressBar
 				if !quiet {
 					bar = progressbar.NewOptions(-1, progressbar.OptionSetWriter(a.stderr), progressbar.OptionSetDescription("rows"),

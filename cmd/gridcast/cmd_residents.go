@@ -8,7 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/gridcast/gridcast/segments/sqlstore"
+	"github.com/gridcast/gridcast/store"
 )
 
 func (a *app) residentsCommand() *cobra.Command {
@@ -23,7 +23,7 @@ func (a *app) residentsCommand() *cobra.Command {
 			if err != nil {
 				return usageError{fmt.Errorf("resident id %q: want a number", args[0])}
 			}
-			return a.withStore(cmd.Context(), func(st *sqlstore.Store) error {
+			return a.withStore(cmd.Context(), func(st *store.Store) error {
 				r, err := st.Resident(cmd.Context(), id)
 				if err != nil {
 					return err
@@ -55,7 +55,7 @@ func (a *app) residentsCommand() *cobra.Command {
 			if err != nil {
 				return usageError{fmt.Errorf("resident id %q: want a number", args[0])}
 			}
-			return a.withStore(cmd.Context(), func(st *sqlstore.Store) error {
+			return a.withStore(cmd.Context(), func(st *store.Store) error {
 				clear, err := st.UnmaskIDNumber(cmd.Context(), id)
 				if err != nil {
 					return err

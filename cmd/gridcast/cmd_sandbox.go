@@ -12,9 +12,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gridcast/gridcast/gateway/sandbox"
-	"github.com/gridcast/gridcast/segments"
-	"github.com/gridcast/gridcast/segments/pii"
-	"github.com/gridcast/gridcast/segments/sqlstore"
+	"github.com/gridcast/gridcast/pii"
+	"github.com/gridcast/gridcast/population"
+	"github.com/gridcast/gridcast/store"
 )
 
 func (a *app) sandboxCommand() *cobra.Command {
@@ -96,9 +96,9 @@ answer goes out through the providers "gridcast serve" is configured with.`,
 			}
 			who := ""
 			if residentID != 0 {
-				err := a.withStore(ctx, func(st *sqlstore.Store) error {
+				err := a.withStore(ctx, func(st *store.Store) error {
 					r, err := st.Resident(ctx, residentID)
-					if errors.Is(err, segments.ErrNotFound) {
+					if errors.Is(err, population.ErrNotFound) {
 						return fmt.Errorf("resident %d not found", residentID)
 					}
 					if err != nil {

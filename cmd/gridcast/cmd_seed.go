@@ -9,8 +9,8 @@ import (
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 
-	"github.com/gridcast/gridcast/segments/sqlstore"
-	"github.com/gridcast/gridcast/segments/synth"
+	"github.com/gridcast/gridcast/population/synth"
+	"github.com/gridcast/gridcast/store"
 )
 
 func (a *app) seedCommand() *cobra.Command {
@@ -29,7 +29,7 @@ community, and residents with valid-format phones and ID numbers. The same
 			if n < 1 {
 				return usageError{fmt.Errorf("--residents %d: want at least 1", n)}
 			}
-			return a.withStore(cmd.Context(), func(st *sqlstore.Store) error {
+			return a.withStore(cmd.Context(), func(st *store.Store) error {
 				var progress io.Writer = a.stderr
 				if quiet {
 					progress = io.Discard
@@ -57,7 +57,7 @@ type seedResult struct {
 
 // seedPopulation generates cfg's population and bulk-loads it, drawing a
 // progress bar on w.
-func seedPopulation(ctx context.Context, st *sqlstore.Store, cfg synth.Config, w io.Writer) (seedResult, error) {
+func seedPopulation(ctx context.Context, st *store.Store, cfg synth.Config, w io.Writer) (seedResult, error) {
 	start := time.Now()
 	gen, err := synth.New(cfg)
 	if err != nil {

@@ -9,9 +9,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/gridcast/gridcast/population"
 	"github.com/gridcast/gridcast/segments"
-	"github.com/gridcast/gridcast/segments/segql"
-	"github.com/gridcast/gridcast/segments/sqlstore"
+	"github.com/gridcast/gridcast/store"
 )
 
 func (a *app) segmentCommand() *cobra.Command {
@@ -31,7 +31,7 @@ Run "gridcast segment fields" for every field.`,
 			Short: "Print how many residents the expression selects",
 			Args:  cobra.ExactArgs(1),
 			RunE: func(cmd *cobra.Command, args []string) error {
-				return a.withStore(cmd.Context(), func(st *sqlstore.Store) error {
+				return a.withStore(cmd.Context(), func(st *store.Store) error {
 					n, err := st.CountSegment(cmd.Context(), args[0])
 					if err != nil {
 						return segmentError(err)
@@ -48,7 +48,7 @@ Run "gridcast segment fields" for every field.`,
 			Short: "List saved segments",
 			Args:  cobra.NoArgs,
 			RunE: func(cmd *cobra.Command, _ []string) error {
-				return a.withStore(cmd.Context(), func(st *sqlstore.Store) error {
+				return a.withStore(cmd.Context(), func(st *store.Store) error {
 					segs, err := st.Segments(cmd.Context())
 					if err != nil {
 						return err
@@ -67,7 +67,7 @@ Run "gridcast segment fields" for every field.`,
 			Short: "Delete a saved segment",
 			Args:  cobra.ExactArgs(1),
 			RunE: func(cmd *cobra.Command, args []string) error {
-				return a.withStore(cmd.Context(), func(st *sqlstore.Store) error {
+				return a.withStore(cmd.Context(), func(st *store.Store) error {
 					return st.DeleteSegment(cmd.Context(), args[0])
 				})
 			},
@@ -80,7 +80,7 @@ Run "gridcast segment fields" for every field.`,
 			RunE: func(cmd *cobra.Command, _ []string) error {
 				tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
 				fmt.Fprintln(tw, "FIELD\tMEANING\tEXAMPLE")
-				for _, f := range segql.Fields() {
+				for _, f := range segments.Fields() {
 					fmt.Fprintf(tw, "%s\t%s\t%s\n", f.Name, f.Description, f.Example)
 				}
 				return tw.Flush()
@@ -109,7 +109,7 @@ func (a *app) segmentSampleCommand() *cobra.Command {
 			if n < 1 || n > 1000 {
 				return usageError{fmt.Errorf("--n %d: want 1 to 1000", n)}
 			}
-			return a.withStore(cmd.Context(), func(st *sqlstore.Store) error {
+			return a.withStore(cmd.Context(), func(st *store.Store) error {
 				rs, err := st.SampleSegment(cmd.Context(), args[0], n)
 				if err != nil {
 					return segmentError(err)
@@ -140,8 +140,8 @@ func (a *app) segmentSaveCommand() *cobra.Command {
 		Short: "Save a named segment (reuse it as segment:NAME)",
 		Args:  cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.withStore(cmd.Context(), func(st *sqlstore.Store) error {
-				if err := st.SaveSegment(cmd.Context(), segments.SavedSegment{Name: args[0], Expr: args[1], Description: desc, Owner: owner}); err != nil {
+			return a.withStore(cmd.Context(), func(st *store.Store) error {
+				if err := st.SaveSegment(cmd.Context(), population.SavedSegment{Name: args[0], Expr: args[1], Description: desc, Owner: owner}); err != nil {
 					return segmentError(err)
 				}
 				n, err := st.CountSegment(cmd.Context(), "segment:"+args[0])

@@ -13,11 +13,11 @@ import (
 	"github.com/gridcast/gridcast/api"
 	"github.com/gridcast/gridcast/campaigns"
 	"github.com/gridcast/gridcast/console"
+	"github.com/gridcast/gridcast/desk"
 	"github.com/gridcast/gridcast/gateway/aliyunsms"
 	"github.com/gridcast/gridcast/gateway/wechat"
-	"github.com/gridcast/gridcast/inbox"
 	"github.com/gridcast/gridcast/queue"
-	"github.com/gridcast/gridcast/segments/sqlstore"
+	"github.com/gridcast/gridcast/store"
 	"github.com/gridcast/gridcast/tickets"
 )
 
@@ -57,10 +57,10 @@ func (a *app) queueConfig() queue.Config {
 // serving is what serve hands to its ready callback (the demo drives the
 // story through it).
 type serving struct {
-	store    *sqlstore.Store
+	store    *store.Store
 	rt       *runtime
 	enqueuer *queue.Enqueuer
-	desk     *inbox.Service
+	desk     *desk.Service
 	baseURL  string
 }
 
@@ -90,12 +90,12 @@ func (a *app) serve(ctx context.Context, withHTTP, withWorkers bool, ready func(
 	qcfg := a.queueConfig()
 	enq := queue.NewEnqueuer(rt.rdb, qcfg)
 	defer enq.Close()
-	dcfg, err := a.cfg.Tickets.inbox()
+	dcfg, err := a.cfg.Tickets.desk()
 	if err != nil {
 		return err
 	}
-	desk, err := inbox.New(dcfg, inbox.Deps{Store: st, Dispatcher: enq, SMS: rt.sms, WeChat: rt.wx,
-		Conflict: sqlstore.ErrConflict, Log: a.log})
+	desk, err := desk.New(dcfg, desk.Deps{Store: st, Dispatcher: enq, SMS: rt.sms, WeChat: rt.wx,
+		Conflict: store.ErrConflict, Log: a.log})
 	if err != nil {
 		return err
 	}
@@ -106,7 +106,7 @@ func (a *app) serve(ctx context.Context, withHTTP, withWorkers bool, ready func(
 	running := 0
 	if withWorkers {
 		srv, err := queue.NewServer(rt.rdb, qcfg, queue.Deps{Ledger: st, Audience: st, SMS: rt.sms, WeChat: rt.wx,
-			Inbox: desk, Conflict: sqlstore.ErrConflict}, a.log)
+			Inbox: desk, Conflict: store.ErrConflict}, a.log)
 		if err != nil {
 			return err
 		}
@@ -190,7 +190,7 @@ func (a *app) serve(ctx context.Context, withHTTP, withWorkers bool, ready func(
 // carries work; after a restart of an embedded Redis, or a Redis that lost
 // data, nothing is skipped silently. Duplicate tasks are refused by their
 // ids, and a message is claimed once, so this is safe on every start.
-func (a *app) recoverWork(ctx context.Context, st *sqlstore.Store, enq *queue.Enqueuer, desk *inbox.Service) error {
+func (a *app) recoverWork(ctx context.Context, st *store.Store, enq *queue.Enqueuer, desk *desk.Service) error {
 	cs, err := st.Campaigns(ctx, campaigns.StateRunning, 1000)
 	if err != nil {
 		return err
@@ -226,11 +226,11 @@ func truncate(s string, n int) string {
 }
 
 // apiTickets is the store as the ticket API reads it.
-type apiTickets struct{ *sqlstore.Store }
+type apiTickets struct{ *store.Store }
 
 var _ api.TicketStore = apiTickets{}
 
 // ListTickets converts the API's filter, field for field.
 func (s apiTickets) ListTickets(ctx context.Context, f api.TicketFilter) ([]tickets.Ticket, error) {
-	return s.Tickets(ctx, sqlstore.TicketFilter(f))
+	return s.Tickets(ctx, store.TicketFilter(f))
 }

@@ -9,8 +9,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gridcast/gridcast/campaigns"
-	"github.com/gridcast/gridcast/inbox"
-	"github.com/gridcast/gridcast/segments/sqlstore"
+	"github.com/gridcast/gridcast/desk"
+	"github.com/gridcast/gridcast/store"
 )
 
 // statsRow is one line of `tickets stats --json`.
@@ -54,14 +54,14 @@ above the grid worker, and the residents' mean rating.`,
 					return err
 				}
 			}
-			if by != inbox.ByGrid && by != inbox.ByWorker {
+			if by != desk.ByGrid && by != desk.ByWorker {
 				return usageError{fmt.Errorf("--by %q: want grid or worker", by)}
 			}
 			if !to.After(from) {
 				return usageError{fmt.Errorf("--until %s is not after --since %s", shTime(to, "2006-01-02 15:04"), shTime(from, "2006-01-02 15:04"))}
 			}
 			ctx := cmd.Context()
-			return a.withDesk(ctx, func(_ *sqlstore.Store, d *cliDesk) error {
+			return a.withDesk(ctx, func(_ *store.Store, d *cliDesk) error {
 				stats, err := d.Stats(ctx, from, to, by)
 				if err != nil {
 					return err
@@ -105,7 +105,7 @@ above the grid worker, and the residents' mean rating.`,
 	}
 	cmd.Flags().StringVar(&since, "since", "", "first day (default the 1st of this month)")
 	cmd.Flags().StringVar(&until, "until", "", "last day (default now)")
-	cmd.Flags().StringVar(&by, "by", inbox.ByGrid, "grid or worker")
+	cmd.Flags().StringVar(&by, "by", desk.ByGrid, "grid or worker")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
 }

@@ -6,8 +6,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/gridcast/gridcast/segments/extsync"
-	"github.com/gridcast/gridcast/segments/sqlstore"
+	"github.com/gridcast/gridcast/population/extsync"
+	"github.com/gridcast/gridcast/store"
 )
 
 func (a *app) syncCommand() *cobra.Command {
@@ -41,7 +41,7 @@ run are read. --loop repeats each source every sync.sources[].interval.`,
 			if err := extsync.ValidateSources(sources); err != nil {
 				return err
 			}
-			return a.withStore(cmd.Context(), func(st *sqlstore.Store) error {
+			return a.withStore(cmd.Context(), func(st *store.Store) error {
 				if loop {
 					errs := make(chan error, len(sources))
 					for _, src := range sources {

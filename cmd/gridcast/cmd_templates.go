@@ -6,8 +6,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/gridcast/gridcast/segments"
-	"github.com/gridcast/gridcast/segments/sqlstore"
+	"github.com/gridcast/gridcast/population"
+	"github.com/gridcast/gridcast/store"
 )
 
 func (a *app) templatesCommand() *cobra.Command {
@@ -17,7 +17,7 @@ func (a *app) templatesCommand() *cobra.Command {
 		Short: "Fetch the Aliyun SMS and WeChat templates into the store (campaigns are checked against them)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return a.withStore(cmd.Context(), func(st *sqlstore.Store) error {
+			return a.withStore(cmd.Context(), func(st *store.Store) error {
 				rt := &runtime{}
 				defer rt.close()
 				if err := a.openRedis(cmd.Context(), rt); err != nil {
@@ -39,8 +39,8 @@ func (a *app) templatesCommand() *cobra.Command {
 		Short: "List synced templates",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return a.withStore(cmd.Context(), func(st *sqlstore.Store) error {
-				for _, ch := range []segments.Channel{segments.ChannelSMS, segments.ChannelWeChat} {
+			return a.withStore(cmd.Context(), func(st *store.Store) error {
+				for _, ch := range []population.Channel{population.ChannelSMS, population.ChannelWeChat} {
 					ts, err := st.Templates(cmd.Context(), ch)
 					if err != nil {
 						return err

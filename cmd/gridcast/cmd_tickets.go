@@ -14,9 +14,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gridcast/gridcast/campaigns"
-	"github.com/gridcast/gridcast/segments"
-	"github.com/gridcast/gridcast/segments/pii"
-	"github.com/gridcast/gridcast/segments/sqlstore"
+	"github.com/gridcast/gridcast/pii"
+	"github.com/gridcast/gridcast/population"
+	"github.com/gridcast/gridcast/store"
 	"github.com/gridcast/gridcast/tickets"
 )
 
@@ -52,9 +52,9 @@ func parseID(what, arg string) (int64, error) {
 
 // loadTicket reads ticket id, with an error a user reads as such when
 // there is none.
-func loadTicket(ctx context.Context, st *sqlstore.Store, id int64) (tickets.Ticket, error) {
+func loadTicket(ctx context.Context, st *store.Store, id int64) (tickets.Ticket, error) {
 	t, err := st.Ticket(ctx, id)
-	if errors.Is(err, segments.ErrNotFound) {
+	if errors.Is(err, population.ErrNotFound) {
 		return t, fmt.Errorf("ticket %d not found", id)
 	}
 	return t, err
@@ -71,7 +71,7 @@ func (a *app) ticketsList() *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			f := sqlstore.TicketFilter{GridCode: grid, Limit: limit, AfterID: after}
+			f := store.TicketFilter{GridCode: grid, Limit: limit, AfterID: after}
 			if stat != "" {
 				f.Status = tickets.Status(stat)
 				if !slices.Contains(tickets.Statuses, f.Status) {
@@ -85,10 +85,10 @@ func (a *app) ticketsList() *cobra.Command {
 			if limit < 1 {
 				return usageError{fmt.Errorf("--limit %d: want at least 1", limit)}
 			}
-			return a.withStore(ctx, func(st *sqlstore.Store) error {
+			return a.withStore(ctx, func(st *store.Store) error {
 				if assignee != "" {
 					w, err := st.WorkerByCode(ctx, assignee)
-					if errors.Is(err, segments.ErrNotFound) {
+					if errors.Is(err, population.ErrNotFound) {
 						return fmt.Errorf("--assignee %s: no worker has that code (see gridcast workers list)", assignee)
 					}
 					if err != nil {
@@ -141,7 +141,7 @@ func (a *app) ticketsShow() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return a.withStore(cmd.Context(), func(st *sqlstore.Store) error {
+			return a.withStore(cmd.Context(), func(st *store.Store) error {
 				t, err := loadTicket(cmd.Context(), st, id)
 				if err != nil {
 					return err
@@ -173,7 +173,7 @@ func (a *app) ticketsQuick() *cobra.Command {
 				return err
 			}
 			ctx := cmd.Context()
-			return a.withDesk(ctx, func(st *sqlstore.Store, d *cliDesk) error {
+			return a.withDesk(ctx, func(st *store.Store, d *cliDesk) error {
 				t, err := loadTicket(ctx, st, id)
 				if err != nil {
 					return err
@@ -215,7 +215,7 @@ func (a *app) ticketsReply() *cobra.Command {
 				return usageError{errors.New("reply: the text is empty (or pick a ready answer with --quick N; see tickets quick ID)")}
 			}
 			ctx := cmd.Context()
-			return a.withDesk(ctx, func(st *sqlstore.Store, d *cliDesk) error {
+			return a.withDesk(ctx, func(st *store.Store, d *cliDesk) error {
 				t, err := loadTicket(ctx, st, id)
 				if err != nil {
 					return err
@@ -255,7 +255,7 @@ func (a *app) ticketsResolve() *cobra.Command {
 				return err
 			}
 			ctx := cmd.Context()
-			return a.withDesk(ctx, func(st *sqlstore.Store, d *cliDesk) error {
+			return a.withDesk(ctx, func(st *store.Store, d *cliDesk) error {
 				before, err := loadTicket(ctx, st, id)
 				if err != nil {
 					return err
@@ -295,7 +295,7 @@ func (a *app) ticketsMove(use, short string, move func(context.Context, *cliDesk
 				return err
 			}
 			ctx := cmd.Context()
-			return a.withDesk(ctx, func(st *sqlstore.Store, d *cliDesk) error {
+			return a.withDesk(ctx, func(st *store.Store, d *cliDesk) error {
 				before, err := loadTicket(ctx, st, id)
 				if err != nil {
 					return err
@@ -331,12 +331,12 @@ func (a *app) ticketsReassign() *cobra.Command {
 				return usageError{errors.New("--to WORKER_CODE is required")}
 			}
 			ctx := cmd.Context()
-			return a.withDesk(ctx, func(st *sqlstore.Store, d *cliDesk) error {
+			return a.withDesk(ctx, func(st *store.Store, d *cliDesk) error {
 				if _, err := loadTicket(ctx, st, id); err != nil {
 					return err
 				}
 				w, err := st.WorkerByCode(ctx, to)
-				if errors.Is(err, segments.ErrNotFound) {
+				if errors.Is(err, population.ErrNotFound) {
 					return fmt.Errorf("--to %s: no worker has that code (see gridcast workers list)", to)
 				}
 				if err != nil {
@@ -377,7 +377,7 @@ func (a *app) ticketsMerge() *cobra.Command {
 				return usageError{fmt.Errorf("cannot merge ticket %d into itself", dup)}
 			}
 			ctx := cmd.Context()
-			return a.withDesk(ctx, func(st *sqlstore.Store, d *cliDesk) error {
+			return a.withDesk(ctx, func(st *store.Store, d *cliDesk) error {
 				for _, id := range []int64{dup, keep} {
 					if _, err := loadTicket(ctx, st, id); err != nil {
 						return err
@@ -420,7 +420,7 @@ func (a *app) ticketsUnknown() *cobra.Command {
 			if limit < 1 {
 				return usageError{fmt.Errorf("--limit %d: want at least 1", limit)}
 			}
-			return a.withStore(cmd.Context(), func(st *sqlstore.Store) error {
+			return a.withStore(cmd.Context(), func(st *store.Store) error {
 				ins, err := st.UnknownSenders(cmd.Context(), limit)
 				if err != nil {
 					return err

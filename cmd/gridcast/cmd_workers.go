@@ -10,8 +10,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gridcast/gridcast/campaigns"
-	"github.com/gridcast/gridcast/segments"
-	"github.com/gridcast/gridcast/segments/sqlstore"
+	"github.com/gridcast/gridcast/population"
+	"github.com/gridcast/gridcast/store"
 	"github.com/gridcast/gridcast/tickets"
 )
 
@@ -29,9 +29,9 @@ escalated tickets go to their backup. (The queue workers are "gridcast worker".)
 
 // workerByCode reads a worker, with an error a user reads as such when
 // there is none.
-func workerByCode(cmd *cobra.Command, st *sqlstore.Store, flag, code string) (segments.Worker, error) {
+func workerByCode(cmd *cobra.Command, st *store.Store, flag, code string) (population.Worker, error) {
 	w, err := st.WorkerByCode(cmd.Context(), code)
-	if errors.Is(err, segments.ErrNotFound) {
+	if errors.Is(err, population.ErrNotFound) {
 		return w, fmt.Errorf("%s%s: no worker has that code (see gridcast workers list)", flag, code)
 	}
 	return w, err
@@ -44,7 +44,7 @@ func (a *app) workersList() *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			return a.withStore(ctx, func(st *sqlstore.Store) error {
+			return a.withStore(ctx, func(st *store.Store) error {
 				ws, err := st.Workers(ctx)
 				if err != nil {
 					return err
@@ -150,7 +150,7 @@ notified) unless --keep-open.`,
 				return usageError{errors.New(strings.Join(msgs, "\n"))}
 			}
 			ctx := cmd.Context()
-			return a.withDesk(ctx, func(st *sqlstore.Store, d *cliDesk) error {
+			return a.withDesk(ctx, func(st *store.Store, d *cliDesk) error {
 				w, err := workerByCode(cmd, st, "", args[0])
 				if err != nil {
 					return err
@@ -195,13 +195,13 @@ func (a *app) workersBack() *cobra.Command {
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			return a.withStore(ctx, func(st *sqlstore.Store) error {
+			return a.withStore(ctx, func(st *store.Store) error {
 				w, err := workerByCode(cmd, st, "", args[0])
 				if err != nil {
 					return err
 				}
 				err = st.EndLeave(ctx, w.ID, time.Now())
-				if errors.Is(err, segments.ErrNotFound) {
+				if errors.Is(err, population.ErrNotFound) {
 					return fmt.Errorf("%s is not on leave now", w.Code)
 				}
 				if err != nil {
@@ -229,9 +229,9 @@ timeline, notifying them.`,
 				return usageError{errors.New("--grid G and --to CODE are required")}
 			}
 			ctx := cmd.Context()
-			return a.withDesk(ctx, func(st *sqlstore.Store, d *cliDesk) error {
+			return a.withDesk(ctx, func(st *store.Store, d *cliDesk) error {
 				g, err := st.Grid(ctx, grid)
-				if errors.Is(err, segments.ErrNotFound) {
+				if errors.Is(err, population.ErrNotFound) {
 					return fmt.Errorf("--grid %s: no such grid", grid)
 				}
 				if err != nil {
@@ -241,15 +241,15 @@ timeline, notifying them.`,
 				if err != nil {
 					return err
 				}
-				prev, err := st.WorkerForGrid(ctx, g.Code, segments.RoleGridWorker)
-				if err != nil && !errors.Is(err, segments.ErrNotFound) {
+				prev, err := st.WorkerForGrid(ctx, g.Code, population.RoleGridWorker)
+				if err != nil && !errors.Is(err, population.ErrNotFound) {
 					return err
 				}
-				if w.GridCode != "" && (w.GridCode != g.Code || w.Role != segments.RoleGridWorker) {
+				if w.GridCode != "" && (w.GridCode != g.Code || w.Role != population.RoleGridWorker) {
 					fmt.Fprintf(a.stderr, "gridcast: %s leaves their post as %s of %s; hand it to someone else\n", w.Code, w.Role, w.GridCode)
 				}
-				w.Role, w.GridCode = segments.RoleGridWorker, g.Code
-				if err := st.UpsertWorkers(ctx, []segments.Worker{w}); err != nil {
+				w.Role, w.GridCode = population.RoleGridWorker, g.Code
+				if err := st.UpsertWorkers(ctx, []population.Worker{w}); err != nil {
 					return err
 				}
 				if prev.ID != 0 && prev.ID != w.ID && prev.GridCode == g.Code {

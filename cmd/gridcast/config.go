@@ -343,7 +343,7 @@ func (c Config) Validate() error {
 		}
 		names[s.Name] = true
 	}
-	if _, err := c.Tickets.inbox(); err != nil {
+	if _, err := c.Tickets.desk(); err != nil {
 		for _, e := range leafErrors(err) {
 			errs = append(errs, fmt.Errorf("config: tickets.%w", e))
 		}

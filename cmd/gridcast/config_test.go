@@ -13,7 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/gridcast/gridcast/api"
-	"github.com/gridcast/gridcast/inbox"
+	"github.com/gridcast/gridcast/desk"
 	"github.com/gridcast/gridcast/tickets"
 )
 
@@ -284,7 +284,7 @@ tickets:
 	if err != nil {
 		t.Fatal(err)
 	}
-	ic, err := cfg.Tickets.inbox()
+	ic, err := cfg.Tickets.desk()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -304,14 +304,14 @@ func TestConfigExampleTicketsAreTheDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ex, err := cfg.Tickets.inbox()
+	ex, err := cfg.Tickets.desk()
 	if err != nil {
 		t.Fatal(err)
 	}
 	kw, sla := ex.Tickets.Keywords, ex.Tickets.SLA
 	got := []any{ex.ThreadWindow, ex.BindingTTL, ex.BindingAttempts, ex.TicketOptions, kw.Unsubscribe, kw.Confirm,
 		kw.Reschedule, kw.ShortReply, sla.Deadlines, sla.Steps, sla.ReopenWindow}
-	want := []any{inbox.DefaultThreadWindow, 5 * time.Minute, 5, inbox.DefaultTicketOptions, tickets.DefaultUnsubscribe,
+	want := []any{desk.DefaultThreadWindow, 5 * time.Minute, 5, desk.DefaultTicketOptions, tickets.DefaultUnsubscribe,
 		tickets.DefaultConfirm, tickets.DefaultReschedule, tickets.DefaultShortReply, tickets.DefaultDeadlines,
 		tickets.DefaultSteps, tickets.DefaultReopenWindow}
 	if diff := cmp.Diff(want, got); diff != "" {

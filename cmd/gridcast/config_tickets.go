@@ -8,11 +8,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gridcast/gridcast/inbox"
+	"github.com/gridcast/gridcast/desk"
 	"github.com/gridcast/gridcast/tickets"
 )
 
-// TicketsConfig is the ticket desk's section (inbox.Config): how replies
+// TicketsConfig is the ticket desk's section (desk.Config): how replies
 // are read and threaded, deadlines and escalation, and the texts and
 // templates of its answers. Every zero value (0, "", an absent key) means
 // the default that config.example.yaml shows.
@@ -83,7 +83,7 @@ type KeywordsConfig struct {
 }
 
 // DeskTemplatesConfig names the provider templates the desk sends with
-// (inbox.Templates).
+// (desk.Templates).
 type DeskTemplatesConfig struct {
 	SMSReply       string `yaml:"sms_reply"`
 	SMSUnsubscribe string `yaml:"sms_unsubscribe"`
@@ -93,7 +93,7 @@ type DeskTemplatesConfig struct {
 	WeChatNotify   string `yaml:"wechat_notify"`
 }
 
-// AnswersConfig are the automatic answers' texts (inbox.Answers).
+// AnswersConfig are the automatic answers' texts (desk.Answers).
 type AnswersConfig struct {
 	Unsubscribed   string `yaml:"unsubscribed"`
 	SignedUp       string `yaml:"signed_up"`
@@ -114,11 +114,11 @@ type AnswersConfig struct {
 	Greeting       string `yaml:"greeting"`
 }
 
-// inbox turns the section into the desk's Config. It checks what only the
+// desk turns the section into the desk's Config. It checks what only the
 // file can get wrong (unknown category names, an empty opt-out list);
-// inbox.Config.Validate checks the rest. Errors name the key below
+// desk.Config.Validate checks the rest. Errors name the key below
 // tickets.
-func (c TicketsConfig) inbox() (inbox.Config, error) {
+func (c TicketsConfig) desk() (desk.Config, error) {
 	var errs []error
 	known := func(key, name string) tickets.Category {
 		cat := tickets.Category(name)
@@ -131,11 +131,11 @@ func (c TicketsConfig) inbox() (inbox.Config, error) {
 		}
 		return cat
 	}
-	out := inbox.Config{
+	out := desk.Config{
 		ThreadWindow: c.ThreadWindow, RatingWindow: c.RatingWindow, ArchiveAfter: c.ArchiveAfter, ConsoleURL: c.ConsoleURL,
 		BindingTTL: c.BindingTTL, BindingAttempts: c.BindingAttempts, TicketOptions: c.TicketOptions,
-		Templates: inbox.Templates(c.Templates),
-		Answers:   inbox.Answers(c.Answers),
+		Templates: desk.Templates(c.Templates),
+		Answers:   desk.Answers(c.Answers),
 	}
 	for i, w := range c.TicketOptions {
 		if strings.TrimSpace(w) == "" {

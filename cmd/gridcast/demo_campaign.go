@@ -11,8 +11,8 @@ import (
 	"github.com/gridcast/gridcast/campaigns"
 	"github.com/gridcast/gridcast/gateway/sandbox"
 	"github.com/gridcast/gridcast/gateway/wechat"
-	"github.com/gridcast/gridcast/segments"
-	"github.com/gridcast/gridcast/segments/pii"
+	"github.com/gridcast/gridcast/pii"
+	"github.com/gridcast/gridcast/population"
 )
 
 // demoCampaign is the job posting the demo sends: unemployed electricians
@@ -41,7 +41,7 @@ func demoCampaign(streetCode, streetName string, now time.Time) campaigns.Campai
 
 // runDemoCampaign is the outreach half of the demo: it runs inside serve,
 // with the API, webhooks, workers and sandbox emulators up.
-func (a *app) runDemoCampaign(ctx context.Context, sv serving, street segments.Grid, out io.Writer) (campaigns.Campaign, error) {
+func (a *app) runDemoCampaign(ctx context.Context, sv serving, street population.Grid, out io.Writer) (campaigns.Campaign, error) {
 	st := sv.store
 	now := time.Now()
 	fmt.Fprintln(out, "\n7. Outreach: a job posting through the queue to WeChat and Aliyun SMS (sandbox emulators, real SDKs)")
@@ -55,7 +55,7 @@ func (a *app) runDemoCampaign(ctx context.Context, sv serving, street segments.G
 	// Residents who bound WeChat follow the official account, except a few
 	// who unfollowed since: their messages fall back to SMS.
 	bound := 0
-	err = st.StreamSegment(ctx, c.Segment, 0, 500, func(rs []segments.Resident) error {
+	err = st.StreamSegment(ctx, c.Segment, 0, 500, func(rs []population.Resident) error {
 		for _, r := range rs {
 			if r.OpenID == "" {
 				continue
@@ -89,7 +89,7 @@ func (a *app) runDemoCampaign(ctx context.Context, sv serving, street segments.G
 		return c, err
 	}
 	fmt.Fprintf(out, "   campaign %d by %s: %d residents — WeChat %d, SMS %d, skipped %d\n", c.ID, c.Owner, audience,
-		p.byChannel[segments.ChannelWeChat], p.byChannel[segments.ChannelSMS], sumReasons(p.skipped))
+		p.byChannel[population.ChannelWeChat], p.byChannel[population.ChannelSMS], sumReasons(p.skipped))
 	for _, s := range p.samples {
 		fmt.Fprintln(out, "     preview: "+s)
 	}

@@ -9,19 +9,19 @@ import (
 	"time"
 
 	"github.com/gridcast/gridcast/campaigns"
+	"github.com/gridcast/gridcast/desk"
 	"github.com/gridcast/gridcast/gateway/sandbox"
 	"github.com/gridcast/gridcast/gateway/wechat"
-	"github.com/gridcast/gridcast/inbox"
-	"github.com/gridcast/gridcast/segments"
-	"github.com/gridcast/gridcast/segments/pii"
-	"github.com/gridcast/gridcast/segments/sqlstore"
+	"github.com/gridcast/gridcast/pii"
+	"github.com/gridcast/gridcast/population"
+	"github.com/gridcast/gridcast/store"
 	"github.com/gridcast/gridcast/tickets"
 )
 
 // demoVisitCampaign is the demo's home-visit schedule: elderly people
 // living alone in one community, each offered a slot with their own grid
 // worker.
-func demoVisitCampaign(community segments.Grid, now time.Time) campaigns.Campaign {
+func demoVisitCampaign(community population.Grid, now time.Time) campaigns.Campaign {
 	return campaigns.Campaign{
 		Name: community.Name + " 独居老人 走访预约", Kind: campaigns.KindVisitSchedule,
 		Segment:       fmt.Sprintf("category:elderly_alone AND grid:%s* AND consent:visit", community.Code),
@@ -91,13 +91,13 @@ func demoWait(ctx context.Context, d time.Duration, done func() (bool, error)) e
 // demoResident is a resident the demo makes reply, and how they were
 // reached.
 type demoResident struct {
-	segments.Resident
-	channel segments.Channel
+	population.Resident
+	channel population.Channel
 }
 
 // reached returns n distinct residents campaign c delivered to, those
 // reached on prefer first, none of skip; an error when it reached fewer.
-func reached(ctx context.Context, st *sqlstore.Store, c int64, prefer segments.Channel, n int, skip ...int64) ([]demoResident, error) {
+func reached(ctx context.Context, st *store.Store, c int64, prefer population.Channel, n int, skip ...int64) ([]demoResident, error) {
 	ms, err := st.MessagesByStatus(ctx, c, campaigns.StatusDelivered, 0, 2000)
 	if err != nil {
 		return nil, err
@@ -112,7 +112,7 @@ func reached(ctx context.Context, st *sqlstore.Store, c int64, prefer segments.C
 		return 0
 	})
 	var ids []int64
-	chans := map[int64]segments.Channel{}
+	chans := map[int64]population.Channel{}
 	for _, m := range ms {
 		if _, dup := chans[m.ResidentID]; dup || slices.Contains(skip, m.ResidentID) {
 			continue
@@ -140,7 +140,7 @@ func reached(ctx context.Context, st *sqlstore.Store, c int64, prefer segments.C
 // sandbox: a signed (and, in safe mode, encrypted) WeChat push, or an
 // Aliyun uplink push to the extension code.
 func say(ctx context.Context, sv serving, r demoResident, text, extendCode string) error {
-	if r.channel == segments.ChannelWeChat {
+	if r.channel == population.ChannelWeChat {
 		_, err := sv.rt.sandbox.WeChat.Say(ctx, string(r.OpenID), text)
 		return err
 	}
@@ -151,8 +151,8 @@ func say(ctx context.Context, sv serving, r demoResident, text, extendCode strin
 // posting and a visit schedule, their replies become sign-ups, opt-outs,
 // visit confirmations and tickets in the grid workers' inboxes, a worker
 // answers and resolves one, and the resident rates it.
-func (a *app) runDemoReplies(ctx context.Context, sv serving, job campaigns.Campaign, community segments.Grid, out io.Writer) error {
-	st, desk := sv.store, sv.desk
+func (a *app) runDemoReplies(ctx context.Context, sv serving, job campaigns.Campaign, community population.Grid, out io.Writer) error {
+	st, dk := sv.store, sv.desk
 	fmt.Fprintf(out, "\n10. A home-visit schedule for elderly people living alone in %s\n", community.Name)
 	visit := demoVisitCampaign(community, time.Now())
 	// Workers who bound WeChat follow the account: notifications reach them there.
@@ -167,7 +167,7 @@ func (a *app) runDemoReplies(ctx context.Context, sv serving, job campaigns.Camp
 			sv.rt.sandbox.WeChat.SetFollower(wechat.Follower{OpenID: w.OpenID, Following: true})
 		}
 	}
-	err = st.StreamSegment(ctx, visit.Segment, 0, 500, func(rs []segments.Resident) error {
+	err = st.StreamSegment(ctx, visit.Segment, 0, 500, func(rs []population.Resident) error {
 		for _, r := range rs {
 			if r.OpenID != "" {
 				sv.rt.sandbox.WeChat.SetFollower(wechat.Follower{OpenID: r.OpenID, Following: true})
@@ -199,15 +199,15 @@ func (a *app) runDemoReplies(ctx context.Context, sv serving, job campaigns.Camp
 		f.Targeted-sumReasons(f.Skipped), sumReasons(f.Skipped), f.Skipped)
 
 	fmt.Fprintln(out, "\n11. Residents reply — pushed by the sandbox exactly as WeChat and Aliyun push them")
-	smsJob, err := reached(ctx, st, job.ID, segments.ChannelSMS, 2)
+	smsJob, err := reached(ctx, st, job.ID, population.ChannelSMS, 2)
 	if err != nil {
 		return err
 	}
-	wxJob, err := reached(ctx, st, job.ID, segments.ChannelWeChat, 2, smsJob[0].ID, smsJob[1].ID)
+	wxJob, err := reached(ctx, st, job.ID, population.ChannelWeChat, 2, smsJob[0].ID, smsJob[1].ID)
 	if err != nil {
 		return err
 	}
-	visitors, err := reached(ctx, st, visit.ID, segments.ChannelWeChat, 2)
+	visitors, err := reached(ctx, st, visit.ID, population.ChannelWeChat, 2)
 	if err != nil {
 		return err
 	}
@@ -234,7 +234,7 @@ func (a *app) runDemoReplies(ctx context.Context, sv serving, job campaigns.Camp
 	if err := demoWait(ctx, 60*time.Second, func() (bool, error) {
 		var ts []tickets.Ticket
 		for _, id := range []int64{wxJob[0].ID, asker.ID, mover.ID} {
-			got, err := st.Tickets(ctx, sqlstore.TicketFilter{ResidentID: id})
+			got, err := st.Tickets(ctx, store.TicketFilter{ResidentID: id})
 			if err != nil || len(got) == 0 {
 				return false, err
 			}
@@ -272,7 +272,7 @@ func (a *app) runDemoReplies(ctx context.Context, sv serving, job campaigns.Camp
 	}
 
 	fmt.Fprintln(out, "\n12. The grid workers' inboxes")
-	open, err := st.Tickets(ctx, sqlstore.TicketFilter{})
+	open, err := st.Tickets(ctx, store.TicketFilter{})
 	if err != nil {
 		return err
 	}
@@ -294,7 +294,7 @@ func (a *app) runDemoReplies(ctx context.Context, sv serving, job campaigns.Camp
 	}
 
 	fmt.Fprintln(out, "\n13. A worker answers, resolves; the resident rates")
-	ts, err := st.Tickets(ctx, sqlstore.TicketFilter{ResidentID: asker.ID})
+	ts, err := st.Tickets(ctx, store.TicketFilter{ResidentID: asker.ID})
 	if err != nil {
 		return err
 	}
@@ -303,14 +303,14 @@ func (a *app) runDemoReplies(ctx context.Context, sv serving, job campaigns.Camp
 	if err != nil {
 		return err
 	}
-	sent, err := desk.Reply(ctx, t.ID, string(w.Name), "您好，上班地点在前湾港区，社区门口每天7点有班车接送。")
+	sent, err := dk.Reply(ctx, t.ID, string(w.Name), "您好，上班地点在前湾港区，社区门口每天7点有班车接送。")
 	if err != nil {
 		return err
 	}
 	for _, o := range sent {
 		fmt.Fprintf(out, "   %s replies on #%d: %s (%s)\n", w.Name.Masked(), t.ID, o.Route, o.RouteReason)
 	}
-	if _, err := desk.Resolve(ctx, t.ID, string(w.Name), "已答复"); err != nil {
+	if _, err := dk.Resolve(ctx, t.ID, string(w.Name), "已答复"); err != nil {
 		return err
 	}
 	if err := demoWait(ctx, 30*time.Second, func() (bool, error) {
@@ -359,7 +359,7 @@ func (a *app) runDemoReplies(ctx context.Context, sv serving, job campaigns.Camp
 	}
 
 	fmt.Fprintln(out, "\n14. The evaluation (考核测评) per worker, as `gridcast tickets stats --by worker` shows it")
-	stats, err := desk.Stats(ctx, time.Now().Add(-time.Hour), time.Now().Add(time.Minute), inbox.ByWorker)
+	stats, err := dk.Stats(ctx, time.Now().Add(-time.Hour), time.Now().Add(time.Minute), desk.ByWorker)
 	if err != nil {
 		return err
 	}

@@ -4,20 +4,20 @@ import (
 	"context"
 	"time"
 
-	"github.com/gridcast/gridcast/inbox"
+	"github.com/gridcast/gridcast/desk"
 	"github.com/gridcast/gridcast/queue"
-	"github.com/gridcast/gridcast/segments/sqlstore"
+	"github.com/gridcast/gridcast/store"
 	"github.com/gridcast/gridcast/tickets"
 )
 
-// storeOnly is the CLI's inbox.Dispatcher when no shared Redis is
+// storeOnly is the CLI's desk.Dispatcher when no shared Redis is
 // configured (redis.addr empty: the workers' Redis lives inside their own
 // process). What the desk writes is already in the store; a running
 // worker's per-minute tick sends pending desk messages (Redispatch) and
 // escalates overdue tickets (Sweep), so there is nothing to hand over.
 type storeOnly struct{}
 
-var _ inbox.Dispatcher = storeOnly{}
+var _ desk.Dispatcher = storeOnly{}
 
 func (storeOnly) SendOutbound(context.Context, int64) error { return nil }
 
@@ -29,7 +29,7 @@ func (storeOnly) ScheduleEscalation(context.Context, int64, tickets.Level, time.
 // senders (sending is the workers' job) and a dispatcher that reaches the
 // workers through the configured Redis, or the store alone.
 type cliDesk struct {
-	*inbox.Service
+	*desk.Service
 	// queued says what happens to the messages a command queued, for its
 	// output.
 	queued string
@@ -38,13 +38,13 @@ type cliDesk struct {
 
 // openDesk builds the desk over st for a command that changes tickets.
 // Call close when done.
-func (a *app) openDesk(ctx context.Context, st *sqlstore.Store) (*cliDesk, error) {
-	cfg, err := a.cfg.Tickets.inbox()
+func (a *app) openDesk(ctx context.Context, st *store.Store) (*cliDesk, error) {
+	cfg, err := a.cfg.Tickets.desk()
 	if err != nil {
 		return nil, err
 	}
 	d := &cliDesk{queued: "queued; a running worker sends it within a minute", close: func() {}}
-	var disp inbox.Dispatcher = storeOnly{}
+	var disp desk.Dispatcher = storeOnly{}
 	if a.cfg.Redis.Addr != "" {
 		rt := &runtime{}
 		if err := a.openRedis(ctx, rt); err != nil {
@@ -58,7 +58,7 @@ func (a *app) openDesk(ctx context.Context, st *sqlstore.Store) (*cliDesk, error
 			rt.close()
 		}
 	}
-	d.Service, err = inbox.New(cfg, inbox.Deps{Store: st, Dispatcher: disp, Conflict: sqlstore.ErrConflict, Log: a.log})
+	d.Service, err = desk.New(cfg, desk.Deps{Store: st, Dispatcher: disp, Conflict: store.ErrConflict, Log: a.log})
 	if err != nil {
 		d.close()
 		return nil, err
@@ -67,8 +67,8 @@ func (a *app) openDesk(ctx context.Context, st *sqlstore.Store) (*cliDesk, error
 }
 
 // withDesk opens the store and the desk, runs fn and closes both.
-func (a *app) withDesk(ctx context.Context, fn func(*sqlstore.Store, *cliDesk) error) error {
-	return a.withStore(ctx, func(st *sqlstore.Store) error {
+func (a *app) withDesk(ctx context.Context, fn func(*store.Store, *cliDesk) error) error {
+	return a.withStore(ctx, func(st *store.Store) error {
 		d, err := a.openDesk(ctx, st)
 		if err != nil {
 			return err

@@ -11,7 +11,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gridcast/gridcast/segments/pii"
+	"github.com/gridcast/gridcast/pii"
 )
 
 // gridcast runs the binary's command tree in-process with dir as the data

@@ -8,8 +8,8 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/gridcast/gridcast/population"
 	"github.com/gridcast/gridcast/segments"
-	"github.com/gridcast/gridcast/segments/segql"
 )
 
 // maskedResident is how a resident appears on screens that do not need the
@@ -30,7 +30,7 @@ type maskedResident struct {
 	OptOuts    []string `json:"opt_outs,omitempty"`
 }
 
-func newMaskedResident(r segments.Resident, now time.Time) maskedResident {
+func newMaskedResident(r population.Resident, now time.Time) maskedResident {
 	m := maskedResident{
 		ID: r.ID, Name: r.Name.Masked(), Gender: string(r.Gender), Age: r.Age(now),
 		IDNumber: r.IDMasked, Phone: r.Phone.Masked(), Grid: r.GridCode, Address: maskRoom(r.Address),
@@ -50,12 +50,12 @@ func newMaskedResident(r segments.Resident, now time.Time) maskedResident {
 
 // maskRoom keeps the estate and building but hides the room, enough for a
 // screen that lists a segment.
-func maskRoom(a segments.Address) string {
+func maskRoom(a population.Address) string {
 	a.Room = "***"
 	return a.String()
 }
 
-func printResidents(w io.Writer, rs []segments.Resident, now time.Time) {
+func printResidents(w io.Writer, rs []population.Resident, now time.Time) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tNAME\tSEX\tAGE\tPHONE\tID NUMBER\tGRID\tCATEGORIES\tSKILLS\tWECHAT")
 	for _, r := range rs {
@@ -70,8 +70,8 @@ func printResidents(w io.Writer, rs []segments.Resident, now time.Time) {
 	_ = tw.Flush()
 }
 
-func asSegqlError(err error) (*segql.Error, bool) {
-	var pe *segql.Error
+func asSegqlError(err error) (*segments.Error, bool) {
+	var pe *segments.Error
 	ok := errors.As(err, &pe)
 	return pe, ok
 }

@@ -14,8 +14,8 @@ import (
 	"github.com/gridcast/gridcast/gateway/aliyunsms"
 	"github.com/gridcast/gridcast/gateway/sandbox"
 	"github.com/gridcast/gridcast/gateway/wechat"
+	"github.com/gridcast/gridcast/population"
 	"github.com/gridcast/gridcast/queue/embedredis"
-	"github.com/gridcast/gridcast/segments"
 )
 
 // runtime holds the long-lived parts a server, worker or demo needs beyond
@@ -97,7 +97,7 @@ func (a *app) openProviders(ctx context.Context, rt *runtime, callbackBase strin
 
 // templateStore is where synced provider templates are kept.
 type templateStore interface {
-	SaveTemplates(ctx context.Context, ch segments.Channel, ts []campaigns.Template, at time.Time) error
+	SaveTemplates(ctx context.Context, ch population.Channel, ts []campaigns.Template, at time.Time) error
 }
 
 // syncTemplates fetches the approved (and rejected) templates of both
@@ -109,9 +109,9 @@ func syncTemplates(ctx context.Context, st templateStore, rt *runtime, now time.
 	}
 	var out []campaigns.Template
 	for _, t := range smsT {
-		out = append(out, campaigns.Template{Code: t.Code, Content: t.Content, Approved: t.Approved, Channel: segments.ChannelSMS})
+		out = append(out, campaigns.Template{Code: t.Code, Content: t.Content, Approved: t.Approved, Channel: population.ChannelSMS})
 	}
-	if err := st.SaveTemplates(ctx, segments.ChannelSMS, out, now); err != nil {
+	if err := st.SaveTemplates(ctx, population.ChannelSMS, out, now); err != nil {
 		return 0, 0, err
 	}
 	wxT, err := rt.wx.Templates(ctx)
@@ -120,9 +120,9 @@ func syncTemplates(ctx context.Context, st templateStore, rt *runtime, now time.
 	}
 	var wout []campaigns.Template
 	for _, t := range wxT {
-		wout = append(wout, campaigns.Template{Code: t.ID, Content: t.Content, Approved: true, Channel: segments.ChannelWeChat})
+		wout = append(wout, campaigns.Template{Code: t.ID, Content: t.Content, Approved: true, Channel: population.ChannelWeChat})
 	}
-	if err := st.SaveTemplates(ctx, segments.ChannelWeChat, wout, now); err != nil {
+	if err := st.SaveTemplates(ctx, population.ChannelWeChat, wout, now); err != nil {
 		return len(out), 0, err
 	}
 	return len(out), len(wout), nil

@@ -18,11 +18,11 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/gridcast/gridcast/campaigns"
+	"github.com/gridcast/gridcast/desk"
 	"github.com/gridcast/gridcast/gateway/aliyunsms"
 	"github.com/gridcast/gridcast/gateway/wechat"
-	"github.com/gridcast/gridcast/inbox"
-	"github.com/gridcast/gridcast/segments"
-	"github.com/gridcast/gridcast/segments/sqlstore"
+	"github.com/gridcast/gridcast/population"
+	"github.com/gridcast/gridcast/store"
 	"github.com/gridcast/gridcast/tickets"
 )
 
@@ -32,9 +32,9 @@ var clearMobile = regexp.MustCompile(`1[3-9][0-9]{9}`)
 // SMS opens one: through the desk, with the CLI's store-only dispatcher.
 type deskFixture struct {
 	dir      string
-	st       *sqlstore.Store
-	resident segments.Resident
-	worker   segments.Worker
+	st       *store.Store
+	resident population.Resident
+	worker   population.Worker
 	ticket   int64
 }
 
@@ -68,7 +68,7 @@ func newDeskFixture(t *testing.T) deskFixture {
 	if f.resident.ID == 0 {
 		t.Fatal("no resident with a phone number in the fixture")
 	}
-	if f.worker, err = st.WorkerForGrid(ctx, f.resident.GridCode, segments.RoleGridWorker); err != nil {
+	if f.worker, err = st.WorkerForGrid(ctx, f.resident.GridCode, population.RoleGridWorker); err != nil {
 		t.Fatal(err)
 	}
 	d, err := a.openDesk(ctx, st)
@@ -76,7 +76,7 @@ func newDeskFixture(t *testing.T) deskFixture {
 		t.Fatal(err)
 	}
 	defer d.close()
-	out, err := d.Handle(ctx, inbox.Message{Channel: segments.ChannelSMS, ProviderMsgID: "900001", From: string(f.resident.Phone),
+	out, err := d.Handle(ctx, desk.Message{Channel: population.ChannelSMS, ProviderMsgID: "900001", From: string(f.resident.Phone),
 		Text: "我想问下低保怎么申请，我是" + string(f.resident.Name) + "，电话13812345678"})
 	if err != nil {
 		t.Fatal(err)
@@ -184,11 +184,11 @@ func TestCLITicketsWorkflow(t *testing.T) {
 	ctx := context.Background()
 	// A second ticket of the same resident, as the store API makes it.
 	dup, ev := tickets.SLA{}.Open(tickets.Ticket{ResidentID: f.resident.ID, GridCode: f.resident.GridCode,
-		Channel: segments.ChannelSMS, Text: "低保的事还没人联系我", Category: tickets.CategorySocialAssistance}, nil, time.Now())
+		Channel: population.ChannelSMS, Text: "低保的事还没人联系我", Category: tickets.CategorySocialAssistance}, nil, time.Now())
 	if err := f.st.CreateTicket(ctx, &dup, ev); err != nil {
 		t.Fatal(err)
 	}
-	leader, err := f.st.WorkerForGrid(ctx, f.resident.GridCode, segments.RoleGridLeader)
+	leader, err := f.st.WorkerForGrid(ctx, f.resident.GridCode, population.RoleGridLeader)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -327,7 +327,7 @@ func TestCLIWorkers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var backup segments.Worker
+	var backup population.Worker
 	for _, w := range ws {
 		if w.ID != f.worker.ID {
 			backup = w
@@ -360,7 +360,7 @@ func TestCLIWorkers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if tk.AssigneeWorkerID != nw.ID || nw.GridCode != f.resident.GridCode || nw.Role != segments.RoleGridWorker {
+	if tk.AssigneeWorkerID != nw.ID || nw.GridCode != f.resident.GridCode || nw.Role != population.RoleGridWorker {
 		t.Errorf("after handover: ticket assignee %d, worker %+v", tk.AssigneeWorkerID, nw)
 	}
 

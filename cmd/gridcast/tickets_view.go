@@ -11,33 +11,33 @@ import (
 	"time"
 
 	"github.com/gridcast/gridcast/campaigns"
-	"github.com/gridcast/gridcast/segments"
-	"github.com/gridcast/gridcast/segments/pii"
-	"github.com/gridcast/gridcast/segments/sqlstore"
+	"github.com/gridcast/gridcast/pii"
+	"github.com/gridcast/gridcast/population"
+	"github.com/gridcast/gridcast/store"
 	"github.com/gridcast/gridcast/tickets"
 )
 
 // people looks up, once each, the residents and workers a screen names.
 // A record that is gone shows as its id.
 type people struct {
-	st        *sqlstore.Store
-	residents map[int64]segments.Resident
-	workers   map[int64]segments.Worker
+	st        *store.Store
+	residents map[int64]population.Resident
+	workers   map[int64]population.Worker
 }
 
-func newPeople(st *sqlstore.Store) *people {
-	return &people{st: st, residents: map[int64]segments.Resident{}, workers: map[int64]segments.Worker{}}
+func newPeople(st *store.Store) *people {
+	return &people{st: st, residents: map[int64]population.Resident{}, workers: map[int64]population.Worker{}}
 }
 
-func (p *people) resident(ctx context.Context, id int64) (segments.Resident, error) {
+func (p *people) resident(ctx context.Context, id int64) (population.Resident, error) {
 	if id == 0 {
-		return segments.Resident{}, nil
+		return population.Resident{}, nil
 	}
 	if r, ok := p.residents[id]; ok {
 		return r, nil
 	}
 	r, err := p.st.Resident(ctx, id)
-	if err != nil && !errors.Is(err, segments.ErrNotFound) {
+	if err != nil && !errors.Is(err, population.ErrNotFound) {
 		return r, err
 	}
 	r.ID = id
@@ -45,15 +45,15 @@ func (p *people) resident(ctx context.Context, id int64) (segments.Resident, err
 	return r, nil
 }
 
-func (p *people) worker(ctx context.Context, id int64) (segments.Worker, error) {
+func (p *people) worker(ctx context.Context, id int64) (population.Worker, error) {
 	if id == 0 {
-		return segments.Worker{}, nil
+		return population.Worker{}, nil
 	}
 	if w, ok := p.workers[id]; ok {
 		return w, nil
 	}
 	w, err := p.st.WorkerByID(ctx, id)
-	if err != nil && !errors.Is(err, segments.ErrNotFound) {
+	if err != nil && !errors.Is(err, population.ErrNotFound) {
 		return w, err
 	}
 	if w.Code == "" {
@@ -78,15 +78,15 @@ func maskedTo(r tickets.Route, to string) string {
 	if to == "" {
 		return "-"
 	}
-	if r.Channel() == segments.ChannelWeChat {
+	if r.Channel() == population.ChannelWeChat {
 		return pii.OpenID(to).Masked()
 	}
 	return pii.Phone(to).Masked()
 }
 
 // maskedSender is an inbound message's sender, masked.
-func maskedSender(ch segments.Channel, from string) string {
-	if ch == segments.ChannelWeChat {
+func maskedSender(ch population.Channel, from string) string {
+	if ch == population.ChannelWeChat {
 		return pii.OpenID(from).Masked()
 	}
 	return pii.Phone(from).Masked()
@@ -214,8 +214,8 @@ func (p *people) printTicket(ctx context.Context, w io.Writer, t tickets.Ticket,
 	if err != nil {
 		return err
 	}
-	gw, err := p.st.WorkerForGrid(ctx, t.GridCode, segments.RoleGridWorker) // named in canned replies
-	if err != nil && !errors.Is(err, segments.ErrNotFound) {
+	gw, err := p.st.WorkerForGrid(ctx, t.GridCode, population.RoleGridWorker) // named in canned replies
+	if err != nil && !errors.Is(err, population.ErrNotFound) {
 		return err
 	}
 	names := []pii.Name{r.Name, as.Name, gw.Name}

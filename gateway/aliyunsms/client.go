@@ -21,7 +21,7 @@ import (
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/dysmsapi"
 
 	"github.com/gridcast/gridcast/gateway"
-	"github.com/gridcast/gridcast/segments/pii"
+	"github.com/gridcast/gridcast/pii"
 )
 
 // DefaultEndpoint is Aliyun SMS's public endpoint.

@@ -13,7 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/gridcast/gridcast/gateway"
-	"github.com/gridcast/gridcast/segments/pii"
+	"github.com/gridcast/gridcast/pii"
 )
 
 func sendError(t *testing.T, err error) *gateway.SendError {

@@ -14,7 +14,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/gridcast/gridcast/segments/pii"
+	"github.com/gridcast/gridcast/pii"
 )
 
 // The credentials an Emulator accepts when EmulatorConfig leaves them empty.

@@ -9,7 +9,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/gridcast/gridcast/segments/pii"
+	"github.com/gridcast/gridcast/pii"
 )
 
 // AckBody is what the report and uplink webhooks answer (HTTP 200) once

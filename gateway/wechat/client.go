@@ -22,7 +22,7 @@ import (
 	"github.com/silenceper/wechat/v2/util"
 
 	"github.com/gridcast/gridcast/gateway"
-	"github.com/gridcast/gridcast/segments/pii"
+	"github.com/gridcast/gridcast/pii"
 )
 
 // APIBase is the real WeChat API origin that the SDK hard-codes.

@@ -10,7 +10,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/gridcast/gridcast/segments/pii"
+	"github.com/gridcast/gridcast/pii"
 )
 
 // EmulatorConfig configures an Emulator.

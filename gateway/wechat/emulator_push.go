@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gridcast/gridcast/segments/pii"
+	"github.com/gridcast/gridcast/pii"
 )
 
 type receiptJob struct {

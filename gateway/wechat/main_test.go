@@ -16,7 +16,7 @@ import (
 	"github.com/silenceper/wechat/v2/util"
 	"go.uber.org/goleak"
 
-	"github.com/gridcast/gridcast/segments/pii"
+	"github.com/gridcast/gridcast/pii"
 )
 
 // silenceper/wechat's HTTP hooks are process-wide, so every Client in this

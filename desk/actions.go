@@ -1,0 +1,334 @@
+package desk
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/gridcast/gridcast/population"
+	"github.com/gridcast/gridcast/tickets"
+)
+
+// Start marks ticket id in progress on behalf of actor.
+func (s *Service) Start(ctx context.Context, id int64, actor string) (tickets.Ticket, error) {
+	return s.move(ctx, id, tickets.StatusInProgress, actor, "")
+}
+
+// Close closes ticket id on behalf of actor (a withdrawn request, or
+// closing a resolved ticket that will not be rated).
+func (s *Service) Close(ctx context.Context, id int64, actor, note string) (tickets.Ticket, error) {
+	return s.move(ctx, id, tickets.StatusClosed, actor, note)
+}
+
+// Archive files a closed ticket.
+func (s *Service) Archive(ctx context.Context, id int64, actor string) (tickets.Ticket, error) {
+	return s.move(ctx, id, tickets.StatusArchived, actor, "")
+}
+
+func (s *Service) move(ctx context.Context, id int64, to tickets.Status, actor, note string) (tickets.Ticket, error) {
+	t, err := s.st.Ticket(ctx, id)
+	if err != nil {
+		return t, err
+	}
+	ev, err := t.Transition(to, actor, s.now())
+	if err != nil {
+		return t, err
+	}
+	ev.Note = note
+	return t, s.st.ApplyTicketEvent(ctx, t, ev)
+}
+
+// Reply sends a worker's answer to the resident of ticket id: a
+// customer-service message inside WeChat's window, else a template
+// message, else an SMS (tickets.ChooseReply). The ticket moves to replied.
+// It returns the outbound messages queued (an SMS may take several).
+func (s *Service) Reply(ctx context.Context, id int64, actor, text string) ([]tickets.Outbound, error) {
+	text, actor = strings.TrimSpace(text), strings.TrimSpace(actor)
+	if text == "" {
+		return nil, fmt.Errorf("desk: reply to ticket %d: empty text: %w", id, population.ErrInvalid)
+	}
+	if actor == "" {
+		return nil, tickets.ErrNoActor
+	}
+	t, err := s.st.Ticket(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if !t.Status.Open() {
+		return nil, fmt.Errorf("desk: reply to ticket %d: it is %s; reopen it first: %w", id, t.Status, tickets.ErrBadTransition)
+	}
+	if t.ResidentID == 0 {
+		return nil, fmt.Errorf("desk: reply to ticket %d: no resident to answer: %w", id, population.ErrInvalid)
+	}
+	r, rr, err := s.route(ctx, t)
+	if err != nil {
+		return nil, err
+	}
+	if rr.Route == tickets.RouteNone {
+		return nil, fmt.Errorf("desk: reply to ticket %d: the resident cannot be reached: %s: %w", id, rr.Reason, population.ErrInvalid)
+	}
+	if t.Status == tickets.StatusNew {
+		if _, err := s.assign(ctx, &t, t.Level, actor, ""); err != nil {
+			return nil, err
+		}
+	}
+	if t.Status != tickets.StatusReplied {
+		ev, err := t.Transition(tickets.StatusReplied, actor, s.now())
+		if err != nil {
+			return nil, err
+		}
+		if err := s.st.ApplyTicketEvent(ctx, t, ev); err != nil {
+			return nil, err
+		}
+	}
+	return s.onRoute(ctx, t, r, tickets.OutReply, actor, text, rr)
+}
+
+// Resolve resolves ticket id on behalf of actor and asks the resident for
+// a 1–5 rating on a route that can still reach them.
+func (s *Service) Resolve(ctx context.Context, id int64, actor, note string) (tickets.Ticket, error) {
+	t, err := s.move(ctx, id, tickets.StatusResolved, actor, note)
+	if err != nil || t.ResidentID == 0 {
+		return t, err
+	}
+	r, rr, err := s.route(ctx, t)
+	if err != nil {
+		return t, err
+	}
+	if rr.Route == tickets.RouteNone {
+		// Resolved all the same; nobody to ask for a rating.
+		s.log.WarnContext(ctx, "rating_request_unsent", "ticket_id", t.ID, "why", rr.Reason)
+		return t, nil
+	}
+	_, err = s.onRoute(ctx, t, r, tickets.OutRatingRequest, tickets.ActorSystem, s.cfg.Answers.RatingRequest, rr)
+	return t, err
+}
+
+// Reassign gives ticket id to the worker with code, at the ticket's level,
+// on behalf of actor, and notifies them.
+func (s *Service) Reassign(ctx context.Context, id int64, workerCode, actor string) (tickets.Ticket, error) {
+	w, err := s.st.WorkerByCode(ctx, workerCode)
+	if err != nil {
+		return tickets.Ticket{}, err
+	}
+	t, err := s.st.Ticket(ctx, id)
+	if err != nil {
+		return t, err
+	}
+	ev, err := t.Assign(w.ID, t.Level, actor, s.now())
+	if err != nil {
+		return t, err
+	}
+	if err := s.st.ApplyTicketEvent(ctx, t, ev); err != nil {
+		return t, err
+	}
+	return t, s.notify(ctx, t, w, eventAssigned)
+}
+
+// Merge folds ticket dupID into keepID (the same resident's duplicate):
+// dup closes, keep takes the earlier deadline; both timelines say so.
+func (s *Service) Merge(ctx context.Context, dupID, keepID int64, actor string) (tickets.Ticket, error) {
+	keep, err := s.st.Ticket(ctx, keepID)
+	if err != nil {
+		return keep, err
+	}
+	dup, err := s.st.Ticket(ctx, dupID)
+	if err != nil {
+		return keep, err
+	}
+	kev, dev, err := keep.Merge(&dup, actor, s.now())
+	if err != nil {
+		return keep, err
+	}
+	if err := s.st.ApplyTicketEvent(ctx, dup, dev); err != nil {
+		return keep, err
+	}
+	if err := s.st.ApplyTicketEvent(ctx, keep, kev); err != nil {
+		return keep, err
+	}
+	return keep, s.disp.ScheduleEscalation(ctx, keep.ID, keep.Level, keep.DueAt)
+}
+
+// Handover moves the open grid-level tickets of grid to its current grid
+// worker (their backup while on leave) after the grid changed hands, each
+// on its timeline, and notifies the new owner. Tickets a person
+// reassigned to a leader or to staff stay with them. It returns how many
+// moved.
+func (s *Service) Handover(ctx context.Context, grid, actor string) (int, error) {
+	w, note, err := s.owner(ctx, grid, tickets.LevelGridWorker, s.now())
+	if err != nil {
+		return 0, err
+	}
+	if w.ID == 0 {
+		return 0, fmt.Errorf("desk: hand over grid %s: %s: %w", grid, note, population.ErrNotFound)
+	}
+	moved := 0
+	var after int64
+	roles := map[int64]population.Role{}
+	for {
+		page, err := s.st.OpenTicketsByGrid(ctx, grid, after, 100)
+		if err != nil {
+			return moved, err
+		}
+		for _, t := range page {
+			after = t.ID
+			if t.AssigneeWorkerID == w.ID || t.Level.Rank() > 0 {
+				continue
+			}
+			if t.AssigneeWorkerID != 0 {
+				stay, err := s.deliberate(ctx, t, roles)
+				if err != nil {
+					return moved, err
+				}
+				if stay {
+					continue
+				}
+			}
+			ev, err := t.Assign(w.ID, t.Level, actor, s.now())
+			if err != nil {
+				return moved, err
+			}
+			ev.Note = "grid " + grid + " handed over"
+			if note != "" {
+				ev.Note += "; " + note
+			}
+			if err := s.st.ApplyTicketEvent(ctx, t, ev); err != nil {
+				if s.conflict(err) {
+					continue
+				}
+				return moved, err
+			}
+			moved++
+			if err := s.notify(ctx, t, w, eventHandover); err != nil {
+				return moved, err
+			}
+		}
+		if len(page) < 100 {
+			return moved, nil
+		}
+	}
+}
+
+// CoverLeave moves the open tickets of a worker who is on leave now to
+// their backup (the backup's own backup while that one is away too), each
+// on its timeline, and notifies the backup. New tickets go to the backup
+// anyway while the leave lasts; this hands over what was already open. It
+// returns how many moved; none when the worker is not on leave.
+func (s *Service) CoverLeave(ctx context.Context, workerID int64, actor string) (int, error) {
+	now := s.now()
+	w, err := s.st.WorkerByID(ctx, workerID)
+	if err != nil {
+		return 0, err
+	}
+	backup, note, err := s.covering(ctx, w, now)
+	if err != nil {
+		return 0, err
+	}
+	if backup.ID == w.ID {
+		return 0, nil
+	}
+	moved := 0
+	var after int64
+	for {
+		page, err := s.st.OpenTicketsByAssignee(ctx, w.ID, after, 100)
+		if err != nil {
+			return moved, err
+		}
+		for _, t := range page {
+			after = t.ID
+			ev, err := t.Assign(backup.ID, t.Level, actor, now)
+			if err != nil {
+				return moved, err
+			}
+			ev.Note = note
+			if err := s.st.ApplyTicketEvent(ctx, t, ev); err != nil {
+				if s.conflict(err) {
+					continue
+				}
+				return moved, err
+			}
+			moved++
+			if err := s.notify(ctx, t, backup, eventAssigned); err != nil {
+				return moved, err
+			}
+		}
+		if len(page) < 100 {
+			return moved, nil
+		}
+	}
+}
+
+// deliberate reports whether a person gave t to a leader or to staff on
+// purpose: such a ticket stays with them when the grid changes hands. A
+// grid worker's ticket (the previous holder's) and one the desk gave to a
+// backup move.
+func (s *Service) deliberate(ctx context.Context, t tickets.Ticket, roles map[int64]population.Role) (bool, error) {
+	role, ok := roles[t.AssigneeWorkerID]
+	if !ok {
+		a, err := s.st.WorkerByID(ctx, t.AssigneeWorkerID)
+		if err != nil {
+			return false, err
+		}
+		role, roles[a.ID] = a.Role, a.Role
+	}
+	if role == population.RoleGridWorker {
+		return false, nil
+	}
+	evs, err := s.st.TicketEvents(ctx, t.ID)
+	if err != nil {
+		return false, err
+	}
+	for i := len(evs) - 1; i >= 0; i-- {
+		if evs[i].Kind == tickets.EventAssigned || evs[i].Kind == tickets.EventEscalated {
+			return evs[i].Actor != tickets.ActorSystem, nil
+		}
+	}
+	return false, nil
+}
+
+// QuickReplies are the ready answers for ticket id, numbered from 1 in
+// order, with its assignee's (else its grid worker's) name and phone
+// filled in.
+func (s *Service) QuickReplies(ctx context.Context, id int64) ([]string, error) {
+	t, w, err := s.ticketAndWorker(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	list := s.cfg.Tickets.Quick.For(t.Category)
+	out := make([]string, len(list))
+	for i := range list {
+		if out[i], err = s.cfg.Tickets.Quick.Render(t.Category, i+1, w); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// ReplyQuick is Reply with ready answer n (1-based) of QuickReplies.
+func (s *Service) ReplyQuick(ctx context.Context, id int64, actor string, n int) ([]tickets.Outbound, error) {
+	t, w, err := s.ticketAndWorker(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	text, err := s.cfg.Tickets.Quick.Render(t.Category, n, w)
+	if err != nil {
+		return nil, fmt.Errorf("desk: ticket %d: %w: %w", id, err, population.ErrInvalid)
+	}
+	return s.Reply(ctx, id, actor, text)
+}
+
+func (s *Service) ticketAndWorker(ctx context.Context, id int64) (tickets.Ticket, population.Worker, error) {
+	t, err := s.st.Ticket(ctx, id)
+	if err != nil {
+		return t, population.Worker{}, err
+	}
+	if t.AssigneeWorkerID != 0 {
+		w, err := s.st.WorkerByID(ctx, t.AssigneeWorkerID)
+		return t, w, err
+	}
+	w, err := s.st.WorkerForGrid(ctx, t.GridCode, population.RoleGridWorker)
+	if notFound(err) {
+		err = nil
+	}
+	return t, w, err
+}

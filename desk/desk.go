@@ -1,0 +1,218 @@
+package desk
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/gridcast/gridcast/population"
+	"github.com/gridcast/gridcast/tickets"
+)
+
+// Notification events, as the worker reads them.
+const (
+	eventNew       = "新工单"
+	eventFollowUp  = "居民追问"
+	eventReopened  = "工单重开"
+	eventEscalated = "超期升级"
+	eventHandover  = "工单移交"
+	eventAssigned  = "工单转派"
+)
+
+// question opens, joins or reopens the resident's ticket for ic's message.
+// cat is the category to use when the text decides none; slot is the visit
+// time a reschedule is about.
+func (s *Service) question(ctx context.Context, ic *inboundCtx, cat tickets.Category, slot time.Time) (int64, bool, error) {
+	r, now, sla := ic.resident, ic.now, s.cfg.Tickets.SLA
+	t, err := s.st.OpenTicketFor(ctx, r.ID)
+	switch {
+	case err != nil && !notFound(err):
+		return 0, false, err
+	case err == nil && t.Status.Open():
+		ic.ticket = t.ID
+		if err := s.st.LinkInbound(ctx, ic.inbound, t.ID); err != nil {
+			return t.ID, false, err
+		}
+		conv, err := s.st.Conversation(ctx, t.ID)
+		if err != nil {
+			return t.ID, false, err
+		}
+		// The worker hears of a follow-up once per burst, and always when
+		// it answers their reply.
+		notify := t.Status == tickets.StatusReplied || !wroteWithin(conv, ic.inbound, now, followUpQuiet)
+		if t.Status == tickets.StatusReplied {
+			if ev, err := t.Transition(tickets.StatusInProgress, tickets.ActorResident, now); err == nil {
+				ev.Note = "the resident wrote again"
+				if err := s.st.ApplyTicketEvent(ctx, t, ev); err != nil && !s.conflict(err) {
+					return t.ID, false, err
+				}
+			}
+		}
+		if notify {
+			if err := s.notifyAssignee(ctx, t, eventFollowUp); err != nil {
+				return t.ID, false, err
+			}
+		}
+		return t.ID, false, s.acknowledgeFollowUp(ctx, ic, conv)
+	case err == nil:
+		ev, rerr := t.Reopen(sla.Window(), now)
+		if rerr == nil {
+			t.DueAt = sla.DueAt(t.Category, now)
+			if err := s.st.ApplyTicketEvent(ctx, t, ev); err != nil {
+				if !s.conflict(err) {
+					return t.ID, false, err
+				}
+			} else {
+				ic.ticket = t.ID
+				if err := s.st.LinkInbound(ctx, ic.inbound, t.ID); err != nil {
+					return t.ID, false, err
+				}
+				if err := s.disp.ScheduleEscalation(ctx, t.ID, t.Level, t.DueAt); err != nil {
+					return t.ID, false, err
+				}
+				return t.ID, false, s.notifyAssignee(ctx, t, eventReopened)
+			}
+		} else if !errors.Is(rerr, tickets.ErrReopenWindow) && !errors.Is(rerr, tickets.ErrBadTransition) {
+			return t.ID, false, rerr
+		}
+	}
+	cls := s.cfg.Tickets.Classifier.Classify(ic.res.Text)
+	if cls.Category == tickets.CategoryOther && cat != "" {
+		cls.Category = cat
+	}
+	nt := tickets.Ticket{ResidentID: r.ID, GridCode: r.GridCode, Channel: ic.m.Channel, Text: ic.res.Text,
+		Category: cls.Category, CampaignID: ic.campaign.ID, Slot: slot}
+	nt, ev := sla.Open(nt, cls.Matched, now)
+	if err := s.st.CreateTicket(ctx, &nt, ev); err != nil {
+		return 0, false, err
+	}
+	ic.ticket = nt.ID
+	if err := s.st.LinkInbound(ctx, ic.inbound, nt.ID); err != nil {
+		return nt.ID, true, err
+	}
+	w, err := s.assign(ctx, &nt, tickets.LevelGridWorker, tickets.ActorSystem, "")
+	if err != nil {
+		return nt.ID, true, err
+	}
+	if err := s.disp.ScheduleEscalation(ctx, nt.ID, nt.Level, nt.DueAt); err != nil {
+		return nt.ID, true, err
+	}
+	if w.ID != 0 {
+		if err := s.notify(ctx, nt, w, eventNew); err != nil {
+			return nt.ID, true, err
+		}
+	}
+	if ic.res.Intent == tickets.IntentQuestion {
+		// The canned acknowledgement names the worker who will answer.
+		if w.ID == 0 {
+			w, _ = s.st.WorkerForGrid(ctx, r.GridCode, population.RoleGridWorker)
+		}
+		if err := s.answer(ctx, ic, tickets.OutAck, s.cfg.Tickets.Canned.Render(nt.Category, w)); err != nil {
+			return nt.ID, true, err
+		}
+	}
+	return nt.ID, true, nil
+}
+
+// owner is who handles tickets of grid at level at now: the level's
+// worker, or, while they are on leave, their backup (followed up to three
+// backups deep). note says who was skipped; a zero Worker means nobody.
+func (s *Service) owner(ctx context.Context, grid string, level tickets.Level, now time.Time) (population.Worker, string, error) {
+	w, err := s.st.WorkerForGrid(ctx, grid, level.Role())
+	if notFound(err) {
+		return population.Worker{}, fmt.Sprintf("no %s for grid %s", level, grid), nil
+	}
+	if err != nil {
+		return population.Worker{}, "", err
+	}
+	return s.covering(ctx, w, now)
+}
+
+// covering is who works for w at now: w, or while w is on leave their
+// backup (followed up to three backups deep), with a note naming who was
+// skipped ("" when nobody was).
+func (s *Service) covering(ctx context.Context, w population.Worker, now time.Time) (population.Worker, string, error) {
+	var notes []string
+	for range 3 {
+		l, err := s.st.LeaveAt(ctx, w.ID, now)
+		if notFound(err) {
+			break
+		}
+		if err != nil {
+			return population.Worker{}, "", err
+		}
+		b, err := s.st.WorkerByID(ctx, l.BackupID)
+		if err != nil {
+			return population.Worker{}, "", fmt.Errorf("desk: backup of worker %s: %w", w.Code, err)
+		}
+		notes = append(notes, fmt.Sprintf("%s on leave until %s; backup %s", w.Code, l.Until.In(shanghai).Format("2006-01-02 15:04"), b.Code))
+		w = b
+	}
+	return w, strings.Join(notes, "; "), nil
+}
+
+// assign gives t to the owner of its grid at level and records it; it
+// returns the owner (zero when the grid has none: the ticket stays new and
+// escalation finds an owner above).
+func (s *Service) assign(ctx context.Context, t *tickets.Ticket, level tickets.Level, actor, why string) (population.Worker, error) {
+	now := s.now()
+	w, note, err := s.owner(ctx, t.GridCode, level, now)
+	if err != nil || w.ID == 0 {
+		if w.ID == 0 && err == nil {
+			s.log.WarnContext(ctx, "ticket_unowned", "ticket_id", t.ID, "grid", t.GridCode, "why", note)
+		}
+		return w, err
+	}
+	ev, err := t.Assign(w.ID, level, actor, now)
+	if err != nil {
+		return population.Worker{}, err
+	}
+	ev.Note = strings.TrimPrefix(strings.Join([]string{ev.Note, why, note}, "; "), "; ")
+	ev.Note = strings.Trim(ev.Note, "; ")
+	if err := s.st.ApplyTicketEvent(ctx, *t, ev); err != nil {
+		return population.Worker{}, err
+	}
+	return w, nil
+}
+
+// notifyAssignee tells t's assignee about event.
+func (s *Service) notifyAssignee(ctx context.Context, t tickets.Ticket, event string) error {
+	if t.AssigneeWorkerID == 0 {
+		return nil
+	}
+	w, err := s.st.WorkerByID(ctx, t.AssigneeWorkerID)
+	if err != nil {
+		return err
+	}
+	return s.notify(ctx, t, w, event)
+}
+
+// followUpQuiet is how long the desk must have said nothing to the
+// resident on a ticket before it acknowledges a follow-up message: a
+// resident writing three lines in a row gets one answer, not three.
+const followUpQuiet = time.Hour
+
+// acknowledgeFollowUp tells the resident their follow-up reached the
+// worker, unless the desk wrote to them on the ticket (conv) within
+// followUpQuiet.
+func (s *Service) acknowledgeFollowUp(ctx context.Context, ic *inboundCtx, conv []tickets.Entry) error {
+	for _, e := range conv {
+		if !e.Inbound && ic.now.Sub(e.At) < followUpQuiet {
+			return nil
+		}
+	}
+	return s.answer(ctx, ic, tickets.OutConfirm, s.cfg.Answers.Received)
+}
+
+// wroteWithin reports whether the resident wrote on the conversation,
+// other than message self, within d before now.
+func wroteWithin(conv []tickets.Entry, self int64, now time.Time, d time.Duration) bool {
+	for _, e := range conv {
+		if e.Inbound && e.ID != self && now.Sub(e.At) < d {
+			return true
+		}
+	}
+	return false
+}

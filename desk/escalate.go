@@ -1,0 +1,141 @@
+package desk
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/gridcast/gridcast/population"
+	"github.com/gridcast/gridcast/tickets"
+)
+
+// Escalate moves ticket id up the ladder for every step it has missed,
+// each step to the owner of that level (their backup while on leave) with
+// a notification, and schedules the check of the new deadline. A ticket
+// not overdue, no longer open or at the street is left as it is.
+func (s *Service) Escalate(ctx context.Context, id int64) error {
+	sla := s.cfg.Tickets.SLA
+	for range 2 * len(tickets.Levels) {
+		now := s.now()
+		t, err := s.st.Ticket(ctx, id)
+		if err != nil {
+			return err
+		}
+		level, due, ok := sla.NextEscalation(t, now)
+		if !ok {
+			if t.Status.Open() && !t.DueAt.IsZero() && now.Before(t.DueAt) {
+				return s.disp.ScheduleEscalation(ctx, t.ID, t.Level, t.DueAt)
+			}
+			return nil
+		}
+		w, note, err := s.owner(ctx, t.GridCode, level, now)
+		if err != nil {
+			return err
+		}
+		ev, err := t.Escalate(level, w.ID, due, tickets.ActorSystem, now)
+		if err != nil {
+			return err
+		}
+		if note != "" {
+			ev.Note += "; " + note
+		}
+		if err := s.st.ApplyTicketEvent(ctx, t, ev); err != nil {
+			if s.conflict(err) {
+				continue // moved meanwhile: read again
+			}
+			return err
+		}
+		s.log.InfoContext(ctx, "ticket_escalated", "ticket_id", t.ID, "level", level, "worker_id", w.ID)
+		if w.ID != 0 {
+			if err := s.notify(ctx, t, w, eventEscalated); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// Sweep escalates every overdue open ticket — the safety net under the
+// scheduled checks (a Redis that lost its tasks) — and files (归档) the
+// tickets closed longer than Config.ArchiveAfter ago. It returns how many
+// tickets it looked at.
+func (s *Service) Sweep(ctx context.Context) (int, error) {
+	now := s.now()
+	due, err := s.st.DueTickets(ctx, now, 200)
+	if err != nil {
+		return 0, err
+	}
+	var errs []error
+	for _, t := range due {
+		errs = append(errs, s.Escalate(ctx, t.ID))
+	}
+	n := len(due)
+	if s.cfg.ArchiveAfter > 0 {
+		closed, err := s.st.ClosedBefore(ctx, now.Add(-s.cfg.ArchiveAfter), 200)
+		if err != nil {
+			return n, errors.Join(append(errs, err)...)
+		}
+		for _, t := range closed {
+			ev, err := t.Transition(tickets.StatusArchived, tickets.ActorSystem, now)
+			if err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			ev.Note = fmt.Sprintf("closed more than %s ago", s.cfg.ArchiveAfter)
+			if err := s.st.ApplyTicketEvent(ctx, t, ev); err != nil && !s.conflict(err) {
+				errs = append(errs, err)
+			}
+		}
+		n += len(closed)
+	}
+	return n, errors.Join(errs...)
+}
+
+// Grouping of Stats.
+const (
+	ByGrid   = "grid"   // per grid
+	ByWorker = "worker" // per assignee (their code)
+)
+
+// Stats evaluates the tickets created in [from, to) per grid or per
+// assignee (by, ByGrid or ByWorker): opened, resolved, resolved within
+// the deadline, open and overdue, escalated and the residents' ratings.
+func (s *Service) Stats(ctx context.Context, from, to time.Time, by string) ([]tickets.Stats, error) {
+	if by != ByGrid && by != ByWorker {
+		return nil, fmt.Errorf("desk: stats by %q: want grid or worker: %w", by, population.ErrInvalid)
+	}
+	if !to.After(from) {
+		return nil, fmt.Errorf("desk: stats: %s is not after %s: %w", to.Format(time.DateTime), from.Format(time.DateTime), population.ErrInvalid)
+	}
+	var all []tickets.Ticket
+	var after int64
+	for {
+		page, err := s.st.TicketsCreatedBetween(ctx, from, to, after, 1000)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, page...)
+		if len(page) < 1000 {
+			break
+		}
+		after = page[len(page)-1].ID
+	}
+	codes := map[int64]string{}
+	key := func(t tickets.Ticket) string { return t.GridCode }
+	if by == ByWorker {
+		for _, t := range all {
+			if _, ok := codes[t.AssigneeWorkerID]; ok || t.AssigneeWorkerID == 0 {
+				continue
+			}
+			w, err := s.st.WorkerByID(ctx, t.AssigneeWorkerID)
+			if err != nil {
+				return nil, err
+			}
+			codes[w.ID] = w.Code
+		}
+		codes[0] = "(unassigned)"
+		key = func(t tickets.Ticket) string { return codes[t.AssigneeWorkerID] }
+	}
+	return s.cfg.Tickets.SLA.Tally(all, s.now(), key), nil
+}

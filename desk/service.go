@@ -1,0 +1,102 @@
+package desk
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/gridcast/gridcast/gateway/aliyunsms"
+	"github.com/gridcast/gridcast/gateway/wechat"
+	"github.com/gridcast/gridcast/pii"
+	"github.com/gridcast/gridcast/population"
+	"github.com/gridcast/gridcast/tickets"
+)
+
+// Dispatcher runs the desk's later work. The queue package's Enqueuer
+// satisfies it: SendOutbound enqueues a send task with the outbound id as
+// its task id, ScheduleEscalation an escalation check at due.
+type Dispatcher interface {
+	SendOutbound(ctx context.Context, outboundID int64) error
+	ScheduleEscalation(ctx context.Context, ticketID int64, level tickets.Level, due time.Time) error
+}
+
+// SMSSender is the SMS channel; *aliyunsms.Client satisfies it. Failures
+// must be *gateway.SendError.
+type SMSSender interface {
+	Send(ctx context.Context, m aliyunsms.Message) (aliyunsms.Receipt, error)
+}
+
+// WeChatSender is the WeChat channel; *wechat.Client satisfies it.
+// Failures must be *gateway.SendError.
+type WeChatSender interface {
+	SendTemplate(ctx context.Context, m wechat.TemplateMessage) (int64, error)
+	SendText(ctx context.Context, to pii.OpenID, text string) error
+}
+
+// Deps are what the Service works with. Store and Dispatcher are
+// required; a nil sender fails that channel's messages (code NO_SENDER).
+type Deps struct {
+	Store      Store
+	Dispatcher Dispatcher
+	SMS        SMSSender
+	WeChat     WeChatSender
+	// Conflict is the error the store wraps when an optimistic update lost
+	// a race (store.ErrConflict).
+	Conflict error
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// Log receives the desk's events without personal data; nil discards.
+	Log *slog.Logger
+}
+
+// Service is the ticket desk. It is safe for concurrent use; every state
+// it keeps is in the Store.
+type Service struct {
+	cfg  Config
+	st   Store
+	disp Dispatcher
+	sms  SMSSender
+	wx   WeChatSender
+	conf error
+	now  func() time.Time
+	log  *slog.Logger
+}
+
+// New returns the desk for cfg and deps, or every configuration problem
+// joined.
+func New(cfg Config, deps Deps) (*Service, error) {
+	var errs []error
+	if err := cfg.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if deps.Store == nil {
+		errs = append(errs, errors.New("desk: Store required"))
+	}
+	if deps.Dispatcher == nil {
+		errs = append(errs, errors.New("desk: Dispatcher required"))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	s := &Service{cfg: cfg.withDefaults(), st: deps.Store, disp: deps.Dispatcher, sms: deps.SMS, wx: deps.WeChat,
+		conf: deps.Conflict, now: deps.Now, log: deps.Log}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	s.log = s.log.With("component", "desk")
+	return s, nil
+}
+
+// SLA is the desk's deadlines and escalation steps.
+func (s *Service) SLA() tickets.SLA { return s.cfg.Tickets.SLA }
+
+// Canned is the desk's canned replies.
+func (s *Service) Canned() tickets.Canned { return s.cfg.Tickets.Canned }
+
+func notFound(err error) bool { return errors.Is(err, population.ErrNotFound) }
+
+func (s *Service) conflict(err error) bool { return s.conf != nil && errors.Is(err, s.conf) }

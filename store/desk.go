@@ -1,0 +1,570 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/gridcast/gridcast/campaigns"
+	"github.com/gridcast/gridcast/pii"
+	"github.com/gridcast/gridcast/population"
+	"github.com/gridcast/gridcast/tickets"
+)
+
+// The ticket desk's part of the system of record: the messages it sends
+// (tickets.Outbound), the conversation of a ticket, pending WeChat
+// bindings, workers' leaves, and the lookups its keyword flows make on
+// campaigns, visits and tickets (migrations/*/0005_desk.sql).
+
+// WorkerByID returns the worker with the given id, released ones (GridCode
+// empty) included, or an error wrapping population.ErrNotFound.
+func (s *Store) WorkerByID(ctx context.Context, id int64) (population.Worker, error) {
+	w, err := scanWorker(s.r.QueryRowContext(ctx, s.q.get("WorkerByID"), id))
+	if err != nil {
+		return population.Worker{}, notFound(err, fmt.Sprintf("worker %d", id))
+	}
+	return w, nil
+}
+
+// WorkerByCode returns the worker with the given code (the staff number),
+// or an error wrapping population.ErrNotFound.
+func (s *Store) WorkerByCode(ctx context.Context, code string) (population.Worker, error) {
+	w, err := scanWorker(s.r.QueryRowContext(ctx, s.q.get("WorkerByCode"), code))
+	if err != nil {
+		return population.Worker{}, notFound(err, fmt.Sprintf("worker %q", code))
+	}
+	return w, nil
+}
+
+// --- leaves -----------------------------------------------------------------
+
+// SetLeave records a worker's absence from l.From until l.Until
+// (exclusive), during which their new tickets go to l.BackupID. Both
+// workers must exist (else an error wrapping population.ErrNotFound) and
+// differ, and Until must be after From (else population.ErrInvalid). Leaves
+// may overlap: LeaveAt returns the latest recorded one.
+func (s *Store) SetLeave(ctx context.Context, l tickets.Leave) error {
+	what := fmt.Sprintf("set leave of worker %d", l.WorkerID)
+	switch {
+	case l.WorkerID == 0 || l.BackupID == 0:
+		return fmt.Errorf("store: %s: worker and backup required: %w", what, population.ErrInvalid)
+	case l.WorkerID == l.BackupID:
+		return fmt.Errorf("store: %s: a worker cannot be their own backup: %w", what, population.ErrInvalid)
+	case l.From.IsZero() || !l.Until.After(l.From):
+		return fmt.Errorf("store: %s: until %s is not after from %s: %w", what,
+			l.Until.UTC().Format(time.RFC3339), l.From.UTC().Format(time.RFC3339), population.ErrInvalid)
+	}
+	return s.inTx(ctx, what, func(tx *sql.Tx) error {
+		for _, id := range []int64{l.WorkerID, l.BackupID} {
+			if _, err := scanWorker(tx.QueryRowContext(ctx, s.q.get("WorkerByID"), id)); errors.Is(err, sql.ErrNoRows) {
+				return fmt.Errorf("worker %d: %w", id, population.ErrNotFound)
+			} else if err != nil {
+				return err
+			}
+		}
+		_, err := tx.ExecContext(ctx, s.q.get("InsertLeave"), l.WorkerID, l.BackupID, s.ts(l.From), s.ts(l.Until),
+			l.Note, s.ts(s.now()))
+		return err
+	})
+}
+
+// EndLeave ends at at every leave of workerID that covers at (the worker
+// is back early); a leave that would start exactly at at is removed, as it
+// would be empty. Leaves that start later stay. population.ErrNotFound when
+// no leave covers at.
+func (s *Store) EndLeave(ctx context.Context, workerID int64, at time.Time) error {
+	what := fmt.Sprintf("end leave of worker %d", workerID)
+	return s.inTx(ctx, what, func(tx *sql.Tx) error {
+		var n int64
+		for _, q := range []struct {
+			name string
+			args []any
+		}{
+			{"EndLeave", []any{s.ts(at), workerID}},
+			{"DropLeave", []any{workerID, s.ts(at)}},
+		} {
+			res, err := tx.ExecContext(ctx, s.q.get(q.name), q.args...)
+			if err != nil {
+				return err
+			}
+			m, err := res.RowsAffected()
+			if err != nil {
+				return err
+			}
+			n += m
+		}
+		if n == 0 {
+			return fmt.Errorf("no leave at %s: %w", at.UTC().Format(time.RFC3339), population.ErrNotFound)
+		}
+		return nil
+	})
+}
+
+// LeaveAt returns the leave of workerID covering at (From <= at < Until),
+// the latest recorded if several do, or an error wrapping
+// population.ErrNotFound.
+func (s *Store) LeaveAt(ctx context.Context, workerID int64, at time.Time) (tickets.Leave, error) {
+	l, err := scanLeave(s.r.QueryRowContext(ctx, s.q.get("LeaveAt"), workerID, s.ts(at)))
+	if err != nil {
+		return tickets.Leave{}, notFound(err, fmt.Sprintf("leave of worker %d", workerID))
+	}
+	return l, nil
+}
+
+// Leaves returns the leaves that cover at or start later, by start: the
+// current and planned absences.
+func (s *Store) Leaves(ctx context.Context, at time.Time) ([]tickets.Leave, error) {
+	return queryAll(ctx, s, "leaves", "Leaves", scanLeave, s.ts(at))
+}
+
+func scanLeave(sc scanner) (tickets.Leave, error) {
+	var l tickets.Leave
+	err := sc.Scan(&l.WorkerID, &l.BackupID, timeCol{&l.From}, timeCol{&l.Until}, &l.Note)
+	return l, err
+}
+
+// --- outbound messages ------------------------------------------------------
+
+// deskRoutes are the routes a message can go out on; RouteNone is stored
+// too (a message that reached nobody, recorded as failed).
+var deskRoutes = []tickets.Route{tickets.RouteCustomerService, tickets.RouteWeChatTemplate, tickets.RouteSMS}
+
+func checkOutbound(o *tickets.Outbound) error {
+	switch o.Kind {
+	case tickets.OutAck, tickets.OutConfirm, tickets.OutBindCode, tickets.OutReply, tickets.OutRatingRequest, tickets.OutNotify:
+	default:
+		return fmt.Errorf("kind %q: want ack, confirm, bind_code, reply, rating_request or notify: %w", o.Kind, population.ErrInvalid)
+	}
+	switch o.Route {
+	case tickets.RouteNone, tickets.RouteCustomerService, tickets.RouteWeChatTemplate, tickets.RouteSMS:
+	default:
+		return fmt.Errorf("route %q: want wechat_customer_service, wechat_template, sms or none: %w", o.Route, population.ErrInvalid)
+	}
+	if o.Status.Rank() < 0 {
+		return fmt.Errorf("status %q: want pending, sending, sent, delivered or failed: %w", o.Status, population.ErrInvalid)
+	}
+	return nil
+}
+
+// CreateOutbound stores o, before any provider call, and sets o.ID. An
+// empty Status is stored, and set on o, as pending; a zero CreatedAt as
+// the store's clock. A TicketID, ResidentID or WorkerID of 0 is stored as
+// none. An unknown Kind, Route or Status is refused with an error wrapping
+// population.ErrInvalid.
+func (s *Store) CreateOutbound(ctx context.Context, o *tickets.Outbound) error {
+	oo := *o
+	if oo.Status == "" {
+		oo.Status = tickets.OutPending
+	}
+	if oo.CreatedAt.IsZero() {
+		oo.CreatedAt = s.now()
+	}
+	what := fmt.Sprintf("create %s outbound", oo.Kind)
+	if err := checkOutbound(&oo); err != nil {
+		return fmt.Errorf("store: %s: %w", what, err)
+	}
+	err := s.inTx(ctx, what, func(tx *sql.Tx) error {
+		return tx.QueryRowContext(ctx, s.q.get("InsertOutbound"), string(oo.Kind), idOrNull(oo.TicketID),
+			idOrNull(oo.ResidentID), idOrNull(oo.WorkerID), string(oo.Route), oo.RouteReason, oo.To, oo.Text,
+			oo.TemplateCode, jsonMap(oo.Params), oo.Actor, string(oo.Status), oo.Attempts, oo.ProviderID,
+			oo.ProviderCode, oo.ProviderMessage, s.ts(oo.CreatedAt), s.tsOrNull(oo.SentAt),
+			s.tsOrNull(oo.FinishedAt), s.ts(s.now())).Scan(&oo.ID)
+	})
+	if err != nil {
+		return err
+	}
+	*o = oo
+	return nil
+}
+
+// Outbound returns the desk message with the given id, or an error
+// wrapping population.ErrNotFound.
+func (s *Store) Outbound(ctx context.Context, id int64) (tickets.Outbound, error) {
+	o, err := scanOutbound(s.r.QueryRowContext(ctx, s.q.get("OutboundByID"), id))
+	if err != nil {
+		return tickets.Outbound{}, notFound(err, fmt.Sprintf("outbound %d", id))
+	}
+	return o, nil
+}
+
+// ClaimOutbound moves message id from pending to sending and counts an
+// attempt, as one compare-and-set, and returns it with true. When the
+// message is not pending (being sent, sent or final) it returns the message
+// as stored and false, and the caller must not send: of any number of
+// concurrent claims exactly one wins. population.ErrNotFound when there is no
+// such message.
+func (s *Store) ClaimOutbound(ctx context.Context, id int64, now time.Time) (tickets.Outbound, bool, error) {
+	var o tickets.Outbound
+	claimed := false
+	err := s.inTx(ctx, fmt.Sprintf("claim outbound %d", id), func(tx *sql.Tx) error {
+		var err error
+		o, err = scanOutbound(tx.QueryRowContext(ctx, s.q.get("ClaimOutbound"), s.ts(now), id))
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			o, err = scanOutbound(tx.QueryRowContext(ctx, s.q.get("OutboundByID"), id))
+			if errors.Is(err, sql.ErrNoRows) {
+				return population.ErrNotFound
+			}
+			return err
+		case err != nil:
+			return err
+		}
+		claimed = true
+		return nil
+	})
+	if err != nil {
+		return tickets.Outbound{}, false, err
+	}
+	return o, claimed, nil
+}
+
+// ReleaseOutbound hands a claimed message back after an attempt that
+// failed and will be retried: sending → pending, recording the provider's
+// code and message. The attempt stays counted. A message that is not
+// sending is left alone (no error); population.ErrNotFound when there is
+// none.
+func (s *Store) ReleaseOutbound(ctx context.Context, id int64, code, msg string) error {
+	return s.inTx(ctx, fmt.Sprintf("release outbound %d", id), func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, s.q.get("ReleaseOutbound"), code, msg, s.ts(s.now()), id)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 1 {
+			return err
+		}
+		var status string
+		if err := tx.QueryRowContext(ctx, s.q.get("OutboundForMove"), id).Scan(&status); errors.Is(err, sql.ErrNoRows) {
+			return population.ErrNotFound
+		} else if err != nil {
+			return err
+		}
+		return nil
+	})
+}
+
+// FinishOutbound moves message id to to — sent, delivered or failed —
+// forward only (tickets.OutStatus.Rank): a delivered or failed message
+// never changes, a sent one may still become delivered or failed. It
+// records code and msg as the provider's last answer and a non-empty
+// providerID (an empty one keeps the stored id). A move to sent sets
+// sent_at to at; to delivered sets finished_at, and sent_at if it was not
+// set; to failed sets finished_at. It returns false and changes nothing
+// when the move is not forward (a late or duplicate receipt).
+// population.ErrNotFound when there is no such message.
+func (s *Store) FinishOutbound(ctx context.Context, id int64, to tickets.OutStatus, providerID, code, msg string, at time.Time) (bool, error) {
+	what := fmt.Sprintf("finish outbound %d as %s", id, to)
+	if to != tickets.OutSent && to != tickets.OutDelivered && to != tickets.OutFailed {
+		return false, fmt.Errorf("store: %s: want sent, delivered or failed: %w", what, population.ErrInvalid)
+	}
+	if at.IsZero() {
+		at = s.now()
+	}
+	moved := false
+	err := s.inTx(ctx, what, func(tx *sql.Tx) error {
+		var from string
+		err := tx.QueryRowContext(ctx, s.q.get("OutboundForMove"), id).Scan(&from)
+		if errors.Is(err, sql.ErrNoRows) {
+			return population.ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		if to.Rank() <= tickets.OutStatus(from).Rank() {
+			return nil
+		}
+		final := to != tickets.OutSent
+		res, err := tx.ExecContext(ctx, s.q.get("FinishOutbound"), string(to), providerID, code, msg,
+			s.tsIf(to != tickets.OutFailed, at), s.tsIf(final, at), s.ts(s.now()), id, from)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n != 1 { // the row is locked (FOR UPDATE, or SQLite's single writer)
+			return fmt.Errorf("outbound %d changed under its lock", id)
+		}
+		moved = true
+		return nil
+	})
+	if err != nil {
+		return false, err
+	}
+	return moved, nil
+}
+
+// OutboundByProvider finds the desk message a provider knows as
+// providerID (WeChat msgid, Aliyun BizId) on channel — WeChat covers the
+// customer-service and template routes — the latest if a provider ever
+// reuses one, or returns an error wrapping population.ErrNotFound.
+func (s *Store) OutboundByProvider(ctx context.Context, channel population.Channel, providerID string) (tickets.Outbound, error) {
+	var routes []string
+	for _, r := range deskRoutes {
+		if r.Channel() == channel {
+			routes = append(routes, string(r))
+		}
+	}
+	o, err := scanOutbound(s.r.QueryRowContext(ctx, s.q.get("OutboundByProvider"), s.strs(routes), providerID))
+	if err != nil {
+		return tickets.Outbound{}, notFound(err, fmt.Sprintf("%s outbound by provider id %q", channel, providerID))
+	}
+	return o, nil
+}
+
+// PendingOutbound returns up to limit desk messages still pending or
+// sending, by id: what a restart must enqueue again (a duplicate task is
+// harmless, ClaimOutbound lets one through) or reconcile. A limit of zero
+// or less means DefaultTicketsLimit.
+func (s *Store) PendingOutbound(ctx context.Context, limit int) ([]tickets.Outbound, error) {
+	if limit <= 0 {
+		limit = DefaultTicketsLimit
+	}
+	return queryAll(ctx, s, "pending outbound", "PendingOutbound", scanOutbound, limit)
+}
+
+// scanOutbound reads the columns every outbound query selects, in order.
+func scanOutbound(sc scanner) (tickets.Outbound, error) {
+	var o tickets.Outbound
+	var kind, route, params, status string
+	err := sc.Scan(&o.ID, &kind, &o.TicketID, &o.ResidentID, &o.WorkerID, &route, &o.RouteReason, &o.To, &o.Text,
+		&o.TemplateCode, &params, &o.Actor, &status, &o.Attempts, &o.ProviderID, &o.ProviderCode,
+		&o.ProviderMessage, timeCol{&o.CreatedAt}, timeCol{&o.SentAt}, timeCol{&o.FinishedAt}, timeCol{&o.UpdatedAt})
+	if err != nil {
+		return o, err
+	}
+	o.Kind, o.Route, o.Status = tickets.OutboundKind(kind), tickets.Route(route), tickets.OutStatus(status)
+	if err := json.Unmarshal([]byte(params), &o.Params); err != nil {
+		return o, fmt.Errorf("outbound %d params: %w", o.ID, err)
+	}
+	if len(o.Params) == 0 {
+		o.Params = nil
+	}
+	return o, nil
+}
+
+// --- conversations and the reply window --------------------------------------
+
+// Conversation returns ticket ticketID's conversation with the resident in
+// time order: the inbound messages linked to it and the desk's messages to
+// the resident (notifications to workers are not part of it). On a tie the
+// inbound message comes first, then the lower id. An unknown ticket has
+// none.
+func (s *Store) Conversation(ctx context.Context, ticketID int64) ([]tickets.Entry, error) {
+	return queryAll(ctx, s, fmt.Sprintf("ticket %d conversation", ticketID), "Conversation", scanEntry, ticketID)
+}
+
+func scanEntry(sc scanner) (tickets.Entry, error) {
+	var e tickets.Entry
+	var outbound int
+	var channel, route, kind, status string
+	if err := sc.Scan(timeCol{&e.At}, &outbound, &e.ID, &channel, &route, &kind, &status, &e.Actor, &e.Text); err != nil {
+		return e, err
+	}
+	if outbound == 0 {
+		e.Inbound, e.Channel = true, population.Channel(channel)
+	} else {
+		e.Route, e.Kind, e.Status = tickets.Route(route), tickets.OutboundKind(kind), tickets.OutStatus(status)
+		e.Channel = e.Route.Channel()
+	}
+	return e, nil
+}
+
+// ReplyWindow returns when the resident last wrote to the official account
+// on WeChat (zero if never) and how many customer-service messages the
+// desk has queued, is sending or has sent to them since (failed ones do not count): what tickets.ChooseReply
+// needs to respect WeChat's 48-hour, five-message window.
+func (s *Store) ReplyWindow(ctx context.Context, residentID int64) (lastInbound time.Time, sentSince int, err error) {
+	err = s.r.QueryRowContext(ctx, s.q.get("ReplyWindow"), residentID).Scan(timeCol{&lastInbound}, &sentSince)
+	if err != nil {
+		return time.Time{}, 0, fmt.Errorf("store: resident %d reply window: %w", residentID, err)
+	}
+	return lastInbound, sentSince, nil
+}
+
+// --- lookups of the keyword flows --------------------------------------------
+
+// LatestOutreach returns the campaign of the latest campaign message sent
+// (sent or delivered) to the resident at or after since: what a reply
+// without other context answers. population.ErrNotFound when there is none.
+func (s *Store) LatestOutreach(ctx context.Context, residentID int64, since time.Time) (int64, error) {
+	var id int64
+	if err := s.r.QueryRowContext(ctx, s.q.get("LatestOutreach"), residentID, s.ts(since)).Scan(&id); err != nil {
+		return 0, notFound(err, fmt.Sprintf("latest outreach to resident %d", residentID))
+	}
+	return id, nil
+}
+
+// CampaignByExtendCode returns the campaign an SMS extension code belongs
+// to: the latest campaign with that code that has a message for the
+// resident, else the latest with that code (codes are reused over time).
+// population.ErrNotFound when none has it, or code is empty.
+func (s *Store) CampaignByExtendCode(ctx context.Context, code string, residentID int64) (int64, error) {
+	var id int64
+	if err := s.r.QueryRowContext(ctx, s.q.get("CampaignByExtendCode"), code, residentID).Scan(&id); err != nil {
+		return 0, notFound(err, fmt.Sprintf("campaign by extend code %q", code))
+	}
+	return id, nil
+}
+
+// ProposedVisit returns the resident's latest booked visit that is still
+// proposed (not confirmed, moved or cancelled) and starts after now: what
+// a "confirm" keyword confirms. population.ErrNotFound when there is none.
+func (s *Store) ProposedVisit(ctx context.Context, residentID int64, now time.Time) (campaigns.Visit, error) {
+	v, err := scanVisit(s.r.QueryRowContext(ctx, s.q.get("ProposedVisit"), residentID, s.ts(now)))
+	if err != nil {
+		return campaigns.Visit{}, notFound(err, fmt.Sprintf("proposed visit of resident %d", residentID))
+	}
+	return v, nil
+}
+
+// RatableTicket returns the resident's latest ticket that is resolved,
+// unrated, not merged away and resolved at or after since: what a rating
+// reply rates. population.ErrNotFound when there is none.
+func (s *Store) RatableTicket(ctx context.Context, residentID int64, since time.Time) (tickets.Ticket, error) {
+	t, err := scanTicket(s.r.QueryRowContext(ctx, s.q.get("RatableTicket"), residentID, s.ts(since)))
+	if err != nil {
+		return tickets.Ticket{}, notFound(err, fmt.Sprintf("ratable ticket of resident %d", residentID))
+	}
+	return t, nil
+}
+
+// OpenTicketsByGrid returns up to limit open tickets (new, assigned, in
+// progress or replied) of gridCode with an id above afterID, by id: pass
+// the last id of a page to get the next (a handover walks them). A limit
+// of zero or less means DefaultTicketsLimit.
+func (s *Store) OpenTicketsByGrid(ctx context.Context, gridCode string, afterID int64, limit int) ([]tickets.Ticket, error) {
+	if limit <= 0 {
+		limit = DefaultTicketsLimit
+	}
+	return s.collectTickets(ctx, "open tickets of grid "+gridCode, "OpenTicketsByGrid", gridCode, afterID, limit)
+}
+
+// OpenTicketsByAssignee pages the open tickets (new, assigned, in
+// progress, replied) a worker holds, by id: what moves to their backup
+// when they go on leave. A limit of zero or less means
+// DefaultTicketsLimit.
+func (s *Store) OpenTicketsByAssignee(ctx context.Context, workerID, afterID int64, limit int) ([]tickets.Ticket, error) {
+	if limit <= 0 {
+		limit = DefaultTicketsLimit
+	}
+	return s.collectTickets(ctx, fmt.Sprintf("open tickets of worker %d", workerID), "OpenTicketsByAssignee", workerID, afterID, limit)
+}
+
+// TicketsCreatedBetween pages the tickets created in [from, to) by id:
+// the evaluation's input. A limit of zero or less means
+// DefaultTicketsLimit.
+func (s *Store) TicketsCreatedBetween(ctx context.Context, from, to time.Time, afterID int64, limit int) ([]tickets.Ticket, error) {
+	if limit <= 0 {
+		limit = DefaultTicketsLimit
+	}
+	return s.collectTickets(ctx, "tickets created between", "TicketsCreatedBetween", s.ts(from), s.ts(to), afterID, limit)
+}
+
+// ClosedBefore returns up to limit closed tickets that closed before
+// before, the longest closed first: what the sweep files. A limit of zero
+// or less means DefaultTicketsLimit.
+func (s *Store) ClosedBefore(ctx context.Context, before time.Time, limit int) ([]tickets.Ticket, error) {
+	if limit <= 0 {
+		limit = DefaultTicketsLimit
+	}
+	return s.collectTickets(ctx, "tickets closed before", "ClosedBefore", s.ts(before), limit)
+}
+
+// --- WeChat bindings ---------------------------------------------------------
+
+// StartBinding records a pending binding and returns its id. Any binding
+// of the same openid not yet used is marked used (superseded: only the
+// latest code counts), in the same transaction. OpenID, ResidentID and
+// CodeHash are required and ExpiresAt must be after CreatedAt (else an
+// error wrapping population.ErrInvalid); a zero CreatedAt means the store's
+// clock. b.ID and b.UsedAt are ignored.
+func (s *Store) StartBinding(ctx context.Context, b tickets.Binding) (int64, error) {
+	if b.CreatedAt.IsZero() {
+		b.CreatedAt = s.now()
+	}
+	what := fmt.Sprintf("start binding of %s", b.OpenID.Masked())
+	switch {
+	case b.OpenID == "" || b.ResidentID == 0 || b.CodeHash == "":
+		return 0, fmt.Errorf("store: %s: openid, resident and code hash required: %w", what, population.ErrInvalid)
+	case !b.ExpiresAt.After(b.CreatedAt):
+		return 0, fmt.Errorf("store: %s: expiry %s is not after creation: %w", what,
+			b.ExpiresAt.UTC().Format(time.RFC3339), population.ErrInvalid)
+	}
+	var id int64
+	err := s.inTx(ctx, what, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, s.q.get("SupersedeBindings"), s.ts(b.CreatedAt), string(b.OpenID)); err != nil {
+			return err
+		}
+		return tx.QueryRowContext(ctx, s.q.get("InsertBinding"), string(b.OpenID), string(b.Phone), b.ResidentID,
+			b.CodeHash, b.Attempts, s.ts(b.CreatedAt), s.ts(b.ExpiresAt)).Scan(&id)
+	})
+	if err != nil {
+		return 0, err
+	}
+	return id, nil
+}
+
+// PendingBinding returns the openid's latest binding not yet used that
+// expires after now, or an error wrapping population.ErrNotFound.
+func (s *Store) PendingBinding(ctx context.Context, openID pii.OpenID, now time.Time) (tickets.Binding, error) {
+	var b tickets.Binding
+	var openid, phone string
+	err := s.r.QueryRowContext(ctx, s.q.get("PendingBinding"), string(openID), s.ts(now)).Scan(&b.ID, &openid, &phone,
+		&b.ResidentID, &b.CodeHash, &b.Attempts, timeCol{&b.CreatedAt}, timeCol{&b.ExpiresAt}, timeCol{&b.UsedAt})
+	if err != nil {
+		return tickets.Binding{}, notFound(err, "pending binding of "+openID.Masked())
+	}
+	b.OpenID, b.Phone = pii.OpenID(openid), pii.Phone(phone)
+	return b, nil
+}
+
+// BindingAttempt counts one wrong code against binding id and returns
+// the count so far. population.ErrNotFound when there is no such binding.
+func (s *Store) BindingAttempt(ctx context.Context, id int64) (int, error) {
+	var n int
+	err := s.inTx(ctx, fmt.Sprintf("count binding %d attempt", id), func(tx *sql.Tx) error {
+		err := tx.QueryRowContext(ctx, s.q.get("BindingAttempt"), id).Scan(&n)
+		if errors.Is(err, sql.ErrNoRows) {
+			return population.ErrNotFound
+		}
+		return err
+	})
+	if err != nil {
+		return 0, err
+	}
+	return n, nil
+}
+
+// UseBinding marks binding id used at now, as one compare-and-set: true
+// for exactly one caller, false when it was already used (or superseded).
+// population.ErrNotFound when there is no such binding.
+func (s *Store) UseBinding(ctx context.Context, id int64, now time.Time) (bool, error) {
+	used := false
+	err := s.inTx(ctx, fmt.Sprintf("use binding %d", id), func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, s.q.get("UseBinding"), s.ts(now), id)
+		if err != nil {
+			return err
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return err
+		}
+		if n == 1 {
+			used = true
+			return nil
+		}
+		var one int
+		if err := tx.QueryRowContext(ctx, s.q.get("BindingExists"), id).Scan(&one); errors.Is(err, sql.ErrNoRows) {
+			return population.ErrNotFound
+		} else if err != nil {
+			return err
+		}
+		return nil
+	})
+	if err != nil {
+		return false, err
+	}
+	return used, nil
+}

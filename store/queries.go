@@ -1,0 +1,148 @@
+package store
+
+import (
+	"bufio"
+	"embed"
+	"fmt"
+	"slices"
+	"strings"
+)
+
+//go:embed queries/*.sql
+var queryFiles embed.FS
+
+// queryNames lists every named query the store runs; loadQueries fails
+// unless a dialect's file defines each of them, so a missing query is an
+// Open error rather than a runtime surprise.
+var queryNames = []string{
+	"MigrateLock", "MigrateInit", "MigrateApplied", "MigrateRecord",
+	"UpsertGrid", "Grids", "Grid", "GridParent",
+	"ReleaseWorkerRole", "UpsertWorker", "Workers", "WorkerForGrid",
+	"ResidentByID", "ResidentByHash", "ResidentByPhone", "ResidentByOpenID",
+	"ResidentSealedID", "CountResidents", "MatchResidents",
+	"HouseholdID", "InsertHousehold", "InsertResident", "UpdateResident",
+	"DeleteCategories", "DeleteSkills", "DeleteJobs",
+	"InsertCategories", "InsertSkills", "InsertJobs", "InsertOptOuts",
+	"CategoriesOf", "SkillsOf", "JobsOf", "OptOutsOf",
+	"ResidentExists", "InsertOptOut", "DeleteOptOut", "TouchResident",
+	"OpenIDOwner", "BindOpenID",
+	"SegmentCount", "SegmentPage", "SegmentStream", "Analyze", "SegmentSample",
+	"UpsertSegment", "Segment", "Segments", "DeleteSegment",
+	"SyncCursor", "SetSyncCursor",
+	"BulkDropIndexes", "EnsureIndexes",
+	// ledger
+	"InsertCampaign", "UpdateCampaign", "CampaignState", "CampaignByID", "Campaigns",
+	"ApplyCampaignState", "InsertCampaignEvent", "CampaignEvents",
+	"InsertRun", "RunCheckpoint", "AdvanceRun", "FinishRun",
+	"InsertMessages", "ChunkMessages", "MessageByID", "MessagesByStatus", "ClaimMessage",
+	"MessageForMove", "AdvanceMessage", "FillMessage", "RescheduleMessage",
+	"InsertMessageEvent", "MessageEvents", "MessageByProvider", "Funnel", "SentCounts", "StaleSent",
+	"DeleteTemplates", "InsertTemplates", "Templates",
+	"BookedSlots", "InsertSlot", "SlotHolders", "SetSlotState", "ResidentsByIDs",
+	"SlotFor", "WorkerVisits", "DueReminders", "ClaimReminder", "SettleReminder", "ReleaseReminder",
+	// tickets
+	"InsertInbound", "InboundByProvider", "LinkInbound", "UnknownSenders",
+	"InsertTicket", "TicketByID", "TicketForUpdate", "UpdateTicket", "InsertTicketEvent", "TicketEvents",
+	"Tickets", "OpenTicketFor", "DueTickets", "UpsertAnswer", "CampaignAnswers", "OpenTicketsByAssignee",
+	"TicketsCreatedBetween", "ClosedBefore", "InboundByID", "MarkInboundHandled",
+	// desk
+	"WorkerByID", "WorkerByCode", "InsertLeave", "EndLeave", "DropLeave", "LeaveAt", "Leaves",
+	"InsertOutbound", "OutboundByID", "ClaimOutbound", "ReleaseOutbound", "OutboundForMove", "FinishOutbound",
+	"OutboundByProvider", "PendingOutbound", "Conversation", "ReplyWindow",
+	"LatestOutreach", "CampaignByExtendCode", "ProposedVisit", "RatableTicket", "OpenTicketsByGrid",
+	"SupersedeBindings", "InsertBinding", "PendingBinding", "BindingAttempt", "UseBinding", "BindingExists",
+}
+
+// dialectQueries are the named queries only one dialect's bulk path uses.
+var dialectQueries = map[string][]string{
+	DriverSQLite:   {"MaxResidentID", "BulkResident", "BulkWALRelax", "BulkWALRestore"},
+	DriverPostgres: {"BulkReserveIDs", "BulkHouseholdStage", "BulkHouseholdInsert", "BulkHouseholdIDs"},
+}
+
+// whereMarker is where a compiled segment's boolean fragment goes in the
+// SegmentCount and SegmentPage templates.
+const whereMarker = "/*where*/"
+
+// queries maps a query name to its SQL for one dialect.
+type queries map[string]string
+
+// loadQueries reads queries/<driver>.sql: blocks that start with a
+// "-- name: X" line and run to the next one. Comment lines inside a block
+// are kept (the databases ignore them).
+func loadQueries(driver string) (queries, error) {
+	b, err := queryFiles.ReadFile("queries/" + driver + ".sql")
+	if err != nil {
+		return nil, fmt.Errorf("store: queries for %s: %w", driver, err)
+	}
+	q, err := parseQueries(string(b))
+	if err != nil {
+		return nil, fmt.Errorf("store: queries/%s.sql: %w", driver, err)
+	}
+	var missing []string
+	for _, n := range append(slices.Clone(queryNames), dialectQueries[driver]...) {
+		if _, ok := q[n]; !ok {
+			missing = append(missing, n)
+		}
+	}
+	if len(missing) > 0 {
+		return nil, fmt.Errorf("store: queries/%s.sql: missing %s", driver, strings.Join(missing, ", "))
+	}
+	return q, nil
+}
+
+func parseQueries(src string) (queries, error) {
+	q := queries{}
+	var name string
+	var body strings.Builder
+	flush := func() error {
+		if name == "" {
+			return nil
+		}
+		text := strings.TrimSpace(body.String())
+		text = strings.TrimSuffix(text, ";")
+		if text == "" {
+			return fmt.Errorf("query %s is empty", name)
+		}
+		if _, dup := q[name]; dup {
+			return fmt.Errorf("query %s defined twice", name)
+		}
+		q[name] = text
+		body.Reset()
+		return nil
+	}
+	sc := bufio.NewScanner(strings.NewReader(src))
+	for sc.Scan() {
+		line := sc.Text()
+		if n, ok := strings.CutPrefix(strings.TrimSpace(line), "-- name:"); ok {
+			if err := flush(); err != nil {
+				return nil, err
+			}
+			name = strings.TrimSpace(n)
+			continue
+		}
+		if name != "" {
+			body.WriteString(line)
+			body.WriteByte('\n')
+		}
+	}
+	if err := flush(); err != nil {
+		return nil, err
+	}
+	return q, sc.Err()
+}
+
+// get returns the named query; names are checked at load, so a miss is a bug.
+func (q queries) get(name string) string {
+	s, ok := q[name]
+	if !ok {
+		panic("store: unknown query " + name)
+	}
+	return s
+}
+
+// withWhere returns the named template with a compiled segment fragment in
+// place of /*where*/. The fragment is SQL the segment compiler produced with
+// its values as bound arguments; nothing user-supplied is spliced.
+func (q queries) withWhere(name, where string) string {
+	return strings.Replace(q.get(name), whereMarker, where, 1)
+}

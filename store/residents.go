@@ -1,0 +1,534 @@
+package store
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"errors"
+	"fmt"
+	"hash"
+
+	"github.com/gridcast/gridcast/pii"
+	"github.com/gridcast/gridcast/population"
+)
+
+// existing is what matching an incoming row against the store needs.
+type existing struct {
+	id          int64
+	contentHash string
+}
+
+type householdKey struct {
+	grid string
+	addr population.Address
+}
+
+// UpsertResidents writes rs in one transaction, all or nothing. Each row is
+// validated first; on the first invalid one it returns an error naming the
+// row's index and writes nothing. Rows are matched to stored residents by
+// the keyed hash of the ID number; a row identical to the stored one (every
+// imported field, see contentHash) is left untouched, so re-importing a
+// file changes nothing and keeps updated_at. BirthDate and Gender are filled
+// from the ID number when zero. Categories, skills and desired jobs are
+// replaced on change; opt-outs in the row are added (an import never
+// withdraws a resident's opt-out) and an openid in the row is bound (an
+// empty one never unbinds). Households are created or reused by grid and
+// address. Sized for the import and sync path: about a thousand rows a call.
+func (s *Store) UpsertResidents(ctx context.Context, rs []population.Resident) (population.UpsertStats, error) {
+	var stats population.UpsertStats
+	if len(rs) == 0 {
+		return stats, nil
+	}
+	// Validate everything before writing anything.
+	for i := range rs {
+		r := rs[i]
+		if err := checkResident(&r); err != nil {
+			return stats, fmt.Errorf("store: resident %d: %w", i, err)
+		}
+	}
+	now := s.ts(s.now())
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return stats, fmt.Errorf("store: upsert residents: %w", err)
+	}
+	defer tx.Rollback()
+	st, err := prepareStmts(ctx, tx, s.q, "HouseholdID", "InsertHousehold", "InsertResident", "UpdateResident")
+	if err != nil {
+		return stats, fmt.Errorf("store: upsert residents: %w", err)
+	}
+	defer st.close()
+	hh := householdCache{get: st["HouseholdID"], ins: st["InsertHousehold"], ids: map[householdKey]int64{}}
+	// One transaction, written a chunk at a time, so that a large import
+	// stays all-or-nothing while the store holds only one chunk's prepared
+	// rows, matches and children at once.
+	h := sha256.New()
+	for lo := 0; lo < len(rs); lo += upsertChunk {
+		hi := min(lo+upsertChunk, len(rs))
+		cs, err := s.upsertChunk(ctx, tx, st, &hh, h, rs[lo:hi], lo, now)
+		if err != nil {
+			return population.UpsertStats{}, err
+		}
+		stats = stats.Add(cs)
+	}
+	if err := tx.Commit(); err != nil {
+		return population.UpsertStats{}, fmt.Errorf("store: upsert residents: commit: %w", err)
+	}
+	return stats, nil
+}
+
+// upsertChunk is the number of residents UpsertResidents prepares and
+// writes at a time inside its transaction.
+const upsertChunk = 1000
+
+// upsertChunk writes rs (whose first element is resident number offset of
+// the call) inside tx.
+func (s *Store) upsertChunk(ctx context.Context, tx *sql.Tx, st stmts, hh *householdCache, h hash.Hash, rs []population.Resident, offset int, now any) (population.UpsertStats, error) {
+	var stats population.UpsertStats
+	ps := make([]prepared, len(rs))
+	for i := range rs {
+		p, err := s.prepare(rs[i], h)
+		if err != nil {
+			return stats, fmt.Errorf("store: resident %d: %w", offset+i, err)
+		}
+		ps[i] = p
+	}
+	known, err := s.matchResidents(ctx, tx, ps)
+	if err != nil {
+		return stats, err
+	}
+	// touched maps a written resident to the row it was written from (the
+	// last one, should a batch hold the same person twice).
+	touched := map[int64]int{}
+	var order, replaced []int64
+	for i := range ps {
+		p := &ps[i]
+		r := &p.r
+		ex, found := known[p.idHash]
+		if found && ex.contentHash == p.contentHash {
+			stats.Unchanged++
+			continue
+		}
+		household, err := hh.id(ctx, r.GridCode, r.Address)
+		if err != nil {
+			return stats, fmt.Errorf("store: resident %d: household: %w", offset+i, err)
+		}
+		id := ex.id
+		if found {
+			_, err = st["UpdateResident"].ExecContext(ctx, string(r.Name), string(r.Gender), s.date(r.BirthDate),
+				string(r.Phone), household, r.GridCode, r.TrainingCourse, r.TrainingCohort, string(r.OpenID),
+				string(r.PreferredChannel), p.contentHash, now, id)
+			stats.Updated++
+			replaced = append(replaced, id)
+		} else {
+			err = st["InsertResident"].QueryRowContext(ctx, p.idHash, p.sealed, p.masked, string(r.Name),
+				string(r.Gender), s.date(r.BirthDate), string(r.Phone), household, r.GridCode, r.TrainingCourse,
+				r.TrainingCohort, string(r.OpenID), string(r.PreferredChannel), p.contentHash, now, now).Scan(&id)
+			stats.Inserted++
+		}
+		if err != nil {
+			return population.UpsertStats{}, fmt.Errorf("store: resident %d: %w", offset+i, err)
+		}
+		known[p.idHash] = existing{id: id, contentHash: p.contentHash}
+		if _, dup := touched[id]; !dup {
+			order = append(order, id)
+		}
+		touched[id] = i
+	}
+
+	if len(replaced) > 0 {
+		for _, name := range []string{"DeleteCategories", "DeleteSkills", "DeleteJobs"} {
+			if _, err := tx.ExecContext(ctx, s.q.get(name), s.int64s(replaced)); err != nil {
+				return population.UpsertStats{}, fmt.Errorf("store: upsert residents: %s: %w", name, err)
+			}
+		}
+	}
+	var c children
+	for _, id := range order {
+		c.add(id, &ps[touched[id]])
+	}
+	if err := s.insertChildren(ctx, tx, &c, now); err != nil {
+		return population.UpsertStats{}, err
+	}
+	return stats, nil
+}
+
+// matchResidents finds the stored residents among ps by ID hash, in one
+// query.
+func (s *Store) matchResidents(ctx context.Context, tx *sql.Tx, ps []prepared) (map[string]existing, error) {
+	hashes := make([]string, len(ps))
+	for i := range ps {
+		hashes[i] = ps[i].idHash
+	}
+	rows, err := tx.QueryContext(ctx, s.q.get("MatchResidents"), s.strs(hashes))
+	if err != nil {
+		return nil, fmt.Errorf("store: match residents: %w", err)
+	}
+	defer rows.Close()
+	known := make(map[string]existing, len(ps))
+	for rows.Next() {
+		var e existing
+		var h string
+		if err := rows.Scan(&e.id, &h, &e.contentHash); err != nil {
+			return nil, fmt.Errorf("store: match residents: %w", err)
+		}
+		known[h] = e
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: match residents: %w", err)
+	}
+	return known, nil
+}
+
+// children collects child rows as parallel columns for one batched insert
+// per table.
+type children struct {
+	catIDs, skillIDs, jobIDs, optIDs []int64
+	cats, skills, jobs, opts         []string
+}
+
+func (c *children) add(id int64, p *prepared) {
+	for _, v := range p.categories {
+		c.catIDs, c.cats = append(c.catIDs, id), append(c.cats, v)
+	}
+	for _, v := range p.skills {
+		c.skillIDs, c.skills = append(c.skillIDs, id), append(c.skills, v)
+	}
+	for _, v := range p.jobs {
+		c.jobIDs, c.jobs = append(c.jobIDs, id), append(c.jobs, v)
+	}
+	for _, v := range p.optOuts {
+		c.optIDs, c.opts = append(c.optIDs, id), append(c.opts, v)
+	}
+}
+
+func (s *Store) insertChildren(ctx context.Context, tx *sql.Tx, c *children, now any) error {
+	type batch struct {
+		name string
+		ids  []int64
+		vals []string
+	}
+	for _, b := range []batch{{"InsertCategories", c.catIDs, c.cats}, {"InsertSkills", c.skillIDs, c.skills}, {"InsertJobs", c.jobIDs, c.jobs}} {
+		if len(b.ids) == 0 {
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, s.q.get(b.name), s.pairs(b.ids, b.vals)...); err != nil {
+			return fmt.Errorf("store: %s: %w", b.name, err)
+		}
+	}
+	if len(c.optIDs) > 0 {
+		if _, err := tx.ExecContext(ctx, s.q.get("InsertOptOuts"), append([]any{now}, s.pairs(c.optIDs, c.opts)...)...); err != nil {
+			return fmt.Errorf("store: InsertOptOuts: %w", err)
+		}
+	}
+	return nil
+}
+
+// householdCache finds or creates households by grid and address within
+// one transaction. A resident without an address has no household.
+type householdCache struct {
+	get, ins *sql.Stmt
+	ids      map[householdKey]int64
+	// insertFirst tries the insert before the lookup: one statement per new
+	// household when seeding, where nearly every address is new.
+	insertFirst bool
+}
+
+func (c *householdCache) id(ctx context.Context, grid string, a population.Address) (any, error) {
+	if a == (population.Address{}) {
+		return nil, nil
+	}
+	k := householdKey{grid, a}
+	if id, ok := c.ids[k]; ok {
+		return id, nil
+	}
+	var id int64
+	args := []any{grid, a.Community, a.Building, a.Unit, a.Room}
+	if c.insertFirst {
+		err := c.ins.QueryRowContext(ctx, args...).Scan(&id)
+		if err == nil {
+			c.ids[k] = id
+			return id, nil
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return nil, err
+		}
+	}
+	err := c.get.QueryRowContext(ctx, args...).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		// ON CONFLICT DO NOTHING returns no row when a concurrent writer
+		// created it first; read it back then.
+		err = c.ins.QueryRowContext(ctx, args...).Scan(&id)
+		if errors.Is(err, sql.ErrNoRows) {
+			err = c.get.QueryRowContext(ctx, args...).Scan(&id)
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	c.ids[k] = id
+	return id, nil
+}
+
+// stmts is a set of prepared statements by query name.
+type stmts map[string]*sql.Stmt
+
+func prepareStmts(ctx context.Context, tx *sql.Tx, q queries, names ...string) (stmts, error) {
+	st := stmts{}
+	for _, n := range names {
+		p, err := tx.PrepareContext(ctx, q.get(n))
+		if err != nil {
+			st.close()
+			return nil, fmt.Errorf("prepare %s: %w", n, err)
+		}
+		st[n] = p
+	}
+	return st, nil
+}
+
+func (st stmts) close() {
+	for _, p := range st {
+		p.Close()
+	}
+}
+
+// --- reads -------------------------------------------------------------------
+
+type scanner interface{ Scan(...any) error }
+
+// scanResident reads the columns every resident query selects, in order.
+func scanResident(sc scanner) (population.Resident, error) {
+	var r population.Resident
+	var name, gender, phone, openid, channel string
+	err := sc.Scan(&r.ID, &r.IDMasked, &name, &gender, timeCol{&r.BirthDate}, &phone, &r.GridCode,
+		&r.Address.Community, &r.Address.Building, &r.Address.Unit, &r.Address.Room,
+		&r.TrainingCourse, &r.TrainingCohort, &openid, &channel, timeCol{&r.UpdatedAt})
+	r.Name, r.Gender, r.Phone, r.OpenID = pii.Name(name), population.Gender(gender), pii.Phone(phone), pii.OpenID(openid)
+	r.PreferredChannel = population.Channel(channel)
+	return r, err
+}
+
+// loadChildren fills categories, skills, desired jobs and opt-outs for rs
+// with one query per child table over the residents' ids.
+func (s *Store) loadChildren(ctx context.Context, rs []population.Resident) error {
+	if len(rs) == 0 {
+		return nil
+	}
+	ids := make([]int64, len(rs))
+	at := make(map[int64]int, len(rs))
+	for i := range rs {
+		ids[i] = rs[i].ID
+		at[rs[i].ID] = i
+	}
+	arg := s.int64s(ids)
+	for _, name := range []string{"CategoriesOf", "SkillsOf", "JobsOf", "OptOutsOf"} {
+		if err := s.loadChild(ctx, name, arg, func(id int64, v string) {
+			r := &rs[at[id]]
+			switch name {
+			case "CategoriesOf":
+				r.Categories = append(r.Categories, population.Category(v))
+			case "SkillsOf":
+				r.Skills = append(r.Skills, v)
+			case "JobsOf":
+				r.DesiredJobs = append(r.DesiredJobs, v)
+			case "OptOutsOf":
+				r.OptOuts = append(r.OptOuts, population.Topic(v))
+			}
+		}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *Store) loadChild(ctx context.Context, name string, ids any, add func(int64, string)) error {
+	rows, err := s.r.QueryContext(ctx, s.q.get(name), ids)
+	if err != nil {
+		return fmt.Errorf("store: %s: %w", name, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var v string
+		if err := rows.Scan(&id, &v); err != nil {
+			return fmt.Errorf("store: %s: %w", name, err)
+		}
+		add(id, v)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("store: %s: %w", name, err)
+	}
+	return nil
+}
+
+// residentBy runs one of the single-resident queries and loads children.
+func (s *Store) residentBy(ctx context.Context, query, what string, arg any) (population.Resident, error) {
+	r, err := scanResident(s.r.QueryRowContext(ctx, s.q.get(query), arg))
+	if err != nil {
+		return population.Resident{}, notFound(err, what)
+	}
+	rs := []population.Resident{r}
+	if err := s.loadChildren(ctx, rs); err != nil {
+		return population.Resident{}, err
+	}
+	return rs[0], nil
+}
+
+// Resident returns the resident with the given store id, children loaded,
+// IDNumber empty and IDMasked set; an error wrapping population.ErrNotFound
+// if there is none.
+func (s *Store) Resident(ctx context.Context, id int64) (population.Resident, error) {
+	return s.residentBy(ctx, "ResidentByID", fmt.Sprintf("resident %d", id), id)
+}
+
+// ResidentByIDNumber finds a resident by ID number (through its keyed hash).
+func (s *Store) ResidentByIDNumber(ctx context.Context, id pii.IDNumber) (population.Resident, error) {
+	id = pii.NormalizeIDNumber(string(id))
+	return s.residentBy(ctx, "ResidentByHash", "resident by id number "+id.Masked(), s.sealer.Hash(id))
+}
+
+// ResidentByPhone finds a resident by mobile number (the lowest id if
+// several share one, as family members sometimes do).
+func (s *Store) ResidentByPhone(ctx context.Context, p pii.Phone) (population.Resident, error) {
+	p = pii.NormalizePhone(string(p))
+	return s.residentBy(ctx, "ResidentByPhone", "resident by phone "+p.Masked(), string(p))
+}
+
+// ResidentByOpenID finds the resident bound to a WeChat openid.
+func (s *Store) ResidentByOpenID(ctx context.Context, o pii.OpenID) (population.Resident, error) {
+	return s.residentBy(ctx, "ResidentByOpenID", "resident by openid "+o.Masked(), string(o))
+}
+
+// UnmaskIDNumber decrypts a resident's ID number. Callers must have checked
+// that the person asking may see it; the unmask is logged (without the
+// number) for the audit trail.
+func (s *Store) UnmaskIDNumber(ctx context.Context, residentID int64) (pii.IDNumber, error) {
+	var sealed []byte
+	if err := s.r.QueryRowContext(ctx, s.q.get("ResidentSealedID"), residentID).Scan(&sealed); err != nil {
+		return "", notFound(err, fmt.Sprintf("unmask resident %d", residentID))
+	}
+	id, err := s.sealer.Open(sealed)
+	if err != nil {
+		return "", fmt.Errorf("store: unmask resident %d: %w", residentID, err)
+	}
+	s.log.InfoContext(ctx, "id_number_unmasked", "resident_id", residentID)
+	return id, nil
+}
+
+// SetOptOut records (out=true) or withdraws (out=false) a resident's
+// opt-out of topic t and bumps updated_at. Either is idempotent.
+func (s *Store) SetOptOut(ctx context.Context, residentID int64, t population.Topic, out bool) error {
+	if _, err := population.ParseTopic(string(t)); err != nil {
+		return fmt.Errorf("store: set opt-out: %w", err)
+	}
+	return s.inTx(ctx, "set opt-out", func(tx *sql.Tx) error {
+		if err := s.residentExists(ctx, tx, residentID); err != nil {
+			return err
+		}
+		now := s.ts(s.now())
+		var err error
+		if out {
+			_, err = tx.ExecContext(ctx, s.q.get("InsertOptOut"), string(t), residentID, now)
+		} else {
+			_, err = tx.ExecContext(ctx, s.q.get("DeleteOptOut"), string(t), residentID)
+		}
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, s.q.get("TouchResident"), now, residentID)
+		return err
+	})
+}
+
+// BindOpenID binds a WeChat openid to a resident (an empty one unbinds).
+// An openid belongs to one resident: binding one held by another returns an
+// error wrapping ErrConflict.
+func (s *Store) BindOpenID(ctx context.Context, residentID int64, o pii.OpenID) error {
+	return s.inTx(ctx, "bind openid", func(tx *sql.Tx) error {
+		if err := s.residentExists(ctx, tx, residentID); err != nil {
+			return err
+		}
+		if o != "" {
+			var owner int64
+			err := tx.QueryRowContext(ctx, s.q.get("OpenIDOwner"), string(o)).Scan(&owner)
+			switch {
+			case err == nil && owner != residentID:
+				return fmt.Errorf("openid %s is bound to another resident: %w", o.Masked(), ErrConflict)
+			case err != nil && !errors.Is(err, sql.ErrNoRows):
+				return err
+			}
+		}
+		_, err := tx.ExecContext(ctx, s.q.get("BindOpenID"), string(o), s.ts(s.now()), residentID)
+		return err
+	})
+}
+
+func (s *Store) residentExists(ctx context.Context, tx *sql.Tx, id int64) error {
+	var got int64
+	if err := tx.QueryRowContext(ctx, s.q.get("ResidentExists"), id).Scan(&got); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("resident %d: %w", id, population.ErrNotFound)
+		}
+		return err
+	}
+	return nil
+}
+
+// inTx runs fn in a write transaction, prefixing its error with what.
+func (s *Store) inTx(ctx context.Context, what string, fn func(*sql.Tx) error) error {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("store: %s: %w", what, err)
+	}
+	defer tx.Rollback()
+	if err := fn(tx); err != nil {
+		return fmt.Errorf("store: %s: %w", what, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("store: %s: commit: %w", what, err)
+	}
+	return nil
+}
+
+// CountResidents returns how many residents the store holds.
+func (s *Store) CountResidents(ctx context.Context) (int64, error) {
+	var n int64
+	if err := s.r.QueryRowContext(ctx, s.q.get("CountResidents")).Scan(&n); err != nil {
+		return 0, fmt.Errorf("store: count residents: %w", err)
+	}
+	return n, nil
+}
+
+// Residents looks up many residents at once by store id, children loaded,
+// for the senders; ids the store does not hold are absent from the map.
+func (s *Store) Residents(ctx context.Context, ids []int64) (map[int64]population.Resident, error) {
+	out := make(map[int64]population.Resident, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	rows, err := s.r.QueryContext(ctx, s.q.get("ResidentsByIDs"), s.int64s(ids))
+	if err != nil {
+		return nil, fmt.Errorf("store: residents: %w", err)
+	}
+	var rs []population.Resident
+	for rows.Next() {
+		r, err := scanResident(rows)
+		if err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("store: residents: %w", err)
+		}
+		rs = append(rs, r)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, fmt.Errorf("store: residents: %w", err)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: residents: %w", err)
+	}
+	if err := s.loadChildren(ctx, rs); err != nil {
+		return nil, err
+	}
+	for _, r := range rs {
+		out[r.ID] = r
+	}
+	return out, nil
+}
