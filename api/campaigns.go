@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/gridcast/gridcast/campaigns"
-	"github.com/gridcast/gridcast/population"
+	"github.com/gridcast/gridcast/fault"
 )
 
 // Campaigns is what the campaign endpoints need from the ledger.
@@ -273,7 +273,7 @@ func (s *server) campaignAction(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 			if cur.State != a.only {
-				s.writeError(w, r, fmt.Errorf("%w: campaign %d is %s; %s applies to a %s campaign", population.ErrConflict, id, cur.State, req.Action, a.only))
+				s.writeError(w, r, fmt.Errorf("%w: campaign %d is %s; %s applies to a %s campaign", fault.ErrConflict, id, cur.State, req.Action, a.only))
 				return
 			}
 		}
@@ -283,7 +283,7 @@ func (s *server) campaignAction(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case errors.Is(err, campaigns.ErrBadTransition), errors.Is(err, campaigns.ErrNeedsApproval),
 			errors.Is(err, campaigns.ErrSelfApproval), errors.Is(err, campaigns.ErrExpired):
-			err = fmt.Errorf("%w: %v", population.ErrConflict, err)
+			err = fmt.Errorf("%w: %v", fault.ErrConflict, err)
 		case errors.Is(err, campaigns.ErrInvalid), errors.Is(err, campaigns.ErrNoActor):
 			err = fmt.Errorf("%w: %v", errBadRequest, err)
 		}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gridcast/gridcast/population"
+	"github.com/gridcast/gridcast/segments"
 )
 
 // maxJSON caps request bodies of the JSON API.
@@ -137,7 +138,7 @@ type SavedSegment struct {
 	UpdatedAt   time.Time `json:"updated_at"`
 }
 
-func toAPI(s population.SavedSegment) SavedSegment {
+func toAPI(s segments.SavedSegment) SavedSegment {
 	return SavedSegment{s.Name, s.Expr, s.Description, s.Owner, s.CreatedAt, s.UpdatedAt}
 }
 
@@ -181,7 +182,7 @@ func (s *server) putSegment(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	name := r.PathValue("name")
-	err = s.cfg.Segments.SaveSegment(r.Context(), population.SavedSegment{Name: name, Expr: req.Expr, Description: req.Description, Owner: owner})
+	err = s.cfg.Segments.SaveSegment(r.Context(), segments.SavedSegment{Name: name, Expr: req.Expr, Description: req.Description, Owner: owner})
 	if err != nil {
 		s.writeError(w, r, err)
 		return

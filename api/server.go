@@ -17,6 +17,7 @@ import (
 
 	"github.com/gridcast/gridcast/campaigns"
 	"github.com/gridcast/gridcast/desk"
+	"github.com/gridcast/gridcast/fault"
 	"github.com/gridcast/gridcast/population"
 	"github.com/gridcast/gridcast/segments"
 )
@@ -25,9 +26,9 @@ import (
 type Segments interface {
 	CountSegment(ctx context.Context, expr string) (int64, error)
 	SampleSegment(ctx context.Context, expr string, n int) ([]population.Resident, error)
-	SaveSegment(ctx context.Context, seg population.SavedSegment) error
-	Segment(ctx context.Context, name string) (population.SavedSegment, error)
-	Segments(ctx context.Context) ([]population.SavedSegment, error)
+	SaveSegment(ctx context.Context, seg segments.SavedSegment) error
+	Segment(ctx context.Context, name string) (segments.SavedSegment, error)
+	Segments(ctx context.Context) ([]segments.SavedSegment, error)
 	DeleteSegment(ctx context.Context, name string) error
 }
 
@@ -207,11 +208,11 @@ func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	switch {
 	case errors.As(err, &pe):
 		writeJSON(w, http.StatusBadRequest, Problem{Error: err.Error(), Column: pe.Col, Caret: pe.Pretty()})
-	case errors.Is(err, population.ErrNotFound):
+	case errors.Is(err, fault.ErrNotFound):
 		writeJSON(w, http.StatusNotFound, Problem{Error: err.Error()})
-	case errors.Is(err, errBadRequest), errors.Is(err, population.ErrInvalid):
+	case errors.Is(err, errBadRequest), errors.Is(err, fault.ErrInvalid):
 		writeJSON(w, http.StatusBadRequest, Problem{Error: err.Error()})
-	case errors.Is(err, population.ErrConflict):
+	case errors.Is(err, fault.ErrConflict):
 		writeJSON(w, http.StatusConflict, Problem{Error: err.Error()})
 	default:
 		s.cfg.Log.ErrorContext(r.Context(), "api_error", "path", r.URL.Path, "err", err)

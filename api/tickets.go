@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gridcast/gridcast/campaigns"
+	"github.com/gridcast/gridcast/fault"
 	"github.com/gridcast/gridcast/pii"
 	"github.com/gridcast/gridcast/population"
 	"github.com/gridcast/gridcast/tickets"
@@ -187,7 +188,7 @@ func (p *people) resident(ctx context.Context, id int64) (population.Resident, e
 		return r, nil
 	}
 	r, err := p.st.Resident(ctx, id)
-	if err != nil && !errors.Is(err, population.ErrNotFound) {
+	if err != nil && !errors.Is(err, fault.ErrNotFound) {
 		return r, err
 	}
 	p.residents[id] = r
@@ -202,7 +203,7 @@ func (p *people) worker(ctx context.Context, id int64) (population.Worker, error
 		return w, nil
 	}
 	w, err := p.st.WorkerByID(ctx, id)
-	if err != nil && !errors.Is(err, population.ErrNotFound) {
+	if err != nil && !errors.Is(err, fault.ErrNotFound) {
 		return w, err
 	}
 	p.workers[id] = w
@@ -369,7 +370,7 @@ func (s *server) getTicket(w http.ResponseWriter, r *http.Request) {
 	// The canned acknowledgement names the grid's worker, who may not be
 	// the assignee.
 	gw, err := s.cfg.Tickets.WorkerForGrid(ctx, t.GridCode, population.RoleGridWorker)
-	if err != nil && !errors.Is(err, population.ErrNotFound) {
+	if err != nil && !errors.Is(err, fault.ErrNotFound) {
 		s.writeError(w, r, err)
 		return
 	}

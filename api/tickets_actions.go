@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/gridcast/gridcast/fault"
 	"github.com/gridcast/gridcast/pii"
 	"github.com/gridcast/gridcast/population"
 	"github.com/gridcast/gridcast/tickets"
@@ -64,7 +65,7 @@ func deskError(err error) error {
 	switch {
 	case errors.Is(err, tickets.ErrBadTransition), errors.Is(err, tickets.ErrAlreadyRated),
 		errors.Is(err, tickets.ErrNotRateable), errors.Is(err, tickets.ErrReopenWindow):
-		return fmt.Errorf("%w: %v", population.ErrConflict, err)
+		return fmt.Errorf("%w: %v", fault.ErrConflict, err)
 	case errors.Is(err, tickets.ErrBadMerge), errors.Is(err, tickets.ErrBadAssignment),
 		errors.Is(err, tickets.ErrNoActor), errors.Is(err, tickets.ErrBadRating):
 		return fmt.Errorf("%w: %v", errBadRequest, err)
@@ -180,7 +181,7 @@ func (s *server) reassignTicket(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	t, err := s.cfg.Desk.Reassign(r.Context(), id, strings.TrimSpace(req.WorkerCode), req.By)
-	if errors.Is(err, population.ErrNotFound) {
+	if errors.Is(err, fault.ErrNotFound) {
 		err = fmt.Errorf("%w: worker_code %q: no such worker", errBadRequest, req.WorkerCode)
 	}
 	if err != nil {
@@ -207,7 +208,7 @@ func (s *server) mergeTicket(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	keep, err := s.cfg.Desk.Merge(r.Context(), id, req.Into, req.By)
-	if errors.Is(err, population.ErrNotFound) {
+	if errors.Is(err, fault.ErrNotFound) {
 		err = fmt.Errorf("%w: into: no ticket %d", errBadRequest, req.Into)
 	}
 	if err != nil {

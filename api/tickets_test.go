@@ -22,6 +22,7 @@ import (
 	"github.com/gridcast/gridcast/api"
 	"github.com/gridcast/gridcast/campaigns"
 	"github.com/gridcast/gridcast/desk"
+	"github.com/gridcast/gridcast/fault"
 	"github.com/gridcast/gridcast/pii"
 	"github.com/gridcast/gridcast/population"
 	"github.com/gridcast/gridcast/population/synth"
@@ -122,7 +123,7 @@ func newDeskFixture(t *testing.T) *deskFixture {
 	if len(f.residents) < 3 {
 		t.Fatalf("the synthetic population has %d residents reachable by SMS alone, want 3", len(f.residents))
 	}
-	f.desk, err = desk.New(desk.Config{}, desk.Deps{Store: st, Dispatcher: f.rec, Conflict: store.ErrConflict, Log: log})
+	f.desk, err = desk.New(desk.Config{}, desk.Deps{Store: st, Dispatcher: f.rec, Log: log})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -425,7 +426,7 @@ func TestTicketsAPI(t *testing.T) {
 
 	stranger := pii.Phone("13900001234")
 	t.Run("unknown senders", func(t *testing.T) {
-		if _, err := f.st.ResidentByPhone(ctx, stranger); !errors.Is(err, population.ErrNotFound) {
+		if _, err := f.st.ResidentByPhone(ctx, stranger); !errors.Is(err, fault.ErrNotFound) {
 			t.Fatalf("%s is a resident's number (%v); pick another", stranger.Masked(), err)
 		}
 		f.sms(t, stranger, "我是新搬来的，电话13900001234，怎么登记？", "")

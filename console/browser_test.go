@@ -23,6 +23,7 @@ import (
 	"github.com/gridcast/gridcast/api"
 	"github.com/gridcast/gridcast/console"
 	"github.com/gridcast/gridcast/desk"
+	"github.com/gridcast/gridcast/fault"
 	"github.com/gridcast/gridcast/pii"
 	"github.com/gridcast/gridcast/population"
 	"github.com/gridcast/gridcast/population/synth"
@@ -116,7 +117,7 @@ func newSite(t *testing.T, withUser bool, others int) *site {
 		t.Fatal("the synthetic population has no resident reachable by SMS alone")
 	}
 	for _, p := range []pii.Phone{"13900001234", "13900005678", "13700009876"} {
-		if _, err := st.ResidentByPhone(ctx, p); errors.Is(err, population.ErrNotFound) {
+		if _, err := st.ResidentByPhone(ctx, p); errors.Is(err, fault.ErrNotFound) {
 			s.stranger = p
 			break
 		}
@@ -124,7 +125,7 @@ func newSite(t *testing.T, withUser bool, others int) *site {
 	if s.stranger == "" {
 		t.Fatal("no phone free for an unknown sender")
 	}
-	dk, err := desk.New(desk.Config{}, desk.Deps{Store: st, Dispatcher: s.rec, Conflict: store.ErrConflict, Log: lg})
+	dk, err := desk.New(desk.Config{}, desk.Deps{Store: st, Dispatcher: s.rec, Log: lg})
 	if err != nil {
 		t.Fatal(err)
 	}

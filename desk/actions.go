@@ -2,9 +2,11 @@ package desk
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
+	"github.com/gridcast/gridcast/fault"
 	"github.com/gridcast/gridcast/population"
 	"github.com/gridcast/gridcast/tickets"
 )
@@ -45,7 +47,7 @@ func (s *Service) move(ctx context.Context, id int64, to tickets.Status, actor, 
 func (s *Service) Reply(ctx context.Context, id int64, actor, text string) ([]tickets.Outbound, error) {
 	text, actor = strings.TrimSpace(text), strings.TrimSpace(actor)
 	if text == "" {
-		return nil, fmt.Errorf("desk: reply to ticket %d: empty text: %w", id, population.ErrInvalid)
+		return nil, fmt.Errorf("desk: reply to ticket %d: empty text: %w", id, fault.ErrInvalid)
 	}
 	if actor == "" {
 		return nil, tickets.ErrNoActor
@@ -58,14 +60,14 @@ func (s *Service) Reply(ctx context.Context, id int64, actor, text string) ([]ti
 		return nil, fmt.Errorf("desk: reply to ticket %d: it is %s; reopen it first: %w", id, t.Status, tickets.ErrBadTransition)
 	}
 	if t.ResidentID == 0 {
-		return nil, fmt.Errorf("desk: reply to ticket %d: no resident to answer: %w", id, population.ErrInvalid)
+		return nil, fmt.Errorf("desk: reply to ticket %d: no resident to answer: %w", id, fault.ErrInvalid)
 	}
 	r, rr, err := s.route(ctx, t)
 	if err != nil {
 		return nil, err
 	}
 	if rr.Route == tickets.RouteNone {
-		return nil, fmt.Errorf("desk: reply to ticket %d: the resident cannot be reached: %s: %w", id, rr.Reason, population.ErrInvalid)
+		return nil, fmt.Errorf("desk: reply to ticket %d: the resident cannot be reached: %s: %w", id, rr.Reason, fault.ErrInvalid)
 	}
 	if t.Status == tickets.StatusNew {
 		if _, err := s.assign(ctx, &t, t.Level, actor, ""); err != nil {
@@ -160,7 +162,7 @@ func (s *Service) Handover(ctx context.Context, grid, actor string) (int, error)
 		return 0, err
 	}
 	if w.ID == 0 {
-		return 0, fmt.Errorf("desk: hand over grid %s: %s: %w", grid, note, population.ErrNotFound)
+		return 0, fmt.Errorf("desk: hand over grid %s: %s: %w", grid, note, fault.ErrNotFound)
 	}
 	moved := 0
 	var after int64
@@ -193,7 +195,7 @@ func (s *Service) Handover(ctx context.Context, grid, actor string) (int, error)
 				ev.Note += "; " + note
 			}
 			if err := s.st.ApplyTicketEvent(ctx, t, ev); err != nil {
-				if s.conflict(err) {
+				if errors.Is(err, fault.ErrConflict) {
 					continue
 				}
 				return moved, err
@@ -242,7 +244,7 @@ func (s *Service) CoverLeave(ctx context.Context, workerID int64, actor string) 
 			}
 			ev.Note = note
 			if err := s.st.ApplyTicketEvent(ctx, t, ev); err != nil {
-				if s.conflict(err) {
+				if errors.Is(err, fault.ErrConflict) {
 					continue
 				}
 				return moved, err
@@ -312,7 +314,7 @@ func (s *Service) ReplyQuick(ctx context.Context, id int64, actor string, n int)
 	}
 	text, err := s.cfg.Tickets.Quick.Render(t.Category, n, w)
 	if err != nil {
-		return nil, fmt.Errorf("desk: ticket %d: %w: %w", id, err, population.ErrInvalid)
+		return nil, fmt.Errorf("desk: ticket %d: %w: %w", id, err, fault.ErrInvalid)
 	}
 	return s.Reply(ctx, id, actor, text)
 }

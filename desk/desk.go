@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gridcast/gridcast/fault"
 	"github.com/gridcast/gridcast/population"
 	"github.com/gridcast/gridcast/tickets"
 )
@@ -45,7 +46,7 @@ func (s *Service) question(ctx context.Context, ic *inboundCtx, cat tickets.Cate
 		if t.Status == tickets.StatusReplied {
 			if ev, err := t.Transition(tickets.StatusInProgress, tickets.ActorResident, now); err == nil {
 				ev.Note = "the resident wrote again"
-				if err := s.st.ApplyTicketEvent(ctx, t, ev); err != nil && !s.conflict(err) {
+				if err := s.st.ApplyTicketEvent(ctx, t, ev); err != nil && !errors.Is(err, fault.ErrConflict) {
 					return t.ID, false, err
 				}
 			}
@@ -61,7 +62,7 @@ func (s *Service) question(ctx context.Context, ic *inboundCtx, cat tickets.Cate
 		if rerr == nil {
 			t.DueAt = sla.DueAt(t.Category, now)
 			if err := s.st.ApplyTicketEvent(ctx, t, ev); err != nil {
-				if !s.conflict(err) {
+				if !errors.Is(err, fault.ErrConflict) {
 					return t.ID, false, err
 				}
 			} else {

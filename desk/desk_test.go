@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/gridcast/gridcast/desk"
+	"github.com/gridcast/gridcast/fault"
 	"github.com/gridcast/gridcast/gateway/wechat"
 	"github.com/gridcast/gridcast/pii"
 	"github.com/gridcast/gridcast/population"
@@ -94,7 +95,7 @@ func newFixture(t *testing.T) *fixture {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	f.desk, err = desk.New(desk.Config{}, desk.Deps{Store: f.st, Dispatcher: f.rec, Conflict: store.ErrConflict, Now: f.clock, Log: log})
+	f.desk, err = desk.New(desk.Config{}, desk.Deps{Store: f.st, Dispatcher: f.rec, Now: f.clock, Log: log})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -288,7 +289,7 @@ func TestBindingGuards(t *testing.T) {
 		f.wechat(t, openid, "w"+string(rune('0'+i)), wrong)
 	}
 	f.wechat(t, openid, "right", code)
-	if _, err := f.st.ResidentByOpenID(t.Context(), pii.OpenID(openid)); !errors.Is(err, population.ErrNotFound) {
+	if _, err := f.st.ResidentByOpenID(t.Context(), pii.OpenID(openid)); !errors.Is(err, fault.ErrNotFound) {
 		t.Errorf("bound after five wrong codes: %v", err)
 	}
 	last := f.queued(t)
@@ -384,7 +385,7 @@ func TestQuickReply(t *testing.T) {
 	if err != nil || len(sent) == 0 || !strings.HasPrefix(list[0], sent[0].Text) {
 		t.Errorf("sent %+v, %v; want the first ready answer %q", sent, err, list[0])
 	}
-	if _, err := f.desk.ReplyQuick(t.Context(), out.TicketID, "网格员", len(list)+1); !errors.Is(err, population.ErrInvalid) {
+	if _, err := f.desk.ReplyQuick(t.Context(), out.TicketID, "网格员", len(list)+1); !errors.Is(err, fault.ErrInvalid) {
 		t.Errorf("an answer past the list: %v", err)
 	}
 }
@@ -463,7 +464,7 @@ func TestStatsAndArchive(t *testing.T) {
 	if err != nil || len(byWorker) == 0 || byWorker[0].Key == "" {
 		t.Errorf("by worker %+v, %v", byWorker, err)
 	}
-	if _, err := f.desk.Stats(ctx, start, f.clock(), "street"); !errors.Is(err, population.ErrInvalid) {
+	if _, err := f.desk.Stats(ctx, start, f.clock(), "street"); !errors.Is(err, fault.ErrInvalid) {
 		t.Errorf("stats by street: %v", err)
 	}
 	// Filing: not before the delay, then once.

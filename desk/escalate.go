@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/gridcast/gridcast/population"
+	"github.com/gridcast/gridcast/fault"
 	"github.com/gridcast/gridcast/tickets"
 )
 
@@ -41,7 +41,7 @@ func (s *Service) Escalate(ctx context.Context, id int64) error {
 			ev.Note += "; " + note
 		}
 		if err := s.st.ApplyTicketEvent(ctx, t, ev); err != nil {
-			if s.conflict(err) {
+			if errors.Is(err, fault.ErrConflict) {
 				continue // moved meanwhile: read again
 			}
 			return err
@@ -83,7 +83,7 @@ func (s *Service) Sweep(ctx context.Context) (int, error) {
 				continue
 			}
 			ev.Note = fmt.Sprintf("closed more than %s ago", s.cfg.ArchiveAfter)
-			if err := s.st.ApplyTicketEvent(ctx, t, ev); err != nil && !s.conflict(err) {
+			if err := s.st.ApplyTicketEvent(ctx, t, ev); err != nil && !errors.Is(err, fault.ErrConflict) {
 				errs = append(errs, err)
 			}
 		}
@@ -103,10 +103,10 @@ const (
 // the deadline, open and overdue, escalated and the residents' ratings.
 func (s *Service) Stats(ctx context.Context, from, to time.Time, by string) ([]tickets.Stats, error) {
 	if by != ByGrid && by != ByWorker {
-		return nil, fmt.Errorf("desk: stats by %q: want grid or worker: %w", by, population.ErrInvalid)
+		return nil, fmt.Errorf("desk: stats by %q: want grid or worker: %w", by, fault.ErrInvalid)
 	}
 	if !to.After(from) {
-		return nil, fmt.Errorf("desk: stats: %s is not after %s: %w", to.Format(time.DateTime), from.Format(time.DateTime), population.ErrInvalid)
+		return nil, fmt.Errorf("desk: stats: %s is not after %s: %w", to.Format(time.DateTime), from.Format(time.DateTime), fault.ErrInvalid)
 	}
 	var all []tickets.Ticket
 	var after int64

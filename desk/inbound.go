@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/gridcast/gridcast/campaigns"
+	"github.com/gridcast/gridcast/fault"
 	"github.com/gridcast/gridcast/gateway/aliyunsms"
 	"github.com/gridcast/gridcast/gateway/wechat"
 	"github.com/gridcast/gridcast/pii"
@@ -436,7 +437,7 @@ func (s *Service) rate(ctx context.Context, ic *inboundCtx) (int64, bool, error)
 		return t.ID, false, nil // rated meanwhile: nothing to do
 	}
 	if err := s.st.ApplyTicketEvent(ctx, t, ev); err != nil {
-		if s.conflict(err) {
+		if errors.Is(err, fault.ErrConflict) {
 			return t.ID, false, nil
 		}
 		return t.ID, false, err
@@ -447,7 +448,7 @@ func (s *Service) rate(ctx context.Context, ic *inboundCtx) (int64, bool, error)
 	if t.Status == tickets.StatusResolved {
 		if ev, err := t.Transition(tickets.StatusClosed, tickets.ActorResident, ic.now); err == nil {
 			ev.Note = fmt.Sprintf("rated %d", ic.res.Rating)
-			if err := s.st.ApplyTicketEvent(ctx, t, ev); err != nil && !s.conflict(err) {
+			if err := s.st.ApplyTicketEvent(ctx, t, ev); err != nil && !errors.Is(err, fault.ErrConflict) {
 				return t.ID, false, err
 			}
 		}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gridcast/gridcast/campaigns"
+	"github.com/gridcast/gridcast/fault"
 	"github.com/gridcast/gridcast/gateway"
 	"github.com/gridcast/gridcast/gateway/aliyunsms"
 	"github.com/gridcast/gridcast/gateway/wechat"
@@ -164,7 +165,7 @@ func (s *Service) onRoute(ctx context.Context, t tickets.Ticket, r population.Re
 		return s.smsParts(ctx, base, r, text)
 	default:
 		s.log.WarnContext(ctx, "resident_unreachable", "ticket_id", t.ID, "resident_id", r.ID, "why", rr.Reason)
-		return nil, fmt.Errorf("desk: ticket %d: resident cannot be reached: %s: %w", t.ID, rr.Reason, population.ErrInvalid)
+		return nil, fmt.Errorf("desk: ticket %d: resident cannot be reached: %s: %w", t.ID, rr.Reason, fault.ErrInvalid)
 	}
 	if err := s.queue(ctx, &base); err != nil {
 		return nil, err

@@ -6,10 +6,10 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/gridcast/gridcast/fault"
 	"github.com/gridcast/gridcast/gateway/aliyunsms"
 	"github.com/gridcast/gridcast/gateway/wechat"
 	"github.com/gridcast/gridcast/pii"
-	"github.com/gridcast/gridcast/population"
 	"github.com/gridcast/gridcast/tickets"
 )
 
@@ -41,9 +41,6 @@ type Deps struct {
 	Dispatcher Dispatcher
 	SMS        SMSSender
 	WeChat     WeChatSender
-	// Conflict is the error the store wraps when an optimistic update lost
-	// a race (store.ErrConflict).
-	Conflict error
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 	// Log receives the desk's events without personal data; nil discards.
@@ -58,7 +55,6 @@ type Service struct {
 	disp Dispatcher
 	sms  SMSSender
 	wx   WeChatSender
-	conf error
 	now  func() time.Time
 	log  *slog.Logger
 }
@@ -80,7 +76,7 @@ func New(cfg Config, deps Deps) (*Service, error) {
 		return nil, err
 	}
 	s := &Service{cfg: cfg.withDefaults(), st: deps.Store, disp: deps.Dispatcher, sms: deps.SMS, wx: deps.WeChat,
-		conf: deps.Conflict, now: deps.Now, log: deps.Log}
+		now: deps.Now, log: deps.Log}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -97,6 +93,4 @@ func (s *Service) SLA() tickets.SLA { return s.cfg.Tickets.SLA }
 // Canned is the desk's canned replies.
 func (s *Service) Canned() tickets.Canned { return s.cfg.Tickets.Canned }
 
-func notFound(err error) bool { return errors.Is(err, population.ErrNotFound) }
-
-func (s *Service) conflict(err error) bool { return s.conf != nil && errors.Is(err, s.conf) }
+func notFound(err error) bool { return errors.Is(err, fault.ErrNotFound) }

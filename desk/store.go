@@ -12,7 +12,7 @@ import (
 
 // Store is the system of record the desk works on. *store.Store
 // satisfies it. Lookups that find nothing return an error wrapping
-// population.ErrNotFound; optimistic updates that lost a race wrap the
+// fault.ErrNotFound; optimistic updates that lost a race wrap the
 // store's conflict error (Deps.Conflict).
 type Store interface {
 	// Residents and workers.

@@ -105,9 +105,6 @@ type Deps struct {
 	// Inbox is the ticket desk. Nil leaves residents' replies, desk sends
 	// and escalations unhandled (a campaign-only worker).
 	Inbox *desk.Service
-	// Conflict is the error the ledger wraps when an optimistic update
-	// lost a race (store.ErrConflict); such a loss is not a failure.
-	Conflict error
 }
 
 func (d Deps) validate() error {

@@ -11,6 +11,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/gridcast/gridcast/campaigns"
+	"github.com/gridcast/gridcast/fault"
 	"github.com/gridcast/gridcast/population"
 )
 
@@ -154,7 +155,7 @@ func (h *handlers) maybeComplete(ctx context.Context, campaignID int64) error {
 		return nil
 	}
 	if _, done, err := h.deps.Ledger.RunCheckpoint(ctx, c.ID, run); err != nil || !done {
-		if errors.Is(err, population.ErrNotFound) {
+		if errors.Is(err, fault.ErrNotFound) {
 			err = nil
 		}
 		return err // not (fully) expanded yet
@@ -178,20 +179,16 @@ func (h *handlers) maybeComplete(ctx context.Context, campaignID int64) error {
 	}
 	ev.Note = fmt.Sprintf("targeted %d", f.Targeted)
 	if err := h.deps.Ledger.ApplyCampaignEvent(ctx, c, ev); err != nil {
-		if h.isConflict(err) {
+		if errors.Is(err, fault.ErrConflict) {
 			return nil
 		}
 		return fmt.Errorf("queue: complete: campaign %d: %w", campaignID, err)
 	}
 	{
-		if err := h.deps.Ledger.FinishRun(ctx, c.ID, run, now); err != nil && !errors.Is(err, population.ErrNotFound) {
+		if err := h.deps.Ledger.FinishRun(ctx, c.ID, run, now); err != nil && !errors.Is(err, fault.ErrNotFound) {
 			return fmt.Errorf("queue: complete: finish run %d/%d: %w", c.ID, run, err)
 		}
 	}
 	h.log.InfoContext(ctx, "campaign_finished", "campaign_id", c.ID, "state", to, "targeted", f.Targeted)
 	return nil
-}
-
-func (h *handlers) isConflict(err error) bool {
-	return h.deps.Conflict != nil && errors.Is(err, h.deps.Conflict)
 }

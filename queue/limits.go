@@ -12,6 +12,7 @@ import (
 	"github.com/go-redis/redis_rate/v10"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/gridcast/gridcast/fault"
 	"github.com/gridcast/gridcast/population"
 )
 
@@ -130,11 +131,11 @@ func (w *workerCache) get(ctx context.Context, gridCode string) (population.Work
 		return gi.worker, gi.name, nil
 	}
 	wk, err := w.aud.WorkerForGrid(ctx, gridCode, population.RoleGridWorker)
-	if err != nil && !errors.Is(err, population.ErrNotFound) {
+	if err != nil && !errors.Is(err, fault.ErrNotFound) {
 		return population.Worker{}, "", fmt.Errorf("queue: worker of grid %s: %w", gridCode, err)
 	}
 	g, err := w.aud.Grid(ctx, gridCode)
-	if err != nil && !errors.Is(err, population.ErrNotFound) {
+	if err != nil && !errors.Is(err, fault.ErrNotFound) {
 		return population.Worker{}, "", fmt.Errorf("queue: grid %s: %w", gridCode, err)
 	}
 	w.mu.Lock()

@@ -20,10 +20,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gridcast/gridcast/queue/embedredis"
 	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
 	"go.uber.org/goleak"
+
+	"github.com/gridcast/gridcast/queue/embedredis"
 
 	"github.com/gridcast/gridcast/campaigns"
 	"github.com/gridcast/gridcast/desk"
@@ -339,12 +340,12 @@ func setup(t testing.TB, cfg queue.Config, hh int, opts ...option) *env {
 	dispatch := queue.NewEnqueuer(e.rdb, cfg)
 	t.Cleanup(func() { _ = dispatch.Close() })
 	e.desk, err = desk.New(o.desk, desk.Deps{Store: e.st, Dispatcher: dispatch, SMS: sms, WeChat: prov.wx,
-		Conflict: store.ErrConflict, Now: e.clk.Now, Log: testLog()})
+		Now: e.clk.Now, Log: testLog()})
 	if err != nil {
 		t.Fatal(err)
 	}
 	e.srv, err = queue.NewServer(e.rdb, cfg, queue.Deps{Ledger: e.st, Audience: e.st, SMS: sms, WeChat: prov.wx,
-		Inbox: e.desk, Conflict: store.ErrConflict}, testLog())
+		Inbox: e.desk}, testLog())
 	if err != nil {
 		t.Fatal(err)
 	}

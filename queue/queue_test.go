@@ -3,8 +3,9 @@ package queue_test
 import (
 	"testing"
 
-	"github.com/hibiken/asynq"
 	"time"
+
+	"github.com/hibiken/asynq"
 
 	"github.com/gridcast/gridcast/campaigns"
 	"github.com/gridcast/gridcast/gateway/aliyunsms"

@@ -12,6 +12,7 @@ import (
 
 	"github.com/gridcast/gridcast/campaigns"
 	"github.com/gridcast/gridcast/desk"
+	"github.com/gridcast/gridcast/fault"
 	"github.com/gridcast/gridcast/gateway/aliyunsms"
 	"github.com/gridcast/gridcast/pii"
 	"github.com/gridcast/gridcast/population"
@@ -45,7 +46,7 @@ func (h *handlers) receiptSMS(ctx context.Context, t *asynq.Task) error {
 		}
 	}
 	m, err := h.deps.Ledger.MessageByProviderID(ctx, population.ChannelSMS, p.BizID+"/"+p.Phone)
-	if errors.Is(err, population.ErrNotFound) && p.OutID != "" {
+	if errors.Is(err, fault.ErrNotFound) && p.OutID != "" {
 		m, err = h.deps.Ledger.MessageByProviderID(ctx, population.ChannelSMS, "out:"+p.OutID+"/"+p.Phone)
 	}
 	if err != nil {
@@ -78,7 +79,7 @@ func (h *handlers) receiptWeChat(ctx context.Context, t *asynq.Task) error {
 		return err
 	}
 	m, err := h.deps.Ledger.MessageByProviderID(ctx, population.ChannelWeChat, strconv.FormatInt(p.MsgID, 10))
-	if errors.Is(err, population.ErrNotFound) {
+	if errors.Is(err, fault.ErrNotFound) {
 		found, derr := h.deskReceipt(ctx, population.ChannelWeChat, strconv.FormatInt(p.MsgID, 10), p.Status == WeChatStatusSuccess, p.Status, p.At)
 		if derr != nil || found {
 			return derr
@@ -254,7 +255,7 @@ func (h *handlers) recoverOne(ctx context.Context, c campaigns.Campaign, m campa
 		}
 	}
 	if err := h.deps.Ledger.RecoverMessage(ctx, m.ID, m.Attempts, now, ReasonRecovered); err != nil {
-		if h.isConflict(err) {
+		if errors.Is(err, fault.ErrConflict) {
 			return nil // no longer sending: a late worker or another reconciler moved it
 		}
 		return err
@@ -334,7 +335,7 @@ func (h *handlers) batchMate(ctx context.Context, m campaigns.Message, outID str
 		return false, nil // not one of ours
 	}
 	o, err := h.deps.Ledger.Message(ctx, id)
-	if errors.Is(err, population.ErrNotFound) {
+	if errors.Is(err, fault.ErrNotFound) {
 		return false, nil
 	}
 	if err != nil {
@@ -363,7 +364,7 @@ const unmatchedRetries = 3
 // unmatched reports whether err is "no such message" and the receipt has
 // been retried enough to give up on it.
 func unmatched(ctx context.Context, err error) bool {
-	if !errors.Is(err, population.ErrNotFound) {
+	if !errors.Is(err, fault.ErrNotFound) {
 		return false
 	}
 	n, ok := asynq.GetRetryCount(ctx)

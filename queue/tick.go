@@ -9,7 +9,7 @@ import (
 	"github.com/hibiken/asynq"
 
 	"github.com/gridcast/gridcast/campaigns"
-	"github.com/gridcast/gridcast/population"
+	"github.com/gridcast/gridcast/fault"
 )
 
 // tickLimit is how many campaigns of one state a tick looks at.
@@ -91,7 +91,7 @@ func (h *handlers) startDue(ctx context.Context, c campaigns.Campaign, now time.
 		return nil
 	}
 	_, done, err := h.deps.Ledger.RunCheckpoint(ctx, c.ID, run)
-	if err != nil && !errors.Is(err, population.ErrNotFound) {
+	if err != nil && !errors.Is(err, fault.ErrNotFound) {
 		return err
 	}
 	if done {
@@ -125,7 +125,7 @@ func (h *handlers) resume(ctx context.Context, c campaigns.Campaign, now time.Ti
 		return nil
 	}
 	_, done, err := h.deps.Ledger.RunCheckpoint(ctx, c.ID, run)
-	if err != nil && !errors.Is(err, population.ErrNotFound) {
+	if err != nil && !errors.Is(err, fault.ErrNotFound) {
 		return err
 	}
 	if done {
@@ -142,7 +142,7 @@ func (h *handlers) transition(ctx context.Context, c campaigns.Campaign, to camp
 	if note != "" {
 		ev.Note = note
 	}
-	if err := h.deps.Ledger.ApplyCampaignEvent(ctx, c, ev); err != nil && !h.isConflict(err) {
+	if err := h.deps.Ledger.ApplyCampaignEvent(ctx, c, ev); err != nil && !errors.Is(err, fault.ErrConflict) {
 		return err
 	}
 	return nil

@@ -10,6 +10,7 @@ import (
 	"github.com/hibiken/asynq"
 
 	"github.com/gridcast/gridcast/campaigns"
+	"github.com/gridcast/gridcast/fault"
 	"github.com/gridcast/gridcast/gateway"
 	"github.com/gridcast/gridcast/gateway/aliyunsms"
 	"github.com/gridcast/gridcast/gateway/wechat"
@@ -37,7 +38,7 @@ type VisitStore interface {
 	// already holds is a no-op, any other collision wraps a conflict.
 	BookSlot(ctx context.Context, workerID, residentID, campaignID int64, start, end time.Time) error
 	// SlotFor returns the resident's live visit in a campaign, or
-	// population.ErrNotFound.
+	// fault.ErrNotFound.
 	SlotFor(ctx context.Context, residentID, campaignID int64) (campaigns.Visit, error)
 	// DueReminders lists confirmed visits starting in [from, to) whose
 	// reminder is unclaimed.
@@ -145,7 +146,7 @@ func (b *slotBooker) book(ctx context.Context, r population.Resident) (campaigns
 		if err == nil {
 			return campaigns.SkipNone, nil
 		}
-		if !b.h.isConflict(err) && !errors.Is(err, population.ErrConflict) {
+		if !errors.Is(err, fault.ErrConflict) {
 			return "", fmt.Errorf("queue: book visit: %w", err)
 		}
 		// The resident already holds a slot in this campaign that the
@@ -208,7 +209,7 @@ func (h *handlers) visitSlot(ctx context.Context, c campaigns.Campaign, resident
 		return time.Time{}, false, nil
 	}
 	v, err := vs.SlotFor(ctx, residentID, c.ID)
-	if errors.Is(err, population.ErrNotFound) {
+	if errors.Is(err, fault.ErrNotFound) {
 		return time.Time{}, false, nil
 	}
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/gridcast/gridcast/fault"
 	"github.com/gridcast/gridcast/population"
 	"github.com/gridcast/gridcast/segments"
 )
@@ -209,7 +210,7 @@ func TestCompileSegments(t *testing.T) {
 	resolve := func(name string) (string, error) {
 		s, ok := saved[name]
 		if !ok {
-			return "", population.ErrNotFound
+			return "", fault.ErrNotFound
 		}
 		return s, nil
 	}
@@ -233,7 +234,7 @@ func TestCompileSegments(t *testing.T) {
 		substr string
 	}{
 		{"segment:seekers", segments.Options{Now: now}, segments.ErrNoResolver, "segment:seekers"},
-		{"segment:nope", opt, population.ErrNotFound, `segment "nope"`},
+		{"segment:nope", opt, fault.ErrNotFound, `segment "nope"`},
 		{"segment:self", opt, segments.ErrCycle, "self → self"},
 		{"gender:M OR segment:loop_a", opt, segments.ErrCycle, "loop_a → loop_b → loop_a"},
 		{"segment:d0", opt, segments.ErrTooDeep, "d0 → d1 → d2 → d3 → d4 → d5 → d6 → d7 → d8"},

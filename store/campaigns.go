@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/gridcast/gridcast/campaigns"
-	"github.com/gridcast/gridcast/population"
+	"github.com/gridcast/gridcast/fault"
 )
 
 // DefaultCampaignsLimit is how many campaigns Campaigns returns when asked
@@ -49,7 +49,7 @@ func (s *Store) CreateCampaign(ctx context.Context, c *campaigns.Campaign) error
 // UpdateCampaign stores c's content (everything but its state, owner,
 // approval and creation time) and bumps its updated_at. Only a draft may be
 // edited: when the stored campaign is in any other state it returns an
-// error wrapping ErrConflict and changes nothing; population.ErrNotFound when
+// error wrapping fault.ErrConflict and changes nothing; fault.ErrNotFound when
 // there is no campaign c.ID. An edit leaves the approval fields alone: a
 // changed Digest voids the approval by itself (Campaign.Approved).
 func (s *Store) UpdateCampaign(ctx context.Context, c campaigns.Campaign) error {
@@ -70,7 +70,7 @@ func (s *Store) UpdateCampaign(ctx context.Context, c campaigns.Campaign) error 
 		if err != nil {
 			return err
 		}
-		return fmt.Errorf("campaign is %s, only a draft may be edited: %w", state, ErrConflict)
+		return fmt.Errorf("campaign is %s, only a draft may be edited: %w", state, fault.ErrConflict)
 	})
 }
 
@@ -79,7 +79,7 @@ func (s *Store) campaignState(ctx context.Context, tx *sql.Tx, id int64) (campai
 	var state string
 	if err := tx.QueryRowContext(ctx, s.q.get("CampaignState"), id).Scan(&state); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
-			return "", fmt.Errorf("campaign %d: %w", id, population.ErrNotFound)
+			return "", fmt.Errorf("campaign %d: %w", id, fault.ErrNotFound)
 		}
 		return "", err
 	}
@@ -87,7 +87,7 @@ func (s *Store) campaignState(ctx context.Context, tx *sql.Tx, id int64) (campai
 }
 
 // Campaign returns the campaign with the given id, or an error wrapping
-// population.ErrNotFound.
+// fault.ErrNotFound.
 func (s *Store) Campaign(ctx context.Context, id int64) (campaigns.Campaign, error) {
 	c, err := scanCampaign(s.r.QueryRowContext(ctx, s.q.get("CampaignByID"), id))
 	if err != nil {
@@ -126,10 +126,10 @@ func (s *Store) Campaigns(ctx context.Context, state campaigns.State, limit int)
 // Campaign.Transition or Campaign.Approve made on c: it stores c's state
 // and approval fields (ApprovedBy, ApprovedAt, ApprovedDigest) and appends
 // ev to the campaign's ledger, in one transaction, only if the stored state
-// still equals ev.From. Otherwise it returns an error wrapping ErrConflict
+// still equals ev.From. Otherwise it returns an error wrapping fault.ErrConflict
 // and changes nothing — so of two processes that both read a scheduled
 // campaign and move it to running, exactly one succeeds; the other should
-// re-read and decide again. population.ErrNotFound when there is no campaign
+// re-read and decide again. fault.ErrNotFound when there is no campaign
 // c.ID. ev must be the event for c: same campaign (or zero) and ev.To equal
 // to c.State.
 func (s *Store) ApplyCampaignEvent(ctx context.Context, c campaigns.Campaign, ev campaigns.Event) error {
@@ -162,7 +162,7 @@ func (s *Store) ApplyCampaignEvent(ctx context.Context, c campaigns.Campaign, ev
 			if err != nil {
 				return err
 			}
-			return fmt.Errorf("campaign is %s, not %s: %w", state, from, ErrConflict)
+			return fmt.Errorf("campaign is %s, not %s: %w", state, from, fault.ErrConflict)
 		}
 		_, err = tx.ExecContext(ctx, s.q.get("InsertCampaignEvent"), c.ID, s.ts(at), ev.Actor,
 			string(from), string(to), ev.Note)
@@ -206,7 +206,7 @@ func (s *Store) CampaignEvents(ctx context.Context, id int64) ([]campaigns.Event
 // campaign started at at, with its fan-out checkpoint at zero. It is
 // idempotent: only the first call for a run returns created=true, so
 // several schedulers racing to start the same recurring run fan it out
-// once (the losers should do nothing). population.ErrNotFound when there is
+// once (the losers should do nothing). fault.ErrNotFound when there is
 // no such campaign.
 func (s *Store) StartRun(ctx context.Context, campaignID int64, run int, at time.Time) (bool, error) {
 	if run < 1 {
@@ -231,7 +231,7 @@ func (s *Store) StartRun(ctx context.Context, campaignID int64, run int, at time
 // RunCheckpoint returns how far a run's fan-out got: every resident with an
 // id up to afterResidentID has its messages written, and done reports that
 // the whole segment has been. A restarted fan-out pages the segment from
-// afterResidentID. population.ErrNotFound when the run was never started.
+// afterResidentID. fault.ErrNotFound when the run was never started.
 func (s *Store) RunCheckpoint(ctx context.Context, campaignID int64, run int) (afterResidentID int64, done bool, err error) {
 	err = s.r.QueryRowContext(ctx, s.q.get("RunCheckpoint"), campaignID, run).Scan(&afterResidentID, &done)
 	if err != nil {
@@ -241,7 +241,7 @@ func (s *Store) RunCheckpoint(ctx context.Context, campaignID int64, run int) (a
 }
 
 // FinishRun records when a run ended (every message final, or the campaign
-// stopped). Only the first call sets it. population.ErrNotFound when the run
+// stopped). Only the first call sets it. fault.ErrNotFound when the run
 // was never started.
 func (s *Store) FinishRun(ctx context.Context, campaignID int64, run int, at time.Time) error {
 	what := fmt.Sprintf("finish campaign %d run %d", campaignID, run)
@@ -253,7 +253,7 @@ func (s *Store) FinishRun(ctx context.Context, campaignID int64, run int, at tim
 		if n, err := res.RowsAffected(); err != nil || n == 1 {
 			return err
 		}
-		return population.ErrNotFound
+		return fault.ErrNotFound
 	})
 }
 

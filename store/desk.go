@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gridcast/gridcast/campaigns"
+	"github.com/gridcast/gridcast/fault"
 	"github.com/gridcast/gridcast/pii"
 	"github.com/gridcast/gridcast/population"
 	"github.com/gridcast/gridcast/tickets"
@@ -20,7 +21,7 @@ import (
 // campaigns, visits and tickets (migrations/*/0005_desk.sql).
 
 // WorkerByID returns the worker with the given id, released ones (GridCode
-// empty) included, or an error wrapping population.ErrNotFound.
+// empty) included, or an error wrapping fault.ErrNotFound.
 func (s *Store) WorkerByID(ctx context.Context, id int64) (population.Worker, error) {
 	w, err := scanWorker(s.r.QueryRowContext(ctx, s.q.get("WorkerByID"), id))
 	if err != nil {
@@ -30,7 +31,7 @@ func (s *Store) WorkerByID(ctx context.Context, id int64) (population.Worker, er
 }
 
 // WorkerByCode returns the worker with the given code (the staff number),
-// or an error wrapping population.ErrNotFound.
+// or an error wrapping fault.ErrNotFound.
 func (s *Store) WorkerByCode(ctx context.Context, code string) (population.Worker, error) {
 	w, err := scanWorker(s.r.QueryRowContext(ctx, s.q.get("WorkerByCode"), code))
 	if err != nil {
@@ -43,24 +44,24 @@ func (s *Store) WorkerByCode(ctx context.Context, code string) (population.Worke
 
 // SetLeave records a worker's absence from l.From until l.Until
 // (exclusive), during which their new tickets go to l.BackupID. Both
-// workers must exist (else an error wrapping population.ErrNotFound) and
-// differ, and Until must be after From (else population.ErrInvalid). Leaves
+// workers must exist (else an error wrapping fault.ErrNotFound) and
+// differ, and Until must be after From (else fault.ErrInvalid). Leaves
 // may overlap: LeaveAt returns the latest recorded one.
 func (s *Store) SetLeave(ctx context.Context, l tickets.Leave) error {
 	what := fmt.Sprintf("set leave of worker %d", l.WorkerID)
 	switch {
 	case l.WorkerID == 0 || l.BackupID == 0:
-		return fmt.Errorf("store: %s: worker and backup required: %w", what, population.ErrInvalid)
+		return fmt.Errorf("store: %s: worker and backup required: %w", what, fault.ErrInvalid)
 	case l.WorkerID == l.BackupID:
-		return fmt.Errorf("store: %s: a worker cannot be their own backup: %w", what, population.ErrInvalid)
+		return fmt.Errorf("store: %s: a worker cannot be their own backup: %w", what, fault.ErrInvalid)
 	case l.From.IsZero() || !l.Until.After(l.From):
 		return fmt.Errorf("store: %s: until %s is not after from %s: %w", what,
-			l.Until.UTC().Format(time.RFC3339), l.From.UTC().Format(time.RFC3339), population.ErrInvalid)
+			l.Until.UTC().Format(time.RFC3339), l.From.UTC().Format(time.RFC3339), fault.ErrInvalid)
 	}
 	return s.inTx(ctx, what, func(tx *sql.Tx) error {
 		for _, id := range []int64{l.WorkerID, l.BackupID} {
 			if _, err := scanWorker(tx.QueryRowContext(ctx, s.q.get("WorkerByID"), id)); errors.Is(err, sql.ErrNoRows) {
-				return fmt.Errorf("worker %d: %w", id, population.ErrNotFound)
+				return fmt.Errorf("worker %d: %w", id, fault.ErrNotFound)
 			} else if err != nil {
 				return err
 			}
@@ -73,7 +74,7 @@ func (s *Store) SetLeave(ctx context.Context, l tickets.Leave) error {
 
 // EndLeave ends at at every leave of workerID that covers at (the worker
 // is back early); a leave that would start exactly at at is removed, as it
-// would be empty. Leaves that start later stay. population.ErrNotFound when
+// would be empty. Leaves that start later stay. fault.ErrNotFound when
 // no leave covers at.
 func (s *Store) EndLeave(ctx context.Context, workerID int64, at time.Time) error {
 	what := fmt.Sprintf("end leave of worker %d", workerID)
@@ -97,7 +98,7 @@ func (s *Store) EndLeave(ctx context.Context, workerID int64, at time.Time) erro
 			n += m
 		}
 		if n == 0 {
-			return fmt.Errorf("no leave at %s: %w", at.UTC().Format(time.RFC3339), population.ErrNotFound)
+			return fmt.Errorf("no leave at %s: %w", at.UTC().Format(time.RFC3339), fault.ErrNotFound)
 		}
 		return nil
 	})
@@ -105,7 +106,7 @@ func (s *Store) EndLeave(ctx context.Context, workerID int64, at time.Time) erro
 
 // LeaveAt returns the leave of workerID covering at (From <= at < Until),
 // the latest recorded if several do, or an error wrapping
-// population.ErrNotFound.
+// fault.ErrNotFound.
 func (s *Store) LeaveAt(ctx context.Context, workerID int64, at time.Time) (tickets.Leave, error) {
 	l, err := scanLeave(s.r.QueryRowContext(ctx, s.q.get("LeaveAt"), workerID, s.ts(at)))
 	if err != nil {
@@ -136,15 +137,15 @@ func checkOutbound(o *tickets.Outbound) error {
 	switch o.Kind {
 	case tickets.OutAck, tickets.OutConfirm, tickets.OutBindCode, tickets.OutReply, tickets.OutRatingRequest, tickets.OutNotify:
 	default:
-		return fmt.Errorf("kind %q: want ack, confirm, bind_code, reply, rating_request or notify: %w", o.Kind, population.ErrInvalid)
+		return fmt.Errorf("kind %q: want ack, confirm, bind_code, reply, rating_request or notify: %w", o.Kind, fault.ErrInvalid)
 	}
 	switch o.Route {
 	case tickets.RouteNone, tickets.RouteCustomerService, tickets.RouteWeChatTemplate, tickets.RouteSMS:
 	default:
-		return fmt.Errorf("route %q: want wechat_customer_service, wechat_template, sms or none: %w", o.Route, population.ErrInvalid)
+		return fmt.Errorf("route %q: want wechat_customer_service, wechat_template, sms or none: %w", o.Route, fault.ErrInvalid)
 	}
 	if o.Status.Rank() < 0 {
-		return fmt.Errorf("status %q: want pending, sending, sent, delivered or failed: %w", o.Status, population.ErrInvalid)
+		return fmt.Errorf("status %q: want pending, sending, sent, delivered or failed: %w", o.Status, fault.ErrInvalid)
 	}
 	return nil
 }
@@ -153,7 +154,7 @@ func checkOutbound(o *tickets.Outbound) error {
 // empty Status is stored, and set on o, as pending; a zero CreatedAt as
 // the store's clock. A TicketID, ResidentID or WorkerID of 0 is stored as
 // none. An unknown Kind, Route or Status is refused with an error wrapping
-// population.ErrInvalid.
+// fault.ErrInvalid.
 func (s *Store) CreateOutbound(ctx context.Context, o *tickets.Outbound) error {
 	oo := *o
 	if oo.Status == "" {
@@ -181,7 +182,7 @@ func (s *Store) CreateOutbound(ctx context.Context, o *tickets.Outbound) error {
 }
 
 // Outbound returns the desk message with the given id, or an error
-// wrapping population.ErrNotFound.
+// wrapping fault.ErrNotFound.
 func (s *Store) Outbound(ctx context.Context, id int64) (tickets.Outbound, error) {
 	o, err := scanOutbound(s.r.QueryRowContext(ctx, s.q.get("OutboundByID"), id))
 	if err != nil {
@@ -194,7 +195,7 @@ func (s *Store) Outbound(ctx context.Context, id int64) (tickets.Outbound, error
 // attempt, as one compare-and-set, and returns it with true. When the
 // message is not pending (being sent, sent or final) it returns the message
 // as stored and false, and the caller must not send: of any number of
-// concurrent claims exactly one wins. population.ErrNotFound when there is no
+// concurrent claims exactly one wins. fault.ErrNotFound when there is no
 // such message.
 func (s *Store) ClaimOutbound(ctx context.Context, id int64, now time.Time) (tickets.Outbound, bool, error) {
 	var o tickets.Outbound
@@ -206,7 +207,7 @@ func (s *Store) ClaimOutbound(ctx context.Context, id int64, now time.Time) (tic
 		case errors.Is(err, sql.ErrNoRows):
 			o, err = scanOutbound(tx.QueryRowContext(ctx, s.q.get("OutboundByID"), id))
 			if errors.Is(err, sql.ErrNoRows) {
-				return population.ErrNotFound
+				return fault.ErrNotFound
 			}
 			return err
 		case err != nil:
@@ -224,7 +225,7 @@ func (s *Store) ClaimOutbound(ctx context.Context, id int64, now time.Time) (tic
 // ReleaseOutbound hands a claimed message back after an attempt that
 // failed and will be retried: sending → pending, recording the provider's
 // code and message. The attempt stays counted. A message that is not
-// sending is left alone (no error); population.ErrNotFound when there is
+// sending is left alone (no error); fault.ErrNotFound when there is
 // none.
 func (s *Store) ReleaseOutbound(ctx context.Context, id int64, code, msg string) error {
 	return s.inTx(ctx, fmt.Sprintf("release outbound %d", id), func(tx *sql.Tx) error {
@@ -237,7 +238,7 @@ func (s *Store) ReleaseOutbound(ctx context.Context, id int64, code, msg string)
 		}
 		var status string
 		if err := tx.QueryRowContext(ctx, s.q.get("OutboundForMove"), id).Scan(&status); errors.Is(err, sql.ErrNoRows) {
-			return population.ErrNotFound
+			return fault.ErrNotFound
 		} else if err != nil {
 			return err
 		}
@@ -253,11 +254,11 @@ func (s *Store) ReleaseOutbound(ctx context.Context, id int64, code, msg string)
 // sent_at to at; to delivered sets finished_at, and sent_at if it was not
 // set; to failed sets finished_at. It returns false and changes nothing
 // when the move is not forward (a late or duplicate receipt).
-// population.ErrNotFound when there is no such message.
+// fault.ErrNotFound when there is no such message.
 func (s *Store) FinishOutbound(ctx context.Context, id int64, to tickets.OutStatus, providerID, code, msg string, at time.Time) (bool, error) {
 	what := fmt.Sprintf("finish outbound %d as %s", id, to)
 	if to != tickets.OutSent && to != tickets.OutDelivered && to != tickets.OutFailed {
-		return false, fmt.Errorf("store: %s: want sent, delivered or failed: %w", what, population.ErrInvalid)
+		return false, fmt.Errorf("store: %s: want sent, delivered or failed: %w", what, fault.ErrInvalid)
 	}
 	if at.IsZero() {
 		at = s.now()
@@ -267,7 +268,7 @@ func (s *Store) FinishOutbound(ctx context.Context, id int64, to tickets.OutStat
 		var from string
 		err := tx.QueryRowContext(ctx, s.q.get("OutboundForMove"), id).Scan(&from)
 		if errors.Is(err, sql.ErrNoRows) {
-			return population.ErrNotFound
+			return fault.ErrNotFound
 		}
 		if err != nil {
 			return err
@@ -298,7 +299,7 @@ func (s *Store) FinishOutbound(ctx context.Context, id int64, to tickets.OutStat
 // OutboundByProvider finds the desk message a provider knows as
 // providerID (WeChat msgid, Aliyun BizId) on channel — WeChat covers the
 // customer-service and template routes — the latest if a provider ever
-// reuses one, or returns an error wrapping population.ErrNotFound.
+// reuses one, or returns an error wrapping fault.ErrNotFound.
 func (s *Store) OutboundByProvider(ctx context.Context, channel population.Channel, providerID string) (tickets.Outbound, error) {
 	var routes []string
 	for _, r := range deskRoutes {
@@ -387,7 +388,7 @@ func (s *Store) ReplyWindow(ctx context.Context, residentID int64) (lastInbound 
 
 // LatestOutreach returns the campaign of the latest campaign message sent
 // (sent or delivered) to the resident at or after since: what a reply
-// without other context answers. population.ErrNotFound when there is none.
+// without other context answers. fault.ErrNotFound when there is none.
 func (s *Store) LatestOutreach(ctx context.Context, residentID int64, since time.Time) (int64, error) {
 	var id int64
 	if err := s.r.QueryRowContext(ctx, s.q.get("LatestOutreach"), residentID, s.ts(since)).Scan(&id); err != nil {
@@ -399,7 +400,7 @@ func (s *Store) LatestOutreach(ctx context.Context, residentID int64, since time
 // CampaignByExtendCode returns the campaign an SMS extension code belongs
 // to: the latest campaign with that code that has a message for the
 // resident, else the latest with that code (codes are reused over time).
-// population.ErrNotFound when none has it, or code is empty.
+// fault.ErrNotFound when none has it, or code is empty.
 func (s *Store) CampaignByExtendCode(ctx context.Context, code string, residentID int64) (int64, error) {
 	var id int64
 	if err := s.r.QueryRowContext(ctx, s.q.get("CampaignByExtendCode"), code, residentID).Scan(&id); err != nil {
@@ -410,7 +411,7 @@ func (s *Store) CampaignByExtendCode(ctx context.Context, code string, residentI
 
 // ProposedVisit returns the resident's latest booked visit that is still
 // proposed (not confirmed, moved or cancelled) and starts after now: what
-// a "confirm" keyword confirms. population.ErrNotFound when there is none.
+// a "confirm" keyword confirms. fault.ErrNotFound when there is none.
 func (s *Store) ProposedVisit(ctx context.Context, residentID int64, now time.Time) (campaigns.Visit, error) {
 	v, err := scanVisit(s.r.QueryRowContext(ctx, s.q.get("ProposedVisit"), residentID, s.ts(now)))
 	if err != nil {
@@ -421,7 +422,7 @@ func (s *Store) ProposedVisit(ctx context.Context, residentID int64, now time.Ti
 
 // RatableTicket returns the resident's latest ticket that is resolved,
 // unrated, not merged away and resolved at or after since: what a rating
-// reply rates. population.ErrNotFound when there is none.
+// reply rates. fault.ErrNotFound when there is none.
 func (s *Store) RatableTicket(ctx context.Context, residentID int64, since time.Time) (tickets.Ticket, error) {
 	t, err := scanTicket(s.r.QueryRowContext(ctx, s.q.get("RatableTicket"), residentID, s.ts(since)))
 	if err != nil {
@@ -478,7 +479,7 @@ func (s *Store) ClosedBefore(ctx context.Context, before time.Time, limit int) (
 // of the same openid not yet used is marked used (superseded: only the
 // latest code counts), in the same transaction. OpenID, ResidentID and
 // CodeHash are required and ExpiresAt must be after CreatedAt (else an
-// error wrapping population.ErrInvalid); a zero CreatedAt means the store's
+// error wrapping fault.ErrInvalid); a zero CreatedAt means the store's
 // clock. b.ID and b.UsedAt are ignored.
 func (s *Store) StartBinding(ctx context.Context, b tickets.Binding) (int64, error) {
 	if b.CreatedAt.IsZero() {
@@ -487,10 +488,10 @@ func (s *Store) StartBinding(ctx context.Context, b tickets.Binding) (int64, err
 	what := fmt.Sprintf("start binding of %s", b.OpenID.Masked())
 	switch {
 	case b.OpenID == "" || b.ResidentID == 0 || b.CodeHash == "":
-		return 0, fmt.Errorf("store: %s: openid, resident and code hash required: %w", what, population.ErrInvalid)
+		return 0, fmt.Errorf("store: %s: openid, resident and code hash required: %w", what, fault.ErrInvalid)
 	case !b.ExpiresAt.After(b.CreatedAt):
 		return 0, fmt.Errorf("store: %s: expiry %s is not after creation: %w", what,
-			b.ExpiresAt.UTC().Format(time.RFC3339), population.ErrInvalid)
+			b.ExpiresAt.UTC().Format(time.RFC3339), fault.ErrInvalid)
 	}
 	var id int64
 	err := s.inTx(ctx, what, func(tx *sql.Tx) error {
@@ -507,7 +508,7 @@ func (s *Store) StartBinding(ctx context.Context, b tickets.Binding) (int64, err
 }
 
 // PendingBinding returns the openid's latest binding not yet used that
-// expires after now, or an error wrapping population.ErrNotFound.
+// expires after now, or an error wrapping fault.ErrNotFound.
 func (s *Store) PendingBinding(ctx context.Context, openID pii.OpenID, now time.Time) (tickets.Binding, error) {
 	var b tickets.Binding
 	var openid, phone string
@@ -521,13 +522,13 @@ func (s *Store) PendingBinding(ctx context.Context, openID pii.OpenID, now time.
 }
 
 // BindingAttempt counts one wrong code against binding id and returns
-// the count so far. population.ErrNotFound when there is no such binding.
+// the count so far. fault.ErrNotFound when there is no such binding.
 func (s *Store) BindingAttempt(ctx context.Context, id int64) (int, error) {
 	var n int
 	err := s.inTx(ctx, fmt.Sprintf("count binding %d attempt", id), func(tx *sql.Tx) error {
 		err := tx.QueryRowContext(ctx, s.q.get("BindingAttempt"), id).Scan(&n)
 		if errors.Is(err, sql.ErrNoRows) {
-			return population.ErrNotFound
+			return fault.ErrNotFound
 		}
 		return err
 	})
@@ -539,7 +540,7 @@ func (s *Store) BindingAttempt(ctx context.Context, id int64) (int, error) {
 
 // UseBinding marks binding id used at now, as one compare-and-set: true
 // for exactly one caller, false when it was already used (or superseded).
-// population.ErrNotFound when there is no such binding.
+// fault.ErrNotFound when there is no such binding.
 func (s *Store) UseBinding(ctx context.Context, id int64, now time.Time) (bool, error) {
 	used := false
 	err := s.inTx(ctx, fmt.Sprintf("use binding %d", id), func(tx *sql.Tx) error {
@@ -557,7 +558,7 @@ func (s *Store) UseBinding(ctx context.Context, id int64, now time.Time) (bool, 
 		}
 		var one int
 		if err := tx.QueryRowContext(ctx, s.q.get("BindingExists"), id).Scan(&one); errors.Is(err, sql.ErrNoRows) {
-			return population.ErrNotFound
+			return fault.ErrNotFound
 		} else if err != nil {
 			return err
 		}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"sort"
 
+	"github.com/gridcast/gridcast/fault"
 	"github.com/gridcast/gridcast/pii"
 	"github.com/gridcast/gridcast/population"
 )
@@ -71,7 +72,7 @@ func (s *Store) Grids(ctx context.Context) ([]population.Grid, error) {
 }
 
 // Grid returns the grid with the given code, or an error wrapping
-// population.ErrNotFound.
+// fault.ErrNotFound.
 func (s *Store) Grid(ctx context.Context, code string) (population.Grid, error) {
 	var g population.Grid
 	err := s.r.QueryRowContext(ctx, s.q.get("Grid"), code).Scan(&g.Code, &g.Name, &g.Level, &g.ParentCode)
@@ -181,7 +182,7 @@ func (s *Store) Workers(ctx context.Context) ([]population.Worker, error) {
 // WorkerForGrid returns the worker with role for gridCode. When that grid
 // has none it climbs the hierarchy, so the grid leader of a grid's community
 // is found from the grid's own code (escalation does this). It returns an
-// error wrapping population.ErrNotFound when no ancestor has one either.
+// error wrapping fault.ErrNotFound when no ancestor has one either.
 func (s *Store) WorkerForGrid(ctx context.Context, gridCode string, role population.Role) (population.Worker, error) {
 	code := gridCode
 	for depth := 0; code != "" && depth < 16; depth++ {
@@ -198,7 +199,7 @@ func (s *Store) WorkerForGrid(ctx context.Context, gridCode string, role populat
 		}
 		code = parent
 	}
-	return population.Worker{}, fmt.Errorf("store: %s for grid %s: %w", role, gridCode, population.ErrNotFound)
+	return population.Worker{}, fmt.Errorf("store: %s for grid %s: %w", role, gridCode, fault.ErrNotFound)
 }
 
 // SyncCursor returns the last cursor saved for an external source, or ""

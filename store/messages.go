@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gridcast/gridcast/campaigns"
+	"github.com/gridcast/gridcast/fault"
 	"github.com/gridcast/gridcast/population"
 )
 
@@ -44,7 +45,7 @@ type messageKey struct {
 // CampaignID and Run of msgs are taken from the arguments; ID, Attempts,
 // provider fields and timestamps are ignored (CreatedAt and UpdatedAt are
 // the store's clock, FinishedAt too for skipped rows). The run must have
-// been started (StartRun), else population.ErrNotFound. A message may carry
+// been started (StartRun), else fault.ErrNotFound. A message may carry
 // FallbackOf, NotBefore and Deadline; a checkpoint of 0 with done false
 // leaves the run's progress alone, which is how a sender writes an SMS
 // fallback outside the fan-out. Sized for ~500–1000 messages a call: one
@@ -80,7 +81,7 @@ func (s *Store) WriteMessages(ctx context.Context, campaignID int64, run int, ms
 		if n, err := res.RowsAffected(); err != nil {
 			return err
 		} else if n != 1 {
-			return fmt.Errorf("run not started: %w", population.ErrNotFound)
+			return fmt.Errorf("run not started: %w", fault.ErrNotFound)
 		}
 		if len(rows) == 0 {
 			return nil
@@ -157,7 +158,7 @@ func (s *Store) tsText(t time.Time) *string {
 }
 
 // Message returns the message with the given id, or an error wrapping
-// population.ErrNotFound.
+// fault.ErrNotFound.
 func (s *Store) Message(ctx context.Context, id int64) (campaigns.Message, error) {
 	m, err := scanMessage(s.r.QueryRowContext(ctx, s.q.get("MessageByID"), id))
 	if err != nil {
@@ -191,7 +192,7 @@ func (s *Store) MessagesByStatus(ctx context.Context, campaignID int64, st campa
 // number of concurrent claims exactly one wins. The claim does not look at
 // NotBefore or Deadline: the caller checks them on the returned message and
 // reschedules (RescheduleMessage) or skips (AdvanceMessage) as they say.
-// population.ErrNotFound when there is no such message.
+// fault.ErrNotFound when there is no such message.
 func (s *Store) ClaimMessage(ctx context.Context, id int64, now time.Time) (campaigns.Message, bool, error) {
 	var m campaigns.Message
 	claimed := false
@@ -202,7 +203,7 @@ func (s *Store) ClaimMessage(ctx context.Context, id int64, now time.Time) (camp
 		case errors.Is(err, sql.ErrNoRows):
 			m, err = scanMessage(tx.QueryRowContext(ctx, s.q.get("MessageByID"), id))
 			if errors.Is(err, sql.ErrNoRows) {
-				return population.ErrNotFound
+				return fault.ErrNotFound
 			}
 			return err
 		case err != nil:
@@ -231,7 +232,7 @@ func (s *Store) ClaimMessage(ctx context.Context, id int64, now time.Time) (camp
 // It returns false and no error when the move is not forward — a late or
 // duplicate receipt, or a send result that a receipt overtook. Such a move
 // changes no status and appends no history, but still fills a ProviderID,
-// TemplateCode or sent_at the ledger lacks. population.ErrNotFound when there
+// TemplateCode or sent_at the ledger lacks. fault.ErrNotFound when there
 // is no such message.
 func (s *Store) AdvanceMessage(ctx context.Context, id int64, to campaigns.Status, u campaigns.MessageUpdate) (bool, error) {
 	what := fmt.Sprintf("advance message %d to %s", id, to)
@@ -251,7 +252,7 @@ func (s *Store) AdvanceMessage(ctx context.Context, id int64, to campaigns.Statu
 		var noSentAt bool
 		err := tx.QueryRowContext(ctx, s.q.get("MessageForMove"), id).Scan(&from, &providerID, &template, &noSentAt)
 		if errors.Is(err, sql.ErrNoRows) {
-			return population.ErrNotFound
+			return fault.ErrNotFound
 		}
 		if err != nil {
 			return err
@@ -307,8 +308,8 @@ func (s *Store) tsIf(cond bool, t time.Time) any {
 // NotBefore set to notBefore (quiet hours, a frequency cap, throttling),
 // appending the move with reason as its code to the history. The attempt
 // ClaimMessage counted stays counted. The caller enqueues the message
-// again for notBefore. An error wrapping ErrConflict when the message is
-// not sending; population.ErrNotFound when there is none.
+// again for notBefore. An error wrapping fault.ErrConflict when the message is
+// not sending; fault.ErrNotFound when there is none.
 func (s *Store) RescheduleMessage(ctx context.Context, id int64, notBefore time.Time, reason string) error {
 	return s.reschedule(ctx, id, -1, notBefore, reason)
 }
@@ -318,7 +319,7 @@ func (s *Store) RescheduleMessage(ctx context.Context, id int64, notBefore time.
 // back only while its attempt count is still attempts, the one that was
 // read. Two reconcilers, or a reconciler racing a worker that has since
 // claimed the message again, cannot then both hand it back (which could
-// send it twice); the loser gets ErrConflict.
+// send it twice); the loser gets fault.ErrConflict.
 func (s *Store) RecoverMessage(ctx context.Context, id int64, attempts int, notBefore time.Time, reason string) error {
 	return s.reschedule(ctx, id, attempts, notBefore, reason)
 }
@@ -336,15 +337,15 @@ func (s *Store) reschedule(ctx context.Context, id int64, attempts int, notBefor
 		} else if n != 1 {
 			m, err := scanMessage(tx.QueryRowContext(ctx, s.q.get("MessageByID"), id))
 			if errors.Is(err, sql.ErrNoRows) {
-				return population.ErrNotFound
+				return fault.ErrNotFound
 			}
 			if err != nil {
 				return err
 			}
 			if m.Status == campaigns.StatusSending {
-				return fmt.Errorf("message was claimed again (attempt %d, not %d): %w", m.Attempts, attempts, ErrConflict)
+				return fmt.Errorf("message was claimed again (attempt %d, not %d): %w", m.Attempts, attempts, fault.ErrConflict)
 			}
-			return fmt.Errorf("message is %s, not sending: %w", m.Status, ErrConflict)
+			return fmt.Errorf("message is %s, not sending: %w", m.Status, fault.ErrConflict)
 		}
 		note := ""
 		if !notBefore.IsZero() {
@@ -358,7 +359,7 @@ func (s *Store) reschedule(ctx context.Context, id int64, attempts int, notBefor
 
 // MessageByProviderID finds the message a provider knows as providerID
 // (Aliyun BizId, WeChat msgid) on channel — the latest, should a provider
-// ever reuse one — or returns an error wrapping population.ErrNotFound. A
+// ever reuse one — or returns an error wrapping fault.ErrNotFound. A
 // message gets its provider id on the move to sent; a receipt that arrives
 // earlier should be matched by the message id it carries (Aliyun OutId).
 func (s *Store) MessageByProviderID(ctx context.Context, channel population.Channel, providerID string) (campaigns.Message, error) {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"hash"
 
+	"github.com/gridcast/gridcast/fault"
 	"github.com/gridcast/gridcast/pii"
 	"github.com/gridcast/gridcast/population"
 )
@@ -374,7 +375,7 @@ func (s *Store) residentBy(ctx context.Context, query, what string, arg any) (po
 }
 
 // Resident returns the resident with the given store id, children loaded,
-// IDNumber empty and IDMasked set; an error wrapping population.ErrNotFound
+// IDNumber empty and IDMasked set; an error wrapping fault.ErrNotFound
 // if there is none.
 func (s *Store) Resident(ctx context.Context, id int64) (population.Resident, error) {
 	return s.residentBy(ctx, "ResidentByID", fmt.Sprintf("resident %d", id), id)
@@ -441,7 +442,7 @@ func (s *Store) SetOptOut(ctx context.Context, residentID int64, t population.To
 
 // BindOpenID binds a WeChat openid to a resident (an empty one unbinds).
 // An openid belongs to one resident: binding one held by another returns an
-// error wrapping ErrConflict.
+// error wrapping fault.ErrConflict.
 func (s *Store) BindOpenID(ctx context.Context, residentID int64, o pii.OpenID) error {
 	return s.inTx(ctx, "bind openid", func(tx *sql.Tx) error {
 		if err := s.residentExists(ctx, tx, residentID); err != nil {
@@ -452,7 +453,7 @@ func (s *Store) BindOpenID(ctx context.Context, residentID int64, o pii.OpenID) 
 			err := tx.QueryRowContext(ctx, s.q.get("OpenIDOwner"), string(o)).Scan(&owner)
 			switch {
 			case err == nil && owner != residentID:
-				return fmt.Errorf("openid %s is bound to another resident: %w", o.Masked(), ErrConflict)
+				return fmt.Errorf("openid %s is bound to another resident: %w", o.Masked(), fault.ErrConflict)
 			case err != nil && !errors.Is(err, sql.ErrNoRows):
 				return err
 			}
@@ -466,7 +467,7 @@ func (s *Store) residentExists(ctx context.Context, tx *sql.Tx, id int64) error 
 	var got int64
 	if err := tx.QueryRowContext(ctx, s.q.get("ResidentExists"), id).Scan(&got); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("resident %d: %w", id, population.ErrNotFound)
+			return fmt.Errorf("resident %d: %w", id, fault.ErrNotFound)
 		}
 		return err
 	}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gridcast/gridcast/fault"
 	"github.com/gridcast/gridcast/population"
 	"github.com/gridcast/gridcast/segments"
 )
@@ -52,7 +53,7 @@ func (s *Store) compile(ctx context.Context, expr string, argStart int, self str
 		ArgStart: argStart,
 		Resolve: func(name string) (string, error) {
 			if self != "" && name == self {
-				return "", fmt.Errorf("segment %q refers to itself: %w", self, population.ErrInvalid)
+				return "", fmt.Errorf("segment %q refers to itself: %w", self, fault.ErrInvalid)
 			}
 			seg, err := s.Segment(ctx, name)
 			if err != nil {
@@ -69,7 +70,7 @@ func (s *Store) compile(ctx context.Context, expr string, argStart int, self str
 
 // CountSegment counts the residents expr selects. A syntax error comes back
 // as the *segments.Error Parse returned; an unknown segment:NAME wraps
-// population.ErrNotFound. An empty expression counts everyone.
+// fault.ErrNotFound. An empty expression counts everyone.
 func (s *Store) CountSegment(ctx context.Context, expr string) (int64, error) {
 	c, err := s.compile(ctx, expr, 1, "")
 	if err != nil {
@@ -243,12 +244,12 @@ func (s *Store) queryResidents(ctx context.Context, stmt *sql.Stmt, args []any) 
 // returned as-is otherwise) and compile, and must not refer to the segment
 // being saved, directly or through others. CreatedAt is kept on replace;
 // both timestamps come from the store's clock.
-func (s *Store) SaveSegment(ctx context.Context, seg population.SavedSegment) error {
+func (s *Store) SaveSegment(ctx context.Context, seg segments.SavedSegment) error {
 	if !segmentNameRE.MatchString(seg.Name) {
-		return fmt.Errorf("store: save segment: name %q: want 1-64 of a-z, 0-9, _ and -: %w", seg.Name, population.ErrInvalid)
+		return fmt.Errorf("store: save segment: name %q: want 1-64 of a-z, 0-9, _ and -: %w", seg.Name, fault.ErrInvalid)
 	}
 	if strings.TrimSpace(seg.Expr) == "" {
-		return fmt.Errorf("store: save segment %s: expression is empty: %w", seg.Name, population.ErrInvalid)
+		return fmt.Errorf("store: save segment %s: expression is empty: %w", seg.Name, fault.ErrInvalid)
 	}
 	if _, err := s.compile(ctx, seg.Expr, 1, seg.Name); err != nil {
 		return err
@@ -260,30 +261,30 @@ func (s *Store) SaveSegment(ctx context.Context, seg population.SavedSegment) er
 	return nil
 }
 
-func scanSegment(sc scanner) (population.SavedSegment, error) {
-	var g population.SavedSegment
+func scanSegment(sc scanner) (segments.SavedSegment, error) {
+	var g segments.SavedSegment
 	err := sc.Scan(&g.Name, &g.Expr, &g.Description, &g.Owner, timeCol{&g.CreatedAt}, timeCol{&g.UpdatedAt})
 	return g, err
 }
 
 // Segment returns the saved segment name, or an error wrapping
-// population.ErrNotFound.
-func (s *Store) Segment(ctx context.Context, name string) (population.SavedSegment, error) {
+// fault.ErrNotFound.
+func (s *Store) Segment(ctx context.Context, name string) (segments.SavedSegment, error) {
 	g, err := scanSegment(s.r.QueryRowContext(ctx, s.q.get("Segment"), name))
 	if err != nil {
-		return population.SavedSegment{}, notFound(err, "segment "+name)
+		return segments.SavedSegment{}, notFound(err, "segment "+name)
 	}
 	return g, nil
 }
 
 // Segments returns every saved segment ordered by name.
-func (s *Store) Segments(ctx context.Context) ([]population.SavedSegment, error) {
+func (s *Store) Segments(ctx context.Context) ([]segments.SavedSegment, error) {
 	rows, err := s.r.QueryContext(ctx, s.q.get("Segments"))
 	if err != nil {
 		return nil, fmt.Errorf("store: segments: %w", err)
 	}
 	defer rows.Close()
-	var out []population.SavedSegment
+	var out []segments.SavedSegment
 	for rows.Next() {
 		g, err := scanSegment(rows)
 		if err != nil {
@@ -298,8 +299,8 @@ func (s *Store) Segments(ctx context.Context) ([]population.SavedSegment, error)
 }
 
 // DeleteSegment deletes the saved segment name. It returns an error
-// wrapping population.ErrNotFound if there is none, and one wrapping
-// ErrConflict if another saved segment still refers to it.
+// wrapping fault.ErrNotFound if there is none, and one wrapping
+// fault.ErrConflict if another saved segment still refers to it.
 func (s *Store) DeleteSegment(ctx context.Context, name string) error {
 	all, err := s.Segments(ctx)
 	if err != nil {
@@ -312,14 +313,14 @@ func (s *Store) DeleteSegment(ctx context.Context, name string) error {
 		}
 	}
 	if len(users) > 0 {
-		return fmt.Errorf("store: delete segment %s: used by %s: %w", name, strings.Join(users, ", "), ErrConflict)
+		return fmt.Errorf("store: delete segment %s: used by %s: %w", name, strings.Join(users, ", "), fault.ErrConflict)
 	}
 	res, err := s.w.ExecContext(ctx, s.q.get("DeleteSegment"), name)
 	if err != nil {
 		return fmt.Errorf("store: delete segment %s: %w", name, err)
 	}
 	if n, err := res.RowsAffected(); err == nil && n == 0 {
-		return fmt.Errorf("store: delete segment %s: %w", name, population.ErrNotFound)
+		return fmt.Errorf("store: delete segment %s: %w", name, fault.ErrNotFound)
 	}
 	return nil
 }

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/gridcast/gridcast/campaigns"
-	"github.com/gridcast/gridcast/population"
+	"github.com/gridcast/gridcast/fault"
 )
 
 // The states of a booked visit slot. A slot is live while proposed or
@@ -46,7 +46,7 @@ func (s *Store) BookedSlots(ctx context.Context, workerID int64, from, to time.T
 // start to end. A worker has one live visit per start time and a resident
 // one live visit per campaign: booking a start the worker has given to
 // someone else, or a second slot for the resident in the campaign, returns
-// an error wrapping ErrConflict. Booking exactly the live slot the resident
+// an error wrapping fault.ErrConflict. Booking exactly the live slot the resident
 // already holds succeeds and changes nothing, so a re-run fan-out may book
 // again.
 func (s *Store) BookSlot(ctx context.Context, workerID, residentID, campaignID int64, start, end time.Time) error {
@@ -78,20 +78,20 @@ func (s *Store) BookSlot(ctx context.Context, workerID, residentID, campaignID i
 				return rows.Err() // already booked, as asked
 			}
 			if r == residentID && c == campaignID {
-				return fmt.Errorf("resident %d already has a visit in campaign %d at %s: %w", residentID, campaignID, st.Format(time.RFC3339), ErrConflict)
+				return fmt.Errorf("resident %d already has a visit in campaign %d at %s: %w", residentID, campaignID, st.Format(time.RFC3339), fault.ErrConflict)
 			}
-			return fmt.Errorf("worker %d already visits resident %d then: %w", workerID, r, ErrConflict)
+			return fmt.Errorf("worker %d already visits resident %d then: %w", workerID, r, fault.ErrConflict)
 		}
 		if err := rows.Err(); err != nil {
 			return err
 		}
-		return fmt.Errorf("slot refused but no holder found: %w", ErrConflict)
+		return fmt.Errorf("slot refused but no holder found: %w", fault.ErrConflict)
 	})
 }
 
 // SetSlotState moves resident's live slot in campaign to state: confirmed
 // (the resident said yes; confirming again is a no-op), moved or cancelled
-// (which release the time). population.ErrNotFound when the resident has no
+// (which release the time). fault.ErrNotFound when the resident has no
 // live slot in the campaign.
 func (s *Store) SetSlotState(ctx context.Context, residentID, campaignID int64, state string) error {
 	what := fmt.Sprintf("set resident %d campaign %d slot %s", residentID, campaignID, state)
@@ -108,6 +108,6 @@ func (s *Store) SetSlotState(ctx context.Context, residentID, campaignID int64, 
 		if n, err := res.RowsAffected(); err != nil || n > 0 {
 			return err
 		}
-		return fmt.Errorf("no live slot: %w", population.ErrNotFound)
+		return fmt.Errorf("no live slot: %w", fault.ErrNotFound)
 	})
 }

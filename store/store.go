@@ -18,8 +18,8 @@ import (
 	_ "github.com/jackc/pgx/v5/stdlib" // registers database/sql driver "pgx"
 	_ "modernc.org/sqlite"             // registers database/sql driver "sqlite"
 
+	"github.com/gridcast/gridcast/fault"
 	"github.com/gridcast/gridcast/pii"
-	"github.com/gridcast/gridcast/population"
 )
 
 // The driver names Config.Driver accepts.
@@ -27,11 +27,6 @@ const (
 	DriverSQLite   = "sqlite"
 	DriverPostgres = "postgres"
 )
-
-// ErrConflict is returned (wrapped) when a write would take something that
-// belongs to another record, such as binding an openid another resident
-// already holds.
-var ErrConflict = population.ErrConflict
 
 // Config selects and locates the database. The zero value is not valid:
 // Driver and DSN are required (cmd/gridcast fills in the embedded default,
@@ -244,10 +239,10 @@ func (s *Store) Ping(ctx context.Context) error {
 // methods for writes.
 func (s *Store) DB() *sql.DB { return s.r }
 
-// notFound maps sql.ErrNoRows to population.ErrNotFound.
+// notFound maps sql.ErrNoRows to fault.ErrNotFound.
 func notFound(err error, what string) error {
 	if errors.Is(err, sql.ErrNoRows) {
-		return fmt.Errorf("store: %s: %w", what, population.ErrNotFound)
+		return fmt.Errorf("store: %s: %w", what, fault.ErrNotFound)
 	}
 	return fmt.Errorf("store: %s: %w", what, err)
 }

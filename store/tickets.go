@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/gridcast/gridcast/fault"
 	"github.com/gridcast/gridcast/population"
 	"github.com/gridcast/gridcast/tickets"
 )
@@ -57,7 +58,7 @@ func (s *Store) RecordInbound(ctx context.Context, in tickets.InboundRecord) (id
 }
 
 // InboundByID returns inbound message id as stored.
-// population.ErrNotFound when there is none.
+// fault.ErrNotFound when there is none.
 func (s *Store) InboundByID(ctx context.Context, id int64) (tickets.Inbound, error) {
 	var in tickets.Inbound
 	var channel, intent string
@@ -71,14 +72,14 @@ func (s *Store) InboundByID(ctx context.Context, id int64) (tickets.Inbound, err
 }
 
 // MarkInboundHandled records that acting on inbound message id finished at
-// at; a second mark changes nothing. population.ErrNotFound when there is no
+// at; a second mark changes nothing. fault.ErrNotFound when there is no
 // such message.
 func (s *Store) MarkInboundHandled(ctx context.Context, id int64, at time.Time) error {
 	return s.execOne(ctx, fmt.Sprintf("mark inbound %d handled", id), s.q.get("MarkInboundHandled"), s.ts(at), id)
 }
 
 // LinkInbound records that inbound message inboundID went into ticket
-// ticketID (replacing any earlier link). population.ErrNotFound when either
+// ticketID (replacing any earlier link). fault.ErrNotFound when either
 // does not exist.
 func (s *Store) LinkInbound(ctx context.Context, inboundID, ticketID int64) error {
 	what := fmt.Sprintf("link inbound %d to ticket %d", inboundID, ticketID)
@@ -90,7 +91,7 @@ func (s *Store) LinkInbound(ctx context.Context, inboundID, ticketID int64) erro
 		if n, err := res.RowsAffected(); err != nil || n == 1 {
 			return err
 		}
-		return population.ErrNotFound
+		return fault.ErrNotFound
 	})
 }
 
@@ -163,7 +164,7 @@ func (s *Store) insertTicketEvent(ctx context.Context, tx *sql.Tx, ev tickets.Ev
 }
 
 // Ticket returns the ticket with the given id, or an error wrapping
-// population.ErrNotFound.
+// fault.ErrNotFound.
 func (s *Store) Ticket(ctx context.Context, id int64) (tickets.Ticket, error) {
 	t, err := scanTicket(s.r.QueryRowContext(ctx, s.q.get("TicketByID"), id))
 	if err != nil {
@@ -180,10 +181,10 @@ func (s *Store) Ticket(ctx context.Context, id int64) (tickets.Ticket, error) {
 // assignee (ev.From, a worker id, "0" for none); for escalated the stored
 // level; for rated the stored rating must be none; for merged (on the kept
 // ticket) the stored status must equal t.Status and the ticket must not
-// be merged away. Otherwise it returns an error wrapping ErrConflict and
+// be merged away. Otherwise it returns an error wrapping fault.ErrConflict and
 // changes nothing: of two workers who move the same ticket at once,
 // exactly one succeeds, and the other should re-read and decide again.
-// population.ErrNotFound when there is no ticket t.ID. ev must be for t
+// fault.ErrNotFound when there is no ticket t.ID. ev must be for t
 // (ev.TicketID t.ID or zero); a created event is refused (CreateTicket
 // writes it). A zero ev.At means t.UpdatedAt, or the store's clock.
 func (s *Store) ApplyTicketEvent(ctx context.Context, t tickets.Ticket, ev tickets.Event) error {
@@ -216,7 +217,7 @@ func (s *Store) ApplyTicketEvent(ctx context.Context, t tickets.Ticket, ev ticke
 		var rating int
 		err := tx.QueryRowContext(ctx, s.q.get("TicketForUpdate"), t.ID).Scan(&status, &level, &assignee, &rating, &mergedInto)
 		if errors.Is(err, sql.ErrNoRows) {
-			return population.ErrNotFound
+			return fault.ErrNotFound
 		}
 		if err != nil {
 			return err
@@ -234,7 +235,7 @@ func (s *Store) ApplyTicketEvent(ctx context.Context, t tickets.Ticket, ev ticke
 		if n, err := res.RowsAffected(); err != nil {
 			return err
 		} else if n != 1 {
-			return population.ErrNotFound
+			return fault.ErrNotFound
 		}
 		return s.insertTicketEvent(ctx, tx, ev)
 	})
@@ -245,7 +246,7 @@ func ticketGuard(ev tickets.Event, t tickets.Ticket, status tickets.Status, leve
 	switch ev.Kind {
 	case tickets.EventStatus, tickets.EventReopened:
 		if string(status) != ev.From {
-			return fmt.Errorf("ticket is %s, not %s: %w", status, ev.From, ErrConflict)
+			return fmt.Errorf("ticket is %s, not %s: %w", status, ev.From, fault.ErrConflict)
 		}
 	case tickets.EventAssigned:
 		from, err := strconv.ParseInt(ev.From, 10, 64)
@@ -253,19 +254,19 @@ func ticketGuard(ev tickets.Event, t tickets.Ticket, status tickets.Status, leve
 			return fmt.Errorf("assigned event from %q: want a worker id", ev.From)
 		}
 		if assignee != from {
-			return fmt.Errorf("ticket is assigned to worker %d, not %d: %w", assignee, from, ErrConflict)
+			return fmt.Errorf("ticket is assigned to worker %d, not %d: %w", assignee, from, fault.ErrConflict)
 		}
 	case tickets.EventEscalated:
 		if string(level) != ev.From {
-			return fmt.Errorf("ticket is at %s, not %s: %w", level, ev.From, ErrConflict)
+			return fmt.Errorf("ticket is at %s, not %s: %w", level, ev.From, fault.ErrConflict)
 		}
 	case tickets.EventRated:
 		if rating != 0 {
-			return fmt.Errorf("ticket is rated %d already: %w", rating, ErrConflict)
+			return fmt.Errorf("ticket is rated %d already: %w", rating, fault.ErrConflict)
 		}
 	case tickets.EventMerged:
 		if status != t.Status || mergedInto != 0 {
-			return fmt.Errorf("ticket is %s (merged into %d), not %s: %w", status, mergedInto, t.Status, ErrConflict)
+			return fmt.Errorf("ticket is %s (merged into %d), not %s: %w", status, mergedInto, t.Status, fault.ErrConflict)
 		}
 	}
 	return nil
@@ -311,7 +312,7 @@ func (s *Store) Tickets(ctx context.Context, f TicketFilter) ([]tickets.Ticket, 
 // their latest open ticket; failing that, their latest resolved or closed
 // one that was not merged away, which the caller reopens (Ticket.Reopen)
 // if it is within the reopen window or else opens a new ticket beside.
-// population.ErrNotFound when the resident has neither.
+// fault.ErrNotFound when the resident has neither.
 func (s *Store) OpenTicketFor(ctx context.Context, residentID int64) (tickets.Ticket, error) {
 	t, err := scanTicket(s.r.QueryRowContext(ctx, s.q.get("OpenTicketFor"), residentID))
 	if err != nil {

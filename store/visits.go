@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gridcast/gridcast/campaigns"
+	"github.com/gridcast/gridcast/fault"
 	"github.com/gridcast/gridcast/population"
 )
 
@@ -18,7 +19,7 @@ func scanVisit(sc interface{ Scan(...any) error }) (campaigns.Visit, error) {
 }
 
 // SlotFor returns the resident's live (proposed or confirmed) visit in
-// campaign, or an error wrapping population.ErrNotFound when there is none.
+// campaign, or an error wrapping fault.ErrNotFound when there is none.
 func (s *Store) SlotFor(ctx context.Context, residentID, campaignID int64) (campaigns.Visit, error) {
 	v, err := scanVisit(s.r.QueryRowContext(ctx, s.q.get("SlotFor"), residentID, campaignID))
 	if err != nil {
@@ -78,7 +79,7 @@ func (s *Store) ClaimReminder(ctx context.Context, slotID int64, ch population.C
 // SettleReminder records what became of a claimed reminder: the
 // provider's id once it accepted the message, or a code (the provider's
 // error code, or a skip reason) when it was not sent. Settled, the claim
-// is final. population.ErrNotFound when the reminder was not claimed.
+// is final. fault.ErrNotFound when the reminder was not claimed.
 func (s *Store) SettleReminder(ctx context.Context, slotID int64, providerID, code string) error {
 	return s.execOne(ctx, fmt.Sprintf("settle slot %d reminder", slotID), s.q.get("SettleReminder"),
 		providerID, code, s.ts(s.now()), slotID)
@@ -103,7 +104,7 @@ func (s *Store) execOne(ctx context.Context, what, query string, args ...any) er
 		}
 	}
 	if errors.Is(err, sql.ErrNoRows) {
-		return fmt.Errorf("store: %s: %w", what, population.ErrNotFound)
+		return fmt.Errorf("store: %s: %w", what, fault.ErrNotFound)
 	}
 	if err != nil {
 		return fmt.Errorf("store: %s: %w", what, err)

@@ -14,7 +14,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/gridcast/gridcast/campaigns"
-	"github.com/gridcast/gridcast/population"
+	"github.com/gridcast/gridcast/fault"
 	"github.com/gridcast/gridcast/store"
 )
 
@@ -64,7 +64,7 @@ the employer or trainer who will call), and who asked and why is logged.`,
 			ctx := cmd.Context()
 			return a.withStore(ctx, func(st *store.Store) error {
 				c, err := st.Campaign(ctx, id)
-				if errors.Is(err, population.ErrNotFound) {
+				if errors.Is(err, fault.ErrNotFound) {
 					return fmt.Errorf("campaign %d not found", id)
 				}
 				if err != nil {

@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gridcast/gridcast/campaigns"
+	"github.com/gridcast/gridcast/fault"
 	"github.com/gridcast/gridcast/population"
 	"github.com/gridcast/gridcast/store"
 )
@@ -244,7 +245,7 @@ func previewCampaign(ctx context.Context, st *store.Store, c campaigns.Campaign,
 			w, ok := workers[r.GridCode]
 			if !ok {
 				var err error
-				if w, err = st.WorkerForGrid(ctx, r.GridCode, population.RoleGridWorker); err != nil && !errors.Is(err, population.ErrNotFound) {
+				if w, err = st.WorkerForGrid(ctx, r.GridCode, population.RoleGridWorker); err != nil && !errors.Is(err, fault.ErrNotFound) {
 					return err
 				}
 				workers[r.GridCode] = w

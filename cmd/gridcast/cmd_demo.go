@@ -14,6 +14,7 @@ import (
 
 	"github.com/gridcast/gridcast/population"
 	"github.com/gridcast/gridcast/population/synth"
+	"github.com/gridcast/gridcast/segments"
 )
 
 func (a *app) demoCommand() *cobra.Command {
@@ -115,7 +116,7 @@ func (a *app) runDemo(ctx context.Context, n int, dir string) error {
 
 	fmt.Fprintln(out, "\n3. Saving the job-seeker audience as a named segment and reusing it")
 	jobSeekers := audiences[0].expr
-	if err := st.SaveSegment(ctx, population.SavedSegment{Name: "street_job_seekers", Expr: jobSeekers, Owner: "employment-officer", Description: "electricians and welders looking for work"}); err != nil {
+	if err := st.SaveSegment(ctx, segments.SavedSegment{Name: "street_job_seekers", Expr: jobSeekers, Owner: "employment-officer", Description: "electricians and welders looking for work"}); err != nil {
 		return err
 	}
 	reuse := "segment:street_job_seekers AND consent:job"

@@ -11,9 +11,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/gridcast/gridcast/fault"
 	"github.com/gridcast/gridcast/gateway/sandbox"
 	"github.com/gridcast/gridcast/pii"
-	"github.com/gridcast/gridcast/population"
 	"github.com/gridcast/gridcast/store"
 )
 
@@ -98,7 +98,7 @@ answer goes out through the providers "gridcast serve" is configured with.`,
 			if residentID != 0 {
 				err := a.withStore(ctx, func(st *store.Store) error {
 					r, err := st.Resident(ctx, residentID)
-					if errors.Is(err, population.ErrNotFound) {
+					if errors.Is(err, fault.ErrNotFound) {
 						return fmt.Errorf("resident %d not found", residentID)
 					}
 					if err != nil {

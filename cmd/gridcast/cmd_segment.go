@@ -9,7 +9,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/gridcast/gridcast/population"
 	"github.com/gridcast/gridcast/segments"
 	"github.com/gridcast/gridcast/store"
 )
@@ -141,7 +140,7 @@ func (a *app) segmentSaveCommand() *cobra.Command {
 		Args:  cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return a.withStore(cmd.Context(), func(st *store.Store) error {
-				if err := st.SaveSegment(cmd.Context(), population.SavedSegment{Name: args[0], Expr: args[1], Description: desc, Owner: owner}); err != nil {
+				if err := st.SaveSegment(cmd.Context(), segments.SavedSegment{Name: args[0], Expr: args[1], Description: desc, Owner: owner}); err != nil {
 					return segmentError(err)
 				}
 				n, err := st.CountSegment(cmd.Context(), "segment:"+args[0])

@@ -95,7 +95,7 @@ func (a *app) serve(ctx context.Context, withHTTP, withWorkers bool, ready func(
 		return err
 	}
 	desk, err := desk.New(dcfg, desk.Deps{Store: st, Dispatcher: enq, SMS: rt.sms, WeChat: rt.wx,
-		Conflict: store.ErrConflict, Log: a.log})
+		Log: a.log})
 	if err != nil {
 		return err
 	}
@@ -106,7 +106,7 @@ func (a *app) serve(ctx context.Context, withHTTP, withWorkers bool, ready func(
 	running := 0
 	if withWorkers {
 		srv, err := queue.NewServer(rt.rdb, qcfg, queue.Deps{Ledger: st, Audience: st, SMS: rt.sms, WeChat: rt.wx,
-			Inbox: desk, Conflict: store.ErrConflict}, a.log)
+			Inbox: desk}, a.log)
 		if err != nil {
 			return err
 		}

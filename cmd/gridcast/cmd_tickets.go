@@ -14,8 +14,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gridcast/gridcast/campaigns"
+	"github.com/gridcast/gridcast/fault"
 	"github.com/gridcast/gridcast/pii"
-	"github.com/gridcast/gridcast/population"
 	"github.com/gridcast/gridcast/store"
 	"github.com/gridcast/gridcast/tickets"
 )
@@ -54,7 +54,7 @@ func parseID(what, arg string) (int64, error) {
 // there is none.
 func loadTicket(ctx context.Context, st *store.Store, id int64) (tickets.Ticket, error) {
 	t, err := st.Ticket(ctx, id)
-	if errors.Is(err, population.ErrNotFound) {
+	if errors.Is(err, fault.ErrNotFound) {
 		return t, fmt.Errorf("ticket %d not found", id)
 	}
 	return t, err
@@ -88,7 +88,7 @@ func (a *app) ticketsList() *cobra.Command {
 			return a.withStore(ctx, func(st *store.Store) error {
 				if assignee != "" {
 					w, err := st.WorkerByCode(ctx, assignee)
-					if errors.Is(err, population.ErrNotFound) {
+					if errors.Is(err, fault.ErrNotFound) {
 						return fmt.Errorf("--assignee %s: no worker has that code (see gridcast workers list)", assignee)
 					}
 					if err != nil {
@@ -336,7 +336,7 @@ func (a *app) ticketsReassign() *cobra.Command {
 					return err
 				}
 				w, err := st.WorkerByCode(ctx, to)
-				if errors.Is(err, population.ErrNotFound) {
+				if errors.Is(err, fault.ErrNotFound) {
 					return fmt.Errorf("--to %s: no worker has that code (see gridcast workers list)", to)
 				}
 				if err != nil {

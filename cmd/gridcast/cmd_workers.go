@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gridcast/gridcast/campaigns"
+	"github.com/gridcast/gridcast/fault"
 	"github.com/gridcast/gridcast/population"
 	"github.com/gridcast/gridcast/store"
 	"github.com/gridcast/gridcast/tickets"
@@ -31,7 +32,7 @@ escalated tickets go to their backup. (The queue workers are "gridcast worker".)
 // there is none.
 func workerByCode(cmd *cobra.Command, st *store.Store, flag, code string) (population.Worker, error) {
 	w, err := st.WorkerByCode(cmd.Context(), code)
-	if errors.Is(err, population.ErrNotFound) {
+	if errors.Is(err, fault.ErrNotFound) {
 		return w, fmt.Errorf("%s%s: no worker has that code (see gridcast workers list)", flag, code)
 	}
 	return w, err
@@ -201,7 +202,7 @@ func (a *app) workersBack() *cobra.Command {
 					return err
 				}
 				err = st.EndLeave(ctx, w.ID, time.Now())
-				if errors.Is(err, population.ErrNotFound) {
+				if errors.Is(err, fault.ErrNotFound) {
 					return fmt.Errorf("%s is not on leave now", w.Code)
 				}
 				if err != nil {
@@ -231,7 +232,7 @@ timeline, notifying them.`,
 			ctx := cmd.Context()
 			return a.withDesk(ctx, func(st *store.Store, d *cliDesk) error {
 				g, err := st.Grid(ctx, grid)
-				if errors.Is(err, population.ErrNotFound) {
+				if errors.Is(err, fault.ErrNotFound) {
 					return fmt.Errorf("--grid %s: no such grid", grid)
 				}
 				if err != nil {
@@ -242,7 +243,7 @@ timeline, notifying them.`,
 					return err
 				}
 				prev, err := st.WorkerForGrid(ctx, g.Code, population.RoleGridWorker)
-				if err != nil && !errors.Is(err, population.ErrNotFound) {
+				if err != nil && !errors.Is(err, fault.ErrNotFound) {
 					return err
 				}
 				if w.GridCode != "" && (w.GridCode != g.Code || w.Role != population.RoleGridWorker) {

@@ -58,7 +58,7 @@ func (a *app) openDesk(ctx context.Context, st *store.Store) (*cliDesk, error) {
 			rt.close()
 		}
 	}
-	d.Service, err = desk.New(cfg, desk.Deps{Store: st, Dispatcher: disp, Conflict: store.ErrConflict, Log: a.log})
+	d.Service, err = desk.New(cfg, desk.Deps{Store: st, Dispatcher: disp, Log: a.log})
 	if err != nil {
 		d.close()
 		return nil, err

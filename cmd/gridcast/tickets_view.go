@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gridcast/gridcast/campaigns"
+	"github.com/gridcast/gridcast/fault"
 	"github.com/gridcast/gridcast/pii"
 	"github.com/gridcast/gridcast/population"
 	"github.com/gridcast/gridcast/store"
@@ -37,7 +38,7 @@ func (p *people) resident(ctx context.Context, id int64) (population.Resident, e
 		return r, nil
 	}
 	r, err := p.st.Resident(ctx, id)
-	if err != nil && !errors.Is(err, population.ErrNotFound) {
+	if err != nil && !errors.Is(err, fault.ErrNotFound) {
 		return r, err
 	}
 	r.ID = id
@@ -53,7 +54,7 @@ func (p *people) worker(ctx context.Context, id int64) (population.Worker, error
 		return w, nil
 	}
 	w, err := p.st.WorkerByID(ctx, id)
-	if err != nil && !errors.Is(err, population.ErrNotFound) {
+	if err != nil && !errors.Is(err, fault.ErrNotFound) {
 		return w, err
 	}
 	if w.Code == "" {
@@ -215,7 +216,7 @@ func (p *people) printTicket(ctx context.Context, w io.Writer, t tickets.Ticket,
 		return err
 	}
 	gw, err := p.st.WorkerForGrid(ctx, t.GridCode, population.RoleGridWorker) // named in canned replies
-	if err != nil && !errors.Is(err, population.ErrNotFound) {
+	if err != nil && !errors.Is(err, fault.ErrNotFound) {
 		return err
 	}
 	names := []pii.Name{r.Name, as.Name, gw.Name}

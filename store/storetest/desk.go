@@ -8,6 +8,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
+	"github.com/gridcast/gridcast/fault"
 	"github.com/gridcast/gridcast/population"
 	"github.com/gridcast/gridcast/store"
 	"github.com/gridcast/gridcast/tickets"
@@ -161,24 +162,24 @@ func testOutboundLifecycle(t *testing.T, st *store.Store) {
 		{Kind: tickets.OutReply, Route: "email"},
 		{Kind: tickets.OutReply, Route: tickets.RouteSMS, Status: "lost"},
 	} {
-		if err := st.CreateOutbound(ctx, &bad); !errors.Is(err, population.ErrInvalid) {
+		if err := st.CreateOutbound(ctx, &bad); !errors.Is(err, fault.ErrInvalid) {
 			t.Errorf("CreateOutbound(%s, %s, %s) = %v, want ErrInvalid", bad.Kind, bad.Route, bad.Status, err)
 		}
 	}
-	if _, err := st.FinishOutbound(ctx, o.ID, tickets.OutPending, "", "", "", doneAt); !errors.Is(err, population.ErrInvalid) {
+	if _, err := st.FinishOutbound(ctx, o.ID, tickets.OutPending, "", "", "", doneAt); !errors.Is(err, fault.ErrInvalid) {
 		t.Errorf("FinishOutbound(pending) = %v, want ErrInvalid", err)
 	}
 	missing := id + 100
-	if _, err := st.Outbound(ctx, missing); !errors.Is(err, population.ErrNotFound) {
+	if _, err := st.Outbound(ctx, missing); !errors.Is(err, fault.ErrNotFound) {
 		t.Errorf("Outbound(missing) = %v, want ErrNotFound", err)
 	}
-	if _, _, err := st.ClaimOutbound(ctx, missing, doneAt); !errors.Is(err, population.ErrNotFound) {
+	if _, _, err := st.ClaimOutbound(ctx, missing, doneAt); !errors.Is(err, fault.ErrNotFound) {
 		t.Errorf("ClaimOutbound(missing) = %v, want ErrNotFound", err)
 	}
-	if err := st.ReleaseOutbound(ctx, missing, "", ""); !errors.Is(err, population.ErrNotFound) {
+	if err := st.ReleaseOutbound(ctx, missing, "", ""); !errors.Is(err, fault.ErrNotFound) {
 		t.Errorf("ReleaseOutbound(missing) = %v, want ErrNotFound", err)
 	}
-	if _, err := st.FinishOutbound(ctx, missing, tickets.OutSent, "p", "", "", doneAt); !errors.Is(err, population.ErrNotFound) {
+	if _, err := st.FinishOutbound(ctx, missing, tickets.OutSent, "p", "", "", doneAt); !errors.Is(err, fault.ErrNotFound) {
 		t.Errorf("FinishOutbound(missing) = %v, want ErrNotFound", err)
 	}
 }
@@ -207,7 +208,7 @@ func testOutboundByProvider(t *testing.T, st *store.Store) {
 	} {
 		got, err := st.OutboundByProvider(ctx, tc.channel, tc.providerID)
 		if tc.want == 0 {
-			if !errors.Is(err, population.ErrNotFound) {
+			if !errors.Is(err, fault.ErrNotFound) {
 				t.Errorf("OutboundByProvider(%q, %q) = %d, %v; want ErrNotFound", tc.channel, tc.providerID, got.ID, err)
 			}
 			continue
@@ -458,10 +459,10 @@ func testInboundHandled(t *testing.T, st *store.Store) {
 	if in, err = st.InboundByID(ctx, id); err != nil || !in.HandledAt.Equal(t0.Add(time.Minute)) {
 		t.Errorf("handled at %v, %v; want the first mark %v", in.HandledAt, err, t0.Add(time.Minute))
 	}
-	if err := st.MarkInboundHandled(ctx, id+1000, t0); !errors.Is(err, population.ErrNotFound) {
+	if err := st.MarkInboundHandled(ctx, id+1000, t0); !errors.Is(err, fault.ErrNotFound) {
 		t.Errorf("MarkInboundHandled(missing) = %v, want ErrNotFound", err)
 	}
-	if _, err := st.InboundByID(ctx, id+1000); !errors.Is(err, population.ErrNotFound) {
+	if _, err := st.InboundByID(ctx, id+1000); !errors.Is(err, fault.ErrNotFound) {
 		t.Errorf("InboundByID(missing) = %v, want ErrNotFound", err)
 	}
 }

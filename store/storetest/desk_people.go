@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/gridcast/gridcast/fault"
 	"github.com/gridcast/gridcast/pii"
 	"github.com/gridcast/gridcast/population"
 	"github.com/gridcast/gridcast/store"
@@ -54,10 +55,10 @@ func testBindings(t *testing.T, st *store.Store) {
 	if ok, err := st.UseBinding(ctx, b1.ID, t0.Add(3*time.Minute)); ok || err != nil {
 		t.Errorf("UseBinding(superseded) = %v, %v; want false", ok, err)
 	}
-	if _, err := pending(b2.ExpiresAt); !errors.Is(err, population.ErrNotFound) {
+	if _, err := pending(b2.ExpiresAt); !errors.Is(err, fault.ErrNotFound) {
 		t.Errorf("PendingBinding(at expiry) = %v, want ErrNotFound", err)
 	}
-	if _, err := st.PendingBinding(ctx, "oSomeoneElse", t0.Add(3*time.Minute)); !errors.Is(err, population.ErrNotFound) {
+	if _, err := st.PendingBinding(ctx, "oSomeoneElse", t0.Add(3*time.Minute)); !errors.Is(err, fault.ErrNotFound) {
 		t.Errorf("PendingBinding(other openid) = %v, want ErrNotFound", err)
 	}
 
@@ -68,15 +69,15 @@ func testBindings(t *testing.T, st *store.Store) {
 	if ok, err := st.UseBinding(ctx, b2.ID, t0.Add(5*time.Minute)); ok || err != nil {
 		t.Errorf("UseBinding(again) = %v, %v; want false", ok, err)
 	}
-	if _, err := pending(t0.Add(5 * time.Minute)); !errors.Is(err, population.ErrNotFound) {
+	if _, err := pending(t0.Add(5 * time.Minute)); !errors.Is(err, fault.ErrNotFound) {
 		t.Errorf("PendingBinding(used) = %v, want ErrNotFound", err)
 	}
 
 	missing := b2.ID + 100
-	if _, err := st.BindingAttempt(ctx, missing); !errors.Is(err, population.ErrNotFound) {
+	if _, err := st.BindingAttempt(ctx, missing); !errors.Is(err, fault.ErrNotFound) {
 		t.Errorf("BindingAttempt(missing) = %v, want ErrNotFound", err)
 	}
-	if _, err := st.UseBinding(ctx, missing, t0); !errors.Is(err, population.ErrNotFound) {
+	if _, err := st.UseBinding(ctx, missing, t0); !errors.Is(err, fault.ErrNotFound) {
 		t.Errorf("UseBinding(missing) = %v, want ErrNotFound", err)
 	}
 	for _, bad := range []tickets.Binding{
@@ -85,7 +86,7 @@ func testBindings(t *testing.T, st *store.Store) {
 		{OpenID: openID, ResidentID: ids[0], CreatedAt: t0, ExpiresAt: t0.Add(time.Minute)},
 		{OpenID: openID, ResidentID: ids[0], CodeHash: "h", CreatedAt: t0, ExpiresAt: t0},
 	} {
-		if _, err := st.StartBinding(ctx, bad); !errors.Is(err, population.ErrInvalid) {
+		if _, err := st.StartBinding(ctx, bad); !errors.Is(err, fault.ErrInvalid) {
 			t.Errorf("StartBinding(%+v) = %v, want ErrInvalid", bad, err)
 		}
 	}
@@ -107,7 +108,7 @@ func testLeaves(t *testing.T, st *store.Store) {
 		t.Helper()
 		got, err := st.LeaveAt(ctx, worker, at)
 		if want == nil {
-			if !errors.Is(err, population.ErrNotFound) {
+			if !errors.Is(err, fault.ErrNotFound) {
 				t.Errorf("LeaveAt(%d, %v) = %+v, %v; want ErrNotFound", worker, at, got, err)
 			}
 			return
@@ -145,7 +146,7 @@ func testLeaves(t *testing.T, st *store.Store) {
 	annual.Until, sick.Until = back, back
 	leaveAt(w1, back, nil)
 	leaveAt(w1, back.Add(-time.Second), &sick)
-	if err := st.EndLeave(ctx, w1, back); !errors.Is(err, population.ErrNotFound) {
+	if err := st.EndLeave(ctx, w1, back); !errors.Is(err, fault.ErrNotFound) {
 		t.Errorf("EndLeave(no leave) = %v, want ErrNotFound", err)
 	}
 	// Ended the moment it starts, a leave is gone.
@@ -159,12 +160,12 @@ func testLeaves(t *testing.T, st *store.Store) {
 		l    tickets.Leave
 		want error
 	}{
-		{"own backup", tickets.Leave{WorkerID: w1, BackupID: w1, From: t0, Until: t0.Add(time.Hour)}, population.ErrInvalid},
-		{"empty", tickets.Leave{WorkerID: w1, BackupID: w2, From: t0, Until: t0}, population.ErrInvalid},
-		{"backwards", tickets.Leave{WorkerID: w1, BackupID: w2, From: t0, Until: t0.Add(-time.Hour)}, population.ErrInvalid},
-		{"no backup", tickets.Leave{WorkerID: w1, From: t0, Until: t0.Add(time.Hour)}, population.ErrInvalid},
-		{"unknown backup", tickets.Leave{WorkerID: w1, BackupID: w3 + 100, From: t0, Until: t0.Add(time.Hour)}, population.ErrNotFound},
-		{"unknown worker", tickets.Leave{WorkerID: w3 + 100, BackupID: w1, From: t0, Until: t0.Add(time.Hour)}, population.ErrNotFound},
+		{"own backup", tickets.Leave{WorkerID: w1, BackupID: w1, From: t0, Until: t0.Add(time.Hour)}, fault.ErrInvalid},
+		{"empty", tickets.Leave{WorkerID: w1, BackupID: w2, From: t0, Until: t0}, fault.ErrInvalid},
+		{"backwards", tickets.Leave{WorkerID: w1, BackupID: w2, From: t0, Until: t0.Add(-time.Hour)}, fault.ErrInvalid},
+		{"no backup", tickets.Leave{WorkerID: w1, From: t0, Until: t0.Add(time.Hour)}, fault.ErrInvalid},
+		{"unknown backup", tickets.Leave{WorkerID: w1, BackupID: w3 + 100, From: t0, Until: t0.Add(time.Hour)}, fault.ErrNotFound},
+		{"unknown worker", tickets.Leave{WorkerID: w3 + 100, BackupID: w1, From: t0, Until: t0.Add(time.Hour)}, fault.ErrNotFound},
 	} {
 		if err := st.SetLeave(ctx, tc.l); !errors.Is(err, tc.want) {
 			t.Errorf("SetLeave(%s) = %v, want %v", tc.name, err, tc.want)
@@ -193,10 +194,10 @@ func testWorkerLookups(t *testing.T, st *store.Store) {
 			t.Errorf("WorkerBy%s (-want +got):\n%s", tc.name, d)
 		}
 	}
-	if _, err := st.WorkerByID(ctx, id+100); !errors.Is(err, population.ErrNotFound) {
+	if _, err := st.WorkerByID(ctx, id+100); !errors.Is(err, fault.ErrNotFound) {
 		t.Errorf("WorkerByID(missing) = %v, want ErrNotFound", err)
 	}
-	if _, err := st.WorkerByCode(ctx, "W999"); !errors.Is(err, population.ErrNotFound) {
+	if _, err := st.WorkerByCode(ctx, "W999"); !errors.Is(err, fault.ErrNotFound) {
 		t.Errorf("WorkerByCode(missing) = %v, want ErrNotFound", err)
 	}
 }

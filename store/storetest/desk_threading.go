@@ -8,6 +8,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/gridcast/gridcast/campaigns"
+	"github.com/gridcast/gridcast/fault"
 	"github.com/gridcast/gridcast/population"
 	"github.com/gridcast/gridcast/store"
 	"github.com/gridcast/gridcast/tickets"
@@ -28,7 +29,7 @@ func testLatestOutreach(t *testing.T, st *store.Store) {
 			t.Fatalf("advance to %s: %v, %v", to, ok, err)
 		}
 	}
-	if _, err := st.LatestOutreach(ctx, who, t0.Add(-time.Hour)); !errors.Is(err, population.ErrNotFound) {
+	if _, err := st.LatestOutreach(ctx, who, t0.Add(-time.Hour)); !errors.Is(err, fault.ErrNotFound) {
 		t.Errorf("LatestOutreach(nothing sent) = %v, want ErrNotFound", err)
 	}
 	send(a.ID, who, population.ChannelSMS, campaigns.StatusSent, t0)
@@ -46,7 +47,7 @@ func testLatestOutreach(t *testing.T, st *store.Store) {
 	} {
 		got, err := st.LatestOutreach(ctx, who, tc.since)
 		if tc.want == 0 {
-			if !errors.Is(err, population.ErrNotFound) {
+			if !errors.Is(err, fault.ErrNotFound) {
 				t.Errorf("LatestOutreach(since %v) = %d, %v; want ErrNotFound", tc.since, got, err)
 			}
 			continue
@@ -88,7 +89,7 @@ func testCampaignByExtendCode(t *testing.T, st *store.Store) {
 	} {
 		got, err := st.CampaignByExtendCode(ctx, tc.code, tc.resident)
 		if tc.want == 0 {
-			if !errors.Is(err, population.ErrNotFound) {
+			if !errors.Is(err, fault.ErrNotFound) {
 				t.Errorf("CampaignByExtendCode(%q, %d) = %d, %v; want ErrNotFound", tc.code, tc.resident, got, err)
 			}
 			continue
@@ -136,7 +137,7 @@ func testProposedVisit(t *testing.T, st *store.Store) {
 		name     string
 		resident int64
 	}{{"all confirmed, moved or past", ids[0]}, {"no slots", ids[1]}} {
-		if v, err := st.ProposedVisit(ctx, tc.resident, t0); !errors.Is(err, population.ErrNotFound) {
+		if v, err := st.ProposedVisit(ctx, tc.resident, t0); !errors.Is(err, fault.ErrNotFound) {
 			t.Errorf("ProposedVisit(%s) = %+v, %v; want ErrNotFound", tc.name, v, err)
 		}
 	}
@@ -155,7 +156,7 @@ func testRatableTicket(t *testing.T, st *store.Store) {
 		apply(t, st, tk, ev, err)
 		return tk
 	}
-	if _, err := st.RatableTicket(ctx, ids[0], t0); !errors.Is(err, population.ErrNotFound) {
+	if _, err := st.RatableTicket(ctx, ids[0], t0); !errors.Is(err, fault.ErrNotFound) {
 		t.Errorf("RatableTicket(no tickets) = %v, want ErrNotFound", err)
 	}
 	first := resolve(newTicket(t, st, ids[0], "NY-01-01-01", 0, due), t0.Add(5*time.Minute))
@@ -171,7 +172,7 @@ func testRatableTicket(t *testing.T, st *store.Store) {
 	if d := cmp.Diff(first, got); d != "" {
 		t.Errorf("RatableTicket (-want +got):\n%s", d)
 	}
-	if _, err := st.RatableTicket(ctx, ids[0], t0.Add(6*time.Minute)); !errors.Is(err, population.ErrNotFound) {
+	if _, err := st.RatableTicket(ctx, ids[0], t0.Add(6*time.Minute)); !errors.Is(err, fault.ErrNotFound) {
 		t.Errorf("RatableTicket(resolved before since) = %v, want ErrNotFound", err)
 	}
 }

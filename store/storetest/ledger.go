@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/gridcast/gridcast/campaigns"
+	"github.com/gridcast/gridcast/fault"
 	"github.com/gridcast/gridcast/population"
 	"github.com/gridcast/gridcast/store"
 )
@@ -156,10 +157,10 @@ func testCampaignRoundTrip(t *testing.T, st *store.Store) {
 	if none, err := st.Campaigns(ctx, campaigns.StateRunning, 10); err != nil || len(none) != 0 {
 		t.Errorf("Campaigns(running) = %v, %v", campaignIDs(none), err)
 	}
-	if _, err := st.Campaign(ctx, 1<<40); !errors.Is(err, population.ErrNotFound) {
+	if _, err := st.Campaign(ctx, 1<<40); !errors.Is(err, fault.ErrNotFound) {
 		t.Errorf("Campaign(missing) = %v, want ErrNotFound", err)
 	}
-	if err := st.UpdateCampaign(ctx, campaigns.Campaign{ID: 1 << 40}); !errors.Is(err, population.ErrNotFound) {
+	if err := st.UpdateCampaign(ctx, campaigns.Campaign{ID: 1 << 40}); !errors.Is(err, fault.ErrNotFound) {
 		t.Errorf("UpdateCampaign(missing) = %v, want ErrNotFound", err)
 	}
 	evs, err := st.CampaignEvents(ctx, c.ID)
@@ -209,8 +210,8 @@ func testCampaignOptimistic(t *testing.T, st *store.Store) {
 	if !stored.Approved() {
 		t.Error("stored campaign lost its approval")
 	}
-	if err := st.UpdateCampaign(ctx, c); !errors.Is(err, store.ErrConflict) {
-		t.Errorf("UpdateCampaign(scheduled) = %v, want ErrConflict", err)
+	if err := st.UpdateCampaign(ctx, c); !errors.Is(err, fault.ErrConflict) {
+		t.Errorf("UpdateCampaign(scheduled) = %v, want fault.ErrConflict", err)
 	}
 
 	// Two schedulers read the scheduled campaign and both start it: one wins.
@@ -230,7 +231,7 @@ func testCampaignOptimistic(t *testing.T, st *store.Store) {
 		switch err := <-starts; {
 		case err == nil:
 			won++
-		case errors.Is(err, store.ErrConflict):
+		case errors.Is(err, fault.ErrConflict):
 			lost++
 		default:
 			t.Errorf("start: %v", err)
@@ -249,8 +250,8 @@ func testCampaignOptimistic(t *testing.T, st *store.Store) {
 		t.Fatal(err)
 	}
 	cancel.From = campaigns.StateDraft
-	if err := st.ApplyCampaignEvent(ctx, stale, cancel); !errors.Is(err, store.ErrConflict) {
-		t.Errorf("ApplyCampaignEvent(stale from) = %v, want ErrConflict", err)
+	if err := st.ApplyCampaignEvent(ctx, stale, cancel); !errors.Is(err, fault.ErrConflict) {
+		t.Errorf("ApplyCampaignEvent(stale from) = %v, want fault.ErrConflict", err)
 	}
 	after, _ := st.Campaign(ctx, c.ID)
 	evsAfter, _ := st.CampaignEvents(ctx, c.ID)
@@ -275,7 +276,7 @@ func testCampaignOptimistic(t *testing.T, st *store.Store) {
 		t.Errorf("approval event (-want +got):\n%s", d)
 	}
 	if err := st.ApplyCampaignEvent(ctx, campaigns.Campaign{ID: 1 << 40, State: campaigns.StateScheduled},
-		campaigns.Event{From: campaigns.StateDraft, To: campaigns.StateScheduled, Actor: "x"}); !errors.Is(err, population.ErrNotFound) {
+		campaigns.Event{From: campaigns.StateDraft, To: campaigns.StateScheduled, Actor: "x"}); !errors.Is(err, fault.ErrNotFound) {
 		t.Errorf("ApplyCampaignEvent(missing) = %v, want ErrNotFound", err)
 	}
 }
@@ -311,16 +312,16 @@ func testStartRun(t *testing.T, st *store.Store) {
 	if after, done, err := st.RunCheckpoint(ctx, c.ID, 2); err != nil || after != 0 || done {
 		t.Errorf("RunCheckpoint(new run) = %d, %v, %v", after, done, err)
 	}
-	if _, _, err := st.RunCheckpoint(ctx, c.ID, 3); !errors.Is(err, population.ErrNotFound) {
+	if _, _, err := st.RunCheckpoint(ctx, c.ID, 3); !errors.Is(err, fault.ErrNotFound) {
 		t.Errorf("RunCheckpoint(unstarted) = %v, want ErrNotFound", err)
 	}
-	if _, err := st.StartRun(ctx, 1<<40, 1, t0); !errors.Is(err, population.ErrNotFound) {
+	if _, err := st.StartRun(ctx, 1<<40, 1, t0); !errors.Is(err, fault.ErrNotFound) {
 		t.Errorf("StartRun(missing campaign) = %v, want ErrNotFound", err)
 	}
 	if err := st.FinishRun(ctx, c.ID, 1, t0.Add(time.Hour)); err != nil {
 		t.Errorf("FinishRun: %v", err)
 	}
-	if err := st.FinishRun(ctx, c.ID, 9, t0); !errors.Is(err, population.ErrNotFound) {
+	if err := st.FinishRun(ctx, c.ID, 9, t0); !errors.Is(err, fault.ErrNotFound) {
 		t.Errorf("FinishRun(unstarted) = %v, want ErrNotFound", err)
 	}
 }
@@ -413,8 +414,8 @@ func testSlots(t *testing.T, st *store.Store) {
 		{"double booking", ids[1], s0, e0},
 		{"second slot for a resident", ids[0], s1, e1},
 	} {
-		if err := st.BookSlot(ctx, w, tc.resident, c.ID, tc.start, tc.end); !errors.Is(err, store.ErrConflict) {
-			t.Errorf("%s = %v, want ErrConflict", tc.name, err)
+		if err := st.BookSlot(ctx, w, tc.resident, c.ID, tc.start, tc.end); !errors.Is(err, fault.ErrConflict) {
+			t.Errorf("%s = %v, want fault.ErrConflict", tc.name, err)
 		}
 	}
 	if err := st.BookSlot(ctx, w, ids[1], c.ID, s1, e1); err != nil {
@@ -436,8 +437,8 @@ func testSlots(t *testing.T, st *store.Store) {
 	if err := st.SetSlotState(ctx, ids[0], c.ID, store.SlotConfirmed); err != nil {
 		t.Fatal(err)
 	}
-	if err := st.BookSlot(ctx, w, ids[2], c.ID, s0, e0); !errors.Is(err, store.ErrConflict) {
-		t.Errorf("booking a confirmed slot = %v, want ErrConflict", err)
+	if err := st.BookSlot(ctx, w, ids[2], c.ID, s0, e0); !errors.Is(err, fault.ErrConflict) {
+		t.Errorf("booking a confirmed slot = %v, want fault.ErrConflict", err)
 	}
 	if err := st.SetSlotState(ctx, ids[0], c.ID, store.SlotMoved); err != nil {
 		t.Fatal(err)
@@ -445,7 +446,7 @@ func testSlots(t *testing.T, st *store.Store) {
 	if err := st.BookSlot(ctx, w, ids[2], c.ID, s0, e0); err != nil {
 		t.Errorf("booking a moved slot's time: %v", err)
 	}
-	if err := st.SetSlotState(ctx, ids[0], c.ID, store.SlotCancelled); !errors.Is(err, population.ErrNotFound) {
+	if err := st.SetSlotState(ctx, ids[0], c.ID, store.SlotCancelled); !errors.Is(err, fault.ErrNotFound) {
 		t.Errorf("SetSlotState(no live slot) = %v, want ErrNotFound", err)
 	}
 	if err := st.SetSlotState(ctx, ids[1], c.ID, "proposed"); err == nil {

@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/gridcast/gridcast/campaigns"
+	"github.com/gridcast/gridcast/fault"
 	"github.com/gridcast/gridcast/population"
 	"github.com/gridcast/gridcast/store"
 )
@@ -120,7 +121,7 @@ func testWriteMessages(t *testing.T, st *store.Store) {
 	if ms, _ := st.MessagesByStatus(ctx, c.ID, campaigns.StatusPending, 0, 100); len(ms) != 4 {
 		t.Errorf("%d pending messages, want 4", len(ms))
 	}
-	if _, err := st.WriteMessages(ctx, c.ID, 2, chunk, 1, false); !errors.Is(err, population.ErrNotFound) {
+	if _, err := st.WriteMessages(ctx, c.ID, 2, chunk, 1, false); !errors.Is(err, fault.ErrNotFound) {
 		t.Errorf("WriteMessages(unstarted run) = %v, want ErrNotFound", err)
 	}
 }
@@ -207,7 +208,7 @@ func testClaimOnce(t *testing.T, st *store.Store) {
 	if err != nil || got.Status != campaigns.StatusSending || got.Attempts != 1 {
 		t.Errorf("after the race: %+v, %v", got, err)
 	}
-	if _, _, err := st.ClaimMessage(ctx, 1<<40, t0); !errors.Is(err, population.ErrNotFound) {
+	if _, _, err := st.ClaimMessage(ctx, 1<<40, t0); !errors.Is(err, fault.ErrNotFound) {
 		t.Errorf("ClaimMessage(missing) = %v, want ErrNotFound", err)
 	}
 	// A skipped message is never claimed.
@@ -290,10 +291,10 @@ func testAdvanceForwardOnly(t *testing.T, st *store.Store) {
 	if _, err := st.AdvanceMessage(ctx, m2.ID, campaigns.StatusSkipped, campaigns.MessageUpdate{}); err == nil {
 		t.Error("a skip without a reason was accepted")
 	}
-	if _, err := st.AdvanceMessage(ctx, 1<<40, campaigns.StatusSent, campaigns.MessageUpdate{}); !errors.Is(err, population.ErrNotFound) {
+	if _, err := st.AdvanceMessage(ctx, 1<<40, campaigns.StatusSent, campaigns.MessageUpdate{}); !errors.Is(err, fault.ErrNotFound) {
 		t.Errorf("AdvanceMessage(missing) = %v, want ErrNotFound", err)
 	}
-	if _, err := st.MessageByProviderID(ctx, population.ChannelWeChat, "biz-1"); !errors.Is(err, population.ErrNotFound) {
+	if _, err := st.MessageByProviderID(ctx, population.ChannelWeChat, "biz-1"); !errors.Is(err, fault.ErrNotFound) {
 		t.Errorf("MessageByProviderID(other channel) = %v, want ErrNotFound", err)
 	}
 }
@@ -318,8 +319,8 @@ func testRecoverMessage(t *testing.T, st *store.Store) {
 		t.Fatalf("claim 2: %v, %v", ok, err)
 	}
 	// A second reconciler that read the message before the new claim.
-	if err := st.RecoverMessage(ctx, m.ID, stale, at(7), "recovered"); !errors.Is(err, store.ErrConflict) {
-		t.Errorf("recover with a stale attempt = %v, want ErrConflict", err)
+	if err := st.RecoverMessage(ctx, m.ID, stale, at(7), "recovered"); !errors.Is(err, fault.ErrConflict) {
+		t.Errorf("recover with a stale attempt = %v, want fault.ErrConflict", err)
 	}
 	got, err := st.Message(ctx, m.ID)
 	if err != nil || got.Status != campaigns.StatusSending || got.Attempts != stale+1 {
@@ -343,10 +344,10 @@ func testMessageHistory(t *testing.T, st *store.Store) {
 	if err := st.RescheduleMessage(ctx, m.ID, at(60), "quiet_hours"); err != nil {
 		t.Fatal(err)
 	}
-	if err := st.RescheduleMessage(ctx, m.ID, at(60), "quiet_hours"); !errors.Is(err, store.ErrConflict) {
-		t.Errorf("RescheduleMessage(pending) = %v, want ErrConflict", err)
+	if err := st.RescheduleMessage(ctx, m.ID, at(60), "quiet_hours"); !errors.Is(err, fault.ErrConflict) {
+		t.Errorf("RescheduleMessage(pending) = %v, want fault.ErrConflict", err)
 	}
-	if err := st.RescheduleMessage(ctx, 1<<40, at(60), "x"); !errors.Is(err, population.ErrNotFound) {
+	if err := st.RescheduleMessage(ctx, 1<<40, at(60), "x"); !errors.Is(err, fault.ErrNotFound) {
 		t.Errorf("RescheduleMessage(missing) = %v, want ErrNotFound", err)
 	}
 	got, err := st.Message(ctx, m.ID)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/gridcast/gridcast/fault"
 	"github.com/gridcast/gridcast/population"
 	"github.com/gridcast/gridcast/segments"
 	"github.com/gridcast/gridcast/store"
@@ -17,34 +18,34 @@ func testSavedSegments(t *testing.T, st *store.Store) {
 	seed(t, st, 30)
 	for _, tc := range []struct {
 		name string
-		seg  population.SavedSegment
+		seg  segments.SavedSegment
 	}{
-		{"bad name", population.SavedSegment{Name: "Job Seekers", Expr: "category:unemployed"}},
-		{"long name", population.SavedSegment{Name: string(make([]byte, 65)), Expr: "category:unemployed"}},
-		{"empty expr", population.SavedSegment{Name: "empty", Expr: " "}},
-		{"unknown ref", population.SavedSegment{Name: "dangling", Expr: "segment:nothing"}},
-		{"self ref", population.SavedSegment{Name: "me", Expr: "category:unemployed OR segment:me"}},
+		{"bad name", segments.SavedSegment{Name: "Job Seekers", Expr: "category:unemployed"}},
+		{"long name", segments.SavedSegment{Name: string(make([]byte, 65)), Expr: "category:unemployed"}},
+		{"empty expr", segments.SavedSegment{Name: "empty", Expr: " "}},
+		{"unknown ref", segments.SavedSegment{Name: "dangling", Expr: "segment:nothing"}},
+		{"self ref", segments.SavedSegment{Name: "me", Expr: "category:unemployed OR segment:me"}},
 	} {
 		if err := st.SaveSegment(ctx, tc.seg); err == nil {
 			t.Errorf("%s: SaveSegment succeeded, want error", tc.name)
 		}
 	}
-	err := st.SaveSegment(ctx, population.SavedSegment{Name: "broken", Expr: "category:unemployed AND skill:"})
+	err := st.SaveSegment(ctx, segments.SavedSegment{Name: "broken", Expr: "category:unemployed AND skill:"})
 	var perr *segments.Error
 	if !errors.As(err, &perr) {
 		t.Errorf("SaveSegment(syntax error) = %v, want a *segments.Error", err)
 	}
 
-	seekers := population.SavedSegment{Name: "job_seekers", Expr: "category:unemployed", Description: "失业登记", Owner: "emp-office"}
+	seekers := segments.SavedSegment{Name: "job_seekers", Expr: "category:unemployed", Description: "失业登记", Owner: "emp-office"}
 	if err := st.SaveSegment(ctx, seekers); err != nil {
 		t.Fatal(err)
 	}
-	welders := population.SavedSegment{Name: "grid1-seekers", Expr: "segment:job_seekers AND grid:NY-01-01-01"}
+	welders := segments.SavedSegment{Name: "grid1-seekers", Expr: "segment:job_seekers AND grid:NY-01-01-01"}
 	if err := st.SaveSegment(ctx, welders); err != nil {
 		t.Fatal(err)
 	}
 	// A cycle through another segment is refused.
-	if err := st.SaveSegment(ctx, population.SavedSegment{Name: "job_seekers", Expr: "segment:grid1-seekers"}); err == nil {
+	if err := st.SaveSegment(ctx, segments.SavedSegment{Name: "job_seekers", Expr: "segment:grid1-seekers"}); err == nil {
 		t.Error("SaveSegment accepted a cycle")
 	}
 	got, err := st.Segment(ctx, "job_seekers")
@@ -89,8 +90,8 @@ func testSavedSegments(t *testing.T, st *store.Store) {
 		t.Errorf("replace: %+v (created_at was %v)", again, created)
 	}
 
-	if err := st.DeleteSegment(ctx, "job_seekers"); !errors.Is(err, store.ErrConflict) {
-		t.Errorf("deleting a segment in use = %v, want ErrConflict", err)
+	if err := st.DeleteSegment(ctx, "job_seekers"); !errors.Is(err, fault.ErrConflict) {
+		t.Errorf("deleting a segment in use = %v, want fault.ErrConflict", err)
 	}
 	if err := st.DeleteSegment(ctx, "grid1-seekers"); err != nil {
 		t.Fatal(err)
@@ -98,13 +99,13 @@ func testSavedSegments(t *testing.T, st *store.Store) {
 	if err := st.DeleteSegment(ctx, "job_seekers"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.Segment(ctx, "job_seekers"); !errors.Is(err, population.ErrNotFound) {
+	if _, err := st.Segment(ctx, "job_seekers"); !errors.Is(err, fault.ErrNotFound) {
 		t.Errorf("Segment(deleted) = %v, want ErrNotFound", err)
 	}
-	if err := st.DeleteSegment(ctx, "job_seekers"); !errors.Is(err, population.ErrNotFound) {
+	if err := st.DeleteSegment(ctx, "job_seekers"); !errors.Is(err, fault.ErrNotFound) {
 		t.Errorf("DeleteSegment(missing) = %v, want ErrNotFound", err)
 	}
-	if _, err := st.CountSegment(ctx, "segment:job_seekers"); !errors.Is(err, population.ErrNotFound) {
+	if _, err := st.CountSegment(ctx, "segment:job_seekers"); !errors.Is(err, fault.ErrNotFound) {
 		t.Errorf("CountSegment(unknown segment) = %v, want ErrNotFound", err)
 	}
 }

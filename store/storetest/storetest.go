@@ -9,6 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
+	"github.com/gridcast/gridcast/fault"
 	"github.com/gridcast/gridcast/pii"
 	"github.com/gridcast/gridcast/population"
 	"github.com/gridcast/gridcast/store"
@@ -108,7 +109,7 @@ func testGrids(t *testing.T, st *store.Store) {
 	if d := cmp.Diff(Grids[6], g); d != "" {
 		t.Errorf("Grid (-want +got):\n%s", d)
 	}
-	if _, err := st.Grid(ctx, "NOPE"); !errors.Is(err, population.ErrNotFound) {
+	if _, err := st.Grid(ctx, "NOPE"); !errors.Is(err, fault.ErrNotFound) {
 		t.Errorf("Grid(missing) = %v, want ErrNotFound", err)
 	}
 	// Rename in place.
@@ -128,7 +129,7 @@ func testGrids(t *testing.T, st *store.Store) {
 			t.Errorf("UpsertGrids(%v) succeeded, want error", bad)
 		}
 	}
-	if _, err := st.Grid(ctx, "ZZ"); !errors.Is(err, population.ErrNotFound) {
+	if _, err := st.Grid(ctx, "ZZ"); !errors.Is(err, fault.ErrNotFound) {
 		t.Errorf("a rejected batch wrote grid ZZ (err %v)", err)
 	}
 }
@@ -164,7 +165,7 @@ func testWorkers(t *testing.T, st *store.Store) {
 	if got, err := st.WorkerForGrid(ctx, "NY-01-01-02", population.RoleGridLeader); err != nil || got.Code != "L001" {
 		t.Errorf("leader for NY-01-01-02 = %v, %v; want L001", got.Code, err)
 	}
-	if _, err := st.WorkerForGrid(ctx, "NY-02-01-01", population.RoleGridWorker); !errors.Is(err, population.ErrNotFound) {
+	if _, err := st.WorkerForGrid(ctx, "NY-02-01-01", population.RoleGridWorker); !errors.Is(err, fault.ErrNotFound) {
 		t.Errorf("worker for an unstaffed grid: %v, want ErrNotFound", err)
 	}
 	// A new grid worker for the grid takes it over; the old one is released.
@@ -385,7 +386,7 @@ func testUnmask(t *testing.T, st *store.Store) {
 			t.Errorf("UnmaskIDNumber(%d) = %s, want %s", r.ID, got.Masked(), IDNumber(i).Masked())
 		}
 	}
-	if _, err := st.UnmaskIDNumber(ctx, 1<<40); !errors.Is(err, population.ErrNotFound) {
+	if _, err := st.UnmaskIDNumber(ctx, 1<<40); !errors.Is(err, fault.ErrNotFound) {
 		t.Errorf("UnmaskIDNumber(missing) = %v, want ErrNotFound", err)
 	}
 }
@@ -435,7 +436,7 @@ func testLookups(t *testing.T, st *store.Store) {
 		{"EmptyOpenID", func() (population.Resident, error) { return st.ResidentByOpenID(ctx, "") }},
 	} {
 		t.Run("missing/"+tc.name, func(t *testing.T) {
-			if _, err := tc.get(); !errors.Is(err, population.ErrNotFound) {
+			if _, err := tc.get(); !errors.Is(err, fault.ErrNotFound) {
 				t.Errorf("err = %v, want ErrNotFound", err)
 			}
 		})
@@ -479,7 +480,7 @@ func testOptOut(t *testing.T, st *store.Store) {
 	if got, _ := st.Resident(ctx, id); !got.OptedOut(population.TopicVisit) {
 		t.Errorf("re-import withdrew the opt-out: %v", got.OptOuts)
 	}
-	if err := st.SetOptOut(ctx, 1<<40, population.TopicJob, true); !errors.Is(err, population.ErrNotFound) {
+	if err := st.SetOptOut(ctx, 1<<40, population.TopicJob, true); !errors.Is(err, fault.ErrNotFound) {
 		t.Errorf("SetOptOut(missing) = %v, want ErrNotFound", err)
 	}
 	if err := st.SetOptOut(ctx, id, "spam", true); err == nil {
@@ -497,8 +498,8 @@ func testBindOpenID(t *testing.T, st *store.Store) {
 	if err := st.BindOpenID(ctx, rs[0].ID, o1); err != nil {
 		t.Errorf("rebinding the same openid: %v", err)
 	}
-	if err := st.BindOpenID(ctx, rs[1].ID, o1); !errors.Is(err, store.ErrConflict) {
-		t.Errorf("binding a taken openid = %v, want ErrConflict", err)
+	if err := st.BindOpenID(ctx, rs[1].ID, o1); !errors.Is(err, fault.ErrConflict) {
+		t.Errorf("binding a taken openid = %v, want fault.ErrConflict", err)
 	}
 	if err := st.BindOpenID(ctx, rs[0].ID, o2); err != nil {
 		t.Fatal(err)
@@ -527,10 +528,10 @@ func testBindOpenID(t *testing.T, st *store.Store) {
 	if err := st.BindOpenID(ctx, rs[1].ID, ""); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.ResidentByOpenID(ctx, o1); !errors.Is(err, population.ErrNotFound) {
+	if _, err := st.ResidentByOpenID(ctx, o1); !errors.Is(err, fault.ErrNotFound) {
 		t.Errorf("after unbind: %v, want ErrNotFound", err)
 	}
-	if err := st.BindOpenID(ctx, 1<<40, o1); !errors.Is(err, population.ErrNotFound) {
+	if err := st.BindOpenID(ctx, 1<<40, o1); !errors.Is(err, fault.ErrNotFound) {
 		t.Errorf("BindOpenID(missing) = %v, want ErrNotFound", err)
 	}
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/gridcast/gridcast/fault"
 	"github.com/gridcast/gridcast/population"
 	"github.com/gridcast/gridcast/store"
 	"github.com/gridcast/gridcast/tickets"
@@ -151,7 +152,7 @@ func testUnknownSenders(t *testing.T, st *store.Store) {
 		name            string
 		inbound, ticket int64
 	}{{"missing ticket", got[1], tk.ID + 100}, {"missing inbound", got[2] + 100, tk.ID}} {
-		if err := st.LinkInbound(ctx, tc.inbound, tc.ticket); !errors.Is(err, population.ErrNotFound) {
+		if err := st.LinkInbound(ctx, tc.inbound, tc.ticket); !errors.Is(err, fault.ErrNotFound) {
 			t.Errorf("LinkInbound(%s) = %v, want ErrNotFound", tc.name, err)
 		}
 	}
@@ -211,7 +212,7 @@ func testTicketRoundTrip(t *testing.T, st *store.Store) {
 	if d := cmp.Diff(want, evs); d != "" {
 		t.Errorf("TicketEvents (-want +got):\n%s", d)
 	}
-	if _, err := st.Ticket(ctx, tk.ID+100); !errors.Is(err, population.ErrNotFound) {
+	if _, err := st.Ticket(ctx, tk.ID+100); !errors.Is(err, fault.ErrNotFound) {
 		t.Errorf("Ticket(missing) = %v, want ErrNotFound", err)
 	}
 	if evs, err := st.TicketEvents(ctx, tk.ID+100); err != nil || len(evs) != 0 {
@@ -234,8 +235,8 @@ func testTicketOptimistic(t *testing.T, st *store.Store) {
 	if errB != nil {
 		t.Fatal(errB)
 	}
-	if err := st.ApplyTicketEvent(ctx, b, evB); !errors.Is(err, store.ErrConflict) {
-		t.Errorf("second assignment = %v, want ErrConflict", err)
+	if err := st.ApplyTicketEvent(ctx, b, evB); !errors.Is(err, fault.ErrConflict) {
+		t.Errorf("second assignment = %v, want fault.ErrConflict", err)
 	}
 	// Two moves from assigned: one wins.
 	c, d := a, a
@@ -245,8 +246,8 @@ func testTicketOptimistic(t *testing.T, st *store.Store) {
 	if errD != nil {
 		t.Fatal(errD)
 	}
-	if err := st.ApplyTicketEvent(ctx, d, evD); !errors.Is(err, store.ErrConflict) {
-		t.Errorf("stale status move = %v, want ErrConflict", err)
+	if err := st.ApplyTicketEvent(ctx, d, evD); !errors.Is(err, fault.ErrConflict) {
+		t.Errorf("stale status move = %v, want fault.ErrConflict", err)
 	}
 	got, err := st.Ticket(ctx, tk.ID)
 	if err != nil {
@@ -260,7 +261,7 @@ func testTicketOptimistic(t *testing.T, st *store.Store) {
 	}
 	missing := c
 	missing.ID = tk.ID + 100
-	if err := st.ApplyTicketEvent(ctx, missing, tickets.Event{Kind: tickets.EventStatus, From: "in_progress", To: "replied", Actor: "wang"}); !errors.Is(err, population.ErrNotFound) {
+	if err := st.ApplyTicketEvent(ctx, missing, tickets.Event{Kind: tickets.EventStatus, From: "in_progress", To: "replied", Actor: "wang"}); !errors.Is(err, fault.ErrNotFound) {
 		t.Errorf("ApplyTicketEvent(missing) = %v, want ErrNotFound", err)
 	}
 	for _, bad := range []tickets.Event{
@@ -317,7 +318,7 @@ func testOpenTicketFor(t *testing.T, st *store.Store) {
 	ids := seedIDs(t, st, 2)
 	w := seedWorker(t, st, "W001")
 	due := t0.Add(time.Hour)
-	if _, err := st.OpenTicketFor(ctx, ids[0]); !errors.Is(err, population.ErrNotFound) {
+	if _, err := st.OpenTicketFor(ctx, ids[0]); !errors.Is(err, fault.ErrNotFound) {
 		t.Errorf("OpenTicketFor(no tickets) = %v, want ErrNotFound", err)
 	}
 	older := newTicket(t, st, ids[0], "NY-01-01-01", 0, due)

@@ -8,6 +8,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/gridcast/gridcast/campaigns"
+	"github.com/gridcast/gridcast/fault"
 	"github.com/gridcast/gridcast/population"
 	"github.com/gridcast/gridcast/store"
 )
@@ -46,7 +47,7 @@ func testVisitReminders(t *testing.T, st *store.Store) {
 	if wv, err := st.WorkerVisits(ctx, w, nine.Add(30*time.Minute), nine.Add(time.Hour)); err != nil || len(wv) != 1 || wv[0] != got {
 		t.Errorf("WorkerVisits = %+v, %v; want [%+v]", wv, err, got)
 	}
-	if _, err := st.SlotFor(ctx, ids[1], c.ID+1000); !errors.Is(err, population.ErrNotFound) {
+	if _, err := st.SlotFor(ctx, ids[1], c.ID+1000); !errors.Is(err, fault.ErrNotFound) {
 		t.Errorf("SlotFor(other campaign) = %v, want ErrNotFound", err)
 	}
 
@@ -93,7 +94,7 @@ func testVisitReminders(t *testing.T, st *store.Store) {
 	if ok, _ := st.ClaimReminder(ctx, due[0].ID, population.ChannelSMS, at); ok {
 		t.Error("a settled reminder was claimed again after a release")
 	}
-	if err := st.SettleReminder(ctx, due[1].ID, "x", ""); !errors.Is(err, population.ErrNotFound) {
+	if err := st.SettleReminder(ctx, due[1].ID, "x", ""); !errors.Is(err, fault.ErrNotFound) {
 		t.Errorf("SettleReminder(unclaimed) = %v, want ErrNotFound", err)
 	}
 	// A slot no longer confirmed is not claimed.

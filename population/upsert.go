@@ -1,0 +1,13 @@
+package population
+
+// UpsertStats counts what an upsert did with each row it was given.
+type UpsertStats struct {
+	Inserted  int // new residents
+	Updated   int // existing residents (matched by ID number) whose fields changed
+	Unchanged int // existing residents identical to the row given
+}
+
+// Add returns the sum of s and o.
+func (s UpsertStats) Add(o UpsertStats) UpsertStats {
+	return UpsertStats{s.Inserted + o.Inserted, s.Updated + o.Updated, s.Unchanged + o.Unchanged}
+}
