@@ -204,7 +204,7 @@ func TestAuthRoles(t *testing.T) {
 			t.Errorf("timeline actors after the reply and start: %v, want the worker's name twice", actors)
 		}
 		last := d.Conversation[len(d.Conversation)-1]
-		if last.Kind != "reply" || last.Actor != worker.name {
+		if last.Purpose != "reply" || last.Actor != worker.name {
 			t.Errorf("the reply as sent: %+v, want %s as its actor", last, worker.name)
 		}
 		if code, _, _ := as(t, maker.token, "POST", ticket+"/resolve", `{}`); code != 403 {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/gridcast/gridcast/campaigns"
 	"github.com/gridcast/gridcast/fault"
+	"github.com/gridcast/gridcast/outbound"
 )
 
 // Campaigns is what the campaign endpoints need from the ledger.
@@ -18,7 +19,7 @@ type Campaigns interface {
 	CreateCampaign(ctx context.Context, c *campaigns.Campaign) error
 	Campaigns(ctx context.Context, state campaigns.State, limit int) ([]campaigns.Campaign, error)
 	CampaignEvents(ctx context.Context, id int64) ([]campaigns.Event, error)
-	Funnel(ctx context.Context, campaignID int64) (campaigns.Funnel, error)
+	Funnel(ctx context.Context, campaignID int64) (outbound.Funnel, error)
 }
 
 // Campaign is a campaign as the API reads and writes it.
@@ -163,7 +164,7 @@ type channelFunnel struct {
 	FailedBy  map[string]int `json:"failed_by"`
 }
 
-func funnelToAPI(f campaigns.Funnel) campaignsFunnel {
+func funnelToAPI(f outbound.Funnel) campaignsFunnel {
 	out := campaignsFunnel{Targeted: f.Targeted, Skipped: map[string]int{}, ByChannel: map[string]channelFunnel{}}
 	for r, n := range f.Skipped {
 		out.Skipped[string(r)] = n

@@ -118,7 +118,7 @@ type ConversationEntry struct {
 	ID        int64     `json:"id"`
 	Channel   string    `json:"channel"`
 	Route     string    `json:"route,omitempty"`
-	Kind      string    `json:"kind,omitempty"`
+	Purpose   string    `json:"purpose,omitempty"`
 	Status    string    `json:"status,omitempty"`
 	Actor     string    `json:"actor,omitempty"`
 	Text      string    `json:"text"`
@@ -134,7 +134,7 @@ type TicketDetail struct {
 // Outbound is a message the desk queued, as a reply's answer shows it.
 type Outbound struct {
 	ID          int64  `json:"id"`
-	Kind        string `json:"kind"`
+	Purpose     string `json:"purpose"`
 	Route       string `json:"route"`
 	RouteReason string `json:"route_reason"`
 	To          string `json:"to"` // masked
@@ -398,7 +398,7 @@ func (s *server) getTicket(w http.ResponseWriter, r *http.Request) {
 	}
 	for _, e := range conv {
 		ce := ConversationEntry{At: e.At, Direction: "out", ID: e.ID, Channel: string(e.Channel), Route: string(e.Route),
-			Kind: string(e.Kind), Status: string(e.Status), Actor: e.Actor, Text: pii.MaskText(e.Text, names...)}
+			Purpose: string(e.Purpose), Status: string(e.Status), Actor: e.Actor, Text: pii.MaskText(e.Text, names...)}
 		if e.Inbound {
 			ce.Direction = "in"
 		}

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/gridcast/gridcast/fault"
+	"github.com/gridcast/gridcast/outbound"
 	"github.com/gridcast/gridcast/pii"
 	"github.com/gridcast/gridcast/population"
 	"github.com/gridcast/gridcast/tickets"
@@ -99,7 +100,7 @@ func (s *server) replyTicket(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	var outs []tickets.Outbound
+	var outs []outbound.Message
 	if req.Quick != 0 {
 		outs, err = s.cfg.Desk.ReplyQuick(ctx, id, req.By, req.Quick)
 	} else {
@@ -127,9 +128,9 @@ func (s *server) replyTicket(w http.ResponseWriter, r *http.Request) {
 		}
 		st := o.Status
 		if st == "" {
-			st = tickets.OutPending
+			st = outbound.StatusPending
 		}
-		out.Outbound = append(out.Outbound, Outbound{ID: o.ID, Kind: string(o.Kind), Route: string(o.Route),
+		out.Outbound = append(out.Outbound, Outbound{ID: o.ID, Purpose: string(o.Purpose), Route: string(o.Route),
 			RouteReason: o.RouteReason, To: to, Status: string(st)})
 	}
 	writeJSON(w, http.StatusAccepted, out)

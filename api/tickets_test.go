@@ -23,6 +23,7 @@ import (
 	"github.com/gridcast/gridcast/campaigns"
 	"github.com/gridcast/gridcast/desk"
 	"github.com/gridcast/gridcast/fault"
+	"github.com/gridcast/gridcast/outbound"
 	"github.com/gridcast/gridcast/pii"
 	"github.com/gridcast/gridcast/population"
 	"github.com/gridcast/gridcast/population/synth"
@@ -47,10 +48,10 @@ type recorder struct {
 	escalations []int64
 }
 
-func (r *recorder) SendOutbound(_ context.Context, id int64) error {
+func (r *recorder) EnqueueSend(_ context.Context, m outbound.Message) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.sent = append(r.sent, id)
+	r.sent = append(r.sent, m.ID)
 	return nil
 }
 
@@ -271,7 +272,7 @@ func TestTicketsAPI(t *testing.T) {
 		if in.Direction != "in" || in.Channel != "sms" || !strings.Contains(in.Text, "路灯") {
 			t.Errorf("first entry: %+v", in)
 		}
-		if ack.Direction != "out" || ack.Route != "sms" || ack.Kind != "ack" || ack.Status != "pending" || ack.Actor != "system" ||
+		if ack.Direction != "out" || ack.Route != "sms" || ack.Purpose != "ack" || ack.Status != "pending" || ack.Actor != "system" ||
 			!strings.Contains(ack.Text, "网格员") {
 			t.Errorf("acknowledgement: %+v", ack)
 		}
@@ -289,7 +290,7 @@ func TestTicketsAPI(t *testing.T) {
 			t.Fatalf("reply answer: %s", out)
 		}
 		o := rr.Outbound[0]
-		if o.ID == 0 || o.Route != "sms" || o.Kind != "reply" || o.Status != "pending" || o.To != a.Phone.Masked() ||
+		if o.ID == 0 || o.Route != "sms" || o.Purpose != "reply" || o.Status != "pending" || o.To != a.Phone.Masked() ||
 			!strings.Contains(o.RouteReason, "phone on record") {
 			t.Errorf("queued: %+v", o)
 		}
@@ -305,7 +306,7 @@ func TestTicketsAPI(t *testing.T) {
 		var d api.TicketDetail
 		req("GET", u, "", &d)
 		last := d.Conversation[len(d.Conversation)-1]
-		if last.Kind != "rating_request" || last.Route != "sms" {
+		if last.Purpose != "rating_request" || last.Route != "sms" {
 			t.Errorf("after resolve the conversation ends with %+v, want the rating request", last)
 		}
 		if ev := d.Timeline[len(d.Timeline)-1]; ev.Kind != "status" || ev.To != "resolved" || ev.Actor != "wang.fang" || ev.Note != "路灯已修好" {

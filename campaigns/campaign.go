@@ -14,6 +14,7 @@ import (
 
 	"github.com/robfig/cron/v3"
 
+	"github.com/gridcast/gridcast/outbound"
 	"github.com/gridcast/gridcast/population"
 	"github.com/gridcast/gridcast/segments"
 )
@@ -136,7 +137,7 @@ type Campaign struct {
 	// starts. A time in the past at scheduling means "now".
 	ScheduleAt time.Time
 	// ExpiresAt is required: messages not sent by then are skipped with
-	// SkipExpired, never sent late. For a recurring campaign it ends the
+	// outbound.SkipExpired, never sent late. For a recurring campaign it ends the
 	// series, and each run's messages also expire at the next run.
 	ExpiresAt time.Time
 	// Recurrence is a standard five-field cron spec (or @weekly and the
@@ -389,21 +390,21 @@ func (c Campaign) Deadline(runAt time.Time) time.Time {
 }
 
 // CheckRecipient is the send-time screen of one resident for the run that
-// started at runAt: SkipCancelled when c is cancelled, SkipExpired from its
-// Deadline on, SkipOptedOut when the resident opted out of c's topic (or
+// started at runAt: outbound.SkipCancelled when c is cancelled, outbound.SkipExpired from its
+// Deadline on, outbound.SkipOptedOut when the resident opted out of c's topic (or
 // of everything), and "" when the message may go ahead. Channel, caps,
 // duplicates and quiet hours are decided elsewhere (ChooseChannel,
 // Caps.Check, the ledger, QuietHours.NextAllowed).
-func (c Campaign) CheckRecipient(r population.Resident, runAt, now time.Time) SkipReason {
+func (c Campaign) CheckRecipient(r population.Resident, runAt, now time.Time) outbound.SkipReason {
 	switch {
 	case c.state() == StateCancelled:
-		return SkipCancelled
+		return outbound.SkipCancelled
 	case c.expiredAt(runAt, now):
-		return SkipExpired
+		return outbound.SkipExpired
 	case r.OptedOut(c.Kind.Topic()):
-		return SkipOptedOut
+		return outbound.SkipOptedOut
 	}
-	return SkipNone
+	return outbound.SkipNone
 }
 
 func (c Campaign) expiredAt(runAt, now time.Time) bool {

@@ -9,6 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/gridcast/gridcast/campaigns"
+	"github.com/gridcast/gridcast/outbound"
 	"github.com/gridcast/gridcast/population"
 )
 
@@ -318,16 +319,16 @@ func TestCheckRecipient(t *testing.T) {
 		c    campaigns.Campaign
 		r    population.Resident
 		now  time.Time
-		want campaigns.SkipReason
+		want outbound.SkipReason
 	}{
-		{"send", c, r, c.ScheduleAt, campaigns.SkipNone},
-		{"one second before expiry", c, r, c.ExpiresAt.Add(-time.Second), campaigns.SkipNone},
-		{"at expiry", c, r, c.ExpiresAt, campaigns.SkipExpired},
-		{"after expiry", c, r, c.ExpiresAt.Add(time.Hour), campaigns.SkipExpired},
-		{"opted out of jobs", c, optedJob, c.ScheduleAt, campaigns.SkipOptedOut},
-		{"opted out of visits only", c, optedVisit, c.ScheduleAt, campaigns.SkipNone},
-		{"opted out of everything", c, optedAll, c.ScheduleAt, campaigns.SkipOptedOut},
-		{"cancelled beats everything", cancelled, optedAll, c.ExpiresAt, campaigns.SkipCancelled},
+		{"send", c, r, c.ScheduleAt, outbound.SkipNone},
+		{"one second before expiry", c, r, c.ExpiresAt.Add(-time.Second), outbound.SkipNone},
+		{"at expiry", c, r, c.ExpiresAt, outbound.SkipExpired},
+		{"after expiry", c, r, c.ExpiresAt.Add(time.Hour), outbound.SkipExpired},
+		{"opted out of jobs", c, optedJob, c.ScheduleAt, outbound.SkipOptedOut},
+		{"opted out of visits only", c, optedVisit, c.ScheduleAt, outbound.SkipNone},
+		{"opted out of everything", c, optedAll, c.ScheduleAt, outbound.SkipOptedOut},
+		{"cancelled beats everything", cancelled, optedAll, c.ExpiresAt, outbound.SkipCancelled},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

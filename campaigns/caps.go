@@ -41,7 +41,7 @@ const (
 // CapDecision is the outcome of Caps.Check. When OK is false, RetryAt is
 // the start of the window in which the message may go (the next day or
 // week); the caller reschedules it there (after QuietHours.NextAllowed) if
-// that is before the campaign's deadline, and skips it with SkipCapped
+// that is before the campaign's deadline, and skips it with outbound.SkipCapped
 // otherwise.
 type CapDecision struct {
 	OK      bool

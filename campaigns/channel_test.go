@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/gridcast/gridcast/campaigns"
+	"github.com/gridcast/gridcast/outbound"
 	"github.com/gridcast/gridcast/pii"
 	"github.com/gridcast/gridcast/population"
 )
@@ -20,10 +21,10 @@ func TestChooseChannel(t *testing.T) {
 	)
 	type want struct {
 		ch   population.Channel
-		skip campaigns.SkipReason
+		skip outbound.SkipReason
 	}
-	ok := func(c population.Channel) want { return want{c, campaigns.SkipNone} }
-	skip := want{none, campaigns.SkipNoChannel}
+	ok := func(c population.Channel) want { return want{c, outbound.SkipNone} }
+	skip := want{none, outbound.SkipNoChannel}
 	// expected(policy, hasWX, hasPhone, pref, failed)
 	expected := func(pol campaigns.ChannelPolicy, hasWX, hasPhone bool, pref population.Channel, failed bool) want {
 		wxOK := hasWX && !failed
@@ -93,17 +94,17 @@ func TestChooseChannelCases(t *testing.T) {
 		pref   population.Channel
 		failed bool
 		want   population.Channel
-		skip   campaigns.SkipReason
+		skip   outbound.SkipReason
 	}{
 		{"bound wechat first", campaigns.WeChatFirst, "oX", "13812345678", "", false, population.ChannelWeChat, ""},
 		{"prefers sms", campaigns.WeChatFirst, "oX", "13812345678", population.ChannelSMS, false, population.ChannelSMS, ""},
 		{"prefers sms without a phone", campaigns.WeChatFirst, "oX", "", population.ChannelSMS, false, population.ChannelWeChat, ""},
 		{"prefers wechat, unbound", campaigns.WeChatFirst, "", "13812345678", population.ChannelWeChat, false, population.ChannelSMS, ""},
 		{"fallback after a permanent wechat failure", campaigns.WeChatFirst, "oX", "13812345678", "", true, population.ChannelSMS, ""},
-		{"malformed phone is no phone", campaigns.SMSOnly, "oX", "12345", "", false, "", campaigns.SkipNoChannel},
+		{"malformed phone is no phone", campaigns.SMSOnly, "oX", "12345", "", false, "", outbound.SkipNoChannel},
 		{"sms_only ignores a wechat preference", campaigns.SMSOnly, "oX", "13812345678", population.ChannelWeChat, false, population.ChannelSMS, ""},
-		{"wechat_only never falls back", campaigns.WeChatOnly, "oX", "13812345678", "", true, "", campaigns.SkipNoChannel},
-		{"nothing", campaigns.WeChatFirst, "", "", "", false, "", campaigns.SkipNoChannel},
+		{"wechat_only never falls back", campaigns.WeChatOnly, "oX", "13812345678", "", true, "", outbound.SkipNoChannel},
+		{"nothing", campaigns.WeChatFirst, "", "", "", false, "", outbound.SkipNoChannel},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -119,10 +120,10 @@ func TestChooseChannelCases(t *testing.T) {
 
 func TestSkipReasonFinal(t *testing.T) {
 	t.Parallel()
-	for r, want := range map[campaigns.SkipReason]bool{
-		campaigns.SkipNone: false, campaigns.SkipQuietHours: false,
-		campaigns.SkipOptedOut: true, campaigns.SkipNoChannel: true, campaigns.SkipExpired: true,
-		campaigns.SkipCapped: true, campaigns.SkipDuplicate: true, campaigns.SkipCancelled: true,
+	for r, want := range map[outbound.SkipReason]bool{
+		outbound.SkipNone: false, outbound.SkipQuietHours: false,
+		outbound.SkipOptedOut: true, outbound.SkipNoChannel: true, outbound.SkipExpired: true,
+		outbound.SkipCapped: true, outbound.SkipDuplicate: true, outbound.SkipCancelled: true,
 	} {
 		if got := r.Final(); got != want {
 			t.Errorf("%q.Final() = %v, want %v", r, got, want)

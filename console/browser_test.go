@@ -24,6 +24,7 @@ import (
 	"github.com/gridcast/gridcast/console"
 	"github.com/gridcast/gridcast/desk"
 	"github.com/gridcast/gridcast/fault"
+	"github.com/gridcast/gridcast/outbound"
 	"github.com/gridcast/gridcast/pii"
 	"github.com/gridcast/gridcast/population"
 	"github.com/gridcast/gridcast/population/synth"
@@ -49,10 +50,10 @@ type recorder struct {
 	sent []int64
 }
 
-func (r *recorder) SendOutbound(_ context.Context, id int64) error {
+func (r *recorder) EnqueueSend(_ context.Context, m outbound.Message) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.sent = append(r.sent, id)
+	r.sent = append(r.sent, m.ID)
 	return nil
 }
 
@@ -281,8 +282,8 @@ func TestConsoleInBrowser(t *testing.T) {
 	do("send quick reply 1",
 		chromedp.Click(chromedp.CSS("#quick-1")),
 		chromedp.WaitVisible(chromedp.CSS(`#ticket-status[data-status="replied"]`)),
-		chromedp.WaitVisible(chromedp.CSS(`#conversation li.msg.out[data-kind="reply"][data-status="pending"]`)))
-	if got := text(`#conversation li.msg.out[data-kind="reply"]`); !strings.Contains(got, "⇢") || !strings.Contains(got, "王芳") ||
+		chromedp.WaitVisible(chromedp.CSS(`#conversation li.msg.out[data-purpose="reply"][data-status="pending"]`)))
+	if got := text(`#conversation li.msg.out[data-purpose="reply"]`); !strings.Contains(got, "⇢") || !strings.Contains(got, "王芳") ||
 		!strings.Contains(got, "短信") || !strings.Contains(got, "待发送") {
 		t.Errorf("the reply shows %q: want ⇢, the worker, the SMS route and 待发送", got)
 	}
@@ -403,8 +404,8 @@ func TestConsoleInBrowserWithoutAuth(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS("#reply-text"), "我们明天上午去现场看看"),
 		chromedp.Click(chromedp.CSS("#reply-send")),
 		chromedp.WaitVisible(chromedp.CSS(`#ticket-status[data-status="replied"]`)),
-		chromedp.WaitVisible(chromedp.CSS(`#conversation li.msg.out[data-kind="reply"]`)))
-	if got := text(`#conversation li.msg.out[data-kind="reply"]`); !strings.Contains(got, "李强") || !strings.Contains(got, "我们明天上午去现场看看") {
+		chromedp.WaitVisible(chromedp.CSS(`#conversation li.msg.out[data-purpose="reply"]`)))
+	if got := text(`#conversation li.msg.out[data-purpose="reply"]`); !strings.Contains(got, "李强") || !strings.Contains(got, "我们明天上午去现场看看") {
 		t.Errorf("the reply shows %q, want its author and text", got)
 	}
 	if got := text("#timeline"); !strings.Contains(got, "李强") {

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/gridcast/gridcast/fault"
+	"github.com/gridcast/gridcast/outbound"
 	"github.com/gridcast/gridcast/population"
 	"github.com/gridcast/gridcast/tickets"
 )
@@ -44,7 +45,7 @@ func (s *Service) move(ctx context.Context, id int64, to tickets.Status, actor, 
 // customer-service message inside WeChat's window, else a template
 // message, else an SMS (tickets.ChooseReply). The ticket moves to replied.
 // It returns the outbound messages queued (an SMS may take several).
-func (s *Service) Reply(ctx context.Context, id int64, actor, text string) ([]tickets.Outbound, error) {
+func (s *Service) Reply(ctx context.Context, id int64, actor, text string) ([]outbound.Message, error) {
 	text, actor = strings.TrimSpace(text), strings.TrimSpace(actor)
 	if text == "" {
 		return nil, fmt.Errorf("desk: reply to ticket %d: empty text: %w", id, fault.ErrInvalid)
@@ -66,7 +67,7 @@ func (s *Service) Reply(ctx context.Context, id int64, actor, text string) ([]ti
 	if err != nil {
 		return nil, err
 	}
-	if rr.Route == tickets.RouteNone {
+	if rr.Route == outbound.RouteNone {
 		return nil, fmt.Errorf("desk: reply to ticket %d: the resident cannot be reached: %s: %w", id, rr.Reason, fault.ErrInvalid)
 	}
 	if t.Status == tickets.StatusNew {
@@ -83,7 +84,11 @@ func (s *Service) Reply(ctx context.Context, id int64, actor, text string) ([]ti
 			return nil, err
 		}
 	}
-	return s.onRoute(ctx, t, r, tickets.OutReply, actor, text, rr)
+	ms, err := s.onRoute(ctx, t, r, outbound.PurposeReply, actor, text, rr)
+	if err != nil {
+		return nil, err
+	}
+	return s.queueAll(ctx, ms)
 }
 
 // Resolve resolves ticket id on behalf of actor and asks the resident for
@@ -97,12 +102,16 @@ func (s *Service) Resolve(ctx context.Context, id int64, actor, note string) (ti
 	if err != nil {
 		return t, err
 	}
-	if rr.Route == tickets.RouteNone {
+	if rr.Route == outbound.RouteNone {
 		// Resolved all the same; nobody to ask for a rating.
 		s.log.WarnContext(ctx, "rating_request_unsent", "ticket_id", t.ID, "why", rr.Reason)
 		return t, nil
 	}
-	_, err = s.onRoute(ctx, t, r, tickets.OutRatingRequest, tickets.ActorSystem, s.cfg.Answers.RatingRequest, rr)
+	ms, err := s.onRoute(ctx, t, r, outbound.PurposeRatingRequest, tickets.ActorSystem, s.cfg.Answers.RatingRequest, rr)
+	if err != nil {
+		return t, err
+	}
+	_, err = s.queueAll(ctx, ms)
 	return t, err
 }
 
@@ -307,7 +316,7 @@ func (s *Service) QuickReplies(ctx context.Context, id int64) ([]string, error) 
 }
 
 // ReplyQuick is Reply with ready answer n (1-based) of QuickReplies.
-func (s *Service) ReplyQuick(ctx context.Context, id int64, actor string, n int) ([]tickets.Outbound, error) {
+func (s *Service) ReplyQuick(ctx context.Context, id int64, actor string, n int) ([]outbound.Message, error) {
 	t, w, err := s.ticketAndWorker(ctx, id)
 	if err != nil {
 		return nil, err

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gridcast/gridcast/fault"
+	"github.com/gridcast/gridcast/outbound"
 	"github.com/gridcast/gridcast/population"
 	"github.com/gridcast/gridcast/tickets"
 )
@@ -110,7 +111,7 @@ func (s *Service) question(ctx context.Context, ic *inboundCtx, cat tickets.Cate
 		if w.ID == 0 {
 			w, _ = s.st.WorkerForGrid(ctx, r.GridCode, population.RoleGridWorker)
 		}
-		if err := s.answer(ctx, ic, tickets.OutAck, s.cfg.Tickets.Canned.Render(nt.Category, w)); err != nil {
+		if err := s.answer(ctx, ic, outbound.PurposeAck, s.cfg.Tickets.Canned.Render(nt.Category, w)); err != nil {
 			return nt.ID, true, err
 		}
 	}
@@ -204,7 +205,7 @@ func (s *Service) acknowledgeFollowUp(ctx context.Context, ic *inboundCtx, conv 
 			return nil
 		}
 	}
-	return s.answer(ctx, ic, tickets.OutConfirm, s.cfg.Answers.Received)
+	return s.answer(ctx, ic, outbound.PurposeConfirm, s.cfg.Answers.Received)
 }
 
 // wroteWithin reports whether the resident wrote on the conversation,

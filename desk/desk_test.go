@@ -3,6 +3,7 @@ package desk_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"path/filepath"
@@ -15,7 +16,7 @@ import (
 
 	"github.com/gridcast/gridcast/desk"
 	"github.com/gridcast/gridcast/fault"
-	"github.com/gridcast/gridcast/gateway/wechat"
+	"github.com/gridcast/gridcast/outbound"
 	"github.com/gridcast/gridcast/pii"
 	"github.com/gridcast/gridcast/population"
 	"github.com/gridcast/gridcast/population/synth"
@@ -30,17 +31,17 @@ type recorder struct {
 	mu        sync.Mutex
 	sends     []int64
 	escalates []int64
-	fail      int // fail this many SendOutbound calls (Redis down)
+	fail      int // fail this many EnqueueSend calls (Redis down)
 }
 
-func (r *recorder) SendOutbound(_ context.Context, id int64) error {
+func (r *recorder) EnqueueSend(_ context.Context, m outbound.Message) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.fail > 0 {
 		r.fail--
 		return errors.New("redis: connection refused")
 	}
-	r.sends = append(r.sends, id)
+	r.sends = append(r.sends, m.ID)
 	return nil
 }
 
@@ -118,10 +119,10 @@ func (f *fixture) smsOnly(t *testing.T, skip int64) population.Resident {
 	return population.Resident{}
 }
 
-// queued returns the outbound messages the desk queued, in order.
-func (f *fixture) queued(t *testing.T) []tickets.Outbound {
+// queued returns the messages the desk queued, in order.
+func (f *fixture) queued(t *testing.T) []outbound.Message {
 	t.Helper()
-	ps, err := f.st.PendingOutbound(t.Context(), 100)
+	ps, err := f.st.PendingSingles(t.Context(), 0, 100)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,29 +136,6 @@ func (f *fixture) wechat(t *testing.T, openid, id, text string) desk.Outcome {
 		t.Fatal(err)
 	}
 	return out
-}
-
-func TestFromWeChat(t *testing.T) {
-	cases := []struct {
-		in       wechat.Inbound
-		ok       bool
-		kind     desk.Kind
-		text, id string
-	}{
-		{wechat.Inbound{Kind: wechat.KindText, MsgID: 11, FromOpenID: "oA", Content: "你好"}, true, desk.KindText, "你好", "11"},
-		{wechat.Inbound{Kind: wechat.KindVoice, MsgID: 12, FromOpenID: "oA", Recognition: "路灯坏了"}, true, desk.KindVoice, "路灯坏了", "12"},
-		{wechat.Inbound{Kind: wechat.KindImage, MsgID: 13, FromOpenID: "oA", MediaID: "m1"}, true, desk.KindImage, "[图片] m1", "13"},
-		{wechat.Inbound{Kind: wechat.KindLocation, MsgID: 14, FromOpenID: "oA", Label: "幸福路8号", Lat: 36.07, Lng: 120.38}, true, desk.KindLocation, "[位置] 幸福路8号 (36.07000, 120.38000)", "14"},
-		{wechat.Inbound{Kind: wechat.KindSubscribe, FromOpenID: "oA", DedupKey: "wechat:evt:ab"}, true, desk.KindFollow, "", "wechat:evt:ab"},
-		{wechat.Inbound{Kind: wechat.KindTemplateFinish, FromOpenID: "oA", DedupKey: "wechat:evt:cd"}, false, "", "", ""},
-		{wechat.Inbound{Kind: wechat.KindEvent, FromOpenID: "oA", DedupKey: "wechat:evt:ef"}, false, "", "", ""},
-	}
-	for _, tc := range cases {
-		m, ok := desk.FromWeChat(tc.in)
-		if ok != tc.ok || (ok && (m.Kind != tc.kind || m.Text != tc.text || m.ProviderMsgID != tc.id || m.Channel != population.ChannelWeChat)) {
-			t.Errorf("%s: %+v, %v; want %s %q id %s, %v", tc.in.Kind, m, ok, tc.kind, tc.text, tc.id, tc.ok)
-		}
-	}
 }
 
 // Bad input is refused and records nothing.
@@ -196,7 +174,7 @@ func TestLongSMSReplySplits(t *testing.T) {
 	}
 	var joined strings.Builder
 	for _, o := range sent {
-		if o.Route != tickets.RouteSMS || utf8.RuneCountInString(o.Params["reply"]) > 35 {
+		if o.Route != outbound.RouteSMS || utf8.RuneCountInString(o.Params["reply"]) > 35 {
 			t.Errorf("part %+v: want SMS with a reply of at most 35 characters", o)
 		}
 		joined.WriteString(o.Text)
@@ -248,7 +226,7 @@ func TestBindingGuards(t *testing.T) {
 	}
 	var code string
 	for _, o := range f.queued(t) {
-		if o.Kind == tickets.OutBindCode {
+		if o.Purpose == outbound.PurposeBindCode {
 			code = o.Params["code"]
 			if o.To != string(r.Phone) || strings.Contains(o.Text, code) {
 				t.Errorf("code message %+v: want it to the number on record, the code only in the template parameter", o)
@@ -261,20 +239,23 @@ func TestBindingGuards(t *testing.T) {
 	// Once its SMS went out (here: failed, no SMS sender), the code is
 	// gone from the store.
 	for _, o := range f.queued(t) {
-		if o.Kind != tickets.OutBindCode {
+		if o.Purpose != outbound.PurposeBindCode {
 			continue
 		}
-		if err := f.desk.Send(t.Context(), o.ID); err != nil {
+		if _, ok, err := f.st.ClaimMessage(t.Context(), o.ID, f.clock()); !ok || err != nil {
+			t.Fatal(ok, err)
+		}
+		if _, err := f.st.AdvanceMessage(t.Context(), o.ID, outbound.StatusFailed, outbound.Update{ProviderCode: "NO_SENDER"}); err != nil {
 			t.Fatal(err)
 		}
-		if got, err := f.st.Outbound(t.Context(), o.ID); err != nil || got.Status != tickets.OutFailed || got.Params["code"] != "" {
+		if got, err := f.st.Message(t.Context(), o.ID); err != nil || got.Status != outbound.StatusFailed || got.Params["code"] != "" {
 			t.Errorf("code message after its send: %s %v, %v; want failed without the code", got.Status, got.Params, err)
 		}
 	}
 	f.wechat(t, openid, "b2", string(other.Phone)) // within the minute: refused
 	codes := 0
 	for _, o := range f.queued(t) {
-		if o.Kind == tickets.OutBindCode {
+		if o.Purpose == outbound.PurposeBindCode {
 			codes++
 		}
 	}
@@ -338,34 +319,81 @@ func TestUnownedTicketEscalates(t *testing.T) {
 	}
 }
 
-// Redispatch hands every pending message to the Dispatcher again.
-func TestRedispatch(t *testing.T) {
+// Every message the desk writes is handed to the Dispatcher under its
+// ledger id, and is on the ledger before it is.
+func TestMessagesDispatched(t *testing.T) {
 	f := newFixture(t)
 	r := f.smsOnly(t, 0)
-	if _, err := f.desk.Handle(t.Context(), desk.Message{Channel: population.ChannelSMS, ProviderMsgID: "r1", From: string(r.Phone), Text: "TD"}); err != nil {
+	if _, err := f.desk.Handle(t.Context(), desk.Message{Channel: population.ChannelSMS, ProviderMsgID: "r1", From: string(r.Phone), Text: "楼道灯坏了"}); err != nil {
 		t.Fatal(err)
 	}
-	before := len(f.rec.sends)
-	n, err := f.desk.Redispatch(t.Context())
-	if err != nil || n != len(f.queued(t)) || n == 0 || len(f.rec.sends) != before+n {
-		t.Errorf("redispatched %d (%v), %d queued, %d sends recorded", n, err, len(f.queued(t)), len(f.rec.sends))
+	var queued []int64
+	for _, m := range f.queued(t) {
+		queued = append(queued, m.ID)
 	}
-	// A message a dead process left sending comes back after StuckAfter,
-	// not before.
-	id := f.queued(t)[0].ID
-	if _, ok, err := f.st.ClaimOutbound(t.Context(), id, f.clock()); err != nil || !ok {
-		t.Fatal(ok, err)
+	if len(queued) < 2 || fmt.Sprint(queued) != fmt.Sprint(f.rec.sends) {
+		t.Errorf("dispatched %v, on the ledger %v; want the acknowledgement and the notification, each once", f.rec.sends, queued)
 	}
-	f.now.Add(int64(desk.StuckAfter / 2))
-	if n, _ := f.desk.Redispatch(t.Context()); n != 0 {
-		t.Errorf("redispatched %d while it may still be sending", n)
+}
+
+// Fallback composes the next route of a refused desk message and writes
+// nothing.
+func TestFallback(t *testing.T) {
+	f := newFixture(t)
+	ctx := t.Context()
+	var wx population.Resident
+	for _, r := range f.res {
+		if r.OpenID != "" && r.Phone.Validate() == nil {
+			wx = r
+			break
+		}
 	}
-	f.now.Add(int64(desk.StuckAfter))
-	if n, err := f.desk.Redispatch(t.Context()); n != 1 || err != nil {
-		t.Errorf("redispatched %d, %v; want the stuck message", n, err)
+	if wx.ID == 0 {
+		t.Fatal("no resident with WeChat and a phone")
 	}
-	if o, _ := f.st.Outbound(t.Context(), id); o.Status != tickets.OutPending {
-		t.Errorf("stuck message is %s, want pending again", o.Status)
+	out := f.wechat(t, string(wx.OpenID), "fb1", "路灯不亮了")
+	if !out.NewTicket {
+		t.Fatalf("%+v", out)
+	}
+	var ack, notify outbound.Message
+	for _, m := range f.queued(t) {
+		switch m.Purpose {
+		case outbound.PurposeAck:
+			ack = m
+		case outbound.PurposeNotify:
+			notify = m
+		}
+	}
+	if ack.Route != outbound.RouteCustomerService {
+		t.Fatalf("acknowledgement %+v, want a customer-service message", ack)
+	}
+	before := len(f.queued(t))
+	for _, tc := range []struct {
+		code string
+		want outbound.Route
+	}{
+		{"45015", outbound.RouteWeChatTemplate}, // the window closed: a template message
+		{"43004", outbound.RouteSMS},            // not following: only SMS reaches them
+	} {
+		ms, err := f.desk.Fallback(ctx, ack, tc.code)
+		if err != nil || len(ms) == 0 || ms[0].Route != tc.want || ms[0].ID != 0 || ms[0].TicketID != out.TicketID ||
+			ms[0].Purpose != outbound.PurposeAck || ms[0].Text == "" {
+			t.Errorf("Fallback(%s) = %+v, %v; want an unsaved %s of the same text", tc.code, ms, err, tc.want)
+		}
+	}
+	sms := ack
+	sms.Route = outbound.RouteSMS
+	if ms, err := f.desk.Fallback(ctx, sms, "isv.MOBILE_NUMBER_ILLEGAL"); err != nil || len(ms) != 0 {
+		t.Errorf("Fallback of an SMS = %+v, %v; want nothing", ms, err)
+	}
+	if notify.ID != 0 && notify.Route == outbound.RouteWeChatTemplate {
+		ms, err := f.desk.Fallback(ctx, notify, "43004")
+		if err != nil || len(ms) != 1 || ms[0].Route != outbound.RouteSMS || ms[0].WorkerID != notify.WorkerID || ms[0].Params["ticket"] == "" {
+			t.Errorf("Fallback of the worker's notification = %+v, %v; want an SMS to the worker", ms, err)
+		}
+	}
+	if len(f.queued(t)) != before {
+		t.Error("Fallback wrote messages")
 	}
 }
 
@@ -505,7 +533,7 @@ func TestHandleResumesAfterFailure(t *testing.T) {
 	}
 	notified := 0
 	for _, id := range f.rec.sends {
-		if o, err := f.st.Outbound(ctx, id); err == nil && o.Kind == tickets.OutNotify {
+		if o, err := f.st.Message(ctx, id); err == nil && o.Purpose == outbound.PurposeNotify {
 			notified++
 		}
 	}

@@ -16,8 +16,7 @@ import (
 
 	"github.com/gridcast/gridcast/campaigns"
 	"github.com/gridcast/gridcast/fault"
-	"github.com/gridcast/gridcast/gateway/aliyunsms"
-	"github.com/gridcast/gridcast/gateway/wechat"
+	"github.com/gridcast/gridcast/outbound"
 	"github.com/gridcast/gridcast/pii"
 	"github.com/gridcast/gridcast/population"
 	"github.com/gridcast/gridcast/tickets"
@@ -26,8 +25,9 @@ import (
 // Kind is what an inbound Message is.
 type Kind string
 
-// The inbound kinds. Only text (and voice with recognition) is read for
-// keywords; the rest become questions or events.
+// The inbound kinds, the same words as gateway.InboundKind's. Only text
+// (and voice with recognition) is read for keywords; the rest become
+// questions or events.
 const (
 	KindText     Kind = "text"
 	KindVoice    Kind = "voice"
@@ -63,42 +63,6 @@ type Message struct {
 	At time.Time
 	// ExtendCode is the SMS extension code the uplink was sent to.
 	ExtendCode string
-}
-
-// FromWeChat converts a WeChat callback push. ok is false for pushes that
-// are not a resident's message or follow event (template receipts, menu
-// clicks), which the desk does not handle.
-func FromWeChat(in wechat.Inbound) (m Message, ok bool) {
-	// A message's MsgId, or for an event (no MsgId) the callback's key.
-	m = Message{Channel: population.ChannelWeChat, From: string(in.FromOpenID), At: in.CreateTime, ProviderMsgID: in.DedupKey}
-	if in.MsgID != 0 {
-		m.ProviderMsgID = strconv.FormatInt(in.MsgID, 10)
-	}
-	switch in.Kind {
-	case wechat.KindText:
-		m.Kind, m.Text = KindText, in.Content
-	case wechat.KindVoice:
-		m.Kind, m.Text = KindVoice, in.Recognition
-	case wechat.KindImage:
-		m.Kind, m.Text = KindImage, "[图片] "+in.MediaID
-	case wechat.KindLocation:
-		m.Kind, m.Text = KindLocation, fmt.Sprintf("[位置] %s (%.5f, %.5f)", in.Label, in.Lat, in.Lng)
-	case wechat.KindSubscribe:
-		m.Kind = KindFollow
-	case wechat.KindUnsubscribe:
-		m.Kind = KindUnfollow
-	case wechat.KindOther:
-		m.Kind, m.Text = KindOther, "[其他消息]"
-	default:
-		return Message{}, false
-	}
-	return m, m.From != ""
-}
-
-// FromUplink converts an SMS uplink.
-func FromUplink(u aliyunsms.Uplink) Message {
-	return Message{Channel: population.ChannelSMS, ProviderMsgID: strconv.FormatInt(u.SequenceID, 10),
-		From: string(u.Phone), Kind: KindText, Text: u.Content, At: u.SendTime, ExtendCode: u.DestCode}
 }
 
 // Outcome is what Handle did with a message.
@@ -292,9 +256,9 @@ func (s *Service) act(ctx context.Context, ic *inboundCtx) (ticketID int64, isNe
 	switch ic.res.Intent {
 	case IntentFollow:
 		if r.ID != 0 {
-			return 0, false, s.answer(ctx, ic, tickets.OutConfirm, fill(s.cfg.Answers.WelcomeBack, "{name}", campaigns.SurnameTitle(r.Name, r.Gender)))
+			return 0, false, s.answer(ctx, ic, outbound.PurposeConfirm, fill(s.cfg.Answers.WelcomeBack, "{name}", campaigns.SurnameTitle(r.Name, r.Gender)))
 		}
-		return 0, false, s.answer(ctx, ic, tickets.OutConfirm, s.cfg.Answers.Welcome)
+		return 0, false, s.answer(ctx, ic, outbound.PurposeConfirm, s.cfg.Answers.Welcome)
 	case IntentUnfollow:
 		return 0, false, nil
 	case tickets.IntentUnsubscribe:
@@ -307,14 +271,14 @@ func (s *Service) act(ctx context.Context, ic *inboundCtx) (ticketID int64, isNe
 		return s.campaignAnswer(ctx, ic)
 	case tickets.IntentConfirmVisit:
 		v := ic.visit
-		if err := s.st.SetSlotState(ctx, r.ID, v.CampaignID, "confirmed"); err != nil && !notFound(err) {
+		if err := s.st.SetSlotState(ctx, r.ID, v.CampaignID, campaigns.VisitConfirmed); err != nil && !notFound(err) {
 			return 0, false, err
 		}
 		slot := v.Start.In(shanghai).Format("1月2日 15:04")
-		return 0, false, s.answer(ctx, ic, tickets.OutConfirm, fill(s.cfg.Answers.VisitConfirmed, "{slot}", slot))
+		return 0, false, s.answer(ctx, ic, outbound.PurposeConfirm, fill(s.cfg.Answers.VisitConfirmed, "{slot}", slot))
 	case tickets.IntentRescheduleVisit:
 		v := ic.visit
-		if err := s.st.SetSlotState(ctx, r.ID, v.CampaignID, "moved"); err != nil && !notFound(err) {
+		if err := s.st.SetSlotState(ctx, r.ID, v.CampaignID, campaigns.VisitMoved); err != nil && !notFound(err) {
 			return 0, false, err
 		}
 		if ic.campaign.ID == 0 || ic.campaign.ID != v.CampaignID {
@@ -326,7 +290,7 @@ func (s *Service) act(ctx context.Context, ic *inboundCtx) (ticketID int64, isNe
 		if err != nil {
 			return id, isNew, err
 		}
-		return id, isNew, s.answer(ctx, ic, tickets.OutConfirm, s.cfg.Answers.VisitMoved)
+		return id, isNew, s.answer(ctx, ic, outbound.PurposeConfirm, s.cfg.Answers.VisitMoved)
 	case tickets.IntentRating:
 		return s.rate(ctx, ic)
 	case tickets.IntentGreeting:
@@ -340,7 +304,7 @@ func (s *Service) act(ctx context.Context, ic *inboundCtx) (ticketID int64, isNe
 		if err != nil && !notFound(err) {
 			return 0, false, err
 		}
-		return 0, false, s.answer(ctx, ic, tickets.OutConfirm, s.cfg.Answers.Greeting)
+		return 0, false, s.answer(ctx, ic, outbound.PurposeConfirm, s.cfg.Answers.Greeting)
 	case tickets.IntentAcknowledge:
 		if r.ID == 0 {
 			return 0, false, nil
@@ -359,7 +323,7 @@ func (s *Service) act(ctx context.Context, ic *inboundCtx) (ticketID int64, isNe
 		// A WeChat follower is told how to bind; an unknown number gets
 		// nothing (it may not even be a person).
 		if ic.m.Channel == population.ChannelWeChat {
-			return 0, false, s.answer(ctx, ic, tickets.OutConfirm, s.cfg.Answers.Unbound)
+			return 0, false, s.answer(ctx, ic, outbound.PurposeConfirm, s.cfg.Answers.Unbound)
 		}
 		return 0, false, nil
 	}
@@ -387,12 +351,12 @@ func (s *Service) unsubscribe(ctx context.Context, ic *inboundCtx) error {
 	s.log.InfoContext(ctx, "resident_opted_out", "resident_id", ic.resident.ID, "topic", topic, "channel", ic.m.Channel)
 	text := fill(s.cfg.Answers.Unsubscribed, "{topic}", label)
 	if ic.m.Channel == population.ChannelSMS {
-		return s.queue(ctx, &tickets.Outbound{Kind: tickets.OutConfirm, ResidentID: ic.resident.ID, Route: tickets.RouteSMS,
+		return s.queue(ctx, &outbound.Message{Purpose: outbound.PurposeConfirm, CampaignID: ic.campaign.ID, ResidentID: ic.resident.ID, Route: outbound.RouteSMS,
 			RouteReason: "answer on the channel the opt-out came by", To: ic.m.From, Text: text,
 			TemplateCode: s.cfg.Templates.SMSUnsubscribe,
 			Params:       map[string]string{"topic": label, "worker": s.workerName(ctx, ic.resident)}})
 	}
-	return s.answer(ctx, ic, tickets.OutConfirm, text)
+	return s.answer(ctx, ic, outbound.PurposeConfirm, text)
 }
 
 func (s *Service) campaignAnswer(ctx context.Context, ic *inboundCtx) (int64, bool, error) {
@@ -416,7 +380,7 @@ func (s *Service) campaignAnswer(ctx context.Context, ic *inboundCtx) (int64, bo
 	if meaning == "" {
 		meaning = res.Option
 	}
-	return tid, isNew, s.answer(ctx, ic, tickets.OutConfirm, fill(s.cfg.Answers.SignedUp, "{meaning}", meaning))
+	return tid, isNew, s.answer(ctx, ic, outbound.PurposeConfirm, fill(s.cfg.Answers.SignedUp, "{meaning}", meaning))
 }
 
 // categoryOfKind is the ticket category of a question a campaign prompted.
@@ -453,7 +417,7 @@ func (s *Service) rate(ctx context.Context, ic *inboundCtx) (int64, bool, error)
 			}
 		}
 	}
-	return t.ID, false, s.answer(ctx, ic, tickets.OutConfirm, s.cfg.Answers.Rated)
+	return t.ID, false, s.answer(ctx, ic, outbound.PurposeConfirm, s.cfg.Answers.Rated)
 }
 
 // bindPhone starts a binding: the follower gave a number on record, a
@@ -461,11 +425,11 @@ func (s *Service) rate(ctx context.Context, ic *inboundCtx) (int64, bool, error)
 func (s *Service) bindPhone(ctx context.Context, ic *inboundCtx) error {
 	openid := pii.OpenID(ic.m.From)
 	if b := ic.binding; b.ID != 0 && ic.now.Sub(b.CreatedAt) < time.Minute {
-		return s.answer(ctx, ic, tickets.OutConfirm, s.cfg.Answers.CodeWait)
+		return s.answer(ctx, ic, outbound.PurposeConfirm, s.cfg.Answers.CodeWait)
 	}
 	r, err := s.st.ResidentByPhone(ctx, ic.res.Phone)
 	if notFound(err) {
-		return s.answer(ctx, ic, tickets.OutConfirm, s.cfg.Answers.NotFound)
+		return s.answer(ctx, ic, outbound.PurposeConfirm, s.cfg.Answers.NotFound)
 	}
 	if err != nil {
 		return err
@@ -479,12 +443,12 @@ func (s *Service) bindPhone(ctx context.Context, ic *inboundCtx) error {
 		return err
 	}
 	s.log.InfoContext(ctx, "binding_started", "openid", openid, "resident_id", r.ID)
-	if err := s.queue(ctx, &tickets.Outbound{Kind: tickets.OutBindCode, ResidentID: r.ID, Route: tickets.RouteSMS,
+	if err := s.queue(ctx, &outbound.Message{Purpose: outbound.PurposeBindCode, ResidentID: r.ID, Route: outbound.RouteSMS,
 		RouteReason: "binding code to the number on record", To: string(r.Phone), Text: "验证码（不留存）",
 		TemplateCode: s.cfg.Templates.SMSVerify, Params: map[string]string{"code": code}}); err != nil {
 		return err
 	}
-	return s.answer(ctx, ic, tickets.OutConfirm, fill(s.cfg.Answers.CodeSent, "{phone}", r.Phone.Masked(),
+	return s.answer(ctx, ic, outbound.PurposeConfirm, fill(s.cfg.Answers.CodeSent, "{phone}", r.Phone.Masked(),
 		"{minutes}", strconv.Itoa(int(s.cfg.BindingTTL/time.Minute))))
 }
 
@@ -499,9 +463,9 @@ func (s *Service) bindCode(ctx context.Context, ic *inboundCtx) error {
 			if _, err := s.st.UseBinding(ctx, b.ID, ic.now); err != nil {
 				return err
 			}
-			return s.answer(ctx, ic, tickets.OutConfirm, s.cfg.Answers.CodeSpent)
+			return s.answer(ctx, ic, outbound.PurposeConfirm, s.cfg.Answers.CodeSpent)
 		}
-		return s.answer(ctx, ic, tickets.OutConfirm, fill(s.cfg.Answers.CodeWrong, "{left}", strconv.Itoa(s.cfg.BindingAttempts-n)))
+		return s.answer(ctx, ic, outbound.PurposeConfirm, fill(s.cfg.Answers.CodeWrong, "{left}", strconv.Itoa(s.cfg.BindingAttempts-n)))
 	}
 	used, err := s.st.UseBinding(ctx, b.ID, ic.now)
 	if err != nil || !used {
@@ -516,7 +480,7 @@ func (s *Service) bindCode(ctx context.Context, ic *inboundCtx) error {
 	}
 	ic.resident = r
 	s.log.InfoContext(ctx, "openid_bound", "openid", openid, "resident_id", r.ID)
-	return s.answer(ctx, ic, tickets.OutConfirm, fill(s.cfg.Answers.Bound, "{name}", campaigns.SurnameTitle(r.Name, r.Gender)))
+	return s.answer(ctx, ic, outbound.PurposeConfirm, fill(s.cfg.Answers.Bound, "{name}", campaigns.SurnameTitle(r.Name, r.Gender)))
 }
 
 func sixDigits() (string, error) {

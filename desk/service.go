@@ -7,40 +7,25 @@ import (
 	"time"
 
 	"github.com/gridcast/gridcast/fault"
-	"github.com/gridcast/gridcast/gateway/aliyunsms"
-	"github.com/gridcast/gridcast/gateway/wechat"
-	"github.com/gridcast/gridcast/pii"
+	"github.com/gridcast/gridcast/outbound"
 	"github.com/gridcast/gridcast/tickets"
 )
 
 // Dispatcher runs the desk's later work. The queue package's Enqueuer
-// satisfies it: SendOutbound enqueues a send task with the outbound id as
-// its task id, ScheduleEscalation an escalation check at due.
+// satisfies it: EnqueueSend enqueues the send of a message the desk wrote
+// on the ledger (its id is the task id), ScheduleEscalation an escalation
+// check at due.
 type Dispatcher interface {
-	SendOutbound(ctx context.Context, outboundID int64) error
+	EnqueueSend(ctx context.Context, m outbound.Message) error
 	ScheduleEscalation(ctx context.Context, ticketID int64, level tickets.Level, due time.Time) error
 }
 
-// SMSSender is the SMS channel; *aliyunsms.Client satisfies it. Failures
-// must be *gateway.SendError.
-type SMSSender interface {
-	Send(ctx context.Context, m aliyunsms.Message) (aliyunsms.Receipt, error)
-}
-
-// WeChatSender is the WeChat channel; *wechat.Client satisfies it.
-// Failures must be *gateway.SendError.
-type WeChatSender interface {
-	SendTemplate(ctx context.Context, m wechat.TemplateMessage) (int64, error)
-	SendText(ctx context.Context, to pii.OpenID, text string) error
-}
-
-// Deps are what the Service works with. Store and Dispatcher are
-// required; a nil sender fails that channel's messages (code NO_SENDER).
+// Deps are what the Service works with; Store and Dispatcher are
+// required. The desk sends nothing itself: it writes its messages on the
+// ledger and the Dispatcher hands them to the queue's send path.
 type Deps struct {
 	Store      Store
 	Dispatcher Dispatcher
-	SMS        SMSSender
-	WeChat     WeChatSender
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 	// Log receives the desk's events without personal data; nil discards.
@@ -53,8 +38,6 @@ type Service struct {
 	cfg  Config
 	st   Store
 	disp Dispatcher
-	sms  SMSSender
-	wx   WeChatSender
 	now  func() time.Time
 	log  *slog.Logger
 }
@@ -75,7 +58,7 @@ func New(cfg Config, deps Deps) (*Service, error) {
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
-	s := &Service{cfg: cfg.withDefaults(), st: deps.Store, disp: deps.Dispatcher, sms: deps.SMS, wx: deps.WeChat,
+	s := &Service{cfg: cfg.withDefaults(), st: deps.Store, disp: deps.Dispatcher,
 		now: deps.Now, log: deps.Log}
 	if s.now == nil {
 		s.now = time.Now

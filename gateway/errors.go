@@ -83,3 +83,10 @@ func ClassOf(err error) Class {
 	}
 	return Retryable
 }
+
+// CodeAmbiguous is the SendError code of a send whose outcome is unknown:
+// the request went out and no answer came back (a timeout, a dropped
+// connection). The provider may have accepted it, so the caller looks the
+// message up in the provider's send record before it sends again. Class
+// Retryable.
+const CodeAmbiguous = "TIMEOUT_AMBIGUOUS"

@@ -9,6 +9,7 @@ import (
 	"github.com/hibiken/asynq"
 
 	"github.com/gridcast/gridcast/campaigns"
+	"github.com/gridcast/gridcast/outbound"
 	"github.com/gridcast/gridcast/population"
 )
 
@@ -39,7 +40,7 @@ func (h *handlers) sendBatch(ctx context.Context, t *asynq.Task) error {
 		return err
 	}
 	now := h.cfg.Now()
-	var claimed []campaigns.Message
+	var claimed []outbound.Message
 	releaseAll := func(cause error) error {
 		errs := []error{cause}
 		for _, m := range claimed {
@@ -73,14 +74,14 @@ func (h *handlers) sendBatch(ctx context.Context, t *asynq.Task) error {
 	var jobs []*job
 	for _, m := range claimed {
 		c, ok := cs[m.CampaignID]
-		if !ok {
+		if !ok && m.CampaignID != 0 {
 			if c, err = h.deps.Ledger.Campaign(ctx, m.CampaignID); err != nil {
 				return releaseAll(fmt.Errorf("queue: campaign %d: %w", m.CampaignID, err))
 			}
 			cs[m.CampaignID] = c
 		}
 		j := &job{m: m, c: c, r: rs[m.ResidentID]}
-		v, err := h.screen(ctx, j, now)
+		v, err := h.prepare(ctx, j, now)
 		if err != nil {
 			return releaseAll(err)
 		}

@@ -7,8 +7,8 @@ import (
 
 	"github.com/gridcast/gridcast/campaigns"
 	"github.com/gridcast/gridcast/desk"
-	"github.com/gridcast/gridcast/gateway/aliyunsms"
-	"github.com/gridcast/gridcast/gateway/wechat"
+	"github.com/gridcast/gridcast/gateway"
+	"github.com/gridcast/gridcast/outbound"
 	"github.com/gridcast/gridcast/pii"
 	"github.com/gridcast/gridcast/population"
 )
@@ -20,47 +20,57 @@ type CampaignStore interface {
 	// Campaigns lists up to limit campaigns in state.
 	Campaigns(ctx context.Context, state campaigns.State, limit int) ([]campaigns.Campaign, error)
 	// ApplyCampaignEvent stores c and ev if c is still in ev.From, else
-	// returns an error wrapping a conflict.
+	// returns an error wrapping fault.ErrConflict.
 	ApplyCampaignEvent(ctx context.Context, c campaigns.Campaign, ev campaigns.Event) error
 }
 
-// RunStore records campaign runs and the messages their expansion writes.
+// RunStore records campaign runs and the messages their fan-out writes.
 // *store.Store satisfies it.
 type RunStore interface {
 	StartRun(ctx context.Context, campaignID int64, run int, at time.Time) (created bool, err error)
 	RunCheckpoint(ctx context.Context, campaignID int64, run int) (afterResidentID int64, done bool, err error)
-	WriteMessages(ctx context.Context, campaignID int64, run int, msgs []campaigns.Message, checkpoint int64, done bool) ([]campaigns.Message, error)
+	WriteMessages(ctx context.Context, campaignID int64, run int, msgs []outbound.Message, checkpoint int64, done bool) ([]outbound.Message, error)
 	FinishRun(ctx context.Context, campaignID int64, run int, at time.Time) error
 }
 
-// MessageStore moves single messages through their statuses, forward only.
-// *store.Store satisfies it.
+// MessageStore writes single messages of any purpose and moves them
+// through their statuses, forward only. *store.Store satisfies it.
 type MessageStore interface {
-	Message(ctx context.Context, id int64) (campaigns.Message, error)
-	ClaimMessage(ctx context.Context, id int64, now time.Time) (campaigns.Message, bool, error)
-	AdvanceMessage(ctx context.Context, id int64, to campaigns.Status, u campaigns.MessageUpdate) (bool, error)
+	// CreateMessage writes m (a fallback, a reminder); a campaign message
+	// or reminder already on the ledger comes back with created false.
+	CreateMessage(ctx context.Context, m outbound.Message) (stored outbound.Message, created bool, err error)
+	Message(ctx context.Context, id int64) (outbound.Message, error)
+	ClaimMessage(ctx context.Context, id int64, now time.Time) (outbound.Message, bool, error)
+	AdvanceMessage(ctx context.Context, id int64, to outbound.Status, u outbound.Update) (bool, error)
 	RescheduleMessage(ctx context.Context, id int64, notBefore time.Time, reason string) error
 	// RecoverMessage is RescheduleMessage only while the message's attempt
 	// count is still attempts (a stuck message found by the reconciler).
 	RecoverMessage(ctx context.Context, id int64, attempts int, notBefore time.Time, reason string) error
 }
 
-// MessageFinder looks messages up for receipts, rebuilds and reconciliation.
-// *store.Store satisfies it.
+// MessageFinder looks messages up for receipts, rebuilds and
+// reconciliation. *store.Store satisfies it.
 type MessageFinder interface {
-	MessageByProviderID(ctx context.Context, channel population.Channel, providerID string) (campaigns.Message, error)
-	MessagesByStatus(ctx context.Context, campaignID int64, st campaigns.Status, afterID int64, limit int) ([]campaigns.Message, error)
-	StaleSent(ctx context.Context, olderThan time.Time, limit int) ([]campaigns.Message, error)
+	MessageByProviderID(ctx context.Context, channel population.Channel, providerID string) (outbound.Message, error)
+	// MessagesByStatus pages one campaign's own messages in a status by id.
+	MessagesByStatus(ctx context.Context, campaignID int64, st outbound.Status, afterID int64, limit int) ([]outbound.Message, error)
+	// PendingSingles pages the pending messages outside campaign fan-outs
+	// (reminders, the desk's) by id.
+	PendingSingles(ctx context.Context, afterID int64, limit int) ([]outbound.Message, error)
+	// StuckSending pages the messages claimed before cutoff and still
+	// sending, by id.
+	StuckSending(ctx context.Context, cutoff time.Time, afterID int64, limit int) ([]outbound.Message, error)
+	StaleSent(ctx context.Context, olderThan time.Time, limit int) ([]outbound.Message, error)
 }
 
 // Counter answers the caps and completion questions. *store.Store
 // satisfies it.
 type Counter interface {
 	SentCounts(ctx context.Context, residentID int64, dayStart, weekStart time.Time, templateCode string) (today, week, sameTpl int, err error)
-	Funnel(ctx context.Context, campaignID int64) (campaigns.Funnel, error)
+	Funnel(ctx context.Context, campaignID int64) (outbound.Funnel, error)
 }
 
-// Ledger is the outreach ledger the handlers need, the union of the small
+// Ledger is the outbound ledger the handlers need, the union of the small
 // interfaces above; *store.Store satisfies it. It is wide because one
 // store implements it all; fakes may embed the pieces they need.
 type Ledger interface {
@@ -83,15 +93,30 @@ type Audience interface {
 // SMSSender is the SMS channel. *aliyunsms.Client satisfies it. Failures
 // must be *gateway.SendError.
 type SMSSender interface {
-	Send(ctx context.Context, m aliyunsms.Message) (aliyunsms.Receipt, error)
-	SendBatch(ctx context.Context, ms []aliyunsms.Message) (aliyunsms.Receipt, error)
-	QueryDetails(ctx context.Context, phone pii.Phone, bizID string, date time.Time) ([]aliyunsms.Detail, error)
+	Send(ctx context.Context, m gateway.SMS) (gateway.SMSAccepted, error)
+	SendBatch(ctx context.Context, ms []gateway.SMS) (gateway.SMSAccepted, error)
+	QueryDetails(ctx context.Context, phone pii.Phone, bizID string, date time.Time) ([]gateway.SMSDetail, error)
 }
 
 // WeChatSender is the WeChat channel. *wechat.Client satisfies it.
 // Failures must be *gateway.SendError.
 type WeChatSender interface {
-	SendTemplate(ctx context.Context, m wechat.TemplateMessage) (int64, error)
+	SendTemplate(ctx context.Context, m gateway.TemplateMessage) (int64, error)
+	SendText(ctx context.Context, to pii.OpenID, text string) error
+}
+
+// Desk is the ticket desk as the queue drives it. *desk.Service
+// satisfies it.
+type Desk interface {
+	// Handle records and acts on one resident's message.
+	Handle(ctx context.Context, m desk.Message) (desk.Outcome, error)
+	// Escalate moves an overdue ticket up a level.
+	Escalate(ctx context.Context, ticketID int64) error
+	// Sweep escalates what the timers missed and files closed tickets.
+	Sweep(ctx context.Context) (int, error)
+	// Fallback composes what replaces one of the desk's messages that the
+	// provider refused for good.
+	Fallback(ctx context.Context, m outbound.Message, code string) ([]outbound.Message, error)
 }
 
 // Deps are what the handlers work with. Ledger and Audience are required;
@@ -102,9 +127,10 @@ type Deps struct {
 	Audience Audience
 	SMS      SMSSender
 	WeChat   WeChatSender
-	// Inbox is the ticket desk. Nil leaves residents' replies, desk sends
-	// and escalations unhandled (a campaign-only worker).
-	Inbox *desk.Service
+	// Desk is the ticket desk. Nil leaves residents' replies and
+	// escalations unhandled (a campaign-only worker); the desk's messages
+	// already on the ledger are still sent, without fallback.
+	Desk Desk
 }
 
 func (d Deps) validate() error {

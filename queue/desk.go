@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -13,67 +12,37 @@ import (
 	"github.com/gridcast/gridcast/desk"
 	"github.com/gridcast/gridcast/fault"
 	"github.com/gridcast/gridcast/gateway"
-	"github.com/gridcast/gridcast/gateway/aliyunsms"
-	"github.com/gridcast/gridcast/gateway/wechat"
-	"github.com/gridcast/gridcast/population"
 	"github.com/gridcast/gridcast/tickets"
 )
 
 // The ticket desk's task types, all on the critical queue: a resident is
-// waiting.
+// waiting. The desk's messages go out through the one send path
+// (message:wechat, message:sms).
 const (
-	TypeInbound  = "inbox:inbound"    // payload desk.Message
-	TypeOutbound = "inbox:send"       // payload outboundPayload
+	TypeInbound  = "desk:inbound"     // payload gateway.Inbound
 	TypeEscalate = "tickets:escalate" // payload escalatePayload, processed at the deadline
-)
 
-type outboundPayload struct {
-	OutboundID int64 `json:"outbound_id"`
-}
+	// Task types of earlier versions, still handled so that an upgrade
+	// loses nothing queued before it: a reply is handled as TypeInbound; a
+	// desk send carried an id the ledger migration renumbered, so it is
+	// dropped — the tick's RebuildSingles enqueues the pending message
+	// under its new id.
+	legacyTypeInbound  = "inbox:inbound"
+	legacyTypeOutbound = "inbox:send"
+)
 
 type escalatePayload struct {
 	TicketID int64 `json:"ticket_id"`
 }
 
-// EnqueueInbound puts one resident message on the critical queue for the
-// desk. Its task id is the channel and provider message id, so a provider
-// retry that arrives while the first delivery is queued is dropped here;
-// the store's dedupe catches later ones.
-func (e *Enqueuer) EnqueueInbound(ctx context.Context, m desk.Message) error {
-	return e.enqueue(ctx, TypeInbound, m, asynq.Queue(QueueCritical),
-		asynq.TaskID("in:"+string(m.Channel)+":"+m.ProviderMsgID), asynq.Retention(10*time.Minute),
+// Inbound puts one resident's message on the critical queue for the desk:
+// the gateway.Sink's message side. Its task id is the channel and provider
+// message id, so a provider retry that arrives while the first delivery is
+// queued is dropped here; the store's dedupe catches later ones.
+func (e *Enqueuer) Inbound(ctx context.Context, in gateway.Inbound) error {
+	return e.enqueue(ctx, TypeInbound, in, asynq.Queue(QueueCritical),
+		asynq.TaskID("in:"+string(in.Channel)+":"+in.ProviderMsgID), asynq.Retention(10*time.Minute),
 		asynq.MaxRetry(e.cfg.MaxRetry), asynq.Timeout(time.Minute))
-}
-
-// EnqueueWeChat is the /wechat/callback handler's hand-off: template
-// receipts go to the receipt task, residents' messages and follow events
-// to the desk, anything else (menu clicks) is dropped.
-func (e *Enqueuer) EnqueueWeChat(ctx context.Context, in wechat.Inbound) error {
-	if in.Kind == wechat.KindTemplateFinish {
-		return e.EnqueueWeChatReceipt(ctx, in)
-	}
-	m, ok := desk.FromWeChat(in)
-	if !ok {
-		return nil
-	}
-	return e.EnqueueInbound(ctx, m)
-}
-
-// EnqueueUplinks is the /aliyun/sms/up handler's hand-off.
-func (e *Enqueuer) EnqueueUplinks(ctx context.Context, us []aliyunsms.Uplink) error {
-	var errs []error
-	for _, u := range us {
-		errs = append(errs, e.EnqueueInbound(ctx, desk.FromUplink(u)))
-	}
-	return errors.Join(errs...)
-}
-
-// SendOutbound enqueues the send of one desk message (desk.Dispatcher),
-// task id "out:<id>".
-func (e *Enqueuer) SendOutbound(ctx context.Context, id int64) error {
-	return e.enqueue(ctx, TypeOutbound, outboundPayload{OutboundID: id}, asynq.Queue(QueueCritical),
-		asynq.TaskID("out:"+strconv.FormatInt(id, 10)), asynq.Retention(0),
-		asynq.MaxRetry(e.cfg.MaxRetry), asynq.Timeout(2*time.Minute))
 }
 
 // ScheduleEscalation enqueues the escalation check of a ticket at due
@@ -95,16 +64,22 @@ var releaseLock = redis.NewScript(`if redis.call("get", KEYS[1]) == ARGV[1] then
 // sender's lock (a crashed worker's lock expires).
 const senderLockTTL = 30 * time.Second
 
+// deskMessage is a webhook's message as the desk reads it.
+func deskMessage(in gateway.Inbound) desk.Message {
+	return desk.Message{Channel: in.Channel, ProviderMsgID: in.ProviderMsgID, From: in.From, Kind: desk.Kind(in.Kind),
+		Text: in.Text, At: in.At, ExtendCode: in.ExtendCode}
+}
+
 func (h *handlers) inbound(ctx context.Context, t *asynq.Task) error {
-	var m desk.Message
-	if err := decode(t, &m); err != nil {
+	var in gateway.Inbound
+	if err := decode(t, &in); err != nil {
 		return err
 	}
 	// One sender's messages are handled one at a time: residents write in
 	// bursts ("你好" "楼道灯坏了" "能来修吗"), and handled side by side each
 	// would find no open ticket and open its own. A message that finds the
 	// lock taken waits a moment without burning a retry.
-	key := "gridcast:desk:sender:" + string(m.Channel) + ":" + m.From
+	key := "gridcast:desk:sender:" + string(in.Channel) + ":" + in.From
 	token := t.ResultWriter().TaskID()
 	ok, err := h.lim.rdb.SetNX(ctx, key, token, senderLockTTL).Result()
 	if err != nil {
@@ -120,26 +95,15 @@ func (h *handlers) inbound(ctx context.Context, t *asynq.Task) error {
 			h.log.WarnContext(ctx, "sender_lock_release_failed", "err", err)
 		}
 	}()
-	_, err = h.deps.Inbox.Handle(ctx, m)
+	_, err = h.deps.Desk.Handle(ctx, deskMessage(in))
 	return err
 }
 
-func (h *handlers) outbound(ctx context.Context, t *asynq.Task) error {
-	var p outboundPayload
-	if err := decode(t, &p); err != nil {
-		return err
-	}
-	err := h.deps.Inbox.Send(ctx, p.OutboundID)
-	var se *gateway.SendError
-	if errors.As(err, &se) && se.Class != gateway.Retryable {
-		// Throttled, quota, configuration: wait without burning retries.
-		wait := se.RetryAfter
-		if wait <= 0 {
-			wait = time.Minute
-		}
-		return &Deferred{Until: h.cfg.Now().Add(wait), Reason: "desk_" + se.Class.String()}
-	}
-	return err
+// legacyOutbound drops a desk send task of an earlier version (see
+// legacyTypeOutbound).
+func (h *handlers) legacyOutbound(ctx context.Context, t *asynq.Task) error {
+	h.log.InfoContext(ctx, "legacy_task_dropped", "type", t.Type())
+	return nil
 }
 
 func (h *handlers) escalate(ctx context.Context, t *asynq.Task) error {
@@ -147,17 +111,9 @@ func (h *handlers) escalate(ctx context.Context, t *asynq.Task) error {
 	if err := decode(t, &p); err != nil {
 		return err
 	}
-	err := h.deps.Inbox.Escalate(ctx, p.TicketID)
+	err := h.deps.Desk.Escalate(ctx, p.TicketID)
 	if errors.Is(err, fault.ErrNotFound) {
 		return nil
 	}
 	return err
-}
-
-// deskReceipt hands a receipt no campaign message claimed to the desk.
-func (h *handlers) deskReceipt(ctx context.Context, ch population.Channel, providerID string, delivered bool, code string, at time.Time) (bool, error) {
-	if h.deps.Inbox == nil || providerID == "" {
-		return false, nil
-	}
-	return h.deps.Inbox.Receipt(ctx, ch, providerID, delivered, code, at)
 }

@@ -25,6 +25,7 @@ import (
 	"github.com/gridcast/gridcast/desk"
 	"github.com/gridcast/gridcast/gateway/sandbox"
 	"github.com/gridcast/gridcast/gateway/wechat"
+	"github.com/gridcast/gridcast/outbound"
 	"github.com/gridcast/gridcast/pii"
 	"github.com/gridcast/gridcast/population"
 	"github.com/gridcast/gridcast/queue"
@@ -174,7 +175,7 @@ func (e *env) ticket(id int64) tickets.Ticket {
 func (e *env) desked() {
 	e.t.Helper()
 	e.waitFor("the desk to settle", 15*time.Second, func() bool {
-		ps, err := e.st.PendingOutbound(e.ctx, 10)
+		ps, err := e.st.PendingSingles(e.ctx, 0, 10)
 		return err == nil && len(ps) == 0 && e.quiet()
 	})
 }
@@ -297,7 +298,7 @@ func testDeskWeChatQuestionToTicket(t *testing.T, driver string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(conv) != 2 || !conv[0].Inbound || conv[1].Inbound || conv[1].Kind != tickets.OutAck || conv[1].Status != tickets.OutSent {
+	if len(conv) != 2 || !conv[0].Inbound || conv[1].Inbound || conv[1].Purpose != outbound.PurposeAck || conv[1].Status != outbound.StatusSent {
 		t.Errorf("conversation %+v: want the message then the sent acknowledgement", conv)
 	}
 	// The store's dedupe, under the queue's: the same message again is a
@@ -484,7 +485,7 @@ func testDeskSMSRepliesToCampaign(t *testing.T, driver string) {
 		for _, tk := range e.ticketsOf(d.ID) {
 			conv, _ := e.st.Conversation(ctx, tk.ID)
 			for _, en := range conv {
-				if !en.Inbound && en.Status != tickets.OutDelivered {
+				if !en.Inbound && en.Status != outbound.StatusDelivered {
 					return false
 				}
 			}
@@ -525,7 +526,7 @@ func TestDeskVisitReplies(t *testing.T) {
 	e.waitFor("the reschedule ticket", 15*time.Second, func() bool { return len(e.ticketsOf(move.ID)) == 1 })
 	e.desked()
 	v, err := e.st.SlotFor(e.ctx, yes.ID, c.ID)
-	if err != nil || v.State != store.SlotConfirmed {
+	if err != nil || v.State != campaigns.VisitConfirmed {
 		t.Errorf("slot after 1: %+v, %v; want confirmed", v, err)
 	}
 	if n := len(e.ticketsOf(yes.ID)); n != 0 {

@@ -10,20 +10,22 @@ import (
 	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
 
-	"github.com/gridcast/gridcast/campaigns"
-	"github.com/gridcast/gridcast/gateway/aliyunsms"
-	"github.com/gridcast/gridcast/gateway/wechat"
+	"github.com/gridcast/gridcast/gateway"
+	"github.com/gridcast/gridcast/outbound"
 	"github.com/gridcast/gridcast/population"
 )
 
-// Enqueuer puts GridCast's tasks on the queue: campaign runs, rebuilt
-// sends, provider receipts. It is safe for concurrent use. Close releases
+// Enqueuer puts GridCast's tasks on the queue: campaign runs, the sends of
+// ledger messages, residents' replies and provider receipts (it is the
+// webhooks' gateway.Sink). It is safe for concurrent use. Close releases
 // it (the shared Redis client stays open).
 type Enqueuer struct {
 	cfg    Config
 	client *asynq.Client
 	insp   *asynq.Inspector
 }
+
+var _ gateway.Sink = (*Enqueuer)(nil)
 
 // NewEnqueuer returns an Enqueuer over rdb, which it shares and does not
 // close. cfg's defaults are applied; it is not validated here.
@@ -74,25 +76,39 @@ func (e *Enqueuer) Tick(ctx context.Context) error {
 	return e.enqueue(ctx, TypeTick, struct{}{}, asynq.Queue(QueueCritical), asynq.MaxRetry(0), asynq.Retention(0))
 }
 
-// EnqueueSend enqueues the send task of one pending message, task id
-// "send:<id>", at the later of its NotBefore and the end of the quiet
-// hours. It is what expansion and Rebuild call; a conflict means the task
-// exists and is fine.
-func (e *Enqueuer) EnqueueSend(ctx context.Context, m campaigns.Message) error {
+// sendQueue is the queue a message's send goes on: the desk's messages
+// answer someone who is waiting (critical); campaign messages and
+// reminders are bulk.
+func sendQueue(m outbound.Message) string {
+	if m.Purpose.Desk() {
+		return QueueCritical
+	}
+	return QueueBulk
+}
+
+// EnqueueSend enqueues the send task of one pending message of any
+// purpose, task id "send:<id>", at the later of its NotBefore and — for a
+// campaign message or reminder — the end of the quiet hours. It is what
+// the fan-out, the desk (desk.Dispatcher) and the rebuilds call; a
+// conflict means the task exists and is fine. A campaign run's SMS are
+// grouped for SendBatchSms when Config.SMSBatch is on.
+func (e *Enqueuer) EnqueueSend(ctx context.Context, m outbound.Message) error {
 	now := e.cfg.Now()
 	at := later(m.NotBefore, now)
-	at = e.cfg.QuietHours.NextAllowed(at)
+	if !m.Purpose.Desk() {
+		at = e.cfg.QuietHours.NextAllowed(at)
+	}
 	opts := []asynq.Option{
-		asynq.Queue(QueueBulk), asynq.TaskID(sendTaskID(m.ID)), asynq.Retention(0),
+		asynq.Queue(sendQueue(m)), asynq.TaskID(sendTaskID(m.ID)), asynq.Retention(0),
 		asynq.MaxRetry(e.cfg.MaxRetry), asynq.Timeout(e.cfg.SendTimeout),
 	}
 	if at.After(now) {
 		opts = append(opts, asynq.ProcessAt(wall(at, now)))
 	}
 	typ := TypeSendWeChat
-	if m.Channel == population.ChannelSMS {
+	if m.Route.Channel() == population.ChannelSMS || m.Channel == population.ChannelSMS {
 		typ = TypeSendSMS
-		if *e.cfg.SMSBatch {
+		if *e.cfg.SMSBatch && m.Purpose == outbound.PurposeCampaign {
 			opts = append(opts, asynq.Group(smsGroup(m.CampaignID, m.Run)))
 		}
 	}
@@ -103,6 +119,9 @@ func (e *Enqueuer) EnqueueSend(ctx context.Context, m campaigns.Message) error {
 // what Asynq schedules by: the same distance from now.
 func wall(at, now time.Time) time.Time { return time.Now().Add(at.Sub(now)) }
 
+// rebuildPage is how many pending messages a rebuild reads at a time.
+const rebuildPage = 1000
+
 // Rebuild re-enqueues every pending message of a campaign from the ledger,
 // for work lost from Redis (a flushed or failed-over Redis without AOF). A
 // message whose task still exists is left alone (task id conflict). An
@@ -111,16 +130,40 @@ func wall(at, now time.Time) time.Time { return time.Now().Add(at.Sub(now)) }
 // the enqueue forever, so Rebuild deletes it first. It returns how many
 // pending messages it saw.
 func (e *Enqueuer) Rebuild(ctx context.Context, store MessageFinder, campaignID int64) (int, error) {
-	const page = 1000
+	return e.rebuild(ctx, func(after int64) ([]outbound.Message, error) {
+		ms, err := store.MessagesByStatus(ctx, campaignID, outbound.StatusPending, after, rebuildPage)
+		if err != nil {
+			return nil, fmt.Errorf("queue: rebuild campaign %d: %w", campaignID, err)
+		}
+		return ms, nil
+	})
+}
+
+// RebuildSingles re-enqueues every pending message outside campaign
+// fan-outs — reminders and the desk's messages — as Rebuild does for a
+// campaign: those written by a process without a queue (the CLI beside an
+// embedded Redis) or whose task Redis lost. The server's tick runs it
+// every minute. It returns how many it saw.
+func (e *Enqueuer) RebuildSingles(ctx context.Context, store MessageFinder) (int, error) {
+	return e.rebuild(ctx, func(after int64) ([]outbound.Message, error) {
+		ms, err := store.PendingSingles(ctx, after, rebuildPage)
+		if err != nil {
+			return nil, fmt.Errorf("queue: rebuild pending messages: %w", err)
+		}
+		return ms, nil
+	})
+}
+
+func (e *Enqueuer) rebuild(ctx context.Context, page func(after int64) ([]outbound.Message, error)) (int, error) {
 	var after int64
 	n := 0
 	for {
-		ms, err := store.MessagesByStatus(ctx, campaignID, campaigns.StatusPending, after, page)
+		ms, err := page(after)
 		if err != nil {
-			return n, fmt.Errorf("queue: rebuild campaign %d: %w", campaignID, err)
+			return n, err
 		}
 		for _, m := range ms {
-			if err := e.dropArchived(sendTaskID(m.ID)); err != nil {
+			if err := e.dropArchived(m); err != nil {
 				return n, err
 			}
 			if err := e.EnqueueSend(ctx, m); err != nil {
@@ -129,14 +172,16 @@ func (e *Enqueuer) Rebuild(ctx context.Context, store MessageFinder, campaignID 
 			n++
 			after = m.ID
 		}
-		if len(ms) < page {
+		if len(ms) < rebuildPage {
 			return n, nil
 		}
 	}
 }
 
-func (e *Enqueuer) dropArchived(id string) error {
-	info, err := e.insp.GetTaskInfo(QueueBulk, id)
+// dropArchived deletes m's send task if it sits archived.
+func (e *Enqueuer) dropArchived(m outbound.Message) error {
+	q, id := sendQueue(m), sendTaskID(m.ID)
+	info, err := e.insp.GetTaskInfo(q, id)
 	switch {
 	case errors.Is(err, asynq.ErrTaskNotFound), errors.Is(err, asynq.ErrQueueNotFound):
 		return nil
@@ -145,43 +190,41 @@ func (e *Enqueuer) dropArchived(id string) error {
 	case info.State != asynq.TaskStateArchived:
 		return nil
 	}
-	if err := e.insp.DeleteTask(QueueBulk, id); err != nil && !errors.Is(err, asynq.ErrTaskNotFound) {
+	if err := e.insp.DeleteTask(q, id); err != nil && !errors.Is(err, asynq.ErrTaskNotFound) {
 		return fmt.Errorf("queue: delete archived %s: %w", id, err)
 	}
 	return nil
 }
 
-// EnqueueSMSReports enqueues Aliyun delivery reports (from the
-// /aliyun/sms/report push) on the critical queue, one task each so that a
-// report that arrives before its send was recorded is retried alone.
-func (e *Enqueuer) EnqueueSMSReports(ctx context.Context, reports []aliyunsms.Report) error {
+// Receipts enqueues delivery reports (the /aliyun/sms/report push, WeChat
+// template receipts) on the critical queue, one task each so that a report
+// that arrives before its send was recorded is retried alone. It is the
+// gateway.Sink's receipt side.
+func (e *Enqueuer) Receipts(ctx context.Context, rs []gateway.Receipt) error {
 	var errs []error
-	for _, r := range reports {
-		at := r.ReportTime
+	for _, r := range rs {
+		at := r.At
 		if at.IsZero() {
 			at = e.cfg.Now()
 		}
-		p := smsReceipt{Phone: string(r.Phone), BizID: r.BizID, OutID: r.OutID, Success: r.Success,
-			ErrCode: r.ErrCode, ErrMsg: r.ErrMsg, At: at}
-		errs = append(errs, e.enqueue(ctx, TypeReceiptSMS, p, asynq.Queue(QueueCritical),
-			asynq.MaxRetry(e.cfg.MaxRetry), asynq.Retention(0)))
+		opts := []asynq.Option{asynq.Queue(QueueCritical), asynq.MaxRetry(e.cfg.MaxRetry), asynq.Retention(0)}
+		switch r.Channel {
+		case population.ChannelSMS:
+			errs = append(errs, e.enqueue(ctx, TypeReceiptSMS, smsReceipt{Phone: string(r.Phone), BizID: r.ProviderID,
+				OutID: r.OutID, Success: r.Delivered, ErrCode: r.Code, ErrMsg: r.Message, At: at}, opts...))
+		case population.ChannelWeChat:
+			var id int64
+			if _, err := fmt.Sscan(r.ProviderID, &id); err != nil {
+				errs = append(errs, fmt.Errorf("queue: wechat receipt: msgid %q: %w", r.ProviderID, err))
+				continue
+			}
+			errs = append(errs, e.enqueue(ctx, TypeReceiptWeChat, wechatReceipt{MsgID: id, Status: r.Code,
+				Delivered: r.Delivered, Blocked: r.Blocked, At: at}, opts...))
+		default:
+			errs = append(errs, fmt.Errorf("queue: receipt on channel %q", r.Channel))
+		}
 	}
 	return errors.Join(errs...)
-}
-
-// EnqueueWeChatReceipt enqueues a TEMPLATESENDJOBFINISH event from the
-// /wechat/callback handler on the critical queue; other kinds of inbound
-// are ignored (they are replies, for the ticket queue).
-func (e *Enqueuer) EnqueueWeChatReceipt(ctx context.Context, in wechat.Inbound) error {
-	if in.Kind != wechat.KindTemplateFinish {
-		return nil
-	}
-	at := in.CreateTime
-	if at.IsZero() {
-		at = e.cfg.Now()
-	}
-	return e.enqueue(ctx, TypeReceiptWeChat, wechatReceipt{MsgID: in.TemplateMsgID, Status: in.Status, At: at},
-		asynq.Queue(QueueCritical), asynq.MaxRetry(e.cfg.MaxRetry), asynq.Retention(0))
 }
 
 func later(a, b time.Time) time.Time {

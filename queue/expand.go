@@ -12,6 +12,7 @@ import (
 
 	"github.com/gridcast/gridcast/campaigns"
 	"github.com/gridcast/gridcast/fault"
+	"github.com/gridcast/gridcast/outbound"
 	"github.com/gridcast/gridcast/population"
 )
 
@@ -81,14 +82,14 @@ func (h *handlers) stream(ctx context.Context, c campaigns.Campaign, run int, ru
 	slots := h.newSlotBooker(c, runAt, h.cfg.Now())
 	err := h.deps.Audience.StreamSegment(ctx, c.Segment, after, ExpandBatch, func(rs []population.Resident) error {
 		now := h.cfg.Now()
-		msgs := make([]campaigns.Message, 0, len(rs))
+		msgs := make([]outbound.Message, 0, len(rs))
 		for _, r := range rs {
-			m := campaigns.Message{CampaignID: c.ID, Run: run, ResidentID: r.ID, Status: campaigns.StatusPending,
+			m := outbound.Message{CampaignID: c.ID, Run: run, ResidentID: r.ID, Status: outbound.StatusPending,
 				NotBefore: later(runAt, now), Deadline: deadline, CreatedAt: now}
-			if why := c.CheckRecipient(r, runAt, now); why != campaigns.SkipNone {
-				m.Status, m.SkipReason = campaigns.StatusSkipped, why
-			} else if ch, why := campaigns.ChooseChannel(c.ChannelPolicy, r, false); why != campaigns.SkipNone {
-				m.Status, m.SkipReason = campaigns.StatusSkipped, why
+			if why := c.CheckRecipient(r, runAt, now); why != outbound.SkipNone {
+				m.Status, m.SkipReason = outbound.StatusSkipped, why
+			} else if ch, why := campaigns.ChooseChannel(c.ChannelPolicy, r, false); why != outbound.SkipNone {
+				m.Status, m.SkipReason = outbound.StatusSkipped, why
 			} else {
 				m.Channel = ch
 				if slots != nil {
@@ -96,12 +97,12 @@ func (h *handlers) stream(ctx context.Context, c campaigns.Campaign, run int, ru
 					if err != nil {
 						return fmt.Errorf("queue: expand: %d/%d: %w", c.ID, run, err)
 					}
-					if why != campaigns.SkipNone {
-						m.Status, m.SkipReason = campaigns.StatusSkipped, why
+					if why != outbound.SkipNone {
+						m.Status, m.SkipReason = outbound.StatusSkipped, why
 					}
 				}
 			}
-			if m.Status == campaigns.StatusSkipped {
+			if m.Status == outbound.StatusSkipped {
 				m.FinishedAt = now
 			}
 			msgs = append(msgs, m)
@@ -123,11 +124,11 @@ func (h *handlers) stream(ctx context.Context, c campaigns.Campaign, run int, ru
 }
 
 // enqueueAll enqueues the pending messages among ms, a few at a time.
-func (h *handlers) enqueueAll(ctx context.Context, ms []campaigns.Message) error {
+func (h *handlers) enqueueAll(ctx context.Context, ms []outbound.Message) error {
 	g, ctx := errgroup.WithContext(ctx)
 	g.SetLimit(enqueueParallel)
 	for _, m := range ms {
-		if m.Status != campaigns.StatusPending {
+		if m.Status != outbound.StatusPending {
 			continue
 		}
 		g.Go(func() error { return h.enq.EnqueueSend(ctx, m) })

@@ -7,6 +7,7 @@ import (
 	"github.com/gridcast/gridcast/campaigns"
 	"github.com/gridcast/gridcast/gateway/aliyunsms"
 	"github.com/gridcast/gridcast/gateway/wechat"
+	"github.com/gridcast/gridcast/outbound"
 	"github.com/gridcast/gridcast/population"
 	"github.com/gridcast/gridcast/queue"
 )
@@ -39,8 +40,8 @@ func TestWeChatPermanentFallsBackToSMS(t *testing.T) {
 	if sms[victim.Phone] != 1 || wx[victim.OpenID] != 0 {
 		t.Errorf("victim: sms %d wechat %d, want 1 and 0", sms[victim.Phone], wx[victim.OpenID])
 	}
-	var failed, fb *campaigns.Message
-	for _, st := range []campaigns.Status{campaigns.StatusFailed, campaigns.StatusSent, campaigns.StatusDelivered} {
+	var failed, fb *outbound.Message
+	for _, st := range []outbound.Status{outbound.StatusFailed, outbound.StatusSent, outbound.StatusDelivered} {
 		for _, m := range e.messages(c.ID, st) {
 			if m.ResidentID != victim.ID {
 				continue
@@ -52,7 +53,7 @@ func TestWeChatPermanentFallsBackToSMS(t *testing.T) {
 			}
 		}
 	}
-	if failed == nil || failed.Status != campaigns.StatusFailed || failed.ProviderCode != "43004" {
+	if failed == nil || failed.Status != outbound.StatusFailed || failed.ProviderCode != "43004" {
 		t.Fatalf("wechat message = %+v, want failed 43004", failed)
 	}
 	if fb == nil || fb.FallbackOf != failed.ID {
@@ -111,7 +112,7 @@ func TestCaps(t *testing.T) {
 		t.Errorf("capped campaign sent %d", after-before)
 	}
 	el := e.eligible(b)
-	if got, want := e.funnel(b.ID).Skipped[campaigns.SkipCapped], el[population.ChannelSMS]+el[population.ChannelWeChat]; got != want {
+	if got, want := e.funnel(b.ID).Skipped[outbound.SkipCapped], el[population.ChannelSMS]+el[population.ChannelWeChat]; got != want {
 		t.Errorf("skipped capped = %d, want %d", got, want)
 	}
 }
@@ -151,11 +152,11 @@ func TestPauseResumeCancel(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.move(x.ID, campaigns.StatePaused)
-	var msgs []campaigns.Message
+	var msgs []outbound.Message
 	for _, r := range e.res[:20] {
 		ch, why := campaigns.ChooseChannel(x.ChannelPolicy, r, false)
-		if why == campaigns.SkipNone {
-			msgs = append(msgs, campaigns.Message{ResidentID: r.ID, Channel: ch, Status: campaigns.StatusPending,
+		if why == outbound.SkipNone {
+			msgs = append(msgs, outbound.Message{ResidentID: r.ID, Channel: ch, Status: outbound.StatusPending,
 				NotBefore: e.clk.Now(), Deadline: x.ExpiresAt})
 		}
 	}
@@ -171,7 +172,7 @@ func TestPauseResumeCancel(t *testing.T) {
 	e.waitFor("held sends tried", 20*time.Second, func() bool {
 		for _, m := range written {
 			got, err := e.st.Message(e.ctx, m.ID)
-			if err != nil || got.Attempts < 1 || got.Status != campaigns.StatusPending {
+			if err != nil || got.Attempts < 1 || got.Status != outbound.StatusPending {
 				return false
 			}
 		}
@@ -179,7 +180,7 @@ func TestPauseResumeCancel(t *testing.T) {
 	})
 	e.move(x.ID, campaigns.StateCancelled)
 	e.waitFor("cancelled skipped", 20*time.Second, func() bool {
-		return e.funnel(x.ID).Skipped[campaigns.SkipCancelled] == len(written)
+		return e.funnel(x.ID).Skipped[outbound.SkipCancelled] == len(written)
 	})
 	if got := len(e.sb.SMS.Sent()) + len(e.sb.WeChat.Sent()); got != sentBefore {
 		t.Errorf("cancelled campaign sent %d", got-sentBefore)

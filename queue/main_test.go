@@ -24,6 +24,8 @@ import (
 	"github.com/redis/go-redis/v9"
 	"go.uber.org/goleak"
 
+	"github.com/gridcast/gridcast/gateway"
+	"github.com/gridcast/gridcast/outbound"
 	"github.com/gridcast/gridcast/queue/embedredis"
 
 	"github.com/gridcast/gridcast/campaigns"
@@ -146,9 +148,7 @@ func setupProvider(tb testing.TB) {
 			body, _ := io.ReadAll(http.MaxBytesReader(w, r.Body, 1<<20))
 			reps, err := aliyunsms.ParseReports(body)
 			if err == nil {
-				if e := prov.enq.Load(); e != nil {
-					err = e.EnqueueSMSReports(r.Context(), reps)
-				}
+				err = aliyunsms.ReportsTo(lazySink{})(r.Context(), reps)
 			}
 			if err != nil {
 				http.Error(w, "bad", http.StatusInternalServerError)
@@ -156,24 +156,14 @@ func setupProvider(tb testing.TB) {
 			}
 			_, _ = io.WriteString(w, aliyunsms.AckBody)
 		})
-		toQueue := func(ctx context.Context, in wechat.Inbound) error {
-			if e := prov.enq.Load(); e != nil {
-				return e.EnqueueWeChat(ctx, in)
-			}
-			return nil
-		}
+		toQueue := wechat.ToSink(lazySink{})
 		// The sandbox pushes plaintext; tests post safe-mode (AES) messages
 		// they build themselves to the second route.
 		mux.Handle("/wechat/callback", wechat.NewCallbackHandler(wechat.Config{AppID: wxAppID, Token: wxToken}, toQueue,
 			wechat.CallbackOptions{Log: quiet}))
 		mux.Handle("/wechat/callback-aes", wechat.NewCallbackHandler(wechat.Config{AppID: wxAppID, Token: wxToken, EncodingAESKey: wxAESKey},
 			toQueue, wechat.CallbackOptions{Log: quiet}))
-		mux.Handle("/aliyun/sms/up", aliyunsms.NewUplinkHandler(func(ctx context.Context, us []aliyunsms.Uplink) error {
-			if e := prov.enq.Load(); e != nil {
-				return e.EnqueueUplinks(ctx, us)
-			}
-			return nil
-		}, aliyunsms.PushOptions{Log: quiet}))
+		mux.Handle("/aliyun/sms/up", aliyunsms.NewUplinkHandler(aliyunsms.UplinksTo(lazySink{}), aliyunsms.PushOptions{Log: quiet}))
 		prov.hook = httptest.NewServer(mux)
 		prov.sb.Store(newSandbox())
 		prov.wrdb = redis.NewClient(redisOpts(tb))
@@ -183,6 +173,24 @@ func setupProvider(tb testing.TB) {
 		}
 		prov.wx = wx
 	})
+}
+
+// lazySink hands the webhooks' pushes to the current test's Enqueuer, if
+// any.
+type lazySink struct{}
+
+func (lazySink) Inbound(ctx context.Context, in gateway.Inbound) error {
+	if e := prov.enq.Load(); e != nil {
+		return e.Inbound(ctx, in)
+	}
+	return nil
+}
+
+func (lazySink) Receipts(ctx context.Context, rs []gateway.Receipt) error {
+	if e := prov.enq.Load(); e != nil {
+		return e.Receipts(ctx, rs)
+	}
+	return nil
 }
 
 func newSandbox() *sandbox.Sandbox {
@@ -339,13 +347,12 @@ func setup(t testing.TB, cfg queue.Config, hh int, opts ...option) *env {
 	e.cfg = cfg
 	dispatch := queue.NewEnqueuer(e.rdb, cfg)
 	t.Cleanup(func() { _ = dispatch.Close() })
-	e.desk, err = desk.New(o.desk, desk.Deps{Store: e.st, Dispatcher: dispatch, SMS: sms, WeChat: prov.wx,
-		Now: e.clk.Now, Log: testLog()})
+	e.desk, err = desk.New(o.desk, desk.Deps{Store: e.st, Dispatcher: dispatch, Now: e.clk.Now, Log: testLog()})
 	if err != nil {
 		t.Fatal(err)
 	}
 	e.srv, err = queue.NewServer(e.rdb, cfg, queue.Deps{Ledger: e.st, Audience: e.st, SMS: sms, WeChat: prov.wx,
-		Inbox: e.desk}, testLog())
+		Desk: e.desk}, testLog())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -557,7 +564,7 @@ func (e *env) waitFor(what string, d time.Duration, cond func() bool) {
 	}
 }
 
-func (e *env) funnel(id int64) campaigns.Funnel {
+func (e *env) funnel(id int64) outbound.Funnel {
 	f, err := e.st.Funnel(e.ctx, id)
 	if err != nil {
 		e.t.Fatal(err)
@@ -625,8 +632,8 @@ func (e *env) state(id int64) campaigns.State {
 }
 
 // messages returns every message of a campaign in one status.
-func (e *env) messages(id int64, st campaigns.Status) []campaigns.Message {
-	var out []campaigns.Message
+func (e *env) messages(id int64, st outbound.Status) []outbound.Message {
+	var out []outbound.Message
 	var after int64
 	for {
 		ms, err := e.st.MessagesByStatus(e.ctx, id, st, after, 500)

@@ -10,6 +10,7 @@ import (
 	"github.com/gridcast/gridcast/campaigns"
 	"github.com/gridcast/gridcast/gateway/aliyunsms"
 	"github.com/gridcast/gridcast/gateway/wechat"
+	"github.com/gridcast/gridcast/outbound"
 	"github.com/gridcast/gridcast/pii"
 	"github.com/gridcast/gridcast/population"
 	"github.com/gridcast/gridcast/queue"
@@ -82,10 +83,10 @@ func testCampaignReachesEveryoneOnce(t *testing.T, driver string) {
 			optedOut++
 		}
 	}
-	if got := f.Skipped[campaigns.SkipOptedOut]; got != optedOut || optedOut < 2 {
+	if got := f.Skipped[outbound.SkipOptedOut]; got != optedOut || optedOut < 2 {
 		t.Errorf("skipped opted_out = %d, want %d (funnel %+v)", got, optedOut, f)
 	}
-	for _, m := range e.messages(c.ID, campaigns.StatusSkipped) {
+	for _, m := range e.messages(c.ID, outbound.StatusSkipped) {
 		if m.SkipReason == "" {
 			t.Errorf("message %d skipped without a reason", m.ID)
 		}
@@ -106,7 +107,7 @@ func testCampaignReachesEveryoneOnce(t *testing.T, driver string) {
 	if err := e.enq.StartCampaign(e.ctx, c.ID, 1, c.ScheduleAt); err != nil {
 		t.Fatal(err)
 	}
-	for _, st := range []campaigns.Status{campaigns.StatusDelivered, campaigns.StatusFailed} {
+	for _, st := range []outbound.Status{outbound.StatusDelivered, outbound.StatusFailed} {
 		for _, m := range e.messages(c.ID, st) {
 			if err := e.enq.EnqueueSend(e.ctx, m); err != nil {
 				t.Fatal(err)
@@ -119,9 +120,9 @@ func testCampaignReachesEveryoneOnce(t *testing.T, driver string) {
 	}
 
 	// Duplicate and out-of-order receipts keep statuses forward.
-	delivered := e.messages(c.ID, campaigns.StatusDelivered)
+	delivered := e.messages(c.ID, outbound.StatusDelivered)
 	var reps []aliyunsms.Report
-	var wxm []campaigns.Message
+	var wxm []outbound.Message
 	for _, m := range delivered {
 		if m.Channel == population.ChannelSMS && len(reps) < 5 {
 			biz, phone := splitKey(m.ProviderID)
@@ -132,7 +133,7 @@ func testCampaignReachesEveryoneOnce(t *testing.T, driver string) {
 			wxm = append(wxm, m)
 		}
 	}
-	if err := e.enq.EnqueueSMSReports(e.ctx, reps); err != nil {
+	if err := aliyunsms.ReportsTo(e.enq)(e.ctx, reps); err != nil {
 		t.Fatal(err)
 	}
 	for _, m := range wxm {
@@ -140,12 +141,12 @@ func testCampaignReachesEveryoneOnce(t *testing.T, driver string) {
 		for _, ch := range m.ProviderID {
 			id = id*10 + int64(ch-'0')
 		}
-		if err := e.enq.EnqueueWeChatReceipt(e.ctx, wechat.Inbound{Kind: wechat.KindTemplateFinish, TemplateMsgID: id, Status: "failed: system failed"}); err != nil {
+		if err := wechat.ToSink(e.enq)(e.ctx, wechat.Inbound{Kind: wechat.KindTemplateFinish, TemplateMsgID: id, Status: "failed: system failed"}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	e.waitFor("receipts processed", 20*time.Second, e.idle)
-	if got := len(e.messages(c.ID, campaigns.StatusDelivered)); got != len(delivered) {
+	if got := len(e.messages(c.ID, outbound.StatusDelivered)); got != len(delivered) {
 		t.Errorf("delivered %d after late receipts, want %d", got, len(delivered))
 	}
 }
@@ -168,7 +169,7 @@ func TestQuietHoursReschedule(t *testing.T) {
 		_, done, err := e.st.RunCheckpoint(e.ctx, c.ID, 1)
 		return err == nil && done
 	})
-	pending := e.messages(c.ID, campaigns.StatusPending)
+	pending := e.messages(c.ID, outbound.StatusPending)
 	if len(pending) == 0 {
 		t.Fatal("no pending messages")
 	}

@@ -11,18 +11,15 @@ import (
 	"github.com/hibiken/asynq"
 
 	"github.com/gridcast/gridcast/campaigns"
-	"github.com/gridcast/gridcast/desk"
 	"github.com/gridcast/gridcast/fault"
-	"github.com/gridcast/gridcast/gateway/aliyunsms"
+	"github.com/gridcast/gridcast/gateway"
+	"github.com/gridcast/gridcast/outbound"
 	"github.com/gridcast/gridcast/pii"
 	"github.com/gridcast/gridcast/population"
 )
 
-// WeChat receipt statuses.
-const (
-	WeChatStatusSuccess   = "success"
-	WeChatStatusUserBlock = "failed:user block"
-)
+// The one receipt matcher and the one reconciler, for messages of every
+// purpose.
 
 // receiptSMS handles one Aliyun delivery report. It matches the message by
 // "<biz_id>/<phone>" (or "out:<out_id>/<phone>" for a send settled after an
@@ -33,21 +30,9 @@ func (h *handlers) receiptSMS(ctx context.Context, t *asynq.Task) error {
 	if err := decode(t, &p); err != nil {
 		return err
 	}
-	if strings.HasPrefix(p.OutID, "visit-") {
-		// A visit reminder: it is recorded on its slot, not as a message.
-		h.log.DebugContext(ctx, "reminder_receipt", "out_id", p.OutID, "success", p.Success)
-		return nil
-	}
-	if strings.HasPrefix(p.OutID, desk.OutIDPrefix) {
-		// A desk message (a reply, a confirmation, a notification).
-		found, err := h.deskReceipt(ctx, population.ChannelSMS, p.BizID, p.Success, p.ErrCode, p.At)
-		if err != nil || found {
-			return err
-		}
-	}
-	m, err := h.deps.Ledger.MessageByProviderID(ctx, population.ChannelSMS, p.BizID+"/"+p.Phone)
+	m, err := h.deps.Ledger.MessageByProviderID(ctx, population.ChannelSMS, outbound.SMSProviderID(p.BizID, p.Phone))
 	if errors.Is(err, fault.ErrNotFound) && p.OutID != "" {
-		m, err = h.deps.Ledger.MessageByProviderID(ctx, population.ChannelSMS, "out:"+p.OutID+"/"+p.Phone)
+		m, err = h.deps.Ledger.MessageByProviderID(ctx, population.ChannelSMS, outbound.SMSProviderID("out:"+p.OutID, p.Phone))
 	}
 	if err != nil {
 		if unmatched(ctx, err) {
@@ -56,11 +41,11 @@ func (h *handlers) receiptSMS(ctx context.Context, t *asynq.Task) error {
 		}
 		return fmt.Errorf("queue: sms receipt for %s: %w", pii.Phone(p.Phone), err)
 	}
-	to, code := campaigns.StatusDelivered, p.ErrCode
+	to := outbound.StatusDelivered
 	if !p.Success {
-		to = campaigns.StatusFailed
+		to = outbound.StatusFailed
 	}
-	moved, err := h.deps.Ledger.AdvanceMessage(ctx, m.ID, to, campaigns.MessageUpdate{ProviderCode: code, ProviderMessage: p.ErrMsg, At: p.At})
+	moved, err := h.deps.Ledger.AdvanceMessage(ctx, m.ID, to, outbound.Update{ProviderCode: p.ErrCode, ProviderMessage: p.ErrMsg, At: p.At})
 	if err != nil {
 		return fmt.Errorf("queue: sms receipt %d: %w", m.ID, err)
 	}
@@ -71,20 +56,15 @@ func (h *handlers) receiptSMS(ctx context.Context, t *asynq.Task) error {
 }
 
 // receiptWeChat handles one TEMPLATESENDJOBFINISH event: success is
-// delivered; "failed:user block" fails the message and, when the policy
-// allows, falls back to SMS; any other status fails it.
+// delivered, anything else failed; a resident's block fails the message
+// and writes what replaces it (fallback), as a permanent send failure
+// does.
 func (h *handlers) receiptWeChat(ctx context.Context, t *asynq.Task) error {
 	var p wechatReceipt
 	if err := decode(t, &p); err != nil {
 		return err
 	}
 	m, err := h.deps.Ledger.MessageByProviderID(ctx, population.ChannelWeChat, strconv.FormatInt(p.MsgID, 10))
-	if errors.Is(err, fault.ErrNotFound) {
-		found, derr := h.deskReceipt(ctx, population.ChannelWeChat, strconv.FormatInt(p.MsgID, 10), p.Status == WeChatStatusSuccess, p.Status, p.At)
-		if derr != nil || found {
-			return derr
-		}
-	}
 	if err != nil {
 		if unmatched(ctx, err) {
 			h.log.WarnContext(ctx, "receipt_unmatched", "channel", "wechat", "msg_id", p.MsgID)
@@ -92,25 +72,26 @@ func (h *handlers) receiptWeChat(ctx context.Context, t *asynq.Task) error {
 		}
 		return fmt.Errorf("queue: wechat receipt %d: %w", p.MsgID, err)
 	}
-	to := campaigns.StatusFailed
-	if p.Status == WeChatStatusSuccess {
-		to = campaigns.StatusDelivered
+	to := outbound.StatusFailed
+	// A task queued before receipts carried "delivered" has only WeChat's status.
+	if p.Delivered || p.Status == "success" {
+		to = outbound.StatusDelivered
 	}
-	moved, err := h.deps.Ledger.AdvanceMessage(ctx, m.ID, to, campaigns.MessageUpdate{ProviderCode: p.Status, At: p.At})
+	moved, err := h.deps.Ledger.AdvanceMessage(ctx, m.ID, to, outbound.Update{ProviderCode: p.Status, At: p.At})
 	if err != nil {
 		return fmt.Errorf("queue: wechat receipt %d: %w", m.ID, err)
 	}
-	if moved && strings.ReplaceAll(p.Status, " ", "") == strings.ReplaceAll(WeChatStatusUserBlock, " ", "") {
-		j, err := h.load(ctx, m)
+	if moved && p.Blocked {
+		j, err := h.load(ctx, m, nil)
 		if err != nil {
 			return err
 		}
-		return h.fallback(ctx, &j, h.cfg.Now())
+		return h.fallback(ctx, &j, p.Status, h.cfg.Now())
 	}
 	return nil
 }
 
-// reconcileBatch is how many stale messages one reconcile pass looks at.
+// reconcileBatch is how many messages one reconcile pass looks at.
 const reconcileBatch = 200
 
 // ReasonRecovered is the history code of a message that recovery handed
@@ -154,18 +135,18 @@ func (h *handlers) reconcileSent(ctx context.Context, now time.Time) error {
 			continue
 		}
 		for _, d := range ds {
-			if d.Phone != pii.Phone(phone) || d.Status == aliyunsms.StatusWaiting {
+			if d.Phone != pii.Phone(phone) || d.Status == gateway.SMSWaiting {
 				continue
 			}
-			to := campaigns.StatusDelivered
-			if d.Status == aliyunsms.StatusFailed {
-				to = campaigns.StatusFailed
+			to := outbound.StatusDelivered
+			if d.Status == gateway.SMSFailed {
+				to = outbound.StatusFailed
 			}
 			at := d.ReceiveDate
 			if at.IsZero() {
 				at = now
 			}
-			if _, err := h.deps.Ledger.AdvanceMessage(ctx, m.ID, to, campaigns.MessageUpdate{ProviderCode: d.ErrCode, At: at}); err != nil {
+			if _, err := h.deps.Ledger.AdvanceMessage(ctx, m.ID, to, outbound.Update{ProviderCode: d.ErrCode, At: at}); err != nil {
 				errs = append(errs, err)
 			}
 			break
@@ -180,12 +161,11 @@ func (h *handlers) reconcileSent(ctx context.Context, now time.Time) error {
 // crashed (killed, OOM, lost) worker leaves one behind.
 func (h *handlers) stuckAfter() time.Duration { return 2 * h.cfg.SendTimeout }
 
-// recoverStuck finds the messages of running and paused campaigns that
-// have been in sending for longer than stuckAfter — claimed by a worker
-// that then died before it recorded the outcome — and hands each back to
-// pending and to the queue. Without it a re-delivered task would find the
-// message claimed and do nothing, and the resident would silently never be
-// reached.
+// recoverStuck finds the messages, of every purpose, that have been in
+// sending for longer than stuckAfter — claimed by a worker that then died
+// before it recorded the outcome — and hands each back to pending and to
+// the queue. Without it a re-delivered task would find the message claimed
+// and do nothing, and nobody would ever be reached.
 //
 // Whether the crashed worker's provider call went out is unknown:
 //   - SMS: Aliyun is asked first (settleStuckSMS); a send it knows is
@@ -193,48 +173,27 @@ func (h *handlers) stuckAfter() time.Duration { return 2 * h.cfg.SendTimeout }
 //     ambiguous (limits.markAmbiguous, OutId = its own id) before it goes
 //     back to pending, so the resend asks Aliyun once more
 //     (settleAmbiguous) in case the record was not yet visible.
-//   - WeChat: the template send carries client_msg_id = the message id,
-//     and WeChat drops a repeat of it within 10 minutes, returning the
-//     first send's msgid. Recovery runs 2×SendTimeout (2 minutes by
-//     default) plus at most a tick after the claim, well inside that
-//     window; a resend after a longer outage of every worker could
-//     duplicate.
+//   - WeChat: a template send carries client_msg_id = the message id, and
+//     WeChat drops a repeat of it within 10 minutes, returning the first
+//     send's msgid. Recovery runs 2×SendTimeout (2 minutes by default)
+//     plus at most a tick after the claim, well inside that window; a
+//     resend after a longer outage of every worker could duplicate, as can
+//     a customer-service text, which WeChat does not deduplicate.
 //
-// The ledger reads it needs — Campaigns and MessagesByStatus — are part of
-// Ledger already (CampaignStore, MessageFinder), so *store.Store needs
-// nothing new.
+// A recovered message of a campaign cancelled meanwhile is screened out by
+// the send that follows.
 func (h *handlers) recoverStuck(ctx context.Context, now time.Time) error {
 	cutoff := now.Add(-h.stuckAfter())
 	var errs []error
-	for _, st := range []campaigns.State{campaigns.StateRunning, campaigns.StatePaused} {
-		cs, err := h.deps.Ledger.Campaigns(ctx, st, tickLimit)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("queue: recover: %s campaigns: %w", st, err))
-			continue
-		}
-		for _, c := range cs {
-			errs = append(errs, h.recoverCampaign(ctx, c, cutoff, now))
-		}
-	}
-	return errors.Join(errs...)
-}
-
-// recoverCampaign recovers c's messages claimed before cutoff, paging
-// through its sending messages by id.
-func (h *handlers) recoverCampaign(ctx context.Context, c campaigns.Campaign, cutoff, now time.Time) error {
-	var errs []error
 	var after int64
 	for {
-		ms, err := h.deps.Ledger.MessagesByStatus(ctx, c.ID, campaigns.StatusSending, after, reconcileBatch)
+		ms, err := h.deps.Ledger.StuckSending(ctx, cutoff, after, reconcileBatch)
 		if err != nil {
-			return errors.Join(append(errs, fmt.Errorf("queue: recover: campaign %d: %w", c.ID, err))...)
+			return errors.Join(append(errs, fmt.Errorf("queue: recover: %w", err))...)
 		}
 		for _, m := range ms {
 			after = m.ID
-			if !m.UpdatedAt.Before(cutoff) {
-				continue // a live worker may still hold it
-			}
-			if err := h.recoverOne(ctx, c, m, now); err != nil {
+			if err := h.recoverOne(ctx, m, now); err != nil {
 				errs = append(errs, fmt.Errorf("queue: recover message %d: %w", m.ID, err))
 			}
 		}
@@ -244,9 +203,9 @@ func (h *handlers) recoverCampaign(ctx context.Context, c campaigns.Campaign, cu
 	}
 }
 
-func (h *handlers) recoverOne(ctx context.Context, c campaigns.Campaign, m campaigns.Message, now time.Time) error {
-	if m.Channel == population.ChannelSMS && h.deps.SMS != nil {
-		sent, err := h.settleStuckSMS(ctx, c, m, now)
+func (h *handlers) recoverOne(ctx context.Context, m outbound.Message, now time.Time) error {
+	if m.Route == outbound.RouteSMS && h.deps.SMS != nil {
+		sent, err := h.settleStuckSMS(ctx, m, now)
 		if err != nil || sent {
 			return err // on error the message stays sending: the next pass asks again
 		}
@@ -260,34 +219,44 @@ func (h *handlers) recoverOne(ctx context.Context, c campaigns.Campaign, m campa
 		}
 		return err
 	}
-	h.log.WarnContext(ctx, "message_recovered", "message_id", m.ID, "campaign_id", m.CampaignID,
+	h.log.WarnContext(ctx, "message_recovered", "message_id", m.ID, "purpose", m.Purpose, "campaign_id", m.CampaignID,
 		"channel", m.Channel, "claimed_at", m.UpdatedAt)
 	// The crashed worker's task may sit archived under the same id, which
 	// would turn the enqueue into a no-op forever.
-	if err := h.enq.dropArchived(sendTaskID(m.ID)); err != nil {
+	if err := h.enq.dropArchived(m); err != nil {
 		return err
 	}
-	m.Status, m.NotBefore = campaigns.StatusPending, now
+	m.Status, m.NotBefore = outbound.StatusPending, now
 	return h.enq.EnqueueSend(ctx, m)
+}
+
+// smsTarget is the number and template an SMS message went to: a desk
+// message's own, a campaign message's or reminder's resident's number on
+// its campaign's template.
+func (h *handlers) smsTarget(ctx context.Context, m outbound.Message) (pii.Phone, string, error) {
+	if m.Purpose.Desk() {
+		return pii.Phone(m.To), m.TemplateCode, nil
+	}
+	j, err := h.load(ctx, m, nil)
+	if err != nil {
+		return "", "", err
+	}
+	return j.r.Phone, j.c.SMS.TemplateCode, nil
 }
 
 // settleStuckSMS asks Aliyun whether the crashed worker's SMS went out and,
 // if so, records it as sent (keyed "out:<OutId>/<phone>", as
 // settleAmbiguous does, which receipts match). A call carries one OutId,
-// the id of its first message, so a record for the resident's number whose
-// OutId is this message's id, or names another message of the same
-// campaign run sent to a different number (a batch-mate), is this
-// message's: a resident has one SMS per run, and a batch is accepted or
-// refused as a whole. A batch-mate sharing the resident's number cannot be
-// told apart; that rare case is resent (under the ambiguity marker).
-func (h *handlers) settleStuckSMS(ctx context.Context, c campaigns.Campaign, m campaigns.Message, now time.Time) (bool, error) {
-	rs, err := h.deps.Audience.Residents(ctx, []int64{m.ResidentID})
-	if err != nil {
-		return false, fmt.Errorf("resident %d: %w", m.ResidentID, err)
-	}
-	r, ok := rs[m.ResidentID]
-	if !ok || r.Phone == "" {
-		return false, nil // the resend screens it out
+// the id of its first message, so a record for the number whose OutId is
+// this message's id, or names another message of the same campaign run
+// sent to a different number (a batch-mate), is this message's: a resident
+// has one SMS per run, and a batch is accepted or refused as a whole. A
+// batch-mate sharing the resident's number cannot be told apart; that rare
+// case is resent (under the ambiguity marker).
+func (h *handlers) settleStuckSMS(ctx context.Context, m outbound.Message, now time.Time) (bool, error) {
+	phone, template, err := h.smsTarget(ctx, m)
+	if err != nil || phone == "" {
+		return false, err // no number: the resend screens it out
 	}
 	// The send happened within SendTimeout of the claim: query its day,
 	// and the next if the window crossed midnight.
@@ -297,12 +266,12 @@ func (h *handlers) settleStuckSMS(ctx context.Context, c campaigns.Campaign, m c
 	}
 	own := strconv.FormatInt(m.ID, 10)
 	for _, day := range days {
-		ds, err := h.deps.SMS.QueryDetails(ctx, r.Phone, "", day)
+		ds, err := h.deps.SMS.QueryDetails(ctx, phone, "", day)
 		if err != nil {
 			return false, err
 		}
 		for _, d := range ds {
-			if d.Phone != r.Phone || d.OutID == "" || d.TemplateCode != c.SMS.TemplateCode {
+			if d.Phone != phone || d.OutID == "" || d.TemplateCode != template {
 				continue
 			}
 			if d.OutID != own {
@@ -316,8 +285,8 @@ func (h *handlers) settleStuckSMS(ctx context.Context, c campaigns.Campaign, m c
 			if at.IsZero() {
 				at = now
 			}
-			if _, err := h.deps.Ledger.AdvanceMessage(ctx, m.ID, campaigns.StatusSent, campaigns.MessageUpdate{
-				ProviderID: "out:" + d.OutID + "/" + string(r.Phone), TemplateCode: c.SMS.TemplateCode, At: at}); err != nil {
+			if _, err := h.deps.Ledger.AdvanceMessage(ctx, m.ID, outbound.StatusSent, outbound.Update{
+				ProviderID: outbound.SMSProviderID("out:"+d.OutID, string(phone)), TemplateCode: template, At: at}); err != nil {
 				return false, err
 			}
 			h.log.WarnContext(ctx, "message_recovered_sent", "message_id", m.ID, "campaign_id", m.CampaignID, "out_id", d.OutID)
@@ -329,7 +298,10 @@ func (h *handlers) settleStuckSMS(ctx context.Context, c campaigns.Campaign, m c
 
 // batchMate reports whether outID names another message of m's campaign
 // run addressed to a different phone number than m's resident.
-func (h *handlers) batchMate(ctx context.Context, m campaigns.Message, outID string) (bool, error) {
+func (h *handlers) batchMate(ctx context.Context, m outbound.Message, outID string) (bool, error) {
+	if m.Purpose != outbound.PurposeCampaign {
+		return false, nil // only a campaign run's SMS travel in batches
+	}
 	id, err := strconv.ParseInt(outID, 10, 64)
 	if err != nil {
 		return false, nil // not one of ours
@@ -341,7 +313,7 @@ func (h *handlers) batchMate(ctx context.Context, m campaigns.Message, outID str
 	if err != nil {
 		return false, fmt.Errorf("message %d: %w", id, err)
 	}
-	if o.CampaignID != m.CampaignID || o.Run != m.Run || o.Channel != population.ChannelSMS {
+	if o.Purpose != outbound.PurposeCampaign || o.CampaignID != m.CampaignID || o.Run != m.Run || o.Channel != population.ChannelSMS {
 		return false, nil
 	}
 	rs, err := h.deps.Audience.Residents(ctx, []int64{o.ResidentID, m.ResidentID})
@@ -358,7 +330,7 @@ func dayOf(t time.Time) string { return t.In(campaigns.Shanghai()).Format("20060
 // unmatchedRetries is how often a receipt whose message is not (yet) on the
 // ledger is retried: a receipt can overtake the send's own record of the
 // provider id, but one that still matches nothing after that belongs to no
-// campaign message (a visit reminder, another system on the same account).
+// message of ours (another system on the same account).
 const unmatchedRetries = 3
 
 // unmatched reports whether err is "no such message" and the receipt has

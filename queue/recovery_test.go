@@ -8,9 +8,11 @@ import (
 	"time"
 
 	"github.com/gridcast/gridcast/campaigns"
+	"github.com/gridcast/gridcast/gateway"
 	"github.com/gridcast/gridcast/gateway/aliyunsms"
 	"github.com/gridcast/gridcast/gateway/sandbox"
 	"github.com/gridcast/gridcast/gateway/wechat"
+	"github.com/gridcast/gridcast/outbound"
 	"github.com/gridcast/gridcast/pii"
 	"github.com/gridcast/gridcast/population"
 	"github.com/gridcast/gridcast/queue"
@@ -45,8 +47,8 @@ func hasCode(codes []string, prefix string) bool {
 // channelMessages returns a campaign's messages on ch in the given statuses,
 // each once: a receipt may move one from one status to the next between
 // the reads.
-func (e *env) channelMessages(id int64, ch population.Channel, sts ...campaigns.Status) []campaigns.Message {
-	var out []campaigns.Message
+func (e *env) channelMessages(id int64, ch population.Channel, sts ...outbound.Status) []outbound.Message {
+	var out []outbound.Message
 	seen := map[int64]bool{}
 	for _, st := range sts {
 		for _, m := range e.messages(id, st) {
@@ -94,7 +96,7 @@ func TestAmbiguousSMSTimeout(t *testing.T) {
 			e.waitFor("settled", 30*time.Second, func() bool { return e.settled(c.ID) })
 			e.checkReachedOnce(c)
 
-			sms := e.channelMessages(c.ID, population.ChannelSMS, campaigns.StatusSent, campaigns.StatusDelivered)
+			sms := e.channelMessages(c.ID, population.ChannelSMS, outbound.StatusSent, outbound.StatusDelivered)
 			if want := e.eligible(c)[population.ChannelSMS]; len(sms) != want {
 				t.Fatalf("%d SMS sent or delivered, want %d (funnel %+v)", len(sms), want, e.funnel(c.ID))
 			}
@@ -147,7 +149,7 @@ func TestChannelPause(t *testing.T) {
 			if wx.Pending+wx.Sending > 0 || sms.Sending > 0 || sms.Pending != want[population.ChannelSMS] {
 				return false
 			}
-			for _, m := range e.messages(c.ID, campaigns.StatusPending) {
+			for _, m := range e.messages(c.ID, outbound.StatusPending) {
 				if m.Attempts == 0 {
 					return false
 				}
@@ -168,7 +170,7 @@ func TestChannelPause(t *testing.T) {
 			t.Errorf("%d WeChat messages sent, want %d: the SMS pause must not hold WeChat", got, want[population.ChannelWeChat])
 		}
 		// AMOUNT_NOT_ENOUGH carries its own pause: look again in an hour.
-		for _, m := range e.messages(c.ID, campaigns.StatusPending) {
+		for _, m := range e.messages(c.ID, outbound.StatusPending) {
 			if d := m.NotBefore.Sub(start); d < 59*time.Minute || d > 61*time.Minute {
 				t.Errorf("message %d deferred to %s after start, want about 1h", m.ID, d)
 			}
@@ -220,7 +222,7 @@ func TestChannelPause(t *testing.T) {
 			}
 		}
 		paused := 0
-		for _, m := range e.channelMessages(c.ID, population.ChannelWeChat, campaigns.StatusSent, campaigns.StatusDelivered) {
+		for _, m := range e.channelMessages(c.ID, population.ChannelWeChat, outbound.StatusSent, outbound.StatusDelivered) {
 			if hasCode(e.events(m.ID), "channel_paused") {
 				paused++
 			}
@@ -248,7 +250,7 @@ func TestRebuildAfterRedisFlush(t *testing.T) {
 		wx, sms := f.ByChannel[population.ChannelWeChat], f.ByChannel[population.ChannelSMS]
 		return err == nil && done && sms.Pending+sms.Sending == 0 && wx.Sending == 0 && wx.Pending > 0 && e.still()
 	})
-	pending := e.messages(c.ID, campaigns.StatusPending)
+	pending := e.messages(c.ID, outbound.StatusPending)
 	if err := e.rdb.FlushDB(e.ctx).Err(); err != nil {
 		t.Fatal(err)
 	}
@@ -305,9 +307,9 @@ func TestRecoverStuckSending(t *testing.T) {
 	if _, err := e.st.StartRun(e.ctx, c.ID, 1, c.ScheduleAt); err != nil {
 		t.Fatal(err)
 	}
-	var msgs []campaigns.Message
+	var msgs []outbound.Message
 	for _, r := range append(append([]population.Resident{}, wx...), sms...) {
-		msgs = append(msgs, campaigns.Message{ResidentID: r.ID, Channel: expectChannel(r, c), Status: campaigns.StatusPending,
+		msgs = append(msgs, outbound.Message{ResidentID: r.ID, Channel: expectChannel(r, c), Status: outbound.StatusPending,
 			NotBefore: e.clk.Now(), Deadline: c.ExpiresAt})
 	}
 	// Written as the whole run (done), so the tick does not expand it.
@@ -326,28 +328,28 @@ func TestRecoverStuckSending(t *testing.T) {
 	// sms[3] (one batch under sms[2]'s id as OutId) had their calls
 	// accepted; wx[0] and sms[0] crashed before calling.
 	ctx := e.ctx
-	if _, err := prov.wx.SendTemplate(ctx, wechat.TemplateMessage{ToUser: wx[1].OpenID, TemplateID: sandbox.WeChatTemplateNotice,
+	if _, err := prov.wx.SendTemplate(ctx, gateway.TemplateMessage{ToUser: wx[1].OpenID, TemplateID: sandbox.WeChatTemplateNotice,
 		Data:        map[string]string{"first": "您好", "keyword1": "社区保安招聘", "keyword2": "网格员", "remark": "回复T退订"},
 		ClientMsgID: strconv.FormatInt(id[wx[1].ID], 10)}); err != nil {
 		t.Fatal(err)
 	}
 	cl := newSMSClient(t, 2*time.Second)
-	sm := func(r population.Resident, outID int64) aliyunsms.Message {
-		return aliyunsms.Message{Phone: r.Phone, TemplateCode: c.SMS.TemplateCode, SignName: c.SMS.SignName,
+	sm := func(r population.Resident, outID int64) gateway.SMS {
+		return gateway.SMS{Phone: r.Phone, TemplateCode: c.SMS.TemplateCode, SignName: c.SMS.SignName,
 			OutID: strconv.FormatInt(outID, 10), Params: map[string]string{"name": "您", "job": "社区保安", "detail": "月薪五千",
 				"reply": "回复1报名", "worker": "网格员", "phone": "12345"}}
 	}
 	if _, err := cl.Send(ctx, sm(sms[1], id[sms[1].ID])); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := cl.SendBatch(ctx, []aliyunsms.Message{sm(sms[2], id[sms[2].ID]), sm(sms[3], id[sms[2].ID])}); err != nil {
+	if _, err := cl.SendBatch(ctx, []gateway.SMS{sm(sms[2], id[sms[2].ID]), sm(sms[3], id[sms[2].ID])}); err != nil {
 		t.Fatal(err)
 	}
 
 	// A tick right away leaves the claims alone: a live worker may hold them.
 	e.tick()
 	e.waitFor("tick done", 10*time.Second, e.still)
-	if got := len(e.messages(c.ID, campaigns.StatusSending)); got != len(written) {
+	if got := len(e.messages(c.ID, outbound.StatusSending)); got != len(written) {
 		t.Fatalf("%d of %d messages still sending after an early tick", got, len(written))
 	}
 
@@ -388,7 +390,7 @@ func TestRecoverStuckSending(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if m.Status != campaigns.StatusSent && m.Status != campaigns.StatusDelivered {
+		if m.Status != outbound.StatusSent && m.Status != outbound.StatusDelivered {
 			t.Errorf("message %d: %s, want sent or delivered", m.ID, m.Status)
 		}
 		codes := e.events(m.ID)

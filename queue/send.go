@@ -11,25 +11,33 @@ import (
 
 	"github.com/gridcast/gridcast/campaigns"
 	"github.com/gridcast/gridcast/gateway"
-	"github.com/gridcast/gridcast/gateway/aliyunsms"
-	"github.com/gridcast/gridcast/gateway/wechat"
+	"github.com/gridcast/gridcast/outbound"
+	"github.com/gridcast/gridcast/pii"
 	"github.com/gridcast/gridcast/population"
 )
+
+// The one send path. Every message on the ledger — a campaign's, a visit
+// reminder, the desk's — goes through it: claim, prepare (what its purpose
+// needs: a campaign message is screened and rendered, a desk message
+// carries its content), the channel-wide gates, the provider call by
+// route, then one advance; a permanent failure fails it and writes what
+// replaces it (fallback), other failures become Asynq instructions.
 
 // Codes the queue records itself when no provider spoke.
 const (
 	CodeRender   = "RENDER"    // a value template did not render for this resident
 	CodeNoSender = "NO_SENDER" // no sender is configured for the channel
+	CodeNoRoute  = "NO_ROUTE"  // the message names no route a sender serves
 	CodeRetries  = "RETRIES_EXHAUSTED"
 )
 
-// verdict is what screening a claimed message decided.
+// verdict is what preparing a claimed message decided.
 type verdict struct {
 	kind   verdictKind
-	until  time.Time            // defer
-	reason string               // defer reason, or failure code
-	skip   campaigns.SkipReason // skip
-	note   string               // failure message
+	until  time.Time           // defer
+	reason string              // defer reason, or failure code
+	skip   outbound.SkipReason // skip
+	note   string              // failure message
 }
 
 type verdictKind int
@@ -41,46 +49,124 @@ const (
 	failIt
 )
 
-// job is a claimed message ready to go out.
+// job is a claimed message made ready to go out: whom it reaches, on which
+// route, with what.
 type job struct {
-	m      campaigns.Message
-	c      campaigns.Campaign
-	r      population.Resident
-	params map[string]string // rendered SMS params or WeChat fields; personal data
+	m outbound.Message
+	// c and r are the campaign and resident of a campaign message or a
+	// reminder (r.ID 0 when the resident is gone).
+	c campaigns.Campaign
+	r population.Resident
+	// to is the phone number or openid the call goes to.
+	to       string
+	template string
+	params   map[string]string // SMS params or WeChat fields; personal data
+	text     string            // a customer-service text; personal data
+	url      string
+	signName string
+	extend   string
 }
 
-// screen re-checks a claimed message at send time: campaign state, the
-// deadline, opt-out, reachability, quiet hours, caps, then renders it (a
-// visit campaign's {{slot}} from the resident's live booking).
+// outID is the job's OutId / client_msg_id: its ledger id.
+func (j *job) outID() string { return strconv.FormatInt(j.m.ID, 10) }
+
+// sendOne handles message:wechat and message:sms (one message).
+func (h *handlers) sendOne(ctx context.Context, t *asynq.Task) error {
+	var p sendPayload
+	if err := decode(t, &p); err != nil {
+		return err
+	}
+	now := h.cfg.Now()
+	m, ok, err := h.deps.Ledger.ClaimMessage(ctx, p.MessageID, now)
+	if err != nil {
+		return fmt.Errorf("queue: claim %d: %w", p.MessageID, err)
+	}
+	if !ok {
+		return nil // sent, settled or being sent by a duplicate task
+	}
+	j, err := h.load(ctx, m, nil)
+	if err != nil {
+		return h.release(ctx, m, err)
+	}
+	v, err := h.prepare(ctx, &j, now)
+	if err == nil && v.kind == proceed {
+		v, err = h.gate(ctx, m.Route.Channel(), now)
+	}
+	if err != nil {
+		return h.release(ctx, m, err)
+	}
+	if v.kind != proceed {
+		return h.settle(ctx, m, v, now)
+	}
+	if m.Route == outbound.RouteSMS {
+		return h.sendSMS(ctx, []*job{&j}, now)
+	}
+	return h.sendWeChat(ctx, &j, now)
+}
+
+// load reads what preparing m needs: the campaign and resident of a
+// campaign message or reminder (campaigns caches campaigns across a batch;
+// nil for none). A desk message needs nothing more than its row.
+func (h *handlers) load(ctx context.Context, m outbound.Message, cache map[int64]campaigns.Campaign) (job, error) {
+	j := job{m: m}
+	if m.Purpose != outbound.PurposeCampaign && m.Purpose != outbound.PurposeReminder {
+		return j, nil
+	}
+	c, ok := cache[m.CampaignID]
+	if !ok {
+		var err error
+		if c, err = h.deps.Ledger.Campaign(ctx, m.CampaignID); err != nil {
+			return j, fmt.Errorf("queue: campaign %d: %w", m.CampaignID, err)
+		}
+		if cache != nil {
+			cache[m.CampaignID] = c
+		}
+	}
+	rs, err := h.deps.Audience.Residents(ctx, []int64{m.ResidentID})
+	if err != nil {
+		return j, fmt.Errorf("queue: resident %d: %w", m.ResidentID, err)
+	}
+	j.c, j.r = c, rs[m.ResidentID]
+	return j, nil
+}
+
+// prepare decides, at send time, whether and with what j goes out.
+func (h *handlers) prepare(ctx context.Context, j *job, now time.Time) (verdict, error) {
+	switch j.m.Purpose {
+	case outbound.PurposeCampaign:
+		return h.screen(ctx, j, now)
+	case outbound.PurposeReminder:
+		return h.screenReminder(ctx, j, now)
+	}
+	// The desk composed it whole when it wrote it: the resident (or worker)
+	// is waiting for it, so no quiet hours or caps hold it back.
+	j.to, j.template, j.params, j.text, j.url = j.m.To, j.m.TemplateCode, j.m.Params, j.m.Text, j.m.URL
+	if j.m.Route == outbound.RouteNone {
+		return verdict{kind: failIt, reason: CodeNoRoute, note: "the message names no route"}, nil
+	}
+	return verdict{kind: proceed}, nil
+}
+
+// screen re-checks a claimed campaign message at send time: campaign
+// state, the deadline, opt-out, reachability, quiet hours, caps, then
+// renders it (a visit campaign's {{slot}} from the resident's live
+// booking).
 func (h *handlers) screen(ctx context.Context, j *job, now time.Time) (verdict, error) {
 	switch j.c.State {
 	case campaigns.StateRunning:
 	case campaigns.StateCancelled, campaigns.StateCompleted:
-		return verdict{kind: skipIt, skip: campaigns.SkipCancelled}, nil
+		return verdict{kind: skipIt, skip: outbound.SkipCancelled}, nil
 	default: // paused, or not (yet, again) running
 		return verdict{kind: deferIt, until: now.Add(h.cfg.PausedRecheck), reason: "campaign_" + string(j.c.State)}, nil
 	}
 	if !j.m.Deadline.IsZero() && !now.Before(j.m.Deadline) {
-		return verdict{kind: skipIt, skip: campaigns.SkipExpired}, nil
+		return verdict{kind: skipIt, skip: outbound.SkipExpired}, nil
 	}
-	if j.r.ID == 0 {
-		return verdict{kind: skipIt, skip: campaigns.SkipNoChannel}, nil // the resident is gone
-	}
-	if j.r.OptedOut(j.c.Kind.Topic()) {
-		return verdict{kind: skipIt, skip: campaigns.SkipOptedOut}, nil
-	}
-	switch j.m.Channel {
-	case population.ChannelSMS:
-		if j.r.Phone == "" || j.r.Phone.Validate() != nil {
-			return verdict{kind: skipIt, skip: campaigns.SkipNoChannel}, nil
-		}
-	case population.ChannelWeChat:
-		if j.r.OpenID == "" {
-			return verdict{kind: skipIt, skip: campaigns.SkipNoChannel}, nil
-		}
+	if v, ok := h.reachable(j); !ok {
+		return v, nil
 	}
 	if next := h.cfg.QuietHours.NextAllowed(now); next.After(now) {
-		return verdict{kind: deferIt, until: next, reason: string(campaigns.SkipQuietHours)}, nil
+		return verdict{kind: deferIt, until: next, reason: string(outbound.SkipQuietHours)}, nil
 	}
 	day, week := h.cfg.Caps.Windows(now)
 	tpl := ""
@@ -94,28 +180,63 @@ func (h *handlers) screen(ctx context.Context, j *job, now time.Time) (verdict, 
 	if d := h.cfg.Caps.Check(now, today, thisWeek, sameTpl); !d.OK {
 		at := h.cfg.QuietHours.NextAllowed(d.RetryAt)
 		if !j.m.Deadline.IsZero() && !at.Before(j.m.Deadline) {
-			return verdict{kind: skipIt, skip: campaigns.SkipCapped}, nil
+			return verdict{kind: skipIt, skip: outbound.SkipCapped}, nil
 		}
 		return verdict{kind: deferIt, until: at, reason: string(d.Reason)}, nil
-	}
-	w, gridName, err := h.wrk.get(ctx, j.r.GridCode)
-	if err != nil {
-		return verdict{}, err
 	}
 	slot, ok, err := h.visitSlot(ctx, j.c, j.r.ID)
 	if err != nil {
 		return verdict{}, err
 	}
 	if !ok { // a visit campaign's slot was cancelled or moved away
-		return verdict{kind: skipIt, skip: campaigns.SkipNoSlot}, nil
+		return verdict{kind: skipIt, skip: outbound.SkipNoSlot}, nil
 	}
 	if !slot.IsZero() && !slot.After(now) { // never propose a visit that is past
-		return verdict{kind: skipIt, skip: campaigns.SkipExpired}, nil
+		return verdict{kind: skipIt, skip: outbound.SkipExpired}, nil
+	}
+	return h.render(ctx, j, slot)
+}
+
+// reachable checks what a campaign message or reminder needs of its
+// resident on the message's channel, and sets the job's recipient; ok is
+// false with the skip when they cannot be sent to.
+func (h *handlers) reachable(j *job) (verdict, bool) {
+	skip := func(r outbound.SkipReason) (verdict, bool) { return verdict{kind: skipIt, skip: r}, false }
+	if j.r.ID == 0 {
+		return skip(outbound.SkipNoChannel) // the resident is gone
+	}
+	if j.r.OptedOut(j.c.Kind.Topic()) {
+		return skip(outbound.SkipOptedOut)
+	}
+	switch j.m.Channel {
+	case population.ChannelSMS:
+		if j.r.Phone == "" || j.r.Phone.Validate() != nil {
+			return skip(outbound.SkipNoChannel)
+		}
+		j.to = string(j.r.Phone)
+	case population.ChannelWeChat:
+		if j.r.OpenID == "" {
+			return skip(outbound.SkipNoChannel)
+		}
+		j.to = string(j.r.OpenID)
+	default:
+		return skip(outbound.SkipNoChannel)
+	}
+	return verdict{}, true
+}
+
+// render fills the campaign's content for j's resident and channel.
+func (h *handlers) render(ctx context.Context, j *job, slot time.Time) (verdict, error) {
+	w, gridName, err := h.wrk.get(ctx, j.r.GridCode)
+	if err != nil {
+		return verdict{}, err
 	}
 	vars := campaigns.Vars{Resident: j.r, Worker: w, GridName: gridName, Campaign: j.c, Slot: slot}
 	if j.m.Channel == population.ChannelSMS {
+		j.template, j.signName, j.extend = j.c.SMS.TemplateCode, j.c.SMS.SignName, j.c.ExtendCode
 		j.params, err = campaigns.RenderParams(j.c.SMS.Params, vars)
 	} else {
+		j.template, j.url = j.c.WeChat.TemplateID, j.c.WeChat.URL
 		j.params, err = campaigns.RenderFields(j.c.WeChat.Fields, vars)
 	}
 	if err != nil {
@@ -126,7 +247,7 @@ func (h *handlers) screen(ctx context.Context, j *job, now time.Time) (verdict, 
 
 // settle records a verdict other than proceed. A deferral returns a
 // *Deferred; a skip or failure returns nil (the message is final).
-func (h *handlers) settle(ctx context.Context, m campaigns.Message, v verdict, now time.Time) error {
+func (h *handlers) settle(ctx context.Context, m outbound.Message, v verdict, now time.Time) error {
 	switch v.kind {
 	case deferIt:
 		if err := h.deps.Ledger.RescheduleMessage(ctx, m.ID, v.until, v.reason); err != nil {
@@ -134,11 +255,11 @@ func (h *handlers) settle(ctx context.Context, m campaigns.Message, v verdict, n
 		}
 		return &Deferred{Until: v.until, Reason: v.reason}
 	case skipIt:
-		_, err := h.deps.Ledger.AdvanceMessage(ctx, m.ID, campaigns.StatusSkipped, campaigns.MessageUpdate{SkipReason: v.skip, At: now})
+		_, err := h.deps.Ledger.AdvanceMessage(ctx, m.ID, outbound.StatusSkipped, outbound.Update{SkipReason: v.skip, At: now})
 		return err
 	case failIt:
-		_, err := h.deps.Ledger.AdvanceMessage(ctx, m.ID, campaigns.StatusFailed,
-			campaigns.MessageUpdate{ProviderCode: v.reason, ProviderMessage: v.note, At: now})
+		_, err := h.deps.Ledger.AdvanceMessage(ctx, m.ID, outbound.StatusFailed,
+			outbound.Update{ProviderCode: v.reason, ProviderMessage: v.note, At: now})
 		return err
 	}
 	return nil
@@ -163,11 +284,11 @@ func (h *handlers) gate(ctx context.Context, ch population.Channel, now time.Tim
 // release puts a claimed message back to pending after an unexpected error
 // and returns the error for Asynq to retry (or, on the last attempt, fails
 // the message).
-func (h *handlers) release(ctx context.Context, m campaigns.Message, cause error) error {
+func (h *handlers) release(ctx context.Context, m outbound.Message, cause error) error {
 	now := h.cfg.Now()
 	if lastAttempt(ctx) {
-		_, err := h.deps.Ledger.AdvanceMessage(ctx, m.ID, campaigns.StatusFailed,
-			campaigns.MessageUpdate{ProviderCode: CodeRetries, ProviderMessage: truncate(cause.Error(), 200), At: now})
+		_, err := h.deps.Ledger.AdvanceMessage(ctx, m.ID, outbound.StatusFailed,
+			outbound.Update{ProviderCode: CodeRetries, ProviderMessage: truncate(cause.Error(), 200), At: now})
 		return errors.Join(fmt.Errorf("queue: message %d: %w: %w", m.ID, cause, asynq.SkipRetry), err)
 	}
 	n, _ := asynq.GetRetryCount(ctx)
@@ -190,66 +311,36 @@ func truncate(s string, n int) string {
 	return s[:n]
 }
 
-// sendOne handles message:wechat and message:sms (one message).
-func (h *handlers) sendOne(ctx context.Context, t *asynq.Task) error {
-	var p sendPayload
-	if err := decode(t, &p); err != nil {
-		return err
-	}
-	now := h.cfg.Now()
-	m, ok, err := h.deps.Ledger.ClaimMessage(ctx, p.MessageID, now)
-	if err != nil {
-		return fmt.Errorf("queue: claim %d: %w", p.MessageID, err)
-	}
-	if !ok {
-		return nil // sent, settled or being sent by a duplicate task
-	}
-	j, err := h.load(ctx, m)
-	if err != nil {
-		return h.release(ctx, m, err)
-	}
-	v, err := h.screen(ctx, &j, now)
-	if err == nil && v.kind == proceed {
-		v, err = h.gate(ctx, m.Channel, now)
-	}
-	if err != nil {
-		return h.release(ctx, m, err)
-	}
-	if v.kind != proceed {
-		return h.settle(ctx, m, v, now)
-	}
-	switch m.Channel {
-	case population.ChannelSMS:
-		return h.sendSMS(ctx, []*job{&j}, now)
-	default:
-		return h.sendWeChat(ctx, &j, now)
-	}
+var errNoSender = func(ch population.Channel) error {
+	return &gateway.SendError{Channel: string(ch), Class: gateway.Permanent, Code: CodeNoSender,
+		Message: "no " + string(ch) + " sender configured"}
 }
 
-func (h *handlers) load(ctx context.Context, m campaigns.Message) (job, error) {
-	c, err := h.deps.Ledger.Campaign(ctx, m.CampaignID)
-	if err != nil {
-		return job{}, fmt.Errorf("queue: campaign %d: %w", m.CampaignID, err)
-	}
-	rs, err := h.deps.Audience.Residents(ctx, []int64{m.ResidentID})
-	if err != nil {
-		return job{}, fmt.Errorf("queue: resident %d: %w", m.ResidentID, err)
-	}
-	return job{m: m, c: c, r: rs[m.ResidentID]}, nil
-}
-
+// sendWeChat sends one WeChat message: a template message (its
+// client_msg_id the message id, so WeChat drops a repeat within ten
+// minutes) or a customer-service text.
 func (h *handlers) sendWeChat(ctx context.Context, j *job, now time.Time) error {
-	if h.deps.WeChat == nil {
-		return h.settle(ctx, j.m, verdict{kind: failIt, reason: CodeNoSender, note: "no WeChat sender configured"}, now)
+	var providerID string
+	var err error
+	switch {
+	case h.deps.WeChat == nil:
+		err = errNoSender(population.ChannelWeChat)
+	case j.m.Route == outbound.RouteCustomerService:
+		err = h.deps.WeChat.SendText(ctx, pii.OpenID(j.to), j.text)
+	default:
+		var id int64
+		id, err = h.deps.WeChat.SendTemplate(ctx, gateway.TemplateMessage{ToUser: pii.OpenID(j.to), TemplateID: j.template,
+			URL: j.url, Data: j.params, ClientMsgID: j.outID()})
+		if err == nil {
+			providerID = strconv.FormatInt(id, 10)
+		}
 	}
-	id, err := h.deps.WeChat.SendTemplate(ctx, wechat.TemplateMessage{ToUser: j.r.OpenID, TemplateID: j.c.WeChat.TemplateID,
-		URL: j.c.WeChat.URL, Data: j.params, ClientMsgID: strconv.FormatInt(j.m.ID, 10)})
-	if err == nil {
-		_, err := h.deps.Ledger.AdvanceMessage(ctx, j.m.ID, campaigns.StatusSent, campaigns.MessageUpdate{
-			ProviderID: strconv.FormatInt(id, 10), TemplateCode: j.c.WeChat.TemplateID, At: h.cfg.Now()})
-		return err
+	if err != nil {
+		return h.failed(ctx, population.ChannelWeChat, []*job{j}, err, now)
 	}
-	return h.failed(ctx, population.ChannelWeChat, []*job{j}, err, now)
+	_, err = h.deps.Ledger.AdvanceMessage(ctx, j.m.ID, outbound.StatusSent, outbound.Update{
+		ProviderID: providerID, ProviderCode: "OK", TemplateCode: j.template, At: h.cfg.Now()})
+	return err
 }
 
 // failed turns a provider failure of one call (one message, or one SMS
@@ -263,16 +354,17 @@ func (h *handlers) failed(ctx context.Context, ch population.Channel, js []*job,
 	case gateway.Permanent:
 		var errs []error
 		for _, j := range js {
-			if ch == population.ChannelWeChat {
-				errs = append(errs, h.fallback(ctx, j, now))
-			}
-			_, e := h.deps.Ledger.AdvanceMessage(ctx, j.m.ID, campaigns.StatusFailed, campaigns.MessageUpdate{
+			_, e := h.deps.Ledger.AdvanceMessage(ctx, j.m.ID, outbound.StatusFailed, outbound.Update{
 				ProviderCode: se.Code, ProviderMessage: truncate(se.Message, 200), At: now})
 			errs = append(errs, e)
+			if e == nil && ch == population.ChannelWeChat {
+				errs = append(errs, h.fallback(ctx, j, se.Code, now))
+			}
 		}
 		if e := errors.Join(errs...); e != nil {
 			return e
 		}
+		h.log.InfoContext(ctx, "send_failed", "channel", ch, "code", se.Code, "messages", len(js))
 		return fmt.Errorf("queue: %w: %w", err, asynq.SkipRetry)
 	case gateway.Throttled:
 		return h.deferAll(ctx, js, now.Add(retryAfter(se, time.Second)), "throttled")
@@ -288,7 +380,7 @@ func (h *handlers) failed(ctx context.Context, ch population.Channel, js []*job,
 	// Retryable: burn a retry.
 	if lastAttempt(ctx) {
 		for _, j := range js {
-			if _, e := h.deps.Ledger.AdvanceMessage(ctx, j.m.ID, campaigns.StatusFailed, campaigns.MessageUpdate{
+			if _, e := h.deps.Ledger.AdvanceMessage(ctx, j.m.ID, outbound.StatusFailed, outbound.Update{
 				ProviderCode: se.Code, ProviderMessage: truncate(se.Message, 200), At: now}); e != nil {
 				return e
 			}
@@ -320,64 +412,80 @@ func (h *handlers) deferAll(ctx context.Context, js []*job, until time.Time, rea
 	return &Deferred{Until: until, Reason: reason}
 }
 
-// fallback writes and enqueues the SMS that replaces a WeChat message that
-// failed for good, when the campaign's policy allows SMS and the resident
-// has a number. The ledger's unique key (run, resident, channel) keeps it
-// to one.
-func (h *handlers) fallback(ctx context.Context, j *job, now time.Time) error {
-	pol := j.c.ChannelPolicy
-	if pol != "" && pol != campaigns.WeChatFirst {
-		return nil
+// fallback writes and enqueues what replaces a WeChat message that failed
+// for good (code says why): for a campaign message or a reminder, the SMS
+// the campaign's policy allows when the resident has a number (one per
+// resident, run or slot: the ledger's unique keys keep it so); for a desk
+// message, what the desk composes on its next route.
+func (h *handlers) fallback(ctx context.Context, j *job, code string, now time.Time) error {
+	var next []outbound.Message
+	switch j.m.Purpose {
+	case outbound.PurposeCampaign, outbound.PurposeReminder:
+		pol := j.c.ChannelPolicy
+		if pol != "" && pol != campaigns.WeChatFirst {
+			return nil
+		}
+		ch, why := campaigns.ChooseChannel(pol, j.r, true)
+		if why != outbound.SkipNone || ch != population.ChannelSMS {
+			return nil
+		}
+		next = []outbound.Message{{Purpose: j.m.Purpose, CampaignID: j.m.CampaignID, Run: j.m.Run, SlotID: j.m.SlotID,
+			ResidentID: j.m.ResidentID, Channel: population.ChannelSMS, Route: outbound.RouteSMS,
+			RouteReason: "fallback after WeChat " + code, NotBefore: now, Deadline: j.m.Deadline}}
+	default:
+		if h.deps.Desk == nil {
+			return nil
+		}
+		var err error
+		if next, err = h.deps.Desk.Fallback(ctx, j.m, code); err != nil {
+			return fmt.Errorf("queue: fallback of %d: %w", j.m.ID, err)
+		}
 	}
-	ch, why := campaigns.ChooseChannel(pol, j.r, true)
-	if why != campaigns.SkipNone || ch != population.ChannelSMS {
-		return nil
-	}
-	fb := campaigns.Message{CampaignID: j.m.CampaignID, Run: j.m.Run, ResidentID: j.m.ResidentID,
-		Channel: population.ChannelSMS, Status: campaigns.StatusPending, FallbackOf: j.m.ID,
-		NotBefore: now, Deadline: j.m.Deadline, CreatedAt: now}
-	// Checkpoint 0, done false: the run's fan-out progress stays as it is.
-	written, err := h.deps.Ledger.WriteMessages(ctx, j.m.CampaignID, j.m.Run, []campaigns.Message{fb}, 0, false)
-	if err != nil {
-		return fmt.Errorf("queue: fallback %d: %w", j.m.ID, err)
-	}
-	h.log.InfoContext(ctx, "sms_fallback", "message_id", j.m.ID, "campaign_id", j.m.CampaignID)
-	return h.enqueueAll(ctx, written)
-}
-
-// smsKey is the provider id stored for an SMS: Aliyun reports carry the
-// BizId and the phone, and a batch shares one BizId.
-func smsKey(bizID string, r population.Resident) string { return bizID + "/" + string(r.Phone) }
-
-// sendSMS sends one or more screened SMS jobs of one campaign in one call.
-func (h *handlers) sendSMS(ctx context.Context, js []*job, now time.Time) error {
-	if h.deps.SMS == nil {
-		for _, j := range js {
-			if err := h.settle(ctx, j.m, verdict{kind: failIt, reason: CodeNoSender, note: "no SMS sender configured"}, now); err != nil {
+	for _, m := range next {
+		m.FallbackOf, m.CreatedAt = j.m.ID, now
+		stored, created, err := h.deps.Ledger.CreateMessage(ctx, m)
+		if err != nil {
+			return fmt.Errorf("queue: fallback of %d: %w", j.m.ID, err)
+		}
+		if created {
+			h.log.InfoContext(ctx, "fallback", "message_id", j.m.ID, "fallback_id", stored.ID, "purpose", stored.Purpose,
+				"route", stored.Route)
+		}
+		if stored.Status == outbound.StatusPending {
+			if err := h.enq.EnqueueSend(ctx, stored); err != nil {
 				return err
 			}
 		}
-		return nil
 	}
-	outID := strconv.FormatInt(js[0].m.ID, 10)
+	return nil
+}
+
+// sendSMS sends one or more prepared SMS jobs in one call: one SendSms, or
+// one SendBatchSms for a campaign run's batch (the OutId is the first
+// message's id).
+func (h *handlers) sendSMS(ctx context.Context, js []*job, now time.Time) error {
+	if h.deps.SMS == nil {
+		return h.failed(ctx, population.ChannelSMS, js, errNoSender(population.ChannelSMS), now)
+	}
+	outID := js[0].outID()
 	// A send whose outcome was unknown is looked up before anything is sent again.
 	js, err := h.settleAmbiguous(ctx, js, now)
 	if err != nil || len(js) == 0 {
 		return err
 	}
-	ms := make([]aliyunsms.Message, len(js))
+	ms := make([]gateway.SMS, len(js))
 	for i, j := range js {
-		ms[i] = aliyunsms.Message{Phone: j.r.Phone, TemplateCode: j.c.SMS.TemplateCode, Params: j.params,
-			OutID: outID, ExtendCode: j.c.ExtendCode, SignName: j.c.SMS.SignName}
+		ms[i] = gateway.SMS{Phone: pii.Phone(j.to), TemplateCode: j.template, Params: j.params,
+			OutID: outID, ExtendCode: j.extend, SignName: j.signName}
 	}
-	var rec aliyunsms.Receipt
+	var acc gateway.SMSAccepted
 	if len(ms) == 1 {
-		rec, err = h.deps.SMS.Send(ctx, ms[0])
+		acc, err = h.deps.SMS.Send(ctx, ms[0])
 	} else {
-		rec, err = h.deps.SMS.SendBatch(ctx, ms)
+		acc, err = h.deps.SMS.SendBatch(ctx, ms)
 	}
 	if err != nil {
-		if se := (*gateway.SendError)(nil); errors.As(err, &se) && se.Code == aliyunsms.CodeAmbiguous {
+		if se := (*gateway.SendError)(nil); errors.As(err, &se) && se.Code == gateway.CodeAmbiguous {
 			for _, j := range js {
 				if e := h.lim.markAmbiguous(ctx, j.m.ID, outID, now); e != nil {
 					return errors.Join(err, e)
@@ -388,8 +496,8 @@ func (h *handlers) sendSMS(ctx context.Context, js []*job, now time.Time) error 
 	}
 	at := h.cfg.Now()
 	for _, j := range js {
-		if _, err := h.deps.Ledger.AdvanceMessage(ctx, j.m.ID, campaigns.StatusSent, campaigns.MessageUpdate{
-			ProviderID: smsKey(rec.BizID, j.r), TemplateCode: j.c.SMS.TemplateCode, At: at}); err != nil {
+		if _, err := h.deps.Ledger.AdvanceMessage(ctx, j.m.ID, outbound.StatusSent, outbound.Update{
+			ProviderID: outbound.SMSProviderID(acc.BizID, j.to), ProviderCode: "OK", TemplateCode: j.template, At: at}); err != nil {
 			return err
 		}
 	}
@@ -420,9 +528,9 @@ func (h *handlers) settleAmbiguous(ctx context.Context, js []*job, now time.Time
 				days = append(days, now)
 			}
 		}
-		var ds []aliyunsms.Detail
+		var ds []gateway.SMSDetail
 		for _, day := range days {
-			d, err := h.deps.SMS.QueryDetails(ctx, j.r.Phone, "", day)
+			d, err := h.deps.SMS.QueryDetails(ctx, pii.Phone(j.to), "", day)
 			if err != nil {
 				return nil, h.failed(ctx, population.ChannelSMS, js, err, now)
 			}
@@ -430,10 +538,10 @@ func (h *handlers) settleAmbiguous(ctx context.Context, js []*job, now time.Time
 		}
 		found := false
 		for _, d := range ds {
-			if d.OutID == outID && d.TemplateCode == j.c.SMS.TemplateCode {
+			if d.OutID == outID && d.TemplateCode == j.template {
 				found = true
-				if _, err := h.deps.Ledger.AdvanceMessage(ctx, j.m.ID, campaigns.StatusSent, campaigns.MessageUpdate{
-					ProviderID: "out:" + outID + "/" + string(j.r.Phone), TemplateCode: j.c.SMS.TemplateCode, At: now}); err != nil {
+				if _, err := h.deps.Ledger.AdvanceMessage(ctx, j.m.ID, outbound.StatusSent, outbound.Update{
+					ProviderID: outbound.SMSProviderID("out:"+outID, j.to), TemplateCode: j.template, At: now}); err != nil {
 					return nil, err
 				}
 				break

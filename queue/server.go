@@ -53,9 +53,10 @@ func NewServer(rdb redis.UniversalClient, cfg Config, deps Deps, log *slog.Logge
 	mux.HandleFunc(TypeReconcile, h.reconcile)
 	mux.HandleFunc(TypeTick, h.tick)
 	mux.HandleFunc(TypeRemindVisits, h.remindVisits)
-	if deps.Inbox != nil {
+	mux.HandleFunc(legacyTypeOutbound, h.legacyOutbound)
+	if deps.Desk != nil {
 		mux.HandleFunc(TypeInbound, h.inbound)
-		mux.HandleFunc(TypeOutbound, h.outbound)
+		mux.HandleFunc(legacyTypeInbound, h.inbound)
 		mux.HandleFunc(TypeEscalate, h.escalate)
 	}
 	acfg := asynq.Config{

@@ -14,8 +14,8 @@ import (
 // The task types.
 const (
 	TypeExpand        = "campaign:expand"    // payload expandPayload; queue default
-	TypeSendWeChat    = "message:wechat"     // payload sendPayload; queue bulk
-	TypeSendSMS       = "message:sms"        // payload sendPayload; queue bulk, grouped when batching
+	TypeSendWeChat    = "message:wechat"     // payload sendPayload; queue bulk, critical for the desk's
+	TypeSendSMS       = "message:sms"        // payload sendPayload; queue bulk (a campaign's grouped when batching), critical for the desk's
 	TypeSendSMSBatch  = "message:sms:batch"  // payload batchPayload; made by the group aggregator
 	TypeReceiptSMS    = "receipts:sms"       // payload smsReceipt; queue critical
 	TypeReceiptWeChat = "receipts:wechat"    // payload wechatReceipt; queue critical
@@ -49,9 +49,11 @@ type smsReceipt struct {
 }
 
 type wechatReceipt struct {
-	MsgID  int64     `json:"msg_id"`
-	Status string    `json:"status"`
-	At     time.Time `json:"at"`
+	MsgID     int64     `json:"msg_id"`
+	Status    string    `json:"status"`
+	Delivered bool      `json:"delivered"`
+	Blocked   bool      `json:"blocked"`
+	At        time.Time `json:"at"`
 }
 
 func sendTaskID(id int64) string { return "send:" + strconv.FormatInt(id, 10) }

@@ -49,13 +49,15 @@ func (h *handlers) tick(ctx context.Context, t *asynq.Task) error {
 		}
 	}
 	errs = append(errs, h.reconcile(ctx, t))
-	if h.deps.Inbox != nil {
+	// Reminders and the desk's messages written by a process without a
+	// queue (the CLI beside an embedded Redis), or whose task Redis lost.
+	if _, err := h.enq.RebuildSingles(ctx, h.deps.Ledger); err != nil {
+		errs = append(errs, err)
+	}
+	if h.deps.Desk != nil {
 		// The safety net under the escalation timers.
-		if _, err := h.deps.Inbox.Sweep(ctx); err != nil {
+		if _, err := h.deps.Desk.Sweep(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("queue: escalation sweep: %w", err))
-		}
-		if _, err := h.deps.Inbox.Redispatch(ctx); err != nil {
-			errs = append(errs, fmt.Errorf("queue: desk redispatch: %w", err))
 		}
 	}
 	if err := errors.Join(errs...); err != nil {

@@ -4,16 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/hibiken/asynq"
 
 	"github.com/gridcast/gridcast/campaigns"
 	"github.com/gridcast/gridcast/fault"
-	"github.com/gridcast/gridcast/gateway"
-	"github.com/gridcast/gridcast/gateway/aliyunsms"
-	"github.com/gridcast/gridcast/gateway/wechat"
+	"github.com/gridcast/gridcast/outbound"
 	"github.com/gridcast/gridcast/population"
 )
 
@@ -27,10 +24,10 @@ import (
 // confirmed visit (from 18:00, campaigns.ReminderAt) the reminder scan
 // sends the campaign's own content again, with the slot, once.
 
-// VisitStore books visit slots and keeps their reminders. *store.Store
-// satisfies it. The queue uses Deps.Ledger as its VisitStore when it
-// implements it; without one, visit campaigns skip every resident with
-// no_slot and no reminders go out.
+// VisitStore books visit slots and finds the reminders that are due.
+// *store.Store satisfies it. The queue uses Deps.Ledger as its VisitStore
+// when it implements it; without one, visit campaigns skip every resident
+// with no_slot and no reminders go out.
 type VisitStore interface {
 	// WorkerVisits returns a worker's live visits overlapping [from, to).
 	WorkerVisits(ctx context.Context, workerID int64, from, to time.Time) ([]campaigns.Visit, error)
@@ -40,15 +37,9 @@ type VisitStore interface {
 	// SlotFor returns the resident's live visit in a campaign, or
 	// fault.ErrNotFound.
 	SlotFor(ctx context.Context, residentID, campaignID int64) (campaigns.Visit, error)
-	// DueReminders lists confirmed visits starting in [from, to) whose
-	// reminder is unclaimed.
+	// DueReminders lists confirmed visits starting in [from, to) that have
+	// no reminder on the ledger yet.
 	DueReminders(ctx context.Context, from, to time.Time, limit int) ([]campaigns.Visit, error)
-	// ClaimReminder is a compare and set: true for exactly one caller.
-	ClaimReminder(ctx context.Context, slotID int64, ch population.Channel, at time.Time) (bool, error)
-	// SettleReminder records the provider id, or the code of a reminder
-	// not sent; ReleaseReminder undoes an unsettled claim.
-	SettleReminder(ctx context.Context, slotID int64, providerID, code string) error
-	ReleaseReminder(ctx context.Context, slotID int64) error
 }
 
 // TypeRemindVisits is the reminder scan: no payload; queue critical, every
@@ -116,10 +107,10 @@ func nextMidnight(t time.Time) time.Time {
 }
 
 // book gives r a slot with their grid worker, or says why not
-// (campaigns.SkipNoSlot). An error is the store's: the chunk is retried.
-func (b *slotBooker) book(ctx context.Context, r population.Resident) (campaigns.SkipReason, error) {
+// (outbound.SkipNoSlot). An error is the store's: the chunk is retried.
+func (b *slotBooker) book(ctx context.Context, r population.Resident) (outbound.SkipReason, error) {
 	if b.vs == nil {
-		return campaigns.SkipNoSlot, nil
+		return outbound.SkipNoSlot, nil
 	}
 	w, _, err := b.h.wrk.get(ctx, r.GridCode)
 	if err != nil {
@@ -127,24 +118,24 @@ func (b *slotBooker) book(ctx context.Context, r population.Resident) (campaigns
 	}
 	if w.ID == 0 {
 		b.h.log.WarnContext(ctx, "visit_no_worker", "campaign_id", b.c.ID, "resident_id", r.ID, "grid", r.GridCode)
-		return campaigns.SkipNoSlot, nil
+		return outbound.SkipNoSlot, nil
 	}
 	for try := 1; ; try++ {
 		a, err := b.allocator(ctx, w)
 		if err != nil || a == nil {
-			return campaigns.SkipNoSlot, err
+			return outbound.SkipNoSlot, err
 		}
 		s, err := a.Next(r.ID)
 		if errors.Is(err, campaigns.ErrNoSlot) {
 			b.h.log.InfoContext(ctx, "visit_no_slot", "campaign_id", b.c.ID, "resident_id", r.ID, "worker_id", w.ID, "err", err)
-			return campaigns.SkipNoSlot, nil
+			return outbound.SkipNoSlot, nil
 		}
 		if err != nil {
 			return "", fmt.Errorf("queue: visit slot: %w", err)
 		}
 		err = b.vs.BookSlot(ctx, w.ID, r.ID, b.c.ID, s.Start, s.End)
 		if err == nil {
-			return campaigns.SkipNone, nil
+			return outbound.SkipNone, nil
 		}
 		if !errors.Is(err, fault.ErrConflict) {
 			return "", fmt.Errorf("queue: book visit: %w", err)
@@ -153,7 +144,7 @@ func (b *slotBooker) book(ctx context.Context, r population.Resident) (campaigns
 		// allocator did not see (booked before a late resume moved From):
 		// that booking stands.
 		if _, e := b.vs.SlotFor(ctx, r.ID, b.c.ID); e == nil {
-			return campaigns.SkipNone, nil
+			return outbound.SkipNone, nil
 		}
 		if try == bookTries {
 			return "", fmt.Errorf("queue: book visit with worker %d: %w", w.ID, err)
@@ -218,14 +209,14 @@ func (h *handlers) visitSlot(ctx context.Context, c campaigns.Campaign, resident
 	return v.Start, true, nil
 }
 
-// remindVisits sends the reminders that are due: confirmed visits starting
-// before the end of tomorrow (Beijing time) whose reminder time
-// (campaigns.ReminderAt, 18:00 the day before) has come, outside the quiet
-// hours. Each reminder is claimed with a compare and set before it is
-// sent, so several processes, or a repeated scan, send it once; a send
-// that failed for now is released for the next scan. A crash between the
-// claim and the send loses that reminder (at most once, by design: a
-// second reminder is worse than none).
+// remindVisits writes the reminders that are due on the ledger and hands
+// them to the send path: confirmed visits starting before the end of
+// tomorrow (Beijing time) whose reminder time (campaigns.ReminderAt, 18:00
+// the day before) has come, outside the quiet hours. A reminder is one
+// ledger row per slot and channel, so several processes, or a repeated
+// scan, write and send it once; it then lives like every other message —
+// claimed once, retried, reconciled after a crash, matched to its receipt,
+// replaced by an SMS when WeChat refuses it.
 func (h *handlers) remindVisits(ctx context.Context, _ *asynq.Task) error {
 	vs := h.visits()
 	if vs == nil {
@@ -244,7 +235,7 @@ func (h *handlers) remindVisits(ctx context.Context, _ *asynq.Task) error {
 		if campaigns.ReminderAt(v.Start, campaigns.Shanghai()).After(now) {
 			continue
 		}
-		if err := h.remind(ctx, vs, v, now); err != nil {
+		if err := h.remind(ctx, v, now); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -255,11 +246,12 @@ func (h *handlers) remindVisits(ctx context.Context, _ *asynq.Task) error {
 	return nil
 }
 
-// remind sends one visit's reminder with the campaign's own content, on
-// the channel the campaign's policy picks for the resident now. Frequency
-// caps do not hold it back: the resident asked for the visit. Opt-outs,
-// a cancelled campaign and an unreachable resident settle it unsent.
-func (h *handlers) remind(ctx context.Context, vs VisitStore, v campaigns.Visit, now time.Time) error {
+// remind writes one visit's reminder, on the channel the campaign's policy
+// picks for the resident now, and enqueues it; a resident who opted out or
+// cannot be reached, or a cancelled campaign, gets a skipped reminder on
+// the ledger, so the visit is not looked at again and the reason is kept.
+// Frequency caps do not apply: the resident asked for the visit.
+func (h *handlers) remind(ctx context.Context, v campaigns.Visit, now time.Time) error {
 	c, err := h.deps.Ledger.Campaign(ctx, v.CampaignID)
 	if err != nil {
 		return fmt.Errorf("queue: remind: campaign %d: %w", v.CampaignID, err)
@@ -269,92 +261,64 @@ func (h *handlers) remind(ctx context.Context, vs VisitStore, v campaigns.Visit,
 		return fmt.Errorf("queue: remind: resident %d: %w", v.ResidentID, err)
 	}
 	r := rs[v.ResidentID]
-	skip := campaigns.SkipNone
-	ch := population.Channel("")
+	m := outbound.Message{Purpose: outbound.PurposeReminder, CampaignID: c.ID, SlotID: v.ID, ResidentID: v.ResidentID,
+		NotBefore: now, Deadline: v.Start, CreatedAt: now}
 	switch {
 	case c.State == campaigns.StateCancelled:
-		skip = campaigns.SkipCancelled
+		m.SkipReason = outbound.SkipCancelled
 	case r.ID == 0:
-		skip = campaigns.SkipNoChannel
+		m.SkipReason = outbound.SkipNoChannel
 	case r.OptedOut(c.Kind.Topic()):
-		skip = campaigns.SkipOptedOut
+		m.SkipReason = outbound.SkipOptedOut
 	default:
-		ch, skip = campaigns.ChooseChannel(c.ChannelPolicy, r, false)
+		m.Channel, m.SkipReason = campaigns.ChooseChannel(c.ChannelPolicy, r, false)
 	}
-	if skip != campaigns.SkipNone {
-		return h.settleReminder(ctx, vs, v, ch, now, "", "skipped:"+string(skip))
+	m.Route = outbound.RouteFor(m.Channel)
+	if m.SkipReason != outbound.SkipNone {
+		m.Status = outbound.StatusSkipped
 	}
-	w, gridName, err := h.wrk.get(ctx, r.GridCode)
+	stored, created, err := h.deps.Ledger.CreateMessage(ctx, m)
 	if err != nil {
-		return err
+		return fmt.Errorf("queue: remind: slot %d: %w", v.ID, err)
 	}
-	vars := campaigns.Vars{Resident: r, Worker: w, GridName: gridName, Campaign: c, Slot: v.Start}
-	var params map[string]string
-	if ch == population.ChannelSMS {
-		params, err = campaigns.RenderParams(c.SMS.Params, vars)
-	} else {
-		params, err = campaigns.RenderFields(c.WeChat.Fields, vars)
-	}
-	if err != nil {
-		h.log.WarnContext(ctx, "remind_render_failed", "slot_id", v.ID, "campaign_id", c.ID, "err", err)
-		return h.settleReminder(ctx, vs, v, ch, now, "", CodeRender)
-	}
-	if g, err := h.gate(ctx, ch, now); err != nil || g.kind != proceed {
-		return err // rate limited or paused: the next scan tries again
-	}
-	ok, err := vs.ClaimReminder(ctx, v.ID, ch, now)
-	if err != nil || !ok {
-		return err // another process has it
-	}
-	providerID, err := h.sendReminder(ctx, c, r, ch, v, params)
-	if err != nil {
-		var se *gateway.SendError
-		if errors.As(err, &se) && se.Class == gateway.Permanent {
-			h.log.WarnContext(ctx, "remind_failed", "slot_id", v.ID, "channel", ch, "code", se.Code)
-			return vs.SettleReminder(ctx, v.ID, "", se.Code)
+	if !created || stored.Status != outbound.StatusPending {
+		if created {
+			h.log.InfoContext(ctx, "remind_skipped", "slot_id", v.ID, "reason", stored.SkipReason)
 		}
-		h.log.WarnContext(ctx, "remind_retry", "slot_id", v.ID, "channel", ch, "err", err)
-		return errors.Join(err, vs.ReleaseReminder(ctx, v.ID))
+		return nil
 	}
-	h.log.InfoContext(ctx, "visit_reminded", "slot_id", v.ID, "campaign_id", c.ID, "resident_id", r.ID, "channel", ch)
-	return vs.SettleReminder(ctx, v.ID, providerID, "")
+	h.log.InfoContext(ctx, "visit_reminder", "slot_id", v.ID, "campaign_id", c.ID, "message_id", stored.ID, "channel", stored.Channel)
+	return h.enq.EnqueueSend(ctx, stored)
 }
 
-// settleReminder claims and settles a reminder that will not be sent.
-func (h *handlers) settleReminder(ctx context.Context, vs VisitStore, v campaigns.Visit, ch population.Channel, now time.Time, providerID, code string) error {
-	ok, err := vs.ClaimReminder(ctx, v.ID, ch, now)
-	if err != nil || !ok {
-		return err
+// screenReminder checks a claimed reminder at send time, as screen does a
+// campaign message but without caps: the campaign not cancelled, the
+// resident reachable on the reminder's channel, the quiet hours over, and
+// the visit still confirmed and ahead; then renders the campaign's content
+// with the visit's time.
+func (h *handlers) screenReminder(ctx context.Context, j *job, now time.Time) (verdict, error) {
+	if j.c.State == campaigns.StateCancelled {
+		return verdict{kind: skipIt, skip: outbound.SkipCancelled}, nil
 	}
-	h.log.InfoContext(ctx, "remind_skipped", "slot_id", v.ID, "code", code)
-	return vs.SettleReminder(ctx, v.ID, providerID, code)
-}
-
-// reminderOutID is the OutId / client_msg_id of a visit's reminder:
-// "visit-<slot id>", never a message id.
-func reminderOutID(slotID int64) string { return "visit-" + strconv.FormatInt(slotID, 10) }
-
-func (h *handlers) sendReminder(ctx context.Context, c campaigns.Campaign, r population.Resident, ch population.Channel, v campaigns.Visit, params map[string]string) (string, error) {
-	switch ch {
-	case population.ChannelSMS:
-		if h.deps.SMS == nil {
-			return "", &gateway.SendError{Channel: string(ch), Class: gateway.Permanent, Code: CodeNoSender}
-		}
-		rec, err := h.deps.SMS.Send(ctx, aliyunsms.Message{Phone: r.Phone, TemplateCode: c.SMS.TemplateCode, Params: params,
-			OutID: reminderOutID(v.ID), ExtendCode: c.ExtendCode, SignName: c.SMS.SignName})
-		if err != nil {
-			return "", err
-		}
-		return smsKey(rec.BizID, r), nil
-	default:
-		if h.deps.WeChat == nil {
-			return "", &gateway.SendError{Channel: string(ch), Class: gateway.Permanent, Code: CodeNoSender}
-		}
-		id, err := h.deps.WeChat.SendTemplate(ctx, wechat.TemplateMessage{ToUser: r.OpenID, TemplateID: c.WeChat.TemplateID,
-			URL: c.WeChat.URL, Data: params, ClientMsgID: reminderOutID(v.ID)})
-		if err != nil {
-			return "", err
-		}
-		return strconv.FormatInt(id, 10), nil
+	if v, ok := h.reachable(j); !ok {
+		return v, nil
 	}
+	if next := h.cfg.QuietHours.NextAllowed(now); next.After(now) {
+		return verdict{kind: deferIt, until: next, reason: string(outbound.SkipQuietHours)}, nil
+	}
+	vs := h.visits()
+	if vs == nil {
+		return verdict{kind: skipIt, skip: outbound.SkipNoSlot}, nil
+	}
+	v, err := vs.SlotFor(ctx, j.r.ID, j.c.ID)
+	if errors.Is(err, fault.ErrNotFound) || (err == nil && (v.ID != j.m.SlotID || v.State != campaigns.VisitConfirmed)) {
+		return verdict{kind: skipIt, skip: outbound.SkipNoSlot}, nil
+	}
+	if err != nil {
+		return verdict{}, fmt.Errorf("queue: visit slot of resident %d: %w", j.r.ID, err)
+	}
+	if !v.Start.After(now) {
+		return verdict{kind: skipIt, skip: outbound.SkipExpired}, nil
+	}
+	return h.render(ctx, j, v.Start)
 }

@@ -10,9 +10,9 @@ import (
 
 	"github.com/gridcast/gridcast/campaigns"
 	"github.com/gridcast/gridcast/gateway/sandbox"
+	"github.com/gridcast/gridcast/outbound"
 	"github.com/gridcast/gridcast/population"
 	"github.com/gridcast/gridcast/queue"
-	"github.com/gridcast/gridcast/store"
 )
 
 // visitGrid returns the grid with the most residents in the fixture and
@@ -126,7 +126,7 @@ func TestVisitScheduleEndToEnd(t *testing.T) {
 	e.waitFor("campaign settled", 30*time.Second, func() bool { return e.settled(c.ID) })
 
 	f := e.funnel(c.ID)
-	if n := f.Skipped[campaigns.SkipNoSlot]; n != 0 {
+	if n := f.Skipped[outbound.SkipNoSlot]; n != 0 {
 		t.Errorf("%d residents skipped no_slot with generous hours (funnel %+v)", n, f)
 	}
 	windows, err := campaigns.ParseVisitingHours(hours)
@@ -206,7 +206,7 @@ func TestVisitScheduleEndToEnd(t *testing.T) {
 	// evening before the visit the reminder goes out, once, however often
 	// the scan runs.
 	first, second := all[0], all[1]
-	if err := e.st.SetSlotState(e.ctx, first.ResidentID, c.ID, store.SlotConfirmed); err != nil {
+	if err := e.st.SetSlotState(e.ctx, first.ResidentID, c.ID, campaigns.VisitConfirmed); err != nil {
 		t.Fatal(err)
 	}
 	at := campaigns.ReminderAt(first.Start, campaigns.Shanghai()).Add(30 * time.Minute)
@@ -266,7 +266,7 @@ func TestVisitScheduleNarrowHours(t *testing.T) {
 	}
 	t.Logf("grid %s: %d reachable residents, %d slots fit", grid, len(want), fits)
 	f := e.funnel(c.ID)
-	if got := f.Skipped[campaigns.SkipNoSlot]; got != len(want)-fits {
+	if got := f.Skipped[outbound.SkipNoSlot]; got != len(want)-fits {
 		t.Errorf("skipped no_slot = %d, want %d (funnel %+v)", got, len(want)-fits, f)
 	}
 	booked := 0
@@ -296,7 +296,8 @@ func visitFrom(t time.Time) time.Time {
 	return time.Date(y, m, d+1, 0, 0, 0, 0, campaigns.Shanghai())
 }
 
-// visitRemindAndWait runs one reminder scan and waits until it is done.
+// visitRemindAndWait runs one reminder scan and waits until it is done
+// and the reminders it wrote are sent.
 func (e *env) visitRemindAndWait() {
 	e.t.Helper()
 	if err := e.enq.RemindVisits(e.ctx); err != nil {
@@ -317,4 +318,5 @@ func (e *env) visitRemindAndWait() {
 		}
 		return true
 	})
+	e.waitFor("reminders sent", 20*time.Second, e.still)
 }

@@ -3,20 +3,20 @@ package store
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
 
 	"github.com/gridcast/gridcast/campaigns"
 	"github.com/gridcast/gridcast/fault"
+	"github.com/gridcast/gridcast/outbound"
 	"github.com/gridcast/gridcast/pii"
 	"github.com/gridcast/gridcast/population"
 	"github.com/gridcast/gridcast/tickets"
 )
 
 // The ticket desk's part of the system of record: the messages it sends
-// (tickets.Outbound), the conversation of a ticket, pending WeChat
+// (outbound.Message), the conversation of a ticket, pending WeChat
 // bindings, workers' leaves, and the lookups its keyword flows make on
 // campaigns, visits and tickets (migrations/*/0005_desk.sql).
 
@@ -127,224 +127,6 @@ func scanLeave(sc scanner) (tickets.Leave, error) {
 	return l, err
 }
 
-// --- outbound messages ------------------------------------------------------
-
-// deskRoutes are the routes a message can go out on; RouteNone is stored
-// too (a message that reached nobody, recorded as failed).
-var deskRoutes = []tickets.Route{tickets.RouteCustomerService, tickets.RouteWeChatTemplate, tickets.RouteSMS}
-
-func checkOutbound(o *tickets.Outbound) error {
-	switch o.Kind {
-	case tickets.OutAck, tickets.OutConfirm, tickets.OutBindCode, tickets.OutReply, tickets.OutRatingRequest, tickets.OutNotify:
-	default:
-		return fmt.Errorf("kind %q: want ack, confirm, bind_code, reply, rating_request or notify: %w", o.Kind, fault.ErrInvalid)
-	}
-	switch o.Route {
-	case tickets.RouteNone, tickets.RouteCustomerService, tickets.RouteWeChatTemplate, tickets.RouteSMS:
-	default:
-		return fmt.Errorf("route %q: want wechat_customer_service, wechat_template, sms or none: %w", o.Route, fault.ErrInvalid)
-	}
-	if o.Status.Rank() < 0 {
-		return fmt.Errorf("status %q: want pending, sending, sent, delivered or failed: %w", o.Status, fault.ErrInvalid)
-	}
-	return nil
-}
-
-// CreateOutbound stores o, before any provider call, and sets o.ID. An
-// empty Status is stored, and set on o, as pending; a zero CreatedAt as
-// the store's clock. A TicketID, ResidentID or WorkerID of 0 is stored as
-// none. An unknown Kind, Route or Status is refused with an error wrapping
-// fault.ErrInvalid.
-func (s *Store) CreateOutbound(ctx context.Context, o *tickets.Outbound) error {
-	oo := *o
-	if oo.Status == "" {
-		oo.Status = tickets.OutPending
-	}
-	if oo.CreatedAt.IsZero() {
-		oo.CreatedAt = s.now()
-	}
-	what := fmt.Sprintf("create %s outbound", oo.Kind)
-	if err := checkOutbound(&oo); err != nil {
-		return fmt.Errorf("store: %s: %w", what, err)
-	}
-	err := s.inTx(ctx, what, func(tx *sql.Tx) error {
-		return tx.QueryRowContext(ctx, s.q.get("InsertOutbound"), string(oo.Kind), idOrNull(oo.TicketID),
-			idOrNull(oo.ResidentID), idOrNull(oo.WorkerID), string(oo.Route), oo.RouteReason, oo.To, oo.Text,
-			oo.TemplateCode, jsonMap(oo.Params), oo.Actor, string(oo.Status), oo.Attempts, oo.ProviderID,
-			oo.ProviderCode, oo.ProviderMessage, s.ts(oo.CreatedAt), s.tsOrNull(oo.SentAt),
-			s.tsOrNull(oo.FinishedAt), s.ts(s.now())).Scan(&oo.ID)
-	})
-	if err != nil {
-		return err
-	}
-	*o = oo
-	return nil
-}
-
-// Outbound returns the desk message with the given id, or an error
-// wrapping fault.ErrNotFound.
-func (s *Store) Outbound(ctx context.Context, id int64) (tickets.Outbound, error) {
-	o, err := scanOutbound(s.r.QueryRowContext(ctx, s.q.get("OutboundByID"), id))
-	if err != nil {
-		return tickets.Outbound{}, notFound(err, fmt.Sprintf("outbound %d", id))
-	}
-	return o, nil
-}
-
-// ClaimOutbound moves message id from pending to sending and counts an
-// attempt, as one compare-and-set, and returns it with true. When the
-// message is not pending (being sent, sent or final) it returns the message
-// as stored and false, and the caller must not send: of any number of
-// concurrent claims exactly one wins. fault.ErrNotFound when there is no
-// such message.
-func (s *Store) ClaimOutbound(ctx context.Context, id int64, now time.Time) (tickets.Outbound, bool, error) {
-	var o tickets.Outbound
-	claimed := false
-	err := s.inTx(ctx, fmt.Sprintf("claim outbound %d", id), func(tx *sql.Tx) error {
-		var err error
-		o, err = scanOutbound(tx.QueryRowContext(ctx, s.q.get("ClaimOutbound"), s.ts(now), id))
-		switch {
-		case errors.Is(err, sql.ErrNoRows):
-			o, err = scanOutbound(tx.QueryRowContext(ctx, s.q.get("OutboundByID"), id))
-			if errors.Is(err, sql.ErrNoRows) {
-				return fault.ErrNotFound
-			}
-			return err
-		case err != nil:
-			return err
-		}
-		claimed = true
-		return nil
-	})
-	if err != nil {
-		return tickets.Outbound{}, false, err
-	}
-	return o, claimed, nil
-}
-
-// ReleaseOutbound hands a claimed message back after an attempt that
-// failed and will be retried: sending → pending, recording the provider's
-// code and message. The attempt stays counted. A message that is not
-// sending is left alone (no error); fault.ErrNotFound when there is
-// none.
-func (s *Store) ReleaseOutbound(ctx context.Context, id int64, code, msg string) error {
-	return s.inTx(ctx, fmt.Sprintf("release outbound %d", id), func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, s.q.get("ReleaseOutbound"), code, msg, s.ts(s.now()), id)
-		if err != nil {
-			return err
-		}
-		if n, err := res.RowsAffected(); err != nil || n == 1 {
-			return err
-		}
-		var status string
-		if err := tx.QueryRowContext(ctx, s.q.get("OutboundForMove"), id).Scan(&status); errors.Is(err, sql.ErrNoRows) {
-			return fault.ErrNotFound
-		} else if err != nil {
-			return err
-		}
-		return nil
-	})
-}
-
-// FinishOutbound moves message id to to — sent, delivered or failed —
-// forward only (tickets.OutStatus.Rank): a delivered or failed message
-// never changes, a sent one may still become delivered or failed. It
-// records code and msg as the provider's last answer and a non-empty
-// providerID (an empty one keeps the stored id). A move to sent sets
-// sent_at to at; to delivered sets finished_at, and sent_at if it was not
-// set; to failed sets finished_at. It returns false and changes nothing
-// when the move is not forward (a late or duplicate receipt).
-// fault.ErrNotFound when there is no such message.
-func (s *Store) FinishOutbound(ctx context.Context, id int64, to tickets.OutStatus, providerID, code, msg string, at time.Time) (bool, error) {
-	what := fmt.Sprintf("finish outbound %d as %s", id, to)
-	if to != tickets.OutSent && to != tickets.OutDelivered && to != tickets.OutFailed {
-		return false, fmt.Errorf("store: %s: want sent, delivered or failed: %w", what, fault.ErrInvalid)
-	}
-	if at.IsZero() {
-		at = s.now()
-	}
-	moved := false
-	err := s.inTx(ctx, what, func(tx *sql.Tx) error {
-		var from string
-		err := tx.QueryRowContext(ctx, s.q.get("OutboundForMove"), id).Scan(&from)
-		if errors.Is(err, sql.ErrNoRows) {
-			return fault.ErrNotFound
-		}
-		if err != nil {
-			return err
-		}
-		if to.Rank() <= tickets.OutStatus(from).Rank() {
-			return nil
-		}
-		final := to != tickets.OutSent
-		res, err := tx.ExecContext(ctx, s.q.get("FinishOutbound"), string(to), providerID, code, msg,
-			s.tsIf(to != tickets.OutFailed, at), s.tsIf(final, at), s.ts(s.now()), id, from)
-		if err != nil {
-			return err
-		}
-		if n, err := res.RowsAffected(); err != nil {
-			return err
-		} else if n != 1 { // the row is locked (FOR UPDATE, or SQLite's single writer)
-			return fmt.Errorf("outbound %d changed under its lock", id)
-		}
-		moved = true
-		return nil
-	})
-	if err != nil {
-		return false, err
-	}
-	return moved, nil
-}
-
-// OutboundByProvider finds the desk message a provider knows as
-// providerID (WeChat msgid, Aliyun BizId) on channel — WeChat covers the
-// customer-service and template routes — the latest if a provider ever
-// reuses one, or returns an error wrapping fault.ErrNotFound.
-func (s *Store) OutboundByProvider(ctx context.Context, channel population.Channel, providerID string) (tickets.Outbound, error) {
-	var routes []string
-	for _, r := range deskRoutes {
-		if r.Channel() == channel {
-			routes = append(routes, string(r))
-		}
-	}
-	o, err := scanOutbound(s.r.QueryRowContext(ctx, s.q.get("OutboundByProvider"), s.strs(routes), providerID))
-	if err != nil {
-		return tickets.Outbound{}, notFound(err, fmt.Sprintf("%s outbound by provider id %q", channel, providerID))
-	}
-	return o, nil
-}
-
-// PendingOutbound returns up to limit desk messages still pending or
-// sending, by id: what a restart must enqueue again (a duplicate task is
-// harmless, ClaimOutbound lets one through) or reconcile. A limit of zero
-// or less means DefaultTicketsLimit.
-func (s *Store) PendingOutbound(ctx context.Context, limit int) ([]tickets.Outbound, error) {
-	if limit <= 0 {
-		limit = DefaultTicketsLimit
-	}
-	return queryAll(ctx, s, "pending outbound", "PendingOutbound", scanOutbound, limit)
-}
-
-// scanOutbound reads the columns every outbound query selects, in order.
-func scanOutbound(sc scanner) (tickets.Outbound, error) {
-	var o tickets.Outbound
-	var kind, route, params, status string
-	err := sc.Scan(&o.ID, &kind, &o.TicketID, &o.ResidentID, &o.WorkerID, &route, &o.RouteReason, &o.To, &o.Text,
-		&o.TemplateCode, &params, &o.Actor, &status, &o.Attempts, &o.ProviderID, &o.ProviderCode,
-		&o.ProviderMessage, timeCol{&o.CreatedAt}, timeCol{&o.SentAt}, timeCol{&o.FinishedAt}, timeCol{&o.UpdatedAt})
-	if err != nil {
-		return o, err
-	}
-	o.Kind, o.Route, o.Status = tickets.OutboundKind(kind), tickets.Route(route), tickets.OutStatus(status)
-	if err := json.Unmarshal([]byte(params), &o.Params); err != nil {
-		return o, fmt.Errorf("outbound %d params: %w", o.ID, err)
-	}
-	if len(o.Params) == 0 {
-		o.Params = nil
-	}
-	return o, nil
-}
-
 // --- conversations and the reply window --------------------------------------
 
 // Conversation returns ticket ticketID's conversation with the resident in
@@ -358,16 +140,14 @@ func (s *Store) Conversation(ctx context.Context, ticketID int64) ([]tickets.Ent
 
 func scanEntry(sc scanner) (tickets.Entry, error) {
 	var e tickets.Entry
-	var outbound int
-	var channel, route, kind, status string
-	if err := sc.Scan(timeCol{&e.At}, &outbound, &e.ID, &channel, &route, &kind, &status, &e.Actor, &e.Text); err != nil {
+	var out int
+	var channel, route, purpose, status string
+	if err := sc.Scan(timeCol{&e.At}, &out, &e.ID, &channel, &route, &purpose, &status, &e.Actor, &e.Text); err != nil {
 		return e, err
 	}
-	if outbound == 0 {
-		e.Inbound, e.Channel = true, population.Channel(channel)
-	} else {
-		e.Route, e.Kind, e.Status = tickets.Route(route), tickets.OutboundKind(kind), tickets.OutStatus(status)
-		e.Channel = e.Route.Channel()
+	e.Inbound, e.Channel = out == 0, population.Channel(channel)
+	if !e.Inbound {
+		e.Route, e.Purpose, e.Status = outbound.Route(route), outbound.Purpose(purpose), outbound.Status(status)
 	}
 	return e, nil
 }

@@ -26,7 +26,7 @@
 // database has one writer) and reads through a pool beside it (WAL).
 //
 // The ledger is the system of record; Redis only carries work. Message
-// statuses move forward only (campaigns.Status.CanMove) — the one way back
+// statuses move forward only (outbound.Status.CanMove) — the one way back
 // is RescheduleMessage, sending → pending — and every move is appended to
 // message_events in the transaction that makes it. Campaign transitions are
 // optimistic (ApplyCampaignEvent applies only from the state the event

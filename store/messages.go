@@ -8,10 +8,14 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/gridcast/gridcast/campaigns"
 	"github.com/gridcast/gridcast/fault"
+	"github.com/gridcast/gridcast/outbound"
 	"github.com/gridcast/gridcast/population"
 )
+
+// The ledger: every message GridCast sends, of every purpose, in one table
+// (outbound.Message; migrations/*/0008_one_ledger.sql), with one claim, one
+// forward-only advance and one history.
 
 // messageRow is one message on its way into WriteMessages, as the JSON
 // object InsertMessages and ChunkMessages read.
@@ -30,27 +34,26 @@ type messageKey struct {
 	channel  population.Channel
 }
 
-// WriteMessages writes one chunk of a run's fan-out in one transaction:
-// it inserts msgs — each new row pending, or skipped with its SkipReason
-// (skipped residents are written too, so nobody is skipped silently) —
-// leaving any row the ledger already holds for the same (campaign, run,
-// resident, channel) as it is; it moves the run's checkpoint to checkpoint
-// unless it is already further, and marks the expansion done when done is
-// true (it never un-marks it). It returns every message of the chunk, new
-// or already there, with its id and stored status, one per distinct
-// (resident, channel) in the order of msgs: re-running a chunk after a
-// crash returns the same ids and writes nothing twice, so the caller can
-// enqueue by id unconditionally (pending ones only).
+// WriteMessages writes one chunk of a campaign run's fan-out in one
+// transaction: it inserts msgs as campaign messages — each new row pending,
+// or skipped with its SkipReason (skipped residents are written too, so
+// nobody is skipped silently) — leaving any row the ledger already holds
+// for the same (campaign, run, resident, channel) as it is; it moves the
+// run's checkpoint to checkpoint unless it is already further, and marks
+// the expansion done when done is true (it never un-marks it). It returns
+// every message of the chunk, new or already there, with its id and stored
+// status, one per distinct (resident, channel) in the order of msgs:
+// re-running a chunk after a crash returns the same ids and writes nothing
+// twice, so the caller can enqueue by id unconditionally (pending ones
+// only).
 //
-// CampaignID and Run of msgs are taken from the arguments; ID, Attempts,
-// provider fields and timestamps are ignored (CreatedAt and UpdatedAt are
-// the store's clock, FinishedAt too for skipped rows). The run must have
-// been started (StartRun), else fault.ErrNotFound. A message may carry
-// FallbackOf, NotBefore and Deadline; a checkpoint of 0 with done false
-// leaves the run's progress alone, which is how a sender writes an SMS
-// fallback outside the fan-out. Sized for ~500–1000 messages a call: one
-// multi-row insert and one read-back.
-func (s *Store) WriteMessages(ctx context.Context, campaignID int64, run int, msgs []campaigns.Message, checkpoint int64, done bool) ([]campaigns.Message, error) {
+// Purpose, CampaignID and Run of msgs are taken from the arguments; ID,
+// Attempts, provider fields and timestamps are ignored (CreatedAt and
+// UpdatedAt are the store's clock, FinishedAt too for skipped rows). The
+// run must have been started (StartRun), else fault.ErrNotFound. A message
+// may carry FallbackOf, NotBefore and Deadline. Sized for ~500–1000
+// messages a call: one multi-row insert and one read-back.
+func (s *Store) WriteMessages(ctx context.Context, campaignID int64, run int, msgs []outbound.Message, checkpoint int64, done bool) ([]outbound.Message, error) {
 	what := fmt.Sprintf("write campaign %d run %d messages", campaignID, run)
 	rows := make([]messageRow, 0, len(msgs))
 	order := make([]messageKey, 0, len(msgs))
@@ -72,7 +75,7 @@ func (s *Store) WriteMessages(ctx context.Context, campaignID int64, run int, ms
 	if err != nil {
 		return nil, fmt.Errorf("store: %s: %w", what, err)
 	}
-	byKey := make(map[messageKey]campaigns.Message, len(rows))
+	byKey := make(map[messageKey]outbound.Message, len(rows))
 	err = s.inTx(ctx, what, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, s.q.get("AdvanceRun"), checkpoint, done, campaignID, run)
 		if err != nil {
@@ -101,7 +104,7 @@ func (s *Store) WriteMessages(ctx context.Context, campaignID int64, run int, ms
 	if err != nil {
 		return nil, err
 	}
-	out := make([]campaigns.Message, 0, len(order))
+	out := make([]outbound.Message, 0, len(order))
 	for _, k := range order {
 		m, ok := byKey[k]
 		if !ok { // cannot happen: the row was inserted or was there
@@ -112,32 +115,22 @@ func (s *Store) WriteMessages(ctx context.Context, campaignID int64, run int, ms
 	return out, nil
 }
 
-// messageRow checks one message of a chunk and encodes it.
-func (s *Store) messageRow(m campaigns.Message) (messageRow, error) {
+// messageRow checks one message of a fan-out chunk and encodes it.
+func (s *Store) messageRow(m outbound.Message) (messageRow, error) {
 	if m.ResidentID <= 0 {
 		return messageRow{}, errors.New("resident id required")
 	}
 	switch m.Channel {
 	case population.ChannelWeChat, population.ChannelSMS:
 	case population.ChannelNone:
-		if m.Status != campaigns.StatusSkipped {
+		if m.Status != outbound.StatusSkipped {
 			return messageRow{}, errors.New("channel required unless skipped")
 		}
 	default:
 		return messageRow{}, fmt.Errorf("channel %q: want wechat or sms", m.Channel)
 	}
-	switch st := m.Status; {
-	case st == "" || st == campaigns.StatusPending:
-		if m.SkipReason.Final() {
-			return messageRow{}, fmt.Errorf("pending with skip reason %s: write it as skipped", m.SkipReason)
-		}
-		m.Status = campaigns.StatusPending
-	case st == campaigns.StatusSkipped:
-		if !m.SkipReason.Final() {
-			return messageRow{}, fmt.Errorf("skipped with skip reason %q: a final reason is required", m.SkipReason)
-		}
-	default:
-		return messageRow{}, fmt.Errorf("status %s: a new message is pending or skipped", st)
+	if err := checkNewStatus(&m); err != nil {
+		return messageRow{}, err
 	}
 	r := messageRow{Resident: m.ResidentID, Channel: string(m.Channel), Status: string(m.Status), SkipReason: string(m.SkipReason)}
 	if m.FallbackOf != 0 {
@@ -145,6 +138,125 @@ func (s *Store) messageRow(m campaigns.Message) (messageRow, error) {
 	}
 	r.NotBefore, r.Deadline = s.tsText(m.NotBefore), s.tsText(m.Deadline)
 	return r, nil
+}
+
+// checkNewStatus accepts the statuses a message may be written in:
+// pending (the default), skipped with a final reason, or failed (a desk
+// message that reaches nobody, recorded so that nothing is dropped).
+func checkNewStatus(m *outbound.Message) error {
+	switch st := m.Status; {
+	case st == "" || st == outbound.StatusPending:
+		if m.SkipReason.Final() {
+			return fmt.Errorf("pending with skip reason %s: write it as skipped: %w", m.SkipReason, fault.ErrInvalid)
+		}
+		m.Status = outbound.StatusPending
+	case st == outbound.StatusSkipped:
+		if !m.SkipReason.Final() {
+			return fmt.Errorf("skipped with skip reason %q: a final reason is required: %w", m.SkipReason, fault.ErrInvalid)
+		}
+	case st == outbound.StatusFailed && m.Purpose.Desk():
+	default:
+		return fmt.Errorf("status %s: a new message is pending or skipped: %w", st, fault.ErrInvalid)
+	}
+	return nil
+}
+
+// checkMessage checks a message of any purpose before CreateMessage
+// writes it.
+func checkMessage(m *outbound.Message) error {
+	if !m.Purpose.Valid() {
+		return fmt.Errorf("purpose %q: want one of %v: %w", m.Purpose, outbound.Purposes, fault.ErrInvalid)
+	}
+	if !m.Route.Valid() {
+		return fmt.Errorf("route %q: want wechat_customer_service, wechat_template, sms or none: %w", m.Route, fault.ErrInvalid)
+	}
+	if m.Channel == population.ChannelNone {
+		m.Channel = m.Route.Channel()
+	}
+	if m.Channel != m.Route.Channel() {
+		return fmt.Errorf("channel %q does not carry route %q: %w", m.Channel, m.Route, fault.ErrInvalid)
+	}
+	switch m.Purpose {
+	case outbound.PurposeCampaign:
+		if m.CampaignID <= 0 || m.Run <= 0 || m.ResidentID <= 0 {
+			return fmt.Errorf("a campaign message needs its campaign, run and resident: %w", fault.ErrInvalid)
+		}
+	case outbound.PurposeReminder:
+		if m.CampaignID <= 0 || m.SlotID <= 0 || m.ResidentID <= 0 {
+			return fmt.Errorf("a reminder needs its campaign, slot and resident: %w", fault.ErrInvalid)
+		}
+	default:
+		if m.Route != outbound.RouteNone && m.To == "" {
+			return fmt.Errorf("a %s message needs its recipient: %w", m.Purpose, fault.ErrInvalid)
+		}
+	}
+	if m.Route == outbound.RouteNone && m.Status != outbound.StatusSkipped && m.Status != outbound.StatusFailed {
+		return fmt.Errorf("a message with no route is written skipped or failed: %w", fault.ErrInvalid)
+	}
+	return checkNewStatus(m)
+}
+
+// CreateMessage writes one message of any purpose, before any provider
+// call, and returns it as stored with created true. A campaign message or
+// a reminder the ledger already holds — the same campaign, run, resident
+// and channel; the same slot and channel — is not written again: the
+// stored one comes back with created false, so a repeated fallback or
+// reminder scan writes one message.
+//
+// m.Status may be empty (pending), skipped with a final SkipReason, or
+// failed for a desk message that reaches nobody; a zero CreatedAt is the
+// store's clock; zero ids are stored as none. A message that does not
+// hold together (an unknown purpose or route, a campaign message without
+// its run, a desk message without a recipient) is refused with an error
+// wrapping fault.ErrInvalid.
+func (s *Store) CreateMessage(ctx context.Context, m outbound.Message) (outbound.Message, bool, error) {
+	what := fmt.Sprintf("create %s message", m.Purpose)
+	if err := checkMessage(&m); err != nil {
+		return outbound.Message{}, false, fmt.Errorf("store: %s: %w", what, err)
+	}
+	now := s.now()
+	if m.CreatedAt.IsZero() {
+		m.CreatedAt = now
+	}
+	var finished any
+	if m.Status.Final() {
+		finished = s.ts(m.CreatedAt)
+	}
+	var out outbound.Message
+	created := false
+	err := s.inTx(ctx, what, func(tx *sql.Tx) error {
+		var id int64
+		err := tx.QueryRowContext(ctx, s.q.get("InsertMessage"), string(m.Purpose), idOrNull(m.CampaignID),
+			idOrNull(int64(m.Run)), idOrNull(m.TicketID), idOrNull(m.SlotID), idOrNull(m.ResidentID),
+			idOrNull(m.WorkerID), string(m.Channel), string(m.Route), m.RouteReason, m.To, m.Text,
+			m.TemplateCode, jsonMap(m.Params), m.URL, m.Actor, string(m.Status), string(m.SkipReason),
+			idOrNull(m.FallbackOf), s.tsOrNull(m.NotBefore), s.tsOrNull(m.Deadline), s.ts(m.CreatedAt),
+			finished, s.ts(now)).Scan(&id)
+		switch {
+		case err == nil:
+			created = true
+			out, err = scanMessage(tx.QueryRowContext(ctx, s.q.get("MessageByID"), id))
+			return err
+		case !errors.Is(err, sql.ErrNoRows):
+			return err
+		case m.Purpose == outbound.PurposeCampaign:
+			out, err = scanMessage(tx.QueryRowContext(ctx, s.q.get("CampaignMessageByKey"), m.CampaignID, m.Run,
+				m.ResidentID, string(m.Channel)))
+		case m.Purpose == outbound.PurposeReminder:
+			out, err = scanMessage(tx.QueryRowContext(ctx, s.q.get("ReminderByKey"), m.SlotID, string(m.Channel)))
+		default:
+			return errors.New("insert returned no row")
+		}
+		if errors.Is(err, sql.ErrNoRows) {
+			// The conflict was another constraint's: nothing matches the key.
+			return fmt.Errorf("insert refused: %w", fault.ErrConflict)
+		}
+		return err
+	})
+	if err != nil {
+		return outbound.Message{}, false, err
+	}
+	return out, created, nil
 }
 
 // tsText is a timestamp as JSON text for a row document, nil for zero.
@@ -159,29 +271,12 @@ func (s *Store) tsText(t time.Time) *string {
 
 // Message returns the message with the given id, or an error wrapping
 // fault.ErrNotFound.
-func (s *Store) Message(ctx context.Context, id int64) (campaigns.Message, error) {
+func (s *Store) Message(ctx context.Context, id int64) (outbound.Message, error) {
 	m, err := scanMessage(s.r.QueryRowContext(ctx, s.q.get("MessageByID"), id))
 	if err != nil {
-		return campaigns.Message{}, notFound(err, fmt.Sprintf("message %d", id))
+		return outbound.Message{}, notFound(err, fmt.Sprintf("message %d", id))
 	}
 	return m, nil
-}
-
-// MessagesByStatus pages through one campaign's messages in status st by
-// id: up to limit messages with an id above afterID, in id order. Pass the
-// last id of a page as the next afterID. This is how work lost from Redis
-// is rebuilt: pending messages are re-enqueued by id (a duplicate task is
-// harmless, ClaimMessage lets one through), and sending ones are reconciled
-// with the provider.
-func (s *Store) MessagesByStatus(ctx context.Context, campaignID int64, st campaigns.Status, afterID int64, limit int) ([]campaigns.Message, error) {
-	if limit <= 0 {
-		return nil, nil
-	}
-	ms, err := collectMessages(s.r.QueryContext(ctx, s.q.get("MessagesByStatus"), campaignID, string(st), afterID, limit))
-	if err != nil {
-		return nil, fmt.Errorf("store: campaign %d %s messages: %w", campaignID, st, err)
-	}
-	return ms, nil
 }
 
 // ClaimMessage moves message id from pending to sending and counts an
@@ -193,8 +288,8 @@ func (s *Store) MessagesByStatus(ctx context.Context, campaignID int64, st campa
 // NotBefore or Deadline: the caller checks them on the returned message and
 // reschedules (RescheduleMessage) or skips (AdvanceMessage) as they say.
 // fault.ErrNotFound when there is no such message.
-func (s *Store) ClaimMessage(ctx context.Context, id int64, now time.Time) (campaigns.Message, bool, error) {
-	var m campaigns.Message
+func (s *Store) ClaimMessage(ctx context.Context, id int64, now time.Time) (outbound.Message, bool, error) {
+	var m outbound.Message
 	claimed := false
 	err := s.inTx(ctx, fmt.Sprintf("claim message %d", id), func(tx *sql.Tx) error {
 		var err error
@@ -211,11 +306,11 @@ func (s *Store) ClaimMessage(ctx context.Context, id int64, now time.Time) (camp
 		}
 		claimed = true
 		_, err = tx.ExecContext(ctx, s.q.get("InsertMessageEvent"), id, s.ts(now),
-			string(campaigns.StatusPending), string(campaigns.StatusSending), "", fmt.Sprintf("attempt %d", m.Attempts))
+			string(outbound.StatusPending), string(outbound.StatusSending), "", fmt.Sprintf("attempt %d", m.Attempts))
 		return err
 	})
 	if err != nil {
-		return campaigns.Message{}, false, err
+		return outbound.Message{}, false, err
 	}
 	return m, claimed, nil
 }
@@ -227,20 +322,21 @@ func (s *Store) ClaimMessage(ctx context.Context, id int64, now time.Time) (camp
 // ProviderID (the provider had accepted it); finished_at (once) on a move
 // to a final status. u.At (zero: the store's clock) dates them and the
 // history entry appended in the same transaction. A move to skipped needs a
-// final SkipReason.
+// final SkipReason. A binding code's parameters are blanked on its first
+// move: the code is kept nowhere once it has left.
 //
 // It returns false and no error when the move is not forward — a late or
 // duplicate receipt, or a send result that a receipt overtook. Such a move
 // changes no status and appends no history, but still fills a ProviderID,
-// TemplateCode or sent_at the ledger lacks. fault.ErrNotFound when there
-// is no such message.
-func (s *Store) AdvanceMessage(ctx context.Context, id int64, to campaigns.Status, u campaigns.MessageUpdate) (bool, error) {
+// TemplateCode or sent_at the ledger lacks. fault.ErrNotFound when there is
+// no such message.
+func (s *Store) AdvanceMessage(ctx context.Context, id int64, to outbound.Status, u outbound.Update) (bool, error) {
 	what := fmt.Sprintf("advance message %d to %s", id, to)
 	if to.Rank() < 0 {
-		return false, fmt.Errorf("store: %s: unknown status", what)
+		return false, fmt.Errorf("store: %s: unknown status: %w", what, fault.ErrInvalid)
 	}
-	if to == campaigns.StatusSkipped && !u.SkipReason.Final() {
-		return false, fmt.Errorf("store: %s: a final skip reason is required, got %q", what, u.SkipReason)
+	if to == outbound.StatusSkipped && !u.SkipReason.Final() {
+		return false, fmt.Errorf("store: %s: a final skip reason is required, got %q: %w", what, u.SkipReason, fault.ErrInvalid)
 	}
 	at := u.At
 	if at.IsZero() {
@@ -257,9 +353,9 @@ func (s *Store) AdvanceMessage(ctx context.Context, id int64, to campaigns.Statu
 		if err != nil {
 			return err
 		}
-		cur := campaigns.Status(from)
-		sent := to == campaigns.StatusSent || to == campaigns.StatusDelivered ||
-			(to == campaigns.StatusFailed && u.ProviderID != "")
+		cur := outbound.Status(from)
+		sent := to == outbound.StatusSent || to == outbound.StatusDelivered ||
+			(to == outbound.StatusFailed && u.ProviderID != "")
 		if !cur.CanMove(to) {
 			fill := (providerID == "" && u.ProviderID != "") || (template == "" && u.TemplateCode != "") || (noSentAt && sent)
 			if !fill {
@@ -281,7 +377,7 @@ func (s *Store) AdvanceMessage(ctx context.Context, id int64, to campaigns.Statu
 			return fmt.Errorf("message %d changed under its lock", id)
 		}
 		code, note := u.ProviderCode, u.ProviderMessage
-		if to == campaigns.StatusSkipped {
+		if to == outbound.StatusSkipped {
 			code = string(u.SkipReason)
 		}
 		if _, err := tx.ExecContext(ctx, s.q.get("InsertMessageEvent"), id, s.ts(at), from, string(to), code, note); err != nil {
@@ -305,11 +401,11 @@ func (s *Store) tsIf(cond bool, t time.Time) any {
 }
 
 // RescheduleMessage hands a claimed message back: sending → pending with
-// NotBefore set to notBefore (quiet hours, a frequency cap, throttling),
-// appending the move with reason as its code to the history. The attempt
-// ClaimMessage counted stays counted. The caller enqueues the message
-// again for notBefore. An error wrapping fault.ErrConflict when the message is
-// not sending; fault.ErrNotFound when there is none.
+// NotBefore set to notBefore (quiet hours, a frequency cap, throttling, a
+// retry), appending the move with reason as its code to the history. The
+// attempt ClaimMessage counted stays counted. The caller enqueues the
+// message again for notBefore. An error wrapping fault.ErrConflict when
+// the message is not sending; fault.ErrNotFound when there is none.
 func (s *Store) RescheduleMessage(ctx context.Context, id int64, notBefore time.Time, reason string) error {
 	return s.reschedule(ctx, id, -1, notBefore, reason)
 }
@@ -342,7 +438,7 @@ func (s *Store) reschedule(ctx context.Context, id int64, attempts int, notBefor
 			if err != nil {
 				return err
 			}
-			if m.Status == campaigns.StatusSending {
+			if m.Status == outbound.StatusSending {
 				return fmt.Errorf("message was claimed again (attempt %d, not %d): %w", m.Attempts, attempts, fault.ErrConflict)
 			}
 			return fmt.Errorf("message is %s, not sending: %w", m.Status, fault.ErrConflict)
@@ -352,154 +448,42 @@ func (s *Store) reschedule(ctx context.Context, id int64, attempts int, notBefor
 			note = "not before " + notBefore.UTC().Format(time.RFC3339)
 		}
 		_, err = tx.ExecContext(ctx, s.q.get("InsertMessageEvent"), id, s.ts(now),
-			string(campaigns.StatusSending), string(campaigns.StatusPending), reason, note)
+			string(outbound.StatusSending), string(outbound.StatusPending), reason, note)
 		return err
 	})
 }
 
-// MessageByProviderID finds the message a provider knows as providerID
-// (Aliyun BizId, WeChat msgid) on channel — the latest, should a provider
-// ever reuse one — or returns an error wrapping fault.ErrNotFound. A
-// message gets its provider id on the move to sent; a receipt that arrives
-// earlier should be matched by the message id it carries (Aliyun OutId).
-func (s *Store) MessageByProviderID(ctx context.Context, channel population.Channel, providerID string) (campaigns.Message, error) {
-	m, err := scanMessage(s.r.QueryRowContext(ctx, s.q.get("MessageByProvider"), string(channel), providerID))
+// scanMessage reads the columns every message query selects, in order.
+func scanMessage(sc scanner) (outbound.Message, error) {
+	var m outbound.Message
+	var purpose, channel, route, params, status, reason string
+	var run int64
+	err := sc.Scan(&m.ID, &purpose, &m.CampaignID, &run, &m.TicketID, &m.SlotID, &m.ResidentID, &m.WorkerID,
+		&channel, &route, &m.RouteReason, &m.To, &m.Text, &m.TemplateCode, &params, &m.URL, &m.Actor, &status,
+		&reason, &m.FallbackOf, &m.Attempts, &m.ProviderID, &m.ProviderCode, &m.ProviderMessage,
+		timeCol{&m.NotBefore}, timeCol{&m.Deadline}, timeCol{&m.CreatedAt}, timeCol{&m.SentAt},
+		timeCol{&m.FinishedAt}, timeCol{&m.UpdatedAt})
 	if err != nil {
-		return campaigns.Message{}, notFound(err, fmt.Sprintf("%s message by provider id %q", channel, providerID))
+		return m, err
+	}
+	m.Run = int(run)
+	m.Purpose, m.Channel, m.Route = outbound.Purpose(purpose), population.Channel(channel), outbound.Route(route)
+	m.Status, m.SkipReason = outbound.Status(status), outbound.SkipReason(reason)
+	if params != "" && params != "{}" {
+		if err := json.Unmarshal([]byte(params), &m.Params); err != nil {
+			return m, fmt.Errorf("message %d params: %w", m.ID, err)
+		}
 	}
 	return m, nil
 }
 
-// MessageEvents returns message id's history, oldest first: each claim
-// (pending → sending, "attempt N"), reschedule, send result, receipt and
-// skip. The creation is the message row itself (CreatedAt). An unknown
-// message has none.
-func (s *Store) MessageEvents(ctx context.Context, id int64) ([]campaigns.MessageEvent, error) {
-	rows, err := s.r.QueryContext(ctx, s.q.get("MessageEvents"), id)
-	if err != nil {
-		return nil, fmt.Errorf("store: message %d events: %w", id, err)
-	}
-	defer rows.Close()
-	var out []campaigns.MessageEvent
-	for rows.Next() {
-		var ev campaigns.MessageEvent
-		var from, to string
-		if err := rows.Scan(&ev.MessageID, timeCol{&ev.At}, &from, &to, &ev.Code, &ev.Note); err != nil {
-			return nil, fmt.Errorf("store: message %d events: %w", id, err)
-		}
-		ev.From, ev.To = campaigns.Status(from), campaigns.Status(to)
-		out = append(out, ev)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: message %d events: %w", id, err)
-	}
-	return out, nil
-}
-
-// Funnel counts a campaign's messages, over all its runs, in one grouped
-// query: Targeted is every message that is not an SMS fallback (one per
-// resident and run), Skipped counts skipped messages by reason, and
-// ByChannel the rest by status, failures also by provider code. Maps are
-// never nil; FailedBy is nil for a channel without failures.
-func (s *Store) Funnel(ctx context.Context, campaignID int64) (campaigns.Funnel, error) {
-	f := campaigns.Funnel{ByChannel: map[population.Channel]campaigns.ChannelFunnel{}, Skipped: map[campaigns.SkipReason]int{}}
-	rows, err := s.r.QueryContext(ctx, s.q.get("Funnel"), campaignID)
-	if err != nil {
-		return f, fmt.Errorf("store: campaign %d funnel: %w", campaignID, err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var channel, status, reason, code string
-		var fallback, n int
-		if err := rows.Scan(&channel, &status, &reason, &code, &fallback, &n); err != nil {
-			return f, fmt.Errorf("store: campaign %d funnel: %w", campaignID, err)
-		}
-		if fallback == 0 {
-			f.Targeted += n
-		}
-		if campaigns.Status(status) == campaigns.StatusSkipped {
-			f.Skipped[campaigns.SkipReason(reason)] += n
-			continue
-		}
-		cf := f.ByChannel[population.Channel(channel)]
-		switch campaigns.Status(status) {
-		case campaigns.StatusPending:
-			cf.Pending += n
-		case campaigns.StatusSending:
-			cf.Sending += n
-		case campaigns.StatusSent:
-			cf.Sent += n
-		case campaigns.StatusDelivered:
-			cf.Delivered += n
-		case campaigns.StatusFailed:
-			cf.Failed += n
-			if cf.FailedBy == nil {
-				cf.FailedBy = map[string]int{}
-			}
-			cf.FailedBy[code] += n
-		}
-		f.ByChannel[population.Channel(channel)] = cf
-	}
-	if err := rows.Err(); err != nil {
-		return f, fmt.Errorf("store: campaign %d funnel: %w", campaignID, err)
-	}
-	return f, nil
-}
-
-// SentCounts counts a resident's messages, across every campaign, whose
-// sent_at is at or after dayStart (today), at or after weekStart (week),
-// and at or after dayStart with templateCode as their template
-// (sameTemplateToday; 0 when templateCode is empty) — the figures
-// campaigns.Caps checks. Messages still being sent are not counted, so two
-// concurrent sends to one resident can both pass a cap.
-func (s *Store) SentCounts(ctx context.Context, residentID int64, dayStart, weekStart time.Time, templateCode string) (today, week, sameTemplateToday int, err error) {
-	earliest := dayStart
-	if weekStart.Before(earliest) {
-		earliest = weekStart
-	}
-	err = s.r.QueryRowContext(ctx, s.q.get("SentCounts"), s.ts(dayStart), s.ts(weekStart), templateCode,
-		residentID, s.ts(earliest)).Scan(&today, &week, &sameTemplateToday)
-	if err != nil {
-		return 0, 0, 0, fmt.Errorf("store: resident %d sent counts: %w", residentID, err)
-	}
-	return today, week, sameTemplateToday, nil
-}
-
-// StaleSent returns up to limit messages still sent (accepted, no receipt)
-// whose last change is before olderThan, oldest first, for reconciliation
-// with the provider (Aliyun QuerySendDetails). A message comes back on every
-// call until AdvanceMessage moves it on — to delivered or failed, or to
-// failed with a code of the caller's choosing once the provider no longer
-// knows it.
-func (s *Store) StaleSent(ctx context.Context, olderThan time.Time, limit int) ([]campaigns.Message, error) {
-	if limit <= 0 {
-		return nil, nil
-	}
-	ms, err := collectMessages(s.r.QueryContext(ctx, s.q.get("StaleSent"), s.ts(olderThan), limit))
-	if err != nil {
-		return nil, fmt.Errorf("store: stale sent messages: %w", err)
-	}
-	return ms, nil
-}
-
-// scanMessage reads the columns every message query selects, in order.
-func scanMessage(sc scanner) (campaigns.Message, error) {
-	var m campaigns.Message
-	var channel, status, reason string
-	err := sc.Scan(&m.ID, &m.CampaignID, &m.Run, &m.ResidentID, &channel, &status, &reason, &m.FallbackOf,
-		&m.Attempts, &m.ProviderID, &m.ProviderCode, &m.ProviderMessage, timeCol{&m.NotBefore}, timeCol{&m.Deadline},
-		timeCol{&m.CreatedAt}, timeCol{&m.SentAt}, timeCol{&m.FinishedAt}, timeCol{&m.UpdatedAt})
-	m.Channel, m.Status, m.SkipReason = population.Channel(channel), campaigns.Status(status), campaigns.SkipReason(reason)
-	return m, err
-}
-
 // collectMessages scans every row of a message query and closes it.
-func collectMessages(rows *sql.Rows, err error) ([]campaigns.Message, error) {
+func collectMessages(rows *sql.Rows, err error) ([]outbound.Message, error) {
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []campaigns.Message
+	var out []outbound.Message
 	for rows.Next() {
 		m, err := scanMessage(rows)
 		if err != nil {

@@ -2,11 +2,13 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"embed"
 	"errors"
 	"fmt"
 	"io/fs"
 	"path"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -55,14 +57,18 @@ func loadMigrations(driver string) ([]migration, error) {
 	return ms, nil
 }
 
-// migrate applies every embedded migration not yet recorded in
-// schema_migrations, all in one transaction. Two processes opening at once
-// serialize: PostgreSQL on an advisory transaction lock keyed by the schema,
-// SQLite on the write lock BEGIN IMMEDIATE takes.
-func (s *Store) migrate(ctx context.Context) error {
+// migrate applies every embedded migration (up to version upTo, when it
+// is positive) not yet recorded in schema_migrations, all in one
+// transaction. Two processes opening at once serialize: PostgreSQL on an
+// advisory transaction lock keyed by the schema, SQLite on the write lock
+// BEGIN IMMEDIATE takes.
+func (s *Store) migrate(ctx context.Context, upTo int) error {
 	ms, err := loadMigrations(s.driver)
 	if err != nil {
 		return err
+	}
+	if upTo > 0 {
+		ms = slices.DeleteFunc(ms, func(m migration) bool { return m.version > upTo })
 	}
 	// SQLite answers SQLITE_BUSY without waiting while another process is
 	// still creating the file or switching it to WAL; retry for a while.
@@ -91,7 +97,22 @@ func isBusy(err error) bool {
 }
 
 func (s *Store) migrateOnce(ctx context.Context, ms []migration) error {
-	tx, err := s.w.BeginTx(ctx, nil)
+	conn, err := s.w.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("store: migrate: connect: %w", err)
+	}
+	defer conn.Close()
+	if s.driver == DriverSQLite {
+		// A migration that rebuilds a table (SQLite cannot drop a NOT NULL
+		// or a constraint in place) drops a table others refer to: that
+		// needs foreign keys off, which SQLite only allows outside a
+		// transaction. Every reference is checked before the commit.
+		if _, err := conn.ExecContext(ctx, s.q.get("ForeignKeysOff")); err != nil {
+			return fmt.Errorf("store: migrate: foreign keys off: %w", err)
+		}
+		defer conn.ExecContext(context.WithoutCancel(ctx), s.q.get("ForeignKeysOn"))
+	}
+	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("store: migrate: begin: %w", err)
 	}
@@ -131,6 +152,11 @@ func (s *Store) migrateOnce(ctx context.Context, ms []migration) error {
 		}
 		n++
 	}
+	if n > 0 && s.driver == DriverSQLite {
+		if err := foreignKeyCheck(ctx, tx, s.q.get("ForeignKeyCheck")); err != nil {
+			return fmt.Errorf("store: migrate: %w", err)
+		}
+	}
 	// A seed that died before rebuilding its indexes left them missing;
 	// rebuild under the same lock so two processes never race to do it.
 	if _, err := tx.ExecContext(ctx, s.q.get("EnsureIndexes")); err != nil {
@@ -143,4 +169,24 @@ func (s *Store) migrateOnce(ctx context.Context, ms []migration) error {
 		s.log.InfoContext(ctx, "store_migrated", "driver", s.driver, "applied", n)
 	}
 	return nil
+}
+
+// foreignKeyCheck runs SQLite's foreign_key_check and returns an error
+// naming the first row whose reference is broken.
+func foreignKeyCheck(ctx context.Context, tx *sql.Tx, query string) error {
+	rows, err := tx.QueryContext(ctx, query)
+	if err != nil {
+		return fmt.Errorf("foreign key check: %w", err)
+	}
+	defer rows.Close()
+	if rows.Next() {
+		var table, parent string
+		var rowid sql.NullInt64
+		var fk int
+		if err := rows.Scan(&table, &rowid, &parent, &fk); err != nil {
+			return fmt.Errorf("foreign key check: %w", err)
+		}
+		return fmt.Errorf("foreign key check: %s row %d refers to a missing %s row", table, rowid.Int64, parent)
+	}
+	return rows.Err()
 }

@@ -77,7 +77,7 @@ func randHex(tb testing.TB) string {
 func TestPostgres(t *testing.T) {
 	t.Parallel()
 	postgresDSN(t)
-	storetest.Run(t, func(t *testing.T) *store.Store { return openPostgres(t) })
+	storetest.Run(t, func(t *testing.T) storetest.Store { return openPostgres(t) })
 }
 
 // TestPostgresConcurrentOpen opens one schema from several goroutines at

@@ -34,12 +34,13 @@ var queryNames = []string{
 	"InsertCampaign", "UpdateCampaign", "CampaignState", "CampaignByID", "Campaigns",
 	"ApplyCampaignState", "InsertCampaignEvent", "CampaignEvents",
 	"InsertRun", "RunCheckpoint", "AdvanceRun", "FinishRun",
-	"InsertMessages", "ChunkMessages", "MessageByID", "MessagesByStatus", "ClaimMessage",
+	"InsertMessages", "ChunkMessages", "InsertMessage", "CampaignMessageByKey", "ReminderByKey",
+	"MessageByID", "MessagesByStatus", "PendingSingles", "StuckSending", "ResidentMessages", "ClaimMessage",
 	"MessageForMove", "AdvanceMessage", "FillMessage", "RescheduleMessage",
 	"InsertMessageEvent", "MessageEvents", "MessageByProvider", "Funnel", "SentCounts", "StaleSent",
 	"DeleteTemplates", "InsertTemplates", "Templates",
 	"BookedSlots", "InsertSlot", "SlotHolders", "SetSlotState", "ResidentsByIDs",
-	"SlotFor", "WorkerVisits", "DueReminders", "ClaimReminder", "SettleReminder", "ReleaseReminder",
+	"SlotFor", "WorkerVisits", "DueReminders",
 	// tickets
 	"InsertInbound", "InboundByProvider", "LinkInbound", "UnknownSenders",
 	"InsertTicket", "TicketByID", "TicketForUpdate", "UpdateTicket", "InsertTicketEvent", "TicketEvents",
@@ -47,15 +48,14 @@ var queryNames = []string{
 	"TicketsCreatedBetween", "ClosedBefore", "InboundByID", "MarkInboundHandled",
 	// desk
 	"WorkerByID", "WorkerByCode", "InsertLeave", "EndLeave", "DropLeave", "LeaveAt", "Leaves",
-	"InsertOutbound", "OutboundByID", "ClaimOutbound", "ReleaseOutbound", "OutboundForMove", "FinishOutbound",
-	"OutboundByProvider", "PendingOutbound", "Conversation", "ReplyWindow",
+	"Conversation", "ReplyWindow",
 	"LatestOutreach", "CampaignByExtendCode", "ProposedVisit", "RatableTicket", "OpenTicketsByGrid",
 	"SupersedeBindings", "InsertBinding", "PendingBinding", "BindingAttempt", "UseBinding", "BindingExists",
 }
 
 // dialectQueries are the named queries only one dialect's bulk path uses.
 var dialectQueries = map[string][]string{
-	DriverSQLite:   {"MaxResidentID", "BulkResident", "BulkWALRelax", "BulkWALRestore"},
+	DriverSQLite:   {"MaxResidentID", "BulkResident", "BulkWALRelax", "BulkWALRestore", "ForeignKeysOff", "ForeignKeysOn", "ForeignKeyCheck"},
 	DriverPostgres: {"BulkReserveIDs", "BulkHouseholdStage", "BulkHouseholdInsert", "BulkHouseholdIDs"},
 }
 

@@ -10,15 +10,6 @@ import (
 	"github.com/gridcast/gridcast/fault"
 )
 
-// The states of a booked visit slot. A slot is live while proposed or
-// confirmed; moved (the resident asked for another time, a new slot is
-// booked) and cancelled release its time.
-const (
-	SlotProposed  = "proposed"
-	SlotConfirmed = "confirmed"
-	SlotMoved     = "moved"
-	SlotCancelled = "cancelled"
-)
 
 // BookedSlots returns worker's live slots that overlap [from, to), by
 // start: what campaigns.SlotConfig.Booked wants.
@@ -96,7 +87,7 @@ func (s *Store) BookSlot(ctx context.Context, workerID, residentID, campaignID i
 func (s *Store) SetSlotState(ctx context.Context, residentID, campaignID int64, state string) error {
 	what := fmt.Sprintf("set resident %d campaign %d slot %s", residentID, campaignID, state)
 	switch state {
-	case SlotConfirmed, SlotMoved, SlotCancelled:
+	case campaigns.VisitConfirmed, campaigns.VisitMoved, campaigns.VisitCancelled:
 	default:
 		return fmt.Errorf("store: %s: want confirmed, moved or cancelled", what)
 	}

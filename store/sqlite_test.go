@@ -14,7 +14,7 @@ import (
 
 // migrations is how many migrations each dialect embeds
 // (migrations/<dialect>/NNNN_*.sql).
-const migrations = 7
+const migrations = 8
 
 // testSealer is a fixed-key sealer: tests never need the key to be secret.
 func testSealer(tb testing.TB) *pii.Sealer {
@@ -39,7 +39,7 @@ func openSQLite(tb testing.TB) *store.Store {
 
 func TestSQLite(t *testing.T) {
 	t.Parallel()
-	storetest.Run(t, func(t *testing.T) *store.Store { return openSQLite(t) })
+	storetest.Run(t, func(t *testing.T) storetest.Store { return openSQLite(t) })
 }
 
 // TestSQLiteReopen checks that a second Open of the same file (as a second

@@ -89,6 +89,12 @@ type Store struct {
 // nil; log may be nil (logs are discarded). Open is safe to run from two
 // processes at once: migrations are serialized by a lock.
 func Open(ctx context.Context, cfg Config, sealer *pii.Sealer, log *slog.Logger) (*Store, error) {
+	return open(ctx, cfg, sealer, log, 0)
+}
+
+// open is Open, applying migrations up to version upTo only (0: all): the
+// upgrade tests start from an earlier schema.
+func open(ctx context.Context, cfg Config, sealer *pii.Sealer, log *slog.Logger, upTo int) (*Store, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("store: %w", err)
 	}
@@ -118,7 +124,7 @@ func Open(ctx context.Context, cfg Config, sealer *pii.Sealer, log *slog.Logger)
 	if err != nil {
 		return nil, err
 	}
-	if err := s.migrate(ctx); err != nil {
+	if err := s.migrate(ctx, upTo); err != nil {
 		s.Close()
 		return nil, err
 	}

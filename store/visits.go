@@ -9,7 +9,6 @@ import (
 
 	"github.com/gridcast/gridcast/campaigns"
 	"github.com/gridcast/gridcast/fault"
-	"github.com/gridcast/gridcast/population"
 )
 
 func scanVisit(sc interface{ Scan(...any) error }) (campaigns.Visit, error) {
@@ -36,7 +35,8 @@ func (s *Store) WorkerVisits(ctx context.Context, workerID int64, from, to time.
 }
 
 // DueReminders returns up to limit confirmed visits starting in [from, to)
-// whose reminder has not been claimed, earliest first.
+// that have no reminder on the ledger yet (sent, pending or settled
+// otherwise), earliest first.
 func (s *Store) DueReminders(ctx context.Context, from, to time.Time, limit int) ([]campaigns.Visit, error) {
 	return s.visits(ctx, "due reminders", s.q.get("DueReminders"), s.ts(from), s.ts(to), limit)
 }
@@ -59,40 +59,6 @@ func (s *Store) visits(ctx context.Context, what, query string, args ...any) ([]
 		return nil, fmt.Errorf("store: %s: %w", what, err)
 	}
 	return out, nil
-}
-
-// ClaimReminder marks the reminder of a confirmed visit as being sent on
-// channel at at, if nobody has: it returns true for exactly one caller.
-// A visit no longer confirmed is not claimed.
-func (s *Store) ClaimReminder(ctx context.Context, slotID int64, ch population.Channel, at time.Time) (bool, error) {
-	res, err := s.w.ExecContext(ctx, s.q.get("ClaimReminder"), s.ts(at), string(ch), s.ts(s.now()), slotID)
-	if err != nil {
-		return false, fmt.Errorf("store: claim slot %d reminder: %w", slotID, err)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return false, fmt.Errorf("store: claim slot %d reminder: %w", slotID, err)
-	}
-	return n == 1, nil
-}
-
-// SettleReminder records what became of a claimed reminder: the
-// provider's id once it accepted the message, or a code (the provider's
-// error code, or a skip reason) when it was not sent. Settled, the claim
-// is final. fault.ErrNotFound when the reminder was not claimed.
-func (s *Store) SettleReminder(ctx context.Context, slotID int64, providerID, code string) error {
-	return s.execOne(ctx, fmt.Sprintf("settle slot %d reminder", slotID), s.q.get("SettleReminder"),
-		providerID, code, s.ts(s.now()), slotID)
-}
-
-// ReleaseReminder undoes an unsettled claim (the send failed for now) so
-// that a later scan tries again; a settled reminder is left as it is and
-// releasing one that is not claimed changes nothing.
-func (s *Store) ReleaseReminder(ctx context.Context, slotID int64) error {
-	if _, err := s.w.ExecContext(ctx, s.q.get("ReleaseReminder"), s.ts(s.now()), slotID); err != nil {
-		return fmt.Errorf("store: release slot %d reminder: %w", slotID, err)
-	}
-	return nil
 }
 
 func (s *Store) execOne(ctx context.Context, what, query string, args ...any) error {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/gridcast/gridcast/outbound"
 	"github.com/gridcast/gridcast/population"
 	"github.com/gridcast/gridcast/tickets"
 )
@@ -20,23 +21,23 @@ func TestChooseReply(t *testing.T) {
 		want tickets.ReplyRoute
 	}{
 		{"inside the window, none sent", tickets.ReplyContext{LastInbound: ago(2 * time.Hour), OpenIDBound: true, HasPhone: true},
-			tickets.ReplyRoute{Route: tickets.RouteCustomerService, Reason: "resident wrote on WeChat 2h0m0s ago; 0 of 5 customer-service messages used"}},
+			tickets.ReplyRoute{Route: outbound.RouteCustomerService, Reason: "resident wrote on WeChat 2h0m0s ago; 0 of 5 customer-service messages used"}},
 		{"one second before 48h", tickets.ReplyContext{LastInbound: ago(48*time.Hour - time.Second), SentSince: 4},
-			tickets.ReplyRoute{Route: tickets.RouteCustomerService, Reason: "resident wrote on WeChat 48h0m0s ago; 4 of 5 customer-service messages used"}},
+			tickets.ReplyRoute{Route: outbound.RouteCustomerService, Reason: "resident wrote on WeChat 48h0m0s ago; 4 of 5 customer-service messages used"}},
 		{"exactly 48h: closed", tickets.ReplyContext{LastInbound: ago(48 * time.Hour), OpenIDBound: true},
-			tickets.ReplyRoute{Route: tickets.RouteWeChatTemplate, Reason: "the 48-hour customer-service window is closed; WeChat is bound"}},
+			tickets.ReplyRoute{Route: outbound.RouteWeChatTemplate, Reason: "the 48-hour customer-service window is closed; WeChat is bound"}},
 		{"5 sent: used up", tickets.ReplyContext{LastInbound: ago(time.Hour), SentSince: 5, OpenIDBound: true},
-			tickets.ReplyRoute{Route: tickets.RouteWeChatTemplate, Reason: "5 customer-service messages already sent; WeChat is bound"}},
+			tickets.ReplyRoute{Route: outbound.RouteWeChatTemplate, Reason: "5 customer-service messages already sent; WeChat is bound"}},
 		{"unbound follower in the window", tickets.ReplyContext{LastInbound: ago(time.Hour)},
-			tickets.ReplyRoute{Route: tickets.RouteCustomerService, Reason: "resident wrote on WeChat 1h0m0s ago; 0 of 5 customer-service messages used"}},
+			tickets.ReplyRoute{Route: outbound.RouteCustomerService, Reason: "resident wrote on WeChat 1h0m0s ago; 0 of 5 customer-service messages used"}},
 		{"never wrote on WeChat, bound", tickets.ReplyContext{Channel: population.ChannelSMS, OpenIDBound: true, HasPhone: true},
-			tickets.ReplyRoute{Route: tickets.RouteWeChatTemplate, Reason: "no WeChat message from the resident; WeChat is bound"}},
+			tickets.ReplyRoute{Route: outbound.RouteWeChatTemplate, Reason: "no WeChat message from the resident; WeChat is bound"}},
 		{"SMS", tickets.ReplyContext{Channel: population.ChannelSMS, HasPhone: true},
-			tickets.ReplyRoute{Route: tickets.RouteSMS, Reason: "no WeChat message from the resident; WeChat not bound; phone on record"}},
+			tickets.ReplyRoute{Route: outbound.RouteSMS, Reason: "no WeChat message from the resident; WeChat not bound; phone on record"}},
 		{"window closed, unbound, phone", tickets.ReplyContext{Channel: population.ChannelWeChat, LastInbound: ago(72 * time.Hour), HasPhone: true},
-			tickets.ReplyRoute{Route: tickets.RouteSMS, Reason: "the 48-hour customer-service window is closed; WeChat not bound; phone on record"}},
+			tickets.ReplyRoute{Route: outbound.RouteSMS, Reason: "the 48-hour customer-service window is closed; WeChat not bound; phone on record"}},
 		{"nothing", tickets.ReplyContext{Channel: population.ChannelWeChat, LastInbound: ago(49 * time.Hour)},
-			tickets.ReplyRoute{Route: tickets.RouteNone, Reason: "ticket came by wechat; the 48-hour customer-service window is closed; WeChat not bound; no phone on record"}},
+			tickets.ReplyRoute{Route: outbound.RouteNone, Reason: "ticket came by wechat; the 48-hour customer-service window is closed; WeChat not bound; no phone on record"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/gridcast/gridcast/campaigns"
 	"github.com/gridcast/gridcast/fault"
+	"github.com/gridcast/gridcast/outbound"
 	"github.com/gridcast/gridcast/population"
 	"github.com/gridcast/gridcast/store"
 )
@@ -201,7 +202,7 @@ type campaignPreview struct {
 	campaign  campaigns.Campaign
 	audience  int
 	byChannel map[population.Channel]int
-	skipped   map[campaigns.SkipReason]int
+	skipped   map[outbound.SkipReason]int
 	samples   []string
 }
 
@@ -209,7 +210,7 @@ type campaignPreview struct {
 // channel or skip reason exactly as the fan-out will, and renders the first
 // n messages with personal data masked.
 func previewCampaign(ctx context.Context, st *store.Store, c campaigns.Campaign, n int, now time.Time) (campaignPreview, error) {
-	p := campaignPreview{campaign: c, byChannel: map[population.Channel]int{}, skipped: map[campaigns.SkipReason]int{}}
+	p := campaignPreview{campaign: c, byChannel: map[population.Channel]int{}, skipped: map[outbound.SkipReason]int{}}
 	tpls := map[population.Channel]map[string]campaigns.Template{}
 	for _, ch := range []population.Channel{population.ChannelSMS, population.ChannelWeChat} {
 		ts, err := st.Templates(ctx, ch)
@@ -310,8 +311,8 @@ func (p campaignPreview) print(w io.Writer) {
 	}
 }
 
-func sortedReasons(m map[campaigns.SkipReason]int) []campaigns.SkipReason {
-	out := make([]campaigns.SkipReason, 0, len(m))
+func sortedReasons(m map[outbound.SkipReason]int) []outbound.SkipReason {
+	out := make([]outbound.SkipReason, 0, len(m))
 	for r := range m {
 		out = append(out, r)
 	}
@@ -321,7 +322,7 @@ func sortedReasons(m map[campaigns.SkipReason]int) []campaigns.SkipReason {
 
 // printFunnel shows targeted, skipped by reason, and per channel sent,
 // delivered and failed by code.
-func printFunnel(w io.Writer, f campaigns.Funnel) {
+func printFunnel(w io.Writer, f outbound.Funnel) {
 	fmt.Fprintf(w, "targeted %d", f.Targeted)
 	for _, r := range sortedReasons(f.Skipped) {
 		fmt.Fprintf(w, ", skipped %s %d", r, f.Skipped[r])
@@ -345,7 +346,7 @@ func printFunnel(w io.Writer, f campaigns.Funnel) {
 }
 
 // settled counts messages past sending (sent, delivered, failed, skipped).
-func settled(f campaigns.Funnel) int {
+func settled(f outbound.Funnel) int {
 	n := 0
 	for _, v := range f.Skipped {
 		n += v

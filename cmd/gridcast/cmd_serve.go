@@ -14,8 +14,10 @@ import (
 	"github.com/gridcast/gridcast/campaigns"
 	"github.com/gridcast/gridcast/console"
 	"github.com/gridcast/gridcast/desk"
+	"github.com/gridcast/gridcast/gateway"
 	"github.com/gridcast/gridcast/gateway/aliyunsms"
 	"github.com/gridcast/gridcast/gateway/wechat"
+	"github.com/gridcast/gridcast/population"
 	"github.com/gridcast/gridcast/queue"
 	"github.com/gridcast/gridcast/store"
 	"github.com/gridcast/gridcast/tickets"
@@ -94,8 +96,7 @@ func (a *app) serve(ctx context.Context, withHTTP, withWorkers bool, ready func(
 	if err != nil {
 		return err
 	}
-	desk, err := desk.New(dcfg, desk.Deps{Store: st, Dispatcher: enq, SMS: rt.sms, WeChat: rt.wx,
-		Log: a.log})
+	desk, err := desk.New(dcfg, desk.Deps{Store: st, Dispatcher: enq, Log: a.log})
 	if err != nil {
 		return err
 	}
@@ -106,28 +107,23 @@ func (a *app) serve(ctx context.Context, withHTTP, withWorkers bool, ready func(
 	running := 0
 	if withWorkers {
 		srv, err := queue.NewServer(rt.rdb, qcfg, queue.Deps{Ledger: st, Audience: st, SMS: rt.sms, WeChat: rt.wx,
-			Inbox: desk}, a.log)
+			Desk: desk}, a.log)
 		if err != nil {
 			return err
 		}
 		running++
 		go func() { errc <- srv.Run(ctx) }()
-		if err := a.recoverWork(ctx, st, enq, desk); err != nil {
+		if err := a.recoverWork(ctx, st, enq); err != nil {
 			a.log.ErrorContext(ctx, "recover_work_failed", "err", err)
 		}
 	}
 	if withHTTP {
-		onWeChat := enq.EnqueueWeChat
+		var sink gateway.Sink = enq
 		if rt.sandbox != nil {
 			// A resident's message that `gridcast sandbox say` pushed from
 			// another process: the built-in emulator learns they wrote, as
 			// WeChat would, so answers can use the customer-service window.
-			onWeChat = func(ctx context.Context, in wechat.Inbound) error {
-				if in.MsgID != 0 || in.Kind == wechat.KindSubscribe {
-					rt.sandbox.WeChat.Heard(string(in.FromOpenID))
-				}
-				return enq.EnqueueWeChat(ctx, in)
-			}
+			sink = heardSink{Sink: enq, wx: rt.sandbox.WeChat}
 		}
 		users, err := a.cfg.HTTP.apiUsers()
 		if err != nil {
@@ -149,9 +145,9 @@ func (a *app) serve(ctx context.Context, withHTTP, withWorkers bool, ready func(
 			},
 			WeChatCallback: wechat.NewCallbackHandler(
 				wechat.Config{AppID: a.cfg.WeChat.AppID, Token: a.cfg.WeChat.Token, EncodingAESKey: a.cfg.WeChat.EncodingAESKey},
-				onWeChat, wechat.CallbackOptions{Log: a.log}),
-			SMSReport: aliyunsms.NewReportHandler(enq.EnqueueSMSReports, aliyunsms.PushOptions{Log: a.log}),
-			SMSUplink: aliyunsms.NewUplinkHandler(enq.EnqueueUplinks, aliyunsms.PushOptions{Log: a.log}),
+				wechat.ToSink(sink), wechat.CallbackOptions{Log: a.log}),
+			SMSReport: aliyunsms.NewReportHandler(aliyunsms.ReportsTo(sink), aliyunsms.PushOptions{Log: a.log}),
+			SMSUplink: aliyunsms.NewUplinkHandler(aliyunsms.UplinksTo(sink), aliyunsms.PushOptions{Log: a.log}),
 			// The workers' web console: static files that call /api/v1.
 			Extra: map[string]http.Handler{"GET " + console.Prefix: console.Handler()},
 			Log:   a.log,
@@ -186,11 +182,12 @@ func (a *app) serve(ctx context.Context, withHTTP, withWorkers bool, ready func(
 // recoverWork puts back on the queue what the store says is unfinished:
 // the fan-out of every running one-off campaign (it resumes from its
 // checkpoint, or finds itself done), every pending campaign message and
-// every pending desk message (replies, answers, notifications). Redis only
-// carries work; after a restart of an embedded Redis, or a Redis that lost
-// data, nothing is skipped silently. Duplicate tasks are refused by their
-// ids, and a message is claimed once, so this is safe on every start.
-func (a *app) recoverWork(ctx context.Context, st *store.Store, enq *queue.Enqueuer, desk *desk.Service) error {
+// every other pending message on the ledger (reminders, the desk's
+// answers and notifications). Redis only carries work; after a restart of
+// an embedded Redis, or a Redis that lost data, nothing is skipped
+// silently. Duplicate tasks are refused by their ids, and a message is
+// claimed once, so this is safe on every start.
+func (a *app) recoverWork(ctx context.Context, st *store.Store, enq *queue.Enqueuer) error {
 	cs, err := st.Campaigns(ctx, campaigns.StateRunning, 1000)
 	if err != nil {
 		return err
@@ -209,11 +206,25 @@ func (a *app) recoverWork(ctx context.Context, st *store.Store, enq *queue.Enque
 			a.log.InfoContext(ctx, "work_recovered", "campaign_id", c.ID, "pending_messages", n)
 		}
 	}
-	n, err := desk.Redispatch(ctx)
+	n, err := enq.RebuildSingles(ctx, st)
 	if n > 0 {
-		a.log.InfoContext(ctx, "work_recovered", "pending_desk_messages", n)
+		a.log.InfoContext(ctx, "work_recovered", "pending_messages", n)
 	}
 	return err
+}
+
+// heardSink tells the in-process WeChat emulator that a follower wrote (as
+// WeChat knows), then passes the message on.
+type heardSink struct {
+	gateway.Sink
+	wx *wechat.Emulator
+}
+
+func (s heardSink) Inbound(ctx context.Context, in gateway.Inbound) error {
+	if in.Channel == population.ChannelWeChat && in.Kind != gateway.InboundUnfollow {
+		s.wx.Heard(in.From)
+	}
+	return s.Sink.Inbound(ctx, in)
 }
 
 // truncate keeps at most n runes of s, for message bodies in debug logs.

@@ -15,6 +15,7 @@ import (
 
 	"github.com/gridcast/gridcast/campaigns"
 	"github.com/gridcast/gridcast/fault"
+	"github.com/gridcast/gridcast/outbound"
 	"github.com/gridcast/gridcast/pii"
 	"github.com/gridcast/gridcast/store"
 	"github.com/gridcast/gridcast/tickets"
@@ -153,9 +154,9 @@ func (a *app) ticketsShow() *cobra.Command {
 }
 
 // printQueued lists the messages a command queued, recipients masked.
-func (a *app) printQueued(d *cliDesk, outs []tickets.Outbound) {
+func (a *app) printQueued(d *cliDesk, outs []outbound.Message) {
 	for _, o := range outs {
-		fmt.Fprintf(a.stdout, "  message %d: %s %s → %s\n", o.ID, o.Kind, o.Route, maskedTo(o.Route, o.To))
+		fmt.Fprintf(a.stdout, "  message %d: %s %s → %s\n", o.ID, o.Purpose, o.Route, maskedTo(o.Route, o.To))
 	}
 	if len(outs) > 0 {
 		fmt.Fprintf(a.stdout, "  %s\n", d.queued)
@@ -223,7 +224,7 @@ func (a *app) ticketsReply() *cobra.Command {
 				if !ticketStatus(t).Open() {
 					return fmt.Errorf("ticket %d is %s: only an open ticket can be answered (the resident's next message within the reopen window reopens it)", id, ticketStatus(t))
 				}
-				var outs []tickets.Outbound
+				var outs []outbound.Message
 				if quick != 0 {
 					outs, err = d.ReplyQuick(ctx, id, by, quick)
 				} else {

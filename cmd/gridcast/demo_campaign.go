@@ -11,6 +11,7 @@ import (
 	"github.com/gridcast/gridcast/campaigns"
 	"github.com/gridcast/gridcast/gateway/sandbox"
 	"github.com/gridcast/gridcast/gateway/wechat"
+	"github.com/gridcast/gridcast/outbound"
 	"github.com/gridcast/gridcast/pii"
 	"github.com/gridcast/gridcast/population"
 )
@@ -125,7 +126,7 @@ func (a *app) runDemoCampaign(ctx context.Context, sv serving, street population
 
 	// Follow the funnel until every message has its outcome.
 	deadline := time.Now().Add(90 * time.Second)
-	var f campaigns.Funnel
+	var f outbound.Funnel
 	lastLine := ""
 	for {
 		f, err = st.Funnel(ctx, c.ID)
@@ -183,7 +184,7 @@ func (a *app) runDemoCampaign(ctx context.Context, sv serving, street population
 // messageCounts returns how many messages the funnel holds (an SMS
 // fallback is a second message for its resident) and how many still wait
 // for an outcome (pending, sending, or sent without a receipt).
-func messageCounts(f campaigns.Funnel) (total, open int) {
+func messageCounts(f outbound.Funnel) (total, open int) {
 	total = sumReasons(f.Skipped)
 	for _, cf := range f.ByChannel {
 		total += cf.Pending + cf.Sending + cf.Sent + cf.Delivered + cf.Failed
@@ -192,7 +193,7 @@ func messageCounts(f campaigns.Funnel) (total, open int) {
 	return total, open
 }
 
-func sumReasons(m map[campaigns.SkipReason]int) int {
+func sumReasons(m map[outbound.SkipReason]int) int {
 	n := 0
 	for _, v := range m {
 		n += v

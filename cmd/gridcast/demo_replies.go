@@ -12,6 +12,7 @@ import (
 	"github.com/gridcast/gridcast/desk"
 	"github.com/gridcast/gridcast/gateway/sandbox"
 	"github.com/gridcast/gridcast/gateway/wechat"
+	"github.com/gridcast/gridcast/outbound"
 	"github.com/gridcast/gridcast/pii"
 	"github.com/gridcast/gridcast/population"
 	"github.com/gridcast/gridcast/store"
@@ -98,11 +99,11 @@ type demoResident struct {
 // reached returns n distinct residents campaign c delivered to, those
 // reached on prefer first, none of skip; an error when it reached fewer.
 func reached(ctx context.Context, st *store.Store, c int64, prefer population.Channel, n int, skip ...int64) ([]demoResident, error) {
-	ms, err := st.MessagesByStatus(ctx, c, campaigns.StatusDelivered, 0, 2000)
+	ms, err := st.MessagesByStatus(ctx, c, outbound.StatusDelivered, 0, 2000)
 	if err != nil {
 		return nil, err
 	}
-	slices.SortStableFunc(ms, func(a, b campaigns.Message) int {
+	slices.SortStableFunc(ms, func(a, b outbound.Message) int {
 		switch {
 		case a.Channel == prefer && b.Channel != prefer:
 			return -1
@@ -240,8 +241,8 @@ func (a *app) runDemoReplies(ctx context.Context, sv serving, job campaigns.Camp
 			}
 			ts = append(ts, got...)
 		}
-		pending, err := st.PendingOutbound(ctx, 1)
-		return len(ts) == 3 && len(pending) == 0, err
+		busy, err := deskBusy(ctx, st)
+		return len(ts) == 3 && !busy, err
 	}); err != nil {
 		return err
 	}
@@ -314,8 +315,8 @@ func (a *app) runDemoReplies(ctx context.Context, sv serving, job campaigns.Camp
 		return err
 	}
 	if err := demoWait(ctx, 30*time.Second, func() (bool, error) {
-		pending, err := st.PendingOutbound(ctx, 1)
-		return len(pending) == 0, err
+		busy, err := deskBusy(ctx, st)
+		return !busy, err
 	}); err != nil {
 		return err
 	}
@@ -342,7 +343,7 @@ func (a *app) runDemoReplies(ctx context.Context, sv serving, job campaigns.Camp
 			fmt.Fprintf(out, "     ⇠ %s  resident (%s): %s\n", e.At.In(campaigns.Shanghai()).Format("15:04:05"), e.Channel, e.Text)
 			continue
 		}
-		fmt.Fprintf(out, "     ⇢ %s  %s by %s (%s, %s): %s\n", e.At.In(campaigns.Shanghai()).Format("15:04:05"), e.Kind,
+		fmt.Fprintf(out, "     ⇢ %s  %s by %s (%s, %s): %s\n", e.At.In(campaigns.Shanghai()).Format("15:04:05"), e.Purpose,
 			shownActor(e.Actor), e.Route, e.Status, pii.MaskText(e.Text, w.Name))
 	}
 	evs, err := st.TicketEvents(ctx, t.ID)
@@ -377,4 +378,15 @@ func shownActor(a string) string {
 		return a
 	}
 	return pii.Name(a).Masked()
+}
+
+// deskBusy reports whether messages outside campaign fan-outs (the
+// desk's, reminders) are still waiting for or in their send.
+func deskBusy(ctx context.Context, st *store.Store) (bool, error) {
+	pending, err := st.PendingSingles(ctx, 0, 1)
+	if err != nil || len(pending) > 0 {
+		return true, err
+	}
+	sending, err := st.StuckSending(ctx, time.Now().Add(time.Hour), 0, 1)
+	return len(sending) > 0, err
 }

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/gridcast/gridcast/desk"
+	"github.com/gridcast/gridcast/outbound"
 	"github.com/gridcast/gridcast/queue"
 	"github.com/gridcast/gridcast/store"
 	"github.com/gridcast/gridcast/tickets"
@@ -12,14 +13,14 @@ import (
 
 // storeOnly is the CLI's desk.Dispatcher when no shared Redis is
 // configured (redis.addr empty: the workers' Redis lives inside their own
-// process). What the desk writes is already in the store; a running
-// worker's per-minute tick sends pending desk messages (Redispatch) and
+// process). What the desk writes is already on the ledger; a running
+// worker's per-minute tick sends pending messages (RebuildSingles) and
 // escalates overdue tickets (Sweep), so there is nothing to hand over.
 type storeOnly struct{}
 
 var _ desk.Dispatcher = storeOnly{}
 
-func (storeOnly) SendOutbound(context.Context, int64) error { return nil }
+func (storeOnly) EnqueueSend(context.Context, outbound.Message) error { return nil }
 
 func (storeOnly) ScheduleEscalation(context.Context, int64, tickets.Level, time.Time) error {
 	return nil

@@ -12,6 +12,7 @@ import (
 
 	"github.com/gridcast/gridcast/campaigns"
 	"github.com/gridcast/gridcast/fault"
+	"github.com/gridcast/gridcast/outbound"
 	"github.com/gridcast/gridcast/pii"
 	"github.com/gridcast/gridcast/population"
 	"github.com/gridcast/gridcast/store"
@@ -75,7 +76,7 @@ func (p *people) workerCode(ctx context.Context, id int64) (string, error) {
 }
 
 // maskedTo is an outbound message's recipient, masked.
-func maskedTo(r tickets.Route, to string) string {
+func maskedTo(r outbound.Route, to string) string {
 	if to == "" {
 		return "-"
 	}
@@ -287,13 +288,13 @@ func (p *people) printTicket(ctx context.Context, w io.Writer, t tickets.Ticket,
 			continue
 		}
 		state := string(e.Status)
-		if e.Status == tickets.OutFailed {
+		if e.Status == outbound.StatusFailed {
 			// The provider's code says why (43004: not following, …).
-			if o, err := p.st.Outbound(ctx, e.ID); err == nil && o.ProviderCode != "" {
+			if o, err := p.st.Message(ctx, e.ID); err == nil && o.ProviderCode != "" {
 				state += " " + o.ProviderCode
 			}
 		}
-		fmt.Fprintf(tw, "  %s\t⇢ %s\t%s, %s by %s\t%s\n", shTime(e.At, "01-02 15:04"), e.Route, e.Kind, state,
+		fmt.Fprintf(tw, "  %s\t⇢ %s\t%s, %s by %s\t%s\n", shTime(e.At, "01-02 15:04"), e.Route, e.Purpose, state,
 			orDash(e.Actor), pii.MaskText(e.Text, names...))
 	}
 	return tw.Flush()

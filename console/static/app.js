@@ -25,8 +25,8 @@
   };
   const CHANNEL = { wechat: '微信', sms: '短信' };
   const ROUTE = { wechat_customer_service: '微信客服消息', wechat_template: '微信模板消息', sms: '短信' };
-  const KIND = { ack: '受理回执', confirm: '确认', bind_code: '绑定验证码', reply: '回复', rating_request: '评价邀请' };
-  const DELIVERY = { pending: '待发送', sending: '发送中', sent: '已发送', delivered: '已送达', failed: '发送失败' };
+  const PURPOSE = { ack: '受理回执', confirm: '自动答复', bind_code: '绑定验证码', reply: '网格员答复', rating_request: '评价邀请', notify: '工单通知' };
+  const DELIVERY = { pending: '待发送', sending: '发送中', sent: '已发送', delivered: '已送达', failed: '发送失败', skipped: '未发送' };
   const INTENT = {
     unsubscribe: '退订', confirm_visit: '确认走访', reschedule_visit: '走访改期', rating: '评价',
     bind_phone: '绑定手机号', bind_code: '绑定验证码', campaign_answer: '活动回复',
@@ -590,13 +590,13 @@
     const via = out ? label(ROUTE, e.route || e.channel) : label(CHANNEL, e.channel);
     return h('li', {
       class: 'msg ' + (out ? 'out' : 'in'), 'data-direction': e.direction,
-      'data-kind': e.kind || null, 'data-status': e.status || null,
+      'data-purpose': e.purpose || null, 'data-status': e.status || null,
     },
     h('div', { class: 'meta' },
       h('span', { class: 'dir', 'aria-hidden': 'true' }, out ? '⇢' : '⇠'),
       h('strong', {}, out ? '工作台' + (e.actor ? ' · ' + actorLabel(e.actor) : '') : '居民'),
       h('span', {}, via),
-      out && e.kind ? h('span', {}, label(KIND, e.kind)) : null,
+      out && e.purpose ? h('span', {}, label(PURPOSE, e.purpose)) : null,
       timeEl(e.at),
       out ? badge('dl dl-' + e.status, label(DELIVERY, e.status)) : null),
     h('p', { class: 'text' }, e.text || '（无文字）'));

@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"testing"
 
+	"github.com/gridcast/gridcast/gateway"
 	"github.com/gridcast/gridcast/pii"
 )
 
@@ -43,7 +44,7 @@ func BenchmarkSendSMS(b *testing.B) {
 		i := 0
 		for b.Loop() {
 			i++
-			if _, err := f.client.Send(ctx, Message{Phone: phone(i), TemplateCode: "SMS_400"}); err != nil {
+			if _, err := f.client.Send(ctx, gateway.SMS{Phone: phone(i), TemplateCode: "SMS_400"}); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -58,12 +59,12 @@ func BenchmarkSendSMS(b *testing.B) {
 		b.ReportAllocs()
 		f := newFixture(b, func(c *EmulatorConfig) { c.PerNumberDailyLimit = -1; c.MaxRecords = 10000 }, nil)
 		ctx := context.Background()
-		batch := make([]Message, MaxNumbersPerBatch)
+		batch := make([]gateway.SMS, MaxNumbersPerBatch)
 		i := 0
 		for b.Loop() {
 			for j := range batch {
 				i++
-				batch[j] = Message{Phone: phone(i), TemplateCode: "SMS_100",
+				batch[j] = gateway.SMS{Phone: phone(i), TemplateCode: "SMS_100",
 					Params: map[string]string{"name": fmt.Sprint("居民", j), "date": "3月5日", "worker": "李娜"}}
 			}
 			if _, err := f.client.SendBatch(ctx, batch); err != nil {

@@ -15,7 +15,7 @@ const (
 	// so before resending, look the message up with QueryDetails (phone,
 	// send date and BizId, or match on OutID) and resend only if it is not
 	// there. Class Retryable.
-	CodeAmbiguous = "TIMEOUT_AMBIGUOUS"
+	CodeAmbiguous = gateway.CodeAmbiguous
 	// CodeTimeout is a timeout of a call that sends nothing (queries). Class
 	// Retryable.
 	CodeTimeout = "TIMEOUT"

@@ -21,7 +21,6 @@ import (
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/dysmsapi"
 
 	"github.com/gridcast/gridcast/gateway"
-	"github.com/gridcast/gridcast/pii"
 )
 
 // DefaultEndpoint is Aliyun SMS's public endpoint.
@@ -92,34 +91,6 @@ func (c Config) Validate() error {
 		errs = append(errs, errors.New("aliyun_sms.concurrency must not be negative"))
 	}
 	return errors.Join(errs...)
-}
-
-// Message is one SMS to send from a template.
-type Message struct {
-	Phone        pii.Phone
-	TemplateCode string
-	Params       map[string]string // the template's ${name} values
-	OutID        string            // ours, echoed in reports and QuerySendDetails; put the message id here
-	ExtendCode   string            // SmsUpExtendCode: digits appended to the sender number, so replies can be routed
-	SignName     string            // "" = Config.SignName
-}
-
-// Receipt is Aliyun's answer to an accepted send.
-type Receipt struct {
-	BizID     string // Aliyun's id of the send; reports carry it
-	RequestID string
-}
-
-// Detail is one row of QuerySendDetails.
-type Detail struct {
-	Phone        pii.Phone
-	Status       SendStatus
-	ErrCode      string // DELIVERED, or the carrier's code
-	TemplateCode string
-	Content      string // as sent, 【sign】 included
-	OutID        string
-	SendDate     time.Time
-	ReceiveDate  time.Time // zero while waiting
 }
 
 // Client sends SMS through Aliyun with the alibaba-cloud-sdk-go dysmsapi
@@ -314,7 +285,7 @@ func (c *Client) transportError(send bool, err error) error {
 	return se
 }
 
-func (c *Client) signName(m Message) string {
+func (c *Client) signName(m gateway.SMS) string {
 	if m.SignName != "" {
 		return m.SignName
 	}
@@ -331,12 +302,12 @@ func paramJSON(p map[string]string) string {
 
 // Send sends one SMS with SendSms. Business refusals come back classified
 // (see Classify); a timeout is CodeAmbiguous.
-func (c *Client) Send(ctx context.Context, m Message) (Receipt, error) {
+func (c *Client) Send(ctx context.Context, m gateway.SMS) (gateway.SMSAccepted, error) {
 	r, err := c.sendSms(ctx, string(m.Phone), m)
 	if err != nil {
 		c.log.DebugContext(ctx, "aliyunsms_send_failed", "phone", m.Phone, "template", m.TemplateCode,
 			"out_id", m.OutID, "err", err)
-		return Receipt{}, fmt.Errorf("aliyunsms: send: %w", err)
+		return gateway.SMSAccepted{}, fmt.Errorf("aliyunsms: send: %w", err)
 	}
 	c.log.DebugContext(ctx, "aliyunsms_sent", "phone", m.Phone, "template", m.TemplateCode,
 		"out_id", m.OutID, "biz_id", r.BizID)
@@ -345,7 +316,7 @@ func (c *Client) Send(ctx context.Context, m Message) (Receipt, error) {
 
 // sendSms calls SendSms for phones, a comma-separated list of clear numbers
 // (they appear only here, on the wire).
-func (c *Client) sendSms(ctx context.Context, phones string, m Message) (Receipt, error) {
+func (c *Client) sendSms(ctx context.Context, phones string, m gateway.SMS) (gateway.SMSAccepted, error) {
 	req := dysmsapi.CreateSendSmsRequest()
 	req.PhoneNumbers = phones
 	req.SignName = c.signName(m)
@@ -362,9 +333,9 @@ func (c *Client) sendSms(ctx context.Context, phones string, m Message) (Receipt
 		err = business(resp.Code, resp.Message)
 	}
 	if err != nil {
-		return Receipt{}, err
+		return gateway.SMSAccepted{}, err
 	}
-	return Receipt{BizID: resp.BizId, RequestID: resp.RequestId}, nil
+	return gateway.SMSAccepted{BizID: resp.BizId, RequestID: resp.RequestId}, nil
 }
 
 // SendBatch sends one template to many numbers in one call, under one
@@ -373,9 +344,9 @@ func (c *Client) sendSms(ctx context.Context, phones string, m Message) (Receipt
 // are the same for all, it uses SendSms with up to MaxNumbersPerSend
 // numbers; otherwise SendBatchSms with up to MaxNumbersPerBatch. Aliyun
 // refuses the whole call if one number is bad, so validate numbers first.
-func (c *Client) SendBatch(ctx context.Context, ms []Message) (Receipt, error) {
+func (c *Client) SendBatch(ctx context.Context, ms []gateway.SMS) (gateway.SMSAccepted, error) {
 	if err := checkBatch(ms); err != nil {
-		return Receipt{}, fmt.Errorf("aliyunsms: send batch: %w", err)
+		return gateway.SMSAccepted{}, fmt.Errorf("aliyunsms: send batch: %w", err)
 	}
 	first := ms[0]
 	same := true
@@ -386,7 +357,7 @@ func (c *Client) SendBatch(ctx context.Context, ms []Message) (Receipt, error) {
 		}
 	}
 	if same && len(ms) > MaxNumbersPerSend || !same && len(ms) > MaxNumbersPerBatch {
-		return Receipt{}, fmt.Errorf("aliyunsms: send batch: %w", &gateway.SendError{Channel: "sms",
+		return gateway.SMSAccepted{}, fmt.Errorf("aliyunsms: send batch: %w", &gateway.SendError{Channel: "sms",
 			Code: CodeInvalidBatch, Class: gateway.Permanent,
 			Message: fmt.Sprintf("%d numbers: at most %d with shared parameters, %d with per-number ones",
 				len(ms), MaxNumbersPerSend, MaxNumbersPerBatch)})
@@ -398,7 +369,7 @@ func (c *Client) SendBatch(ctx context.Context, ms []Message) (Receipt, error) {
 		}
 		r, err := c.sendSms(ctx, strings.Join(phones, ","), first)
 		if err != nil {
-			return Receipt{}, fmt.Errorf("aliyunsms: send batch of %d: %w", len(ms), err)
+			return gateway.SMSAccepted{}, fmt.Errorf("aliyunsms: send batch of %d: %w", len(ms), err)
 		}
 		c.log.DebugContext(ctx, "aliyunsms_batch_sent", "numbers", len(ms), "template", first.TemplateCode,
 			"out_id", first.OutID, "biz_id", r.BizID)
@@ -435,14 +406,14 @@ func (c *Client) SendBatch(ctx context.Context, ms []Message) (Receipt, error) {
 		err = business(resp.Code, resp.Message)
 	}
 	if err != nil {
-		return Receipt{}, fmt.Errorf("aliyunsms: send batch of %d: %w", len(ms), err)
+		return gateway.SMSAccepted{}, fmt.Errorf("aliyunsms: send batch of %d: %w", len(ms), err)
 	}
 	c.log.DebugContext(ctx, "aliyunsms_batch_sent", "numbers", len(ms), "template", first.TemplateCode,
 		"out_id", first.OutID, "biz_id", resp.BizId)
-	return Receipt{BizID: resp.BizId, RequestID: resp.RequestId}, nil
+	return gateway.SMSAccepted{BizID: resp.BizId, RequestID: resp.RequestId}, nil
 }
 
-func checkBatch(ms []Message) error {
+func checkBatch(ms []gateway.SMS) error {
 	bad := func(msg string) error {
 		return &gateway.SendError{Channel: "sms", Code: CodeInvalidBatch, Class: gateway.Permanent, Message: msg}
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/dysmsapi"
 
+	"github.com/gridcast/gridcast/gateway"
 	"github.com/gridcast/gridcast/pii"
 )
 
@@ -19,9 +20,9 @@ const maxPages = 200
 // date's day (Asia/Shanghai), newest first; bizID narrows it to one send
 // ("" = all that day). Use it to settle a CodeAmbiguous send (match on
 // OutID) and to poll when reports are lost. Aliyun keeps 30 days.
-func (c *Client) QueryDetails(ctx context.Context, phone pii.Phone, bizID string, date time.Time) ([]Detail, error) {
+func (c *Client) QueryDetails(ctx context.Context, phone pii.Phone, bizID string, date time.Time) ([]gateway.SMSDetail, error) {
 	const pageSize = 50
-	var out []Detail
+	var out []gateway.SMSDetail
 	for page := 1; page <= maxPages; page++ {
 		req := dysmsapi.CreateQuerySendDetailsRequest()
 		req.PhoneNumber = string(phone)
@@ -41,8 +42,8 @@ func (c *Client) QueryDetails(ctx context.Context, phone pii.Phone, bizID string
 			return nil, fmt.Errorf("aliyunsms: query details: %w", err)
 		}
 		for _, d := range resp.SmsSendDetailDTOs.SmsSendDetailDTO {
-			out = append(out, Detail{
-				Phone: pii.Phone(d.PhoneNum), Status: SendStatus(d.SendStatus), ErrCode: d.ErrCode,
+			out = append(out, gateway.SMSDetail{
+				Phone: pii.Phone(d.PhoneNum), Status: gateway.SMSStatus(d.SendStatus), ErrCode: d.ErrCode,
 				TemplateCode: d.TemplateCode, Content: d.Content, OutID: d.OutId,
 				SendDate: parseListTime(d.SendDate), ReceiveDate: parseListTime(d.ReceiveDate),
 			})

@@ -29,7 +29,7 @@ func TestSendOneIsRecordedRendered(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, nil, nil)
 	ctx := context.Background()
-	rcpt, err := f.client.Send(ctx, Message{Phone: alice, TemplateCode: "SMS_100", Params: visitParams,
+	rcpt, err := f.client.Send(ctx, gateway.SMS{Phone: alice, TemplateCode: "SMS_100", Params: visitParams,
 		OutID: "msg-1", ExtendCode: "01"})
 	if err != nil {
 		t.Fatalf("Send: %v", err)
@@ -42,7 +42,7 @@ func TestSendOneIsRecordedRendered(t *testing.T) {
 		Phone: alice, SignName: testSign, TemplateCode: "SMS_100", Params: visitParams,
 		Content: "【网格通】张先生您好，3月5日网格员李娜将上门走访，改期请回复。",
 		OutID:   "msg-1", BizID: rcpt.BizID, ExtendCode: "01",
-		Status: StatusDelivered, ErrCode: "DELIVERED", SendTime: now, ReportTime: now,
+		Status: gateway.SMSDelivered, ErrCode: "DELIVERED", SendTime: now, ReportTime: now,
 	}}
 	if diff := cmp.Diff(want, f.emu.Sent()); diff != "" {
 		t.Errorf("Sent() (-want +got):\n%s", diff)
@@ -74,7 +74,7 @@ func TestSendBatchBothWays(t *testing.T) {
 	job := map[string]string{"job": "保洁员", "phone": "0717-1234567"}
 
 	// Same parameters for all: one SendSms with a number list.
-	same := []Message{
+	same := []gateway.SMS{
 		{Phone: alice, TemplateCode: "SMS_200", Params: job, OutID: "camp-1"},
 		{Phone: bob, TemplateCode: "SMS_200", Params: job, OutID: "camp-1"},
 		{Phone: carol, TemplateCode: "SMS_200", Params: job, OutID: "camp-1"},
@@ -84,7 +84,7 @@ func TestSendBatchBothWays(t *testing.T) {
 		t.Fatalf("SendBatch(same): %v", err)
 	}
 	// Per-number parameters and signs: one SendBatchSms.
-	varied := []Message{
+	varied := []gateway.SMS{
 		{Phone: alice, TemplateCode: "SMS_100", Params: map[string]string{"name": "张先生", "date": "3月5日", "worker": "李娜"}, OutID: "camp-2"},
 		{Phone: bob, TemplateCode: "SMS_100", Params: map[string]string{"name": "王女士", "date": "3月6日", "worker": "李娜"}, OutID: "camp-2", SignName: "社区E通"},
 	}
@@ -132,12 +132,12 @@ func TestSendBatchBothWays(t *testing.T) {
 func TestSendBatchRefusedLocally(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, nil, nil)
-	many := make([]Message, MaxNumbersPerBatch+1)
+	many := make([]gateway.SMS, MaxNumbersPerBatch+1)
 	for i := range many {
-		many[i] = Message{Phone: pii.Phone(fmt.Sprintf("138%08d", i)), TemplateCode: "SMS_400",
+		many[i] = gateway.SMS{Phone: pii.Phone(fmt.Sprintf("138%08d", i)), TemplateCode: "SMS_400",
 			Params: map[string]string{"i": fmt.Sprint(i)}}
 	}
-	for name, ms := range map[string][]Message{
+	for name, ms := range map[string][]gateway.SMS{
 		"empty":          nil,
 		"mixed template": {{Phone: alice, TemplateCode: "SMS_100"}, {Phone: bob, TemplateCode: "SMS_200"}},
 		"mixed out id":   {{Phone: alice, TemplateCode: "SMS_400", OutID: "a"}, {Phone: bob, TemplateCode: "SMS_400", OutID: "b"}},
@@ -156,12 +156,12 @@ func TestSendBatchRefusedLocally(t *testing.T) {
 
 func TestFailuresAreClassified(t *testing.T) {
 	t.Parallel()
-	ok := Message{Phone: alice, TemplateCode: "SMS_100", Params: visitParams}
+	ok := gateway.SMS{Phone: alice, TemplateCode: "SMS_100", Params: visitParams}
 	tests := []struct {
 		name  string
 		cfg   func(*Config)
 		fault *Fault
-		msg   Message
+		msg   gateway.SMS
 		code  string
 		class gateway.Class
 		after time.Duration
@@ -170,20 +170,20 @@ func TestFailuresAreClassified(t *testing.T) {
 			code: "SignatureDoesNotMatch", class: gateway.Config},
 		{name: "unknown key", cfg: func(c *Config) { c.AccessKeyID = "LTAI-nobody" }, msg: ok,
 			code: "InvalidAccessKeyId.NotFound", class: gateway.Config},
-		{name: "unknown template", msg: Message{Phone: alice, TemplateCode: "SMS_999"},
+		{name: "unknown template", msg: gateway.SMS{Phone: alice, TemplateCode: "SMS_999"},
 			code: "isv.SMS_TEMPLATE_ILLEGAL", class: gateway.Config},
-		{name: "unapproved template", msg: Message{Phone: alice, TemplateCode: "SMS_300", Params: map[string]string{"course": "电工"}},
+		{name: "unapproved template", msg: gateway.SMS{Phone: alice, TemplateCode: "SMS_300", Params: map[string]string{"course": "电工"}},
 			code: "isv.SMS_TEMPLATE_ILLEGAL", class: gateway.Config},
-		{name: "unknown sign", msg: Message{Phone: alice, TemplateCode: "SMS_400", SignName: "阿里云"},
+		{name: "unknown sign", msg: gateway.SMS{Phone: alice, TemplateCode: "SMS_400", SignName: "阿里云"},
 			code: "isv.SMS_SIGNATURE_ILLEGAL", class: gateway.Config},
-		{name: "missing param", msg: Message{Phone: alice, TemplateCode: "SMS_100", Params: map[string]string{"name": "张先生"}},
+		{name: "missing param", msg: gateway.SMS{Phone: alice, TemplateCode: "SMS_100", Params: map[string]string{"name": "张先生"}},
 			code: "isv.TEMPLATE_MISSING_PARAMETERS", class: gateway.Permanent},
-		{name: "param too long", msg: Message{Phone: alice, TemplateCode: "SMS_200",
+		{name: "param too long", msg: gateway.SMS{Phone: alice, TemplateCode: "SMS_200",
 			Params: map[string]string{"job": strings.Repeat("长", 36), "phone": "1"}},
 			code: "isv.PARAM_LENGTH_LIMIT", class: gateway.Permanent},
-		{name: "bad phone", msg: Message{Phone: "12345", TemplateCode: "SMS_400"},
+		{name: "bad phone", msg: gateway.SMS{Phone: "12345", TemplateCode: "SMS_400"},
 			code: "isv.MOBILE_NUMBER_ILLEGAL", class: gateway.Permanent},
-		{name: "missing phone", msg: Message{TemplateCode: "SMS_400"},
+		{name: "missing phone", msg: gateway.SMS{TemplateCode: "SMS_400"},
 			code: "MissingPhoneNumbers", class: gateway.Permanent},
 		{name: "503", fault: &FaultServiceUnavailable, msg: ok, code: "ServiceUnavailable", class: gateway.Retryable},
 		{name: "500", fault: &FaultInternalError, msg: ok, code: "InternalError", class: gateway.Retryable},
@@ -219,7 +219,7 @@ func TestDailyLimitThrottles(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, nil, nil)
 	ctx := context.Background()
-	m := Message{Phone: alice, TemplateCode: "SMS_400"}
+	m := gateway.SMS{Phone: alice, TemplateCode: "SMS_400"}
 	for i := range 50 {
 		if _, err := f.client.Send(ctx, m); err != nil {
 			t.Fatalf("send %d: %v", i+1, err)
@@ -234,10 +234,10 @@ func TestDailyLimitThrottles(t *testing.T) {
 		t.Errorf("RetryAfter = %v, want about %v (until midnight in Shanghai)", se.RetryAfter, want)
 	}
 	// The limit is per sign+template+number: others still pass.
-	if _, err := f.client.Send(ctx, Message{Phone: bob, TemplateCode: "SMS_400"}); err != nil {
+	if _, err := f.client.Send(ctx, gateway.SMS{Phone: bob, TemplateCode: "SMS_400"}); err != nil {
 		t.Errorf("other number: %v", err)
 	}
-	if _, err := f.client.Send(ctx, Message{Phone: alice, TemplateCode: "SMS_400", SignName: "社区E通"}); err != nil {
+	if _, err := f.client.Send(ctx, gateway.SMS{Phone: alice, TemplateCode: "SMS_400", SignName: "社区E通"}); err != nil {
 		t.Errorf("other sign: %v", err)
 	}
 }
@@ -246,7 +246,7 @@ func TestMinuteLimitThrottlesThenPasses(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, func(c *EmulatorConfig) { c.PerNumberMinuteLimit = 1 }, nil)
 	ctx := context.Background()
-	m := Message{Phone: alice, TemplateCode: "SMS_400"}
+	m := gateway.SMS{Phone: alice, TemplateCode: "SMS_400"}
 	if _, err := f.client.Send(ctx, m); err != nil {
 		t.Fatal(err)
 	}
@@ -265,7 +265,7 @@ func TestHangIsAmbiguousTimeout(t *testing.T) {
 	f := newFixture(t, nil, func(c *Config) { c.Timeout = 200 * time.Millisecond })
 	f.emu.FailNext(1, FaultHang)
 	start := time.Now()
-	_, err := f.client.Send(context.Background(), Message{Phone: alice, TemplateCode: "SMS_400", OutID: "m-7"})
+	_, err := f.client.Send(context.Background(), gateway.SMS{Phone: alice, TemplateCode: "SMS_400", OutID: "m-7"})
 	se := sendError(t, err)
 	if se.Code != CodeAmbiguous || se.Class != gateway.Retryable {
 		t.Fatalf("got %v, want %s retryable", err, CodeAmbiguous)
@@ -295,7 +295,7 @@ func TestCallerContextCancels(t *testing.T) {
 	f.emu.FailNext(1, FaultHang)
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
-	_, err := f.client.Send(ctx, Message{Phone: alice, TemplateCode: "SMS_400"})
+	_, err := f.client.Send(ctx, gateway.SMS{Phone: alice, TemplateCode: "SMS_400"})
 	if se := sendError(t, err); se.Code != CodeAmbiguous {
 		t.Errorf("got %v, want %s", err, CodeAmbiguous)
 	}
@@ -305,7 +305,7 @@ func TestRefusedConnectionIsNotAmbiguous(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, nil, nil)
 	f.srv.Close()
-	_, err := f.client.Send(context.Background(), Message{Phone: alice, TemplateCode: "SMS_400"})
+	_, err := f.client.Send(context.Background(), gateway.SMS{Phone: alice, TemplateCode: "SMS_400"})
 	if se := sendError(t, err); se.Code != CodeNetwork || se.Class != gateway.Retryable {
 		t.Errorf("got %v, want %s retryable", err, CodeNetwork)
 	}
@@ -315,7 +315,7 @@ func TestQueryDetailsAfterDelivery(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, func(c *EmulatorConfig) { c.DeliveryDelay = 30 * time.Second }, nil)
 	ctx := context.Background()
-	r, err := f.client.Send(ctx, Message{Phone: alice, TemplateCode: "SMS_400", OutID: "m-9"})
+	r, err := f.client.Send(ctx, gateway.SMS{Phone: alice, TemplateCode: "SMS_400", OutID: "m-9"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -324,7 +324,7 @@ func TestQueryDetailsAfterDelivery(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(ds) != 1 || ds[0].Status != StatusWaiting {
+	if len(ds) != 1 || ds[0].Status != gateway.SMSWaiting {
 		t.Fatalf("before delivery: %+v, want one waiting", ds)
 	}
 	f.clock.Advance(31 * time.Second)
@@ -332,7 +332,7 @@ func TestQueryDetailsAfterDelivery(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []Detail{{Phone: alice, Status: StatusDelivered, ErrCode: "DELIVERED", TemplateCode: "SMS_400",
+	want := []gateway.SMSDetail{{Phone: alice, Status: gateway.SMSDelivered, ErrCode: "DELIVERED", TemplateCode: "SMS_400",
 		Content: "【网格通】感谢您的反馈。", OutID: "m-9", SendDate: sent, ReceiveDate: sent.Add(31 * time.Second)}}
 	if diff := cmp.Diff(want, ds, cmpopts.EquateApproxTime(0)); diff != "" {
 		t.Errorf("QueryDetails (-want +got):\n%s", diff)
@@ -344,7 +344,7 @@ func TestQueryDetailsPages(t *testing.T) {
 	f := newFixture(t, func(c *EmulatorConfig) { c.PerNumberDailyLimit = -1 }, nil)
 	ctx := context.Background()
 	for i := range 120 {
-		if _, err := f.client.Send(ctx, Message{Phone: bob, TemplateCode: "SMS_400", OutID: fmt.Sprint(i)}); err != nil {
+		if _, err := f.client.Send(ctx, gateway.SMS{Phone: bob, TemplateCode: "SMS_400", OutID: fmt.Sprint(i)}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -389,7 +389,7 @@ func TestConcurrentSendsThroughOneClient(t *testing.T) {
 			defer wg.Done()
 			for i := range each {
 				phone := pii.Phone(fmt.Sprintf("1370000%02d%02d", w, i))
-				if _, err := f.client.Send(context.Background(), Message{Phone: phone, TemplateCode: "SMS_100",
+				if _, err := f.client.Send(context.Background(), gateway.SMS{Phone: phone, TemplateCode: "SMS_100",
 					Params: visitParams, OutID: fmt.Sprintf("%d-%d", w, i)}); err != nil {
 					errs <- err
 				}

@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gridcast/gridcast/gateway"
 	"github.com/gridcast/gridcast/pii"
 )
 
@@ -137,7 +138,7 @@ type SentMessage struct {
 	OutID        string
 	BizID        string
 	ExtendCode   string
-	Status       SendStatus
+	Status       gateway.SMSStatus
 	ErrCode      string // DELIVERED, UNDELIV, MK:0001; "" while waiting
 	SendTime     time.Time
 	ReportTime   time.Time // zero while waiting

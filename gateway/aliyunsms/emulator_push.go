@@ -13,6 +13,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/gridcast/gridcast/gateway"
 	"github.com/gridcast/gridcast/pii"
 )
 
@@ -65,19 +66,19 @@ func (e *Emulator) settleLocked(now time.Time) {
 			keep = append(keep, r)
 			continue
 		}
-		r.Status, r.ErrCode, r.ReportTime = StatusDelivered, "DELIVERED", now
+		r.Status, r.ErrCode, r.ReportTime = gateway.SMSDelivered, "DELIVERED", now
 		msg := "用户接收成功"
 		switch {
 		case e.cfg.UndeliverableSuffix != "" && strings.HasSuffix(string(r.Phone), e.cfg.UndeliverableSuffix):
-			r.Status, r.ErrCode, msg = StatusFailed, "UNDELIV", "UNDELIV"
+			r.Status, r.ErrCode, msg = gateway.SMSFailed, "UNDELIV", "UNDELIV"
 		case e.cfg.UndeliverableRate > 0 && e.rng.Float64() < e.cfg.UndeliverableRate:
-			r.Status, r.ErrCode, msg = StatusFailed, "MK:0001", "MK:0001"
+			r.Status, r.ErrCode, msg = gateway.SMSFailed, "MK:0001", "MK:0001"
 		}
 		if e.cfg.ReportURL == "" {
 			continue
 		}
 		item := reportWire{PhoneNumber: string(r.Phone), SendTime: r.SendTime.In(shanghai).Format(wireTime),
-			ReportTime: now.In(shanghai).Format(wireTime), Success: r.Status == StatusDelivered,
+			ReportTime: now.In(shanghai).Format(wireTime), Success: r.Status == gateway.SMSDelivered,
 			ErrCode: r.ErrCode, ErrMsg: msg, SMSSize: strconv.Itoa(smsSize(r.Content)), BizID: r.BizID, OutID: r.OutID}
 		e.outbox = append(e.outbox, reportJob{item: item})
 		if e.cfg.DuplicateRate > 0 && e.rng.Float64() < e.cfg.DuplicateRate {

@@ -12,6 +12,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/gridcast/gridcast/gateway"
 	"github.com/gridcast/gridcast/pii"
 )
 
@@ -206,7 +207,7 @@ func (e *Emulator) accept(w http.ResponseWriter, reqID string, drafts []draft, o
 		r := &record{SentMessage: SentMessage{
 			Phone: d.phone, SignName: d.sign, TemplateCode: d.template, Params: cloneParams(d.params),
 			Content: contents[i], OutID: outID, BizID: bizID, ExtendCode: d.extend,
-			Status: StatusWaiting, SendTime: now,
+			Status: gateway.SMSWaiting, SendTime: now,
 		}, due: now.Add(e.cfg.DeliveryDelay)}
 		e.records = append(e.records, r)
 		e.pending = append(e.pending, r)

@@ -18,6 +18,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/gridcast/gridcast/gateway"
 	"github.com/gridcast/gridcast/pii"
 )
 
@@ -137,11 +138,11 @@ func TestDeliveryReportsPushed(t *testing.T) {
 		c.UndeliverableSuffix = "0000"
 	}, nil)
 	ctx := context.Background()
-	r1, err := f.client.Send(ctx, Message{Phone: alice, TemplateCode: "SMS_400", OutID: "m-1"})
+	r1, err := f.client.Send(ctx, gateway.SMS{Phone: alice, TemplateCode: "SMS_400", OutID: "m-1"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	r2, err := f.client.Send(ctx, Message{Phone: "13700000000", TemplateCode: "SMS_400", OutID: "m-2"})
+	r2, err := f.client.Send(ctx, gateway.SMS{Phone: "13700000000", TemplateCode: "SMS_400", OutID: "m-2"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -159,7 +160,7 @@ func TestDeliveryReportsPushed(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("reports by out_id (-want +got):\n%s", diff)
 	}
-	if st := f.emu.Sent()[1].Status; st != StatusFailed {
+	if st := f.emu.Sent()[1].Status; st != gateway.SMSFailed {
 		t.Errorf("undeliverable number status %v, want failed", st)
 	}
 }
@@ -185,7 +186,7 @@ func TestReportPushRetriesRefusal(t *testing.T) {
 	}))
 	t.Cleanup(rx.Close)
 	f := newFixture(t, func(c *EmulatorConfig) { c.ReportURL = rx.URL }, nil)
-	if _, err := f.client.Send(context.Background(), Message{Phone: alice, TemplateCode: "SMS_400", OutID: "r"}); err != nil {
+	if _, err := f.client.Send(context.Background(), gateway.SMS{Phone: alice, TemplateCode: "SMS_400", OutID: "r"}); err != nil {
 		t.Fatal(err)
 	}
 	recv(t, refused)
@@ -199,7 +200,7 @@ func TestUplinkReply(t *testing.T) {
 	rx, ups := receiver(t, ParseUplinks)
 	f := newFixture(t, func(c *EmulatorConfig) { c.UplinkURL = rx.URL }, nil)
 	ctx := context.Background()
-	if _, err := f.client.Send(ctx, Message{Phone: bob, TemplateCode: "SMS_400", SignName: "社区E通"}); err != nil {
+	if _, err := f.client.Send(ctx, gateway.SMS{Phone: bob, TemplateCode: "SMS_400", SignName: "社区E通"}); err != nil {
 		t.Fatal(err)
 	}
 	if err := f.emu.Reply(ctx, bob, "确认，谢谢", "01"); err != nil {
@@ -228,10 +229,10 @@ func TestInjectHook(t *testing.T) {
 		return nil
 	})
 	ctx := context.Background()
-	if _, err := f.client.Send(ctx, Message{Phone: alice, TemplateCode: "SMS_400"}); err != nil {
+	if _, err := f.client.Send(ctx, gateway.SMS{Phone: alice, TemplateCode: "SMS_400"}); err != nil {
 		t.Errorf("alice: %v", err)
 	}
-	_, err := f.client.Send(ctx, Message{Phone: bob, TemplateCode: "SMS_400"})
+	_, err := f.client.Send(ctx, gateway.SMS{Phone: bob, TemplateCode: "SMS_400"})
 	if se := sendError(t, err); se.Code != "isv.BLACK_KEY_CONTROL_LIMIT" {
 		t.Errorf("bob: %v", err)
 	}
@@ -242,7 +243,7 @@ func TestFailureRateIsDeterministic(t *testing.T) {
 	run := func() (fails int) {
 		f := newFixture(t, func(c *EmulatorConfig) { c.FailureRate = 0.5; c.Seed = 7; c.PerNumberDailyLimit = -1 }, nil)
 		for range 40 {
-			if _, err := f.client.Send(context.Background(), Message{Phone: alice, TemplateCode: "SMS_400"}); err != nil {
+			if _, err := f.client.Send(context.Background(), gateway.SMS{Phone: alice, TemplateCode: "SMS_400"}); err != nil {
 				fails++
 			}
 		}

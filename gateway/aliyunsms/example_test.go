@@ -36,14 +36,14 @@ func ExampleClient_Send() {
 	defer client.Close()
 
 	ctx := context.Background()
-	_, err = client.Send(ctx, aliyunsms.Message{Phone: "13800001111", TemplateCode: "SMS_100",
+	_, err = client.Send(ctx, gateway.SMS{Phone: "13800001111", TemplateCode: "SMS_100",
 		Params: map[string]string{"name": "张先生", "date": "3月5日"}, OutID: "msg-1"})
 	fmt.Println("send:", err)
 	for _, m := range emu.Sent() {
 		fmt.Println(m.Phone, m.Content, m.Status)
 	}
 
-	_, err = client.Send(ctx, aliyunsms.Message{Phone: "13800001111", TemplateCode: "SMS_999"})
+	_, err = client.Send(ctx, gateway.SMS{Phone: "13800001111", TemplateCode: "SMS_999"})
 	var se *gateway.SendError
 	if errors.As(err, &se) {
 		fmt.Println(se.Code, se.Class)

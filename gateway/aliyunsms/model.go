@@ -31,29 +31,6 @@ type Sign struct {
 	BusinessType string // e.g. 通用类型, 验证码类型
 }
 
-// SendStatus is QuerySendDetails' SendStatus.
-type SendStatus int
-
-// The send statuses Aliyun reports.
-const (
-	StatusWaiting   SendStatus = 1 // accepted, no receipt yet
-	StatusFailed    SendStatus = 2 // the carrier reported failure
-	StatusDelivered SendStatus = 3 // the handset received it
-)
-
-// String is waiting, failed or delivered.
-func (s SendStatus) String() string {
-	switch s {
-	case StatusWaiting:
-		return "waiting"
-	case StatusFailed:
-		return "failed"
-	case StatusDelivered:
-		return "delivered"
-	}
-	return "unknown"
-}
-
 // Aliyun's wire formats and the limits of one call.
 const (
 	// MaxNumbersPerSend is how many numbers one SendSms call takes (one

@@ -36,7 +36,7 @@ func TestBothProvidersOnOneAddress(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer sms.Close()
-	_, err = sms.Send(ctx, aliyunsms.Message{Phone: "13812345678", TemplateCode: sandbox.TemplateVisit, OutID: "42",
+	_, err = sms.Send(ctx, gateway.SMS{Phone: "13812345678", TemplateCode: sandbox.TemplateVisit, OutID: "42",
 		Params: map[string]string{"name": "张先生", "worker": "李娜", "slot": "3月16日(周一) 14:00", "phone": "13900001111"}})
 	if err != nil {
 		t.Fatalf("visit SMS: %v", err)
@@ -46,7 +46,7 @@ func TestBothProvidersOnOneAddress(t *testing.T) {
 		t.Fatalf("sent = %+v", sent)
 	}
 	// An unapproved template is refused as the real service does.
-	_, err = sms.Send(ctx, aliyunsms.Message{Phone: "13812345678", TemplateCode: "SMS_GRID_PROMO", Params: map[string]string{"name": "x", "offer": "y"}})
+	_, err = sms.Send(ctx, gateway.SMS{Phone: "13812345678", TemplateCode: "SMS_GRID_PROMO", Params: map[string]string{"name": "x", "offer": "y"}})
 	if gateway.ClassOf(err) != gateway.Config {
 		t.Errorf("unapproved template: %v", err)
 	}
@@ -58,7 +58,7 @@ func TestBothProvidersOnOneAddress(t *testing.T) {
 		t.Fatal(err)
 	}
 	sb.WeChat.SetFollower(wechat.Follower{OpenID: "oSandboxResident000000000001", Following: true})
-	if _, err := wx.SendTemplate(ctx, wechat.TemplateMessage{ToUser: pii.OpenID("oSandboxResident000000000001"), TemplateID: sandbox.WeChatTemplateNotice,
+	if _, err := wx.SendTemplate(ctx, gateway.TemplateMessage{ToUser: pii.OpenID("oSandboxResident000000000001"), TemplateID: sandbox.WeChatTemplateNotice,
 		Data: map[string]string{"first": "您好", "keyword1": "稳岗补贴申领开始", "keyword2": "李娜", "remark": "回复T退订"}}); err != nil {
 		t.Fatalf("template message: %v", err)
 	}

@@ -106,19 +106,6 @@ type Template struct {
 	Example         string
 }
 
-// TemplateMessage is one template message to one resident.
-type TemplateMessage struct {
-	ToUser     pii.OpenID
-	TemplateID string
-	// URL is opened when the resident taps the message; optional.
-	URL string
-	// Data fills the template's {{key.DATA}} placeholders.
-	Data map[string]string
-	// ClientMsgID makes WeChat drop a repeat of the same send within 10
-	// minutes (the first msgid comes back); set it to our message id.
-	ClientMsgID string
-}
-
 // Client sends through one WeChat official account with silenceper/wechat.
 // It is safe for concurrent use.
 //
@@ -241,7 +228,7 @@ type templateSendRequest struct {
 // SendTemplate sends a template message and returns WeChat's msgid, which
 // the TEMPLATESENDJOBFINISH receipt carries. Failures are
 // *gateway.SendError.
-func (c *Client) SendTemplate(ctx context.Context, m TemplateMessage) (int64, error) {
+func (c *Client) SendTemplate(ctx context.Context, m gateway.TemplateMessage) (int64, error) {
 	req := templateSendRequest{
 		ToUser:      string(m.ToUser),
 		TemplateID:  m.TemplateID,

@@ -16,8 +16,8 @@ import (
 	"github.com/gridcast/gridcast/pii"
 )
 
-func notice(to pii.OpenID) TemplateMessage {
-	return TemplateMessage{ToUser: to, TemplateID: "TPL_NOTICE", URL: "https://gridcast.example/m/1", Data: testData}
+func notice(to pii.OpenID) gateway.TemplateMessage {
+	return gateway.TemplateMessage{ToUser: to, TemplateID: "TPL_NOTICE", URL: "https://gridcast.example/m/1", Data: testData}
 }
 
 // sendErr asserts err is a *gateway.SendError and returns it.
@@ -152,15 +152,15 @@ func TestSendTemplateFailures(t *testing.T) {
 	tests := []struct {
 		name       string
 		fault      int
-		msg        func() TemplateMessage
+		msg        func() gateway.TemplateMessage
 		code       string
 		class      gateway.Class
 		retryAfter time.Duration
 	}{
-		{name: "not following", msg: func() TemplateMessage { return notice(carol) }, code: "43004", class: gateway.Permanent},
-		{name: "unknown openid", msg: func() TemplateMessage { return notice("oNobody456789abcdefghijklmno") }, code: "40003", class: gateway.Permanent},
-		{name: "bad template", msg: func() TemplateMessage { m := notice(alice); m.TemplateID = "NOPE"; return m }, code: "40037", class: gateway.Config},
-		{name: "missing data", msg: func() TemplateMessage { m := notice(alice); m.Data = map[string]string{"first": "x"}; return m }, code: "47003", class: gateway.Permanent},
+		{name: "not following", msg: func() gateway.TemplateMessage { return notice(carol) }, code: "43004", class: gateway.Permanent},
+		{name: "unknown openid", msg: func() gateway.TemplateMessage { return notice("oNobody456789abcdefghijklmno") }, code: "40003", class: gateway.Permanent},
+		{name: "bad template", msg: func() gateway.TemplateMessage { m := notice(alice); m.TemplateID = "NOPE"; return m }, code: "40037", class: gateway.Config},
+		{name: "missing data", msg: func() gateway.TemplateMessage { m := notice(alice); m.Data = map[string]string{"first": "x"}; return m }, code: "47003", class: gateway.Permanent},
 		{name: "refused", fault: 43101, code: "43101", class: gateway.Permanent},
 		{name: "daily quota", fault: 45009, code: "45009", class: gateway.Quota, retryAfter: midnight},
 		{name: "minute quota", fault: 45011, code: "45011", class: gateway.Throttled, retryAfter: time.Minute},

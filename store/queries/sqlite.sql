@@ -8,6 +8,17 @@
 -- name: MigrateLock
 SELECT 1;
 
+-- name: ForeignKeysOff
+-- Around migrations only (see Store.migrate); a no-op inside a transaction.
+PRAGMA foreign_keys = OFF;
+
+-- name: ForeignKeysOn
+PRAGMA foreign_keys = ON;
+
+-- name: ForeignKeyCheck
+-- Columns: table, rowid, parent table, constraint index.
+PRAGMA foreign_key_check;
+
 -- name: MigrateInit
 CREATE TABLE IF NOT EXISTS schema_migrations (
     version    INTEGER PRIMARY KEY,
@@ -330,56 +341,131 @@ WHERE campaign_id = ? AND run = ?;
 UPDATE campaign_runs SET finished_at = COALESCE(finished_at, ?) WHERE campaign_id = ? AND run = ?;
 
 -- name: InsertMessages
--- Arguments: campaign id, run, now (created_at, updated_at, finished_at of
--- skipped rows), then a JSON array of {r resident, c channel, s status,
--- k skip reason, f fallback_of|null, nb not_before|null, dl deadline|null}.
-INSERT INTO messages (campaign_id, run, resident_id, channel, status, skip_reason, fallback_of,
+-- A campaign run's fan-out chunk. Arguments: campaign id, run, now
+-- (created_at, updated_at, finished_at of skipped rows), then a JSON array
+-- of {r resident, c channel, s status, k skip reason, f fallback_of|null,
+-- nb not_before|null, dl deadline|null}.
+INSERT INTO messages (purpose, campaign_id, run, resident_id, channel, route, status, skip_reason, fallback_of,
     not_before, deadline, created_at, finished_at, updated_at)
-SELECT ?1, ?2, value ->> 'r', value ->> 'c', value ->> 's', value ->> 'k', value ->> 'f',
+SELECT 'campaign', ?1, ?2, value ->> 'r', value ->> 'c',
+    CASE value ->> 'c' WHEN 'wechat' THEN 'wechat_template' WHEN 'sms' THEN 'sms' ELSE '' END,
+    value ->> 's', value ->> 'k', value ->> 'f',
     value ->> 'nb', value ->> 'dl', ?3, CASE WHEN value ->> 's' = 'skipped' THEN ?3 END, ?3
 FROM json_each(?4) WHERE true
-ON CONFLICT (campaign_id, run, resident_id, channel) DO NOTHING;
+ON CONFLICT (campaign_id, run, resident_id, channel) WHERE purpose = 'campaign' DO NOTHING;
 
 -- name: ChunkMessages
 -- Reads back a chunk's rows, new or already there. Arguments: campaign id,
 -- run, the same JSON array InsertMessages took.
-SELECT m.id, m.campaign_id, m.run, m.resident_id, m.channel, m.status, m.skip_reason, COALESCE(m.fallback_of, 0),
-       m.attempts, m.provider_id, m.provider_code, m.provider_message, m.not_before, m.deadline,
-       m.created_at, m.sent_at, m.finished_at, m.updated_at
+SELECT m.id, m.purpose, COALESCE(m.campaign_id, 0), COALESCE(m.run, 0), COALESCE(m.ticket_id, 0),
+       COALESCE(m.slot_id, 0), COALESCE(m.resident_id, 0), COALESCE(m.worker_id, 0), m.channel, m.route,
+       m.route_reason, m.to_key, m.text, m.template_code, m.params, m.url, m.actor, m.status, m.skip_reason,
+       COALESCE(m.fallback_of, 0), m.attempts, m.provider_id, m.provider_code, m.provider_message,
+       m.not_before, m.deadline, m.created_at, m.sent_at, m.finished_at, m.updated_at
 -- The pairs are materialized first and CROSS JOIN keeps them the outer
 -- loop, so each is one probe of the unique (campaign, run, resident,
 -- channel) index; otherwise SQLite may scan the campaign's messages once per
 -- pair, which made a fan-out quadratic.
 FROM (SELECT value ->> 'r' AS r, value ->> 'c' AS c FROM json_each(?3)) j
 CROSS JOIN messages m
-WHERE m.campaign_id = ?1 AND m.run = ?2 AND m.resident_id = j.r AND m.channel = j.c;
+WHERE m.purpose = 'campaign' AND m.campaign_id = ?1 AND m.run = ?2 AND m.resident_id = j.r AND m.channel = j.c;
+
+-- name: InsertMessage
+-- One message of any purpose. A campaign message or a reminder that the
+-- ledger already holds (same campaign, run, resident and channel; same
+-- slot and channel) inserts nothing and returns no row.
+INSERT INTO messages (purpose, campaign_id, run, ticket_id, slot_id, resident_id, worker_id, channel, route,
+    route_reason, to_key, text, template_code, params, url, actor, status, skip_reason, fallback_of,
+    not_before, deadline, created_at, finished_at, updated_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT DO NOTHING RETURNING id;
+
+-- name: CampaignMessageByKey
+-- Arguments: campaign, run, resident, channel.
+SELECT id, purpose, COALESCE(campaign_id, 0), COALESCE(run, 0), COALESCE(ticket_id, 0), COALESCE(slot_id, 0),
+       COALESCE(resident_id, 0), COALESCE(worker_id, 0), channel, route, route_reason, to_key, text,
+       template_code, params, url, actor, status, skip_reason, COALESCE(fallback_of, 0), attempts,
+       provider_id, provider_code, provider_message, not_before, deadline, created_at, sent_at,
+       finished_at, updated_at
+FROM messages WHERE purpose = 'campaign' AND campaign_id = ? AND run = ? AND resident_id = ? AND channel = ?;
+
+-- name: ReminderByKey
+-- Arguments: slot, channel.
+SELECT id, purpose, COALESCE(campaign_id, 0), COALESCE(run, 0), COALESCE(ticket_id, 0), COALESCE(slot_id, 0),
+       COALESCE(resident_id, 0), COALESCE(worker_id, 0), channel, route, route_reason, to_key, text,
+       template_code, params, url, actor, status, skip_reason, COALESCE(fallback_of, 0), attempts,
+       provider_id, provider_code, provider_message, not_before, deadline, created_at, sent_at,
+       finished_at, updated_at
+FROM messages WHERE purpose = 'reminder' AND slot_id = ? AND channel = ?;
+
+-- name: PendingSingles
+-- Pending messages outside a campaign fan-out (reminders, the desk's), by
+-- id. Arguments: after id, limit.
+SELECT id, purpose, COALESCE(campaign_id, 0), COALESCE(run, 0), COALESCE(ticket_id, 0), COALESCE(slot_id, 0),
+       COALESCE(resident_id, 0), COALESCE(worker_id, 0), channel, route, route_reason, to_key, text,
+       template_code, params, url, actor, status, skip_reason, COALESCE(fallback_of, 0), attempts,
+       provider_id, provider_code, provider_message, not_before, deadline, created_at, sent_at,
+       finished_at, updated_at
+FROM messages WHERE status = 'pending' AND purpose <> 'campaign' AND id > ?
+ORDER BY id LIMIT ?;
+
+-- name: StuckSending
+-- Messages claimed before a cutoff and still sending, by id. Arguments:
+-- cutoff, after id, limit.
+SELECT id, purpose, COALESCE(campaign_id, 0), COALESCE(run, 0), COALESCE(ticket_id, 0), COALESCE(slot_id, 0),
+       COALESCE(resident_id, 0), COALESCE(worker_id, 0), channel, route, route_reason, to_key, text,
+       template_code, params, url, actor, status, skip_reason, COALESCE(fallback_of, 0), attempts,
+       provider_id, provider_code, provider_message, not_before, deadline, created_at, sent_at,
+       finished_at, updated_at
+FROM messages WHERE status = 'sending' AND updated_at < ? AND id > ?
+ORDER BY id LIMIT ?;
+
+-- name: ResidentMessages
+-- A resident's messages, newest first, below an id. Arguments: resident,
+-- before id, limit.
+SELECT id, purpose, COALESCE(campaign_id, 0), COALESCE(run, 0), COALESCE(ticket_id, 0), COALESCE(slot_id, 0),
+       COALESCE(resident_id, 0), COALESCE(worker_id, 0), channel, route, route_reason, to_key, text,
+       template_code, params, url, actor, status, skip_reason, COALESCE(fallback_of, 0), attempts,
+       provider_id, provider_code, provider_message, not_before, deadline, created_at, sent_at,
+       finished_at, updated_at
+FROM messages WHERE resident_id = ? AND id < ?
+ORDER BY id DESC LIMIT ?;
 
 -- name: MessageByID
-SELECT id, campaign_id, run, resident_id, channel, status, skip_reason, COALESCE(fallback_of, 0),
-       attempts, provider_id, provider_code, provider_message, not_before, deadline,
-       created_at, sent_at, finished_at, updated_at
+SELECT id, purpose, COALESCE(campaign_id, 0), COALESCE(run, 0), COALESCE(ticket_id, 0), COALESCE(slot_id, 0),
+       COALESCE(resident_id, 0), COALESCE(worker_id, 0), channel, route, route_reason, to_key, text,
+       template_code, params, url, actor, status, skip_reason, COALESCE(fallback_of, 0), attempts,
+       provider_id, provider_code, provider_message, not_before, deadline, created_at, sent_at,
+       finished_at, updated_at
 FROM messages WHERE id = ?;
 
 -- name: MessagesByStatus
-SELECT id, campaign_id, run, resident_id, channel, status, skip_reason, COALESCE(fallback_of, 0),
-       attempts, provider_id, provider_code, provider_message, not_before, deadline,
-       created_at, sent_at, finished_at, updated_at
-FROM messages WHERE campaign_id = ? AND status = ? AND id > ?
+-- One campaign's messages in a status, by id. Arguments: campaign, status,
+-- after id, limit.
+SELECT id, purpose, COALESCE(campaign_id, 0), COALESCE(run, 0), COALESCE(ticket_id, 0), COALESCE(slot_id, 0),
+       COALESCE(resident_id, 0), COALESCE(worker_id, 0), channel, route, route_reason, to_key, text,
+       template_code, params, url, actor, status, skip_reason, COALESCE(fallback_of, 0), attempts,
+       provider_id, provider_code, provider_message, not_before, deadline, created_at, sent_at,
+       finished_at, updated_at
+FROM messages WHERE campaign_id = ? AND purpose = 'campaign' AND status = ? AND id > ?
 ORDER BY id LIMIT ?;
 
 -- name: ClaimMessage
 UPDATE messages SET status = 'sending', attempts = attempts + 1, updated_at = ?
 WHERE id = ? AND status = 'pending'
-RETURNING id, campaign_id, run, resident_id, channel, status, skip_reason, COALESCE(fallback_of, 0),
-       attempts, provider_id, provider_code, provider_message, not_before, deadline,
-       created_at, sent_at, finished_at, updated_at;
+RETURNING id, purpose, COALESCE(campaign_id, 0), COALESCE(run, 0), COALESCE(ticket_id, 0), COALESCE(slot_id, 0),
+       COALESCE(resident_id, 0), COALESCE(worker_id, 0), channel, route, route_reason, to_key, text,
+       template_code, params, url, actor, status, skip_reason, COALESCE(fallback_of, 0), attempts,
+       provider_id, provider_code, provider_message, not_before, deadline, created_at, sent_at,
+       finished_at, updated_at;
 
 -- name: MessageForMove
 -- The writer holds the database lock (BEGIN IMMEDIATE) until commit.
 SELECT status, provider_id, template_code, sent_at IS NULL FROM messages WHERE id = ?;
 
 -- name: AdvanceMessage
--- Empty texts keep what is stored; sent_at and finished_at are set once.
+-- Empty texts keep what is stored; sent_at and finished_at are set once; a
+-- binding code's parameters are blanked once it is out of our hands.
 -- Arguments: to, provider id, code, message, skip reason, template code,
 -- sent_at|null, finished_at|null, now, id, from.
 UPDATE messages SET status = ?, provider_id = COALESCE(NULLIF(?, ''), provider_id),
@@ -387,7 +473,8 @@ UPDATE messages SET status = ?, provider_id = COALESCE(NULLIF(?, ''), provider_i
     provider_message = COALESCE(NULLIF(?, ''), provider_message),
     skip_reason = COALESCE(NULLIF(?, ''), skip_reason),
     template_code = COALESCE(NULLIF(?, ''), template_code),
-    sent_at = COALESCE(sent_at, ?), finished_at = COALESCE(finished_at, ?), updated_at = ?
+    sent_at = COALESCE(sent_at, ?), finished_at = COALESCE(finished_at, ?), updated_at = ?,
+    params = CASE WHEN purpose = 'bind_code' THEN '{}' ELSE params END
 WHERE id = ? AND status = ?;
 
 -- name: FillMessage
@@ -410,30 +497,37 @@ INSERT INTO message_events (message_id, at, from_status, to_status, code, note) 
 SELECT message_id, at, from_status, to_status, code, note FROM message_events WHERE message_id = ? ORDER BY id;
 
 -- name: MessageByProvider
-SELECT id, campaign_id, run, resident_id, channel, status, skip_reason, COALESCE(fallback_of, 0),
-       attempts, provider_id, provider_code, provider_message, not_before, deadline,
-       created_at, sent_at, finished_at, updated_at
+SELECT id, purpose, COALESCE(campaign_id, 0), COALESCE(run, 0), COALESCE(ticket_id, 0), COALESCE(slot_id, 0),
+       COALESCE(resident_id, 0), COALESCE(worker_id, 0), channel, route, route_reason, to_key, text,
+       template_code, params, url, actor, status, skip_reason, COALESCE(fallback_of, 0), attempts,
+       provider_id, provider_code, provider_message, not_before, deadline, created_at, sent_at,
+       finished_at, updated_at
 FROM messages WHERE channel = ? AND provider_id = ? AND provider_id <> ''
 ORDER BY id DESC LIMIT 1;
 
 -- name: Funnel
-SELECT channel, status, skip_reason, CASE WHEN status = 'failed' THEN provider_code ELSE '' END,
+-- Columns: purpose, channel, status, skip reason, failure code, fallback
+-- (0|1), count. Argument: campaign.
+SELECT purpose, channel, status, skip_reason, CASE WHEN status = 'failed' THEN provider_code ELSE '' END,
        CASE WHEN fallback_of IS NULL THEN 0 ELSE 1 END, count(*)
 FROM messages WHERE campaign_id = ?
-GROUP BY 1, 2, 3, 4, 5;
+GROUP BY 1, 2, 3, 4, 5, 6;
 
 -- name: SentCounts
--- Arguments: day start, week start, template code, resident id, the
--- earlier of the two starts.
+-- Campaign messages only: reminders and the desk's answers do not count
+-- against the caps. Arguments: day start, week start, template code,
+-- resident id, the earlier of the two starts.
 SELECT COALESCE(SUM(CASE WHEN sent_at >= ?1 THEN 1 ELSE 0 END), 0),
        COALESCE(SUM(CASE WHEN sent_at >= ?2 THEN 1 ELSE 0 END), 0),
        COALESCE(SUM(CASE WHEN sent_at >= ?1 AND ?3 <> '' AND template_code = ?3 THEN 1 ELSE 0 END), 0)
-FROM messages WHERE resident_id = ?4 AND sent_at >= ?5;
+FROM messages WHERE resident_id = ?4 AND sent_at >= ?5 AND purpose = 'campaign';
 
 -- name: StaleSent
-SELECT id, campaign_id, run, resident_id, channel, status, skip_reason, COALESCE(fallback_of, 0),
-       attempts, provider_id, provider_code, provider_message, not_before, deadline,
-       created_at, sent_at, finished_at, updated_at
+SELECT id, purpose, COALESCE(campaign_id, 0), COALESCE(run, 0), COALESCE(ticket_id, 0), COALESCE(slot_id, 0),
+       COALESCE(resident_id, 0), COALESCE(worker_id, 0), channel, route, route_reason, to_key, text,
+       template_code, params, url, actor, status, skip_reason, COALESCE(fallback_of, 0), attempts,
+       provider_id, provider_code, provider_message, not_before, deadline, created_at, sent_at,
+       finished_at, updated_at
 FROM messages WHERE status = 'sent' AND updated_at < ?
 ORDER BY updated_at, id LIMIT ?;
 
@@ -492,28 +586,12 @@ WHERE worker_id = ? AND state IN ('proposed', 'confirmed') AND starts_at < ? AND
 ORDER BY starts_at;
 
 -- name: DueReminders
--- Confirmed slots starting in [from, to) not yet reminded. Arguments:
--- from, to, limit.
-SELECT id, worker_id, resident_id, campaign_id, starts_at, ends_at, state FROM visit_slots
-WHERE state = 'confirmed' AND reminder_sent_at IS NULL AND starts_at >= ? AND starts_at < ?
-ORDER BY starts_at, id LIMIT ?;
-
--- name: ClaimReminder
--- Compare and set: only one caller claims a slot's reminder. Arguments:
--- at, channel, now, id.
-UPDATE visit_slots SET reminder_sent_at = ?, reminder_channel = ?, updated_at = ?
-WHERE id = ? AND state = 'confirmed' AND reminder_sent_at IS NULL;
-
--- name: SettleReminder
--- Arguments: provider id, code, now, id.
-UPDATE visit_slots SET reminder_provider_id = ?, reminder_code = ?, updated_at = ?
-WHERE id = ? AND reminder_sent_at IS NOT NULL;
-
--- name: ReleaseReminder
--- Undoes a claim whose send failed for now; a settled reminder stays.
--- Arguments: now, id.
-UPDATE visit_slots SET reminder_sent_at = NULL, reminder_channel = '', updated_at = ?
-WHERE id = ? AND reminder_provider_id = '' AND reminder_code = '';
+-- Confirmed slots starting in [from, to) that have no reminder on the
+-- ledger yet. Arguments: from, to, limit.
+SELECT s.id, s.worker_id, s.resident_id, s.campaign_id, s.starts_at, s.ends_at, s.state FROM visit_slots s
+WHERE s.state = 'confirmed' AND s.starts_at >= ? AND s.starts_at < ?
+  AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.purpose = 'reminder' AND m.slot_id = s.id)
+ORDER BY s.starts_at, s.id LIMIT ?;
 
 -- Tickets, their timeline, inbound messages and campaign answers
 -- (migrations/sqlite/0004_tickets.sql). A NULL id column reads back as 0.
@@ -651,86 +729,30 @@ ORDER BY created_at DESC, id DESC LIMIT 1;
 SELECT worker_id, backup_id, starts_at, ends_at, note FROM worker_leaves
 WHERE ends_at > ? ORDER BY starts_at, id;
 
--- name: InsertOutbound
-INSERT INTO ticket_outbound (kind, ticket_id, resident_id, worker_id, route, route_reason, to_key, text,
-    template_code, params, actor, status, attempts, provider_id, provider_code, provider_message,
-    created_at, sent_at, finished_at, updated_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id;
-
--- name: OutboundByID
-SELECT id, kind, COALESCE(ticket_id, 0), COALESCE(resident_id, 0), COALESCE(worker_id, 0), route, route_reason,
-    to_key, text, template_code, params, actor, status, attempts, provider_id, provider_code, provider_message,
-    created_at, sent_at, finished_at, updated_at
-FROM ticket_outbound WHERE id = ?;
-
--- name: ClaimOutbound
--- Compare and set: one claimer wins. Arguments: now, id.
-UPDATE ticket_outbound SET status = 'sending', attempts = attempts + 1, updated_at = ?
-WHERE id = ? AND status = 'pending'
-RETURNING id, kind, COALESCE(ticket_id, 0), COALESCE(resident_id, 0), COALESCE(worker_id, 0), route, route_reason,
-    to_key, text, template_code, params, actor, status, attempts, provider_id, provider_code, provider_message,
-    created_at, sent_at, finished_at, updated_at;
-
--- name: ReleaseOutbound
--- Arguments: code, message, now, id.
-UPDATE ticket_outbound SET status = 'pending', provider_code = ?, provider_message = ?, updated_at = ?
-WHERE id = ? AND status = 'sending';
-
--- name: OutboundForMove
--- The writer holds the database lock (BEGIN IMMEDIATE) until commit.
-SELECT status FROM ticket_outbound WHERE id = ?;
-
--- name: FinishOutbound
--- An empty provider id keeps the stored one; sent_at and finished_at are
--- set once; a binding code's parameters are blanked once it went out
--- or failed. Arguments: to, provider id, code, message, sent_at|null,
--- finished_at|null, now, id, from.
-UPDATE ticket_outbound SET status = ?, provider_id = COALESCE(NULLIF(?, ''), provider_id),
-    provider_code = ?, provider_message = ?, sent_at = COALESCE(sent_at, ?),
-    finished_at = COALESCE(finished_at, ?), updated_at = ?,
-    params = CASE WHEN kind = 'bind_code' THEN '{}' ELSE params END
-WHERE id = ? AND status = ?;
-
--- name: OutboundByProvider
--- Arguments: a JSON array of the channel's routes, provider id.
-SELECT id, kind, COALESCE(ticket_id, 0), COALESCE(resident_id, 0), COALESCE(worker_id, 0), route, route_reason,
-    to_key, text, template_code, params, actor, status, attempts, provider_id, provider_code, provider_message,
-    created_at, sent_at, finished_at, updated_at
-FROM ticket_outbound
-WHERE route IN (SELECT value FROM json_each(?)) AND provider_id = ? AND provider_id <> ''
-ORDER BY id DESC LIMIT 1;
-
--- name: PendingOutbound
--- What a restart must pick up again. Argument: limit.
-SELECT id, kind, COALESCE(ticket_id, 0), COALESCE(resident_id, 0), COALESCE(worker_id, 0), route, route_reason,
-    to_key, text, template_code, params, actor, status, attempts, provider_id, provider_code, provider_message,
-    created_at, sent_at, finished_at, updated_at
-FROM ticket_outbound WHERE status IN ('pending', 'sending')
-ORDER BY id LIMIT ?;
-
 -- name: Conversation
--- The resident's messages linked to the ticket and the desk's messages to
--- them (not the notifications to workers), in time order, inbound first
--- on a tie. Columns: at, outbound (0|1), id, channel, route, kind, status,
--- actor, text. Argument: ticket.
+-- The resident's messages linked to the ticket and the ledger's messages
+-- to them about it (not the notifications to workers), in time order,
+-- inbound first on a tie. Columns: at, outbound (0|1), id, channel, route,
+-- purpose, status, actor, text. Argument: ticket.
 SELECT received_at, 0, id, channel, '', '', '', '', content FROM inbound_messages WHERE ticket_id = ?1
 UNION ALL
-SELECT created_at, 1, id, '', route, kind, status, actor, text FROM ticket_outbound
+SELECT created_at, 1, id, channel, route, purpose, status, actor, text FROM messages
 WHERE ticket_id = ?1 AND worker_id IS NULL
 ORDER BY 1, 2, 3;
 
 -- name: ReplyWindow
 -- The resident's last WeChat message and how many customer-service
 -- messages went (or are going) to them since. Argument: resident.
-SELECT last.at, (SELECT count(*) FROM ticket_outbound o
+SELECT last.at, (SELECT count(*) FROM messages o
         WHERE o.resident_id = ?1 AND o.route = 'wechat_customer_service'
           AND o.status IN ('pending', 'sending', 'sent', 'delivered') AND o.created_at >= last.at)
 FROM (SELECT max(received_at) AS at FROM inbound_messages WHERE resident_id = ?1 AND channel = 'wechat') last;
 
 -- name: LatestOutreach
--- Arguments: resident, since.
+-- The campaign of the latest campaign message or reminder the resident
+-- was sent. Arguments: resident, since.
 SELECT campaign_id FROM messages
-WHERE resident_id = ? AND sent_at >= ? AND status IN ('sent', 'delivered')
+WHERE resident_id = ? AND sent_at >= ? AND status IN ('sent', 'delivered') AND purpose IN ('campaign', 'reminder')
 ORDER BY sent_at DESC, id DESC LIMIT 1;
 
 -- name: CampaignByExtendCode

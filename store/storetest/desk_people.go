@@ -10,13 +10,12 @@ import (
 	"github.com/gridcast/gridcast/fault"
 	"github.com/gridcast/gridcast/pii"
 	"github.com/gridcast/gridcast/population"
-	"github.com/gridcast/gridcast/store"
 	"github.com/gridcast/gridcast/tickets"
 )
 
 // Who handles tickets: WeChat bindings, leaves and worker lookups.
 
-func testBindings(t *testing.T, st *store.Store) {
+func testBindings(t *testing.T, st Store) {
 	ctx := t.Context()
 	ids := seedIDs(t, st, 1)
 	const openID = pii.OpenID("oBindDesk0001")
@@ -92,7 +91,7 @@ func testBindings(t *testing.T, st *store.Store) {
 	}
 }
 
-func testLeaves(t *testing.T, st *store.Store) {
+func testLeaves(t *testing.T, st Store) {
 	ctx := t.Context()
 	seed(t, st, 0)
 	w1, w2, w3 := seedWorker(t, st, "W001"), seedWorker(t, st, "W002"), seedWorker(t, st, "W003")
@@ -174,7 +173,7 @@ func testLeaves(t *testing.T, st *store.Store) {
 	leaves(t0, annual, sick)
 }
 
-func testWorkerLookups(t *testing.T, st *store.Store) {
+func testWorkerLookups(t *testing.T, st Store) {
 	ctx := t.Context()
 	seed(t, st, 0)
 	id := seedWorker(t, st, "W001")

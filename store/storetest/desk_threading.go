@@ -9,34 +9,34 @@ import (
 
 	"github.com/gridcast/gridcast/campaigns"
 	"github.com/gridcast/gridcast/fault"
+	"github.com/gridcast/gridcast/outbound"
 	"github.com/gridcast/gridcast/population"
-	"github.com/gridcast/gridcast/store"
 	"github.com/gridcast/gridcast/tickets"
 )
 
 // What a reply answers: the latest outreach, extension codes, the proposed
 // visit and the ticket awaiting a rating.
 
-func testLatestOutreach(t *testing.T, st *store.Store) {
+func testLatestOutreach(t *testing.T, st Store) {
 	ctx := t.Context()
 	ids := seedIDs(t, st, 2)
 	who := ids[0]
 	a, b := startedRun(t, st, "甲"), startedRun(t, st, "乙")
-	send := func(campaignID, resident int64, ch population.Channel, to campaigns.Status, at time.Time) {
+	send := func(campaignID, resident int64, ch population.Channel, to outbound.Status, at time.Time) {
 		t.Helper()
 		m := writeOne(t, st, campaignID, resident, ch)
-		if ok, err := st.AdvanceMessage(ctx, m.ID, to, campaigns.MessageUpdate{ProviderID: "p", At: at}); !ok || err != nil {
+		if ok, err := st.AdvanceMessage(ctx, m.ID, to, outbound.Update{ProviderID: "p", At: at}); !ok || err != nil {
 			t.Fatalf("advance to %s: %v, %v", to, ok, err)
 		}
 	}
 	if _, err := st.LatestOutreach(ctx, who, t0.Add(-time.Hour)); !errors.Is(err, fault.ErrNotFound) {
 		t.Errorf("LatestOutreach(nothing sent) = %v, want ErrNotFound", err)
 	}
-	send(a.ID, who, population.ChannelSMS, campaigns.StatusSent, t0)
-	send(b.ID, who, population.ChannelWeChat, campaigns.StatusDelivered, t0.Add(time.Hour))
-	send(a.ID, who, population.ChannelWeChat, campaigns.StatusFailed, t0.Add(2*time.Hour)) // failed: not outreach
-	writeOne(t, st, b.ID, who, population.ChannelSMS)                                      // never sent
-	send(a.ID, ids[1], population.ChannelSMS, campaigns.StatusSent, t0.Add(3*time.Hour))   // someone else
+	send(a.ID, who, population.ChannelSMS, outbound.StatusSent, t0)
+	send(b.ID, who, population.ChannelWeChat, outbound.StatusDelivered, t0.Add(time.Hour))
+	send(a.ID, who, population.ChannelWeChat, outbound.StatusFailed, t0.Add(2*time.Hour)) // failed: not outreach
+	writeOne(t, st, b.ID, who, population.ChannelSMS)                                     // never sent
+	send(a.ID, ids[1], population.ChannelSMS, outbound.StatusSent, t0.Add(3*time.Hour))   // someone else
 	for _, tc := range []struct {
 		since time.Time
 		want  int64
@@ -58,7 +58,7 @@ func testLatestOutreach(t *testing.T, st *store.Store) {
 	}
 }
 
-func testCampaignByExtendCode(t *testing.T, st *store.Store) {
+func testCampaignByExtendCode(t *testing.T, st Store) {
 	ctx := t.Context()
 	ids := seedIDs(t, st, 2)
 	withCode := func(name, code string) campaigns.Campaign {
@@ -100,7 +100,7 @@ func testCampaignByExtendCode(t *testing.T, st *store.Store) {
 	}
 }
 
-func testProposedVisit(t *testing.T, st *store.Store) {
+func testProposedVisit(t *testing.T, st Store) {
 	ctx := t.Context()
 	ids := seedIDs(t, st, 2)
 	w := seedWorker(t, st, "W001")
@@ -121,16 +121,16 @@ func testProposedVisit(t *testing.T, st *store.Store) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got.CampaignID != want.ID || got.State != store.SlotProposed || got.WorkerID != w || got.ResidentID != ids[0] || got.ID == 0 {
+		if got.CampaignID != want.ID || got.State != campaigns.VisitProposed || got.WorkerID != w || got.ResidentID != ids[0] || got.ID == 0 {
 			t.Errorf("ProposedVisit = %+v; want campaign %d proposed", got, want.ID)
 		}
 	}
 	check(later)
-	if err := st.SetSlotState(ctx, ids[0], later.ID, store.SlotConfirmed); err != nil {
+	if err := st.SetSlotState(ctx, ids[0], later.ID, campaigns.VisitConfirmed); err != nil {
 		t.Fatal(err)
 	}
 	check(earlier)
-	if err := st.SetSlotState(ctx, ids[0], earlier.ID, store.SlotMoved); err != nil {
+	if err := st.SetSlotState(ctx, ids[0], earlier.ID, campaigns.VisitMoved); err != nil {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct {
@@ -143,7 +143,7 @@ func testProposedVisit(t *testing.T, st *store.Store) {
 	}
 }
 
-func testRatableTicket(t *testing.T, st *store.Store) {
+func testRatableTicket(t *testing.T, st Store) {
 	ctx := t.Context()
 	ids := seedIDs(t, st, 2)
 	w := seedWorker(t, st, "W001")

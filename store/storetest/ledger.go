@@ -11,8 +11,8 @@ import (
 
 	"github.com/gridcast/gridcast/campaigns"
 	"github.com/gridcast/gridcast/fault"
+	"github.com/gridcast/gridcast/outbound"
 	"github.com/gridcast/gridcast/population"
-	"github.com/gridcast/gridcast/store"
 )
 
 // The outreach ledger: campaigns and their events, runs and checkpoints,
@@ -21,7 +21,7 @@ import (
 // ledgerTests are run by Run beside the population tests.
 var ledgerTests = []struct {
 	name string
-	fn   func(t *testing.T, st *store.Store)
+	fn   func(t *testing.T, st Store)
 }{
 	{"CampaignRoundTrip", testCampaignRoundTrip},
 	{"CampaignOptimistic", testCampaignOptimistic},
@@ -63,7 +63,7 @@ func testCampaign(name string) campaigns.Campaign {
 	}
 }
 
-func createCampaign(t *testing.T, st *store.Store, name string) campaigns.Campaign {
+func createCampaign(t *testing.T, st Store, name string) campaigns.Campaign {
 	t.Helper()
 	c := testCampaign(name)
 	if err := st.CreateCampaign(t.Context(), &c); err != nil {
@@ -73,7 +73,7 @@ func createCampaign(t *testing.T, st *store.Store, name string) campaigns.Campai
 }
 
 // seedIDs loads n residents and returns their store ids in order.
-func seedIDs(t *testing.T, st *store.Store, n int) []int64 {
+func seedIDs(t *testing.T, st Store, n int) []int64 {
 	t.Helper()
 	rs := seed(t, st, n)
 	ids := make([]int64, len(rs))
@@ -84,7 +84,7 @@ func seedIDs(t *testing.T, st *store.Store, n int) []int64 {
 }
 
 // startedRun creates a campaign with run 1 started.
-func startedRun(t *testing.T, st *store.Store, name string) campaigns.Campaign {
+func startedRun(t *testing.T, st Store, name string) campaigns.Campaign {
 	t.Helper()
 	c := createCampaign(t, st, name)
 	if _, err := st.StartRun(t.Context(), c.ID, 1, t0); err != nil {
@@ -94,16 +94,16 @@ func startedRun(t *testing.T, st *store.Store, name string) campaigns.Campaign {
 }
 
 // writeOne writes a pending message and returns it.
-func writeOne(t *testing.T, st *store.Store, campaignID, residentID int64, ch population.Channel) campaigns.Message {
+func writeOne(t *testing.T, st Store, campaignID, residentID int64, ch population.Channel) outbound.Message {
 	t.Helper()
-	ms, err := st.WriteMessages(t.Context(), campaignID, 1, []campaigns.Message{{ResidentID: residentID, Channel: ch}}, 0, false)
+	ms, err := st.WriteMessages(t.Context(), campaignID, 1, []outbound.Message{{ResidentID: residentID, Channel: ch}}, 0, false)
 	if err != nil || len(ms) != 1 {
 		t.Fatalf("WriteMessages: %v, %v", ms, err)
 	}
 	return ms[0]
 }
 
-func testCampaignRoundTrip(t *testing.T, st *store.Store) {
+func testCampaignRoundTrip(t *testing.T, st Store) {
 	ctx := t.Context()
 	c := testCampaign("失业保险金申领政策")
 	c.State = campaigns.StateRunning // ignored: a new campaign is a draft
@@ -181,7 +181,7 @@ func campaignIDs(cs []campaigns.Campaign) []int64 {
 	return ids
 }
 
-func testCampaignOptimistic(t *testing.T, st *store.Store) {
+func testCampaignOptimistic(t *testing.T, st Store) {
 	ctx := t.Context()
 	c := createCampaign(t, st, "失业保险金申领政策")
 	pol := campaigns.Policy{ApprovalThreshold: 1000}
@@ -281,7 +281,7 @@ func testCampaignOptimistic(t *testing.T, st *store.Store) {
 	}
 }
 
-func testStartRun(t *testing.T, st *store.Store) {
+func testStartRun(t *testing.T, st Store) {
 	ctx := t.Context()
 	c := createCampaign(t, st, "每周招聘")
 	created := make(chan bool, 8)
@@ -326,7 +326,7 @@ func testStartRun(t *testing.T, st *store.Store) {
 	}
 }
 
-func testTemplates(t *testing.T, st *store.Store) {
+func testTemplates(t *testing.T, st Store) {
 	ctx := t.Context()
 	sms := []campaigns.Template{
 		{Code: "SMS_2", Content: "您好${name}，${job}。回T退订", Approved: true},
@@ -381,7 +381,7 @@ func testTemplates(t *testing.T, st *store.Store) {
 	}
 }
 
-func testSlots(t *testing.T, st *store.Store) {
+func testSlots(t *testing.T, st Store) {
 	ctx := t.Context()
 	ids := seedIDs(t, st, 3)
 	if err := st.UpsertWorkers(ctx, []population.Worker{{Code: "W001", Name: "王芳", Role: population.RoleGridWorker, GridCode: "NY-01-01-01"}}); err != nil {
@@ -434,19 +434,19 @@ func testSlots(t *testing.T, st *store.Store) {
 	}
 
 	// Confirming keeps the time; moving releases it for someone else.
-	if err := st.SetSlotState(ctx, ids[0], c.ID, store.SlotConfirmed); err != nil {
+	if err := st.SetSlotState(ctx, ids[0], c.ID, campaigns.VisitConfirmed); err != nil {
 		t.Fatal(err)
 	}
 	if err := st.BookSlot(ctx, w, ids[2], c.ID, s0, e0); !errors.Is(err, fault.ErrConflict) {
 		t.Errorf("booking a confirmed slot = %v, want fault.ErrConflict", err)
 	}
-	if err := st.SetSlotState(ctx, ids[0], c.ID, store.SlotMoved); err != nil {
+	if err := st.SetSlotState(ctx, ids[0], c.ID, campaigns.VisitMoved); err != nil {
 		t.Fatal(err)
 	}
 	if err := st.BookSlot(ctx, w, ids[2], c.ID, s0, e0); err != nil {
 		t.Errorf("booking a moved slot's time: %v", err)
 	}
-	if err := st.SetSlotState(ctx, ids[0], c.ID, store.SlotCancelled); !errors.Is(err, fault.ErrNotFound) {
+	if err := st.SetSlotState(ctx, ids[0], c.ID, campaigns.VisitCancelled); !errors.Is(err, fault.ErrNotFound) {
 		t.Errorf("SetSlotState(no live slot) = %v, want ErrNotFound", err)
 	}
 	if err := st.SetSlotState(ctx, ids[1], c.ID, "proposed"); err == nil {
@@ -457,7 +457,7 @@ func testSlots(t *testing.T, st *store.Store) {
 	}
 }
 
-func testResidentsBatch(t *testing.T, st *store.Store) {
+func testResidentsBatch(t *testing.T, st Store) {
 	ctx := t.Context()
 	rs := seed(t, st, 4)
 	got, err := st.Residents(ctx, []int64{rs[3].ID, rs[1].ID, 1 << 40, rs[3].ID})

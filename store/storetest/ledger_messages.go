@@ -11,36 +11,37 @@ import (
 
 	"github.com/gridcast/gridcast/campaigns"
 	"github.com/gridcast/gridcast/fault"
+	"github.com/gridcast/gridcast/outbound"
 	"github.com/gridcast/gridcast/population"
-	"github.com/gridcast/gridcast/store"
 )
 
 // Ledger tests of messages: fan-out writes, claims, forward-only moves,
 // recovery, history, the funnel, caps counts and reconciliation.
 
-func testWriteMessages(t *testing.T, st *store.Store) {
+func testWriteMessages(t *testing.T, st Store) {
 	ctx := t.Context()
 	ids := seedIDs(t, st, 8)
 	c := startedRun(t, st, "培训通知")
 	deadline := t0.Add(72 * time.Hour)
-	chunk := []campaigns.Message{
+	chunk := []outbound.Message{
 		{ResidentID: ids[0], Channel: population.ChannelWeChat, Deadline: deadline},
 		{ResidentID: ids[1], Channel: population.ChannelSMS, Deadline: deadline, NotBefore: t0.Add(time.Hour)},
-		{ResidentID: ids[2], Status: campaigns.StatusSkipped, SkipReason: campaigns.SkipNoChannel},
-		{ResidentID: ids[3], Channel: population.ChannelSMS, Status: campaigns.StatusSkipped, SkipReason: campaigns.SkipOptedOut},
+		{ResidentID: ids[2], Status: outbound.StatusSkipped, SkipReason: outbound.SkipNoChannel},
+		{ResidentID: ids[3], Channel: population.ChannelSMS, Status: outbound.StatusSkipped, SkipReason: outbound.SkipOptedOut},
 		{ResidentID: ids[0], Channel: population.ChannelWeChat, Deadline: deadline}, // twice in a chunk: once
 	}
 	first, err := st.WriteMessages(ctx, c.ID, 1, chunk, ids[3], false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []campaigns.Message{
-		{CampaignID: c.ID, Run: 1, ResidentID: ids[0], Channel: population.ChannelWeChat, Status: campaigns.StatusPending, Deadline: deadline},
-		{CampaignID: c.ID, Run: 1, ResidentID: ids[1], Channel: population.ChannelSMS, Status: campaigns.StatusPending, Deadline: deadline, NotBefore: t0.Add(time.Hour)},
-		{CampaignID: c.ID, Run: 1, ResidentID: ids[2], Status: campaigns.StatusSkipped, SkipReason: campaigns.SkipNoChannel},
-		{CampaignID: c.ID, Run: 1, ResidentID: ids[3], Channel: population.ChannelSMS, Status: campaigns.StatusSkipped, SkipReason: campaigns.SkipOptedOut},
+	camp := outbound.PurposeCampaign
+	want := []outbound.Message{
+		{Purpose: camp, CampaignID: c.ID, Run: 1, ResidentID: ids[0], Channel: population.ChannelWeChat, Route: outbound.RouteWeChatTemplate, Status: outbound.StatusPending, Deadline: deadline},
+		{Purpose: camp, CampaignID: c.ID, Run: 1, ResidentID: ids[1], Channel: population.ChannelSMS, Route: outbound.RouteSMS, Status: outbound.StatusPending, Deadline: deadline, NotBefore: t0.Add(time.Hour)},
+		{Purpose: camp, CampaignID: c.ID, Run: 1, ResidentID: ids[2], Status: outbound.StatusSkipped, SkipReason: outbound.SkipNoChannel},
+		{Purpose: camp, CampaignID: c.ID, Run: 1, ResidentID: ids[3], Channel: population.ChannelSMS, Route: outbound.RouteSMS, Status: outbound.StatusSkipped, SkipReason: outbound.SkipOptedOut},
 	}
-	ignore := cmpopts.IgnoreFields(campaigns.Message{}, "ID", "CreatedAt", "UpdatedAt", "FinishedAt")
+	ignore := cmpopts.IgnoreFields(outbound.Message{}, "ID", "CreatedAt", "UpdatedAt", "FinishedAt")
 	if d := cmp.Diff(want, first, ignore); d != "" {
 		t.Errorf("first write (-want +got):\n%s", d)
 	}
@@ -50,7 +51,7 @@ func testWriteMessages(t *testing.T, st *store.Store) {
 			t.Errorf("message %+v: id missing or repeated, or no created_at", m)
 		}
 		seen[m.ID] = true
-		if (m.Status == campaigns.StatusSkipped) == m.FinishedAt.IsZero() {
+		if (m.Status == outbound.StatusSkipped) == m.FinishedAt.IsZero() {
 			t.Errorf("message %d (%s): finished_at %v", m.ID, m.Status, m.FinishedAt)
 		}
 	}
@@ -67,37 +68,37 @@ func testWriteMessages(t *testing.T, st *store.Store) {
 	if after, done, err := st.RunCheckpoint(ctx, c.ID, 1); err != nil || after != ids[3] || done {
 		t.Errorf("RunCheckpoint = %d, %v, %v; want %d, false", after, done, err, ids[3])
 	}
-	pending, err := st.MessagesByStatus(ctx, c.ID, campaigns.StatusPending, 0, 100)
+	pending, err := st.MessagesByStatus(ctx, c.ID, outbound.StatusPending, 0, 100)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if d := cmp.Diff(first[:2], pending); d != "" {
 		t.Errorf("pending after two writes (-want +got):\n%s", d)
 	}
-	skipped, _ := st.MessagesByStatus(ctx, c.ID, campaigns.StatusSkipped, 0, 100)
+	skipped, _ := st.MessagesByStatus(ctx, c.ID, outbound.StatusSkipped, 0, 100)
 	if d := cmp.Diff(first[2:], skipped); d != "" {
 		t.Errorf("skipped after two writes (-want +got):\n%s", d)
 	}
 
 	// Paging by id.
-	page1, _ := st.MessagesByStatus(ctx, c.ID, campaigns.StatusPending, 0, 1)
-	page2, _ := st.MessagesByStatus(ctx, c.ID, campaigns.StatusPending, page1[0].ID, 1)
-	page3, _ := st.MessagesByStatus(ctx, c.ID, campaigns.StatusPending, page2[0].ID, 1)
+	page1, _ := st.MessagesByStatus(ctx, c.ID, outbound.StatusPending, 0, 1)
+	page2, _ := st.MessagesByStatus(ctx, c.ID, outbound.StatusPending, page1[0].ID, 1)
+	page3, _ := st.MessagesByStatus(ctx, c.ID, outbound.StatusPending, page2[0].ID, 1)
 	if d := cmp.Diff(first[:2], append(page1, page2...)); d != "" || len(page3) != 0 {
 		t.Errorf("pages (-want +got):\n%s; page 3 %v", d, page3)
 	}
 
 	// The last chunk marks the expansion done; a later write never un-marks
 	// it, nor does an empty checkpoint move it.
-	if _, err := st.WriteMessages(ctx, c.ID, 1, []campaigns.Message{{ResidentID: ids[4], Channel: population.ChannelSMS}}, ids[7], true); err != nil {
+	if _, err := st.WriteMessages(ctx, c.ID, 1, []outbound.Message{{ResidentID: ids[4], Channel: population.ChannelSMS}}, ids[7], true); err != nil {
 		t.Fatal(err)
 	}
-	fallback := campaigns.Message{ResidentID: ids[0], Channel: population.ChannelSMS, FallbackOf: first[0].ID}
-	fb, err := st.WriteMessages(ctx, c.ID, 1, []campaigns.Message{fallback}, 0, false)
+	fallback := outbound.Message{ResidentID: ids[0], Channel: population.ChannelSMS, FallbackOf: first[0].ID}
+	fb, err := st.WriteMessages(ctx, c.ID, 1, []outbound.Message{fallback}, 0, false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(fb) != 1 || fb[0].FallbackOf != first[0].ID || fb[0].Status != campaigns.StatusPending {
+	if len(fb) != 1 || fb[0].FallbackOf != first[0].ID || fb[0].Status != outbound.StatusPending {
 		t.Errorf("fallback write = %+v", fb)
 	}
 	if after, done, err := st.RunCheckpoint(ctx, c.ID, 1); err != nil || after != ids[7] || !done {
@@ -105,9 +106,9 @@ func testWriteMessages(t *testing.T, st *store.Store) {
 	}
 
 	// Invalid chunks write nothing, checkpoint included.
-	for _, bad := range [][]campaigns.Message{
-		{{ResidentID: ids[5], Channel: population.ChannelSMS}, {ResidentID: ids[6], Status: campaigns.StatusSkipped}},
-		{{ResidentID: ids[5], Channel: population.ChannelSMS}, {ResidentID: ids[6], Channel: population.ChannelSMS, Status: campaigns.StatusSent}},
+	for _, bad := range [][]outbound.Message{
+		{{ResidentID: ids[5], Channel: population.ChannelSMS}, {ResidentID: ids[6], Status: outbound.StatusSkipped}},
+		{{ResidentID: ids[5], Channel: population.ChannelSMS}, {ResidentID: ids[6], Channel: population.ChannelSMS, Status: outbound.StatusSent}},
 		{{ResidentID: ids[5]}},
 		{{ResidentID: 1 << 40, Channel: population.ChannelSMS}},
 	} {
@@ -118,7 +119,7 @@ func testWriteMessages(t *testing.T, st *store.Store) {
 	if after, _, _ := st.RunCheckpoint(ctx, c.ID, 1); after != ids[7] {
 		t.Errorf("a refused chunk moved the checkpoint to %d", after)
 	}
-	if ms, _ := st.MessagesByStatus(ctx, c.ID, campaigns.StatusPending, 0, 100); len(ms) != 4 {
+	if ms, _ := st.MessagesByStatus(ctx, c.ID, outbound.StatusPending, 0, 100); len(ms) != 4 {
 		t.Errorf("%d pending messages, want 4", len(ms))
 	}
 	if _, err := st.WriteMessages(ctx, c.ID, 2, chunk, 1, false); !errors.Is(err, fault.ErrNotFound) {
@@ -126,14 +127,14 @@ func testWriteMessages(t *testing.T, st *store.Store) {
 	}
 }
 
-func testWriteMessagesBigChunk(t *testing.T, st *store.Store) {
+func testWriteMessagesBigChunk(t *testing.T, st Store) {
 	ctx := t.Context()
 	ids := seedIDs(t, st, 400)
 	c := startedRun(t, st, "大批量")
-	var chunk []campaigns.Message
+	var chunk []outbound.Message
 	for _, id := range ids {
-		chunk = append(chunk, campaigns.Message{ResidentID: id, Channel: population.ChannelWeChat},
-			campaigns.Message{ResidentID: id, Channel: population.ChannelSMS})
+		chunk = append(chunk, outbound.Message{ResidentID: id, Channel: population.ChannelWeChat},
+			outbound.Message{ResidentID: id, Channel: population.ChannelSMS})
 	}
 	// Half of it was written before a crash.
 	if _, err := st.WriteMessages(ctx, c.ID, 1, chunk[:len(chunk)/2], ids[len(ids)/2-1], false); err != nil {
@@ -151,9 +152,9 @@ func testWriteMessagesBigChunk(t *testing.T, st *store.Store) {
 			t.Fatalf("message %d = resident %d %s id %d, want resident %d %s", i, m.ResidentID, m.Channel, m.ID, chunk[i].ResidentID, chunk[i].Channel)
 		}
 	}
-	var all []campaigns.Message
+	var all []outbound.Message
 	for after := int64(0); ; {
-		page, err := st.MessagesByStatus(ctx, c.ID, campaigns.StatusPending, after, 300)
+		page, err := st.MessagesByStatus(ctx, c.ID, outbound.StatusPending, after, 300)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -168,13 +169,13 @@ func testWriteMessagesBigChunk(t *testing.T, st *store.Store) {
 	}
 }
 
-func testClaimOnce(t *testing.T, st *store.Store) {
+func testClaimOnce(t *testing.T, st Store) {
 	ctx := t.Context()
 	ids := seedIDs(t, st, 1)
 	c := startedRun(t, st, "抢占")
 	m := writeOne(t, st, c.ID, ids[0], population.ChannelSMS)
 	type result struct {
-		m  campaigns.Message
+		m  outbound.Message
 		ok bool
 	}
 	results := make(chan result, 8)
@@ -194,7 +195,7 @@ func testClaimOnce(t *testing.T, st *store.Store) {
 	for r := range results {
 		if r.ok {
 			won++
-			if r.m.Status != campaigns.StatusSending || r.m.Attempts != 1 {
+			if r.m.Status != outbound.StatusSending || r.m.Attempts != 1 {
 				t.Errorf("claimed message: status %s, attempts %d", r.m.Status, r.m.Attempts)
 			}
 		} else if r.m.ID != m.ID {
@@ -205,15 +206,15 @@ func testClaimOnce(t *testing.T, st *store.Store) {
 		t.Errorf("%d of 8 claims won, want exactly 1", won)
 	}
 	got, err := st.Message(ctx, m.ID)
-	if err != nil || got.Status != campaigns.StatusSending || got.Attempts != 1 {
+	if err != nil || got.Status != outbound.StatusSending || got.Attempts != 1 {
 		t.Errorf("after the race: %+v, %v", got, err)
 	}
 	if _, _, err := st.ClaimMessage(ctx, 1<<40, t0); !errors.Is(err, fault.ErrNotFound) {
 		t.Errorf("ClaimMessage(missing) = %v, want ErrNotFound", err)
 	}
 	// A skipped message is never claimed.
-	sk, err := st.WriteMessages(ctx, c.ID, 1, []campaigns.Message{{ResidentID: ids[0], Channel: population.ChannelWeChat,
-		Status: campaigns.StatusSkipped, SkipReason: campaigns.SkipOptedOut}}, 0, false)
+	sk, err := st.WriteMessages(ctx, c.ID, 1, []outbound.Message{{ResidentID: ids[0], Channel: population.ChannelWeChat,
+		Status: outbound.StatusSkipped, SkipReason: outbound.SkipOptedOut}}, 0, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -222,7 +223,7 @@ func testClaimOnce(t *testing.T, st *store.Store) {
 	}
 }
 
-func testAdvanceForwardOnly(t *testing.T, st *store.Store) {
+func testAdvanceForwardOnly(t *testing.T, st Store) {
 	ctx := t.Context()
 	ids := seedIDs(t, st, 2)
 	c := startedRun(t, st, "回执乱序")
@@ -234,17 +235,17 @@ func testAdvanceForwardOnly(t *testing.T, st *store.Store) {
 		t.Fatalf("claim: %v, %v", ok, err)
 	}
 	sentAt, deliveredAt := t0.Add(time.Second), t0.Add(5*time.Second)
-	ok, err := st.AdvanceMessage(ctx, m.ID, campaigns.StatusDelivered, campaigns.MessageUpdate{
+	ok, err := st.AdvanceMessage(ctx, m.ID, outbound.StatusDelivered, outbound.Update{
 		ProviderID: "biz-1", ProviderCode: "DELIVERED", ProviderMessage: "用户接收成功", At: deliveredAt})
 	if err != nil || !ok {
 		t.Fatalf("receipt: %v, %v", ok, err)
 	}
-	ok, err = st.AdvanceMessage(ctx, m.ID, campaigns.StatusSent, campaigns.MessageUpdate{
+	ok, err = st.AdvanceMessage(ctx, m.ID, outbound.StatusSent, outbound.Update{
 		ProviderID: "biz-1", ProviderCode: "OK", TemplateCode: "SMS_1", At: sentAt})
 	if err != nil || ok {
 		t.Errorf("late send result = %v, %v; want false, nil", ok, err)
 	}
-	ok, err = st.AdvanceMessage(ctx, m.ID, campaigns.StatusFailed, campaigns.MessageUpdate{ProviderCode: "UNDELIV"})
+	ok, err = st.AdvanceMessage(ctx, m.ID, outbound.StatusFailed, outbound.Update{ProviderCode: "UNDELIV"})
 	if err != nil || ok {
 		t.Errorf("receipt after a final one = %v, %v; want false, nil", ok, err)
 	}
@@ -253,10 +254,11 @@ func testAdvanceForwardOnly(t *testing.T, st *store.Store) {
 		t.Fatal(err)
 	}
 	want := m
-	want.Status, want.Attempts = campaigns.StatusDelivered, 1
+	want.Status, want.Attempts = outbound.StatusDelivered, 1
 	want.ProviderID, want.ProviderCode, want.ProviderMessage = "biz-1", "DELIVERED", "用户接收成功"
+	want.TemplateCode = "SMS_1" // the late send result fills what the ledger lacked
 	want.SentAt, want.FinishedAt = deliveredAt, deliveredAt
-	if d := cmp.Diff(want, got, cmpopts.IgnoreFields(campaigns.Message{}, "UpdatedAt")); d != "" {
+	if d := cmp.Diff(want, got, cmpopts.IgnoreFields(outbound.Message{}, "UpdatedAt")); d != "" {
 		t.Errorf("after out-of-order receipts (-want +got):\n%s", d)
 	}
 	if byProvider, err := st.MessageByProviderID(ctx, population.ChannelSMS, "biz-1"); err != nil || byProvider.ID != m.ID {
@@ -270,28 +272,28 @@ func testAdvanceForwardOnly(t *testing.T, st *store.Store) {
 	// In order: sent, then delivered; a duplicate receipt is refused.
 	m2 := writeOne(t, st, c.ID, ids[1], population.ChannelWeChat)
 	steps := []struct {
-		to   campaigns.Status
-		u    campaigns.MessageUpdate
+		to   outbound.Status
+		u    outbound.Update
 		want bool
 	}{
-		{campaigns.StatusSent, campaigns.MessageUpdate{ProviderID: "wx-9", At: sentAt}, true}, // pending → sent: forward
-		{campaigns.StatusSending, campaigns.MessageUpdate{}, false},
-		{campaigns.StatusDelivered, campaigns.MessageUpdate{ProviderCode: "success", At: deliveredAt}, true},
-		{campaigns.StatusDelivered, campaigns.MessageUpdate{ProviderCode: "success"}, false},
-		{campaigns.StatusSent, campaigns.MessageUpdate{}, false},
+		{outbound.StatusSent, outbound.Update{ProviderID: "wx-9", At: sentAt}, true}, // pending → sent: forward
+		{outbound.StatusSending, outbound.Update{}, false},
+		{outbound.StatusDelivered, outbound.Update{ProviderCode: "success", At: deliveredAt}, true},
+		{outbound.StatusDelivered, outbound.Update{ProviderCode: "success"}, false},
+		{outbound.StatusSent, outbound.Update{}, false},
 	}
 	for i, s := range steps {
 		if ok, err := st.AdvanceMessage(ctx, m2.ID, s.to, s.u); err != nil || ok != s.want {
 			t.Errorf("step %d → %s = %v, %v; want %v", i, s.to, ok, err, s.want)
 		}
 	}
-	if got, _ := st.Message(ctx, m2.ID); got.Status != campaigns.StatusDelivered || got.ProviderID != "wx-9" || !got.SentAt.Equal(sentAt) {
+	if got, _ := st.Message(ctx, m2.ID); got.Status != outbound.StatusDelivered || got.ProviderID != "wx-9" || !got.SentAt.Equal(sentAt) {
 		t.Errorf("after steps: %s %q sent %v", got.Status, got.ProviderID, got.SentAt)
 	}
-	if _, err := st.AdvanceMessage(ctx, m2.ID, campaigns.StatusSkipped, campaigns.MessageUpdate{}); err == nil {
+	if _, err := st.AdvanceMessage(ctx, m2.ID, outbound.StatusSkipped, outbound.Update{}); err == nil {
 		t.Error("a skip without a reason was accepted")
 	}
-	if _, err := st.AdvanceMessage(ctx, 1<<40, campaigns.StatusSent, campaigns.MessageUpdate{}); !errors.Is(err, fault.ErrNotFound) {
+	if _, err := st.AdvanceMessage(ctx, 1<<40, outbound.StatusSent, outbound.Update{}); !errors.Is(err, fault.ErrNotFound) {
 		t.Errorf("AdvanceMessage(missing) = %v, want ErrNotFound", err)
 	}
 	if _, err := st.MessageByProviderID(ctx, population.ChannelWeChat, "biz-1"); !errors.Is(err, fault.ErrNotFound) {
@@ -300,7 +302,7 @@ func testAdvanceForwardOnly(t *testing.T, st *store.Store) {
 }
 
 // A stuck message is handed back only by whoever read its current attempt.
-func testRecoverMessage(t *testing.T, st *store.Store) {
+func testRecoverMessage(t *testing.T, st Store) {
 	ctx := t.Context()
 	ids := seedIDs(t, st, 1)
 	c := startedRun(t, st, "恢复")
@@ -323,7 +325,7 @@ func testRecoverMessage(t *testing.T, st *store.Store) {
 		t.Errorf("recover with a stale attempt = %v, want fault.ErrConflict", err)
 	}
 	got, err := st.Message(ctx, m.ID)
-	if err != nil || got.Status != campaigns.StatusSending || got.Attempts != stale+1 {
+	if err != nil || got.Status != outbound.StatusSending || got.Attempts != stale+1 {
 		t.Errorf("after the refused recovery: %s attempt %d, %v; want sending attempt %d", got.Status, got.Attempts, err, stale+1)
 	}
 	if err := st.RecoverMessage(ctx, m.ID, stale+1, at(8), "recovered"); err != nil {
@@ -331,7 +333,7 @@ func testRecoverMessage(t *testing.T, st *store.Store) {
 	}
 }
 
-func testMessageHistory(t *testing.T, st *store.Store) {
+func testMessageHistory(t *testing.T, st Store) {
 	ctx := t.Context()
 	ids := seedIDs(t, st, 1)
 	c := startedRun(t, st, "历史")
@@ -351,16 +353,16 @@ func testMessageHistory(t *testing.T, st *store.Store) {
 		t.Errorf("RescheduleMessage(missing) = %v, want ErrNotFound", err)
 	}
 	got, err := st.Message(ctx, m.ID)
-	if err != nil || got.Status != campaigns.StatusPending || !got.NotBefore.Equal(at(60)) {
+	if err != nil || got.Status != outbound.StatusPending || !got.NotBefore.Equal(at(60)) {
 		t.Errorf("after reschedule: %s not before %v, %v", got.Status, got.NotBefore, err)
 	}
 	if _, ok, err := st.ClaimMessage(ctx, m.ID, at(61)); !ok || err != nil {
 		t.Fatalf("claim 2: %v, %v", ok, err)
 	}
-	if ok, err := st.AdvanceMessage(ctx, m.ID, campaigns.StatusSent, campaigns.MessageUpdate{ProviderID: "biz-7", ProviderCode: "OK", At: at(62)}); !ok || err != nil {
+	if ok, err := st.AdvanceMessage(ctx, m.ID, outbound.StatusSent, outbound.Update{ProviderID: "biz-7", ProviderCode: "OK", At: at(62)}); !ok || err != nil {
 		t.Fatalf("sent: %v, %v", ok, err)
 	}
-	if ok, err := st.AdvanceMessage(ctx, m.ID, campaigns.StatusFailed, campaigns.MessageUpdate{ProviderCode: "MOBILE_NOT_ON_SERVICE", ProviderMessage: "停机", At: at(63)}); !ok || err != nil {
+	if ok, err := st.AdvanceMessage(ctx, m.ID, outbound.StatusFailed, outbound.Update{ProviderCode: "MOBILE_NOT_ON_SERVICE", ProviderMessage: "停机", At: at(63)}); !ok || err != nil {
 		t.Fatalf("failed: %v, %v", ok, err)
 	}
 	evs, err := st.MessageEvents(ctx, m.ID)
@@ -368,12 +370,12 @@ func testMessageHistory(t *testing.T, st *store.Store) {
 		t.Fatal(err)
 	}
 	// The reschedule is dated by the store's clock.
-	want := []campaigns.MessageEvent{
-		{MessageID: m.ID, At: at(1), From: campaigns.StatusPending, To: campaigns.StatusSending, Note: "attempt 1"},
-		{MessageID: m.ID, From: campaigns.StatusSending, To: campaigns.StatusPending, Code: "quiet_hours", Note: "not before " + at(60).UTC().Format(time.RFC3339)},
-		{MessageID: m.ID, At: at(61), From: campaigns.StatusPending, To: campaigns.StatusSending, Note: "attempt 2"},
-		{MessageID: m.ID, At: at(62), From: campaigns.StatusSending, To: campaigns.StatusSent, Code: "OK"},
-		{MessageID: m.ID, At: at(63), From: campaigns.StatusSent, To: campaigns.StatusFailed, Code: "MOBILE_NOT_ON_SERVICE", Note: "停机"},
+	want := []outbound.Event{
+		{MessageID: m.ID, At: at(1), From: outbound.StatusPending, To: outbound.StatusSending, Note: "attempt 1"},
+		{MessageID: m.ID, From: outbound.StatusSending, To: outbound.StatusPending, Code: "quiet_hours", Note: "not before " + at(60).UTC().Format(time.RFC3339)},
+		{MessageID: m.ID, At: at(61), From: outbound.StatusPending, To: outbound.StatusSending, Note: "attempt 2"},
+		{MessageID: m.ID, At: at(62), From: outbound.StatusSending, To: outbound.StatusSent, Code: "OK"},
+		{MessageID: m.ID, At: at(63), From: outbound.StatusSent, To: outbound.StatusFailed, Code: "MOBILE_NOT_ON_SERVICE", Note: "停机"},
 	}
 	if len(evs) == len(want) {
 		want[1].At = evs[1].At
@@ -390,59 +392,78 @@ func testMessageHistory(t *testing.T, st *store.Store) {
 	}
 }
 
-func testFunnel(t *testing.T, st *store.Store) {
+func testFunnel(t *testing.T, st Store) {
 	ctx := t.Context()
 	ids := seedIDs(t, st, 9)
 	c := startedRun(t, st, "漏斗")
 	other := startedRun(t, st, "别的")
 	wx, sms := population.ChannelWeChat, population.ChannelSMS
-	ms, err := st.WriteMessages(ctx, c.ID, 1, []campaigns.Message{
+	ms, err := st.WriteMessages(ctx, c.ID, 1, []outbound.Message{
 		{ResidentID: ids[0], Channel: wx},  // delivered
 		{ResidentID: ids[1], Channel: wx},  // failed 43004, SMS fallback delivered
 		{ResidentID: ids[2], Channel: sms}, // failed by receipt
 		{ResidentID: ids[3], Channel: sms}, // sent
 		{ResidentID: ids[4], Channel: sms}, // sending
 		{ResidentID: ids[5], Channel: sms}, // pending
-		{ResidentID: ids[6], Status: campaigns.StatusSkipped, SkipReason: campaigns.SkipNoChannel},
-		{ResidentID: ids[7], Channel: sms, Status: campaigns.StatusSkipped, SkipReason: campaigns.SkipOptedOut},
-		{ResidentID: ids[8], Channel: wx, Status: campaigns.StatusSkipped, SkipReason: campaigns.SkipOptedOut},
+		{ResidentID: ids[6], Status: outbound.StatusSkipped, SkipReason: outbound.SkipNoChannel},
+		{ResidentID: ids[7], Channel: sms, Status: outbound.StatusSkipped, SkipReason: outbound.SkipOptedOut},
+		{ResidentID: ids[8], Channel: wx, Status: outbound.StatusSkipped, SkipReason: outbound.SkipOptedOut},
 	}, ids[8], true)
 	if err != nil {
 		t.Fatal(err)
 	}
 	writeOne(t, st, other.ID, ids[0], sms) // another campaign's message is not counted
-	advance := func(id int64, to campaigns.Status, u campaigns.MessageUpdate) {
+	advance := func(id int64, to outbound.Status, u outbound.Update) {
 		t.Helper()
 		if ok, err := st.AdvanceMessage(ctx, id, to, u); !ok || err != nil {
 			t.Fatalf("advance %d to %s: %v, %v", id, to, ok, err)
 		}
 	}
-	advance(ms[0].ID, campaigns.StatusSent, campaigns.MessageUpdate{ProviderID: "w0"})
-	advance(ms[0].ID, campaigns.StatusDelivered, campaigns.MessageUpdate{ProviderCode: "success"})
-	advance(ms[1].ID, campaigns.StatusFailed, campaigns.MessageUpdate{ProviderCode: "43004"})
-	fb, err := st.WriteMessages(ctx, c.ID, 1, []campaigns.Message{{ResidentID: ids[1], Channel: sms, FallbackOf: ms[1].ID}}, 0, false)
+	advance(ms[0].ID, outbound.StatusSent, outbound.Update{ProviderID: "w0"})
+	advance(ms[0].ID, outbound.StatusDelivered, outbound.Update{ProviderCode: "success"})
+	advance(ms[1].ID, outbound.StatusFailed, outbound.Update{ProviderCode: "43004"})
+	fb, err := st.WriteMessages(ctx, c.ID, 1, []outbound.Message{{ResidentID: ids[1], Channel: sms, FallbackOf: ms[1].ID}}, 0, false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	advance(fb[0].ID, campaigns.StatusDelivered, campaigns.MessageUpdate{ProviderID: "s1", ProviderCode: "DELIVERED"})
-	advance(ms[2].ID, campaigns.StatusSent, campaigns.MessageUpdate{ProviderID: "s2"})
-	advance(ms[2].ID, campaigns.StatusFailed, campaigns.MessageUpdate{ProviderCode: "MOBILE_NOT_ON_SERVICE"})
-	advance(ms[3].ID, campaigns.StatusSent, campaigns.MessageUpdate{ProviderID: "s3"})
+	advance(fb[0].ID, outbound.StatusDelivered, outbound.Update{ProviderID: "s1", ProviderCode: "DELIVERED"})
+	advance(ms[2].ID, outbound.StatusSent, outbound.Update{ProviderID: "s2"})
+	advance(ms[2].ID, outbound.StatusFailed, outbound.Update{ProviderCode: "MOBILE_NOT_ON_SERVICE"})
+	advance(ms[3].ID, outbound.StatusSent, outbound.Update{ProviderID: "s3"})
 	if _, ok, err := st.ClaimMessage(ctx, ms[4].ID, t0); !ok || err != nil {
 		t.Fatal(ok, err)
 	}
+	// What the campaign prompted besides: a visit reminder and the desk's
+	// answer to a reply to it. They are follow-ups, not targets.
+	w := seedWorker(t, st, "W100")
+	if err := st.BookSlot(ctx, w, ids[0], c.ID, t0.Add(48*time.Hour), t0.Add(49*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	slot, err := st.SlotFor(ctx, ids[0], c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rem := createMessage(t, st, outbound.Message{Purpose: outbound.PurposeReminder, CampaignID: c.ID, SlotID: slot.ID,
+		ResidentID: ids[0], Channel: wx, Route: outbound.RouteWeChatTemplate})
+	moveTo(t, st, rem.ID, outbound.StatusSent)
+	createMessage(t, st, outbound.Message{Purpose: outbound.PurposeConfirm, CampaignID: c.ID, ResidentID: ids[1],
+		Route: outbound.RouteSMS, To: "13900000000", Text: "已收到您的回复：报名。"})
 
 	got, err := st.Funnel(ctx, c.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := campaigns.Funnel{
+	want := outbound.Funnel{
 		Targeted: 9,
-		ByChannel: map[population.Channel]campaigns.ChannelFunnel{
+		ByChannel: map[population.Channel]outbound.ChannelFunnel{
 			wx:  {Delivered: 1, Failed: 1, FailedBy: map[string]int{"43004": 1}},
 			sms: {Pending: 1, Sending: 1, Sent: 1, Delivered: 1, Failed: 1, FailedBy: map[string]int{"MOBILE_NOT_ON_SERVICE": 1}},
 		},
-		Skipped: map[campaigns.SkipReason]int{campaigns.SkipNoChannel: 1, campaigns.SkipOptedOut: 2},
+		Skipped: map[outbound.SkipReason]int{outbound.SkipNoChannel: 1, outbound.SkipOptedOut: 2},
+		FollowUps: map[outbound.Purpose]outbound.ChannelFunnel{
+			outbound.PurposeReminder: {Sent: 1},
+			outbound.PurposeConfirm:  {Pending: 1},
+		},
 	}
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("Funnel (-want +got):\n%s", d)
@@ -451,12 +472,13 @@ func testFunnel(t *testing.T, st *store.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d := cmp.Diff(campaigns.Funnel{ByChannel: map[population.Channel]campaigns.ChannelFunnel{}, Skipped: map[campaigns.SkipReason]int{}}, empty); d != "" {
+	if d := cmp.Diff(outbound.Funnel{ByChannel: map[population.Channel]outbound.ChannelFunnel{}, Skipped: map[outbound.SkipReason]int{},
+		FollowUps: map[outbound.Purpose]outbound.ChannelFunnel{}}, empty); d != "" {
 		t.Errorf("Funnel(no messages) (-want +got):\n%s", d)
 	}
 }
 
-func testSentCounts(t *testing.T, st *store.Store) {
+func testSentCounts(t *testing.T, st Store) {
 	ctx := t.Context()
 	ids := seedIDs(t, st, 2)
 	who, bystander := ids[0], ids[1]
@@ -466,7 +488,7 @@ func testSentCounts(t *testing.T, st *store.Store) {
 	send := func(campaignID, resident int64, ch population.Channel, template string, at time.Time) {
 		t.Helper()
 		m := writeOne(t, st, campaignID, resident, ch)
-		if ok, err := st.AdvanceMessage(ctx, m.ID, campaigns.StatusSent, campaigns.MessageUpdate{ProviderID: "p", TemplateCode: template, At: at}); !ok || err != nil {
+		if ok, err := st.AdvanceMessage(ctx, m.ID, outbound.StatusSent, outbound.Update{ProviderID: "p", TemplateCode: template, At: at}); !ok || err != nil {
 			t.Fatalf("send: %v, %v", ok, err)
 		}
 	}
@@ -476,6 +498,15 @@ func testSentCounts(t *testing.T, st *store.Store) {
 	send(a.ID, who, population.ChannelWeChat, "TPL_W", week.Add(-time.Minute))  // last week
 	send(a.ID, bystander, population.ChannelSMS, "SMS_1", day.Add(9*time.Hour)) // someone else
 	writeOne(t, st, b.ID, bystander, population.ChannelWeChat)                  // never sent
+	// The desk's answers do not count against the caps.
+	ack := createMessage(t, st, outbound.Message{Purpose: outbound.PurposeAck, ResidentID: who, Route: outbound.RouteSMS,
+		To: "13900000000", TemplateCode: "SMS_1"})
+	if _, ok, err := st.ClaimMessage(ctx, ack.ID, day); !ok || err != nil {
+		t.Fatal(ok, err)
+	}
+	if ok, err := st.AdvanceMessage(ctx, ack.ID, outbound.StatusSent, outbound.Update{ProviderID: "a", At: day.Add(11 * time.Hour)}); !ok || err != nil {
+		t.Fatal(ok, err)
+	}
 	for _, tc := range []struct {
 		template              string
 		today, week, sameTmpl int
@@ -497,19 +528,19 @@ func testSentCounts(t *testing.T, st *store.Store) {
 	}
 }
 
-func testStaleSent(t *testing.T, st *store.Store) {
+func testStaleSent(t *testing.T, st Store) {
 	ctx := t.Context()
 	ids := seedIDs(t, st, 3)
 	c := startedRun(t, st, "对账")
-	var ms []campaigns.Message
+	var ms []outbound.Message
 	for i, id := range ids {
 		m := writeOne(t, st, c.ID, id, population.ChannelSMS)
-		if ok, err := st.AdvanceMessage(ctx, m.ID, campaigns.StatusSent, campaigns.MessageUpdate{ProviderID: "biz" + string(rune('a'+i))}); !ok || err != nil {
+		if ok, err := st.AdvanceMessage(ctx, m.ID, outbound.StatusSent, outbound.Update{ProviderID: "biz" + string(rune('a'+i))}); !ok || err != nil {
 			t.Fatal(ok, err)
 		}
 		ms = append(ms, m)
 	}
-	if ok, err := st.AdvanceMessage(ctx, ms[1].ID, campaigns.StatusDelivered, campaigns.MessageUpdate{ProviderCode: "DELIVERED"}); !ok || err != nil {
+	if ok, err := st.AdvanceMessage(ctx, ms[1].ID, outbound.StatusDelivered, outbound.Update{ProviderCode: "DELIVERED"}); !ok || err != nil {
 		t.Fatal(ok, err)
 	}
 	writeOne(t, st, c.ID, ids[0], population.ChannelWeChat) // pending: not stale sent
@@ -521,7 +552,7 @@ func testStaleSent(t *testing.T, st *store.Store) {
 	got := []int64{}
 	for _, m := range stale {
 		got = append(got, m.ID)
-		if m.Status != campaigns.StatusSent || m.ProviderID == "" {
+		if m.Status != outbound.StatusSent || m.ProviderID == "" {
 			t.Errorf("stale message %d: %s %q", m.ID, m.Status, m.ProviderID)
 		}
 	}

@@ -10,10 +10,9 @@ import (
 	"github.com/gridcast/gridcast/fault"
 	"github.com/gridcast/gridcast/population"
 	"github.com/gridcast/gridcast/segments"
-	"github.com/gridcast/gridcast/store"
 )
 
-func testSavedSegments(t *testing.T, st *store.Store) {
+func testSavedSegments(t *testing.T, st Store) {
 	ctx := t.Context()
 	seed(t, st, 30)
 	for _, tc := range []struct {
@@ -110,7 +109,7 @@ func testSavedSegments(t *testing.T, st *store.Store) {
 	}
 }
 
-func testCountStreamSample(t *testing.T, st *store.Store) {
+func testCountStreamSample(t *testing.T, st Store) {
 	ctx := t.Context()
 	const n = 60
 	rs := seed(t, st, n)
@@ -227,7 +226,7 @@ func testCountStreamSample(t *testing.T, st *store.Store) {
 
 var errStop = errors.New("stop")
 
-func testBulkThenUpsert(t *testing.T, st *store.Store) {
+func testBulkThenUpsert(t *testing.T, st Store) {
 	ctx := t.Context()
 	seed(t, st, 0)
 	const n = 1200

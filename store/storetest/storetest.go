@@ -12,16 +12,15 @@ import (
 	"github.com/gridcast/gridcast/fault"
 	"github.com/gridcast/gridcast/pii"
 	"github.com/gridcast/gridcast/population"
-	"github.com/gridcast/gridcast/store"
 )
 
 // Run runs the suite. open must return a fresh, empty, migrated store for
 // each call (a new SQLite file, a new PostgreSQL schema) and arrange its
 // cleanup; subtests run in parallel, each with its own store.
-func Run(t *testing.T, open func(t *testing.T) *store.Store) {
+func Run(t *testing.T, open func(t *testing.T) Store) {
 	tests := []struct {
 		name string
-		fn   func(t *testing.T, st *store.Store)
+		fn   func(t *testing.T, st Store)
 	}{
 		{"Grids", testGrids},
 		{"Workers", testWorkers},
@@ -52,7 +51,7 @@ func Run(t *testing.T, open func(t *testing.T) *store.Store) {
 var residentOpts = cmp.Options{cmpopts.EquateEmpty(), cmpopts.IgnoreFields(population.Resident{}, "UpdatedAt")}
 
 // seed loads the grids and residents 0..n-1 and returns them as stored.
-func seed(t *testing.T, st *store.Store, n int) []population.Resident {
+func seed(t *testing.T, st Store, n int) []population.Resident {
 	t.Helper()
 	ctx := t.Context()
 	if err := st.UpsertGrids(ctx, Grids); err != nil {
@@ -83,7 +82,7 @@ func seed(t *testing.T, st *store.Store, n int) []population.Resident {
 	return out
 }
 
-func testGrids(t *testing.T, st *store.Store) {
+func testGrids(t *testing.T, st Store) {
 	ctx := t.Context()
 	// Children first: the store must order parents before children.
 	rev := make([]population.Grid, len(Grids))
@@ -142,7 +141,7 @@ func sortGrids(gs []population.Grid) {
 	}
 }
 
-func testWorkers(t *testing.T, st *store.Store) {
+func testWorkers(t *testing.T, st Store) {
 	ctx := t.Context()
 	seed(t, st, 0)
 	w1 := population.Worker{Code: "W001", Name: "王芳", Phone: "13800000001", Role: population.RoleGridWorker, GridCode: "NY-01-01-01", VisitingHours: "Mon-Fri 14:00-17:00"}
@@ -204,7 +203,7 @@ func testWorkers(t *testing.T, st *store.Store) {
 	}
 }
 
-func testUpsertCounts(t *testing.T, st *store.Store) {
+func testUpsertCounts(t *testing.T, st Store) {
 	ctx := t.Context()
 	seed(t, st, 0)
 	in := []population.Resident{Resident(1), Resident(2), Resident(3)}
@@ -279,7 +278,7 @@ func testUpsertCounts(t *testing.T, st *store.Store) {
 	}
 }
 
-func testUpsertAllOrNothing(t *testing.T, st *store.Store) {
+func testUpsertAllOrNothing(t *testing.T, st Store) {
 	ctx := t.Context()
 	seed(t, st, 0)
 	bad := Resident(2)
@@ -308,7 +307,7 @@ func testUpsertAllOrNothing(t *testing.T, st *store.Store) {
 	}
 }
 
-func testUpsertDuplicateInBatch(t *testing.T, st *store.Store) {
+func testUpsertDuplicateInBatch(t *testing.T, st Store) {
 	ctx := t.Context()
 	seed(t, st, 0)
 	a, b := Resident(1), Resident(1)
@@ -329,7 +328,7 @@ func testUpsertDuplicateInBatch(t *testing.T, st *store.Store) {
 	}
 }
 
-func testIDNotInClear(t *testing.T, st *store.Store) {
+func testIDNotInClear(t *testing.T, st Store) {
 	ctx := t.Context()
 	seed(t, st, 5)
 	n := 0
@@ -374,7 +373,7 @@ func testIDNotInClear(t *testing.T, st *store.Store) {
 	}
 }
 
-func testUnmask(t *testing.T, st *store.Store) {
+func testUnmask(t *testing.T, st Store) {
 	ctx := t.Context()
 	rs := seed(t, st, 3)
 	for i, r := range rs {
@@ -391,7 +390,7 @@ func testUnmask(t *testing.T, st *store.Store) {
 	}
 }
 
-func testLookups(t *testing.T, st *store.Store) {
+func testLookups(t *testing.T, st Store) {
 	ctx := t.Context()
 	rs := seed(t, st, 4)
 	if err := st.BindOpenID(ctx, rs[2].ID, "oTestOpenID0002"); err != nil {
@@ -443,7 +442,7 @@ func testLookups(t *testing.T, st *store.Store) {
 	}
 }
 
-func testOptOut(t *testing.T, st *store.Store) {
+func testOptOut(t *testing.T, st Store) {
 	ctx := t.Context()
 	rs := seed(t, st, 2)
 	id := rs[0].ID
@@ -488,7 +487,7 @@ func testOptOut(t *testing.T, st *store.Store) {
 	}
 }
 
-func testBindOpenID(t *testing.T, st *store.Store) {
+func testBindOpenID(t *testing.T, st Store) {
 	ctx := t.Context()
 	rs := seed(t, st, 3)
 	const o1, o2 = pii.OpenID("oBindTest00001"), pii.OpenID("oBindTest00002")
@@ -536,7 +535,7 @@ func testBindOpenID(t *testing.T, st *store.Store) {
 	}
 }
 
-func testSyncCursor(t *testing.T, st *store.Store) {
+func testSyncCursor(t *testing.T, st Store) {
 	ctx := t.Context()
 	if c, err := st.SyncCursor(ctx, "hrss"); err != nil || c != "" {
 		t.Errorf("SyncCursor(new) = %q, %v", c, err)

@@ -20,7 +20,7 @@ import (
 // ticketTests are the ticket store tests; RunTickets runs them.
 var ticketTests = []struct {
 	name string
-	fn   func(t *testing.T, st *store.Store)
+	fn   func(t *testing.T, st Store)
 }{
 	{"InboundDedupe", testInboundDedupe},
 	{"UnknownSenders", testUnknownSenders},
@@ -33,7 +33,7 @@ var ticketTests = []struct {
 }
 
 // seedWorker loads one grid worker for NY-01-01-01 and returns its id.
-func seedWorker(t *testing.T, st *store.Store, code string) int64 {
+func seedWorker(t *testing.T, st Store, code string) int64 {
 	t.Helper()
 	if err := st.UpsertWorkers(t.Context(), []population.Worker{{Code: code, Name: "王芳", Role: population.RoleGridWorker, GridCode: "NY-01-01-01"}}); err != nil {
 		t.Fatal(err)
@@ -53,7 +53,7 @@ func seedWorker(t *testing.T, st *store.Store, code string) int64 {
 
 // newTicket creates a ticket opened at t0 plus after, due at due, and
 // returns it as stored.
-func newTicket(t *testing.T, st *store.Store, residentID int64, grid string, after time.Duration, due time.Time) tickets.Ticket {
+func newTicket(t *testing.T, st Store, residentID int64, grid string, after time.Duration, due time.Time) tickets.Ticket {
 	t.Helper()
 	at := t0.Add(after)
 	tk := tickets.Ticket{ResidentID: residentID, GridCode: grid, Channel: population.ChannelSMS, Text: "楼道灯坏了",
@@ -67,7 +67,7 @@ func newTicket(t *testing.T, st *store.Store, residentID int64, grid string, aft
 }
 
 // apply stores a change made by a Ticket method, failing the test on error.
-func apply(t *testing.T, st *store.Store, tk tickets.Ticket, ev tickets.Event, err error) {
+func apply(t *testing.T, st Store, tk tickets.Ticket, ev tickets.Event, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatalf("ticket %d: %v", tk.ID, err)
@@ -77,7 +77,7 @@ func apply(t *testing.T, st *store.Store, tk tickets.Ticket, ev tickets.Event, e
 	}
 }
 
-func testInboundDedupe(t *testing.T, st *store.Store) {
+func testInboundDedupe(t *testing.T, st Store) {
 	ctx := t.Context()
 	ids := seedIDs(t, st, 1)
 	in := tickets.InboundRecord{Channel: population.ChannelWeChat, ProviderMsgID: "6912345678901234567", FromKey: "oOpenID0001",
@@ -113,7 +113,7 @@ func testInboundDedupe(t *testing.T, st *store.Store) {
 	}
 }
 
-func testUnknownSenders(t *testing.T, st *store.Store) {
+func testUnknownSenders(t *testing.T, st Store) {
 	ctx := t.Context()
 	ids := seedIDs(t, st, 1)
 	c := createCampaign(t, st, "招聘")
@@ -158,7 +158,7 @@ func testUnknownSenders(t *testing.T, st *store.Store) {
 	}
 }
 
-func testTicketRoundTrip(t *testing.T, st *store.Store) {
+func testTicketRoundTrip(t *testing.T, st Store) {
 	ctx := t.Context()
 	ids := seedIDs(t, st, 1)
 	w := seedWorker(t, st, "W001")
@@ -220,7 +220,7 @@ func testTicketRoundTrip(t *testing.T, st *store.Store) {
 	}
 }
 
-func testTicketOptimistic(t *testing.T, st *store.Store) {
+func testTicketOptimistic(t *testing.T, st Store) {
 	ctx := t.Context()
 	ids := seedIDs(t, st, 1)
 	w1, w2 := seedWorker(t, st, "W001"), seedWorker(t, st, "W002")
@@ -274,7 +274,7 @@ func testTicketOptimistic(t *testing.T, st *store.Store) {
 	}
 }
 
-func testTicketFilters(t *testing.T, st *store.Store) {
+func testTicketFilters(t *testing.T, st Store) {
 	ctx := t.Context()
 	ids := seedIDs(t, st, 2)
 	w := seedWorker(t, st, "W001")
@@ -313,7 +313,7 @@ func testTicketFilters(t *testing.T, st *store.Store) {
 	}
 }
 
-func testOpenTicketFor(t *testing.T, st *store.Store) {
+func testOpenTicketFor(t *testing.T, st Store) {
 	ctx := t.Context()
 	ids := seedIDs(t, st, 2)
 	w := seedWorker(t, st, "W001")
@@ -358,7 +358,7 @@ func testOpenTicketFor(t *testing.T, st *store.Store) {
 	}
 }
 
-func testDueTickets(t *testing.T, st *store.Store) {
+func testDueTickets(t *testing.T, st Store) {
 	ctx := t.Context()
 	ids := seedIDs(t, st, 1)
 	a := newTicket(t, st, ids[0], "NY-01-01-01", 0, t0.Add(2*time.Hour))
@@ -390,7 +390,7 @@ func testDueTickets(t *testing.T, st *store.Store) {
 	}
 }
 
-func testCampaignAnswers(t *testing.T, st *store.Store) {
+func testCampaignAnswers(t *testing.T, st Store) {
 	ctx := t.Context()
 	ids := seedIDs(t, st, 2)
 	c := createCampaign(t, st, "招聘")

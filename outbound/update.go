@@ -1,12 +1,12 @@
-package campaigns
+package outbound
 
 import "time"
 
-// MessageUpdate is what a status move of a message records on the ledger:
-// what the provider answered and when. Empty fields leave the stored value
-// as it is, so a receipt that lacks the provider's id never erases it.
-type MessageUpdate struct {
-	ProviderID      string     // Aliyun BizId or WeChat msgid, once the provider accepted the message
+// Update is what a status move of a message records on the ledger: what
+// the provider answered and when. Empty fields leave the stored value as it
+// is, so a receipt that lacks the provider's id never erases it.
+type Update struct {
+	ProviderID      string     // once the provider accepted the message (see Message.ProviderID)
 	ProviderCode    string     // the provider's error or receipt code, e.g. DELIVERED, 43004
 	ProviderMessage string     // the provider's words for ProviderCode
 	SkipReason      SkipReason // required when the move is to StatusSkipped
@@ -14,10 +14,10 @@ type MessageUpdate struct {
 	At              time.Time  // when it happened; zero means the store's clock
 }
 
-// MessageEvent is one entry of a message's history on the ledger: a
-// status move (pending → sending → sent → delivered, a reschedule back to
-// pending, a skip) with what came back.
-type MessageEvent struct {
+// Event is one entry of a message's history on the ledger: a status move
+// (pending → sending → sent → delivered, a reschedule back to pending, a
+// skip) with what came back.
+type Event struct {
 	MessageID int64
 	At        time.Time
 	From, To  Status
