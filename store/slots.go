@@ -10,7 +10,6 @@ import (
 	"github.com/gridcast/gridcast/fault"
 )
 
-
 // BookedSlots returns worker's live slots that overlap [from, to), by
 // start: what campaigns.SlotConfig.Booked wants.
 func (s *Store) BookedSlots(ctx context.Context, workerID int64, from, to time.Time) ([]campaigns.Slot, error) {
