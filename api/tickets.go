@@ -66,6 +66,7 @@ func (s *server) mountTickets(v1 mountFunc) {
 	}, false))
 	v1("POST /api/v1/tickets/{id}/resolve", RoleWorker, s.noteAction(desk.Resolve, true))
 	v1("POST /api/v1/tickets/{id}/close", RoleWorker, s.noteAction(desk.Close, true))
+	v1("POST /api/v1/tickets/{id}/reopen", RoleWorker, s.noteAction(desk.Reopen, true))
 	v1("POST /api/v1/tickets/{id}/reassign", RoleWorker, s.reassignTicket)
 	v1("POST /api/v1/tickets/{id}/merge", RoleWorker, s.mergeTicket)
 }

@@ -137,7 +137,7 @@ func (s *server) replyTicket(w http.ResponseWriter, r *http.Request) {
 }
 
 // noteAction serves an action whose body is by and an optional note:
-// start, resolve and close.
+// start, resolve, close and reopen.
 func (s *server) noteAction(do func(ctx context.Context, id int64, by, note string) (tickets.Ticket, error), withNote bool) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		var id int64

@@ -306,6 +306,19 @@ func TestConsoleInBrowser(t *testing.T) {
 	}
 	clean("resolved")
 
+	// The resident says it is not fixed: reopen, then resolve again.
+	do("reopen",
+		chromedp.SendKeys(chromedp.CSS("#note-reopen"), "居民反映路灯仍不亮"),
+		chromedp.Click(chromedp.CSS("#act-reopen")),
+		chromedp.WaitVisible(chromedp.CSS(`#ticket-status[data-status="assigned"]`)))
+	if got := text("#timeline"); !strings.Contains(got, "重新打开（原为已解决）") || !strings.Contains(got, "居民反映路灯仍不亮") {
+		t.Errorf("timeline %q: want the reopening and its note", got)
+	}
+	do("resolve again",
+		chromedp.Click(chromedp.CSS("#act-resolve")),
+		chromedp.WaitVisible(chromedp.CSS(`#ticket-status[data-status="resolved"]`)))
+	clean("resolved again")
+
 	// Back in the inbox the ticket is resolved.
 	do("back to the inbox",
 		chromedp.Click(chromedp.CSS(`#nav a[data-nav="tickets"]`)),

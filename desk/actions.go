@@ -23,6 +23,45 @@ func (s *Service) Close(ctx context.Context, id int64, actor, note string) (tick
 	return s.move(ctx, id, tickets.StatusClosed, actor, note)
 }
 
+// Reopen reopens a resolved or closed ticket on behalf of actor (the
+// resident was not helped after all, or it was closed by mistake): it goes
+// back to its worker — the grid's owner, on leave their backup, when it
+// never had one — at its level, with a new deadline from now by its
+// category, the rating cleared, and the owner notified. Staff may reopen
+// at any time; a merged duplicate or an archived ticket is refused
+// (tickets.ErrBadTransition).
+func (s *Service) Reopen(ctx context.Context, id int64, actor, note string) (tickets.Ticket, error) {
+	t, err := s.st.Ticket(ctx, id)
+	if err != nil {
+		return t, err
+	}
+	now := s.now()
+	if t.AssigneeWorkerID == 0 && (t.Status == tickets.StatusResolved || t.Status == tickets.StatusClosed) {
+		w, _, err := s.owner(ctx, t.GridCode, t.Level, now)
+		if err != nil {
+			return t, err
+		}
+		if w.ID == 0 {
+			return t, fmt.Errorf("desk: reopen ticket %d: grid %s has no %s to give it to; reassign it: %w",
+				id, t.GridCode, t.Level, tickets.ErrBadAssignment)
+		}
+		t.AssigneeWorkerID = w.ID
+	}
+	ev, err := t.Transition(tickets.StatusAssigned, actor, now)
+	if err != nil {
+		return t, err
+	}
+	ev.Note = note
+	t.DueAt = s.cfg.Tickets.SLA.DueAt(t.Category, now)
+	if err := s.st.ApplyTicketEvent(ctx, t, ev); err != nil {
+		return t, err
+	}
+	if err := s.disp.ScheduleEscalation(ctx, t.ID, t.Level, t.DueAt); err != nil {
+		return t, err
+	}
+	return t, s.notifyAssignee(ctx, t, eventReopened)
+}
+
 // Archive files a closed ticket.
 func (s *Service) Archive(ctx context.Context, id int64, actor string) (tickets.Ticket, error) {
 	return s.move(ctx, id, tickets.StatusArchived, actor, "")
@@ -58,7 +97,7 @@ func (s *Service) Reply(ctx context.Context, id int64, actor, text string) ([]ou
 		return nil, err
 	}
 	if !t.Status.Open() {
-		return nil, fmt.Errorf("desk: reply to ticket %d: it is %s; reopen it first: %w", id, t.Status, tickets.ErrBadTransition)
+		return nil, fmt.Errorf("desk: reply to ticket %d: it is %s; reopen it first (Reopen): %w", id, t.Status, tickets.ErrBadTransition)
 	}
 	if t.ResidentID == 0 {
 		return nil, fmt.Errorf("desk: reply to ticket %d: no resident to answer: %w", id, fault.ErrInvalid)

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -543,4 +544,52 @@ func TestHandleResumesAfterFailure(t *testing.T) {
 	if again, err := f.desk.Handle(ctx, m); err != nil || !again.Duplicate {
 		t.Errorf("after handling: %+v, %v; want a duplicate", again, err)
 	}
+}
+
+// Staff reopen a resolved or closed ticket: back to its worker (the grid's
+// owner when it never had one) with a new deadline, the rating cleared, and
+// the worker told; a merged duplicate stays closed.
+func TestReopen(t *testing.T) {
+	f := newFixture(t)
+	ctx := t.Context()
+	r := f.smsOnly(t, 0)
+	out, err := f.desk.Handle(ctx, desk.Message{Channel: population.ChannelSMS, ProviderMsgID: "ro1", From: string(r.Phone), Text: "楼道灯坏了"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.desk.Resolve(ctx, out.TicketID, "王芳", "已修好"); err != nil {
+		t.Fatal(err)
+	}
+	f.now.Add(int64(30 * 24 * time.Hour)) // staff may reopen after the residents' window
+	sends := len(f.rec.sends)
+	tk, err := f.desk.Reopen(ctx, out.TicketID, "李强", "居民来电说还是不亮")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tk.Status != tickets.StatusAssigned || tk.Rating != 0 || !tk.DueAt.After(f.clock()) {
+		t.Errorf("reopened %+v; want assigned, unrated, due after now", tk)
+	}
+	if !slices.ContainsFunc(f.events(t, tk.ID), func(ev tickets.Event) bool {
+		return ev.Kind == tickets.EventReopened && ev.Actor == "李强" && ev.Note == "居民来电说还是不亮"
+	}) {
+		t.Errorf("timeline %+v lacks the reopening by 李强 with its note", f.events(t, tk.ID))
+	}
+	if len(f.rec.sends) == sends || len(f.rec.escalates) == 0 {
+		t.Errorf("reopening notified nobody (%d sends) or scheduled no escalation", len(f.rec.sends)-sends)
+	}
+	if _, err := f.desk.Reopen(ctx, out.TicketID, "李强", ""); !errors.Is(err, tickets.ErrBadTransition) {
+		t.Errorf("reopening an open ticket = %v, want ErrBadTransition", err)
+	}
+	if _, err := f.desk.Reopen(ctx, out.TicketID+1000, "李强", ""); !errors.Is(err, fault.ErrNotFound) {
+		t.Errorf("reopening a missing ticket = %v, want ErrNotFound", err)
+	}
+}
+
+func (f *fixture) events(t *testing.T, id int64) []tickets.Event {
+	t.Helper()
+	evs, err := f.st.TicketEvents(t.Context(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return evs
 }

@@ -38,6 +38,9 @@ through Redis when redis.addr is set, else by the workers' per-minute sweep of t
 		a.ticketsMove("close", "Close a ticket (withdrawn, or resolved and not to be rated)", func(ctx context.Context, d *cliDesk, id int64, by, note string) (tickets.Ticket, error) {
 			return d.Close(ctx, id, by, note)
 		}),
+		a.ticketsMove("reopen", "Reopen a resolved or closed ticket: back to its worker with a new deadline; they are notified", func(ctx context.Context, d *cliDesk, id int64, by, note string) (tickets.Ticket, error) {
+			return d.Reopen(ctx, id, by, note)
+		}),
 		a.ticketsReassign(), a.ticketsMerge(), a.ticketsUnknown(), a.ticketsAnswers())
 	return c
 }
@@ -222,7 +225,7 @@ func (a *app) ticketsReply() *cobra.Command {
 					return err
 				}
 				if !ticketStatus(t).Open() {
-					return fmt.Errorf("ticket %d is %s: only an open ticket can be answered (the resident's next message within the reopen window reopens it)", id, ticketStatus(t))
+					return fmt.Errorf("ticket %d is %s: only an open ticket can be answered; reopen it first (gridcast tickets reopen %d)", id, ticketStatus(t), id)
 				}
 				var outs []outbound.Message
 				if quick != 0 {
@@ -311,7 +314,7 @@ func (a *app) ticketsMove(use, short string, move func(context.Context, *cliDesk
 		},
 	}
 	cmd.Flags().StringVar(&by, "by", a.defaultActor(), "who does this (recorded on the ticket)")
-	if use == "close" {
+	if use == "close" || use == "reopen" {
 		cmd.Flags().StringVar(&note, "note", "", "why (recorded on the timeline)")
 	}
 	return cmd

@@ -48,6 +48,7 @@
     close: OPEN.concat('resolved'),
     reassign: OPEN,
     merge: OPEN.concat('resolved'),
+    reopen: ['resolved', 'closed'],
   };
   const allowed = (action, status) => ACTIONS[action].includes(status);
 
@@ -660,6 +661,7 @@
     };
     if (allowed('resolve', s)) forms.push(noteForm('resolve', '办理说明（可选）', '标记已解决', '已解决，已邀请居民评价。'));
     if (allowed('close', s)) forms.push(noteForm('close', '关闭原因（可选）', '关闭工单', '工单已关闭。'));
+    if (allowed('reopen', s)) forms.push(noteForm('reopen', '重新打开的原因（可选）', '重新打开', '工单已重新打开，已通知网格员。'));
     if (allowed('reassign', s)) {
       const code = h('input', { id: 'reassign-code', name: 'worker_code', type: 'text', required: true, autocomplete: 'off', placeholder: '如 W-NY-03-02-06' });
       const b = h('button', { type: 'submit', id: 'act-reassign' }, '转派');
