@@ -185,7 +185,7 @@ func TestCampaignsAPI(t *testing.T) {
 	act := func(action, by string) (int, string) {
 		return do(t, "POST", srv.URL+"/api/v1/campaigns/1/actions", `{"action":"`+action+`","by":"`+by+`"}`)
 	}
-	if code, out := act("send", "王芳"); code != 409 || !strings.Contains(out, "approval") {
+	if code, out := act("send", "王芳"); code != 409 || !strings.Contains(out, "审核") || !strings.Contains(out, `"code":"conflict"`) {
 		t.Errorf("send before approval: %d %s", code, out)
 	}
 	if code, _ := act("approve", "王芳"); code != 409 {

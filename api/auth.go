@@ -263,7 +263,8 @@ func actor(r *http.Request, field, given string) (string, error) {
 		return given, nil
 	}
 	if given != "" && !strings.EqualFold(given, u.Name) {
-		return "", fmt.Errorf("%w: %s must be you or absent: the API records you (%s) as the actor", errBadRequest, field, u.Name)
+		return "", badRequest("%[1]s must be you or absent: the API records you (%[2]s) as the actor",
+			"%[1]s 须为您本人或不填：系统记录的操作人是您（%[2]s）", field, u.Name)
 	}
 	return u.Name, nil
 }

@@ -182,7 +182,7 @@ func TestAuthRoles(t *testing.T) {
 
 	t.Run("a worker acts as themselves", func(t *testing.T) {
 		code, _, body := as(t, worker.token, "POST", ticket+"/reply", `{"by":"李强","text":"您好，明天上午维修。"}`)
-		if code != 400 || !strings.Contains(problem(t, body), "by must be you or absent") {
+		if code != 400 || !strings.Contains(problem(t, body), "by 须为您本人或不填") {
 			t.Errorf("reply naming someone else: %d %s, want 400", code, body)
 		}
 		if code, _, body := as(t, worker.token, "POST", ticket+"/reply", `{"text":"您好，已联系物业，明天上午维修。"}`); code != 202 {
@@ -217,7 +217,7 @@ func TestAuthRoles(t *testing.T) {
 			"expires_at":"` + time.Now().Add(48*time.Hour).Format(time.RFC3339) + `",
 			"sms":{"sign_name":"网格通","template_code":"SMS_T","params":{"name":"{{resident.surname_title}}"}},"wechat":{"template_id":"","fields":{}}}`
 		code, _, body := as(t, maker.token, "POST", f.srv.URL+"/api/v1/campaigns", fmt.Sprintf(camp, `"owner":"李强",`))
-		if code != 400 || !strings.Contains(problem(t, body), "owner must be you or absent") {
+		if code != 400 || !strings.Contains(problem(t, body), "owner 须为您本人或不填") {
 			t.Errorf("a campaign owned by someone else: %d %s, want 400", code, body)
 		}
 		code, _, body = as(t, maker.token, "POST", f.srv.URL+"/api/v1/campaigns", fmt.Sprintf(camp, ""))
@@ -289,7 +289,7 @@ func TestAuthOffIsLocalOnly(t *testing.T) {
 	// On loopback (httptest's listener) by is required and recorded.
 	o := f.sms(t, f.residents[1].Phone, "我想咨询一下低保怎么申请", "")
 	u := fmt.Sprintf("%s/api/v1/tickets/%d", f.srv.URL, o.TicketID)
-	if code, _, body := as(t, "", "POST", u+"/reply", `{"text":"您好"}`); code != 400 || !strings.Contains(body, "by is required") {
+	if code, _, body := as(t, "", "POST", u+"/reply", `{"text":"您好"}`); code != 400 || !strings.Contains(body, "请注明操作人") {
 		t.Errorf("reply without by: %d %s, want 400", code, body)
 	}
 	if code, _, body := as(t, viewer.token, "POST", u+"/reply", `{"text":"您好"}`); code != 400 {

@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -69,7 +68,7 @@ func campaignToAPI(c campaigns.Campaign) Campaign {
 func (in Campaign) domain() (campaigns.Campaign, error) {
 	kind, err := campaigns.ParseKind(in.Kind)
 	if err != nil {
-		return campaigns.Campaign{}, fmt.Errorf("%w: kind: %v", errBadRequest, err)
+		return campaigns.Campaign{}, badRequest("kind: %v", "活动类型无效：%v", err)
 	}
 	return campaigns.Campaign{
 		Name: in.Name, Kind: kind, Segment: in.Segment, ChannelPolicy: campaigns.ChannelPolicy(in.ChannelPolicy),
@@ -91,7 +90,7 @@ func (s *server) mountCampaigns(v1 mountFunc) {
 func (s *server) campaignID(r *http.Request) (int64, error) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil || id <= 0 {
-		return 0, fmt.Errorf("%w: campaign id %q", errBadRequest, r.PathValue("id"))
+		return 0, badRequest("campaign id %q: want a number", "活动编号 %q 无效", r.PathValue("id"))
 	}
 	return id, nil
 }
@@ -133,7 +132,7 @@ func (s *server) createCampaign(w http.ResponseWriter, r *http.Request) {
 		c.ScheduleAt = s.cfg.Now() // as soon as it is sent
 	}
 	if err := c.Validate(s.cfg.Policy); err != nil {
-		s.writeError(w, r, fmt.Errorf("%w: %v", errBadRequest, err))
+		s.writeError(w, r, campaigns.ErrInvalid.Because(err, true))
 		return
 	}
 	if err := s.cfg.Campaigns.CreateCampaign(r.Context(), &c); err != nil {
@@ -251,7 +250,7 @@ func (s *server) campaignAction(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if req.By, err = actor(r, "by", req.By); err == nil && req.By == "" {
-		err = fmt.Errorf("%w: by is required: every change is on the campaign's record", errBadRequest)
+		err = badRequest("by is required: every change is on the campaign's record", "请注明操作人（by）：每项变更都记入活动台账")
 	}
 	if err != nil {
 		s.writeError(w, r, err)
@@ -264,7 +263,8 @@ func (s *server) campaignAction(w http.ResponseWriter, r *http.Request) {
 	default:
 		a, ok := actions[req.Action]
 		if !ok {
-			s.writeError(w, r, fmt.Errorf("%w: action %q: want approve, send, pause, resume or cancel", errBadRequest, req.Action))
+			s.writeError(w, r, badRequest("action %q: want approve, send, pause, resume or cancel",
+				"操作 %q 无效，可选 approve、send、pause、resume、cancel", req.Action))
 			return
 		}
 		if a.only != "" {
@@ -274,20 +274,15 @@ func (s *server) campaignAction(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 			if cur.State != a.only {
-				s.writeError(w, r, fmt.Errorf("%w: campaign %d is %s; %s applies to a %s campaign", fault.ErrConflict, id, cur.State, req.Action, a.only))
+				s.writeError(w, r, fault.Refuse(fault.ErrConflict,
+					fmt.Sprintf("campaign %d is %s; %s applies to a %s campaign", id, cur.State, req.Action, a.only),
+					fmt.Sprintf("活动 %d %s，该操作只适用于%s的活动", id, cur.State.Label(), a.only.Label()), nil))
 				return
 			}
 		}
 		c, _, err = campaigns.Move(r.Context(), s.cfg.Campaigns, id, a.to, false, req.By, s.cfg.Policy, s.cfg.Now())
 	}
 	if err != nil {
-		switch {
-		case errors.Is(err, campaigns.ErrBadTransition), errors.Is(err, campaigns.ErrNeedsApproval),
-			errors.Is(err, campaigns.ErrSelfApproval), errors.Is(err, campaigns.ErrExpired):
-			err = fmt.Errorf("%w: %v", fault.ErrConflict, err)
-		case errors.Is(err, campaigns.ErrInvalid), errors.Is(err, campaigns.ErrNoActor):
-			err = fmt.Errorf("%w: %v", errBadRequest, err)
-		}
 		s.writeError(w, r, err)
 		return
 	}

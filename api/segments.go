@@ -2,7 +2,6 @@ package api
 
 import (
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -18,7 +17,7 @@ func decode(w http.ResponseWriter, r *http.Request, v any) error {
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxJSON))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		return fmt.Errorf("%w: request body: %v", errBadRequest, err)
+		return badRequest("request body: %v", "请求内容无效：%v", err)
 	}
 	return nil
 }
@@ -31,7 +30,7 @@ type countResponse struct {
 func (s *server) count(w http.ResponseWriter, r *http.Request) {
 	expr := r.URL.Query().Get("expr")
 	if strings.TrimSpace(expr) == "" {
-		s.writeError(w, r, fmt.Errorf("%w: expr is required", errBadRequest))
+		s.writeError(w, r, badRequest("expr is required", "请填写分组表达式（expr）"))
 		return
 	}
 	n, err := s.cfg.Segments.CountSegment(r.Context(), expr)
@@ -103,11 +102,11 @@ func (s *server) preview(w http.ResponseWriter, r *http.Request) {
 		req.N = 10
 	}
 	if req.N < 1 || req.N > 100 {
-		s.writeError(w, r, fmt.Errorf("%w: n must be 1 to 100", errBadRequest))
+		s.writeError(w, r, badRequest("n must be 1 to 100", "n 须为1到100"))
 		return
 	}
 	if strings.TrimSpace(req.Expr) == "" {
-		s.writeError(w, r, fmt.Errorf("%w: expr is required", errBadRequest))
+		s.writeError(w, r, badRequest("expr is required", "请填写分组表达式（expr）"))
 		return
 	}
 	n, err := s.cfg.Segments.CountSegment(r.Context(), req.Expr)

@@ -189,7 +189,13 @@ func (s *server) ready(w http.ResponseWriter, r *http.Request) {
 
 // Problem is the JSON error body every endpoint answers with.
 type Problem struct {
-	Error  string `json:"error"`
+	// Error is what went wrong in words the user can act on, in Chinese
+	// unless the request's Accept-Language prefers English. The chain of
+	// internal causes goes to the log only.
+	Error string `json:"error"`
+	// Code is the kind of refusal: not_found, conflict, invalid, or
+	// internal for a failure of ours.
+	Code   string `json:"code"`
 	Column int    `json:"column,omitempty"` // for segment expressions: where parsing failed
 	Caret  string `json:"caret,omitempty"`  // the expression with a caret under the column
 }
@@ -200,24 +206,53 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
-// writeError maps domain errors to statuses: a segment parse error is 400
-// with its column, not found 404, a conflict 409, anything else 500
-// (logged, with a generic message so internals do not leak).
-func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) {
-	var pe *segments.Error
-	switch {
-	case errors.As(err, &pe):
-		writeJSON(w, http.StatusBadRequest, Problem{Error: err.Error(), Column: pe.Col, Caret: pe.Pretty()})
-	case errors.Is(err, fault.ErrNotFound):
-		writeJSON(w, http.StatusNotFound, Problem{Error: err.Error()})
-	case errors.Is(err, errBadRequest), errors.Is(err, fault.ErrInvalid):
-		writeJSON(w, http.StatusBadRequest, Problem{Error: err.Error()})
-	case errors.Is(err, fault.ErrConflict):
-		writeJSON(w, http.StatusConflict, Problem{Error: err.Error()})
-	default:
-		s.cfg.Log.ErrorContext(r.Context(), "api_error", "path", r.URL.Path, "err", err)
-		writeJSON(w, http.StatusInternalServerError, Problem{Error: "internal error"})
+// langOf is the language the request prefers: English when its
+// Accept-Language names en before zh, else Chinese (the console's).
+func langOf(r *http.Request) fault.Lang {
+	for _, part := range strings.Split(r.Header.Get("Accept-Language"), ",") {
+		tag := strings.ToLower(strings.TrimSpace(part))
+		switch {
+		case strings.HasPrefix(tag, "zh"):
+			return fault.Chinese
+		case strings.HasPrefix(tag, "en"):
+			return fault.English
+		}
 	}
+	return fault.Chinese
 }
 
-var errBadRequest = errors.New("bad request")
+// writeError answers err: a refusal (not found 404, conflict 409, invalid
+// 400; a segment expression's mistake 400 with its column) with the
+// sentence fault.Explain makes of it, anything else 500 with a generic
+// sentence. The wrapped chain is logged, never returned.
+func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	lang := langOf(r)
+	msg, refusal := fault.Explain(err, lang)
+	p := Problem{Error: msg}
+	var pe *segments.Error
+	status := http.StatusInternalServerError
+	switch {
+	case errors.As(err, &pe):
+		status, p.Code, p.Column, p.Caret = http.StatusBadRequest, "invalid", pe.Col, pe.Pretty()
+	case !refusal:
+		p.Code = "internal"
+	case errors.Is(err, fault.ErrNotFound):
+		status, p.Code = http.StatusNotFound, "not_found"
+	case errors.Is(err, fault.ErrConflict):
+		status, p.Code = http.StatusConflict, "conflict"
+	default:
+		status, p.Code = http.StatusBadRequest, "invalid"
+	}
+	if status == http.StatusInternalServerError {
+		s.cfg.Log.ErrorContext(r.Context(), "api_error", "path", r.URL.Path, "err", err)
+	} else {
+		s.cfg.Log.DebugContext(r.Context(), "api_refused", "path", r.URL.Path, "status", status, "err", err)
+	}
+	writeJSON(w, status, p)
+}
+
+// badRequest is a refusal of the request as written; en and zh are
+// formats that share args.
+func badRequest(en, zh string, args ...any) error {
+	return fault.Refuse(fault.ErrInvalid, fmt.Sprintf(en, args...), fmt.Sprintf(zh, args...), nil)
+}

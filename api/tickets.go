@@ -3,7 +3,6 @@ package api
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -268,7 +267,7 @@ func queryInt64(r *http.Request, name string) (int64, error) {
 	}
 	n, err := strconv.ParseInt(v, 10, 64)
 	if err != nil || n < 0 {
-		return 0, fmt.Errorf("%w: %s %q: want a non-negative integer", errBadRequest, name, v)
+		return 0, badRequest("%s %q: want a non-negative integer", "%s %q 须为非负整数", name, v)
 	}
 	return n, nil
 }
@@ -277,7 +276,7 @@ func queryInt64(r *http.Request, name string) (int64, error) {
 func queryLimit(r *http.Request, most int) (int, error) {
 	n, err := queryInt64(r, "limit")
 	if err == nil && n > int64(most) {
-		err = fmt.Errorf("%w: limit %d: at most %d", errBadRequest, n, most)
+		err = badRequest("limit %d: at most %d", "limit %d 超过上限 %d", n, most)
 	}
 	return int(n), err
 }
@@ -286,7 +285,7 @@ func (s *server) listTickets(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	f := TicketFilter{GridCode: q.Get("grid"), Status: tickets.Status(q.Get("status"))}
 	if f.Status != "" && !validStatus(f.Status) {
-		s.writeError(w, r, fmt.Errorf("%w: status %q: want one of %s", errBadRequest, f.Status, statusNames()))
+		s.writeError(w, r, badRequest("status %q: want one of %s", "状态 %q 无效，可选 %s", f.Status, statusNames()))
 		return
 	}
 	var errs []error
@@ -341,7 +340,7 @@ func statusNames() string {
 func ticketID(r *http.Request) (int64, error) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil || id <= 0 {
-		return 0, fmt.Errorf("%w: ticket id %q", errBadRequest, r.PathValue("id"))
+		return 0, badRequest("ticket id %q: want a number", "工单编号 %q 无效", r.PathValue("id"))
 	}
 	return id, nil
 }

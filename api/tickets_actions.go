@@ -3,7 +3,6 @@ package api
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
 	"strings"
 
@@ -54,24 +53,9 @@ func actionInput(w http.ResponseWriter, r *http.Request, req any, by *string) (i
 		return 0, err
 	}
 	if *by == "" {
-		return 0, fmt.Errorf("%w: by is required: every change is on the ticket's timeline", errBadRequest)
+		return 0, badRequest("by is required: every change is on the ticket's timeline", "请注明操作人（by）：每项变更都记入工单时间线")
 	}
 	return id, nil
-}
-
-// deskError maps the desk's refusals to the API's: a move the workflow or
-// the ticket's state does not allow is a conflict, a malformed one a bad
-// request. Store conflicts, not found and invalid input pass through.
-func deskError(err error) error {
-	switch {
-	case errors.Is(err, tickets.ErrBadTransition), errors.Is(err, tickets.ErrAlreadyRated),
-		errors.Is(err, tickets.ErrNotRateable), errors.Is(err, tickets.ErrReopenWindow):
-		return fmt.Errorf("%w: %v", fault.ErrConflict, err)
-	case errors.Is(err, tickets.ErrBadMerge), errors.Is(err, tickets.ErrBadAssignment),
-		errors.Is(err, tickets.ErrNoActor), errors.Is(err, tickets.ErrBadRating):
-		return fmt.Errorf("%w: %v", errBadRequest, err)
-	}
-	return err
 }
 
 // answerTicket writes t after an action.
@@ -91,9 +75,9 @@ func (s *server) replyTicket(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case err != nil:
 	case empty && req.Quick == 0:
-		err = fmt.Errorf("%w: text (or quick, a ready answer's number) is required", errBadRequest)
+		err = badRequest("text (or quick, a ready answer's number) is required", "请填写回复内容，或选择常用回复（quick）")
 	case !empty && req.Quick != 0:
-		err = fmt.Errorf("%w: give text or quick, not both", errBadRequest)
+		err = badRequest("give text or quick, not both", "回复内容和常用回复只能选一个")
 	}
 	if err != nil {
 		s.writeError(w, r, err)
@@ -107,7 +91,7 @@ func (s *server) replyTicket(w http.ResponseWriter, r *http.Request) {
 		outs, err = s.cfg.Desk.Reply(ctx, id, req.By, req.Text)
 	}
 	if err != nil {
-		s.writeError(w, r, deskError(err))
+		s.writeError(w, r, err)
 		return
 	}
 	t, err := s.cfg.Tickets.Ticket(ctx, id)
@@ -158,7 +142,7 @@ func (s *server) noteAction(do func(ctx context.Context, id int64, by, note stri
 		}
 		t, err := do(r.Context(), id, by, note)
 		if err != nil {
-			s.writeError(w, r, deskError(err))
+			s.writeError(w, r, err)
 			return
 		}
 		s.answerTicket(w, r, 200, t)
@@ -169,7 +153,7 @@ func (s *server) reassignTicket(w http.ResponseWriter, r *http.Request) {
 	var req reassignRequest
 	id, err := actionInput(w, r, &req, &req.By)
 	if err == nil && strings.TrimSpace(req.WorkerCode) == "" {
-		err = fmt.Errorf("%w: worker_code is required", errBadRequest)
+		err = badRequest("worker_code is required", "请填写转派对象的工号（worker_code）")
 	}
 	if err != nil {
 		s.writeError(w, r, err)
@@ -183,10 +167,10 @@ func (s *server) reassignTicket(w http.ResponseWriter, r *http.Request) {
 	}
 	t, err := s.cfg.Desk.Reassign(r.Context(), id, strings.TrimSpace(req.WorkerCode), req.By)
 	if errors.Is(err, fault.ErrNotFound) {
-		err = fmt.Errorf("%w: worker_code %q: no such worker", errBadRequest, req.WorkerCode)
+		err = badRequest("worker_code %q: no such worker", "没有工号为 %q 的工作人员", req.WorkerCode)
 	}
 	if err != nil {
-		s.writeError(w, r, deskError(err))
+		s.writeError(w, r, err)
 		return
 	}
 	s.answerTicket(w, r, 200, t)
@@ -198,7 +182,7 @@ func (s *server) mergeTicket(w http.ResponseWriter, r *http.Request) {
 	var req mergeRequest
 	id, err := actionInput(w, r, &req, &req.By)
 	if err == nil && req.Into <= 0 {
-		err = fmt.Errorf("%w: into is required: the id of the ticket to keep", errBadRequest)
+		err = badRequest("into is required: the id of the ticket to keep", "请填写要保留的工单编号（into）")
 	}
 	if err != nil {
 		s.writeError(w, r, err)
@@ -210,10 +194,10 @@ func (s *server) mergeTicket(w http.ResponseWriter, r *http.Request) {
 	}
 	keep, err := s.cfg.Desk.Merge(r.Context(), id, req.Into, req.By)
 	if errors.Is(err, fault.ErrNotFound) {
-		err = fmt.Errorf("%w: into: no ticket %d", errBadRequest, req.Into)
+		err = badRequest("into: no ticket %d", "没有编号为 %d 的工单", req.Into)
 	}
 	if err != nil {
-		s.writeError(w, r, deskError(err))
+		s.writeError(w, r, err)
 		return
 	}
 	s.answerTicket(w, r, 200, keep)
@@ -241,7 +225,7 @@ func (s *server) quickReplies(w http.ResponseWriter, r *http.Request) {
 	}
 	list, err := s.cfg.Desk.QuickReplies(ctx, id)
 	if err != nil {
-		s.writeError(w, r, deskError(err))
+		s.writeError(w, r, err)
 		return
 	}
 	wk, err := s.people().worker(ctx, t.AssigneeWorkerID)

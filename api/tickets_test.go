@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -422,6 +423,69 @@ func TestTicketsAPI(t *testing.T) {
 			if code != tc.want || !strings.Contains(out, `"error"`) {
 				t.Errorf("%s %s %.40s: %d %.200s, want %d", tc.method, tc.path, tc.body, code, out, tc.want)
 			}
+		}
+	})
+
+	t.Run("refusals are said to the user, in their language, without internals", func(t *testing.T) {
+		say := func(method, path, body, lang string) (int, api.Problem) {
+			t.Helper()
+			r, err := http.NewRequest(method, base+path, strings.NewReader(body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if lang != "" {
+				r.Header.Set("Accept-Language", lang)
+			}
+			resp, err := http.DefaultClient.Do(r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			var p api.Problem
+			if err := json.NewDecoder(resp.Body).Decode(&p); err != nil {
+				t.Fatal(err)
+			}
+			return resp.StatusCode, p
+		}
+		for _, tc := range []struct {
+			method, path, body, lang string
+			status                   int
+			code, error              string
+		}{
+			{"GET", "/999999", "", "", 404, "not_found", "工单 999999 不存在"},
+			{"GET", "/999999", "", "en-US,en;q=0.9", 404, "not_found", "ticket 999999 not found"},
+			{"GET", "/999999", "", "zh-CN,zh;q=0.9,en;q=0.8", 404, "not_found", "工单 999999 不存在"},
+			{"POST", "/999999/reply", `{"by":"x","text":"y"}`, "", 404, "not_found", "工单 999999 不存在"},
+			{"POST", "/1/reassign", `{"by":"x","worker_code":"W-NOPE"}`, "", 400, "invalid", "没有工号为 \"W-NOPE\" 的工作人员"},
+			{"GET", "?status=pending", "", "en", 400, "invalid", `status "pending": want one of new, assigned, in_progress, replied, resolved, closed, archived`},
+		} {
+			status, p := say(tc.method, tc.path, tc.body, tc.lang)
+			if status != tc.status || p.Code != tc.code || p.Error != tc.error {
+				t.Errorf("%s %s (%s): %d %+v; want %d %s %q", tc.method, tc.path, tc.lang, status, p, tc.status, tc.code, tc.error)
+			}
+			if strings.Contains(p.Error, "store:") || strings.Contains(p.Error, "desk:") {
+				t.Errorf("%s %s: the error %q leaks the internal chain", tc.method, tc.path, p.Error)
+			}
+		}
+		// A resolved ticket: the reply is refused, saying how to go on.
+		o := f.sms(t, c.Phone, "小区里的路灯坏了", "")
+		id := fmt.Sprint(o.TicketID)
+		if code, out := req("POST", base+"/"+id+"/resolve", `{"by":"王芳"}`, nil); code != 200 {
+			t.Fatalf("resolve: %d %s", code, out)
+		}
+		status, p := say("POST", "/"+id+"/reply", `{"by":"王芳","text":"补充说明"}`, "")
+		if status != 409 || p.Code != "conflict" || p.Error != "工单 #"+id+" 已解决，请先重新打开再回复" {
+			t.Errorf("reply to a resolved ticket: %d %+v", status, p)
+		}
+		if code, out := req("POST", base+"/"+id+"/reopen", `{"by":"王芳","note":"居民说还没修好"}`, nil); code != 200 || !strings.Contains(out, `"status":"assigned"`) {
+			t.Errorf("reopen: %d %s", code, out)
+		}
+		if code, out := req("POST", base+"/"+id+"/reply", `{"by":"王芳","text":"补充说明"}`, nil); code != 202 {
+			t.Errorf("reply after reopening: %d %s", code, out)
+		}
+		status, p = say("POST", "/"+id+"/reopen", `{"by":"王芳"}`, "")
+		if status != 409 || p.Error != "工单已回复，不能改为已分派" {
+			t.Errorf("reopening an open ticket: %d %+v", status, p)
 		}
 	})
 

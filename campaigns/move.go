@@ -47,7 +47,7 @@ func Move(ctx context.Context, st Mover, id int64, to State, approve bool, actor
 				return c, Event{}, err
 			}
 			if err := c.CheckTemplates(tpls, pol); err != nil {
-				return c, Event{}, fmt.Errorf("campaign %d cannot be scheduled (sync the templates if they changed): %w: %w", c.ID, ErrInvalid, err)
+				return c, Event{}, invalid(fmt.Errorf("the templates do not fit it (sync them if they changed): %w", err))
 			}
 		}
 		ev, err = c.Transition(to, actor, audience, pol, now)

@@ -1,10 +1,11 @@
 package campaigns
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/gridcast/gridcast/fault"
 )
 
 // State is where a campaign is in its life cycle:
@@ -60,26 +61,51 @@ func (s State) Allowed(to State) bool {
 	return false
 }
 
-// Errors Transition and Approve return; test with errors.Is.
+// Errors Transition and Approve return; test with errors.Is. Each is a
+// fault.Error that says itself to a user (fault.Explain).
 var (
 	// ErrBadTransition: the life cycle has no such edge. The error is a
 	// *TransitionError that names both states.
-	ErrBadTransition = errors.New("campaigns: transition not allowed")
+	ErrBadTransition = fault.Refuse(fault.ErrConflict, "the campaign's state does not allow this", "活动当前状态不允许此操作", nil)
 	// ErrNeedsApproval: the audience exceeds Policy.ApprovalThreshold and
 	// no other user has approved the campaign as it now reads.
-	ErrNeedsApproval = errors.New("campaigns: needs approval by a second user")
+	ErrNeedsApproval = fault.Refuse(fault.ErrConflict, "the campaign needs approval by a second user first",
+		"该活动须先由另一位工作人员审核通过", nil)
 	// ErrSelfApproval: the owner tried to approve their own campaign.
-	ErrSelfApproval = errors.New("campaigns: the owner cannot approve their own campaign")
+	ErrSelfApproval = fault.Refuse(fault.ErrConflict, "the owner cannot approve their own campaign", "不能审核自己创建的活动", nil)
 	// ErrInvalid: the campaign fails Validate; the error also wraps the
-	// joined validation errors.
-	ErrInvalid = errors.New("campaigns: campaign is invalid")
+	// joined validation errors, and says them (invalid).
+	ErrInvalid = fault.Refuse(fault.ErrInvalid, "the campaign is invalid", "活动内容有误", nil)
 	// ErrExpired: the campaign's ExpiresAt has passed; it can only be
 	// completed or cancelled.
-	ErrExpired = errors.New("campaigns: campaign has expired")
+	ErrExpired = fault.Refuse(fault.ErrConflict, "the campaign has expired", "活动已过期", nil)
 	// ErrNoActor: a transition or approval was attempted without naming
 	// who did it; the ledger needs a name ("system" for the scheduler).
-	ErrNoActor = errors.New("campaigns: actor required")
+	ErrNoActor = fault.Refuse(fault.ErrInvalid, "say who does it", "请注明操作人", nil)
 )
+
+// invalid is ErrInvalid with what is wrong — Validate's joined problems,
+// each naming its field — said to the user too.
+func invalid(problems error) error { return ErrInvalid.Because(problems, true) }
+
+// Label is the state in Chinese, for screens and refusals.
+func (s State) Label() string {
+	switch s {
+	case StateDraft:
+		return "草稿"
+	case StateScheduled:
+		return "已排期"
+	case StateRunning:
+		return "发送中"
+	case StatePaused:
+		return "已暂停"
+	case StateCompleted:
+		return "已完成"
+	case StateCancelled:
+		return "已取消"
+	}
+	return string(s)
+}
 
 // TransitionError is a refused move between two states. It matches
 // ErrBadTransition with errors.Is.
@@ -95,6 +121,18 @@ func (e *TransitionError) Error() string {
 		msg += ": " + e.Reason
 	}
 	return msg
+}
+
+// Say tells a user which move was refused.
+func (e *TransitionError) Say(lang fault.Lang) string {
+	if lang == fault.English {
+		msg := fmt.Sprintf("a %s campaign cannot become %s", e.From, e.To)
+		if e.Reason != "" {
+			msg += ": " + e.Reason
+		}
+		return msg
+	}
+	return fmt.Sprintf("活动%s，不能改为%s", e.From.Label(), e.To.Label())
 }
 
 // Unwrap returns ErrBadTransition.
@@ -234,7 +272,7 @@ func (c *Campaign) Transition(to State, actor string, audience int, pol Policy, 
 	if to == StateScheduled || to == StateRunning {
 		if from == StateDraft {
 			if err := c.Validate(pol); err != nil {
-				return Event{}, fmt.Errorf("%w: %w", ErrInvalid, err)
+				return Event{}, invalid(err)
 			}
 		}
 		if !c.ExpiresAt.IsZero() && !now.Before(c.ExpiresAt) {

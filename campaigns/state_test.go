@@ -96,7 +96,7 @@ func TestTransitionGuards(t *testing.T) {
 		{name: "at the threshold needs no approval", to: campaigns.StateScheduled, audience: 1000},
 		{name: "one over the threshold needs approval", to: campaigns.StateScheduled, audience: 1001,
 			wantErr: campaigns.ErrNeedsApproval,
-			wantMsg: "campaigns: needs approval by a second user: audience 1001 exceeds 1000 and no approval"},
+			wantMsg: "the campaign needs approval by a second user first: audience 1001 exceeds 1000 and no approval"},
 		{name: "approved", setup: approved, to: campaigns.StateScheduled, audience: 50000},
 		{name: "default threshold is 1000", pol: &campaigns.Policy{}, to: campaigns.StateScheduled, audience: 1001, wantErr: campaigns.ErrNeedsApproval},
 		{name: "configured threshold", pol: &campaigns.Policy{ApprovalThreshold: 5000}, to: campaigns.StateScheduled, audience: 5000},
@@ -105,7 +105,7 @@ func TestTransitionGuards(t *testing.T) {
 			approved(c)
 			c.SMS.Params["job"] = "另一场招聘会"
 		}, to: campaigns.StateScheduled, audience: 1001, wantErr: campaigns.ErrNeedsApproval,
-			wantMsg: "campaigns: needs approval by a second user: audience 1001 exceeds 1000 and the content changed after checker.wang approved it"},
+			wantMsg: "the campaign needs approval by a second user first: audience 1001 exceeds 1000 and the content changed after checker.wang approved it"},
 		{name: "approval by the owner forged into the record", setup: func(c *campaigns.Campaign) {
 			c.ApprovedBy, c.ApprovedDigest = c.Owner, c.Digest()
 		}, to: campaigns.StateScheduled, audience: 1001, wantErr: campaigns.ErrNeedsApproval},
@@ -118,10 +118,10 @@ func TestTransitionGuards(t *testing.T) {
 		{name: "cancelling needs no approval", to: campaigns.StateCancelled, audience: 1200},
 		{name: "invalid campaign cannot be scheduled", setup: func(c *campaigns.Campaign) { c.Owner = "" },
 			to: campaigns.StateScheduled, wantErr: campaigns.ErrInvalid,
-			wantMsg: "campaigns: campaign is invalid: owner: required"},
+			wantMsg: "the campaign is invalid: owner: required"},
 		{name: "invalid campaign can be cancelled", setup: func(c *campaigns.Campaign) { c.Owner = "" }, to: campaigns.StateCancelled},
 		{name: "expired campaign cannot be scheduled", now: t0.Add(72 * time.Hour), to: campaigns.StateScheduled, wantErr: campaigns.ErrExpired,
-			wantMsg: "campaigns: campaign has expired at 2026-03-19 10:00:00"},
+			wantMsg: "the campaign has expired at 2026-03-19 10:00:00"},
 		{name: "expired campaign cannot resume", setup: func(c *campaigns.Campaign) { c.State = campaigns.StatePaused },
 			now: t0.Add(100 * time.Hour), to: campaigns.StateRunning, wantErr: campaigns.ErrExpired},
 		{name: "expired campaign completes", setup: func(c *campaigns.Campaign) { c.State = campaigns.StatePaused },

@@ -42,8 +42,9 @@ func (s *Service) Reopen(ctx context.Context, id int64, actor, note string) (tic
 			return t, err
 		}
 		if w.ID == 0 {
-			return t, fmt.Errorf("desk: reopen ticket %d: grid %s has no %s to give it to; reassign it: %w",
-				id, t.GridCode, t.Level, tickets.ErrBadAssignment)
+			return t, fmt.Errorf("desk: reopen ticket %d: %w", id, fault.Refuse(fault.ErrConflict,
+				fmt.Sprintf("grid %s has no %s to give ticket %d to: reassign it", t.GridCode, strings.ReplaceAll(string(t.Level), "_", " "), id),
+				fmt.Sprintf("网格 %s 没有%s可接手工单 #%d，请转派", t.GridCode, t.Level.Label(), id), tickets.ErrBadAssignment))
 		}
 		t.AssigneeWorkerID = w.ID
 	}
@@ -87,7 +88,7 @@ func (s *Service) move(ctx context.Context, id int64, to tickets.Status, actor, 
 func (s *Service) Reply(ctx context.Context, id int64, actor, text string) ([]outbound.Message, error) {
 	text, actor = strings.TrimSpace(text), strings.TrimSpace(actor)
 	if text == "" {
-		return nil, fmt.Errorf("desk: reply to ticket %d: empty text: %w", id, fault.ErrInvalid)
+		return nil, fault.Refuse(fault.ErrInvalid, "the reply is empty", "回复内容不能为空", nil)
 	}
 	if actor == "" {
 		return nil, tickets.ErrNoActor
@@ -97,17 +98,21 @@ func (s *Service) Reply(ctx context.Context, id int64, actor, text string) ([]ou
 		return nil, err
 	}
 	if !t.Status.Open() {
-		return nil, fmt.Errorf("desk: reply to ticket %d: it is %s; reopen it first (Reopen): %w", id, t.Status, tickets.ErrBadTransition)
+		return nil, fault.Refuse(fault.ErrConflict,
+			fmt.Sprintf("ticket %d is %s: reopen it before replying", id, strings.ReplaceAll(string(t.Status), "_", " ")),
+			fmt.Sprintf("工单 #%d %s，请先重新打开再回复", id, t.Status.Label()), tickets.ErrBadTransition)
 	}
 	if t.ResidentID == 0 {
-		return nil, fmt.Errorf("desk: reply to ticket %d: no resident to answer: %w", id, fault.ErrInvalid)
+		return nil, fault.Refuse(fault.ErrConflict, fmt.Sprintf("ticket %d has no resident to answer", id),
+			fmt.Sprintf("工单 #%d 没有可回复的居民", id), nil)
 	}
 	r, rr, err := s.route(ctx, t)
 	if err != nil {
 		return nil, err
 	}
 	if rr.Route == outbound.RouteNone {
-		return nil, fmt.Errorf("desk: reply to ticket %d: the resident cannot be reached: %s: %w", id, rr.Reason, fault.ErrInvalid)
+		return nil, fault.Refuse(fault.ErrConflict, fmt.Sprintf("the resident of ticket %d cannot be reached: %s", id, rr.Reason),
+			fmt.Sprintf("工单 #%d 的居民未绑定微信、也没有登记手机号，无法回复", id), nil)
 	}
 	if t.Status == tickets.StatusNew {
 		if _, err := s.assign(ctx, &t, t.Level, actor, ""); err != nil {
@@ -210,7 +215,8 @@ func (s *Service) Handover(ctx context.Context, grid, actor string) (int, error)
 		return 0, err
 	}
 	if w.ID == 0 {
-		return 0, fmt.Errorf("desk: hand over grid %s: %s: %w", grid, note, fault.ErrNotFound)
+		return 0, fault.Refuse(fault.ErrNotFound, fmt.Sprintf("grid %s has no grid worker to hand over to (%s)", grid, note),
+			fmt.Sprintf("网格 %s 没有可接手的网格员", grid), nil)
 	}
 	moved := 0
 	var after int64
@@ -362,7 +368,7 @@ func (s *Service) ReplyQuick(ctx context.Context, id int64, actor string, n int)
 	}
 	text, err := s.cfg.Tickets.Quick.Render(t.Category, n, w)
 	if err != nil {
-		return nil, fmt.Errorf("desk: ticket %d: %w: %w", id, err, fault.ErrInvalid)
+		return nil, fault.Refuse(fault.ErrInvalid, err.Error(), fmt.Sprintf("没有第 %d 条常用回复", n), err)
 	}
 	return s.Reply(ctx, id, actor, text)
 }

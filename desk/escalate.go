@@ -103,10 +103,12 @@ const (
 // the deadline, open and overdue, escalated and the residents' ratings.
 func (s *Service) Stats(ctx context.Context, from, to time.Time, by string) ([]tickets.Stats, error) {
 	if by != ByGrid && by != ByWorker {
-		return nil, fmt.Errorf("desk: stats by %q: want grid or worker: %w", by, fault.ErrInvalid)
+		return nil, fault.Refuse(fault.ErrInvalid, fmt.Sprintf("evaluate by %q: want grid or worker", by),
+			fmt.Sprintf("统计维度 %q 无效，可选 grid（网格）或 worker（网格员）", by), nil)
 	}
 	if !to.After(from) {
-		return nil, fmt.Errorf("desk: stats: %s is not after %s: %w", to.Format(time.DateTime), from.Format(time.DateTime), fault.ErrInvalid)
+		return nil, fault.Refuse(fault.ErrInvalid, fmt.Sprintf("the period ends (%s) before it starts (%s)", to.Format(time.DateTime), from.Format(time.DateTime)),
+			"统计时段的结束时间须晚于开始时间", nil)
 	}
 	var all []tickets.Ticket
 	var after int64

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"unicode"
+
+	"github.com/gridcast/gridcast/fault"
 )
 
 // Error is a syntax or value error in a segment expression. Parse returns
@@ -20,6 +22,18 @@ type Error struct {
 func (e *Error) Error() string {
 	return fmt.Sprintf("column %d: %s", e.Col, e.Msg)
 }
+
+// Say tells a user where the expression went wrong (the description
+// itself is in English in both languages).
+func (e *Error) Say(lang fault.Lang) string {
+	if lang == fault.English {
+		return e.Error()
+	}
+	return fmt.Sprintf("分组表达式第 %d 列有误：%s", e.Col, e.Msg)
+}
+
+// Unwrap makes a mistake in an expression an invalid input.
+func (e *Error) Unwrap() error { return fault.ErrInvalid }
 
 // Pretty returns the source on one line and a caret under the column on the
 // next, for a terminal or a <pre> block:

@@ -79,7 +79,7 @@ func (s *Store) campaignState(ctx context.Context, tx *sql.Tx, id int64) (campai
 	var state string
 	if err := tx.QueryRowContext(ctx, s.q.get("CampaignState"), id).Scan(&state); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
-			return "", fmt.Errorf("campaign %d: %w", id, fault.ErrNotFound)
+			return "", fault.NotFound(fault.Campaign, id)
 		}
 		return "", err
 	}
@@ -91,7 +91,7 @@ func (s *Store) campaignState(ctx context.Context, tx *sql.Tx, id int64) (campai
 func (s *Store) Campaign(ctx context.Context, id int64) (campaigns.Campaign, error) {
 	c, err := scanCampaign(s.r.QueryRowContext(ctx, s.q.get("CampaignByID"), id))
 	if err != nil {
-		return campaigns.Campaign{}, notFound(err, fmt.Sprintf("campaign %d", id))
+		return campaigns.Campaign{}, missing(err, fault.Campaign, id)
 	}
 	return c, nil
 }

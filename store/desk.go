@@ -25,7 +25,7 @@ import (
 func (s *Store) WorkerByID(ctx context.Context, id int64) (population.Worker, error) {
 	w, err := scanWorker(s.r.QueryRowContext(ctx, s.q.get("WorkerByID"), id))
 	if err != nil {
-		return population.Worker{}, notFound(err, fmt.Sprintf("worker %d", id))
+		return population.Worker{}, missing(err, fault.Worker, id)
 	}
 	return w, nil
 }
@@ -35,7 +35,7 @@ func (s *Store) WorkerByID(ctx context.Context, id int64) (population.Worker, er
 func (s *Store) WorkerByCode(ctx context.Context, code string) (population.Worker, error) {
 	w, err := scanWorker(s.r.QueryRowContext(ctx, s.q.get("WorkerByCode"), code))
 	if err != nil {
-		return population.Worker{}, notFound(err, fmt.Sprintf("worker %q", code))
+		return population.Worker{}, missing(err, fault.Worker, code)
 	}
 	return w, nil
 }
@@ -61,7 +61,7 @@ func (s *Store) SetLeave(ctx context.Context, l tickets.Leave) error {
 	return s.inTx(ctx, what, func(tx *sql.Tx) error {
 		for _, id := range []int64{l.WorkerID, l.BackupID} {
 			if _, err := scanWorker(tx.QueryRowContext(ctx, s.q.get("WorkerByID"), id)); errors.Is(err, sql.ErrNoRows) {
-				return fmt.Errorf("worker %d: %w", id, fault.ErrNotFound)
+				return fault.NotFound(fault.Worker, id)
 			} else if err != nil {
 				return err
 			}
@@ -110,7 +110,7 @@ func (s *Store) EndLeave(ctx context.Context, workerID int64, at time.Time) erro
 func (s *Store) LeaveAt(ctx context.Context, workerID int64, at time.Time) (tickets.Leave, error) {
 	l, err := scanLeave(s.r.QueryRowContext(ctx, s.q.get("LeaveAt"), workerID, s.ts(at)))
 	if err != nil {
-		return tickets.Leave{}, notFound(err, fmt.Sprintf("leave of worker %d", workerID))
+		return tickets.Leave{}, missing(err, fault.Leave, workerID)
 	}
 	return l, nil
 }

@@ -77,7 +77,7 @@ func (s *Store) Grid(ctx context.Context, code string) (population.Grid, error) 
 	var g population.Grid
 	err := s.r.QueryRowContext(ctx, s.q.get("Grid"), code).Scan(&g.Code, &g.Name, &g.Level, &g.ParentCode)
 	if err != nil {
-		return population.Grid{}, notFound(err, "grid "+code)
+		return population.Grid{}, missing(err, fault.Grid, code)
 	}
 	return g, nil
 }

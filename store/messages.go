@@ -274,7 +274,7 @@ func (s *Store) tsText(t time.Time) *string {
 func (s *Store) Message(ctx context.Context, id int64) (outbound.Message, error) {
 	m, err := scanMessage(s.r.QueryRowContext(ctx, s.q.get("MessageByID"), id))
 	if err != nil {
-		return outbound.Message{}, notFound(err, fmt.Sprintf("message %d", id))
+		return outbound.Message{}, missing(err, fault.Message, id)
 	}
 	return m, nil
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"hash"
+	"strconv"
 
 	"github.com/gridcast/gridcast/fault"
 	"github.com/gridcast/gridcast/pii"
@@ -362,10 +363,10 @@ func (s *Store) loadChild(ctx context.Context, name string, ids any, add func(in
 }
 
 // residentBy runs one of the single-resident queries and loads children.
-func (s *Store) residentBy(ctx context.Context, query, what string, arg any) (population.Resident, error) {
+func (s *Store) residentBy(ctx context.Context, query, key string, arg any) (population.Resident, error) {
 	r, err := scanResident(s.r.QueryRowContext(ctx, s.q.get(query), arg))
 	if err != nil {
-		return population.Resident{}, notFound(err, what)
+		return population.Resident{}, missing(err, fault.Resident, key)
 	}
 	rs := []population.Resident{r}
 	if err := s.loadChildren(ctx, rs); err != nil {
@@ -378,25 +379,25 @@ func (s *Store) residentBy(ctx context.Context, query, what string, arg any) (po
 // IDNumber empty and IDMasked set; an error wrapping fault.ErrNotFound
 // if there is none.
 func (s *Store) Resident(ctx context.Context, id int64) (population.Resident, error) {
-	return s.residentBy(ctx, "ResidentByID", fmt.Sprintf("resident %d", id), id)
+	return s.residentBy(ctx, "ResidentByID", strconv.FormatInt(id, 10), id)
 }
 
 // ResidentByIDNumber finds a resident by ID number (through its keyed hash).
 func (s *Store) ResidentByIDNumber(ctx context.Context, id pii.IDNumber) (population.Resident, error) {
 	id = pii.NormalizeIDNumber(string(id))
-	return s.residentBy(ctx, "ResidentByHash", "resident by id number "+id.Masked(), s.sealer.Hash(id))
+	return s.residentBy(ctx, "ResidentByHash", "with ID number "+id.Masked(), s.sealer.Hash(id))
 }
 
 // ResidentByPhone finds a resident by mobile number (the lowest id if
 // several share one, as family members sometimes do).
 func (s *Store) ResidentByPhone(ctx context.Context, p pii.Phone) (population.Resident, error) {
 	p = pii.NormalizePhone(string(p))
-	return s.residentBy(ctx, "ResidentByPhone", "resident by phone "+p.Masked(), string(p))
+	return s.residentBy(ctx, "ResidentByPhone", "with phone "+p.Masked(), string(p))
 }
 
 // ResidentByOpenID finds the resident bound to a WeChat openid.
 func (s *Store) ResidentByOpenID(ctx context.Context, o pii.OpenID) (population.Resident, error) {
-	return s.residentBy(ctx, "ResidentByOpenID", "resident by openid "+o.Masked(), string(o))
+	return s.residentBy(ctx, "ResidentByOpenID", "with openid "+o.Masked(), string(o))
 }
 
 // UnmaskIDNumber decrypts a resident's ID number. Callers must have checked
@@ -467,7 +468,7 @@ func (s *Store) residentExists(ctx context.Context, tx *sql.Tx, id int64) error 
 	var got int64
 	if err := tx.QueryRowContext(ctx, s.q.get("ResidentExists"), id).Scan(&got); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("resident %d: %w", id, fault.ErrNotFound)
+			return fault.NotFound(fault.Resident, id)
 		}
 		return err
 	}

@@ -272,7 +272,7 @@ func scanSegment(sc scanner) (segments.SavedSegment, error) {
 func (s *Store) Segment(ctx context.Context, name string) (segments.SavedSegment, error) {
 	g, err := scanSegment(s.r.QueryRowContext(ctx, s.q.get("Segment"), name))
 	if err != nil {
-		return segments.SavedSegment{}, notFound(err, "segment "+name)
+		return segments.SavedSegment{}, missing(err, fault.Segment, name)
 	}
 	return g, nil
 }
@@ -320,7 +320,7 @@ func (s *Store) DeleteSegment(ctx context.Context, name string) error {
 		return fmt.Errorf("store: delete segment %s: %w", name, err)
 	}
 	if n, err := res.RowsAffected(); err == nil && n == 0 {
-		return fmt.Errorf("store: delete segment %s: %w", name, fault.ErrNotFound)
+		return fmt.Errorf("store: delete segment: %w", fault.NotFound(fault.Segment, name))
 	}
 	return nil
 }

@@ -245,7 +245,18 @@ func (s *Store) Ping(ctx context.Context) error {
 // methods for writes.
 func (s *Store) DB() *sql.DB { return s.r }
 
-// notFound maps sql.ErrNoRows to fault.ErrNotFound.
+// missing maps sql.ErrNoRows to a fault.NotFoundError for thing and key:
+// a record the user asked for by its id, code or name.
+func missing(err error, thing fault.Thing, key any) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("store: %w", fault.NotFound(thing, key))
+	}
+	return fmt.Errorf("store: %s %v: %w", thing.En, key, err)
+}
+
+// notFound maps sql.ErrNoRows to fault.ErrNotFound, for lookups the user
+// does not make by name (the latest campaign a resident was sent, a
+// pending binding).
 func notFound(err error, what string) error {
 	if errors.Is(err, sql.ErrNoRows) {
 		return fmt.Errorf("store: %s: %w", what, fault.ErrNotFound)

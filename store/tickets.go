@@ -65,7 +65,7 @@ func (s *Store) InboundByID(ctx context.Context, id int64) (tickets.Inbound, err
 	err := s.r.QueryRowContext(ctx, s.q.get("InboundByID"), id).Scan(&in.ID, &in.TicketID, &channel, &in.ProviderMsgID,
 		&in.FromKey, &in.ResidentID, &in.Content, timeCol{&in.ReceivedAt}, &in.CampaignID, &intent, timeCol{&in.HandledAt})
 	if err != nil {
-		return tickets.Inbound{}, notFound(err, fmt.Sprintf("inbound message %d", id))
+		return tickets.Inbound{}, missing(err, fault.Inbound, id)
 	}
 	in.Channel, in.Intent = population.Channel(channel), tickets.Intent(intent)
 	return in, nil
@@ -168,7 +168,7 @@ func (s *Store) insertTicketEvent(ctx context.Context, tx *sql.Tx, ev tickets.Ev
 func (s *Store) Ticket(ctx context.Context, id int64) (tickets.Ticket, error) {
 	t, err := scanTicket(s.r.QueryRowContext(ctx, s.q.get("TicketByID"), id))
 	if err != nil {
-		return tickets.Ticket{}, notFound(err, fmt.Sprintf("ticket %d", id))
+		return tickets.Ticket{}, missing(err, fault.Ticket, id)
 	}
 	return t, nil
 }

@@ -1,12 +1,13 @@
 package tickets
 
 import (
-	"errors"
 	"fmt"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/gridcast/gridcast/fault"
 )
 
 // Status is where a ticket stands in the workflow (限期办理 → 及时反馈 →
@@ -64,28 +65,51 @@ func (s Status) Open() bool {
 	return false
 }
 
-// Errors the Ticket methods return; test with errors.Is.
+// Label is the status in Chinese, for screens and refusals.
+func (s Status) Label() string {
+	switch s.orDefault() {
+	case StatusNew:
+		return "新建"
+	case StatusAssigned:
+		return "已分派"
+	case StatusInProgress:
+		return "处理中"
+	case StatusReplied:
+		return "已回复"
+	case StatusResolved:
+		return "已解决"
+	case StatusClosed:
+		return "已关闭"
+	case StatusArchived:
+		return "已归档"
+	}
+	return string(s)
+}
+
+// Errors the Ticket methods return; test with errors.Is. Each is a
+// fault.Error that says itself to a user (fault.Explain).
 var (
 	// ErrBadTransition: the workflow has no such edge, or its guard
 	// failed. The error is a *TransitionError naming both statuses.
-	ErrBadTransition = errors.New("tickets: transition not allowed")
+	ErrBadTransition = fault.Refuse(fault.ErrConflict, "the ticket's status does not allow this", "工单当前状态不允许此操作", nil)
 	// ErrNoActor: a change was attempted without naming who made it.
-	ErrNoActor = errors.New("tickets: actor required")
+	ErrNoActor = fault.Refuse(fault.ErrInvalid, "say who does it", "请注明操作人", nil)
 	// ErrNotRateable: the ticket is not resolved (or closed after being
 	// resolved), so there is nothing to rate yet.
-	ErrNotRateable = errors.New("tickets: only a resolved ticket can be rated")
+	ErrNotRateable = fault.Refuse(fault.ErrConflict, "only a resolved ticket can be rated", "只有已解决的工单可以评价", nil)
 	// ErrAlreadyRated: the resident rated this resolution already.
-	ErrAlreadyRated = errors.New("tickets: already rated")
+	ErrAlreadyRated = fault.Refuse(fault.ErrConflict, "the ticket is rated already", "该工单已评价", nil)
 	// ErrBadRating: a rating outside 1–5.
-	ErrBadRating = errors.New("tickets: rating must be 1 to 5")
+	ErrBadRating = fault.Refuse(fault.ErrInvalid, "a rating is 1 to 5", "评价须为1到5", nil)
 	// ErrBadMerge: the tickets cannot be merged (the same ticket, other
 	// residents, or one of them already closed).
-	ErrBadMerge = errors.New("tickets: cannot merge")
+	ErrBadMerge = fault.Refuse(fault.ErrInvalid, "these tickets cannot be merged: only open or resolved tickets of one resident",
+		"不能合并：只能合并同一居民的未关闭工单", nil)
 	// ErrReopenWindow: the resident wrote after the reopen window; open a
 	// new ticket instead.
-	ErrReopenWindow = errors.New("tickets: outside the reopen window")
+	ErrReopenWindow = fault.Refuse(fault.ErrConflict, "outside the reopen window", "已超过可重新打开的期限", nil)
 	// ErrBadAssignment: no worker or an unknown level.
-	ErrBadAssignment = errors.New("tickets: bad assignment")
+	ErrBadAssignment = fault.Refuse(fault.ErrInvalid, "no one to give the ticket to at that level", "该级别没有可分派的工作人员", nil)
 )
 
 // TransitionError is a refused status change. It matches ErrBadTransition
@@ -102,6 +126,19 @@ func (e *TransitionError) Error() string {
 		msg += ": " + e.Reason
 	}
 	return msg
+}
+
+// Say tells a user which move was refused.
+func (e *TransitionError) Say(lang fault.Lang) string {
+	if lang == fault.English {
+		msg := fmt.Sprintf("a %s ticket cannot become %s", strings.ReplaceAll(string(e.From.orDefault()), "_", " "),
+			strings.ReplaceAll(string(e.To), "_", " "))
+		if e.Reason != "" {
+			msg += ": " + e.Reason
+		}
+		return msg
+	}
+	return fmt.Sprintf("工单%s，不能改为%s", e.From.Label(), e.To.Label())
 }
 
 // Unwrap returns ErrBadTransition.

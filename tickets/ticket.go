@@ -23,6 +23,21 @@ const (
 // Levels is the escalation ladder, from the grid up.
 var Levels = []Level{LevelGridWorker, LevelGridLeader, LevelCommunity, LevelStreet}
 
+// Label is the level in Chinese, for screens and refusals.
+func (l Level) Label() string {
+	switch l.orDefault() {
+	case LevelGridWorker:
+		return "网格员"
+	case LevelGridLeader:
+		return "网格长"
+	case LevelCommunity:
+		return "社区工作人员"
+	case LevelStreet:
+		return "街道工作人员"
+	}
+	return string(l)
+}
+
 func (l Level) orDefault() Level {
 	if l == "" {
 		return LevelGridWorker

@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/gridcast/gridcast/fault"
 	"github.com/gridcast/gridcast/pii"
 	"github.com/gridcast/gridcast/store"
 )
@@ -39,7 +40,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, env func(
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	if err := root.ExecuteContext(ctx); err != nil {
-		fmt.Fprintln(stderr, "gridcast:", err)
+		// A refusal (not found, a conflict, invalid input) is said as the
+		// user should read it, its chain of causes left to the debug log;
+		// a failure of ours prints its causes, for the operator.
+		if msg, refusal := fault.Explain(err, fault.English); refusal {
+			if a.log != nil {
+				a.log.DebugContext(ctx, "command_refused", "err", err)
+			}
+			fmt.Fprintln(stderr, "gridcast:", msg)
+		} else {
+			fmt.Fprintln(stderr, "gridcast:", err)
+		}
 		var ue usageError
 		if errors.As(err, &ue) {
 			return 2

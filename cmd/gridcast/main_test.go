@@ -200,7 +200,7 @@ func TestCLICampaignLifecycle(t *testing.T) {
 		t.Errorf("visit example: %d %s %s", code, out, e)
 	}
 	// Before the templates are synced the campaign cannot be scheduled.
-	if _, e, code := run("campaign", "send", "1", "--by", "王芳"); code == 0 || !strings.Contains(e, "cannot be scheduled") || !strings.Contains(e, "SMS_GRID_JOB") {
+	if _, e, code := run("campaign", "send", "1", "--by", "王芳"); code == 0 || !strings.Contains(e, "the templates do not fit it") || !strings.Contains(e, "SMS_GRID_JOB") {
 		t.Errorf("send without templates: %d %s", code, e)
 	}
 	if out, e, code := run("templates", "sync"); code != 0 || !strings.Contains(out, "SMS") {

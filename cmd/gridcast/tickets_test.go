@@ -226,6 +226,8 @@ func TestCLITicketsBadInput(t *testing.T) {
 		{[]string{"tickets", "show", "0"}, 2, "want a positive number"},
 		{[]string{"tickets", "show", "999"}, 1, "ticket 999 not found"},
 		{[]string{"tickets", "resolve", "999"}, 1, "ticket 999 not found"},
+		{[]string{"tickets", "reopen", "999"}, 1, "ticket 999 not found"},
+		{[]string{"tickets", "reopen", id}, 1, "cannot become assigned"},
 		{[]string{"tickets", "merge", id, "--into", id}, 2, "into itself"},
 		{[]string{"tickets", "reply", id}, 2, "the text is empty"},
 		{[]string{"tickets", "stats", "--by", "street"}, 2, "want grid or worker"},
@@ -253,6 +255,10 @@ func TestCLITicketsBadInput(t *testing.T) {
 			_, errOut, code := gridcast(t, f.dir, tt.args...)
 			if code != tt.code || !strings.Contains(errOut, tt.want) {
 				t.Errorf("code %d (want %d), stderr %q (want %q)", code, tt.code, errOut, tt.want)
+			}
+			// A refusal is said, not the chain of packages it came through.
+			if strings.Contains(errOut, "store:") || strings.Contains(errOut, "desk:") {
+				t.Errorf("stderr %q shows the internal chain", errOut)
 			}
 		})
 	}
