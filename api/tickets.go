@@ -169,55 +169,19 @@ type CampaignAnswer struct {
 }
 
 // people looks up, once per request, the residents and workers a response
-// names, to mask them. A record that is gone is shown by id alone.
-type people struct {
-	st        TicketStore
-	residents map[int64]population.Resident
-	workers   map[int64]population.Worker
-}
+// names, to mask them.
+type people struct{ *population.Directory }
 
-func (s *server) people() *people {
-	return &people{st: s.cfg.Tickets, residents: map[int64]population.Resident{}, workers: map[int64]population.Worker{}}
-}
-
-func (p *people) resident(ctx context.Context, id int64) (population.Resident, error) {
-	if id == 0 {
-		return population.Resident{}, nil
-	}
-	if r, ok := p.residents[id]; ok {
-		return r, nil
-	}
-	r, err := p.st.Resident(ctx, id)
-	if err != nil && !errors.Is(err, fault.ErrNotFound) {
-		return r, err
-	}
-	p.residents[id] = r
-	return r, nil
-}
-
-func (p *people) worker(ctx context.Context, id int64) (population.Worker, error) {
-	if id == 0 {
-		return population.Worker{}, nil
-	}
-	if w, ok := p.workers[id]; ok {
-		return w, nil
-	}
-	w, err := p.st.WorkerByID(ctx, id)
-	if err != nil && !errors.Is(err, fault.ErrNotFound) {
-		return w, err
-	}
-	p.workers[id] = w
-	return w, nil
-}
+func (s *server) people() people { return people{population.NewDirectory(s.cfg.Tickets)} }
 
 // ticket converts t, its text scrubbed of the names given and of the
 // resident's and assignee's, and cut to maxText runes (0: whole).
-func (p *people) ticket(ctx context.Context, t tickets.Ticket, now time.Time, maxText int, names ...pii.Name) (Ticket, error) {
-	r, err := p.resident(ctx, t.ResidentID)
+func (p people) ticket(ctx context.Context, t tickets.Ticket, now time.Time, maxText int, names ...pii.Name) (Ticket, error) {
+	r, err := p.Resident(ctx, t.ResidentID)
 	if err != nil {
 		return Ticket{}, err
 	}
-	w, err := p.worker(ctx, t.AssigneeWorkerID)
+	w, err := p.Worker(ctx, t.AssigneeWorkerID)
 	if err != nil {
 		return Ticket{}, err
 	}
@@ -375,12 +339,12 @@ func (s *server) getTicket(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := s.people()
-	res, err := p.resident(ctx, t.ResidentID)
+	res, err := p.Resident(ctx, t.ResidentID)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	as, err := p.worker(ctx, t.AssigneeWorkerID)
+	as, err := p.Worker(ctx, t.AssigneeWorkerID)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

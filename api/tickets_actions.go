@@ -228,7 +228,7 @@ func (s *server) quickReplies(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	wk, err := s.people().worker(ctx, t.AssigneeWorkerID)
+	wk, err := s.people().Worker(ctx, t.AssigneeWorkerID)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

@@ -6,15 +6,14 @@ import (
 	"fmt"
 	"os"
 	"sort"
-	"strconv"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
-	"github.com/xuri/excelize/v2"
 
 	"github.com/gridcast/gridcast/campaigns"
 	"github.com/gridcast/gridcast/fault"
+	"github.com/gridcast/gridcast/sheet"
 	"github.com/gridcast/gridcast/store"
 )
 
@@ -106,7 +105,7 @@ func answerRows(ctx context.Context, st *store.Store, campaignID int64, clearPho
 	p := newPeople(st)
 	rows := make([]answerRow, 0, len(ans))
 	for _, an := range ans {
-		r, err := p.resident(ctx, an.ResidentID)
+		r, err := p.Resident(ctx, an.ResidentID)
 		if err != nil {
 			return nil, err
 		}
@@ -154,58 +153,22 @@ func (a *app) printAnswers(c campaigns.Campaign, rows []answerRow) {
 // only (it may hold clear phone numbers). The phone column is text so
 // that Excel keeps every digit.
 func writeAnswersXLSX(path string, c campaigns.Campaign, rows []answerRow) (err error) {
-	f := excelize.NewFile()
-	defer f.Close()
-	const sheet = "报名名单"
-	if err := f.SetSheetName("Sheet1", sheet); err != nil {
-		return err
-	}
-	bold, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}})
-	if err != nil {
-		return err
-	}
-	text, err := f.NewStyle(&excelize.Style{NumFmt: 49}) // "@": text
-	if err != nil {
-		return err
-	}
-	if err := f.SetColStyle(sheet, "C", text); err != nil {
-		return err
-	}
-	for i, w := range []float64{10, 10, 16, 18, 8, 12, 20} {
-		col, _ := excelize.ColumnNumberToName(i + 1)
-		if err := f.SetColWidth(sheet, col, col, w); err != nil {
-			return err
-		}
-	}
-	header := make([]any, len(answerHeaders))
+	cols := make([]sheet.Column, len(answerHeaders))
 	for i, h := range answerHeaders {
-		header[i] = h
+		cols[i] = sheet.Column{Header: h, Width: []float64{10, 10, 16, 18, 8, 12, 20}[i], Text: i == 2}
 	}
-	if err := f.SetSheetRow(sheet, "A1", &header); err != nil {
-		return err
+	out := sheet.Sheet{Name: "报名名单", Title: fmt.Sprintf("campaign %d %s", c.ID, c.Name), Columns: cols}
+	for _, r := range rows {
+		out.Rows = append(out.Rows, []any{r.ResidentID, r.Name, r.Phone, r.Grid, r.Option, r.Meaning, r.AnsweredAt})
 	}
-	if err := f.SetCellStyle(sheet, "A1", "G1", bold); err != nil {
-		return err
-	}
-	for i, r := range rows {
-		cell := "A" + strconv.Itoa(i+2)
-		row := []any{r.ResidentID, r.Name, r.Phone, r.Grid, r.Option, r.Meaning, r.AnsweredAt}
-		if err := f.SetSheetRow(sheet, cell, &row); err != nil {
-			return err
-		}
-	}
-	if err := f.SetDocProps(&excelize.DocProperties{Title: fmt.Sprintf("campaign %d %s", c.ID, c.Name)}); err != nil {
-		return err
-	}
-	out, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
 		return err
 	}
 	defer func() {
-		if cerr := out.Close(); err == nil {
+		if cerr := f.Close(); err == nil {
 			err = cerr
 		}
 	}()
-	_, err = f.WriteTo(out)
-	return err
+	return out.WriteXLSX(f)
 }

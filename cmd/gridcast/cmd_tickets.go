@@ -186,7 +186,7 @@ func (a *app) ticketsQuick() *cobra.Command {
 				if err != nil {
 					return fmt.Errorf("ticket %d: %w", id, err)
 				}
-				w, err := newPeople(st).worker(ctx, t.AssigneeWorkerID)
+				w, err := newPeople(st).Worker(ctx, t.AssigneeWorkerID)
 				if err != nil {
 					return err
 				}

@@ -19,59 +19,21 @@ import (
 	"github.com/gridcast/gridcast/tickets"
 )
 
-// people looks up, once each, the residents and workers a screen names.
-// A record that is gone shows as its id.
+// people looks up, once each, the residents and workers a screen names,
+// and reads what else the screens show from the store.
 type people struct {
-	st        *store.Store
-	residents map[int64]population.Resident
-	workers   map[int64]population.Worker
+	*population.Directory
+	st *store.Store
 }
 
-func newPeople(st *store.Store) *people {
-	return &people{st: st, residents: map[int64]population.Resident{}, workers: map[int64]population.Worker{}}
-}
-
-func (p *people) resident(ctx context.Context, id int64) (population.Resident, error) {
-	if id == 0 {
-		return population.Resident{}, nil
-	}
-	if r, ok := p.residents[id]; ok {
-		return r, nil
-	}
-	r, err := p.st.Resident(ctx, id)
-	if err != nil && !errors.Is(err, fault.ErrNotFound) {
-		return r, err
-	}
-	r.ID = id
-	p.residents[id] = r
-	return r, nil
-}
-
-func (p *people) worker(ctx context.Context, id int64) (population.Worker, error) {
-	if id == 0 {
-		return population.Worker{}, nil
-	}
-	if w, ok := p.workers[id]; ok {
-		return w, nil
-	}
-	w, err := p.st.WorkerByID(ctx, id)
-	if err != nil && !errors.Is(err, fault.ErrNotFound) {
-		return w, err
-	}
-	if w.Code == "" {
-		w.Code = "#" + strconv.FormatInt(id, 10)
-	}
-	w.ID = id
-	p.workers[id] = w
-	return w, nil
-}
+func newPeople(st *store.Store) *people { return &people{population.NewDirectory(st), st} }
 
 // workerCode names a worker by code, "-" for none.
 func (p *people) workerCode(ctx context.Context, id int64) (string, error) {
 	if id == 0 {
 		return "-", nil
 	}
-	w, err := p.worker(ctx, id)
+	w, err := p.Worker(ctx, id)
 	return w.Code, err
 }
 
@@ -159,11 +121,11 @@ func jsonTime(t time.Time) *time.Time {
 }
 
 func (p *people) view(ctx context.Context, t tickets.Ticket, now time.Time) (ticketView, error) {
-	r, err := p.resident(ctx, t.ResidentID)
+	r, err := p.Resident(ctx, t.ResidentID)
 	if err != nil {
 		return ticketView{}, err
 	}
-	w, err := p.worker(ctx, t.AssigneeWorkerID)
+	w, err := p.Worker(ctx, t.AssigneeWorkerID)
 	if err != nil {
 		return ticketView{}, err
 	}
@@ -208,11 +170,11 @@ func (p *people) printTicket(ctx context.Context, w io.Writer, t tickets.Ticket,
 	if err != nil {
 		return err
 	}
-	r, err := p.resident(ctx, t.ResidentID)
+	r, err := p.Resident(ctx, t.ResidentID)
 	if err != nil {
 		return err
 	}
-	as, err := p.worker(ctx, t.AssigneeWorkerID)
+	as, err := p.Worker(ctx, t.AssigneeWorkerID)
 	if err != nil {
 		return err
 	}

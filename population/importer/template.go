@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/xuri/excelize/v2"
+	xlsx "github.com/gridcast/gridcast/sheet"
 )
 
 // TemplateHeaders are the headers Template writes, one per field in Fields
@@ -60,69 +60,22 @@ func Template(w io.Writer, format string) error {
 }
 
 func writeXLSXTemplate(w io.Writer, hs []string) error {
-	f := excelize.NewFile()
-	defer f.Close()
-	const sheet = "居民信息"
-	if err := f.SetSheetName("Sheet1", sheet); err != nil {
-		return err
-	}
-	bold, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}})
-	if err != nil {
-		return err
-	}
-	text, err := f.NewStyle(&excelize.Style{NumFmt: 49}) // "@": text
-	if err != nil {
-		return err
-	}
+	cols := make([]xlsx.Column, len(hs))
 	for i, h := range hs {
-		col, err := excelize.ColumnNumberToName(i + 1)
-		if err != nil {
-			return err
-		}
-		if err := f.SetCellStr(sheet, col+"1", h); err != nil {
-			return err
-		}
-		width := 12.0
+		c := xlsx.Column{Header: h}
 		switch Fields[i] {
 		case FieldIDNumber:
-			width = 22
-		case FieldPhone, FieldBirthDate, FieldGrid, FieldCategories, FieldSkills, FieldDesiredJobs:
-			width = 16
-		}
-		if err := f.SetColWidth(sheet, col, col, width); err != nil {
-			return err
-		}
-		switch Fields[i] {
-		case FieldIDNumber, FieldPhone, FieldBirthDate:
-			if err := f.SetColStyle(sheet, col, text); err != nil {
-				return err
-			}
+			c.Width, c.Text = 22, true
+		case FieldPhone, FieldBirthDate:
+			c.Width, c.Text = 16, true
+		case FieldGrid, FieldCategories, FieldSkills, FieldDesiredJobs:
+			c.Width = 16
 		case FieldGender:
-			if err := addList(f, sheet, col, []string{"男", "女"}); err != nil {
-				return err
-			}
+			c.Choices = []string{"男", "女"}
 		case FieldPreferredChannel:
-			if err := addList(f, sheet, col, []string{"微信", "短信"}); err != nil {
-				return err
-			}
+			c.Choices = []string{"微信", "短信"}
 		}
+		cols[i] = c
 	}
-	last, _ := excelize.ColumnNumberToName(len(hs))
-	if err := f.SetCellStyle(sheet, "A1", last+"1", bold); err != nil {
-		return err
-	}
-	if err := f.SetPanes(sheet, &excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
-		return err
-	}
-	_, err = f.WriteTo(w)
-	return err
-}
-
-func addList(f *excelize.File, sheet, col string, values []string) error {
-	dv := excelize.NewDataValidation(true)
-	dv.Sqref = col + "2:" + col + "100000"
-	if err := dv.SetDropList(values); err != nil {
-		return err
-	}
-	return f.AddDataValidation(sheet, dv)
+	return xlsx.Sheet{Name: "居民信息", Columns: cols}.WriteXLSX(w)
 }

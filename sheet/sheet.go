@@ -1,0 +1,120 @@
+// Package sheet writes the spreadsheets GridCast hands to staff — an
+// import template, a campaign's sign-up list, a ledger — as one XLSX
+// worksheet with a bold, frozen header row, widths set per column, text
+// columns that keep every digit of an ID or phone number, and optional
+// drop-down choices. It holds no personal data policy: what goes in a
+// cell is the caller's decision.
+package sheet
+
+import (
+	"fmt"
+	"io"
+	"strconv"
+
+	"github.com/xuri/excelize/v2"
+)
+
+// Column is one column of a Sheet.
+type Column struct {
+	Header string
+	// Width in Excel's character units; zero means 12.
+	Width float64
+	// Text formats the column as text, so that Excel keeps leading zeros
+	// and all 18 digits of an ID number.
+	Text bool
+	// Choices, when set, give the column a drop-down list of these values.
+	Choices []string
+}
+
+// Sheet is one worksheet: its name, the workbook's title, its columns and
+// its rows (each row's cells in column order; fewer cells leave the rest
+// empty).
+type Sheet struct {
+	Name    string
+	Title   string
+	Columns []Column
+	Rows    [][]any
+}
+
+// choiceRows is how far down a column's drop-down list applies.
+const choiceRows = 100000
+
+// WriteXLSX writes s to w as an XLSX workbook.
+func (s Sheet) WriteXLSX(w io.Writer) error {
+	f := excelize.NewFile()
+	defer f.Close()
+	if err := s.fill(f); err != nil {
+		return fmt.Errorf("sheet: %s: %w", s.Name, err)
+	}
+	if _, err := f.WriteTo(w); err != nil {
+		return fmt.Errorf("sheet: %s: %w", s.Name, err)
+	}
+	return nil
+}
+
+func (s Sheet) fill(f *excelize.File) error {
+	if err := f.SetSheetName("Sheet1", s.Name); err != nil {
+		return err
+	}
+	bold, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}})
+	if err != nil {
+		return err
+	}
+	text, err := f.NewStyle(&excelize.Style{NumFmt: 49}) // "@": text
+	if err != nil {
+		return err
+	}
+	header := make([]any, len(s.Columns))
+	for i, c := range s.Columns {
+		col, err := excelize.ColumnNumberToName(i + 1)
+		if err != nil {
+			return err
+		}
+		header[i] = c.Header
+		width := c.Width
+		if width == 0 {
+			width = 12
+		}
+		if err := f.SetColWidth(s.Name, col, col, width); err != nil {
+			return err
+		}
+		if c.Text {
+			if err := f.SetColStyle(s.Name, col, text); err != nil {
+				return err
+			}
+		}
+		if len(c.Choices) > 0 {
+			dv := excelize.NewDataValidation(true)
+			dv.Sqref = col + "2:" + col + strconv.Itoa(choiceRows)
+			if err := dv.SetDropList(c.Choices); err != nil {
+				return err
+			}
+			if err := f.AddDataValidation(s.Name, dv); err != nil {
+				return err
+			}
+		}
+	}
+	if len(header) > 0 {
+		if err := f.SetSheetRow(s.Name, "A1", &header); err != nil {
+			return err
+		}
+		last, _ := excelize.ColumnNumberToName(len(header))
+		if err := f.SetCellStyle(s.Name, "A1", last+"1", bold); err != nil {
+			return err
+		}
+		if err := f.SetPanes(s.Name, &excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
+			return err
+		}
+	}
+	for i, row := range s.Rows {
+		if err := f.SetSheetRow(s.Name, "A"+strconv.Itoa(i+2), &row); err != nil {
+			return err
+		}
+	}
+	if s.Title != "" {
+		if err := f.SetDocProps(&excelize.DocProperties{Title: s.Title}); err != nil {
+			return err
+		}
+	}
+	return nil
+}

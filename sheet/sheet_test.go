@@ -1,0 +1,50 @@
+package sheet_test
+
+import (
+	"bytes"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/xuri/excelize/v2"
+
+	"github.com/gridcast/gridcast/sheet"
+)
+
+// What Excel reads back: the header, text cells that keep their digits,
+// the drop-down, the frozen header and the title.
+func TestWriteXLSX(t *testing.T) {
+	s := sheet.Sheet{Name: "报名名单", Title: "campaign 3",
+		Columns: []sheet.Column{{Header: "居民"}, {Header: "手机号", Width: 16, Text: true}, {Header: "选项", Choices: []string{"报名", "咨询"}}},
+		Rows:    [][]any{{int64(12), "01380013800", "报名"}, {int64(13), "13900000000"}}}
+	var buf bytes.Buffer
+	if err := s.WriteXLSX(&buf); err != nil {
+		t.Fatal(err)
+	}
+	f, err := excelize.OpenReader(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := f.GetRows("报名名单")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := [][]string{{"居民", "手机号", "选项"}, {"12", "01380013800", "报名"}, {"13", "13900000000"}}
+	if d := cmp.Diff(want, rows); d != "" {
+		t.Errorf("rows (-want +got):\n%s", d)
+	}
+	dvs, err := f.GetDataValidations("报名名单")
+	if err != nil || len(dvs) != 1 || dvs[0].Sqref != "C2:C100000" {
+		t.Errorf("data validations %+v, %v; want the drop-down on C", dvs, err)
+	}
+	panes, err := f.GetPanes("报名名单")
+	if err != nil || !panes.Freeze || panes.YSplit != 1 {
+		t.Errorf("panes %+v, %v; want the header frozen", panes, err)
+	}
+	if props, err := f.GetDocProps(); err != nil || props.Title != "campaign 3" {
+		t.Errorf("title %+v, %v", props, err)
+	}
+	if w, _ := f.GetColWidth("报名名单", "B"); w != 16 {
+		t.Errorf("phone column width %v, want 16", w)
+	}
+}
