@@ -152,6 +152,9 @@ type campaignsFunnel struct {
 	Targeted  int                      `json:"targeted"`
 	Skipped   map[string]int           `json:"skipped"`
 	ByChannel map[string]channelFunnel `json:"by_channel"`
+	// FollowUps: what else went out because of the campaign, by purpose
+	// (reminder, confirm …).
+	FollowUps map[string]channelFunnel `json:"follow_ups"`
 }
 
 type channelFunnel struct {
@@ -160,20 +163,28 @@ type channelFunnel struct {
 	Sent      int            `json:"sent"`
 	Delivered int            `json:"delivered"`
 	Failed    int            `json:"failed"`
+	Skipped   int            `json:"skipped,omitempty"`
 	FailedBy  map[string]int `json:"failed_by"`
 }
 
 func funnelToAPI(f outbound.Funnel) campaignsFunnel {
-	out := campaignsFunnel{Targeted: f.Targeted, Skipped: map[string]int{}, ByChannel: map[string]channelFunnel{}}
+	out := campaignsFunnel{Targeted: f.Targeted, Skipped: map[string]int{}, ByChannel: map[string]channelFunnel{},
+		FollowUps: map[string]channelFunnel{}}
 	for r, n := range f.Skipped {
 		out.Skipped[string(r)] = n
 	}
-	for ch, cf := range f.ByChannel {
+	conv := func(cf outbound.ChannelFunnel) channelFunnel {
 		fb := map[string]int{}
 		for k, v := range cf.FailedBy {
 			fb[k] = v
 		}
-		out.ByChannel[string(ch)] = channelFunnel{cf.Pending, cf.Sending, cf.Sent, cf.Delivered, cf.Failed, fb}
+		return channelFunnel{cf.Pending, cf.Sending, cf.Sent, cf.Delivered, cf.Failed, cf.Skipped, fb}
+	}
+	for ch, cf := range f.ByChannel {
+		out.ByChannel[string(ch)] = conv(cf)
+	}
+	for p, cf := range f.FollowUps {
+		out.FollowUps[string(p)] = conv(cf)
 	}
 	return out
 }

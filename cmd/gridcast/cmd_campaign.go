@@ -320,8 +320,9 @@ func sortedReasons(m map[outbound.SkipReason]int) []outbound.SkipReason {
 	return out
 }
 
-// printFunnel shows targeted, skipped by reason, and per channel sent,
-// delivered and failed by code.
+// printFunnel shows targeted, skipped by reason, per channel sent,
+// delivered and failed by code, and then what else went out because of
+// the campaign (reminders, the desk's answers to replies) by purpose.
 func printFunnel(w io.Writer, f outbound.Funnel) {
 	fmt.Fprintf(w, "targeted %d", f.Targeted)
 	for _, r := range sortedReasons(f.Skipped) {
@@ -335,14 +336,33 @@ func printFunnel(w io.Writer, f outbound.Funnel) {
 		if !ok {
 			continue
 		}
-		codes := make([]string, 0, len(cf.FailedBy))
-		for code, n := range cf.FailedBy {
-			codes = append(codes, fmt.Sprintf("%s×%d", code, n))
-		}
-		sort.Strings(codes)
-		fmt.Fprintf(tw, "  %s\t%d\t%d\t%d\t%d\t%d\t%s\n", ch, cf.Pending, cf.Sending, cf.Sent, cf.Delivered, cf.Failed, strings.Join(codes, " "))
+		fmt.Fprintf(tw, "  %s\t%d\t%d\t%d\t%d\t%d\t%s\n", ch, cf.Pending, cf.Sending, cf.Sent, cf.Delivered, cf.Failed, failedBy(cf))
 	}
 	_ = tw.Flush()
+	if len(f.FollowUps) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "follow-ups")
+	tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "  PURPOSE\tPENDING\tSENDING\tSENT\tDELIVERED\tFAILED\tSKIPPED\tFAILED BY CODE")
+	for _, p := range outbound.Purposes {
+		cf, ok := f.FollowUps[p]
+		if !ok {
+			continue
+		}
+		fmt.Fprintf(tw, "  %s\t%d\t%d\t%d\t%d\t%d\t%d\t%s\n", p, cf.Pending, cf.Sending, cf.Sent, cf.Delivered, cf.Failed, cf.Skipped, failedBy(cf))
+	}
+	_ = tw.Flush()
+}
+
+// failedBy is "code×n …", sorted.
+func failedBy(cf outbound.ChannelFunnel) string {
+	codes := make([]string, 0, len(cf.FailedBy))
+	for code, n := range cf.FailedBy {
+		codes = append(codes, fmt.Sprintf("%s×%d", code, n))
+	}
+	sort.Strings(codes)
+	return strings.Join(codes, " ")
 }
 
 // settled counts messages past sending (sent, delivered, failed, skipped).

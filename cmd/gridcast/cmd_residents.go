@@ -2,12 +2,19 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
+	"strings"
+	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/gridcast/gridcast/fault"
+	"github.com/gridcast/gridcast/outbound"
+	"github.com/gridcast/gridcast/pii"
+	"github.com/gridcast/gridcast/population"
 	"github.com/gridcast/gridcast/store"
 )
 
@@ -68,6 +75,98 @@ func (a *app) residentsCommand() *cobra.Command {
 	}
 	unmask.Flags().StringVar(&reason, "reason", "", "why the clear number is needed (logged)")
 	unmask.Flags().StringVar(&by, "by", "", "who asks (logged)")
-	c.AddCommand(show, unmask)
+	c.AddCommand(show, unmask, a.residentsMessages())
 	return c
+}
+
+// residentMessage is one line of a resident's message history, masked.
+type residentMessage struct {
+	ID         int64  `json:"id"`
+	At         string `json:"at"`
+	Purpose    string `json:"purpose"`
+	Route      string `json:"route"`
+	Status     string `json:"status"`
+	Code       string `json:"code,omitempty"` // the provider's code, or why it was skipped
+	CampaignID int64  `json:"campaign_id,omitempty"`
+	TicketID   int64  `json:"ticket_id,omitempty"`
+	FallbackOf int64  `json:"fallback_of,omitempty"`
+	Text       string `json:"text,omitempty"`
+}
+
+func (a *app) residentsMessages() *cobra.Command {
+	var asJSON bool
+	var limit int
+	cmd := &cobra.Command{
+		Use:   "messages ID [--limit N] [--json]",
+		Short: "A resident's message history, newest first: campaign messages, reminders and the desk's answers",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := parseID("resident", args[0])
+			if err != nil {
+				return err
+			}
+			if limit < 1 {
+				return usageError{fmt.Errorf("--limit %d: want at least 1", limit)}
+			}
+			ctx := cmd.Context()
+			return a.withStore(ctx, func(st *store.Store) error {
+				r, err := st.Resident(ctx, id)
+				if err != nil {
+					return err
+				}
+				w, err := st.WorkerForGrid(ctx, r.GridCode, population.RoleGridWorker)
+				if err != nil && !errors.Is(err, fault.ErrNotFound) {
+					return err
+				}
+				ms, err := st.ResidentMessages(ctx, id, 0, limit)
+				if err != nil {
+					return err
+				}
+				out := make([]residentMessage, 0, len(ms))
+				for _, m := range ms {
+					code := m.ProviderCode
+					if m.Status == outbound.StatusSkipped {
+						code = string(m.SkipReason)
+					}
+					text := pii.MaskText(m.Text, r.Name, w.Name)
+					if text == "" && m.CampaignID != 0 && (m.Purpose == outbound.PurposeCampaign || m.Purpose == outbound.PurposeReminder) {
+						text = fmt.Sprintf("(campaign %d's content", m.CampaignID)
+						if m.TemplateCode != "" {
+							text += ", template " + m.TemplateCode
+						}
+						text += ")"
+					}
+					out = append(out, residentMessage{ID: m.ID, At: shTime(m.CreatedAt, "2006-01-02 15:04"), Purpose: string(m.Purpose),
+						Route: string(m.Route), Status: string(m.Status), Code: code, CampaignID: m.CampaignID, TicketID: m.TicketID,
+						FallbackOf: m.FallbackOf, Text: text})
+				}
+				if asJSON {
+					enc := json.NewEncoder(a.stdout)
+					enc.SetIndent("", "  ")
+					return enc.Encode(out)
+				}
+				fmt.Fprintf(a.stdout, "resident %d %s: %d messages (newest first)\n", r.ID, r.Name.Masked(), len(out))
+				tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+				fmt.Fprintln(tw, "ID\tCREATED\tPURPOSE\tROUTE\tSTATUS\tCODE\tFOR\tTEXT")
+				for _, m := range out {
+					var about []string
+					if m.CampaignID != 0 {
+						about = append(about, "campaign "+strconv.FormatInt(m.CampaignID, 10))
+					}
+					if m.TicketID != 0 {
+						about = append(about, "ticket "+strconv.FormatInt(m.TicketID, 10))
+					}
+					if m.FallbackOf != 0 {
+						about = append(about, "fallback of "+strconv.FormatInt(m.FallbackOf, 10))
+					}
+					fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", m.ID, m.At, m.Purpose, orDash(m.Route), m.Status, orDash(m.Code),
+						orDash(strings.Join(about, ", ")), truncate(m.Text, 40))
+				}
+				return tw.Flush()
+			})
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	cmd.Flags().IntVar(&limit, "limit", 50, "how many of the newest messages")
+	return cmd
 }

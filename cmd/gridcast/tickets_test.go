@@ -171,6 +171,22 @@ func TestCLITickets(t *testing.T) {
 	if code != 0 || !strings.Contains(out, f.worker.Code) || !strings.Contains(out, "OVERDUE") {
 		t.Errorf("stats: %d\n%s%s", code, out, errOut)
 	}
+	// The resident's history holds the desk's messages beside any other.
+	out, errOut, code = gridcast(t, f.dir, "residents", "messages", strconv.FormatInt(f.resident.ID, 10))
+	if code != 0 || !strings.Contains(out, "ack") || !strings.Contains(out, "reply") || !strings.Contains(out, "ticket "+id) ||
+		!strings.Contains(out, "请带身份证到社区服务中心办理") {
+		t.Errorf("residents messages: %d\n%s%s", code, out, errOut)
+	}
+	f.noClearData(t, "residents messages", out+errOut)
+	out, errOut, code = gridcast(t, f.dir, "residents", "messages", strconv.FormatInt(f.resident.ID, 10), "--json", "--limit", "1")
+	var hist []struct {
+		Purpose, Route, Status string
+		TicketID               int64 `json:"ticket_id"`
+	}
+	if err := json.Unmarshal([]byte(out), &hist); err != nil || code != 0 || len(hist) != 1 || hist[0].Purpose != "reply" ||
+		hist[0].Route != "sms" || hist[0].Status != "pending" || strconv.FormatInt(hist[0].TicketID, 10) != id {
+		t.Errorf("residents messages --json --limit 1: %d %v %+v %s", code, err, hist, errOut)
+	}
 	out, _, _ = gridcast(t, f.dir, "tickets", "show", id)
 	for _, want := range []string{"reply, pending by 王芳", "王芳", "replied → closed", "已办理"} {
 		if !strings.Contains(out, want) {
