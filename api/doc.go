@@ -16,5 +16,9 @@
 // desk.Service).
 //
 // Handlers stay thin: decode, call the store, the queue or the desk,
-// encode. Personal data leaves only masked.
+// encode. Personal data leaves only masked. A refusal is answered with the
+// status its kind calls for (fault: not found 404, conflict 409, invalid
+// 400) and a Problem whose error is the sentence fault.Explain makes of
+// it, in Chinese unless Accept-Language prefers English; the chain of
+// causes goes to the log only.
 package api

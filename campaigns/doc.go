@@ -9,7 +9,9 @@
 // wherever it matters, so the queue, the store and the tests drive it with
 // their own clock. The store persists campaigns, their events and visit
 // bookings; the queue (Asynq) fans a campaign out and asks this package what
-// to do with each resident.
+// to do with each resident. Refusals (a transition the life cycle lacks, a
+// missing approval, an invalid campaign) are fault.Errors that say
+// themselves to the user.
 //
 // # What lives here
 //
@@ -27,7 +29,9 @@
 //   - Value templates ({{worker.name}}, {{resident.surname_title}}, {{slot}}
 //     …) and their rendering: RenderParams, RenderFields, RenderValue.
 //   - Per-resident decisions: ChooseChannel, Campaign.CheckRecipient,
-//     QuietHours.NextAllowed, Caps.Check.
+//     QuietHours.NextAllowed, Caps.Check; the reasons a resident is skipped
+//     are the ledger's (outbound.SkipReason), as are the messages
+//     themselves (package outbound).
 //   - Home visits: ParseVisitingHours and SlotAllocator (一户一时段, no
 //     double booking), ReminderAt.
 //

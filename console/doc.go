@@ -1,6 +1,7 @@
 // Package console is the grid workers' web console: a ticket inbox, a
-// ticket with its conversation, timeline and actions, the unknown senders
-// and a campaign's sign-up list, as static HTML, CSS and JavaScript
+// ticket with its conversation, timeline and actions (reply, start,
+// resolve, close, reopen, reassign, merge), the unknown senders and a
+// campaign's sign-up list, as static HTML, CSS and JavaScript
 // embedded in the binary and served by Handler under Prefix.
 //
 // The console holds no data and no secrets of its own. It runs in the

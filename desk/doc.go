@@ -3,24 +3,26 @@
 //
 // Handle takes one inbound message (a WeChat message or event, an SMS
 // uplink), links it to what prompted it (the SMS extension code, else the
-// latest campaign message within Config.ThreadWindow), reads it with
-// tickets.Keywords and acts: an opt-out, a visit confirmation or move, a
-// campaign answer (the sign-up list), a rating, a WeChat binding step, or
-// a question that opens, joins or reopens the resident's ticket. Every
-// message is recorded once (the provider's message id is the dedupe key),
-// unknown senders included, and every answer goes back on the channel the
-// message came from.
+// latest campaign message or reminder within Config.ThreadWindow), reads
+// it with tickets.Keywords and acts: an opt-out, a visit confirmation or
+// move, a campaign answer (the sign-up list), a rating, a WeChat binding
+// step, or a question that opens, joins or reopens the resident's ticket.
+// Every message is recorded once (the provider's message id is the dedupe
+// key), unknown senders included, and every answer goes back on the
+// channel the message came from.
 //
-// The desk's worker actions (Reply, Resolve, Reassign, Merge, Close,
-// Handover) keep the ticket's timeline; Escalate moves an overdue ticket up
-// the ladder grid worker → grid leader → community → street, notifying
-// each owner; Send delivers the desk's outbound messages through the
-// WeChat and SMS adapters, choosing between a customer-service message, a
-// template message and an SMS with tickets.ChooseReply and falling back
-// when WeChat refuses.
+// The workers' actions (Reply, Resolve, Reopen, Reassign, Merge, Close,
+// Handover, CoverLeave) keep the ticket's timeline; Escalate moves an
+// overdue ticket up the ladder grid worker → grid leader → community →
+// street, notifying each owner; Stats evaluates grids and workers.
 //
-// The package holds no queue: a Dispatcher (the queue package's Enqueuer)
-// runs Send and Escalate later and retries them; the queue's handlers call
-// back into the Service. Nothing here blocks on a provider while a
-// callback waits.
+// The desk sends nothing itself. It composes its messages — choosing with
+// tickets.ChooseReply between a customer-service message, a template
+// message and an SMS split to Aliyun's parameter limit — writes them on the
+// outbound ledger and hands them to a Dispatcher (the queue's Enqueuer),
+// whose one send path delivers them like every other message and asks
+// Fallback what replaces one that WeChat refused. The store is used
+// through small interfaces by role (People, Threads, Inbox, TicketStore,
+// TicketScans, Outbox, Bindings). Nothing here blocks on a provider while
+// a callback waits.
 package desk

@@ -1,13 +1,17 @@
-// Package queue runs GridCast's campaign outreach on Asynq (Redis): the
-// fan-out of a campaign run into one ledger row per resident, the sends over
-// WeChat and Aliyun SMS, the delivery receipts, and the per-minute scheduler
-// tick that starts scheduled and recurring campaigns.
+// Package queue runs GridCast's work on Asynq (Redis): the fan-out of a
+// campaign run into one ledger row per resident, the one send path every
+// message of the ledger takes — campaign messages, visit reminders and the
+// ticket desk's messages alike — over WeChat and Aliyun SMS, the delivery
+// receipts, the residents' replies handed to the desk, the ticket
+// escalation timers, and the per-minute scheduler tick that starts
+// scheduled and recurring campaigns, writes due visit reminders and
+// reconciles.
 //
 // # The ledger is the truth, Redis carries work
 //
-// Every decision is recorded in the SQL ledger before or as it happens, and
-// every handler is idempotent against it, because Asynq delivers at least
-// once:
+// Every decision is recorded in the SQL ledger (package outbound, kept by
+// the store) before or as it happens, and every handler is idempotent
+// against it, because Asynq delivers at least once:
 //
 //   - Expansion ("campaign:expand") pages the segment by resident id and
 //     writes each chunk of messages with WriteMessages (ON CONFLICT DO
@@ -15,36 +19,65 @@
 //     k-1: it trails the enqueues by one chunk, so a crash between the write
 //     and the enqueues re-reads the chunk on resume and enqueues its pending
 //     rows again (their task ids "send:<id>" make a second enqueue a no-op).
-//   - A send first claims its message (pending → sending, compare and set);
-//     a duplicate task finds it claimed and does nothing. The provider gets
-//     the message id as OutId / client_msg_id.
+//   - The reminder scan writes one reminder row per confirmed visit (one per
+//     slot and channel); the desk writes its messages itself. Both are then
+//     sent like campaign messages.
+//   - A send ("message:wechat", "message:sms") first claims its message
+//     (pending → sending, compare and set); a duplicate task finds it
+//     claimed and does nothing. It prepares the message by purpose — a
+//     campaign message is screened (state, deadline, opt-out, quiet hours,
+//     caps) and rendered, a reminder checked against its visit, a desk
+//     message carries its content — passes the channel's pause and rate
+//     limit, and calls the provider by route with the message id as OutId
+//     / client_msg_id. A campaign run's SMS are grouped for SendBatchSms.
 //   - Receipts only move statuses forward, so duplicates and out-of-order
-//     receipts change nothing.
+//     receipts change nothing; one matcher serves every purpose.
 //
-// Work lost from Redis is rebuilt from the ledger with Enqueuer.Rebuild.
+// Work lost from Redis is rebuilt from the ledger: Enqueuer.Rebuild for a
+// campaign's pending messages, Enqueuer.RebuildSingles (every tick) for
+// reminders and the desk's.
 //
 // # Errors are retry instructions
 //
 // Handlers turn the gateway's *gateway.SendError classes into Asynq
-// behaviour: Permanent fails the message (and, for WeChat under the
-// wechat_first policy, writes an SMS fallback) and returns asynq.SkipRetry;
-// Retryable reschedules and returns the error, burning one of
-// Config.MaxRetry retries; Throttled, quiet hours, caps, a paused campaign,
-// the shared rate limit and a paused channel return a *Deferred, which the
-// server's IsFailure does not count as a failure and whose Until its
-// RetryDelayFunc honours. Quota and Config failures pause the whole channel
-// (a Redis key with a TTL) and log an alert.
+// behaviour: Permanent fails the message, writes what replaces it (for a
+// WeChat message: the SMS the campaign's policy allows, or what the desk
+// composes on its next route) and returns asynq.SkipRetry; a WeChat
+// "failed:user block" receipt does the same. Retryable reschedules and
+// returns the error, burning one of Config.MaxRetry retries; Throttled,
+// quiet hours, caps, a paused campaign, the shared rate limit and a paused
+// channel return a *Deferred, which the server's IsFailure does not count
+// as a failure and whose Until its RetryDelayFunc honours. Quota and
+// Config failures pause the whole channel (a Redis key with a TTL) and log
+// an alert.
+//
+// # After a crash
+//
+// A message left sending longer than twice SendTimeout was claimed by a
+// worker that died. The reconciler (every tick) asks Aliyun's send record
+// about an SMS first and records it as sent if it went out; otherwise it
+// marks the send ambiguous and hands the message back, and the resend asks
+// Aliyun once more. A WeChat template message is resent under the same
+// client_msg_id, which WeChat drops within ten minutes.
 //
 // # Task ids and retention
 //
 // Tasks are enqueued with Retention 0, so a completed task's id is free at
 // once. A task that exhausted its retries or returned SkipRetry is archived
-// and keeps its id: Rebuild deletes an archived "send:<id>" task before it
-// re-enqueues a message the ledger still holds as pending.
+// and keeps its id: the rebuilds delete an archived "send:<id>" task before
+// they re-enqueue a message the ledger still holds as pending.
+//
+// # Dependencies
+//
+// The package imports no provider package and no SQL driver: it declares
+// the interfaces it needs (Ledger, Audience, VisitStore, SMSSender,
+// WeChatSender, Desk) over the types of outbound, campaigns, desk and the
+// gateway's neutral contract.
 //
 // # Personal data
 //
 // Logs carry ids, codes and masked values only (pii types mask themselves).
 // Payloads in Redis carry message ids; SMS receipt tasks carry the phone
-// number because Aliyun matches reports by BizId and phone.
+// number because Aliyun matches reports by BizId and phone, and inbound
+// tasks the resident's message for the desk.
 package queue

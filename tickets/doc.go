@@ -13,8 +13,11 @@
 // The package is pure Go: it imports no SQL, HTTP or Redis library, keeps
 // no package-level state that changes, and takes the time as an argument
 // wherever it matters. The store persists tickets and their Events; the
-// queue calls NextEscalation at each DueAt; the gateway calls Parse on
-// every inbound text and ChooseReply before answering.
+// desk (package desk) calls Parse on every inbound text, ChooseReply
+// before answering and NextEscalation at each DueAt the queue's timers
+// bring it to. The messages the desk sends are rows of the outbound
+// ledger (package outbound); a ticket's Conversation interleaves them with
+// the resident's.
 //
 // # Reading a reply
 //
