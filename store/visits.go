@@ -11,7 +11,7 @@ import (
 	"github.com/gridcast/gridcast/fault"
 )
 
-func scanVisit(sc interface{ Scan(...any) error }) (campaigns.Visit, error) {
+func scanVisit(sc scanner) (campaigns.Visit, error) {
 	var v campaigns.Visit
 	err := sc.Scan(&v.ID, &v.WorkerID, &v.ResidentID, &v.CampaignID, timeCol{&v.Start}, timeCol{&v.End}, &v.State)
 	return v, err
@@ -31,34 +31,18 @@ func (s *Store) SlotFor(ctx context.Context, residentID, campaignID int64) (camp
 // start, each with its campaign: a fan-out gives the allocator its own
 // campaign's bookings by resident and the others' as busy time.
 func (s *Store) WorkerVisits(ctx context.Context, workerID int64, from, to time.Time) ([]campaigns.Visit, error) {
-	return s.visits(ctx, fmt.Sprintf("worker %d visits", workerID), s.q.get("WorkerVisits"), workerID, s.ts(to), s.ts(from))
+	return s.visits(ctx, fmt.Sprintf("worker %d visits", workerID), "WorkerVisits", workerID, s.ts(to), s.ts(from))
 }
 
 // DueReminders returns up to limit confirmed visits starting in [from, to)
 // that have no reminder on the ledger yet (sent, pending or settled
 // otherwise), earliest first.
 func (s *Store) DueReminders(ctx context.Context, from, to time.Time, limit int) ([]campaigns.Visit, error) {
-	return s.visits(ctx, "due reminders", s.q.get("DueReminders"), s.ts(from), s.ts(to), limit)
+	return s.visits(ctx, "due reminders", "DueReminders", s.ts(from), s.ts(to), limit)
 }
 
 func (s *Store) visits(ctx context.Context, what, query string, args ...any) ([]campaigns.Visit, error) {
-	rows, err := s.r.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, fmt.Errorf("store: %s: %w", what, err)
-	}
-	defer rows.Close()
-	var out []campaigns.Visit
-	for rows.Next() {
-		v, err := scanVisit(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: %s: %w", what, err)
-		}
-		out = append(out, v)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: %s: %w", what, err)
-	}
-	return out, nil
+	return queryAll(ctx, s, what, query, scanVisit, args...)
 }
 
 func (s *Store) execOne(ctx context.Context, what, query string, args ...any) error {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/gridcast/gridcast/campaigns"
@@ -367,6 +368,17 @@ func (a *app) runDemoReplies(ctx context.Context, sv serving, job campaigns.Camp
 	for _, s := range stats {
 		fmt.Fprintf(out, "   %s: %d opened, %d resolved (%.0f%% on time), %d open, %d overdue, mean rating %.1f from %d\n",
 			s.Key, s.Opened, s.Resolved, 100*s.OnTimeRate(), s.Open, s.Overdue, s.MeanRating(), s.Rated)
+	}
+
+	fmt.Fprintln(out, "\n15. One ledger: the job posting's funnel with what it prompted, as `gridcast campaign status` shows it")
+	jf, err := st.Funnel(ctx, job.ID)
+	if err != nil {
+		return err
+	}
+	var buf strings.Builder
+	printFunnel(&buf, jf)
+	for _, line := range strings.Split(strings.TrimRight(buf.String(), "\n"), "\n") {
+		fmt.Fprintln(out, "   "+line)
 	}
 	return nil
 }
