@@ -362,7 +362,7 @@ func (s *Service) unsubscribe(ctx context.Context, ic *inboundCtx) error {
 func (s *Service) campaignAnswer(ctx context.Context, ic *inboundCtx) (int64, bool, error) {
 	res := ic.res
 	if ic.resident.ID != 0 {
-		if err := s.st.RecordAnswer(ctx, ic.campaign.ID, ic.resident.ID, res.Option, res.Meaning, ic.inbound, ic.m.At); err != nil {
+		if err := s.st.RecordAnswer(ctx, tickets.Answer{CampaignID: ic.campaign.ID, ResidentID: ic.resident.ID, Option: res.Option, Meaning: res.Meaning, InboundID: ic.inbound, AnsweredAt: ic.m.At}); err != nil {
 			return 0, false, err
 		}
 	}

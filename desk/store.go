@@ -46,7 +46,7 @@ type Threads interface {
 	// (not confirmed, moved or cancelled) that starts after now.
 	ProposedVisit(ctx context.Context, residentID int64, now time.Time) (campaigns.Visit, error)
 	SetSlotState(ctx context.Context, residentID, campaignID int64, state string) error
-	RecordAnswer(ctx context.Context, campaignID, residentID int64, option, meaning string, inboundID int64, at time.Time) error
+	RecordAnswer(ctx context.Context, a tickets.Answer) error
 }
 
 // Inbox records every inbound message once.

@@ -136,25 +136,39 @@ func (e *Enqueuer) Rebuild(ctx context.Context, store MessageFinder, campaignID 
 			return nil, fmt.Errorf("queue: rebuild campaign %d: %w", campaignID, err)
 		}
 		return ms, nil
-	})
+	}, true)
 }
 
 // RebuildSingles re-enqueues every pending message outside campaign
 // fan-outs — reminders and the desk's messages — as Rebuild does for a
 // campaign: those written by a process without a queue (the CLI beside an
-// embedded Redis) or whose task Redis lost. The server's tick runs it
-// every minute. It returns how many it saw.
+// embedded Redis) or whose task Redis lost. serve and worker run it at
+// start; the server's tick runs requeueSingles, the same without the
+// look for archived tasks. It returns how many it saw.
 func (e *Enqueuer) RebuildSingles(ctx context.Context, store MessageFinder) (int, error) {
-	return e.rebuild(ctx, func(after int64) ([]outbound.Message, error) {
+	return e.rebuild(ctx, e.singles(ctx, store), true)
+}
+
+// requeueSingles enqueues the pending messages outside campaign fan-outs
+// whose task is missing: one enqueue each, a no-op for those still queued.
+func (e *Enqueuer) requeueSingles(ctx context.Context, store MessageFinder) (int, error) {
+	return e.rebuild(ctx, e.singles(ctx, store), false)
+}
+
+func (e *Enqueuer) singles(ctx context.Context, store MessageFinder) func(after int64) ([]outbound.Message, error) {
+	return func(after int64) ([]outbound.Message, error) {
 		ms, err := store.PendingSingles(ctx, after, rebuildPage)
 		if err != nil {
 			return nil, fmt.Errorf("queue: rebuild pending messages: %w", err)
 		}
 		return ms, nil
-	})
+	}
 }
 
-func (e *Enqueuer) rebuild(ctx context.Context, page func(after int64) ([]outbound.Message, error)) (int, error) {
+// rebuild enqueues every message page returns, page after page; with
+// dropArchived it first deletes a message's archived task, which would
+// otherwise turn the enqueue into a no-op forever.
+func (e *Enqueuer) rebuild(ctx context.Context, page func(after int64) ([]outbound.Message, error), dropArchived bool) (int, error) {
 	var after int64
 	n := 0
 	for {
@@ -163,8 +177,10 @@ func (e *Enqueuer) rebuild(ctx context.Context, page func(after int64) ([]outbou
 			return n, err
 		}
 		for _, m := range ms {
-			if err := e.dropArchived(m); err != nil {
-				return n, err
+			if dropArchived {
+				if err := e.dropArchived(m); err != nil {
+					return n, err
+				}
 			}
 			if err := e.EnqueueSend(ctx, m); err != nil {
 				return n, err

@@ -51,7 +51,7 @@ func (h *handlers) tick(ctx context.Context, t *asynq.Task) error {
 	errs = append(errs, h.reconcile(ctx, t))
 	// Reminders and the desk's messages written by a process without a
 	// queue (the CLI beside an embedded Redis), or whose task Redis lost.
-	if _, err := h.enq.RebuildSingles(ctx, h.deps.Ledger); err != nil {
+	if _, err := h.enq.requeueSingles(ctx, h.deps.Ledger); err != nil {
 		errs = append(errs, err)
 	}
 	if h.deps.Desk != nil {

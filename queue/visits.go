@@ -33,7 +33,7 @@ type VisitStore interface {
 	WorkerVisits(ctx context.Context, workerID int64, from, to time.Time) ([]campaigns.Visit, error)
 	// BookSlot books a proposed visit; booking the live slot the resident
 	// already holds is a no-op, any other collision wraps a conflict.
-	BookSlot(ctx context.Context, workerID, residentID, campaignID int64, start, end time.Time) error
+	BookSlot(ctx context.Context, v campaigns.Visit) error
 	// SlotFor returns the resident's live visit in a campaign, or
 	// fault.ErrNotFound.
 	SlotFor(ctx context.Context, residentID, campaignID int64) (campaigns.Visit, error)
@@ -133,7 +133,7 @@ func (b *slotBooker) book(ctx context.Context, r population.Resident) (outbound.
 		if err != nil {
 			return "", fmt.Errorf("queue: visit slot: %w", err)
 		}
-		err = b.vs.BookSlot(ctx, w.ID, r.ID, b.c.ID, s.Start, s.End)
+		err = b.vs.BookSlot(ctx, campaigns.Visit{WorkerID: w.ID, ResidentID: r.ID, CampaignID: b.c.ID, Start: s.Start, End: s.End})
 		if err == nil {
 			return outbound.SkipNone, nil
 		}

@@ -32,14 +32,16 @@ func (s *Store) BookedSlots(ctx context.Context, workerID int64, from, to time.T
 	return out, nil
 }
 
-// BookSlot books a proposed visit by worker to resident for campaign from
-// start to end. A worker has one live visit per start time and a resident
+// BookSlot books v, a proposed visit by v.WorkerID to v.ResidentID for
+// v.CampaignID from v.Start to v.End (v.ID and v.State are ignored). A
+// worker has one live visit per start time and a resident
 // one live visit per campaign: booking a start the worker has given to
 // someone else, or a second slot for the resident in the campaign, returns
 // an error wrapping fault.ErrConflict. Booking exactly the live slot the resident
 // already holds succeeds and changes nothing, so a re-run fan-out may book
 // again.
-func (s *Store) BookSlot(ctx context.Context, workerID, residentID, campaignID int64, start, end time.Time) error {
+func (s *Store) BookSlot(ctx context.Context, v campaigns.Visit) error {
+	workerID, residentID, campaignID, start, end := v.WorkerID, v.ResidentID, v.CampaignID, v.Start, v.End
 	what := fmt.Sprintf("book worker %d slot at %s", workerID, start.UTC().Format(time.RFC3339))
 	if !end.After(start) {
 		return fmt.Errorf("store: %s: end %s is not after the start", what, end.UTC().Format(time.RFC3339))

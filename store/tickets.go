@@ -348,10 +348,12 @@ func scanTicket(sc scanner) (tickets.Ticket, error) {
 }
 
 // RecordAnswer records a resident's answer to a campaign's reply options
-// (option "1", meaning "报名"), from inbound message inboundID (0 if
-// none). A resident has one answer per campaign, the latest by at: a later
-// answer replaces theirs, an earlier one (a late delivery) changes nothing.
-func (s *Store) RecordAnswer(ctx context.Context, campaignID, residentID int64, option, meaning string, inboundID int64, at time.Time) error {
+// (option "1", meaning "报名"), from inbound message a.InboundID (0 if
+// none). A resident has one answer per campaign, the latest by
+// a.AnsweredAt (zero: the store's clock): a later answer replaces theirs,
+// an earlier one (a late delivery) changes nothing.
+func (s *Store) RecordAnswer(ctx context.Context, a tickets.Answer) error {
+	campaignID, residentID, option, meaning, inboundID, at := a.CampaignID, a.ResidentID, a.Option, a.Meaning, a.InboundID, a.AnsweredAt
 	what := fmt.Sprintf("record campaign %d answer of resident %d", campaignID, residentID)
 	if at.IsZero() {
 		at = s.now()
@@ -367,8 +369,8 @@ func (s *Store) RecordAnswer(ctx context.Context, campaignID, residentID int64, 
 // order they were (last) answered.
 func (s *Store) CampaignAnswers(ctx context.Context, campaignID int64) ([]tickets.Answer, error) {
 	return queryAll(ctx, s, fmt.Sprintf("campaign %d answers", campaignID), "CampaignAnswers", func(sc scanner) (tickets.Answer, error) {
-		var a tickets.Answer
-		err := sc.Scan(&a.ResidentID, &a.Option, &a.Meaning, timeCol{&a.AnsweredAt})
+		a := tickets.Answer{CampaignID: campaignID}
+		err := sc.Scan(&a.ResidentID, &a.Option, &a.Meaning, &a.InboundID, timeCol{&a.AnsweredAt})
 		return a, err
 	}, campaignID)
 }

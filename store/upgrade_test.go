@@ -151,7 +151,7 @@ func testUpgradeToOneLedger(t *testing.T, cfg store.Config) {
 	start := t0.Add(24 * time.Hour)
 	for i, r := range residents {
 		s := start.Add(time.Duration(i) * time.Hour)
-		if err := old.BookSlot(ctx, worker, r, c.ID, s, s.Add(30*time.Minute)); err != nil {
+		if err := old.BookSlot(ctx, campaigns.Visit{WorkerID: worker, ResidentID: r, CampaignID: c.ID, Start: s, End: s.Add(30 * time.Minute)}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -160,7 +160,7 @@ func testUpgradeToOneLedger(t *testing.T, cfg store.Config) {
 		t.Fatal(err)
 	}
 	fourth, _ := old.ResidentByIDNumber(ctx, extra.IDNumber)
-	if err := old.BookSlot(ctx, worker, fourth.ID, c.ID, start.Add(3*time.Hour), start.Add(4*time.Hour)); err != nil {
+	if err := old.BookSlot(ctx, campaigns.Visit{WorkerID: worker, ResidentID: fourth.ID, CampaignID: c.ID, Start: start.Add(3 * time.Hour), End: start.Add(4 * time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
 	exec(t, old, `UPDATE visit_slots SET state = 'confirmed'`)

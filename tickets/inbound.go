@@ -47,8 +47,10 @@ type Inbound struct {
 // sign-up list of a job posting or training notice). A resident has at
 // most one answer per campaign: the latest.
 type Answer struct {
+	CampaignID int64
 	ResidentID int64
 	Option     string // the option key the resident sent, e.g. "1"
 	Meaning    string // what the option means, e.g. "报名"
+	InboundID  int64  // the message that carried it, 0 if none
 	AnsweredAt time.Time
 }

@@ -290,7 +290,7 @@ func TestCLITicketsAnswersXLSX(t *testing.T) {
 		t.Fatal(err)
 	}
 	at := time.Date(2026, 3, 2, 1, 30, 0, 0, time.UTC) // 09:30 in Shanghai
-	if err := f.st.RecordAnswer(ctx, c.ID, f.resident.ID, "1", "报名", 0, at); err != nil {
+	if err := f.st.RecordAnswer(ctx, tickets.Answer{CampaignID: c.ID, ResidentID: f.resident.ID, Option: "1", Meaning: "报名", InboundID: 0, AnsweredAt: at}); err != nil {
 		t.Fatal(err)
 	}
 	cid := strconv.FormatInt(c.ID, 10)

@@ -686,10 +686,10 @@ ON CONFLICT (campaign_id, resident_id) DO UPDATE SET option = excluded.option, m
 WHERE excluded.answered_at >= campaign_answers.answered_at;
 
 -- name: CampaignAnswers
-SELECT resident_id, option, meaning, answered_at FROM campaign_answers
+SELECT resident_id, option, meaning, COALESCE(inbound_id, 0), answered_at FROM campaign_answers
 WHERE campaign_id = $1 ORDER BY answered_at, resident_id;
 
--- The ticket desk: its outbound messages, conversations, bindings, leaves
+-- The ticket desk: conversations, bindings, leaves
 -- and the lookups its keyword flows make (migrations/postgres/0005_desk.sql).
 
 -- name: WorkerByID

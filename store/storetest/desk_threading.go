@@ -107,7 +107,7 @@ func testProposedVisit(t *testing.T, st Store) {
 	book := func(name string, start time.Time) campaigns.Campaign {
 		t.Helper()
 		c := createCampaign(t, st, name)
-		if err := st.BookSlot(ctx, w, ids[0], c.ID, start, start.Add(30*time.Minute)); err != nil {
+		if err := st.BookSlot(ctx, campaigns.Visit{WorkerID: w, ResidentID: ids[0], CampaignID: c.ID, Start: start, End: start.Add(30 * time.Minute)}); err != nil {
 			t.Fatal(err)
 		}
 		return c

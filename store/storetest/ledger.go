@@ -400,10 +400,10 @@ func testSlots(t *testing.T, st Store) {
 	}
 	s0, e0 := slot(0)
 	s1, e1 := slot(1)
-	if err := st.BookSlot(ctx, w, ids[0], c.ID, s0, e0); err != nil {
+	if err := st.BookSlot(ctx, campaigns.Visit{WorkerID: w, ResidentID: ids[0], CampaignID: c.ID, Start: s0, End: e0}); err != nil {
 		t.Fatal(err)
 	}
-	if err := st.BookSlot(ctx, w, ids[0], c.ID, s0, e0); err != nil {
+	if err := st.BookSlot(ctx, campaigns.Visit{WorkerID: w, ResidentID: ids[0], CampaignID: c.ID, Start: s0, End: e0}); err != nil {
 		t.Errorf("booking the same slot again = %v, want nil", err)
 	}
 	for _, tc := range []struct {
@@ -414,11 +414,11 @@ func testSlots(t *testing.T, st Store) {
 		{"double booking", ids[1], s0, e0},
 		{"second slot for a resident", ids[0], s1, e1},
 	} {
-		if err := st.BookSlot(ctx, w, tc.resident, c.ID, tc.start, tc.end); !errors.Is(err, fault.ErrConflict) {
+		if err := st.BookSlot(ctx, campaigns.Visit{WorkerID: w, ResidentID: tc.resident, CampaignID: c.ID, Start: tc.start, End: tc.end}); !errors.Is(err, fault.ErrConflict) {
 			t.Errorf("%s = %v, want fault.ErrConflict", tc.name, err)
 		}
 	}
-	if err := st.BookSlot(ctx, w, ids[1], c.ID, s1, e1); err != nil {
+	if err := st.BookSlot(ctx, campaigns.Visit{WorkerID: w, ResidentID: ids[1], CampaignID: c.ID, Start: s1, End: e1}); err != nil {
 		t.Fatal(err)
 	}
 	got, err := st.BookedSlots(ctx, w, nine.Add(-time.Hour), nine.Add(8*time.Hour))
@@ -437,13 +437,13 @@ func testSlots(t *testing.T, st Store) {
 	if err := st.SetSlotState(ctx, ids[0], c.ID, campaigns.VisitConfirmed); err != nil {
 		t.Fatal(err)
 	}
-	if err := st.BookSlot(ctx, w, ids[2], c.ID, s0, e0); !errors.Is(err, fault.ErrConflict) {
+	if err := st.BookSlot(ctx, campaigns.Visit{WorkerID: w, ResidentID: ids[2], CampaignID: c.ID, Start: s0, End: e0}); !errors.Is(err, fault.ErrConflict) {
 		t.Errorf("booking a confirmed slot = %v, want fault.ErrConflict", err)
 	}
 	if err := st.SetSlotState(ctx, ids[0], c.ID, campaigns.VisitMoved); err != nil {
 		t.Fatal(err)
 	}
-	if err := st.BookSlot(ctx, w, ids[2], c.ID, s0, e0); err != nil {
+	if err := st.BookSlot(ctx, campaigns.Visit{WorkerID: w, ResidentID: ids[2], CampaignID: c.ID, Start: s0, End: e0}); err != nil {
 		t.Errorf("booking a moved slot's time: %v", err)
 	}
 	if err := st.SetSlotState(ctx, ids[0], c.ID, campaigns.VisitCancelled); !errors.Is(err, fault.ErrNotFound) {
@@ -452,7 +452,7 @@ func testSlots(t *testing.T, st Store) {
 	if err := st.SetSlotState(ctx, ids[1], c.ID, "proposed"); err == nil {
 		t.Error("SetSlotState(proposed) accepted")
 	}
-	if err := st.BookSlot(ctx, w, ids[0], c.ID, s1, s0); err == nil {
+	if err := st.BookSlot(ctx, campaigns.Visit{WorkerID: w, ResidentID: ids[0], CampaignID: c.ID, Start: s1, End: s0}); err == nil {
 		t.Error("a slot ending before it starts was booked")
 	}
 }

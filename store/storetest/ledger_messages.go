@@ -436,7 +436,7 @@ func testFunnel(t *testing.T, st Store) {
 	// What the campaign prompted besides: a visit reminder and the desk's
 	// answer to a reply to it. They are follow-ups, not targets.
 	w := seedWorker(t, st, "W100")
-	if err := st.BookSlot(ctx, w, ids[0], c.ID, t0.Add(48*time.Hour), t0.Add(49*time.Hour)); err != nil {
+	if err := st.BookSlot(ctx, campaigns.Visit{WorkerID: w, ResidentID: ids[0], CampaignID: c.ID, Start: t0.Add(48 * time.Hour), End: t0.Add(49 * time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
 	slot, err := st.SlotFor(ctx, ids[0], c.ID)

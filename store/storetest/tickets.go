@@ -410,7 +410,7 @@ func testCampaignAnswers(t *testing.T, st Store) {
 		{ids[0], "2", "咨询", 0, t0.Add(2 * time.Minute)},  // changed their mind: latest wins
 		{ids[0], "1", "报名", 0, t0.Add(90 * time.Second)}, // a late delivery of an older answer
 	} {
-		if err := st.RecordAnswer(ctx, c.ID, a.resident, a.option, a.meaning, a.inbound, a.at); err != nil {
+		if err := st.RecordAnswer(ctx, tickets.Answer{CampaignID: c.ID, ResidentID: a.resident, Option: a.option, Meaning: a.meaning, InboundID: a.inbound, AnsweredAt: a.at}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -419,11 +419,19 @@ func testCampaignAnswers(t *testing.T, st Store) {
 		t.Fatal(err)
 	}
 	want := []tickets.Answer{
-		{ResidentID: ids[1], Option: "2", Meaning: "咨询", AnsweredAt: t0.Add(time.Minute)},
-		{ResidentID: ids[0], Option: "2", Meaning: "咨询", AnsweredAt: t0.Add(2 * time.Minute)},
+		{CampaignID: c.ID, ResidentID: ids[1], Option: "2", Meaning: "咨询", AnsweredAt: t0.Add(time.Minute)},
+		{CampaignID: c.ID, ResidentID: ids[0], Option: "2", Meaning: "咨询", AnsweredAt: t0.Add(2 * time.Minute)},
 	}
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("CampaignAnswers (-want +got):\n%s", d)
+	}
+	// The first answer kept the message that carried it until it was replaced.
+	if err := st.RecordAnswer(ctx, tickets.Answer{CampaignID: c.ID, ResidentID: ids[1], Option: "1", Meaning: "报名",
+		InboundID: in, AnsweredAt: t0.Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := st.CampaignAnswers(ctx, c.ID); len(got) != 2 || got[1].ResidentID != ids[1] || got[1].InboundID != in {
+		t.Errorf("CampaignAnswers after a new answer = %+v; want resident %d's with inbound %d last", got, ids[1], in)
 	}
 	if got, err := st.CampaignAnswers(ctx, c.ID+100); err != nil || len(got) != 0 {
 		t.Errorf("CampaignAnswers(other) = %v, %v", got, err)

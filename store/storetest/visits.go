@@ -30,7 +30,7 @@ func testVisitReminders(t *testing.T, st Store) {
 	nine := time.Date(2026, 3, 17, 9, 0, 0, 0, campaigns.Shanghai())
 	for i, id := range ids {
 		s := nine.Add(time.Duration(i) * 30 * time.Minute)
-		if err := st.BookSlot(ctx, w, id, c.ID, s, s.Add(30*time.Minute)); err != nil {
+		if err := st.BookSlot(ctx, campaigns.Visit{WorkerID: w, ResidentID: id, CampaignID: c.ID, Start: s, End: s.Add(30 * time.Minute)}); err != nil {
 			t.Fatal(err)
 		}
 	}
