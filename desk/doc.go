@@ -22,7 +22,7 @@
 // outbound ledger and hands them to a Dispatcher (the queue's Enqueuer),
 // whose one send path delivers them like every other message and asks
 // Fallback what replaces one that WeChat refused. The store is used
-// through small interfaces by role (People, Threads, Inbox, TicketStore,
+// through small interfaces by role (People, Threads, InboundLog, TicketStore,
 // TicketScans, Outbox, Bindings). Nothing here blocks on a provider while
 // a callback waits.
 package desk

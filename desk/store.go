@@ -49,8 +49,8 @@ type Threads interface {
 	RecordAnswer(ctx context.Context, a tickets.Answer) error
 }
 
-// Inbox records every inbound message once.
-type Inbox interface {
+// InboundLog records every inbound message once.
+type InboundLog interface {
 	RecordInbound(ctx context.Context, in tickets.InboundRecord) (id int64, first bool, err error)
 	LinkInbound(ctx context.Context, inboundID, ticketID int64) error
 	// InboundByID returns a recorded message; MarkInboundHandled records
@@ -111,7 +111,7 @@ type Bindings interface {
 type Store interface {
 	People
 	Threads
-	Inbox
+	InboundLog
 	TicketStore
 	TicketScans
 	Outbox
