@@ -23,7 +23,7 @@ import (
 // need nothing.
 type app struct {
 	configPath string
-	env        func(string) (string, bool)
+	env        environ
 	stdout     io.Writer
 	stderr     io.Writer
 
@@ -33,7 +33,7 @@ type app struct {
 }
 
 // run builds the command tree and executes args; it returns the exit code.
-func run(ctx context.Context, args []string, stdout, stderr io.Writer, env func(string) (string, bool)) int {
+func run(ctx context.Context, args []string, stdout, stderr io.Writer, env environ) int {
 	a := &app{env: env, stdout: stdout, stderr: stderr}
 	root := a.rootCommand()
 	root.SetArgs(args)
@@ -98,12 +98,15 @@ func (a *app) rootCommand() *cobra.Command {
 }
 
 func (a *app) loadConfig() error {
-	cfg, source, err := loadConfig(a.configPath, a.env)
+	cfg, source, err := loadConfig(a.configPath, a.env.lookup)
 	if err != nil {
 		return err
 	}
 	a.cfg, a.source = cfg, source
 	a.log = newLogger(a.stderr, cfg.Log)
+	for _, name := range a.env.unknown() {
+		a.log.Warn("config_unknown_env", "var", name, "hint", "no configuration key has this name, so it changes nothing (see config.example.yaml)")
+	}
 	return nil
 }
 
@@ -162,7 +165,7 @@ func (a *app) openStore(ctx context.Context) (*store.Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	st, err := store.Open(ctx, store.Config{Driver: a.cfg.Store.Driver, DSN: a.cfg.Store.DSN}, sealer, a.log)
+	st, err := store.Open(ctx, a.cfg.storeConfig(), sealer, a.log)
 	if err != nil {
 		return nil, err
 	}

@@ -91,12 +91,3 @@ func readCampaignFile(path string) (campaigns.Campaign, error) {
 	defer f.Close()
 	return readCampaignSpec(f)
 }
-
-// policy builds the organisation's campaign rules from the configuration.
-func (a *app) policy() campaigns.Policy {
-	return campaigns.Policy{
-		ApprovalThreshold: a.cfg.Campaigns.ApprovalThreshold,
-		Words:             campaigns.NewWordFilter(a.cfg.Campaigns.SensitiveWords),
-		SignName:          a.cfg.AliyunSMS.SignName,
-	}
-}

@@ -52,7 +52,7 @@ the employer or trainer who will call), and who asked and why is logged.`,
 					return usageError{errors.New("--unmask needs --xlsx FILE: clear phone numbers go to a file, not to the screen")}
 				}
 				if by == "" {
-					if u, ok := a.env("USER"); ok {
+					if u, ok := a.env.lookup("USER"); ok {
 						by = u
 					}
 				}

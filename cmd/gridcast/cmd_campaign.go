@@ -44,7 +44,7 @@ campaigns.approval_threshold needs a second user's approval before it is sent.
 			if err != nil {
 				return usageError{err}
 			}
-			if err := camp.Validate(a.policy()); err != nil {
+			if err := camp.Validate(a.cfg.policy()); err != nil {
 				return usageError{fmt.Errorf("campaign is not valid:\n%w", err)}
 			}
 			return a.withStore(cmd.Context(), func(st *store.Store) error {
@@ -92,7 +92,7 @@ campaigns.approval_threshold needs a second user's approval before it is sent.
 						return fmt.Errorf("campaign %d is %s; %s applies to a %s campaign", c.ID, stateName(c.State), use, only)
 					}
 					from := c.State
-					c, _, err := campaigns.Move(cmd.Context(), st, c.ID, to, false, by, a.policy(), time.Now())
+					c, _, err := campaigns.Move(cmd.Context(), st, c.ID, to, false, by, a.cfg.policy(), time.Now())
 					if err != nil {
 						return err
 					}
@@ -111,7 +111,7 @@ campaigns.approval_threshold needs a second user's approval before it is sent.
 				return usageError{errors.New("--by USER is required")}
 			}
 			return a.withCampaign(cmd.Context(), args[0], func(st *store.Store, c campaigns.Campaign) error {
-				if _, _, err := campaigns.Move(cmd.Context(), st, c.ID, "", true, by, a.policy(), time.Now()); err != nil {
+				if _, _, err := campaigns.Move(cmd.Context(), st, c.ID, "", true, by, a.cfg.policy(), time.Now()); err != nil {
 					return err
 				}
 				fmt.Fprintf(a.stdout, "campaign %d approved by %s\n", c.ID, by)

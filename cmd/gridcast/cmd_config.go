@@ -21,6 +21,11 @@ func (a *app) configCommand() *cobra.Command {
 	c.AddCommand(&cobra.Command{
 		Use:   "check",
 		Short: "Validate the configuration and print it with secrets redacted",
+		Long: `Loads the configuration as every command does (file, then GRIDCAST_*
+variables) and runs the same validation serve and worker run, including the
+store's, the providers' and the queue's own checks. Each error names its key;
+a GRIDCAST_ variable that names no key is warned about. Secrets are printed
+as REDACTED, so the output can be pasted into a ticket.`,
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			redacted := redactSecrets(a.cfg)
@@ -28,7 +33,11 @@ func (a *app) configCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(a.stdout, "# configuration from %s: valid\n%s", a.source, out)
+			fmt.Fprintf(a.stdout, "# configuration from %s: valid\n", a.source)
+			for _, name := range a.env.unknown() {
+				fmt.Fprintf(a.stdout, "# warning: %s sets no configuration key and is ignored\n", name)
+			}
+			fmt.Fprintf(a.stdout, "%s", out)
 			return nil
 		},
 	})

@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/spf13/cobra"
 
 	"github.com/gridcast/gridcast/api"
@@ -45,17 +47,6 @@ func (a *app) workerCommand() *cobra.Command {
 	}
 }
 
-// queueConfig turns the campaigns section into the queue's Config.
-func (a *app) queueConfig() queue.Config {
-	cc := a.cfg.Campaigns
-	return queue.Config{
-		SMSRate: cc.SMSRate, WeChatRate: cc.WeChatRate,
-		QuietHours: campaigns.QuietHours{Start: cc.QuietStart, End: cc.QuietEnd},
-		Caps:       campaigns.Caps{PerDay: cc.CapPerDay, PerWeek: cc.CapPerWeek},
-		Policy:     a.policy(),
-	}
-}
-
 // serving is what serve hands to its ready callback (the demo drives the
 // story through it).
 type serving struct {
@@ -80,16 +71,22 @@ func (a *app) serve(ctx context.Context, withHTTP, withWorkers bool, ready func(
 	if err := a.openRedis(ctx, rt); err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", a.cfg.HTTP.Addr)
-	if err != nil {
-		return fmt.Errorf("http.addr %s: %w", a.cfg.HTTP.Addr, err)
+	// serve listens on http.addr; a worker serves nothing there (serve
+	// does), only its own worker.addr when set, and an in-process sandbox
+	// pushes to serve's webhooks.
+	var ln net.Listener
+	base := callbackBase(a.cfg.HTTP.Addr)
+	if withHTTP {
+		if ln, err = net.Listen("tcp", a.cfg.HTTP.Addr); err != nil {
+			return fmt.Errorf("http.addr %s: %w", a.cfg.HTTP.Addr, err)
+		}
+		defer ln.Close()
+		base = callbackBase(ln.Addr().String())
 	}
-	defer ln.Close()
-	base := callbackBase(ln.Addr().String())
 	if err := a.openProviders(ctx, rt, base); err != nil {
 		return err
 	}
-	qcfg := a.queueConfig()
+	qcfg := a.cfg.queueConfig()
 	enq := queue.NewEnqueuer(rt.rdb, qcfg)
 	defer enq.Close()
 	dcfg, err := a.cfg.Tickets.desk()
@@ -139,7 +136,7 @@ func (a *app) serve(ctx context.Context, withHTTP, withWorkers bool, ready func(
 			Campaigns: st,
 			Tickets:   apiTickets{st},
 			Desk:      desk,
-			Policy:    a.policy(),
+			Policy:    a.cfg.policy(),
 			Ready: func(ctx context.Context) error {
 				return errors.Join(st.Ping(ctx), rt.rdb.Ping(ctx).Err())
 			},
@@ -160,6 +157,18 @@ func (a *app) serve(ctx context.Context, withHTTP, withWorkers bool, ready func(
 		go func() { errc <- serveUntilDone(ctx, hs, ln) }()
 		a.log.InfoContext(ctx, "http_listening", "addr", ln.Addr().String())
 		a.log.InfoContext(ctx, "console_serving", "url", base+console.Prefix)
+	}
+	if !withHTTP && a.cfg.Worker.Addr != "" {
+		wln, err := net.Listen("tcp", a.cfg.Worker.Addr)
+		if err != nil {
+			return fmt.Errorf("worker.addr %s: %w", a.cfg.Worker.Addr, err)
+		}
+		hs := &http.Server{Handler: healthHandler(func(ctx context.Context) error {
+			return errors.Join(st.Ping(ctx), rt.rdb.Ping(ctx).Err())
+		}), ReadHeaderTimeout: 5 * time.Second}
+		running++
+		go func() { errc <- serveUntilDone(ctx, hs, wln) }()
+		a.log.InfoContext(ctx, "worker_health_listening", "addr", wln.Addr().String())
 	}
 	if ready != nil {
 		err := ready(ctx, serving{store: st, rt: rt, enqueuer: enq, desk: desk, baseURL: base})
@@ -244,4 +253,25 @@ var _ api.TicketStore = apiTickets{}
 // ListTickets converts the API's filter, field for field.
 func (s apiTickets) ListTickets(ctx context.Context, f api.TicketFilter) ([]tickets.Ticket, error) {
 	return s.Tickets(ctx, store.TicketFilter(f))
+}
+
+// healthHandler is what a worker serves on worker.addr: /healthz (the
+// process answers), /readyz (the store and Redis answer) and /metrics.
+func healthHandler(ready func(context.Context) error) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"status":"ok"}`)
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		if err := ready(r.Context()); err != nil {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			_, _ = io.WriteString(w, `{"status":"unavailable"}`)
+			return
+		}
+		_, _ = io.WriteString(w, `{"status":"ready"}`)
+	})
+	mux.Handle("GET /metrics", promhttp.Handler())
+	return mux
 }

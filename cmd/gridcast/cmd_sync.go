@@ -23,23 +23,16 @@ run are read. --loop repeats each source every sync.sources[].interval.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var sources []extsync.Config
-			for _, s := range a.cfg.Sync.Sources {
-				if only != "" && s.Name != only {
-					continue
+			for _, s := range a.cfg.syncSources() {
+				if only == "" || s.Name == only {
+					sources = append(sources, s)
 				}
-				sources = append(sources, extsync.Config{
-					Name: s.Name, Driver: s.Driver, DSN: s.DSN, Query: s.Query, Mapping: s.Mapping,
-					UpdatedAtColumn: s.UpdatedAtColumn, KeyColumn: s.KeyColumn, BatchSize: s.BatchSize, Interval: s.Interval,
-				})
 			}
 			if len(sources) == 0 {
 				if only != "" {
 					return usageError{fmt.Errorf("no sync source named %q in sync.sources", only)}
 				}
 				return usageError{fmt.Errorf("no sync.sources configured (see config.example.yaml)")}
-			}
-			if err := extsync.ValidateSources(sources); err != nil {
-				return err
 			}
 			return a.withStore(cmd.Context(), func(st *store.Store) error {
 				if loop {

@@ -9,9 +9,11 @@ import (
 	"io"
 	"net"
 	"net/netip"
+	"net/url"
 	"os"
-	"path/filepath"
 	"reflect"
+	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -19,6 +21,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/gridcast/gridcast/api"
+	"github.com/gridcast/gridcast/population/extsync"
 )
 
 // Config is the whole configuration file. Every key is documented in
@@ -36,6 +39,7 @@ type Config struct {
 	Store     StoreConfig     `yaml:"store"`
 	Redis     RedisConfig     `yaml:"redis"`
 	HTTP      HTTPConfig      `yaml:"http"`
+	Worker    WorkerConfig    `yaml:"worker"`
 	WeChat    WeChatConfig    `yaml:"wechat"`
 	AliyunSMS AliyunSMSConfig `yaml:"aliyun_sms"`
 	Security  SecurityConfig  `yaml:"security"`
@@ -72,11 +76,44 @@ type StoreConfig struct {
 	DSN    string `yaml:"dsn"`    // sqlite: file path (default DATA_DIR/gridcast.db); postgres: URL
 }
 
-// RedisConfig locates the Redis that carries Asynq work.
+// RedisConfig locates the Redis that carries Asynq work: one server
+// (Addr), a Sentinel group that fails over (SentinelMaster and
+// SentinelAddrs) or a Redis Cluster (ClusterAddrs) — one of the three.
 type RedisConfig struct {
-	Addr     string `yaml:"addr"` // host:port; empty = in-process Redis, trial use only
+	Addr     string `yaml:"addr"` // host:port; empty (and no sentinel or cluster) = in-process Redis, trial use only
 	Password string `yaml:"password"`
 	DB       int    `yaml:"db"`
+	// SentinelMaster is the master's name the sentinels monitor;
+	// SentinelAddrs their host:port list; SentinelPassword their own AUTH
+	// password, if any (Password is the data nodes').
+	SentinelMaster   string   `yaml:"sentinel_master"`
+	SentinelAddrs    []string `yaml:"sentinel_addrs,flow"`
+	SentinelPassword string   `yaml:"sentinel_password"`
+	// ClusterAddrs are seed nodes of a Redis Cluster (host:port list). DB
+	// must be 0 with a cluster.
+	ClusterAddrs []string `yaml:"cluster_addrs,flow"`
+}
+
+// mode says which of the three Redis setups is configured: "embedded",
+// "single", "sentinel" or "cluster".
+func (c RedisConfig) mode() string {
+	switch {
+	case c.SentinelMaster != "" || len(c.SentinelAddrs) > 0:
+		return "sentinel"
+	case len(c.ClusterAddrs) > 0:
+		return "cluster"
+	case c.Addr != "":
+		return "single"
+	}
+	return "embedded"
+}
+
+// WorkerConfig is what `gridcast worker` serves besides its queues.
+type WorkerConfig struct {
+	// Addr is where a worker serves /healthz, /readyz and /metrics; empty
+	// (the default) serves nothing. serve ignores it: http.addr serves
+	// them there. Each worker on a host needs its own.
+	Addr string `yaml:"addr"`
 }
 
 // HTTPConfig is the listener for API, webhooks, console, health and metrics.
@@ -165,21 +202,35 @@ func (c HTTPConfig) loopback() bool {
 	return err == nil && ip.Unmap().IsLoopback()
 }
 
-// WeChatConfig is the official account's credentials.
+// WeChatConfig is the official account's credentials and API origin.
 type WeChatConfig struct {
 	AppID          string `yaml:"app_id"`
 	AppSecret      string `yaml:"app_secret"`
 	Token          string `yaml:"token"`
 	EncodingAESKey string `yaml:"encoding_aes_key"`
+	// BaseURL is the WeChat API's origin; empty means the real one,
+	// https://api.weixin.qq.com. A shared `gridcast sandbox` is
+	// http://HOST:PORT (plain http only on this host or a private network).
+	BaseURL string `yaml:"base_url"`
 }
 
-// AliyunSMSConfig is the Aliyun SMS account.
+// AliyunSMSConfig is the Aliyun SMS account and API endpoint.
 type AliyunSMSConfig struct {
 	AccessKeyID     string `yaml:"access_key_id"`
 	AccessKeySecret string `yaml:"access_key_secret"`
 	SignName        string `yaml:"sign_name"`
 	Endpoint        string `yaml:"endpoint"` // default dysmsapi.aliyuncs.com
+	// Scheme is https (the default) or http, for a `gridcast sandbox` on
+	// this host or a private network.
+	Scheme string `yaml:"scheme"`
 }
+
+// The sandbox account's credentials (defaultConfig): never sent to a real
+// provider.
+const (
+	sandboxAppID       = "wxsandbox0000000001"
+	sandboxAccessKeyID = "LTAIsandbox"
+)
 
 // SecurityConfig holds the key that seals ID numbers at rest.
 type SecurityConfig struct {
@@ -222,12 +273,12 @@ func defaultConfig() Config {
 		Store:   StoreConfig{Driver: "sqlite"},
 		HTTP:    HTTPConfig{Addr: "127.0.0.1:8080"},
 		WeChat: WeChatConfig{
-			AppID: "wxsandbox0000000001", AppSecret: "sandbox-app-secret", Token: "sandboxtoken",
+			AppID: sandboxAppID, AppSecret: "sandbox-app-secret", Token: "sandboxtoken",
 			EncodingAESKey: "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
 		},
 		AliyunSMS: AliyunSMSConfig{
-			AccessKeyID: "LTAIsandbox", AccessKeySecret: "sandbox-secret", SignName: "网格通",
-			Endpoint: "dysmsapi.aliyuncs.com",
+			AccessKeyID: sandboxAccessKeyID, AccessKeySecret: "sandbox-secret", SignName: "网格通",
+			Endpoint: "dysmsapi.aliyuncs.com", Scheme: "https",
 		},
 		Log: LogConfig{Level: "info", Format: "text"},
 		Campaigns: CampaignsConfig{
@@ -258,20 +309,142 @@ func loadConfig(path string, env func(string) (string, bool)) (Config, string, e
 		dec := yaml.NewDecoder(bytes.NewReader(data))
 		dec.KnownFields(true)
 		if err := dec.Decode(&cfg); err != nil && !errors.Is(err, io.EOF) { // an empty file keeps the defaults
-			return cfg, "", fmt.Errorf("config: %s: %s", path, strings.TrimPrefix(err.Error(), "yaml: "))
+			return cfg, "", yamlError(path, data, err)
 		}
 		source = path
 	}
 	if err := applyEnv(&cfg, env); err != nil {
 		return cfg, "", err
 	}
-	if cfg.Store.Driver == "sqlite" && cfg.Store.DSN == "" {
-		cfg.Store.DSN = filepath.Join(cfg.DataDir, "gridcast.db")
-	}
+	cfg.Store.DSN = cfg.storeConfig().DSN
 	if err := cfg.Validate(); err != nil {
 		return cfg, "", err
 	}
 	return cfg, source, nil
+}
+
+// yamlLine is the "line N: …" yaml.v3 begins each decoding problem with.
+var yamlLine = regexp.MustCompile(`^line (\d+): (.*)$`)
+
+// yamlError restates a decoding error of file path so that each problem
+// names the key it is about, as the validation errors do: "config:
+// redis.db: cannot unmarshal !!str `x` into int (config.yaml line 9)". A
+// syntax error, which names no key, keeps yaml's words.
+func yamlError(path string, data []byte, err error) error {
+	var lines []string
+	var te *yaml.TypeError
+	if errors.As(err, &te) {
+		lines = te.Errors
+	} else {
+		lines = []string{strings.TrimPrefix(err.Error(), "yaml: ")}
+	}
+	keys := map[int]string{}
+	var root yaml.Node
+	if yaml.Unmarshal(data, &root) == nil {
+		keyLines(&root, "", keys)
+	}
+	var errs []error
+	for _, l := range lines {
+		m := yamlLine.FindStringSubmatch(l)
+		if m == nil {
+			errs = append(errs, fmt.Errorf("config: %s: %s", path, l))
+			continue
+		}
+		n, _ := strconv.Atoi(m[1])
+		msg := m[2]
+		key, ok := keys[n]
+		if f, found := strings.CutPrefix(msg, "field "); found {
+			// KnownFields: "field drvier not found in type main.StoreConfig"
+			if name, _, cut := strings.Cut(f, " not found"); cut {
+				msg = "unknown key " + strconv.Quote(name) + " (see config.example.yaml for the keys)"
+			}
+		}
+		if !ok {
+			errs = append(errs, fmt.Errorf("config: %s line %d: %s", path, n, msg))
+			continue
+		}
+		errs = append(errs, fmt.Errorf("config: %s: %s (%s line %d)", key, msg, path, n))
+	}
+	return errors.Join(errs...)
+}
+
+// keyLines maps the line of every key and value in n to its dotted path
+// (list items as key[i]).
+func keyLines(n *yaml.Node, prefix string, out map[int]string) {
+	switch n.Kind {
+	case yaml.DocumentNode:
+		for _, c := range n.Content {
+			keyLines(c, prefix, out)
+		}
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			path := k.Value
+			if prefix != "" {
+				path = prefix + "." + k.Value
+			}
+			out[k.Line] = path
+			if _, taken := out[v.Line]; !taken || v.Line != k.Line {
+				out[v.Line] = path
+			}
+			keyLines(v, path, out)
+		}
+	case yaml.SequenceNode:
+		for i, c := range n.Content {
+			path := fmt.Sprintf("%s[%d]", prefix, i)
+			if _, taken := out[c.Line]; !taken {
+				out[c.Line] = path
+			}
+			keyLines(c, path, out)
+		}
+	}
+}
+
+// environ is a process environment as os.Environ gives it (KEY=value).
+type environ []string
+
+// lookup is os.LookupEnv over e: the last definition of key wins.
+func (e environ) lookup(key string) (string, bool) {
+	for i := len(e) - 1; i >= 0; i-- {
+		if k, v, ok := strings.Cut(e[i], "="); ok && k == key {
+			return v, true
+		}
+	}
+	return "", false
+}
+
+// unknown lists the GRIDCAST_ variables of e that set no key (a misspelt
+// GRIDCAST_REDIS_ADRR would otherwise be ignored silently). The tests' and
+// benchmarks' own variables are not configuration and pass.
+func (e environ) unknown() []string {
+	known := map[string]bool{}
+	var walk func(t reflect.Type, prefix string)
+	walk = func(t reflect.Type, prefix string) {
+		for i := 0; i < t.NumField(); i++ {
+			tag := strings.Split(t.Field(i).Tag.Get("yaml"), ",")[0]
+			if tag == "" || tag == "-" {
+				continue
+			}
+			name := prefix + "_" + strings.ToUpper(tag)
+			if t.Field(i).Type.Kind() == reflect.Struct {
+				walk(t.Field(i).Type, name)
+				continue
+			}
+			known[name] = true
+		}
+	}
+	walk(reflect.TypeOf(Config{}), "GRIDCAST")
+	var out []string
+	for _, kv := range e {
+		name, _, _ := strings.Cut(kv, "=")
+		if !strings.HasPrefix(name, "GRIDCAST_") || known[name] ||
+			strings.HasPrefix(name, "GRIDCAST_TEST_") || strings.HasPrefix(name, "GRIDCAST_BENCH_") {
+			continue
+		}
+		out = append(out, name)
+	}
+	sort.Strings(out)
+	return out
 }
 
 // Validate joins every problem, each naming its key.
@@ -280,17 +453,8 @@ func (c Config) Validate() error {
 	bad := func(key, format string, a ...any) {
 		errs = append(errs, fmt.Errorf("config: %s: %s", key, fmt.Sprintf(format, a...)))
 	}
-	switch c.Store.Driver {
-	case "sqlite":
-	case "postgres":
-		if c.Store.DSN == "" {
-			bad("store.dsn", "required when store.driver is postgres (e.g. postgres://user@host:5432/gridcast)")
-		}
-		if c.Security.PIIKey == "" && c.Security.PIIKeyFile == "" {
-			bad("security.pii_key", "required when store.driver is postgres, so every process seals ID numbers with the same key (generate one with `gridcast keygen`)")
-		}
-	default:
-		bad("store.driver", "%q is not sqlite or postgres", c.Store.Driver)
+	if c.Store.Driver == "postgres" && c.Security.PIIKey == "" && c.Security.PIIKeyFile == "" {
+		bad("security.pii_key", "required when store.driver is postgres, so every process seals ID numbers with the same key (generate one with `gridcast keygen`)")
 	}
 	if c.DataDir == "" {
 		bad("data_dir", "must not be empty")
@@ -306,6 +470,15 @@ func (c Config) Validate() error {
 	if c.Redis.DB < 0 || c.Redis.DB > 15 {
 		bad("redis.db", "%d is not between 0 and 15", c.Redis.DB)
 	}
+	c.validateRedis(bad)
+	c.validateProviders(bad)
+	if c.Worker.Addr != "" {
+		if _, _, err := net.SplitHostPort(c.Worker.Addr); err != nil {
+			bad("worker.addr", "%q: want host:port (e.g. 127.0.0.1:9101)", c.Worker.Addr)
+		} else if c.Worker.Addr == c.HTTP.Addr {
+			bad("worker.addr", "%s is http.addr too: serve listens there; give each worker an address of its own", c.Worker.Addr)
+		}
+	}
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":
 	default:
@@ -319,29 +492,17 @@ func (c Config) Validate() error {
 	if c.Security.PIIKey != "" && c.Security.PIIKeyFile != "" {
 		bad("security.pii_key_file", "set either security.pii_key or security.pii_key_file, not both")
 	}
-	if !c.Sandbox {
-		for key, v := range map[string]string{
-			"wechat.app_id": c.WeChat.AppID, "wechat.app_secret": c.WeChat.AppSecret, "wechat.token": c.WeChat.Token,
-			"aliyun_sms.access_key_id": c.AliyunSMS.AccessKeyID, "aliyun_sms.access_key_secret": c.AliyunSMS.AccessKeySecret,
-			"aliyun_sms.sign_name": c.AliyunSMS.SignName,
-		} {
-			if v == "" {
-				bad(key, "required when sandbox is false")
-			}
+	// The components' own checks, on the configurations the commands hand
+	// them.
+	smsCfg, wxCfg := c.providerConfigs()
+	for _, err := range []error{c.storeConfig().Validate(), smsCfg.Validate(), wxCfg.Validate(),
+		extsync.ValidateSources(c.syncSources())} {
+		for _, e := range leafErrors(err) {
+			errs = append(errs, fmt.Errorf("config: %w", e))
 		}
 	}
-	if k := c.WeChat.EncodingAESKey; k != "" && len(k) != 43 {
-		bad("wechat.encoding_aes_key", "must be 43 characters, got %d", len(k))
-	}
-	names := map[string]bool{}
-	for i, s := range c.Sync.Sources {
-		key := fmt.Sprintf("sync.sources[%d]", i)
-		if s.Name == "" {
-			bad(key+".name", "required")
-		} else if names[s.Name] {
-			bad(key+".name", "%q is used twice", s.Name)
-		}
-		names[s.Name] = true
+	for _, e := range leafErrors(c.queueConfig().Validate()) {
+		errs = append(errs, fmt.Errorf("config: %s", queueKeys.Replace(e.Error())))
 	}
 	if _, err := c.Tickets.desk(); err != nil {
 		for _, e := range leafErrors(err) {
@@ -349,6 +510,75 @@ func (c Config) Validate() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// validateRedis checks that one Redis setup is named, completely.
+func (c Config) validateRedis(bad func(key, format string, a ...any)) {
+	r := c.Redis
+	set := 0
+	for _, on := range []bool{r.Addr != "", r.SentinelMaster != "" || len(r.SentinelAddrs) > 0, len(r.ClusterAddrs) > 0} {
+		if on {
+			set++
+		}
+	}
+	if set > 1 {
+		bad("redis", "set one of redis.addr, redis.sentinel_master with redis.sentinel_addrs, or redis.cluster_addrs")
+	}
+	if r.mode() == "sentinel" {
+		if r.SentinelMaster == "" {
+			bad("redis.sentinel_master", "required with redis.sentinel_addrs: the master's name the sentinels monitor")
+		}
+		if len(r.SentinelAddrs) == 0 {
+			bad("redis.sentinel_addrs", "required with redis.sentinel_master: the sentinels' host:port list")
+		}
+	}
+	for key, list := range map[string][]string{"redis.sentinel_addrs": r.SentinelAddrs, "redis.cluster_addrs": r.ClusterAddrs} {
+		for i, a := range list {
+			if _, _, err := net.SplitHostPort(a); err != nil {
+				bad(fmt.Sprintf("%s[%d]", key, i), "%q: want host:port", a)
+			}
+		}
+	}
+	if r.mode() == "cluster" && r.DB != 0 {
+		bad("redis.db", "must be 0 with redis.cluster_addrs (a cluster has one database)")
+	}
+}
+
+// validateProviders checks where the provider clients go. Plain http is
+// for a sandbox on this host or a private network; outside sandbox mode the
+// sandbox account's credentials must not go to a real provider.
+func (c Config) validateProviders(bad func(key, format string, a ...any)) {
+	// The clients check the form of scheme and base URL; here, where they
+	// may go.
+	if strings.EqualFold(c.AliyunSMS.Scheme, "http") && !c.Sandbox && !privateHost(c.AliyunSMS.Endpoint) {
+		bad("aliyun_sms.scheme", "http sends signed requests in clear: only for a sandbox on this host or a private network, not %s", c.AliyunSMS.Endpoint)
+	}
+	if u, err := url.Parse(c.WeChat.BaseURL); err == nil && u.Scheme == "http" && !c.Sandbox && !privateHost(u.Host) {
+		bad("wechat.base_url", "plain http only for a sandbox on this host or a private network, not %s", u.Host)
+	}
+	if c.Sandbox {
+		return
+	}
+	if c.WeChat.BaseURL == "" && c.WeChat.AppID == sandboxAppID {
+		bad("wechat.app_id", "%s is the sandbox account: set the official account's AppID, or point wechat.base_url at a `gridcast sandbox`", sandboxAppID)
+	}
+	if !privateHost(c.AliyunSMS.Endpoint) && c.AliyunSMS.AccessKeyID == sandboxAccessKeyID {
+		bad("aliyun_sms.access_key_id", "%s is the sandbox account: set a RAM user's AccessKey, or point aliyun_sms.endpoint at a `gridcast sandbox`", sandboxAccessKeyID)
+	}
+}
+
+// privateHost reports whether host[:port] is this host or on a private
+// network: a loopback or private address, or localhost.
+func privateHost(hostport string) bool {
+	host := hostport
+	if h, _, err := net.SplitHostPort(hostport); err == nil {
+		host = h
+	}
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && (ip.Unmap().IsLoopback() || ip.Unmap().IsPrivate())
 }
 
 // leafErrors flattens nested errors.Join results, so that each problem
@@ -423,6 +653,17 @@ func setScalar(f reflect.Value, raw string) error {
 			return errors.New("want an integer")
 		}
 		f.SetInt(n)
+	case reflect.Slice:
+		if f.Type().Elem().Kind() != reflect.String {
+			return errors.New("a list of records cannot be set from the environment; use the config file")
+		}
+		var items []string
+		for _, it := range strings.Split(raw, ",") {
+			if it = strings.TrimSpace(it); it != "" {
+				items = append(items, it)
+			}
+		}
+		f.Set(reflect.ValueOf(items))
 	default:
 		return fmt.Errorf("%s cannot be set from the environment; use the config file", f.Kind())
 	}

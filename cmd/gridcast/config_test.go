@@ -17,8 +17,12 @@ import (
 	"github.com/gridcast/gridcast/tickets"
 )
 
-func envOf(m map[string]string) func(string) (string, bool) {
-	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
+func envOf(m map[string]string) environ {
+	var e environ
+	for k, v := range m {
+		e = append(e, k+"="+v)
+	}
+	return e
 }
 
 func writeFile(t *testing.T, body string) string {
@@ -32,7 +36,7 @@ func writeFile(t *testing.T, body string) string {
 
 func TestLoadConfigDefaults(t *testing.T) {
 	t.Chdir(t.TempDir()) // no config.yaml here
-	cfg, source, err := loadConfig("", envOf(nil))
+	cfg, source, err := loadConfig("", envOf(nil).lookup)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,13 +62,18 @@ security:
   pii_key: AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=
 aliyun_sms:
   sign_name: 网格通
+  access_key_id: LTAI5tQwErTyUiOp
+wechat:
+  app_id: wx1234567890abcdef
 `)
 	cfg, source, err := loadConfig(p, envOf(map[string]string{
 		"GRIDCAST_STORE_DSN":                    "postgres://env@db/gridcast",
 		"GRIDCAST_ALIYUN_SMS_ACCESS_KEY_SECRET": "from-env",
 		"GRIDCAST_SANDBOX":                      "false",
+		"GRIDCAST_REDIS_SENTINEL_MASTER":        "gridcast",
+		"GRIDCAST_REDIS_SENTINEL_ADDRS":         "10.0.0.1:26379, 10.0.0.2:26379,10.0.0.3:26379",
 		"GRIDCAST_REDIS_DB":                     "3",
-	}))
+	}).lookup)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,6 +84,9 @@ aliyun_sms:
 	want := []string{"postgres", "postgres://env@db/gridcast", "from-env", "网格通", "/var/lib/gridcast"}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
+	}
+	if d := cmp.Diff([]string{"10.0.0.1:26379", "10.0.0.2:26379", "10.0.0.3:26379"}, cfg.Redis.SentinelAddrs); d != "" || cfg.Redis.mode() != "sentinel" {
+		t.Errorf("redis.sentinel_addrs from a comma-separated variable (-want +got):\n%s", d)
 	}
 	if cfg.Sandbox || cfg.Redis.DB != 3 {
 		t.Errorf("sandbox=%v redis.db=%d", cfg.Sandbox, cfg.Redis.DB)
@@ -87,7 +99,7 @@ func TestLoadConfigErrorsNameTheKey(t *testing.T) {
 		env        map[string]string
 		want       []string
 	}{
-		{"unknown key", "store:\n  drvier: sqlite\n", nil, []string{"drvier"}},
+		{"unknown key", "store:\n  drvier: sqlite\n", nil, []string{"store.drvier", `unknown key "drvier"`}},
 		{"bad driver", "store:\n  driver: oracle\n", nil, []string{"store.driver", "oracle"}},
 		{"postgres needs dsn and key", "store:\n  driver: postgres\n", nil, []string{"store.dsn", "security.pii_key"}},
 		{"bad env bool", "", map[string]string{"GRIDCAST_SANDBOX": "maybe"}, []string{"GRIDCAST_SANDBOX"}},
@@ -95,7 +107,16 @@ func TestLoadConfigErrorsNameTheKey(t *testing.T) {
 		{"production needs credentials", "sandbox: false\nwechat:\n  app_secret: ''\n", nil, []string{"wechat.app_secret"}},
 		{"aes key length", "wechat:\n  encoding_aes_key: short\n", nil, []string{"wechat.encoding_aes_key", "43"}},
 		{"log level", "log:\n  level: loud\n", nil, []string{"log.level"}},
-		{"wrong type", "redis:\n  db: zero\n", nil, []string{"line 2"}},
+		{"wrong type", "redis:\n  db: zero\n", nil, []string{"config: redis.db: cannot unmarshal", "line 2"}},
+		{"wrong type in a list", "http:\n  api_users:\n    - name: 王芳\n      roles: admin\n", nil, []string{"http.api_users[0].roles", "line 4"}},
+		{"sandbox account outside the sandbox", "sandbox: false\n", nil, []string{"wechat.app_id", "sandbox account", "aliyun_sms.access_key_id"}},
+		{"plain http to a public host", "sandbox: false\nwechat:\n  app_id: wx1\n  base_url: http://api.example.com\naliyun_sms:\n  access_key_id: LTAI1\n  scheme: http\n  endpoint: sms.example.com\n",
+			nil, []string{"wechat.base_url", "aliyun_sms.scheme"}},
+		{"base url with a path", "wechat:\n  base_url: http://127.0.0.1:8090/cgi-bin\n", nil, []string{"wechat.base_url", "no path"}},
+		{"sentinel without master", "redis:\n  sentinel_addrs: [127.0.0.1:26379]\n", nil, []string{"redis.sentinel_master"}},
+		{"two redis setups", "redis:\n  addr: 127.0.0.1:6379\n  cluster_addrs: [127.0.0.1:7000]\n", nil, []string{"set one of"}},
+		{"cluster db", "redis:\n  cluster_addrs: [127.0.0.1:7000]\n  db: 2\n", nil, []string{"redis.db", "cluster"}},
+		{"worker addr", "worker:\n  addr: 127.0.0.1:8080\n", nil, []string{"worker.addr", "http.addr"}},
 		{"tickets unknown key", "tickets:\n  sla:\n    deadline: {}\n", nil, []string{"deadline"}},
 		{"tickets category", "tickets:\n  sla:\n    deadlines:\n      noise: 12h\n", nil, []string{"tickets.sla.deadlines[noise]", "unknown category"}},
 		{"tickets level", "tickets:\n  sla:\n    steps:\n      grid_worker: 1h\n", nil, []string{"tickets.sla.steps[grid_worker]"}},
@@ -122,7 +143,7 @@ func TestLoadConfigErrorsNameTheKey(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, _, err := loadConfig(writeFile(t, tt.file), envOf(tt.env))
+			_, _, err := loadConfig(writeFile(t, tt.file), envOf(tt.env).lookup)
 			if err == nil {
 				t.Fatal("want an error")
 			}
@@ -159,7 +180,7 @@ http:
       roles:
         - worker
 `)
-	cfg, _, err := loadConfig(p, envOf(nil))
+	cfg, _, err := loadConfig(p, envOf(nil).lookup)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -218,7 +239,7 @@ func TestKeygenAPIToken(t *testing.T) {
 		t.Fatalf("token %q: %v, %d bytes; want 32 bytes base64url", token, err, len(raw))
 	}
 	// The entry pastes under http.api_users as printed.
-	cfg, _, err := loadConfig(writeFile(t, "http:\n  api_users:\n"+strings.Join(entry, "\n")+"\n"), envOf(nil))
+	cfg, _, err := loadConfig(writeFile(t, "http:\n  api_users:\n"+strings.Join(entry, "\n")+"\n"), envOf(nil).lookup)
 	if err != nil {
 		t.Fatalf("the printed entry does not load: %v\n%s", err, out)
 	}
@@ -245,7 +266,7 @@ func TestKeygenAPIToken(t *testing.T) {
 
 func TestConfigExampleIsValidAndComplete(t *testing.T) {
 	// The documented example must load as-is and mention every key.
-	cfg, _, err := loadConfig("../../config.example.yaml", envOf(nil))
+	cfg, _, err := loadConfig("../../config.example.yaml", envOf(nil).lookup)
 	if err != nil {
 		t.Fatalf("config.example.yaml: %v", err)
 	}
@@ -280,7 +301,7 @@ tickets:
   answers:
     rated: 谢谢！
 `)
-	cfg, _, err := loadConfig(p, envOf(map[string]string{"GRIDCAST_TICKETS_SLA_REOPEN_WINDOW": "48h"}))
+	cfg, _, err := loadConfig(p, envOf(map[string]string{"GRIDCAST_TICKETS_SLA_REOPEN_WINDOW": "48h"}).lookup)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -300,7 +321,7 @@ tickets:
 // The example documents the defaults: loading it must give what an empty
 // tickets section gives.
 func TestConfigExampleTicketsAreTheDefaults(t *testing.T) {
-	cfg, _, err := loadConfig("../../config.example.yaml", envOf(nil))
+	cfg, _, err := loadConfig("../../config.example.yaml", envOf(nil).lookup)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -331,5 +352,22 @@ func TestRedactSecrets(t *testing.T) {
 	}
 	if r.WeChat.AppID != cfg.WeChat.AppID || cfg.Store.DSN != "postgres://u:pw@h/db" {
 		t.Error("redaction changed a non-secret or the original")
+	}
+}
+
+// A shared sandbox on this host is reachable outside sandbox mode with
+// the sandbox account; unknown GRIDCAST_ variables are named.
+func TestSharedSandboxAndUnknownEnv(t *testing.T) {
+	cfg, _, err := loadConfig(writeFile(t, "sandbox: false\nwechat:\n  base_url: http://127.0.0.1:8090\naliyun_sms:\n  endpoint: 127.0.0.1:8090\n  scheme: http\n"), envOf(nil).lookup)
+	if err != nil {
+		t.Fatalf("a shared sandbox on loopback: %v", err)
+	}
+	if cfg.WeChat.BaseURL != "http://127.0.0.1:8090" || cfg.AliyunSMS.Scheme != "http" {
+		t.Errorf("provider settings %+v %+v", cfg.WeChat, cfg.AliyunSMS)
+	}
+	got := (environ{"GRIDCAST_REDIS_ADRR=x", "GRIDCAST_REDIS_ADDR=y", "GRIDCAST_TEST_REDIS=z", "GRIDCAST_BENCH_RESIDENTS=1",
+		"GRIDCAST_TICKETS_SLA_REOPEN_WINDOW=1h", "HOME=/root", "GRIDCAST_WECHAT_BASEURL=u"}).unknown()
+	if d := cmp.Diff([]string{"GRIDCAST_REDIS_ADRR", "GRIDCAST_WECHAT_BASEURL"}, got); d != "" {
+		t.Errorf("unknownEnv (-want +got):\n%s", d)
 	}
 }

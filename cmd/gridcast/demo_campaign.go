@@ -80,7 +80,7 @@ func (a *app) runDemoCampaign(ctx context.Context, sv serving, street population
 	if err != nil {
 		return c, err
 	}
-	pol := a.policy()
+	pol := a.cfg.policy()
 	pol.ApprovalThreshold = 5 // the demo's street is small; show the maker-checker anyway
 	if err := c.CheckTemplates(tpls, pol); err != nil {
 		return c, fmt.Errorf("demo campaign does not fit its templates: %w", err)

@@ -45,7 +45,7 @@ func (a *app) launch(ctx context.Context, sv serving, c *campaigns.Campaign, app
 	if err != nil {
 		return err
 	}
-	pol := a.policy()
+	pol := a.cfg.policy()
 	pol.ApprovalThreshold = 5
 	if int(audience) > pol.ApprovalThreshold {
 		ev, err := c.Approve(approver, now)

@@ -52,7 +52,7 @@ func (a *app) openDesk(ctx context.Context, st *store.Store) (*cliDesk, error) {
 			rt.close()
 			return nil, err
 		}
-		enq := queue.NewEnqueuer(rt.rdb, a.queueConfig())
+		enq := queue.NewEnqueuer(rt.rdb, a.cfg.queueConfig())
 		disp, d.queued = enq, "queued for the workers"
 		d.close = func() {
 			_ = enq.Close()
@@ -82,7 +82,7 @@ func (a *app) withDesk(ctx context.Context, fn func(*store.Store, *cliDesk) erro
 // defaultActor is who a change is recorded as when --by is not given: the
 // login name, else "cli".
 func (a *app) defaultActor() string {
-	if u, ok := a.env("USER"); ok && u != "" {
+	if u, ok := a.env.lookup("USER"); ok && u != "" {
 		return u
 	}
 	return "cli"

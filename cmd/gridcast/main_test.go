@@ -162,6 +162,40 @@ func TestCLIConfigCheckRedacts(t *testing.T) {
 	}
 }
 
+// config check refuses what serve would refuse, naming the key, and warns
+// about a variable that sets nothing.
+func TestCLIConfigCheckIsServesValidation(t *testing.T) {
+	t.Chdir(t.TempDir())
+	check := func(file string, env map[string]string) (string, string, int) {
+		t.Helper()
+		if env == nil {
+			env = map[string]string{}
+		}
+		env["GRIDCAST_DATA_DIR"] = t.TempDir()
+		var out, errb bytes.Buffer
+		code := run(context.Background(), []string{"--config", writeFile(t, file), "config", "check"}, &out, &errb, envOf(env))
+		return out.String(), errb.String(), code
+	}
+	out, errOut, code := check("", map[string]string{"GRIDCAST_REDIS_ADRR": "10.0.0.9:6379"})
+	if code != 0 || !strings.Contains(out, "# warning: GRIDCAST_REDIS_ADRR sets no configuration key") ||
+		!strings.Contains(errOut, "GRIDCAST_REDIS_ADRR") {
+		t.Errorf("a misspelt variable: code %d\nout:\n%s\nerr:\n%s", code, out, errOut)
+	}
+	for _, tt := range []struct{ file, want string }{
+		{"redis:\n  db: three\n", "redis.db"},
+		{"campaigns:\n  quiet_start: \"25:00\"\n", "campaigns.quiet_start"},
+		{"campaigns:\n  sms_rate: -5\n", "campaigns.sms_rate"},
+		{"sandbox: false\naliyun_sms:\n  access_key_secret: s\nwechat:\n  app_secret: s\n", "wechat.app_id: wxsandbox0000000001 is the sandbox account"},
+		{"aliyun_sms:\n  endpoint: https://dysmsapi.aliyuncs.com/\n", "aliyun_sms.endpoint"},
+		{"sync:\n  sources:\n    - name: hr\n      driver: oracle\n", "sync.sources[0].driver"},
+	} {
+		_, errOut, code := check(tt.file, nil)
+		if code == 0 || !strings.Contains(errOut, tt.want) {
+			t.Errorf("%q: code %d, want an error naming %q, got:\n%s", tt.file, code, tt.want, errOut)
+		}
+	}
+}
+
 func TestCLICampaignLifecycle(t *testing.T) {
 	example, err := filepath.Abs("../../examples/job-posting.yaml")
 	if err != nil {

@@ -35,23 +35,37 @@ func (rt *runtime) close() {
 	}
 }
 
-// openRedis connects to redis.addr, or starts an in-process Redis when it is
-// empty (trial use only: nothing survives the process).
+// openRedis connects to the configured Redis — one server, a Sentinel
+// group (a failover client that follows the master) or a Redis Cluster —
+// or starts an in-process Redis when none is configured (trial use only:
+// nothing survives the process).
 func (a *app) openRedis(ctx context.Context, rt *runtime) error {
-	addr := a.cfg.Redis.Addr
-	if addr == "" {
+	rc := a.cfg.Redis
+	opts := &redis.UniversalOptions{Password: rc.Password, DB: rc.DB}
+	where := rc.Addr
+	switch rc.mode() {
+	case "embedded":
 		mr, err := embedredis.Start()
 		if err != nil {
 			return fmt.Errorf("embedded redis: %w", err)
 		}
 		rt.closers = append(rt.closers, mr.Close)
-		addr = mr.Addr()
-		a.log.WarnContext(ctx, "embedded_redis", "addr", addr, "hint", "trial use only: queued work is lost when the process stops (the store rebuilds it); set redis.addr for production")
+		where = mr.Addr()
+		opts.Addrs = []string{where}
+		a.log.WarnContext(ctx, "embedded_redis", "addr", where, "hint", "trial use only: queued work is lost when the process stops (the store rebuilds it); set redis.addr for production")
+	case "single":
+		opts.Addrs = []string{rc.Addr}
+	case "sentinel":
+		opts.MasterName, opts.Addrs, opts.SentinelPassword = rc.SentinelMaster, rc.SentinelAddrs, rc.SentinelPassword
+		where = "sentinel " + rc.SentinelMaster + " via " + strings.Join(rc.SentinelAddrs, ",")
+	case "cluster":
+		opts.Addrs, opts.IsClusterMode = rc.ClusterAddrs, true
+		where = "cluster " + strings.Join(rc.ClusterAddrs, ",")
 	}
-	rdb := redis.NewClient(&redis.Options{Addr: addr, Password: a.cfg.Redis.Password, DB: a.cfg.Redis.DB})
+	rdb := redis.NewUniversalClient(opts)
 	rt.closers = append(rt.closers, func() { _ = rdb.Close() })
 	if err := rdb.Ping(ctx).Err(); err != nil {
-		return fmt.Errorf("redis %s: %w", addr, err)
+		return fmt.Errorf("redis %s: %w", where, err)
 	}
 	rt.rdb = rdb
 	return nil
@@ -61,11 +75,7 @@ func (a *app) openRedis(ctx context.Context, rt *runtime) error {
 // starts the emulators on a loopback port, pushing to callbackBase, and points
 // the real SDKs at them.
 func (a *app) openProviders(ctx context.Context, rt *runtime, callbackBase string) error {
-	smsCfg := aliyunsms.Config{
-		AccessKeyID: a.cfg.AliyunSMS.AccessKeyID, AccessKeySecret: a.cfg.AliyunSMS.AccessKeySecret,
-		SignName: a.cfg.AliyunSMS.SignName, Endpoint: a.cfg.AliyunSMS.Endpoint,
-	}
-	wxCfg := wechat.Config{AppID: a.cfg.WeChat.AppID, AppSecret: a.cfg.WeChat.AppSecret, Token: a.cfg.WeChat.Token, EncodingAESKey: a.cfg.WeChat.EncodingAESKey}
+	smsCfg, wxCfg := a.cfg.providerConfigs()
 	if a.cfg.Sandbox {
 		sb := a.newSandbox(callbackBase)
 		ln, err := net.Listen("tcp", "127.0.0.1:0")

@@ -85,8 +85,8 @@ func (c Config) Validate() error {
 	}
 	if c.BaseURL != "" {
 		u, err := url.Parse(c.BaseURL)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			errs = append(errs, fmt.Errorf("wechat.base_url %q must be an http(s) URL such as http://127.0.0.1:8099, or empty for the real API", c.BaseURL))
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") {
+			errs = append(errs, fmt.Errorf("wechat.base_url %q must be an origin such as http://127.0.0.1:8099 (no path), or empty for the real API", c.BaseURL))
 		}
 	}
 	if c.Timeout < 0 {
