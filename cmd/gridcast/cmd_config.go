@@ -26,7 +26,7 @@ variables) and runs the same validation serve and worker run, including the
 store's, the providers' and the queue's own checks. Each error names its key;
 a GRIDCAST_ variable that names no key is warned about. Secrets are printed
 as REDACTED, so the output can be pasted into a ticket.`,
-		Args:  cobra.NoArgs,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			redacted := redactSecrets(a.cfg)
 			out, err := yaml.Marshal(redacted)
