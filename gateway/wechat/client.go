@@ -36,11 +36,6 @@ const (
 	stableTokenPath  = "/cgi-bin/stable_token"
 )
 
-// MinTokenRefreshInterval is the least time between two forced access-token
-// refreshes by one Client. WeChat allows a forced stable_token refresh at
-// most 20 times a day and 30 s apart.
-const MinTokenRefreshInterval = 30 * time.Second
-
 // DefaultTimeout is Config.Timeout when zero.
 const DefaultTimeout = 10 * time.Second
 
@@ -109,6 +104,14 @@ type Template struct {
 // Client sends through one WeChat official account with silenceper/wechat.
 // It is safe for concurrent use.
 //
+// Every process of the account (serve and each worker) shares one access
+// token in Redis. When WeChat rejects it (40001, 40014, 42001), one caller
+// across all processes refreshes it under a Redis lock, forcing a new token
+// only if stable_token still hands out the rejected one; forced refreshes
+// are spaced and counted per day for the whole account (see
+// MinTokenRefreshInterval and ForcedRefreshesPerDay). The other callers wait
+// up to a few seconds for the new token and retry once; none of them loops.
+//
 // The SDK sends every request through two process-wide globals
 // (util.DefaultHTTPClient and util.SetURIModifier). New sets them, so a
 // process serves one WeChat API origin: every Client in a process must use
@@ -122,12 +125,16 @@ type Client struct {
 	log      *slog.Logger
 	now      func() time.Time
 
-	refreshMu  sync.Mutex
-	lastForced time.Time
+	// The account's shared refresh state (token.go).
+	rdb         redis.UniversalClient
+	keys        tokenKeys
+	lockTTL     time.Duration // refresh lock lifetime
+	refreshWait time.Duration // how long a rejected call waits for another's refresh
 }
 
-// New builds a Client. Access tokens are cached in rdb (shared by every
-// process of the account; stable tokens do not evict each other). It
+// New builds a Client. The access token is cached in rdb and shared by
+// every process of the account, with the lock and the forced-refresh counts
+// that keep its refresh to one process at a time (see Client). It
 // installs the SDK's process-wide HTTP hooks on first use and fails if an
 // earlier Client in this process configured another BaseURL.
 func New(cfg Config, rdb redis.UniversalClient, log *slog.Logger) (*Client, error) {
@@ -165,9 +172,13 @@ func New(cfg Config, rdb redis.UniversalClient, log *slog.Logger) (*Client, erro
 		stable: stable,
 		cache:  rc,
 		// The key silenceper's StableAccessToken uses (note the double "_").
-		tokenKey: fmt.Sprintf("%s_stable_access_token_%s", credential.CacheKeyOfficialAccountPrefix, cfg.AppID),
-		log:      log,
-		now:      time.Now,
+		tokenKey:    fmt.Sprintf("%s_stable_access_token_%s", credential.CacheKeyOfficialAccountPrefix, cfg.AppID),
+		log:         log,
+		now:         time.Now,
+		rdb:         rdb,
+		keys:        newTokenKeys(cfg.AppID),
+		lockTTL:     refreshLockTTL(cfg.Timeout),
+		refreshWait: DefaultRefreshWait,
 	}, nil
 }
 
@@ -291,7 +302,8 @@ func (c *Client) Templates(ctx context.Context) ([]Template, error) {
 }
 
 // call runs do with an access token, decodes the errcode and, when WeChat
-// rejects the token, refreshes it and tries once more.
+// rejects the token, has it replaced (refreshToken: by this call or by
+// another process) and tries once more.
 func (c *Client) call(ctx context.Context, op string, do func(context.Context, string) ([]byte, error), out any) error {
 	for attempt := 0; ; attempt++ {
 		token, err := c.accessToken(ctx)
@@ -352,52 +364,6 @@ func (c *Client) tokenError(err error) error {
 		return apiError(code, msg, c.now())
 	}
 	return transportError(fmt.Errorf("wechat: access token: %w", redact(err)))
-}
-
-// refreshToken replaces the rejected token. If another goroutine already
-// did, it returns at once. Otherwise it drops the cached token and asks
-// stable_token again; only if WeChat hands back the same rejected token does
-// it force a new one (force_refresh, limited to 20 a day). Forced refreshes
-// are at least MinTokenRefreshInterval apart; a rejection inside that
-// interval is Retryable with RetryAfter.
-func (c *Client) refreshToken(ctx context.Context, rejected string, code int) error {
-	c.refreshMu.Lock()
-	defer c.refreshMu.Unlock()
-	if cur, _ := c.cache.GetContext(ctx, c.tokenKey).(string); cur != "" && cur != rejected {
-		return nil
-	}
-	now := c.now()
-	if !c.lastForced.IsZero() {
-		if wait := MinTokenRefreshInterval - now.Sub(c.lastForced); wait > 0 {
-			return &gateway.SendError{Channel: Channel, Code: strconv.Itoa(code), Class: gateway.Retryable,
-				Message: "access token rejected; refreshed too recently", RetryAfter: wait}
-		}
-	}
-	c.lastForced = now
-	if err := c.cache.DeleteContext(ctx, c.tokenKey); err != nil {
-		return transportError(err)
-	}
-	tok, err := c.accessToken(ctx)
-	if err != nil {
-		return err
-	}
-	if tok != rejected {
-		c.log.InfoContext(ctx, "wechat_token_refreshed", "reason", code, "forced", false)
-		return nil
-	}
-	res, err := c.stable.GetAccessTokenDirectly(ctx, true)
-	if err != nil {
-		if res.ErrCode != 0 {
-			return apiError(int(res.ErrCode), res.ErrMsg, c.now())
-		}
-		return transportError(fmt.Errorf("wechat: force token refresh: %w", redact(err)))
-	}
-	ttl := time.Duration(res.ExpiresIn-300) * time.Second
-	if err := c.cache.SetContext(ctx, c.tokenKey, res.AccessToken, ttl); err != nil {
-		return transportError(err)
-	}
-	c.log.InfoContext(ctx, "wechat_token_refreshed", "reason", code, "forced", true)
-	return nil
 }
 
 // redact strips access tokens, secrets, signatures and openids from an

@@ -8,9 +8,16 @@
 //
 // New builds a Client on silenceper's officialaccount with stable access
 // tokens cached in Redis (go-redis v9). SendTemplate, SendText and Templates
-// take a context, refresh a rejected token once (40001/40014/42001) and
+// take a context, retry once after a rejected token (40001/40014/42001) and
 // return every failure as *gateway.SendError with Channel "wechat", Code the
 // decimal errcode and Class decided by Classify.
+//
+// Every process of the account shares the token. A rejected token is
+// replaced by one process at a time, under a lock in Redis: it forces a new
+// token only when stable_token hands back the rejected one, at most once per
+// MinTokenRefreshInterval and ForcedRefreshesPerDay times a day for the whole
+// account (then Quota until midnight). The other processes wait a few
+// seconds for the new token, then give up Retryable; none loops.
 //
 // silenceper/wechat routes every request through two process-wide globals
 // (util.DefaultHTTPClient and util.SetURIModifier); New sets them once, so

@@ -112,6 +112,8 @@ type Emulator struct {
 	tokens        map[string]time.Time // token → expiry
 	stableToken   string
 	tokenRequests int
+	forcedTokens  int             // stable_token calls with force_refresh that minted a token
+	rejected      map[string]bool // tokens answered with 40001 (RejectTokens)
 	followers     map[pii.OpenID]*follower
 	faults        map[Action][]int
 	sent          []SentMessage
@@ -228,6 +230,28 @@ func (e *Emulator) TokenRequests() int {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	return e.tokenRequests
+}
+
+// RejectTokens makes WeChat refuse every access token issued so far with
+// 40001 while stable_token, without force_refresh, keeps handing out the
+// current one: the case that only a forced refresh repairs.
+func (e *Emulator) RejectTokens() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.rejected == nil {
+		e.rejected = map[string]bool{}
+	}
+	for t := range e.tokens {
+		e.rejected[t] = true
+	}
+}
+
+// ForcedRefreshes counts the stable_token calls with force_refresh that
+// minted a new token.
+func (e *Emulator) ForcedRefreshes() int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.forcedTokens
 }
 
 // Sent returns a copy of every accepted message, oldest first.

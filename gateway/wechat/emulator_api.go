@@ -113,7 +113,7 @@ func (e *Emulator) checkToken(tok string, now time.Time) int {
 		return 41001
 	}
 	exp, ok := e.tokens[tok]
-	if !ok {
+	if !ok || e.rejected[tok] {
 		return 40001
 	}
 	if !now.Before(exp) {
@@ -202,6 +202,7 @@ func (e *Emulator) handleStableToken(w http.ResponseWriter, r *http.Request) {
 	}
 	if req.ForceRefresh {
 		delete(e.tokens, e.stableToken)
+		e.forcedTokens++
 	}
 	e.stableToken = e.issueToken(now)
 	writeJSON(w, tokenReply{AccessToken: e.stableToken, ExpiresIn: int64(e.cfg.TokenTTL / time.Second)})

@@ -1,6 +1,7 @@
 package wechat
 
 import (
+	"context"
 	"encoding/base64"
 	"fmt"
 	"net/http"
@@ -137,6 +138,82 @@ func newTestClient(t *testing.T, clock *fakeClock, secret string) (*Client, *red
 	}
 	c.now = clock.Now
 	return c, rdb
+}
+
+// redisDB is this package's database on GRIDCAST_TEST_REDIS (queue's is 5).
+const redisDB = 6
+
+// sharedRedis is one Redis that several Clients share, as the processes of
+// a deployment do.
+type sharedRedis struct {
+	opts *redis.Options
+	mr   *miniredis.Miniredis // nil on a real Redis
+}
+
+// newSharedRedis returns GRIDCAST_TEST_REDIS (database redisDB) when set,
+// fails under CI when it is not, and otherwise uses an in-process miniredis
+// and says so. The database is not flushed: other runs (another worktree's,
+// a -race run beside a plain one) may share it. Instead every key of a test
+// carries the test's own AppID and is deleted when the test ends.
+func newSharedRedis(t *testing.T, appID string) *sharedRedis {
+	t.Helper()
+	if addr := os.Getenv("GRIDCAST_TEST_REDIS"); addr != "" {
+		s := &sharedRedis{opts: &redis.Options{Addr: addr, DB: redisDB}}
+		rdb := s.client(t)
+		if err := rdb.Ping(t.Context()).Err(); err != nil {
+			t.Fatalf("GRIDCAST_TEST_REDIS=%s: %v", addr, err)
+		}
+		t.Cleanup(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			keys, err := rdb.Keys(ctx, "*"+appID+"*").Result()
+			if err == nil && len(keys) > 0 {
+				err = rdb.Del(ctx, keys...).Err()
+			}
+			if err != nil {
+				t.Errorf("delete the test's keys: %v", err)
+			}
+		})
+		return s
+	}
+	if os.Getenv("CI") != "" {
+		t.Fatal("GRIDCAST_TEST_REDIS is unset under CI")
+	}
+	t.Log("GRIDCAST_TEST_REDIS unset: using in-process miniredis (set it to test against real Redis)")
+	mr := miniredis.RunT(t)
+	return &sharedRedis{opts: &redis.Options{Addr: mr.Addr()}, mr: mr}
+}
+
+// client opens a connection of its own, as one process would.
+func (s *sharedRedis) client(t *testing.T) *redis.Client {
+	t.Helper()
+	rdb := redis.NewClient(s.opts)
+	t.Cleanup(func() { _ = rdb.Close() })
+	return rdb
+}
+
+// expireNow makes key's TTL run out, as if its time had passed: miniredis's
+// clock moves only when told to, and a real Redis key is given 1 ms left.
+func (s *sharedRedis) expireNow(t *testing.T, rdb *redis.Client, key string) {
+	t.Helper()
+	if s.mr != nil {
+		ttl := s.mr.TTL(key)
+		if ttl <= 0 {
+			t.Fatalf("%s has no TTL in miniredis", key)
+		}
+		s.mr.FastForward(ttl)
+		return
+	}
+	if ok, err := rdb.PExpire(t.Context(), key, time.Millisecond).Result(); err != nil || !ok {
+		t.Fatalf("expire %s: %v (key exists: %v)", key, err, ok)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for rdb.Exists(t.Context(), key).Val() != 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s still exists 5 s after it was given 1 ms", key)
+		}
+		<-time.After(time.Millisecond)
+	}
 }
 
 // waitFor receives from ch or fails after a deadline.
