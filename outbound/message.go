@@ -295,6 +295,19 @@ type Message struct {
 	SentAt     time.Time
 	FinishedAt time.Time // delivered, failed or skipped
 	UpdatedAt  time.Time // the last change, set by the store: how long a message has been sending
+
+	// OutID is the OutId (SMS) or client_msg_id (WeChat template) of the
+	// latest provider call that carried the message: its own id, or for
+	// an SMS batch the id of the batch's first message.
+	OutID string
+	// AttemptedAt, when set, dates a provider call whose outcome is not
+	// known (no answer, a timeout, a worker killed before it recorded the
+	// answer). The next attempt asks the provider about it (OutID) before
+	// it sends anything again. Any recorded outcome clears it.
+	AttemptedAt time.Time
+	// WaitReason says why a pending message waits until NotBefore
+	// (WaitQuietHours, WaitCapDay, WaitThrottled, …); empty once claimed.
+	WaitReason string
 }
 
 // SMSProviderID is the ProviderID of an SMS accepted under bizID for

@@ -34,7 +34,7 @@ func (h *handlers) aggregator() asynq.GroupAggregator {
 // sendBatch handles message:sms:batch: it claims every message, screens
 // each (a message that must wait gets its own send task again), and sends
 // the rest in one SendBatchSms call.
-func (h *handlers) sendBatch(ctx context.Context, t *asynq.Task) error {
+func (h *handlers) sendBatch(ctx context.Context, t *asynq.Task) (err error) {
 	var p batchPayload
 	if err := decode(t, &p); err != nil {
 		return err
@@ -62,6 +62,15 @@ func (h *handlers) sendBatch(ctx context.Context, t *asynq.Task) error {
 	if len(claimed) == 0 {
 		return nil
 	}
+	defer func() {
+		seen := map[int64]bool{}
+		for _, m := range claimed {
+			if m.Purpose == outbound.PurposeCampaign && !seen[m.CampaignID] {
+				seen[m.CampaignID] = true
+				h.afterSend(ctx, m.CampaignID, err)
+			}
+		}
+	}()
 	ids := make([]int64, len(claimed))
 	for i, m := range claimed {
 		ids[i] = m.ResidentID
@@ -81,15 +90,18 @@ func (h *handlers) sendBatch(ctx context.Context, t *asynq.Task) error {
 			cs[m.CampaignID] = c
 		}
 		j := &job{m: m, c: c, r: rs[m.ResidentID]}
-		v, err := h.prepare(ctx, j, now)
-		if err != nil {
-			return releaseAll(err)
+		done, err := h.settleUnknown(ctx, j, now)
+		if !done && err == nil {
+			var v verdict
+			if v, err = h.prepare(ctx, j, now); err != nil {
+				return releaseAll(err)
+			}
+			if v.kind == proceed {
+				jobs = append(jobs, j)
+				continue
+			}
+			err = h.settle(ctx, m, v, now)
 		}
-		if v.kind == proceed {
-			jobs = append(jobs, j)
-			continue
-		}
-		err = h.settle(ctx, m, v, now)
 		var d *Deferred
 		if errors.As(err, &d) {
 			m.NotBefore = d.Until

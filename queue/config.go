@@ -65,6 +65,19 @@ type Config struct {
 	ChannelPause time.Duration
 	// SendTimeout bounds one send task. Zero means 1 minute.
 	SendTimeout time.Duration
+	// SettleDelay is how long after a provider call without an answer the
+	// provider is asked whether it took the message (its send record can
+	// lag the call). Zero means 20 seconds.
+	SettleDelay time.Duration
+	// RecoverEvery is how often the tick re-enqueues every pending message
+	// of the ledger, for tasks a Redis lost (a failover loses the writes
+	// not yet replicated). A Redis found flushed or empty is recovered at
+	// the next tick regardless. Zero means 5 minutes.
+	RecoverEvery time.Duration
+	// ShutdownTimeout is how long a stopping server lets running tasks
+	// finish — a provider call in flight gets its answer recorded — before
+	// it cancels them and Asynq hands them back. Zero means 15 seconds.
+	ShutdownTimeout time.Duration
 	// DelayedTaskCheckInterval is how often scheduled and retrying tasks are
 	// moved to pending. Zero means 1s (Asynq's own default is 5s).
 	DelayedTaskCheckInterval time.Duration
@@ -88,6 +101,9 @@ const (
 	DefaultPausedRecheck    = time.Minute
 	DefaultChannelPause     = 10 * time.Minute
 	DefaultSendTimeout      = time.Minute
+	DefaultSettleDelay      = 20 * time.Second
+	DefaultRecoverEvery     = 5 * time.Minute
+	DefaultShutdownTimeout  = 15 * time.Second
 	DefaultTickSpec         = "* * * * *"
 )
 
@@ -118,6 +134,9 @@ func (c Config) withDefaults() Config {
 	defD(&c.PausedRecheck, DefaultPausedRecheck)
 	defD(&c.ChannelPause, DefaultChannelPause)
 	defD(&c.SendTimeout, DefaultSendTimeout)
+	defD(&c.SettleDelay, DefaultSettleDelay)
+	defD(&c.RecoverEvery, DefaultRecoverEvery)
+	defD(&c.ShutdownTimeout, DefaultShutdownTimeout)
 	defD(&c.DelayedTaskCheckInterval, time.Second)
 	if c.Queues == nil {
 		c.Queues = DefaultQueues()
@@ -175,6 +194,7 @@ func (c Config) Validate() error {
 	for name, d := range map[string]time.Duration{
 		"receipt_timeout": c.ReceiptTimeout, "paused_recheck": c.PausedRecheck,
 		"channel_pause": c.ChannelPause, "send_timeout": c.SendTimeout,
+		"settle_delay": c.SettleDelay, "recover_every": c.RecoverEvery, "shutdown_timeout": c.ShutdownTimeout,
 		"delayed_task_check_interval": c.DelayedTaskCheckInterval,
 	} {
 		if d < 0 {

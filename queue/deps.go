@@ -44,8 +44,15 @@ type MessageStore interface {
 	AdvanceMessage(ctx context.Context, id int64, to outbound.Status, u outbound.Update) (bool, error)
 	RescheduleMessage(ctx context.Context, id int64, notBefore time.Time, reason string) error
 	// RecoverMessage is RescheduleMessage only while the message's attempt
-	// count is still attempts (a stuck message found by the reconciler).
+	// count is still attempts (a stuck message found by the reconciler);
+	// the message's outcome becomes unknown as of its claim.
 	RecoverMessage(ctx context.Context, id int64, attempts int, notBefore time.Time, reason string) error
+	// UnknownOutcome is RescheduleMessage for a message whose call under
+	// outID at at got no answer: AttemptedAt and OutID record it.
+	UnknownOutcome(ctx context.Context, id int64, outID string, at, notBefore time.Time) error
+	// MarkAttempt records the OutId a call is about to carry on each of
+	// its messages still sending.
+	MarkAttempt(ctx context.Context, ids []int64, outID string) error
 }
 
 // MessageFinder looks messages up for receipts, rebuilds and

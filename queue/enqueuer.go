@@ -10,6 +10,7 @@ import (
 	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/gridcast/gridcast/campaigns"
 	"github.com/gridcast/gridcast/gateway"
 	"github.com/gridcast/gridcast/outbound"
 	"github.com/gridcast/gridcast/population"
@@ -69,6 +70,24 @@ func (e *Enqueuer) StartCampaign(ctx context.Context, campaignID int64, run int,
 		asynq.Retention(0), asynq.MaxRetry(e.cfg.MaxRetry), asynq.Timeout(time.Hour))
 }
 
+// completionBucket is the span of the completion checks: one check per
+// campaign per span, run after the span ends.
+const completionBucket = 2 * time.Second
+
+// checkCompletion enqueues a check whether campaignID is complete, run
+// just after the current completionBucket ends: a send recorded during
+// the span is seen by the span's check, so a campaign completes within
+// seconds of its last outcome, and a campaign sending thousands of
+// messages a second is checked once per span (the task id "complete:<id>:
+// <span>" makes the other enqueues no-ops).
+func (e *Enqueuer) checkCompletion(ctx context.Context, campaignID int64) error {
+	span := time.Now().UnixNano() / int64(completionBucket)
+	at := time.Unix(0, (span+1)*int64(completionBucket)).Add(500 * time.Millisecond)
+	return e.enqueue(ctx, TypeComplete, completePayload{CampaignID: campaignID}, asynq.Queue(QueueDefault),
+		asynq.TaskID(fmt.Sprintf("complete:%d:%d", campaignID, span)), asynq.ProcessAt(at), asynq.Retention(0),
+		asynq.MaxRetry(3))
+}
+
 // Tick enqueues a scheduler tick now (the Server's scheduler does so every
 // minute): scheduled campaigns whose time came start, finished runs
 // complete, stale receipts are reconciled.
@@ -122,6 +141,50 @@ func wall(at, now time.Time) time.Time { return time.Now().Add(at.Sub(now)) }
 // rebuildPage is how many pending messages a rebuild reads at a time.
 const rebuildPage = 1000
 
+// RecoverStore is what Recover reads: the running campaigns and the
+// pending messages. *store.Store satisfies it.
+type RecoverStore interface {
+	Campaigns(ctx context.Context, state campaigns.State, limit int) ([]campaigns.Campaign, error)
+	MessageFinder
+}
+
+// Recover re-enqueues the ledger's pending work, for what a Redis lost (a
+// flush, a restart without persistence, a failover that lost writes not
+// yet replicated): the expansion of every running one-off campaign (a
+// no-op when it is queued; a finished one resumes from its checkpoint and
+// writes nothing), every pending message of every running campaign, and
+// every pending reminder and desk message. With dropArchived a message's
+// archived task is deleted first (see Rebuild). The server runs it at
+// start and every Config.RecoverEvery, and at once when it finds Redis
+// emptied. It returns how many pending messages it saw.
+func (e *Enqueuer) Recover(ctx context.Context, st RecoverStore, dropArchived bool) (int, error) {
+	cs, err := st.Campaigns(ctx, campaigns.StateRunning, 1000)
+	if err != nil {
+		return 0, fmt.Errorf("queue: recover: %w", err)
+	}
+	total := 0
+	for _, c := range cs {
+		if c.Recurrence == "" { // a recurring campaign's run is resumed by the tick
+			if err := e.StartCampaign(ctx, c.ID, 1, c.ScheduleAt); err != nil {
+				return total, err
+			}
+		}
+		n, err := e.rebuild(ctx, func(after int64) ([]outbound.Message, error) {
+			ms, err := st.MessagesByStatus(ctx, c.ID, outbound.StatusPending, after, rebuildPage)
+			if err != nil {
+				return nil, fmt.Errorf("queue: rebuild campaign %d: %w", c.ID, err)
+			}
+			return ms, nil
+		}, dropArchived)
+		total += n
+		if err != nil {
+			return total, err
+		}
+	}
+	n, err := e.rebuild(ctx, e.singles(ctx, st), dropArchived)
+	return total + n, err
+}
+
 // Rebuild re-enqueues every pending message of a campaign from the ledger,
 // for work lost from Redis (a flushed or failed-over Redis without AOF). A
 // message whose task still exists is left alone (task id conflict). An
@@ -137,16 +200,6 @@ func (e *Enqueuer) Rebuild(ctx context.Context, store MessageFinder, campaignID 
 		}
 		return ms, nil
 	}, true)
-}
-
-// RebuildSingles re-enqueues every pending message outside campaign
-// fan-outs — reminders and the desk's messages — as Rebuild does for a
-// campaign: those written by a process without a queue (the CLI beside an
-// embedded Redis) or whose task Redis lost. serve and worker run it at
-// start; the server's tick runs requeueSingles, the same without the
-// look for archived tasks. It returns how many it saw.
-func (e *Enqueuer) RebuildSingles(ctx context.Context, store MessageFinder) (int, error) {
-	return e.rebuild(ctx, e.singles(ctx, store), true)
 }
 
 // requeueSingles enqueues the pending messages outside campaign fan-outs

@@ -136,6 +136,28 @@ func (h *handlers) enqueueAll(ctx context.Context, ms []outbound.Message) error 
 	return g.Wait()
 }
 
+// complete handles campaign:complete, the check that follows sends.
+func (h *handlers) complete(ctx context.Context, t *asynq.Task) error {
+	var p completePayload
+	if err := decode(t, &p); err != nil {
+		return err
+	}
+	return h.maybeComplete(ctx, p.CampaignID)
+}
+
+// afterSend asks for a completion check of campaign campaignID (0: none)
+// once a send has an outcome (err is not a deferral); a failure to ask is
+// logged, not returned: the tick checks every minute anyway.
+func (h *handlers) afterSend(ctx context.Context, campaignID int64, err error) {
+	var d *Deferred
+	if campaignID == 0 || errors.As(err, &d) {
+		return
+	}
+	if e := h.enq.checkCompletion(ctx, campaignID); e != nil {
+		h.log.WarnContext(ctx, "completion_check_failed", "campaign_id", campaignID, "err", e)
+	}
+}
+
 // maybeComplete finishes a running campaign whose messages have all been
 // handed to a provider or settled otherwise (none pending or sending) and
 // whose latest run is fully expanded: a recurring campaign goes back to
@@ -185,10 +207,8 @@ func (h *handlers) maybeComplete(ctx context.Context, campaignID int64) error {
 		}
 		return fmt.Errorf("queue: complete: campaign %d: %w", campaignID, err)
 	}
-	{
-		if err := h.deps.Ledger.FinishRun(ctx, c.ID, run, now); err != nil && !errors.Is(err, fault.ErrNotFound) {
-			return fmt.Errorf("queue: complete: finish run %d/%d: %w", c.ID, run, err)
-		}
+	if err := h.deps.Ledger.FinishRun(ctx, c.ID, run, now); err != nil && !errors.Is(err, fault.ErrNotFound) {
+		return fmt.Errorf("queue: complete: finish run %d/%d: %w", c.ID, run, err)
 	}
 	h.log.InfoContext(ctx, "campaign_finished", "campaign_id", c.ID, "state", to, "targeted", f.Targeted)
 	return nil

@@ -149,8 +149,9 @@ func (noQueue) EnqueueSend(context.Context, outbound.Message) error             
 func (noQueue) ScheduleEscalation(context.Context, int64, tickets.Level, time.Time) error { return nil }
 
 // A desk SMS a crashed worker left sending is settled the way a campaign
-// message is: Aliyun is asked first, so one that went out is recorded and
-// not sent again, and one that did not goes out once.
+// message is: recovered with its outcome unknown, then Aliyun is asked
+// before anything is sent, so one that went out is recorded and not sent
+// again, and one that did not goes out once.
 func TestDeskMessageRecoveredAfterCrash(t *testing.T) {
 	// Aliyun is asked about the claim's day: keep the clock on today.
 	e := setup(t, queue.Config{}, 10, onToday())
@@ -187,7 +188,7 @@ func TestDeskMessageRecoveredAfterCrash(t *testing.T) {
 		t.Errorf("after recovery: %d SMS to the first resident, %d to the second; want one each", len(toA), len(toB))
 	}
 	if m, _ := e.st.Message(e.ctx, went.ID); !strings.HasPrefix(m.ProviderID, "out:"+strconv.FormatInt(went.ID, 10)+"/") ||
-		hasCode(e.events(went.ID), queue.ReasonRecovered) {
+		!hasCode(e.events(went.ID), queue.ReasonRecovered) {
 		t.Errorf("the message that went out: %+v, history %v; want it recorded from Aliyun's record, not resent", m, e.events(went.ID))
 	}
 	if m, _ := e.st.Message(e.ctx, lost.ID); m.Status == outbound.StatusSending || !hasCode(e.events(lost.ID), queue.ReasonRecovered) {

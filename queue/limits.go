@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -18,16 +16,17 @@ import (
 
 // Redis keys of the queue's own state, next to Asynq's.
 const (
-	keyRate      = "gridcast:queue:rate:"      // + channel: GCRA state (redis_rate adds its prefix)
-	keyPause     = "gridcast:queue:pause:"     // + channel: set while a channel is paused
-	keyAmbiguous = "gridcast:queue:ambiguous:" // + message id: a send whose outcome is unknown
+	keyRate  = "gridcast:queue:rate:"  // + channel: GCRA state (redis_rate adds its prefix)
+	keyPause = "gridcast:queue:pause:" // + channel: set while a channel is paused
+	// keyRecovered is set, with a TTL of Config.RecoverEvery, after the
+	// ledger's pending work was re-enqueued; its absence (expired, or a
+	// Redis flushed, restarted empty or failed over) starts the next.
+	keyRecovered = "gridcast:queue:recovered"
 )
 
-// ambiguousTTL outlives any retry schedule; Aliyun keeps details 30 days.
-const ambiguousTTL = 7 * 24 * time.Hour
-
 // limits is the state shared by every worker of every process: the
-// provider rate limits, channel pauses and ambiguous-send markers.
+// provider rate limits and channel pauses. Nothing the ledger needs lives
+// here: an unknown send outcome is recorded on the message itself.
 type limits struct {
 	rdb   redis.UniversalClient
 	rl    *redis_rate.Limiter
@@ -74,36 +73,6 @@ func (l *limits) paused(ctx context.Context, ch population.Channel) (time.Durati
 		return 0, nil
 	}
 	return d, nil
-}
-
-// markAmbiguous remembers that message id went out under outID at (about)
-// at with an unknown outcome. The time is kept so that the settlement asks
-// Aliyun about the day of the send, not the day of the retry (quiet hours
-// can push a retry past midnight).
-func (l *limits) markAmbiguous(ctx context.Context, id int64, outID string, at time.Time) error {
-	return l.rdb.Set(ctx, keyAmbiguous+strconv.FormatInt(id, 10), outID+"|"+strconv.FormatInt(at.Unix(), 10), ambiguousTTL).Err()
-}
-
-// ambiguous returns the OutId of id's ambiguous send and when it was made,
-// or "" when the send is not ambiguous.
-func (l *limits) ambiguous(ctx context.Context, id int64) (string, time.Time, error) {
-	s, err := l.rdb.Get(ctx, keyAmbiguous+strconv.FormatInt(id, 10)).Result()
-	if errors.Is(err, redis.Nil) {
-		return "", time.Time{}, nil
-	}
-	if err != nil {
-		return "", time.Time{}, err
-	}
-	outID, unix, _ := strings.Cut(s, "|")
-	var at time.Time
-	if n, err := strconv.ParseInt(unix, 10, 64); err == nil {
-		at = time.Unix(n, 0)
-	}
-	return outID, at, nil
-}
-
-func (l *limits) clearAmbiguous(ctx context.Context, id int64) error {
-	return l.rdb.Del(ctx, keyAmbiguous+strconv.FormatInt(id, 10)).Err()
 }
 
 // workerCache remembers each grid's worker and name for a minute: every

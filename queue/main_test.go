@@ -344,6 +344,9 @@ func setup(t testing.TB, cfg queue.Config, hh int, opts ...option) *env {
 		cfg.TickSpec = "-" // the tests tick themselves
 	}
 	cfg.DelayedTaskCheckInterval = 100 * time.Millisecond
+	if cfg.SettleDelay == 0 {
+		cfg.SettleDelay = 300 * time.Millisecond // the emulator's record has no lag
+	}
 	e.cfg = cfg
 	dispatch := queue.NewEnqueuer(e.rdb, cfg)
 	t.Cleanup(func() { _ = dispatch.Close() })

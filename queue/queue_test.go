@@ -191,3 +191,18 @@ func TestQuietHoursReschedule(t *testing.T) {
 		t.Errorf("%d messages sent in quiet hours", n)
 	}
 }
+
+// A campaign completes within seconds of its last outcome, not at the next
+// minute's tick: each send asks for a completion check of its campaign.
+// The test ticks once, to start the campaign, and never again.
+func TestCampaignCompletesSoonAfterItsLastMessage(t *testing.T) {
+	e := setup(t, queue.Config{}, 10)
+	c := e.schedule(e.campaign("即时完成", 48*time.Hour))
+	e.tick()
+	e.waitFor("campaign settled", 30*time.Second, func() bool { return e.settled(c.ID) })
+	settledAt := time.Now()
+	e.waitFor("campaign completed without a tick", 10*time.Second, func() bool {
+		return e.state(c.ID) == campaigns.StateCompleted
+	})
+	t.Logf("completed %v after the last outcome", time.Since(settledAt).Round(100*time.Millisecond))
+}

@@ -94,9 +94,9 @@ func (h *handlers) receiptWeChat(ctx context.Context, t *asynq.Task) error {
 // reconcileBatch is how many messages one reconcile pass looks at.
 const reconcileBatch = 200
 
-// ReasonRecovered is the history code of a message that recovery handed
-// back from sending to pending.
-const ReasonRecovered = "recovered after a worker crash"
+// ReasonRecovered is the history code (and wait reason) of a message that
+// recovery handed back from sending to pending.
+const ReasonRecovered = outbound.WaitRecovered
 
 // reconcile runs every tick. It returns to pending the messages a crashed
 // worker left in sending (see recoverStuck), then asks Aliyun about SMS
@@ -167,18 +167,14 @@ func (h *handlers) stuckAfter() time.Duration { return 2 * h.cfg.SendTimeout }
 // the queue. Without it a re-delivered task would find the message claimed
 // and do nothing, and nobody would ever be reached.
 //
-// Whether the crashed worker's provider call went out is unknown:
-//   - SMS: Aliyun is asked first (settleStuckSMS); a send it knows is
-//     recorded as sent and not repeated. Otherwise the message is marked
-//     ambiguous (limits.markAmbiguous, OutId = its own id) before it goes
-//     back to pending, so the resend asks Aliyun once more
-//     (settleAmbiguous) in case the record was not yet visible.
-//   - WeChat: a template send carries client_msg_id = the message id, and
-//     WeChat drops a repeat of it within 10 minutes, returning the first
-//     send's msgid. Recovery runs 2×SendTimeout (2 minutes by default)
-//     plus at most a tick after the claim, well inside that window; a
-//     resend after a longer outage of every worker could duplicate, as can
-//     a customer-service text, which WeChat does not deduplicate.
+// Whether the crashed worker's provider call went out is unknown, so the
+// message's outcome becomes unknown as of its claim (RecoverMessage) and
+// the send that follows settles it before anything goes out again
+// (settleUnknown): Aliyun's send record is asked about an SMS; a WeChat
+// template message is resent under the same client_msg_id while WeChat
+// still drops repeats (recovery comes 2×SendTimeout plus at most a tick
+// after the claim, well inside its 10 minutes), else failed as unknown, as
+// is a customer-service text.
 //
 // A recovered message of a campaign cancelled meanwhile is screened out by
 // the send that follows.
@@ -204,15 +200,6 @@ func (h *handlers) recoverStuck(ctx context.Context, now time.Time) error {
 }
 
 func (h *handlers) recoverOne(ctx context.Context, m outbound.Message, now time.Time) error {
-	if m.Route == outbound.RouteSMS && h.deps.SMS != nil {
-		sent, err := h.settleStuckSMS(ctx, m, now)
-		if err != nil || sent {
-			return err // on error the message stays sending: the next pass asks again
-		}
-		if err := h.lim.markAmbiguous(ctx, m.ID, strconv.FormatInt(m.ID, 10), m.UpdatedAt); err != nil {
-			return err
-		}
-	}
 	if err := h.deps.Ledger.RecoverMessage(ctx, m.ID, m.Attempts, now, ReasonRecovered); err != nil {
 		if errors.Is(err, fault.ErrConflict) {
 			return nil // no longer sending: a late worker or another reconciler moved it
@@ -228,99 +215,6 @@ func (h *handlers) recoverOne(ctx context.Context, m outbound.Message, now time.
 	}
 	m.Status, m.NotBefore = outbound.StatusPending, now
 	return h.enq.EnqueueSend(ctx, m)
-}
-
-// smsTarget is the number and template an SMS message went to: a desk
-// message's own, a campaign message's or reminder's resident's number on
-// its campaign's template.
-func (h *handlers) smsTarget(ctx context.Context, m outbound.Message) (pii.Phone, string, error) {
-	if m.Purpose.Desk() {
-		return pii.Phone(m.To), m.TemplateCode, nil
-	}
-	j, err := h.load(ctx, m, nil)
-	if err != nil {
-		return "", "", err
-	}
-	return j.r.Phone, j.c.SMS.TemplateCode, nil
-}
-
-// settleStuckSMS asks Aliyun whether the crashed worker's SMS went out and,
-// if so, records it as sent (keyed "out:<OutId>/<phone>", as
-// settleAmbiguous does, which receipts match). A call carries one OutId,
-// the id of its first message, so a record for the number whose OutId is
-// this message's id, or names another message of the same campaign run
-// sent to a different number (a batch-mate), is this message's: a resident
-// has one SMS per run, and a batch is accepted or refused as a whole. A
-// batch-mate sharing the resident's number cannot be told apart; that rare
-// case is resent (under the ambiguity marker).
-func (h *handlers) settleStuckSMS(ctx context.Context, m outbound.Message, now time.Time) (bool, error) {
-	phone, template, err := h.smsTarget(ctx, m)
-	if err != nil || phone == "" {
-		return false, err // no number: the resend screens it out
-	}
-	// The send happened within SendTimeout of the claim: query its day,
-	// and the next if the window crossed midnight.
-	days := []time.Time{m.UpdatedAt}
-	if end := m.UpdatedAt.Add(h.cfg.SendTimeout); dayOf(end) != dayOf(m.UpdatedAt) {
-		days = append(days, end)
-	}
-	own := strconv.FormatInt(m.ID, 10)
-	for _, day := range days {
-		ds, err := h.deps.SMS.QueryDetails(ctx, phone, "", day)
-		if err != nil {
-			return false, err
-		}
-		for _, d := range ds {
-			if d.Phone != phone || d.OutID == "" || d.TemplateCode != template {
-				continue
-			}
-			if d.OutID != own {
-				if mate, err := h.batchMate(ctx, m, d.OutID); err != nil {
-					return false, err
-				} else if !mate {
-					continue
-				}
-			}
-			at := d.SendDate
-			if at.IsZero() {
-				at = now
-			}
-			if _, err := h.deps.Ledger.AdvanceMessage(ctx, m.ID, outbound.StatusSent, outbound.Update{
-				ProviderID: outbound.SMSProviderID("out:"+d.OutID, string(phone)), TemplateCode: template, At: at}); err != nil {
-				return false, err
-			}
-			h.log.WarnContext(ctx, "message_recovered_sent", "message_id", m.ID, "campaign_id", m.CampaignID, "out_id", d.OutID)
-			return true, h.lim.clearAmbiguous(ctx, m.ID)
-		}
-	}
-	return false, nil
-}
-
-// batchMate reports whether outID names another message of m's campaign
-// run addressed to a different phone number than m's resident.
-func (h *handlers) batchMate(ctx context.Context, m outbound.Message, outID string) (bool, error) {
-	if m.Purpose != outbound.PurposeCampaign {
-		return false, nil // only a campaign run's SMS travel in batches
-	}
-	id, err := strconv.ParseInt(outID, 10, 64)
-	if err != nil {
-		return false, nil // not one of ours
-	}
-	o, err := h.deps.Ledger.Message(ctx, id)
-	if errors.Is(err, fault.ErrNotFound) {
-		return false, nil
-	}
-	if err != nil {
-		return false, fmt.Errorf("message %d: %w", id, err)
-	}
-	if o.Purpose != outbound.PurposeCampaign || o.CampaignID != m.CampaignID || o.Run != m.Run || o.Channel != population.ChannelSMS {
-		return false, nil
-	}
-	rs, err := h.deps.Audience.Residents(ctx, []int64{o.ResidentID, m.ResidentID})
-	if err != nil {
-		return false, fmt.Errorf("residents: %w", err)
-	}
-	return rs[o.ResidentID].Phone != rs[m.ResidentID].Phone, nil
 }
 
 // dayOf is t's calendar day in Beijing time, the day Aliyun files a send

@@ -71,7 +71,7 @@ type job struct {
 func (j *job) outID() string { return strconv.FormatInt(j.m.ID, 10) }
 
 // sendOne handles message:wechat and message:sms (one message).
-func (h *handlers) sendOne(ctx context.Context, t *asynq.Task) error {
+func (h *handlers) sendOne(ctx context.Context, t *asynq.Task) (err error) {
 	var p sendPayload
 	if err := decode(t, &p); err != nil {
 		return err
@@ -84,9 +84,15 @@ func (h *handlers) sendOne(ctx context.Context, t *asynq.Task) error {
 	if !ok {
 		return nil // sent, settled or being sent by a duplicate task
 	}
+	if m.Purpose == outbound.PurposeCampaign {
+		defer func() { h.afterSend(ctx, m.CampaignID, err) }()
+	}
 	j, err := h.load(ctx, m, nil)
 	if err != nil {
 		return h.release(ctx, m, err)
+	}
+	if done, err := h.settleUnknown(ctx, &j, now); done || err != nil {
+		return err
 	}
 	v, err := h.prepare(ctx, &j, now)
 	if err == nil && v.kind == proceed {
@@ -335,7 +341,12 @@ func (h *handlers) sendWeChat(ctx context.Context, j *job, now time.Time) error 
 			providerID = strconv.FormatInt(id, 10)
 		}
 	}
+	// The answer is recorded even when the worker is stopping.
+	ctx = context.WithoutCancel(ctx)
 	if err != nil {
+		if se := (*gateway.SendError)(nil); errors.As(err, &se) && se.Code == gateway.CodeAmbiguous {
+			return h.unknownOutcome(ctx, []*job{j}, j.outID(), now, err)
+		}
 		return h.failed(ctx, population.ChannelWeChat, []*job{j}, err, now)
 	}
 	_, err = h.deps.Ledger.AdvanceMessage(ctx, j.m.ID, outbound.StatusSent, outbound.Update{
@@ -468,10 +479,17 @@ func (h *handlers) sendSMS(ctx context.Context, js []*job, now time.Time) error 
 		return h.failed(ctx, population.ChannelSMS, js, errNoSender(population.ChannelSMS), now)
 	}
 	outID := js[0].outID()
-	// A send whose outcome was unknown is looked up before anything is sent again.
-	js, err := h.settleAmbiguous(ctx, js, now)
-	if err != nil || len(js) == 0 {
-		return err
+	if len(js) > 1 {
+		// Each message of the batch learns the OutId before the call, so
+		// that a worker killed before it records the answer leaves behind
+		// what to ask Aliyun.
+		ids := make([]int64, len(js))
+		for i, j := range js {
+			ids[i] = j.m.ID
+		}
+		if err := h.deps.Ledger.MarkAttempt(ctx, ids, outID); err != nil {
+			return h.failedUnexpected(ctx, js, err)
+		}
 	}
 	ms := make([]gateway.SMS, len(js))
 	for i, j := range js {
@@ -479,18 +497,17 @@ func (h *handlers) sendSMS(ctx context.Context, js []*job, now time.Time) error 
 			OutID: outID, ExtendCode: j.extend, SignName: j.signName}
 	}
 	var acc gateway.SMSAccepted
+	var err error
 	if len(ms) == 1 {
 		acc, err = h.deps.SMS.Send(ctx, ms[0])
 	} else {
 		acc, err = h.deps.SMS.SendBatch(ctx, ms)
 	}
+	// The answer is recorded even when the worker is stopping.
+	ctx = context.WithoutCancel(ctx)
 	if err != nil {
 		if se := (*gateway.SendError)(nil); errors.As(err, &se) && se.Code == gateway.CodeAmbiguous {
-			for _, j := range js {
-				if e := h.lim.markAmbiguous(ctx, j.m.ID, outID, now); e != nil {
-					return errors.Join(err, e)
-				}
-			}
+			return h.unknownOutcome(ctx, js, outID, now, err)
 		}
 		return h.failed(ctx, population.ChannelSMS, js, err, now)
 	}
@@ -502,66 +519,4 @@ func (h *handlers) sendSMS(ctx context.Context, js []*job, now time.Time) error 
 		}
 	}
 	return nil
-}
-
-// settleAmbiguous asks Aliyun about every job marked ambiguous: one found
-// there is recorded as sent (keyed "out:<OutId>/<phone>", which receipts
-// also match) and dropped from js; one not found is sent again.
-func (h *handlers) settleAmbiguous(ctx context.Context, js []*job, now time.Time) ([]*job, error) {
-	keep := js[:0:0]
-	for _, j := range js {
-		outID, sentAt, err := h.lim.ambiguous(ctx, j.m.ID)
-		if err != nil {
-			return nil, h.release(ctx, j.m, err)
-		}
-		if outID == "" {
-			keep = append(keep, j)
-			continue
-		}
-		// Aliyun lists a number's messages per day: ask about the day of
-		// the ambiguous send and, if the retry falls on a later day, that
-		// day too.
-		days := []time.Time{now}
-		if !sentAt.IsZero() {
-			days = []time.Time{sentAt}
-			if !sameShanghaiDay(sentAt, now) {
-				days = append(days, now)
-			}
-		}
-		var ds []gateway.SMSDetail
-		for _, day := range days {
-			d, err := h.deps.SMS.QueryDetails(ctx, pii.Phone(j.to), "", day)
-			if err != nil {
-				return nil, h.failed(ctx, population.ChannelSMS, js, err, now)
-			}
-			ds = append(ds, d...)
-		}
-		found := false
-		for _, d := range ds {
-			if d.OutID == outID && d.TemplateCode == j.template {
-				found = true
-				if _, err := h.deps.Ledger.AdvanceMessage(ctx, j.m.ID, outbound.StatusSent, outbound.Update{
-					ProviderID: outbound.SMSProviderID("out:"+outID, j.to), TemplateCode: j.template, At: now}); err != nil {
-					return nil, err
-				}
-				break
-			}
-		}
-		if err := h.lim.clearAmbiguous(ctx, j.m.ID); err != nil {
-			return nil, err
-		}
-		if !found {
-			keep = append(keep, j)
-		}
-	}
-	return keep, nil
-}
-
-// sameShanghaiDay reports whether a and b fall on the same calendar day in
-// Beijing time, the day Aliyun's QuerySendDetails SendDate means.
-func sameShanghaiDay(a, b time.Time) bool {
-	loc := campaigns.Shanghai()
-	ay, am, ad := a.In(loc).Date()
-	by, bm, bd := b.In(loc).Date()
-	return ay == by && am == bm && ad == bd
 }

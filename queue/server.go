@@ -52,6 +52,7 @@ func NewServer(rdb redis.UniversalClient, cfg Config, deps Deps, log *slog.Logge
 	mux.HandleFunc(TypeReceiptWeChat, h.receiptWeChat)
 	mux.HandleFunc(TypeReconcile, h.reconcile)
 	mux.HandleFunc(TypeTick, h.tick)
+	mux.HandleFunc(TypeComplete, h.complete)
 	mux.HandleFunc(TypeRemindVisits, h.remindVisits)
 	mux.HandleFunc(legacyTypeOutbound, h.legacyOutbound)
 	if deps.Desk != nil {
@@ -66,7 +67,7 @@ func NewServer(rdb redis.UniversalClient, cfg Config, deps Deps, log *slog.Logge
 		RetryDelayFunc:           RetryDelay(cfg.Now),
 		Logger:                   asynqLogger{log},
 		LogLevel:                 asynq.WarnLevel,
-		ShutdownTimeout:          8 * time.Second,
+		ShutdownTimeout:          cfg.ShutdownTimeout,
 		DelayedTaskCheckInterval: cfg.DelayedTaskCheckInterval,
 		TaskCheckInterval:        100 * time.Millisecond,
 		ErrorHandler: asynq.ErrorHandlerFunc(func(ctx context.Context, t *asynq.Task, err error) {
@@ -115,8 +116,8 @@ func NewServer(rdb redis.UniversalClient, cfg Config, deps Deps, log *slog.Logge
 func (s *Server) Enqueuer() *Enqueuer { return s.h.enq }
 
 // Run starts the workers and the scheduler and blocks until ctx is done,
-// then shuts down (running tasks get 8 s to finish; Asynq requeues the
-// rest). It returns an error if the server could not start.
+// then shuts down (running tasks get Config.ShutdownTimeout to finish;
+// Asynq requeues the rest). It returns an error if the server could not start.
 func (s *Server) Run(ctx context.Context) error {
 	if err := s.srv.Start(s.mux); err != nil {
 		return fmt.Errorf("queue: start: %w", err)
@@ -128,6 +129,11 @@ func (s *Server) Run(ctx context.Context) error {
 		}
 	}
 	s.log.InfoContext(ctx, "queue_started", "concurrency", s.cfg.Concurrency)
+	// What a previous process left pending is queued again; an error is
+	// logged, and the tick tries again.
+	if err := s.h.recover(ctx, true); err != nil {
+		s.log.ErrorContext(ctx, "recover_work_failed", "err", err)
+	}
 	<-ctx.Done()
 	s.Shutdown()
 	return nil

@@ -21,6 +21,7 @@ const (
 	TypeReceiptWeChat = "receipts:wechat"    // payload wechatReceipt; queue critical
 	TypeReconcile     = "receipts:reconcile" // no payload; queue critical, every tick
 	TypeTick          = "campaigns:tick"     // no payload; queue critical, every minute
+	TypeComplete      = "campaign:complete"  // payload completePayload; queue default, after sends
 	// TypeRemindVisits (visits.go): no payload; queue critical, every RemindSpec.
 )
 
@@ -28,6 +29,10 @@ type expandPayload struct {
 	CampaignID int64     `json:"campaign_id"`
 	Run        int       `json:"run"`
 	RunAt      time.Time `json:"run_at"`
+}
+
+type completePayload struct {
+	CampaignID int64 `json:"campaign_id"`
 }
 
 type sendPayload struct {

@@ -50,9 +50,16 @@ func (h *handlers) tick(ctx context.Context, t *asynq.Task) error {
 	}
 	errs = append(errs, h.reconcile(ctx, t))
 	// Reminders and the desk's messages written by a process without a
-	// queue (the CLI beside an embedded Redis), or whose task Redis lost.
+	// queue (the CLI beside an embedded Redis).
 	if _, err := h.enq.requeueSingles(ctx, h.deps.Ledger); err != nil {
 		errs = append(errs, err)
+	}
+	// Work a Redis lost: at once when it was emptied, else every
+	// RecoverEvery.
+	if due, err := h.lim.rdb.SetNX(ctx, keyRecovered, now.UTC().Format(time.RFC3339), h.cfg.RecoverEvery).Result(); err != nil {
+		errs = append(errs, fmt.Errorf("queue: recover: %w", err))
+	} else if due {
+		errs = append(errs, h.recover(ctx, false))
 	}
 	if h.deps.Desk != nil {
 		// The safety net under the escalation timers.
@@ -155,4 +162,17 @@ func (h *handlers) transition(ctx context.Context, c campaigns.Campaign, to camp
 // (Asynq issue #653), because the tick task is retained for two minutes.
 func tickTaskID(now time.Time) string {
 	return "tick:" + now.Round(time.Minute).UTC().Format("200601021504")
+}
+
+// recover re-enqueues the ledger's pending work (Enqueuer.Recover) and
+// marks it done for RecoverEvery.
+func (h *handlers) recover(ctx context.Context, dropArchived bool) error {
+	n, err := h.enq.Recover(ctx, h.deps.Ledger, dropArchived)
+	if n > 0 {
+		h.log.InfoContext(ctx, "work_recovered", "pending_messages", n)
+	}
+	if err != nil {
+		return err
+	}
+	return h.lim.rdb.Set(ctx, keyRecovered, h.cfg.Now().UTC().Format(time.RFC3339), h.cfg.RecoverEvery).Err()
 }

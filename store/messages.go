@@ -407,24 +407,47 @@ func (s *Store) tsIf(cond bool, t time.Time) any {
 // message again for notBefore. An error wrapping fault.ErrConflict when
 // the message is not sending; fault.ErrNotFound when there is none.
 func (s *Store) RescheduleMessage(ctx context.Context, id int64, notBefore time.Time, reason string) error {
-	return s.reschedule(ctx, id, -1, notBefore, reason)
+	return s.reschedule(ctx, id, -1, notBefore, reason, "", "", time.Time{})
+}
+
+// UnknownOutcome is RescheduleMessage for a message whose provider call
+// got no answer: it records the call's OutId (outID) and time (at) on the
+// message, and its wait reason outbound.WaitOutcomeUnknown, so the next
+// attempt settles it with the provider before sending again.
+func (s *Store) UnknownOutcome(ctx context.Context, id int64, outID string, at, notBefore time.Time) error {
+	return s.reschedule(ctx, id, -1, notBefore, outbound.WaitOutcomeUnknown, "unknown", outID, at)
+}
+
+// MarkAttempt records outID, the OutId one provider call (an SMS batch) is
+// about to carry, on each of ids still sending, so that a worker killed
+// before it records the answer leaves behind what to ask the provider.
+func (s *Store) MarkAttempt(ctx context.Context, ids []int64, outID string) error {
+	if _, err := s.w.ExecContext(ctx, s.q.get("MarkAttempt"), outID, s.int64s(ids)); err != nil {
+		return fmt.Errorf("store: mark attempt %s: %w", outID, err)
+	}
+	return nil
 }
 
 // RecoverMessage is RescheduleMessage for a message found stuck in sending
 // by someone other than the worker that claimed it: it moves the message
 // back only while its attempt count is still attempts, the one that was
-// read. Two reconcilers, or a reconciler racing a worker that has since
+// read. The crashed worker's call may have gone out, so the message's
+// outcome becomes unknown as of its claim (AttemptedAt), under the OutID
+// it holds or its own id. Two reconcilers, or a reconciler racing a worker that has since
 // claimed the message again, cannot then both hand it back (which could
 // send it twice); the loser gets fault.ErrConflict.
 func (s *Store) RecoverMessage(ctx context.Context, id int64, attempts int, notBefore time.Time, reason string) error {
-	return s.reschedule(ctx, id, attempts, notBefore, reason)
+	return s.reschedule(ctx, id, attempts, notBefore, reason, "recover", "", time.Time{})
 }
 
 // reschedule moves id from sending to pending; attempts < 0 means any.
-func (s *Store) reschedule(ctx context.Context, id int64, attempts int, notBefore time.Time, reason string) error {
+// mode "unknown" records an unknown outcome of the call outID made at at,
+// "recover" one of the crashed claim.
+func (s *Store) reschedule(ctx context.Context, id int64, attempts int, notBefore time.Time, reason, mode, outID string, at time.Time) error {
 	return s.inTx(ctx, fmt.Sprintf("reschedule message %d", id), func(tx *sql.Tx) error {
 		now := s.now()
-		res, err := tx.ExecContext(ctx, s.q.get("RescheduleMessage"), s.tsOrNull(notBefore), s.ts(now), id, attempts)
+		res, err := tx.ExecContext(ctx, s.q.get("RescheduleMessage"), s.tsOrNull(notBefore), s.ts(now), id, attempts,
+			reason, mode, outID, s.tsOrNull(at))
 		if err != nil {
 			return err
 		}
@@ -462,7 +485,7 @@ func scanMessage(sc scanner) (outbound.Message, error) {
 		&channel, &route, &m.RouteReason, &m.To, &m.Text, &m.TemplateCode, &params, &m.URL, &m.Actor, &status,
 		&reason, &m.FallbackOf, &m.Attempts, &m.ProviderID, &m.ProviderCode, &m.ProviderMessage,
 		timeCol{&m.NotBefore}, timeCol{&m.Deadline}, timeCol{&m.CreatedAt}, timeCol{&m.SentAt},
-		timeCol{&m.FinishedAt}, timeCol{&m.UpdatedAt})
+		timeCol{&m.FinishedAt}, timeCol{&m.UpdatedAt}, &m.OutID, timeCol{&m.AttemptedAt}, &m.WaitReason)
 	if err != nil {
 		return m, err
 	}

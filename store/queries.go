@@ -36,7 +36,7 @@ var queryNames = []string{
 	"InsertRun", "RunCheckpoint", "AdvanceRun", "FinishRun",
 	"InsertMessages", "ChunkMessages", "InsertMessage", "CampaignMessageByKey", "ReminderByKey",
 	"MessageByID", "MessagesByStatus", "PendingSingles", "StuckSending", "ResidentMessages", "ClaimMessage",
-	"MessageForMove", "AdvanceMessage", "FillMessage", "RescheduleMessage",
+	"MessageForMove", "AdvanceMessage", "FillMessage", "RescheduleMessage", "MarkAttempt",
 	"InsertMessageEvent", "MessageEvents", "MessageByProvider", "Funnel", "SentCounts", "StaleSent",
 	"DeleteTemplates", "InsertTemplates", "Templates",
 	"BookedSlots", "InsertSlot", "SlotHolders", "SetSlotState", "ResidentsByIDs",

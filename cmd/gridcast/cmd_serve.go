@@ -13,7 +13,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gridcast/gridcast/api"
-	"github.com/gridcast/gridcast/campaigns"
 	"github.com/gridcast/gridcast/console"
 	"github.com/gridcast/gridcast/desk"
 	"github.com/gridcast/gridcast/gateway"
@@ -110,9 +109,6 @@ func (a *app) serve(ctx context.Context, withHTTP, withWorkers bool, ready func(
 		}
 		running++
 		go func() { errc <- srv.Run(ctx) }()
-		if err := a.recoverWork(ctx, st, enq); err != nil {
-			a.log.ErrorContext(ctx, "recover_work_failed", "err", err)
-		}
 	}
 	if withHTTP {
 		var sink gateway.Sink = enq
@@ -186,40 +182,6 @@ func (a *app) serve(ctx context.Context, withHTTP, withWorkers bool, ready func(
 		}
 	}
 	return first
-}
-
-// recoverWork puts back on the queue what the store says is unfinished:
-// the fan-out of every running one-off campaign (it resumes from its
-// checkpoint, or finds itself done), every pending campaign message and
-// every other pending message on the ledger (reminders, the desk's
-// answers and notifications). Redis only carries work; after a restart of
-// an embedded Redis, or a Redis that lost data, nothing is skipped
-// silently. Duplicate tasks are refused by their ids, and a message is
-// claimed once, so this is safe on every start.
-func (a *app) recoverWork(ctx context.Context, st *store.Store, enq *queue.Enqueuer) error {
-	cs, err := st.Campaigns(ctx, campaigns.StateRunning, 1000)
-	if err != nil {
-		return err
-	}
-	for _, c := range cs {
-		if c.Recurrence == "" {
-			if err := enq.StartCampaign(ctx, c.ID, 1, c.ScheduleAt); err != nil {
-				return err
-			}
-		}
-		n, err := enq.Rebuild(ctx, st, c.ID)
-		if err != nil {
-			return err
-		}
-		if n > 0 {
-			a.log.InfoContext(ctx, "work_recovered", "campaign_id", c.ID, "pending_messages", n)
-		}
-	}
-	n, err := enq.RebuildSingles(ctx, st)
-	if n > 0 {
-		a.log.InfoContext(ctx, "work_recovered", "pending_messages", n)
-	}
-	return err
 }
 
 // heardSink tells the in-process WeChat emulator that a follower wrote (as

@@ -111,6 +111,10 @@ type Fault struct {
 	// Hang holds the request unanswered until the client gives up or the
 	// emulator closes — for timeout tests.
 	Hang bool
+	// LoseAnswer does the work (a send is accepted and recorded), then
+	// drops the connection without answering: the answer lost on the way
+	// back that leaves the client not knowing.
+	LoseAnswer bool
 }
 
 // Faults that happen at Aliyun, for FailNext.
@@ -125,6 +129,7 @@ var (
 	FaultAmountNotEnough = Fault{Code: "isv.AMOUNT_NOT_ENOUGH", Message: "账户余额不足"}
 	FaultDayLimit        = Fault{Code: "isv.DAY_LIMIT_CONTROL", Message: "触发日发送限额"}
 	FaultHang            = Fault{Hang: true}
+	FaultLoseAnswer      = Fault{LoseAnswer: true}
 )
 
 // SentMessage is one message the Emulator accepted, for tests and the
@@ -328,10 +333,21 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !e.pause(r.Context(), e.cfg.Latency) {
 		return
 	}
-	if f := e.takeFault(action, firstPhone(p)); f != nil {
+	f := e.takeFault(action, firstPhone(p))
+	if f != nil && !f.LoseAnswer {
 		e.answerFault(w, r, reqID, f)
 		return
 	}
+	if f != nil {
+		e.act(discard{}, p, action, reqID)
+		dropConnection(w)
+		return
+	}
+	e.act(w, p, action, reqID)
+}
+
+// act runs one action and writes its answer to w.
+func (e *Emulator) act(w http.ResponseWriter, p params, action, reqID string) {
 	switch action {
 	case "SendSms":
 		e.sendSms(w, p, reqID)
@@ -347,6 +363,23 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		e.httpError(w, http.StatusNotFound, reqID, "InvalidAction.NotFound",
 			"Specified api is not found, please check your url and method.")
 	}
+}
+
+// discard is a ResponseWriter that keeps nothing: the answer a
+// LoseAnswer fault never delivers.
+type discard struct{}
+
+func (discard) Header() http.Header         { return http.Header{} }
+func (discard) Write(b []byte) (int, error) { return len(b), nil }
+func (discard) WriteHeader(int)             {}
+
+// dropConnection closes the client's connection without an answer.
+func dropConnection(w http.ResponseWriter) {
+	if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
+		_ = conn.Close()
+		return
+	}
+	panic(http.ErrAbortHandler) // HTTP/2: abort the stream
 }
 
 // readParams merges the query and, for a form POST, the body.

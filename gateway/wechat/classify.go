@@ -2,6 +2,7 @@ package wechat
 
 import (
 	"errors"
+	"net"
 	"strconv"
 	"time"
 
@@ -102,6 +103,24 @@ func apiError(errcode int, errmsg string, now time.Time) *gateway.SendError {
 // errcode. err must already be free of secrets (see redact).
 func transportError(err error) *gateway.SendError {
 	return &gateway.SendError{Channel: Channel, Code: CodeTransport, Class: gateway.Retryable, Err: err}
+}
+
+// sends reports whether the call op sends a message to a follower.
+func sends(op string) bool { return op == "send template" || op == "send text" }
+
+// sendTransportError is transportError for a send: unless the connection
+// was never made, the request may have reached WeChat and been carried
+// out, so the failure is gateway.CodeAmbiguous — settle (a template
+// message's client_msg_id makes a repeat within 10 minutes harmless),
+// never resend blind.
+func sendTransportError(err error) *gateway.SendError {
+	var op *net.OpError
+	var dns *net.DNSError
+	if (errors.As(err, &op) && op.Op == "dial") || errors.As(err, &dns) {
+		return transportError(err)
+	}
+	return &gateway.SendError{Channel: Channel, Code: gateway.CodeAmbiguous, Class: gateway.Retryable,
+		Message: "no answer to the send: it may have reached WeChat", Err: err}
 }
 
 // IsWindowClosed reports whether err is a SendText failure because the

@@ -312,10 +312,16 @@ func (c *Client) call(ctx context.Context, op string, do func(context.Context, s
 		}
 		body, err := do(ctx, token)
 		if err != nil {
+			if sends(op) {
+				return sendTransportError(fmt.Errorf("wechat: %s: %w", op, redact(err)))
+			}
 			return transportError(fmt.Errorf("wechat: %s: %w", op, redact(err)))
 		}
 		var st apiStatus
 		if err := json.Unmarshal(body, &st); err != nil {
+			if sends(op) {
+				return sendTransportError(fmt.Errorf("wechat: %s: decode reply: %w", op, err))
+			}
 			return transportError(fmt.Errorf("wechat: %s: decode reply: %w", op, err))
 		}
 		if st.ErrCode == 0 {

@@ -358,7 +358,7 @@ SELECT m.id, m.purpose, COALESCE(m.campaign_id, 0), COALESCE(m.run, 0), COALESCE
        COALESCE(m.slot_id, 0), COALESCE(m.resident_id, 0), COALESCE(m.worker_id, 0), m.channel, m.route,
        m.route_reason, m.to_key, m.text, m.template_code, m.params, m.url, m.actor, m.status, m.skip_reason,
        COALESCE(m.fallback_of, 0), m.attempts, m.provider_id, m.provider_code, m.provider_message,
-       m.not_before, m.deadline, m.created_at, m.sent_at, m.finished_at, m.updated_at
+       m.not_before, m.deadline, m.created_at, m.sent_at, m.finished_at, m.updated_at, m.out_id, m.attempted_at, m.wait_reason
 FROM json_to_recordset($3::json) AS x(r bigint, c text)
 JOIN messages m ON m.purpose = 'campaign' AND m.campaign_id = $1 AND m.run = $2 AND m.resident_id = x.r AND m.channel = x.c;
 
@@ -378,7 +378,7 @@ SELECT id, purpose, COALESCE(campaign_id, 0), COALESCE(run, 0), COALESCE(ticket_
        COALESCE(resident_id, 0), COALESCE(worker_id, 0), channel, route, route_reason, to_key, text,
        template_code, params, url, actor, status, skip_reason, COALESCE(fallback_of, 0), attempts,
        provider_id, provider_code, provider_message, not_before, deadline, created_at, sent_at,
-       finished_at, updated_at
+       finished_at, updated_at, out_id, attempted_at, wait_reason
 FROM messages WHERE purpose = 'campaign' AND campaign_id = $1 AND run = $2 AND resident_id = $3 AND channel = $4;
 
 -- name: ReminderByKey
@@ -387,7 +387,7 @@ SELECT id, purpose, COALESCE(campaign_id, 0), COALESCE(run, 0), COALESCE(ticket_
        COALESCE(resident_id, 0), COALESCE(worker_id, 0), channel, route, route_reason, to_key, text,
        template_code, params, url, actor, status, skip_reason, COALESCE(fallback_of, 0), attempts,
        provider_id, provider_code, provider_message, not_before, deadline, created_at, sent_at,
-       finished_at, updated_at
+       finished_at, updated_at, out_id, attempted_at, wait_reason
 FROM messages WHERE purpose = 'reminder' AND slot_id = $1 AND channel = $2;
 
 -- name: PendingSingles
@@ -397,7 +397,7 @@ SELECT id, purpose, COALESCE(campaign_id, 0), COALESCE(run, 0), COALESCE(ticket_
        COALESCE(resident_id, 0), COALESCE(worker_id, 0), channel, route, route_reason, to_key, text,
        template_code, params, url, actor, status, skip_reason, COALESCE(fallback_of, 0), attempts,
        provider_id, provider_code, provider_message, not_before, deadline, created_at, sent_at,
-       finished_at, updated_at
+       finished_at, updated_at, out_id, attempted_at, wait_reason
 FROM messages WHERE status = 'pending' AND purpose <> 'campaign' AND id > $1
 ORDER BY id LIMIT $2;
 
@@ -408,7 +408,7 @@ SELECT id, purpose, COALESCE(campaign_id, 0), COALESCE(run, 0), COALESCE(ticket_
        COALESCE(resident_id, 0), COALESCE(worker_id, 0), channel, route, route_reason, to_key, text,
        template_code, params, url, actor, status, skip_reason, COALESCE(fallback_of, 0), attempts,
        provider_id, provider_code, provider_message, not_before, deadline, created_at, sent_at,
-       finished_at, updated_at
+       finished_at, updated_at, out_id, attempted_at, wait_reason
 FROM messages WHERE status = 'sending' AND updated_at < $1 AND id > $2
 ORDER BY id LIMIT $3;
 
@@ -419,7 +419,7 @@ SELECT id, purpose, COALESCE(campaign_id, 0), COALESCE(run, 0), COALESCE(ticket_
        COALESCE(resident_id, 0), COALESCE(worker_id, 0), channel, route, route_reason, to_key, text,
        template_code, params, url, actor, status, skip_reason, COALESCE(fallback_of, 0), attempts,
        provider_id, provider_code, provider_message, not_before, deadline, created_at, sent_at,
-       finished_at, updated_at
+       finished_at, updated_at, out_id, attempted_at, wait_reason
 FROM messages WHERE resident_id = $1 AND id < $2
 ORDER BY id DESC LIMIT $3;
 
@@ -428,7 +428,7 @@ SELECT id, purpose, COALESCE(campaign_id, 0), COALESCE(run, 0), COALESCE(ticket_
        COALESCE(resident_id, 0), COALESCE(worker_id, 0), channel, route, route_reason, to_key, text,
        template_code, params, url, actor, status, skip_reason, COALESCE(fallback_of, 0), attempts,
        provider_id, provider_code, provider_message, not_before, deadline, created_at, sent_at,
-       finished_at, updated_at
+       finished_at, updated_at, out_id, attempted_at, wait_reason
 FROM messages WHERE id = $1;
 
 -- name: MessagesByStatus
@@ -438,20 +438,20 @@ SELECT id, purpose, COALESCE(campaign_id, 0), COALESCE(run, 0), COALESCE(ticket_
        COALESCE(resident_id, 0), COALESCE(worker_id, 0), channel, route, route_reason, to_key, text,
        template_code, params, url, actor, status, skip_reason, COALESCE(fallback_of, 0), attempts,
        provider_id, provider_code, provider_message, not_before, deadline, created_at, sent_at,
-       finished_at, updated_at
+       finished_at, updated_at, out_id, attempted_at, wait_reason
 FROM messages WHERE campaign_id = $1 AND purpose = 'campaign' AND status = $2 AND id > $3
 ORDER BY id LIMIT $4;
 
 -- name: ClaimMessage
 -- A concurrent claimer waits on the row lock, then sees sending and
 -- matches nothing (READ COMMITTED re-checks the WHERE).
-UPDATE messages SET status = 'sending', attempts = attempts + 1, updated_at = $1
+UPDATE messages SET status = 'sending', attempts = attempts + 1, updated_at = $1, wait_reason = ''
 WHERE id = $2 AND status = 'pending'
 RETURNING id, purpose, COALESCE(campaign_id, 0), COALESCE(run, 0), COALESCE(ticket_id, 0), COALESCE(slot_id, 0),
        COALESCE(resident_id, 0), COALESCE(worker_id, 0), channel, route, route_reason, to_key, text,
        template_code, params, url, actor, status, skip_reason, COALESCE(fallback_of, 0), attempts,
        provider_id, provider_code, provider_message, not_before, deadline, created_at, sent_at,
-       finished_at, updated_at;
+       finished_at, updated_at, out_id, attempted_at, wait_reason;
 
 -- name: MessageForMove
 SELECT status, provider_id, template_code, sent_at IS NULL FROM messages WHERE id = $1 FOR UPDATE;
@@ -465,7 +465,8 @@ UPDATE messages SET status = $1, provider_id = COALESCE(NULLIF($2::text, ''), pr
     skip_reason = COALESCE(NULLIF($5::text, ''), skip_reason),
     template_code = COALESCE(NULLIF($6::text, ''), template_code),
     sent_at = COALESCE(sent_at, $7::timestamptz), finished_at = COALESCE(finished_at, $8::timestamptz),
-    updated_at = $9, params = CASE WHEN purpose = 'bind_code' THEN '{}' ELSE params END
+    updated_at = $9, params = CASE WHEN purpose = 'bind_code' THEN '{}' ELSE params END,
+    attempted_at = NULL, wait_reason = ''
 WHERE id = $10 AND status = $11;
 
 -- name: FillMessage
@@ -478,8 +479,20 @@ UPDATE messages SET provider_id = COALESCE(NULLIF(provider_id, ''), $1::text),
 WHERE id = $5;
 
 -- name: RescheduleMessage
--- Arguments: not_before, now, id, attempts (negative: any).
-UPDATE messages SET status = 'pending', not_before = $1, updated_at = $2 WHERE id = $3 AND status = 'sending' AND ($4::int < 0 OR attempts = $4::int);
+-- An unknown outcome (mode 'unknown') records the call's OutId and time; a
+-- recovery (mode 'recover') dates the unknown outcome at the claim, the
+-- only time known of a crashed worker's call. Right-hand sides read the
+-- row as it was. Arguments: not_before, now, id, attempts (negative:
+-- any), reason, mode ('', 'unknown', 'recover'), out id, attempted at.
+UPDATE messages SET status = 'pending', not_before = $1, updated_at = $2, wait_reason = $5,
+    out_id = CASE WHEN $6 = 'unknown' THEN $7 ELSE out_id END,
+    attempted_at = CASE $6 WHEN 'unknown' THEN $8::timestamptz WHEN 'recover' THEN updated_at ELSE attempted_at END
+WHERE id = $3 AND status = 'sending' AND ($4::int < 0 OR attempts = $4::int);
+
+-- name: MarkAttempt
+-- The OutId one provider call is about to carry, on each of its claimed
+-- messages. Arguments: out id, ids.
+UPDATE messages SET out_id = $1 WHERE status = 'sending' AND id = ANY($2);
 
 -- name: InsertMessageEvent
 INSERT INTO message_events (message_id, at, from_status, to_status, code, note) VALUES ($1, $2, $3, $4, $5, $6);
@@ -492,7 +505,7 @@ SELECT id, purpose, COALESCE(campaign_id, 0), COALESCE(run, 0), COALESCE(ticket_
        COALESCE(resident_id, 0), COALESCE(worker_id, 0), channel, route, route_reason, to_key, text,
        template_code, params, url, actor, status, skip_reason, COALESCE(fallback_of, 0), attempts,
        provider_id, provider_code, provider_message, not_before, deadline, created_at, sent_at,
-       finished_at, updated_at
+       finished_at, updated_at, out_id, attempted_at, wait_reason
 FROM messages WHERE channel = $1 AND provider_id = $2 AND provider_id <> ''
 ORDER BY id DESC LIMIT 1;
 
@@ -518,7 +531,7 @@ SELECT id, purpose, COALESCE(campaign_id, 0), COALESCE(run, 0), COALESCE(ticket_
        COALESCE(resident_id, 0), COALESCE(worker_id, 0), channel, route, route_reason, to_key, text,
        template_code, params, url, actor, status, skip_reason, COALESCE(fallback_of, 0), attempts,
        provider_id, provider_code, provider_message, not_before, deadline, created_at, sent_at,
-       finished_at, updated_at
+       finished_at, updated_at, out_id, attempted_at, wait_reason
 FROM messages WHERE status = 'sent' AND updated_at < $1
 ORDER BY updated_at, id LIMIT $2;
 

@@ -361,7 +361,7 @@ SELECT m.id, m.purpose, COALESCE(m.campaign_id, 0), COALESCE(m.run, 0), COALESCE
        COALESCE(m.slot_id, 0), COALESCE(m.resident_id, 0), COALESCE(m.worker_id, 0), m.channel, m.route,
        m.route_reason, m.to_key, m.text, m.template_code, m.params, m.url, m.actor, m.status, m.skip_reason,
        COALESCE(m.fallback_of, 0), m.attempts, m.provider_id, m.provider_code, m.provider_message,
-       m.not_before, m.deadline, m.created_at, m.sent_at, m.finished_at, m.updated_at
+       m.not_before, m.deadline, m.created_at, m.sent_at, m.finished_at, m.updated_at, m.out_id, m.attempted_at, m.wait_reason
 -- The pairs are materialized first and CROSS JOIN keeps them the outer
 -- loop, so each is one probe of the unique (campaign, run, resident,
 -- channel) index; otherwise SQLite may scan the campaign's messages once per
@@ -386,7 +386,7 @@ SELECT id, purpose, COALESCE(campaign_id, 0), COALESCE(run, 0), COALESCE(ticket_
        COALESCE(resident_id, 0), COALESCE(worker_id, 0), channel, route, route_reason, to_key, text,
        template_code, params, url, actor, status, skip_reason, COALESCE(fallback_of, 0), attempts,
        provider_id, provider_code, provider_message, not_before, deadline, created_at, sent_at,
-       finished_at, updated_at
+       finished_at, updated_at, out_id, attempted_at, wait_reason
 FROM messages WHERE purpose = 'campaign' AND campaign_id = ? AND run = ? AND resident_id = ? AND channel = ?;
 
 -- name: ReminderByKey
@@ -395,7 +395,7 @@ SELECT id, purpose, COALESCE(campaign_id, 0), COALESCE(run, 0), COALESCE(ticket_
        COALESCE(resident_id, 0), COALESCE(worker_id, 0), channel, route, route_reason, to_key, text,
        template_code, params, url, actor, status, skip_reason, COALESCE(fallback_of, 0), attempts,
        provider_id, provider_code, provider_message, not_before, deadline, created_at, sent_at,
-       finished_at, updated_at
+       finished_at, updated_at, out_id, attempted_at, wait_reason
 FROM messages WHERE purpose = 'reminder' AND slot_id = ? AND channel = ?;
 
 -- name: PendingSingles
@@ -405,7 +405,7 @@ SELECT id, purpose, COALESCE(campaign_id, 0), COALESCE(run, 0), COALESCE(ticket_
        COALESCE(resident_id, 0), COALESCE(worker_id, 0), channel, route, route_reason, to_key, text,
        template_code, params, url, actor, status, skip_reason, COALESCE(fallback_of, 0), attempts,
        provider_id, provider_code, provider_message, not_before, deadline, created_at, sent_at,
-       finished_at, updated_at
+       finished_at, updated_at, out_id, attempted_at, wait_reason
 FROM messages WHERE status = 'pending' AND purpose <> 'campaign' AND id > ?
 ORDER BY id LIMIT ?;
 
@@ -416,7 +416,7 @@ SELECT id, purpose, COALESCE(campaign_id, 0), COALESCE(run, 0), COALESCE(ticket_
        COALESCE(resident_id, 0), COALESCE(worker_id, 0), channel, route, route_reason, to_key, text,
        template_code, params, url, actor, status, skip_reason, COALESCE(fallback_of, 0), attempts,
        provider_id, provider_code, provider_message, not_before, deadline, created_at, sent_at,
-       finished_at, updated_at
+       finished_at, updated_at, out_id, attempted_at, wait_reason
 FROM messages WHERE status = 'sending' AND updated_at < ? AND id > ?
 ORDER BY id LIMIT ?;
 
@@ -427,7 +427,7 @@ SELECT id, purpose, COALESCE(campaign_id, 0), COALESCE(run, 0), COALESCE(ticket_
        COALESCE(resident_id, 0), COALESCE(worker_id, 0), channel, route, route_reason, to_key, text,
        template_code, params, url, actor, status, skip_reason, COALESCE(fallback_of, 0), attempts,
        provider_id, provider_code, provider_message, not_before, deadline, created_at, sent_at,
-       finished_at, updated_at
+       finished_at, updated_at, out_id, attempted_at, wait_reason
 FROM messages WHERE resident_id = ? AND id < ?
 ORDER BY id DESC LIMIT ?;
 
@@ -436,7 +436,7 @@ SELECT id, purpose, COALESCE(campaign_id, 0), COALESCE(run, 0), COALESCE(ticket_
        COALESCE(resident_id, 0), COALESCE(worker_id, 0), channel, route, route_reason, to_key, text,
        template_code, params, url, actor, status, skip_reason, COALESCE(fallback_of, 0), attempts,
        provider_id, provider_code, provider_message, not_before, deadline, created_at, sent_at,
-       finished_at, updated_at
+       finished_at, updated_at, out_id, attempted_at, wait_reason
 FROM messages WHERE id = ?;
 
 -- name: MessagesByStatus
@@ -446,18 +446,18 @@ SELECT id, purpose, COALESCE(campaign_id, 0), COALESCE(run, 0), COALESCE(ticket_
        COALESCE(resident_id, 0), COALESCE(worker_id, 0), channel, route, route_reason, to_key, text,
        template_code, params, url, actor, status, skip_reason, COALESCE(fallback_of, 0), attempts,
        provider_id, provider_code, provider_message, not_before, deadline, created_at, sent_at,
-       finished_at, updated_at
+       finished_at, updated_at, out_id, attempted_at, wait_reason
 FROM messages WHERE campaign_id = ? AND purpose = 'campaign' AND status = ? AND id > ?
 ORDER BY id LIMIT ?;
 
 -- name: ClaimMessage
-UPDATE messages SET status = 'sending', attempts = attempts + 1, updated_at = ?
+UPDATE messages SET status = 'sending', attempts = attempts + 1, updated_at = ?, wait_reason = ''
 WHERE id = ? AND status = 'pending'
 RETURNING id, purpose, COALESCE(campaign_id, 0), COALESCE(run, 0), COALESCE(ticket_id, 0), COALESCE(slot_id, 0),
        COALESCE(resident_id, 0), COALESCE(worker_id, 0), channel, route, route_reason, to_key, text,
        template_code, params, url, actor, status, skip_reason, COALESCE(fallback_of, 0), attempts,
        provider_id, provider_code, provider_message, not_before, deadline, created_at, sent_at,
-       finished_at, updated_at;
+       finished_at, updated_at, out_id, attempted_at, wait_reason;
 
 -- name: MessageForMove
 -- The writer holds the database lock (BEGIN IMMEDIATE) until commit.
@@ -474,7 +474,8 @@ UPDATE messages SET status = ?, provider_id = COALESCE(NULLIF(?, ''), provider_i
     skip_reason = COALESCE(NULLIF(?, ''), skip_reason),
     template_code = COALESCE(NULLIF(?, ''), template_code),
     sent_at = COALESCE(sent_at, ?), finished_at = COALESCE(finished_at, ?), updated_at = ?,
-    params = CASE WHEN purpose = 'bind_code' THEN '{}' ELSE params END
+    params = CASE WHEN purpose = 'bind_code' THEN '{}' ELSE params END,
+    attempted_at = NULL, wait_reason = ''
 WHERE id = ? AND status = ?;
 
 -- name: FillMessage
@@ -487,8 +488,20 @@ UPDATE messages SET provider_id = COALESCE(NULLIF(provider_id, ''), ?),
 WHERE id = ?;
 
 -- name: RescheduleMessage
--- Arguments: not_before, now, id, attempts (negative: any).
-UPDATE messages SET status = 'pending', not_before = ?1, updated_at = ?2 WHERE id = ?3 AND status = 'sending' AND (?4 < 0 OR attempts = ?4);
+-- An unknown outcome (mode 'unknown') records the call's OutId and time; a
+-- recovery (mode 'recover') dates the unknown outcome at the claim, the
+-- only time known of a crashed worker's call. Right-hand sides read the
+-- row as it was. Arguments: not_before, now, id, attempts (negative:
+-- any), reason, mode ('', 'unknown', 'recover'), out id, attempted at.
+UPDATE messages SET status = 'pending', not_before = ?1, updated_at = ?2, wait_reason = ?5,
+    out_id = CASE WHEN ?6 = 'unknown' THEN ?7 ELSE out_id END,
+    attempted_at = CASE ?6 WHEN 'unknown' THEN ?8 WHEN 'recover' THEN updated_at ELSE attempted_at END
+WHERE id = ?3 AND status = 'sending' AND (?4 < 0 OR attempts = ?4);
+
+-- name: MarkAttempt
+-- The OutId one provider call is about to carry, on each of its claimed
+-- messages. Arguments: out id, ids (JSON array).
+UPDATE messages SET out_id = ?1 WHERE status = 'sending' AND id IN (SELECT value FROM json_each(?2));
 
 -- name: InsertMessageEvent
 INSERT INTO message_events (message_id, at, from_status, to_status, code, note) VALUES (?, ?, ?, ?, ?, ?);
@@ -501,7 +514,7 @@ SELECT id, purpose, COALESCE(campaign_id, 0), COALESCE(run, 0), COALESCE(ticket_
        COALESCE(resident_id, 0), COALESCE(worker_id, 0), channel, route, route_reason, to_key, text,
        template_code, params, url, actor, status, skip_reason, COALESCE(fallback_of, 0), attempts,
        provider_id, provider_code, provider_message, not_before, deadline, created_at, sent_at,
-       finished_at, updated_at
+       finished_at, updated_at, out_id, attempted_at, wait_reason
 FROM messages WHERE channel = ? AND provider_id = ? AND provider_id <> ''
 ORDER BY id DESC LIMIT 1;
 
@@ -527,7 +540,7 @@ SELECT id, purpose, COALESCE(campaign_id, 0), COALESCE(run, 0), COALESCE(ticket_
        COALESCE(resident_id, 0), COALESCE(worker_id, 0), channel, route, route_reason, to_key, text,
        template_code, params, url, actor, status, skip_reason, COALESCE(fallback_of, 0), attempts,
        provider_id, provider_code, provider_message, not_before, deadline, created_at, sent_at,
-       finished_at, updated_at
+       finished_at, updated_at, out_id, attempted_at, wait_reason
 FROM messages WHERE status = 'sent' AND updated_at < ?
 ORDER BY updated_at, id LIMIT ?;
 

@@ -32,6 +32,7 @@ var ledgerTests = []struct {
 	{"AdvanceForwardOnly", testAdvanceForwardOnly},
 	{"MessageHistory", testMessageHistory},
 	{"RecoverMessage", testRecoverMessage},
+	{"UnknownOutcome", testUnknownOutcome},
 	{"Funnel", testFunnel},
 	{"SentCounts", testSentCounts},
 	{"StaleSent", testStaleSent},
