@@ -162,6 +162,6 @@ func WeChatTemplates() []wechat.Template {
 			Example: "诉求编号：#12 环境卫生\n办理进度：网格员已回复\n回复内容：已通知物业，明天上午清运\n网格员：李娜"},
 		{ID: WeChatTemplateTask, Title: "工单待办提醒", PrimaryIndustry: industry, DeputyIndustry: deputy,
 			Content: "工单编号：{{keyword1.DATA}}\n工单事项：{{keyword2.DATA}}\n诉求内容：{{keyword3.DATA}}\n处理时限：{{keyword4.DATA}}",
-			Example: "工单编号：#12 环境卫生\n工单事项：新工单\n诉求内容：小区门口的垃圾桶满了\n处理时限：3月17日 15:00前"},
+			Example: "工单编号：#12 环境卫生\n工单事项：新工单\n诉求内容：小区门口的垃圾桶满了\n处理时限：3月17日 15:00"},
 	}
 }
