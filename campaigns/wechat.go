@@ -2,6 +2,7 @@ package campaigns
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
 	"regexp"
 	"slices"
@@ -205,13 +206,15 @@ func (c Campaign) sampleValue(s string, long bool) (string, error) {
 	})
 }
 
-// carries reports which meanings text (a value rendered with the short
-// stand-ins) holds in full.
-func (c Campaign) carries(text string) [meaningCount]bool {
+// carries reports which meanings text holds in full: text is the value
+// template v rendered with the short stand-ins (and perhaps cut). Where v
+// has {{reply_hint}}, only the whole hint counts; a hint in v's own words
+// counts when its keys show.
+func (c Campaign) carries(v, text string) [meaningCount]bool {
 	var got [meaningCount]bool
 	folded := foldString(text)
-	got[meansReplyHint] = len(c.ReplyOptions) > 0 &&
-		(strings.Contains(text, ReplyHint(c.ReplyOptions)) || literalReplyHint(folded, c.ReplyOptions))
+	got[meansReplyHint] = len(c.ReplyOptions) > 0 && (strings.Contains(text, ReplyHint(c.ReplyOptions)) ||
+		!strings.Contains(v, "{{"+VarReplyHint+"}}") && literalReplyHint(folded, c.ReplyOptions))
 	got[meansOptOut] = strings.Contains(folded, "退订") || strings.Contains(folded, "拒收")
 	got[meansWorker] = strings.Contains(text, shortSample(VarWorkerName))
 	got[meansSlot] = strings.Contains(text, shortSample(VarSlot))
@@ -263,7 +266,7 @@ func (c Campaign) checkWeChat() (errs []error, warns []string) {
 		if err != nil || strings.TrimSpace(v) == "" {
 			continue // Validate reports it
 		}
-		all := c.carries(text)
+		all := c.carries(v, text)
 		if WeChatHidden(k) {
 			for m, ok := range all {
 				if ok {
@@ -272,7 +275,7 @@ func (c Campaign) checkWeChat() (errs []error, warns []string) {
 			}
 			continue
 		}
-		vis := c.carries(WeChatField(text))
+		vis := c.carries(v, WeChatField(text))
 		for m, ok := range all {
 			switch {
 			case vis[m]:
@@ -284,7 +287,7 @@ func (c Campaign) checkWeChat() (errs []error, warns []string) {
 	}
 	field := func(k string) string { return "wechat.fields[" + k + "]" }
 	if len(keywords) == 0 {
-		errs = append(errs, fmt.Errorf("wechat.fields: no keyword field (keyword1…, thing1…): WeChat shows only those, never first or remark"))
+		errs = append(errs, errors.New("wechat.fields: no keyword field (keyword1…, thing1…): WeChat shows only those, never first or remark"))
 	}
 	lost := map[string][]meaning{}   // keyword field → meanings it cuts off and no field shows
 	unseen := map[string][]meaning{} // first or remark → meanings no keyword field holds
@@ -307,17 +310,17 @@ func (c Campaign) checkWeChat() (errs []error, warns []string) {
 	}
 	for _, k := range sortedKeys(c.WeChat.Fields) {
 		if ms := lost[k]; len(ms) > 0 {
-			errs = append(errs, fmt.Errorf("%s: %s would be cut off: WeChat shows the first %d characters of a field (a run of Latin letters or digits counts as one); put it first or in a field of its own",
-				field(k), listMeanings(ms), WeChatFieldWidth))
+			errs = append(errs, fmt.Errorf("%s: %s would be cut off: WeChat shows the first %d characters of a field (a run of Latin letters or digits counts as one); put %s first or in a field of its own",
+				field(k), listMeanings(ms), WeChatFieldWidth, pronoun(ms)))
 			refused[k] = true
 		}
 		if ms := unseen[k]; len(ms) > 0 {
-			verb, it := "is", "it"
+			verb := "is"
 			if len(ms) > 1 {
-				verb, it = "are", "them"
+				verb = "are"
 			}
 			errs = append(errs, fmt.Errorf("%s: %s %s only here, and WeChat has not shown %s since 2023-05-04: put %s in a keyword field",
-				field(k), listMeanings(ms), verb, k, it))
+				field(k), listMeanings(ms), verb, k, pronoun(ms)))
 			refused[k] = true
 		}
 	}
@@ -365,6 +368,13 @@ func listMeanings(ms []meaning) string {
 		return words[0]
 	}
 	return strings.Join(words[:len(words)-1], ", ") + " and " + words[len(words)-1]
+}
+
+func pronoun(ms []meaning) string {
+	if len(ms) > 1 {
+		return "them"
+	}
+	return "it"
 }
 
 // Warnings are what is allowed in c but likely a mistake, each prefixed by

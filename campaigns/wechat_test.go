@@ -140,6 +140,9 @@ func TestValidateWeChatFields(t *testing.T) {
 			c.WeChat.Fields["keyword1"] = "青岛港机电公司招聘电工、焊工各10名，月薪6000元起，{{reply_hint}}"
 			c.WeChat.Fields["keyword3"] = "回T退订"
 		}, wantErrs: []string{"wechat.fields[keyword1]: the reply hint " + cutHint}},
+		{name: "a reply hint cut in the middle", edit: func(c *campaigns.Campaign) {
+			c.ReplyOptions = map[string]string{"1": "报名参加培训班", "2": "咨询培训课程详情"}
+		}, wantErrs: []string{"wechat.fields[keyword3]: the reply hint and the opt-out hint would be cut off: WeChat shows the first 20 characters of a field (a run of Latin letters or digits counts as one); put them first or in a field of its own"}},
 		{name: "a worker's name past the cut", edit: func(c *campaigns.Campaign) {
 			c.WeChat.Fields["keyword2"] = strings.Repeat("请", 19) + "网格员{{worker.name}}"
 		}, wantErrs: []string{"wechat.fields[keyword2]: the grid worker's name " + cutHint}},
