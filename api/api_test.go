@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/gridcast/gridcast/api"
 	"github.com/gridcast/gridcast/campaigns"
 	"github.com/gridcast/gridcast/pii"
@@ -213,5 +215,27 @@ func TestCampaignsAPI(t *testing.T) {
 	}
 	if code, _ := do(t, "GET", srv.URL+"/api/v1/campaigns/99", ""); code != 404 {
 		t.Errorf("missing campaign → %d", code)
+	}
+
+	// WeChat shows only keyword fields: a reply hint only in remark is
+	// refused, naming the field; a greeting in first comes back as a
+	// warning.
+	wechat := func(fields string) string {
+		return `{"name":"保安招聘","kind":"job_posting","segment":"age:18..60","channel_policy":"wechat_only","owner":"王芳",
+			"expires_at":"` + time.Now().Add(48*time.Hour).Format(time.RFC3339) + `","reply_options":{"1":"报名"},
+			"wechat":{"template_id":"TPL_T","fields":` + fields + `}}`
+	}
+	code, out = do(t, "POST", srv.URL+"/api/v1/campaigns", wechat(`{"keyword1":"社区保安招聘","remark":"{{reply_hint}}"}`))
+	if code != 400 || !strings.Contains(out, "wechat.fields[remark]") {
+		t.Errorf("reply hint in remark: %d %s", code, out)
+	}
+	code, out = do(t, "POST", srv.URL+"/api/v1/campaigns", wechat(`{"first":"您好","keyword1":"社区保安招聘","keyword2":"{{reply_hint}}"}`))
+	var created api.Campaign
+	if err := json.Unmarshal([]byte(out), &created); code != 201 || err != nil {
+		t.Fatalf("create with first: %d %s", code, out)
+	}
+	want := []string{"wechat.fields[first]: WeChat has not shown first since 2023-05-04: nobody reads this text"}
+	if diff := cmp.Diff(want, created.Warnings); diff != "" {
+		t.Errorf("warnings (-want +got):\n%s", diff)
 	}
 }

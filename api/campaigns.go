@@ -48,6 +48,10 @@ type Campaign struct {
 	State      string    `json:"state,omitempty"`
 	ApprovedBy string    `json:"approved_by,omitempty"`
 	CreatedAt  time.Time `json:"created_at,omitzero"`
+	// Warnings, in the answer to a create only: what is allowed but likely
+	// a mistake (campaigns.Campaign.Warnings), e.g. text in a WeChat
+	// template's first or remark, which WeChat no longer shows.
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 func campaignToAPI(c campaigns.Campaign) Campaign {
@@ -139,7 +143,9 @@ func (s *server) createCampaign(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, campaignToAPI(c))
+	out := campaignToAPI(c)
+	out.Warnings = c.Warnings()
+	writeJSON(w, http.StatusCreated, out)
 }
 
 // CampaignStatus is a campaign with its funnel.

@@ -109,11 +109,16 @@ type SMSContent struct {
 	Params map[string]string
 }
 
-// WeChatContent is a campaign's WeChat official-account message.
+// WeChatContent is a campaign's WeChat official-account template message.
 type WeChatContent struct {
-	TemplateID string            // the template message's template_id
-	URL        string            // page opened from the message; optional, http(s) only
-	Fields     map[string]string // template key (first, keyword1, remark…) → value template
+	TemplateID string // the template message's template_id
+	URL        string // page opened from the message, for what does not fit; optional, http(s) only
+	// Fields maps a template key (keyword1, thing1 …) to a value template.
+	// WeChat shows only the keyword fields, each on one line cut to
+	// WeChatFieldWidth characters (WeChatDisplay); first and remark are
+	// sent but not shown, so the reply hint, the worker and a visit's slot
+	// belong in keyword fields (Validate, Warnings).
+	Fields map[string]string
 }
 
 // Campaign is one outreach campaign. Only a draft may be edited (see
@@ -174,11 +179,16 @@ var (
 
 // Validate checks everything about c that needs no provider template and no
 // clock: required fields, content required by the channel policy, known
-// variables and literal lengths in every value template, sensitive words in
-// every text the resident reads, the segment's syntax, the recurrence, the
-// expiry after the schedule, reply options and the extension code. It
-// returns every problem joined with errors.Join, each prefixed by the field
-// (sms.params[job], wechat.fields[first], text …).
+// variables and literal lengths in every value template, what WeChat will
+// show of the template message (a keyword field at least; the reply hint,
+// with reply options, and a visit's slot in keyword fields within the
+// characters WeChat shows; no reply hint, opt-out hint, worker's name or
+// slot that only first or remark carries, as WeChat no longer shows them),
+// sensitive words in every text the resident reads, the segment's syntax,
+// the recurrence, the expiry after the schedule, reply options and the
+// extension code. It returns every problem joined with errors.Join, each
+// prefixed by the field (sms.params[job], wechat.fields[remark], text …).
+// What is allowed but likely a mistake is in Warnings.
 func (c Campaign) Validate(pol Policy) error {
 	var errs []error
 	add := func(field string, err error) {
@@ -240,10 +250,11 @@ func (c Campaign) Validate(pol Policy) error {
 		if cp.usesSMS() && !mentions(c.SMS.Params, VarSlot) {
 			errs = append(errs, errors.New("sms.params: a visit_schedule campaign must tell the resident the slot ({{slot}})"))
 		}
-		if cp.usesWeChat() && !mentions(c.WeChat.Fields, VarSlot) && !strings.Contains(c.Text, "{{"+VarSlot+"}}") {
-			errs = append(errs, errors.New("wechat.fields: a visit_schedule campaign must tell the resident the slot ({{slot}})"))
-		}
 	}
+	// What a resident's phone shows of the WeChat template message (the
+	// visit slot included).
+	wxErrs, _ := c.checkWeChat()
+	errs = append(errs, wxErrs...)
 
 	// Sensitive words over every text a resident reads.
 	for _, k := range sortedKeys(c.SMS.Params) {

@@ -37,9 +37,9 @@ func validCampaign() campaigns.Campaign {
 			TemplateID: "TPL_JOB",
 			URL:        "https://jobs.example.gov.cn/7",
 			Fields: map[string]string{
-				"first":    "{{resident.surname_title}}您好",
 				"keyword1": "{{campaign.name}}",
-				"remark":   "网格员{{worker.name}}，电话{{worker.phone}}",
+				"keyword2": "{{worker.name}} {{worker.phone}}",
+				"keyword3": "{{reply_hint}}，回T退订",
 			},
 		},
 		Text:         "{{resident.surname_title}}您好，{{campaign.name}}本周六举行。{{reply_hint}}",
@@ -60,10 +60,21 @@ func smsTemplate() campaigns.Template {
 	}
 }
 
+// oldWeChatTemplate is a template of the kind made before 2023-05-04,
+// with first and remark, which WeChat no longer shows.
+func oldWeChatTemplate() campaigns.Template {
+	return campaigns.Template{
+		Code:     "TPL_OLD",
+		Content:  "{{first.DATA}}\n事项：{{keyword1.DATA}}\n{{remark.DATA}}",
+		Approved: true,
+		Channel:  population.ChannelWeChat,
+	}
+}
+
 func wechatTemplate() campaigns.Template {
 	return campaigns.Template{
 		Code:     "TPL_JOB",
-		Content:  "{{first.DATA}}\n招聘会：{{keyword1.DATA}}\n{{remark.DATA}}",
+		Content:  "招聘会：{{keyword1.DATA}}\n网格员：{{keyword2.DATA}}\n回复方式：{{keyword3.DATA}}",
 		Approved: true,
 		Channel:  population.ChannelWeChat,
 	}
@@ -110,6 +121,7 @@ func TestValidate(t *testing.T) {
 			"sms.template_code: required for channel policy wechat_first",
 			"sms.params: required for channel policy wechat_first (at least the grid worker's name)",
 			"wechat.template_id: required for channel policy wechat_first",
+			"wechat.fields: no keyword field (keyword1…, thing1…): WeChat shows only those, never first or remark",
 			"schedule_at: required",
 			"expires_at: required, so that nothing is ever sent late",
 		}},
@@ -145,7 +157,7 @@ func TestValidate(t *testing.T) {
 		}},
 		{name: "literal over 35 characters", edit: func(c *campaigns.Campaign) {
 			c.SMS.Params["job"] = strings.Repeat("招", 36)
-			c.WeChat.Fields["keyword1"] = strings.Repeat("招", 200) // no WeChat limit
+			c.WeChat.Fields["keyword1"] = strings.Repeat("招", 200) // WeChat cuts it: a warning, not an error
 		}, want: []string{
 			"sms.params[job]: campaigns: value too long: at least 36 characters before variables are filled in; the limit is 35",
 		}},
@@ -158,6 +170,7 @@ func TestValidate(t *testing.T) {
 		}},
 		{name: "reply hint without options", edit: func(c *campaigns.Campaign) { c.ReplyOptions = nil }, want: []string{
 			"sms.params[reply]: {{reply_hint}} needs reply_options",
+			"wechat.fields[keyword3]: {{reply_hint}} needs reply_options",
 			"text: {{reply_hint}} needs reply_options",
 		}},
 		{name: "slot outside a visit campaign", edit: func(c *campaigns.Campaign) { c.SMS.Params["job"] = "{{slot}}" }, want: []string{
@@ -165,12 +178,19 @@ func TestValidate(t *testing.T) {
 		}},
 		{name: "visit campaign without slot", edit: func(c *campaigns.Campaign) { c.Kind = campaigns.KindVisitSchedule }, want: []string{
 			"sms.params: a visit_schedule campaign must tell the resident the slot ({{slot}})",
-			"wechat.fields: a visit_schedule campaign must tell the resident the slot ({{slot}})",
+			"wechat.fields: a visit_schedule campaign must tell the resident the slot ({{slot}}) in a keyword field",
 		}},
 		{name: "visit campaign with slot", edit: func(c *campaigns.Campaign) {
 			c.Kind = campaigns.KindVisitSchedule
 			c.SMS.Params["job"] = "{{slot}}"
+			c.WeChat.Fields["keyword1"] = "{{slot}}"
+		}},
+		{name: "visit slot only in the customer-service text", edit: func(c *campaigns.Campaign) {
+			c.Kind = campaigns.KindVisitSchedule
+			c.SMS.Params["job"] = "{{slot}}"
 			c.Text = "{{slot}}"
+		}, want: []string{
+			"wechat.fields: a visit_schedule campaign must tell the resident the slot ({{slot}}) in a keyword field",
 		}},
 		{name: "sensitive words everywhere, with columns", policy: &pol, edit: func(c *campaigns.Campaign) {
 			c.SMS.Params["job"] = "详情加微信abc"
@@ -207,6 +227,7 @@ func TestValidate(t *testing.T) {
 			c.ReplyOptions = map[string]string{"td": "退订?", "12345": "太长", "报名": "中文键", "3": " ", "Y": "确认"}
 		}, want: []string{
 			"sms.params[reply]: campaigns: value too long: at least 36 characters before variables are filled in; the limit is 35",
+			"wechat.fields[keyword3]: the reply hint would be cut off: WeChat shows the first 20 characters of a field (a run of Latin letters or digits counts as one); put it first or in a field of its own",
 			"reply_options[12345]: key must be 1–4 letters or digits",
 			"reply_options[3]: meaning required",
 			"reply_options[td]: TD is an opt-out keyword",

@@ -28,6 +28,10 @@
 //     and tells the resident how to opt out.
 //   - Value templates ({{worker.name}}, {{resident.surname_title}}, {{slot}}
 //     …) and their rendering: RenderParams, RenderFields, RenderValue.
+//   - What a phone shows of a WeChat template message since 2023-05-04
+//     (WeChatDisplay, WeChatField: no first or remark, each keyword field
+//     cut to 20 characters); Validate refuses what the resident would never
+//     see, Campaign.Warnings names what is pointless or may be cut.
 //   - Per-resident decisions: ChooseChannel, Campaign.CheckRecipient,
 //     QuietHours.NextAllowed, Caps.Check; the reasons a resident is skipped
 //     are the ledger's (outbound.SkipReason), as are the messages

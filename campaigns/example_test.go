@@ -49,7 +49,7 @@ func ExampleCampaign_Transition() {
 	c := campaigns.Campaign{
 		ID: 1, Name: "失业保险金申领政策", Kind: campaigns.KindPolicyNotice, Segment: "category:unemployed",
 		ChannelPolicy: campaigns.WeChatOnly,
-		WeChat:        campaigns.WeChatContent{TemplateID: "TPL_POLICY", Fields: map[string]string{"first": "{{resident.surname_title}}您好"}},
+		WeChat:        campaigns.WeChatContent{TemplateID: "TPL_POLICY", Fields: map[string]string{"keyword1": "失业保险金可线上申领"}},
 		ScheduleAt:    time.Date(2026, 3, 17, 9, 0, 0, 0, campaigns.Shanghai()),
 		ExpiresAt:     time.Date(2026, 3, 20, 18, 0, 0, 0, campaigns.Shanghai()),
 		Owner:         "officer.li",

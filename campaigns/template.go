@@ -48,7 +48,9 @@ var (
 // CheckTemplateFit reports, joined, every way mapping fails t: t not
 // approved (ErrTemplateNotApproved), a template parameter without a value
 // (ErrMissingParam), a mapping key that is no parameter of t
-// (ErrUnknownParam). Each error names the template and the parameter.
+// (ErrUnknownParam). Each error names the template and the parameter. A
+// WeChat template's {{first.DATA}} and {{remark.DATA}} may go without a
+// value: WeChat no longer shows them (see WeChatHidden).
 func CheckTemplateFit(t Template, mapping map[string]string) error {
 	var errs []error
 	if !t.Approved {
@@ -56,6 +58,9 @@ func CheckTemplateFit(t Template, mapping map[string]string) error {
 	}
 	params := t.Params()
 	for _, p := range params {
+		if WeChatHidden(p) && wechatPlaceholder(t.Content, p) {
+			continue
+		}
 		if _, ok := mapping[p]; !ok {
 			errs = append(errs, fmt.Errorf("template %s: parameter %q: %w", t.Code, p, ErrMissingParam))
 		}
@@ -66,6 +71,17 @@ func CheckTemplateFit(t Template, mapping map[string]string) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// wechatPlaceholder reports whether content holds p as a WeChat
+// placeholder, {{p.DATA}}.
+func wechatPlaceholder(content, p string) bool {
+	for _, m := range paramRE.FindAllStringSubmatch(content, -1) {
+		if m[2] == p {
+			return true
+		}
+	}
+	return false
 }
 
 // TrustCheck enforces what makes an SMS trustworthy to a resident, on the

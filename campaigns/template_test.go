@@ -55,12 +55,23 @@ func TestCheckTemplateFit(t *testing.T) {
 				`template SMS_1: mapping "extra": mapping names no parameter of the template (it has name, job, worker)`,
 				`template SMS_1: mapping "jobs": mapping names no parameter of the template (it has name, job, worker)`,
 			}, wantErrs: []error{campaigns.ErrMissingParam, campaigns.ErrUnknownParam}},
-		{name: "wechat keys", tpl: wechatTemplate(), mapping: map[string]string{"first": "a", "keyword1": "b", "remark": "c"}},
-		{name: "wechat key with .DATA in the mapping", tpl: wechatTemplate(), mapping: map[string]string{"first.DATA": "a", "keyword1": "b", "remark": "c"},
+		{name: "wechat keys", tpl: wechatTemplate(), mapping: map[string]string{"keyword1": "a", "keyword2": "b", "keyword3": "c"}},
+		{name: "wechat key with .DATA in the mapping", tpl: wechatTemplate(), mapping: map[string]string{"keyword1.DATA": "a", "keyword2": "b", "keyword3": "c"},
 			want: []string{
-				`template TPL_JOB: parameter "first": template parameter has no value in the mapping`,
-				`template TPL_JOB: mapping "first.DATA": mapping names no parameter of the template (it has first, keyword1, remark)`,
+				`template TPL_JOB: parameter "keyword1": template parameter has no value in the mapping`,
+				`template TPL_JOB: mapping "keyword1.DATA": mapping names no parameter of the template (it has keyword1, keyword2, keyword3)`,
 			}},
+		{name: "first and remark of an old wechat template need no value", tpl: oldWeChatTemplate(), mapping: map[string]string{"keyword1": "b"}},
+		{name: "first and remark of an old wechat template may have one", tpl: oldWeChatTemplate(),
+			mapping: map[string]string{"first": "a", "keyword1": "b", "remark": "c"}},
+		{name: "a category template has no first", tpl: wechatTemplate(),
+			mapping: map[string]string{"first": "a", "keyword1": "b", "keyword2": "c", "keyword3": "d"},
+			want: []string{
+				`template TPL_JOB: mapping "first": mapping names no parameter of the template (it has keyword1, keyword2, keyword3)`,
+			}, wantErrs: []error{campaigns.ErrUnknownParam}},
+		{name: "an sms parameter named first needs a value", tpl: campaigns.Template{Code: "SMS_2", Content: "${first}您好", Approved: true},
+			mapping: map[string]string{},
+			want:    []string{`template SMS_2: parameter "first": template parameter has no value in the mapping`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -183,9 +194,9 @@ func TestCheckTemplates(t *testing.T) {
 			`sms.template: sensitive word "贷款" at column 13`,
 		}},
 		{name: "wechat template misses a field", edit: func(c *campaigns.Campaign, ts *campaigns.Templates) {
-			ts.WeChat.Content += "{{keyword2.DATA}}"
+			ts.WeChat.Content += "\n备注：{{keyword4.DATA}}"
 		}, want: []string{
-			`wechat.template_id: template TPL_JOB: parameter "keyword2": template parameter has no value in the mapping`,
+			`wechat.template_id: template TPL_JOB: parameter "keyword4": template parameter has no value in the mapping`,
 		}},
 	}
 	for _, tt := range tests {

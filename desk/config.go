@@ -56,8 +56,12 @@ const DefaultThreadWindow = 7 * 24 * time.Hour
 // DefaultTicketOptions mark reply options that ask for a person.
 var DefaultTicketOptions = []string{"咨询", "了解", "联系", "问"}
 
-// Templates name the templates the desk sends with. Each SMS template's
-// parameters are listed; the sandbox account has all of them.
+// Templates name the templates the desk sends with. Each template's
+// parameters are listed; the sandbox account has all of them. WeChat shows
+// only a template message's keyword fields, each cut to 20 characters (a
+// run of Latin letters or digits counts as one), and has not shown first
+// or remark since 2023-05-04: the desk fills keyword fields only, each
+// short, and a WeChat template needs no first or remark.
 type Templates struct {
 	// SMSReply carries an answer to a resident: ${name} ${reply} ${worker}
 	// ${phone}. Default SMS_GRID_REPLY.
@@ -71,11 +75,16 @@ type Templates struct {
 	// ${category} ${due}. Default SMS_GRID_NOTIFY.
 	SMSNotify string
 	// WeChatReply answers a resident outside the customer-service window:
-	// first, keyword1 (the answer), keyword2 (the ticket's state), remark.
-	// Default TPL_GRID_TICKET.
+	// keyword1 the request (#12 环境卫生), keyword2 its progress (网格员已回复,
+	// 已办结 …), keyword3 the answer, keyword4 the worker's name. An answer
+	// longer than WeChat shows goes in parts, one message each, numbered
+	// in keyword2 (网格员已回复（1/2）). Default TPL_GRID_TICKET.
 	WeChatReply string
-	// WeChatNotify tells a worker about a ticket: first, keyword1 (the
-	// request), keyword2 (the deadline), remark. Default TPL_GRID_TICKET.
+	// WeChatNotify tells a worker about a ticket: keyword1 the ticket
+	// (#12 环境卫生), keyword2 the event (新工单, 超期升级 …), keyword3 the
+	// resident's text as far as WeChat shows it, keyword4 the deadline
+	// (1月2日 15:04); the message opens the ticket in the console when
+	// ConsoleURL is set. Default TPL_GRID_TASK.
 	WeChatNotify string
 }
 
@@ -90,7 +99,7 @@ func (t Templates) withDefaults() Templates {
 	def(&t.SMSVerify, "SMS_GRID_VERIFY")
 	def(&t.SMSNotify, "SMS_GRID_NOTIFY")
 	def(&t.WeChatReply, "TPL_GRID_TICKET")
-	def(&t.WeChatNotify, "TPL_GRID_TICKET")
+	def(&t.WeChatNotify, "TPL_GRID_TASK")
 	return t
 }
 
@@ -103,7 +112,7 @@ type Answers struct {
 	VisitConfirmed string // default 已确认{slot}上门走访，届时网格员将按时到访。
 	VisitMoved     string // default 已收到改期请求，网格员将与您联系另约时间。
 	Rated          string // default 感谢您的评价！
-	RatingRequest  string // default 您反映的问题已办结。请回复1-5为本次服务评分（5为非常满意）。
+	RatingRequest  string // default 诉求已办结，请回复1-5评分，5分最满意 (20 characters: one template message shows it whole)
 	Welcome        string // default 欢迎关注！请发送您在社区登记的手机号码，完成身份绑定后即可接收通知、在线反映问题。
 	WelcomeBack    string // default {name}，欢迎回来！有事请直接留言，网格员会尽快回复。
 	NotFound       string // default 未查询到该手机号的登记信息，请核对后重新发送，或联系社区网格员登记。
@@ -128,7 +137,7 @@ func (a Answers) withDefaults() Answers {
 	def(&a.VisitConfirmed, "已确认{slot}上门走访，届时网格员将按时到访。")
 	def(&a.VisitMoved, "已收到改期请求，网格员将与您联系另约时间。")
 	def(&a.Rated, "感谢您的评价！")
-	def(&a.RatingRequest, "您反映的问题已办结。请回复1-5为本次服务评分（5为非常满意）。")
+	def(&a.RatingRequest, "诉求已办结，请回复1-5评分，5分最满意")
 	def(&a.Welcome, "欢迎关注！请发送您在社区登记的手机号码，完成身份绑定后即可接收通知、在线反映问题。")
 	def(&a.WelcomeBack, "{name}，欢迎回来！有事请直接留言，网格员会尽快回复。")
 	def(&a.NotFound, "未查询到该手机号的登记信息，请核对后重新发送，或联系社区网格员登记。")

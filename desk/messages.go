@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/gridcast/gridcast/campaigns"
 	"github.com/gridcast/gridcast/fault"
@@ -100,26 +101,47 @@ func (s *Service) smsParts(ctx context.Context, base outbound.Message, r populat
 // splitRunes cuts s into pieces of at most n runes, preferring to cut
 // after punctuation.
 func splitRunes(s string, n int) []string {
-	r := []rune(strings.TrimSpace(s))
+	var units []string
+	for _, r := range strings.TrimSpace(s) {
+		units = append(units, string(r))
+	}
+	return splitUnits(units, n)
+}
+
+// splitWeChat cuts s into pieces that WeChat shows whole in a template
+// message's field: at most campaigns.WeChatFieldWidth characters as WeChat
+// counts them (a run of Latin letters or digits is one; emoji, which
+// WeChat drops, are left out), preferring to cut after punctuation.
+func splitWeChat(s string) []string {
+	return splitUnits(campaigns.WeChatUnits(strings.TrimSpace(s)), campaigns.WeChatFieldWidth)
+}
+
+// splitUnits joins units (characters) into pieces of at most n of them,
+// preferring to cut after punctuation.
+func splitUnits(u []string, n int) []string {
+	is := func(unit, set string) bool {
+		r, size := utf8.DecodeRuneInString(unit)
+		return size == len(unit) && strings.ContainsRune(set, r)
+	}
 	var out []string
-	for len(r) > n {
+	for len(u) > n {
 		cut := n
 		for i := n; i > n/2; i-- {
-			if strings.ContainsRune("，。；！？,.;!? ", r[i-1]) {
+			if is(u[i-1], "，。；！？,.;!? ") {
 				cut = i
 				break
 			}
 		}
-		if cut == n && strings.ContainsRune("，。；！？、）」,.;!?)", r[n]) {
+		if cut == n && is(u[n], "，。；！？、）」,.;!?)") {
 			// Never start a part with the punctuation that ends the one
 			// before: the last character goes along with it.
 			cut--
 		}
-		out = append(out, strings.TrimSpace(string(r[:cut])))
-		r = r[cut:]
+		out = append(out, strings.TrimSpace(strings.Join(u[:cut], "")))
+		u = u[cut:]
 	}
-	if len(r) > 0 || len(out) == 0 {
-		out = append(out, string(r))
+	if len(u) > 0 || len(out) == 0 {
+		out = append(out, strings.Join(u, ""))
 	}
 	return out
 }
@@ -177,13 +199,7 @@ func (s *Service) onRoute(ctx context.Context, t tickets.Ticket, r population.Re
 		if err != nil && !notFound(err) {
 			return nil, err
 		}
-		first := "您反映的问题有新回复"
-		if purpose == outbound.PurposeRatingRequest {
-			first = "您反映的问题已办结"
-		}
-		base.Params = map[string]string{"first": first, "keyword1": text,
-			"keyword2": fmt.Sprintf("工单#%d %s", t.ID, t.Category.Label()),
-			"remark":   "网格员" + firstNonEmpty(string(w.Name), "") + "，如有疑问请直接回复本公众号"}
+		return templateParts(base, t, firstNonEmpty(string(w.Name), "社区网格员"), text), nil
 	case outbound.RouteSMS:
 		base.To = string(r.Phone)
 		return s.smsParts(ctx, base, r, text)
@@ -192,6 +208,66 @@ func (s *Service) onRoute(ctx context.Context, t tickets.Ticket, r population.Re
 		return nil, fmt.Errorf("desk: ticket %d: resident cannot be reached: %s: %w", t.ID, rr.Reason, fault.ErrInvalid)
 	}
 	return []outbound.Message{base}, nil
+}
+
+// The fields of the desk's WeChat templates (Templates.WeChatReply and
+// WeChatNotify). WeChat shows only keyword fields, each cut to
+// campaigns.WeChatFieldWidth characters, so everything the reader needs
+// is in one of them, short: first and remark are never filled.
+const (
+	// To a resident (WeChatReply).
+	fieldRequest  = "keyword1" // 诉求编号: #12 环境卫生
+	fieldProgress = "keyword2" // 办理进度: 网格员已回复, 已办结 …, and (1/2) for a part
+	fieldAnswer   = "keyword3" // 回复内容: the text, or one part of it
+	fieldWorker   = "keyword4" // 网格员: the assigned worker's name
+	// To a worker (WeChatNotify).
+	fieldTicket  = "keyword1" // 工单编号: #12 环境卫生
+	fieldEvent   = "keyword2" // 工单事项: 新工单, 超期升级 …
+	fieldSummary = "keyword3" // 诉求内容: the resident's text as far as WeChat shows it; the URL opens the ticket
+	fieldDue     = "keyword4" // 处理时限: 1月2日 15:04
+)
+
+// templateParts composes text to the resident of t as template messages
+// on base: one, or, when WeChat would cut the text, one per part that it
+// shows whole, the part's number in the progress field. Each names the
+// request and the worker.
+func templateParts(base outbound.Message, t tickets.Ticket, worker, text string) []outbound.Message {
+	progress := progressLabel(base.Purpose)
+	parts := splitWeChat(text)
+	out := make([]outbound.Message, 0, len(parts))
+	for i, p := range parts {
+		m := base
+		m.Params = map[string]string{fieldRequest: ticketLabel(t), fieldProgress: progress, fieldAnswer: p, fieldWorker: worker}
+		if len(parts) > 1 {
+			m.Text = p
+			m.RouteReason = fmt.Sprintf("%s; part %d of %d", base.RouteReason, i+1, len(parts))
+			m.Params[fieldProgress] = fmt.Sprintf("%s（%d/%d）", progress, i+1, len(parts))
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+// progressLabel is what a template message to a resident says of their
+// request, by the message's purpose.
+func progressLabel(p outbound.Purpose) string {
+	switch p {
+	case outbound.PurposeReply:
+		return "网格员已回复"
+	case outbound.PurposeRatingRequest:
+		return "已办结"
+	case outbound.PurposeAck:
+		return "已受理"
+	}
+	return p.Label()
+}
+
+// ticketLabel names ticket t in a template message: #12 环境卫生.
+func ticketLabel(t tickets.Ticket) string {
+	if t.ID == 0 {
+		return firstNonEmpty(t.Category.Label(), "社区诉求")
+	}
+	return strings.TrimSpace(fmt.Sprintf("#%d %s", t.ID, t.Category.Label()))
 }
 
 // notify tells worker w about t: a template message to their openid, else
@@ -206,9 +282,10 @@ func (s *Service) notify(ctx context.Context, t tickets.Ticket, w population.Wor
 }
 
 // notification composes the notice of event about t to worker w: a
-// template message when they bound WeChat (opening the ticket in the
-// console when Config.ConsoleURL is set), else an SMS; ok is false when
-// neither reaches them.
+// template message when they bound WeChat (the resident's text as far as
+// WeChat shows it, the ticket in the console behind the message when
+// Config.ConsoleURL is set), else an SMS; ok is false when neither reaches
+// them.
 func (s *Service) notification(t tickets.Ticket, w population.Worker, event string) (outbound.Message, bool) {
 	due := t.DueAt.In(shanghai).Format("1月2日 15:04")
 	m := outbound.Message{Purpose: outbound.PurposeNotify, TicketID: t.ID, WorkerID: w.ID,
@@ -216,8 +293,8 @@ func (s *Service) notification(t tickets.Ticket, w population.Worker, event stri
 	switch {
 	case w.OpenID != "":
 		m.Route, m.RouteReason, m.To, m.TemplateCode = outbound.RouteWeChatTemplate, "worker has WeChat bound", string(w.OpenID), s.cfg.Templates.WeChatNotify
-		m.Params = map[string]string{"first": fmt.Sprintf("%s #%d（%s）", event, t.ID, t.Category.Label()),
-			"keyword1": truncate(t.Text, 60), "keyword2": due, "remark": "网格 " + t.GridCode + "，请及时处理并回复居民"}
+		m.Params = map[string]string{fieldTicket: ticketLabel(t), fieldEvent: event,
+			fieldSummary: campaigns.WeChatField(t.Text), fieldDue: due}
 		m.URL = s.link(t.ID)
 	case w.Phone != "":
 		m = s.smsNotification(m, t, w, event, due)
@@ -234,14 +311,6 @@ func (s *Service) smsNotification(m outbound.Message, t tickets.Ticket, w popula
 	m.Params = map[string]string{"worker": string(w.Name), "event": event, "ticket": "#" + strconv.FormatInt(t.ID, 10),
 		"category": t.Category.Label(), "due": due}
 	return m
-}
-
-func truncate(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n]) + "…"
 }
 
 // Fallback composes what replaces desk message m after the provider
@@ -269,7 +338,7 @@ func (s *Service) Fallback(ctx context.Context, m outbound.Message, code string)
 			}
 		}
 		n := s.smsNotification(outbound.Message{Purpose: m.Purpose, TicketID: m.TicketID, WorkerID: w.ID,
-			RouteReason: reason, Text: m.Text, Actor: m.Actor}, t, w, m.Params["first"], m.Params["keyword2"])
+			RouteReason: reason, Text: m.Text, Actor: m.Actor}, t, w, m.Params[fieldEvent], m.Params[fieldDue])
 		n.Params["category"] = t.Category.Label()
 		return []outbound.Message{n}, nil
 	}

@@ -13,6 +13,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -198,7 +199,8 @@ func (e *env) quiet() bool {
 }
 
 // textsTo returns what the emulators delivered to r since the test began:
-// customer-service texts, template messages' keyword1 and SMS contents.
+// customer-service texts, what the phone shows of template messages, and
+// SMS contents.
 func (e *env) textsTo(r population.Resident) (cs, tpl, sms []string) {
 	for _, m := range e.sb.WeChat.Sent() {
 		if r.OpenID == "" || m.ToUser != r.OpenID {
@@ -207,7 +209,7 @@ func (e *env) textsTo(r population.Resident) (cs, tpl, sms []string) {
 		if m.Kind == "text" {
 			cs = append(cs, m.Text)
 		} else {
-			tpl = append(tpl, m.Data["keyword1"])
+			tpl = append(tpl, strings.Join(m.Shown, " / "))
 		}
 	}
 	for _, m := range e.sb.SMS.Sent() {
@@ -218,16 +220,17 @@ func (e *env) textsTo(r population.Resident) (cs, tpl, sms []string) {
 	return cs, tpl, sms
 }
 
-// workerNotified reports whether w got a notification naming ticket id.
+// workerNotified reports whether w got a notification naming ticket id
+// where their phone shows it.
 func (e *env) workerNotified(w population.Worker, id int64) bool {
-	tag := "#" + strconv.FormatInt(id, 10)
+	tag := regexp.MustCompile("#" + strconv.FormatInt(id, 10) + `\b`)
 	for _, m := range e.sb.WeChat.Sent() {
-		if w.OpenID != "" && m.ToUser == w.OpenID && strings.Contains(m.Data["first"], tag) {
+		if w.OpenID != "" && m.ToUser == w.OpenID && tag.MatchString(strings.Join(m.Shown, " ")) {
 			return true
 		}
 	}
 	for _, m := range e.sb.SMS.Sent() {
-		if m.Phone == w.Phone && strings.Contains(m.Content, tag) {
+		if m.Phone == w.Phone && tag.MatchString(m.Content) {
 			return true
 		}
 	}
@@ -677,6 +680,17 @@ func TestDeskReplyWindowAndRating(t *testing.T) {
 	if len(cs) != 5 || len(tpl) != 1 || !strings.Contains(tpl[0], "回复5") {
 		t.Errorf("customer-service %d, template %q: want 5 (ack + 4 replies) then the 5th reply as a template", len(cs), tpl)
 	}
+	// The template message shows the request, the answer and the worker.
+	now := e.ticket(tk.ID)
+	w, err := e.st.WorkerByID(e.ctx, now.AssigneeWorkerID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf("诉求编号：#%d %s / 办理进度：网格员已回复 / 回复内容：回复5：请带身份证到社区服务中心办理 / 网格员：%s",
+		now.ID, now.Category.Label(), string(w.Name))
+	if len(tpl) == 1 && tpl[0] != want {
+		t.Errorf("the resident's phone shows %q, want %q", tpl[0], want)
+	}
 	if got := e.ticket(tk.ID); got.Status != tickets.StatusReplied {
 		t.Errorf("status after replies %s", got.Status)
 	}
@@ -693,6 +707,11 @@ func TestDeskReplyWindowAndRating(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.desked()
+	// The rating request is a template message too: the phone shows how
+	// to rate.
+	if _, tpl, _ = e.textsTo(r); len(tpl) != 3 || !strings.Contains(tpl[2], "回复内容：诉求已办结，请回复1-5评分，5分最满意") {
+		t.Errorf("after resolving: template messages %q, want the rating request third", tpl)
+	}
 	if _, err := e.sb.WeChat.Say(e.ctx, string(r.OpenID), "5"); err != nil {
 		t.Fatal(err)
 	}
@@ -872,7 +891,7 @@ func TestDeskBurstFromOneSender(t *testing.T) {
 	}
 	tag, n := "#"+strconv.FormatInt(ts[0].ID, 10), 0
 	for _, m := range e.sb.WeChat.Sent() {
-		if w.OpenID != "" && m.ToUser == w.OpenID && strings.Contains(m.Data["first"], tag) {
+		if w.OpenID != "" && m.ToUser == w.OpenID && strings.Contains(strings.Join(m.Shown, " "), tag) {
 			n++
 		}
 	}

@@ -502,7 +502,7 @@ func (e *env) campaign(name string, expires time.Duration) campaigns.Campaign {
 			"name": "{{resident.surname_title}}", "job": "社区保安", "detail": "月薪五千", "reply": "回复1报名",
 			"worker": "{{worker.name}}", "phone": "{{worker.phone}}"}},
 		WeChat: campaigns.WeChatContent{TemplateID: sandbox.WeChatTemplateNotice, Fields: map[string]string{
-			"first": "{{resident.surname_title}}您好", "keyword1": "社区保安招聘", "keyword2": "{{worker.name}}", "remark": "回复T退订"}},
+			"keyword1": "社区保安招聘，月薪五千", "keyword2": "{{worker.name}}", "keyword3": "回T退订"}},
 		ScheduleAt: now.Add(-time.Minute), ExpiresAt: now.Add(expires), Owner: "officer",
 	}
 }

@@ -330,7 +330,7 @@ func TestRecoverStuckSending(t *testing.T) {
 	// accepted; wx[0] and sms[0] crashed before calling.
 	ctx := e.ctx
 	if _, err := prov.wx.SendTemplate(ctx, gateway.TemplateMessage{ToUser: wx[1].OpenID, TemplateID: sandbox.WeChatTemplateNotice,
-		Data:        map[string]string{"first": "您好", "keyword1": "社区保安招聘", "keyword2": "网格员", "remark": "回复T退订"},
+		Data:        map[string]string{"keyword1": "社区保安招聘，月薪五千", "keyword2": "网格员", "keyword3": "回T退订"},
 		ClientMsgID: strconv.FormatInt(id[wx[1].ID], 10)}); err != nil {
 		t.Fatal(err)
 	}

@@ -46,8 +46,7 @@ func (e *env) visitCampaign(grid string) campaigns.Campaign {
 		SMS: campaigns.SMSContent{SignName: "网格通", TemplateCode: sandbox.TemplateVisit, Params: map[string]string{
 			"name": "{{resident.surname_title}}", "worker": "{{worker.name}}", "slot": "{{slot}}", "phone": "{{worker.phone}}"}},
 		WeChat: campaigns.WeChatContent{TemplateID: sandbox.WeChatTemplateVisit, Fields: map[string]string{
-			"first": "{{resident.surname_title}}您好", "keyword1": "{{slot}}", "keyword2": "{{worker.name}}",
-			"remark": "回复1确认，回复2改期，回复T退订"}},
+			"keyword1": "{{slot}}", "keyword2": "{{worker.name}}", "keyword3": "{{reply_hint}}，回T退订"}},
 		ReplyOptions: map[string]string{"1": "确认", "2": "改期"},
 		ScheduleAt:   now.Add(-time.Minute), ExpiresAt: now.Add(48 * time.Hour), Owner: "community",
 	}
@@ -74,7 +73,7 @@ func visitInWindows(ws []campaigns.Window, s time.Time, length time.Duration) bo
 }
 
 // visitTexts returns what each resident of the campaign's grid received:
-// the SMS content or the WeChat fields joined.
+// the SMS content, or what the phone shows of the WeChat template message.
 func (e *env) visitTexts() map[int64][]string {
 	byPhone, byOpenID := map[string]int64{}, map[string]int64{}
 	for _, r := range e.res {
@@ -91,7 +90,7 @@ func (e *env) visitTexts() map[int64][]string {
 	}
 	for _, m := range e.sb.WeChat.Sent() {
 		if id, ok := byOpenID[string(m.ToUser)]; ok {
-			out[id] = append(out[id], m.Data["first"]+"|"+m.Data["keyword1"]+"|"+m.Data["keyword2"])
+			out[id] = append(out[id], strings.Join(m.Shown, " / "))
 		}
 	}
 	return out
@@ -159,8 +158,8 @@ func TestVisitScheduleEndToEnd(t *testing.T) {
 			t.Errorf("resident %d received %d messages, want 1: %q", r.ID, len(got), got)
 			continue
 		}
-		if !strings.Contains(got[0], string(w.Name)) || !strings.Contains(got[0], visitSlotText(v.Start)) {
-			t.Errorf("resident %d: message %q lacks the worker %s or the slot %s", r.ID, got[0], w.Name, visitSlotText(v.Start))
+		if !strings.Contains(got[0], string(w.Name)) || !strings.Contains(got[0], visitSlotText(v.Start)) || !strings.Contains(got[0], "回复1确认") {
+			t.Errorf("resident %d: message %q lacks the worker %s, the slot %s or the reply hint", r.ID, got[0], w.Name, visitSlotText(v.Start))
 		}
 	}
 	// No two live slots of the worker overlap (they are 30 minutes each).

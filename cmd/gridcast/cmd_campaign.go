@@ -17,6 +17,7 @@ import (
 	"github.com/gridcast/gridcast/campaigns"
 	"github.com/gridcast/gridcast/fault"
 	"github.com/gridcast/gridcast/outbound"
+	"github.com/gridcast/gridcast/pii"
 	"github.com/gridcast/gridcast/population"
 	"github.com/gridcast/gridcast/store"
 )
@@ -52,6 +53,9 @@ campaigns.approval_threshold needs a second user's approval before it is sent.
 					return err
 				}
 				fmt.Fprintf(a.stdout, "created campaign %d (draft): %s\n", camp.ID, camp.Name)
+				for _, w := range camp.Warnings() {
+					fmt.Fprintln(a.stderr, "warning: "+w)
+				}
 				return nil
 			})
 		},
@@ -61,7 +65,7 @@ campaigns.approval_threshold needs a second user's approval before it is sent.
 	var n int
 	preview := &cobra.Command{
 		Use:   "preview ID",
-		Short: "Show who would get what: counts per channel and skip reason, and a few rendered messages (masked)",
+		Short: "Show who would get what: counts per channel and skip reason, a few messages as phones show them (masked), warnings",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return a.withCampaign(cmd.Context(), args[0], func(st *store.Store, c campaigns.Campaign) error {
@@ -258,8 +262,10 @@ func previewCampaign(ctx context.Context, st *store.Store, c campaigns.Campaign,
 	return p, err
 }
 
-// renderSample renders one message and masks the resident's and the
-// worker's personal data in it for the preview screen.
+// renderSample renders one message as the resident's phone shows it — for
+// WeChat, only the keyword fields, each cut to 20 characters
+// (campaigns.WeChatDisplay) — and masks the resident's and the worker's
+// personal data in it for the preview screen.
 func renderSample(c campaigns.Campaign, ch population.Channel, r population.Resident, w population.Worker, tpls map[string]campaigns.Template) string {
 	v := campaigns.Vars{Resident: r, Worker: w, Campaign: c}
 	var text string
@@ -273,29 +279,39 @@ func renderSample(c campaigns.Campaign, ch population.Channel, r population.Resi
 		text, err = campaigns.PreviewSMS(c, t, v)
 	default:
 		var fields map[string]string
-		fields, err = campaigns.RenderFields(c.WeChat.Fields, v)
-		if t, ok := tpls[c.WeChat.TemplateID]; ok && err == nil {
-			text = campaigns.RenderText(t.Content, fields)
-		} else if err == nil {
-			text = fmt.Sprint(fields)
+		if fields, err = campaigns.RenderFields(c.WeChat.Fields, v); err == nil {
+			// A template not synced yet: the fields in order, without labels.
+			text = strings.Join(campaigns.WeChatDisplay(tpls[c.WeChat.TemplateID], fields), "\n")
 		}
 	}
 	if err != nil {
 		return fmt.Sprintf("%s → resident %d: cannot render: %v", ch, r.ID, err)
 	}
-	for clear, masked := range map[string]string{
-		string(r.Name): r.Name.Masked(), string(r.Phone): r.Phone.Masked(),
-		string(w.Phone): w.Phone.Masked(), string(w.Name): w.Name.Masked(),
-	} {
-		if clear != "" {
-			text = strings.ReplaceAll(text, clear, masked)
-		}
-	}
+	text = maskPeople(text, r, w)
 	to := r.Phone.Masked()
 	if ch == population.ChannelWeChat {
 		to = r.OpenID.Masked()
 	}
 	return fmt.Sprintf("%s → %s: %s", ch, to, strings.ReplaceAll(text, "\n", " / "))
+}
+
+// maskPeople masks the names and phone numbers of r and w in text (and
+// whatever pii.MaskText finds), a name that WeChat cut short ("欧阳秀…")
+// included.
+func maskPeople(text string, r population.Resident, w population.Worker) string {
+	for _, p := range []pii.Phone{r.Phone, w.Phone} {
+		if p != "" {
+			text = strings.ReplaceAll(text, string(p), p.Masked())
+		}
+	}
+	for _, n := range []pii.Name{r.Name, w.Name} {
+		rs := []rune(string(n))
+		for k := len(rs) - 1; k >= 2; k-- {
+			cut := pii.Name(rs[:k])
+			text = strings.ReplaceAll(text, string(cut)+"…", cut.Masked()+"…")
+		}
+	}
+	return pii.MaskText(text, r.Name, w.Name)
 }
 
 func (p campaignPreview) print(w io.Writer) {
@@ -308,6 +324,9 @@ func (p campaignPreview) print(w io.Writer) {
 	fmt.Fprintln(w)
 	for _, s := range p.samples {
 		fmt.Fprintln(w, "  "+s)
+	}
+	for _, warn := range c.Warnings() {
+		fmt.Fprintln(w, "warning: "+warn)
 	}
 }
 

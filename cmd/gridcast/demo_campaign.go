@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/gridcast/gridcast/campaigns"
+	"github.com/gridcast/gridcast/fault"
 	"github.com/gridcast/gridcast/gateway/sandbox"
 	"github.com/gridcast/gridcast/gateway/wechat"
 	"github.com/gridcast/gridcast/outbound"
@@ -33,9 +35,12 @@ func demoCampaign(streetCode, streetName string, now time.Time) campaigns.Campai
 			"name": "{{resident.surname_title}}", "job": "青岛港机电公司", "detail": "电工焊工各10名月薪6千起",
 			"reply": "{{reply_hint}}", "worker": "{{worker.name}}", "phone": "{{worker.phone}}",
 		}},
+		// WeChat shows only keyword fields, 20 characters each: the job,
+		// the worker and how to reply each have one.
 		WeChat: campaigns.WeChatContent{TemplateID: sandbox.WeChatTemplateNotice, Fields: map[string]string{
-			"first": "{{resident.surname_title}}您好，有适合您的岗位", "keyword1": "青岛港机电公司招聘电工、焊工各10名，月薪6000元起",
-			"keyword2": "{{worker.name}} {{worker.phone}}", "remark": "{{reply_hint}}",
+			"keyword1": "青岛港机电招电工焊工各10名，月薪6千起",
+			"keyword2": "{{worker.name}} {{worker.phone}}",
+			"keyword3": "{{reply_hint}}，回T退订",
 		}},
 	}
 }
@@ -171,11 +176,29 @@ func (a *app) runDemoCampaign(ctx context.Context, sv serving, street population
 		fmt.Fprintf(out, "   SMS to %s: %s [%s]\n", m.Phone.Masked(), maskDigits(text), orWaiting(m.ErrCode))
 		shown++
 	}
+	// A template message shows only its keyword fields, each cut to 20
+	// characters: what campaigns.WeChatDisplay predicts from what was
+	// sent, and what the emulated WeChat shows.
 	for _, m := range sv.rt.sandbox.WeChat.Sent() {
 		if shown == 4 {
 			break
 		}
-		fmt.Fprintf(out, "   WeChat to %s: %s / %s\n", m.ToUser.Masked(), m.Data["first"], m.Data["keyword1"])
+		if m.Kind != "template" || m.TemplateID != c.WeChat.TemplateID {
+			continue
+		}
+		lines := campaigns.WeChatDisplay(tpls.WeChat, m.RawData)
+		if !slices.Equal(lines, m.Shown) {
+			return c, fmt.Errorf("demo: campaigns.WeChatDisplay shows %q, the WeChat emulator %q", lines, m.Shown)
+		}
+		r, err := st.ResidentByOpenID(ctx, m.ToUser)
+		if err != nil {
+			return c, err
+		}
+		w, err := st.WorkerForGrid(ctx, r.GridCode, population.RoleGridWorker)
+		if err != nil && !errors.Is(err, fault.ErrNotFound) {
+			return c, err
+		}
+		fmt.Fprintf(out, "   WeChat to %s: %s\n", m.ToUser.Masked(), maskPeople(strings.Join(lines, " / "), r, w))
 		shown++
 	}
 	return c, nil

@@ -32,8 +32,7 @@ func demoVisitCampaign(community population.Grid, now time.Time) campaigns.Campa
 		SMS: campaigns.SMSContent{SignName: "网格通", TemplateCode: sandbox.TemplateVisit, Params: map[string]string{
 			"name": "{{resident.surname_title}}", "worker": "{{worker.name}}", "slot": "{{slot}}", "phone": "{{worker.phone}}"}},
 		WeChat: campaigns.WeChatContent{TemplateID: sandbox.WeChatTemplateVisit, Fields: map[string]string{
-			"first": "{{resident.surname_title}}您好，网格员将上门走访", "keyword1": "{{slot}}",
-			"keyword2": "{{worker.name}} {{worker.phone}}", "remark": "{{reply_hint}}"}},
+			"keyword1": "{{slot}}", "keyword2": "{{worker.name}} {{worker.phone}}", "keyword3": "{{reply_hint}}，回T退订"}},
 	}
 }
 

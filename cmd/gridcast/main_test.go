@@ -222,15 +222,43 @@ func TestCLICampaignLifecycle(t *testing.T) {
 		t.Errorf("bad file: code %d, %s", code, e)
 	}
 	out, e, code := run("campaign", "create", "--file", example)
-	if code != 0 || !strings.Contains(out, "created campaign 1") {
+	if code != 0 || !strings.Contains(out, "created campaign 1") || strings.Contains(e, "warning") {
 		t.Fatalf("create: %d %s %s", code, out, e)
+	}
+	// WeChat has not shown first and remark since 2023-05-04: a reply hint
+	// only there is refused, naming the field; a greeting there is warned
+	// about.
+	data, err := os.ReadFile(example)
+	if err != nil {
+		t.Fatal(err)
+	}
+	edited := func(name, from, to string) string {
+		t.Helper()
+		p := filepath.Join(t.TempDir(), name)
+		if !strings.Contains(string(data), from) {
+			t.Fatalf("%s lacks %q", example, from)
+		}
+		if err := os.WriteFile(p, []byte(strings.Replace(string(data), from, to, 1)), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	hintInRemark := edited("remark.yaml", `keyword3: "{{reply_hint}}，回T退订"`, `remark: "{{reply_hint}}，回T退订"`)
+	if _, e, code := run("campaign", "create", "--file", hintInRemark); code != 2 ||
+		!strings.Contains(e, "wechat.fields[remark]: the reply hint and the opt-out hint are only here") {
+		t.Errorf("reply hint in remark: code %d, %s", code, e)
+	}
+	greeting := edited("first.yaml", "  fields:\n", "  fields:\n    first: \"{{resident.surname_title}}您好\"\n")
+	if out, e, code := run("campaign", "create", "--file", greeting); code != 0 || !strings.Contains(out, "created campaign 2") ||
+		!strings.Contains(e, "warning: wechat.fields[first]: WeChat has not shown first since 2023-05-04") {
+		t.Errorf("greeting in first: code %d, %s %s", code, out, e)
 	}
 	// The visit-schedule example is valid too.
 	visit, err := filepath.Abs(filepath.Join(filepath.Dir(example), "visit-schedule.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if out, e, code := run("campaign", "create", "--file", visit); code != 0 || !strings.Contains(out, "created campaign 2") {
+	if out, e, code := run("campaign", "create", "--file", visit); code != 0 || !strings.Contains(out, "created campaign 3") || strings.Contains(e, "warning") {
 		t.Errorf("visit example: %d %s %s", code, out, e)
 	}
 	// Before the templates are synced the campaign cannot be scheduled.
@@ -240,9 +268,17 @@ func TestCLICampaignLifecycle(t *testing.T) {
 	if out, e, code := run("templates", "sync"); code != 0 || !strings.Contains(out, "SMS") {
 		t.Fatalf("templates sync: %d %s %s", code, out, e)
 	}
-	out, _, code = run("campaign", "preview", "1")
+	out, _, code = run("campaign", "preview", "1", "--n", "20")
 	if code != 0 || !strings.Contains(out, "audience") || regexp.MustCompile(`1[3-9][0-9]{9}`).MatchString(out) {
 		t.Errorf("preview: %d\n%s", code, out)
+	}
+	// The preview shows what a phone shows: the keyword fields, with the
+	// reply hint.
+	if !regexp.MustCompile(`wechat → \S+: 通知内容：青岛港机电招电工焊工各10名，月薪6千起 / 网格员：\S+ 1\d\d\*{4}\d{4} / 回复方式：回复1报名，回复2咨询，回T退订\n`).MatchString(out) {
+		t.Errorf("preview shows no WeChat message as the phone shows it:\n%s", out)
+	}
+	if out, _, _ := run("campaign", "preview", "2", "--n", "1"); !strings.Contains(out, "warning: wechat.fields[first]") {
+		t.Errorf("preview of a campaign with first shows no warning:\n%s", out)
 	}
 	// Maker-checker: above the threshold the owner cannot send, nor approve.
 	if _, e, code := run("campaign", "send", "1", "--by", "王芳"); code == 0 || !strings.Contains(e, "approv") {

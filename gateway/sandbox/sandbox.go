@@ -137,19 +137,31 @@ func SMSTemplates() []aliyunsms.Template {
 
 // The sandbox official account's template ids.
 const (
-	WeChatTemplateNotice = "TPL_GRID_NOTICE"
-	WeChatTemplateVisit  = "TPL_GRID_VISIT"
-	WeChatTemplateTicket = "TPL_GRID_TICKET"
+	WeChatTemplateNotice = "TPL_GRID_NOTICE" // 社区服务通知: keyword1 notice, keyword2 worker, keyword3 how to reply
+	WeChatTemplateVisit  = "TPL_GRID_VISIT"  // 走访预约通知: keyword1 slot, keyword2 worker, keyword3 how to confirm or move
+	WeChatTemplateTicket = "TPL_GRID_TICKET" // 诉求办理进度: to residents; keyword1 request, keyword2 progress, keyword3 answer, keyword4 worker
+	WeChatTemplateTask   = "TPL_GRID_TASK"   // 工单待办提醒: to workers; keyword1 ticket, keyword2 event, keyword3 request, keyword4 deadline
 )
 
-// WeChatTemplates are the sandbox official account's templates.
+// WeChatTemplates are the sandbox official account's templates, chosen as
+// from WeChat's category template library (类目模板) for service notices:
+// no first or remark, which WeChat has not shown since 2023-05-04, and a
+// keyword field for each thing the reader must see, the reply hint
+// included. WeChat shows each field's first 20 characters.
 func WeChatTemplates() []wechat.Template {
+	const industry, deputy = "政府与公共事业", "社区服务"
 	return []wechat.Template{
-		{ID: WeChatTemplateNotice, Title: "社区通知", PrimaryIndustry: "政府与公共事业", DeputyIndustry: "社区服务",
-			Content: "{{first.DATA}}\n通知内容：{{keyword1.DATA}}\n网格员：{{keyword2.DATA}}\n{{remark.DATA}}"},
-		{ID: WeChatTemplateVisit, Title: "走访预约提醒", PrimaryIndustry: "政府与公共事业", DeputyIndustry: "社区服务",
-			Content: "{{first.DATA}}\n走访时间：{{keyword1.DATA}}\n网格员：{{keyword2.DATA}}\n{{remark.DATA}}"},
-		{ID: WeChatTemplateTicket, Title: "诉求办理提醒", PrimaryIndustry: "政府与公共事业", DeputyIndustry: "社区服务",
-			Content: "{{first.DATA}}\n诉求：{{keyword1.DATA}}\n办理期限：{{keyword2.DATA}}\n{{remark.DATA}}"},
+		{ID: WeChatTemplateNotice, Title: "社区服务通知", PrimaryIndustry: industry, DeputyIndustry: deputy,
+			Content: "通知内容：{{keyword1.DATA}}\n网格员：{{keyword2.DATA}}\n回复方式：{{keyword3.DATA}}",
+			Example: "通知内容：青岛港机电招电工焊工各10名\n网格员：李娜 13987654321\n回复方式：回复1报名，回复2咨询，回T退订"},
+		{ID: WeChatTemplateVisit, Title: "走访预约通知", PrimaryIndustry: industry, DeputyIndustry: deputy,
+			Content: "走访时间：{{keyword1.DATA}}\n网格员：{{keyword2.DATA}}\n确认方式：{{keyword3.DATA}}",
+			Example: "走访时间：3月16日(周一) 14:00\n网格员：李娜 13987654321\n确认方式：回复1确认，回复2改期，回T退订"},
+		{ID: WeChatTemplateTicket, Title: "诉求办理进度", PrimaryIndustry: industry, DeputyIndustry: deputy,
+			Content: "诉求编号：{{keyword1.DATA}}\n办理进度：{{keyword2.DATA}}\n回复内容：{{keyword3.DATA}}\n网格员：{{keyword4.DATA}}",
+			Example: "诉求编号：#12 环境卫生\n办理进度：网格员已回复\n回复内容：已通知物业，明天上午清运\n网格员：李娜"},
+		{ID: WeChatTemplateTask, Title: "工单待办提醒", PrimaryIndustry: industry, DeputyIndustry: deputy,
+			Content: "工单编号：{{keyword1.DATA}}\n工单事项：{{keyword2.DATA}}\n诉求内容：{{keyword3.DATA}}\n处理时限：{{keyword4.DATA}}",
+			Example: "工单编号：#12 环境卫生\n工单事项：新工单\n诉求内容：小区门口的垃圾桶满了\n处理时限：3月17日 15:00"},
 	}
 }

@@ -1,7 +1,9 @@
 package sandbox_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http/httptest"
@@ -9,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/alicebob/miniredis/v2"
+	"github.com/google/go-cmp/cmp"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/gridcast/gridcast/campaigns"
@@ -59,11 +62,120 @@ func TestBothProvidersOnOneAddress(t *testing.T) {
 	}
 	sb.WeChat.SetFollower(wechat.Follower{OpenID: "oSandboxResident000000000001", Following: true})
 	if _, err := wx.SendTemplate(ctx, gateway.TemplateMessage{ToUser: pii.OpenID("oSandboxResident000000000001"), TemplateID: sandbox.WeChatTemplateNotice,
-		Data: map[string]string{"first": "您好", "keyword1": "稳岗补贴申领开始", "keyword2": "李娜", "remark": "回复T退订"}}); err != nil {
+		Data: map[string]string{"keyword1": "稳岗补贴申领开始", "keyword2": "李娜", "keyword3": "回T退订"}}); err != nil {
 		t.Fatalf("template message: %v", err)
 	}
-	if got := len(sb.WeChat.Sent()); got != 1 {
-		t.Errorf("wechat sent %d", got)
+	wxSent := sb.WeChat.Sent()
+	if len(wxSent) != 1 {
+		t.Fatalf("wechat sent %d", len(wxSent))
+	}
+	if diff := cmp.Diff([]string{"通知内容：稳岗补贴申领开始", "网格员：李娜", "回复方式：回T退订"}, wxSent[0].Shown); diff != "" {
+		t.Errorf("the resident's phone shows (-want +got):\n%s", diff)
+	}
+}
+
+// The sandbox's WeChat shows what campaigns.WeChatDisplay predicts: the
+// preview and the campaign checks rest on that prediction, the emulator on
+// its own reading of WeChat's rules.
+//
+// silenceper/wechat talks to one origin per process (the test above holds
+// it), so this test speaks the wire protocol itself.
+func TestWeChatShowsWhatCampaignsPredict(t *testing.T) {
+	t.Parallel()
+	sb := sandbox.New(sandbox.Config{AppID: "wxsandbox", AppSecret: "s3cret", Token: "tok"}, slog.New(slog.DiscardHandler))
+	defer sb.Close()
+	srv := httptest.NewServer(sb)
+	defer srv.Close()
+	post := func(path string, body any) map[string]any {
+		t.Helper()
+		b, _ := json.Marshal(body)
+		resp, err := srv.Client().Post(srv.URL+path, "application/json", bytes.NewReader(b))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var out map[string]any
+		if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	tok := post("/cgi-bin/stable_token", map[string]string{"grant_type": "client_credential", "appid": "wxsandbox", "secret": "s3cret"})
+	token, _ := tok["access_token"].(string)
+	const to = "oSandboxResident000000000002"
+	sb.WeChat.SetFollower(wechat.Follower{OpenID: to, Following: true})
+	values := []string{
+		"青岛港机电招电工焊工各10名，月薪6千起",
+		"青岛港机电公司招聘电工、焊工各10名，月薪6000元起",
+		strings.Repeat("长", 20), strings.Repeat("长", 21),
+		"Room 1203 Building 7 Block B 春风行动招聘会开始啦",
+		"李娜 13987654321", "A1B2C3D4E5F6G7H8I9J0K1L2M3N4O5P6Q7R8S9T0U1V2W3X4Y5Z6",
+		"招聘会🎉开始啦👍🏻👨‍👩‍👧🇨🇳☎️", "A🎉B 一二三四五六七八九十一二三四五六七八九",
+		"第一行\n第二行\r\n\n第三行", "  前后有空格  ", "6.5 km，3:00 p.m.，No.7",
+		"全角１２３ＡＢＣ一二三四五六七八九十一二三四五", "回复1报名，回复2咨询，回T退订",
+	}
+	for _, tpl := range sandbox.WeChatTemplates() {
+		ct := campaigns.Template{Code: tpl.ID, Content: tpl.Content}
+		for i := range values {
+			data := map[string]string{"first": "您好", "remark": "谢谢"}
+			for j, p := range ct.Params() {
+				data[p] = values[(i+j)%len(values)]
+			}
+			body := map[string]any{"touser": to, "template_id": tpl.ID, "data": map[string]any{}}
+			for k, v := range data {
+				body["data"].(map[string]any)[k] = map[string]string{"value": v}
+			}
+			if got := post("/cgi-bin/message/template/send?access_token="+token, body); got["errcode"] != 0.0 {
+				t.Fatalf("%s with %q: %v", tpl.ID, data, got)
+			}
+			sent := sb.WeChat.Sent()
+			got := sent[len(sent)-1]
+			if diff := cmp.Diff(campaigns.WeChatDisplay(ct, data), got.Shown); diff != "" {
+				t.Errorf("%s with %q: campaigns.WeChatDisplay (-) and the emulator (+) disagree:\n%s", tpl.ID, data, diff)
+			}
+			if diff := cmp.Diff(campaigns.WeChatDisplay(campaigns.Template{}, data), fieldsInOrder(ct, got.Data)); diff != "" {
+				t.Errorf("%s with %q: fields (-want +got):\n%s", tpl.ID, data, diff)
+			}
+		}
+	}
+}
+
+// fieldsInOrder lists data's values in the order of t's fields.
+func fieldsInOrder(t campaigns.Template, data map[string]string) []string {
+	var out []string
+	for _, p := range t.Params() {
+		if v, ok := data[p]; ok {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// The sandbox's WeChat templates are category templates: no first or
+// remark, a label on every line, and the reply hint, the worker and the
+// visit slot each in a field of their own.
+func TestWeChatTemplatesShowEveryField(t *testing.T) {
+	for _, tpl := range sandbox.WeChatTemplates() {
+		ct := campaigns.Template{Code: tpl.ID, Content: tpl.Content}
+		for _, p := range ct.Params() {
+			if campaigns.WeChatHidden(p) {
+				t.Errorf("%s has %s, which WeChat does not show: %s", tpl.ID, p, tpl.Content)
+			}
+		}
+		for _, line := range strings.Split(tpl.Content, "\n") {
+			if !strings.Contains(line, "：{{") {
+				t.Errorf("%s: line %q has no label", tpl.ID, line)
+			}
+		}
+		if ex := strings.Split(tpl.Example, "\n"); len(ex) != len(ct.Params()) {
+			t.Errorf("%s: the example has %d lines for %d fields", tpl.ID, len(ex), len(ct.Params()))
+		}
+		for _, line := range strings.Split(tpl.Example, "\n") {
+			_, v, _ := strings.Cut(line, "：")
+			if shown := campaigns.WeChatField(v); shown != v {
+				t.Errorf("%s: the example's %q would show as %q", tpl.ID, v, shown)
+			}
+		}
 	}
 }
 

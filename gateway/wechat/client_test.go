@@ -36,8 +36,11 @@ func TestSendTemplateRecorded(t *testing.T) {
 	if err != nil {
 		t.Fatalf("SendTemplate: %v", err)
 	}
+	// The recipient sees the keyword fields; first and remark were sent
+	// but WeChat no longer shows them.
 	want := []SentMessage{{Kind: "template", MsgID: id, ToUser: alice, TemplateID: "TPL_NOTICE",
-		URL: "https://gridcast.example/m/1", Data: testData, At: f.clock.Now()}}
+		URL: "https://gridcast.example/m/1", Data: map[string]string{"keyword1": "就业培训", "keyword2": "3月5日"},
+		Shown: []string{"事项：就业培训", "时间：3月5日"}, RawData: testData, At: f.clock.Now()}}
 	if diff := cmp.Diff(want, f.emu.Sent()); diff != "" {
 		t.Errorf("Sent() (-want +got):\n%s", diff)
 	}

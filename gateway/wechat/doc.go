@@ -37,4 +37,7 @@
 // sends, errcodes, the template list) and pushes signed, optionally
 // encrypted callbacks: TEMPLATESENDJOBFINISH receipts, messages (Say) and
 // follow events, so the real SDK code paths run in the demo and the tests.
+// Sent records what each recipient's phone shows, by WeChat's rules since
+// 2023-05-04 (no first or remark, each field cut to 20 characters, emoji
+// dropped), with the data as sent alongside.
 package wechat

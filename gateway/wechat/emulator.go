@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"maps"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 
@@ -67,16 +68,29 @@ type Follower struct {
 	LastMessage time.Time
 }
 
-// SentMessage is one message the emulator accepted.
+// SentMessage is one message the emulator accepted. For a template
+// message it holds what the recipient's phone shows, as WeChat shows it
+// since 2023-05-04: Data and Shown leave out first and remark and cut each
+// other field to 20 characters with an ellipsis (a run of Latin letters or
+// digits counts as one; emoji dropped). RawData is what was sent.
 type SentMessage struct {
-	Kind        string // "template" or "text"
-	MsgID       int64  // template msgid; 0 for text
-	ToUser      pii.OpenID
-	TemplateID  string
-	URL         string
-	Data        map[string]string
+	Kind       string // "template" or "text"
+	MsgID      int64  // template msgid; 0 for text
+	ToUser     pii.OpenID
+	TemplateID string
+	URL        string
+	// Data is each shown field's value as the phone shows it, by key
+	// (keyword1 …); first and remark are absent.
+	Data map[string]string
+	// Shown is the template message as the phone lays it out: the
+	// template's lines that hold a shown field, values in place
+	// ("事项：就业培训"), in the template's order.
+	Shown []string
+	// RawData is the data as sent, first and remark included: what WeChat
+	// received, not what anyone reads. For protocol tests.
+	RawData     map[string]string
 	ClientMsgID string
-	Text        string // customer-service text
+	Text        string // customer-service text, shown in full
 	At          time.Time
 }
 
@@ -92,8 +106,9 @@ type replayEntry struct {
 
 // Emulator is a loopback emulator of the WeChat official-account API
 // (api.weixin.qq.com) for the sandbox and tests: access tokens that expire,
-// template and customer-service sends with WeChat's rules and errcodes, the
-// template list, fault injection, and signed (optionally AES) callbacks for
+// template and customer-service sends with WeChat's rules and errcodes
+// (recording what the recipient's phone shows of each), the template
+// list, fault injection, and signed (optionally AES) callbacks for
 // receipts, messages and follow events. It is an http.Handler; all methods
 // are safe for concurrent use. Close stops its receipt pusher.
 type Emulator struct {
@@ -123,8 +138,6 @@ type Emulator struct {
 	failReceipts  int
 	queue         []receiptJob
 }
-
-var _ http.Handler = (*Emulator)(nil)
 
 var _ http.Handler = (*Emulator)(nil)
 
@@ -254,13 +267,14 @@ func (e *Emulator) ForcedRefreshes() int {
 	return e.forcedTokens
 }
 
-// Sent returns a copy of every accepted message, oldest first.
+// Sent returns a copy of every accepted message, oldest first: for a
+// template message, what the recipient's phone shows (see SentMessage).
 func (e *Emulator) Sent() []SentMessage {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	out := make([]SentMessage, len(e.sent))
 	for i, m := range e.sent {
-		m.Data = maps.Clone(m.Data)
+		m.Data, m.RawData, m.Shown = maps.Clone(m.Data), maps.Clone(m.RawData), slices.Clone(m.Shown)
 		out[i] = m
 	}
 	return out

@@ -276,7 +276,7 @@ func (e *Emulator) handleTemplateSend(w http.ResponseWriter, r *http.Request) {
 		data[k] = v.Value
 	}
 	for _, m := range placeholderRE.FindAllStringSubmatch(e.cfg.Templates[i].Content, -1) {
-		if data[m[1]] == "" {
+		if data[m[1]] == "" && !hiddenField(m[1]) { // first and remark are not shown: nothing to check
 			writeErr(w, 47003)
 			return
 		}
@@ -295,8 +295,9 @@ func (e *Emulator) handleTemplateSend(w http.ResponseWriter, r *http.Request) {
 	if req.ClientMsgID != "" {
 		e.replay[req.ClientMsgID] = replayEntry{msgID: id, at: now}
 	}
+	shown, lines := display(e.cfg.Templates[i].Content, data)
 	e.sent = append(e.sent, SentMessage{Kind: "template", MsgID: id, ToUser: f.OpenID, TemplateID: req.TemplateID,
-		URL: req.URL, Data: data, ClientMsgID: req.ClientMsgID, At: now})
+		URL: req.URL, Data: shown, Shown: lines, RawData: data, ClientMsgID: req.ClientMsgID, At: now})
 	status := "success"
 	switch {
 	case f.Blocked:

@@ -166,3 +166,62 @@ func TestEmulatorRawProtocol(t *testing.T) {
 		t.Errorf("missing token: %s", got)
 	}
 }
+
+// The emulator accepts what WeChat accepts and records what the phone
+// shows: no first or remark, each field on one line and cut to 20
+// characters with an ellipsis (a run of Latin letters or digits counts as
+// one), emoji dropped.
+func TestEmulatorShowsWhatWeChatShows(t *testing.T) {
+	f := newFixture(t, nil)
+	tests := []struct {
+		name      string
+		data      map[string]string
+		wantData  map[string]string
+		wantShown []string
+	}{
+		{name: "first and remark are not shown",
+			data:      map[string]string{"first": "张先生您好", "keyword1": "就业培训", "keyword2": "3月5日", "remark": "回复1报名"},
+			wantData:  map[string]string{"keyword1": "就业培训", "keyword2": "3月5日"},
+			wantShown: []string{"事项：就业培训", "时间：3月5日"}},
+		{name: "first and remark may be left out",
+			data:      map[string]string{"keyword1": "就业培训", "keyword2": "3月5日"},
+			wantData:  map[string]string{"keyword1": "就业培训", "keyword2": "3月5日"},
+			wantShown: []string{"事项：就业培训", "时间：3月5日"}},
+		{name: "cut at 20 characters",
+			data:      map[string]string{"keyword1": "青岛港机电公司招聘电工、焊工各10名，月薪6000元起", "keyword2": strings.Repeat("时", 20)},
+			wantData:  map[string]string{"keyword1": "青岛港机电公司招聘电工、焊工各10名，月薪…", "keyword2": strings.Repeat("时", 20)},
+			wantShown: []string{"事项：青岛港机电公司招聘电工、焊工各10名，月薪…", "时间：" + strings.Repeat("时", 20)}},
+		{name: "latin and digit runs count as one",
+			data:      map[string]string{"keyword1": "Room 1203 Building 7 Block B 春风行动", "keyword2": "电话13987654321"},
+			wantData:  map[string]string{"keyword1": "Room 1203 Building 7 Block B 春风行动", "keyword2": "电话13987654321"},
+			wantShown: []string{"事项：Room 1203 Building 7 Block B 春风行动", "时间：电话13987654321"}},
+		{name: "emoji dropped, one line",
+			data:      map[string]string{"keyword1": "招聘会🎉开始啦👍🏻", "keyword2": "3月5日\n下午\r\n两点"},
+			wantData:  map[string]string{"keyword1": "招聘会开始啦", "keyword2": "3月5日 下午 两点"},
+			wantShown: []string{"事项：招聘会开始啦", "时间：3月5日 下午 两点"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := notice(alice)
+			m.Data = tt.data
+			id, err := f.client.SendTemplate(t.Context(), m)
+			if err != nil {
+				t.Fatalf("SendTemplate: %v (WeChat accepts it)", err)
+			}
+			sent := f.emu.Sent()
+			got := sent[len(sent)-1]
+			if got.MsgID != id {
+				t.Fatalf("last sent is %d, want %d", got.MsgID, id)
+			}
+			if diff := cmp.Diff(tt.wantData, got.Data); diff != "" {
+				t.Errorf("Data (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tt.wantShown, got.Shown); diff != "" {
+				t.Errorf("Shown (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tt.data, got.RawData); diff != "" {
+				t.Errorf("RawData (-want +got):\n%s", diff)
+			}
+		})
+	}
+}

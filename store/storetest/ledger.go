@@ -54,7 +54,7 @@ func testCampaign(name string) campaigns.Campaign {
 		ChannelPolicy: campaigns.WeChatOnly,
 		SMS:           campaigns.SMSContent{SignName: "网格通", TemplateCode: "SMS_1", Params: map[string]string{"name": "{{worker.name}}", "x": "回T退订"}},
 		WeChat: campaigns.WeChatContent{TemplateID: "TPL_POLICY", URL: "https://example.org/p",
-			Fields: map[string]string{"first": "{{resident.surname_title}}您好", "remark": "网格员{{worker.name}}"}},
+			Fields: map[string]string{"keyword1": "{{resident.surname_title}}您好", "keyword2": "网格员{{worker.name}}", "keyword3": "{{reply_hint}}"}},
 		Text:         "您好",
 		ScheduleAt:   t0.Add(24 * time.Hour),
 		ExpiresAt:    t0.Add(72 * time.Hour),
@@ -127,7 +127,7 @@ func testCampaignRoundTrip(t *testing.T, st Store) {
 	// approval are not edits.
 	edit := c
 	edit.Text = "修改后"
-	edit.WeChat.Fields = map[string]string{"first": "新标题"}
+	edit.WeChat.Fields = map[string]string{"keyword1": "新标题"}
 	edit.ReplyOptions = nil
 	edit.ScheduleAt = time.Time{}
 	edit.Owner, edit.State, edit.ApprovedBy = "someone.else", campaigns.StateRunning, "x"
@@ -336,7 +336,7 @@ func testTemplates(t *testing.T, st Store) {
 	if err := st.SaveTemplates(ctx, population.ChannelSMS, sms, t0); err != nil {
 		t.Fatal(err)
 	}
-	wx := []campaigns.Template{{Code: "TPL_A", Content: "{{first.DATA}}", Approved: true}}
+	wx := []campaigns.Template{{Code: "TPL_A", Content: "事项：{{keyword1.DATA}}", Approved: true}}
 	if err := st.SaveTemplates(ctx, population.ChannelWeChat, wx, t0); err != nil {
 		t.Fatal(err)
 	}
@@ -365,7 +365,7 @@ func testTemplates(t *testing.T, st Store) {
 		t.Errorf("Templates after resync (-want +got):\n%s", d)
 	}
 	gotWX, _ := st.Templates(ctx, population.ChannelWeChat)
-	if d := cmp.Diff([]campaigns.Template{{Code: "TPL_A", Content: "{{first.DATA}}", Approved: true, Channel: population.ChannelWeChat}}, gotWX); d != "" {
+	if d := cmp.Diff([]campaigns.Template{{Code: "TPL_A", Content: "事项：{{keyword1.DATA}}", Approved: true, Channel: population.ChannelWeChat}}, gotWX); d != "" {
 		t.Errorf("WeChat templates after an SMS resync (-want +got):\n%s", d)
 	}
 	if err := st.SaveTemplates(ctx, population.ChannelSMS, []campaigns.Template{{Code: "TPL_A", Channel: population.ChannelWeChat}}, t0); err == nil {
