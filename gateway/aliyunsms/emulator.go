@@ -526,6 +526,7 @@ func (e *Emulator) answerFault(w http.ResponseWriter, r *http.Request, reqID str
 		select {
 		case <-r.Context().Done():
 		case <-e.done:
+			dropConnection(w) // closing: still no answer
 		}
 		return
 	}

@@ -258,6 +258,7 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		select {
 		case <-r.Context().Done():
 		case <-e.ctx.Done():
+			dropConnection(w) // closing: still no answer
 		}
 		return
 	case f.LoseAnswer:
