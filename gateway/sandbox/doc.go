@@ -51,6 +51,9 @@
 //     twice; while reorder, reports are held and pushed in small groups,
 //     newest first.
 //
+// Fault rules and the receipt mode are kept in memory: they last until
+// cleared or until the sandbox stops.
+//
 // The methods behind them (Record, AddFault, Faults, ClearFaults,
 // SetReceiptMode) serve Go tests in the same process.
 package sandbox
