@@ -112,13 +112,18 @@ func sendQueue(m outbound.Message) string {
 // conflict means the task exists and is fine. A campaign run's SMS are
 // grouped for SendBatchSms when Config.SMSBatch is on.
 func (e *Enqueuer) EnqueueSend(ctx context.Context, m outbound.Message) error {
+	return e.enqueueSend(ctx, m, sendTaskID(m.ID))
+}
+
+// enqueueSend is EnqueueSend under task id id.
+func (e *Enqueuer) enqueueSend(ctx context.Context, m outbound.Message, id string) error {
 	now := e.cfg.Now()
 	at := later(m.NotBefore, now)
 	if !m.Purpose.Desk() {
 		at = e.cfg.QuietHours.NextAllowed(at)
 	}
 	opts := []asynq.Option{
-		asynq.Queue(sendQueue(m)), asynq.TaskID(sendTaskID(m.ID)), asynq.Retention(0),
+		asynq.Queue(sendQueue(m)), asynq.TaskID(id), asynq.Retention(0),
 		asynq.MaxRetry(e.cfg.MaxRetry), asynq.Timeout(e.cfg.SendTimeout),
 	}
 	if at.After(now) {

@@ -213,8 +213,12 @@ func (h *handlers) recoverOne(ctx context.Context, m outbound.Message, now time.
 	if err := h.enq.dropArchived(m); err != nil {
 		return err
 	}
+	// The dead worker's task may still be active in Asynq (until its lease
+	// runs out and Asynq's recoverer hands it back, a minute or more): a
+	// task id of its own for the recovered attempt sends it now. Should
+	// both run, the ledger's claim lets one through.
 	m.Status, m.NotBefore = outbound.StatusPending, now
-	return h.enq.EnqueueSend(ctx, m)
+	return h.enq.enqueueSend(ctx, m, fmt.Sprintf("%s:recovered:%d", sendTaskID(m.ID), m.Attempts))
 }
 
 // dayOf is t's calendar day in Beijing time, the day Aliyun files a send

@@ -93,6 +93,7 @@ func (a *app) rootCommand() *cobra.Command {
 		a.templatesCommand(),
 		a.ticketsCommand(),
 		a.workersCommand(),
+		a.faultsCommand(),
 	)
 	return root
 }

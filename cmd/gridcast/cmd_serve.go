@@ -85,6 +85,13 @@ func (a *app) serve(ctx context.Context, withHTTP, withWorkers bool, ready func(
 	if err := a.openProviders(ctx, rt, base); err != nil {
 		return err
 	}
+	if rt.sandbox != nil {
+		// The sandbox knows the residents bound on WeChat as followers,
+		// so a trial delivers on WeChat, not only by SMS.
+		if err := a.knowFollowers(ctx, st, rt.sandbox); err != nil {
+			a.log.WarnContext(ctx, "sandbox_followers_failed", "err", err)
+		}
+	}
 	qcfg := a.cfg.queueConfig()
 	enq := queue.NewEnqueuer(rt.rdb, qcfg)
 	defer enq.Close()
