@@ -19,6 +19,9 @@ type Campaigns interface {
 	Campaigns(ctx context.Context, state campaigns.State, limit int) ([]campaigns.Campaign, error)
 	CampaignEvents(ctx context.Context, id int64) ([]campaigns.Event, error)
 	Funnel(ctx context.Context, campaignID int64) (outbound.Funnel, error)
+	// CampaignWaiting counts the campaign's pending messages by why they
+	// wait.
+	CampaignWaiting(ctx context.Context, campaignID int64) ([]outbound.Waiting, error)
 }
 
 // Campaign is a campaign as the API reads and writes it.
