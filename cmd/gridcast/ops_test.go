@@ -7,8 +7,11 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
+	"os/signal"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -156,18 +159,45 @@ func freeAddr(t *testing.T) string {
 	return addr
 }
 
+// TestServeHelperProcess is `gridcast serve` as main runs it, in a process
+// of its own (WeChat's SDK hooks are process-wide, and other tests of this
+// package run their own sandbox): TestServeMetricsAndShutdown starts it.
+func TestServeHelperProcess(t *testing.T) {
+	if os.Getenv("GRIDCAST_TEST_SERVE_HELPER") != "1" {
+		t.Skip("run by TestServeMetricsAndShutdown")
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	var env environ
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "GRIDCAST_TEST_") {
+			env = append(env, kv)
+		}
+	}
+	code := run(ctx, []string{"serve"}, os.Stdout, os.Stderr, env)
+	stop()
+	os.Exit(code)
+}
+
 // `serve` serves the business metrics and the queue UI, and on SIGTERM
-// (its context ending) stops the HTTP server and the workers and exits 0.
+// stops the HTTP server and the workers and exits 0.
 func TestServeMetricsAndShutdown(t *testing.T) {
-	t.Chdir(t.TempDir())
 	dir, addr := t.TempDir(), freeAddr(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	done := make(chan int, 1)
-	var errb bytes.Buffer
-	go func() {
-		done <- run(ctx, []string{"serve"}, io.Discard, &errb, envOf(map[string]string{"GRIDCAST_DATA_DIR": dir, "GRIDCAST_HTTP_ADDR": addr}))
-	}()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestServeHelperProcess$")
+	cmd.Dir = t.TempDir()
+	cmd.Env = append(os.Environ(), "GRIDCAST_TEST_SERVE_HELPER=1", "GRIDCAST_DATA_DIR="+dir, "GRIDCAST_HTTP_ADDR="+addr)
+	var logs bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			_ = cmd.Process.Kill()
+			<-done
+		}
+	})
 	client := &http.Client{Timeout: 5 * time.Second}
 	get := func(path string) (int, string) {
 		res, err := client.Get("http://" + addr + path)
@@ -184,12 +214,12 @@ func TestServeMetricsAndShutdown(t *testing.T) {
 			break
 		}
 		select {
-		case code := <-done:
-			t.Fatalf("serve exited %d before answering: %s", code, errb.String())
+		case err := <-done:
+			t.Fatalf("serve exited (%v) before answering:\n%s", err, logs.String())
 		case <-time.After(50 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("serve did not answer /healthz within 30s: %s", errb.String())
+			t.Fatalf("serve did not answer /healthz within 30s:\n%s", logs.String())
 		}
 	}
 	code, body := get("/metrics")
@@ -209,17 +239,19 @@ func TestServeMetricsAndShutdown(t *testing.T) {
 	}
 
 	start := time.Now()
-	cancel() // what SIGTERM does through main's signal.NotifyContext
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
 	select {
-	case code := <-done:
-		if code != 0 {
-			t.Errorf("serve exited %d after SIGTERM: %s", code, errb.String())
+	case err := <-done:
+		if err != nil {
+			t.Errorf("serve after SIGTERM: %v\n%s", err, logs.String())
 		}
 	case <-time.After(25 * time.Second):
-		t.Fatal("serve still running 25s after SIGTERM")
+		t.Fatalf("serve still running 25s after SIGTERM:\n%s", logs.String())
 	}
 	t.Logf("serve stopped %s after SIGTERM", time.Since(start).Round(time.Millisecond))
 	if _, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
-		t.Error("http.addr still accepts connections after serve returned")
+		t.Error("http.addr still accepts connections after serve exited")
 	}
 }
