@@ -18,12 +18,23 @@ const (
 
 // SMS returns next timing each call into gridcast_provider_call_duration_seconds
 // (operations send, send_batch, query_details). Calls pass through as they
-// are, errors included.
-func (s *Set) SMS(next queue.SMSSender) queue.SMSSender { return timedSMS{next, s} }
+// are, errors included. A nil next stays nil (no sender: the queue fails
+// that channel's messages with NO_SENDER).
+func (s *Set) SMS(next queue.SMSSender) queue.SMSSender {
+	if next == nil {
+		return nil
+	}
+	return timedSMS{next, s}
+}
 
 // WeChat is SMS for the WeChat sender (operations send_template,
 // send_text).
-func (s *Set) WeChat(next queue.WeChatSender) queue.WeChatSender { return timedWeChat{next, s} }
+func (s *Set) WeChat(next queue.WeChatSender) queue.WeChatSender {
+	if next == nil {
+		return nil
+	}
+	return timedWeChat{next, s}
+}
 
 func (s *Set) timed(provider, op string, start time.Time, err error) {
 	s.calls.WithLabelValues(provider, op, outcome(err)).Observe(time.Since(start).Seconds())
