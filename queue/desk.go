@@ -26,7 +26,7 @@ const (
 	// Task types of earlier versions, still handled so that an upgrade
 	// loses nothing queued before it: a reply is handled as TypeInbound; a
 	// desk send carried an id the ledger migration renumbered, so it is
-	// dropped — the tick's RebuildSingles enqueues the pending message
+	// dropped — the tick's requeue enqueues the pending message
 	// under its new id.
 	legacyTypeInbound  = "inbox:inbound"
 	legacyTypeOutbound = "inbox:send"

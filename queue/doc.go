@@ -33,9 +33,13 @@
 //   - Receipts only move statuses forward, so duplicates and out-of-order
 //     receipts change nothing; one matcher serves every purpose.
 //
-// Work lost from Redis is rebuilt from the ledger: Enqueuer.Rebuild for a
-// campaign's pending messages, Enqueuer.RebuildSingles (every tick) for
-// reminders and the desk's.
+// Work lost from Redis is rebuilt from the ledger (Enqueuer.Recover): at
+// a server's start, at the first tick after Redis was emptied (a flush, a
+// restart without persistence — the key gridcast:queue:recovered is gone)
+// and every Config.RecoverEvery (a failover can lose writes not yet
+// replicated). A campaign completes within seconds of its last outcome:
+// every send asks for a completion check of its campaign, one per campaign
+// per two-second span.
 //
 // # Errors are retry instructions
 //
@@ -51,14 +55,21 @@
 // Config failures pause the whole channel (a Redis key with a TTL) and log
 // an alert.
 //
-// # After a crash
+// # Exactly once: settle before resending
 //
-// A message left sending longer than twice SendTimeout was claimed by a
-// worker that died. The reconciler (every tick) asks Aliyun's send record
-// about an SMS first and records it as sent if it went out; otherwise it
-// marks the send ambiguous and hands the message back, and the resend asks
-// Aliyun once more. A WeChat template message is resent under the same
-// client_msg_id, which WeChat drops within ten minutes.
+// A provider call that got no answer (a timeout, a dropped connection, a
+// 5xx on a send, a worker killed between the call and its record) may have
+// gone out. The ledger, not Redis, records it on each message of the call
+// (Message.AttemptedAt and OutID; a batch records its OutId before the
+// call), and the next attempt settles it before anything is sent again
+// (settle.go): an SMS is looked up in Aliyun's send record number by
+// number, a WeChat template message is resent under the same client_msg_id
+// only within WeChat's ten-minute window, and otherwise — and always for a
+// customer-service text — the message fails as OUTCOME_UNKNOWN and is
+// never resent blind. A message left sending longer than twice SendTimeout
+// was claimed by a worker that died: the reconciler (every tick) hands it
+// back with its outcome unknown as of the claim, and the same settlement
+// follows.
 //
 // # Task ids and retention
 //

@@ -88,7 +88,9 @@ func TestMain(m *testing.M) {
 		if sb := prov.sb.Load(); sb != nil {
 			sb.Close()
 		}
-		_ = prov.wrdb.Close()
+		if prov.wrdb != nil {
+			_ = prov.wrdb.Close()
+		}
 		if prov.mr != nil {
 			prov.mr.Close()
 		}
@@ -166,13 +168,30 @@ func setupProvider(tb testing.TB) {
 		mux.Handle("/aliyun/sms/up", aliyunsms.NewUplinkHandler(aliyunsms.UplinksTo(lazySink{}), aliyunsms.PushOptions{Log: quiet}))
 		prov.hook = httptest.NewServer(mux)
 		prov.sb.Store(newSandbox())
+	})
+}
+
+// wxConfig is the WeChat client's configuration: the test account on the
+// emulators.
+func wxConfig() wechat.Config {
+	return wechat.Config{AppID: wxAppID, AppSecret: wxSecret, Token: wxToken, BaseURL: prov.srv.URL}
+}
+
+var wxOnce sync.Once
+
+// sharedWeChat builds prov.wx, the WeChat client of the tests on the test
+// Redis, on first use (a test on a Redis of its own, withRedis, never
+// touches the test Redis).
+func sharedWeChat(tb testing.TB) *wechat.Client {
+	wxOnce.Do(func() {
 		prov.wrdb = redis.NewClient(redisOpts(tb))
-		wx, err := wechat.New(wechat.Config{AppID: wxAppID, AppSecret: wxSecret, Token: wxToken, BaseURL: prov.srv.URL}, prov.wrdb, quiet)
+		wx, err := wechat.New(wxConfig(), prov.wrdb, quiet)
 		if err != nil {
 			panic(err)
 		}
 		prov.wx = wx
 	})
+	return prov.wx
 }
 
 // lazySink hands the webhooks' pushes to the current test's Enqueuer, if
@@ -266,6 +285,7 @@ type options struct {
 	smsTimeout time.Duration // the aliyunsms client's Timeout; default 2s
 	today      bool          // clock on today's hh:00, even if past
 	desk       desk.Config   // the ticket desk's configuration
+	rdb        *redis.Client // the Redis to use instead of the test Redis
 	observe    func(queue.Move)
 }
 
@@ -283,6 +303,11 @@ func withObserver(fn func(queue.Move)) option { return func(o *options) { o.obse
 
 // withSMSTimeout sets the SMS client's per-call timeout.
 func withSMSTimeout(d time.Duration) option { return func(o *options) { o.smsTimeout = d } }
+
+// withRedis runs the test on rdb instead of the test Redis: the queue, the
+// Enqueuer and a WeChat client of the test's own (its token cache) use it.
+// setup flushes its DB and closes it at cleanup.
+func withRedis(rdb *redis.Client) option { return func(o *options) { o.rdb = rdb } }
 
 // onToday sets the clock to hh:00 of the current Beijing day (see
 // clock.today) instead of the next hh:00.
@@ -321,11 +346,23 @@ func setup(t testing.TB, cfg queue.Config, hh int, opts ...option) *env {
 	} else {
 		e.clk.at(hh, 0)
 	}
-	e.rdb = redis.NewClient(redisOpts(t))
+	e.rdb = o.rdb
+	if e.rdb == nil {
+		e.rdb = redis.NewClient(redisOpts(t))
+	}
+	t.Cleanup(func() { _ = e.rdb.Close() })
 	if err := e.rdb.FlushDB(ctx).Err(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = e.rdb.Close() })
+	var wx *wechat.Client
+	if o.rdb != nil {
+		var err error
+		if wx, err = wechat.New(wxConfig(), e.rdb, quiet); err != nil {
+			t.Fatal(err)
+		}
+	} else {
+		wx = sharedWeChat(t)
+	}
 	sealer, err := pii.NewSealer([]byte("0123456789abcdef0123456789abcdef"))
 	if err != nil {
 		t.Fatal(err)
@@ -358,7 +395,7 @@ func setup(t testing.TB, cfg queue.Config, hh int, opts ...option) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.srv, err = queue.NewServer(e.rdb, cfg, queue.Deps{Ledger: e.st, Audience: e.st, SMS: sms, WeChat: prov.wx,
+	e.srv, err = queue.NewServer(e.rdb, cfg, queue.Deps{Ledger: e.st, Audience: e.st, SMS: sms, WeChat: wx,
 		Desk: e.desk, Observe: o.observe}, testLog())
 	if err != nil {
 		t.Fatal(err)

@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/gridcast/gridcast/campaigns"
 	"github.com/gridcast/gridcast/fault"
@@ -54,9 +56,9 @@ func (h *handlers) tick(ctx context.Context, t *asynq.Task) error {
 	if _, err := h.enq.requeueSingles(ctx, h.deps.Ledger); err != nil {
 		errs = append(errs, err)
 	}
-	// Work a Redis lost: at once when it was emptied, else every
-	// RecoverEvery.
-	if due, err := h.lim.rdb.SetNX(ctx, keyRecovered, now.UTC().Format(time.RFC3339), h.cfg.RecoverEvery).Result(); err != nil {
+	// Work a Redis lost: at once when it was emptied or another server
+	// took over (a failover), else every RecoverEvery.
+	if due, err := h.recoverDue(ctx); err != nil {
 		errs = append(errs, fmt.Errorf("queue: recover: %w", err))
 	} else if due {
 		errs = append(errs, h.recover(ctx, false))
@@ -165,7 +167,7 @@ func tickTaskID(now time.Time) string {
 }
 
 // recover re-enqueues the ledger's pending work (Enqueuer.Recover) and
-// marks it done for RecoverEvery.
+// marks it done for RecoverEvery, under the Redis server's run id.
 func (h *handlers) recover(ctx context.Context, dropArchived bool) error {
 	n, err := h.enq.Recover(ctx, h.deps.Ledger, dropArchived)
 	if n > 0 {
@@ -174,5 +176,41 @@ func (h *handlers) recover(ctx context.Context, dropArchived bool) error {
 	if err != nil {
 		return err
 	}
-	return h.lim.rdb.Set(ctx, keyRecovered, h.cfg.Now().UTC().Format(time.RFC3339), h.cfg.RecoverEvery).Err()
+	return h.lim.rdb.Set(ctx, keyRecovered, h.redisRunID(ctx), h.cfg.RecoverEvery).Err()
+}
+
+// recoverDue reports whether the ledger's pending work must be queued
+// again: the mark of the last recovery is gone (expired after
+// RecoverEvery, or the Redis was flushed or restarted empty), or names
+// another server than the one answering now (a failover promoted a
+// replica, which may lack the latest writes).
+func (h *handlers) recoverDue(ctx context.Context) (bool, error) {
+	v, err := h.lim.rdb.Get(ctx, keyRecovered).Result()
+	if errors.Is(err, redis.Nil) {
+		return true, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	id := h.redisRunID(ctx)
+	return id != "" && v != id, nil
+}
+
+// redisRunID is the run id of the Redis server commands go to (its
+// master under Sentinel); "" for a cluster, whose nodes each have one, or
+// when INFO is refused.
+func (h *handlers) redisRunID(ctx context.Context) string {
+	if _, ok := h.lim.rdb.(*redis.ClusterClient); ok {
+		return ""
+	}
+	info, err := h.lim.rdb.Info(ctx, "server").Result()
+	if err != nil {
+		return ""
+	}
+	for _, line := range strings.Split(info, "\n") {
+		if id, ok := strings.CutPrefix(strings.TrimSpace(line), "run_id:"); ok {
+			return id
+		}
+	}
+	return ""
 }

@@ -46,7 +46,34 @@ type Config struct {
 	Log       LogConfig       `yaml:"log"`
 	Sync      SyncConfig      `yaml:"sync"`
 	Campaigns CampaignsConfig `yaml:"campaigns"`
+	Queue     QueueConfig     `yaml:"queue"`
 	Tickets   TicketsConfig   `yaml:"tickets"`
+}
+
+// QueueConfig tunes the workers (queue.Config). Zero values take the
+// queue's defaults.
+type QueueConfig struct {
+	// Concurrency is how many tasks one process runs at once. Default 10.
+	Concurrency int `yaml:"concurrency"`
+	// MaxRetry is how often a retryable send failure is tried again
+	// before the message fails. Default 8.
+	MaxRetry int `yaml:"max_retry"`
+	// SendTimeout bounds one send; a message claimed twice as long ago and
+	// still sending belongs to a worker that died and is recovered.
+	// Default 1m.
+	SendTimeout time.Duration `yaml:"send_timeout"`
+	// SettleDelay is how long after a call without an answer the provider
+	// is asked whether it took the message. Default 20s.
+	SettleDelay time.Duration `yaml:"settle_delay"`
+	// RecoverEvery is how often pending work is re-enqueued from the
+	// ledger (for tasks a failed-over Redis lost). Default 5m.
+	RecoverEvery time.Duration `yaml:"recover_every"`
+	// ShutdownTimeout is how long a stopping worker lets sends in flight
+	// finish. Default 15s.
+	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
+	// TickEvery is the scheduler's period (start due campaigns, recover,
+	// reconcile). Default 1m.
+	TickEvery time.Duration `yaml:"tick_every"`
 }
 
 // CampaignsConfig holds the organisation's outreach rules.
@@ -472,6 +499,9 @@ func (c Config) Validate() error {
 	}
 	c.validateRedis(bad)
 	c.validateProviders(bad)
+	if t := c.Queue.TickEvery; t != 0 && t < time.Second {
+		bad("queue.tick_every", "%s: want at least 1s (0 for the default, 1m)", t)
+	}
 	if c.Worker.Addr != "" {
 		if _, _, err := net.SplitHostPort(c.Worker.Addr); err != nil {
 			bad("worker.addr", "%q: want host:port (e.g. 127.0.0.1:9101)", c.Worker.Addr)

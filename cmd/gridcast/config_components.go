@@ -39,12 +39,19 @@ func (c Config) policy() campaigns.Policy {
 // queueConfig is the queue's configuration: the campaigns section's rates,
 // quiet hours and caps.
 func (c Config) queueConfig() queue.Config {
-	cc := c.Campaigns
+	cc, qc := c.Campaigns, c.Queue
+	tick := ""
+	if qc.TickEvery > 0 {
+		tick = "@every " + qc.TickEvery.String()
+	}
 	return queue.Config{
 		SMSRate: cc.SMSRate, WeChatRate: cc.WeChatRate,
-		QuietHours: campaigns.QuietHours{Start: cc.QuietStart, End: cc.QuietEnd},
-		Caps:       campaigns.Caps{PerDay: cc.CapPerDay, PerWeek: cc.CapPerWeek},
-		Policy:     c.policy(),
+		QuietHours:  campaigns.QuietHours{Start: cc.QuietStart, End: cc.QuietEnd},
+		Caps:        campaigns.Caps{PerDay: cc.CapPerDay, PerWeek: cc.CapPerWeek},
+		Policy:      c.policy(),
+		Concurrency: qc.Concurrency, MaxRetry: qc.MaxRetry, SendTimeout: qc.SendTimeout,
+		SettleDelay: qc.SettleDelay, RecoverEvery: qc.RecoverEvery, ShutdownTimeout: qc.ShutdownTimeout,
+		TickSpec: tick,
 	}
 }
 

@@ -14,7 +14,7 @@ import (
 // storeOnly is the CLI's desk.Dispatcher when no shared Redis is
 // configured (redis.addr empty: the workers' Redis lives inside their own
 // process). What the desk writes is already on the ledger; a running
-// worker's per-minute tick sends pending messages (RebuildSingles) and
+// worker's per-minute tick sends pending messages (the requeue of singles) and
 // escalates overdue tickets (Sweep), so there is nothing to hand over.
 type storeOnly struct{}
 

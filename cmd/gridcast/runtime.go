@@ -57,6 +57,11 @@ func (a *app) openRedis(ctx context.Context, rt *runtime) error {
 		opts.Addrs = []string{rc.Addr}
 	case "sentinel":
 		opts.MasterName, opts.Addrs, opts.SentinelPassword = rc.SentinelMaster, rc.SentinelAddrs, rc.SentinelPassword
+		// Commands wait out a failover (Sentinel's down-after plus the
+		// election, a few seconds) instead of failing: Asynq cannot
+		// retry a task's status write that failed, and the task would
+		// then sit active until its lease expires.
+		opts.MaxRetries, opts.MaxRetryBackoff = 12, time.Second
 		where = "sentinel " + rc.SentinelMaster + " via " + strings.Join(rc.SentinelAddrs, ",")
 	case "cluster":
 		opts.Addrs, opts.IsClusterMode = rc.ClusterAddrs, true
