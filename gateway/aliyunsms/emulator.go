@@ -68,7 +68,8 @@ type EmulatorConfig struct {
 	// DuplicateRate is the fraction (0–1) of reports pushed twice, as
 	// Aliyun sometimes does. Zero = none.
 	DuplicateRate float64
-	// ShuffleReports pushes each batch of reports out of order.
+	// ShuffleReports pushes each batch of reports out of order. See also
+	// SetReportMode.
 	ShuffleReports bool
 
 	// PerNumberDailyLimit is how many messages one number may receive per
@@ -85,6 +86,20 @@ type EmulatorConfig struct {
 	// MaxRecords is how many sent messages are kept for Sent and
 	// QuerySendDetails; older ones are forgotten. Default 100000.
 	MaxRecords int
+
+	// Faults, when set, is asked for every authenticated request that no
+	// FailNext or Inject fault claimed: a non-nil Fault is answered
+	// instead (LoseAnswer: after doing the work). It is for a caller that
+	// keeps its own fault rules, such as the sandbox's admin API, beside a
+	// test's own Inject hook. It runs under the emulator's lock and must
+	// not call the Emulator. Nil = none.
+	Faults func(action string, phone pii.Phone) *Fault
+	// OnAccept, when set, is called with the messages of every accepted
+	// send call (one for SendSms with one number, several for
+	// SendBatchSms), before the answer is written and outside the
+	// emulator's lock: a record kept there holds every message a client
+	// may have been told about. Calls may overlap. Nil = none.
+	OnAccept func([]SentMessage)
 
 	// Seed seeds the randomness behind the rates, ids and shuffles, so a
 	// run can be repeated. Zero = 1.
@@ -185,6 +200,12 @@ type Emulator struct {
 	faults    []Fault
 	inject    func(action string, phone pii.Phone) *Fault
 	seq       uint64
+
+	// Report order for fault tests (SetReportMode); held are reports
+	// waiting for a reordered group, since heldSince (wall clock).
+	reportMode ReportMode
+	held       []reportJob
+	heldSince  time.Time
 
 	wake      chan struct{}
 	done      chan struct{}
@@ -488,6 +509,11 @@ func (e *Emulator) takeFault(action string, phone pii.Phone) *Fault {
 			return f
 		}
 	}
+	if e.cfg.Faults != nil {
+		if f := e.cfg.Faults(action, phone); f != nil {
+			return f
+		}
+	}
 	if e.cfg.FailureRate > 0 && (action == "SendSms" || action == "SendBatchSms") && e.rng.Float64() < e.cfg.FailureRate {
 		f := FaultSystemError
 		return &f
@@ -500,6 +526,7 @@ func (e *Emulator) answerFault(w http.ResponseWriter, r *http.Request, reqID str
 		select {
 		case <-r.Context().Done():
 		case <-e.done:
+			dropConnection(w) // closing: still no answer
 		}
 		return
 	}

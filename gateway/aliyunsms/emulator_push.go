@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -43,9 +44,47 @@ type uplinkWire struct {
 type reportJob struct {
 	item     reportWire
 	attempts int
+	dup      bool // the second push of a report (ReportsDuplicate)
 }
 
 const maxPushAttempts = 3
+
+// ReportMode says how delivery reports are pushed, for tests of a
+// receiver's handling of what Aliyun's pushes may do.
+type ReportMode int
+
+// The report modes.
+const (
+	// ReportsNormal pushes reports in batches as they fall due.
+	ReportsNormal ReportMode = iota
+	// ReportsDuplicate pushes every report twice: the copies follow in
+	// batches of their own, after the originals of the same round.
+	ReportsDuplicate
+	// ReportsReorder holds reports until ReorderGroup have gathered (or
+	// the oldest has waited ReorderHold), then pushes them one per POST,
+	// newest first.
+	ReportsReorder
+)
+
+// How ReportsReorder and the WeChat emulator's reordered receipts group
+// reports.
+const (
+	ReorderGroup = 4
+	ReorderHold  = time.Second
+)
+
+// SetReportMode changes how reports are pushed from now on; reports held
+// for reordering are pushed in their order when the mode leaves
+// ReportsReorder.
+func (e *Emulator) SetReportMode(m ReportMode) {
+	e.mu.Lock()
+	e.reportMode = m
+	e.mu.Unlock()
+	select {
+	case e.wake <- struct{}{}:
+	default:
+	}
+}
 
 // smsSize is how many SMS a message takes: 70 characters fit one, longer
 // ones are split in parts of 67.
@@ -57,6 +96,20 @@ func smsSize(content string) int {
 	return (n + 66) / 67
 }
 
+// finalizeLocked gives r its carrier outcome at the time at and returns
+// the report's err_msg.
+func (e *Emulator) finalizeLocked(r *record, at time.Time) string {
+	r.Status, r.ErrCode, r.ReportTime = gateway.SMSDelivered, "DELIVERED", at
+	msg := "用户接收成功"
+	switch {
+	case e.cfg.UndeliverableSuffix != "" && strings.HasSuffix(string(r.Phone), e.cfg.UndeliverableSuffix):
+		r.Status, r.ErrCode, msg = gateway.SMSFailed, "UNDELIV", "UNDELIV"
+	case e.cfg.UndeliverableRate > 0 && e.rng.Float64() < e.cfg.UndeliverableRate:
+		r.Status, r.ErrCode, msg = gateway.SMSFailed, "MK:0001", "MK:0001"
+	}
+	return msg
+}
+
 // settleLocked turns every message whose receipt is due into delivered or
 // failed and queues its report.
 func (e *Emulator) settleLocked(now time.Time) {
@@ -66,14 +119,7 @@ func (e *Emulator) settleLocked(now time.Time) {
 			keep = append(keep, r)
 			continue
 		}
-		r.Status, r.ErrCode, r.ReportTime = gateway.SMSDelivered, "DELIVERED", now
-		msg := "用户接收成功"
-		switch {
-		case e.cfg.UndeliverableSuffix != "" && strings.HasSuffix(string(r.Phone), e.cfg.UndeliverableSuffix):
-			r.Status, r.ErrCode, msg = gateway.SMSFailed, "UNDELIV", "UNDELIV"
-		case e.cfg.UndeliverableRate > 0 && e.rng.Float64() < e.cfg.UndeliverableRate:
-			r.Status, r.ErrCode, msg = gateway.SMSFailed, "MK:0001", "MK:0001"
-		}
+		msg := e.finalizeLocked(r, now)
 		if e.cfg.ReportURL == "" {
 			continue
 		}
@@ -83,6 +129,9 @@ func (e *Emulator) settleLocked(now time.Time) {
 		e.outbox = append(e.outbox, reportJob{item: item})
 		if e.cfg.DuplicateRate > 0 && e.rng.Float64() < e.cfg.DuplicateRate {
 			e.outbox = append(e.outbox, reportJob{item: item})
+		}
+		if e.reportMode == ReportsDuplicate {
+			e.outbox = append(e.outbox, reportJob{item: item, dup: true})
 		}
 	}
 	clear(e.pending[len(keep):])
@@ -112,17 +161,55 @@ func (e *Emulator) runPusher() {
 	}
 }
 
+// takeDueLocked takes the reports to push now, in the order the report
+// mode wants them, and how many go in one POST.
+func (e *Emulator) takeDueLocked(now time.Time) ([]reportJob, int) {
+	jobs := e.outbox
+	e.outbox = nil
+	if e.reportMode == ReportsReorder {
+		if len(e.held) == 0 && len(jobs) > 0 {
+			e.heldSince = now
+		}
+		e.held = append(e.held, jobs...)
+		if len(e.held) < ReorderGroup && (len(e.held) == 0 || now.Sub(e.heldSince) < ReorderHold) {
+			return nil, 1
+		}
+		out := e.held
+		e.held = nil
+		slices.Reverse(out)
+		return out, 1
+	}
+	if len(e.held) > 0 {
+		jobs = append(e.held, jobs...)
+		e.held = nil
+	}
+	// Originals first, then the copies, so that a copy comes in a POST of
+	// its own.
+	slices.SortStableFunc(jobs, func(a, b reportJob) int {
+		switch {
+		case a.dup == b.dup:
+			return 0
+		case b.dup:
+			return -1
+		}
+		return 1
+	})
+	return jobs, e.cfg.ReportBatch
+}
+
 // pushDue POSTs queued reports in batches of ReportBatch; a batch the
 // receiver refuses is queued again, up to maxPushAttempts.
 func (e *Emulator) pushDue(ctx context.Context) {
 	e.mu.Lock()
 	e.settleLocked(e.now())
-	jobs := e.outbox
-	e.outbox = nil
+	jobs, size := e.takeDueLocked(time.Now())
 	e.mu.Unlock()
 	var retry []reportJob
 	for len(jobs) > 0 && ctx.Err() == nil {
-		n := min(len(jobs), e.cfg.ReportBatch)
+		n := min(len(jobs), size)
+		if i := slices.IndexFunc(jobs[:n], func(j reportJob) bool { return j.dup }); i > 0 && !jobs[0].dup {
+			n = i // the copies start a batch of their own
+		}
 		batch := jobs[:n]
 		jobs = jobs[n:]
 		items := make([]reportWire, n)
@@ -142,7 +229,8 @@ func (e *Emulator) pushDue(ctx context.Context) {
 			e.log.WarnContext(ctx, "aliyunsms_emulator_report_push_failed", "reports", n, "err", err)
 			for _, j := range batch {
 				if j.attempts+1 < maxPushAttempts {
-					retry = append(retry, reportJob{item: j.item, attempts: j.attempts + 1})
+					j.attempts++
+					retry = append(retry, j)
 				}
 			}
 		}

@@ -203,6 +203,10 @@ func (e *Emulator) accept(w http.ResponseWriter, reqID string, drafts []draft, o
 	}
 	e.seq++
 	bizID := fmt.Sprintf("%d%06d^0", now.Unix(), e.seq%1000000)
+	var accepted []SentMessage
+	if e.cfg.OnAccept != nil {
+		accepted = make([]SentMessage, 0, len(drafts))
+	}
 	for i, d := range drafts {
 		r := &record{SentMessage: SentMessage{
 			Phone: d.phone, SignName: d.sign, TemplateCode: d.template, Params: cloneParams(d.params),
@@ -212,13 +216,19 @@ func (e *Emulator) accept(w http.ResponseWriter, reqID string, drafts []draft, o
 		e.records = append(e.records, r)
 		e.pending = append(e.pending, r)
 		e.lastSign[d.phone] = d.sign
+		if accepted != nil {
+			m := r.SentMessage
+			m.Params = cloneParams(r.Params)
+			accepted = append(accepted, m)
+		}
 	}
-	if len(e.records) > e.cfg.MaxRecords+e.cfg.MaxRecords/4 {
-		e.records = append([]*record(nil), e.records[len(e.records)-e.cfg.MaxRecords:]...)
-	}
+	e.trimLocked()
 	e.mu.Unlock()
 	e.log.Debug("aliyunsms_emulator_accepted", "numbers", len(drafts), "first", drafts[0].phone,
 		"template", drafts[0].template, "biz_id", bizID)
+	if accepted != nil {
+		e.cfg.OnAccept(accepted)
+	}
 	select {
 	case e.wake <- struct{}{}:
 	default:

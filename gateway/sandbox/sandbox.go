@@ -1,15 +1,11 @@
-// Package sandbox runs GridCast's two provider emulators — Aliyun SMS and the
-// WeChat official-account API — behind one loopback address, with the sign
-// name and templates a sandbox account has approved. `gridcast sandbox`
-// serves it standalone; `sandbox: true` runs it in-process for `demo` and
-// `serve`, and the real SDKs reach it through their endpoint / base-URL
-// settings.
 package sandbox
 
 import (
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gridcast/gridcast/gateway/aliyunsms"
@@ -36,17 +32,62 @@ type Config struct {
 	// UndeliverableSuffix makes numbers ending in it fail delivery, so the
 	// funnel shows failures. Default "0000"; "-" disables it.
 	UndeliverableSuffix string
+	// RecordFile is the JSON-lines file Open appends every accepted
+	// message to and replays at start. Empty = the record is kept in
+	// memory only; New always keeps it there.
+	RecordFile string
+	// FollowPrefix makes unknown openids that start with it following
+	// followers of the WeChat account (wechat.EmulatorConfig.FollowPrefix).
+	// Empty = none.
+	FollowPrefix string
 }
 
-// Sandbox is the pair of emulators and the handler that routes to them.
+// Sandbox is the pair of emulators, the record of what they accepted, the
+// faults injected through the admin API, and the handler that routes to
+// them. Its methods are safe for concurrent use.
 type Sandbox struct {
 	SMS    *aliyunsms.Emulator
 	WeChat *wechat.Emulator
 	mux    *http.ServeMux
+	log    *slog.Logger
+	record *record
+	faults *faultTable
+
+	mu          sync.Mutex
+	receiptMode string
 }
 
-// New builds both emulators. Call Close to stop their pushers.
+// New builds both emulators, with the record in memory. Call Close to
+// stop their pushers. log may be nil.
 func New(cfg Config, log *slog.Logger) *Sandbox {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	rec, _, _ := openRecord("", log) // in memory: cannot fail
+	return build(cfg, log, rec)
+}
+
+// Open is New with the record in cfg.RecordFile (created if missing):
+// the messages it holds are put back into the emulators first, so that
+// QuerySendDetails still finds them and a template send repeating a
+// client_msg_id within 10 minutes is still answered as a repeat. Call Close
+// to stop the emulators and close the file. log may be nil.
+func Open(cfg Config, log *slog.Logger) (*Sandbox, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	rec, entries, err := openRecord(cfg.RecordFile, log)
+	if err != nil {
+		return nil, err
+	}
+	s := build(cfg, log, rec)
+	sms, wx := split(entries)
+	s.SMS.Restore(sms)
+	s.WeChat.Restore(wx)
+	return s, nil
+}
+
+func build(cfg Config, log *slog.Logger, rec *record) *Sandbox {
 	if cfg.SignName == "" {
 		cfg.SignName = "网格通"
 	}
@@ -66,102 +107,111 @@ func New(cfg Config, log *slog.Logger) *Sandbox {
 		}
 		return base + path
 	}
+	faults := newFaultTable()
 	sms := aliyunsms.NewEmulator(aliyunsms.EmulatorConfig{
 		AccessKeyID: cfg.SMSAccessKeyID, AccessKeySecret: cfg.SMSAccessKeySecret,
 		SignNames: []string{cfg.SignName}, Templates: SMSTemplates(),
 		ReportURL: url("/aliyun/sms/report"), UplinkURL: url("/aliyun/sms/up"),
 		DeliveryDelay: cfg.DeliveryDelay, UndeliverableSuffix: cfg.UndeliverableSuffix,
 		PerNumberMinuteLimit: 5,
+		Faults:               faults.sms,
+		OnAccept:             func(ms []aliyunsms.SentMessage) { rec.add(smsEntries(ms)) },
 	}, log.With("emulator", "aliyun_sms"))
 	wx := wechat.NewEmulator(wechat.EmulatorConfig{
 		AppID: cfg.AppID, AppSecret: cfg.AppSecret, Token: cfg.Token, EncodingAESKey: cfg.EncodingAESKey,
 		CallbackURL: url("/wechat/callback"), Templates: WeChatTemplates(), ReceiptDelay: cfg.DeliveryDelay,
+		FollowPrefix: cfg.FollowPrefix,
+		Faults:       faults.wechat,
+		OnAccept:     func(m wechat.SentMessage) { rec.add([]Entry{wechatEntry(m)}) },
 	}, log.With("emulator", "wechat"))
-	mux := http.NewServeMux()
-	mux.Handle("/cgi-bin/", wx)
-	mux.Handle("/", sms)
-	return &Sandbox{SMS: sms, WeChat: wx, mux: mux}
+	s := &Sandbox{SMS: sms, WeChat: wx, log: log, record: rec, faults: faults, receiptMode: ReceiptsNormal}
+	s.mux = http.NewServeMux()
+	s.mux.Handle(AdminPrefix, s.adminHandler())
+	s.mux.Handle("/cgi-bin/", wx)
+	s.mux.Handle("/", sms)
+	return s
 }
 
-// ServeHTTP sends /cgi-bin/… to the WeChat emulator and everything else to
-// the Aliyun SMS emulator, as api.weixin.qq.com and dysmsapi.aliyuncs.com
-// would answer them.
+// ServeHTTP sends /cgi-bin/… to the WeChat emulator, /sandbox/… to the
+// admin API and everything else to the Aliyun SMS emulator, as
+// api.weixin.qq.com and dysmsapi.aliyuncs.com would answer them.
 func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
 
-// Close stops both emulators' background pushers.
-func (s *Sandbox) Close() {
+// Stop stops both emulators' pushers and releases requests held by a hang
+// fault, leaving the record open for requests still being answered. Call
+// it when the HTTP server begins to shut down (http.Server.RegisterOnShutdown),
+// then Close once it has. Idempotent.
+func (s *Sandbox) Stop() {
 	s.SMS.Close()
 	s.WeChat.Close()
 }
 
-// The sandbox account's approved SMS template codes.
-const (
-	TemplateJob      = "SMS_GRID_JOB"
-	TemplatePolicy   = "SMS_GRID_POLICY"
-	TemplateTraining = "SMS_GRID_TRAINING"
-	TemplateVisit    = "SMS_GRID_VISIT"
-	TemplateVerify   = "SMS_GRID_VERIFY"
-	TemplateTicket   = "SMS_GRID_TICKET"
-	TemplateReply    = "SMS_GRID_REPLY"
-	TemplateUnsub    = "SMS_GRID_UNSUB"
-	TemplateNotify   = "SMS_GRID_NOTIFY"
-)
-
-// SMSTemplates are the sandbox account's approved SMS templates. Every
-// notice names the resident's grid worker and says how to opt out, so a
-// resident can tell it from a scam.
-func SMSTemplates() []aliyunsms.Template {
-	return []aliyunsms.Template{
-		{Code: TemplateJob, Name: "招聘信息", Type: aliyunsms.TemplateNotice, Approved: true,
-			Content: "${name}您好，${job}招聘${detail}。${reply}。网格员${worker}${phone}。回T退订"},
-		{Code: TemplatePolicy, Name: "政策宣传", Type: aliyunsms.TemplateNotice, Approved: true,
-			Content: "${name}您好，${policy}。详询网格员${worker}${phone}。回T退订"},
-		{Code: TemplateTraining, Name: "培训通知", Type: aliyunsms.TemplateNotice, Approved: true,
-			Content: "${name}您好，${course}将于${date}开班，地点${place}。${reply}。网格员${worker}。回T退订"},
-		{Code: TemplateVisit, Name: "走访预约", Type: aliyunsms.TemplateNotice, Approved: true,
-			Content: "${name}您好，网格员${worker}拟于${slot}上门走访，回复1确认，回复2改期。电话${phone}。回T退订"},
-		{Code: TemplateVerify, Name: "绑定验证码", Type: aliyunsms.TemplateVerification, Approved: true,
-			Content: "您的微信绑定验证码为${code}，5分钟内有效。如非本人操作请忽略。"},
-		{Code: TemplateTicket, Name: "诉求回复", Type: aliyunsms.TemplateNotice, Approved: true,
-			Content: "${name}您好，您反映的问题已由网格员${worker}处理：${reply}。回T退订"},
-		{Code: TemplateReply, Name: "网格回复", Type: aliyunsms.TemplateNotice, Approved: true,
-			Content: "${name}您好，${reply}。网格员${worker}${phone}。回T退订"},
-		{Code: TemplateUnsub, Name: "退订确认", Type: aliyunsms.TemplateNotice, Approved: true,
-			Content: "您已退订${topic}，今后不再收到此类短信。如需恢复请联系网格员${worker}。"},
-		{Code: TemplateNotify, Name: "工单提醒", Type: aliyunsms.TemplateNotice, Approved: true,
-			Content: "${worker}您好，${event}${ticket}（${category}），请于${due}前处理。"},
-		{Code: "SMS_GRID_PROMO", Name: "未通过审核的模板", Type: aliyunsms.TemplatePromotion, Approved: false, RejectReason: "营销内容",
-			Content: "${name}您好，${offer}"},
+// Close stops the emulators (Stop) and syncs and closes the record file,
+// logging a failure to. Messages accepted afterwards are kept in memory
+// only. Idempotent.
+func (s *Sandbox) Close() {
+	s.Stop()
+	if err := s.record.close(); err != nil {
+		s.log.Error("sandbox_record_close_failed", "err", err)
 	}
 }
 
-// The sandbox official account's template ids.
+// Record counts the messages accepted at or after since (every one when
+// since is zero) per channel and recipient, and lists them when detail is
+// set: the answer of GET /sandbox/record.
+func (s *Sandbox) Record(since time.Time, detail bool) RecordSummary {
+	return s.record.summary(since, detail)
+}
+
+// AddFault puts a fault rule in force after those already there (see
+// FaultRule) and returns it with its id, or says what is wrong with it.
+func (s *Sandbox) AddFault(f FaultRule) (FaultRule, error) { return s.faults.add(f) }
+
+// Faults lists the fault rules in force, oldest first.
+func (s *Sandbox) Faults() []FaultRule { return s.faults.list() }
+
+// ClearFaults removes every fault rule and returns how many there were.
+// Faults a test queued on an emulator itself (FailNext, Inject) stay.
+func (s *Sandbox) ClearFaults() int { return s.faults.clear() }
+
+// The receipt modes of POST /sandbox/receipts.
 const (
-	WeChatTemplateNotice = "TPL_GRID_NOTICE" // 社区服务通知: keyword1 notice, keyword2 worker, keyword3 how to reply
-	WeChatTemplateVisit  = "TPL_GRID_VISIT"  // 走访预约通知: keyword1 slot, keyword2 worker, keyword3 how to confirm or move
-	WeChatTemplateTicket = "TPL_GRID_TICKET" // 诉求办理进度: to residents; keyword1 request, keyword2 progress, keyword3 answer, keyword4 worker
-	WeChatTemplateTask   = "TPL_GRID_TASK"   // 工单待办提醒: to workers; keyword1 ticket, keyword2 event, keyword3 request, keyword4 deadline
+	// ReceiptsNormal pushes each delivery report once, when due.
+	ReceiptsNormal = "normal"
+	// ReceiptsDuplicate pushes each delivery report twice.
+	ReceiptsDuplicate = "duplicate"
+	// ReceiptsReorder holds reports and pushes them in small groups,
+	// newest first (aliyunsms.ReorderGroup, aliyunsms.ReorderHold).
+	ReceiptsReorder = "reorder"
 )
 
-// WeChatTemplates are the sandbox official account's templates, chosen as
-// from WeChat's category template library (类目模板) for service notices:
-// no first or remark, which WeChat has not shown since 2023-05-04, and a
-// keyword field for each thing the reader must see, the reply hint
-// included. WeChat shows each field's first 20 characters.
-func WeChatTemplates() []wechat.Template {
-	const industry, deputy = "政府与公共事业", "社区服务"
-	return []wechat.Template{
-		{ID: WeChatTemplateNotice, Title: "社区服务通知", PrimaryIndustry: industry, DeputyIndustry: deputy,
-			Content: "通知内容：{{keyword1.DATA}}\n网格员：{{keyword2.DATA}}\n回复方式：{{keyword3.DATA}}",
-			Example: "通知内容：青岛港机电招电工焊工各10名\n网格员：李娜 13987654321\n回复方式：回复1报名，回复2咨询，回T退订"},
-		{ID: WeChatTemplateVisit, Title: "走访预约通知", PrimaryIndustry: industry, DeputyIndustry: deputy,
-			Content: "走访时间：{{keyword1.DATA}}\n网格员：{{keyword2.DATA}}\n确认方式：{{keyword3.DATA}}",
-			Example: "走访时间：3月16日(周一) 14:00\n网格员：李娜 13987654321\n确认方式：回复1确认，回复2改期，回T退订"},
-		{ID: WeChatTemplateTicket, Title: "诉求办理进度", PrimaryIndustry: industry, DeputyIndustry: deputy,
-			Content: "诉求编号：{{keyword1.DATA}}\n办理进度：{{keyword2.DATA}}\n回复内容：{{keyword3.DATA}}\n网格员：{{keyword4.DATA}}",
-			Example: "诉求编号：#12 环境卫生\n办理进度：网格员已回复\n回复内容：已通知物业，明天上午清运\n网格员：李娜"},
-		{ID: WeChatTemplateTask, Title: "工单待办提醒", PrimaryIndustry: industry, DeputyIndustry: deputy,
-			Content: "工单编号：{{keyword1.DATA}}\n工单事项：{{keyword2.DATA}}\n诉求内容：{{keyword3.DATA}}\n处理时限：{{keyword4.DATA}}",
-			Example: "工单编号：#12 环境卫生\n工单事项：新工单\n诉求内容：小区门口的垃圾桶满了\n处理时限：3月17日 15:00"},
+// SetReceiptMode sets how both emulators push delivery reports (Aliyun's
+// SmsReport, WeChat's TEMPLATESENDJOBFINISH) from now on: normal,
+// duplicate or reorder.
+func (s *Sandbox) SetReceiptMode(mode string) error {
+	var sm aliyunsms.ReportMode
+	var wm wechat.ReceiptMode
+	switch mode {
+	case ReceiptsNormal:
+		sm, wm = aliyunsms.ReportsNormal, wechat.ReceiptsNormal
+	case ReceiptsDuplicate:
+		sm, wm = aliyunsms.ReportsDuplicate, wechat.ReceiptsDuplicate
+	case ReceiptsReorder:
+		sm, wm = aliyunsms.ReportsReorder, wechat.ReceiptsReorder
+	default:
+		return fmt.Errorf("mode %q: want %q, %q or %q", mode, ReceiptsNormal, ReceiptsDuplicate, ReceiptsReorder)
 	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.SMS.SetReportMode(sm)
+	s.WeChat.SetReceiptMode(wm)
+	s.receiptMode = mode
+	return nil
+}
+
+// ReceiptMode is the mode SetReceiptMode last set; normal at first.
+func (s *Sandbox) ReceiptMode() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.receiptMode
 }

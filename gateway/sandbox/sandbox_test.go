@@ -4,15 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"io"
 	"log/slog"
 	"net/http/httptest"
 	"strings"
 	"testing"
 
-	"github.com/alicebob/miniredis/v2"
 	"github.com/google/go-cmp/cmp"
-	"github.com/redis/go-redis/v9"
 
 	"github.com/gridcast/gridcast/campaigns"
 	"github.com/gridcast/gridcast/gateway"
@@ -24,22 +21,14 @@ import (
 
 // Both real SDKs reach their emulator through the one sandbox address.
 func TestBothProvidersOnOneAddress(t *testing.T) {
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	sb := sandbox.New(sandbox.Config{AppID: "wxsandbox", AppSecret: "s3cret", Token: "tok"}, log)
+	sb := sandbox.New(config(""), slog.New(slog.DiscardHandler))
 	defer sb.Close()
-	srv := httptest.NewServer(sb)
-	defer srv.Close()
+	install(t, sb)
 	ctx := context.Background()
+	c := newClients(t)
+	sms, wx := c.sms, c.wx
 
-	sms, err := aliyunsms.New(aliyunsms.Config{
-		AccessKeyID: aliyunsms.SandboxAccessKeyID, AccessKeySecret: aliyunsms.SandboxAccessKeySecret,
-		SignName: "网格通", Endpoint: strings.TrimPrefix(srv.URL, "http://"), Scheme: "http",
-	}, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sms.Close()
-	_, err = sms.Send(ctx, gateway.SMS{Phone: "13812345678", TemplateCode: sandbox.TemplateVisit, OutID: "42",
+	_, err := sms.Send(ctx, gateway.SMS{Phone: "13812345678", TemplateCode: sandbox.TemplateVisit, OutID: "42",
 		Params: map[string]string{"name": "张先生", "worker": "李娜", "slot": "3月16日(周一) 14:00", "phone": "13900001111"}})
 	if err != nil {
 		t.Fatalf("visit SMS: %v", err)
@@ -54,12 +43,6 @@ func TestBothProvidersOnOneAddress(t *testing.T) {
 		t.Errorf("unapproved template: %v", err)
 	}
 
-	mr := miniredis.RunT(t)
-	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
-	wx, err := wechat.New(wechat.Config{AppID: "wxsandbox", AppSecret: "s3cret", Token: "tok", BaseURL: srv.URL}, rdb, log)
-	if err != nil {
-		t.Fatal(err)
-	}
 	sb.WeChat.SetFollower(wechat.Follower{OpenID: "oSandboxResident000000000001", Following: true})
 	if _, err := wx.SendTemplate(ctx, gateway.TemplateMessage{ToUser: pii.OpenID("oSandboxResident000000000001"), TemplateID: sandbox.WeChatTemplateNotice,
 		Data: map[string]string{"keyword1": "稳岗补贴申领开始", "keyword2": "李娜", "keyword3": "回T退订"}}); err != nil {

@@ -40,6 +40,23 @@ type EmulatorConfig struct {
 	Now func() time.Time
 	// HTTPClient pushes callbacks. Nil means a client with a 5 s timeout.
 	HTTPClient *http.Client
+	// FollowPrefix, when set, makes an openid the emulator has not met
+	// that starts with it a following follower on its first send, as if
+	// they had followed the account before the emulator started: for a
+	// shared sandbox whose followers GridCast binds while it runs. Empty =
+	// unknown openids get 40003, as on WeChat.
+	FollowPrefix string
+	// Faults, when set, is asked for every call that no FailNext fault
+	// claimed: a non-nil Fault is answered instead (LoseAnswer: after
+	// doing the work). It is for a caller that keeps its own fault rules,
+	// such as the sandbox's admin API. It must not call the Emulator. Nil =
+	// none.
+	Faults func(Action) *Fault
+	// OnAccept, when set, is called with every message the emulator
+	// accepts (not with a template send it answers as a repeat of an
+	// earlier client_msg_id), before the answer is written and outside the
+	// emulator's lock. Calls may overlap. Nil = none.
+	OnAccept func(SentMessage)
 }
 
 // DefaultTokenTTL is EmulatorConfig.TokenTTL when zero, as WeChat's.
@@ -55,6 +72,28 @@ const (
 	ActionCustomSend   Action = "custom_send"   // POST /cgi-bin/message/custom/send
 	ActionTemplateList Action = "template_list" // GET /cgi-bin/template/get_all_private_template
 )
+
+// Fault is a failure the Emulator answers a call with. Exactly one of its
+// fields is meant to be set.
+type Fault struct {
+	// Errcode is answered as WeChat's errcode after the access-token check
+	// (-1 busy, 45009 daily quota, 45011 per-minute quota …).
+	Errcode int
+	// HTTPStatus answers that status with no WeChat body, as WeChat's
+	// front end does when it fails (503), without doing the work.
+	HTTPStatus int
+	// Hang holds the request unanswered until the client gives up or the
+	// emulator closes.
+	Hang bool
+	// LoseAnswer does the work (a send is accepted and recorded), then
+	// drops the connection without answering: the answer lost on the way
+	// back that leaves the client not knowing.
+	LoseAnswer bool
+}
+
+// transport reports whether f happens before WeChat reads the call (a
+// status, a hang, a lost answer) rather than as an errcode.
+func (f Fault) transport() bool { return f.Errcode == 0 }
 
 // Follower is a WeChat user as the emulated account sees them.
 type Follower struct {
@@ -130,13 +169,14 @@ type Emulator struct {
 	forcedTokens  int             // stable_token calls with force_refresh that minted a token
 	rejected      map[string]bool // tokens answered with 40001 (RejectTokens)
 	followers     map[pii.OpenID]*follower
-	faults        map[Action][]int
+	faults        map[Action][]Fault
 	sent          []SentMessage
 	replay        map[string]replayEntry
 	lastTplMsgID  int64
 	lastUserMsgID int64
 	failReceipts  int
 	queue         []receiptJob
+	receiptMode   ReceiptMode
 }
 
 var _ http.Handler = (*Emulator)(nil)
@@ -160,7 +200,7 @@ func NewEmulator(cfg EmulatorConfig, log *slog.Logger) *Emulator {
 		wake:         make(chan struct{}, 1),
 		tokens:       map[string]time.Time{},
 		followers:    map[pii.OpenID]*follower{},
-		faults:       map[Action][]int{},
+		faults:       map[Action][]Fault{},
 		replay:       map[string]replayEntry{},
 		lastTplMsgID: 3_000_000_000,
 		// Ids go on from the clock so that a new emulator (another
@@ -185,8 +225,91 @@ func NewEmulator(cfg EmulatorConfig, log *slog.Logger) *Emulator {
 	return e
 }
 
-// ServeHTTP serves the emulated /cgi-bin/… API.
-func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) { e.mux.ServeHTTP(w, r) }
+// actionOf names the emulated API a request calls; "" for none.
+func actionOf(path string) Action {
+	switch path {
+	case tokenPath, stableTokenPath:
+		return ActionToken
+	case templateSendPath:
+		return ActionTemplateSend
+	case customSendPath:
+		return ActionCustomSend
+	case templateListPath:
+		return ActionTemplateList
+	}
+	return ""
+}
+
+// ServeHTTP serves the emulated /cgi-bin/… API. A fault for the call
+// (FailNext, EmulatorConfig.Faults) is applied first: a status, a hang or
+// a lost answer here, an errcode after the access-token check.
+func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	action := actionOf(r.URL.Path)
+	if action == "" {
+		e.mux.ServeHTTP(w, r)
+		return
+	}
+	f := e.entryFault(action)
+	switch {
+	case f == nil:
+	case f.Errcode != 0:
+		r = r.WithContext(context.WithValue(r.Context(), errcodeKey{}, f.Errcode))
+	case f.Hang:
+		select {
+		case <-r.Context().Done():
+		case <-e.ctx.Done():
+			dropConnection(w) // closing: still no answer
+		}
+		return
+	case f.LoseAnswer:
+		e.mux.ServeHTTP(discard{}, r)
+		dropConnection(w)
+		return
+	case f.HTTPStatus != 0:
+		http.Error(w, http.StatusText(f.HTTPStatus), f.HTTPStatus)
+		return
+	}
+	e.mux.ServeHTTP(w, r)
+}
+
+// errcodeKey carries an errcode fault taken on entry to the access-token
+// check, after which it is answered.
+type errcodeKey struct{}
+
+// entryFault takes the fault for a call to action: the first queued one if
+// it happens on entry (an errcode queued by Fail waits for the token check,
+// as before), else the Faults hook's.
+func (e *Emulator) entryFault(action Action) *Fault {
+	e.mu.Lock()
+	if q := e.faults[action]; len(q) > 0 && q[0].transport() {
+		f := q[0]
+		e.faults[action] = q[1:]
+		e.mu.Unlock()
+		return &f
+	}
+	e.mu.Unlock()
+	if e.cfg.Faults != nil {
+		return e.cfg.Faults(action)
+	}
+	return nil
+}
+
+// discard is a ResponseWriter that keeps nothing: the answer a LoseAnswer
+// fault never delivers.
+type discard struct{}
+
+func (discard) Header() http.Header         { return http.Header{} }
+func (discard) Write(b []byte) (int, error) { return len(b), nil }
+func (discard) WriteHeader(int)             {}
+
+// dropConnection closes the client's connection without an answer.
+func dropConnection(w http.ResponseWriter) {
+	if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
+		_ = conn.Close()
+		return
+	}
+	panic(http.ErrAbortHandler) // HTTP/2: abort the stream
+}
 
 // Close stops the receipt pusher (pending receipts are dropped) and waits
 // for it. The Emulator must not be used afterwards.
@@ -212,11 +335,46 @@ func (e *Emulator) SetFollower(f Follower) {
 // 45009 daily quota, 45011 per-minute quota, 40001 token invalid). Calls
 // queue up: Fail(a, x, 1); Fail(a, y, 1) fails with x, then y.
 func (e *Emulator) Fail(action Action, errcode, n int) {
+	e.FailNext(action, n, Fault{Errcode: errcode})
+}
+
+// FailNext makes the next n calls to action fail with f, in the order
+// queued (with Fail's).
+func (e *Emulator) FailNext(action Action, n int, f Fault) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	for range n {
-		e.faults[action] = append(e.faults[action], errcode)
+		e.faults[action] = append(e.faults[action], f)
 	}
+}
+
+// KnowFollowers registers each openid the emulator does not know yet as a
+// following follower, as WeChat knows the account's followers, and returns
+// how many were new. Known ones are left as they are: a test's or the
+// demo's SetFollower, an unfollow, a blocked user stay what they were.
+func (e *Emulator) KnowFollowers(openids []pii.OpenID) int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	added := 0
+	for _, id := range openids {
+		if _, ok := e.followers[id]; ok || id == "" {
+			continue
+		}
+		e.followers[id] = &follower{Follower: Follower{OpenID: id, Following: true}}
+		added++
+	}
+	return added
+}
+
+// LookupFollower returns what the emulator knows of openid.
+func (e *Emulator) LookupFollower(openid pii.OpenID) (Follower, bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	f, ok := e.followers[openid]
+	if !ok {
+		return Follower{}, false
+	}
+	return f.Follower, true
 }
 
 // FailReceipts makes the next n template receipts report

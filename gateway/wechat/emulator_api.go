@@ -6,9 +6,11 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"maps"
 	"net/http"
 	"regexp"
 	"slices"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -46,12 +48,15 @@ func writeJSON(w http.ResponseWriter, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
-func writeErr(w http.ResponseWriter, code int) {
+func writeErr(w http.ResponseWriter, code int) { writeJSON(w, errReply(code)) }
+
+// errReply is WeChat's answer for errcode code.
+func errReply(code int) apiStatus {
 	msg, ok := errmsgs[code]
 	if !ok {
 		msg = "error"
 	}
-	writeJSON(w, apiStatus{ErrCode: code, ErrMsg: msg + " rid: " + randomHex(12)})
+	return apiStatus{ErrCode: code, ErrMsg: msg + " rid: " + randomHex(12)}
 }
 
 func randomHex(n int) string {
@@ -82,29 +87,39 @@ func (e *Emulator) delay(r *http.Request) bool {
 	return false
 }
 
-// takeFault pops an injected errcode for action; 0 if none. Callers hold mu.
-func (e *Emulator) takeFault(a Action) int {
+// takeErrcode returns the errcode fault of a call to a: the one taken on
+// entry (ServeHTTP), else the first queued one if it is an errcode; 0 if
+// none. Callers hold mu.
+func (e *Emulator) takeErrcode(r *http.Request, a Action) int {
+	if code, ok := r.Context().Value(errcodeKey{}).(int); ok {
+		return code
+	}
 	q := e.faults[a]
-	if len(q) == 0 {
+	if len(q) == 0 || q[0].transport() {
 		return 0
 	}
 	e.faults[a] = q[1:]
-	return q[0]
+	return q[0].Errcode
 }
 
 // admit checks a call's access token, then any fault injected for action,
 // in WeChat's order, and writes the error answer when one applies. e.mu
 // must be held.
 func (e *Emulator) admit(w http.ResponseWriter, r *http.Request, action Action, now time.Time) bool {
-	if code := e.checkToken(r.URL.Query().Get("access_token"), now); code != 0 {
-		writeErr(w, code)
-		return false
-	}
-	if code := e.takeFault(action); code != 0 {
+	if code := e.admitCode(r, action, now); code != 0 {
 		writeErr(w, code)
 		return false
 	}
 	return true
+}
+
+// admitCode is admit's errcode, 0 when the call may proceed. e.mu must be
+// held.
+func (e *Emulator) admitCode(r *http.Request, action Action, now time.Time) int {
+	if code := e.checkToken(r.URL.Query().Get("access_token"), now); code != 0 {
+		return code
+	}
+	return e.takeErrcode(r, action)
 }
 
 // checkToken validates an access token; callers hold mu.
@@ -141,9 +156,9 @@ type tokenReply struct {
 
 // checkCredentials counts the call and applies faults and the appid/secret
 // check; callers hold mu.
-func (e *Emulator) checkCredentials(grant, appID, secret string) int {
+func (e *Emulator) checkCredentials(r *http.Request, grant, appID, secret string) int {
 	e.tokenRequests++
-	if code := e.takeFault(ActionToken); code != 0 {
+	if code := e.takeErrcode(r, ActionToken); code != 0 {
 		return code
 	}
 	switch {
@@ -164,7 +179,7 @@ func (e *Emulator) handleToken(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if code := e.checkCredentials(q.Get("grant_type"), q.Get("appid"), q.Get("secret")); code != 0 {
+	if code := e.checkCredentials(r, q.Get("grant_type"), q.Get("appid"), q.Get("secret")); code != 0 {
 		writeErr(w, code)
 		return
 	}
@@ -191,7 +206,7 @@ func (e *Emulator) handleStableToken(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, 47001)
 		return
 	}
-	if code := e.checkCredentials(req.GrantType, req.AppID, req.Secret); code != 0 {
+	if code := e.checkCredentials(r, req.GrantType, req.AppID, req.Secret); code != 0 {
 		writeErr(w, code)
 		return
 	}
@@ -223,6 +238,10 @@ func (e *Emulator) lookupFollower(openID string) (*follower, int) {
 		return nil, 40003
 	}
 	f, ok := e.followers[pii.OpenID(openID)]
+	if !ok && e.cfg.FollowPrefix != "" && strings.HasPrefix(openID, e.cfg.FollowPrefix) {
+		f = e.ensureFollower(pii.OpenID(openID))
+		f.Following, ok = true, true
+	}
 	if !ok {
 		return nil, 40003
 	}
@@ -232,62 +251,72 @@ func (e *Emulator) lookupFollower(openID string) (*follower, int) {
 	return f, 0
 }
 
+// templateSendBody is a template send as the emulator reads it.
+type templateSendBody struct {
+	ToUser     string `json:"touser"`
+	TemplateID string `json:"template_id"`
+	URL        string `json:"url"`
+	Data       map[string]struct {
+		Value string `json:"value"`
+	} `json:"data"`
+	ClientMsgID string `json:"client_msg_id"`
+}
+
+type msgIDReply struct {
+	apiStatus
+	MsgID int64 `json:"msgid"`
+}
+
 func (e *Emulator) handleTemplateSend(w http.ResponseWriter, r *http.Request) {
 	if !e.delay(r) {
 		return
 	}
-	var req struct {
-		ToUser     string `json:"touser"`
-		TemplateID string `json:"template_id"`
-		URL        string `json:"url"`
-		Data       map[string]struct {
-			Value string `json:"value"`
-		} `json:"data"`
-		ClientMsgID string `json:"client_msg_id"`
-	}
+	var req templateSendBody
 	// Read the body before taking the lock; report its error in WeChat's order.
 	decodeErr := json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<10)).Decode(&req)
+	reply, accepted := e.acceptTemplate(r, req, decodeErr)
+	if accepted != nil && e.cfg.OnAccept != nil {
+		e.cfg.OnAccept(*accepted)
+	}
+	writeJSON(w, reply)
+}
+
+// acceptTemplate applies WeChat's checks to a template send and records it
+// if it passes. It returns the answer and, when the send is a new
+// acceptance, a copy of the message.
+func (e *Emulator) acceptTemplate(r *http.Request, req templateSendBody, decodeErr error) (any, *SentMessage) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	now := e.cfg.Now()
-	if !e.admit(w, r, ActionTemplateSend, now) {
-		return
+	if code := e.admitCode(r, ActionTemplateSend, now); code != 0 {
+		return errReply(code), nil
 	}
 	if decodeErr != nil {
-		writeErr(w, 47001)
-		return
+		return errReply(47001), nil
 	}
 	i := slices.IndexFunc(e.cfg.Templates, func(t Template) bool { return t.ID == req.TemplateID })
 	if i < 0 {
-		writeErr(w, 40037)
-		return
+		return errReply(40037), nil
 	}
 	f, code := e.lookupFollower(req.ToUser)
 	if code != 0 {
-		writeErr(w, code)
-		return
+		return errReply(code), nil
 	}
 	data := make(map[string]string, len(req.Data))
 	for k, v := range req.Data {
 		if utf8.RuneCountInString(v.Value) > maxDataRunes {
-			writeErr(w, 47003)
-			return
+			return errReply(47003), nil
 		}
 		data[k] = v.Value
 	}
 	for _, m := range placeholderRE.FindAllStringSubmatch(e.cfg.Templates[i].Content, -1) {
 		if data[m[1]] == "" && !hiddenField(m[1]) { // first and remark are not shown: nothing to check
-			writeErr(w, 47003)
-			return
+			return errReply(47003), nil
 		}
 	}
 	if req.ClientMsgID != "" {
-		if prev, ok := e.replay[req.ClientMsgID]; ok && now.Sub(prev.at) < 10*time.Minute {
-			writeJSON(w, struct {
-				apiStatus
-				MsgID int64 `json:"msgid"`
-			}{apiStatus{0, "ok"}, prev.msgID})
-			return
+		if prev, ok := e.replay[req.ClientMsgID]; ok && now.Sub(prev.at) < replayWindow {
+			return msgIDReply{apiStatus{0, "ok"}, prev.msgID}, nil
 		}
 	}
 	e.lastTplMsgID++
@@ -296,8 +325,9 @@ func (e *Emulator) handleTemplateSend(w http.ResponseWriter, r *http.Request) {
 		e.replay[req.ClientMsgID] = replayEntry{msgID: id, at: now}
 	}
 	shown, lines := display(e.cfg.Templates[i].Content, data)
-	e.sent = append(e.sent, SentMessage{Kind: "template", MsgID: id, ToUser: f.OpenID, TemplateID: req.TemplateID,
-		URL: req.URL, Data: shown, Shown: lines, RawData: data, ClientMsgID: req.ClientMsgID, At: now})
+	m := SentMessage{Kind: "template", MsgID: id, ToUser: f.OpenID, TemplateID: req.TemplateID,
+		URL: req.URL, Data: shown, Shown: lines, RawData: data, ClientMsgID: req.ClientMsgID, At: now}
+	e.sent = append(e.sent, m)
 	status := "success"
 	switch {
 	case f.Blocked:
@@ -307,11 +337,13 @@ func (e *Emulator) handleTemplateSend(w http.ResponseWriter, r *http.Request) {
 		status = "failed: system failed"
 	}
 	e.enqueueReceipt(receiptJob{due: time.Now().Add(e.cfg.ReceiptDelay), to: f.OpenID, msgID: id, status: status})
-	writeJSON(w, struct {
-		apiStatus
-		MsgID int64 `json:"msgid"`
-	}{apiStatus{0, "ok"}, id})
+	m.Data, m.RawData, m.Shown = maps.Clone(m.Data), maps.Clone(m.RawData), slices.Clone(m.Shown)
+	return msgIDReply{apiStatus{0, "ok"}, id}, &m
 }
+
+// replayWindow is how long WeChat answers a repeated client_msg_id with
+// the first send's msgid instead of sending again.
+const replayWindow = 10 * time.Minute
 
 // Customer-service window rules.
 const (
@@ -332,39 +364,43 @@ func (e *Emulator) handleCustomSend(w http.ResponseWriter, r *http.Request) {
 	}
 	// Read the body before taking the lock; report its error in WeChat's order.
 	decodeErr := json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<10)).Decode(&req)
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	now := e.cfg.Now()
-	if !e.admit(w, r, ActionCustomSend, now) {
-		return
-	}
-	if decodeErr != nil {
-		writeErr(w, 47001)
-		return
-	}
-	if req.MsgType != "text" {
-		writeErr(w, 40008)
-		return
-	}
-	if req.Text == nil || req.Text.Content == "" {
-		writeErr(w, 44004)
-		return
-	}
-	f, code := e.lookupFollower(req.ToUser)
+	code, accepted := func() (int, *SentMessage) {
+		e.mu.Lock()
+		defer e.mu.Unlock()
+		now := e.cfg.Now()
+		if code := e.admitCode(r, ActionCustomSend, now); code != 0 {
+			return code, nil
+		}
+		switch {
+		case decodeErr != nil:
+			return 47001, nil
+		case req.MsgType != "text":
+			return 40008, nil
+		case req.Text == nil || req.Text.Content == "":
+			return 44004, nil
+		}
+		f, code := e.lookupFollower(req.ToUser)
+		if code != 0 {
+			return code, nil
+		}
+		if f.LastMessage.IsZero() || now.Sub(f.LastMessage) > csWindow {
+			return 45015, nil
+		}
+		if f.csSent >= csPerReply {
+			return 45047, nil
+		}
+		f.csSent++
+		m := SentMessage{Kind: "text", ToUser: f.OpenID, Text: req.Text.Content, At: now}
+		e.sent = append(e.sent, m)
+		return 0, &m
+	}()
 	if code != 0 {
 		writeErr(w, code)
 		return
 	}
-	if f.LastMessage.IsZero() || now.Sub(f.LastMessage) > csWindow {
-		writeErr(w, 45015)
-		return
+	if e.cfg.OnAccept != nil {
+		e.cfg.OnAccept(*accepted)
 	}
-	if f.csSent >= csPerReply {
-		writeErr(w, 45047)
-		return
-	}
-	f.csSent++
-	e.sent = append(e.sent, SentMessage{Kind: "text", ToUser: f.OpenID, Text: req.Text.Content, At: now})
 	writeJSON(w, apiStatus{0, "ok"})
 }
 

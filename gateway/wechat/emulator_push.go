@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -34,42 +35,127 @@ func (e *Emulator) enqueueReceipt(j receiptJob) {
 	}
 }
 
-// runReceipts pushes queued receipts when due, until Close.
+// ReceiptMode says how TEMPLATESENDJOBFINISH receipts are pushed, for
+// tests of a receiver's handling of what WeChat's pushes may do.
+type ReceiptMode int
+
+// The receipt modes.
+const (
+	// ReceiptsNormal pushes each receipt once, when due.
+	ReceiptsNormal ReceiptMode = iota
+	// ReceiptsDuplicate pushes every receipt twice: the receipts due
+	// together, then the same again.
+	ReceiptsDuplicate
+	// ReceiptsReorder holds receipts until ReorderGroup have gathered (or
+	// the oldest has waited ReorderHold), then pushes them newest first.
+	ReceiptsReorder
+)
+
+// How ReceiptsReorder groups receipts.
+const (
+	ReorderGroup = 4
+	ReorderHold  = time.Second
+)
+
+// SetReceiptMode changes how receipts are pushed from now on; receipts
+// held for reordering are pushed in their order when the mode leaves
+// ReceiptsReorder.
+func (e *Emulator) SetReceiptMode(m ReceiptMode) {
+	e.mu.Lock()
+	e.receiptMode = m
+	e.mu.Unlock()
+	select {
+	case e.wake <- struct{}{}:
+	default:
+	}
+}
+
+// runReceipts pushes queued receipts when due, in the receipt mode's way,
+// until Close.
 func (e *Emulator) runReceipts() {
 	defer e.wg.Done()
+	var held []receiptJob
+	var heldSince time.Time
 	for {
+		now := time.Now()
 		e.mu.Lock()
-		var job receiptJob
-		have := len(e.queue) > 0
-		if have {
-			job = e.queue[0]
+		n := 0
+		for n < len(e.queue) && !e.queue[n].due.After(now) {
+			n++
 		}
+		due := slices.Clone(e.queue[:n])
+		e.queue = slices.Delete(e.queue, 0, n)
+		var next time.Time
+		if len(e.queue) > 0 {
+			next = e.queue[0].due
+		}
+		mode := e.receiptMode
 		e.mu.Unlock()
-		if !have {
-			select {
-			case <-e.wake:
-				continue
-			case <-e.ctx.Done():
+
+		var push []receiptJob
+		switch mode {
+		case ReceiptsReorder:
+			if len(held) == 0 && len(due) > 0 {
+				heldSince = now
+			}
+			held = append(held, due...)
+			if len(held) >= ReorderGroup || (len(held) > 0 && now.Sub(heldSince) >= ReorderHold) {
+				push = held
+				slices.Reverse(push)
+				held = nil
+			}
+		case ReceiptsDuplicate:
+			push = append(held, due...)
+			push = append(push, push...)
+			held = nil
+		default:
+			push = append(held, due...)
+			held = nil
+		}
+		for _, j := range push {
+			if e.ctx.Err() != nil {
 				return
 			}
+			e.pushReceipt(j)
 		}
-		if wait := time.Until(job.due); wait > 0 {
-			t := time.NewTimer(wait)
-			select {
-			case <-t.C:
-			case <-e.ctx.Done():
-				t.Stop()
-				return
+		if len(push) > 0 {
+			continue
+		}
+		wait := time.Duration(-1)
+		if !next.IsZero() {
+			wait = max(time.Until(next), 0)
+		}
+		if len(held) > 0 {
+			if w := max(ReorderHold-time.Since(heldSince), 0); wait < 0 || w < wait {
+				wait = w
 			}
 		}
-		e.mu.Lock()
-		e.queue = e.queue[1:]
-		e.mu.Unlock()
-		xml := eventXML(e.originalID, job.to, e.cfg.Now(), "TEMPLATESENDJOBFINISH",
-			"<MsgID>"+strconv.FormatInt(job.msgID, 10)+"</MsgID><Status>"+cdata(job.status)+"</Status>")
-		if err := e.push(e.ctx, job.to, xml); err != nil && e.ctx.Err() == nil {
-			e.log.WarnContext(e.ctx, "wechat_emulator_receipt_push_failed", "to", job.to, "msg_id", job.msgID, "err", err)
+		var t *time.Timer
+		var timer <-chan time.Time
+		if wait >= 0 {
+			t = time.NewTimer(wait)
+			timer = t.C
 		}
+		select {
+		case <-timer:
+		case <-e.wake:
+		case <-e.ctx.Done():
+		}
+		if t != nil {
+			t.Stop()
+		}
+		if e.ctx.Err() != nil {
+			return
+		}
+	}
+}
+
+// pushReceipt pushes one TEMPLATESENDJOBFINISH event.
+func (e *Emulator) pushReceipt(job receiptJob) {
+	xml := eventXML(e.originalID, job.to, e.cfg.Now(), "TEMPLATESENDJOBFINISH",
+		"<MsgID>"+strconv.FormatInt(job.msgID, 10)+"</MsgID><Status>"+cdata(job.status)+"</Status>")
+	if err := e.push(e.ctx, job.to, xml); err != nil && e.ctx.Err() == nil {
+		e.log.WarnContext(e.ctx, "wechat_emulator_receipt_push_failed", "to", job.to, "msg_id", job.msgID, "err", err)
 	}
 }
 
