@@ -336,7 +336,8 @@ func TestNewRefusesBadUsers(t *testing.T) {
 }
 
 // TestAuthOpenAPI keeps openapi.yaml saying that /api/v1 takes a bearer
-// token and may answer 401 and 403, and that nothing else needs one.
+// token and may answer 401 and 403, the queue UI a Basic sign-in or a
+// bearer token, and that nothing else needs one.
 func TestAuthOpenAPI(t *testing.T) {
 	t.Parallel()
 	raw, err := os.ReadFile("openapi.yaml")
@@ -368,7 +369,17 @@ func TestAuthOpenAPI(t *testing.T) {
 			op, _ := op.(map[string]any)
 			sec, opted := op["security"]
 			responses, _ := op["responses"].(map[string]any)
-			if strings.HasPrefix(path, "/api/v1/") {
+			if path == api.QueuesPrefix {
+				// The queue UI: a browser's Basic sign-in, or a bearer token.
+				if s, _ := sec.([]any); len(s) != 2 || spec.Components.SecuritySchemes["queuesBasic"].Scheme != "basic" {
+					t.Errorf("%s %s security = %v, want queuesBasic (http basic) or bearerAuth", method, path, sec)
+				}
+				for _, code := range []string{"401", "403"} {
+					if _, ok := responses[code]; !ok {
+						t.Errorf("%s %s does not document %s", method, path, code)
+					}
+				}
+			} else if strings.HasPrefix(path, "/api/v1/") {
 				if opted {
 					t.Errorf("%s %s opts out of bearerAuth", method, path)
 				}

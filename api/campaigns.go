@@ -19,6 +19,9 @@ type Campaigns interface {
 	Campaigns(ctx context.Context, state campaigns.State, limit int) ([]campaigns.Campaign, error)
 	CampaignEvents(ctx context.Context, id int64) ([]campaigns.Event, error)
 	Funnel(ctx context.Context, campaignID int64) (outbound.Funnel, error)
+	// CampaignWaiting counts the campaign's pending messages by why they
+	// wait.
+	CampaignWaiting(ctx context.Context, campaignID int64) ([]outbound.Waiting, error)
 }
 
 // Campaign is a campaign as the API reads and writes it.
@@ -148,10 +151,40 @@ func (s *server) createCampaign(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, out)
 }
 
-// CampaignStatus is a campaign with its funnel.
+// CampaignStatus is a campaign with its funnel, why its pending messages
+// wait, and the channels paused right now.
 type CampaignStatus struct {
 	Campaign Campaign        `json:"campaign"`
 	Funnel   campaignsFunnel `json:"funnel"`
+	// Waiting counts the campaign's pending messages by why they wait, most
+	// first; empty when nothing is pending.
+	Waiting []Waiting `json:"waiting"`
+	// PausedChannels are the channels the queue holds right now (a quota
+	// or configuration failure), whatever the campaign.
+	PausedChannels []ChannelPause `json:"paused_channels"`
+}
+
+// Waiting is how many of a campaign's pending messages wait for one
+// reason, and until when the first of them waits.
+type Waiting struct {
+	// Reason is the queue's wait reason: quiet_hours, capped_daily,
+	// capped_weekly, capped_provider, channel_paused, rate_limited,
+	// throttled, retry:CODE, outcome_unknown, recovered,
+	// campaign_paused …; "" for messages not tried yet.
+	Reason string    `json:"reason"`
+	Count  int       `json:"count"`
+	Until  time.Time `json:"until,omitzero"` // absent when they are due now
+	// Text says it in the request's language (Chinese unless
+	// Accept-Language prefers English), e.g. "免打扰时段，至 08:00".
+	Text string `json:"text"`
+}
+
+// ChannelPause is a channel the queue holds right now.
+type ChannelPause struct {
+	Channel          string `json:"channel"`
+	RemainingSeconds int    `json:"remaining_seconds"`
+	Code             string `json:"code"` // the provider's code that paused it
+	Text             string `json:"text"` // e.g. "短信渠道暂停 9 分钟（isv.AMOUNT_NOT_ENOUGH）"
 }
 
 type campaignsFunnel struct {
@@ -211,7 +244,41 @@ func (s *server) getCampaign(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, 200, CampaignStatus{Campaign: campaignToAPI(c), Funnel: funnelToAPI(f)})
+	ws, err := s.cfg.Campaigns.CampaignWaiting(r.Context(), id)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	out := CampaignStatus{Campaign: campaignToAPI(c), Funnel: funnelToAPI(f), Waiting: []Waiting{}, PausedChannels: []ChannelPause{}}
+	lang, now, loc := langOf(r), s.cfg.Now(), campaigns.Shanghai()
+	for _, wt := range ws {
+		text := outbound.DescribeWaitZh(wt.Reason, wt.Until, now, loc)
+		if lang == fault.English {
+			text = outbound.DescribeWait(wt.Reason, wt.Until, now, loc)
+		}
+		until := wt.Until
+		if !until.After(now) {
+			until = time.Time{}
+		}
+		out.Waiting = append(out.Waiting, Waiting{Reason: wt.Reason, Count: wt.Count, Until: until, Text: text})
+	}
+	if s.cfg.ChannelPauses != nil {
+		// Redis not answering costs the pauses, not the campaign's status.
+		ps, err := s.cfg.ChannelPauses(r.Context())
+		if err != nil {
+			s.cfg.Log.WarnContext(r.Context(), "channel_pauses_unread", "err", err)
+			ps = nil
+		}
+		for _, p := range ps {
+			text := p.DescribeZh()
+			if lang == fault.English {
+				text = p.Describe()
+			}
+			out.PausedChannels = append(out.PausedChannels, ChannelPause{Channel: string(p.Channel),
+				RemainingSeconds: int((p.Remaining + time.Second - 1) / time.Second), Code: p.Code, Text: text})
+		}
+	}
+	writeJSON(w, 200, out)
 }
 
 // CampaignEvent is one entry of a campaign's record.

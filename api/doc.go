@@ -1,7 +1,8 @@
 // Package api is GridCast's HTTP surface: the JSON API under /api/v1
 // (documented in openapi.yaml beside this file), the provider webhooks it
 // mounts (/wechat/callback, /aliyun/sms/report, /aliyun/sms/up — built in
-// gateway), health (/healthz, /readyz) and Prometheus metrics (/metrics).
+// gateway), health (/healthz, /readyz), Prometheus metrics (/metrics) and,
+// when given one, the queue UI (/queues/, for officers: queues.go).
 //
 // Every request under /api/v1 is authenticated (auth.go): a bearer token
 // whose SHA-256 is a configured User's, whose name then stands as the actor
@@ -10,8 +11,8 @@
 // webhooks (which check their own signatures) take no token.
 //
 // The JSON API covers segments (count, preview, saved segments), campaigns
-// (create, read with the funnel, approve, send, pause, resume, cancel, the
-// sign-up list) and the ticket desk (list, a ticket with its timeline and
+// (create, read with the funnel and why its messages wait, approve, send,
+// pause, resume, cancel, the sign-up list) and the ticket desk (list, a ticket with its timeline and
 // conversation, ready answers, and the workers' actions through
 // desk.Service).
 //

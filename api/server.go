@@ -18,6 +18,7 @@ import (
 	"github.com/gridcast/gridcast/campaigns"
 	"github.com/gridcast/gridcast/desk"
 	"github.com/gridcast/gridcast/fault"
+	"github.com/gridcast/gridcast/outbound"
 	"github.com/gridcast/gridcast/population"
 	"github.com/gridcast/gridcast/segments"
 )
@@ -62,6 +63,13 @@ type Config struct {
 	// the webhooks never need a token (the webhooks check their own
 	// signatures).
 	Users []User
+	// Queues, when set, is the queue UI, served under QueuesPrefix
+	// (/queues/) to officers only (see README: HTTP Basic with the API
+	// token as the password; this host only with authentication off).
+	Queues http.Handler
+	// ChannelPauses, when set, reads the channels the queue holds right
+	// now, shown with a campaign's status; nil shows none.
+	ChannelPauses func(ctx context.Context) ([]outbound.ChannelPause, error)
 	// Extra mounts further routes (pattern → handler). None may be under
 	// /api/, where every route states the role it needs.
 	Extra map[string]http.Handler
@@ -85,8 +93,8 @@ func New(cfg Config) (http.Handler, error) {
 		return nil, err
 	}
 	for p := range cfg.Extra {
-		if _, path, _ := strings.Cut(p, "/"); strings.HasPrefix("/"+path, "/api/") {
-			return nil, fmt.Errorf("api: Extra route %q is under /api/; add it to this package with the role it needs", p)
+		if _, path, _ := strings.Cut(p, "/"); strings.HasPrefix("/"+path, "/api/") || (cfg.Queues != nil && strings.HasPrefix("/"+path, QueuesPrefix)) {
+			return nil, fmt.Errorf("api: Extra route %q is under /api/ or %s; add it to this package with the role it needs", p, QueuesPrefix)
 		}
 	}
 	if cfg.Log == nil {
@@ -105,7 +113,7 @@ func New(cfg Config) (http.Handler, error) {
 	}, []string{"route", "code"})
 	refused := prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "gridcast_http_api_refused_total",
-		Help: "Requests to /api/v1 refused: no_token, bad_token, not_local (authentication off, a remote caller) or role.",
+		Help: "Requests to /api/v1 and the queue UI refused: no_token, bad_token, not_local (authentication off, a remote caller), role or cross_site (a change to the queues from another site).",
 	}, []string{"reason"})
 	for _, c := range []prometheus.Collector{requests, refused} {
 		if err := reg.Register(c); err != nil {
@@ -145,6 +153,9 @@ func New(cfg Config) (http.Handler, error) {
 	}
 	if cfg.SMSUplink != nil {
 		route("/aliyun/sms/up", cfg.SMSUplink)
+	}
+	if cfg.Queues != nil {
+		route(QueuesPrefix, s.auth.officersOnly(cfg.Queues))
 	}
 	for p, h := range cfg.Extra {
 		route(p, h)

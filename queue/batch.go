@@ -44,7 +44,7 @@ func (h *handlers) sendBatch(ctx context.Context, t *asynq.Task) (err error) {
 	releaseAll := func(cause error) error {
 		errs := []error{cause}
 		for _, m := range claimed {
-			if err := h.deps.Ledger.RescheduleMessage(ctx, m.ID, now, "retry"); err != nil {
+			if err := h.deps.Ledger.RescheduleMessage(ctx, m.ID, now, outbound.WaitRetry); err != nil {
 				errs = append(errs, err)
 			}
 		}
@@ -127,7 +127,7 @@ func (h *handlers) sendBatch(ctx context.Context, t *asynq.Task) (err error) {
 func (h *handlers) failedUnexpected(ctx context.Context, js []*job, cause error) error {
 	errs := []error{cause}
 	for _, j := range js {
-		if err := h.deps.Ledger.RescheduleMessage(ctx, j.m.ID, h.cfg.Now(), "retry"); err != nil {
+		if err := h.deps.Ledger.RescheduleMessage(ctx, j.m.ID, h.cfg.Now(), outbound.WaitRetry); err != nil {
 			errs = append(errs, err)
 		}
 	}

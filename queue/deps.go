@@ -138,6 +138,12 @@ type Deps struct {
 	// escalations unhandled (a campaign-only worker); the desk's messages
 	// already on the ledger are still sent, without fallback.
 	Desk Desk
+	// Observe, when set, learns of every move the queue makes on the
+	// ledger — sent, delivered, failed, skipped, or handed back to pending
+	// with its wait reason — once the store has taken it (metrics). It is
+	// called from the handlers' goroutines: it must be quick and safe for
+	// concurrent use. Nil observes nothing.
+	Observe func(Move)
 }
 
 func (d Deps) validate() error {

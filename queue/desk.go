@@ -12,6 +12,7 @@ import (
 	"github.com/gridcast/gridcast/desk"
 	"github.com/gridcast/gridcast/fault"
 	"github.com/gridcast/gridcast/gateway"
+	"github.com/gridcast/gridcast/outbound"
 	"github.com/gridcast/gridcast/tickets"
 )
 
@@ -87,7 +88,7 @@ func (h *handlers) inbound(ctx context.Context, t *asynq.Task) error {
 	}
 	if !ok {
 		h.log.DebugContext(ctx, "inbound_sender_busy", "task_id", token)
-		return &Deferred{Until: h.cfg.Now().Add(time.Second), Reason: "sender_busy"}
+		return &Deferred{Until: h.cfg.Now().Add(time.Second), Reason: outbound.WaitSenderBusy}
 	}
 	defer func() {
 		// Release only our own lock (it may have expired and been taken).

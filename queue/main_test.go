@@ -286,6 +286,7 @@ type options struct {
 	today      bool          // clock on today's hh:00, even if past
 	desk       desk.Config   // the ticket desk's configuration
 	rdb        *redis.Client // the Redis to use instead of the test Redis
+	observe    func(queue.Move)
 }
 
 type option func(*options)
@@ -296,6 +297,9 @@ func onDriver(driver string) option { return func(o *options) { o.driver = drive
 
 // withDesk sets the ticket desk's configuration.
 func withDesk(c desk.Config) option { return func(o *options) { o.desk = c } }
+
+// withObserver sets the server's Deps.Observe.
+func withObserver(fn func(queue.Move)) option { return func(o *options) { o.observe = fn } }
 
 // withSMSTimeout sets the SMS client's per-call timeout.
 func withSMSTimeout(d time.Duration) option { return func(o *options) { o.smsTimeout = d } }
@@ -392,7 +396,7 @@ func setup(t testing.TB, cfg queue.Config, hh int, opts ...option) *env {
 		t.Fatal(err)
 	}
 	e.srv, err = queue.NewServer(e.rdb, cfg, queue.Deps{Ledger: e.st, Audience: e.st, SMS: sms, WeChat: wx,
-		Desk: e.desk}, testLog())
+		Desk: e.desk, Observe: o.observe}, testLog())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -163,7 +163,7 @@ func (h *handlers) screen(ctx context.Context, j *job, now time.Time) (verdict, 
 	case campaigns.StateCancelled, campaigns.StateCompleted:
 		return verdict{kind: skipIt, skip: outbound.SkipCancelled}, nil
 	default: // paused, or not (yet, again) running
-		return verdict{kind: deferIt, until: now.Add(h.cfg.PausedRecheck), reason: "campaign_" + string(j.c.State)}, nil
+		return verdict{kind: deferIt, until: now.Add(h.cfg.PausedRecheck), reason: outbound.WaitCampaign + string(j.c.State)}, nil
 	}
 	if !j.m.Deadline.IsZero() && !now.Before(j.m.Deadline) {
 		return verdict{kind: skipIt, skip: outbound.SkipExpired}, nil
@@ -172,7 +172,7 @@ func (h *handlers) screen(ctx context.Context, j *job, now time.Time) (verdict, 
 		return v, nil
 	}
 	if next := h.cfg.QuietHours.NextAllowed(now); next.After(now) {
-		return verdict{kind: deferIt, until: next, reason: string(outbound.SkipQuietHours)}, nil
+		return verdict{kind: deferIt, until: next, reason: outbound.WaitQuietHours}, nil
 	}
 	day, week := h.cfg.Caps.Windows(now)
 	tpl := ""
@@ -277,12 +277,12 @@ func (h *handlers) gate(ctx context.Context, ch population.Channel, now time.Tim
 	if d, err := h.lim.paused(ctx, ch); err != nil {
 		return verdict{}, err
 	} else if d > 0 {
-		return verdict{kind: deferIt, until: now.Add(d), reason: "channel_paused"}, nil
+		return verdict{kind: deferIt, until: now.Add(d), reason: outbound.WaitChannelPaused}, nil
 	}
 	if d, err := h.lim.allow(ctx, ch); err != nil {
 		return verdict{}, err
 	} else if d > 0 {
-		return verdict{kind: deferIt, until: now.Add(d), reason: "rate_limited"}, nil
+		return verdict{kind: deferIt, until: now.Add(d), reason: outbound.WaitRateLimited}, nil
 	}
 	return verdict{kind: proceed}, nil
 }
@@ -298,7 +298,7 @@ func (h *handlers) release(ctx context.Context, m outbound.Message, cause error)
 		return errors.Join(fmt.Errorf("queue: message %d: %w: %w", m.ID, cause, asynq.SkipRetry), err)
 	}
 	n, _ := asynq.GetRetryCount(ctx)
-	if err := h.deps.Ledger.RescheduleMessage(ctx, m.ID, now.Add(backoff(n)), "retry"); err != nil {
+	if err := h.deps.Ledger.RescheduleMessage(ctx, m.ID, now.Add(backoff(n)), outbound.WaitRetry); err != nil {
 		return errors.Join(cause, err)
 	}
 	return cause
@@ -378,15 +378,15 @@ func (h *handlers) failed(ctx context.Context, ch population.Channel, js []*job,
 		h.log.InfoContext(ctx, "send_failed", "channel", ch, "code", se.Code, "messages", len(js))
 		return fmt.Errorf("queue: %w: %w", err, asynq.SkipRetry)
 	case gateway.Throttled:
-		return h.deferAll(ctx, js, now.Add(retryAfter(se, time.Second)), "throttled")
+		return h.deferAll(ctx, js, now.Add(retryAfter(se, time.Second)), outbound.WaitThrottled)
 	case gateway.Quota, gateway.Config:
 		d := retryAfter(se, h.cfg.ChannelPause)
 		h.log.ErrorContext(ctx, "channel_paused", "alert", true, "channel", ch, "class", se.Class.String(),
 			"code", se.Code, "until", now.Add(d))
 		if e := h.lim.pause(ctx, ch, d, se.Code); e != nil {
-			return errors.Join(e, h.deferAll(ctx, js, now.Add(d), "channel_paused"))
+			return errors.Join(e, h.deferAll(ctx, js, now.Add(d), outbound.WaitChannelPaused))
 		}
-		return h.deferAll(ctx, js, now.Add(d), "channel_paused")
+		return h.deferAll(ctx, js, now.Add(d), outbound.WaitChannelPaused)
 	}
 	// Retryable: burn a retry.
 	if lastAttempt(ctx) {
@@ -400,7 +400,7 @@ func (h *handlers) failed(ctx context.Context, ch population.Channel, js []*job,
 	}
 	n, _ := asynq.GetRetryCount(ctx)
 	for _, j := range js {
-		if e := h.deps.Ledger.RescheduleMessage(ctx, j.m.ID, now.Add(backoff(n)), "retry:"+se.Code); e != nil {
+		if e := h.deps.Ledger.RescheduleMessage(ctx, j.m.ID, now.Add(backoff(n)), outbound.WaitRetry+":"+se.Code); e != nil {
 			return errors.Join(err, e)
 		}
 	}

@@ -40,6 +40,7 @@ func NewServer(rdb redis.UniversalClient, cfg Config, deps Deps, log *slog.Logge
 	}
 	log = log.With("component", "queue")
 	cfg = cfg.withDefaults()
+	deps.Ledger = observed(deps.Ledger, deps.Observe)
 	enq := NewEnqueuer(rdb, cfg)
 	h := &handlers{cfg: cfg, deps: deps, enq: enq, lim: newLimits(rdb, cfg), log: log,
 		wrk: &workerCache{aud: deps.Audience}}

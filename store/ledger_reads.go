@@ -148,6 +148,20 @@ func (s *Store) Funnel(ctx context.Context, campaignID int64) (outbound.Funnel, 
 	return f, nil
 }
 
+// CampaignWaiting counts campaignID's own pending messages by why they
+// wait (Message.WaitReason: quiet_hours, capped_daily, retry:CODE …; "" for
+// those not tried yet), most first, each with the earliest NotBefore among
+// them — what an officer reads as "1,240 wait for the quiet hours until
+// 08:00". Follow-ups (reminders, the desk's answers) are not counted, as in
+// the funnel's pending. A campaign with nothing pending has none.
+func (s *Store) CampaignWaiting(ctx context.Context, campaignID int64) ([]outbound.Waiting, error) {
+	return queryAll(ctx, s, fmt.Sprintf("campaign %d waiting", campaignID), "CampaignWaiting", func(sc scanner) (outbound.Waiting, error) {
+		var w outbound.Waiting
+		err := sc.Scan(&w.Reason, &w.Count, timeCol{&w.Until})
+		return w, err
+	}, campaignID)
+}
+
 // SentCounts counts a resident's campaign messages, across every campaign,
 // whose sent_at is at or after dayStart (today), at or after weekStart
 // (week), and at or after dayStart with templateCode as their template

@@ -38,6 +38,7 @@ var queryNames = []string{
 	"MessageByID", "MessagesByStatus", "PendingSingles", "StuckSending", "ResidentMessages", "ClaimMessage",
 	"MessageForMove", "AdvanceMessage", "FillMessage", "RescheduleMessage", "MarkAttempt",
 	"InsertMessageEvent", "MessageEvents", "MessageByProvider", "Funnel", "SentCounts", "StaleSent",
+	"CampaignWaiting",
 	"DeleteTemplates", "InsertTemplates", "Templates",
 	"BookedSlots", "InsertSlot", "SlotHolders", "SetSlotState", "ResidentsByIDs",
 	"SlotFor", "WorkerVisits", "DueReminders",
@@ -46,6 +47,7 @@ var queryNames = []string{
 	"InsertTicket", "TicketByID", "TicketForUpdate", "UpdateTicket", "InsertTicketEvent", "TicketEvents",
 	"Tickets", "OpenTicketFor", "DueTickets", "UpsertAnswer", "CampaignAnswers", "OpenTicketsByAssignee",
 	"TicketsCreatedBetween", "ClosedBefore", "InboundByID", "MarkInboundHandled",
+	"TicketBacklog",
 	// desk
 	"WorkerByID", "WorkerByCode", "InsertLeave", "EndLeave", "DropLeave", "LeaveAt", "Leaves",
 	"Conversation", "ReplyWindow",

@@ -331,6 +331,20 @@ func (s *Store) DueTickets(ctx context.Context, before time.Time, limit int) ([]
 	return s.collectTickets(ctx, "due tickets", "DueTickets", s.ts(before), limit)
 }
 
+// TicketBacklog counts the open tickets (new, assigned, in progress,
+// replied) at each level of the escalation ladder, and those of them whose
+// deadline is before now, in level order. Levels with no open ticket are
+// left out.
+func (s *Store) TicketBacklog(ctx context.Context, now time.Time) ([]tickets.Backlog, error) {
+	return queryAll(ctx, s, "ticket backlog", "TicketBacklog", func(sc scanner) (tickets.Backlog, error) {
+		var b tickets.Backlog
+		var level string
+		err := sc.Scan(&level, &b.Open, &b.Overdue)
+		b.Level = tickets.Level(level)
+		return b, err
+	}, s.ts(now))
+}
+
 func (s *Store) collectTickets(ctx context.Context, what, query string, args ...any) ([]tickets.Ticket, error) {
 	return queryAll(ctx, s, what, query, scanTicket, args...)
 }

@@ -143,8 +143,14 @@ campaigns.approval_threshold needs a second user's approval before it is sent.
 				if err != nil {
 					return err
 				}
+				ws, err := st.CampaignWaiting(cmd.Context(), c.ID)
+				if err != nil {
+					return err
+				}
 				fmt.Fprintf(a.stdout, "campaign %d %q — %s, %s, owner %s\n", c.ID, c.Name, stateName(c.State), c.Kind.Label(), c.Owner)
 				printFunnel(a.stdout, f)
+				printWaiting(a.stdout, ws, time.Now())
+				a.printChannelPauses(cmd.Context())
 				return nil
 			})
 		},

@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/hibiken/asynq"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/spf13/cobra"
 
@@ -18,8 +20,11 @@ import (
 	"github.com/gridcast/gridcast/gateway"
 	"github.com/gridcast/gridcast/gateway/aliyunsms"
 	"github.com/gridcast/gridcast/gateway/wechat"
+	"github.com/gridcast/gridcast/metrics"
+	"github.com/gridcast/gridcast/outbound"
 	"github.com/gridcast/gridcast/population"
 	"github.com/gridcast/gridcast/queue"
+	"github.com/gridcast/gridcast/queue/monitor"
 	"github.com/gridcast/gridcast/store"
 	"github.com/gridcast/gridcast/tickets"
 )
@@ -104,13 +109,21 @@ func (a *app) serve(ctx context.Context, withHTTP, withWorkers bool, ready func(
 		return err
 	}
 
+	// One registry per process, served on /metrics by the API server or
+	// the worker's worker.addr.
+	reg := metrics.NewRegistry()
+	ms, err := metrics.New(reg)
+	if err != nil {
+		return err
+	}
+
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	errc := make(chan error, 3)
 	running := 0
 	if withWorkers {
-		srv, err := queue.NewServer(rt.rdb, qcfg, queue.Deps{Ledger: st, Audience: st, SMS: rt.sms, WeChat: rt.wx,
-			Desk: desk}, a.log)
+		srv, err := queue.NewServer(rt.rdb, qcfg, queue.Deps{Ledger: st, Audience: st, SMS: ms.SMS(rt.sms), WeChat: ms.WeChat(rt.wx),
+			Desk: desk, Observe: ms.ObserveMove}, a.log)
 		if err != nil {
 			return err
 		}
@@ -133,6 +146,13 @@ func (a *app) serve(ctx context.Context, withHTTP, withWorkers bool, ready func(
 			a.log.WarnContext(ctx, "api_unauthenticated", "addr", a.cfg.HTTP.Addr,
 				"hint", "http.api_users is empty: /api/v1 answers only requests made on this host; configure http.api_users (gridcast keygen --api-token NAME --role ROLE)")
 		}
+		// The figures every process would report alike come from serve.
+		insp := asynq.NewInspectorFromRedisClient(rt.rdb) // shares rt.rdb: nothing to close
+		if err := errors.Join(
+			reg.Register(metrics.NewQueueCollector(insp, []string{queue.QueueCritical, queue.QueueDefault, queue.QueueBulk}, a.log)),
+			reg.Register(metrics.NewTicketCollector(st, nil, a.log))); err != nil {
+			return err
+		}
 		h, err := api.New(api.Config{
 			Users:     users,
 			Segments:  st,
@@ -145,9 +165,15 @@ func (a *app) serve(ctx context.Context, withHTTP, withWorkers bool, ready func(
 			},
 			WeChatCallback: wechat.NewCallbackHandler(
 				wechat.Config{AppID: a.cfg.WeChat.AppID, Token: a.cfg.WeChat.Token, EncodingAESKey: a.cfg.WeChat.EncodingAESKey},
-				wechat.ToSink(sink), wechat.CallbackOptions{Log: a.log}),
-			SMSReport: aliyunsms.NewReportHandler(aliyunsms.ReportsTo(sink), aliyunsms.PushOptions{Log: a.log}),
-			SMSUplink: aliyunsms.NewUplinkHandler(aliyunsms.UplinksTo(sink), aliyunsms.PushOptions{Log: a.log}),
+				wechat.ToSink(sink), wechat.CallbackOptions{Log: a.log, Refused: ms.WebhookRefused(metrics.ProviderWeChat, "callback")}),
+			SMSReport: aliyunsms.NewReportHandler(aliyunsms.ReportsTo(sink),
+				aliyunsms.PushOptions{Log: a.log, Refused: ms.WebhookRefused(metrics.ProviderAliyunSMS, "report")}),
+			SMSUplink: aliyunsms.NewUplinkHandler(aliyunsms.UplinksTo(sink),
+				aliyunsms.PushOptions{Log: a.log, Refused: ms.WebhookRefused(metrics.ProviderAliyunSMS, "uplink")}),
+			// The Asynq queue UI, for officers.
+			Queues:        monitor.Handler(rt.rdb, monitor.Prefix),
+			ChannelPauses: func(ctx context.Context) ([]outbound.ChannelPause, error) { return queue.ChannelPauses(ctx, rt.rdb) },
+			Registry:      reg,
 			// The workers' web console: static files that call /api/v1.
 			Extra: map[string]http.Handler{"GET " + console.Prefix: console.Handler()},
 			Log:   a.log,
@@ -160,6 +186,7 @@ func (a *app) serve(ctx context.Context, withHTTP, withWorkers bool, ready func(
 		go func() { errc <- serveUntilDone(ctx, hs, ln) }()
 		a.log.InfoContext(ctx, "http_listening", "addr", ln.Addr().String())
 		a.log.InfoContext(ctx, "console_serving", "url", base+console.Prefix)
+		a.log.InfoContext(ctx, "queue_ui_serving", "url", base+monitor.Prefix, "who", "officers")
 	}
 	if !withHTTP && a.cfg.Worker.Addr != "" {
 		wln, err := net.Listen("tcp", a.cfg.Worker.Addr)
@@ -168,7 +195,7 @@ func (a *app) serve(ctx context.Context, withHTTP, withWorkers bool, ready func(
 		}
 		hs := &http.Server{Handler: healthHandler(func(ctx context.Context) error {
 			return errors.Join(st.Ping(ctx), rt.rdb.Ping(ctx).Err())
-		}), ReadHeaderTimeout: 5 * time.Second}
+		}, reg), ReadHeaderTimeout: 5 * time.Second}
 		running++
 		go func() { errc <- serveUntilDone(ctx, hs, wln) }()
 		a.log.InfoContext(ctx, "worker_health_listening", "addr", wln.Addr().String())
@@ -225,8 +252,9 @@ func (s apiTickets) ListTickets(ctx context.Context, f api.TicketFilter) ([]tick
 }
 
 // healthHandler is what a worker serves on worker.addr: /healthz (the
-// process answers), /readyz (the store and Redis answer) and /metrics.
-func healthHandler(ready func(context.Context) error) http.Handler {
+// process answers), /readyz (the store and Redis answer) and /metrics
+// (reg).
+func healthHandler(ready func(context.Context) error, reg prometheus.Gatherer) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
@@ -241,6 +269,6 @@ func healthHandler(ready func(context.Context) error) http.Handler {
 		}
 		_, _ = io.WriteString(w, `{"status":"ready"}`)
 	})
-	mux.Handle("GET /metrics", promhttp.Handler())
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	return mux
 }

@@ -21,6 +21,10 @@ type PushOptions struct {
 	Secret string
 	// Log records refused pushes; nil discards.
 	Log *slog.Logger
+	// Refused, when set, is told the reason of every refused push (method,
+	// bad_token, body_too_large, read_body, bad_body), for metrics. It
+	// must be quick. Nil counts nothing.
+	Refused func(reason string)
 }
 
 func (o PushOptions) withDefaults() PushOptions {
@@ -29,6 +33,9 @@ func (o PushOptions) withDefaults() PushOptions {
 	}
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
+	}
+	if o.Refused == nil {
+		o.Refused = func(string) {}
 	}
 	return o
 }
@@ -66,11 +73,13 @@ func pushHandler(opts PushOptions, kind string, process func(context.Context, []
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodPost {
 			w.Header().Set("Allow", http.MethodPost)
+			opts.Refused("method")
 			http.Error(w, "POST only", http.StatusMethodNotAllowed)
 			return
 		}
 		if opts.Secret != "" && subtle.ConstantTimeCompare([]byte(r.URL.Query().Get("token")), []byte(opts.Secret)) != 1 {
 			opts.Log.WarnContext(r.Context(), "sms_push_refused", "kind", kind, "reason", "bad token", "remote", r.RemoteAddr)
+			opts.Refused("bad_token")
 			http.Error(w, "forbidden", http.StatusForbidden)
 			return
 		}
@@ -78,9 +87,11 @@ func pushHandler(opts PushOptions, kind string, process func(context.Context, []
 		if err != nil {
 			var tooBig *http.MaxBytesError
 			if errors.As(err, &tooBig) {
+				opts.Refused("body_too_large")
 				http.Error(w, "body too large", http.StatusRequestEntityTooLarge)
 				return
 			}
+			opts.Refused("read_body")
 			http.Error(w, "cannot read body", http.StatusBadRequest)
 			return
 		}
@@ -88,6 +99,7 @@ func pushHandler(opts PushOptions, kind string, process func(context.Context, []
 			var bad badPush
 			if errors.As(err, &bad) {
 				opts.Log.WarnContext(r.Context(), "sms_push_refused", "kind", kind, "err", err)
+				opts.Refused("bad_body")
 				http.Error(w, err.Error(), http.StatusBadRequest)
 				return
 			}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -59,5 +60,26 @@ func TestUplinkHandler(t *testing.T) {
 	h.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/aliyun/sms/up", strings.NewReader(body)))
 	if rec.Code != 200 || len(got) != 1 || got[0].Content != "TD" || got[0].SequenceID != 1234567 {
 		t.Fatalf("status %d, got %+v", rec.Code, got)
+	}
+}
+
+// Refused hears the reason of each refused push, and nothing of a taken
+// one or of our own failure.
+func TestPushRefusedHook(t *testing.T) {
+	var reasons []string
+	h := NewUplinkHandler(func(context.Context, []Uplink) error { return nil },
+		PushOptions{Secret: "s3", MaxBody: 256, Refused: func(r string) { reasons = append(reasons, r) }})
+	good := `[{"phone_number":"13812345678","send_time":"20261129100000","content":"TD","sign_name":"网格通","dest_code":"1234","sequence_id":1}]`
+	for _, tc := range []struct{ method, target, body string }{
+		{"POST", "/?token=s3", good},
+		{"POST", "/?token=nope", good},
+		{"GET", "/?token=s3", ""},
+		{"POST", "/?token=s3", `{"phone_number":"1"}`},
+		{"POST", "/?token=s3", "[" + strings.Repeat(`{},`, 100) + "{}]"},
+	} {
+		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(tc.method, tc.target, strings.NewReader(tc.body)))
+	}
+	if want := []string{"bad_token", "method", "bad_body", "body_too_large"}; !slices.Equal(reasons, want) {
+		t.Errorf("refusals heard %q, want %q", reasons, want)
 	}
 }

@@ -188,6 +188,10 @@ type CallbackOptions struct {
 	// Log receives rejections and handler failures, without personal data.
 	// Nil means discard.
 	Log *slog.Logger
+	// Refused, when set, is told the reason of every refused request
+	// (bad_signature, stale_timestamp, body_too_large, malformed_xml …),
+	// for metrics. It must be quick. Nil counts nothing.
+	Refused func(reason string)
 }
 
 // CallbackHandler serves GET/POST /wechat/callback. It is safe for
@@ -210,6 +214,7 @@ type CallbackHandler struct {
 	dedup                func(context.Context, string) (bool, error)
 	release              func(context.Context, string)
 	log                  *slog.Logger
+	refused              func(reason string)
 }
 
 var _ http.Handler = (*CallbackHandler)(nil)
@@ -220,7 +225,7 @@ func NewCallbackHandler(cfg Config, handle func(ctx context.Context, in Inbound)
 	h := &CallbackHandler{
 		appID: cfg.AppID, token: cfg.Token, aesKey: cfg.EncodingAESKey, handle: handle,
 		maxBody: opts.MaxBody, maxSkew: opts.MaxSkew, now: opts.Now,
-		dedup: opts.Dedup, release: opts.Release, log: opts.Log,
+		dedup: opts.Dedup, release: opts.Release, log: opts.Log, refused: opts.Refused,
 	}
 	if h.maxBody <= 0 {
 		h.maxBody = 64 << 10
@@ -246,6 +251,9 @@ func NewCallbackHandler(cfg Config, handle func(ctx context.Context, in Inbound)
 
 func (h *CallbackHandler) reject(w http.ResponseWriter, r *http.Request, status int, reason string) {
 	h.log.WarnContext(r.Context(), "wechat_callback_rejected", "status", status, "reason", reason)
+	if h.refused != nil {
+		h.refused(reason)
+	}
 	http.Error(w, http.StatusText(status), status)
 }
 

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -303,4 +304,22 @@ func FuzzParseInbound(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		_, _ = ParseInbound(b)
 	})
+}
+
+// Refused hears the reason of each refusal, and nothing of an accepted
+// message.
+func TestCallbackRefusedHook(t *testing.T) {
+	t.Parallel()
+	var reasons []string
+	h := NewCallbackHandler(Config{AppID: testAppID, Token: testToken}, (&recorder{}).handle,
+		CallbackOptions{Now: func() time.Time { return cbNow }, Refused: func(r string) { reasons = append(reasons, r) }})
+	serve(h, httptest.NewRequest(http.MethodPost, "/wechat/callback?signature=deadbeef&timestamp=1740794400&nonce=1", nil))
+	serve(h, plainRequest(textXML, cbNow.Add(-6*time.Minute)))
+	serve(h, plainRequest("<xml><MsgType>text", cbNow))
+	if code, _ := serve(h, plainRequest(textXML, cbNow)); code != 200 {
+		t.Fatalf("a good message answered %d", code)
+	}
+	if want := []string{"bad_signature", "stale_timestamp", "malformed_xml"}; !slices.Equal(reasons, want) {
+		t.Errorf("refusals heard %q, want %q", reasons, want)
+	}
 }

@@ -526,6 +526,14 @@ SELECT purpose, channel, status, skip_reason, CASE WHEN status = 'failed' THEN p
 FROM messages WHERE campaign_id = ?
 GROUP BY 1, 2, 3, 4, 5, 6;
 
+-- name: CampaignWaiting
+-- A campaign's own pending messages by why they wait, most first.
+-- Columns: wait reason ('' for those not tried yet), count, the earliest
+-- not_before. Argument: campaign.
+SELECT wait_reason, count(*), MIN(not_before)
+FROM messages WHERE campaign_id = ? AND status = 'pending' AND purpose = 'campaign'
+GROUP BY wait_reason ORDER BY 2 DESC, 1;
+
 -- name: SentCounts
 -- Campaign messages only: reminders and the desk's answers do not count
 -- against the caps. Arguments: day start, week start, template code,
@@ -695,6 +703,13 @@ SELECT id, COALESCE(resident_id, 0), grid_code, channel, text, category, COALESC
 FROM tickets
 WHERE status IN ('new', 'assigned', 'in_progress', 'replied') AND due_at IS NOT NULL AND due_at < ?
 ORDER BY due_at, id LIMIT ?;
+
+-- name: TicketBacklog
+-- Open tickets by level, and how many are past their deadline. Argument:
+-- now.
+SELECT level, count(*), COALESCE(SUM(CASE WHEN due_at IS NOT NULL AND due_at < ? THEN 1 ELSE 0 END), 0)
+FROM tickets WHERE status IN ('new', 'assigned', 'in_progress', 'replied')
+GROUP BY level ORDER BY level;
 
 -- name: UpsertAnswer
 -- The latest answer wins: an answer older than the stored one (a late

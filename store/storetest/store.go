@@ -8,6 +8,7 @@ import (
 	"github.com/gridcast/gridcast/api"
 	"github.com/gridcast/gridcast/campaigns"
 	"github.com/gridcast/gridcast/desk"
+	"github.com/gridcast/gridcast/metrics"
 	"github.com/gridcast/gridcast/outbound"
 	"github.com/gridcast/gridcast/pii"
 	"github.com/gridcast/gridcast/population"
@@ -19,9 +20,10 @@ import (
 
 // Store is what the suite tests: the interfaces GridCast's callers
 // declare — the queue's ledger, audience and visits, the desk's roles, the
-// API's segments and campaigns, the importer's and sync's upserts — so a
-// driver that passes satisfies exactly the contracts they depend on, plus
-// Admin, the population's setup and the CLI's reads.
+// API's segments and campaigns, the importer's and sync's upserts, the
+// metrics' ticket figures — so a driver that passes satisfies exactly the
+// contracts they depend on, plus Admin, the population's setup and the
+// CLI's reads.
 type Store interface {
 	queue.Ledger
 	queue.Audience
@@ -30,6 +32,7 @@ type Store interface {
 	api.Segments
 	api.Campaigns
 	extsync.Store
+	metrics.TicketBacklog
 	Admin
 }
 
