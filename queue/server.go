@@ -90,7 +90,7 @@ func NewServer(rdb redis.UniversalClient, cfg Config, deps Deps, log *slog.Logge
 			// A task id per period: several schedulers enqueue one tick
 			// and one reminder scan.
 			PreEnqueueFunc: func(t *asynq.Task, opts []asynq.Option) {
-				id := tickTaskID
+				id := func(now time.Time) string { return tickTaskID(now, tickPeriod(cfg.TickSpec)) }
 				if t.Type() == TypeRemindVisits {
 					id = remindTaskID
 				}
@@ -102,7 +102,7 @@ func NewServer(rdb redis.UniversalClient, cfg Config, deps Deps, log *slog.Logge
 			},
 		})
 		if _, err := s.sched.Register(cfg.TickSpec, asynq.NewTask(TypeTick, nil),
-			asynq.Queue(QueueCritical), asynq.TaskID("tick"), asynq.MaxRetry(0), asynq.Retention(2*time.Minute)); err != nil {
+			asynq.Queue(QueueCritical), asynq.TaskID("tick"), asynq.MaxRetry(0), asynq.Retention(2*tickPeriod(cfg.TickSpec))); err != nil {
 			return nil, fmt.Errorf("queue: tick_spec %q: %w", cfg.TickSpec, err)
 		}
 		if _, err := s.sched.Register(RemindSpec, asynq.NewTask(TypeRemindVisits, nil),

@@ -51,6 +51,9 @@ func (h *handlers) tick(ctx context.Context, t *asynq.Task) error {
 		}
 	}
 	errs = append(errs, h.reconcile(ctx, t))
+	if _, err := h.rescueOrphans(ctx); err != nil {
+		errs = append(errs, err)
+	}
 	// Reminders and the desk's messages written by a process without a
 	// queue (the CLI beside an embedded Redis).
 	if _, err := h.enq.requeueSingles(ctx, h.deps.Ledger); err != nil {
@@ -159,11 +162,21 @@ func (h *handlers) transition(ctx context.Context, c campaigns.Campaign, to camp
 	return nil
 }
 
-// tickTaskID is the id of the tick enqueued for the minute around now: a
-// second scheduler process enqueuing the same minute's tick conflicts
-// (Asynq issue #653), because the tick task is retained for two minutes.
-func tickTaskID(now time.Time) string {
-	return "tick:" + now.Round(time.Minute).UTC().Format("200601021504")
+// tickTaskID is the id of the tick enqueued for the period around now
+// (period: the tick's, a minute for a cron spec): a second scheduler
+// process enqueuing the same period's tick conflicts (Asynq issue #653),
+// because the tick task is retained for two periods.
+func tickTaskID(now time.Time, period time.Duration) string {
+	return fmt.Sprintf("tick:%d", now.Round(period).Unix())
+}
+
+// tickPeriod is how often spec fires: its duration for "@every D", else a
+// minute (a cron spec fires at most once a minute).
+func tickPeriod(spec string) time.Duration {
+	if d, err := time.ParseDuration(strings.TrimPrefix(spec, "@every ")); err == nil && d >= time.Second {
+		return d
+	}
+	return time.Minute
 }
 
 // recover re-enqueues the ledger's pending work (Enqueuer.Recover) and

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/gridcast/gridcast/gateway"
+	"github.com/gridcast/gridcast/gateway/internal/lost"
 	"github.com/gridcast/gridcast/pii"
 )
 
@@ -360,8 +361,8 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if f != nil {
-		e.act(discard{}, p, action, reqID)
-		dropConnection(w)
+		e.act(lost.Discard{}, p, action, reqID)
+		lost.Drop(w)
 		return
 	}
 	e.act(w, p, action, reqID)
@@ -384,23 +385,6 @@ func (e *Emulator) act(w http.ResponseWriter, p params, action, reqID string) {
 		e.httpError(w, http.StatusNotFound, reqID, "InvalidAction.NotFound",
 			"Specified api is not found, please check your url and method.")
 	}
-}
-
-// discard is a ResponseWriter that keeps nothing: the answer a
-// LoseAnswer fault never delivers.
-type discard struct{}
-
-func (discard) Header() http.Header         { return http.Header{} }
-func (discard) Write(b []byte) (int, error) { return len(b), nil }
-func (discard) WriteHeader(int)             {}
-
-// dropConnection closes the client's connection without an answer.
-func dropConnection(w http.ResponseWriter) {
-	if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
-		_ = conn.Close()
-		return
-	}
-	panic(http.ErrAbortHandler) // HTTP/2: abort the stream
 }
 
 // readParams merges the query and, for a form POST, the body.
@@ -526,7 +510,7 @@ func (e *Emulator) answerFault(w http.ResponseWriter, r *http.Request, reqID str
 		select {
 		case <-r.Context().Done():
 		case <-e.done:
-			dropConnection(w) // closing: still no answer
+			lost.Drop(w) // closing: still no answer
 		}
 		return
 	}

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gridcast/gridcast/gateway/internal/lost"
 	"github.com/gridcast/gridcast/pii"
 )
 
@@ -258,12 +259,12 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		select {
 		case <-r.Context().Done():
 		case <-e.ctx.Done():
-			dropConnection(w) // closing: still no answer
+			lost.Drop(w) // closing: still no answer
 		}
 		return
 	case f.LoseAnswer:
-		e.mux.ServeHTTP(discard{}, r)
-		dropConnection(w)
+		e.mux.ServeHTTP(lost.Discard{}, r)
+		lost.Drop(w)
 		return
 	case f.HTTPStatus != 0:
 		http.Error(w, http.StatusText(f.HTTPStatus), f.HTTPStatus)
@@ -292,23 +293,6 @@ func (e *Emulator) entryFault(action Action) *Fault {
 		return e.cfg.Faults(action)
 	}
 	return nil
-}
-
-// discard is a ResponseWriter that keeps nothing: the answer a LoseAnswer
-// fault never delivers.
-type discard struct{}
-
-func (discard) Header() http.Header         { return http.Header{} }
-func (discard) Write(b []byte) (int, error) { return len(b), nil }
-func (discard) WriteHeader(int)             {}
-
-// dropConnection closes the client's connection without an answer.
-func dropConnection(w http.ResponseWriter) {
-	if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
-		_ = conn.Close()
-		return
-	}
-	panic(http.ErrAbortHandler) // HTTP/2: abort the stream
 }
 
 // Close stops the receipt pusher (pending receipts are dropped) and waits
