@@ -29,6 +29,9 @@ func TestQuickSuite(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if err := os.Chmod(dir, 0o755); err != nil { // PostgreSQL runs as its own user below it
+		t.Fatal(err)
+	}
 	bin := filepath.Join(dir, "gridcast")
 	build := exec.Command("go", "build", "-o", bin, "../cmd/gridcast")
 	if out, err := build.CombinedOutput(); err != nil {
