@@ -170,12 +170,6 @@ func (c Config) Validate() error {
 			errs = append(errs, fmt.Errorf("queue.queues: %s needs a positive priority (sends, expansion and receipts go there)", q))
 		}
 	}
-	if c.SMSRate < 0 {
-		errs = append(errs, fmt.Errorf("queue.sms_rate: %d: must be positive (calls per second)", c.SMSRate))
-	}
-	if c.WeChatRate < 0 {
-		errs = append(errs, fmt.Errorf("queue.wechat_rate: %d: must be positive (calls per second)", c.WeChatRate))
-	}
 	if c.MaxRetry < 0 {
 		errs = append(errs, fmt.Errorf("queue.max_retry: %d: must not be negative", c.MaxRetry))
 	}

@@ -60,8 +60,6 @@ func (c Config) queueConfig() queue.Config {
 var queueKeys = strings.NewReplacer(
 	"queue.quiet_hours.start", "campaigns.quiet_start",
 	"queue.quiet_hours.end", "campaigns.quiet_end",
-	"queue.sms_rate", "campaigns.sms_rate",
-	"queue.wechat_rate", "campaigns.wechat_rate",
 )
 
 // providerConfigs are the provider clients' configurations as the file

@@ -184,7 +184,7 @@ func TestCLIConfigCheckIsServesValidation(t *testing.T) {
 	for _, tt := range []struct{ file, want string }{
 		{"redis:\n  db: three\n", "redis.db"},
 		{"campaigns:\n  quiet_start: \"25:00\"\n", "campaigns.quiet_start"},
-		{"campaigns:\n  sms_rate: -5\n", "campaigns.sms_rate"},
+		{"queue:\n  send_timeout: -1s\n", "queue.send_timeout"},
 		{"sandbox: false\naliyun_sms:\n  access_key_secret: s\nwechat:\n  app_secret: s\n", "wechat.app_id: wxsandbox0000000001 is the sandbox account"},
 		{"aliyun_sms:\n  endpoint: https://dysmsapi.aliyuncs.com/\n", "aliyun_sms.endpoint"},
 		{"sync:\n  sources:\n    - name: hr\n      driver: oracle\n", "sync.sources[0].driver"},
