@@ -3,24 +3,19 @@ package sandbox_test
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
-	"os"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/alicebob/miniredis/v2"
 	"github.com/redis/go-redis/v9"
-	"github.com/silenceper/wechat/v2/util"
-	"go.uber.org/goleak"
 
 	"github.com/gridcast/gridcast/gateway/aliyunsms"
 	"github.com/gridcast/gridcast/gateway/sandbox"
 	"github.com/gridcast/gridcast/gateway/wechat"
+	"github.com/gridcast/gridcast/gateway/wechat/wechattest"
 )
 
 // silenceper/wechat's HTTP hooks are process-wide, so every wechat.Client
@@ -28,33 +23,9 @@ import (
 // sandbox of the test that is running (a restarted sandbox keeps the
 // address, as `gridcast sandbox` restarted on its port does). Tests that
 // use it do not run in parallel.
-var (
-	frontURL     string
-	frontHandler atomic.Pointer[http.Handler]
-)
+var front wechattest.Front
 
-func TestMain(m *testing.M) {
-	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if h := frontHandler.Load(); h != nil {
-			(*h).ServeHTTP(w, r)
-			return
-		}
-		http.Error(w, "no sandbox installed", http.StatusServiceUnavailable)
-	}))
-	frontURL = front.URL
-	code := m.Run()
-	front.Close()
-	if util.DefaultHTTPClient != nil {
-		util.DefaultHTTPClient.CloseIdleConnections()
-	}
-	if code == 0 {
-		if err := goleak.Find(); err != nil {
-			fmt.Fprintln(os.Stderr, "goleak:", err)
-			code = 1
-		}
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { wechattest.Main(m, &front) }
 
 // The sandbox account of these tests.
 const (
@@ -68,8 +39,7 @@ const (
 // install routes the front server to h until the test ends.
 func install(t *testing.T, h http.Handler) {
 	t.Helper()
-	frontHandler.Store(&h)
-	t.Cleanup(func() { frontHandler.Store(nil) })
+	front.Install(t, h)
 }
 
 // config is the sandbox configuration of these tests; callback may be "".
@@ -88,7 +58,7 @@ func newClients(t *testing.T) clients {
 	t.Helper()
 	sms, err := aliyunsms.New(aliyunsms.Config{
 		AccessKeyID: aliyunsms.SandboxAccessKeyID, AccessKeySecret: aliyunsms.SandboxAccessKeySecret,
-		SignName: "网格通", Endpoint: strings.TrimPrefix(frontURL, "http://"), Scheme: "http", Timeout: clientTimeout,
+		SignName: "网格通", Endpoint: strings.TrimPrefix(front.URL, "http://"), Scheme: "http", Timeout: clientTimeout,
 	}, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -97,7 +67,7 @@ func newClients(t *testing.T) clients {
 	mr := miniredis.RunT(t)
 	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
 	t.Cleanup(func() { _ = rdb.Close() })
-	wx, err := wechat.New(wechat.Config{AppID: appID, AppSecret: appSecret, Token: wxToken, BaseURL: frontURL,
+	wx, err := wechat.New(wechat.Config{AppID: appID, AppSecret: appSecret, Token: wxToken, BaseURL: front.URL,
 		Timeout: clientTimeout}, rdb, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -113,7 +83,7 @@ func admin(t *testing.T, method, path, body string, out any) int {
 	if body != "" {
 		rd = strings.NewReader(body)
 	}
-	req, err := http.NewRequestWithContext(t.Context(), method, frontURL+path, rd)
+	req, err := http.NewRequestWithContext(t.Context(), method, front.URL+path, rd)
 	if err != nil {
 		t.Fatal(err)
 	}

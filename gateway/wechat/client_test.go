@@ -352,14 +352,14 @@ func TestConcurrentSends(t *testing.T) {
 
 func TestNewProcessWideGuard(t *testing.T) {
 	clock := newClock()
-	_, _ = newTestClient(t, clock, testSecret) // installs the hooks for frontURL
+	_, _ = newTestClient(t, clock, testSecret) // installs the hooks for front.URL
 	cfg := Config{AppID: testAppID, AppSecret: testSecret, Token: testToken, BaseURL: "http://127.0.0.1:1"}
 	c, rdb := newTestClient(t, clock, testSecret)
 	_ = c
 	if _, err := New(cfg, rdb, nil); err == nil || !strings.Contains(err.Error(), "process-wide") {
 		t.Errorf("New with a second BaseURL: err = %v, want the process-wide error", err)
 	}
-	cfg.BaseURL = frontURL + "/"
+	cfg.BaseURL = front.URL + "/"
 	if _, err := New(cfg, rdb, nil); err != nil {
 		t.Errorf("New with the same BaseURL: %v", err)
 	}

@@ -3,20 +3,16 @@ package wechat
 import (
 	"context"
 	"encoding/base64"
-	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/alicebob/miniredis/v2"
 	"github.com/redis/go-redis/v9"
-	"github.com/silenceper/wechat/v2/util"
-	"go.uber.org/goleak"
 
+	"github.com/gridcast/gridcast/gateway/wechat/wechattest"
 	"github.com/gridcast/gridcast/pii"
 )
 
@@ -24,33 +20,9 @@ import (
 // test binary talks to one front server, which forwards to the emulator of
 // the test that is running. Tests that use it therefore do not run in
 // parallel; the callback and envelope tests do.
-var (
-	frontURL     string
-	frontHandler atomic.Pointer[http.Handler]
-)
+var front wechattest.Front
 
-func TestMain(m *testing.M) {
-	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if h := frontHandler.Load(); h != nil {
-			(*h).ServeHTTP(w, r)
-			return
-		}
-		http.Error(w, "no emulator installed", http.StatusServiceUnavailable)
-	}))
-	frontURL = front.URL
-	code := m.Run()
-	front.Close()
-	if util.DefaultHTTPClient != nil {
-		util.DefaultHTTPClient.CloseIdleConnections()
-	}
-	if code == 0 {
-		if err := goleak.Find(); err != nil {
-			fmt.Fprintln(os.Stderr, "goleak:", err)
-			code = 1
-		}
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { wechattest.Main(m, &front) }
 
 const (
 	testAppID  = "wx1234567890abcdef"
@@ -103,8 +75,7 @@ type fixture struct {
 // install routes the front server to h for the rest of the test.
 func install(t *testing.T, h http.Handler) {
 	t.Helper()
-	frontHandler.Store(&h)
-	t.Cleanup(func() { frontHandler.Store(nil) })
+	front.Install(t, h)
 }
 
 // newFixture starts an emulator (plaintext, followers alice and bob
@@ -132,7 +103,7 @@ func newTestClient(t *testing.T, clock *fakeClock, secret string) (*Client, *red
 	mr := miniredis.RunT(t)
 	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
 	t.Cleanup(func() { _ = rdb.Close() })
-	c, err := New(Config{AppID: testAppID, AppSecret: secret, Token: testToken, BaseURL: frontURL, Timeout: 5 * time.Second}, rdb, nil)
+	c, err := New(Config{AppID: testAppID, AppSecret: secret, Token: testToken, BaseURL: front.URL, Timeout: 5 * time.Second}, rdb, nil)
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}

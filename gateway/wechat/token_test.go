@@ -43,7 +43,7 @@ func newAccount(t *testing.T, processes int) *account {
 	sr := newSharedRedis(t, appID)
 	a := &account{emu: emu, clock: clock, redis: sr, rdb: sr.client(t)}
 	for range processes {
-		c, err := New(Config{AppID: appID, AppSecret: testSecret, Token: testToken, BaseURL: frontURL, Timeout: 5 * time.Second},
+		c, err := New(Config{AppID: appID, AppSecret: testSecret, Token: testToken, BaseURL: front.URL, Timeout: 5 * time.Second},
 			sr.client(t), nil)
 		if err != nil {
 			t.Fatalf("New: %v", err)
