@@ -174,13 +174,7 @@ func (e *Enqueuer) Recover(ctx context.Context, st RecoverStore, dropArchived bo
 				return total, err
 			}
 		}
-		n, err := e.rebuild(ctx, func(after int64) ([]outbound.Message, error) {
-			ms, err := st.MessagesByStatus(ctx, c.ID, outbound.StatusPending, after, rebuildPage)
-			if err != nil {
-				return nil, fmt.Errorf("queue: rebuild campaign %d: %w", c.ID, err)
-			}
-			return ms, nil
-		}, dropArchived)
+		n, err := e.rebuild(ctx, campaignPending(ctx, st, c.ID), dropArchived)
 		total += n
 		if err != nil {
 			return total, err
@@ -198,13 +192,18 @@ func (e *Enqueuer) Recover(ctx context.Context, st RecoverStore, dropArchived bo
 // the enqueue forever, so Rebuild deletes it first. It returns how many
 // pending messages it saw.
 func (e *Enqueuer) Rebuild(ctx context.Context, store MessageFinder, campaignID int64) (int, error) {
-	return e.rebuild(ctx, func(after int64) ([]outbound.Message, error) {
+	return e.rebuild(ctx, campaignPending(ctx, store, campaignID), true)
+}
+
+// campaignPending pages a campaign's pending messages for rebuild.
+func campaignPending(ctx context.Context, store MessageFinder, campaignID int64) func(after int64) ([]outbound.Message, error) {
+	return func(after int64) ([]outbound.Message, error) {
 		ms, err := store.MessagesByStatus(ctx, campaignID, outbound.StatusPending, after, rebuildPage)
 		if err != nil {
 			return nil, fmt.Errorf("queue: rebuild campaign %d: %w", campaignID, err)
 		}
 		return ms, nil
-	}, true)
+	}
 }
 
 // requeueSingles enqueues the pending messages outside campaign fan-outs

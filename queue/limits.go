@@ -65,7 +65,12 @@ func (l *limits) pause(ctx context.Context, ch population.Channel, d time.Durati
 
 // paused returns how long ch stays paused; zero when it is not.
 func (l *limits) paused(ctx context.Context, ch population.Channel) (time.Duration, error) {
-	d, err := l.rdb.PTTL(ctx, keyPause+string(ch)).Result()
+	return pauseLeft(ctx, l.rdb, ch)
+}
+
+// pauseLeft returns how long ch stays paused; zero when it is not.
+func pauseLeft(ctx context.Context, rdb redis.UniversalClient, ch population.Channel) (time.Duration, error) {
+	d, err := rdb.PTTL(ctx, keyPause+string(ch)).Result()
 	if err != nil {
 		return 0, fmt.Errorf("queue: pause %s: %w", ch, err)
 	}

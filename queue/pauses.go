@@ -18,15 +18,14 @@ import (
 func ChannelPauses(ctx context.Context, rdb redis.UniversalClient) ([]outbound.ChannelPause, error) {
 	var out []outbound.ChannelPause
 	for _, ch := range []population.Channel{population.ChannelSMS, population.ChannelWeChat} {
-		key := keyPause + string(ch)
-		d, err := rdb.PTTL(ctx, key).Result()
+		d, err := pauseLeft(ctx, rdb, ch)
 		if err != nil {
-			return nil, fmt.Errorf("queue: pause %s: %w", ch, err)
+			return nil, err
 		}
-		if d <= 0 { // -2 no key, -1 no TTL (never set so by us)
+		if d == 0 {
 			continue
 		}
-		code, err := rdb.Get(ctx, key).Result()
+		code, err := rdb.Get(ctx, keyPause+string(ch)).Result()
 		if errors.Is(err, redis.Nil) {
 			continue // ended between the two reads
 		}
