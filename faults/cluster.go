@@ -32,6 +32,7 @@ type cluster struct {
 	env     map[string][]string // each process's own variables
 	health  map[string]string   // each worker's health address
 	st      *store.Store        // the scenario's store, to read the population and the campaign's state
+	piiKey  []byte              // security.pii_key of the configuration
 }
 
 // Timings of the scenario's workers: short, so that recoveries that take
@@ -92,13 +93,13 @@ func newCluster(bin, dir, dsn, redisAddr string, rate int) (*cluster, error) {
 		}
 		ports[i] = p
 	}
-	var key [32]byte
-	_, _ = rand.Read(key[:])
+	key := make([]byte, 32)
+	_, _ = rand.Read(key)
 	c := &cluster{bin: bin, dir: dir, config: filepath.Join(dir, "config.yaml"), dsn: dsn,
 		httpURL: fmt.Sprintf("http://127.0.0.1:%d", ports[0]), sandbox: fmt.Sprintf("http://127.0.0.1:%d", ports[1]),
-		procs: map[string]*proc{}, env: map[string][]string{}, health: map[string]string{}}
+		procs: map[string]*proc{}, env: map[string][]string{}, health: map[string]string{}, piiKey: key}
 	body := fmt.Sprintf(clusterConfig, filepath.Join(dir, "data"), dsn, redisAddr, ports[0], ports[1],
-		base64.StdEncoding.EncodeToString(key[:]), rate)
+		base64.StdEncoding.EncodeToString(key), rate)
 	if err := os.WriteFile(c.config, []byte(body), 0o600); err != nil {
 		return nil, err
 	}
@@ -115,11 +116,7 @@ func newCluster(bin, dir, dsn, redisAddr string, rate int) (*cluster, error) {
 func (c *cluster) run(ctx context.Context, args ...string) (string, error) {
 	cmd := exec.CommandContext(ctx, c.bin, append([]string{"--config", c.config}, args...)...)
 	cmd.Dir = c.dir
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "GRIDCAST_") || strings.HasPrefix(kv, "GRIDCAST_TEST_") {
-			cmd.Env = append(cmd.Env, kv)
-		}
-	}
+	cmd.Env = childEnv(nil)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		return string(out), fmt.Errorf("faults: gridcast %s: %w\n%s", strings.Join(args, " "), err, out)

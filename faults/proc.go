@@ -10,6 +10,19 @@ import (
 	"time"
 )
 
+// childEnv is the suite's environment without its GRIDCAST_ variables
+// (the tests' own excepted), so that only the scenario's configuration
+// counts, plus extra.
+func childEnv(extra []string) []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "GRIDCAST_") || strings.HasPrefix(kv, "GRIDCAST_TEST_") {
+			env = append(env, kv)
+		}
+	}
+	return append(env, extra...)
+}
+
 // proc is one child process in a process group of its own, its output in
 // DIR/NAME.log.
 type proc struct {
@@ -21,9 +34,7 @@ type proc struct {
 	done chan struct{}
 }
 
-// start runs the process with env added to the suite's own environment,
-// whose GRIDCAST_ variables (other than the tests') are dropped so that
-// only the scenario's configuration counts.
+// start runs the process with env added to childEnv.
 func (p *proc) start(env []string) error {
 	f, err := os.OpenFile(filepath.Join(p.dir, p.name+".log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
@@ -33,13 +44,7 @@ func (p *proc) start(env []string) error {
 	cmd.Dir = p.dir
 	cmd.Stdout, cmd.Stderr = f, f
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	for _, kv := range os.Environ() {
-		if strings.HasPrefix(kv, "GRIDCAST_") && !strings.HasPrefix(kv, "GRIDCAST_TEST_") {
-			continue
-		}
-		cmd.Env = append(cmd.Env, kv)
-	}
-	cmd.Env = append(cmd.Env, env...)
+	cmd.Env = childEnv(env)
 	if err := cmd.Start(); err != nil {
 		f.Close()
 		return fmt.Errorf("faults: start %s: %w", p.name, err)

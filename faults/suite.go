@@ -2,13 +2,11 @@ package faults
 
 import (
 	"context"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -385,23 +383,10 @@ func Failed(rs []Result) error {
 // them, after a WeChat failure, the other).
 type address struct{ phone, openid string }
 
-var piiKeyRE = regexp.MustCompile(`(?m)^  pii_key: (\S+)$`)
-
-// openStore opens the scenario's store (read-only use) with its key.
+// openStore opens the scenario's store, to read the population and the
+// campaign's state.
 func (c *cluster) openStore(ctx context.Context) (*store.Store, error) {
-	b, err := os.ReadFile(c.config)
-	if err != nil {
-		return nil, err
-	}
-	m := piiKeyRE.FindSubmatch(b)
-	if m == nil {
-		return nil, errors.New("faults: no pii_key in the scenario's configuration")
-	}
-	key, err := base64.StdEncoding.DecodeString(string(m[1]))
-	if err != nil {
-		return nil, err
-	}
-	sealer, err := pii.NewSealer(key)
+	sealer, err := pii.NewSealer(c.piiKey)
 	if err != nil {
 		return nil, err
 	}
