@@ -344,9 +344,6 @@ func (h *handlers) sendWeChat(ctx context.Context, j *job, now time.Time) error 
 	// The answer is recorded even when the worker is stopping.
 	ctx = context.WithoutCancel(ctx)
 	if err != nil {
-		if se := (*gateway.SendError)(nil); errors.As(err, &se) && se.Code == gateway.CodeAmbiguous {
-			return h.unknownOutcome(ctx, []*job{j}, j.outID(), now, err)
-		}
 		return h.failed(ctx, population.ChannelWeChat, []*job{j}, err, now)
 	}
 	_, err = h.deps.Ledger.AdvanceMessage(ctx, j.m.ID, outbound.StatusSent, outbound.Update{
@@ -355,11 +352,17 @@ func (h *handlers) sendWeChat(ctx context.Context, j *job, now time.Time) error 
 }
 
 // failed turns a provider failure of one call (one message, or one SMS
-// batch) into ledger moves and an Asynq instruction.
+// batch) into ledger moves and an Asynq instruction; a call that may have
+// gone out (gateway.CodeAmbiguous) leaves its messages' outcome unknown.
 func (h *handlers) failed(ctx context.Context, ch population.Channel, js []*job, err error, now time.Time) error {
 	var se *gateway.SendError
 	if !errors.As(err, &se) {
 		se = &gateway.SendError{Channel: string(ch), Class: gateway.Retryable, Code: "UNKNOWN", Err: err}
+	}
+	if se.Code == gateway.CodeAmbiguous {
+		// The call may have gone out: settled before anything is resent.
+		// A call's OutId / client_msg_id is its first message's id.
+		return h.unknownOutcome(ctx, js, js[0].outID(), now, err)
 	}
 	switch se.Class {
 	case gateway.Permanent:
@@ -506,9 +509,6 @@ func (h *handlers) sendSMS(ctx context.Context, js []*job, now time.Time) error 
 	// The answer is recorded even when the worker is stopping.
 	ctx = context.WithoutCancel(ctx)
 	if err != nil {
-		if se := (*gateway.SendError)(nil); errors.As(err, &se) && se.Code == gateway.CodeAmbiguous {
-			return h.unknownOutcome(ctx, js, outID, now, err)
-		}
 		return h.failed(ctx, population.ChannelSMS, js, err, now)
 	}
 	at := h.cfg.Now()
