@@ -406,3 +406,41 @@ func TestRecoverStuckSending(t *testing.T) {
 		}
 	}
 }
+
+// Pending work whose tasks Redis no longer has is queued again as soon as
+// another Redis server answers than the one the last recovery marked (a
+// failover promoted a replica), not only every RecoverEvery: the tick
+// compares the mark with the server's run id.
+func TestRecoverWhenAnotherRedisAnswers(t *testing.T) {
+	e := setup(t, queue.Config{}, 10)
+	c := e.schedule(e.campaign("换主", 48*time.Hour))
+	e.move(c.ID, campaigns.StateRunning)
+	if _, err := e.st.StartRun(e.ctx, c.ID, 1, c.ScheduleAt); err != nil {
+		t.Fatal(err)
+	}
+	var msgs []outbound.Message
+	for _, r := range e.res {
+		if ch := expectChannel(r, c); ch != "" {
+			msgs = append(msgs, outbound.Message{ResidentID: r.ID, Channel: ch, Status: outbound.StatusPending,
+				NotBefore: e.clk.Now(), Deadline: c.ExpiresAt})
+		}
+	}
+	// Written as the whole run, with no task: what a Redis that lost the
+	// latest writes leaves behind.
+	if _, err := e.st.WriteMessages(e.ctx, c.ID, 1, msgs, 0, true); err != nil {
+		t.Fatal(err)
+	}
+	// The mark names this server: a tick recovers nothing.
+	e.tick()
+	e.waitFor("tick done", 10*time.Second, e.still)
+	if got := len(e.messages(c.ID, outbound.StatusPending)); got != len(msgs) {
+		t.Fatalf("%d of %d messages pending after a tick on the same Redis; want all", got, len(msgs))
+	}
+	// Another server's run id in the mark, as after a failover.
+	if err := e.rdb.Set(e.ctx, "gridcast:queue:recovered", "0123456789abcdef0123456789abcdef01234567", time.Hour).Err(); err != nil {
+		t.Fatal(err)
+	}
+	e.tick()
+	e.waitFor("settled", 30*time.Second, func() bool { return e.settled(c.ID) })
+	e.checkReachedOnce(c)
+}
