@@ -413,6 +413,12 @@ func TestRecoverStuckSending(t *testing.T) {
 // compares the mark with the server's run id.
 func TestRecoverWhenAnotherRedisAnswers(t *testing.T) {
 	e := setup(t, queue.Config{}, 10)
+	// The server's own recovery at start runs beside the test: wait for its
+	// mark, or it would queue the messages written below.
+	e.waitFor("start recovery", 10*time.Second, func() bool {
+		n, err := e.rdb.Exists(e.ctx, "gridcast:queue:recovered").Result()
+		return err == nil && n == 1
+	})
 	c := e.schedule(e.campaign("换主", 48*time.Hour))
 	e.move(c.ID, campaigns.StateRunning)
 	if _, err := e.st.StartRun(e.ctx, c.ID, 1, c.ScheduleAt); err != nil {
