@@ -24,3 +24,16 @@ type Event struct {
 	Code      string // provider code, skip reason or reschedule reason
 	Note      string // provider message, attempt number, or a human note
 }
+
+// Accepted is one message a provider took, with the id it gave it (an
+// SMS's "BizId/phone", a WeChat template message's msgid).
+type Accepted struct {
+	ID         int64
+	ProviderID string
+}
+
+// Counts are how many campaign messages a resident was sent today and
+// this week, and today with one template: what frequency caps weigh.
+type Counts struct {
+	Today, Week, SameTemplate int
+}

@@ -53,6 +53,12 @@ type MessageStore interface {
 	// MarkAttempt records the OutId a call is about to carry on each of
 	// its messages still sending.
 	MarkAttempt(ctx context.Context, ids []int64, outID string) error
+	// ClaimMessages is ClaimMessage for a batch: the messages of ids it
+	// claimed, by id.
+	ClaimMessages(ctx context.Context, ids []int64, now time.Time) ([]outbound.Message, error)
+	// MarkSent is AdvanceMessage to sent for messages one or more calls
+	// had accepted, each with its provider id, in one transaction.
+	MarkSent(ctx context.Context, acc []outbound.Accepted, templateCode string, at time.Time) error
 }
 
 // MessageFinder looks messages up for receipts, rebuilds and
@@ -74,6 +80,8 @@ type MessageFinder interface {
 // satisfies it.
 type Counter interface {
 	SentCounts(ctx context.Context, residentID int64, dayStart, weekStart time.Time, templateCode string) (today, week, sameTpl int, err error)
+	// SentCountsFor is SentCounts for many residents at once.
+	SentCountsFor(ctx context.Context, residentIDs []int64, dayStart, weekStart time.Time, templateCode string) (map[int64]outbound.Counts, error)
 	Funnel(ctx context.Context, campaignID int64) (outbound.Funnel, error)
 }
 

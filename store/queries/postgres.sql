@@ -494,6 +494,47 @@ WHERE id = $3 AND status = 'sending' AND ($4::int < 0 OR attempts = $4::int);
 -- messages. Arguments: out id, ids.
 UPDATE messages SET out_id = $1 WHERE status = 'sending' AND id = ANY($2);
 
+-- name: ClaimMessages
+-- ClaimMessage for a batch: each pending message of the ids moves to
+-- sending. A row another transaction claims first is re-checked after its
+-- lock and skipped. Arguments: now, ids (ascending, so that concurrent
+-- claimers lock in one order).
+UPDATE messages SET status = 'sending', attempts = attempts + 1, updated_at = $1, wait_reason = ''
+WHERE id = ANY($2) AND status = 'pending'
+RETURNING id, purpose, COALESCE(campaign_id, 0), COALESCE(run, 0), COALESCE(ticket_id, 0), COALESCE(slot_id, 0),
+       COALESCE(resident_id, 0), COALESCE(worker_id, 0), channel, route, route_reason, to_key, text,
+       template_code, params, url, actor, status, skip_reason, COALESCE(fallback_of, 0), attempts,
+       provider_id, provider_code, provider_message, not_before, deadline, created_at, sent_at,
+       finished_at, updated_at, out_id, attempted_at, wait_reason;
+
+-- name: MarkSentMany
+-- AdvanceMessage to sent for a batch of messages still sending, each with
+-- its provider id. Arguments: ids, provider ids, template code, sent at,
+-- now. Returns the ids moved; the others are left to AdvanceMessage.
+UPDATE messages m SET status = 'sent', provider_id = COALESCE(NULLIF(u.pid, ''), m.provider_id),
+    provider_code = 'OK', template_code = COALESCE(NULLIF($3::text, ''), m.template_code),
+    sent_at = COALESCE(m.sent_at, $4::timestamptz), updated_at = $5,
+    params = CASE WHEN m.purpose = 'bind_code' THEN '{}' ELSE m.params END,
+    attempted_at = NULL, wait_reason = ''
+FROM unnest($1::bigint[], $2::text[]) AS u(id, pid)
+WHERE m.id = u.id AND m.status = 'sending'
+RETURNING m.id;
+
+-- name: InsertMessageEvents
+-- One history entry per id, all of one move. Arguments: at, from, to,
+-- code, ids, notes (one per id).
+INSERT INTO message_events (message_id, at, from_status, to_status, code, note)
+SELECT u.id, $1, $2, $3, $4, u.note FROM unnest($5::bigint[], $6::text[]) AS u(id, note);
+
+-- name: SentCountsMany
+-- SentCounts for many residents at once. Arguments: day start, week
+-- start, template code, resident ids, the earlier of the two starts.
+SELECT resident_id, COALESCE(SUM(CASE WHEN sent_at >= $1 THEN 1 ELSE 0 END), 0),
+       COALESCE(SUM(CASE WHEN sent_at >= $2 THEN 1 ELSE 0 END), 0),
+       COALESCE(SUM(CASE WHEN sent_at >= $1 AND $3::text <> '' AND template_code = $3::text THEN 1 ELSE 0 END), 0)
+FROM messages WHERE resident_id = ANY($4) AND sent_at >= $5 AND purpose = 'campaign'
+GROUP BY resident_id;
+
 -- name: InsertMessageEvent
 INSERT INTO message_events (message_id, at, from_status, to_status, code, note) VALUES ($1, $2, $3, $4, $5, $6);
 

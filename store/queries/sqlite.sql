@@ -503,6 +503,47 @@ WHERE id = ?3 AND status = 'sending' AND (?4 < 0 OR attempts = ?4);
 -- messages. Arguments: out id, ids (JSON array).
 UPDATE messages SET out_id = ?1 WHERE status = 'sending' AND id IN (SELECT value FROM json_each(?2));
 
+-- name: ClaimMessages
+-- ClaimMessage for a batch: each pending message of the ids (JSON array)
+-- moves to sending. Arguments: now, ids.
+UPDATE messages SET status = 'sending', attempts = attempts + 1, updated_at = ?1, wait_reason = ''
+WHERE id IN (SELECT value FROM json_each(?2)) AND status = 'pending'
+RETURNING id, purpose, COALESCE(campaign_id, 0), COALESCE(run, 0), COALESCE(ticket_id, 0), COALESCE(slot_id, 0),
+       COALESCE(resident_id, 0), COALESCE(worker_id, 0), channel, route, route_reason, to_key, text,
+       template_code, params, url, actor, status, skip_reason, COALESCE(fallback_of, 0), attempts,
+       provider_id, provider_code, provider_message, not_before, deadline, created_at, sent_at,
+       finished_at, updated_at, out_id, attempted_at, wait_reason;
+
+-- name: MarkSentMany
+-- AdvanceMessage to sent for a batch of messages still sending, each with
+-- its provider id. Arguments: [id, provider id] pairs (JSON), template
+-- code, sent at, now. Returns the ids moved; the others are left to
+-- AdvanceMessage.
+UPDATE messages SET status = 'sent', provider_id = COALESCE(NULLIF(u.pid, ''), messages.provider_id),
+    provider_code = 'OK', template_code = COALESCE(NULLIF(?2, ''), messages.template_code),
+    sent_at = COALESCE(messages.sent_at, ?3), updated_at = ?4,
+    params = CASE WHEN messages.purpose = 'bind_code' THEN '{}' ELSE messages.params END,
+    attempted_at = NULL, wait_reason = ''
+FROM (SELECT value ->> 0 AS id, value ->> 1 AS pid FROM json_each(?1)) AS u
+WHERE messages.id = u.id AND messages.status = 'sending'
+RETURNING messages.id;
+
+-- name: InsertMessageEvents
+-- One history entry per id, all of one move. Arguments: at, from, to,
+-- code, [id, note] pairs (JSON).
+INSERT INTO message_events (message_id, at, from_status, to_status, code, note)
+SELECT value ->> 0, ?1, ?2, ?3, ?4, value ->> 1 FROM json_each(?5);
+
+-- name: SentCountsMany
+-- SentCounts for many residents at once. Arguments: day start, week
+-- start, template code, resident ids (JSON array), the earlier of the two
+-- starts.
+SELECT resident_id, COALESCE(SUM(CASE WHEN sent_at >= ?1 THEN 1 ELSE 0 END), 0),
+       COALESCE(SUM(CASE WHEN sent_at >= ?2 THEN 1 ELSE 0 END), 0),
+       COALESCE(SUM(CASE WHEN sent_at >= ?1 AND ?3 <> '' AND template_code = ?3 THEN 1 ELSE 0 END), 0)
+FROM messages WHERE resident_id IN (SELECT value FROM json_each(?4)) AND sent_at >= ?5 AND purpose = 'campaign'
+GROUP BY resident_id;
+
 -- name: InsertMessageEvent
 INSERT INTO message_events (message_id, at, from_status, to_status, code, note) VALUES (?, ?, ?, ?, ?, ?);
 

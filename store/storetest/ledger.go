@@ -33,6 +33,8 @@ var ledgerTests = []struct {
 	{"MessageHistory", testMessageHistory},
 	{"RecoverMessage", testRecoverMessage},
 	{"UnknownOutcome", testUnknownOutcome},
+	{"BatchMoves", testBatchMoves},
+	{"SentCountsFor", testSentCountsFor},
 	{"Funnel", testFunnel},
 	{"SentCounts", testSentCounts},
 	{"StaleSent", testStaleSent},

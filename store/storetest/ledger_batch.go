@@ -1,0 +1,128 @@
+package storetest
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gridcast/gridcast/outbound"
+	"github.com/gridcast/gridcast/population"
+)
+
+// The batch forms of the hot moves keep the single forms' rules: a claim
+// takes only pending messages, once; a batch marked sent moves only
+// messages still sending and leaves one a receipt overtook delivered,
+// filling what it lacked; every move has its history entry.
+func testBatchMoves(t *testing.T, st Store) {
+	ctx := t.Context()
+	ids := seedIDs(t, st, 4)
+	c := startedRun(t, st, "批量")
+	var ms []outbound.Message
+	for _, id := range ids {
+		ms = append(ms, writeOne(t, st, c.ID, id, population.ChannelSMS))
+	}
+	at := func(sec int) time.Time { return t0.Add(time.Duration(sec) * time.Second) }
+	// ms[3] is already being sent by someone else.
+	if _, ok, err := st.ClaimMessage(ctx, ms[3].ID, at(1)); !ok || err != nil {
+		t.Fatalf("claim alone: %v, %v", ok, err)
+	}
+	want := []int64{ms[0].ID, ms[1].ID, ms[2].ID}
+	claimed, err := st.ClaimMessages(ctx, []int64{ms[3].ID, ms[2].ID, ms[1].ID, ms[0].ID, 1 << 40}, at(2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []int64
+	for _, m := range claimed {
+		got = append(got, m.ID)
+		if m.Status != outbound.StatusSending || m.Attempts != 1 || m.ResidentID == 0 {
+			t.Errorf("claimed %d: %s attempt %d resident %d; want sending, attempt 1, its resident", m.ID, m.Status, m.Attempts, m.ResidentID)
+		}
+	}
+	if len(got) != 3 || got[0] != want[0] || got[1] != want[1] || got[2] != want[2] {
+		t.Fatalf("ClaimMessages claimed %v, want %v (the pending ones, by id)", got, want)
+	}
+	if again, err := st.ClaimMessages(ctx, want, at(3)); err != nil || len(again) != 0 {
+		t.Errorf("a second claim of the same batch took %d messages (%v), want none", len(again), err)
+	}
+	// A receipt overtakes the answer for ms[1].
+	if ok, err := st.AdvanceMessage(ctx, ms[1].ID, outbound.StatusDelivered, outbound.Update{ProviderCode: "DELIVERED", At: at(4)}); !ok || err != nil {
+		t.Fatalf("early receipt: %v, %v", ok, err)
+	}
+	acc := []outbound.Accepted{{ID: ms[0].ID, ProviderID: "biz-1/13800000000"}, {ID: ms[1].ID, ProviderID: "biz-1/13800000001"},
+		{ID: ms[2].ID, ProviderID: "biz-1/13800000002"}}
+	if err := st.MarkSent(ctx, acc, "SMS_1", at(3)); err != nil {
+		t.Fatal(err)
+	}
+	for i, a := range acc {
+		m, err := st.Message(ctx, a.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantSt, wantAt := outbound.StatusSent, at(3)
+		if i == 1 { // the receipt dated it first
+			wantSt, wantAt = outbound.StatusDelivered, at(4)
+		}
+		if m.Status != wantSt || m.ProviderID != a.ProviderID || m.TemplateCode != "SMS_1" || !m.SentAt.Equal(wantAt) {
+			t.Errorf("message %d after MarkSent: %s provider %q template %q sent %v; want %s, %q, SMS_1, %v",
+				i, m.Status, m.ProviderID, m.TemplateCode, m.SentAt, wantSt, a.ProviderID, wantAt)
+		}
+		evs, err := st.MessageEvents(ctx, a.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var moves []string
+		for _, e := range evs {
+			moves = append(moves, string(e.From)+">"+string(e.To))
+		}
+		wantMoves := "pending>sending sending>sent"
+		if i == 1 {
+			wantMoves = "pending>sending sending>delivered"
+		}
+		if got := strings.Join(moves, " "); got != wantMoves {
+			t.Errorf("message %d history %q, want %q", i, got, wantMoves)
+		}
+	}
+	// The one claimed alone is untouched by the batch.
+	if m, err := st.Message(ctx, ms[3].ID); err != nil || m.Status != outbound.StatusSending || m.Attempts != 1 {
+		t.Errorf("the message claimed alone: %s attempt %d, %v; want sending, attempt 1", m.Status, m.Attempts, err)
+	}
+}
+
+// SentCountsFor answers what SentCounts answers, for many residents at
+// once.
+func testSentCountsFor(t *testing.T, st Store) {
+	ctx := t.Context()
+	ids := seedIDs(t, st, 3)
+	c := startedRun(t, st, "计数")
+	day, week := t0.Add(-time.Hour), t0.Add(-72*time.Hour)
+	for i, id := range ids[:2] {
+		m := writeOne(t, st, c.ID, id, population.ChannelSMS)
+		if _, ok, err := st.ClaimMessage(ctx, m.ID, t0); !ok || err != nil {
+			t.Fatal(err)
+		}
+		sentAt := t0
+		if i == 1 {
+			sentAt = t0.Add(-48 * time.Hour) // this week, not today
+		}
+		if ok, err := st.AdvanceMessage(ctx, m.ID, outbound.StatusSent, outbound.Update{ProviderID: "p", TemplateCode: "SMS_1", At: sentAt}); !ok || err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := st.SentCountsFor(ctx, ids, day, week, "SMS_1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, id := range ids {
+		today, wk, same, err := st.SentCounts(ctx, id, day, week, "SMS_1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := outbound.Counts{Today: today, Week: wk, SameTemplate: same}
+		if got[id] != want {
+			t.Errorf("resident %d: SentCountsFor %+v, SentCounts %+v", i, got[id], want)
+		}
+	}
+	if got[ids[0]] != (outbound.Counts{Today: 1, Week: 1, SameTemplate: 1}) || got[ids[1]] != (outbound.Counts{Week: 1}) {
+		t.Errorf("SentCountsFor = %+v, want 1/1/1 for the first and 0/1/0 for the second", got)
+	}
+}
