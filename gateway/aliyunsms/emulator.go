@@ -197,6 +197,7 @@ type Emulator struct {
 	daily     map[string]int // phone|sign|template → count on dailyDate
 	dailyDate string
 	minute    map[string][]time.Time
+	swept     time.Time // when minute was last swept of expired numbers
 	lastSign  map[pii.Phone]string
 	faults    []Fault
 	inject    func(action string, phone pii.Phone) *Fault
