@@ -93,3 +93,10 @@ func (c Caps) Check(now time.Time, sentToday, sentThisWeek, sameTemplateToday in
 	}
 	return CapDecision{OK: true}
 }
+
+// Active reports whether any cap applies: with every cap negative, counts
+// need not be read.
+func (c Caps) Active() bool {
+	return capOr(c.PerDay, DefaultPerDay) >= 0 || capOr(c.PerWeek, DefaultPerWeek) >= 0 ||
+		capOr(c.ProviderPerDay, DefaultProviderPerDay) >= 0
+}

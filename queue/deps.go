@@ -57,8 +57,9 @@ type MessageStore interface {
 	// claimed, by id.
 	ClaimMessages(ctx context.Context, ids []int64, now time.Time) ([]outbound.Message, error)
 	// MarkSent is AdvanceMessage to sent for messages one or more calls
-	// had accepted, each with its provider id, in one transaction.
-	MarkSent(ctx context.Context, acc []outbound.Accepted, templateCode string, at time.Time) error
+	// had accepted, each with its provider id, in one transaction; it
+	// returns the ids it moved.
+	MarkSent(ctx context.Context, acc []outbound.Accepted, templateCode string, at time.Time) ([]int64, error)
 }
 
 // MessageFinder looks messages up for receipts, rebuilds and

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/hibiken/asynq"
-	"golang.org/x/sync/errgroup"
 
 	"github.com/gridcast/gridcast/campaigns"
 	"github.com/gridcast/gridcast/fault"
@@ -19,10 +18,6 @@ import (
 // ExpandBatch is how many residents expansion reads, writes and enqueues at
 // a time; the run's checkpoint moves once per chunk.
 const ExpandBatch = 500
-
-// enqueueParallel is how many send tasks a chunk enqueues at once: Asynq
-// enqueues ~8k/s from one goroutine and several times that from eight.
-const enqueueParallel = 8
 
 // handlers holds what every task handler needs.
 type handlers struct {
@@ -111,8 +106,11 @@ func (h *handlers) stream(ctx context.Context, c campaigns.Campaign, run int, ru
 		if err != nil {
 			return fmt.Errorf("queue: expand: write %d/%d: %w", c.ID, run, err)
 		}
-		if err := h.enqueueAll(ctx, written); err != nil {
-			return err
+		if ids := pendingIDs(written); len(ids) > 0 {
+			// One send task for the chunk (see chunk.go).
+			if err := h.enq.enqueueChunk(ctx, c.ID, ids, later(runAt, now), chunkTaskID(c.ID, ids[0], time.Time{}, time.Time{})); err != nil {
+				return err
+			}
 		}
 		checkpoint = rs[len(rs)-1].ID
 		return nil
@@ -121,19 +119,6 @@ func (h *handlers) stream(ctx context.Context, c campaigns.Campaign, run int, ru
 		return 0, err
 	}
 	return checkpoint, nil
-}
-
-// enqueueAll enqueues the pending messages among ms, a few at a time.
-func (h *handlers) enqueueAll(ctx context.Context, ms []outbound.Message) error {
-	g, ctx := errgroup.WithContext(ctx)
-	g.SetLimit(enqueueParallel)
-	for _, m := range ms {
-		if m.Status != outbound.StatusPending {
-			continue
-		}
-		g.Go(func() error { return h.enq.EnqueueSend(ctx, m) })
-	}
-	return g.Wait()
 }
 
 // complete handles campaign:complete, the check that follows sends.

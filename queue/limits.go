@@ -55,6 +55,24 @@ func (l *limits) allow(ctx context.Context, ch population.Channel) (time.Duratio
 	return max(res.RetryAfter, 10*time.Millisecond), nil
 }
 
+// allowN takes up to n provider calls from ch's shared budget: it returns
+// how many may go now and, when that is fewer than n, how long until the
+// rest may.
+func (l *limits) allowN(ctx context.Context, ch population.Channel, n int) (int, time.Duration, error) {
+	rate := l.rates[ch]
+	if rate < 0 || n == 0 {
+		return n, 0, nil
+	}
+	res, err := l.rl.AllowAtMost(ctx, keyRate+string(ch), redis_rate.PerSecond(rate), n)
+	if err != nil {
+		return 0, 0, fmt.Errorf("queue: rate limit %s: %w", ch, err)
+	}
+	if res.Allowed >= n {
+		return n, 0, nil
+	}
+	return res.Allowed, max(res.RetryAfter, 10*time.Millisecond), nil
+}
+
 // pause holds every send on ch for d.
 func (l *limits) pause(ctx context.Context, ch population.Channel, d time.Duration, why string) error {
 	if err := l.rdb.Set(ctx, keyPause+string(ch), why, d).Err(); err != nil {

@@ -116,6 +116,27 @@ func (o *observingLedger) ClaimMessage(ctx context.Context, id int64, now time.T
 	return m, ok, err
 }
 
+// ClaimMessages remembers the claimed messages' channel and purpose.
+func (o *observingLedger) ClaimMessages(ctx context.Context, ids []int64, now time.Time) ([]outbound.Message, error) {
+	ms, err := o.Ledger.ClaimMessages(ctx, ids, now)
+	if err == nil {
+		o.remember(ms...)
+	}
+	return ms, err
+}
+
+// MarkSent reports each message it moved to sent.
+func (o *observingLedger) MarkSent(ctx context.Context, acc []outbound.Accepted, templateCode string, at time.Time) ([]int64, error) {
+	moved, err := o.Ledger.MarkSent(ctx, acc, templateCode, at)
+	for _, id := range moved {
+		o.moved(ctx, id, Move{To: outbound.StatusSent, Code: "OK"})
+	}
+	for _, a := range acc {
+		o.forget(a.ID)
+	}
+	return moved, err
+}
+
 func (o *observingLedger) MessageByProviderID(ctx context.Context, ch population.Channel, providerID string) (outbound.Message, error) {
 	m, err := o.Ledger.MessageByProviderID(ctx, ch, providerID)
 	if err == nil {

@@ -65,6 +65,9 @@ type job struct {
 	url      string
 	signName string
 	extend   string
+	// counts, when set, are the resident's sent counts read for a whole
+	// chunk; else screening reads them.
+	counts *outbound.Counts
 }
 
 // outID is the job's OutId / client_msg_id: its ledger id.
@@ -179,9 +182,14 @@ func (h *handlers) screen(ctx context.Context, j *job, now time.Time) (verdict, 
 	if j.m.Channel == population.ChannelSMS {
 		tpl = j.c.SMS.TemplateCode
 	}
-	today, thisWeek, sameTpl, err := h.deps.Ledger.SentCounts(ctx, j.r.ID, day, week, tpl)
-	if err != nil {
-		return verdict{}, fmt.Errorf("queue: sent counts: %w", err)
+	var today, thisWeek, sameTpl int
+	if j.counts != nil {
+		today, thisWeek, sameTpl = j.counts.Today, j.counts.Week, j.counts.SameTemplate
+	} else if h.cfg.Caps.Active() {
+		var err error
+		if today, thisWeek, sameTpl, err = h.deps.Ledger.SentCounts(ctx, j.r.ID, day, week, tpl); err != nil {
+			return verdict{}, fmt.Errorf("queue: sent counts: %w", err)
+		}
 	}
 	if d := h.cfg.Caps.Check(now, today, thisWeek, sameTpl); !d.OK {
 		at := h.cfg.QuietHours.NextAllowed(d.RetryAt)
@@ -326,21 +334,7 @@ var errNoSender = func(ch population.Channel) error {
 // client_msg_id the message id, so WeChat drops a repeat within ten
 // minutes) or a customer-service text.
 func (h *handlers) sendWeChat(ctx context.Context, j *job, now time.Time) error {
-	var providerID string
-	var err error
-	switch {
-	case h.deps.WeChat == nil:
-		err = errNoSender(population.ChannelWeChat)
-	case j.m.Route == outbound.RouteCustomerService:
-		err = h.deps.WeChat.SendText(ctx, pii.OpenID(j.to), j.text)
-	default:
-		var id int64
-		id, err = h.deps.WeChat.SendTemplate(ctx, gateway.TemplateMessage{ToUser: pii.OpenID(j.to), TemplateID: j.template,
-			URL: j.url, Data: j.params, ClientMsgID: j.outID()})
-		if err == nil {
-			providerID = strconv.FormatInt(id, 10)
-		}
-	}
+	providerID, err := h.callWeChat(ctx, j)
 	// The answer is recorded even when the worker is stopping.
 	ctx = context.WithoutCancel(ctx)
 	if err != nil {
@@ -349,6 +343,23 @@ func (h *handlers) sendWeChat(ctx context.Context, j *job, now time.Time) error 
 	_, err = h.deps.Ledger.AdvanceMessage(ctx, j.m.ID, outbound.StatusSent, outbound.Update{
 		ProviderID: providerID, ProviderCode: "OK", TemplateCode: j.template, At: h.cfg.Now()})
 	return err
+}
+
+// callWeChat makes j's WeChat call and returns the provider's id for it
+// (a template message's msgid; none for a customer-service text).
+func (h *handlers) callWeChat(ctx context.Context, j *job) (string, error) {
+	switch {
+	case h.deps.WeChat == nil:
+		return "", errNoSender(population.ChannelWeChat)
+	case j.m.Route == outbound.RouteCustomerService:
+		return "", h.deps.WeChat.SendText(ctx, pii.OpenID(j.to), j.text)
+	}
+	id, err := h.deps.WeChat.SendTemplate(ctx, gateway.TemplateMessage{ToUser: pii.OpenID(j.to), TemplateID: j.template,
+		URL: j.url, Data: j.params, ClientMsgID: j.outID()})
+	if err != nil {
+		return "", err
+	}
+	return strconv.FormatInt(id, 10), nil
 }
 
 // failed turns a provider failure of one call (one message, or one SMS
@@ -478,36 +489,12 @@ func (h *handlers) fallback(ctx context.Context, j *job, code string, now time.T
 // one SendBatchSms for a campaign run's batch (the OutId is the first
 // message's id).
 func (h *handlers) sendSMS(ctx context.Context, js []*job, now time.Time) error {
-	if h.deps.SMS == nil {
-		return h.failed(ctx, population.ChannelSMS, js, errNoSender(population.ChannelSMS), now)
-	}
-	outID := js[0].outID()
-	if len(js) > 1 {
-		// Each message of the batch learns the OutId before the call, so
-		// that a worker killed before it records the answer leaves behind
-		// what to ask Aliyun.
-		ids := make([]int64, len(js))
-		for i, j := range js {
-			ids[i] = j.m.ID
-		}
-		if err := h.deps.Ledger.MarkAttempt(ctx, ids, outID); err != nil {
-			return h.failedUnexpected(ctx, js, err)
-		}
-	}
-	ms := make([]gateway.SMS, len(js))
-	for i, j := range js {
-		ms[i] = gateway.SMS{Phone: pii.Phone(j.to), TemplateCode: j.template, Params: j.params,
-			OutID: outID, ExtendCode: j.extend, SignName: j.signName}
-	}
-	var acc gateway.SMSAccepted
-	var err error
-	if len(ms) == 1 {
-		acc, err = h.deps.SMS.Send(ctx, ms[0])
-	} else {
-		acc, err = h.deps.SMS.SendBatch(ctx, ms)
-	}
+	acc, err := h.callSMS(ctx, js)
 	// The answer is recorded even when the worker is stopping.
 	ctx = context.WithoutCancel(ctx)
+	if errors.Is(err, errMarkAttempt) {
+		return h.failedUnexpected(ctx, js, err)
+	}
 	if err != nil {
 		return h.failed(ctx, population.ChannelSMS, js, err, now)
 	}
@@ -519,4 +506,39 @@ func (h *handlers) sendSMS(ctx context.Context, js []*job, now time.Time) error 
 		}
 	}
 	return nil
+}
+
+// errMarkAttempt marks a call that did not go out because its OutId could
+// not be recorded first.
+var errMarkAttempt = errors.New("queue: record the call's OutId")
+
+// callSMS makes one SMS call for js: SendSms for one, SendBatchSms for
+// more (the OutId is the first message's id, recorded on every message of
+// the batch before the call).
+func (h *handlers) callSMS(ctx context.Context, js []*job) (gateway.SMSAccepted, error) {
+	if h.deps.SMS == nil {
+		return gateway.SMSAccepted{}, errNoSender(population.ChannelSMS)
+	}
+	outID := js[0].outID()
+	if len(js) > 1 {
+		// Each message of the batch learns the OutId before the call, so
+		// that a worker killed before it records the answer leaves behind
+		// what to ask Aliyun.
+		ids := make([]int64, len(js))
+		for i, j := range js {
+			ids[i] = j.m.ID
+		}
+		if err := h.deps.Ledger.MarkAttempt(ctx, ids, outID); err != nil {
+			return gateway.SMSAccepted{}, fmt.Errorf("%w: %w", errMarkAttempt, err)
+		}
+	}
+	ms := make([]gateway.SMS, len(js))
+	for i, j := range js {
+		ms[i] = gateway.SMS{Phone: pii.Phone(j.to), TemplateCode: j.template, Params: j.params,
+			OutID: outID, ExtendCode: j.extend, SignName: j.signName}
+	}
+	if len(ms) == 1 {
+		return h.deps.SMS.Send(ctx, ms[0])
+	}
+	return h.deps.SMS.SendBatch(ctx, ms)
 }

@@ -52,10 +52,10 @@ func (s *Store) ClaimMessages(ctx context.Context, ids []int64, now time.Time) (
 // accepted in one batch of calls: one transaction, every message dated at
 // and given its provider id and templateCode. A message no longer sending
 // (a receipt overtook the answer) is moved, or filled, by AdvanceMessage's
-// rules one by one.
-func (s *Store) MarkSent(ctx context.Context, acc []outbound.Accepted, templateCode string, at time.Time) error {
+// rules one by one. It returns the ids it moved to sent.
+func (s *Store) MarkSent(ctx context.Context, acc []outbound.Accepted, templateCode string, at time.Time) ([]int64, error) {
 	if len(acc) == 0 {
-		return nil
+		return nil, nil
 	}
 	ids := make([]int64, len(acc))
 	pids := make([]string, len(acc))
@@ -63,13 +63,14 @@ func (s *Store) MarkSent(ctx context.Context, acc []outbound.Accepted, templateC
 		ids[i], pids[i] = a.ID, a.ProviderID
 	}
 	moved := map[int64]bool{}
+	var done []int64
 	err := s.inTx(ctx, fmt.Sprintf("mark %d messages sent", len(acc)), func(tx *sql.Tx) error {
 		args := append(s.pairs(ids, pids), templateCode, s.ts(at), s.ts(s.now()))
 		rows, err := tx.QueryContext(ctx, s.q.get("MarkSentMany"), args...)
 		if err != nil {
 			return err
 		}
-		var done []int64
+		done = done[:0]
 		for rows.Next() {
 			var id int64
 			if err := rows.Scan(&id); err != nil {
@@ -89,18 +90,22 @@ func (s *Store) MarkSent(ctx context.Context, acc []outbound.Accepted, templateC
 		return s.insertEvents(ctx, tx, done, at, outbound.StatusSending, outbound.StatusSent, "OK", notes)
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	for _, a := range acc {
 		if moved[a.ID] {
 			continue
 		}
-		if _, err := s.AdvanceMessage(ctx, a.ID, outbound.StatusSent, outbound.Update{ProviderID: a.ProviderID,
-			ProviderCode: "OK", TemplateCode: templateCode, At: at}); err != nil {
-			return err
+		ok, err := s.AdvanceMessage(ctx, a.ID, outbound.StatusSent, outbound.Update{ProviderID: a.ProviderID,
+			ProviderCode: "OK", TemplateCode: templateCode, At: at})
+		if err != nil {
+			return done, err
+		}
+		if ok {
+			done = append(done, a.ID)
 		}
 	}
-	return nil
+	return done, nil
 }
 
 // insertEvents appends one history entry per id, all of one move, notes[i]

@@ -519,12 +519,13 @@ RETURNING id, purpose, COALESCE(campaign_id, 0), COALESCE(run, 0), COALESCE(tick
 -- its provider id. Arguments: [id, provider id] pairs (JSON), template
 -- code, sent at, now. Returns the ids moved; the others are left to
 -- AdvanceMessage.
+WITH u AS MATERIALIZED (SELECT value ->> 0 AS id, value ->> 1 AS pid FROM json_each(?1))
 UPDATE messages SET status = 'sent', provider_id = COALESCE(NULLIF(u.pid, ''), messages.provider_id),
     provider_code = 'OK', template_code = COALESCE(NULLIF(?2, ''), messages.template_code),
     sent_at = COALESCE(messages.sent_at, ?3), updated_at = ?4,
     params = CASE WHEN messages.purpose = 'bind_code' THEN '{}' ELSE messages.params END,
     attempted_at = NULL, wait_reason = ''
-FROM (SELECT value ->> 0 AS id, value ->> 1 AS pid FROM json_each(?1)) AS u
+FROM u
 WHERE messages.id = u.id AND messages.status = 'sending'
 RETURNING messages.id;
 

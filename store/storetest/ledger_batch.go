@@ -50,8 +50,12 @@ func testBatchMoves(t *testing.T, st Store) {
 	}
 	acc := []outbound.Accepted{{ID: ms[0].ID, ProviderID: "biz-1/13800000000"}, {ID: ms[1].ID, ProviderID: "biz-1/13800000001"},
 		{ID: ms[2].ID, ProviderID: "biz-1/13800000002"}}
-	if err := st.MarkSent(ctx, acc, "SMS_1", at(3)); err != nil {
+	moved, err := st.MarkSent(ctx, acc, "SMS_1", at(3))
+	if err != nil {
 		t.Fatal(err)
+	}
+	if len(moved) != 2 || moved[0] != ms[0].ID || moved[1] != ms[2].ID {
+		t.Errorf("MarkSent moved %v, want %v (not the delivered one)", moved, []int64{ms[0].ID, ms[2].ID})
 	}
 	for i, a := range acc {
 		m, err := st.Message(ctx, a.ID)
