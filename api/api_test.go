@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -165,8 +166,10 @@ func TestCampaignsAPI(t *testing.T) {
 	if err := st.SaveTemplates(ctx, population.ChannelSMS, tpls, time.Now()); err != nil {
 		t.Fatal(err)
 	}
+	var kicks atomic.Int32
 	h, err := api.New(api.Config{Segments: st, Campaigns: st, Policy: campaigns.Policy{ApprovalThreshold: 10},
-		Ready: func(context.Context) error { return nil }, Log: log})
+		Ready: func(context.Context) error { return nil }, Log: log,
+		Kick: func(context.Context) error { kicks.Add(1); return nil }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -199,8 +202,14 @@ func TestCampaignsAPI(t *testing.T) {
 	if code, out := act("approve", "李强"); code != 200 || !strings.Contains(out, `"approved_by":"李强"`) {
 		t.Errorf("approve: %d %s", code, out)
 	}
+	if kicks.Load() != 0 {
+		t.Errorf("%d scheduler kicks before the campaign was sent, want none", kicks.Load())
+	}
 	if code, out := act("send", "王芳"); code != 200 || !strings.Contains(out, `"state":"scheduled"`) {
 		t.Errorf("send: %d %s", code, out)
+	}
+	if kicks.Load() != 1 {
+		t.Errorf("a sent campaign kicked the scheduler %d times, want once (it starts within seconds, not at the minute)", kicks.Load())
 	}
 	if code, _ := act("explode", "王芳"); code != 400 {
 		t.Errorf("unknown action → %d", code)

@@ -370,5 +370,11 @@ func (s *server) campaignAction(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	if s.cfg.Kick != nil && (req.Action == "send" || req.Action == "resume") {
+		// The minute tick starts it anyway: a failed kick only delays it.
+		if err := s.cfg.Kick(r.Context()); err != nil {
+			s.cfg.Log.WarnContext(r.Context(), "campaign_kick_failed", "campaign_id", id, "err", err)
+		}
+	}
 	writeJSON(w, 200, campaignToAPI(c))
 }

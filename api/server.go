@@ -70,6 +70,10 @@ type Config struct {
 	// ChannelPauses, when set, reads the channels the queue holds right
 	// now, shown with a campaign's status; nil shows none.
 	ChannelPauses func(ctx context.Context) ([]outbound.ChannelPause, error)
+	// Kick, when set, asks the workers to act on a campaign's change at
+	// once (a scheduler tick): a campaign sent or resumed starts within
+	// seconds instead of at the next minute. Nil leaves it to the tick.
+	Kick func(ctx context.Context) error
 	// Extra mounts further routes (pattern → handler). None may be under
 	// /api/, where every route states the role it needs.
 	Extra map[string]http.Handler

@@ -19,6 +19,7 @@ import (
 	"github.com/gridcast/gridcast/outbound"
 	"github.com/gridcast/gridcast/pii"
 	"github.com/gridcast/gridcast/population"
+	"github.com/gridcast/gridcast/queue"
 	"github.com/gridcast/gridcast/store"
 )
 
@@ -101,6 +102,9 @@ campaigns.approval_threshold needs a second user's approval before it is sent.
 						return err
 					}
 					fmt.Fprintf(a.stdout, "campaign %d: %s → %s by %s\n", c.ID, stateName(from), stateName(c.State), by)
+					if to == campaigns.StateScheduled || to == campaigns.StateRunning {
+						a.kickScheduler(cmd.Context())
+					}
 					return nil
 				})
 			},
@@ -431,5 +435,25 @@ func (a *app) watchCampaign(ctx context.Context, st *store.Store, id int64) erro
 			return nil
 		case <-tick.C:
 		}
+	}
+}
+
+// kickScheduler asks the workers, through the configured Redis, to tick
+// now: a campaign sent or resumed starts within seconds, not at the next
+// minute. Without a shared Redis (the embedded one lives in serve) or when
+// Redis does not answer, the minute tick starts it; that is only said.
+func (a *app) kickScheduler(ctx context.Context) {
+	if a.cfg.Redis.mode() == "embedded" {
+		return
+	}
+	rt := &runtime{}
+	defer rt.close()
+	err := a.openRedis(ctx, rt)
+	if err == nil {
+		enq := queue.NewEnqueuer(rt.rdb, a.cfg.queueConfig())
+		err = errors.Join(enq.Tick(ctx), enq.Close())
+	}
+	if err != nil {
+		a.log.WarnContext(ctx, "campaign_kick_failed", "err", err, "hint", "the workers' minute tick starts it")
 	}
 }

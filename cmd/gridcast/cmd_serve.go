@@ -173,6 +173,7 @@ func (a *app) serve(ctx context.Context, withHTTP, withWorkers bool, ready func(
 			// The Asynq queue UI, for officers.
 			Queues:        monitor.Handler(rt.rdb, monitor.Prefix),
 			ChannelPauses: func(ctx context.Context) ([]outbound.ChannelPause, error) { return queue.ChannelPauses(ctx, rt.rdb) },
+			Kick:          enq.Tick,
 			Registry:      reg,
 			// The workers' web console: static files that call /api/v1.
 			Extra: map[string]http.Handler{"GET " + console.Prefix: console.Handler()},
