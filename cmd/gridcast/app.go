@@ -94,6 +94,7 @@ func (a *app) rootCommand() *cobra.Command {
 		a.ticketsCommand(),
 		a.workersCommand(),
 		a.faultsCommand(),
+		a.benchCommand(),
 	)
 	return root
 }
