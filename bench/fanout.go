@@ -121,7 +121,7 @@ func (e *Env) fanout(ctx context.Context, n int, policy campaigns.ChannelPolicy)
 	cfg := queue.Config{SMSRate: -1, WeChatRate: -1, Caps: none, Concurrency: queueConcurrency,
 		QuietHours: campaigns.QuietHours{Start: "00:00", End: "00:00"}, TickSpec: "-"}
 	f.srv, err = queue.NewServer(f.rdb, cfg, queue.Deps{Ledger: countingLedger{f.st, f}, Audience: f.st, SMS: sms,
-		WeChat: f.wx, Observe: f.observe}, nil)
+		WeChat: f.wx, Observe: f.observe}, e.Log.With("bench", "queue"))
 	if err != nil {
 		return nil, err
 	}

@@ -353,14 +353,19 @@ ON CONFLICT (campaign_id, run, resident_id, channel) WHERE purpose = 'campaign' 
 
 -- name: ChunkMessages
 -- Reads back a chunk's rows, new or already there. Arguments: campaign id,
--- run, the same JSON array InsertMessages took.
+-- run, the same JSON array InsertMessages took. LATERAL with LIMIT 1 (it
+-- cannot be flattened into a join) makes each pair one probe of the unique
+-- (campaign, run, resident, channel) index: a join let the planner, whose
+-- statistics lag a table growing by a chunk at a time, hash the campaign's
+-- every message once per chunk, which made a fan-out quadratic.
 SELECT m.id, m.purpose, COALESCE(m.campaign_id, 0), COALESCE(m.run, 0), COALESCE(m.ticket_id, 0),
        COALESCE(m.slot_id, 0), COALESCE(m.resident_id, 0), COALESCE(m.worker_id, 0), m.channel, m.route,
        m.route_reason, m.to_key, m.text, m.template_code, m.params, m.url, m.actor, m.status, m.skip_reason,
        COALESCE(m.fallback_of, 0), m.attempts, m.provider_id, m.provider_code, m.provider_message,
        m.not_before, m.deadline, m.created_at, m.sent_at, m.finished_at, m.updated_at, m.out_id, m.attempted_at, m.wait_reason
 FROM json_to_recordset($3::json) AS x(r bigint, c text)
-JOIN messages m ON m.purpose = 'campaign' AND m.campaign_id = $1 AND m.run = $2 AND m.resident_id = x.r AND m.channel = x.c;
+CROSS JOIN LATERAL (SELECT * FROM messages
+    WHERE purpose = 'campaign' AND campaign_id = $1 AND run = $2 AND resident_id = x.r AND channel = x.c LIMIT 1) m;
 
 -- name: InsertMessage
 -- One message of any purpose. A campaign message or a reminder that the
@@ -498,9 +503,12 @@ UPDATE messages SET out_id = $1 WHERE status = 'sending' AND id = ANY($2);
 -- ClaimMessage for a batch: each pending message of the ids moves to
 -- sending. A row another transaction claims first is re-checked after its
 -- lock and skipped. Arguments: now, ids (ascending, so that concurrent
--- claimers lock in one order).
+-- claimers lock in one order). The status is compared as an expression
+-- (status || '') so that the planner probes the primary key only: with
+-- the status index it would AND in every pending message of the ledger —
+-- a whole campaign's — for each chunk.
 UPDATE messages SET status = 'sending', attempts = attempts + 1, updated_at = $1, wait_reason = ''
-WHERE id = ANY($2) AND status = 'pending'
+WHERE id = ANY($2) AND status || '' = 'pending'
 RETURNING id, purpose, COALESCE(campaign_id, 0), COALESCE(run, 0), COALESCE(ticket_id, 0), COALESCE(slot_id, 0),
        COALESCE(resident_id, 0), COALESCE(worker_id, 0), channel, route, route_reason, to_key, text,
        template_code, params, url, actor, status, skip_reason, COALESCE(fallback_of, 0), attempts,

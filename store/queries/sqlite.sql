@@ -505,9 +505,11 @@ UPDATE messages SET out_id = ?1 WHERE status = 'sending' AND id IN (SELECT value
 
 -- name: ClaimMessages
 -- ClaimMessage for a batch: each pending message of the ids (JSON array)
--- moves to sending. Arguments: now, ids.
+-- moves to sending. Arguments: now, ids. The unary + keeps the status
+-- index out of the plan: with it SQLite would walk every pending message
+-- of the ledger — a whole campaign's — for each chunk.
 UPDATE messages SET status = 'sending', attempts = attempts + 1, updated_at = ?1, wait_reason = ''
-WHERE id IN (SELECT value FROM json_each(?2)) AND status = 'pending'
+WHERE id IN (SELECT value FROM json_each(?2)) AND +status = 'pending'
 RETURNING id, purpose, COALESCE(campaign_id, 0), COALESCE(run, 0), COALESCE(ticket_id, 0), COALESCE(slot_id, 0),
        COALESCE(resident_id, 0), COALESCE(worker_id, 0), channel, route, route_reason, to_key, text,
        template_code, params, url, actor, status, skip_reason, COALESCE(fallback_of, 0), attempts,
