@@ -232,4 +232,3 @@ func (e *Env) SMSClient(addr string, concurrency int) (*aliyunsms.Client, error)
 func (e *Env) WeChatClient(addr string, rdb redis.UniversalClient) (*wechat.Client, error) {
 	return wechat.New(wechat.Config{AppID: AppID, AppSecret: AppSecret, Token: Token, BaseURL: "http://" + addr}, rdb, nil)
 }
-
