@@ -77,6 +77,9 @@ type Store struct {
 	driver string
 	w      *sql.DB // writes (one connection for sqlite)
 	r      *sql.DB // reads; the same pool as w for postgres
+	// oneConn is set when reads and writes share a single connection
+	// (in-memory SQLite): nothing may hold a cursor open while writing.
+	oneConn bool
 	q      queries
 	sealer *pii.Sealer
 	log    *slog.Logger
@@ -154,6 +157,7 @@ func (s *Store) openSQLite(dsn string) error {
 	w.SetConnMaxLifetime(0)
 	w.SetConnMaxIdleTime(0)
 	s.w, s.r = w, w
+	s.oneConn = memory
 	if !memory {
 		r, err := sql.Open("sqlite", rname)
 		if err != nil {

@@ -132,21 +132,15 @@ INSERT INTO resident_optouts (resident_id, topic, created_at)
 SELECT i, v, $1::timestamptz FROM unnest($2::bigint[], $3::text[]) AS u(i, v)
 ON CONFLICT DO NOTHING;
 
--- name: CategoriesOf
-SELECT resident_id, category FROM resident_categories
-WHERE resident_id = ANY($1) ORDER BY resident_id, category;
-
--- name: SkillsOf
-SELECT resident_id, skill FROM resident_skills
-WHERE resident_id = ANY($1) ORDER BY resident_id, skill;
-
--- name: JobsOf
-SELECT resident_id, job FROM resident_jobs
-WHERE resident_id = ANY($1) ORDER BY resident_id, job;
-
--- name: OptOutsOf
-SELECT resident_id, topic FROM resident_optouts
-WHERE resident_id = ANY($1) ORDER BY resident_id, topic;
+-- name: ChildrenOf
+-- Every child row of the residents $1 (an array of ids), in one round trip.
+-- Each row is (kind, resident id, value): kind 0 categories, 1 skills,
+-- 2 desired jobs, 3 opt-outs; each resident's values in order.
+SELECT 0, resident_id, category FROM resident_categories WHERE resident_id = ANY($1)
+UNION ALL SELECT 1, resident_id, skill FROM resident_skills WHERE resident_id = ANY($1)
+UNION ALL SELECT 2, resident_id, job FROM resident_jobs WHERE resident_id = ANY($1)
+UNION ALL SELECT 3, resident_id, topic FROM resident_optouts WHERE resident_id = ANY($1)
+ORDER BY 1, 2, 3;
 
 -- name: ResidentExists
 SELECT id FROM residents WHERE id = $1;
