@@ -57,7 +57,7 @@ var queryNames = []string{
 // dialectQueries are the named queries only one dialect's bulk path uses.
 var dialectQueries = map[string][]string{
 	DriverSQLite:   {"CategoriesOf", "SkillsOf", "JobsOf", "OptOutsOf", "MaxResidentID", "BulkResident", "BulkWALRelax", "BulkWALRestore", "ForeignKeysOff", "ForeignKeysOn", "ForeignKeyCheck"},
-	DriverPostgres: {"ChildrenOf", "BulkReserveIDs", "BulkHouseholdStage", "BulkHouseholdInsert", "BulkHouseholdIDs"},
+	DriverPostgres: {"ChildrenOf", "UpsertHouseholds", "InsertResidents", "UpdateResidents", "BulkReserveIDs", "BulkHouseholdStage", "BulkHouseholdInsert", "BulkHouseholdIDs"},
 }
 
 // childQueries are the queries that read residents' child rows, by

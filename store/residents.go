@@ -98,6 +98,19 @@ func (s *Store) upsertChunk(ctx context.Context, tx *sql.Tx, st stmts, hh *house
 	if err != nil {
 		return stats, err
 	}
+	if s.driver == DriverPostgres {
+		if stats, ok, err := s.upsertBatch(ctx, tx, hh, ps, known, now); ok || err != nil {
+			return stats, err
+		}
+	}
+	return s.upsertRows(ctx, tx, st, hh, ps, known, offset, now)
+}
+
+// upsertRows writes ps a row at a time through the prepared statements st:
+// SQLite's path (in process, a prepared statement per row is its bulk
+// path), and PostgreSQL's for a chunk upsertBatch cannot take.
+func (s *Store) upsertRows(ctx context.Context, tx *sql.Tx, st stmts, hh *householdCache, ps []prepared, known map[string]existing, offset int, now any) (population.UpsertStats, error) {
+	var stats population.UpsertStats
 	// touched maps a written resident to the row it was written from (the
 	// last one, should a batch hold the same person twice).
 	touched := map[int64]int{}
@@ -137,21 +150,28 @@ func (s *Store) upsertChunk(ctx context.Context, tx *sql.Tx, st stmts, hh *house
 		touched[id] = i
 	}
 
+	if err := s.replaceChildren(ctx, tx, replaced, order, func(id int64) *prepared { return &ps[touched[id]] }, now); err != nil {
+		return population.UpsertStats{}, err
+	}
+	return stats, nil
+}
+
+// replaceChildren deletes the categories, skills and jobs of the replaced
+// residents, then writes the child rows of the written ones (in order,
+// each from the row of) in one statement per table.
+func (s *Store) replaceChildren(ctx context.Context, tx *sql.Tx, replaced, written []int64, of func(int64) *prepared, now any) error {
 	if len(replaced) > 0 {
 		for _, name := range []string{"DeleteCategories", "DeleteSkills", "DeleteJobs"} {
 			if _, err := tx.ExecContext(ctx, s.q.get(name), s.int64s(replaced)); err != nil {
-				return population.UpsertStats{}, fmt.Errorf("store: upsert residents: %s: %w", name, err)
+				return fmt.Errorf("store: upsert residents: %s: %w", name, err)
 			}
 		}
 	}
 	var c children
-	for _, id := range order {
-		c.add(id, &ps[touched[id]])
+	for _, id := range written {
+		c.add(id, of(id))
 	}
-	if err := s.insertChildren(ctx, tx, &c, now); err != nil {
-		return population.UpsertStats{}, err
-	}
-	return stats, nil
+	return s.insertChildren(ctx, tx, &c, now)
 }
 
 // matchResidents finds the stored residents among ps by ID hash, in one
@@ -572,4 +592,3 @@ func (s *Store) Residents(ctx context.Context, ids []int64) (map[int64]populatio
 	}
 	return out, nil
 }
-
