@@ -42,51 +42,24 @@ func runImport(ctx context.Context, e *Env) ([]Result, error) {
 	}
 	defer os.Remove(path)
 
-	// The product: the importer into a store holding the city's grids.
-	st, err := e.Store(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if err := st.UpsertGrids(ctx, g.Grids()); err != nil {
-		return nil, err
-	}
-	e.Log.InfoContext(ctx, "bench_import", "rows", n)
-	t0 := time.Now()
-	rep, err := importer.ImportFile(ctx, st, path, importer.Options{})
-	if err != nil {
-		return nil, err
-	}
-	took := time.Since(t0)
-	if rep.Imported.Inserted != n || len(rep.Errors) > 0 {
-		return nil, fmt.Errorf("import: %d inserted of %d rows, %d row errors (first: %v)", rep.Imported.Inserted, n, len(rep.Errors), firstError(rep.Errors))
-	}
-	// Importing the same file again finds every row unchanged.
-	t0 = time.Now()
-	rep, err = importer.ImportFile(ctx, st, path, importer.Options{})
-	if err != nil {
-		return nil, err
-	}
-	again := time.Since(t0)
-	if rep.Imported.Unchanged != n {
-		return nil, fmt.Errorf("re-import: %d of %d rows unchanged", rep.Imported.Unchanged, n)
-	}
-
-	// The baseline: the same rows through the driver's bulk path.
-	base, err := e.Store(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if err := base.UpsertGrids(ctx, g.Grids()); err != nil {
-		return nil, err
-	}
-	t0 = time.Now()
-	got, err := bulkCSV(ctx, base, path)
-	if err != nil {
-		return nil, err
-	}
-	baseTook := time.Since(t0)
-	if got != n {
-		return nil, fmt.Errorf("bulk path: %d rows of %d", got, n)
+	// Rounds alternate the product and the baseline, each into a fresh
+	// store, and keep each one's best: on a shared machine a burst of
+	// someone else's load then spoils a round, not the ratio.
+	var took, baseTook, again time.Duration
+	for round := range e.Size(2, 1) {
+		d, err := importProduct(ctx, e, g, path, n, round == 0, &again)
+		if err != nil {
+			return nil, err
+		}
+		if round == 0 || d < took {
+			took = d
+		}
+		if d, err = importBaseline(ctx, e, g, path, n); err != nil {
+			return nil, err
+		}
+		if round == 0 || d < baseTook {
+			baseTook = d
+		}
 	}
 
 	rate := float64(n) / took.Seconds()
@@ -102,6 +75,64 @@ func runImport(ctx context.Context, e *Env) ([]Result, error) {
 		Ratio:    rate / baseRate,
 		Target:   0.5,
 	}}, nil
+}
+
+// importProduct imports the CSV at path through the importer into a fresh
+// store holding the city's grids and returns how long it took; with
+// reimport it then imports the file again, timing that into again, and
+// checks every row is found unchanged.
+func importProduct(ctx context.Context, e *Env, g *synth.Generator, path string, n int, reimport bool, again *time.Duration) (time.Duration, error) {
+	st, err := e.Store(ctx)
+	if err != nil {
+		return 0, err
+	}
+	if err := st.UpsertGrids(ctx, g.Grids()); err != nil {
+		return 0, err
+	}
+	e.Log.InfoContext(ctx, "bench_import", "rows", n)
+	t0 := time.Now()
+	rep, err := importer.ImportFile(ctx, st, path, importer.Options{})
+	if err != nil {
+		return 0, err
+	}
+	took := time.Since(t0)
+	if rep.Imported.Inserted != n || len(rep.Errors) > 0 {
+		return 0, fmt.Errorf("import: %d inserted of %d rows, %d row errors (first: %v)", rep.Imported.Inserted, n, len(rep.Errors), firstError(rep.Errors))
+	}
+	if !reimport {
+		return took, nil
+	}
+	t0 = time.Now()
+	if rep, err = importer.ImportFile(ctx, st, path, importer.Options{}); err != nil {
+		return 0, err
+	}
+	*again = time.Since(t0)
+	if rep.Imported.Unchanged != n {
+		return 0, fmt.Errorf("re-import: %d of %d rows unchanged", rep.Imported.Unchanged, n)
+	}
+	return took, nil
+}
+
+// importBaseline loads the same rows through the driver's bulk path into a
+// fresh store holding the city's grids and returns how long it took.
+func importBaseline(ctx context.Context, e *Env, g *synth.Generator, path string, n int) (time.Duration, error) {
+	st, err := e.Store(ctx)
+	if err != nil {
+		return 0, err
+	}
+	if err := st.UpsertGrids(ctx, g.Grids()); err != nil {
+		return 0, err
+	}
+	t0 := time.Now()
+	got, err := bulkCSV(ctx, st, path)
+	if err != nil {
+		return 0, err
+	}
+	took := time.Since(t0)
+	if got != n {
+		return 0, fmt.Errorf("bulk path: %d rows of %d", got, n)
+	}
+	return took, nil
 }
 
 func firstError(errs []importer.RowError) error {
