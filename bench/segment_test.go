@@ -7,12 +7,12 @@ import (
 	"testing"
 )
 
-// runCaseBench runs one case at its quick size on the drivers the
+// benchStoreCase runs one store case at its quick size on the drivers the
 // environment offers (GRIDCAST_TEST_POSTGRES adds PostgreSQL) and prints
 // its BENCH lines. The Redis of GRIDCAST_TEST_REDIS (default
 // 127.0.0.1:6379, database 9) is required by the harness though the store
 // cases do not use it.
-func runCaseBench(b *testing.B, name string) {
+func benchStoreCase(b *testing.B, name string) {
 	redis := os.Getenv("GRIDCAST_TEST_REDIS")
 	if redis == "" {
 		redis = "127.0.0.1:6379"
@@ -32,4 +32,4 @@ func runCaseBench(b *testing.B, name string) {
 // BenchmarkSegment runs the segment case:
 //
 //	go test ./bench -run '^$' -bench Segment -benchtime 1x
-func BenchmarkSegment(b *testing.B) { runCaseBench(b, "segment") }
+func BenchmarkSegment(b *testing.B) { benchStoreCase(b, "segment") }
