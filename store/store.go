@@ -101,11 +101,11 @@ type Store struct {
 	// oneConn is set when reads and writes share a single connection
 	// (in-memory SQLite): nothing may hold a cursor open while writing.
 	oneConn bool
-	q      queries
-	sealer *pii.Sealer
-	log    *slog.Logger
-	now    func() time.Time
-	loc    *time.Location
+	q       queries
+	sealer  *pii.Sealer
+	log     *slog.Logger
+	now     func() time.Time
+	loc     *time.Location
 }
 
 // Open connects to the database cfg names, applies pending migrations and
