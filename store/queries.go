@@ -23,7 +23,6 @@ var queryNames = []string{
 	"HouseholdID", "InsertHousehold", "InsertResident", "UpdateResident",
 	"DeleteCategories", "DeleteSkills", "DeleteJobs",
 	"InsertCategories", "InsertSkills", "InsertJobs", "InsertOptOuts",
-	"CategoriesOf", "SkillsOf", "JobsOf", "OptOutsOf",
 	"ResidentExists", "InsertOptOut", "DeleteOptOut", "TouchResident",
 	"OpenIDOwner", "BindOpenID",
 	"SegmentCount", "SegmentPage", "SegmentStream", "Analyze", "SegmentSample",
@@ -57,8 +56,17 @@ var queryNames = []string{
 
 // dialectQueries are the named queries only one dialect's bulk path uses.
 var dialectQueries = map[string][]string{
-	DriverSQLite:   {"MaxResidentID", "BulkResident", "BulkWALRelax", "BulkWALRestore", "ForeignKeysOff", "ForeignKeysOn", "ForeignKeyCheck"},
-	DriverPostgres: {"BulkReserveIDs", "BulkHouseholdStage", "BulkHouseholdInsert", "BulkHouseholdIDs"},
+	DriverSQLite:   {"CategoriesOf", "SkillsOf", "JobsOf", "OptOutsOf", "MaxResidentID", "BulkResident", "BulkWALRelax", "BulkWALRestore", "ForeignKeysOff", "ForeignKeysOn", "ForeignKeyCheck"},
+	DriverPostgres: {"ChildrenOf", "UpsertHouseholds", "InsertResidents", "UpdateResidents", "BulkReserveIDs", "BulkHouseholdStage", "BulkHouseholdInsert", "BulkHouseholdIDs"},
+}
+
+// childQueries are the queries that read residents' child rows, by
+// dialect: each takes the residents' ids as one argument and returns
+// (kind, resident id, value) rows. PostgreSQL reads every child table in
+// one round trip; SQLite, in process, runs a statement per table.
+var childQueries = map[string][]string{
+	DriverSQLite:   {"CategoriesOf", "SkillsOf", "JobsOf", "OptOutsOf"},
+	DriverPostgres: {"ChildrenOf"},
 }
 
 // whereMarker is where a compiled segment's boolean fragment goes in the

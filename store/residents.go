@@ -98,6 +98,19 @@ func (s *Store) upsertChunk(ctx context.Context, tx *sql.Tx, st stmts, hh *house
 	if err != nil {
 		return stats, err
 	}
+	if s.driver == DriverPostgres {
+		if stats, ok, err := s.upsertBatch(ctx, tx, hh, ps, known, now); ok || err != nil {
+			return stats, err
+		}
+	}
+	return s.upsertRows(ctx, tx, st, hh, ps, known, offset, now)
+}
+
+// upsertRows writes ps a row at a time through the prepared statements st:
+// SQLite's path (in process, a prepared statement per row is its bulk
+// path), and PostgreSQL's for a chunk upsertBatch cannot take.
+func (s *Store) upsertRows(ctx context.Context, tx *sql.Tx, st stmts, hh *householdCache, ps []prepared, known map[string]existing, offset int, now any) (population.UpsertStats, error) {
+	var stats population.UpsertStats
 	// touched maps a written resident to the row it was written from (the
 	// last one, should a batch hold the same person twice).
 	touched := map[int64]int{}
@@ -137,21 +150,28 @@ func (s *Store) upsertChunk(ctx context.Context, tx *sql.Tx, st stmts, hh *house
 		touched[id] = i
 	}
 
+	if err := s.replaceChildren(ctx, tx, replaced, order, func(id int64) *prepared { return &ps[touched[id]] }, now); err != nil {
+		return population.UpsertStats{}, err
+	}
+	return stats, nil
+}
+
+// replaceChildren deletes the categories, skills and jobs of the replaced
+// residents, then writes the child rows of the written ones (in order,
+// each from the row of) in one statement per table.
+func (s *Store) replaceChildren(ctx context.Context, tx *sql.Tx, replaced, written []int64, of func(int64) *prepared, now any) error {
 	if len(replaced) > 0 {
 		for _, name := range []string{"DeleteCategories", "DeleteSkills", "DeleteJobs"} {
 			if _, err := tx.ExecContext(ctx, s.q.get(name), s.int64s(replaced)); err != nil {
-				return population.UpsertStats{}, fmt.Errorf("store: upsert residents: %s: %w", name, err)
+				return fmt.Errorf("store: upsert residents: %s: %w", name, err)
 			}
 		}
 	}
 	var c children
-	for _, id := range order {
-		c.add(id, &ps[touched[id]])
+	for _, id := range written {
+		c.add(id, of(id))
 	}
-	if err := s.insertChildren(ctx, tx, &c, now); err != nil {
-		return population.UpsertStats{}, err
-	}
-	return stats, nil
+	return s.insertChildren(ctx, tx, &c, now)
 }
 
 // matchResidents finds the stored residents among ps by ID hash, in one
@@ -310,8 +330,36 @@ func scanResident(sc scanner) (population.Resident, error) {
 }
 
 // loadChildren fills categories, skills, desired jobs and opt-outs for rs
-// with one query per child table over the residents' ids.
+// with a fixed number of queries over the residents' ids (childQueries:
+// one round trip with PostgreSQL), whatever the number of residents.
 func (s *Store) loadChildren(ctx context.Context, rs []population.Resident) error {
+	return s.loadChildrenWith(ctx, nil, rs)
+}
+
+// prepareChildren prepares the child-row queries, for a caller that loads
+// the children of many pages; close them with closeStmts.
+func (s *Store) prepareChildren(ctx context.Context) ([]*sql.Stmt, error) {
+	var out []*sql.Stmt
+	for _, name := range childQueries[s.driver] {
+		st, err := s.r.PrepareContext(ctx, s.q.get(name))
+		if err != nil {
+			closeStmts(out)
+			return nil, fmt.Errorf("store: prepare %s: %w", name, err)
+		}
+		out = append(out, st)
+	}
+	return out, nil
+}
+
+func closeStmts(sts []*sql.Stmt) {
+	for _, st := range sts {
+		st.Close()
+	}
+}
+
+// loadChildrenWith is loadChildren through the statements prepareChildren
+// returned; nil runs the queries unprepared.
+func (s *Store) loadChildrenWith(ctx context.Context, prepared []*sql.Stmt, rs []population.Resident) error {
 	if len(rs) == 0 {
 		return nil
 	}
@@ -322,44 +370,54 @@ func (s *Store) loadChildren(ctx context.Context, rs []population.Resident) erro
 		at[rs[i].ID] = i
 	}
 	arg := s.int64s(ids)
-	for _, name := range []string{"CategoriesOf", "SkillsOf", "JobsOf", "OptOutsOf"} {
-		if err := s.loadChild(ctx, name, arg, func(id int64, v string) {
-			r := &rs[at[id]]
-			switch name {
-			case "CategoriesOf":
-				r.Categories = append(r.Categories, population.Category(v))
-			case "SkillsOf":
-				r.Skills = append(r.Skills, v)
-			case "JobsOf":
-				r.DesiredJobs = append(r.DesiredJobs, v)
-			case "OptOutsOf":
-				r.OptOuts = append(r.OptOuts, population.Topic(v))
-			}
-		}); err != nil {
-			return err
+	for i, name := range childQueries[s.driver] {
+		var rows *sql.Rows
+		var err error
+		if prepared != nil {
+			rows, err = prepared[i].QueryContext(ctx, arg)
+		} else {
+			rows, err = s.r.QueryContext(ctx, s.q.get(name), arg)
+		}
+		if err != nil {
+			return fmt.Errorf("store: %s: %w", name, err)
+		}
+		if err := addChildren(rows, rs, at); err != nil {
+			return fmt.Errorf("store: %s: %w", name, err)
 		}
 	}
 	return nil
 }
 
-func (s *Store) loadChild(ctx context.Context, name string, ids any, add func(int64, string)) error {
-	rows, err := s.r.QueryContext(ctx, s.q.get(name), ids)
-	if err != nil {
-		return fmt.Errorf("store: %s: %w", name, err)
-	}
+// addChildren appends the (kind, resident id, value) rows to the residents
+// of rs, found by id through at, and closes rows.
+func addChildren(rows *sql.Rows, rs []population.Resident, at map[int64]int) error {
 	defer rows.Close()
+	var (
+		kind int
+		id   int64
+		v    string
+	)
 	for rows.Next() {
-		var id int64
-		var v string
-		if err := rows.Scan(&id, &v); err != nil {
-			return fmt.Errorf("store: %s: %w", name, err)
+		if err := rows.Scan(&kind, &id, &v); err != nil {
+			return err
 		}
-		add(id, v)
+		i, ok := at[id]
+		if !ok {
+			continue
+		}
+		r := &rs[i]
+		switch kind {
+		case 0:
+			r.Categories = append(r.Categories, population.Category(v))
+		case 1:
+			r.Skills = append(r.Skills, v)
+		case 2:
+			r.DesiredJobs = append(r.DesiredJobs, v)
+		case 3:
+			r.OptOuts = append(r.OptOuts, population.Topic(v))
+		}
 	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("store: %s: %w", name, err)
-	}
-	return nil
+	return rows.Err()
 }
 
 // residentBy runs one of the single-resident queries and loads children.

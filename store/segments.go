@@ -90,23 +90,30 @@ func (s *Store) CountSegment(ctx context.Context, expr string) (int64, error) {
 // store while the stream runs. fn's error stops the stream and is returned
 // unchanged.
 //
-// On a pooled store the segment is read through one cursor, so the
-// segment's subqueries are evaluated once, not once per page (on a million
-// residents that is the difference between seconds and minutes); the
-// stream then sees the store as it was when it began. A single-connection
-// store (in-memory SQLite) pages by id instead, since it cannot hold a
-// cursor open while fn writes.
+// On a pooled store (a SQLite file, PostgreSQL) the segment is read
+// through one cursor, so the segment's subqueries are evaluated once, not
+// once per page (on a million residents that is the difference between
+// seconds and minutes); the stream then sees the store as it was when it
+// began. Each page's child rows come by a fixed number of queries on
+// another connection (one with PostgreSQL), prepared once per stream. A single-connection store
+// (in-memory SQLite) pages by id instead, since it cannot hold a cursor
+// open while fn writes.
 func (s *Store) StreamSegment(ctx context.Context, expr string, afterID int64, batch int, fn func([]population.Resident) error) error {
 	if batch <= 0 {
 		batch = DefaultStreamBatch
 	}
-	if s.r == s.w {
+	if s.oneConn {
 		return s.streamPaged(ctx, expr, afterID, batch, fn)
 	}
 	c, err := s.compile(ctx, expr, 2, "")
 	if err != nil {
 		return err
 	}
+	children, err := s.prepareChildren(ctx)
+	if err != nil {
+		return fmt.Errorf("store: stream segment: %w", err)
+	}
+	defer closeStmts(children)
 	rows, err := s.r.QueryContext(ctx, s.q.withWhere("SegmentStream", c.where), append([]any{afterID}, c.args...)...)
 	if err != nil {
 		return fmt.Errorf("store: stream segment: %w", err)
@@ -117,7 +124,7 @@ func (s *Store) StreamSegment(ctx context.Context, expr string, afterID int64, b
 		if len(page) == 0 {
 			return nil
 		}
-		if err := s.loadChildren(ctx, page); err != nil {
+		if err := s.loadChildrenWith(ctx, children, page); err != nil {
 			return fmt.Errorf("store: stream segment: %w", err)
 		}
 		if err := fn(page); err != nil {
@@ -156,6 +163,11 @@ func (s *Store) streamPaged(ctx context.Context, expr string, afterID int64, bat
 		return fmt.Errorf("store: stream segment: %w", err)
 	}
 	defer stmt.Close()
+	children, err := s.prepareChildren(ctx)
+	if err != nil {
+		return fmt.Errorf("store: stream segment: %w", err)
+	}
+	defer closeStmts(children)
 	args := make([]any, 0, len(c.args)+2)
 	last := afterID
 	for {
@@ -165,7 +177,7 @@ func (s *Store) streamPaged(ctx context.Context, expr string, afterID int64, bat
 		} else { // positional: after, the fragment's, limit
 			args = append(append(append(args, last), c.args...), batch)
 		}
-		page, err := s.queryResidents(ctx, stmt, args)
+		page, err := s.queryResidents(ctx, stmt, children, args)
 		if err != nil {
 			return fmt.Errorf("store: stream segment: %w", err)
 		}
@@ -204,7 +216,7 @@ func (s *Store) SampleSegment(ctx context.Context, expr string, n int) ([]popula
 		return nil, fmt.Errorf("store: sample segment: %w", err)
 	}
 	defer stmt.Close()
-	rs, err := s.queryResidents(ctx, stmt, args)
+	rs, err := s.queryResidents(ctx, stmt, nil, args)
 	if err != nil {
 		return nil, fmt.Errorf("store: sample segment: %w", err)
 	}
@@ -212,8 +224,9 @@ func (s *Store) SampleSegment(ctx context.Context, expr string, n int) ([]popula
 }
 
 // queryResidents reads one page of residents, closes the rows, then loads
-// the page's children.
-func (s *Store) queryResidents(ctx context.Context, stmt *sql.Stmt, args []any) ([]population.Resident, error) {
+// the page's children (through children, as prepareChildren returned them,
+// unless nil).
+func (s *Store) queryResidents(ctx context.Context, stmt *sql.Stmt, children []*sql.Stmt, args []any) ([]population.Resident, error) {
 	rows, err := stmt.QueryContext(ctx, args...)
 	if err != nil {
 		return nil, err
@@ -233,7 +246,7 @@ func (s *Store) queryResidents(ctx context.Context, stmt *sql.Stmt, args []any) 
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	if err := s.loadChildren(ctx, rs); err != nil {
+	if err := s.loadChildrenWith(ctx, children, rs); err != nil {
 		return nil, err
 	}
 	return rs, nil

@@ -48,7 +48,25 @@ type Config struct {
 	// Location is the zone whose calendar ages in segment expressions turn
 	// over in; nil means China Standard Time (UTC+8, no DST).
 	Location *time.Location
+	// MaxConns caps this process's connections to PostgreSQL; zero means
+	// DefaultMaxConns. Size it for the queue's concurrency: a campaign's
+	// fan-out holds one connection for its segment cursor while its pages'
+	// child rows and its ledger writes take others, and every other task
+	// takes one. The sum over processes must stay under the server's
+	// max_connections. At least MinMaxConns. SQLite ignores it (one writer;
+	// readers are pooled by CPU count). Config key store.max_conns.
+	MaxConns int
 }
+
+// DefaultMaxConns is the PostgreSQL pool of a process when
+// Config.MaxConns is zero: two connections for each of the queue's
+// default 10 concurrent tasks.
+const DefaultMaxConns = 20
+
+// MinMaxConns is the smallest pool Config.MaxConns accepts: a streamed
+// segment holds a connection for its cursor while its child rows and the
+// caller's writes need one each, and the API needs one more.
+const MinMaxConns = 4
 
 // Validate reports every problem with c, joined, in terms of the config
 // keys store.driver and store.dsn.
@@ -66,6 +84,9 @@ func (c Config) Validate() error {
 	} else if c.Driver == DriverPostgres && !strings.HasPrefix(c.DSN, "postgres://") && !strings.HasPrefix(c.DSN, "postgresql://") && !strings.Contains(c.DSN, "=") {
 		errs = append(errs, errors.New("store.dsn: for postgres, want a URL postgres://… or key=value pairs"))
 	}
+	if c.MaxConns != 0 && c.MaxConns < MinMaxConns {
+		errs = append(errs, fmt.Errorf("store.max_conns: %d: want 0 (the default, %d) or at least %d", c.MaxConns, DefaultMaxConns, MinMaxConns))
+	}
 	return errors.Join(errs...)
 }
 
@@ -77,11 +98,14 @@ type Store struct {
 	driver string
 	w      *sql.DB // writes (one connection for sqlite)
 	r      *sql.DB // reads; the same pool as w for postgres
-	q      queries
-	sealer *pii.Sealer
-	log    *slog.Logger
-	now    func() time.Time
-	loc    *time.Location
+	// oneConn is set when reads and writes share a single connection
+	// (in-memory SQLite): nothing may hold a cursor open while writing.
+	oneConn bool
+	q       queries
+	sealer  *pii.Sealer
+	log     *slog.Logger
+	now     func() time.Time
+	loc     *time.Location
 }
 
 // Open connects to the database cfg names, applies pending migrations and
@@ -119,7 +143,7 @@ func open(ctx context.Context, cfg Config, sealer *pii.Sealer, log *slog.Logger,
 	case DriverSQLite:
 		err = s.openSQLite(cfg.DSN)
 	case DriverPostgres:
-		err = s.openPostgres(cfg.DSN)
+		err = s.openPostgres(cfg.DSN, cfg.MaxConns)
 	}
 	if err != nil {
 		return nil, err
@@ -154,6 +178,7 @@ func (s *Store) openSQLite(dsn string) error {
 	w.SetConnMaxLifetime(0)
 	w.SetConnMaxIdleTime(0)
 	s.w, s.r = w, w
+	s.oneConn = memory
 	if !memory {
 		r, err := sql.Open("sqlite", rname)
 		if err != nil {
@@ -200,13 +225,18 @@ func sqliteDSN(dsn string) (path, name string, memory bool) {
 	return dsn, dsn + "?" + enc, false
 }
 
-func (s *Store) openPostgres(dsn string) error {
+func (s *Store) openPostgres(dsn string, maxConns int) error {
 	db, err := sql.Open("pgx", dsn)
 	if err != nil {
 		return fmt.Errorf("store: open postgres: %w", err)
 	}
-	db.SetMaxOpenConns(max(8, 2*runtime.GOMAXPROCS(0)))
-	db.SetMaxIdleConns(max(8, 2*runtime.GOMAXPROCS(0)))
+	if maxConns == 0 {
+		maxConns = DefaultMaxConns
+	}
+	db.SetMaxOpenConns(maxConns)
+	// Idle connections are kept for the bursts of a fan-out, up to the
+	// CPUs' worth the server can keep busy; the rest close when returned.
+	db.SetMaxIdleConns(min(maxConns, max(8, 2*runtime.GOMAXPROCS(0))))
 	db.SetConnMaxIdleTime(5 * time.Minute)
 	s.w, s.r = db, db
 	return nil

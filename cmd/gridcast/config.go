@@ -95,6 +95,10 @@ type CampaignsConfig struct {
 type StoreConfig struct {
 	Driver string `yaml:"driver"` // sqlite (default) or postgres
 	DSN    string `yaml:"dsn"`    // sqlite: file path (default DATA_DIR/gridcast.db); postgres: URL
+	// MaxConns caps the PostgreSQL connections of one process; 0 sizes the
+	// pool for the queue: two per concurrent task, at least
+	// store.DefaultMaxConns.
+	MaxConns int `yaml:"max_conns"`
 }
 
 // RedisConfig locates the Redis that carries Asynq work: one server

@@ -24,7 +24,11 @@ func (c Config) storeConfig() store.Config {
 	if c.Store.Driver == store.DriverSQLite && dsn == "" {
 		dsn = filepath.Join(c.DataDir, "gridcast.db")
 	}
-	return store.Config{Driver: c.Store.Driver, DSN: dsn}
+	conns := c.Store.MaxConns
+	if conns == 0 {
+		conns = max(store.DefaultMaxConns, 2*c.Queue.Concurrency)
+	}
+	return store.Config{Driver: c.Store.Driver, DSN: dsn, MaxConns: conns}
 }
 
 // policy is the organisation's campaign rules.

@@ -103,6 +103,49 @@ UPDATE residents SET name = $1, gender = $2, birth_date = $3, phone = $4, househ
     preferred_channel = $10, content_hash = $11, updated_at = $12
 WHERE id = $13;
 
+-- name: UpsertHouseholds
+-- A chunk's households in one statement: $1..$5 are parallel arrays of
+-- grid code, community, building, unit and room. Returns the id of each,
+-- created or found (one another transaction creates meanwhile is neither:
+-- the caller looks those up).
+WITH v AS (
+    SELECT DISTINCT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[])
+        AS v(grid_code, community, building, unit, room)
+), ins AS (
+    INSERT INTO households (grid_code, community, building, unit, room) SELECT * FROM v
+    ON CONFLICT (grid_code, community, building, unit, room) DO NOTHING
+    RETURNING id, grid_code, community, building, unit, room
+)
+SELECT id, grid_code, community, building, unit, room FROM ins
+UNION ALL
+SELECT h.id, h.grid_code, h.community, h.building, h.unit, h.room
+FROM households h JOIN v USING (grid_code, community, building, unit, room);
+
+-- name: InsertResidents
+-- A chunk's new residents in one statement, as parallel arrays in
+-- InsertResident's order; $15 is created_at and updated_at. Returns each
+-- one's id with its ID hash.
+INSERT INTO residents (id_hash, id_sealed, id_masked, name, gender, birth_date, phone, household_id, grid_code,
+    training_course, training_cohort, openid, preferred_channel, content_hash, created_at, updated_at)
+SELECT u.*, $15::timestamptz, $15::timestamptz
+FROM unnest($1::text[], $2::bytea[], $3::text[], $4::text[], $5::text[], $6::date[], $7::text[], $8::bigint[],
+    $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[]) AS u
+RETURNING id, id_hash;
+
+-- name: UpdateResidents
+-- A chunk's changed residents in one statement, as UpdateResident does each:
+-- $1 their ids, then parallel arrays in UpdateResident's order; $13 is
+-- updated_at. An empty openid leaves the bound one.
+UPDATE residents r SET name = u.name, gender = u.gender, birth_date = u.birth_date, phone = u.phone,
+    household_id = u.household_id, grid_code = u.grid_code, training_course = u.training_course,
+    training_cohort = u.training_cohort, openid = COALESCE(NULLIF(u.openid, ''), r.openid),
+    preferred_channel = u.preferred_channel, content_hash = u.content_hash, updated_at = $13
+FROM unnest($1::bigint[], $2::text[], $3::text[], $4::date[], $5::text[], $6::bigint[], $7::text[], $8::text[],
+    $9::text[], $10::text[], $11::text[], $12::text[])
+    AS u(id, name, gender, birth_date, phone, household_id, grid_code, training_course, training_cohort, openid,
+         preferred_channel, content_hash)
+WHERE r.id = u.id;
+
 -- name: DeleteCategories
 DELETE FROM resident_categories WHERE resident_id = ANY($1);
 
@@ -132,21 +175,15 @@ INSERT INTO resident_optouts (resident_id, topic, created_at)
 SELECT i, v, $1::timestamptz FROM unnest($2::bigint[], $3::text[]) AS u(i, v)
 ON CONFLICT DO NOTHING;
 
--- name: CategoriesOf
-SELECT resident_id, category FROM resident_categories
-WHERE resident_id = ANY($1) ORDER BY resident_id, category;
-
--- name: SkillsOf
-SELECT resident_id, skill FROM resident_skills
-WHERE resident_id = ANY($1) ORDER BY resident_id, skill;
-
--- name: JobsOf
-SELECT resident_id, job FROM resident_jobs
-WHERE resident_id = ANY($1) ORDER BY resident_id, job;
-
--- name: OptOutsOf
-SELECT resident_id, topic FROM resident_optouts
-WHERE resident_id = ANY($1) ORDER BY resident_id, topic;
+-- name: ChildrenOf
+-- Every child row of the residents $1 (an array of ids), in one round trip.
+-- Each row is (kind, resident id, value): kind 0 categories, 1 skills,
+-- 2 desired jobs, 3 opt-outs; each resident's values in order.
+SELECT 0, resident_id, category FROM resident_categories WHERE resident_id = ANY($1)
+UNION ALL SELECT 1, resident_id, skill FROM resident_skills WHERE resident_id = ANY($1)
+UNION ALL SELECT 2, resident_id, job FROM resident_jobs WHERE resident_id = ANY($1)
+UNION ALL SELECT 3, resident_id, topic FROM resident_optouts WHERE resident_id = ANY($1)
+ORDER BY 1, 2, 3;
 
 -- name: ResidentExists
 SELECT id FROM residents WHERE id = $1;

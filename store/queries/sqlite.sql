@@ -144,20 +144,25 @@ INSERT INTO resident_optouts (resident_id, topic, created_at)
 SELECT value ->> 0, value ->> 1, ? FROM json_each(?) WHERE true
 ON CONFLICT DO NOTHING;
 
+-- The child rows of the residents ? (a JSON array of ids), a query per
+-- table: in process, four statements cost less than one compound one.
+-- Each row is (kind, resident id, value): kind 0 categories, 1 skills,
+-- 2 desired jobs, 3 opt-outs.
+
 -- name: CategoriesOf
-SELECT resident_id, category FROM resident_categories
+SELECT 0, resident_id, category FROM resident_categories
 WHERE resident_id IN (SELECT value FROM json_each(?)) ORDER BY resident_id, category;
 
 -- name: SkillsOf
-SELECT resident_id, skill FROM resident_skills
+SELECT 1, resident_id, skill FROM resident_skills
 WHERE resident_id IN (SELECT value FROM json_each(?)) ORDER BY resident_id, skill;
 
 -- name: JobsOf
-SELECT resident_id, job FROM resident_jobs
+SELECT 2, resident_id, job FROM resident_jobs
 WHERE resident_id IN (SELECT value FROM json_each(?)) ORDER BY resident_id, job;
 
 -- name: OptOutsOf
-SELECT resident_id, topic FROM resident_optouts
+SELECT 3, resident_id, topic FROM resident_optouts
 WHERE resident_id IN (SELECT value FROM json_each(?)) ORDER BY resident_id, topic;
 
 -- name: ResidentExists
