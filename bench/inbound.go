@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"os"
 	"context"
 	"crypto/rand"
 	"errors"
@@ -77,6 +78,12 @@ func runInbound(ctx context.Context, e *Env) ([]Result, error) {
 		return nil, err
 	}
 	cfg := queue.Config{TickSpec: "-"}
+	if v, err := strconv.Atoi(os.Getenv("XCONC")); err == nil {
+		cfg.Concurrency = v
+	}
+	if v, err := strconv.Atoi(os.Getenv("XRATE")); err == nil {
+		cfg.WeChatRate = v
+	}
 	enq := queue.NewEnqueuer(rdb, cfg)
 	e.Defer(func() { _ = enq.Close() })
 	dk, err := desk.New(desk.Config{}, desk.Deps{Store: st, Dispatcher: enq, Log: e.Log})
@@ -271,7 +278,7 @@ const inboundPatience = time.Minute
 // It counts rather than pages by id: on PostgreSQL ids are drawn before
 // commit, so a ticket can appear below one already seen.
 func waitTickets(ctx context.Context, st *store.Store, want int, since time.Time) (time.Time, error) {
-	const poll = 25 * time.Millisecond
+	const poll = 100 * time.Millisecond
 	var seen int
 	progress := time.Now()
 	for {

@@ -62,6 +62,10 @@ type InboundLog interface {
 // TicketStore keeps tickets and their timeline.
 type TicketStore interface {
 	CreateTicket(ctx context.Context, t *tickets.Ticket, ev tickets.Event) error
+	// OpenTicket is CreateTicket followed, in the same transaction, by the
+	// events then (t being the ticket after them) and by linking inbound
+	// message inboundID (0: none) to the new ticket.
+	OpenTicket(ctx context.Context, t *tickets.Ticket, ev tickets.Event, then []tickets.Event, inboundID int64) error
 	Ticket(ctx context.Context, id int64) (tickets.Ticket, error)
 	// ApplyTicketEvent stores t and ev if t is still as it was read, else
 	// returns an error wrapping fault.ErrConflict.

@@ -118,6 +118,12 @@ func (s *Store) UnknownSenders(ctx context.Context, limit int) ([]tickets.Inboun
 // on t, as new and grid_worker; a zero CreatedAt or UpdatedAt as the
 // store's clock, as is a zero ev.At. ev.TicketID is filled in.
 func (s *Store) CreateTicket(ctx context.Context, t *tickets.Ticket, ev tickets.Event) error {
+	return s.createTicket(ctx, t, ev, nil)
+}
+
+// createTicket is CreateTicket, running also (when not nil) inside its
+// transaction once the ticket has its id.
+func (s *Store) createTicket(ctx context.Context, t *tickets.Ticket, ev tickets.Event, also func(tx *sql.Tx, id int64) error) error {
 	tt := *t
 	now := s.now()
 	if tt.Status == "" {
@@ -148,13 +154,59 @@ func (s *Store) CreateTicket(ctx context.Context, t *tickets.Ticket, ev tickets.
 			return err
 		}
 		ev.TicketID = tt.ID
-		return s.insertTicketEvent(ctx, tx, ev)
+		if err := s.insertTicketEvent(ctx, tx, ev); err != nil || also == nil {
+			return err
+		}
+		return also(tx, tt.ID)
 	})
 	if err != nil {
 		return err
 	}
 	*t = tt
 	return nil
+}
+
+// OpenTicket stores t as a new ticket, as CreateTicket does, with its
+// creation event ev followed by then — the events of what a Ticket method
+// did to t since it was opened (its assignment), t being the state after
+// them — and links inbound message inboundID to it (0: none), all in one
+// transaction: a reply that opens a ticket costs one commit, not three.
+// Each event of then must be one ApplyTicketEvent accepts; their
+// TicketIDs are filled in. fault.ErrNotFound, and nothing stored, when
+// there is no inbound message inboundID.
+func (s *Store) OpenTicket(ctx context.Context, t *tickets.Ticket, ev tickets.Event, then []tickets.Event, inboundID int64) error {
+	for _, e := range then {
+		switch e.Kind {
+		case tickets.EventStatus, tickets.EventAssigned, tickets.EventEscalated:
+		default:
+			return fmt.Errorf("store: open ticket: kind %q cannot follow its creation", e.Kind)
+		}
+	}
+	return s.createTicket(ctx, t, ev, func(tx *sql.Tx, id int64) error {
+		for _, e := range then {
+			e.TicketID = id
+			if e.At.IsZero() {
+				e.At = t.UpdatedAt
+			}
+			if e.At.IsZero() {
+				e.At = s.now()
+			}
+			if err := s.insertTicketEvent(ctx, tx, e); err != nil {
+				return err
+			}
+		}
+		if inboundID == 0 {
+			return nil
+		}
+		res, err := tx.ExecContext(ctx, s.q.get("LinkInbound"), id, inboundID, id)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 1 {
+			return err
+		}
+		return fault.NotFound(fault.Inbound, inboundID)
+	})
 }
 
 func (s *Store) insertTicketEvent(ctx context.Context, tx *sql.Tx, ev tickets.Event) error {
