@@ -22,6 +22,9 @@ type People interface {
 	Resident(ctx context.Context, id int64) (population.Resident, error)
 	ResidentByPhone(ctx context.Context, p pii.Phone) (population.Resident, error)
 	ResidentByOpenID(ctx context.Context, o pii.OpenID) (population.Resident, error)
+	// Sender is the resident a message on channel came from (by openid or
+	// phone), without their lists (categories, skills, jobs, opt-outs).
+	Sender(ctx context.Context, channel population.Channel, from string) (population.Resident, error)
 	SetOptOut(ctx context.Context, residentID int64, t population.Topic, out bool) error
 	BindOpenID(ctx context.Context, residentID int64, o pii.OpenID) error
 	WorkerForGrid(ctx context.Context, gridCode string, role population.Role) (population.Worker, error)

@@ -20,6 +20,32 @@ import (
 // bindings, workers' leaves, and the lookups its keyword flows make on
 // campaigns, visits and tickets (migrations/*/0005_desk.sql).
 
+// Sender finds the resident a message on channel came from: by openid on
+// WeChat, by mobile number on SMS (the lowest id when family members share
+// one), as ResidentByOpenID and ResidentByPhone do, but without the lists
+// those load (categories, skills, desired jobs, opt-outs): the desk reads
+// none of them on a reply, and they cost four more queries each. An error
+// wrapping fault.ErrNotFound when nobody matches.
+func (s *Store) Sender(ctx context.Context, channel population.Channel, from string) (population.Resident, error) {
+	var query, key string
+	var arg any
+	switch channel {
+	case population.ChannelWeChat:
+		o := pii.OpenID(from)
+		query, key, arg = "ResidentByOpenID", "with openid "+o.Masked(), string(o)
+	case population.ChannelSMS:
+		p := pii.NormalizePhone(from)
+		query, key, arg = "ResidentByPhone", "with phone "+p.Masked(), string(p)
+	default:
+		return population.Resident{}, fmt.Errorf("store: sender on channel %q: want wechat or sms", channel)
+	}
+	r, err := scanResident(s.r.QueryRowContext(ctx, s.q.get(query), arg))
+	if err != nil {
+		return population.Resident{}, missing(err, fault.Resident, key)
+	}
+	return r, nil
+}
+
 // WorkerByID returns the worker with the given id, released ones (GridCode
 // empty) included, or an error wrapping fault.ErrNotFound.
 func (s *Store) WorkerByID(ctx context.Context, id int64) (population.Worker, error) {
