@@ -9,7 +9,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -81,12 +80,6 @@ func runInbound(ctx context.Context, e *Env) ([]Result, error) {
 		return nil, err
 	}
 	cfg := queue.Config{TickSpec: "-"}
-	if v, err := strconv.Atoi(os.Getenv("XCONC")); err == nil {
-		cfg.Concurrency = v
-	}
-	if v, err := strconv.Atoi(os.Getenv("XRATE")); err == nil {
-		cfg.WeChatRate = v
-	}
 	enq := queue.NewEnqueuer(rdb, cfg)
 	e.Defer(func() { _ = enq.Close() })
 	dk, err := desk.New(desk.Config{}, desk.Deps{Store: st, Dispatcher: enq, Log: e.Log})
