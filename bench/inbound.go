@@ -79,6 +79,7 @@ func runInbound(ctx context.Context, e *Env) ([]Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The queue's defaults; no scheduler tick: the case runs no campaign.
 	cfg := queue.Config{TickSpec: "-"}
 	enq := queue.NewEnqueuer(rdb, cfg)
 	e.Defer(func() { _ = enq.Close() })
