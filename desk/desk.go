@@ -87,16 +87,22 @@ func (s *Service) question(ctx context.Context, ic *inboundCtx, cat tickets.Cate
 	nt := tickets.Ticket{ResidentID: r.ID, GridCode: r.GridCode, Channel: ic.m.Channel, Text: ic.res.Text,
 		Category: cls.Category, CampaignID: ic.campaign.ID, Slot: slot}
 	nt, ev := sla.Open(nt, cls.Matched, now)
-	if err := s.st.CreateTicket(ctx, &nt, ev); err != nil {
+	// The owner is found first, so that the ticket, its assignment and the
+	// message's link to it are stored in one transaction.
+	w, aev, note, err := s.assignment(ctx, &nt, tickets.LevelGridWorker, tickets.ActorSystem, "")
+	if err != nil {
+		return 0, false, err
+	}
+	var then []tickets.Event
+	if w.ID != 0 {
+		then = append(then, aev)
+	}
+	if err := s.st.OpenTicket(ctx, &nt, ev, then, ic.inbound); err != nil {
 		return 0, false, err
 	}
 	ic.ticket = nt.ID
-	if err := s.st.LinkInbound(ctx, ic.inbound, nt.ID); err != nil {
-		return nt.ID, true, err
-	}
-	w, err := s.assign(ctx, &nt, tickets.LevelGridWorker, tickets.ActorSystem, "")
-	if err != nil {
-		return nt.ID, true, err
+	if w.ID == 0 {
+		s.log.WarnContext(ctx, "ticket_unowned", "ticket_id", nt.ID, "grid", nt.GridCode, "why", note)
 	}
 	if err := s.disp.ScheduleEscalation(ctx, nt.ID, nt.Level, nt.DueAt); err != nil {
 		return nt.ID, true, err
@@ -159,24 +165,35 @@ func (s *Service) covering(ctx context.Context, w population.Worker, now time.Ti
 // returns the owner (zero when the grid has none: the ticket stays new and
 // escalation finds an owner above).
 func (s *Service) assign(ctx context.Context, t *tickets.Ticket, level tickets.Level, actor, why string) (population.Worker, error) {
-	now := s.now()
-	w, note, err := s.owner(ctx, t.GridCode, level, now)
+	w, ev, note, err := s.assignment(ctx, t, level, actor, why)
 	if err != nil || w.ID == 0 {
 		if w.ID == 0 && err == nil {
 			s.log.WarnContext(ctx, "ticket_unowned", "ticket_id", t.ID, "grid", t.GridCode, "why", note)
 		}
 		return w, err
 	}
-	ev, err := t.Assign(w.ID, level, actor, now)
-	if err != nil {
-		return population.Worker{}, err
-	}
-	ev.Note = strings.TrimPrefix(strings.Join([]string{ev.Note, why, note}, "; "), "; ")
-	ev.Note = strings.Trim(ev.Note, "; ")
 	if err := s.st.ApplyTicketEvent(ctx, *t, ev); err != nil {
 		return population.Worker{}, err
 	}
 	return w, nil
+}
+
+// assignment gives t to the owner of its grid at level without storing
+// it: it returns the owner and the event to store (a zero Worker and a
+// note saying why when the grid has none; t is then unchanged).
+func (s *Service) assignment(ctx context.Context, t *tickets.Ticket, level tickets.Level, actor, why string) (population.Worker, tickets.Event, string, error) {
+	now := s.now()
+	w, note, err := s.owner(ctx, t.GridCode, level, now)
+	if err != nil || w.ID == 0 {
+		return w, tickets.Event{}, note, err
+	}
+	ev, err := t.Assign(w.ID, level, actor, now)
+	if err != nil {
+		return population.Worker{}, tickets.Event{}, "", err
+	}
+	ev.Note = strings.TrimPrefix(strings.Join([]string{ev.Note, why, note}, "; "), "; ")
+	ev.Note = strings.Trim(ev.Note, "; ")
+	return w, ev, note, nil
 }
 
 // notifyAssignee tells t's assignee about event.

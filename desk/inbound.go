@@ -155,12 +155,7 @@ func (s *Service) Handle(ctx context.Context, m Message) (Outcome, error) {
 func (s *Service) learn(ctx context.Context, ic *inboundCtx) error {
 	m := ic.m
 	var err error
-	switch m.Channel {
-	case population.ChannelWeChat:
-		ic.resident, err = s.st.ResidentByOpenID(ctx, pii.OpenID(m.From))
-	default:
-		ic.resident, err = s.st.ResidentByPhone(ctx, pii.Phone(m.From))
-	}
+	ic.resident, err = s.st.Sender(ctx, m.Channel, m.From)
 	if err != nil && !notFound(err) {
 		return err
 	}

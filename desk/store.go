@@ -22,6 +22,9 @@ type People interface {
 	Resident(ctx context.Context, id int64) (population.Resident, error)
 	ResidentByPhone(ctx context.Context, p pii.Phone) (population.Resident, error)
 	ResidentByOpenID(ctx context.Context, o pii.OpenID) (population.Resident, error)
+	// Sender is the resident a message on channel came from (by openid or
+	// phone), without their lists (categories, skills, jobs, opt-outs).
+	Sender(ctx context.Context, channel population.Channel, from string) (population.Resident, error)
 	SetOptOut(ctx context.Context, residentID int64, t population.Topic, out bool) error
 	BindOpenID(ctx context.Context, residentID int64, o pii.OpenID) error
 	WorkerForGrid(ctx context.Context, gridCode string, role population.Role) (population.Worker, error)
@@ -62,6 +65,10 @@ type InboundLog interface {
 // TicketStore keeps tickets and their timeline.
 type TicketStore interface {
 	CreateTicket(ctx context.Context, t *tickets.Ticket, ev tickets.Event) error
+	// OpenTicket is CreateTicket followed, in the same transaction, by the
+	// events then (t being the ticket after them) and by linking inbound
+	// message inboundID (0: none) to the new ticket.
+	OpenTicket(ctx context.Context, t *tickets.Ticket, ev tickets.Event, then []tickets.Event, inboundID int64) error
 	Ticket(ctx context.Context, id int64) (tickets.Ticket, error)
 	// ApplyTicketEvent stores t and ev if t is still as it was read, else
 	// returns an error wrapping fault.ErrConflict.

@@ -20,10 +20,36 @@ import (
 // bindings, workers' leaves, and the lookups its keyword flows make on
 // campaigns, visits and tickets (migrations/*/0005_desk.sql).
 
+// Sender finds the resident a message on channel came from: by openid on
+// WeChat, by mobile number on SMS (the lowest id when family members share
+// one), as ResidentByOpenID and ResidentByPhone do, but without the lists
+// those load (categories, skills, desired jobs, opt-outs): the desk reads
+// none of them on a reply, and they cost four more queries each. An error
+// wrapping fault.ErrNotFound when nobody matches.
+func (s *Store) Sender(ctx context.Context, channel population.Channel, from string) (population.Resident, error) {
+	var query, key string
+	var arg any
+	switch channel {
+	case population.ChannelWeChat:
+		o := pii.OpenID(from)
+		query, key, arg = "ResidentByOpenID", "with openid "+o.Masked(), string(o)
+	case population.ChannelSMS:
+		p := pii.NormalizePhone(from)
+		query, key, arg = "ResidentByPhone", "with phone "+p.Masked(), string(p)
+	default:
+		return population.Resident{}, fmt.Errorf("store: sender on channel %q: want wechat or sms", channel)
+	}
+	r, err := scanResident(s.readRow(ctx, query, arg))
+	if err != nil {
+		return population.Resident{}, missing(err, fault.Resident, key)
+	}
+	return r, nil
+}
+
 // WorkerByID returns the worker with the given id, released ones (GridCode
 // empty) included, or an error wrapping fault.ErrNotFound.
 func (s *Store) WorkerByID(ctx context.Context, id int64) (population.Worker, error) {
-	w, err := scanWorker(s.r.QueryRowContext(ctx, s.q.get("WorkerByID"), id))
+	w, err := scanWorker(s.readRow(ctx, "WorkerByID", id))
 	if err != nil {
 		return population.Worker{}, missing(err, fault.Worker, id)
 	}
@@ -33,7 +59,7 @@ func (s *Store) WorkerByID(ctx context.Context, id int64) (population.Worker, er
 // WorkerByCode returns the worker with the given code (the staff number),
 // or an error wrapping fault.ErrNotFound.
 func (s *Store) WorkerByCode(ctx context.Context, code string) (population.Worker, error) {
-	w, err := scanWorker(s.r.QueryRowContext(ctx, s.q.get("WorkerByCode"), code))
+	w, err := scanWorker(s.readRow(ctx, "WorkerByCode", code))
 	if err != nil {
 		return population.Worker{}, missing(err, fault.Worker, code)
 	}
@@ -108,7 +134,7 @@ func (s *Store) EndLeave(ctx context.Context, workerID int64, at time.Time) erro
 // the latest recorded if several do, or an error wrapping
 // fault.ErrNotFound.
 func (s *Store) LeaveAt(ctx context.Context, workerID int64, at time.Time) (tickets.Leave, error) {
-	l, err := scanLeave(s.r.QueryRowContext(ctx, s.q.get("LeaveAt"), workerID, s.ts(at)))
+	l, err := scanLeave(s.readRow(ctx, "LeaveAt", workerID, s.ts(at)))
 	if err != nil {
 		return tickets.Leave{}, missing(err, fault.Leave, workerID)
 	}
@@ -157,7 +183,7 @@ func scanEntry(sc scanner) (tickets.Entry, error) {
 // desk has queued, is sending or has sent to them since (failed ones do not count): what tickets.ChooseReply
 // needs to respect WeChat's 48-hour, five-message window.
 func (s *Store) ReplyWindow(ctx context.Context, residentID int64) (lastInbound time.Time, sentSince int, err error) {
-	err = s.r.QueryRowContext(ctx, s.q.get("ReplyWindow"), residentID).Scan(timeCol{&lastInbound}, &sentSince)
+	err = s.readRow(ctx, "ReplyWindow", residentID).Scan(timeCol{&lastInbound}, &sentSince)
 	if err != nil {
 		return time.Time{}, 0, fmt.Errorf("store: resident %d reply window: %w", residentID, err)
 	}
@@ -171,7 +197,7 @@ func (s *Store) ReplyWindow(ctx context.Context, residentID int64) (lastInbound 
 // without other context answers. fault.ErrNotFound when there is none.
 func (s *Store) LatestOutreach(ctx context.Context, residentID int64, since time.Time) (int64, error) {
 	var id int64
-	if err := s.r.QueryRowContext(ctx, s.q.get("LatestOutreach"), residentID, s.ts(since)).Scan(&id); err != nil {
+	if err := s.readRow(ctx, "LatestOutreach", residentID, s.ts(since)).Scan(&id); err != nil {
 		return 0, notFound(err, fmt.Sprintf("latest outreach to resident %d", residentID))
 	}
 	return id, nil
@@ -183,7 +209,7 @@ func (s *Store) LatestOutreach(ctx context.Context, residentID int64, since time
 // fault.ErrNotFound when none has it, or code is empty.
 func (s *Store) CampaignByExtendCode(ctx context.Context, code string, residentID int64) (int64, error) {
 	var id int64
-	if err := s.r.QueryRowContext(ctx, s.q.get("CampaignByExtendCode"), code, residentID).Scan(&id); err != nil {
+	if err := s.readRow(ctx, "CampaignByExtendCode", code, residentID).Scan(&id); err != nil {
 		return 0, notFound(err, fmt.Sprintf("campaign by extend code %q", code))
 	}
 	return id, nil
@@ -193,7 +219,7 @@ func (s *Store) CampaignByExtendCode(ctx context.Context, code string, residentI
 // proposed (not confirmed, moved or cancelled) and starts after now: what
 // a "confirm" keyword confirms. fault.ErrNotFound when there is none.
 func (s *Store) ProposedVisit(ctx context.Context, residentID int64, now time.Time) (campaigns.Visit, error) {
-	v, err := scanVisit(s.r.QueryRowContext(ctx, s.q.get("ProposedVisit"), residentID, s.ts(now)))
+	v, err := scanVisit(s.readRow(ctx, "ProposedVisit", residentID, s.ts(now)))
 	if err != nil {
 		return campaigns.Visit{}, notFound(err, fmt.Sprintf("proposed visit of resident %d", residentID))
 	}
@@ -204,7 +230,7 @@ func (s *Store) ProposedVisit(ctx context.Context, residentID int64, now time.Ti
 // unrated, not merged away and resolved at or after since: what a rating
 // reply rates. fault.ErrNotFound when there is none.
 func (s *Store) RatableTicket(ctx context.Context, residentID int64, since time.Time) (tickets.Ticket, error) {
-	t, err := scanTicket(s.r.QueryRowContext(ctx, s.q.get("RatableTicket"), residentID, s.ts(since)))
+	t, err := scanTicket(s.readRow(ctx, "RatableTicket", residentID, s.ts(since)))
 	if err != nil {
 		return tickets.Ticket{}, notFound(err, fmt.Sprintf("ratable ticket of resident %d", residentID))
 	}
@@ -292,7 +318,7 @@ func (s *Store) StartBinding(ctx context.Context, b tickets.Binding) (int64, err
 func (s *Store) PendingBinding(ctx context.Context, openID pii.OpenID, now time.Time) (tickets.Binding, error) {
 	var b tickets.Binding
 	var openid, phone string
-	err := s.r.QueryRowContext(ctx, s.q.get("PendingBinding"), string(openID), s.ts(now)).Scan(&b.ID, &openid, &phone,
+	err := s.readRow(ctx, "PendingBinding", string(openID), s.ts(now)).Scan(&b.ID, &openid, &phone,
 		&b.ResidentID, &b.CodeHash, &b.Attempts, timeCol{&b.CreatedAt}, timeCol{&b.ExpiresAt}, timeCol{&b.UsedAt})
 	if err != nil {
 		return tickets.Binding{}, notFound(err, "pending binding of "+openID.Masked())

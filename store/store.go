@@ -106,6 +106,7 @@ type Store struct {
 	log     *slog.Logger
 	now     func() time.Time
 	loc     *time.Location
+	hot     hotStmts // SQLite's prepared hot statements (hotstmts.go)
 }
 
 // Open connects to the database cfg names, applies pending migrations and
@@ -244,7 +245,7 @@ func (s *Store) openPostgres(dsn string, maxConns int) error {
 
 // Close closes the database pools. Calls after the first return nil.
 func (s *Store) Close() error {
-	var errs []error
+	errs := []error{s.closeStmts()}
 	if s.r != nil && s.r != s.w {
 		errs = append(errs, s.r.Close())
 	}

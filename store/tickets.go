@@ -39,8 +39,9 @@ func (s *Store) RecordInbound(ctx context.Context, in tickets.InboundRecord) (id
 	if at.IsZero() {
 		at = s.now()
 	}
+	s.prepareWrites(ctx)
 	err = s.inTx(ctx, what, func(tx *sql.Tx) error {
-		err := tx.QueryRowContext(ctx, s.q.get("InsertInbound"), string(in.Channel), in.ProviderMsgID, in.FromKey,
+		err := s.txRow(ctx, tx, "InsertInbound", string(in.Channel), in.ProviderMsgID, in.FromKey,
 			idOrNull(in.ResidentID), in.Content, s.ts(at), idOrNull(in.CampaignID), string(in.Intent)).Scan(&id)
 		if err == nil {
 			first = true
@@ -62,7 +63,7 @@ func (s *Store) RecordInbound(ctx context.Context, in tickets.InboundRecord) (id
 func (s *Store) InboundByID(ctx context.Context, id int64) (tickets.Inbound, error) {
 	var in tickets.Inbound
 	var channel, intent string
-	err := s.r.QueryRowContext(ctx, s.q.get("InboundByID"), id).Scan(&in.ID, &in.TicketID, &channel, &in.ProviderMsgID,
+	err := s.readRow(ctx, "InboundByID", id).Scan(&in.ID, &in.TicketID, &channel, &in.ProviderMsgID,
 		&in.FromKey, &in.ResidentID, &in.Content, timeCol{&in.ReceivedAt}, &in.CampaignID, &intent, timeCol{&in.HandledAt})
 	if err != nil {
 		return tickets.Inbound{}, missing(err, fault.Inbound, id)
@@ -75,7 +76,18 @@ func (s *Store) InboundByID(ctx context.Context, id int64) (tickets.Inbound, err
 // at; a second mark changes nothing. fault.ErrNotFound when there is no
 // such message.
 func (s *Store) MarkInboundHandled(ctx context.Context, id int64, at time.Time) error {
-	return s.execOne(ctx, fmt.Sprintf("mark inbound %d handled", id), s.q.get("MarkInboundHandled"), s.ts(at), id)
+	what := fmt.Sprintf("mark inbound %d handled", id)
+	s.prepareWrites(ctx)
+	res, err := s.writeExec(ctx, "MarkInboundHandled", s.ts(at), id)
+	if err != nil {
+		return fmt.Errorf("store: %s: %w", what, err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("store: %s: %w", what, err)
+	} else if n == 0 {
+		return fmt.Errorf("store: %s: %w", what, fault.ErrNotFound)
+	}
+	return nil
 }
 
 // LinkInbound records that inbound message inboundID went into ticket
@@ -83,8 +95,9 @@ func (s *Store) MarkInboundHandled(ctx context.Context, id int64, at time.Time) 
 // does not exist.
 func (s *Store) LinkInbound(ctx context.Context, inboundID, ticketID int64) error {
 	what := fmt.Sprintf("link inbound %d to ticket %d", inboundID, ticketID)
+	s.prepareWrites(ctx)
 	return s.inTx(ctx, what, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, s.q.get("LinkInbound"), ticketID, inboundID, ticketID)
+		res, err := s.txExec(ctx, tx, "LinkInbound", ticketID, inboundID, ticketID)
 		if err != nil {
 			return err
 		}
@@ -118,6 +131,12 @@ func (s *Store) UnknownSenders(ctx context.Context, limit int) ([]tickets.Inboun
 // on t, as new and grid_worker; a zero CreatedAt or UpdatedAt as the
 // store's clock, as is a zero ev.At. ev.TicketID is filled in.
 func (s *Store) CreateTicket(ctx context.Context, t *tickets.Ticket, ev tickets.Event) error {
+	return s.createTicket(ctx, t, ev, nil)
+}
+
+// createTicket is CreateTicket, running also (when not nil) inside its
+// transaction once the ticket has its id.
+func (s *Store) createTicket(ctx context.Context, t *tickets.Ticket, ev tickets.Event, also func(tx *sql.Tx, id int64) error) error {
 	tt := *t
 	now := s.now()
 	if tt.Status == "" {
@@ -138,8 +157,9 @@ func (s *Store) CreateTicket(ctx context.Context, t *tickets.Ticket, ev tickets.
 	if ev.At.IsZero() {
 		ev.At = tt.CreatedAt
 	}
+	s.prepareWrites(ctx)
 	err := s.inTx(ctx, "create ticket", func(tx *sql.Tx) error {
-		err := tx.QueryRowContext(ctx, s.q.get("InsertTicket"), idOrNull(tt.ResidentID), tt.GridCode,
+		err := s.txRow(ctx, tx, "InsertTicket", idOrNull(tt.ResidentID), tt.GridCode,
 			string(tt.Channel), tt.Text, string(tt.Category), idOrNull(tt.AssigneeWorkerID), string(tt.Level),
 			string(tt.Status), s.tsOrNull(tt.DueAt), tt.Rating, idOrNull(tt.CampaignID), s.tsOrNull(tt.Slot),
 			idOrNull(tt.MergedInto), s.ts(tt.CreatedAt), s.ts(tt.UpdatedAt), s.tsOrNull(tt.ResolvedAt),
@@ -148,7 +168,10 @@ func (s *Store) CreateTicket(ctx context.Context, t *tickets.Ticket, ev tickets.
 			return err
 		}
 		ev.TicketID = tt.ID
-		return s.insertTicketEvent(ctx, tx, ev)
+		if err := s.insertTicketEvent(ctx, tx, ev); err != nil || also == nil {
+			return err
+		}
+		return also(tx, tt.ID)
 	})
 	if err != nil {
 		return err
@@ -157,8 +180,51 @@ func (s *Store) CreateTicket(ctx context.Context, t *tickets.Ticket, ev tickets.
 	return nil
 }
 
+// OpenTicket stores t as a new ticket, as CreateTicket does, with its
+// creation event ev followed by then — the events of what a Ticket method
+// did to t since it was opened (its assignment), t being the state after
+// them — and links inbound message inboundID to it (0: none), all in one
+// transaction: a reply that opens a ticket costs one commit, not three.
+// Each event of then must be one ApplyTicketEvent accepts; their
+// TicketIDs are filled in. fault.ErrNotFound, and nothing stored, when
+// there is no inbound message inboundID.
+func (s *Store) OpenTicket(ctx context.Context, t *tickets.Ticket, ev tickets.Event, then []tickets.Event, inboundID int64) error {
+	for _, e := range then {
+		switch e.Kind {
+		case tickets.EventStatus, tickets.EventAssigned, tickets.EventEscalated:
+		default:
+			return fmt.Errorf("store: open ticket: kind %q cannot follow its creation", e.Kind)
+		}
+	}
+	return s.createTicket(ctx, t, ev, func(tx *sql.Tx, id int64) error {
+		for _, e := range then {
+			e.TicketID = id
+			if e.At.IsZero() {
+				e.At = t.UpdatedAt
+			}
+			if e.At.IsZero() {
+				e.At = s.now()
+			}
+			if err := s.insertTicketEvent(ctx, tx, e); err != nil {
+				return err
+			}
+		}
+		if inboundID == 0 {
+			return nil
+		}
+		res, err := s.txExec(ctx, tx, "LinkInbound", id, inboundID, id)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 1 {
+			return err
+		}
+		return fault.NotFound(fault.Inbound, inboundID)
+	})
+}
+
 func (s *Store) insertTicketEvent(ctx context.Context, tx *sql.Tx, ev tickets.Event) error {
-	_, err := tx.ExecContext(ctx, s.q.get("InsertTicketEvent"), ev.TicketID, s.ts(ev.At), ev.Actor,
+	_, err := s.txExec(ctx, tx, "InsertTicketEvent", ev.TicketID, s.ts(ev.At), ev.Actor,
 		string(ev.Kind), ev.From, ev.To, ev.Note)
 	return err
 }
@@ -166,7 +232,7 @@ func (s *Store) insertTicketEvent(ctx context.Context, tx *sql.Tx, ev tickets.Ev
 // Ticket returns the ticket with the given id, or an error wrapping
 // fault.ErrNotFound.
 func (s *Store) Ticket(ctx context.Context, id int64) (tickets.Ticket, error) {
-	t, err := scanTicket(s.r.QueryRowContext(ctx, s.q.get("TicketByID"), id))
+	t, err := scanTicket(s.readRow(ctx, "TicketByID", id))
 	if err != nil {
 		return tickets.Ticket{}, missing(err, fault.Ticket, id)
 	}
@@ -211,11 +277,12 @@ func (s *Store) ApplyTicketEvent(ctx context.Context, t tickets.Ticket, ev ticke
 	if ev.At.IsZero() {
 		ev.At = t.UpdatedAt
 	}
+	s.prepareWrites(ctx)
 	return s.inTx(ctx, what, func(tx *sql.Tx) error {
 		var status, level string
 		var assignee, mergedInto int64
 		var rating int
-		err := tx.QueryRowContext(ctx, s.q.get("TicketForUpdate"), t.ID).Scan(&status, &level, &assignee, &rating, &mergedInto)
+		err := s.txRow(ctx, tx, "TicketForUpdate", t.ID).Scan(&status, &level, &assignee, &rating, &mergedInto)
 		if errors.Is(err, sql.ErrNoRows) {
 			return fault.ErrNotFound
 		}
@@ -225,7 +292,7 @@ func (s *Store) ApplyTicketEvent(ctx context.Context, t tickets.Ticket, ev ticke
 		if err := ticketGuard(ev, t, tickets.Status(status), tickets.Level(level), assignee, rating, mergedInto); err != nil {
 			return err
 		}
-		res, err := tx.ExecContext(ctx, s.q.get("UpdateTicket"), t.GridCode, string(t.Category),
+		res, err := s.txExec(ctx, tx, "UpdateTicket", t.GridCode, string(t.Category),
 			idOrNull(t.AssigneeWorkerID), string(t.Level), string(t.Status), s.tsOrNull(t.DueAt), t.Rating,
 			idOrNull(t.CampaignID), s.tsOrNull(t.Slot), idOrNull(t.MergedInto), s.ts(t.UpdatedAt),
 			s.tsOrNull(t.ResolvedAt), s.tsOrNull(t.ClosedAt), t.ID)
@@ -314,7 +381,7 @@ func (s *Store) Tickets(ctx context.Context, f TicketFilter) ([]tickets.Ticket, 
 // if it is within the reopen window or else opens a new ticket beside.
 // fault.ErrNotFound when the resident has neither.
 func (s *Store) OpenTicketFor(ctx context.Context, residentID int64) (tickets.Ticket, error) {
-	t, err := scanTicket(s.r.QueryRowContext(ctx, s.q.get("OpenTicketFor"), residentID))
+	t, err := scanTicket(s.readRow(ctx, "OpenTicketFor", residentID))
 	if err != nil {
 		return tickets.Ticket{}, notFound(err, fmt.Sprintf("open ticket for resident %d", residentID))
 	}

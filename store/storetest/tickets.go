@@ -30,6 +30,8 @@ var ticketTests = []struct {
 	{"OpenTicketFor", testOpenTicketFor},
 	{"DueTickets", testDueTickets},
 	{"CampaignAnswers", testCampaignAnswers},
+	{"OpenTicket", testOpenTicket},
+	{"Sender", testSender},
 }
 
 // seedWorker loads one grid worker for NY-01-01-01 and returns its id.
