@@ -96,9 +96,10 @@ func pendingIDs(ms []outbound.Message) []int64 {
 // chunk is one run of the chunk handler: what it claimed and what became
 // of each message.
 type chunk struct {
-	h   *handlers
-	c   campaigns.Campaign
-	now time.Time
+	h     *handlers
+	c     campaigns.Campaign
+	now   time.Time
+	outID string // the OutId of the chunk's SMS calls
 
 	mu       sync.Mutex
 	deferred map[time.Time][]int64 // handed back to the ledger, due then
@@ -171,7 +172,15 @@ func (h *handlers) sendChunk(ctx context.Context, t *asynq.Task) (err error) {
 		return err
 	}
 	now := h.cfg.Now()
-	claimed, err := h.deps.Ledger.ClaimMessages(ctx, p.IDs, now)
+	// Every SMS call of the chunk carries the chunk's OutId, its first
+	// message's id, which the claim records on each message.
+	ids := slices.Clone(p.IDs)
+	slices.Sort(ids)
+	if len(ids) == 0 {
+		return nil
+	}
+	outID := strconv.FormatInt(ids[0], 10)
+	claimed, err := h.deps.Ledger.ClaimMessages(ctx, ids, now, outID)
 	if err != nil {
 		return fmt.Errorf("queue: claim chunk of campaign %d: %w", p.CampaignID, err)
 	}
@@ -179,7 +188,7 @@ func (h *handlers) sendChunk(ctx context.Context, t *asynq.Task) (err error) {
 		return nil // sent, settled or being sent by a duplicate task
 	}
 	defer func() { h.afterSend(ctx, p.CampaignID, err) }()
-	k := &chunk{h: h, now: now, deferred: map[time.Time][]int64{}, accepted: map[population.Channel][]outbound.Accepted{},
+	k := &chunk{h: h, now: now, outID: outID, deferred: map[time.Time][]int64{}, accepted: map[population.Channel][]outbound.Accepted{},
 		halt: map[population.Channel]halt{}}
 	jobs, err := k.load(ctx, p.CampaignID, claimed)
 	if err != nil {
@@ -382,14 +391,14 @@ func (k *chunk) sendSMS(ctx context.Context, js []*job) {
 		if k.held(ctx, population.ChannelSMS, c) {
 			return
 		}
-		acc, err := h.callSMS(ctx, c)
+		acc, err := h.callSMS(ctx, c, k.outID)
 		if errors.Is(err, errMarkAttempt) {
 			k.outcome(c, h.failedUnexpected(context.WithoutCancel(ctx), c, err))
 			return
 		}
 		if err != nil {
 			k.haltOn(population.ChannelSMS, err)
-			k.outcome(c, h.failed(context.WithoutCancel(ctx), population.ChannelSMS, c, err, k.now))
+			k.outcome(c, h.failed(context.WithoutCancel(ctx), population.ChannelSMS, c, k.outID, err, k.now))
 			return
 		}
 		for _, j := range c {
@@ -433,7 +442,7 @@ func (k *chunk) sendWeChat(ctx context.Context, js []*job) {
 		id, err := h.callWeChat(ctx, j)
 		if err != nil {
 			k.haltOn(population.ChannelWeChat, err)
-			k.outcome([]*job{j}, h.failed(context.WithoutCancel(ctx), population.ChannelWeChat, []*job{j}, err, k.now))
+			k.outcome([]*job{j}, h.failed(context.WithoutCancel(ctx), population.ChannelWeChat, []*job{j}, j.outID(), err, k.now))
 			return
 		}
 		k.accept(population.ChannelWeChat, outbound.Accepted{ID: j.m.ID, ProviderID: id})

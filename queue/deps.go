@@ -54,8 +54,9 @@ type MessageStore interface {
 	// its messages still sending.
 	MarkAttempt(ctx context.Context, ids []int64, outID string) error
 	// ClaimMessages is ClaimMessage for a batch: the messages of ids it
-	// claimed, by id.
-	ClaimMessages(ctx context.Context, ids []int64, now time.Time) ([]outbound.Message, error)
+	// claimed, by id, each marked with outID as MarkAttempt would unless
+	// an earlier call's outcome is still unknown.
+	ClaimMessages(ctx context.Context, ids []int64, now time.Time, outID string) ([]outbound.Message, error)
 	// MarkSent is AdvanceMessage to sent for messages one or more calls
 	// had accepted, each with its provider id, in one transaction; it
 	// returns the ids it moved.

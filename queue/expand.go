@@ -17,7 +17,7 @@ import (
 
 // ExpandBatch is how many residents expansion reads, writes and enqueues at
 // a time; the run's checkpoint moves once per chunk.
-const ExpandBatch = 500
+const ExpandBatch = 1000
 
 // handlers holds what every task handler needs.
 type handlers struct {

@@ -117,8 +117,8 @@ func (o *observingLedger) ClaimMessage(ctx context.Context, id int64, now time.T
 }
 
 // ClaimMessages remembers the claimed messages' channel and purpose.
-func (o *observingLedger) ClaimMessages(ctx context.Context, ids []int64, now time.Time) ([]outbound.Message, error) {
-	ms, err := o.Ledger.ClaimMessages(ctx, ids, now)
+func (o *observingLedger) ClaimMessages(ctx context.Context, ids []int64, now time.Time, outID string) ([]outbound.Message, error) {
+	ms, err := o.Ledger.ClaimMessages(ctx, ids, now, outID)
 	if err == nil {
 		o.remember(ms...)
 	}

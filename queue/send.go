@@ -338,7 +338,7 @@ func (h *handlers) sendWeChat(ctx context.Context, j *job, now time.Time) error 
 	// The answer is recorded even when the worker is stopping.
 	ctx = context.WithoutCancel(ctx)
 	if err != nil {
-		return h.failed(ctx, population.ChannelWeChat, []*job{j}, err, now)
+		return h.failed(ctx, population.ChannelWeChat, []*job{j}, j.outID(), err, now)
 	}
 	_, err = h.deps.Ledger.AdvanceMessage(ctx, j.m.ID, outbound.StatusSent, outbound.Update{
 		ProviderID: providerID, ProviderCode: "OK", TemplateCode: j.template, At: h.cfg.Now()})
@@ -365,15 +365,15 @@ func (h *handlers) callWeChat(ctx context.Context, j *job) (string, error) {
 // failed turns a provider failure of one call (one message, or one SMS
 // batch) into ledger moves and an Asynq instruction; a call that may have
 // gone out (gateway.CodeAmbiguous) leaves its messages' outcome unknown.
-func (h *handlers) failed(ctx context.Context, ch population.Channel, js []*job, err error, now time.Time) error {
+func (h *handlers) failed(ctx context.Context, ch population.Channel, js []*job, outID string, err error, now time.Time) error {
 	var se *gateway.SendError
 	if !errors.As(err, &se) {
 		se = &gateway.SendError{Channel: string(ch), Class: gateway.Retryable, Code: "UNKNOWN", Err: err}
 	}
 	if se.Code == gateway.CodeAmbiguous {
-		// The call may have gone out: settled before anything is resent.
-		// A call's OutId / client_msg_id is its first message's id.
-		return h.unknownOutcome(ctx, js, js[0].outID(), now, err)
+		// The call may have gone out: settled before anything is resent,
+		// under the OutId / client_msg_id the call carried.
+		return h.unknownOutcome(ctx, js, outID, now, err)
 	}
 	switch se.Class {
 	case gateway.Permanent:
@@ -489,14 +489,14 @@ func (h *handlers) fallback(ctx context.Context, j *job, code string, now time.T
 // one SendBatchSms for a campaign run's batch (the OutId is the first
 // message's id).
 func (h *handlers) sendSMS(ctx context.Context, js []*job, now time.Time) error {
-	acc, err := h.callSMS(ctx, js)
+	acc, err := h.callSMS(ctx, js, js[0].outID())
 	// The answer is recorded even when the worker is stopping.
 	ctx = context.WithoutCancel(ctx)
 	if errors.Is(err, errMarkAttempt) {
 		return h.failedUnexpected(ctx, js, err)
 	}
 	if err != nil {
-		return h.failed(ctx, population.ChannelSMS, js, err, now)
+		return h.failed(ctx, population.ChannelSMS, js, js[0].outID(), err, now)
 	}
 	at := h.cfg.Now()
 	for _, j := range js {
@@ -512,23 +512,23 @@ func (h *handlers) sendSMS(ctx context.Context, js []*job, now time.Time) error 
 // not be recorded first.
 var errMarkAttempt = errors.New("queue: record the call's OutId")
 
-// callSMS makes one SMS call for js: SendSms for one, SendBatchSms for
-// more (the OutId is the first message's id, recorded on every message of
-// the batch before the call).
-func (h *handlers) callSMS(ctx context.Context, js []*job) (gateway.SMSAccepted, error) {
+// callSMS makes one SMS call for js under OutId outID: SendSms for one,
+// SendBatchSms for more. Every message learns the OutId before the call,
+// so that a worker killed before it records the answer leaves behind what
+// to ask Aliyun: a message's own id needs no record, and a chunk's claim
+// has recorded the chunk's.
+func (h *handlers) callSMS(ctx context.Context, js []*job, outID string) (gateway.SMSAccepted, error) {
 	if h.deps.SMS == nil {
 		return gateway.SMSAccepted{}, errNoSender(population.ChannelSMS)
 	}
-	outID := js[0].outID()
-	if len(js) > 1 {
-		// Each message of the batch learns the OutId before the call, so
-		// that a worker killed before it records the answer leaves behind
-		// what to ask Aliyun.
-		ids := make([]int64, len(js))
-		for i, j := range js {
-			ids[i] = j.m.ID
+	var mark []int64
+	for _, j := range js {
+		if j.m.OutID != outID && j.outID() != outID {
+			mark = append(mark, j.m.ID)
 		}
-		if err := h.deps.Ledger.MarkAttempt(ctx, ids, outID); err != nil {
+	}
+	if len(mark) > 0 {
+		if err := h.deps.Ledger.MarkAttempt(ctx, mark, outID); err != nil {
 			return gateway.SMSAccepted{}, fmt.Errorf("%w: %w", errMarkAttempt, err)
 		}
 	}

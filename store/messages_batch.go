@@ -18,11 +18,14 @@ import (
 
 // ClaimMessages is ClaimMessage for many messages at once: each of ids
 // still pending moves to sending, counts an attempt and gets its history
-// entry, in one transaction. It returns the messages it claimed, by id;
+// entry, in one transaction, and records outID as the OutId its provider
+// call will carry (as MarkAttempt does) — except on a message whose earlier
+// call's outcome is still unknown, which keeps the OutId that call
+// carried until it is settled. It returns the messages it claimed, by id;
 // an id not pending (sent, being sent by another worker, final) or not on
 // the ledger is left out. Of concurrent claims of one message exactly one
 // wins.
-func (s *Store) ClaimMessages(ctx context.Context, ids []int64, now time.Time) ([]outbound.Message, error) {
+func (s *Store) ClaimMessages(ctx context.Context, ids []int64, now time.Time, outID string) ([]outbound.Message, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}
@@ -31,7 +34,7 @@ func (s *Store) ClaimMessages(ctx context.Context, ids []int64, now time.Time) (
 	var out []outbound.Message
 	err := s.inTx(ctx, fmt.Sprintf("claim %d messages", len(ids)), func(tx *sql.Tx) error {
 		var err error
-		if out, err = collectMessages(tx.QueryContext(ctx, s.q.get("ClaimMessages"), s.ts(now), s.int64s(ids))); err != nil {
+		if out, err = collectMessages(tx.QueryContext(ctx, s.q.get("ClaimMessages"), s.ts(now), s.int64s(ids), outID)); err != nil {
 			return err
 		}
 		claimed := make([]int64, len(out))

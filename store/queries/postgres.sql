@@ -540,11 +540,13 @@ UPDATE messages SET out_id = $1 WHERE status = 'sending' AND id = ANY($2);
 -- ClaimMessage for a batch: each pending message of the ids moves to
 -- sending. A row another transaction claims first is re-checked after its
 -- lock and skipped. Arguments: now, ids (ascending, so that concurrent
--- claimers lock in one order). The status is compared as an expression
+-- claimers lock in one order), the OutId the batch's calls carry (kept off
+-- a message whose earlier call's outcome is still unknown). The status is compared as an expression
 -- (status || '') so that the planner probes the primary key only: with
 -- the status index it would AND in every pending message of the ledger —
 -- a whole campaign's — for each chunk.
-UPDATE messages SET status = 'sending', attempts = attempts + 1, updated_at = $1, wait_reason = ''
+UPDATE messages SET status = 'sending', attempts = attempts + 1, updated_at = $1, wait_reason = '',
+    out_id = CASE WHEN attempted_at IS NULL THEN $3 ELSE out_id END
 WHERE id = ANY($2) AND status || '' = 'pending'
 RETURNING id, purpose, COALESCE(campaign_id, 0), COALESCE(run, 0), COALESCE(ticket_id, 0), COALESCE(slot_id, 0),
        COALESCE(resident_id, 0), COALESCE(worker_id, 0), channel, route, route_reason, to_key, text,

@@ -510,10 +510,13 @@ UPDATE messages SET out_id = ?1 WHERE status = 'sending' AND id IN (SELECT value
 
 -- name: ClaimMessages
 -- ClaimMessage for a batch: each pending message of the ids (JSON array)
--- moves to sending. Arguments: now, ids. The unary + keeps the status
+-- moves to sending. Arguments: now, ids, the OutId the batch's calls
+-- carry (kept off a message whose earlier call's outcome is still
+-- unknown). The unary + keeps the status
 -- index out of the plan: with it SQLite would walk every pending message
 -- of the ledger — a whole campaign's — for each chunk.
-UPDATE messages SET status = 'sending', attempts = attempts + 1, updated_at = ?1, wait_reason = ''
+UPDATE messages SET status = 'sending', attempts = attempts + 1, updated_at = ?1, wait_reason = '',
+    out_id = CASE WHEN attempted_at IS NULL THEN ?3 ELSE out_id END
 WHERE id IN (SELECT value FROM json_each(?2)) AND +status = 'pending'
 RETURNING id, purpose, COALESCE(campaign_id, 0), COALESCE(run, 0), COALESCE(ticket_id, 0), COALESCE(slot_id, 0),
        COALESCE(resident_id, 0), COALESCE(worker_id, 0), channel, route, route_reason, to_key, text,

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -27,21 +28,23 @@ func testBatchMoves(t *testing.T, st Store) {
 		t.Fatalf("claim alone: %v, %v", ok, err)
 	}
 	want := []int64{ms[0].ID, ms[1].ID, ms[2].ID}
-	claimed, err := st.ClaimMessages(ctx, []int64{ms[3].ID, ms[2].ID, ms[1].ID, ms[0].ID, 1 << 40}, at(2))
+	out := strconv.FormatInt(ms[0].ID, 10)
+	claimed, err := st.ClaimMessages(ctx, []int64{ms[3].ID, ms[2].ID, ms[1].ID, ms[0].ID, 1 << 40}, at(2), out)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var got []int64
 	for _, m := range claimed {
 		got = append(got, m.ID)
-		if m.Status != outbound.StatusSending || m.Attempts != 1 || m.ResidentID == 0 {
-			t.Errorf("claimed %d: %s attempt %d resident %d; want sending, attempt 1, its resident", m.ID, m.Status, m.Attempts, m.ResidentID)
+		if m.Status != outbound.StatusSending || m.Attempts != 1 || m.ResidentID == 0 || m.OutID != out {
+			t.Errorf("claimed %d: %s attempt %d resident %d OutId %q; want sending, attempt 1, its resident, OutId %s",
+				m.ID, m.Status, m.Attempts, m.ResidentID, m.OutID, out)
 		}
 	}
 	if len(got) != 3 || got[0] != want[0] || got[1] != want[1] || got[2] != want[2] {
 		t.Fatalf("ClaimMessages claimed %v, want %v (the pending ones, by id)", got, want)
 	}
-	if again, err := st.ClaimMessages(ctx, want, at(3)); err != nil || len(again) != 0 {
+	if again, err := st.ClaimMessages(ctx, want, at(3), "other"); err != nil || len(again) != 0 {
 		t.Errorf("a second claim of the same batch took %d messages (%v), want none", len(again), err)
 	}
 	// A receipt overtakes the answer for ms[1].
@@ -86,10 +89,19 @@ func testBatchMoves(t *testing.T, st Store) {
 			t.Errorf("message %d history %q, want %q", i, got, wantMoves)
 		}
 	}
-	// The one claimed alone is untouched by the batch.
-	if m, err := st.Message(ctx, ms[3].ID); err != nil || m.Status != outbound.StatusSending || m.Attempts != 1 {
-		t.Errorf("the message claimed alone: %s attempt %d, %v; want sending, attempt 1", m.Status, m.Attempts, err)
+	// A message whose call got no answer keeps that call's OutId through a
+	// batch claim, so that it is settled by what that call carried.
+	if err := st.UnknownOutcome(ctx, ms[3].ID, "lost-call", at(5), at(6)); err != nil {
+		t.Fatal(err)
 	}
+	again, err := st.ClaimMessages(ctx, []int64{ms[3].ID}, at(7), "new-chunk")
+	if err != nil || len(again) != 1 || again[0].OutID != "lost-call" || again[0].AttemptedAt.IsZero() {
+		t.Fatalf("batch claim of a message with an unknown outcome: %+v, %v; want OutId lost-call and its attempt time kept", again, err)
+	}
+	if _, err := st.AdvanceMessage(ctx, ms[3].ID, outbound.StatusFailed, outbound.Update{ProviderCode: "X", At: at(8)}); err != nil {
+		t.Fatal(err)
+	}
+
 }
 
 // SentCountsFor answers what SentCounts answers, for many residents at
