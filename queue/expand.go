@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/hibiken/asynq"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/gridcast/gridcast/campaigns"
 	"github.com/gridcast/gridcast/fault"
@@ -68,6 +69,8 @@ func (h *handlers) expand(ctx context.Context, t *asynq.Task) error {
 // stream writes and enqueues the run chunk by chunk. The checkpoint written
 // with a chunk is the previous chunk's last id, because the chunk's sends
 // are enqueued after the write: a crash in between re-reads the chunk.
+// Reading the next chunk overlaps writing this one: the writes, in order,
+// run in a goroutine of their own one chunk behind the reads.
 func (h *handlers) stream(ctx context.Context, c campaigns.Campaign, run int, runAt time.Time, after int64) (int64, error) {
 	checkpoint := after
 	deadline := c.Deadline(runAt)
@@ -75,7 +78,30 @@ func (h *handlers) stream(ctx context.Context, c campaigns.Campaign, run int, ru
 	// message (see visits.go); one booker, and one allocator per worker,
 	// serve the whole run.
 	slots := h.newSlotBooker(c, runAt, h.cfg.Now())
-	err := h.deps.Audience.StreamSegment(ctx, c.Segment, after, ExpandBatch, func(rs []population.Resident) error {
+	type part struct {
+		msgs []outbound.Message
+		last int64 // the chunk's last resident id
+		at   time.Time
+	}
+	parts := make(chan part, 1)
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		for p := range parts {
+			written, err := h.deps.Ledger.WriteMessages(gctx, c.ID, run, p.msgs, checkpoint, false)
+			if err != nil {
+				return fmt.Errorf("queue: expand: write %d/%d: %w", c.ID, run, err)
+			}
+			if ids := pendingIDs(written); len(ids) > 0 {
+				// One send task for the chunk (see chunk.go).
+				if err := h.enq.enqueueChunk(gctx, c.ID, ids, later(runAt, p.at), chunkTaskID(c.ID, ids[0], time.Time{}, time.Time{})); err != nil {
+					return err
+				}
+			}
+			checkpoint = p.last
+		}
+		return nil
+	})
+	err := h.deps.Audience.StreamSegment(gctx, c.Segment, after, ExpandBatch, func(rs []population.Resident) error {
 		now := h.cfg.Now()
 		msgs := make([]outbound.Message, 0, len(rs))
 		for _, r := range rs {
@@ -88,7 +114,7 @@ func (h *handlers) stream(ctx context.Context, c campaigns.Campaign, run int, ru
 			} else {
 				m.Channel = ch
 				if slots != nil {
-					why, err := slots.book(ctx, r)
+					why, err := slots.book(gctx, r)
 					if err != nil {
 						return fmt.Errorf("queue: expand: %d/%d: %w", c.ID, run, err)
 					}
@@ -102,19 +128,17 @@ func (h *handlers) stream(ctx context.Context, c campaigns.Campaign, run int, ru
 			}
 			msgs = append(msgs, m)
 		}
-		written, err := h.deps.Ledger.WriteMessages(ctx, c.ID, run, msgs, checkpoint, false)
-		if err != nil {
-			return fmt.Errorf("queue: expand: write %d/%d: %w", c.ID, run, err)
+		select {
+		case parts <- part{msgs: msgs, last: rs[len(rs)-1].ID, at: now}:
+			return nil
+		case <-gctx.Done():
+			return gctx.Err()
 		}
-		if ids := pendingIDs(written); len(ids) > 0 {
-			// One send task for the chunk (see chunk.go).
-			if err := h.enq.enqueueChunk(ctx, c.ID, ids, later(runAt, now), chunkTaskID(c.ID, ids[0], time.Time{}, time.Time{})); err != nil {
-				return err
-			}
-		}
-		checkpoint = rs[len(rs)-1].ID
-		return nil
 	})
+	close(parts)
+	if werr := g.Wait(); werr != nil {
+		return 0, werr // the write's error, not the cancellation it caused
+	}
 	if err != nil {
 		return 0, err
 	}

@@ -52,7 +52,8 @@ type messageKey struct {
 // UpdatedAt are the store's clock, FinishedAt too for skipped rows). The
 // run must have been started (StartRun), else fault.ErrNotFound. A message
 // may carry FallbackOf, NotBefore and Deadline. Sized for ~500–1000
-// messages a call: one multi-row insert and one read-back.
+// messages a call: one multi-row insert, and a read-back when some were
+// there already.
 func (s *Store) WriteMessages(ctx context.Context, campaignID int64, run int, msgs []outbound.Message, checkpoint int64, done bool) ([]outbound.Message, error) {
 	what := fmt.Sprintf("write campaign %d run %d messages", campaignID, run)
 	rows := make([]messageRow, 0, len(msgs))
@@ -89,10 +90,18 @@ func (s *Store) WriteMessages(ctx context.Context, campaignID int64, run int, ms
 		if len(rows) == 0 {
 			return nil
 		}
-		if _, err := tx.ExecContext(ctx, s.q.get("InsertMessages"), campaignID, run, s.ts(s.now()), string(doc)); err != nil {
+		got, err := collectMessages(tx.QueryContext(ctx, s.q.get("InsertMessages"), campaignID, run, s.ts(s.now()), string(doc)))
+		if err != nil {
 			return fmt.Errorf("insert: %w", err)
 		}
-		got, err := collectMessages(tx.QueryContext(ctx, s.q.get("ChunkMessages"), campaignID, run, string(doc)))
+		for _, m := range got {
+			byKey[messageKey{m.ResidentID, m.Channel}] = m
+		}
+		if len(got) == len(rows) {
+			return nil // all new: nothing to read back
+		}
+		// A chunk written again after a crash: read back what was there.
+		got, err = collectMessages(tx.QueryContext(ctx, s.q.get("ChunkMessages"), campaignID, run, string(doc)))
 		if err != nil {
 			return fmt.Errorf("read back: %w", err)
 		}

@@ -375,7 +375,8 @@ WHERE campaign_id = $3 AND run = $4;
 UPDATE campaign_runs SET finished_at = COALESCE(finished_at, $1) WHERE campaign_id = $2 AND run = $3;
 
 -- name: InsertMessages
--- A campaign run's fan-out chunk. Arguments: campaign id, run, now
+-- A campaign run's fan-out chunk; returns the rows it wrote (not those the
+-- ledger already held). Arguments: campaign id, run, now
 -- (created_at, updated_at, finished_at of skipped rows), then a JSON array
 -- of {r resident, c channel, s status, k skip reason, f fallback_of|null,
 -- nb not_before|null, dl deadline|null}.
@@ -386,7 +387,12 @@ SELECT 'campaign', $1, $2, x.r, x.c,
     x.s, x.k, x.f, x.nb, x.dl, $3::timestamptz,
     CASE WHEN x.s = 'skipped' THEN $3::timestamptz END, $3::timestamptz
 FROM json_to_recordset($4::json) AS x(r bigint, c text, s text, k text, f bigint, nb timestamptz, dl timestamptz)
-ON CONFLICT (campaign_id, run, resident_id, channel) WHERE purpose = 'campaign' DO NOTHING;
+ON CONFLICT (campaign_id, run, resident_id, channel) WHERE purpose = 'campaign' DO NOTHING
+RETURNING id, purpose, COALESCE(campaign_id, 0), COALESCE(run, 0), COALESCE(ticket_id, 0), COALESCE(slot_id, 0),
+       COALESCE(resident_id, 0), COALESCE(worker_id, 0), channel, route, route_reason, to_key, text,
+       template_code, params, url, actor, status, skip_reason, COALESCE(fallback_of, 0), attempts,
+       provider_id, provider_code, provider_message, not_before, deadline, created_at, sent_at,
+       finished_at, updated_at, out_id, attempted_at, wait_reason;
 
 -- name: ChunkMessages
 -- Reads back a chunk's rows, new or already there. Arguments: campaign id,
