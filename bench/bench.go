@@ -58,6 +58,9 @@ type Options struct {
 	Profile string
 	// Log receives progress lines; nil discards them.
 	Log *slog.Logger
+	// Bin is the gridcast binary the process cases (memory, workers) run
+	// as `gridcast worker`; empty skips them.
+	Bin string
 }
 
 // Metric is one named figure of a result.
@@ -156,7 +159,7 @@ func Names() []string {
 }
 
 // caseOrder fixes the order of the cases however their files register.
-var caseOrder = []string{"fanout-sms", "fanout-wechat", "segment", "inbound", "import", "memory"}
+var caseOrder = []string{"fanout-sms", "fanout-wechat", "segment", "inbound", "import", "memory", "workers"}
 
 func ordered() []Case {
 	out := slices.Clone(cases)

@@ -34,6 +34,7 @@ type Env struct {
 	Driver  string
 	closers []func()
 	n       int
+	dsns    map[*store.Store]string
 }
 
 func (e *Env) close() {
@@ -89,6 +90,10 @@ func (e *Env) Store(ctx context.Context) (*store.Store, error) {
 	if err != nil {
 		return nil, err
 	}
+	if e.dsns == nil {
+		e.dsns = map[*store.Store]string{}
+	}
+	e.dsns[st] = cfg.DSN
 	e.Defer(func() { _ = st.Close() })
 	return st, nil
 }

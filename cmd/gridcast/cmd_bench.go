@@ -47,7 +47,12 @@ BENCHMARKS.md explains each case and the latest figures.`,
 				level = slog.LevelInfo
 			}
 			o.Log = slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: level}))
-			_, err := bench.Run(cmd.Context(), o, a.stdout)
+			bin, err := os.Executable()
+			if err != nil {
+				return err
+			}
+			o.Bin = bin
+			_, err = bench.Run(cmd.Context(), o, a.stdout)
 			return err
 		},
 	}
