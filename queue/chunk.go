@@ -380,13 +380,7 @@ func (k *chunk) sendSMS(ctx context.Context, js []*job) {
 		k.add(err)
 		return
 	}
-	for _, c := range calls[n:] {
-		reason := outbound.WaitRateLimited
-		if n == 0 && wait > 0 {
-			reason = k.pausedReason(ctx, population.ChannelSMS)
-		}
-		k.hold(ctx, c, wait, reason)
-	}
+	k.spread(ctx, population.ChannelSMS, calls[n:], n, wait)
 	fanOut(calls[:n], chunkSMSCalls, func(c []*job) {
 		if k.held(ctx, population.ChannelSMS, c) {
 			return
@@ -405,6 +399,35 @@ func (k *chunk) sendSMS(ctx context.Context, js []*job) {
 			k.accept(population.ChannelSMS, outbound.Accepted{ID: j.m.ID, ProviderID: outbound.SMSProviderID(acc.BizID, j.to)})
 		}
 	})
+}
+
+// spread holds the calls the channel did not admit now (admitted were):
+// until the pause ends when it admitted none because it is paused, else
+// over the seconds the rate limit needs for them — a second's worth of
+// calls per second from wait on — so that each waits once, not once per
+// token that frees up.
+func (k *chunk) spread(ctx context.Context, ch population.Channel, calls [][]*job, admitted int, wait time.Duration) {
+	if len(calls) == 0 {
+		return
+	}
+	if admitted == 0 {
+		if reason := k.pausedReason(ctx, ch); reason == outbound.WaitChannelPaused {
+			var js []*job
+			for _, c := range calls {
+				js = append(js, c...)
+			}
+			k.hold(ctx, js, wait, reason)
+			return
+		}
+	}
+	per := max(k.h.lim.rates[ch], 1)
+	for i := 0; i < len(calls); i += per {
+		var js []*job
+		for _, c := range calls[i:min(i+per, len(calls))] {
+			js = append(js, c...)
+		}
+		k.hold(ctx, js, wait+time.Duration(i/per)*time.Second, outbound.WaitRateLimited)
+	}
 }
 
 // pausedReason is the wait reason of a channel that admitted nothing:
@@ -428,13 +451,11 @@ func (k *chunk) sendWeChat(ctx context.Context, js []*job) {
 		k.add(err)
 		return
 	}
-	if n < len(js) {
-		reason := outbound.WaitRateLimited
-		if n == 0 {
-			reason = k.pausedReason(ctx, population.ChannelWeChat)
-		}
-		k.hold(ctx, js[n:], wait, reason)
+	rest := make([][]*job, 0, len(js)-n)
+	for _, j := range js[n:] {
+		rest = append(rest, []*job{j})
 	}
+	k.spread(ctx, population.ChannelWeChat, rest, n, wait)
 	fanOut(js[:n], chunkWeChatCalls, func(j *job) {
 		if k.held(ctx, population.ChannelWeChat, []*job{j}) {
 			return
