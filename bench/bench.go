@@ -58,6 +58,10 @@ type Options struct {
 	Profile string
 	// Log receives progress lines; nil discards them.
 	Log *slog.Logger
+	// Residents, when set, is the city size of the fan-out cases
+	// (fanout-sms, fanout-wechat, workers) instead of their quick or full
+	// size: how cost grows with the city.
+	Residents int
 	// Bin is the gridcast binary the process cases (memory, workers) run
 	// as `gridcast worker`; empty skips them.
 	Bin string

@@ -55,6 +55,15 @@ func (e *Env) Size(quick, full int) int {
 	return full
 }
 
+// city is the residents of a fan-out case's city: Options.Residents when
+// set, else Size(quick, full).
+func (e *Env) city(quick, full int) int {
+	if e.Residents > 0 {
+		return e.Residents
+	}
+	return e.Size(quick, full)
+}
+
 // The WeChat account of the bench, on the emulator.
 const (
 	AppID     = "wxbench0000000001"

@@ -35,12 +35,12 @@ const queueConcurrency = 20
 // bare Asynq: no-op tasks/s on the same Redis. Batching is what lets the
 // ratio pass one: a task carries a chunk, a call a hundred numbers.
 func fanoutSMS(ctx context.Context, e *Env) ([]Result, error) {
-	n := e.Size(100_000, 1_000_000)
+	n := e.city(100_000, 1_000_000)
 	f, err := e.fanout(ctx, n, campaigns.SMSOnly)
 	if err != nil {
 		return nil, err
 	}
-	base, err := noopRate(ctx, f.rdb, min(n, 200_000), queueConcurrency)
+	base, err := noopRate(ctx, f.rdb, min(n, e.Size(100_000, 200_000)), queueConcurrency)
 	if err != nil {
 		return nil, err
 	}
@@ -57,7 +57,7 @@ func fanoutSMS(ctx context.Context, e *Env) ([]Result, error) {
 // fanoutWeChat sends a WeChat-only campaign against the same SDK client's
 // raw template-send rate to the same emulator, with no ledger.
 func fanoutWeChat(ctx context.Context, e *Env) ([]Result, error) {
-	n := e.Size(100_000, 1_000_000)
+	n := e.city(50_000, 1_000_000)
 	f, err := e.fanout(ctx, n, campaigns.WeChatOnly)
 	if err != nil {
 		return nil, err
@@ -66,7 +66,7 @@ func fanoutWeChat(ctx context.Context, e *Env) ([]Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	base, err := rawWeChatRate(ctx, f.wx, f.openids(int(min(res.final, 50_000))), 32)
+	base, err := rawWeChatRate(ctx, f.wx, f.openids(int(min(res.final, int64(e.Size(20_000, 100_000))))), 32)
 	if err != nil {
 		return nil, err
 	}

@@ -31,7 +31,7 @@ func init() {
 }
 
 func runImport(ctx context.Context, e *Env) ([]Result, error) {
-	n := e.Size(100_000, 1_000_000)
+	n := e.Size(50_000, 1_000_000)
 	g, err := synth.New(synth.Config{Residents: n, Seed: 7})
 	if err != nil {
 		return nil, err

@@ -46,7 +46,7 @@ func init() {
 const inboundClients = 16
 
 func runInbound(ctx context.Context, e *Env) ([]Result, error) {
-	posts := e.Size(5_000, 50_000)
+	posts := e.Size(3_000, 50_000)
 	st, err := e.Store(ctx)
 	if err != nil {
 		return nil, err

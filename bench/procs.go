@@ -379,7 +379,7 @@ func workersCase(ctx context.Context, e *Env) ([]Result, error) {
 		e.Log.WarnContext(ctx, "bench_case_skipped", "case", "workers", "why", "it runs gridcast worker processes: run it with gridcast bench")
 		return nil, nil
 	}
-	n := e.Size(100_000, 1_000_000)
+	n := e.city(50_000, 1_000_000)
 	one, err := e.runProcs(ctx, n, 1)
 	if err != nil {
 		return nil, err

@@ -64,6 +64,7 @@ BENCHMARKS.md explains each case and the latest figures.`,
 	c.Flags().IntVar(&o.RedisDB, "redis-db", 15, "Redis database the bench empties and uses")
 	c.Flags().StringVar(&o.Dir, "dir", "", "scratch directory for SQLite files and CSVs (default a new one under $TMPDIR, removed after)")
 	c.Flags().StringVar(&o.Profile, "profile", "", "write a CPU and an allocation profile per case and driver into this directory")
+	c.Flags().IntVar(&o.Residents, "residents", 0, "city size of the fan-out cases (fanout-sms, fanout-wechat, workers) instead of their quick or full size")
 	c.Flags().BoolVar(&list, "list", false, "list the cases")
 	c.Flags().BoolVarP(&verbose, "verbose", "v", false, "log each case's progress")
 	return c
