@@ -15,10 +15,18 @@
 //
 //   - Expansion ("campaign:expand") pages the segment by resident id and
 //     writes each chunk of messages with WriteMessages (ON CONFLICT DO
-//     NOTHING). The checkpoint written with chunk k is the last id of chunk
-//     k-1: it trails the enqueues by one chunk, so a crash between the write
-//     and the enqueues re-reads the chunk on resume and enqueues its pending
-//     rows again (their task ids "send:<id>" make a second enqueue a no-op).
+//     NOTHING), then enqueues one "message:chunk" task with the chunk's
+//     pending ids. The checkpoint written with chunk k is the last id of
+//     chunk k-1: it trails the enqueues by one chunk, so a crash between
+//     the write and the enqueue re-reads the chunk on resume and enqueues
+//     it again (its task id "chunk:<campaign>:<first id>" makes a second
+//     enqueue a no-op, and its claim makes a second run a no-op).
+//   - A chunk (chunk.go) claims its messages in one statement, reads their
+//     residents and cap counts once, prepares each message as below, sends
+//     SMS in SendBatchSms calls and WeChat messages several at once, and
+//     records what was accepted in one transaction per channel. What must
+//     wait goes back to pending and into a later chunk; what fails
+//     retryably is sent alone, where Asynq counts its retries.
 //   - The reminder scan writes one reminder row per confirmed visit (one per
 //     slot and channel); the desk writes its messages itself. Both are then
 //     sent like campaign messages.
