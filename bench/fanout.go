@@ -167,30 +167,8 @@ func (r fanoutResult) metrics() []Metric {
 // run sends one campaign to everyone in the city on the rig's policy and
 // waits until every message the fan-out wrote has a final move.
 func (f *fanoutRig) run(ctx context.Context) (fanoutResult, error) {
-	now := time.Now()
-	c := campaigns.Campaign{
-		Name: "bench " + string(f.policy), Kind: campaigns.KindPolicyNotice, Segment: "grid:NY*", ChannelPolicy: f.policy,
-		SMS: campaigns.SMSContent{SignName: "网格通", TemplateCode: sandbox.TemplateJob, Params: map[string]string{
-			"name": "{{resident.surname_title}}", "job": "社区保安", "detail": "月薪五千", "reply": "回复1报名",
-			"worker": "{{worker.name}}", "phone": "{{worker.phone}}"}},
-		WeChat: campaigns.WeChatContent{TemplateID: sandbox.WeChatTemplateNotice, Fields: map[string]string{
-			"keyword1": "社区保安招聘，月薪五千", "keyword2": "{{worker.name}}", "keyword3": "回T退订"}},
-		ScheduleAt: now.Add(-time.Minute), ExpiresAt: now.Add(48 * time.Hour), Owner: "bench",
-	}
-	if err := f.st.CreateCampaign(ctx, &c); err != nil {
-		return fanoutResult{}, err
-	}
-	for _, to := range []campaigns.State{campaigns.StateScheduled, campaigns.StateRunning} {
-		ev, err := c.Transition(to, "bench", 0, campaigns.Policy{}, time.Now())
-		if err != nil {
-			return fanoutResult{}, err
-		}
-		if err := f.st.ApplyCampaignEvent(ctx, c, ev); err != nil {
-			return fanoutResult{}, err
-		}
-		c.State = to
-	}
-	if _, err := f.st.StartRun(ctx, c.ID, 1, c.ScheduleAt); err != nil {
+	c, err := startCampaign(ctx, f.st, f.policy)
+	if err != nil {
 		return fanoutResult{}, err
 	}
 	runCtx, cancel := context.WithCancel(ctx)

@@ -8,7 +8,6 @@ import (
 
 	"github.com/hibiken/asynq"
 
-	"github.com/gridcast/gridcast/campaigns"
 	"github.com/gridcast/gridcast/outbound"
 	"github.com/gridcast/gridcast/queue"
 )
@@ -19,26 +18,7 @@ import (
 func TestChunkDeliveredThriceSendsOnce(t *testing.T) {
 	forEachDriver(t, func(t *testing.T, driver string) {
 		e := setup(t, queue.Config{Concurrency: 6}, 10, onDriver(driver))
-		e.waitFor("start recovery", 10*time.Second, func() bool {
-			n, err := e.rdb.Exists(e.ctx, "gridcast:queue:recovered").Result()
-			return err == nil && n == 1
-		})
-		c := e.schedule(e.campaign("三投", 48*time.Hour))
-		e.move(c.ID, campaigns.StateRunning)
-		if _, err := e.st.StartRun(e.ctx, c.ID, 1, c.ScheduleAt); err != nil {
-			t.Fatal(err)
-		}
-		var msgs []outbound.Message
-		for _, r := range e.res {
-			if ch := expectChannel(r, c); ch != "" {
-				msgs = append(msgs, outbound.Message{ResidentID: r.ID, Channel: ch, Status: outbound.StatusPending,
-					NotBefore: e.clk.Now(), Deadline: c.ExpiresAt})
-			}
-		}
-		written, err := e.st.WriteMessages(e.ctx, c.ID, 1, msgs, 0, true)
-		if err != nil {
-			t.Fatal(err)
-		}
+		c, written := e.writtenRun("三投")
 		var ids []int64
 		for _, m := range written {
 			ids = append(ids, m.ID)

@@ -564,6 +564,34 @@ func (e *env) schedule(c campaigns.Campaign) campaigns.Campaign {
 	return c
 }
 
+// writtenRun starts a campaign's run and writes its whole ledger — a
+// pending message for each resident it reaches — with no task queued,
+// once the server's own recovery at start is done (it would queue them).
+func (e *env) writtenRun(name string) (campaigns.Campaign, []outbound.Message) {
+	e.t.Helper()
+	e.waitFor("start recovery", 10*time.Second, func() bool {
+		n, err := e.rdb.Exists(e.ctx, "gridcast:queue:recovered").Result()
+		return err == nil && n == 1
+	})
+	c := e.schedule(e.campaign(name, 48*time.Hour))
+	e.move(c.ID, campaigns.StateRunning)
+	if _, err := e.st.StartRun(e.ctx, c.ID, 1, c.ScheduleAt); err != nil {
+		e.t.Fatal(err)
+	}
+	var msgs []outbound.Message
+	for _, r := range e.res {
+		if ch := expectChannel(r, c); ch != "" {
+			msgs = append(msgs, outbound.Message{ResidentID: r.ID, Channel: ch, Status: outbound.StatusPending,
+				NotBefore: e.clk.Now(), Deadline: c.ExpiresAt})
+		}
+	}
+	written, err := e.st.WriteMessages(e.ctx, c.ID, 1, msgs, 0, true)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return c, written
+}
+
 // move applies a transition by a staff member.
 func (e *env) move(id int64, to campaigns.State) {
 	e.t.Helper()

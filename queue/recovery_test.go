@@ -413,29 +413,9 @@ func TestRecoverStuckSending(t *testing.T) {
 // compares the mark with the server's run id.
 func TestRecoverWhenAnotherRedisAnswers(t *testing.T) {
 	e := setup(t, queue.Config{}, 10)
-	// The server's own recovery at start runs beside the test: wait for its
-	// mark, or it would queue the messages written below.
-	e.waitFor("start recovery", 10*time.Second, func() bool {
-		n, err := e.rdb.Exists(e.ctx, "gridcast:queue:recovered").Result()
-		return err == nil && n == 1
-	})
-	c := e.schedule(e.campaign("换主", 48*time.Hour))
-	e.move(c.ID, campaigns.StateRunning)
-	if _, err := e.st.StartRun(e.ctx, c.ID, 1, c.ScheduleAt); err != nil {
-		t.Fatal(err)
-	}
-	var msgs []outbound.Message
-	for _, r := range e.res {
-		if ch := expectChannel(r, c); ch != "" {
-			msgs = append(msgs, outbound.Message{ResidentID: r.ID, Channel: ch, Status: outbound.StatusPending,
-				NotBefore: e.clk.Now(), Deadline: c.ExpiresAt})
-		}
-	}
 	// Written as the whole run, with no task: what a Redis that lost the
 	// latest writes leaves behind.
-	if _, err := e.st.WriteMessages(e.ctx, c.ID, 1, msgs, 0, true); err != nil {
-		t.Fatal(err)
-	}
+	c, msgs := e.writtenRun("换主")
 	// The mark names this server: a tick recovers nothing.
 	e.tick()
 	e.waitFor("tick done", 10*time.Second, e.still)
