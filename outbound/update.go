@@ -37,3 +37,10 @@ type Accepted struct {
 type Counts struct {
 	Today, Week, SameTemplate int
 }
+
+// Advance is one forward move of a message: to To, recording Update.
+type Advance struct {
+	ID     int64
+	To     Status
+	Update Update
+}

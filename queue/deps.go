@@ -42,6 +42,8 @@ type MessageStore interface {
 	Message(ctx context.Context, id int64) (outbound.Message, error)
 	ClaimMessage(ctx context.Context, id int64, now time.Time) (outbound.Message, bool, error)
 	AdvanceMessage(ctx context.Context, id int64, to outbound.Status, u outbound.Update) (bool, error)
+	// AdvanceMessages is AdvanceMessage for many moves in one transaction.
+	AdvanceMessages(ctx context.Context, moves []outbound.Advance) ([]bool, error)
 	RescheduleMessage(ctx context.Context, id int64, notBefore time.Time, reason string) error
 	// RecoverMessage is RescheduleMessage only while the message's attempt
 	// count is still attempts (a stuck message found by the reconciler);

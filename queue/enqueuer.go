@@ -269,22 +269,36 @@ func (e *Enqueuer) dropArchived(m outbound.Message) error {
 	return nil
 }
 
-// Receipts enqueues delivery reports (the /aliyun/sms/report push, WeChat
-// template receipts) on the critical queue, one task each so that a report
-// that arrives before its send was recorded is retried alone. It is the
-// gateway.Sink's receipt side.
+// receiptsPerTask is how many SMS reports of one push one task records.
+const receiptsPerTask = 200
+
+// Receipts enqueues delivery reports on the critical queue: the SMS
+// reports of one /aliyun/sms/report push as tasks of up to receiptsPerTask,
+// each recorded in one transaction (a report that arrives before its send
+// was recorded is queued again alone, and retried); a WeChat template
+// receipt as a task of its own. It is the gateway.Sink's receipt side.
 func (e *Enqueuer) Receipts(ctx context.Context, rs []gateway.Receipt) error {
 	var errs []error
+	var sms []smsReceipt
+	flush := func() {
+		if len(sms) > 0 {
+			errs = append(errs, e.enqueue(ctx, TypeReceiptsSMS, smsReceipts{Receipts: sms}, asynq.Queue(QueueCritical),
+				asynq.MaxRetry(e.cfg.MaxRetry), asynq.Retention(0)))
+			sms = nil
+		}
+	}
 	for _, r := range rs {
 		at := r.At
 		if at.IsZero() {
 			at = e.cfg.Now()
 		}
-		opts := []asynq.Option{asynq.Queue(QueueCritical), asynq.MaxRetry(e.cfg.MaxRetry), asynq.Retention(0)}
 		switch r.Channel {
 		case population.ChannelSMS:
-			errs = append(errs, e.enqueue(ctx, TypeReceiptSMS, smsReceipt{Phone: string(r.Phone), BizID: r.ProviderID,
-				OutID: r.OutID, Success: r.Delivered, ErrCode: r.Code, ErrMsg: r.Message, At: at}, opts...))
+			sms = append(sms, smsReceipt{Phone: string(r.Phone), BizID: r.ProviderID, OutID: r.OutID,
+				Success: r.Delivered, ErrCode: r.Code, ErrMsg: r.Message, At: at})
+			if len(sms) == receiptsPerTask {
+				flush()
+			}
 		case population.ChannelWeChat:
 			var id int64
 			if _, err := fmt.Sscan(r.ProviderID, &id); err != nil {
@@ -292,11 +306,13 @@ func (e *Enqueuer) Receipts(ctx context.Context, rs []gateway.Receipt) error {
 				continue
 			}
 			errs = append(errs, e.enqueue(ctx, TypeReceiptWeChat, wechatReceipt{MsgID: id, Status: r.Code,
-				Delivered: r.Delivered, Blocked: r.Blocked, At: at}, opts...))
+				Delivered: r.Delivered, Blocked: r.Blocked, At: at}, asynq.Queue(QueueCritical),
+				asynq.MaxRetry(e.cfg.MaxRetry), asynq.Retention(0)))
 		default:
 			errs = append(errs, fmt.Errorf("queue: receipt on channel %q", r.Channel))
 		}
 	}
+	flush()
 	return errors.Join(errs...)
 }
 

@@ -171,6 +171,19 @@ func (o *observingLedger) AdvanceMessage(ctx context.Context, id int64, to outbo
 	return ok, err
 }
 
+// AdvanceMessages reports each move it made.
+func (o *observingLedger) AdvanceMessages(ctx context.Context, moves []outbound.Advance) ([]bool, error) {
+	moved, err := o.Ledger.AdvanceMessages(ctx, moves)
+	for i, mv := range moves {
+		if err == nil && moved[i] {
+			o.moved(ctx, mv.ID, Move{To: mv.To, Code: mv.Update.ProviderCode, Reason: string(mv.Update.SkipReason)})
+		} else {
+			o.forget(mv.ID)
+		}
+	}
+	return moved, err
+}
+
 func (o *observingLedger) RescheduleMessage(ctx context.Context, id int64, notBefore time.Time, reason string) error {
 	err := o.Ledger.RescheduleMessage(ctx, id, notBefore, reason)
 	if err != nil {

@@ -30,10 +30,7 @@ func (h *handlers) receiptSMS(ctx context.Context, t *asynq.Task) error {
 	if err := decode(t, &p); err != nil {
 		return err
 	}
-	m, err := h.deps.Ledger.MessageByProviderID(ctx, population.ChannelSMS, outbound.SMSProviderID(p.BizID, p.Phone))
-	if errors.Is(err, fault.ErrNotFound) && p.OutID != "" {
-		m, err = h.deps.Ledger.MessageByProviderID(ctx, population.ChannelSMS, outbound.SMSProviderID("out:"+p.OutID, p.Phone))
-	}
+	m, err := h.matchSMS(ctx, p)
 	if err != nil {
 		if unmatched(ctx, err) {
 			h.log.WarnContext(ctx, "receipt_unmatched", "channel", "sms", "phone", pii.Phone(p.Phone), "biz_id", p.BizID)
@@ -53,6 +50,51 @@ func (h *handlers) receiptSMS(ctx context.Context, t *asynq.Task) error {
 		h.log.DebugContext(ctx, "receipt_ignored", "message_id", m.ID, "status", m.Status, "to", to)
 	}
 	return nil
+}
+
+// receiptsSMS handles the reports of one push: each is matched as
+// receiptSMS matches one, and every matched report is recorded in one
+// transaction. A report whose message is not (yet) recorded as sent is
+// queued again as a task of its own, which retries it alone.
+func (h *handlers) receiptsSMS(ctx context.Context, t *asynq.Task) error {
+	var p smsReceipts
+	if err := decode(t, &p); err != nil {
+		return err
+	}
+	moves := make([]outbound.Advance, 0, len(p.Receipts))
+	var errs []error
+	for _, r := range p.Receipts {
+		m, err := h.matchSMS(ctx, r)
+		if errors.Is(err, fault.ErrNotFound) {
+			// It may have overtaken our own write: retried alone.
+			errs = append(errs, h.enq.enqueue(ctx, TypeReceiptSMS, r, asynq.Queue(QueueCritical),
+				asynq.MaxRetry(h.cfg.MaxRetry), asynq.Retention(0), asynq.ProcessIn(time.Second)))
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("queue: sms receipt for %s: %w", pii.Phone(r.Phone), err)
+		}
+		to := outbound.StatusDelivered
+		if !r.Success {
+			to = outbound.StatusFailed
+		}
+		moves = append(moves, outbound.Advance{ID: m.ID, To: to,
+			Update: outbound.Update{ProviderCode: r.ErrCode, ProviderMessage: r.ErrMsg, At: r.At}})
+	}
+	if _, err := h.deps.Ledger.AdvanceMessages(ctx, moves); err != nil {
+		return fmt.Errorf("queue: %d sms receipts: %w", len(moves), err)
+	}
+	return errors.Join(errs...)
+}
+
+// matchSMS finds the message an SMS report is about: by "<biz_id>/<phone>",
+// or "out:<out_id>/<phone>" for a send settled after an ambiguous timeout.
+func (h *handlers) matchSMS(ctx context.Context, p smsReceipt) (outbound.Message, error) {
+	m, err := h.deps.Ledger.MessageByProviderID(ctx, population.ChannelSMS, outbound.SMSProviderID(p.BizID, p.Phone))
+	if errors.Is(err, fault.ErrNotFound) && p.OutID != "" {
+		m, err = h.deps.Ledger.MessageByProviderID(ctx, population.ChannelSMS, outbound.SMSProviderID("out:"+p.OutID, p.Phone))
+	}
+	return m, err
 }
 
 // receiptWeChat handles one TEMPLATESENDJOBFINISH event: success is

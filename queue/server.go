@@ -50,6 +50,7 @@ func NewServer(rdb redis.UniversalClient, cfg Config, deps Deps, log *slog.Logge
 	mux.HandleFunc(TypeSendSMS, h.sendOne)
 	mux.HandleFunc(TypeSendSMSBatch, h.sendBatch)
 	mux.HandleFunc(TypeSendChunk, h.sendChunk)
+	mux.HandleFunc(TypeReceiptsSMS, h.receiptsSMS)
 	mux.HandleFunc(TypeReceiptSMS, h.receiptSMS)
 	mux.HandleFunc(TypeReceiptWeChat, h.receiptWeChat)
 	mux.HandleFunc(TypeReconcile, h.reconcile)

@@ -18,6 +18,7 @@ const (
 	TypeSendSMS       = "message:sms"        // payload sendPayload; queue bulk (a campaign's grouped when batching), critical for the desk's
 	TypeSendSMSBatch  = "message:sms:batch"  // payload batchPayload; made by the group aggregator
 	TypeReceiptSMS    = "receipts:sms"       // payload smsReceipt; queue critical
+	TypeReceiptsSMS   = "receipts:sms:batch" // payload smsReceipts; queue critical
 	TypeReceiptWeChat = "receipts:wechat"    // payload wechatReceipt; queue critical
 	TypeReconcile     = "receipts:reconcile" // no payload; queue critical, every tick
 	TypeTick          = "campaigns:tick"     // no payload; queue critical, every minute
@@ -51,6 +52,11 @@ type smsReceipt struct {
 	ErrCode string    `json:"err_code"`
 	ErrMsg  string    `json:"err_msg"`
 	At      time.Time `json:"at"`
+}
+
+// smsReceipts are the reports of one push, matched and recorded together.
+type smsReceipts struct {
+	Receipts []smsReceipt `json:"receipts"`
 }
 
 type wechatReceipt struct {

@@ -351,54 +351,97 @@ func (s *Store) AdvanceMessage(ctx context.Context, id int64, to outbound.Status
 	if at.IsZero() {
 		at = s.now()
 	}
-	moved := false
+	var moved bool
 	err := s.inTx(ctx, what, func(tx *sql.Tx) error {
-		var from, providerID, template string
-		var noSentAt bool
-		err := tx.QueryRowContext(ctx, s.q.get("MessageForMove"), id).Scan(&from, &providerID, &template, &noSentAt)
-		if errors.Is(err, sql.ErrNoRows) {
-			return fault.ErrNotFound
-		}
-		if err != nil {
-			return err
-		}
-		cur := outbound.Status(from)
-		sent := to == outbound.StatusSent || to == outbound.StatusDelivered ||
-			(to == outbound.StatusFailed && u.ProviderID != "")
-		if !cur.CanMove(to) {
-			fill := (providerID == "" && u.ProviderID != "") || (template == "" && u.TemplateCode != "") || (noSentAt && sent)
-			if !fill {
-				return nil
-			}
-			_, err := tx.ExecContext(ctx, s.q.get("FillMessage"), u.ProviderID, u.TemplateCode,
-				s.tsIf(sent, at), s.ts(s.now()), id)
-			return err
-		}
-		res, err := tx.ExecContext(ctx, s.q.get("AdvanceMessage"), string(to), u.ProviderID, u.ProviderCode,
-			u.ProviderMessage, string(u.SkipReason), u.TemplateCode, s.tsIf(sent, at), s.tsIf(to.Final(), at),
-			s.ts(s.now()), id, from)
-		if err != nil {
-			return err
-		}
-		if n, err := res.RowsAffected(); err != nil {
-			return err
-		} else if n != 1 { // the row is locked (FOR UPDATE, or SQLite's single writer)
-			return fmt.Errorf("message %d changed under its lock", id)
-		}
-		code, note := u.ProviderCode, u.ProviderMessage
-		if to == outbound.StatusSkipped {
-			code = string(u.SkipReason)
-		}
-		if _, err := tx.ExecContext(ctx, s.q.get("InsertMessageEvent"), id, s.ts(at), from, string(to), code, note); err != nil {
-			return err
-		}
-		moved = true
-		return nil
+		var err error
+		moved, err = s.advanceTx(ctx, tx, id, to, u, at)
+		return err
 	})
 	if err != nil {
 		return false, err
 	}
 	return moved, nil
+}
+
+// AdvanceMessages is AdvanceMessage for many moves in one transaction (the
+// receipts of one push): moved[i] tells whether moves[i] moved its message.
+// A move that cannot apply (an unknown status, a skip without a final
+// reason, no such message) fails them all.
+func (s *Store) AdvanceMessages(ctx context.Context, moves []outbound.Advance) ([]bool, error) {
+	moved := make([]bool, len(moves))
+	if len(moves) == 0 {
+		return moved, nil
+	}
+	for _, mv := range moves {
+		if mv.To.Rank() < 0 {
+			return nil, fmt.Errorf("store: advance message %d to %s: unknown status: %w", mv.ID, mv.To, fault.ErrInvalid)
+		}
+		if mv.To == outbound.StatusSkipped && !mv.Update.SkipReason.Final() {
+			return nil, fmt.Errorf("store: advance message %d to skipped: a final skip reason is required: %w", mv.ID, fault.ErrInvalid)
+		}
+	}
+	err := s.inTx(ctx, fmt.Sprintf("advance %d messages", len(moves)), func(tx *sql.Tx) error {
+		for i, mv := range moves {
+			at := mv.Update.At
+			if at.IsZero() {
+				at = s.now()
+			}
+			ok, err := s.advanceTx(ctx, tx, mv.ID, mv.To, mv.Update, at)
+			if err != nil {
+				return fmt.Errorf("message %d: %w", mv.ID, err)
+			}
+			moved[i] = ok
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return moved, nil
+}
+
+// advanceTx is AdvanceMessage's move inside tx, dated at.
+func (s *Store) advanceTx(ctx context.Context, tx *sql.Tx, id int64, to outbound.Status, u outbound.Update, at time.Time) (bool, error) {
+	var from, providerID, template string
+	var noSentAt bool
+	err := tx.QueryRowContext(ctx, s.q.get("MessageForMove"), id).Scan(&from, &providerID, &template, &noSentAt)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, fault.ErrNotFound
+	}
+	if err != nil {
+		return false, err
+	}
+	cur := outbound.Status(from)
+	sent := to == outbound.StatusSent || to == outbound.StatusDelivered ||
+		(to == outbound.StatusFailed && u.ProviderID != "")
+	if !cur.CanMove(to) {
+		fill := (providerID == "" && u.ProviderID != "") || (template == "" && u.TemplateCode != "") || (noSentAt && sent)
+		if !fill {
+			return false, nil
+		}
+		_, err := tx.ExecContext(ctx, s.q.get("FillMessage"), u.ProviderID, u.TemplateCode,
+			s.tsIf(sent, at), s.ts(s.now()), id)
+		return false, err
+	}
+	res, err := tx.ExecContext(ctx, s.q.get("AdvanceMessage"), string(to), u.ProviderID, u.ProviderCode,
+		u.ProviderMessage, string(u.SkipReason), u.TemplateCode, s.tsIf(sent, at), s.tsIf(to.Final(), at),
+		s.ts(s.now()), id, from)
+	if err != nil {
+		return false, err
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return false, err
+	} else if n != 1 { // the row is locked (FOR UPDATE, or SQLite's single writer)
+		return false, fmt.Errorf("message %d changed under its lock", id)
+	}
+	code, note := u.ProviderCode, u.ProviderMessage
+	if to == outbound.StatusSkipped {
+		code = string(u.SkipReason)
+	}
+	if _, err := tx.ExecContext(ctx, s.q.get("InsertMessageEvent"), id, s.ts(at), from, string(to), code, note); err != nil {
+		return false, err
+	}
+	return true, nil
 }
 
 // tsIf is ts(t) when cond holds, NULL otherwise.

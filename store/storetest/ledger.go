@@ -34,6 +34,7 @@ var ledgerTests = []struct {
 	{"RecoverMessage", testRecoverMessage},
 	{"UnknownOutcome", testUnknownOutcome},
 	{"BatchMoves", testBatchMoves},
+	{"AdvanceMessages", testAdvanceMessages},
 	{"SentCountsFor", testSentCountsFor},
 	{"Funnel", testFunnel},
 	{"SentCounts", testSentCounts},

@@ -1,11 +1,13 @@
 package storetest
 
 import (
+	"errors"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/gridcast/gridcast/fault"
 	"github.com/gridcast/gridcast/outbound"
 	"github.com/gridcast/gridcast/population"
 )
@@ -140,5 +142,54 @@ func testSentCountsFor(t *testing.T, st Store) {
 	}
 	if got[ids[0]] != (outbound.Counts{Today: 1, Week: 1, SameTemplate: 1}) || got[ids[1]] != (outbound.Counts{Week: 1}) {
 		t.Errorf("SentCountsFor = %+v, want 1/1/1 for the first and 0/1/0 for the second", got)
+	}
+}
+
+// AdvanceMessages records many receipts in one transaction with
+// AdvanceMessage's rules: forward only, a late or repeated receipt moves
+// nothing, and one move that cannot apply stores none of them.
+func testAdvanceMessages(t *testing.T, st Store) {
+	ctx := t.Context()
+	ids := seedIDs(t, st, 3)
+	c := startedRun(t, st, "回执")
+	var ms []outbound.Message
+	for _, id := range ids {
+		m := writeOne(t, st, c.ID, id, population.ChannelSMS)
+		if _, ok, err := st.ClaimMessage(ctx, m.ID, t0); !ok || err != nil {
+			t.Fatal(err)
+		}
+		if ok, err := st.AdvanceMessage(ctx, m.ID, outbound.StatusSent, outbound.Update{ProviderID: "b/" + strconv.FormatInt(m.ID, 10), At: t0}); !ok || err != nil {
+			t.Fatal(err)
+		}
+		ms = append(ms, m)
+	}
+	at := t0.Add(time.Minute)
+	moves := []outbound.Advance{
+		{ID: ms[0].ID, To: outbound.StatusDelivered, Update: outbound.Update{ProviderCode: "DELIVERED", At: at}},
+		{ID: ms[1].ID, To: outbound.StatusFailed, Update: outbound.Update{ProviderCode: "UNDELIV", At: at}},
+		{ID: ms[0].ID, To: outbound.StatusDelivered, Update: outbound.Update{ProviderCode: "DELIVERED", At: at}}, // repeated
+	}
+	moved, err := st.AdvanceMessages(ctx, moves)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(moved) != 3 || !moved[0] || !moved[1] || moved[2] {
+		t.Errorf("AdvanceMessages moved %v, want [true true false]: a repeated receipt moves nothing", moved)
+	}
+	for i, want := range []outbound.Status{outbound.StatusDelivered, outbound.StatusFailed, outbound.StatusSent} {
+		if m, err := st.Message(ctx, ms[i].ID); err != nil || m.Status != want {
+			t.Errorf("message %d: %s, %v; want %s", i, m.Status, err, want)
+		}
+	}
+	// A batch naming a message that is not there stores nothing.
+	_, err = st.AdvanceMessages(ctx, []outbound.Advance{
+		{ID: ms[2].ID, To: outbound.StatusDelivered, Update: outbound.Update{ProviderCode: "DELIVERED", At: at}},
+		{ID: 1 << 40, To: outbound.StatusDelivered, Update: outbound.Update{At: at}},
+	})
+	if !errors.Is(err, fault.ErrNotFound) {
+		t.Errorf("a batch with an unknown message: %v, want fault.ErrNotFound", err)
+	}
+	if m, err := st.Message(ctx, ms[2].ID); err != nil || m.Status != outbound.StatusSent {
+		t.Errorf("after the refused batch: %s, %v; want still sent", m.Status, err)
 	}
 }
