@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -21,7 +22,6 @@ import (
 	"github.com/gridcast/gridcast/gateway/aliyunsms"
 	"github.com/gridcast/gridcast/gateway/sandbox"
 	"github.com/gridcast/gridcast/outbound"
-	"github.com/gridcast/gridcast/pii"
 	"github.com/gridcast/gridcast/queue"
 	"github.com/gridcast/gridcast/store"
 )
@@ -239,7 +239,7 @@ func (e *Env) runProcs(ctx context.Context, n, k int) (procRun, error) {
 	if err != nil {
 		return procRun{}, err
 	}
-	sb, addr, err := e.Sandbox("")
+	_, addr, err := e.Sandbox("")
 	if err != nil {
 		return procRun{}, err
 	}
@@ -265,13 +265,19 @@ func (e *Env) runProcs(ctx context.Context, n, k int) (procRun, error) {
 	if err != nil {
 		return procRun{}, err
 	}
-	per := map[pii.Phone]int{}
-	for _, m := range sb.SMS.Sent() {
-		per[m.Phone]++
+	// The sandbox's record holds every accepted message (the emulator
+	// keeps only the latest 100,000).
+	resp, err := http.Get("http://" + addr + "/sandbox/record")
+	if err != nil {
+		return procRun{}, err
 	}
-	r := procRun{took: took, peakRSS: peak}
-	for _, v := range per {
-		r.messages += v
+	defer resp.Body.Close()
+	var rec sandbox.RecordSummary
+	if err := json.NewDecoder(resp.Body).Decode(&rec); err != nil {
+		return procRun{}, fmt.Errorf("the sandbox's record: %w", err)
+	}
+	r := procRun{took: took, peakRSS: peak, messages: rec.SMS.Accepted}
+	for _, v := range rec.SMS.Recipients {
 		r.dups += v - 1
 	}
 	return r, nil
