@@ -192,14 +192,20 @@ func (h *handlers) maybeComplete(ctx context.Context, campaignID int64) error {
 		}
 		return err // not (fully) expanded yet
 	}
+	// Two index probes, not the funnel's count of the whole campaign: this
+	// runs every two seconds while a campaign sends.
+	for _, st := range []outbound.Status{outbound.StatusPending, outbound.StatusSending} {
+		ms, err := h.deps.Ledger.MessagesByStatus(ctx, campaignID, st, 0, 1)
+		if err != nil {
+			return fmt.Errorf("queue: complete: %s messages of %d: %w", st, campaignID, err)
+		}
+		if len(ms) > 0 {
+			return nil
+		}
+	}
 	f, err := h.deps.Ledger.Funnel(ctx, campaignID)
 	if err != nil {
 		return fmt.Errorf("queue: complete: funnel %d: %w", campaignID, err)
-	}
-	for _, cf := range f.ByChannel {
-		if cf.Pending > 0 || cf.Sending > 0 {
-			return nil
-		}
 	}
 	to := campaigns.StateCompleted
 	if !c.NextRun(now).IsZero() {
