@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -78,10 +79,11 @@ queue:
 
 // workers are gridcast worker processes of one configuration.
 type workers struct {
-	e      *Env
-	config string
-	procs  []*exec.Cmd
-	logs   []string
+	e       *Env
+	config  string
+	procs   []*exec.Cmd
+	logs    []string
+	metrics []string // each worker's /metrics URL
 }
 
 // startWorkers writes the configuration for st (at dsn) and Redis db, and
@@ -124,6 +126,7 @@ func (e *Env) startWorkers(ctx context.Context, n int, dsn, emulator string) (*w
 		}
 		f.Close()
 		w.procs, w.logs = append(w.procs, cmd), append(w.logs, log)
+		w.metrics = append(w.metrics, fmt.Sprintf("http://127.0.0.1:%d/metrics", port))
 		if err := waitReady(ctx, fmt.Sprintf("http://127.0.0.1:%d/readyz", port)); err != nil {
 			w.stop()
 			return nil, fmt.Errorf("worker %d: %w\n%s", i+1, err, tail(log))
@@ -151,6 +154,28 @@ func (w *workers) stop() {
 		}
 	}
 	w.procs = nil
+}
+
+// heapInUse is the largest Go heap in use among the workers, in bytes,
+// as their /metrics report it.
+func (w *workers) heapInUse() int64 {
+	var most int64
+	for _, u := range w.metrics {
+		resp, err := http.Get(u)
+		if err != nil {
+			continue
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		for _, line := range strings.Split(string(b), "\n") {
+			if v, ok := strings.CutPrefix(line, "go_memstats_heap_inuse_bytes "); ok {
+				if f, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err == nil {
+					most = max(most, int64(f))
+				}
+			}
+		}
+	}
+	return most
 }
 
 // peakRSS is the largest peak resident set (VmHWM) among the workers, in
@@ -220,6 +245,7 @@ type procRun struct {
 	took     time.Duration
 	dups     int
 	peakRSS  int64
+	peakHeap int64 // the largest Go heap in use seen, sampled twice a second
 }
 
 func (r procRun) rate() float64 { return float64(r.messages) / r.took.Seconds() }
@@ -257,7 +283,8 @@ func (e *Env) runProcs(ctx context.Context, n, k int) (procRun, error) {
 	if err := enq.StartCampaign(ctx, c.ID, 1, c.ScheduleAt); err != nil {
 		return procRun{}, err
 	}
-	if err := waitSettled(ctx, st, rdb, c.ID, w); err != nil {
+	var peakHeap int64
+	if err := waitSettled(ctx, st, rdb, c.ID, w, func() { peakHeap = max(peakHeap, w.heapInUse()) }); err != nil {
 		return procRun{}, err
 	}
 	took := time.Since(start)
@@ -276,7 +303,7 @@ func (e *Env) runProcs(ctx context.Context, n, k int) (procRun, error) {
 	if err := json.NewDecoder(resp.Body).Decode(&rec); err != nil {
 		return procRun{}, fmt.Errorf("the sandbox's record: %w", err)
 	}
-	r := procRun{took: took, peakRSS: peak, messages: rec.SMS.Accepted}
+	r := procRun{took: took, peakRSS: peak, peakHeap: peakHeap, messages: rec.SMS.Accepted}
 	for _, v := range rec.SMS.Recipients {
 		r.dups += v - 1
 	}
@@ -315,7 +342,7 @@ func startCampaign(ctx context.Context, st *store.Store, policy campaigns.Channe
 
 // waitSettled polls, twice a second and with index probes only, until the
 // campaign is expanded and holds no pending or sending message.
-func waitSettled(ctx context.Context, st *store.Store, _ *redis.Client, id int64, w *workers) error {
+func waitSettled(ctx context.Context, st *store.Store, _ *redis.Client, id int64, w *workers, sample func()) error {
 	deadline := time.Now().Add(2 * time.Hour)
 	for time.Now().Before(deadline) {
 		select {
@@ -323,6 +350,7 @@ func waitSettled(ctx context.Context, st *store.Store, _ *redis.Client, id int64
 			return ctx.Err()
 		case <-time.After(500 * time.Millisecond):
 		}
+		sample()
 		for i, p := range w.procs {
 			if p.ProcessState != nil {
 				return fmt.Errorf("worker %d exited:\n%s", i+1, tail(w.logs[i]))
@@ -367,8 +395,9 @@ func memoryCase(ctx context.Context, e *Env) ([]Result, error) {
 	}
 	mib := func(v int64) float64 { return float64(v) / (1 << 20) }
 	return []Result{{
-		Metrics: []Metric{{"residents", float64(large)}, {"peak_rss_mib", mib(b.peakRSS)}, {"msgs_per_s", b.rate()},
-			{"duplicates", float64(a.dups + b.dups)}, {"small_residents", float64(small)}},
+		Metrics: []Metric{{"residents", float64(large)}, {"peak_rss_mib", mib(b.peakRSS)}, {"peak_go_heap_mib", mib(b.peakHeap)},
+			{"msgs_per_s", b.rate()}, {"duplicates", float64(a.dups + b.dups)}, {"small_residents", float64(small)},
+			{"small_peak_go_heap_mib", mib(a.peakHeap)}},
 		Baseline: Metric{"small_peak_rss_mib", mib(a.peakRSS)}, Ratio: float64(b.peakRSS) / float64(a.peakRSS),
 		Target: 1.2, AtMost: true,
 	}}, nil
