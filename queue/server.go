@@ -89,26 +89,18 @@ func NewServer(rdb redis.UniversalClient, cfg Config, deps Deps, log *slog.Logge
 	if cfg.TickSpec != "-" {
 		s.sched = asynq.NewSchedulerFromRedisClient(rdb, &asynq.SchedulerOpts{
 			Logger: asynqLogger{log}, LogLevel: asynq.WarnLevel, Location: time.UTC,
-			// A task id per period: several schedulers enqueue one tick
-			// and one reminder scan.
-			PreEnqueueFunc: func(t *asynq.Task, opts []asynq.Option) {
-				id := func(now time.Time) string { return tickTaskID(now, tickPeriod(cfg.TickSpec)) }
-				if t.Type() == TypeRemindVisits {
-					id = remindTaskID
-				}
-				for i, o := range opts {
-					if o.Type() == asynq.TaskIDOpt {
-						opts[i] = asynq.TaskID(id(time.Now()))
-					}
-				}
-			},
 		})
+		// Several processes' schedulers fire each period: the uniqueness
+		// lock (held until the task is done, or for the period) makes the
+		// others' enqueues no-ops. The scheduler's options are read by its
+		// heartbeat while it runs, so they are fixed at registration.
+		period := tickPeriod(cfg.TickSpec)
 		if _, err := s.sched.Register(cfg.TickSpec, asynq.NewTask(TypeTick, nil),
-			asynq.Queue(QueueCritical), asynq.TaskID("tick"), asynq.MaxRetry(0), asynq.Retention(2*tickPeriod(cfg.TickSpec))); err != nil {
+			asynq.Queue(QueueCritical), asynq.Unique(period), asynq.MaxRetry(0), asynq.Retention(0)); err != nil {
 			return nil, fmt.Errorf("queue: tick_spec %q: %w", cfg.TickSpec, err)
 		}
 		if _, err := s.sched.Register(RemindSpec, asynq.NewTask(TypeRemindVisits, nil),
-			asynq.Queue(QueueCritical), asynq.TaskID("remind"), asynq.MaxRetry(0), asynq.Retention(5*time.Minute)); err != nil {
+			asynq.Queue(QueueCritical), asynq.Unique(remindPeriod), asynq.MaxRetry(0), asynq.Retention(0)); err != nil {
 			return nil, fmt.Errorf("queue: remind spec %q: %w", RemindSpec, err)
 		}
 	}

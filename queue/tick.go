@@ -162,14 +162,6 @@ func (h *handlers) transition(ctx context.Context, c campaigns.Campaign, to camp
 	return nil
 }
 
-// tickTaskID is the id of the tick enqueued for the period around now
-// (period: the tick's, a minute for a cron spec): a second scheduler
-// process enqueuing the same period's tick conflicts (Asynq issue #653),
-// because the tick task is retained for two periods.
-func tickTaskID(now time.Time, period time.Duration) string {
-	return fmt.Sprintf("tick:%d", now.Round(period).Unix())
-}
-
 // tickPeriod is how often spec fires: its duration for "@every D", else a
 // minute (a cron spec fires at most once a minute).
 func tickPeriod(spec string) time.Duration {

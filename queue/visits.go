@@ -63,11 +63,8 @@ func (h *handlers) visits() VisitStore {
 	return vs
 }
 
-// remindTaskID is the id of the reminder scan enqueued for the period
-// around now, so that several schedulers enqueue one.
-func remindTaskID(now time.Time) string {
-	return "remind:" + now.Round(time.Minute).UTC().Format("200601021504")
-}
+// remindPeriod is how often RemindSpec fires.
+const remindPeriod = 5 * time.Minute
 
 // RemindVisits enqueues a reminder scan now (the Server's scheduler does
 // so every five minutes).
