@@ -177,10 +177,14 @@ func TestVisitScheduleEndToEnd(t *testing.T) {
 	}
 
 	// The fan-out runs again from the start (a crash before the checkpoint
-	// moved): same slots, nothing sent twice.
+	// moved): same slots, nothing sent twice. The campaign, which may have
+	// completed by now, is running again as it was at the crash.
 	before := len(e.sb.SMS.Sent()) + len(e.sb.WeChat.Sent())
 	if _, err := e.st.DB().ExecContext(e.ctx,
 		"UPDATE campaign_runs SET expanded_through = 0, expansion_done = 0 WHERE campaign_id = ?", c.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.st.DB().ExecContext(e.ctx, "UPDATE campaigns SET state = 'running' WHERE id = ?", c.ID); err != nil {
 		t.Fatal(err)
 	}
 	if err := e.enq.StartCampaign(e.ctx, c.ID, 1, c.ScheduleAt); err != nil {
