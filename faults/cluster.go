@@ -60,6 +60,7 @@ aliyun_sms:
   sign_name: 网格通
   endpoint: 127.0.0.1:%[5]d
   scheme: http
+  push_token: fault-suite-push-token-0123456789
 security:
   pii_key: %[6]s
 log:

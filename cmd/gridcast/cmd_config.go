@@ -81,10 +81,14 @@ func isSecretKey(tag string) bool {
 func (a *app) keygenCommand() *cobra.Command {
 	var user string
 	var roles []string
+	var push bool
 	c := &cobra.Command{
 		Use:   "keygen",
 		Short: "Print a new random key for security.pii_key, or with --api-token an API user's token",
 		Long: `Print a new random key for security.pii_key.
+
+With --push-token, print instead a new aliyun_sms.push_token: the secret the
+report and uplink URLs registered with Aliyun carry (URL-safe).
 
 With --api-token NAME --role ROLE, print instead a new bearer token for the
 API user NAME (the person recorded as the actor of what they do) and the
@@ -96,6 +100,14 @@ viewer (reads only; every role reads); repeat --role or separate by commas.`,
 		Args:        cobra.NoArgs,
 		Annotations: map[string]string{"noconfig": "true"},
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if push {
+				var raw [24]byte
+				if _, err := rand.Read(raw[:]); err != nil {
+					return fmt.Errorf("keygen: %w", err)
+				}
+				fmt.Fprintln(a.stdout, base64.RawURLEncoding.EncodeToString(raw[:]))
+				return nil
+			}
 			if !cmd.Flags().Changed("api-token") {
 				if len(roles) > 0 {
 					return usageError{errors.New("--role goes with --api-token NAME")}
@@ -108,6 +120,7 @@ viewer (reads only; every role reads); repeat --role or separate by commas.`,
 	}
 	c.Flags().StringVar(&user, "api-token", "", "print a new API token for the user `NAME` and its http.api_users entry")
 	c.Flags().StringSliceVar(&roles, "role", nil, "the API user's role: officer, worker or viewer (repeatable)")
+	c.Flags().BoolVar(&push, "push-token", false, "print a new aliyun_sms.push_token")
 	return c
 }
 

@@ -272,7 +272,7 @@ func (a *app) sandboxConfig(callback, recordFile, followPrefix string) sandbox.C
 		SMSAccessKeyID: a.cfg.AliyunSMS.AccessKeyID, SMSAccessKeySecret: a.cfg.AliyunSMS.AccessKeySecret,
 		SignName: a.cfg.AliyunSMS.SignName,
 		AppID:    a.cfg.WeChat.AppID, AppSecret: a.cfg.WeChat.AppSecret, Token: a.cfg.WeChat.Token,
-		EncodingAESKey: a.cfg.WeChat.EncodingAESKey, CallbackBase: callback,
+		EncodingAESKey: a.cfg.WeChat.EncodingAESKey, CallbackBase: callback, PushToken: a.cfg.AliyunSMS.PushToken,
 		RecordFile: recordFile, FollowPrefix: followPrefix,
 	}
 }

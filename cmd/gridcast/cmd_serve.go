@@ -51,6 +51,27 @@ func (a *app) workerCommand() *cobra.Command {
 	}
 }
 
+// minPushToken is the shortest aliyun_sms.push_token serve accepts.
+const minPushToken = 16
+
+// checkPushToken refuses to serve Aliyun's webhooks outside sandbox mode
+// without a push token: anyone who can reach them could otherwise opt
+// residents out, open tickets and mark messages delivered.
+func (a *app) checkPushToken(withHTTP bool) error {
+	t := a.cfg.AliyunSMS.PushToken
+	switch {
+	case !withHTTP:
+		return nil
+	case t == "" && a.cfg.Sandbox:
+		return nil
+	case t == "":
+		return fmt.Errorf("config: aliyun_sms.push_token: required to serve outside sandbox mode: Aliyun's pushes carry no signature, so the report and uplink URLs registered with Aliyun must carry a secret (https://HOST/aliyun/sms/report?token=TOKEN and …/aliyun/sms/up?token=TOKEN); generate one with `gridcast keygen --push-token`, at least %d characters", minPushToken)
+	case len(t) < minPushToken:
+		return fmt.Errorf("config: aliyun_sms.push_token: %d characters; want at least %d (generate one with `gridcast keygen --push-token`)", len(t), minPushToken)
+	}
+	return nil
+}
+
 // serving is what serve hands to its ready callback (the demo drives the
 // story through it).
 type serving struct {
@@ -65,6 +86,9 @@ type serving struct {
 // withWorkers) until ctx ends. ready, if set, runs once everything is up;
 // serve returns when it returns.
 func (a *app) serve(ctx context.Context, withHTTP, withWorkers bool, ready func(context.Context, serving) error) error {
+	if err := a.checkPushToken(withHTTP); err != nil {
+		return err
+	}
 	st, err := a.openStore(ctx)
 	if err != nil {
 		return err
@@ -166,10 +190,10 @@ func (a *app) serve(ctx context.Context, withHTTP, withWorkers bool, ready func(
 			WeChatCallback: wechat.NewCallbackHandler(
 				wechat.Config{AppID: a.cfg.WeChat.AppID, Token: a.cfg.WeChat.Token, EncodingAESKey: a.cfg.WeChat.EncodingAESKey},
 				wechat.ToSink(sink), wechat.CallbackOptions{Log: a.log, Refused: ms.WebhookRefused(metrics.ProviderWeChat, "callback")}),
-			SMSReport: aliyunsms.NewReportHandler(aliyunsms.ReportsTo(sink),
-				aliyunsms.PushOptions{Log: a.log, Refused: ms.WebhookRefused(metrics.ProviderAliyunSMS, "report")}),
-			SMSUplink: aliyunsms.NewUplinkHandler(aliyunsms.UplinksTo(sink),
-				aliyunsms.PushOptions{Log: a.log, Refused: ms.WebhookRefused(metrics.ProviderAliyunSMS, "uplink")}),
+			SMSReport: aliyunsms.NewReportHandler(aliyunsms.ReportsTo(sink), aliyunsms.PushOptions{Log: a.log,
+				Secret: a.cfg.AliyunSMS.PushToken, Refused: ms.WebhookRefused(metrics.ProviderAliyunSMS, "report")}),
+			SMSUplink: aliyunsms.NewUplinkHandler(aliyunsms.UplinksTo(sink), aliyunsms.PushOptions{Log: a.log,
+				Secret: a.cfg.AliyunSMS.PushToken, Refused: ms.WebhookRefused(metrics.ProviderAliyunSMS, "uplink")}),
 			// The Asynq queue UI, for officers.
 			Queues:        monitor.Handler(rt.rdb, monitor.Prefix),
 			ChannelPauses: func(ctx context.Context) ([]outbound.ChannelPause, error) { return queue.ChannelPauses(ctx, rt.rdb) },

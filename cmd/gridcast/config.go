@@ -248,6 +248,11 @@ type AliyunSMSConfig struct {
 	// Scheme is https (the default) or http, for a `gridcast sandbox` on
 	// this host or a private network.
 	Scheme string `yaml:"scheme"`
+	// PushToken is the secret of the report and uplink callback URLs
+	// registered with Aliyun (…/aliyun/sms/report?token=…): Aliyun's pushes
+	// carry no signature, so a push without it is refused (403). Required
+	// for serve outside sandbox mode; the sandbox's emulators push with it.
+	PushToken string `yaml:"push_token"`
 }
 
 // The sandbox account's credentials (defaultConfig): never sent to a real

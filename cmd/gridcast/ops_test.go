@@ -184,7 +184,9 @@ func TestServeMetricsAndShutdown(t *testing.T) {
 	dir, addr := t.TempDir(), freeAddr(t)
 	cmd := exec.Command(os.Args[0], "-test.run=^TestServeHelperProcess$")
 	cmd.Dir = t.TempDir()
-	cmd.Env = append(os.Environ(), "GRIDCAST_TEST_SERVE_HELPER=1", "GRIDCAST_DATA_DIR="+dir, "GRIDCAST_HTTP_ADDR="+addr)
+	const pushToken = "serve-test-push-token-0123"
+	cmd.Env = append(os.Environ(), "GRIDCAST_TEST_SERVE_HELPER=1", "GRIDCAST_DATA_DIR="+dir, "GRIDCAST_HTTP_ADDR="+addr,
+		"GRIDCAST_ALIYUN_SMS_PUSH_TOKEN="+pushToken)
 	var logs bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &logs, &logs
 	if err := cmd.Start(); err != nil {
@@ -237,6 +239,28 @@ func TestServeMetricsAndShutdown(t *testing.T) {
 	if code, body := get("/queues/api/queues"); code != 200 || !strings.Contains(body, `"queues"`) {
 		t.Errorf("/queues/api/queues from this host, no users configured: %d %.200s", code, body)
 	}
+	// Aliyun's pushes prove their sender by the token of their URL only.
+	opt := `[{"phone_number":"13800000001","content":"TD","send_time":"2026-03-16 10:00:00","dest_code":"","sequence_id":1}]`
+	push := func(path string) int {
+		res, err := client.Post("http://"+addr+path, "application/json", strings.NewReader(opt))
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	for _, path := range []string{"/aliyun/sms/up", "/aliyun/sms/up?token=forged-token-0123456789", "/aliyun/sms/report",
+		"/aliyun/sms/report?token=" + pushToken[:len(pushToken)-1]} {
+		if code := push(path); code != http.StatusForbidden {
+			t.Errorf("POST %s: %d, want 403", path, code)
+		}
+	}
+	if code := push("/aliyun/sms/up?token=" + pushToken); code != 200 {
+		t.Errorf("POST /aliyun/sms/up with the push token: %d, want 200", code)
+	}
+	if _, body := get("/metrics"); !strings.Contains(body, `gridcast_webhook_refused_total{provider="aliyun_sms",reason="bad_token",webhook="uplink"} 2`) {
+		t.Errorf("/metrics does not count the two refused uplinks")
+	}
 
 	start := time.Now()
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
@@ -253,5 +277,34 @@ func TestServeMetricsAndShutdown(t *testing.T) {
 	t.Logf("serve stopped %s after SIGTERM", time.Since(start).Round(time.Millisecond))
 	if _, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
 		t.Error("http.addr still accepts connections after serve exited")
+	}
+}
+
+// serve refuses to take Aliyun's unsigned pushes outside sandbox mode
+// without a push token, and says which key to set; a worker takes none.
+func TestServeNeedsPushToken(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		sandbox  bool
+		token    string
+		withHTTP bool
+		want     string
+	}{
+		{"sandbox", true, "", true, ""},
+		{"production without", false, "", true, "aliyun_sms.push_token: required to serve outside sandbox mode"},
+		{"production short", false, "short", true, "5 characters; want at least 16"},
+		{"production", false, "0123456789abcdef", true, ""},
+		{"worker", false, "", false, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			a := &app{cfg: Config{Sandbox: tc.sandbox, AliyunSMS: AliyunSMSConfig{PushToken: tc.token}}}
+			err := a.checkPushToken(tc.withHTTP)
+			switch {
+			case tc.want == "" && err != nil:
+				t.Errorf("refused: %v", err)
+			case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+				t.Errorf("got %v, want an error saying %q", err, tc.want)
+			}
+		})
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	neturl "net/url"
 	"strings"
 	"sync"
 	"time"
@@ -26,6 +27,9 @@ type Config struct {
 	// delivery reports go to /aliyun/sms/report, uplinks to /aliyun/sms/up,
 	// WeChat events and messages to /wechat/callback. Empty = no pushes.
 	CallbackBase string
+	// PushToken, when set, is added to the Aliyun report and uplink URLs
+	// as ?token=, as the URLs registered with Aliyun carry it.
+	PushToken string
 	// DeliveryDelay is how long after acceptance a receipt is pushed.
 	// Default 300ms.
 	DeliveryDelay time.Duration
@@ -111,7 +115,7 @@ func build(cfg Config, log *slog.Logger, rec *record) *Sandbox {
 	sms := aliyunsms.NewEmulator(aliyunsms.EmulatorConfig{
 		AccessKeyID: cfg.SMSAccessKeyID, AccessKeySecret: cfg.SMSAccessKeySecret,
 		SignNames: []string{cfg.SignName}, Templates: SMSTemplates(),
-		ReportURL: url("/aliyun/sms/report"), UplinkURL: url("/aliyun/sms/up"),
+		ReportURL: withToken(url("/aliyun/sms/report"), cfg.PushToken), UplinkURL: withToken(url("/aliyun/sms/up"), cfg.PushToken),
 		DeliveryDelay: cfg.DeliveryDelay, UndeliverableSuffix: cfg.UndeliverableSuffix,
 		PerNumberMinuteLimit: 5,
 		Faults:               faults.sms,
@@ -214,4 +218,12 @@ func (s *Sandbox) ReceiptMode() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.receiptMode
+}
+
+// withToken adds ?token=token to a callback URL ("" stays "").
+func withToken(u, token string) string {
+	if u == "" || token == "" {
+		return u
+	}
+	return u + "?token=" + neturl.QueryEscape(token)
 }

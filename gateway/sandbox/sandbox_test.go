@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -179,5 +182,34 @@ func TestTemplatesCarryWorkerAndOptOut(t *testing.T) {
 		if len(ct.Params()) == 0 {
 			t.Errorf("%s has no parameters", tpl.Code)
 		}
+	}
+}
+
+// The emulator pushes Aliyun's delivery reports to the report URL with
+// the push token that URL carries when registered with Aliyun.
+func TestReportsCarryThePushToken(t *testing.T) {
+	got := make(chan string, 4)
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got <- r.URL.Path + "?" + r.URL.RawQuery
+		_, _ = io.WriteString(w, aliyunsms.AckBody)
+	}))
+	defer hook.Close()
+	cfg := config(hook.URL)
+	cfg.PushToken = "tok+en/0123456789"
+	sb := sandbox.New(cfg, nil)
+	defer sb.Close()
+	install(t, sb)
+	c := newClients(t)
+	if _, err := c.sms.Send(t.Context(), gateway.SMS{Phone: "13800000001", TemplateCode: sandbox.TemplateJob,
+		Params: map[string]string{"name": "张先生", "job": "保安", "detail": "月薪五千", "reply": "回复1", "worker": "王芳", "phone": "13900000000"}}); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case u := <-got:
+		if want := "/aliyun/sms/report?token=tok%2Ben%2F0123456789"; u != want {
+			t.Errorf("report pushed to %s, want %s", u, want)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no report pushed")
 	}
 }
