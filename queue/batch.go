@@ -41,15 +41,7 @@ func (h *handlers) sendBatch(ctx context.Context, t *asynq.Task) (err error) {
 	}
 	now := h.cfg.Now()
 	var claimed []outbound.Message
-	releaseAll := func(cause error) error {
-		errs := []error{cause}
-		for _, m := range claimed {
-			if err := h.deps.Ledger.RescheduleMessage(ctx, m.ID, now, outbound.WaitRetry); err != nil {
-				errs = append(errs, err)
-			}
-		}
-		return errors.Join(errs...)
-	}
+	releaseAll := func(cause error) error { return h.releaseAll(ctx, claimed, cause) }
 	for _, id := range p.MessageIDs {
 		m, ok, err := h.deps.Ledger.ClaimMessage(ctx, id, now)
 		if err != nil {
@@ -125,9 +117,21 @@ func (h *handlers) sendBatch(ctx context.Context, t *asynq.Task) (err error) {
 }
 
 func (h *handlers) failedUnexpected(ctx context.Context, js []*job, cause error) error {
+	ms := make([]outbound.Message, len(js))
+	for i, j := range js {
+		ms[i] = j.m
+	}
+	return h.releaseAll(ctx, ms, cause)
+}
+
+// releaseAll hands every message of ms back to pending, due now, after an
+// error that stopped the whole call or task, and returns cause with any
+// failure to hand one back.
+func (h *handlers) releaseAll(ctx context.Context, ms []outbound.Message, cause error) error {
 	errs := []error{cause}
-	for _, j := range js {
-		if err := h.deps.Ledger.RescheduleMessage(ctx, j.m.ID, h.cfg.Now(), outbound.WaitRetry); err != nil {
+	now := h.cfg.Now()
+	for _, m := range ms {
+		if err := h.deps.Ledger.RescheduleMessage(ctx, m.ID, now, outbound.WaitRetry); err != nil {
 			errs = append(errs, err)
 		}
 	}

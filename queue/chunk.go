@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -192,7 +191,7 @@ func (h *handlers) sendChunk(ctx context.Context, t *asynq.Task) (err error) {
 		halt: map[population.Channel]halt{}}
 	jobs, err := k.load(ctx, p.CampaignID, claimed)
 	if err != nil {
-		return h.releaseAll(ctx, claimed, err)
+		return h.releaseAll(context.WithoutCancel(ctx), claimed, err)
 	}
 	var sms, wx []*job
 	for _, j := range jobs {
@@ -354,25 +353,11 @@ func (k *chunk) sendSMS(ctx context.Context, js []*job) {
 	if *h.cfg.SMSBatch {
 		size = h.cfg.GroupMaxSize
 	}
-	// A call carries one template, signature and extension code.
-	slices.SortStableFunc(js, func(a, b *job) int {
-		if c := strings.Compare(a.template, b.template); c != 0 {
-			return c
-		}
-		if c := strings.Compare(a.signName, b.signName); c != 0 {
-			return c
-		}
-		return strings.Compare(a.extend, b.extend)
-	})
+	// One campaign's chunk: every job carries the campaign's template,
+	// signature and extension code, which a call carries once.
 	var calls [][]*job
-	for i := 0; i < len(js); {
-		n := 1
-		for i+n < len(js) && n < size && js[i+n].template == js[i].template &&
-			js[i+n].signName == js[i].signName && js[i+n].extend == js[i].extend {
-			n++
-		}
-		calls = append(calls, js[i:i+n])
-		i += n
+	for c := range slices.Chunk(js, size) {
+		calls = append(calls, c)
 	}
 	n, wait, err := k.admit(ctx, population.ChannelSMS, len(calls))
 	if err != nil {
@@ -494,17 +479,4 @@ func (k *chunk) finish(ctx context.Context) error {
 		k.add(h.enq.EnqueueSend(ctx, m))
 	}
 	return errors.Join(k.errs...)
-}
-
-// releaseAll hands every claimed message back after an error that stopped
-// the whole chunk, which Asynq then retries.
-func (h *handlers) releaseAll(ctx context.Context, ms []outbound.Message, cause error) error {
-	errs := []error{cause}
-	now := h.cfg.Now()
-	for _, m := range ms {
-		if err := h.deps.Ledger.RescheduleMessage(context.WithoutCancel(ctx), m.ID, now, outbound.WaitRetry); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	return errors.Join(errs...)
 }
