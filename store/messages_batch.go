@@ -55,7 +55,8 @@ func (s *Store) ClaimMessages(ctx context.Context, ids []int64, now time.Time, o
 // accepted in one batch of calls: one transaction, every message dated at
 // and given its provider id and templateCode. A message no longer sending
 // (a receipt overtook the answer) is moved, or filled, by AdvanceMessage's
-// rules one by one. It returns the ids it moved to sent.
+// rules one by one in the same transaction. It returns the ids it moved to
+// sent.
 func (s *Store) MarkSent(ctx context.Context, acc []outbound.Accepted, templateCode string, at time.Time) ([]int64, error) {
 	if len(acc) == 0 {
 		return nil, nil
@@ -90,23 +91,26 @@ func (s *Store) MarkSent(ctx context.Context, acc []outbound.Accepted, templateC
 			return err
 		}
 		notes := make([]string, len(done))
-		return s.insertEvents(ctx, tx, done, at, outbound.StatusSending, outbound.StatusSent, "OK", notes)
+		if err := s.insertEvents(ctx, tx, done, at, outbound.StatusSending, outbound.StatusSent, "OK", notes); err != nil {
+			return err
+		}
+		for _, a := range acc {
+			if moved[a.ID] {
+				continue
+			}
+			ok, err := s.advanceTx(ctx, tx, a.ID, outbound.StatusSent, outbound.Update{ProviderID: a.ProviderID,
+				ProviderCode: "OK", TemplateCode: templateCode, At: at}, at)
+			if err != nil {
+				return fmt.Errorf("message %d: %w", a.ID, err)
+			}
+			if ok {
+				done = append(done, a.ID)
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, err
-	}
-	for _, a := range acc {
-		if moved[a.ID] {
-			continue
-		}
-		ok, err := s.AdvanceMessage(ctx, a.ID, outbound.StatusSent, outbound.Update{ProviderID: a.ProviderID,
-			ProviderCode: "OK", TemplateCode: templateCode, At: at})
-		if err != nil {
-			return done, err
-		}
-		if ok {
-			done = append(done, a.ID)
-		}
 	}
 	return done, nil
 }
