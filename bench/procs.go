@@ -17,8 +17,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/gridcast/gridcast/campaigns"
 	"github.com/gridcast/gridcast/gateway/aliyunsms"
 	"github.com/gridcast/gridcast/gateway/sandbox"
@@ -284,7 +282,7 @@ func (e *Env) runProcs(ctx context.Context, n, k int) (procRun, error) {
 		return procRun{}, err
 	}
 	var peakHeap int64
-	if err := waitSettled(ctx, st, rdb, c.ID, w, func() { peakHeap = max(peakHeap, w.heapInUse()) }); err != nil {
+	if err := waitSettled(ctx, st, c.ID, w, func() { peakHeap = max(peakHeap, w.heapInUse()) }); err != nil {
 		return procRun{}, err
 	}
 	took := time.Since(start)
@@ -342,7 +340,7 @@ func startCampaign(ctx context.Context, st *store.Store, policy campaigns.Channe
 
 // waitSettled polls, twice a second and with index probes only, until the
 // campaign is expanded and holds no pending or sending message.
-func waitSettled(ctx context.Context, st *store.Store, _ *redis.Client, id int64, w *workers, sample func()) error {
+func waitSettled(ctx context.Context, st *store.Store, id int64, w *workers, sample func()) error {
 	deadline := time.Now().Add(2 * time.Hour)
 	for time.Now().Before(deadline) {
 		select {
