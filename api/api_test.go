@@ -58,6 +58,9 @@ func newServer(t *testing.T, ready error) *httptest.Server {
 func do(t *testing.T, method, u, body string) (int, string) {
 	t.Helper()
 	req, _ := http.NewRequest(method, u, strings.NewReader(body))
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)

@@ -2,123 +2,85 @@ package api
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
 	"errors"
 	"fmt"
 	"log/slog"
+	"mime"
 	"net"
 	"net/http"
 	"net/netip"
-	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/gridcast/gridcast/access"
+	"github.com/gridcast/gridcast/fault"
 	"github.com/gridcast/gridcast/pii"
 )
 
-// Role is what an API user may change. Every role may read (GET); only
-// the role a route names may write through it.
-type Role string
-
-// The roles.
-const (
-	// RoleOfficer creates campaigns and approves, sends, pauses, resumes
-	// and cancels them, and saves and deletes named segments.
-	RoleOfficer Role = "officer"
-	// RoleWorker acts on tickets: reply, start, resolve, close, reassign,
-	// merge.
-	RoleWorker Role = "worker"
-	// RoleViewer reads only.
-	RoleViewer Role = "viewer"
-)
-
-// Roles lists every role, in the order the documentation gives them.
-var Roles = []Role{RoleOfficer, RoleWorker, RoleViewer}
-
-// anyRole is what a read needs: a user with at least one role.
-const anyRole Role = ""
-
-// ParseRole returns the role named s, or an error listing the roles.
-func ParseRole(s string) (Role, error) {
-	if r := Role(s); slices.Contains(Roles, r) {
-		return r, nil
-	}
-	return "", fmt.Errorf("unknown role %q; want officer, worker or viewer", s)
+// UserDirectory is where the API finds its users: the store's users
+// table, managed with `gridcast users`. A change there takes effect at the
+// next request.
+type UserDirectory interface {
+	// UserByToken returns the enabled user whose token hash is sum, or an
+	// error wrapping fault.ErrNotFound.
+	UserByToken(ctx context.Context, sum [sha256.Size]byte) (access.User, error)
+	// CountUsers counts the enabled users; none is the trial mode.
+	CountUsers(ctx context.Context) (int, error)
 }
 
-// User is one person who may call /api/v1 with a bearer token. The zero
-// value is no one.
-type User struct {
-	// Name is the person, recorded as the actor of everything they do
-	// through the API (a campaign's owner and approver, a ticket's
-	// timeline). Unique, compared without regard to case, as the
-	// self-approval rule compares names.
-	Name string
-	// TokenSHA256 is the SHA-256 of the token the user sends; the server
-	// never holds the token itself.
-	TokenSHA256 [sha256.Size]byte
-	// Roles are what the user may change; at least one.
-	Roles []Role
-}
+// trialCheckEvery is how long the answer to "are there users?" is kept:
+// the first user created ends the trial mode within this time.
+const trialCheckEvery = 2 * time.Second
 
-// has reports whether u holds role r; every user holds anyRole.
-func (u User) has(r Role) bool {
-	return r == anyRole || slices.Contains(u.Roles, r)
-}
-
-// checkUsers refuses a user list that would make the actor ambiguous.
-func checkUsers(users []User) error {
-	var errs []error
-	names := map[string]bool{}
-	hashes := map[[sha256.Size]byte]bool{}
-	for i, u := range users {
-		bad := func(format string, a ...any) {
-			errs = append(errs, fmt.Errorf("api: Users[%d]: %s", i, fmt.Sprintf(format, a...)))
-		}
-		key := strings.ToLower(strings.TrimSpace(u.Name))
-		switch {
-		case key == "":
-			bad("no name")
-		case names[key]:
-			bad("name %q is used twice", u.Name)
-		}
-		names[key] = true
-		switch {
-		case u.TokenSHA256 == [sha256.Size]byte{}:
-			bad("no token hash")
-		case hashes[u.TokenSHA256]:
-			bad("token hash is used twice")
-		}
-		hashes[u.TokenSHA256] = true
-		if len(u.Roles) == 0 {
-			bad("no role")
-		}
-		for _, r := range u.Roles {
-			if _, err := ParseRole(string(r)); err != nil {
-				bad("%v", err)
-			}
-		}
-	}
-	return errors.Join(errs...)
-}
+// TrialCookie is the cookie that carries a trial session, set by
+// /login?token= (Config.TrialToken).
+const TrialCookie = "gridcast_trial"
 
 // auth guards /api/v1. With users it demands a bearer token and puts its
-// user in the request's context; without, it lets through only requests
-// made on this host, whose actions name their actor in the body.
+// user in the request's context; without (the trial mode), it lets
+// through only requests made on this host — and, when Config.TrialToken is
+// set, only from a browser signed in through the one-time login link.
 type auth struct {
-	users   []User
+	users   UserDirectory
 	log     *slog.Logger
 	refused *prometheus.CounterVec // by reason
+	now     func() time.Time
+
+	// trial caches whether there are no users, for trialCheckEvery.
+	trialMu    sync.Mutex
+	trialAt    time.Time
+	trialState bool
+
+	// The one-time login of the trial mode: loginToken until used, then
+	// the session the browser keeps in TrialCookie.
+	loginToken string
+	loginUsed  atomic.Bool
+	session    string
 }
 
 type userKey struct{}
 
-// userFrom returns the authenticated user of a request, if any.
-func userFrom(ctx context.Context) (User, bool) {
-	u, ok := ctx.Value(userKey{}).(User)
+// userFrom returns the authenticated user of a request, if any; none in
+// the trial mode.
+func userFrom(ctx context.Context) (access.User, bool) {
+	u, ok := ctx.Value(userKey{}).(access.User)
 	return u, ok
+}
+
+// scopeOf is the request's scope: its user's, or the whole city in the
+// trial mode (a single operator on the server's own machine).
+func scopeOf(r *http.Request) access.Scope {
+	if u, ok := userFrom(r.Context()); ok {
+		return u.Scope()
+	}
+	return access.Scope{access.All}
 }
 
 // apiPath reports whether p is under /api/v1, which auth guards.
@@ -128,7 +90,8 @@ func apiPath(p string) bool {
 
 // guard authenticates every request under /api/v1, routed or not (an
 // unknown path is 401 before it is 404, so that routes cannot be probed
-// without a token), and passes the rest through untouched.
+// without a token), refuses a change that a browser says came from another
+// site or that is not JSON, and passes the rest through untouched.
 func (a *auth) guard(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !apiPath(r.URL.Path) {
@@ -139,54 +102,142 @@ func (a *auth) guard(next http.Handler) http.Handler {
 		if !ok {
 			return
 		}
-		if len(a.users) > 0 {
+		if !a.acceptChange(w, r) {
+			return
+		}
+		if u.Name != "" {
 			r = r.WithContext(context.WithValue(r.Context(), userKey{}, u))
 		}
 		next.ServeHTTP(w, r)
 	})
 }
 
-// authenticate returns the request's user (the zero User when
-// authentication is off), or answers the refusal and returns false.
-func (a *auth) authenticate(w http.ResponseWriter, r *http.Request) (User, bool) {
-	if len(a.users) == 0 {
+// acceptChange refuses a state change (any method but GET, HEAD and
+// OPTIONS) that a browser says came from another site, and a change with a
+// body that is not declared JSON: an HTML form or a text/plain fetch from
+// another page cannot send application/json without the CORS preflight
+// this server never answers.
+func (a *auth) acceptChange(w http.ResponseWriter, r *http.Request) bool {
+	switch r.Method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions:
+		return true
+	}
+	if crossSite(r) {
+		a.refuse(w, r, http.StatusForbidden, "cross_site", "changes are accepted only from this server's own pages or from scripts")
+		return false
+	}
+	if r.Method == http.MethodDelete && r.ContentLength <= 0 {
+		return true
+	}
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || mt != "application/json" {
+		a.refuse(w, r, http.StatusUnsupportedMediaType, "content_type", "send the body as JSON with Content-Type: application/json")
+		return false
+	}
+	return true
+}
+
+// trial reports whether there are no users (the trial mode), asking the
+// directory at most every trialCheckEvery.
+func (a *auth) trial(ctx context.Context) (bool, error) {
+	if a.users == nil {
+		return true, nil
+	}
+	a.trialMu.Lock()
+	defer a.trialMu.Unlock()
+	now := a.now()
+	if !a.trialAt.IsZero() && now.Sub(a.trialAt) < trialCheckEvery {
+		return a.trialState, nil
+	}
+	n, err := a.users.CountUsers(ctx)
+	if err != nil {
+		return false, err
+	}
+	a.trialAt, a.trialState = now, n == 0
+	return a.trialState, nil
+}
+
+// authenticate returns the request's user (the zero User in the trial
+// mode), or answers the refusal and returns false.
+func (a *auth) authenticate(w http.ResponseWriter, r *http.Request) (access.User, bool) {
+	trial, err := a.trial(r.Context())
+	if err != nil {
+		a.log.ErrorContext(r.Context(), "api_users_unavailable", "err", err)
+		writeJSON(w, http.StatusServiceUnavailable, Problem{Error: "the user directory is unavailable; try again"})
+		return access.User{}, false
+	}
+	if trial {
 		if why := notLocal(r); why != "" {
-			a.refuse(w, r, http.StatusForbidden, "not_local", "the API answers only requests made on this host while http.api_users is empty ("+why+
-				"); configure http.api_users (gridcast keygen --api-token NAME --role ROLE) and send a bearer token")
-			return User{}, false
+			a.refuse(w, r, http.StatusForbidden, "not_local", "the API answers only requests made on this host while no user exists ("+why+
+				"); create users (gridcast users create NAME --role ROLE --grid CODE) and send a bearer token")
+			return access.User{}, false
 		}
-		return User{}, true
+		if a.loginToken != "" && !a.trialSession(r) {
+			a.refuse(w, r, http.StatusUnauthorized, "no_session", "open the one-time login link gridcast serve printed, or create users (gridcast users create)")
+			return access.User{}, false
+		}
+		return access.User{}, true
 	}
 	token, ok := bearerToken(r.Header.Get("Authorization"))
 	if !ok {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="gridcast"`)
 		a.refuse(w, r, http.StatusUnauthorized, "no_token", "authentication required: send Authorization: Bearer TOKEN")
-		return User{}, false
+		return access.User{}, false
 	}
-	u, ok := a.lookup(token)
-	if !ok {
+	u, err := a.lookup(r.Context(), token)
+	if err != nil {
+		if !errors.Is(err, fault.ErrNotFound) {
+			a.log.ErrorContext(r.Context(), "api_users_unavailable", "err", err)
+			writeJSON(w, http.StatusServiceUnavailable, Problem{Error: "the user directory is unavailable; try again"})
+			return access.User{}, false
+		}
 		w.Header().Set("WWW-Authenticate", `Bearer realm="gridcast", error="invalid_token"`)
 		a.refuse(w, r, http.StatusUnauthorized, "bad_token", "invalid bearer token")
-		return User{}, false
+		return access.User{}, false
 	}
 	return u, true
 }
 
-// lookup finds the user whose token hash is the token's. It compares the
-// hash with every user's in constant time and never stops early, so the
-// time taken tells neither how much of a hash matched nor which user did.
-func (a *auth) lookup(token string) (User, bool) {
-	sum := sha256.Sum256([]byte(token))
-	found := -1
-	for i := range a.users {
-		eq := subtle.ConstantTimeCompare(sum[:], a.users[i].TokenSHA256[:])
-		found = subtle.ConstantTimeSelect(eq, i, found)
+// lookup finds the enabled user holding token, by the token's SHA-256:
+// the database compares hashes, so the time taken tells nothing about the
+// token.
+func (a *auth) lookup(ctx context.Context, token string) (access.User, error) {
+	if a.users == nil {
+		return access.User{}, fault.ErrNotFound
 	}
-	if found < 0 {
-		return User{}, false
-	}
-	return a.users[found], true
+	return a.users.UserByToken(ctx, sha256.Sum256([]byte(token)))
 }
+
+// trialSession reports whether r carries the trial session's cookie.
+func (a *auth) trialSession(r *http.Request) bool {
+	c, err := r.Cookie(TrialCookie)
+	return err == nil && a.session != "" && subtle.ConstantTimeCompare([]byte(c.Value), []byte(a.session)) == 1
+}
+
+// login serves GET /login?token=: the one-time link of the trial mode. The
+// first request with the right token gets the session cookie (HttpOnly,
+// SameSite=Strict) and is sent to the console; the link works once.
+func (a *auth) login(w http.ResponseWriter, r *http.Request) {
+	if why := notLocal(r); why != "" {
+		a.refuse(w, r, http.StatusForbidden, "not_local", "the login link works only on this host ("+why+")")
+		return
+	}
+	given := r.URL.Query().Get("token")
+	if a.loginToken == "" || subtle.ConstantTimeCompare([]byte(given), []byte(a.loginToken)) != 1 {
+		a.refuse(w, r, http.StatusForbidden, "bad_login", "this login link is not valid")
+		return
+	}
+	if !a.loginUsed.CompareAndSwap(false, true) {
+		a.refuse(w, r, http.StatusForbidden, "bad_login", "this login link was used already; restart gridcast serve for a new one")
+		return
+	}
+	http.SetCookie(w, &http.Cookie{Name: TrialCookie, Value: a.session, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode})
+	a.log.InfoContext(r.Context(), "trial_login", "remote", r.RemoteAddr)
+	http.Redirect(w, r, "/console/", http.StatusSeeOther)
+}
+
+// NewTrialToken returns a random token for Config.TrialToken.
+func NewTrialToken() string { return rand.Text() }
 
 // bearerToken reads an Authorization header of the Bearer scheme.
 func bearerToken(h string) (string, bool) {
@@ -196,6 +247,14 @@ func bearerToken(h string) (string, bool) {
 	}
 	token = strings.TrimSpace(token)
 	return token, token != ""
+}
+
+// proxyHeaders are the headers a proxy adds to say whom it forwards for;
+// any of them marks a request as proxied.
+var proxyHeaders = []string{
+	"Forwarded", "X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Proto", "X-Real-Ip",
+	"X-Client-Ip", "True-Client-Ip", "Cf-Connecting-Ip", "Fastly-Client-Ip", "X-Cluster-Client-Ip",
+	"X-Original-Forwarded-For", "Client-Ip", "Via",
 }
 
 // notLocal says why r did not come from this host, or "" if it did: its
@@ -210,7 +269,7 @@ func notLocal(r *http.Request) string {
 	if err != nil || !ip.Unmap().IsLoopback() {
 		return "not from a loopback address"
 	}
-	for _, h := range []string{"Forwarded", "X-Forwarded-For", "X-Real-Ip"} {
+	for _, h := range proxyHeaders {
 		if r.Header.Get(h) != "" {
 			return "forwarded by a proxy"
 		}
@@ -218,44 +277,52 @@ func notLocal(r *http.Request) string {
 	return ""
 }
 
-// authorize lets through to h only the users holding need (anyRole for a
-// read). It checks again what guard checked, so that a route is never
-// open should it be served without guard in front.
-func (a *auth) authorize(pattern string, need Role, h http.Handler) http.Handler {
+// authorize lets through to h only the users holding one of need (none:
+// any user, for a read). It checks again what guard checked, so that a
+// route is never open should it be served without guard in front.
+func (a *auth) authorize(pattern string, need []access.Role, h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		u, ok := userFrom(r.Context())
 		if !ok {
 			if u, ok = a.authenticate(w, r); !ok {
 				return
 			}
-		}
-		if len(a.users) > 0 && !u.has(need) {
-			a.log.InfoContext(r.Context(), "api_forbidden", "user", pii.Name(u.Name), "route", pattern, "need", string(need))
-			roles := make([]string, len(u.Roles))
-			for i, r := range u.Roles {
-				roles[i] = string(r)
+			if u.Name != "" {
+				r = r.WithContext(context.WithValue(r.Context(), userKey{}, u))
 			}
-			a.refuse(w, r, http.StatusForbidden, "role", fmt.Sprintf("%s needs the %s role; yours: %s", pattern, need, strings.Join(roles, ", ")))
+		}
+		if u.Name != "" && len(need) > 0 && !u.HasAny(need...) {
+			a.log.InfoContext(r.Context(), "api_forbidden", "user", pii.Name(u.Name), "route", pattern, "need", rolesText(need))
+			a.refuse(w, r, http.StatusForbidden, "role", fmt.Sprintf("%s needs the %s role; yours: %s", pattern, rolesText(need), rolesText(u.Roles)))
 			return
 		}
 		h.ServeHTTP(w, r)
 	})
 }
 
+// rolesText lists roles as "officer or checker".
+func rolesText(rs []access.Role) string {
+	ss := make([]string, len(rs))
+	for i, r := range rs {
+		ss[i] = string(r)
+	}
+	return strings.Join(ss, " or ")
+}
+
 func (a *auth) refuse(w http.ResponseWriter, r *http.Request, code int, reason, msg string) {
 	a.refused.WithLabelValues(reason).Inc()
 	switch reason {
-	case "bad_token", "not_local":
+	case "bad_token", "not_local", "bad_login", "cross_site":
 		a.log.WarnContext(r.Context(), "api_refused", "reason", reason, "remote", r.RemoteAddr, "path", r.URL.Path)
-	case "no_token":
+	case "no_token", "no_session", "content_type", "scope":
 		a.log.DebugContext(r.Context(), "api_refused", "reason", reason, "remote", r.RemoteAddr, "path", r.URL.Path)
 	}
 	writeJSON(w, code, Problem{Error: msg})
 }
 
 // actor is who does an action: the authenticated user, whom a body field
-// (by, owner) may name but not contradict; with authentication off, the
-// field as given ("" when absent, for the caller to refuse).
+// (by, owner) may name but not contradict; in the trial mode, the field as
+// given ("" when absent, for the caller to refuse).
 func actor(r *http.Request, field, given string) (string, error) {
 	given = strings.TrimSpace(given)
 	u, ok := userFrom(r.Context())
@@ -271,21 +338,29 @@ func actor(r *http.Request, field, given string) (string, error) {
 
 // Me is who the API takes the caller for.
 type Me struct {
-	// Authenticated: the caller sent a user's token. False in a trial
-	// without configured users, where actions name their actor in by.
+	// Authenticated: the caller sent a user's token. False in the trial
+	// mode, where actions name their actor in by.
 	Authenticated bool   `json:"authenticated"`
 	Name          string `json:"name,omitempty"`
-	// Roles are what the caller may change: the user's, or every role in a
-	// trial.
-	Roles []Role `json:"roles"`
+	// Roles are what the caller may change: the user's, or every role in
+	// the trial mode.
+	Roles []access.Role `json:"roles"`
+	// Grids is the caller's scope: grid codes, each with its subtree, or
+	// "*" for the whole city (the trial mode's).
+	Grids      []string `json:"grids"`
+	Department string   `json:"department,omitempty"`
 }
 
 // me answers GET /api/v1/me.
 func (s *server) me(w http.ResponseWriter, r *http.Request) {
 	u, ok := userFrom(r.Context())
 	if !ok {
-		writeJSON(w, http.StatusOK, Me{Roles: Roles})
+		writeJSON(w, http.StatusOK, Me{Roles: access.Roles, Grids: []string{access.All}})
 		return
 	}
-	writeJSON(w, http.StatusOK, Me{Authenticated: true, Name: u.Name, Roles: u.Roles})
+	grids := u.Grids
+	if grids == nil {
+		grids = []string{}
+	}
+	writeJSON(w, http.StatusOK, Me{Authenticated: true, Name: u.Name, Roles: u.Roles, Grids: grids, Department: u.Department})
 }

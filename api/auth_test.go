@@ -16,25 +16,42 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/gridcast/gridcast/access"
 	"github.com/gridcast/gridcast/api"
 	"github.com/gridcast/gridcast/campaigns"
 )
 
 // The users of the authenticated server, by token.
+// Their scope is the whole city; scope_test.go has users of one street.
 var (
-	maker   = testUser{"王芳", "tok-maker-8f1c", []api.Role{api.RoleOfficer}}
-	checker = testUser{"李强", "tok-checker-2d7a", []api.Role{api.RoleOfficer, api.RoleViewer}}
-	worker  = testUser{"张伟", "tok-worker-93be", []api.Role{api.RoleWorker}}
-	viewer  = testUser{"赵敏", "tok-viewer-05c4", []api.Role{api.RoleViewer}}
+	maker   = testUser{"王芳", "tok-maker-8f1c", []access.Role{access.RoleOfficer}, cityWide}
+	checker = testUser{"李强", "tok-checker-2d7a", []access.Role{access.RoleOfficer, access.RoleViewer}, cityWide}
+	worker  = testUser{"张伟", "tok-worker-93be", []access.Role{access.RoleWorker}, cityWide}
+	viewer  = testUser{"赵敏", "tok-viewer-05c4", []access.Role{access.RoleViewer}, cityWide}
 )
+
+var cityWide = []string{access.All}
 
 type testUser struct {
 	name, token string
-	roles       []api.Role
+	roles       []access.Role
+	grids       []string
 }
 
-func (u testUser) user() api.User {
-	return api.User{Name: u.name, TokenSHA256: sha256.Sum256([]byte(u.token)), Roles: u.roles}
+func (u testUser) user() access.User {
+	return access.User{Name: u.name, TokenSHA256: sha256.Sum256([]byte(u.token)), Roles: u.roles, Grids: u.grids}
+}
+
+// addUsers stores the users in st, as gridcast users create does.
+func addUsers(t *testing.T, st interface {
+	CreateUser(context.Context, access.User) (access.User, error)
+}, us ...testUser) {
+	t.Helper()
+	for _, u := range us {
+		if _, err := st.CreateUser(t.Context(), u.user()); err != nil {
+			t.Fatalf("create user %s: %v", u.name, err)
+		}
+	}
 }
 
 // authFixture is the desk fixture's store and desk behind a second server
@@ -47,9 +64,10 @@ type authFixture struct {
 func newAuthFixture(t *testing.T) *authFixture {
 	t.Helper()
 	f := newDeskFixture(t)
+	addUsers(t, f.st, maker, checker, worker, viewer)
 	h, err := api.New(api.Config{Segments: f.st, Tickets: ticketStore{f.st}, Desk: f.desk, Campaigns: f.st,
 		Policy: campaigns.Policy{ApprovalThreshold: 1}, Ready: func(context.Context) error { return nil },
-		Users: []api.User{maker.user(), checker.user(), worker.user(), viewer.user()}})
+		Users: f.st})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,6 +83,9 @@ func as(t *testing.T, token, method, u, body string) (int, string, string) {
 	req, err := http.NewRequest(method, u, strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
 	}
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
@@ -157,12 +178,12 @@ func TestAuthRoles(t *testing.T) {
 			{"POST", ticket + "/reply", `{"text":"您好"}`, "worker"},
 			{"POST", ticket + "/resolve", `{}`, "worker"},
 			{"POST", f.srv.URL + "/api/v1/campaigns", `{}`, "officer"},
-			{"POST", f.srv.URL + "/api/v1/campaigns/1/actions", `{"action":"approve"}`, "officer"},
+			{"POST", f.srv.URL + "/api/v1/campaigns/1/actions", `{"action":"approve"}`, "officer or checker"},
 			{"PUT", f.srv.URL + "/api/v1/segments/olds", `{"expr":"age:60.."}`, "officer"},
 			{"DELETE", f.srv.URL + "/api/v1/segments/olds", "", "officer"},
 		} {
 			code, _, body := as(t, viewer.token, tc.method, tc.u, tc.body)
-			if code != 403 || !strings.Contains(problem(t, body), "needs the "+tc.role+" role") {
+			if code != 403 || !strings.Contains(problem(t, body), "needs the "+tc.role) {
 				t.Errorf("%s %s as a viewer: %d %s, want 403 naming the %s role", tc.method, tc.u, code, body, tc.role)
 			}
 		}
@@ -172,7 +193,7 @@ func TestAuthRoles(t *testing.T) {
 		code, _, body := as(t, worker.token, "GET", f.srv.URL+"/api/v1/me", "")
 		var me api.Me
 		if code != 200 || json.Unmarshal([]byte(body), &me) != nil || !me.Authenticated || me.Name != worker.name ||
-			!slices.Equal(me.Roles, []api.Role{api.RoleWorker}) {
+			!slices.Equal(me.Roles, []access.Role{access.RoleWorker}) || !slices.Equal(me.Grids, cityWide) {
 			t.Errorf("me as the worker: %d %s", code, body)
 		}
 		if code, _, _ := as(t, "", "GET", f.srv.URL+"/api/v1/me", ""); code != 401 {
@@ -263,6 +284,9 @@ func TestAuthOffIsLocalOnly(t *testing.T) {
 		{"IPv6 peer", "[2001:db8::1]:40000", "/api/v1/tickets", nil, 403},
 		{"a proxy on this host", "127.0.0.1:40000", "/api/v1/tickets", map[string]string{"X-Forwarded-For": "203.0.113.9"}, 403},
 		{"Forwarded", "[::1]:40000", "/api/v1/tickets", map[string]string{"Forwarded": "for=203.0.113.9"}, 403},
+		{"X-Client-IP", "127.0.0.1:40000", "/api/v1/tickets", map[string]string{"X-Client-IP": "203.0.113.9"}, 403},
+		{"True-Client-IP", "127.0.0.1:40000", "/api/v1/tickets", map[string]string{"True-Client-IP": "203.0.113.9"}, 403},
+		{"Via", "127.0.0.1:40000", "/api/v1/tickets", map[string]string{"Via": "1.1 proxy"}, 403},
 		{"unknown path", "192.0.2.7:40000", "/api/v1/nothing-here", nil, 403},
 		{"loopback", "127.0.0.1:40000", "/api/v1/tickets", nil, 200},
 		{"IPv6 loopback", "[::1]:40000", "/api/v1/tickets", nil, 200},
@@ -280,8 +304,8 @@ func TestAuthOffIsLocalOnly(t *testing.T) {
 			if rec.Code != tc.want {
 				t.Fatalf("%d %s, want %d", rec.Code, rec.Body, tc.want)
 			}
-			if tc.want == 403 && !strings.Contains(problem(t, rec.Body.String()), "configure http.api_users") {
-				t.Errorf("the refusal does not say to configure http.api_users: %s", rec.Body)
+			if tc.want == 403 && !strings.Contains(problem(t, rec.Body.String()), "gridcast users create") {
+				t.Errorf("the refusal does not say how to create users: %s", rec.Body)
 			}
 		})
 	}
@@ -305,33 +329,13 @@ func TestAuthOffIsLocalOnly(t *testing.T) {
 	}
 }
 
-func TestNewRefusesBadUsers(t *testing.T) {
+func TestNewRefusesAnExtraAPIRoute(t *testing.T) {
 	t.Parallel()
 	f := newDeskFixture(t)
-	ready := func(context.Context) error { return nil }
-	h := func(s string) [32]byte { return sha256.Sum256([]byte(s)) }
-	officer := []api.Role{api.RoleOfficer}
-	for _, tc := range []struct {
-		name  string
-		users []api.User
-		extra map[string]http.Handler
-		want  string
-	}{
-		{"same name", []api.User{{"王芳", h("a"), officer}, {"王芳", h("b"), officer}}, nil, "used twice"},
-		{"same name but case", []api.User{{"wang.fang", h("a"), officer}, {"Wang.Fang", h("b"), officer}}, nil, "used twice"},
-		{"same token", []api.User{{"王芳", h("a"), officer}, {"李强", h("a"), officer}}, nil, "token hash is used twice"},
-		{"no name", []api.User{{" ", h("a"), officer}}, nil, "no name"},
-		{"no hash", []api.User{{"王芳", [32]byte{}, officer}}, nil, "no token hash"},
-		{"no role", []api.User{{"王芳", h("a"), nil}}, nil, "no role"},
-		{"unknown role", []api.User{{"王芳", h("a"), []api.Role{"admin"}}}, nil, `unknown role "admin"`},
-		{"an extra API route", nil, map[string]http.Handler{"POST /api/v1/export": http.NotFoundHandler()}, "under /api/"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			_, err := api.New(api.Config{Segments: f.st, Ready: ready, Users: tc.users, Extra: tc.extra})
-			if err == nil || !strings.Contains(err.Error(), tc.want) {
-				t.Errorf("New: %v, want an error saying %q", err, tc.want)
-			}
-		})
+	_, err := api.New(api.Config{Segments: f.st, Ready: func(context.Context) error { return nil },
+		Extra: map[string]http.Handler{"POST /api/v1/export": http.NotFoundHandler()}})
+	if err == nil || !strings.Contains(err.Error(), "under /api/") {
+		t.Errorf("New: %v, want an error saying the route is under /api/", err)
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/gridcast/gridcast/access"
 	"github.com/gridcast/gridcast/campaigns"
 	"github.com/gridcast/gridcast/fault"
 	"github.com/gridcast/gridcast/outbound"
@@ -48,6 +49,11 @@ type Campaign struct {
 		URL        string            `json:"url,omitempty"`
 		Fields     map[string]string `json:"fields"`
 	} `json:"wechat"`
+	// Scope is where the campaign may reach: grid codes, each with its
+	// subtree, or "*" for the whole city. On create it defaults to the
+	// maker's scope and may only narrow it; the audience is the segment
+	// within it.
+	Scope      []string  `json:"scope,omitempty"`
 	State      string    `json:"state,omitempty"`
 	ApprovedBy string    `json:"approved_by,omitempty"`
 	CreatedAt  time.Time `json:"created_at,omitzero"`
@@ -62,7 +68,7 @@ func campaignToAPI(c campaigns.Campaign) Campaign {
 		ID: c.ID, Name: c.Name, Kind: string(c.Kind), Segment: c.Segment, ChannelPolicy: string(c.ChannelPolicy),
 		Owner: c.Owner, ScheduleAt: c.ScheduleAt, ExpiresAt: c.ExpiresAt, Recurrence: c.Recurrence, Text: c.Text,
 		ReplyOptions: c.ReplyOptions, ExtendCode: c.ExtendCode, State: string(c.State), ApprovedBy: c.ApprovedBy,
-		CreatedAt: c.CreatedAt,
+		CreatedAt: c.CreatedAt, Scope: campaignScope(c),
 	}
 	if out.State == "" {
 		out.State = string(campaigns.StateDraft)
@@ -80,18 +86,18 @@ func (in Campaign) domain() (campaigns.Campaign, error) {
 	return campaigns.Campaign{
 		Name: in.Name, Kind: kind, Segment: in.Segment, ChannelPolicy: campaigns.ChannelPolicy(in.ChannelPolicy),
 		Owner: in.Owner, ScheduleAt: in.ScheduleAt, ExpiresAt: in.ExpiresAt, Recurrence: in.Recurrence, Text: in.Text,
-		ReplyOptions: in.ReplyOptions, ExtendCode: in.ExtendCode,
+		ReplyOptions: in.ReplyOptions, ExtendCode: in.ExtendCode, Scope: in.Scope,
 		SMS:    campaigns.SMSContent{SignName: in.SMS.SignName, TemplateCode: in.SMS.TemplateCode, Params: in.SMS.Params},
 		WeChat: campaigns.WeChatContent{TemplateID: in.WeChat.TemplateID, URL: in.WeChat.URL, Fields: in.WeChat.Fields},
 	}, nil
 }
 
 func (s *server) mountCampaigns(v1 mountFunc) {
-	v1("GET /api/v1/campaigns", anyRole, s.listCampaigns)
-	v1("POST /api/v1/campaigns", RoleOfficer, s.createCampaign)
-	v1("GET /api/v1/campaigns/{id}", anyRole, s.getCampaign)
-	v1("GET /api/v1/campaigns/{id}/events", anyRole, s.campaignEvents)
-	v1("POST /api/v1/campaigns/{id}/actions", RoleOfficer, s.campaignAction)
+	v1("GET /api/v1/campaigns", s.listCampaigns)
+	v1("POST /api/v1/campaigns", s.createCampaign, access.RoleOfficer)
+	v1("GET /api/v1/campaigns/{id}", s.campaignRead(s.getCampaign))
+	v1("GET /api/v1/campaigns/{id}/events", s.campaignRead(s.campaignEvents))
+	v1("POST /api/v1/campaigns/{id}/actions", s.campaignAct(s.campaignAction), access.RoleOfficer, access.RoleChecker)
 }
 
 func (s *server) campaignID(r *http.Request) (int64, error) {
@@ -109,9 +115,12 @@ func (s *server) listCampaigns(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	scope := scopeOf(r)
 	out := make([]Campaign, 0, len(cs))
 	for _, c := range cs {
-		out = append(out, campaignToAPI(c))
+		if scope.Overlaps(campaignScope(c)) {
+			out = append(out, campaignToAPI(c))
+		}
 	}
 	writeJSON(w, 200, out)
 }
@@ -137,6 +146,23 @@ func (s *server) createCampaign(w http.ResponseWriter, r *http.Request) {
 	}
 	if c.ScheduleAt.IsZero() {
 		c.ScheduleAt = s.cfg.Now() // as soon as it is sent
+	}
+	// The campaign reaches no further than its maker's scope.
+	mine := scopeOf(r)
+	if len(c.Scope) == 0 {
+		c.Scope = mine.Narrowest()
+	} else if err := access.Scope(c.Scope).Validate(); err != nil {
+		s.writeError(w, r, badRequest("scope: %v", "范围无效：%v", err))
+		return
+	} else if !mine.CoversAll(c.Scope) {
+		s.outOfScope(w, r, "scope "+access.Scope(c.Scope).String())
+		return
+	} else {
+		c.Scope = access.Scope(c.Scope).Narrowest()
+	}
+	if len(c.Scope) == 0 {
+		s.outOfScope(w, r, "every grid")
+		return
 	}
 	if err := c.Validate(s.cfg.Policy); err != nil {
 		s.writeError(w, r, campaigns.ErrInvalid.Because(err, true))
@@ -338,6 +364,11 @@ func (s *server) campaignAction(w http.ResponseWriter, r *http.Request) {
 	}
 	if err != nil {
 		s.writeError(w, r, err)
+		return
+	}
+	// A checker approves; every other action is an officer's.
+	if u, ok := userFrom(r.Context()); ok && req.Action != "approve" && !u.Has(access.RoleOfficer) {
+		s.auth.refuse(w, r, http.StatusForbidden, "role", fmt.Sprintf("%s needs the officer role; yours: %s", req.Action, rolesText(u.Roles)))
 		return
 	}
 	var c campaigns.Campaign

@@ -20,6 +20,7 @@ import (
 	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/gridcast/gridcast/access"
 	"github.com/gridcast/gridcast/api"
 	"github.com/gridcast/gridcast/campaigns"
 	"github.com/gridcast/gridcast/gateway"
@@ -185,8 +186,9 @@ func TestQueuesUI(t *testing.T) {
 	})
 
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	users := []api.User{maker.user(), worker.user()}
-	newUI := func(users []api.User) *httptest.Server {
+	streetOfficer := testUser{"孙丽", "tok-street-officer-7c1d", []access.Role{access.RoleOfficer}, []string{"NY-01"}}
+	users := openUserStore(t, maker, worker, streetOfficer)
+	newUI := func(users api.UserDirectory) *httptest.Server {
 		h, err := api.New(api.Config{Segments: nopSegments{}, Ready: func(context.Context) error { return nil }, Log: log,
 			Users: users, Queues: monitor.Handler(rdb, monitor.Prefix)})
 		if err != nil {
@@ -222,6 +224,7 @@ func TestQueuesUI(t *testing.T) {
 		{"no credentials", nil, 401},
 		{"wrong token", func(r *http.Request) { r.SetBasicAuth("王芳", "not-a-token") }, 401},
 		{"a worker", basic(worker), 403},
+		{"an officer of one street", basic(streetOfficer), 403},
 		{"an officer, Basic", basic(maker), 200},
 		{"an officer, any user name", func(r *http.Request) { r.SetBasicAuth("x", maker.token) }, 200},
 		{"an officer, bearer", func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+maker.token) }, 200},
@@ -320,6 +323,24 @@ func TestQueuesUI(t *testing.T) {
 			t.Errorf("authentication off, %s: %d, want %d", tc.name, res.StatusCode, tc.want)
 		}
 	}
+}
+
+// openUserStore opens a store holding the grids of one street and users.
+func openUserStore(t *testing.T, us ...testUser) *store.Store {
+	t.Helper()
+	sealer, _ := pii.NewSealer(make([]byte, 32))
+	st, err := store.Open(t.Context(), store.Config{Driver: "sqlite", DSN: filepath.Join(t.TempDir(), "users.db")}, sealer,
+		slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if err := st.UpsertGrids(t.Context(), []population.Grid{{Code: "NY", Name: "南苑区", Level: population.LevelDistrict},
+		{Code: "NY-01", Name: "东街道", Level: population.LevelStreet, ParentCode: "NY"}}); err != nil {
+		t.Fatal(err)
+	}
+	addUsers(t, st, us...)
+	return st
 }
 
 // nopSegments is a segment store the queue UI's server never asks (the

@@ -1,32 +1,44 @@
 package api
 
 import (
-	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
 
+	"github.com/gridcast/gridcast/access"
 	"github.com/gridcast/gridcast/pii"
 )
 
 // QueuesPrefix is where Config.Queues is served.
 const QueuesPrefix = "/queues/"
 
-// officersOnly lets through to h, the queue UI, only officers: the
-// browser signs in with HTTP Basic, any user name and the user's API token
-// as the password (a bearer token works too, for scripts); a missing or
-// unknown token gets 401 with a Basic challenge, another role 403. With
-// authentication off, as for /api/v1, only requests made on this host get
-// through. A change (anything but GET and HEAD) must come from the UI's
-// own pages: a browser that says the request came from another site is
-// refused, since it would otherwise send the remembered password along.
+// officersOnly lets through to h, the queue UI, only officers and
+// administrators whose scope is the whole city (the queues hold every
+// grid's tasks): the browser signs in with HTTP Basic, any user name and
+// the user's API token as the password (a bearer token works too, for
+// scripts); a missing or unknown token gets 401 with a Basic challenge,
+// another role or scope 403. In the trial mode, as for /api/v1, only
+// requests made on this host get through. A change (anything but GET and
+// HEAD) must come from the UI's own pages: a browser that says the request
+// came from another site is refused, since it would otherwise send the
+// remembered password along.
 func (a *auth) officersOnly(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var u User
-		if len(a.users) == 0 {
+		var u access.User
+		trial, err := a.trial(r.Context())
+		if err != nil {
+			a.log.ErrorContext(r.Context(), "api_users_unavailable", "err", err)
+			writeJSON(w, http.StatusServiceUnavailable, Problem{Error: "the user directory is unavailable; try again"})
+			return
+		}
+		if trial {
 			if why := notLocal(r); why != "" {
-				a.refuse(w, r, http.StatusForbidden, "not_local", "the queue UI answers only requests made on this host while http.api_users is empty ("+why+
-					"); configure http.api_users and sign in with an officer's token")
+				a.refuse(w, r, http.StatusForbidden, "not_local", "the queue UI answers only requests made on this host while no user exists ("+why+
+					"); create users (gridcast users create) and sign in with an officer's token")
+				return
+			}
+			if a.loginToken != "" && !a.trialSession(r) {
+				a.refuse(w, r, http.StatusUnauthorized, "no_session", "open the one-time login link gridcast serve printed first")
 				return
 			}
 		} else {
@@ -36,14 +48,18 @@ func (a *auth) officersOnly(h http.Handler) http.Handler {
 				a.refuse(w, r, http.StatusUnauthorized, "no_token", "sign in: any user name, your API token as the password")
 				return
 			}
-			if u, ok = a.lookup(token); !ok {
+			if u, err = a.lookup(r.Context(), token); err != nil {
 				w.Header().Set("WWW-Authenticate", `Basic realm="GridCast queues", charset="UTF-8"`)
 				a.refuse(w, r, http.StatusUnauthorized, "bad_token", "invalid token")
 				return
 			}
-			if !u.has(RoleOfficer) {
-				a.log.InfoContext(r.Context(), "api_forbidden", "user", pii.Name(u.Name), "route", QueuesPrefix, "need", string(RoleOfficer))
-				a.refuse(w, r, http.StatusForbidden, "role", fmt.Sprintf("the queue UI needs the %s role", RoleOfficer))
+			if !u.HasAny(access.RoleOfficer, access.RoleAdmin) {
+				a.log.InfoContext(r.Context(), "api_forbidden", "user", pii.Name(u.Name), "route", QueuesPrefix, "need", "officer or admin")
+				a.refuse(w, r, http.StatusForbidden, "role", "the queue UI needs the officer or admin role")
+				return
+			}
+			if !u.Scope().Everything() {
+				a.refuse(w, r, http.StatusForbidden, "scope", "the queue UI holds every grid's tasks: it needs the whole city (*) as your scope")
 				return
 			}
 		}

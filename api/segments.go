@@ -22,6 +22,19 @@ func decode(w http.ResponseWriter, r *http.Request, v any) error {
 	return nil
 }
 
+// scopedExpr checks expr as the caller wrote it (so that an error points
+// at their column) and returns it limited to the caller's scope: a count
+// or a sample is of the residents the caller may see.
+func (s *server) scopedExpr(w http.ResponseWriter, r *http.Request, expr string) (string, bool) {
+	if _, err := segments.Parse(expr); err != nil {
+		s.writeError(w, r, err)
+		return "", false
+	}
+	return s.withinScope(w, r, expr)
+}
+
+// countResponse counts the residents of an expression within the caller's
+// scope; Expr is the expression as given.
 type countResponse struct {
 	Expr  string `json:"expr"`
 	Count int64  `json:"count"`
@@ -33,7 +46,11 @@ func (s *server) count(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, badRequest("expr is required", "请填写分组表达式（expr）"))
 		return
 	}
-	n, err := s.cfg.Segments.CountSegment(r.Context(), expr)
+	scoped, ok := s.scopedExpr(w, r, expr)
+	if !ok {
+		return
+	}
+	n, err := s.cfg.Segments.CountSegment(r.Context(), scoped)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -109,12 +126,16 @@ func (s *server) preview(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, badRequest("expr is required", "请填写分组表达式（expr）"))
 		return
 	}
-	n, err := s.cfg.Segments.CountSegment(r.Context(), req.Expr)
+	scoped, ok := s.scopedExpr(w, r, req.Expr)
+	if !ok {
+		return
+	}
+	n, err := s.cfg.Segments.CountSegment(r.Context(), scoped)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	rs, err := s.cfg.Segments.SampleSegment(r.Context(), req.Expr, req.N)
+	rs, err := s.cfg.Segments.SampleSegment(r.Context(), scoped, req.N)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

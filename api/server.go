@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/gridcast/gridcast/access"
 	"github.com/gridcast/gridcast/campaigns"
 	"github.com/gridcast/gridcast/desk"
 	"github.com/gridcast/gridcast/fault"
@@ -55,14 +56,21 @@ type Config struct {
 	// (POST /api/v1/tickets/{id}/reply, start, resolve, close, reassign,
 	// merge). Nil leaves the desk read-only.
 	Desk *desk.Service
-	// Users may call /api/v1 with a bearer token; what they do is
-	// recorded as theirs, and their roles say what they may change.
-	// Empty (the default) turns authentication off: /api/v1 then answers
-	// only requests made on this host (a loopback peer, no proxy headers)
-	// and actions name their actor in the body's by. Health, metrics and
-	// the webhooks never need a token (the webhooks check their own
-	// signatures).
-	Users []User
+	// Users is the user directory (the store's users, managed with
+	// `gridcast users`): each user calls /api/v1 with a bearer token, what
+	// they do is recorded as theirs, their roles say what they may change
+	// and their scope which grids they see and act on. Nil, or a directory
+	// with no enabled user, is the trial mode: /api/v1 then answers only
+	// requests made on this host (a loopback peer, no proxy headers), sees
+	// the whole city, and actions name their actor in the body's by. Health,
+	// metrics and the webhooks never need a token (the webhooks check
+	// their own credentials).
+	Users UserDirectory
+	// TrialToken, when set, guards the trial mode further: /login?token=
+	// with it, once, gives the browser a session cookie, and /api/v1 then
+	// answers only that browser. gridcast serve sets it and prints the
+	// link; empty leaves the trial mode to the loopback check alone.
+	TrialToken string
 	// Queues, when set, is the queue UI, served under QueuesPrefix
 	// (/queues/) to officers only (see README: HTTP Basic with the API
 	// token as the password; this host only with authentication off).
@@ -93,9 +101,6 @@ func New(cfg Config) (http.Handler, error) {
 	if cfg.Desk != nil && cfg.Tickets == nil {
 		return nil, errors.New("api: Desk needs Tickets (the actions answer with the ticket as the store has it)")
 	}
-	if err := checkUsers(cfg.Users); err != nil {
-		return nil, err
-	}
 	for p := range cfg.Extra {
 		if _, path, _ := strings.Cut(p, "/"); strings.HasPrefix("/"+path, "/api/") || (cfg.Queues != nil && strings.HasPrefix("/"+path, QueuesPrefix)) {
 			return nil, fmt.Errorf("api: Extra route %q is under /api/ or %s; add it to this package with the role it needs", p, QueuesPrefix)
@@ -117,32 +122,40 @@ func New(cfg Config) (http.Handler, error) {
 	}, []string{"route", "code"})
 	refused := prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "gridcast_http_api_refused_total",
-		Help: "Requests to /api/v1 and the queue UI refused: no_token, bad_token, not_local (authentication off, a remote caller), role or cross_site (a change to the queues from another site).",
+		Help: "Requests to /api/v1 and the queue UI refused: no_token, bad_token, no_session or bad_login (the trial mode's login), not_local (the trial mode, a remote caller), role, scope (outside the user's grids), cross_site (a change from another site) or content_type (a change not sent as JSON).",
 	}, []string{"reason"})
 	for _, c := range []prometheus.Collector{requests, refused} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}
 	}
-	s := &server{cfg: cfg, auth: &auth{users: cfg.Users, log: cfg.Log, refused: refused}}
+	a := &auth{users: cfg.Users, log: cfg.Log, refused: refused, now: cfg.Now}
+	if cfg.TrialToken != "" {
+		a.loginToken, a.session = cfg.TrialToken, NewTrialToken()
+	}
+	s := &server{cfg: cfg, auth: a}
 	mux := http.NewServeMux()
 	route := func(pattern string, h http.Handler) {
 		mux.Handle(pattern, countRequests(requests, pattern, h))
 	}
-	// v1 mounts a route of /api/v1: every role may read, need may write.
-	v1 := func(pattern string, need Role, h http.HandlerFunc) {
+	// v1 mounts a route of /api/v1 that users holding one of need may
+	// call (no need: any user).
+	v1 := func(pattern string, h http.HandlerFunc, need ...access.Role) {
 		route(pattern, s.auth.authorize(pattern, need, h))
 	}
 	route("GET /healthz", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, 200, map[string]string{"status": "ok"}) }))
 	route("GET /readyz", http.HandlerFunc(s.ready))
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
-	v1("GET /api/v1/me", anyRole, s.me)
-	v1("GET /api/v1/segments/count", anyRole, s.count)
-	v1("POST /api/v1/segments/preview", anyRole, s.preview) // a read with a body
-	v1("GET /api/v1/segments", anyRole, s.listSegments)
-	v1("GET /api/v1/segments/{name}", anyRole, s.getSegment)
-	v1("PUT /api/v1/segments/{name}", RoleOfficer, s.putSegment) // campaigns' audiences
-	v1("DELETE /api/v1/segments/{name}", RoleOfficer, s.deleteSegment)
+	if cfg.TrialToken != "" {
+		route("GET /login", http.HandlerFunc(a.login))
+	}
+	v1("GET /api/v1/me", s.me)
+	v1("GET /api/v1/segments/count", s.count)
+	v1("POST /api/v1/segments/preview", s.preview) // a read with a body
+	v1("GET /api/v1/segments", s.listSegments)
+	v1("GET /api/v1/segments/{name}", s.getSegment)
+	v1("PUT /api/v1/segments/{name}", s.putSegment, access.RoleOfficer) // campaigns' audiences
+	v1("DELETE /api/v1/segments/{name}", s.deleteSegment, access.RoleOfficer)
 	if cfg.Campaigns != nil {
 		s.mountCampaigns(v1)
 	}
@@ -172,9 +185,9 @@ type server struct {
 	auth *auth
 }
 
-// mountFunc mounts a route of /api/v1 that needs the role given to change
-// anything (anyRole for a read).
-type mountFunc func(pattern string, need Role, h http.HandlerFunc)
+// mountFunc mounts a route of /api/v1 that users holding one of need may
+// call (no need: any user).
+type mountFunc func(pattern string, h http.HandlerFunc, need ...access.Role)
 
 func countRequests(c *prometheus.CounterVec, route string, h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gridcast/gridcast/access"
 	"github.com/gridcast/gridcast/campaigns"
 	"github.com/gridcast/gridcast/fault"
 	"github.com/gridcast/gridcast/pii"
@@ -32,6 +33,7 @@ type TicketStore interface {
 	Resident(ctx context.Context, id int64) (population.Resident, error)
 	WorkerByID(ctx context.Context, id int64) (population.Worker, error)
 	WorkerForGrid(ctx context.Context, gridCode string, role population.Role) (population.Worker, error)
+	WorkerByCode(ctx context.Context, code string) (population.Worker, error)
 }
 
 // TicketFilter selects tickets for ListTickets. Its fields are
@@ -42,6 +44,7 @@ type TicketFilter struct {
 	Status     tickets.Status // "" = any status
 	AssigneeID int64          // 0 = any assignee
 	ResidentID int64          // 0 = any resident
+	Scope      []string       // grid codes with their subtrees; nil = anywhere
 	Limit      int            // 0 = the store's default (100)
 	AfterID    int64          // only tickets with a greater id
 }
@@ -50,24 +53,25 @@ type TicketFilter struct {
 const maxTicketsPage = 500
 
 func (s *server) mountTickets(v1 mountFunc) {
-	v1("GET /api/v1/tickets", anyRole, s.listTickets)
-	v1("GET /api/v1/tickets/unknown-senders", anyRole, s.unknownSenders)
-	v1("GET /api/v1/tickets/{id}", anyRole, s.getTicket)
-	v1("GET /api/v1/campaigns/{id}/answers", anyRole, s.campaignAnswers)
+	v1("GET /api/v1/tickets", s.listTickets)
+	v1("GET /api/v1/tickets/unknown-senders", s.unknownSenders)
+	v1("GET /api/v1/tickets/{id}", s.ticketScoped(s.getTicket))
+	v1("GET /api/v1/campaigns/{id}/answers", s.campaignRead(s.campaignAnswers))
 	if s.cfg.Desk == nil {
 		return
 	}
-	v1("GET /api/v1/tickets/{id}/quick-replies", anyRole, s.quickReplies)
-	v1("POST /api/v1/tickets/{id}/reply", RoleWorker, s.replyTicket)
+	worker := access.RoleWorker
+	v1("GET /api/v1/tickets/{id}/quick-replies", s.ticketScoped(s.quickReplies))
+	v1("POST /api/v1/tickets/{id}/reply", s.ticketScoped(s.replyTicket), worker)
 	desk := s.cfg.Desk
-	v1("POST /api/v1/tickets/{id}/start", RoleWorker, s.noteAction(func(ctx context.Context, id int64, by, _ string) (tickets.Ticket, error) {
+	v1("POST /api/v1/tickets/{id}/start", s.ticketScoped(s.noteAction(func(ctx context.Context, id int64, by, _ string) (tickets.Ticket, error) {
 		return desk.Start(ctx, id, by)
-	}, false))
-	v1("POST /api/v1/tickets/{id}/resolve", RoleWorker, s.noteAction(desk.Resolve, true))
-	v1("POST /api/v1/tickets/{id}/close", RoleWorker, s.noteAction(desk.Close, true))
-	v1("POST /api/v1/tickets/{id}/reopen", RoleWorker, s.noteAction(desk.Reopen, true))
-	v1("POST /api/v1/tickets/{id}/reassign", RoleWorker, s.reassignTicket)
-	v1("POST /api/v1/tickets/{id}/merge", RoleWorker, s.mergeTicket)
+	}, false)), worker)
+	v1("POST /api/v1/tickets/{id}/resolve", s.ticketScoped(s.noteAction(desk.Resolve, true)), worker)
+	v1("POST /api/v1/tickets/{id}/close", s.ticketScoped(s.noteAction(desk.Close, true)), worker)
+	v1("POST /api/v1/tickets/{id}/reopen", s.ticketScoped(s.noteAction(desk.Reopen, true)), worker)
+	v1("POST /api/v1/tickets/{id}/reassign", s.ticketScoped(s.reassignTicket), worker)
+	v1("POST /api/v1/tickets/{id}/merge", s.ticketScoped(s.mergeTicket), worker)
 }
 
 // Ticket is a ticket as the API shows it: the resident's name and phone
@@ -266,6 +270,15 @@ func (s *server) listTickets(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	scope := scopeOf(r)
+	switch {
+	case scope.Everything():
+	case len(scope) == 0: // a department's user: no grid's tickets
+		writeJSON(w, 200, []Ticket{})
+		return
+	default:
+		f.Scope = scope
+	}
 	ts, err := s.cfg.Tickets.ListTickets(r.Context(), f)
 	if err != nil {
 		s.writeError(w, r, err)
@@ -372,6 +385,12 @@ func (s *server) getTicket(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *server) unknownSenders(w http.ResponseWriter, r *http.Request) {
+	// No resident matched these senders, so they belong to no grid: only
+	// the whole city's desk reads them.
+	if !scopeOf(r).Everything() {
+		s.outOfScope(w, r, "messages from unknown senders (no grid)")
+		return
+	}
 	limit, err := queryLimit(r, maxTicketsPage)
 	if err != nil {
 		s.writeError(w, r, err)
@@ -409,8 +428,21 @@ func (s *server) campaignAnswers(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	// The answers of the caller's residents only: a street's campaign
+	// shows each grid worker their own grid's sign-ups.
+	scope, p := scopeOf(r), s.people()
 	out := make([]CampaignAnswer, 0, len(as))
 	for _, a := range as {
+		if !scope.Everything() {
+			res, err := p.Resident(r.Context(), a.ResidentID)
+			if err != nil {
+				s.writeError(w, r, err)
+				return
+			}
+			if !scope.Covers(res.GridCode) {
+				continue
+			}
+		}
 		out = append(out, CampaignAnswer{ResidentID: a.ResidentID, Option: a.Option, Meaning: a.Meaning, AnsweredAt: a.AnsweredAt})
 	}
 	writeJSON(w, 200, out)

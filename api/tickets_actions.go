@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 
@@ -165,6 +166,11 @@ func (s *server) reassignTicket(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	// A ticket is handed only to a worker within the caller's scope.
+	if to, err := s.cfg.Tickets.WorkerByCode(r.Context(), strings.TrimSpace(req.WorkerCode)); err == nil && !scopeOf(r).Covers(to.GridCode) {
+		s.outOfScope(w, r, fmt.Sprintf("worker %s", to.Code))
+		return
+	}
 	t, err := s.cfg.Desk.Reassign(r.Context(), id, strings.TrimSpace(req.WorkerCode), req.By)
 	if errors.Is(err, fault.ErrNotFound) {
 		err = badRequest("worker_code %q: no such worker", "没有工号为 %q 的工作人员", req.WorkerCode)
@@ -190,6 +196,11 @@ func (s *server) mergeTicket(w http.ResponseWriter, r *http.Request) {
 	}
 	if _, err := s.cfg.Tickets.Ticket(r.Context(), id); err != nil {
 		s.writeError(w, r, err)
+		return
+	}
+	// Both tickets must be the caller's: merging moves the conversation.
+	if into, err := s.cfg.Tickets.Ticket(r.Context(), req.Into); err == nil && !scopeOf(r).Covers(into.GridCode) {
+		s.outOfScope(w, r, fmt.Sprintf("ticket %d", req.Into))
 		return
 	}
 	keep, err := s.cfg.Desk.Merge(r.Context(), id, req.Into, req.By)

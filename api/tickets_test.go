@@ -29,6 +29,7 @@ import (
 	"github.com/gridcast/gridcast/population"
 	"github.com/gridcast/gridcast/population/synth"
 	"github.com/gridcast/gridcast/store"
+	"github.com/gridcast/gridcast/store/storetest"
 	"github.com/gridcast/gridcast/tickets"
 )
 
@@ -85,10 +86,22 @@ type deskFixture struct {
 
 func newDeskFixture(t *testing.T) *deskFixture {
 	t.Helper()
+	return newDeskFixtureOn(t, "sqlite")
+}
+
+// newDeskFixtureOn is newDeskFixture on a store of driver: "sqlite", or
+// "postgres" in a fresh schema of GRIDCAST_TEST_POSTGRES (the test is
+// skipped without it).
+func newDeskFixtureOn(t *testing.T, driver string) *deskFixture {
+	t.Helper()
 	ctx := t.Context()
 	sealer, _ := pii.NewSealer(make([]byte, 32))
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	st, err := store.Open(ctx, store.Config{Driver: "sqlite", DSN: filepath.Join(t.TempDir(), "desk.db")}, sealer, log)
+	cfg := store.Config{Driver: "sqlite", DSN: filepath.Join(t.TempDir(), "desk.db")}
+	if driver == "postgres" {
+		cfg = store.Config{Driver: "postgres", DSN: storetest.PostgresSchema(t)}
+	}
+	st, err := store.Open(ctx, cfg, sealer, log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -433,6 +446,7 @@ func TestTicketsAPI(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			r.Header.Set("Content-Type", "application/json")
 			if lang != "" {
 				r.Header.Set("Accept-Language", lang)
 			}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/robfig/cron/v3"
 
+	"github.com/gridcast/gridcast/access"
 	"github.com/gridcast/gridcast/outbound"
 	"github.com/gridcast/gridcast/population"
 	"github.com/gridcast/gridcast/segments"
@@ -129,6 +130,11 @@ type Campaign struct {
 	Name          string        // internal title, shown to staff only
 	Kind          Kind          // what the campaign announces; decides the opt-out topic
 	Segment       string        // a segment expression (see package segments), e.g. "segment:job_seekers"
+	// Scope is where the campaign may reach: grid codes, each covering its
+	// subtree, or access.All for the whole city. It is the owner's scope
+	// when the campaign is made through the API (or part of it), and the
+	// audience is Segment within it (Audience). Empty means access.All.
+	Scope []string
 	ChannelPolicy ChannelPolicy // "" means WeChatFirst
 
 	SMS    SMSContent
@@ -210,6 +216,9 @@ func (c Campaign) Validate(pol Policy) error {
 		errs = append(errs, errors.New("segment: required"))
 	} else if _, err := segments.Parse(c.Segment); err != nil {
 		add("segment", err)
+	}
+	if err := access.Scope(c.Scope).Validate(); err != nil {
+		add("scope", err)
 	}
 	cp := c.ChannelPolicy.orDefault()
 	if cp != WeChatFirst && cp != SMSOnly && cp != WeChatOnly {
@@ -425,7 +434,9 @@ func (c Campaign) expiredAt(runAt, now time.Time) bool {
 
 // Digest is a fingerprint of what an approver approves: kind, segment,
 // channel policy, every content field, recurrence, reply options and
-// extension code. It leaves out the name, the owner and the schedule, so
+// extension code. The segment counts as the audience (the segment within
+// the scope), so narrowing or widening the scope voids an approval while a
+// whole-city campaign digests as it did before scopes. It leaves out the name, the owner and the schedule, so
 // that moving a campaign keeps its approval while changing a word voids it.
 func (c Campaign) Digest() string {
 	b, err := json.Marshal(struct {
@@ -438,7 +449,7 @@ func (c Campaign) Digest() string {
 		Recurrence    string
 		ReplyOptions  map[string]string
 		ExtendCode    string
-	}{c.Kind, c.Segment, c.ChannelPolicy.orDefault(),
+	}{c.Kind, c.Audience(), c.ChannelPolicy.orDefault(),
 		SMSContent{c.SMS.SignName, c.SMS.TemplateCode, nilIfEmpty(c.SMS.Params)},
 		WeChatContent{c.WeChat.TemplateID, c.WeChat.URL, nilIfEmpty(c.WeChat.Fields)},
 		c.Text, c.Recurrence, nilIfEmpty(c.ReplyOptions), c.ExtendCode})
@@ -447,6 +458,17 @@ func (c Campaign) Digest() string {
 	}
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
+}
+
+// Audience is the segment expression the campaign sends to: Segment
+// within Scope (see access.Scope.Within); Segment itself for the whole
+// city or an empty Scope.
+func (c Campaign) Audience() string {
+	if len(c.Scope) == 0 {
+		return c.Segment
+	}
+	expr, _ := access.Scope(c.Scope).Within(c.Segment) // ok: the scope is not empty
+	return expr
 }
 
 // nilIfEmpty makes an empty map and a nil one digest alike: a store may

@@ -35,7 +35,7 @@ func Move(ctx context.Context, st Mover, id int64, to State, approve bool, actor
 	} else {
 		audience := 0
 		if to == StateScheduled || to == StateRunning {
-			n, err := st.CountSegment(ctx, c.Segment)
+			n, err := st.CountSegment(ctx, c.Audience())
 			if err != nil {
 				return c, Event{}, err
 			}

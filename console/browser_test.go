@@ -20,6 +20,7 @@ import (
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
+	"github.com/gridcast/gridcast/access"
 	"github.com/gridcast/gridcast/api"
 	"github.com/gridcast/gridcast/console"
 	"github.com/gridcast/gridcast/desk"
@@ -97,10 +98,12 @@ func newSite(t *testing.T, withUser bool, others int) *site {
 		t.Fatal(err)
 	}
 	s := &site{st: st, rec: &recorder{}}
-	var users []api.User
 	if withUser {
 		s.token = "console-test-token-3f9a"
-		users = []api.User{{Name: "王芳", TokenSHA256: sha256.Sum256([]byte(s.token)), Roles: []api.Role{api.RoleWorker}}}
+		if _, err := st.CreateUser(ctx, access.User{Name: "王芳", TokenSHA256: sha256.Sum256([]byte(s.token)),
+			Roles: []access.Role{access.RoleWorker}, Grids: []string{"NY"}}); err != nil {
+			t.Fatal(err)
+		}
 	}
 	// A resident answered by SMS alone, whose phone is theirs only and
 	// whose name is long enough to tell from its masked form.
@@ -164,7 +167,7 @@ func newSite(t *testing.T, withUser bool, others int) *site {
 	}
 	h, err := api.New(api.Config{
 		Segments: st, Tickets: ticketStore{st}, Desk: dk,
-		Users: users,
+		Users: st,
 		Ready: func(context.Context) error { return nil },
 		Extra: map[string]http.Handler{"GET " + console.Prefix: console.Handler()},
 		Log:   lg,

@@ -154,6 +154,7 @@ var (
 	Leave    = Thing{"leave of worker", "工作人员请假记录"}
 	Inbound  = Thing{"inbound message", "居民来信"}
 	Visit    = Thing{"visit", "走访预约"}
+	User     = Thing{"user", "用户"}
 )
 
 // Explain returns what to tell a user about err in lang and whether err is

@@ -101,7 +101,7 @@ func (h *handlers) stream(ctx context.Context, c campaigns.Campaign, run int, ru
 		}
 		return nil
 	})
-	err := h.deps.Audience.StreamSegment(gctx, c.Segment, after, ExpandBatch, func(rs []population.Resident) error {
+	err := h.deps.Audience.StreamSegment(gctx, c.Audience(), after, ExpandBatch, func(rs []population.Resident) error {
 		now := h.cfg.Now()
 		msgs := make([]outbound.Message, 0, len(rs))
 		for _, r := range rs {

@@ -6,8 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
+	"github.com/gridcast/gridcast/access"
 	"github.com/gridcast/gridcast/campaigns"
 	"github.com/gridcast/gridcast/fault"
 )
@@ -17,7 +19,8 @@ import (
 const DefaultCampaignsLimit = 100
 
 // CreateCampaign stores c as a new draft, whatever c.State says, and sets
-// c.ID, c.CreatedAt and c.UpdatedAt (c.State becomes StateDraft). It
+// c.ID, c.CreatedAt and c.UpdatedAt (c.State becomes StateDraft; an empty
+// c.Scope becomes the whole city, access.All). It
 // appends a creation event (from "" to draft, by c.Owner) to the
 // campaign's ledger in the same transaction. Content is not validated: a
 // draft may be incomplete; Campaign.Transition validates before scheduling.
@@ -25,13 +28,16 @@ func (s *Store) CreateCampaign(ctx context.Context, c *campaigns.Campaign) error
 	now := s.now().UTC().Truncate(time.Microsecond)
 	cc := *c
 	cc.State, cc.CreatedAt, cc.UpdatedAt = campaigns.StateDraft, now, now
+	if len(cc.Scope) == 0 {
+		cc.Scope = []string{access.All}
+	}
 	err := s.inTx(ctx, "create campaign", func(tx *sql.Tx) error {
 		err := tx.QueryRowContext(ctx, s.q.get("InsertCampaign"), cc.Name, string(cc.Kind), cc.Segment,
 			string(cc.ChannelPolicy), cc.SMS.SignName, cc.SMS.TemplateCode, jsonMap(cc.SMS.Params),
 			cc.WeChat.TemplateID, cc.WeChat.URL, jsonMap(cc.WeChat.Fields), cc.Text,
 			s.tsOrNull(cc.ScheduleAt), s.tsOrNull(cc.ExpiresAt), cc.Recurrence, cc.Owner,
 			cc.ApprovedBy, s.tsOrNull(cc.ApprovedAt), cc.ApprovedDigest, string(cc.State),
-			jsonMap(cc.ReplyOptions), cc.ExtendCode, s.ts(now), s.ts(now)).Scan(&cc.ID)
+			jsonMap(cc.ReplyOptions), cc.ExtendCode, s.ts(now), s.ts(now), scopeText(cc.Scope)).Scan(&cc.ID)
 		if err != nil {
 			return err
 		}
@@ -59,7 +65,7 @@ func (s *Store) UpdateCampaign(ctx context.Context, c campaigns.Campaign) error 
 			string(c.ChannelPolicy), c.SMS.SignName, c.SMS.TemplateCode, jsonMap(c.SMS.Params),
 			c.WeChat.TemplateID, c.WeChat.URL, jsonMap(c.WeChat.Fields), c.Text,
 			s.tsOrNull(c.ScheduleAt), s.tsOrNull(c.ExpiresAt), c.Recurrence,
-			jsonMap(c.ReplyOptions), c.ExtendCode, s.ts(s.now()), c.ID)
+			jsonMap(c.ReplyOptions), c.ExtendCode, s.ts(s.now()), scopeText(c.Scope), c.ID)
 		if err != nil {
 			return err
 		}
@@ -260,15 +266,16 @@ func (s *Store) FinishRun(ctx context.Context, campaignID int64, run int, at tim
 // scanCampaign reads the columns every campaign query selects, in order.
 func scanCampaign(sc scanner) (campaigns.Campaign, error) {
 	var c campaigns.Campaign
-	var kind, policy, state, smsParams, wxFields, replies string
+	var kind, policy, state, smsParams, wxFields, replies, scope string
 	err := sc.Scan(&c.ID, &c.Name, &kind, &c.Segment, &policy, &c.SMS.SignName, &c.SMS.TemplateCode, &smsParams,
 		&c.WeChat.TemplateID, &c.WeChat.URL, &wxFields, &c.Text, timeCol{&c.ScheduleAt}, timeCol{&c.ExpiresAt},
 		&c.Recurrence, &c.Owner, &c.ApprovedBy, timeCol{&c.ApprovedAt}, &c.ApprovedDigest, &state,
-		&replies, &c.ExtendCode, timeCol{&c.CreatedAt}, timeCol{&c.UpdatedAt})
+		&replies, &c.ExtendCode, timeCol{&c.CreatedAt}, timeCol{&c.UpdatedAt}, &scope)
 	if err != nil {
 		return c, err
 	}
 	c.Kind, c.ChannelPolicy, c.State = campaigns.Kind(kind), campaigns.ChannelPolicy(policy), campaigns.State(state)
+	c.Scope = scopeList(scope)
 	for _, m := range []struct {
 		col string
 		dst *map[string]string
@@ -281,6 +288,20 @@ func scanCampaign(sc scanner) (campaigns.Campaign, error) {
 		}
 	}
 	return c, nil
+}
+
+// scopeText encodes a scope as the comma-separated list the campaigns and
+// users tables keep; the empty scope of a campaign is the whole city.
+func scopeText(grids []string) string {
+	return strings.Join(grids, ",")
+}
+
+// scopeList decodes scopeText.
+func scopeList(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, ",")
 }
 
 // jsonMap encodes a string map as a JSON object ("{}" for nil).

@@ -52,6 +52,8 @@ var queryNames = []string{
 	"Conversation", "ReplyWindow",
 	"LatestOutreach", "CampaignByExtendCode", "ProposedVisit", "RatableTicket", "OpenTicketsByGrid",
 	"SupersedeBindings", "InsertBinding", "PendingBinding", "BindingAttempt", "UseBinding", "BindingExists",
+	// users
+	"InsertUser", "UpdateUser", "UserByToken", "UserByName", "UserByTokenAny", "Users", "CountUsers",
 }
 
 // dialectQueries are the named queries only one dialect's bulk path uses.

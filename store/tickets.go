@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -358,6 +359,10 @@ type TicketFilter struct {
 	Status     tickets.Status // "" = any status
 	AssigneeID int64          // 0 = any assignee (unassigned included)
 	ResidentID int64          // 0 = any resident
+	// Scope limits the tickets to these grids, each with its subtree (a
+	// user's access.Scope); nil = anywhere. A caller whose scope is empty
+	// must not ask at all: an empty list means anywhere too.
+	Scope []string
 	// Limit is the page size; zero or less means DefaultTicketsLimit.
 	Limit int
 	// AfterID pages: only tickets with a greater id. Pass the last id of
@@ -371,8 +376,16 @@ func (s *Store) Tickets(ctx context.Context, f TicketFilter) ([]tickets.Ticket, 
 		f.Limit = DefaultTicketsLimit
 	}
 	st := string(f.Status)
+	scope := ""
+	if len(f.Scope) > 0 {
+		b, err := json.Marshal(f.Scope)
+		if err != nil {
+			return nil, fmt.Errorf("store: tickets: %w", err)
+		}
+		scope = string(b)
+	}
 	return s.collectTickets(ctx, "tickets", "Tickets", f.AfterID, f.GridCode, f.GridCode, st, st,
-		f.AssigneeID, f.AssigneeID, f.ResidentID, f.ResidentID, f.Limit)
+		f.AssigneeID, f.AssigneeID, f.ResidentID, f.ResidentID, scope, scope, f.Limit)
 }
 
 // OpenTicketFor returns the ticket a resident's new message belongs to:

@@ -101,11 +101,13 @@ func testUpgradeToOneLedger(t *testing.T, cfg store.Config) {
 	}
 	worker := ws[0].ID
 	t0 := time.Date(2026, 11, 30, 10, 0, 0, 0, time.UTC)
-	c := campaigns.Campaign{Name: "走访预约", Kind: campaigns.KindVisitSchedule, Segment: "category:elderly_alone",
+	// The campaign as version 7's columns hold it (today's CreateCampaign
+	// writes columns version 7 did not have).
+	c := campaigns.Campaign{ID: 7, Name: "走访预约", Kind: campaigns.KindVisitSchedule, Segment: "category:elderly_alone",
 		ChannelPolicy: campaigns.WeChatFirst, ScheduleAt: t0, ExpiresAt: t0.Add(72 * time.Hour), Owner: "li"}
-	if err := old.CreateCampaign(ctx, &c); err != nil {
-		t.Fatal(err)
-	}
+	exec(t, old, `INSERT INTO campaigns (id, name, kind, segment, channel_policy, schedule_at, expires_at, owner, state,
+		created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'draft', ?, ?)`, c.ID, c.Name, string(c.Kind), c.Segment,
+		string(c.ChannelPolicy), old.TS(t0), old.TS(c.ExpiresAt), c.Owner, old.TS(t0), old.TS(t0))
 	if _, err := old.StartRun(ctx, c.ID, 1, t0); err != nil {
 		t.Fatal(err)
 	}
@@ -181,6 +183,12 @@ func testUpgradeToOneLedger(t *testing.T, cfg store.Config) {
 		t.Fatalf("upgrade: %v", err)
 	}
 	t.Cleanup(func() { st.Close() })
+
+	// A campaign made before scopes reaches the whole city, with the
+	// approval digest it had (its audience is its segment).
+	if got, err := st.Campaign(ctx, c.ID); err != nil || len(got.Scope) != 1 || got.Scope[0] != "*" || got.Audience() != c.Segment {
+		t.Errorf("campaign after the upgrade: scope %v audience %q (%v); want * and its segment", got.Scope, got.Audience(), err)
+	}
 
 	// Campaign messages keep their ids (the providers' OutId) and history.
 	m41, err := st.Message(ctx, 41)

@@ -86,6 +86,7 @@ func (a *app) rootCommand() *cobra.Command {
 		a.residentsCommand(),
 		a.configCommand(),
 		a.keygenCommand(),
+		a.usersCommand(),
 		a.sandboxCommand(),
 		a.campaignCommand(),
 		a.serveCommand(),

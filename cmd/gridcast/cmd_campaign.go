@@ -241,7 +241,7 @@ func previewCampaign(ctx context.Context, st *store.Store, c campaigns.Campaign,
 	if runAt.Before(now) {
 		runAt = now
 	}
-	err := st.StreamSegment(ctx, c.Segment, 0, 1000, func(rs []population.Resident) error {
+	err := st.StreamSegment(ctx, c.Audience(), 0, 1000, func(rs []population.Resident) error {
 		for _, r := range rs {
 			p.audience++
 			if reason := c.CheckRecipient(r, runAt, now); reason.Final() {

@@ -2,10 +2,7 @@ package main
 
 import (
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
-	"errors"
 	"fmt"
 	"reflect"
 	"strings"
@@ -79,24 +76,16 @@ func isSecretKey(tag string) bool {
 }
 
 func (a *app) keygenCommand() *cobra.Command {
-	var user string
-	var roles []string
 	var push bool
 	c := &cobra.Command{
 		Use:   "keygen",
-		Short: "Print a new random key for security.pii_key, or with --api-token an API user's token",
+		Short: "Print a new random key for security.pii_key, or with --push-token an aliyun_sms.push_token",
 		Long: `Print a new random key for security.pii_key.
 
 With --push-token, print instead a new aliyun_sms.push_token: the secret the
 report and uplink URLs registered with Aliyun carry (URL-safe).
 
-With --api-token NAME --role ROLE, print instead a new bearer token for the
-API user NAME (the person recorded as the actor of what they do) and the
-http.api_users entry that holds its SHA-256. Give the token to NAME at once:
-it is printed only this once and the configuration holds only its hash.
-Roles: officer (campaigns, saved segments), worker (ticket actions),
-viewer (reads only; every role reads); repeat --role or separate by commas.`,
-		Example:     "  gridcast keygen --api-token 王芳 --role worker",
+API users and their tokens: gridcast users create.`,
 		Args:        cobra.NoArgs,
 		Annotations: map[string]string{"noconfig": "true"},
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -108,50 +97,10 @@ viewer (reads only; every role reads); repeat --role or separate by commas.`,
 				fmt.Fprintln(a.stdout, base64.RawURLEncoding.EncodeToString(raw[:]))
 				return nil
 			}
-			if !cmd.Flags().Changed("api-token") {
-				if len(roles) > 0 {
-					return usageError{errors.New("--role goes with --api-token NAME")}
-				}
-				fmt.Fprintln(a.stdout, pii.NewKey())
-				return nil
-			}
-			return a.printAPIToken(user, roles)
+			fmt.Fprintln(a.stdout, pii.NewKey())
+			return nil
 		},
 	}
-	c.Flags().StringVar(&user, "api-token", "", "print a new API token for the user `NAME` and its http.api_users entry")
-	c.Flags().StringSliceVar(&roles, "role", nil, "the API user's role: officer, worker or viewer (repeatable)")
 	c.Flags().BoolVar(&push, "push-token", false, "print a new aliyun_sms.push_token")
 	return c
-}
-
-// printAPIToken prints a fresh token (32 random bytes, base64url) for the
-// API user name and the http.api_users entry with its SHA-256, checked as
-// loading the configuration would check it.
-func (a *app) printAPIToken(name string, roles []string) error {
-	var raw [32]byte
-	if _, err := rand.Read(raw[:]); err != nil {
-		return fmt.Errorf("keygen: %w", err)
-	}
-	token := base64.RawURLEncoding.EncodeToString(raw[:])
-	sum := sha256.Sum256([]byte(token))
-	entry := APIUserConfig{Name: strings.TrimSpace(name), TokenSHA256: hex.EncodeToString(sum[:]), Roles: roles}
-	if _, err := (HTTPConfig{APIUsers: []APIUserConfig{entry}}).apiUsers(); err != nil {
-		var msgs []string
-		for _, e := range leafErrors(err) {
-			msgs = append(msgs, strings.Replace(e.Error(), "http.api_users[0].name", "--api-token", 1))
-		}
-		return usageError{errors.New(strings.ReplaceAll(strings.Join(msgs, "; "), "http.api_users[0].roles", "--role"))}
-	}
-	out, err := yaml.Marshal([]APIUserConfig{entry})
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(a.stdout, "# The API token of %s. Hand it over now: it is shown only this once, and\n", entry.Name)
-	fmt.Fprintf(a.stdout, "# GridCast keeps only its SHA-256. They send it as Authorization: Bearer TOKEN.\n")
-	fmt.Fprintf(a.stdout, "%s\n\n", token)
-	fmt.Fprintf(a.stdout, "# Add this entry under http.api_users in the configuration file:\n")
-	for _, line := range strings.Split(strings.TrimRight(string(out), "\n"), "\n") {
-		fmt.Fprintf(a.stdout, "    %s\n", line)
-	}
-	return nil
 }

@@ -104,9 +104,26 @@ func (a *app) serve(ctx context.Context, withHTTP, withWorkers bool, ready func(
 	// pushes to serve's webhooks.
 	var ln net.Listener
 	base := callbackBase(a.cfg.HTTP.Addr)
+	addr, trialToken := a.cfg.HTTP.Addr, ""
 	if withHTTP {
-		if ln, err = net.Listen("tcp", a.cfg.HTTP.Addr); err != nil {
-			return fmt.Errorf("http.addr %s: %w", a.cfg.HTTP.Addr, err)
+		// With no user in the store (the trial mode) the API has no
+		// authentication: it listens on this host only and admits the
+		// browser that opens a one-time login link.
+		n, err := st.CountUsers(ctx)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			trialToken = api.NewTrialToken()
+			if !a.cfg.HTTP.loopback() {
+				_, port, _ := net.SplitHostPort(a.cfg.HTTP.Addr)
+				addr = net.JoinHostPort("127.0.0.1", port)
+				a.log.WarnContext(ctx, "trial_mode_loopback_only", "configured", a.cfg.HTTP.Addr, "listening", addr,
+					"hint", "no user exists: serve listens on this host only until you create users (gridcast users create) and restart")
+			}
+		}
+		if ln, err = net.Listen("tcp", addr); err != nil {
+			return fmt.Errorf("http.addr %s: %w", addr, err)
 		}
 		defer ln.Close()
 		base = callbackBase(ln.Addr().String())
@@ -162,14 +179,6 @@ func (a *app) serve(ctx context.Context, withHTTP, withWorkers bool, ready func(
 			// WeChat would, so answers can use the customer-service window.
 			sink = heardSink{Sink: enq, wx: rt.sandbox.WeChat}
 		}
-		users, err := a.cfg.HTTP.apiUsers()
-		if err != nil {
-			return err
-		}
-		if len(users) == 0 && !a.cfg.HTTP.loopback() {
-			a.log.WarnContext(ctx, "api_unauthenticated", "addr", a.cfg.HTTP.Addr,
-				"hint", "http.api_users is empty: /api/v1 answers only requests made on this host; configure http.api_users (gridcast keygen --api-token NAME --role ROLE)")
-		}
 		// The figures every process would report alike come from serve.
 		insp := asynq.NewInspectorFromRedisClient(rt.rdb) // shares rt.rdb: nothing to close
 		if err := errors.Join(
@@ -178,12 +187,13 @@ func (a *app) serve(ctx context.Context, withHTTP, withWorkers bool, ready func(
 			return err
 		}
 		h, err := api.New(api.Config{
-			Users:     users,
-			Segments:  st,
-			Campaigns: st,
-			Tickets:   apiTickets{st},
-			Desk:      desk,
-			Policy:    a.cfg.policy(),
+			Users:      st,
+			TrialToken: trialToken,
+			Segments:   st,
+			Campaigns:  st,
+			Tickets:    apiTickets{st},
+			Desk:       desk,
+			Policy:     a.cfg.policy(),
 			Ready: func(ctx context.Context) error {
 				return errors.Join(st.Ping(ctx), rt.rdb.Ping(ctx).Err())
 			},
@@ -211,6 +221,13 @@ func (a *app) serve(ctx context.Context, withHTTP, withWorkers bool, ready func(
 		go func() { errc <- serveUntilDone(ctx, hs, ln) }()
 		a.log.InfoContext(ctx, "http_listening", "addr", ln.Addr().String())
 		a.log.InfoContext(ctx, "console_serving", "url", base+console.Prefix)
+		if trialToken != "" && ready == nil {
+			// As notebook servers do: the link is the only way in, and
+			// works once.
+			fmt.Fprintf(a.stderr, "\nNo users exist yet: GridCast runs in its trial mode, on this host only.\n"+
+				"Open this link once to sign in (it stops working after its first use):\n\n    %s/login?token=%s\n\n"+
+				"Create users to leave the trial mode: gridcast users create NAME --role ROLE --grid CODE\n\n", base, trialToken)
+		}
 		a.log.InfoContext(ctx, "queue_ui_serving", "url", base+monitor.Prefix, "who", "officers")
 	}
 	if !withHTTP && a.cfg.Worker.Addr != "" {

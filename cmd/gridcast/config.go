@@ -2,8 +2,6 @@ package main
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -14,8 +12,6 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
-
-	"github.com/gridcast/gridcast/api"
 )
 
 // Config is the whole configuration file. Every key is documented in
@@ -144,74 +140,32 @@ type WorkerConfig struct {
 // HTTPConfig is the listener for API, webhooks, console, health and metrics.
 type HTTPConfig struct {
 	Addr string `yaml:"addr"` // default 127.0.0.1:8080
-	// APIUsers may call /api/v1 with a bearer token (`gridcast keygen
-	// --api-token NAME --role ROLE` makes one). Empty (the default) turns
-	// authentication off: /api/v1 then answers only requests made on this
-	// host. A list, so the file only (no GRIDCAST_ variable).
-	APIUsers []APIUserConfig `yaml:"api_users"`
+	// APIUsers is the former list of API users, now kept in the database
+	// (gridcast users). Loading a file that still has it is an error that
+	// says how to move each entry, keeping its token.
+	APIUsers []map[string]any `yaml:"api_users"`
 }
 
-// APIUserConfig is one person who may call /api/v1 (api.User).
-type APIUserConfig struct {
-	// Name is the person (王芳), recorded as the actor of what they do.
-	// Required; unique, ignoring case.
-	Name string `yaml:"name"`
-	// TokenSHA256 is the hex SHA-256 of their token. The token itself is
-	// never in the configuration.
-	TokenSHA256 string `yaml:"token_sha256"`
-	// Roles: officer (campaigns, saved segments), worker (ticket actions),
-	// viewer (reads only; every role reads). At least one.
-	Roles []string `yaml:"roles,flow"`
-}
-
-// apiUsers turns http.api_users into the API's users. Errors name the key.
-func (c HTTPConfig) apiUsers() ([]api.User, error) {
-	var errs []error
-	bad := func(key, format string, a ...any) {
-		errs = append(errs, fmt.Errorf("%s: %s", key, fmt.Sprintf(format, a...)))
+// movedAPIUsers explains how to move http.api_users into the database.
+func (c HTTPConfig) movedAPIUsers() error {
+	if len(c.APIUsers) == 0 {
+		return nil
 	}
-	users := make([]api.User, 0, len(c.APIUsers))
-	names, hashes := map[string]int{}, map[string]int{}
-	for i, cu := range c.APIUsers {
-		key := fmt.Sprintf("http.api_users[%d]", i)
-		u := api.User{Name: strings.TrimSpace(cu.Name)}
-		lower := strings.ToLower(u.Name)
-		switch j, dup := names[lower]; {
-		case u.Name == "":
-			bad(key+".name", "required: the person, recorded as the actor of what they do")
-		case dup:
-			bad(key+".name", "%q is http.api_users[%d]'s name too (names are compared ignoring case)", cu.Name, j)
-		default:
-			names[lower] = i
-		}
-		h := strings.ToLower(strings.TrimSpace(cu.TokenSHA256))
-		sum, err := hex.DecodeString(h)
-		switch j, dup := hashes[h]; {
-		case err != nil || len(sum) != sha256.Size:
-			hint := ""
-			if len(h) == 43 {
-				hint = " (this looks like the token itself: put its SHA-256 here, never the token)"
+	var b strings.Builder
+	b.WriteString("http.api_users: users live in the database now, with a scope in the grid tree; move each entry, keeping its token, with\n")
+	for _, u := range c.APIUsers {
+		name, _ := u["name"].(string)
+		hash, _ := u["token_sha256"].(string)
+		fmt.Fprintf(&b, "  gridcast users create %q --token-sha256 %s", name, hash)
+		if roles, ok := u["roles"].([]any); ok {
+			for _, r := range roles {
+				fmt.Fprintf(&b, " --role %v", r)
 			}
-			bad(key+".token_sha256", "want 64 hexadecimal characters, the SHA-256 of the token%s; `gridcast keygen --api-token NAME --role ROLE` prints both", hint)
-		case dup:
-			bad(key+".token_sha256", "the same as http.api_users[%d]'s: each user needs a token of their own", j)
-		default:
-			hashes[h] = i
-			copy(u.TokenSHA256[:], sum)
 		}
-		if len(cu.Roles) == 0 {
-			bad(key+".roles", "at least one of officer, worker, viewer")
-		}
-		for _, name := range cu.Roles {
-			r, err := api.ParseRole(strings.TrimSpace(name))
-			if err != nil {
-				bad(key+".roles", "%v", err)
-			}
-			u.Roles = append(u.Roles, r)
-		}
-		users = append(users, u)
+		b.WriteString(" --grid CODE\n")
 	}
-	return users, errors.Join(errs...)
+	b.WriteString("(--grid: the grids the user serves, or '*' for the whole city), then delete http.api_users from the file")
+	return errors.New(b.String())
 }
 
 // loopback reports whether Addr listens on this host only.

@@ -1,18 +1,14 @@
 package main
 
 import (
-	"crypto/sha256"
-	"encoding/base64"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/gridcast/gridcast/api"
 	"github.com/gridcast/gridcast/desk"
 	"github.com/gridcast/gridcast/tickets"
 )
@@ -108,7 +104,7 @@ func TestLoadConfigErrorsNameTheKey(t *testing.T) {
 		{"aes key length", "wechat:\n  encoding_aes_key: short\n", nil, []string{"wechat.encoding_aes_key", "43"}},
 		{"log level", "log:\n  level: loud\n", nil, []string{"log.level"}},
 		{"wrong type", "redis:\n  db: zero\n", nil, []string{"config: redis.db: cannot unmarshal", "line 2"}},
-		{"wrong type in a list", "http:\n  api_users:\n    - name: 王芳\n      roles: admin\n", nil, []string{"http.api_users[0].roles", "line 4"}},
+		{"wrong type in a list", "queue:\n  concurrency: [1, 2]\n", nil, []string{"queue.concurrency", "line 2"}},
 		{"sandbox account outside the sandbox", "sandbox: false\n", nil, []string{"wechat.app_id", "sandbox account", "aliyun_sms.access_key_id"}},
 		{"plain http to a public host", "sandbox: false\nwechat:\n  app_id: wx1\n  base_url: http://api.example.com\naliyun_sms:\n  access_key_id: LTAI1\n  scheme: http\n  endpoint: sms.example.com\n",
 			nil, []string{"wechat.base_url", "aliyun_sms.scheme"}},
@@ -125,21 +121,6 @@ func TestLoadConfigErrorsNameTheKey(t *testing.T) {
 		{"tickets no opt-out", "tickets:\n  keywords:\n    unsubscribe: []\n", nil, []string{"tickets.keywords.unsubscribe"}},
 		{"tickets canned", "tickets:\n  canned:\n    other: '{{resident.name}}'\n", nil, []string{"tickets.canned[other]", "placeholder"}},
 		{"tickets env", "", map[string]string{"GRIDCAST_TICKETS_BINDING_ATTEMPTS": "many"}, []string{"GRIDCAST_TICKETS_BINDING_ATTEMPTS"}},
-		{"api user twice", apiUsers("{name: 王芳, token_sha256: "+hashA+", roles: [officer]}", "{name: 王芳, token_sha256: "+hashB+", roles: [worker]}"),
-			nil, []string{"http.api_users[1].name", "王芳", "http.api_users[0]"}},
-		{"api user twice but case", apiUsers("{name: wang.fang, token_sha256: "+hashA+", roles: [officer]}", "{name: Wang.Fang, token_sha256: "+hashB+", roles: [worker]}"),
-			nil, []string{"http.api_users[1].name", "ignoring case"}},
-		{"api user bad hex", apiUsers("{name: 王芳, token_sha256: 9f2cz1, roles: [officer]}"), nil, []string{"http.api_users[0].token_sha256", "64 hexadecimal"}},
-		{"api user hash too short", apiUsers("{name: 王芳, token_sha256: " + hashA[:62] + ", roles: [officer]}"), nil, []string{"http.api_users[0].token_sha256"}},
-		{"api user token in place of its hash", apiUsers("{name: 王芳, token_sha256: msiw46hmK1bCOkH4mbDGBN-BUFK-LhDWUim8IS3Ji5A, roles: [officer]}"),
-			nil, []string{"http.api_users[0].token_sha256", "the token itself"}},
-		{"api users share a token", apiUsers("{name: 王芳, token_sha256: "+hashA+", roles: [officer]}", "{name: 李强, token_sha256: "+strings.ToUpper(hashA)+", roles: [officer]}"),
-			nil, []string{"http.api_users[1].token_sha256", "http.api_users[0]"}},
-		{"api user unknown role", apiUsers("{name: 王芳, token_sha256: " + hashA + ", roles: [officer, admin]}"), nil, []string{"http.api_users[0].roles", `"admin"`}},
-		{"api user no role", apiUsers("{name: 王芳, token_sha256: " + hashA + "}"), nil, []string{"http.api_users[0].roles"}},
-		{"api user no name", apiUsers("{token_sha256: " + hashA + ", roles: [viewer]}"), nil, []string{"http.api_users[0].name"}},
-		{"api user unknown key", apiUsers("{name: 王芳, token: secret, roles: [viewer]}"), nil, []string{"token"}},
-		{"api users env", "", map[string]string{"GRIDCAST_HTTP_API_USERS": "王芳"}, []string{"GRIDCAST_HTTP_API_USERS", "config file"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -156,56 +137,19 @@ func TestLoadConfigErrorsNameTheKey(t *testing.T) {
 	}
 }
 
-// Two token hashes for the api_users cases.
-var (
-	hashA = strings.Repeat("a1", 32)
-	hashB = strings.Repeat("b2", 32)
-)
-
-// apiUsers is a config file with the given http.api_users entries.
-func apiUsers(entries ...string) string {
-	return "http:\n  api_users:\n    - " + strings.Join(entries, "\n    - ") + "\n"
-}
-
-func TestAPIUsersConfig(t *testing.T) {
-	p := writeFile(t, `
-http:
-  addr: 0.0.0.0:8080
-  api_users:
-    - name: 王芳
-      token_sha256: `+strings.ToUpper(hashA)+`
-      roles: [officer, viewer]
-    - name: 张伟
-      token_sha256: `+hashB+`
-      roles:
-        - worker
-`)
-	cfg, _, err := loadConfig(p, envOf(nil).lookup)
-	if err != nil {
-		t.Fatal(err)
+// A file with the former http.api_users is refused with the command that
+// moves each entry into the database, keeping its token.
+func TestAPIUsersMoved(t *testing.T) {
+	hash := strings.Repeat("a1", 32)
+	p := writeFile(t, "http:\n  api_users:\n    - name: 王芳\n      token_sha256: "+hash+"\n      roles: [officer, viewer]\n")
+	_, _, err := loadConfig(p, envOf(nil).lookup)
+	if err == nil {
+		t.Fatal("http.api_users loaded")
 	}
-	users, err := cfg.HTTP.apiUsers()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var a, b [32]byte
-	for i := range 32 {
-		a[i], b[i] = 0xa1, 0xb2
-	}
-	want := []api.User{
-		{Name: "王芳", TokenSHA256: a, Roles: []api.Role{api.RoleOfficer, api.RoleViewer}},
-		{Name: "张伟", TokenSHA256: b, Roles: []api.Role{api.RoleWorker}},
-	}
-	if diff := cmp.Diff(want, users); diff != "" {
-		t.Errorf("users (-want +got):\n%s", diff)
-	}
-	if cfg.HTTP.loopback() {
-		t.Error("0.0.0.0:8080 counted as loopback")
-	}
-	// The hashes are not secret, but config check blanks every *token* key
-	// all the same.
-	if r := redactSecrets(cfg); r.HTTP.APIUsers[0].Name != "王芳" || r.HTTP.APIUsers[0].TokenSHA256 != "REDACTED" {
-		t.Errorf("redacted: %+v", r.HTTP.APIUsers[0])
+	for _, want := range []string{"http.api_users", `gridcast users create "王芳" --token-sha256 ` + hash + " --role officer --role viewer --grid CODE"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not say %q", err, want)
+		}
 	}
 }
 
@@ -216,50 +160,6 @@ func TestHTTPLoopback(t *testing.T) {
 	} {
 		if got := (HTTPConfig{Addr: addr}).loopback(); got != want {
 			t.Errorf("loopback(%q) = %v, want %v", addr, got, want)
-		}
-	}
-}
-
-func TestKeygenAPIToken(t *testing.T) {
-	out, errOut, code := gridcast(t, t.TempDir(), "keygen", "--api-token", "王芳", "--role", "worker", "--role", "viewer")
-	if code != 0 {
-		t.Fatalf("keygen exited %d: %s", code, errOut)
-	}
-	var token string
-	var entry []string
-	for _, line := range strings.Split(out, "\n") {
-		switch {
-		case strings.HasPrefix(line, "    "):
-			entry = append(entry, line)
-		case line != "" && !strings.HasPrefix(line, "#"):
-			token = line
-		}
-	}
-	if raw, err := base64.RawURLEncoding.DecodeString(token); err != nil || len(raw) != 32 {
-		t.Fatalf("token %q: %v, %d bytes; want 32 bytes base64url", token, err, len(raw))
-	}
-	// The entry pastes under http.api_users as printed.
-	cfg, _, err := loadConfig(writeFile(t, "http:\n  api_users:\n"+strings.Join(entry, "\n")+"\n"), envOf(nil).lookup)
-	if err != nil {
-		t.Fatalf("the printed entry does not load: %v\n%s", err, out)
-	}
-	users, _ := cfg.HTTP.apiUsers()
-	if len(users) != 1 || users[0].Name != "王芳" || users[0].TokenSHA256 != sha256.Sum256([]byte(token)) ||
-		!slices.Equal(users[0].Roles, []api.Role{api.RoleWorker, api.RoleViewer}) {
-		t.Errorf("entry %+v does not hold the token's hash and the roles", users)
-	}
-	if again, _, _ := gridcast(t, t.TempDir(), "keygen", "--api-token", "王芳", "--role", "worker"); again == out {
-		t.Error("two runs printed the same token")
-	}
-
-	for _, args := range [][]string{
-		{"keygen", "--api-token", "王芳"},
-		{"keygen", "--api-token", "王芳", "--role", "admin"},
-		{"keygen", "--api-token", " ", "--role", "worker"},
-		{"keygen", "--role", "worker"},
-	} {
-		if _, errOut, code := gridcast(t, t.TempDir(), args...); code != 2 || errOut == "" {
-			t.Errorf("%v: exit %d, stderr %q; want 2 and a reason", args, code, errOut)
 		}
 	}
 }

@@ -27,10 +27,8 @@ func (c Config) Validate() error {
 	if c.HTTP.Addr == "" {
 		bad("http.addr", "must not be empty (e.g. 127.0.0.1:8080)")
 	}
-	if _, err := c.HTTP.apiUsers(); err != nil {
-		for _, e := range leafErrors(err) {
-			errs = append(errs, fmt.Errorf("config: %w", e))
-		}
+	if err := c.HTTP.movedAPIUsers(); err != nil {
+		errs = append(errs, fmt.Errorf("config: %w", err))
 	}
 	if c.Redis.DB < 0 || c.Redis.DB > 15 {
 		bad("redis.db", "%d is not between 0 and 15", c.Redis.DB)

@@ -61,7 +61,7 @@ func (a *app) runDemoCampaign(ctx context.Context, sv serving, street population
 	// Residents who bound WeChat follow the official account, except a few
 	// who unfollowed since: their messages fall back to SMS.
 	bound := 0
-	err = st.StreamSegment(ctx, c.Segment, 0, 500, func(rs []population.Resident) error {
+	err = st.StreamSegment(ctx, c.Audience(), 0, 500, func(rs []population.Resident) error {
 		for _, r := range rs {
 			if r.OpenID == "" {
 				continue
@@ -77,7 +77,7 @@ func (a *app) runDemoCampaign(ctx context.Context, sv serving, street population
 	if err := st.CreateCampaign(ctx, &c); err != nil {
 		return c, err
 	}
-	audience, err := st.CountSegment(ctx, c.Segment)
+	audience, err := st.CountSegment(ctx, c.Audience())
 	if err != nil {
 		return c, err
 	}

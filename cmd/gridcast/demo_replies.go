@@ -40,7 +40,7 @@ func demoVisitCampaign(community population.Grid, now time.Time) campaigns.Campa
 // until every message has an outcome.
 func (a *app) launch(ctx context.Context, sv serving, c *campaigns.Campaign, approver string) error {
 	st, now := sv.store, time.Now()
-	audience, err := st.CountSegment(ctx, c.Segment)
+	audience, err := st.CountSegment(ctx, c.Audience())
 	if err != nil {
 		return err
 	}

@@ -6,11 +6,14 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/cookiejar"
 	"os"
 	"os/exec"
 	"os/signal"
+	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -187,20 +190,21 @@ func TestServeMetricsAndShutdown(t *testing.T) {
 	const pushToken = "serve-test-push-token-0123"
 	cmd.Env = append(os.Environ(), "GRIDCAST_TEST_SERVE_HELPER=1", "GRIDCAST_DATA_DIR="+dir, "GRIDCAST_HTTP_ADDR="+addr,
 		"GRIDCAST_ALIYUN_SMS_PUSH_TOKEN="+pushToken)
-	var logs bytes.Buffer
+	var logs lockedBuffer
 	cmd.Stdout, cmd.Stderr = &logs, &logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
+	jar, _ := cookiejar.New(nil)
 	t.Cleanup(func() {
 		if cmd.ProcessState == nil {
 			_ = cmd.Process.Kill()
 			<-done
 		}
 	})
-	client := &http.Client{Timeout: 5 * time.Second}
+	client := &http.Client{Timeout: 5 * time.Second, Jar: jar}
 	get := func(path string) (int, string) {
 		res, err := client.Get("http://" + addr + path)
 		if err != nil {
@@ -236,8 +240,23 @@ func TestServeMetricsAndShutdown(t *testing.T) {
 			t.Errorf("/metrics lacks %s (status %d)", want, code)
 		}
 	}
+	// No user exists: the trial mode admits the browser that opens the
+	// one-time link serve printed, and no one before.
+	if code, body := get("/queues/api/queues"); code != 401 {
+		t.Errorf("/queues/api/queues before the login link: %d %.200s, want 401", code, body)
+	}
+	link := regexp.MustCompile(`/login\?token=[A-Za-z0-9]+`).FindString(logs.String())
+	if link == "" {
+		t.Fatalf("serve printed no login link:\n%s", logs.String())
+	}
+	if code, _ := get(link); code != 200 { // the console, after the redirect
+		t.Errorf("the login link: %d", code)
+	}
 	if code, body := get("/queues/api/queues"); code != 200 || !strings.Contains(body, `"queues"`) {
-		t.Errorf("/queues/api/queues from this host, no users configured: %d %.200s", code, body)
+		t.Errorf("/queues/api/queues from this host after the link, no users configured: %d %.200s", code, body)
+	}
+	if res, err := http.Get("http://" + addr + link); err != nil || res.StatusCode != 403 {
+		t.Errorf("the login link a second time: %v %v, want 403", res.Status, err)
 	}
 	// Aliyun's pushes prove their sender by the token of their URL only.
 	opt := `[{"phone_number":"13800000001","content":"TD","send_time":"2026-03-16 10:00:00","dest_code":"","sequence_id":1}]`
@@ -307,4 +326,23 @@ func TestServeNeedsPushToken(t *testing.T) {
 			}
 		})
 	}
+}
+
+// lockedBuffer is a bytes.Buffer a child process writes to while the test
+// reads it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }

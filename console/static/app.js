@@ -203,7 +203,7 @@
     const headers = { Accept: 'application/json' };
     const tok = opts.anonymous ? '' : opts.token || (session.mode === 'token' ? token() : '');
     if (tok) headers.Authorization = 'Bearer ' + tok;
-    const init = { method, headers, cache: 'no-store', credentials: 'omit', redirect: 'error' };
+    const init = { method, headers, cache: 'no-store', credentials: 'same-origin', redirect: 'error' };
     if (body !== undefined) {
       if (session.mode === 'open') body = Object.assign({ by: actorName() }, body);
       headers['Content-Type'] = 'application/json';

@@ -317,8 +317,8 @@ CREATE INDEX IF NOT EXISTS resident_optouts_resident ON resident_optouts(residen
 -- name: InsertCampaign
 INSERT INTO campaigns (name, kind, segment, channel_policy, sms_sign_name, sms_template_code, sms_params,
     wechat_template_id, wechat_url, wechat_fields, text, schedule_at, expires_at, recurrence, owner,
-    approved_by, approved_at, approved_digest, state, reply_options, extend_code, created_at, updated_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)
+    approved_by, approved_at, approved_digest, state, reply_options, extend_code, created_at, updated_at, scope)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24)
 RETURNING id;
 
 -- name: UpdateCampaign
@@ -326,8 +326,8 @@ RETURNING id;
 UPDATE campaigns SET name = $1, kind = $2, segment = $3, channel_policy = $4, sms_sign_name = $5,
     sms_template_code = $6, sms_params = $7, wechat_template_id = $8, wechat_url = $9, wechat_fields = $10,
     text = $11, schedule_at = $12, expires_at = $13, recurrence = $14, reply_options = $15,
-    extend_code = $16, updated_at = $17
-WHERE id = $18 AND state = 'draft';
+    extend_code = $16, updated_at = $17, scope = $18
+WHERE id = $19 AND state = 'draft';
 
 -- name: CampaignState
 SELECT state FROM campaigns WHERE id = $1;
@@ -335,14 +335,14 @@ SELECT state FROM campaigns WHERE id = $1;
 -- name: CampaignByID
 SELECT id, name, kind, segment, channel_policy, sms_sign_name, sms_template_code, sms_params,
        wechat_template_id, wechat_url, wechat_fields, text, schedule_at, expires_at, recurrence, owner,
-       approved_by, approved_at, approved_digest, state, reply_options, extend_code, created_at, updated_at
+       approved_by, approved_at, approved_digest, state, reply_options, extend_code, created_at, updated_at, scope
 FROM campaigns WHERE id = $1;
 
 -- name: Campaigns
 -- Arguments: state ('' = all) twice (as SQLite needs), limit.
 SELECT id, name, kind, segment, channel_policy, sms_sign_name, sms_template_code, sms_params,
        wechat_template_id, wechat_url, wechat_fields, text, schedule_at, expires_at, recurrence, owner,
-       approved_by, approved_at, approved_digest, state, reply_options, extend_code, created_at, updated_at
+       approved_by, approved_at, approved_digest, state, reply_options, extend_code, created_at, updated_at, scope
 FROM campaigns WHERE ($1::text = '' OR state = $2::text)
 ORDER BY id DESC LIMIT $3;
 
@@ -758,14 +758,18 @@ WHERE ticket_id = $1 ORDER BY id;
 
 -- name: Tickets
 -- Pages by id. Arguments: after id, grid ('' = any) twice, status ('' =
--- any) twice, assignee (0 = any) twice, resident (0 = any) twice, limit.
+-- any) twice, assignee (0 = any) twice, resident (0 = any) twice, scope
+-- (a JSON array of grid codes, each with its subtree; '' = anywhere) twice,
+-- limit.
 SELECT id, COALESCE(resident_id, 0), grid_code, channel, text, category, COALESCE(assignee_worker_id, 0),
     level, status, due_at, rating, COALESCE(campaign_id, 0), slot, COALESCE(merged_into, 0),
     created_at, updated_at, resolved_at, closed_at
 FROM tickets
 WHERE id > $1 AND ($2::text = '' OR grid_code = $3) AND ($4::text = '' OR status = $5)
     AND ($6::bigint = 0 OR assignee_worker_id = $7) AND ($8::bigint = 0 OR resident_id = $9)
-ORDER BY id LIMIT $10;
+    AND ($10::text = '' OR EXISTS (SELECT 1 FROM jsonb_array_elements_text(NULLIF($11::text, '')::jsonb) g(code)
+        WHERE tickets.grid_code = g.code OR starts_with(tickets.grid_code, g.code || '-')))
+ORDER BY id LIMIT $12;
 
 -- name: OpenTicketFor
 -- The resident's latest open ticket; failing that, the latest resolved or
@@ -962,3 +966,37 @@ FROM inbound_messages WHERE id = $1;
 -- name: MarkInboundHandled
 -- Arguments: at, id. Only the first mark counts.
 UPDATE inbound_messages SET handled_at = COALESCE(handled_at, $1::timestamptz) WHERE id = $2;
+
+-- users ------------------------------------------------------------------------
+-- The users of the API and the console (migrations/postgres/0010_access.sql).
+
+-- name: InsertUser
+INSERT INTO users (name, name_key, roles, grids, department, token_sha256, disabled, created_at, updated_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id;
+
+-- name: UpdateUser
+-- Arguments: roles, grids, department, token hash, disabled, updated at, id.
+UPDATE users SET roles = $1, grids = $2, department = $3, token_sha256 = $4, disabled = $5, updated_at = $6
+WHERE id = $7;
+
+-- name: UserByToken
+-- Enabled users only: a disabled user's token is refused as unknown.
+SELECT id, name, roles, grids, department, token_sha256, disabled, created_at, updated_at
+FROM users WHERE token_sha256 = $1 AND NOT disabled;
+
+-- name: UserByName
+-- Argument: the name folded to lower case (name_key).
+SELECT id, name, roles, grids, department, token_sha256, disabled, created_at, updated_at
+FROM users WHERE name_key = $1;
+
+-- name: UserByTokenAny
+-- Whoever holds a token hash, enabled or not: for the uniqueness check.
+SELECT name FROM users WHERE token_sha256 = $1;
+
+-- name: Users
+SELECT id, name, roles, grids, department, token_sha256, disabled, created_at, updated_at
+FROM users ORDER BY name_key;
+
+-- name: CountUsers
+-- Enabled users; none means the trial mode (see api.Config.Users).
+SELECT count(*) FROM users WHERE NOT disabled;

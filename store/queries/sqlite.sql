@@ -291,14 +291,14 @@ PRAGMA wal_autocheckpoint = 1000;
 -- name: InsertCampaign
 INSERT INTO campaigns (name, kind, segment, channel_policy, sms_sign_name, sms_template_code, sms_params,
     wechat_template_id, wechat_url, wechat_fields, text, schedule_at, expires_at, recurrence, owner,
-    approved_by, approved_at, approved_digest, state, reply_options, extend_code, created_at, updated_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id;
+    approved_by, approved_at, approved_digest, state, reply_options, extend_code, created_at, updated_at, scope)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id;
 
 -- name: UpdateCampaign
 -- Content only, and only while a draft; state, owner and approval stay.
 UPDATE campaigns SET name = ?, kind = ?, segment = ?, channel_policy = ?, sms_sign_name = ?, sms_template_code = ?,
     sms_params = ?, wechat_template_id = ?, wechat_url = ?, wechat_fields = ?, text = ?, schedule_at = ?,
-    expires_at = ?, recurrence = ?, reply_options = ?, extend_code = ?, updated_at = ?
+    expires_at = ?, recurrence = ?, reply_options = ?, extend_code = ?, updated_at = ?, scope = ?
 WHERE id = ? AND state = 'draft';
 
 -- name: CampaignState
@@ -307,14 +307,14 @@ SELECT state FROM campaigns WHERE id = ?;
 -- name: CampaignByID
 SELECT id, name, kind, segment, channel_policy, sms_sign_name, sms_template_code, sms_params,
        wechat_template_id, wechat_url, wechat_fields, text, schedule_at, expires_at, recurrence, owner,
-       approved_by, approved_at, approved_digest, state, reply_options, extend_code, created_at, updated_at
+       approved_by, approved_at, approved_digest, state, reply_options, extend_code, created_at, updated_at, scope
 FROM campaigns WHERE id = ?;
 
 -- name: Campaigns
 -- Arguments: state ('' = all) twice, limit.
 SELECT id, name, kind, segment, channel_policy, sms_sign_name, sms_template_code, sms_params,
        wechat_template_id, wechat_url, wechat_fields, text, schedule_at, expires_at, recurrence, owner,
-       approved_by, approved_at, approved_digest, state, reply_options, extend_code, created_at, updated_at
+       approved_by, approved_at, approved_digest, state, reply_options, extend_code, created_at, updated_at, scope
 FROM campaigns WHERE (? = '' OR state = ?)
 ORDER BY id DESC LIMIT ?;
 
@@ -730,13 +730,17 @@ WHERE ticket_id = ? ORDER BY id;
 
 -- name: Tickets
 -- Pages by id. Arguments: after id, grid ('' = any) twice, status ('' =
--- any) twice, assignee (0 = any) twice, resident (0 = any) twice, limit.
+-- any) twice, assignee (0 = any) twice, resident (0 = any) twice, scope
+-- (a JSON array of grid codes, each with its subtree; '' = anywhere) twice,
+-- limit.
 SELECT id, COALESCE(resident_id, 0), grid_code, channel, text, category, COALESCE(assignee_worker_id, 0),
     level, status, due_at, rating, COALESCE(campaign_id, 0), slot, COALESCE(merged_into, 0),
     created_at, updated_at, resolved_at, closed_at
 FROM tickets
 WHERE id > ? AND (? = '' OR grid_code = ?) AND (? = '' OR status = ?)
     AND (? = 0 OR assignee_worker_id = ?) AND (? = 0 OR resident_id = ?)
+    AND (? = '' OR EXISTS (SELECT 1 FROM json_each(?) g
+        WHERE tickets.grid_code = g.value OR substr(tickets.grid_code, 1, length(g.value) + 1) = g.value || '-'))
 ORDER BY id LIMIT ?;
 
 -- name: OpenTicketFor
@@ -934,3 +938,37 @@ FROM inbound_messages WHERE id = ?;
 -- name: MarkInboundHandled
 -- Arguments: at, id. Only the first mark counts.
 UPDATE inbound_messages SET handled_at = COALESCE(handled_at, ?) WHERE id = ?;
+
+-- users ------------------------------------------------------------------------
+-- The users of the API and the console (migrations/sqlite/0010_access.sql).
+
+-- name: InsertUser
+INSERT INTO users (name, name_key, roles, grids, department, token_sha256, disabled, created_at, updated_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id;
+
+-- name: UpdateUser
+-- Arguments: roles, grids, department, token hash, disabled, updated at, id.
+UPDATE users SET roles = ?, grids = ?, department = ?, token_sha256 = ?, disabled = ?, updated_at = ?
+WHERE id = ?;
+
+-- name: UserByToken
+-- Enabled users only: a disabled user's token is refused as unknown.
+SELECT id, name, roles, grids, department, token_sha256, disabled, created_at, updated_at
+FROM users WHERE token_sha256 = ? AND disabled = 0;
+
+-- name: UserByName
+-- Argument: the name folded to lower case (name_key).
+SELECT id, name, roles, grids, department, token_sha256, disabled, created_at, updated_at
+FROM users WHERE name_key = ?;
+
+-- name: UserByTokenAny
+-- Whoever holds a token hash, enabled or not: for the uniqueness check.
+SELECT name FROM users WHERE token_sha256 = ?;
+
+-- name: Users
+SELECT id, name, roles, grids, department, token_sha256, disabled, created_at, updated_at
+FROM users ORDER BY name_key;
+
+-- name: CountUsers
+-- Enabled users; none means the trial mode (see api.Config.Users).
+SELECT count(*) FROM users WHERE disabled = 0;
