@@ -126,15 +126,15 @@ type WeChatContent struct {
 // Editable); the store enforces that. A Campaign is a plain value: methods
 // with a pointer receiver modify it and are not safe for concurrent use.
 type Campaign struct {
-	ID            int64
-	Name          string        // internal title, shown to staff only
-	Kind          Kind          // what the campaign announces; decides the opt-out topic
-	Segment       string        // a segment expression (see package segments), e.g. "segment:job_seekers"
+	ID      int64
+	Name    string // internal title, shown to staff only
+	Kind    Kind   // what the campaign announces; decides the opt-out topic
+	Segment string // a segment expression (see package segments), e.g. "segment:job_seekers"
 	// Scope is where the campaign may reach: grid codes, each covering its
 	// subtree, or access.All for the whole city. It is the owner's scope
 	// when the campaign is made through the API (or part of it), and the
 	// audience is Segment within it (Audience). Empty means access.All.
-	Scope []string
+	Scope         []string
 	ChannelPolicy ChannelPolicy // "" means WeChatFirst
 
 	SMS    SMSContent

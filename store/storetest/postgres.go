@@ -9,7 +9,6 @@ import (
 	"os"
 	"strings"
 	"testing"
-
 )
 
 // PostgresSchema creates a schema of the test's own in the database of
