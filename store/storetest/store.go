@@ -33,6 +33,7 @@ type Store interface {
 	api.Campaigns
 	extsync.Store
 	metrics.TicketBacklog
+	Users
 	Admin
 }
 
