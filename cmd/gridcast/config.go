@@ -149,6 +149,11 @@ type HTTPConfig struct {
 	// authentication off: /api/v1 then answers only requests made on this
 	// host. A list, so the file only (no GRIDCAST_ variable).
 	APIUsers []APIUserConfig `yaml:"api_users"`
+	// TrustedProxies are the reverse proxies in front of http.addr (IP
+	// addresses or CIDR networks) whose X-Forwarded-For names the client.
+	// Only aliyun_sms.push_allow reads it; the API believes no forwarding
+	// header. Empty (the default): every request is judged by its TCP peer.
+	TrustedProxies []string `yaml:"trusted_proxies,flow"`
 }
 
 // APIUserConfig is one person who may call /api/v1 (api.User).
@@ -253,6 +258,12 @@ type AliyunSMSConfig struct {
 	// carry no signature, so a push without it is refused (403). Required
 	// for serve outside sandbox mode; the sandbox's emulators push with it.
 	PushToken string `yaml:"push_token"`
+	// PushAllow, when not empty, lists the networks (IP addresses or CIDR
+	// networks) Aliyun's pushes may come from; a push from elsewhere is
+	// refused (403) whatever its token. The client address is the TCP peer,
+	// or behind one of http.trusted_proxies the address its
+	// X-Forwarded-For names. Empty (the default): any address.
+	PushAllow []string `yaml:"push_allow,flow"`
 }
 
 // The sandbox account's credentials (defaultConfig): never sent to a real
