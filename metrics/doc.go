@@ -2,7 +2,7 @@
 // queue makes (by channel, status, provider code and wait reason), the
 // queues' depth and latency read from Asynq at scrape, the providers'
 // call latency, the open and overdue tickets per escalation level read
-// from the store at scrape, and the webhooks' refusals.
+// from the store at scrape, and the webhooks' refusals and duplicates.
 //
 // cmd/gridcast builds one registry per process (NewRegistry), records
 // into it through a Set (New), and serves it on /metrics of the API

@@ -35,6 +35,7 @@ type Set struct {
 	moves   *prometheus.CounterVec
 	calls   *prometheus.HistogramVec
 	refused *prometheus.CounterVec
+	dups    *prometheus.CounterVec
 	codes   *bounded
 	reasons *bounded
 }
@@ -56,11 +57,16 @@ func New(reg prometheus.Registerer) (*Set, error) {
 			Name: "gridcast_webhook_refused_total",
 			Help: "Provider pushes the webhooks refused, by provider, webhook and reason (bad signature, stale timestamp, malformed body …).",
 		}, []string{"provider", "webhook", "reason"}),
+		dups: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "gridcast_webhook_duplicates_total",
+			Help: "Items the webhooks had taken before and answered as taken without handing them on again " +
+				"(a provider's retry, or a replay), by provider and webhook.",
+		}, []string{"provider", "webhook"}),
 		codes:   newBounded(MaxCodes),
 		reasons: newBounded(MaxCodes),
 	}
 	var errs []error
-	for _, c := range []prometheus.Collector{s.moves, s.calls, s.refused} {
+	for _, c := range []prometheus.Collector{s.moves, s.calls, s.refused, s.dups} {
 		errs = append(errs, reg.Register(c))
 	}
 	if err := errors.Join(errs...); err != nil {
@@ -90,6 +96,15 @@ func (s *Set) WebhookRefused(provider, webhook string) func(reason string) {
 	return func(reason string) {
 		s.refused.WithLabelValues(provider, webhook, s.reasons.value(reason)).Inc()
 	}
+}
+
+// WebhookDuplicates returns the hook a webhook calls with how many items
+// it answered without handing them on, having taken them before
+// (aliyunsms.PushOptions.Duplicates; wechat.CallbackOptions.Duplicate
+// with 1).
+func (s *Set) WebhookDuplicates(provider, webhook string) func(n int) {
+	c := s.dups.WithLabelValues(provider, webhook)
+	return func(n int) { c.Add(float64(n)) }
 }
 
 // bounded passes through the first max distinct values it sees and

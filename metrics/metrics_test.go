@@ -195,6 +195,28 @@ func TestWebhookRefused(t *testing.T) {
 	}
 }
 
+// Duplicates are counted per item, and a wired webhook reports 0 before
+// its first one (so that a rate can be taken from the start).
+func TestWebhookDuplicates(t *testing.T) {
+	s, reg := newSet(t)
+	up := s.WebhookDuplicates("aliyun_sms", "uplink")
+	s.WebhookDuplicates("aliyun_sms", "report")
+	up(2)
+	up(1)
+	for _, tc := range []struct {
+		webhook string
+		want    float64
+	}{{"uplink", 3}, {"report", 0}} {
+		labels := map[string]string{"provider": "aliyun_sms", "webhook": tc.webhook}
+		if _, ok := sample(t, reg, "gridcast_webhook_duplicates_total", labels); !ok {
+			t.Errorf("no series %v", labels)
+		}
+		if got := value(t, reg, "gridcast_webhook_duplicates_total", labels); got != tc.want {
+			t.Errorf("%v = %v, want %v", labels, got, tc.want)
+		}
+	}
+}
+
 type fakeBacklog struct {
 	bs  []tickets.Backlog
 	err error

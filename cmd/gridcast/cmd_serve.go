@@ -186,6 +186,16 @@ func (a *app) serve(ctx context.Context, withHTTP, withWorkers bool, ready func(
 			reg.Register(metrics.NewTicketCollector(st, nil, a.log))); err != nil {
 			return err
 		}
+		reportOpts, err := a.pushOptions(rt.rdb, ms, "report")
+		if err != nil {
+			return err
+		}
+		uplinkOpts, err := a.pushOptions(rt.rdb, ms, "uplink")
+		if err != nil {
+			return err
+		}
+		a.warnPushAllow(ctx)
+		wxDuplicates := ms.WebhookDuplicates(metrics.ProviderWeChat, "callback")
 		h, err := api.New(api.Config{
 			Users:      st,
 			TrialToken: trialToken,
@@ -199,11 +209,10 @@ func (a *app) serve(ctx context.Context, withHTTP, withWorkers bool, ready func(
 			},
 			WeChatCallback: wechat.NewCallbackHandler(
 				wechat.Config{AppID: a.cfg.WeChat.AppID, Token: a.cfg.WeChat.Token, EncodingAESKey: a.cfg.WeChat.EncodingAESKey},
-				wechat.ToSink(sink), wechat.CallbackOptions{Log: a.log, Refused: ms.WebhookRefused(metrics.ProviderWeChat, "callback")}),
-			SMSReport: aliyunsms.NewReportHandler(aliyunsms.ReportsTo(sink), aliyunsms.PushOptions{Log: a.log,
-				Secret: a.cfg.AliyunSMS.PushToken, Refused: ms.WebhookRefused(metrics.ProviderAliyunSMS, "report")}),
-			SMSUplink: aliyunsms.NewUplinkHandler(aliyunsms.UplinksTo(sink), aliyunsms.PushOptions{Log: a.log,
-				Secret: a.cfg.AliyunSMS.PushToken, Refused: ms.WebhookRefused(metrics.ProviderAliyunSMS, "uplink")}),
+				wechat.ToSink(sink), wechat.CallbackOptions{Log: a.log, Refused: ms.WebhookRefused(metrics.ProviderWeChat, "callback"),
+					Duplicate: func() { wxDuplicates(1) }}),
+			SMSReport: aliyunsms.NewReportHandler(aliyunsms.ReportsTo(sink), reportOpts),
+			SMSUplink: aliyunsms.NewUplinkHandler(aliyunsms.UplinksTo(sink), uplinkOpts),
 			// The Asynq queue UI, for officers.
 			Queues:        monitor.Handler(rt.rdb, monitor.Prefix),
 			ChannelPauses: func(ctx context.Context) ([]outbound.ChannelPause, error) { return queue.ChannelPauses(ctx, rt.rdb) },

@@ -144,6 +144,11 @@ type HTTPConfig struct {
 	// (gridcast users). Loading a file that still has it is an error that
 	// says how to move each entry, keeping its token.
 	APIUsers []map[string]any `yaml:"api_users"`
+	// TrustedProxies are the reverse proxies in front of http.addr (IP
+	// addresses or CIDR networks) whose X-Forwarded-For names the client.
+	// Only aliyun_sms.push_allow reads it; the API believes no forwarding
+	// header. Empty (the default): every request is judged by its TCP peer.
+	TrustedProxies []string `yaml:"trusted_proxies,flow"`
 }
 
 // movedAPIUsers explains how to move http.api_users into the database.
@@ -207,6 +212,12 @@ type AliyunSMSConfig struct {
 	// carry no signature, so a push without it is refused (403). Required
 	// for serve outside sandbox mode; the sandbox's emulators push with it.
 	PushToken string `yaml:"push_token"`
+	// PushAllow, when not empty, lists the networks (IP addresses or CIDR
+	// networks) Aliyun's pushes may come from; a push from elsewhere is
+	// refused (403) whatever its token. The client address is the TCP peer,
+	// or behind one of http.trusted_proxies the address its
+	// X-Forwarded-For names. Empty (the default): any address.
+	PushAllow []string `yaml:"push_allow,flow"`
 }
 
 // The sandbox account's credentials (defaultConfig): never sent to a real

@@ -69,6 +69,8 @@ wechat:
 		"GRIDCAST_REDIS_SENTINEL_MASTER":        "gridcast",
 		"GRIDCAST_REDIS_SENTINEL_ADDRS":         "10.0.0.1:26379, 10.0.0.2:26379,10.0.0.3:26379",
 		"GRIDCAST_REDIS_DB":                     "3",
+		"GRIDCAST_ALIYUN_SMS_PUSH_ALLOW":        "203.0.113.0/24,2001:db8::/32",
+		"GRIDCAST_HTTP_TRUSTED_PROXIES":         "127.0.0.1",
 	}).lookup)
 	if err != nil {
 		t.Fatal(err)
@@ -83,6 +85,12 @@ wechat:
 	}
 	if d := cmp.Diff([]string{"10.0.0.1:26379", "10.0.0.2:26379", "10.0.0.3:26379"}, cfg.Redis.SentinelAddrs); d != "" || cfg.Redis.mode() != "sentinel" {
 		t.Errorf("redis.sentinel_addrs from a comma-separated variable (-want +got):\n%s", d)
+	}
+	if d := cmp.Diff([]string{"203.0.113.0/24", "2001:db8::/32"}, cfg.AliyunSMS.PushAllow); d != "" {
+		t.Errorf("aliyun_sms.push_allow from a comma-separated variable (-want +got):\n%s", d)
+	}
+	if d := cmp.Diff([]string{"127.0.0.1"}, cfg.HTTP.TrustedProxies); d != "" {
+		t.Errorf("http.trusted_proxies from the environment (-want +got):\n%s", d)
 	}
 	if cfg.Sandbox || cfg.Redis.DB != 3 {
 		t.Errorf("sandbox=%v redis.db=%d", cfg.Sandbox, cfg.Redis.DB)
@@ -121,6 +129,12 @@ func TestLoadConfigErrorsNameTheKey(t *testing.T) {
 		{"tickets no opt-out", "tickets:\n  keywords:\n    unsubscribe: []\n", nil, []string{"tickets.keywords.unsubscribe"}},
 		{"tickets canned", "tickets:\n  canned:\n    other: '{{resident.name}}'\n", nil, []string{"tickets.canned[other]", "placeholder"}},
 		{"tickets env", "", map[string]string{"GRIDCAST_TICKETS_BINDING_ATTEMPTS": "many"}, []string{"GRIDCAST_TICKETS_BINDING_ATTEMPTS"}},
+		{"api users env", "", map[string]string{"GRIDCAST_HTTP_API_USERS": "王芳"}, []string{"GRIDCAST_HTTP_API_USERS", "config file"}},
+		{"push allow", "aliyun_sms:\n  push_allow: [203.0.113.0/24, dysmsapi.aliyuncs.com, 10.1.2.3/8]\n", nil,
+			[]string{`config: aliyun_sms.push_allow[1] "dysmsapi.aliyuncs.com": want an IP address or a CIDR network`, "host names are not resolved",
+				`config: aliyun_sms.push_allow[2] "10.1.2.3/8"`, "did you mean 10.0.0.0/8?"}},
+		{"push allow env", "", map[string]string{"GRIDCAST_ALIYUN_SMS_PUSH_ALLOW": "203.0.113.7, any"}, []string{`config: aliyun_sms.push_allow[1] "any"`}},
+		{"trusted proxies", "http:\n  trusted_proxies: [localhost]\n", nil, []string{`config: http.trusted_proxies[0] "localhost"`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gridcast/gridcast/gateway/aliyunsms"
 	"github.com/gridcast/gridcast/population/extsync"
 )
 
@@ -35,6 +36,15 @@ func (c Config) Validate() error {
 	}
 	c.validateRedis(bad)
 	c.validateProviders(bad)
+	for _, nets := range []struct {
+		key  string
+		list []string
+	}{{"http.trusted_proxies", c.HTTP.TrustedProxies}, {"aliyun_sms.push_allow", c.AliyunSMS.PushAllow}} {
+		_, err := aliyunsms.ParseNetworks(nets.list)
+		for _, e := range leafErrors(err) {
+			errs = append(errs, fmt.Errorf("config: %s%w", nets.key, e))
+		}
+	}
 	if t := c.Queue.TickEvery; t != 0 && t < time.Second {
 		bad("queue.tick_every", "%s: want at least 1s (0 for the default, 1m)", t)
 	}

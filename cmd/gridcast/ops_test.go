@@ -188,8 +188,11 @@ func TestServeMetricsAndShutdown(t *testing.T) {
 	cmd := exec.Command(os.Args[0], "-test.run=^TestServeHelperProcess$")
 	cmd.Dir = t.TempDir()
 	const pushToken = "serve-test-push-token-0123"
+	// Aliyun pushes from 198.51.100.0/24 here, through a proxy on this
+	// host.
 	cmd.Env = append(os.Environ(), "GRIDCAST_TEST_SERVE_HELPER=1", "GRIDCAST_DATA_DIR="+dir, "GRIDCAST_HTTP_ADDR="+addr,
-		"GRIDCAST_ALIYUN_SMS_PUSH_TOKEN="+pushToken)
+		"GRIDCAST_ALIYUN_SMS_PUSH_TOKEN="+pushToken, "GRIDCAST_ALIYUN_SMS_PUSH_ALLOW=198.51.100.0/24",
+		"GRIDCAST_HTTP_TRUSTED_PROXIES=127.0.0.1,::1")
 	var logs lockedBuffer
 	cmd.Stdout, cmd.Stderr = &logs, &logs
 	if err := cmd.Start(); err != nil {
@@ -258,27 +261,50 @@ func TestServeMetricsAndShutdown(t *testing.T) {
 	if res, err := http.Get("http://" + addr + link); err != nil || res.StatusCode != 403 {
 		t.Errorf("the login link a second time: %v %v, want 403", res.Status, err)
 	}
-	// Aliyun's pushes prove their sender by the token of their URL only.
+	// Aliyun's pushes prove their sender by the token of their URL, and
+	// here by their address too; one taken twice is acknowledged and
+	// counted as a duplicate.
 	opt := `[{"phone_number":"13800000001","content":"TD","send_time":"2026-03-16 10:00:00","dest_code":"","sequence_id":1}]`
-	push := func(path string) int {
-		res, err := client.Post("http://"+addr+path, "application/json", strings.NewReader(opt))
+	push := func(path, from string) int {
+		req, err := http.NewRequest(http.MethodPost, "http://"+addr+path, strings.NewReader(opt))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if from != "" {
+			req.Header.Set("X-Forwarded-For", from)
+		}
+		res, err := client.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}
 		res.Body.Close()
 		return res.StatusCode
 	}
-	for _, path := range []string{"/aliyun/sms/up", "/aliyun/sms/up?token=forged-token-0123456789", "/aliyun/sms/report",
-		"/aliyun/sms/report?token=" + pushToken[:len(pushToken)-1]} {
-		if code := push(path); code != http.StatusForbidden {
-			t.Errorf("POST %s: %d, want 403", path, code)
+	const aliyun, elsewhere = "198.51.100.7", "203.0.113.9"
+	for _, p := range []struct{ path, from string }{
+		{"/aliyun/sms/up", aliyun}, {"/aliyun/sms/up?token=forged-token-0123456789", aliyun}, {"/aliyun/sms/report", aliyun},
+		{"/aliyun/sms/report?token=" + pushToken[:len(pushToken)-1], aliyun},
+		{"/aliyun/sms/up?token=" + pushToken, elsewhere}, {"/aliyun/sms/up?token=" + pushToken, ""},
+	} {
+		if code := push(p.path, p.from); code != http.StatusForbidden {
+			t.Errorf("POST %s from %q: %d, want 403", p.path, p.from, code)
 		}
 	}
-	if code := push("/aliyun/sms/up?token=" + pushToken); code != 200 {
-		t.Errorf("POST /aliyun/sms/up with the push token: %d, want 200", code)
+	for range 2 {
+		if code := push("/aliyun/sms/up?token="+pushToken, aliyun); code != 200 {
+			t.Errorf("POST /aliyun/sms/up with the push token from Aliyun: %d, want 200", code)
+		}
 	}
-	if _, body := get("/metrics"); !strings.Contains(body, `gridcast_webhook_refused_total{provider="aliyun_sms",reason="bad_token",webhook="uplink"} 2`) {
-		t.Errorf("/metrics does not count the two refused uplinks")
+	_, body = get("/metrics")
+	for _, want := range []string{
+		`gridcast_webhook_refused_total{provider="aliyun_sms",reason="bad_token",webhook="uplink"} 2`,
+		`gridcast_webhook_refused_total{provider="aliyun_sms",reason="address_not_allowed",webhook="uplink"} 2`,
+		`gridcast_webhook_duplicates_total{provider="aliyun_sms",webhook="uplink"} 1`,
+		`gridcast_webhook_duplicates_total{provider="wechat",webhook="callback"} 0`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
 	}
 
 	start := time.Now()

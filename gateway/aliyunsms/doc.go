@@ -14,7 +14,11 @@
 //     messages to GridCast's webhooks, and can be told to fail.
 //   - ParseReports and ParseUplinks are pure functions over the bodies that
 //     Aliyun's HTTP push POSTs to /aliyun/sms/report and /aliyun/sms/up;
-//     AckBody is what those handlers answer.
+//     NewReportHandler and NewUplinkHandler serve them. Aliyun signs no push,
+//     so a handler checks what PushOptions give it: the sender's address
+//     (Allow, read behind TrustedProxies), the token of the registered URL,
+//     the size, and Replays' memory of what was taken before; AckBody is
+//     what it answers.
 //
 // Sends are not idempotent at Aliyun. A send whose outcome is unknown (a
 // timeout after the request left) fails with Code CodeAmbiguous: before

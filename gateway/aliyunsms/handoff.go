@@ -2,7 +2,10 @@ package aliyunsms
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
+	"fmt"
 	"strconv"
 
 	"github.com/gridcast/gridcast/gateway"
@@ -33,6 +36,19 @@ func UplinksTo(sink gateway.Sink) func(context.Context, []Uplink) error {
 	}
 }
 
+// Key identifies the uplink across Aliyun's pushes: its sequence id, which
+// Aliyun documents as required. An uplink without one (0) is known by a
+// hash of its number, send time, extension code and content instead —
+// never by the bare "0", which would make every such uplink a duplicate of
+// the first. The key holds no personal data in clear.
+func (u Uplink) Key() string {
+	if u.SequenceID > 0 {
+		return strconv.FormatInt(u.SequenceID, 10)
+	}
+	sum := sha256.Sum256(fmt.Appendf(nil, "%s\x00%d\x00%s\x00%s", u.Phone, u.SendTime.Unix(), u.DestCode, u.Content))
+	return "h:" + hex.EncodeToString(sum[:16])
+}
+
 // Receipt is the report as a gateway.Receipt.
 func (r Report) Receipt() gateway.Receipt {
 	return gateway.Receipt{Channel: population.ChannelSMS, ProviderID: r.BizID, Phone: r.Phone, OutID: r.OutID,
@@ -40,8 +56,8 @@ func (r Report) Receipt() gateway.Receipt {
 }
 
 // Message is the uplink as a gateway.Inbound: a text whose dedupe key is
-// the uplink's sequence id.
+// the uplink's Key.
 func (u Uplink) Message() gateway.Inbound {
-	return gateway.Inbound{Channel: population.ChannelSMS, ProviderMsgID: strconv.FormatInt(u.SequenceID, 10),
+	return gateway.Inbound{Channel: population.ChannelSMS, ProviderMsgID: u.Key(),
 		From: string(u.Phone), Kind: gateway.InboundText, Text: u.Content, At: u.SendTime, ExtendCode: u.DestCode}
 }

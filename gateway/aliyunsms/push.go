@@ -38,7 +38,7 @@ type Uplink struct {
 	Content    string
 	SignName   string
 	DestCode   string // the extension code (SmsUpExtendCode) replied to
-	SequenceID int64  // Aliyun's id of the uplink: dedupe by it
+	SequenceID int64  // Aliyun's id of the uplink; 0 if absent (see Key)
 }
 
 // ErrPushShape is wrapped by ParseReports and ParseUplinks when the body is

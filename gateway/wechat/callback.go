@@ -192,6 +192,11 @@ type CallbackOptions struct {
 	// (bad_signature, stale_timestamp, body_too_large, malformed_xml …),
 	// for metrics. It must be quick. Nil counts nothing.
 	Refused func(reason string)
+	// Duplicate, when set, is told of every push answered "success"
+	// without being handled because Dedup had seen it (WeChat's retry, or
+	// a replay inside MaxSkew), for metrics. It must be quick. Nil counts
+	// nothing.
+	Duplicate func()
 }
 
 // CallbackHandler serves GET/POST /wechat/callback. It is safe for
@@ -215,6 +220,7 @@ type CallbackHandler struct {
 	release              func(context.Context, string)
 	log                  *slog.Logger
 	refused              func(reason string)
+	duplicate            func()
 }
 
 var _ http.Handler = (*CallbackHandler)(nil)
@@ -226,6 +232,7 @@ func NewCallbackHandler(cfg Config, handle func(ctx context.Context, in Inbound)
 		appID: cfg.AppID, token: cfg.Token, aesKey: cfg.EncodingAESKey, handle: handle,
 		maxBody: opts.MaxBody, maxSkew: opts.MaxSkew, now: opts.Now,
 		dedup: opts.Dedup, release: opts.Release, log: opts.Log, refused: opts.Refused,
+		duplicate: opts.Duplicate,
 	}
 	if h.maxBody <= 0 {
 		h.maxBody = 64 << 10
@@ -322,6 +329,9 @@ func (h *CallbackHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if !first {
 		h.log.DebugContext(ctx, "wechat_callback_duplicate", "inbound", in)
+		if h.duplicate != nil {
+			h.duplicate()
+		}
 		_, _ = io.WriteString(w, "success")
 		return
 	}

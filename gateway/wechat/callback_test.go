@@ -323,3 +323,29 @@ func TestCallbackRefusedHook(t *testing.T) {
 		t.Errorf("refusals heard %q, want %q", reasons, want)
 	}
 }
+
+// A message posted again with its MsgId — WeChat's retry, or a captured
+// post replayed inside the freshness window, signed anew or not — is
+// answered "success", handled once and counted as a duplicate; a replay
+// past the window is refused before anything is read.
+func TestCallbackReplayedMsgID(t *testing.T) {
+	t.Parallel()
+	rec := &recorder{}
+	var dups int
+	var reasons []string
+	h := NewCallbackHandler(Config{AppID: testAppID, Token: testToken}, rec.handle,
+		CallbackOptions{Now: func() time.Time { return cbNow }, Duplicate: func() { dups++ },
+			Refused: func(r string) { reasons = append(reasons, r) }})
+	for i, at := range []time.Time{cbNow, cbNow, cbNow.Add(-time.Minute), cbNow.Add(-6 * time.Minute)} {
+		want := 200
+		if i == 3 {
+			want = 403
+		}
+		if code, _ := serve(h, plainRequest(textXML, at)); code != want {
+			t.Errorf("post %d: %d, want %d", i, code, want)
+		}
+	}
+	if len(rec.got) != 1 || dups != 2 || !slices.Equal(reasons, []string{"stale_timestamp"}) {
+		t.Errorf("handled %d, %d duplicates, refusals %q; want 1, 2, [stale_timestamp]", len(rec.got), dups, reasons)
+	}
+}
