@@ -283,6 +283,7 @@ func TestFilter(t *testing.T) {
 		{audit.Filter{}, "", "", true},
 		{audit.Filter{Action: "campaign"}, "campaign", "campaign.", true},
 		{audit.Filter{Action: "campaign."}, "campaign", "campaign.", true},
+		{audit.Filter{Action: " Campaign.Send "}, "campaign.send", "campaign.send.", true},
 		{audit.Filter{Limit: audit.MaxLimit + 1}, "", "", false},
 		{audit.Filter{Limit: -1}, "", "", false},
 		{audit.Filter{AfterSeq: -1}, "", "", false},

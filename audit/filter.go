@@ -24,7 +24,8 @@ type Filter struct {
 	Actor string
 	// Action, when set, matches that action and every action under it:
 	// "campaign" (or "campaign.") matches campaign.approve and
-	// campaign.send, "campaign.send" only itself.
+	// campaign.send, "campaign.send" only itself. Case does not matter
+	// (actions are lowercase).
 	Action string
 	// Subject, when set, is the exact subject (campaign:12).
 	Subject string
@@ -72,11 +73,11 @@ func (f Filter) PageSize() int {
 	return f.Limit
 }
 
-// ActionPrefix is the action filter without a trailing dot, and the prefix
-// every action under it starts with ("campaign", "campaign."); both empty
-// when the filter has no action.
+// ActionPrefix is the action filter in lowercase without a trailing dot,
+// and the prefix every action under it starts with ("campaign",
+// "campaign."); both empty when the filter has no action.
 func (f Filter) ActionPrefix() (exact, under string) {
-	exact = strings.TrimSuffix(strings.TrimSpace(f.Action), ".")
+	exact = strings.TrimSuffix(strings.ToLower(strings.TrimSpace(f.Action)), ".")
 	if exact == "" {
 		return "", ""
 	}
