@@ -45,7 +45,8 @@
 //
 // Entries hold no personal data in clear: Subject names a record by its
 // id (resident:34), and Sanitize masks anything shaped like an ID number
-// or a mobile number in Reason and Detail before an entry is hashed.
+// or a mobile number in Subject, Reason and Detail before an entry is
+// hashed.
 //
 // The package is pure Go: it imports no SQL, HTTP or Redis library. The
 // store (AppendAudit, AuditEntries, VerifyAudit) keeps the table and
