@@ -63,6 +63,8 @@ type auth struct {
 	loginToken string
 	loginUsed  atomic.Bool
 	session    string
+	// onLogin, when set, records a sign-in through the login link.
+	onLogin func(r *http.Request)
 }
 
 type userKey struct{}
@@ -233,6 +235,9 @@ func (a *auth) login(w http.ResponseWriter, r *http.Request) {
 	}
 	http.SetCookie(w, &http.Cookie{Name: TrialCookie, Value: a.session, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode})
 	a.log.InfoContext(r.Context(), "trial_login", "remote", r.RemoteAddr)
+	if a.onLogin != nil {
+		a.onLogin(r)
+	}
 	http.Redirect(w, r, "/console/", http.StatusSeeOther)
 }
 

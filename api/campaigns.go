@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gridcast/gridcast/access"
+	"github.com/gridcast/gridcast/audit"
 	"github.com/gridcast/gridcast/campaigns"
 	"github.com/gridcast/gridcast/fault"
 	"github.com/gridcast/gridcast/outbound"
@@ -172,6 +173,8 @@ func (s *server) createCampaign(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	_ = s.record(r, c.Owner, audit.ActionCampaignCreate, fmt.Sprintf("campaign:%d", c.ID), "",
+		fmt.Sprintf(`{"scope":%q,"kind":%q}`, access.Scope(c.Scope).String(), c.Kind))
 	out := campaignToAPI(c)
 	out.Warnings = c.Warnings()
 	writeJSON(w, http.StatusCreated, out)
@@ -401,6 +404,8 @@ func (s *server) campaignAction(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	_ = s.record(r, req.By, audit.Action("campaign."+req.Action), fmt.Sprintf("campaign:%d", id), "",
+		fmt.Sprintf(`{"state":%q}`, c.State))
 	if s.cfg.Kick != nil && (req.Action == "send" || req.Action == "resume") {
 		// The minute tick starts it anyway: a failed kick only delays it.
 		if err := s.cfg.Kick(r.Context()); err != nil {

@@ -80,7 +80,7 @@ func newScopeFixture(t *testing.T, driver string) *scopeFixture {
 		}
 	}
 	h, err := api.New(api.Config{Segments: f.st, Tickets: ticketStore{f.st}, Desk: f.desk, Campaigns: f.st,
-		Policy: campaigns.Policy{ApprovalThreshold: 1}, Ready: func(context.Context) error { return nil }, Users: f.st})
+		Policy: campaigns.Policy{ApprovalThreshold: 1}, Ready: func(context.Context) error { return nil }, Users: f.st, Audit: f.st})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,6 +149,9 @@ func testScopeMatrix(t *testing.T, f *scopeFixture) {
 		{"POST", ticket(f.a) + "/reopen", `{"note":"又坏了"}`, []access.Role{access.RoleWorker}, scoped},
 		{"POST", ticket(f.a) + "/close", `{"note":"结案"}`, []access.Role{access.RoleWorker}, scoped},
 		{"POST", ticket(f.a2) + "/merge", fmt.Sprintf(`{"into":%d}`, f.a), []access.Role{access.RoleWorker}, scoped},
+		{"POST", fmt.Sprintf("/api/v1/residents/%d/unmask", f.residents[0].ID), `{"reason":"上门核实住址"}`,
+			[]access.Role{access.RoleWorker, access.RoleOfficer, access.RoleAdmin}, scoped},
+		{"GET", "/api/v1/audit", "", []access.Role{access.RoleAdmin}, anywhere},
 		{"DELETE", "/api/v1/segments/olds", "", []access.Role{access.RoleOfficer}, anywhere},
 	} {
 		for _, role := range access.Roles {
@@ -356,5 +359,65 @@ func TestTrialModeRefusesCrossSiteAndNeedsTheLink(t *testing.T) {
 	}
 	if code := get(other, "/api/v1/me"); code != 401 {
 		t.Errorf("another client without the cookie: %d, want 401", code)
+	}
+}
+
+// The grid worker of a resident's own grid sees them in clear, and the
+// access is on the audit log; the community's leader sees them masked and
+// unmasks only for a reason the log records; a worker of another street
+// cannot unmask them at all.
+func TestPersonalDataByGrid(t *testing.T) {
+	t.Parallel()
+	f := newScopeFixture(t, "sqlite")
+	own := testUser{"网格员", "tok-own-grid", []access.Role{access.RoleWorker}, []string{"NY-01-01-01"}}
+	leader := testUser{"网格长", "tok-leader", []access.Role{access.RoleWorker}, []string{"NY-01-01"}}
+	addUsers(t, f.st, own, leader)
+	r := f.residents[0]
+	show := func(u testUser) api.Ticket {
+		var d api.TicketDetail
+		code, _, body := as(t, u.token, "GET", fmt.Sprintf("%s/api/v1/tickets/%d", f.srv.URL, f.a), "")
+		if code != 200 || json.Unmarshal([]byte(body), &d) != nil {
+			t.Fatalf("ticket as %s: %d %s", u.name, code, body)
+		}
+		return d.Ticket
+	}
+	if tk := show(own); !tk.Clear || tk.Resident != string(r.Name) || tk.Phone != string(r.Phone) {
+		t.Errorf("the own grid's worker sees %q %q (clear %v), want the resident in clear", tk.Resident, tk.Phone, tk.Clear)
+	}
+	if tk := show(leader); tk.Clear || tk.Phone != r.Phone.Masked() || tk.Resident != r.Name.Masked() {
+		t.Errorf("the leader sees %q %q (clear %v), want masked", tk.Resident, tk.Phone, tk.Clear)
+	}
+	unmask := fmt.Sprintf("%s/api/v1/residents/%d/unmask", f.srv.URL, r.ID)
+	if code, _, body := as(t, leader.token, "POST", unmask, `{"reason":""}`); code != 400 {
+		t.Errorf("unmask without a reason: %d %s", code, body)
+	}
+	code, _, body := as(t, leader.token, "POST", unmask, `{"reason":"核实独居老人联系方式"}`)
+	var u api.Unmasked
+	if code != 200 || json.Unmarshal([]byte(body), &u) != nil || u.Phone != string(r.Phone) {
+		t.Errorf("unmask with a reason: %d %s", code, body)
+	}
+	if code, _, _ := as(t, f.out[access.RoleWorker].token, "POST", unmask, `{"reason":"核实独居老人联系方式"}`); code != 403 {
+		t.Errorf("another street's worker unmasking: %d, want 403", code)
+	}
+	code, _, body = as(t, f.city.token, "GET", f.srv.URL+"/api/v1/audit?action=pii", "")
+	var es []struct {
+		Actor, Action, Subject, Reason string
+	}
+	if code != 200 || json.Unmarshal([]byte(body), &es) != nil {
+		t.Fatalf("audit: %d %s", code, body)
+	}
+	var got []string
+	for _, e := range es {
+		got = append(got, e.Actor+" "+e.Action+" "+e.Subject+" "+e.Reason)
+	}
+	want := []string{
+		fmt.Sprintf("网格员 pii.view resident:%d own grid", r.ID),
+		fmt.Sprintf("网格长 pii.unmask resident:%d 核实独居老人联系方式", r.ID),
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("audit entries:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if strings.Contains(body, string(r.Phone)) {
+		t.Error("the audit log holds the phone in clear")
 	}
 }

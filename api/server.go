@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/gridcast/gridcast/access"
+	"github.com/gridcast/gridcast/audit"
 	"github.com/gridcast/gridcast/campaigns"
 	"github.com/gridcast/gridcast/desk"
 	"github.com/gridcast/gridcast/fault"
@@ -71,6 +72,10 @@ type Config struct {
 	// answers only that browser. gridcast serve sets it and prints the
 	// link; empty leaves the trial mode to the loopback check alone.
 	TrialToken string
+	// Audit, when set, serves GET /api/v1/audit to administrators, and
+	// records what the API's users do there: sign-ins of the trial mode,
+	// unmasking, campaign approvals and moves.
+	Audit AuditLog
 	// Queues, when set, is the queue UI, served under QueuesPrefix
 	// (/queues/) to officers only (see README: HTTP Basic with the API
 	// token as the password; this host only with authentication off).
@@ -134,6 +139,7 @@ func New(cfg Config) (http.Handler, error) {
 		a.loginToken, a.session = cfg.TrialToken, NewTrialToken()
 	}
 	s := &server{cfg: cfg, auth: a}
+	a.onLogin = func(r *http.Request) { _ = s.record(r, "trial", audit.ActionLogin, "trial", "", "the one-time login link") }
 	mux := http.NewServeMux()
 	route := func(pattern string, h http.Handler) {
 		mux.Handle(pattern, countRequests(requests, pattern, h))
@@ -156,6 +162,9 @@ func New(cfg Config) (http.Handler, error) {
 	v1("GET /api/v1/segments/{name}", s.getSegment)
 	v1("PUT /api/v1/segments/{name}", s.putSegment, access.RoleOfficer) // campaigns' audiences
 	v1("DELETE /api/v1/segments/{name}", s.deleteSegment, access.RoleOfficer)
+	if cfg.Audit != nil {
+		v1("GET /api/v1/audit", s.listAudit(cfg.Audit), access.RoleAdmin)
+	}
 	if cfg.Campaigns != nil {
 		s.mountCampaigns(v1)
 	}

@@ -3,12 +3,15 @@ package api
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/gridcast/gridcast/access"
+	"github.com/gridcast/gridcast/audit"
 	"github.com/gridcast/gridcast/campaigns"
 	"github.com/gridcast/gridcast/fault"
 	"github.com/gridcast/gridcast/pii"
@@ -57,6 +60,7 @@ func (s *server) mountTickets(v1 mountFunc) {
 	v1("GET /api/v1/tickets/unknown-senders", s.unknownSenders)
 	v1("GET /api/v1/tickets/{id}", s.ticketScoped(s.getTicket))
 	v1("GET /api/v1/campaigns/{id}/answers", s.campaignRead(s.campaignAnswers))
+	v1("POST /api/v1/residents/{id}/unmask", s.unmaskResident, access.RoleWorker, access.RoleOfficer, access.RoleAdmin)
 	if s.cfg.Desk == nil {
 		return
 	}
@@ -92,15 +96,18 @@ type Ticket struct {
 	ResidentID       int64     `json:"resident_id"`
 	Resident         string    `json:"resident,omitempty"`
 	Phone            string    `json:"phone,omitempty"`
-	Text             string    `json:"text"`
-	CampaignID       int64     `json:"campaign_id"`
-	Rating           int       `json:"rating"`
-	MergedInto       int64     `json:"merged_into,omitempty"`
-	Slot             time.Time `json:"slot,omitzero"`
-	CreatedAt        time.Time `json:"created_at"`
-	UpdatedAt        time.Time `json:"updated_at"`
-	ResolvedAt       time.Time `json:"resolved_at,omitzero"`
-	ClosedAt         time.Time `json:"closed_at,omitzero"`
+	// Clear says Resident and Phone are in clear: a ticket's page shown to
+	// the grid worker of the resident's own grid (recorded as pii.view).
+	Clear      bool      `json:"clear,omitempty"`
+	Text       string    `json:"text"`
+	CampaignID int64     `json:"campaign_id"`
+	Rating     int       `json:"rating"`
+	MergedInto int64     `json:"merged_into,omitempty"`
+	Slot       time.Time `json:"slot,omitzero"`
+	CreatedAt  time.Time `json:"created_at"`
+	UpdatedAt  time.Time `json:"updated_at"`
+	ResolvedAt time.Time `json:"resolved_at,omitzero"`
+	ClosedAt   time.Time `json:"closed_at,omitzero"`
 }
 
 // TicketEvent is one entry of a ticket's timeline. From and To hold
@@ -368,6 +375,14 @@ func (s *server) getTicket(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	// The grid worker of the resident's own grid sees them in clear, and
+	// the access is on the record; no record, no clear data.
+	if u, ok := userFrom(ctx); ok && u.Has(access.RoleWorker) && slices.Contains(u.Grids, t.GridCode) && t.ResidentID != 0 {
+		if s.record(r, "", audit.ActionView, fmt.Sprintf("resident:%d", t.ResidentID), "own grid",
+			fmt.Sprintf(`{"ticket":%d}`, t.ID)) == nil {
+			v.Resident, v.Phone, v.Clear = string(res.Name), string(res.Phone), true
+		}
+	}
 	out := TicketDetail{Ticket: v, Timeline: make([]TicketEvent, 0, len(evs)), Conversation: make([]ConversationEntry, 0, len(conv))}
 	for _, ev := range evs {
 		out.Timeline = append(out.Timeline, TicketEvent{At: ev.At, Actor: ev.Actor, Kind: string(ev.Kind),
@@ -446,4 +461,58 @@ func (s *server) campaignAnswers(w http.ResponseWriter, r *http.Request) {
 		out = append(out, CampaignAnswer{ResidentID: a.ResidentID, Option: a.Option, Meaning: a.Meaning, AnsweredAt: a.AnsweredAt})
 	}
 	writeJSON(w, 200, out)
+}
+
+// UnmaskRequest asks to see a resident's personal data in clear.
+type UnmaskRequest struct {
+	// Reason is why, recorded in the audit log: at least 4 characters.
+	Reason string `json:"reason"`
+}
+
+// Unmasked is a resident's personal data in clear.
+type Unmasked struct {
+	ID    int64  `json:"id"`
+	Name  string `json:"name"`
+	Phone string `json:"phone"`
+	Grid  string `json:"grid"`
+}
+
+// unmaskResident serves POST /api/v1/residents/{id}/unmask: a resident of
+// the caller's scope in clear, for a reason the audit log records first —
+// if it cannot, nothing is shown.
+func (s *server) unmaskResident(w http.ResponseWriter, r *http.Request) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		s.writeError(w, r, badRequest("resident id %q: want a number", "居民编号 %q 无效", r.PathValue("id")))
+		return
+	}
+	var req UnmaskRequest
+	if err := decode(w, r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if req.Reason = strings.TrimSpace(req.Reason); len([]rune(req.Reason)) < 4 {
+		s.writeError(w, r, badRequest("reason is required (at least 4 characters): it is recorded in the audit log",
+			"请填写查看原因（至少4个字），将记入审计日志"))
+		return
+	}
+	res, err := s.cfg.Tickets.Resident(r.Context(), id)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if !scopeOf(r).Covers(res.GridCode) {
+		s.outOfScope(w, r, fmt.Sprintf("resident %d", id))
+		return
+	}
+	if s.cfg.Audit == nil {
+		s.writeError(w, r, fault.Refuse(fault.ErrConflict, "unmasking needs the audit log, which this server does not keep",
+			"本服务未启用审计日志，无法查看明文", nil))
+		return
+	}
+	if err := s.record(r, "", audit.ActionUnmask, fmt.Sprintf("resident:%d", id), req.Reason, `{"fields":"name,phone"}`); err != nil {
+		writeJSON(w, http.StatusServiceUnavailable, Problem{Error: "the audit log could not record the unmasking, so nothing is shown; try again"})
+		return
+	}
+	writeJSON(w, 200, Unmasked{ID: res.ID, Name: string(res.Name), Phone: string(res.Phone), Grid: res.GridCode})
 }

@@ -54,12 +54,15 @@ var queryNames = []string{
 	"SupersedeBindings", "InsertBinding", "PendingBinding", "BindingAttempt", "UseBinding", "BindingExists",
 	// users
 	"InsertUser", "UpdateUser", "UserByToken", "UserByName", "UserByTokenAny", "Users", "CountUsers",
+	// audit
+	"AuditHead", "InsertAudit", "AuditEntries", "AuditEntriesNewest", "AuditPage",
 }
 
-// dialectQueries are the named queries only one dialect's bulk path uses.
+// dialectQueries are the named queries only one dialect uses (its bulk
+// path, PostgreSQL's audit lock).
 var dialectQueries = map[string][]string{
 	DriverSQLite:   {"CategoriesOf", "SkillsOf", "JobsOf", "OptOutsOf", "MaxResidentID", "BulkResident", "BulkWALRelax", "BulkWALRestore", "ForeignKeysOff", "ForeignKeysOn", "ForeignKeyCheck"},
-	DriverPostgres: {"ChildrenOf", "UpsertHouseholds", "InsertResidents", "UpdateResidents", "BulkReserveIDs", "BulkHouseholdStage", "BulkHouseholdInsert", "BulkHouseholdIDs"},
+	DriverPostgres: {"ChildrenOf", "UpsertHouseholds", "InsertResidents", "UpdateResidents", "BulkReserveIDs", "BulkHouseholdStage", "BulkHouseholdInsert", "BulkHouseholdIDs", "AuditLock"},
 }
 
 // childQueries are the queries that read residents' child rows, by

@@ -96,6 +96,7 @@ func (a *app) rootCommand() *cobra.Command {
 		a.workersCommand(),
 		a.faultsCommand(),
 		a.benchCommand(),
+		a.auditCommand(),
 	)
 	return root
 }

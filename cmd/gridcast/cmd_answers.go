@@ -80,6 +80,9 @@ the employer or trainer who will call), and who asked and why is logged.`,
 				if err := writeAnswersXLSX(xlsx, c, rows); err != nil {
 					return err
 				}
+				if err := a.recordExport(ctx, st, xlsx, answersExport(id, xlsx, len(rows), unmask, by, reason)...); err != nil {
+					return err
+				}
 				phones := "phones masked"
 				if unmask {
 					a.log.WarnContext(ctx, "answers_unmasked", "campaign_id", id, "rows", len(rows), "by", by, "reason", reason, "file", xlsx)

@@ -14,6 +14,7 @@ import (
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 
+	"github.com/gridcast/gridcast/audit"
 	"github.com/gridcast/gridcast/campaigns"
 	"github.com/gridcast/gridcast/fault"
 	"github.com/gridcast/gridcast/outbound"
@@ -97,7 +98,7 @@ campaigns.approval_threshold needs a second user's approval before it is sent.
 						return fmt.Errorf("campaign %d is %s; %s applies to a %s campaign", c.ID, stateName(c.State), use, only)
 					}
 					from := c.State
-					c, _, err := campaigns.Move(cmd.Context(), st, c.ID, to, false, by, a.cfg.policy(), time.Now())
+					c, ev, err := campaigns.Move(cmd.Context(), st, c.ID, to, false, by, a.cfg.policy(), time.Now())
 					if err != nil {
 						return err
 					}
@@ -105,7 +106,7 @@ campaigns.approval_threshold needs a second user's approval before it is sent.
 					if to == campaigns.StateScheduled || to == campaigns.StateRunning {
 						a.kickScheduler(cmd.Context())
 					}
-					return nil
+					return a.record(cmd.Context(), st, campaignEntry(by, audit.Action("campaign."+use), c, from, ev))
 				})
 			},
 		}
@@ -119,11 +120,12 @@ campaigns.approval_threshold needs a second user's approval before it is sent.
 				return usageError{errors.New("--by USER is required")}
 			}
 			return a.withCampaign(cmd.Context(), args[0], func(st *store.Store, c campaigns.Campaign) error {
-				if _, _, err := campaigns.Move(cmd.Context(), st, c.ID, "", true, by, a.cfg.policy(), time.Now()); err != nil {
+				c, ev, err := campaigns.Move(cmd.Context(), st, c.ID, "", true, by, a.cfg.policy(), time.Now())
+				if err != nil {
 					return err
 				}
 				fmt.Fprintf(a.stdout, "campaign %d approved by %s\n", c.ID, by)
-				return nil
+				return a.record(cmd.Context(), st, campaignEntry(by, audit.ActionCampaignApprove, c, c.State, ev))
 			})
 		},
 	}

@@ -60,6 +60,9 @@ writes nothing. Re-importing the same file changes nothing.`,
 				}
 				a.log.InfoContext(cmd.Context(), "import_done", "file", filepath.Base(args[0]), "rows", rep.Rows,
 					"inserted", rep.Imported.Inserted, "updated", rep.Imported.Updated, "unchanged", rep.Imported.Unchanged, "skipped", rep.Skipped)
+				if err := a.record(cmd.Context(), st, importEntry(args[0], rep, opt.Strict)); err != nil {
+					return err
+				}
 				if asJSON {
 					enc := json.NewEncoder(a.stdout)
 					enc.SetIndent("", "  ")

@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/gridcast/gridcast/audit"
 	"github.com/gridcast/gridcast/fault"
 	"github.com/gridcast/gridcast/outbound"
 	"github.com/gridcast/gridcast/pii"
@@ -66,6 +67,10 @@ func (a *app) residentsCommand() *cobra.Command {
 				clear, err := st.UnmaskIDNumber(cmd.Context(), id)
 				if err != nil {
 					return err
+				}
+				if err := a.record(cmd.Context(), st, audit.Entry{Actor: by, Action: audit.ActionUnmask,
+					Subject: fmt.Sprintf("resident:%d", id), Reason: reason, Detail: "id_number"}); err != nil {
+					return fmt.Errorf("the clear ID number is not shown: %w", err)
 				}
 				a.log.WarnContext(cmd.Context(), "id_number_unmasked", "resident_id", id, "by", by, "reason", reason, "id_number", clear)
 				fmt.Fprintln(a.stdout, string(clear))

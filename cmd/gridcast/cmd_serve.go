@@ -199,6 +199,7 @@ func (a *app) serve(ctx context.Context, withHTTP, withWorkers bool, ready func(
 		h, err := api.New(api.Config{
 			Users:      st,
 			TrialToken: trialToken,
+			Audit:      st,
 			Segments:   st,
 			Campaigns:  st,
 			Tickets:    apiTickets{st},

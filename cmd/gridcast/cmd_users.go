@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gridcast/gridcast/access"
+	"github.com/gridcast/gridcast/audit"
 	"github.com/gridcast/gridcast/store"
 )
 
@@ -39,6 +40,8 @@ each with every grid below it, or * for the whole city):
 
 Every role reads what its scope holds. Changes take effect at once.`,
 	}
+	var by string
+	c.PersistentFlags().StringVar(&by, "by", "", "who makes the change (recorded in the audit log beside the operating-system account)")
 	var roles, grids []string
 	var department, tokenHash string
 	create := &cobra.Command{
@@ -68,6 +71,9 @@ Every role reads what its scope holds. Changes take effect at once.`,
 				if err != nil {
 					return err
 				}
+				if err := a.record(cmd.Context(), st, userEntry(audit.ActionUserCreate, by, u)); err != nil {
+					return err
+				}
 				fmt.Fprintf(a.stdout, "created %s: roles %s, scope %s\n", u.Name, roleList(u.Roles), u.Scope())
 				if token != "" {
 					a.printToken(u.Name, token)
@@ -91,7 +97,7 @@ Every role reads what its scope holds. Changes take effect at once.`,
 			if len(gRoles)+len(gGrids) == 0 {
 				return usageError{errors.New("say what to grant: --role or --grid")}
 			}
-			return a.changeUser(cmd.Context(), args[0], func(u *access.User) error {
+			return a.changeUser(cmd.Context(), args[0], audit.ActionUserGrant, by, func(u *access.User) error {
 				add, err := parseRoles(gRoles)
 				if err != nil {
 					return err
@@ -122,7 +128,7 @@ did. gridcast users token NAME gives a disabled user a new token and enables the
 			if len(rRoles)+len(rGrids) == 0 && !disable {
 				return usageError{errors.New("say what to revoke: --role, --grid, or --all to disable the user")}
 			}
-			return a.changeUser(cmd.Context(), args[0], func(u *access.User) error {
+			return a.changeUser(cmd.Context(), args[0], audit.ActionUserRevoke, by, func(u *access.User) error {
 				drop, err := parseRoles(rRoles)
 				if err != nil {
 					return err
@@ -159,7 +165,7 @@ did. gridcast users token NAME gives a disabled user a new token and enables the
 			if err != nil {
 				return err
 			}
-			err = a.changeUser(cmd.Context(), args[0], func(u *access.User) error {
+			err = a.changeUser(cmd.Context(), args[0], audit.ActionUserToken, by, func(u *access.User) error {
 				u.TokenSHA256, u.Disabled = sum, false
 				return nil
 			})
@@ -223,9 +229,10 @@ did. gridcast users token NAME gives a disabled user a new token and enables the
 	return c
 }
 
-// changeUser loads the user called name, applies change and stores the
-// result, printing what the user now holds.
-func (a *app) changeUser(ctx context.Context, name string, change func(*access.User) error) error {
+// changeUser loads the user called name, applies change, stores the
+// result and records it in the audit log as action by by, printing what
+// the user now holds.
+func (a *app) changeUser(ctx context.Context, name string, action audit.Action, by string, change func(*access.User) error) error {
 	return a.withStore(ctx, func(st *store.Store) error {
 		u, err := st.UserByName(ctx, name)
 		if err != nil {
@@ -237,6 +244,9 @@ func (a *app) changeUser(ctx context.Context, name string, change func(*access.U
 		if u, err = st.UpdateUser(ctx, u); err != nil {
 			return err
 		}
+		if err := a.record(ctx, st, userEntry(action, by, u)); err != nil {
+			return err
+		}
 		status := ""
 		if u.Disabled {
 			status = " (disabled)"
@@ -244,6 +254,13 @@ func (a *app) changeUser(ctx context.Context, name string, change func(*access.U
 		fmt.Fprintf(a.stdout, "%s%s: roles %s, scope %s\n", u.Name, status, roleList(u.Roles), u.Scope())
 		return nil
 	})
+}
+
+// userEntry is the audit record of a change to u: what u holds after it.
+func userEntry(action audit.Action, by string, u access.User) audit.Entry {
+	detail, _ := json.Marshal(map[string]any{"roles": roleList(u.Roles), "grids": u.Scope().String(),
+		"department": u.Department, "disabled": u.Disabled})
+	return audit.Entry{Actor: by, Action: action, Subject: "user:" + u.Name, Detail: string(detail)}
 }
 
 // userFromFlags builds a new user from the create command's flags.

@@ -94,6 +94,16 @@ func TestUsersCommand(t *testing.T) {
 	if out, _, _ := gridcast(t, dir, "users", "list"); !strings.Contains(out, "enabled") {
 		t.Errorf("list after a new token: %s", out)
 	}
+	// Every change is on the audit log, with who made it.
+	out, _, _ = gridcast(t, dir, "audit", "list", "--action", "user", "--json")
+	for _, want := range []string{`"user.create"`, `"user.grant"`, `"user.revoke"`, `"user.token"`, `"user:王芳"`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the audit log lacks %s:\n%s", want, out)
+		}
+	}
+	if _, errOut, code := gridcast(t, dir, "audit", "verify"); code != 0 {
+		t.Errorf("audit verify after the changes: %d %s", code, errOut)
+	}
 }
 
 func lastLine(s string) string {

@@ -1000,3 +1000,48 @@ FROM users ORDER BY name_key;
 -- name: CountUsers
 -- Enabled users; none means the trial mode (see api.Config.Users).
 SELECT count(*) FROM users WHERE NOT disabled;
+-- audit -----------------------------------------------------------------------
+-- The audit log (migrations/postgres/0011_audit.sql, package audit): rows
+-- are only ever inserted, each chained to the one before. AppendAudit takes
+-- AuditLock, reads the head and inserts in one transaction, so appends from
+-- several processes make one chain.
+
+-- name: AuditLock
+-- Serializes appends to this schema's audit log until commit (a key of its
+-- own beside MigrateLock's).
+SELECT pg_advisory_xact_lock(20250301, hashtext(current_schema()));
+
+-- name: AuditHead
+-- The newest entry; no row when the log is empty.
+SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1;
+
+-- name: InsertAudit
+-- Arguments: seq, at, actor, os_user, source, action, subject, reason,
+-- detail, prev_hash, hash.
+INSERT INTO audit_log (seq, at, actor, os_user, source, action, subject, reason, detail, prev_hash, hash)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11);
+
+-- name: AuditEntries
+-- The oldest matching entries. Arguments (as SQLite needs them): actor
+-- ('' = any) twice, action ('' = any) twice, the LIKE pattern of the
+-- actions under it, subject ('' = any) twice, since, until, after seq,
+-- before seq, limit.
+SELECT seq, at, actor, os_user, source, action, subject, reason, detail, prev_hash, hash
+FROM audit_log
+WHERE ($1::text = '' OR actor = $2::text) AND ($3::text = '' OR action = $4::text OR action LIKE $5::text ESCAPE '\')
+    AND ($6::text = '' OR subject = $7::text) AND at >= $8 AND at < $9 AND seq > $10 AND seq < $11
+ORDER BY seq LIMIT $12;
+
+-- name: AuditEntriesNewest
+-- AuditEntries, the newest first.
+SELECT seq, at, actor, os_user, source, action, subject, reason, detail, prev_hash, hash
+FROM audit_log
+WHERE ($1::text = '' OR actor = $2::text) AND ($3::text = '' OR action = $4::text OR action LIKE $5::text ESCAPE '\')
+    AND ($6::text = '' OR subject = $7::text) AND at >= $8 AND at < $9 AND seq > $10 AND seq < $11
+ORDER BY seq DESC LIMIT $12;
+
+-- name: AuditPage
+-- Every entry after a seq, in seq order: VerifyAudit's pages. Arguments:
+-- after seq, limit.
+SELECT seq, at, actor, os_user, source, action, subject, reason, detail, prev_hash, hash
+FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2;

@@ -972,3 +972,42 @@ FROM users ORDER BY name_key;
 -- name: CountUsers
 -- Enabled users; none means the trial mode (see api.Config.Users).
 SELECT count(*) FROM users WHERE disabled = 0;
+-- audit -----------------------------------------------------------------------
+-- The audit log (migrations/sqlite/0011_audit.sql, package audit): rows are
+-- only ever inserted, each chained to the one before. AppendAudit reads the
+-- head and inserts in one write transaction: BEGIN IMMEDIATE holds the
+-- database's write lock, so appends from several processes make one chain.
+
+-- name: AuditHead
+-- The newest entry; no row when the log is empty.
+SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1;
+
+-- name: InsertAudit
+-- Arguments: seq, at, actor, os_user, source, action, subject, reason,
+-- detail, prev_hash, hash.
+INSERT INTO audit_log (seq, at, actor, os_user, source, action, subject, reason, detail, prev_hash, hash)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
+
+-- name: AuditEntries
+-- The oldest matching entries. Arguments: actor ('' = any) twice, action
+-- ('' = any) twice, the LIKE pattern of the actions under it, subject ('' =
+-- any) twice, since, until, after seq, before seq, limit.
+SELECT seq, at, actor, os_user, source, action, subject, reason, detail, prev_hash, hash
+FROM audit_log
+WHERE (? = '' OR actor = ?) AND (? = '' OR action = ? OR action LIKE ? ESCAPE '\')
+    AND (? = '' OR subject = ?) AND at >= ? AND at < ? AND seq > ? AND seq < ?
+ORDER BY seq LIMIT ?;
+
+-- name: AuditEntriesNewest
+-- AuditEntries, the newest first.
+SELECT seq, at, actor, os_user, source, action, subject, reason, detail, prev_hash, hash
+FROM audit_log
+WHERE (? = '' OR actor = ?) AND (? = '' OR action = ? OR action LIKE ? ESCAPE '\')
+    AND (? = '' OR subject = ?) AND at >= ? AND at < ? AND seq > ? AND seq < ?
+ORDER BY seq DESC LIMIT ?;
+
+-- name: AuditPage
+-- Every entry after a seq, in seq order: VerifyAudit's pages. Arguments:
+-- after seq, limit.
+SELECT seq, at, actor, os_user, source, action, subject, reason, detail, prev_hash, hash
+FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?;

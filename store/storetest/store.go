@@ -21,7 +21,7 @@ import (
 // Store is what the suite tests: the interfaces GridCast's callers
 // declare — the queue's ledger, audience and visits, the desk's roles, the
 // API's segments and campaigns, the importer's and sync's upserts, the
-// metrics' ticket figures — so a driver that passes satisfies exactly the
+// metrics' ticket figures, the audit log — so a driver that passes satisfies exactly the
 // contracts they depend on, plus Admin, the population's setup and the
 // CLI's reads.
 type Store interface {
@@ -34,6 +34,7 @@ type Store interface {
 	extsync.Store
 	metrics.TicketBacklog
 	Users
+	AuditStore
 	Admin
 }
 

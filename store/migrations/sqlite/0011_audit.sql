@@ -1,0 +1,39 @@
+-- The audit log (package audit): one row per act — logins, unmasking,
+-- approvals, sends, record changes, scope and role changes, exports and
+-- imports — each chained to the one before by prev_hash and hash, so that
+-- `gridcast audit verify` finds a row edited or deleted in the database.
+-- seq is assigned by Store.AppendAudit (the head's seq plus one, inside
+-- the write transaction), never by the database: a gap is a deleted row.
+-- The triggers refuse UPDATE and DELETE so that the application cannot
+-- edit the log by accident; someone with database access can drop them,
+-- and the chain is what shows it. The PostgreSQL migration of the same
+-- number must stay equivalent.
+
+CREATE TABLE audit_log (
+    seq       INTEGER PRIMARY KEY,
+    at        TEXT NOT NULL,
+    actor     TEXT NOT NULL,
+    os_user   TEXT NOT NULL DEFAULT '',
+    source    TEXT NOT NULL,
+    action    TEXT NOT NULL,
+    subject   TEXT NOT NULL DEFAULT '',
+    reason    TEXT NOT NULL DEFAULT '',
+    detail    TEXT NOT NULL DEFAULT '',
+    prev_hash TEXT NOT NULL,
+    hash      TEXT NOT NULL
+);
+
+-- Who did what, and everything done to one record, page by seq.
+CREATE INDEX audit_log_actor ON audit_log (actor, seq);
+CREATE INDEX audit_log_subject ON audit_log (subject, seq);
+CREATE INDEX audit_log_at ON audit_log (at);
+
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+BEGIN
+    SELECT RAISE(ABORT, 'audit_log is append-only: a row cannot be updated');
+END;
+
+CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+BEGIN
+    SELECT RAISE(ABORT, 'audit_log is append-only: a row cannot be deleted');
+END;
