@@ -139,7 +139,9 @@ func New(cfg Config) (http.Handler, error) {
 		a.loginToken, a.session = cfg.TrialToken, NewTrialToken()
 	}
 	s := &server{cfg: cfg, auth: a}
-	a.onLogin = func(r *http.Request) { _ = s.record(r, "trial", audit.ActionLogin, "trial", "", "the one-time login link") }
+	a.onLogin = func(r *http.Request) {
+		_ = s.record(r, "trial", audit.ActionLogin, "trial", "", "the one-time login link")
+	}
 	mux := http.NewServeMux()
 	route := func(pattern string, h http.Handler) {
 		mux.Handle(pattern, countRequests(requests, pattern, h))

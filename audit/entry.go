@@ -56,8 +56,8 @@ const (
 	ActionUserToken       Action = "user.token"  // a user was given a new token (and enabled)
 	ActionView            Action = "pii.view"    // a grid worker saw a resident of their own grid in clear
 	ActionCampaignCreate  Action = "campaign.create"
-	ActionExport          Action = "export"      // records left GridCast in a file
-	ActionImport          Action = "import"      // records came in from a file
+	ActionExport          Action = "export" // records left GridCast in a file
+	ActionImport          Action = "import" // records came in from a file
 )
 
 // Entry is one act in the audit log. The zero value is not valid: Actor,
