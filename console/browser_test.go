@@ -101,7 +101,7 @@ func newSite(t *testing.T, withUser bool, others int) *site {
 	if withUser {
 		s.token = "console-test-token-3f9a"
 		if _, err := st.CreateUser(ctx, access.User{Name: "王芳", TokenSHA256: sha256.Sum256([]byte(s.token)),
-			Roles: []access.Role{access.RoleWorker}, Grids: []string{"NY"}}); err != nil {
+			Roles: []access.Role{access.RoleWorker}, Grids: []string{access.All}}); err != nil {
 			t.Fatal(err)
 		}
 	}
