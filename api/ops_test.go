@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -23,6 +22,7 @@ import (
 	"github.com/gridcast/gridcast/api"
 	"github.com/gridcast/gridcast/campaigns"
 	"github.com/gridcast/gridcast/gateway"
+	"github.com/gridcast/gridcast/internal/testlog"
 	"github.com/gridcast/gridcast/outbound"
 	"github.com/gridcast/gridcast/pii"
 	"github.com/gridcast/gridcast/population"
@@ -38,7 +38,7 @@ func TestCampaignStatusWaiting(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
 	sealer, _ := pii.NewSealer(make([]byte, 32))
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	log := testlog.New(t)
 	st, err := store.Open(ctx, store.Config{Driver: "sqlite", DSN: filepath.Join(t.TempDir(), "w.db")}, sealer, log)
 	if err != nil {
 		t.Fatal(err)
@@ -184,7 +184,7 @@ func TestQueuesUI(t *testing.T) {
 		_ = insp.DeleteTask(queue.QueueDefault, "expand:"+strconv.FormatInt(campaignID, 10)+":1")
 	})
 
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	log := testlog.New(t)
 	users := []api.User{maker.user(), worker.user()}
 	newUI := func(users []api.User) *httptest.Server {
 		h, err := api.New(api.Config{Segments: nopSegments{}, Ready: func(context.Context) error { return nil }, Log: log,
