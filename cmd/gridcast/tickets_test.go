@@ -414,13 +414,13 @@ func TestCLISandboxSay(t *testing.T) {
 			defer mu.Unlock()
 			wx = append(wx, in)
 			return nil
-		}, wechat.CallbackOptions{}))
+		}, wechat.CallbackOptions{Log: testlog.New(t)}))
 	mux.Handle("/aliyun/sms/up", aliyunsms.NewUplinkHandler(func(_ context.Context, us []aliyunsms.Uplink) error {
 		mu.Lock()
 		defer mu.Unlock()
 		ups = append(ups, us...)
 		return nil
-	}, aliyunsms.PushOptions{}))
+	}, aliyunsms.PushOptions{Log: testlog.New(t)}))
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
 
