@@ -95,6 +95,7 @@ func (a *app) rootCommand() *cobra.Command {
 		a.workersCommand(),
 		a.faultsCommand(),
 		a.benchCommand(),
+		a.piiCommand(),
 	)
 	return root
 }
