@@ -12,6 +12,7 @@ import (
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 
+	"github.com/gridcast/gridcast/pii"
 	"github.com/gridcast/gridcast/population"
 	"github.com/gridcast/gridcast/population/importer"
 	"github.com/gridcast/gridcast/store"
@@ -77,9 +78,9 @@ Re-importing the same file changes nothing.
 				// A strict run refused for bad rows prints the same report as
 				// any other run, then fails.
 				if err != nil {
-					a.log.InfoContext(cmd.Context(), "import_refused", "file", filepath.Base(args[0]), "rows", rep.Rows, "errors", len(rep.Errors))
+					a.log.InfoContext(cmd.Context(), "import_refused", "file", pii.MaskText(filepath.Base(args[0])), "rows", rep.Rows, "errors", len(rep.Errors))
 				} else {
-					a.log.InfoContext(cmd.Context(), "import_done", "file", filepath.Base(args[0]), "rows", rep.Rows,
+					a.log.InfoContext(cmd.Context(), "import_done", "file", pii.MaskText(filepath.Base(args[0])), "rows", rep.Rows,
 						"inserted", rep.Imported.Inserted, "updated", rep.Imported.Updated, "unchanged", rep.Imported.Unchanged, "skipped", rep.Skipped)
 				}
 				if asJSON {
