@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -20,6 +19,7 @@ import (
 
 	"github.com/gridcast/gridcast/api"
 	"github.com/gridcast/gridcast/campaigns"
+	"github.com/gridcast/gridcast/internal/testlog"
 	"github.com/gridcast/gridcast/pii"
 	"github.com/gridcast/gridcast/population"
 	"github.com/gridcast/gridcast/population/synth"
@@ -30,7 +30,7 @@ func newServer(t *testing.T, ready error) *httptest.Server {
 	t.Helper()
 	ctx := context.Background()
 	sealer, _ := pii.NewSealer(make([]byte, 32))
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	log := testlog.New(t)
 	st, err := store.Open(ctx, store.Config{Driver: "sqlite", DSN: filepath.Join(t.TempDir(), "api.db")}, sealer, log)
 	if err != nil {
 		t.Fatal(err)
@@ -152,7 +152,7 @@ func TestCampaignsAPI(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	sealer, _ := pii.NewSealer(make([]byte, 32))
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	log := testlog.New(t)
 	st, err := store.Open(ctx, store.Config{Driver: "sqlite", DSN: filepath.Join(t.TempDir(), "c.db")}, sealer, log)
 	if err != nil {
 		t.Fatal(err)

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -24,6 +23,7 @@ import (
 	"github.com/gridcast/gridcast/api"
 	"github.com/gridcast/gridcast/campaigns"
 	"github.com/gridcast/gridcast/gateway"
+	"github.com/gridcast/gridcast/internal/testlog"
 	"github.com/gridcast/gridcast/outbound"
 	"github.com/gridcast/gridcast/pii"
 	"github.com/gridcast/gridcast/population"
@@ -39,7 +39,7 @@ func TestCampaignStatusWaiting(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
 	sealer, _ := pii.NewSealer(make([]byte, 32))
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	log := testlog.New(t)
 	st, err := store.Open(ctx, store.Config{Driver: "sqlite", DSN: filepath.Join(t.TempDir(), "w.db")}, sealer, log)
 	if err != nil {
 		t.Fatal(err)
@@ -185,7 +185,7 @@ func TestQueuesUI(t *testing.T) {
 		_ = insp.DeleteTask(queue.QueueDefault, "expand:"+strconv.FormatInt(campaignID, 10)+":1")
 	})
 
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	log := testlog.New(t)
 	streetOfficer := testUser{"孙丽", "tok-street-officer-7c1d", []access.Role{access.RoleOfficer}, []string{"NY-01"}}
 	users := openUserStore(t, maker, worker, streetOfficer)
 	newUI := func(users api.UserDirectory) *httptest.Server {
@@ -330,7 +330,7 @@ func openUserStore(t *testing.T, us ...testUser) *store.Store {
 	t.Helper()
 	sealer, _ := pii.NewSealer(make([]byte, 32))
 	st, err := store.Open(t.Context(), store.Config{Driver: "sqlite", DSN: filepath.Join(t.TempDir(), "users.db")}, sealer,
-		slog.New(slog.DiscardHandler))
+		testlog.New(t))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -24,6 +22,7 @@ import (
 	"github.com/gridcast/gridcast/campaigns"
 	"github.com/gridcast/gridcast/desk"
 	"github.com/gridcast/gridcast/fault"
+	"github.com/gridcast/gridcast/internal/testlog"
 	"github.com/gridcast/gridcast/outbound"
 	"github.com/gridcast/gridcast/pii"
 	"github.com/gridcast/gridcast/population"
@@ -96,7 +95,7 @@ func newDeskFixtureOn(t *testing.T, driver string) *deskFixture {
 	t.Helper()
 	ctx := t.Context()
 	sealer, _ := pii.NewSealer(make([]byte, 32))
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	log := testlog.New(t)
 	cfg := store.Config{Driver: "sqlite", DSN: filepath.Join(t.TempDir(), "desk.db")}
 	if driver == "postgres" {
 		cfg = store.Config{Driver: "postgres", DSN: storetest.PostgresSchema(t)}

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -25,6 +24,7 @@ import (
 	"github.com/gridcast/gridcast/console"
 	"github.com/gridcast/gridcast/desk"
 	"github.com/gridcast/gridcast/fault"
+	"github.com/gridcast/gridcast/internal/testlog"
 	"github.com/gridcast/gridcast/outbound"
 	"github.com/gridcast/gridcast/pii"
 	"github.com/gridcast/gridcast/population"
@@ -81,7 +81,7 @@ func newSite(t *testing.T, withUser bool, others int) *site {
 	t.Helper()
 	ctx := t.Context()
 	sealer, _ := pii.NewSealer(make([]byte, 32))
-	lg := slog.New(slog.NewTextHandler(io.Discard, nil))
+	lg := testlog.New(t)
 	st, err := store.Open(ctx, store.Config{Driver: "sqlite", DSN: filepath.Join(t.TempDir(), "console.db")}, sealer, lg)
 	if err != nil {
 		t.Fatal(err)

@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"log/slog"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -17,6 +15,7 @@ import (
 
 	"github.com/gridcast/gridcast/desk"
 	"github.com/gridcast/gridcast/fault"
+	"github.com/gridcast/gridcast/internal/testlog"
 	"github.com/gridcast/gridcast/outbound"
 	"github.com/gridcast/gridcast/pii"
 	"github.com/gridcast/gridcast/population"
@@ -66,7 +65,7 @@ func (f *fixture) clock() time.Time { return time.Unix(0, f.now.Load()) }
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	ctx := t.Context()
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	log := testlog.New(t)
 	sealer, err := pii.NewSealer(make([]byte, 32))
 	if err != nil {
 		t.Fatal(err)

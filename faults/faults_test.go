@@ -1,6 +1,8 @@
 package faults_test
 
 import (
+	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -8,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/gridcast/gridcast/faults"
+	"github.com/gridcast/gridcast/internal/testlog"
 )
 
 // The quick fault suite, as CI runs it: every row 0 duplicates, 0 lost.
@@ -38,6 +41,7 @@ func TestQuickSuite(t *testing.T) {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	var log strings.Builder
+	defer keepLogs(t, filepath.Join(dir, "run"))
 	rs, err := faults.Run(t.Context(), faults.Options{Bin: bin, Dir: filepath.Join(dir, "run"), Quick: true,
 		Residents: 300, Progress: &log})
 	if err != nil {
@@ -52,5 +56,38 @@ func TestQuickSuite(t *testing.T) {
 	if err := faults.Failed(rs); err != nil {
 		t.Fatalf("%v\nprogress:\n%s\nlogs kept in %s", err, log.String(), dir)
 	}
-	_ = os.RemoveAll(dir)
+	t.Cleanup(func() { _ = os.RemoveAll(dir) }) // after keepLogs
+}
+
+// keepLogs appends the gridcast processes' logs of every scenario (not
+// Redis's or PostgreSQL's) to the suite's kept log, which CI scans for
+// personal data: they are what serve, the workers and the sandbox log
+// through crashes, lost answers and restarts.
+func keepLogs(t *testing.T, runDir string) {
+	w := testlog.Writer()
+	if w == io.Discard {
+		return
+	}
+	scenarios, err := os.ReadDir(runDir)
+	if err != nil {
+		t.Logf("keep logs: %v", err)
+		return
+	}
+	for _, s := range scenarios {
+		if !s.IsDir() || s.Name() == "redis" || s.Name() == "postgres" {
+			continue
+		}
+		logs, _ := filepath.Glob(filepath.Join(runDir, s.Name(), "*.log"))
+		for _, path := range logs {
+			b, err := os.ReadFile(path)
+			if err != nil {
+				t.Logf("keep logs: %v", err)
+				continue
+			}
+			header := fmt.Sprintf("== faults %s/%s\n", s.Name(), filepath.Base(path))
+			if _, err := w.Write(append([]byte(header), b...)); err != nil {
+				t.Errorf("keep logs: %v", err)
+			}
+		}
+	}
 }

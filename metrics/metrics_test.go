@@ -15,6 +15,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/gridcast/gridcast/gateway"
+	"github.com/gridcast/gridcast/internal/testlog"
 	"github.com/gridcast/gridcast/metrics"
 	"github.com/gridcast/gridcast/outbound"
 	"github.com/gridcast/gridcast/pii"
@@ -232,7 +233,7 @@ func TestTicketCollector(t *testing.T) {
 	reg := prometheus.NewRegistry()
 	now := time.Date(2026, 3, 16, 10, 0, 0, 0, time.UTC)
 	st := &fakeBacklog{bs: []tickets.Backlog{{Level: tickets.LevelGridWorker, Open: 12, Overdue: 3}, {Level: tickets.LevelStreet, Open: 1, Overdue: 1}}}
-	reg.MustRegister(metrics.NewTicketCollector(st, func() time.Time { return now }, nil))
+	reg.MustRegister(metrics.NewTicketCollector(st, func() time.Time { return now }, testlog.New(t)))
 	for _, tc := range []struct {
 		name, level string
 		want        float64
@@ -307,7 +308,7 @@ func TestQueueCollector(t *testing.T) {
 	}
 	time.Sleep(20 * time.Millisecond) // a measurable latency
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(metrics.NewQueueCollector(insp, []string{busy, unseen}, nil))
+	reg.MustRegister(metrics.NewQueueCollector(insp, []string{busy, unseen}, testlog.New(t)))
 	for _, tc := range []struct {
 		name   string
 		labels map[string]string
@@ -352,7 +353,7 @@ func (failingInspector) GetQueueInfo(string) (*asynq.QueueInfo, error) {
 // not the scrape.
 func TestQueueCollectorRedisDown(t *testing.T) {
 	reg := metrics.NewRegistry()
-	reg.MustRegister(metrics.NewQueueCollector(failingInspector{}, []string{queue.QueueCritical}, nil))
+	reg.MustRegister(metrics.NewQueueCollector(failingInspector{}, []string{queue.QueueCritical}, testlog.New(t)))
 	if _, ok := sample(t, reg, "gridcast_queue_tasks", nil); ok {
 		t.Error("queue figures reported while Redis is down")
 	}

@@ -4,7 +4,8 @@
 // value is reached only by an explicit conversion (string(p)) at the few
 // places that need it: the provider call, the keyed hash, the cipher.
 //
-// It also validates them (mobile number format, the GB 11643 ID check digit)
-// and seals ID numbers at rest (Sealer: a keyed hash for matching and an
-// AES-GCM copy for an authorized unmask).
+// It also validates them (mobile number format, the GB 11643 ID check digit),
+// seals ID numbers at rest (Sealer: a keyed hash for matching and an AES-GCM
+// copy for an authorized unmask), and finds those that escaped in clear into
+// a log or a program's output (Scan, which `gridcast pii scan` and CI run).
 package pii

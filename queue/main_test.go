@@ -25,6 +25,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/gridcast/gridcast/gateway"
+	"github.com/gridcast/gridcast/internal/testlog"
 	"github.com/gridcast/gridcast/outbound"
 	"github.com/gridcast/gridcast/queue/embedredis"
 
@@ -77,7 +78,7 @@ type provider struct {
 var (
 	prov     provider
 	provOnce sync.Once
-	quiet    = slog.New(slog.NewTextHandler(io.Discard, nil))
+	quiet    = slog.New(testlog.Handler())
 )
 
 func TestMain(m *testing.M) {

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gridcast/gridcast/internal/testlog"
 	"github.com/gridcast/gridcast/store"
 	"github.com/gridcast/gridcast/store/storetest"
 )
@@ -47,7 +48,7 @@ func openPostgres(tb testing.TB) *store.Store {
 			tb.Errorf("drop schema: %v", err)
 		}
 	})
-	st, err := store.Open(ctx, store.Config{Driver: "postgres", DSN: withSearchPath(tb, dsn, schema)}, testSealer(tb), nil)
+	st, err := store.Open(ctx, store.Config{Driver: "postgres", DSN: withSearchPath(tb, dsn, schema)}, testSealer(tb), testlog.New(tb))
 	if err != nil {
 		tb.Fatalf("Open: %v", err)
 	}
@@ -100,7 +101,7 @@ func TestPostgresConcurrentOpen(t *testing.T) {
 	errs := make(chan error, 4)
 	for range 4 {
 		go func() {
-			s, err := store.Open(t.Context(), store.Config{Driver: "postgres", DSN: withSearchPath(t, dsn, fresh)}, testSealer(t), nil)
+			s, err := store.Open(t.Context(), store.Config{Driver: "postgres", DSN: withSearchPath(t, dsn, fresh)}, testSealer(t), testlog.New(t))
 			if err == nil {
 				err = s.Close()
 			}

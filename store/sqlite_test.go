@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gridcast/gridcast/internal/testlog"
 	"github.com/gridcast/gridcast/pii"
 	"github.com/gridcast/gridcast/population"
 	"github.com/gridcast/gridcast/store"
@@ -33,7 +34,7 @@ func testSealer(tb testing.TB) *pii.Sealer {
 func openSQLite(tb testing.TB) *store.Store {
 	tb.Helper()
 	path := filepath.Join(tb.TempDir(), "sub", "gridcast.db")
-	st, err := store.Open(context.Background(), store.Config{Driver: "sqlite", DSN: path}, testSealer(tb), nil)
+	st, err := store.Open(context.Background(), store.Config{Driver: "sqlite", DSN: path}, testSealer(tb), testlog.New(tb))
 	if err != nil {
 		tb.Fatalf("Open: %v", err)
 	}
@@ -56,7 +57,7 @@ func TestSQLiteReopen(t *testing.T) {
 	errs := make(chan error, 4)
 	for range 4 {
 		go func() {
-			st, err := store.Open(ctx, cfg, testSealer(t), nil)
+			st, err := store.Open(ctx, cfg, testSealer(t), testlog.New(t))
 			if err == nil {
 				err = st.Close()
 			}
@@ -68,7 +69,7 @@ func TestSQLiteReopen(t *testing.T) {
 			t.Errorf("concurrent Open: %v", err)
 		}
 	}
-	st, err := store.Open(ctx, cfg, testSealer(t), nil)
+	st, err := store.Open(ctx, cfg, testSealer(t), testlog.New(t))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/gridcast/gridcast/campaigns"
+	"github.com/gridcast/gridcast/internal/testlog"
 	"github.com/gridcast/gridcast/outbound"
 	"github.com/gridcast/gridcast/population"
 	"github.com/gridcast/gridcast/store"
@@ -178,7 +179,7 @@ func testUpgradeToOneLedger(t *testing.T, cfg store.Config) {
 	}
 
 	// The upgrade: a store opened by the new version migrates on Open.
-	st, err := store.Open(ctx, cfg, testSealer(t), nil)
+	st, err := store.Open(ctx, cfg, testSealer(t), testlog.New(t))
 	if err != nil {
 		t.Fatalf("upgrade: %v", err)
 	}

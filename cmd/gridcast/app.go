@@ -97,6 +97,7 @@ func (a *app) rootCommand() *cobra.Command {
 		a.faultsCommand(),
 		a.benchCommand(),
 		a.auditCommand(),
+		a.piiCommand(),
 	)
 	return root
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/gridcast/gridcast/gateway/sandbox"
 	"github.com/gridcast/gridcast/gateway/wechat"
+	"github.com/gridcast/gridcast/internal/testlog"
 	"github.com/gridcast/gridcast/pii"
 	"github.com/gridcast/gridcast/population"
 )
@@ -27,7 +28,7 @@ func seededApp(t *testing.T, dir string) (*app, []pii.OpenID, []pii.OpenID) {
 	if _, errOut, code := gridcast(t, dir, "seed", "--residents", "300", "--seed", "5", "--quiet"); code != 0 {
 		t.Fatalf("seed: %s", errOut)
 	}
-	a := &app{env: envOf(map[string]string{"GRIDCAST_DATA_DIR": dir}), stdout: io.Discard, stderr: io.Discard}
+	a := &app{env: envOf(map[string]string{"GRIDCAST_DATA_DIR": dir}), stdout: io.Discard, stderr: testlog.Writer()}
 	if err := a.loadConfig(); err != nil {
 		t.Fatal(err)
 	}
@@ -117,7 +118,7 @@ func runSandbox(t *testing.T, env map[string]string, args ...string) (string, *s
 	var out, errOut syncBuffer
 	code := make(chan int, 1)
 	go func() {
-		code <- run(ctx, append([]string{"sandbox", "--addr", "127.0.0.1:0"}, args...), &out, &errOut, envOf(env))
+		code <- run(ctx, append([]string{"sandbox", "--addr", "127.0.0.1:0"}, args...), &out, stderrOf(&errOut), envOf(env))
 	}()
 	re := regexp.MustCompile(`WeChat at http://([0-9.:]+)/cgi-bin/`)
 	deadline := time.Now().Add(10 * time.Second)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -11,8 +12,14 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gridcast/gridcast/internal/testlog"
 	"github.com/gridcast/gridcast/pii"
 )
+
+// stderrOf is the stderr a test hands the command tree: w, which the test
+// reads, and the suite's kept log (internal/testlog), which CI scans for
+// personal data.
+func stderrOf(w io.Writer) io.Writer { return io.MultiWriter(w, testlog.Writer()) }
 
 // gridcast runs the binary's command tree in-process with dir as the data
 // directory and returns stdout, stderr and the exit code.
@@ -20,7 +27,7 @@ func gridcast(t *testing.T, dir string, args ...string) (string, string, int) {
 	t.Helper()
 	var out, errb bytes.Buffer
 	env := map[string]string{"GRIDCAST_DATA_DIR": dir}
-	code := run(context.Background(), args, &out, &errb, envOf(env))
+	code := run(context.Background(), args, &out, stderrOf(&errb), envOf(env))
 	return out.String(), errb.String(), code
 }
 
@@ -173,7 +180,7 @@ func TestCLIConfigCheckIsServesValidation(t *testing.T) {
 		}
 		env["GRIDCAST_DATA_DIR"] = t.TempDir()
 		var out, errb bytes.Buffer
-		code := run(context.Background(), []string{"--config", writeFile(t, file), "config", "check"}, &out, &errb, envOf(env))
+		code := run(context.Background(), []string{"--config", writeFile(t, file), "config", "check"}, &out, stderrOf(&errb), envOf(env))
 		return out.String(), errb.String(), code
 	}
 	out, errOut, code := check("", map[string]string{"GRIDCAST_REDIS_ADRR": "10.0.0.9:6379"})
@@ -207,7 +214,7 @@ func TestCLICampaignLifecycle(t *testing.T) {
 		t.Helper()
 		var out, errb bytes.Buffer
 		env := map[string]string{"GRIDCAST_DATA_DIR": dir, "GRIDCAST_CAMPAIGNS_APPROVAL_THRESHOLD": "1"}
-		code := run(context.Background(), args, &out, &errb, envOf(env))
+		code := run(context.Background(), args, &out, stderrOf(&errb), envOf(env))
 		return out.String(), errb.String(), code
 	}
 	if _, e, code := run("seed", "--residents", "3000", "--quiet"); code != 0 {

@@ -21,6 +21,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/gridcast/gridcast/campaigns"
+	"github.com/gridcast/gridcast/internal/testlog"
 	"github.com/gridcast/gridcast/outbound"
 	"github.com/gridcast/gridcast/population"
 )
@@ -81,14 +82,14 @@ func TestCLICampaignStatusWaiting(t *testing.T) {
 	run := func(args ...string) (string, string, int) {
 		t.Helper()
 		var out, errb bytes.Buffer
-		code := run(context.Background(), args, &out, &errb, envOf(env))
+		code := run(context.Background(), args, &out, stderrOf(&errb), envOf(env))
 		return out.String(), errb.String(), code
 	}
 	if _, e, code := run("seed", "--residents", "20", "--seed", "5", "--quiet"); code != 0 {
 		t.Fatalf("seed: %s", e)
 	}
 	ctx := t.Context()
-	a := &app{env: envOf(map[string]string{"GRIDCAST_DATA_DIR": dir}), stdout: io.Discard, stderr: io.Discard}
+	a := &app{env: envOf(map[string]string{"GRIDCAST_DATA_DIR": dir}), stdout: io.Discard, stderr: testlog.Writer()}
 	if err := a.loadConfig(); err != nil {
 		t.Fatal(err)
 	}
@@ -176,7 +177,7 @@ func TestServeHelperProcess(t *testing.T) {
 			env = append(env, kv)
 		}
 	}
-	code := run(ctx, []string{"serve"}, os.Stdout, os.Stderr, env)
+	code := run(ctx, []string{"serve"}, os.Stdout, stderrOf(os.Stderr), env)
 	stop()
 	os.Exit(code)
 }

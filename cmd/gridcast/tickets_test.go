@@ -21,6 +21,7 @@ import (
 	"github.com/gridcast/gridcast/desk"
 	"github.com/gridcast/gridcast/gateway/aliyunsms"
 	"github.com/gridcast/gridcast/gateway/wechat"
+	"github.com/gridcast/gridcast/internal/testlog"
 	"github.com/gridcast/gridcast/population"
 	"github.com/gridcast/gridcast/store"
 	"github.com/gridcast/gridcast/tickets"
@@ -46,7 +47,7 @@ func newDeskFixture(t *testing.T) deskFixture {
 		t.Fatalf("seed: %s", errOut)
 	}
 	ctx := context.Background()
-	a := &app{env: envOf(map[string]string{"GRIDCAST_DATA_DIR": dir}), stdout: io.Discard, stderr: io.Discard}
+	a := &app{env: envOf(map[string]string{"GRIDCAST_DATA_DIR": dir}), stdout: io.Discard, stderr: testlog.Writer()}
 	if err := a.loadConfig(); err != nil {
 		t.Fatal(err)
 	}
@@ -413,13 +414,13 @@ func TestCLISandboxSay(t *testing.T) {
 			defer mu.Unlock()
 			wx = append(wx, in)
 			return nil
-		}, wechat.CallbackOptions{}))
+		}, wechat.CallbackOptions{Log: testlog.New(t)}))
 	mux.Handle("/aliyun/sms/up", aliyunsms.NewUplinkHandler(func(_ context.Context, us []aliyunsms.Uplink) error {
 		mu.Lock()
 		defer mu.Unlock()
 		ups = append(ups, us...)
 		return nil
-	}, aliyunsms.PushOptions{}))
+	}, aliyunsms.PushOptions{Log: testlog.New(t)}))
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
 

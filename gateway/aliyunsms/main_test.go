@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"go.uber.org/goleak"
+
+	"github.com/gridcast/gridcast/internal/testlog"
 )
 
 func TestMain(m *testing.M) {
@@ -93,7 +95,7 @@ func newFixture(t testing.TB, mod func(*EmulatorConfig), cmod func(*Config)) *fi
 	if mod != nil {
 		mod(&ecfg)
 	}
-	f.emu = NewEmulator(ecfg, nil)
+	f.emu = NewEmulator(ecfg, testlog.New(t))
 	f.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		form, _ := url.ParseQuery(string(body))
@@ -122,7 +124,7 @@ func newTestClient(t testing.TB, srv *httptest.Server, mod func(*Config)) *Clien
 	if mod != nil {
 		mod(&cfg)
 	}
-	c, err := New(cfg, nil)
+	c, err := New(cfg, testlog.New(t))
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}

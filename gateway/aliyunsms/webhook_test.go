@@ -12,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/gridcast/gridcast/internal/testlog"
 )
 
 func TestReportHandler(t *testing.T) {
@@ -22,7 +24,7 @@ func TestReportHandler(t *testing.T) {
 			return errors.New("queue down")
 		}
 		return nil
-	}, PushOptions{Secret: "s3", MaxBody: 512})
+	}, PushOptions{Secret: "s3", MaxBody: 512, Log: testlog.New(t)})
 	good := `[{"phone_number":"13812345678","send_time":"2026-11-29 10:00:00","report_time":"2026-11-29 10:00:05","success":true,"err_code":"DELIVERED","err_msg":"用户接收成功","sms_size":"1","biz_id":"123^0","out_id":"42"}]`
 	tests := []struct {
 		name, method, target, body string
@@ -58,7 +60,7 @@ func TestReportHandler(t *testing.T) {
 
 func TestUplinkHandler(t *testing.T) {
 	var got []Uplink
-	h := NewUplinkHandler(func(_ context.Context, us []Uplink) error { got = us; return nil }, PushOptions{})
+	h := NewUplinkHandler(func(_ context.Context, us []Uplink) error { got = us; return nil }, PushOptions{Log: testlog.New(t)})
 	rec := httptest.NewRecorder()
 	body := `[{"phone_number":"13812345678","send_time":"20261129100000","content":"TD","sign_name":"网格通","dest_code":"1234","sequence_id":1234567}]`
 	h.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/aliyun/sms/up", strings.NewReader(body)))
@@ -72,7 +74,7 @@ func TestUplinkHandler(t *testing.T) {
 func TestPushRefusedHook(t *testing.T) {
 	var reasons []string
 	h := NewUplinkHandler(func(context.Context, []Uplink) error { return nil },
-		PushOptions{Secret: "s3", MaxBody: 256, Refused: func(r string) { reasons = append(reasons, r) }})
+		PushOptions{Secret: "s3", MaxBody: 256, Log: testlog.New(t), Refused: func(r string) { reasons = append(reasons, r) }})
 	good := `[{"phone_number":"13812345678","send_time":"20261129100000","content":"TD","sign_name":"网格通","dest_code":"1234","sequence_id":1}]`
 	for _, tc := range []struct{ method, target, body string }{
 		{"POST", "/?token=s3", good},

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -19,13 +18,14 @@ import (
 	"github.com/gridcast/gridcast/gateway"
 	"github.com/gridcast/gridcast/gateway/aliyunsms"
 	"github.com/gridcast/gridcast/gateway/sandbox"
+	"github.com/gridcast/gridcast/internal/testlog"
 	"github.com/gridcast/gridcast/pii"
 )
 
 // GET /sandbox/record counts per channel and recipient, since a time, and
 // lists every message with detail=1.
 func TestAdminRecordCountsAndSince(t *testing.T) {
-	sb := sandbox.New(config(""), nil)
+	sb := sandbox.New(config(""), testlog.New(t))
 	defer sb.Close()
 	install(t, sb)
 	sb.WeChat.KnowFollowers([]pii.OpenID{residentOpenID})
@@ -121,7 +121,7 @@ func TestAdminFaultsReachTheClients(t *testing.T) {
 	}
 	for i, tc := range tests {
 		t.Run(tc.provider+"_"+tc.action+"_"+tc.kind, func(t *testing.T) {
-			sb := sandbox.New(config(""), slog.New(slog.DiscardHandler))
+			sb := sandbox.New(config(""), testlog.New(t))
 			defer sb.Close()
 			install(t, sb)
 			sb.WeChat.KnowFollowers([]pii.OpenID{residentOpenID})
@@ -180,7 +180,7 @@ func TestAdminFaultsReachTheClients(t *testing.T) {
 
 // A rate rule fails a share of the calls until cleared; DELETE clears.
 func TestAdminFaultRateUntilCleared(t *testing.T) {
-	sb := sandbox.New(config(""), nil)
+	sb := sandbox.New(config(""), testlog.New(t))
 	defer sb.Close()
 	install(t, sb)
 	c := newClients(t)
@@ -215,7 +215,7 @@ func TestAdminFaultRateUntilCleared(t *testing.T) {
 // Bad admin input is refused with 400 and a sentence that names the
 // problem, and changes nothing.
 func TestAdminRefusesBadInput(t *testing.T) {
-	sb := sandbox.New(config(""), nil)
+	sb := sandbox.New(config(""), testlog.New(t))
 	defer sb.Close()
 	install(t, sb)
 	tests := []struct{ path, body, want string }{
@@ -254,7 +254,7 @@ func TestAdminRefusesBadInput(t *testing.T) {
 // behind a proxy.
 func TestAdminOnlyFromPrivateAddresses(t *testing.T) {
 	t.Parallel()
-	sb := sandbox.New(config(""), nil)
+	sb := sandbox.New(config(""), testlog.New(t))
 	defer sb.Close()
 	tests := []struct {
 		remote, header string
@@ -335,7 +335,7 @@ func (p *pushes) counts() (int, int) {
 func TestReceiptsDuplicateAndReorder(t *testing.T) {
 	var p pushes
 	cb := p.server(t)
-	sb := sandbox.New(config(cb.URL), nil)
+	sb := sandbox.New(config(cb.URL), testlog.New(t))
 	defer sb.Close()
 	install(t, sb)
 	openids := []pii.OpenID{"oSandboxResident000000000001", "oSandboxResident000000000002",

@@ -2,7 +2,6 @@ package sandbox_test
 
 import (
 	"bufio"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/gridcast/gridcast/gateway"
 	"github.com/gridcast/gridcast/gateway/sandbox"
+	"github.com/gridcast/gridcast/internal/testlog"
 	"github.com/gridcast/gridcast/pii"
 )
 
@@ -43,7 +43,7 @@ func TestRecordSurvivesRestart(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "sandbox-record.jsonl")
 	cfg := config("")
 	cfg.RecordFile = path
-	log := slog.New(slog.DiscardHandler)
+	log := testlog.New(t)
 	c := newClients(t)
 
 	before, err := sandbox.Open(cfg, log)
@@ -147,7 +147,7 @@ func TestRecordCutsAPartialLastLine(t *testing.T) {
 	if err := os.WriteFile(path, []byte(whole+`{"id":2,"channel":"sms","ki`), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	sb, err := sandbox.Open(cfg, nil)
+	sb, err := sandbox.Open(cfg, testlog.New(t))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -19,12 +18,13 @@ import (
 	"github.com/gridcast/gridcast/gateway/aliyunsms"
 	"github.com/gridcast/gridcast/gateway/sandbox"
 	"github.com/gridcast/gridcast/gateway/wechat"
+	"github.com/gridcast/gridcast/internal/testlog"
 	"github.com/gridcast/gridcast/pii"
 )
 
 // Both real SDKs reach their emulator through the one sandbox address.
 func TestBothProvidersOnOneAddress(t *testing.T) {
-	sb := sandbox.New(config(""), slog.New(slog.DiscardHandler))
+	sb := sandbox.New(config(""), testlog.New(t))
 	defer sb.Close()
 	install(t, sb)
 	ctx := context.Background()
@@ -68,7 +68,7 @@ func TestBothProvidersOnOneAddress(t *testing.T) {
 // it), so this test speaks the wire protocol itself.
 func TestWeChatShowsWhatCampaignsPredict(t *testing.T) {
 	t.Parallel()
-	sb := sandbox.New(sandbox.Config{AppID: "wxsandbox", AppSecret: "s3cret", Token: "tok"}, slog.New(slog.DiscardHandler))
+	sb := sandbox.New(sandbox.Config{AppID: "wxsandbox", AppSecret: "s3cret", Token: "tok"}, testlog.New(t))
 	defer sb.Close()
 	srv := httptest.NewServer(sb)
 	defer srv.Close()
@@ -196,7 +196,7 @@ func TestReportsCarryThePushToken(t *testing.T) {
 	defer hook.Close()
 	cfg := config(hook.URL)
 	cfg.PushToken = "tok+en/0123456789"
-	sb := sandbox.New(cfg, nil)
+	sb := sandbox.New(cfg, testlog.New(t))
 	defer sb.Close()
 	install(t, sb)
 	c := newClients(t)

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -18,6 +19,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/gridcast/gridcast/internal/testlog"
 )
 
 // callbackServer serves NewCallbackHandler and forwards every Inbound to ch.
@@ -25,7 +28,7 @@ func callbackServer(t *testing.T, aesKey string, now func() time.Time, ch chan<-
 	t.Helper()
 	h := NewCallbackHandler(Config{AppID: testAppID, Token: testToken, EncodingAESKey: aesKey},
 		func(_ context.Context, in Inbound) error { ch <- in; return nil },
-		CallbackOptions{Now: now})
+		CallbackOptions{Now: now, Log: testlog.New(t)})
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	return srv
@@ -85,7 +88,7 @@ func (r *recorder) handle(_ context.Context, in Inbound) error {
 
 func newHandler(aesKey string, rec *recorder) *CallbackHandler {
 	return NewCallbackHandler(Config{AppID: testAppID, Token: testToken, EncodingAESKey: aesKey}, rec.handle,
-		CallbackOptions{Now: func() time.Time { return cbNow }, MaxBody: 4096})
+		CallbackOptions{Now: func() time.Time { return cbNow }, MaxBody: 4096, Log: slog.New(testlog.Handler())})
 }
 
 func serve(h http.Handler, r *http.Request) (int, string) {
@@ -312,7 +315,7 @@ func TestCallbackRefusedHook(t *testing.T) {
 	t.Parallel()
 	var reasons []string
 	h := NewCallbackHandler(Config{AppID: testAppID, Token: testToken}, (&recorder{}).handle,
-		CallbackOptions{Now: func() time.Time { return cbNow }, Refused: func(r string) { reasons = append(reasons, r) }})
+		CallbackOptions{Now: func() time.Time { return cbNow }, Log: testlog.New(t), Refused: func(r string) { reasons = append(reasons, r) }})
 	serve(h, httptest.NewRequest(http.MethodPost, "/wechat/callback?signature=deadbeef&timestamp=1740794400&nonce=1", nil))
 	serve(h, plainRequest(textXML, cbNow.Add(-6*time.Minute)))
 	serve(h, plainRequest("<xml><MsgType>text", cbNow))

@@ -13,6 +13,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/gridcast/gridcast/gateway/wechat/wechattest"
+	"github.com/gridcast/gridcast/internal/testlog"
 	"github.com/gridcast/gridcast/pii"
 )
 
@@ -88,7 +89,7 @@ func newFixture(t *testing.T, mod func(*EmulatorConfig)) *fixture {
 	if mod != nil {
 		mod(&ecfg)
 	}
-	emu := NewEmulator(ecfg, nil)
+	emu := NewEmulator(ecfg, testlog.New(t))
 	t.Cleanup(emu.Close)
 	emu.SetFollower(Follower{OpenID: alice, Following: true})
 	emu.SetFollower(Follower{OpenID: bob, Following: true})
@@ -103,7 +104,7 @@ func newTestClient(t *testing.T, clock *fakeClock, secret string) (*Client, *red
 	mr := miniredis.RunT(t)
 	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
 	t.Cleanup(func() { _ = rdb.Close() })
-	c, err := New(Config{AppID: testAppID, AppSecret: secret, Token: testToken, BaseURL: front.URL, Timeout: 5 * time.Second}, rdb, nil)
+	c, err := New(Config{AppID: testAppID, AppSecret: secret, Token: testToken, BaseURL: front.URL, Timeout: 5 * time.Second}, rdb, testlog.New(t))
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 	"go.uber.org/goleak"
 
+	"github.com/gridcast/gridcast/internal/testlog"
 	"github.com/gridcast/gridcast/pii"
 	"github.com/gridcast/gridcast/population"
 	"github.com/gridcast/gridcast/population/extsync"
@@ -36,7 +37,7 @@ func newStore(t *testing.T) *store.Store {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	s, err := store.Open(ctx, store.Config{Driver: "sqlite", DSN: filepath.Join(t.TempDir(), "gridcast.db")}, sealer, nil)
+	s, err := store.Open(ctx, store.Config{Driver: "sqlite", DSN: filepath.Join(t.TempDir(), "gridcast.db")}, sealer, testlog.New(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -176,7 +177,7 @@ func TestSync(t *testing.T) {
 			src.insert(t, fivePeople()...)
 
 			// First run: everything; the bad row is reported, not fatal.
-			res, err := extsync.Run(ctx, cfg, store, nil)
+			res, err := extsync.Run(ctx, cfg, store, testlog.New(t))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -198,7 +199,7 @@ func TestSync(t *testing.T) {
 			}
 
 			// Nothing changed: only the row at the cursor is read again.
-			res, err = extsync.Run(ctx, cfg, store, nil)
+			res, err = extsync.Run(ctx, cfg, store, testlog.New(t))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -210,7 +211,7 @@ func TestSync(t *testing.T) {
 			bumped := t0.Add(time.Hour)
 			src.exec(t, fmt.Sprintf("UPDATE %s SET %s = ?, %s = ?, %s = ? WHERE %s = 2", src.table,
 				src.q("手机号"), src.q("网格编码"), src.q("更新时间"), src.q("编号")), "13900000002", gridB, bumped)
-			res, err = extsync.Run(ctx, cfg, store, nil)
+			res, err = extsync.Run(ctx, cfg, store, testlog.New(t))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -259,7 +260,7 @@ func TestSyncFailuresWriteNothing(t *testing.T) {
 				cfg := src.config()
 				tc.edit(&cfg)
 				store := newStore(t)
-				_, err := extsync.Run(ctx, cfg, store, nil)
+				_, err := extsync.Run(ctx, cfg, store, testlog.New(t))
 				if err == nil || !strings.Contains(err.Error(), tc.want) {
 					t.Errorf("%s: err = %v, want it to contain %q", tc.name, err, tc.want)
 				}
@@ -286,7 +287,7 @@ func TestLoop(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- extsync.Loop(ctx, cfg, store, nil) }()
+	go func() { done <- extsync.Loop(ctx, cfg, store, testlog.New(t)) }()
 
 	// A row added while the loop runs arrives within a few ticks.
 	src.insert(t, person{6, "孙八", idNumber("19880808", 511), "13800000006", gridA, "", nil, t0.Add(2 * time.Hour)})

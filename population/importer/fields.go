@@ -53,6 +53,70 @@ func (f Field) IsList() bool {
 	return f == FieldCategories || f == FieldSkills || f == FieldDesiredJobs
 }
 
+// The longest value each field may hold, in characters (not bytes), after
+// the cell's surrounding spaces are trimmed. They are generous for a Chinese
+// population register and refuse what is no register entry at all — a pasted
+// paragraph, a runaway export, a column shifted into the wrong header: a
+// longer value refuses its row, and the report names the row, the column and
+// the limit without repeating the value.
+const (
+	MaxNameLen      = 50  // 姓名: Han names run 2–4, transliterated minority and foreign names with · up to about 30
+	MaxGenderLen    = 10  // 男, 女, M, female …
+	MaxBirthDateLen = 40  // a date, or a timestamp such as 1985-03-12T00:00:00.000+08:00
+	MaxIDNumberLen  = 24  // 18 characters, with room for spaces typed inside
+	MaxPhoneLen     = 20  // 11 digits, with +86 and spaces or dashes
+	MaxGridLen      = 64  // a grid code (NY-03-02-05)
+	MaxCommunityLen = 100 // 小区: an estate's or village's name
+	MaxBuildingLen  = 20  // 楼栋
+	MaxUnitLen      = 20  // 单元
+	MaxRoomLen      = 20  // 房号
+	MaxCourseLen    = 100 // 培训课程
+	MaxCohortLen    = 50  // 培训期次
+	MaxChannelLen   = 10  // 微信, 短信, wechat, sms
+	MaxOpenIDLen    = 64  // a WeChat openid is 28 characters
+	MaxListLen      = 600 // a categories, skills or desired-jobs cell, all its values together
+	MaxListItems    = 20  // skills, or desired jobs, in one cell
+	MaxListItemLen  = 30  // one skill or desired job (电工, 中式烹调师, 电子商务运营 …)
+)
+
+// MaxLen is the longest value, in characters, a cell of f may hold; 0 for
+// a field that is not one of Fields.
+func (f Field) MaxLen() int {
+	switch f {
+	case FieldName:
+		return MaxNameLen
+	case FieldGender:
+		return MaxGenderLen
+	case FieldBirthDate:
+		return MaxBirthDateLen
+	case FieldIDNumber:
+		return MaxIDNumberLen
+	case FieldPhone:
+		return MaxPhoneLen
+	case FieldGrid:
+		return MaxGridLen
+	case FieldCommunity:
+		return MaxCommunityLen
+	case FieldBuilding:
+		return MaxBuildingLen
+	case FieldUnit:
+		return MaxUnitLen
+	case FieldRoom:
+		return MaxRoomLen
+	case FieldCategories, FieldSkills, FieldDesiredJobs:
+		return MaxListLen
+	case FieldTrainingCourse:
+		return MaxCourseLen
+	case FieldTrainingCohort:
+		return MaxCohortLen
+	case FieldPreferredChannel:
+		return MaxChannelLen
+	case FieldOpenID:
+		return MaxOpenIDLen
+	}
+	return 0
+}
+
 // DefaultHeaders maps each field to the column headers recognized without a
 // mapping file: the field's own key and the usual Chinese headers. The first
 // Chinese header is the one Template writes. Headers match after

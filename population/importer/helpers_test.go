@@ -13,6 +13,7 @@ import (
 	"github.com/xuri/excelize/v2"
 	"golang.org/x/text/encoding/simplifiedchinese"
 
+	"github.com/gridcast/gridcast/internal/testlog"
 	"github.com/gridcast/gridcast/pii"
 	"github.com/gridcast/gridcast/population"
 	"github.com/gridcast/gridcast/store"
@@ -43,7 +44,7 @@ func newStore(tb testing.TB) *store.Store {
 		tb.Fatal(err)
 	}
 	ctx := context.Background()
-	s, err := store.Open(ctx, store.Config{Driver: "sqlite", DSN: filepath.Join(tb.TempDir(), "gridcast.db")}, sealer, nil)
+	s, err := store.Open(ctx, store.Config{Driver: "sqlite", DSN: filepath.Join(tb.TempDir(), "gridcast.db")}, sealer, testlog.New(tb))
 	if err != nil {
 		tb.Fatal(err)
 	}

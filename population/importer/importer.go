@@ -25,7 +25,8 @@ type Store interface {
 }
 
 // ErrRowErrors is returned in strict mode when any row has an error: the
-// Report lists them and nothing was written.
+// Report returned with it lists them, as a run that is not strict would,
+// and nothing was written.
 var ErrRowErrors = errors.New("importer: rows have errors; nothing imported (strict mode)")
 
 // Options shape one import. The zero value imports a CSV with the default
@@ -47,8 +48,12 @@ type Options struct {
 	// returns) and overrides DefaultHeaders; a field mapped to "" is not
 	// imported. Nil uses the defaults only.
 	Mapping map[string]string
-	// Strict aborts the import, writing nothing, when any row has an error.
-	// The default (false) reports bad rows, skips them and imports the rest.
+	// ExtraCategories are category identifiers accepted beyond the built-in
+	// ones (see Parser.ExtraCategories); nil accepts the built-in ones only.
+	ExtraCategories []population.Category
+	// Strict aborts the import, writing nothing, when any row has an error;
+	// the Report still lists every row error. The default (false) reports
+	// bad rows, skips them and imports the rest.
 	Strict bool
 	// Progress, if set, is called from the importing goroutine as rows are
 	// read: rowsDone data rows of rowsTotal, which is an estimate from the
@@ -154,6 +159,11 @@ func run(ctx context.Context, store Store, s sheet, opt Options) (rep Report, er
 	if err := ValidateMapping(opt.Mapping); err != nil {
 		return rep, err
 	}
+	for _, c := range opt.ExtraCategories {
+		if _, err := population.ParseCategory(string(c)); err != nil {
+			return rep, fmt.Errorf("importer: extra category %q: want a lower-case identifier such as retired_cadre", c)
+		}
+	}
 	now := opt.Now
 	if now == nil {
 		now = time.Now
@@ -168,6 +178,7 @@ func run(ctx context.Context, store Store, s sheet, opt Options) (rep Report, er
 		return rep, fmt.Errorf("importer: load grids: %w", err)
 	}
 	p := NewParser(grids, now)
+	p.ExtraCategories = opt.ExtraCategories
 
 	total := -1
 	if last := s.lastRow(); last > headerRow {

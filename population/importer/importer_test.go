@@ -157,6 +157,12 @@ func TestLoadMappingErrors(t *testing.T) {
 	}
 }
 
+// acceptedCategories is how a refusal of an unknown category lists the
+// accepted ones.
+const acceptedCategories = "unemployed (失业登记), hard_to_employ (就业困难人员), trainee (培训学员), " +
+	"elderly_alone (独居老人), empty_nest (空巢老人), subsistence (低保户), disabled (残疾人), " +
+	"left_behind_guardian (留守儿童监护人), floating (流动人口), new_resident (新居民)"
+
 // badRows holds one problem per row after a good first row; the comment on
 // each names the row number it lands on.
 func badRows() [][]string {
@@ -218,10 +224,10 @@ func TestImportRowErrors(t *testing.T) {
 			{Row: 4, Column: "身份证号", Field: importer.FieldIDNumber, Msg: id(rows[3][3]) + ": ID number check digit does not match"},
 			{Row: 5, Column: "出生日期", Field: importer.FieldBirthDate, Msg: "1999-01-01 disagrees with the birth date in ID number " + id(nthID(11))},
 			{Row: 6, Column: "性别", Field: importer.FieldGender, Msg: "男 disagrees with the gender in ID number " + id(rows[5][3])},
-			{Row: 7, Column: "网格", Field: importer.FieldGrid, Msg: `unknown grid code "NY-09-09-09"`},
-			{Row: 8, Column: "人员类别", Field: importer.FieldCategories, Msg: `unknown category "退休干部"; want an identifier such as unemployed or a label such as 失业登记、就业困难人员、培训学员、独居老人、空巢老人、低保户、残疾人、留守儿童监护人、流动人口、新居民`},
+			{Row: 7, Column: "网格", Field: importer.FieldGrid, Msg: `unknown grid code "NY-09-09-09"; nearest known: NY-01-02-03, NY-01-02-04`},
+			{Row: 8, Column: "人员类别", Field: importer.FieldCategories, Msg: `unknown category "退休干部"; accepted: ` + acceptedCategories},
 			{Row: 9, Column: "身份证号", Field: importer.FieldIDNumber, Msg: "ID number " + id(rows[1][3]) + " already appears on row 2"},
-			{Row: 10, Column: "网格", Field: importer.FieldGrid, Msg: `"NY-01-02" is a community, not a grid; residents live in a grid`},
+			{Row: 10, Column: "网格", Field: importer.FieldGrid, Msg: `"NY-01-02" is a community, not a grid; residents live in a grid; its grids: NY-01-02-03, NY-01-02-04`},
 			{Row: 11, Column: "姓名", Field: importer.FieldName, Msg: "required"},
 			{Row: 13, Column: "身份证号", Field: importer.FieldIDNumber, Msg: id("3.20102198503121E+17") + " looks like a number Excel rounded; format the column as text and enter the ID number again"},
 			{Row: 15, Column: "偏好渠道", Field: importer.FieldPreferredChannel, Msg: `"电话": want 微信/短信 or wechat/sms`},

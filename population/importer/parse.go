@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gridcast/gridcast/pii"
 	"github.com/gridcast/gridcast/population"
@@ -38,8 +39,15 @@ type Parser struct {
 	// Grids maps every known grid code to its level; a resident's grid must
 	// be a known LevelGrid grid. Nil skips the grid check.
 	Grids map[string]population.Level
+	// ExtraCategories are the category identifiers a row may carry beyond
+	// the built-in ones (population.KnownCategories), for a city that keeps
+	// categories of its own. Nil accepts the built-in ones only: anything
+	// else — a typo, a category of another system — is refused by row.
+	ExtraCategories []population.Category
 	// Now is the clock for the "birth date in the future" check; nil skips it.
 	Now func() time.Time
+
+	grids *gridIndex // the nearest known codes to an unknown one; nil: built per refusal
 }
 
 // NewParser returns a Parser that checks grid codes against grids.
@@ -48,19 +56,41 @@ func NewParser(grids []population.Grid, now func() time.Time) *Parser {
 	for _, g := range grids {
 		m[g.Code] = g.Level
 	}
-	return &Parser{Grids: m, Now: now}
+	return &Parser{Grids: m, Now: now, grids: newGridIndex(m)}
 }
 
 // Parse converts row into a resident. Gender and birth date missing from
-// the row are taken from the ID number; given, they must agree with it. It
-// returns every problem found; the resident is usable only when there are
-// none.
+// the row are taken from the ID number; given, they must agree with it. A
+// value longer than its field's limit (Field.MaxLen; for skills and desired
+// jobs also MaxListItems and MaxListItemLen) is refused without being
+// repeated and is not checked further. It returns every problem found; the
+// resident is usable only when there are none.
 func (p *Parser) Parse(row Row) (population.Resident, []FieldError) {
 	var errs []FieldError
-	bad := func(f Field, format string, args ...any) {
-		errs = append(errs, FieldError{Field: f, Msg: fmt.Sprintf(format, args...)})
+	var long map[Field]bool // the fields refused as too long: read as empty, not reported again
+	for _, f := range Fields {
+		s := strings.TrimSpace(row[f])
+		if limit := f.MaxLen(); len(s) > limit { // a byte count at or under the limit is a rune count too
+			if n := utf8.RuneCountInString(s); n > limit {
+				errs = append(errs, FieldError{Field: f, Msg: fmt.Sprintf("too long: %d characters, at most %d", n, limit)})
+				if long == nil {
+					long = make(map[Field]bool)
+				}
+				long[f] = true
+			}
+		}
 	}
-	get := func(f Field) string { return strings.TrimSpace(row[f]) }
+	bad := func(f Field, format string, args ...any) {
+		if !long[f] {
+			errs = append(errs, FieldError{Field: f, Msg: fmt.Sprintf(format, args...)})
+		}
+	}
+	get := func(f Field) string {
+		if long[f] {
+			return ""
+		}
+		return strings.TrimSpace(row[f])
+	}
 
 	var r population.Resident
 	r.Name = pii.Name(get(FieldName))
@@ -105,7 +135,7 @@ func (p *Parser) Parse(row Row) (population.Resident, []FieldError) {
 		g, err := population.ParseGender(s)
 		switch {
 		case err != nil:
-			bad(FieldGender, "%q: want 男/女 or M/F", s)
+			bad(FieldGender, "%s: want 男/女 or M/F", shown(s))
 		case idOK && (g == population.Female) != r.IDNumber.Female():
 			bad(FieldGender, "%s disagrees with the gender in ID number %s", s, r.IDNumber.Masked())
 		default:
@@ -132,9 +162,9 @@ func (p *Parser) Parse(row Row) (population.Resident, []FieldError) {
 		lvl, ok := p.Grids[r.GridCode]
 		switch {
 		case !ok:
-			bad(FieldGrid, "unknown grid code %q", r.GridCode)
+			bad(FieldGrid, "unknown grid code %s; %s", shown(r.GridCode), p.gridHint(r.GridCode))
 		case lvl != population.LevelGrid:
-			bad(FieldGrid, "%q is a %s, not a grid; residents live in a grid", r.GridCode, lvl)
+			bad(FieldGrid, "%s is a %s, not a grid; residents live in a grid%s", shown(r.GridCode), lvl, p.gridsUnder(r.GridCode))
 		}
 	}
 
@@ -146,24 +176,24 @@ func (p *Parser) Parse(row Row) (population.Resident, []FieldError) {
 	}
 
 	for _, s := range SplitList(get(FieldCategories)) {
-		c, err := population.ParseCategory(s)
-		if err != nil {
-			bad(FieldCategories, "unknown category %q; want an identifier such as unemployed or a label such as %s", s, categoryLabels())
+		c, ok := category(s, p.ExtraCategories)
+		if !ok {
+			bad(FieldCategories, "unknown category %s; accepted: %s", shown(s), acceptedCategories(p.ExtraCategories))
 			continue
 		}
 		if !slices.Contains(r.Categories, c) {
 			r.Categories = append(r.Categories, c)
 		}
 	}
-	r.Skills = dedupe(SplitList(get(FieldSkills)))
-	r.DesiredJobs = dedupe(SplitList(get(FieldDesiredJobs)))
+	r.Skills = list(FieldSkills, "skill", get(FieldSkills), bad)
+	r.DesiredJobs = list(FieldDesiredJobs, "desired job", get(FieldDesiredJobs), bad)
 	r.TrainingCourse = get(FieldTrainingCourse)
 	r.TrainingCohort = get(FieldTrainingCohort)
 
 	if s := get(FieldPreferredChannel); s != "" {
 		c, err := population.ParseChannel(strings.ToLower(s))
 		if err != nil {
-			bad(FieldPreferredChannel, "%q: want 微信/短信 or wechat/sms", s)
+			bad(FieldPreferredChannel, "%s: want 微信/短信 or wechat/sms", shown(s))
 		}
 		r.PreferredChannel = c
 	}
@@ -177,6 +207,53 @@ func (p *Parser) Parse(row Row) (population.Resident, []FieldError) {
 		}
 	}
 	return r, errs
+}
+
+// list splits a skills or desired-jobs cell into its distinct values and
+// checks their number and each one's length (MaxListItems, MaxListItemLen).
+func list(f Field, what, cell string, bad func(Field, string, ...any)) []string {
+	items := dedupe(SplitList(cell))
+	if len(items) > MaxListItems {
+		bad(f, "%d %ss; at most %d in one cell", len(items), what, MaxListItems)
+		return nil
+	}
+	for i, it := range items {
+		if n := utf8.RuneCountInString(it); n > MaxListItemLen {
+			bad(f, "%s %d: %d characters, at most %d", what, i+1, n, MaxListItemLen)
+		}
+	}
+	return items
+}
+
+// gridHint says what an unknown grid code might have meant: the nearest
+// known grid codes.
+func (p *Parser) gridHint(code string) string {
+	ix := p.grids
+	if ix == nil {
+		ix = newGridIndex(p.Grids)
+	}
+	near := ix.nearest(code)
+	if len(near) == 0 {
+		return "the store holds no grids yet"
+	}
+	return "nearest known: " + strings.Join(near, ", ")
+}
+
+// gridsUnder names the grids below code, a district, street or community.
+func (p *Parser) gridsUnder(code string) string {
+	ix := p.grids
+	if ix == nil {
+		ix = newGridIndex(p.Grids)
+	}
+	const show = 5
+	codes, total := ix.under(code, show)
+	switch {
+	case total == 0:
+		return ""
+	case total <= show:
+		return "; its grids: " + strings.Join(codes, ", ")
+	}
+	return fmt.Sprintf("; its grids include %s (%d in all)", strings.Join(codes, ", "), total)
 }
 
 func mustBirth(id pii.IDNumber) time.Time {
@@ -201,17 +278,6 @@ func trimSuffixes(s string, suffixes ...string) string {
 		}
 	}
 	return s
-}
-
-func categoryLabels() string {
-	var b strings.Builder
-	for i, k := range population.KnownCategories {
-		if i > 0 {
-			b.WriteString("、")
-		}
-		b.WriteString(k.Label)
-	}
-	return b.String()
 }
 
 func dedupe(s []string) []string {
@@ -282,5 +348,5 @@ func ParseDate(s string) (time.Time, error) {
 			return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC), nil
 		}
 	}
-	return time.Time{}, fmt.Errorf("date %q: want YYYY-MM-DD (also 1985/3/12, 1985年3月12日, 19850312)", s)
+	return time.Time{}, fmt.Errorf("date %s: want YYYY-MM-DD (also 1985/3/12, 1985年3月12日, 19850312)", shown(s))
 }

@@ -111,5 +111,5 @@ func ExampleParser_Parse() {
 	// Output:
 	// 张* 138****8000  1985-03-12 [unemployed trainee]
 	// gender: 女 disagrees with the gender in ID number 3201**********1234
-	// categories: unknown category "退休"; want an identifier such as unemployed or a label such as 失业登记、就业困难人员、培训学员、独居老人、空巢老人、低保户、残疾人、留守儿童监护人、流动人口、新居民
+	// categories: unknown category "退休"; accepted: unemployed (失业登记), hard_to_employ (就业困难人员), trainee (培训学员), elderly_alone (独居老人), empty_nest (空巢老人), subsistence (低保户), disabled (残疾人), left_behind_guardian (留守儿童监护人), floating (流动人口), new_resident (新居民)
 }
