@@ -52,6 +52,13 @@ var queryNames = []string{
 	"Conversation", "ReplyWindow",
 	"LatestOutreach", "CampaignByExtendCode", "ProposedVisit", "RatableTicket", "OpenTicketsByGrid",
 	"SupersedeBindings", "InsertBinding", "PendingBinding", "BindingAttempt", "UseBinding", "BindingExists",
+	// retention and erasure
+	"RetentionMark", "SetRetentionMark",
+	"RetentionMessages", "PurgeMessages", "RetentionInbound", "PurgeInbound",
+	"RetentionTickets", "PurgeTickets", "RetentionBindings", "PurgeBindings",
+	"ErasureTarget", "ErasureOf", "EraseResident", "EraseOptOuts", "InsertErasure", "EraseBindings",
+	"EraseSkipPending", "EraseMessagesTo", "EraseMessagesAbout", "EraseMessagesToKeys", "EraseTicketsFromKeys",
+	"EraseInboundFrom", "EraseInboundAbout", "EraseInboundFromKeys", "EraseTickets", "OpenTicketsOf", "CancelVisitsOf",
 }
 
 // dialectQueries are the named queries only one dialect's bulk path uses.

@@ -14,7 +14,7 @@ import (
 
 // migrations is how many migrations each dialect embeds
 // (migrations/<dialect>/NNNN_*.sql).
-const migrations = 9
+const migrations = 10
 
 // testSealer is a fixed-key sealer: tests never need the key to be secret.
 func testSealer(tb testing.TB) *pii.Sealer {

@@ -2,8 +2,9 @@
 // must pass: Run(t, open) exercises grids, workers, resident upsert and bulk
 // insert, PII at rest, lookups, consent, saved segments and segment
 // streaming, and the outreach ledger (campaigns and their events, runs and
-// checkpoints, messages and their history, templates, visit slots) against
-// a fresh store from open.
+// checkpoints, messages and their history, templates, visit slots), the
+// ticket desk, and the retention sweep and erasure on request against a
+// fresh store from open.
 //
 // It also exports the deterministic fixture it uses (Grids, Resident,
 // IDNumber) for tests and benchmarks that want the same data.

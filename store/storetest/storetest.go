@@ -41,6 +41,7 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 	tests = append(tests, ticketTests...)
 	tests = append(tests, deskTests...)
 	tests = append(tests, opsTests...)
+	tests = append(tests, retentionTests...)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
