@@ -59,7 +59,8 @@ writes nothing. Re-importing the same file changes nothing.`,
 					return err
 				}
 				a.log.InfoContext(cmd.Context(), "import_done", "file", filepath.Base(args[0]), "rows", rep.Rows,
-					"inserted", rep.Imported.Inserted, "updated", rep.Imported.Updated, "unchanged", rep.Imported.Unchanged, "skipped", rep.Skipped)
+					"inserted", rep.Imported.Inserted, "updated", rep.Imported.Updated, "unchanged", rep.Imported.Unchanged,
+					"erased", rep.Imported.Erased, "skipped", rep.Skipped)
 				if asJSON {
 					enc := json.NewEncoder(a.stdout)
 					enc.SetIndent("", "  ")
