@@ -275,8 +275,20 @@ func (s *Store) EraseResident(ctx context.Context, residentID int64, by, reason 
 			}
 			return nil
 		}
-		// What came from their phone or openid as an unknown sender is
-		// found by that address, so it goes before the address does.
+		// The record first: a concurrent erasure of the same resident that
+		// got here first (PostgreSQL's lock makes this one wait for it)
+		// leaves nothing to do.
+		var erasedNow int64
+		if err := exec(&erasedNow, "EraseResident", e.Pseudonym, s.date(time.Date(birth.Year(), 1, 1, 0, 0, 0, 0, time.UTC)), now, residentID); err != nil {
+			return err
+		}
+		if erasedNow == 0 {
+			e, err := s.erasureOf(ctx, tx, residentID)
+			out = retention.Erased{Erasure: e, Already: true}
+			return err
+		}
+		// What went to or came from their phone or openid while they were
+		// an unknown sender is found by the addresses read above.
 		steps := []struct {
 			counter *int64
 			name    string
@@ -286,7 +298,6 @@ func (s *Store) EraseResident(ctx context.Context, residentID int64, by, reason 
 			{&out.MessagesCleared, "EraseMessagesToKeys", []any{now, phone, openid}},
 			{&out.InboundCleared, "EraseInboundFromKeys", []any{now, phone, openid}},
 			{&out.BindingsDeleted, "EraseBindings", []any{residentID, phone, openid}},
-			{nil, "EraseResident", []any{e.Pseudonym, s.date(time.Date(birth.Year(), 1, 1, 0, 0, 0, 0, time.UTC)), now, residentID}},
 			{nil, "DeleteCategories", []any{s.int64s([]int64{residentID})}},
 			{nil, "DeleteSkills", []any{s.int64s([]int64{residentID})}},
 			{nil, "DeleteJobs", []any{s.int64s([]int64{residentID})}},

@@ -96,7 +96,8 @@ SELECT count(*) FROM residents;
 
 -- name: MatchResidents
 -- Columns: id, ID hash, content hash, erased on request (0|1).
-SELECT id, id_hash, content_hash, erased_at IS NOT NULL FROM residents WHERE id_hash IN (SELECT value FROM json_each(?));
+SELECT r.id, r.id_hash, r.content_hash, EXISTS (SELECT 1 FROM resident_erasures e WHERE e.resident_id = r.id)
+FROM residents r WHERE r.id_hash IN (SELECT value FROM json_each(?));
 
 -- name: HouseholdID
 SELECT id FROM households WHERE grid_code = ? AND community = ? AND building = ? AND unit = ? AND room = ?;
@@ -185,7 +186,7 @@ SELECT id FROM residents WHERE openid = ? AND openid <> '';
 UPDATE residents SET openid = ?, updated_at = ? WHERE id = ?;
 
 -- name: SegmentCount
-SELECT count(*) FROM residents r WHERE r.erased_at IS NULL AND (/*where*/);
+SELECT count(*) FROM residents r WHERE r.id NOT IN (SELECT resident_id FROM resident_erasures) AND (/*where*/);
 
 -- name: Analyze
 -- Refreshes the planner's statistics after a bulk load.
@@ -198,7 +199,7 @@ SELECT r.id, r.id_masked, r.name, r.gender, r.birth_date, r.phone, r.grid_code,
        COALESCE(rh.community, ''), COALESCE(rh.building, ''), COALESCE(rh.unit, ''), COALESCE(rh.room, ''),
        r.training_course, r.training_cohort, r.openid, r.preferred_channel, r.updated_at
 FROM residents r LEFT JOIN households rh ON rh.id = r.household_id
-WHERE r.id > ? AND r.erased_at IS NULL AND (/*where*/)
+WHERE r.id > ? AND r.id NOT IN (SELECT resident_id FROM resident_erasures) AND (/*where*/)
 ORDER BY r.id;
 
 -- name: SegmentPage
@@ -207,7 +208,7 @@ SELECT r.id, r.id_masked, r.name, r.gender, r.birth_date, r.phone, r.grid_code,
        COALESCE(rh.community, ''), COALESCE(rh.building, ''), COALESCE(rh.unit, ''), COALESCE(rh.room, ''),
        r.training_course, r.training_cohort, r.openid, r.preferred_channel, r.updated_at
 FROM residents r LEFT JOIN households rh ON rh.id = r.household_id
-WHERE r.id > ? AND r.erased_at IS NULL AND (/*where*/)
+WHERE r.id > ? AND r.id NOT IN (SELECT resident_id FROM resident_erasures) AND (/*where*/)
 ORDER BY r.id LIMIT ?;
 
 -- name: SegmentSample
@@ -217,7 +218,7 @@ SELECT r.id, r.id_masked, r.name, r.gender, r.birth_date, r.phone, r.grid_code,
        COALESCE(rh.community, ''), COALESCE(rh.building, ''), COALESCE(rh.unit, ''), COALESCE(rh.room, ''),
        r.training_course, r.training_cohort, r.openid, r.preferred_channel, r.updated_at
 FROM residents r LEFT JOIN households rh ON rh.id = r.household_id
-WHERE r.erased_at IS NULL AND (/*where*/)
+WHERE r.id NOT IN (SELECT resident_id FROM resident_erasures) AND (/*where*/)
 ORDER BY (r.id * 2654435761) % 4294967296, r.id LIMIT ?;
 
 -- name: UpsertSegment
@@ -1027,7 +1028,8 @@ WHERE id IN (SELECT value FROM json_each(?2)) AND created_at < ?1 AND expires_at
 
 -- name: ErasureTarget
 -- What an erasure reads of the resident first. Argument: resident.
-SELECT id_hash, phone, openid, birth_date, erased_at IS NOT NULL FROM residents WHERE id = ?;
+SELECT r.id_hash, r.phone, r.openid, r.birth_date, EXISTS (SELECT 1 FROM resident_erasures e WHERE e.resident_id = r.id)
+FROM residents r WHERE r.id = ?;
 
 -- name: ErasureOf
 SELECT resident_id, pseudonym, erased_at, erased_by, reason FROM resident_erasures WHERE resident_id = ?;
@@ -1038,8 +1040,8 @@ SELECT resident_id, pseudonym, erased_at, erased_by, reason FROM resident_erasur
 -- Arguments: pseudonym, birth date, now, resident.
 UPDATE residents SET name = ?1, phone = '', id_sealed = X'', id_masked = '', birth_date = ?2, household_id = NULL,
     training_course = '', training_cohort = '', openid = '', preferred_channel = '', content_hash = 'erased',
-    erased_at = ?3, updated_at = ?3
-WHERE id = ?4 AND erased_at IS NULL;
+    updated_at = ?3
+WHERE id = ?4 AND NOT EXISTS (SELECT 1 FROM resident_erasures e WHERE e.resident_id = ?4);
 
 -- name: EraseOptOuts
 DELETE FROM resident_optouts WHERE resident_id = ?;

@@ -5,17 +5,17 @@
 -- funnels, caps and evaluations count (status, timestamps, campaign,
 -- channel, resident, category) stays. retention_marks keeps each sweep's
 -- progress: every row up to through_id is done, so a daily sweep starts
--- there rather than at the first row of a city's ledger. erased_at and
--- resident_erasures are the erasure register: an erased resident keeps
+-- there rather than at the first row of a city's ledger.
+-- resident_erasures is the erasure register: an erased resident keeps
 -- their row (the ledger and the tickets refer to it) under a pseudonym, and
 -- the keyed hash of their ID number, so that an import or sync of the same
--- person is refused instead of bringing them back. The PostgreSQL
+-- person is refused instead of bringing them back; segments leave out the
+-- residents it lists. The PostgreSQL
 -- migration of the same number must stay equivalent.
 
 ALTER TABLE messages ADD COLUMN purged_at TEXT;
 ALTER TABLE inbound_messages ADD COLUMN purged_at TEXT;
 ALTER TABLE tickets ADD COLUMN purged_at TEXT;
-ALTER TABLE residents ADD COLUMN erased_at TEXT;
 
 CREATE TABLE resident_erasures (
     resident_id INTEGER PRIMARY KEY REFERENCES residents(id),
