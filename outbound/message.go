@@ -218,6 +218,9 @@ const (
 	// slot in the horizon (or no readable visiting hours), or whose slot
 	// was moved or cancelled before the message or its reminder went out.
 	SkipNoSlot SkipReason = "no_slot"
+	// SkipErased: the resident was erased on request (PIPL) before the
+	// message went out; see package retention.
+	SkipErased SkipReason = "erased"
 )
 
 // Final reports whether r ends the message: every reason does except

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/gridcast/gridcast/campaigns"
+	"github.com/gridcast/gridcast/retention"
 )
 
 // The queues, by priority.
@@ -84,6 +85,10 @@ type Config struct {
 	// TickSpec is the scheduler tick's cron spec. Empty means every minute
 	// ("* * * * *"); "-" disables the scheduler.
 	TickSpec string
+	// Retention is the retention policy the daily purge applies
+	// (TypeRetentionPurge). The zero value purges nothing and schedules
+	// no purge.
+	Retention retention.Config
 	// Now is the clock of every decision (quiet hours, caps, deadlines).
 	// Nil means time.Now. Asynq itself keeps wall-clock time.
 	Now func() time.Time
@@ -181,6 +186,9 @@ func (c Config) Validate() error {
 	}
 	if c.GroupMaxDelay < 0 {
 		errs = append(errs, fmt.Errorf("queue.group_max_delay: %s: must not be negative", c.GroupMaxDelay))
+	}
+	if err := c.Retention.Validate(); err != nil {
+		errs = append(errs, err)
 	}
 	if err := c.QuietHours.Validate(); err != nil {
 		errs = append(errs, fmt.Errorf("queue.%w", err))

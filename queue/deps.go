@@ -11,6 +11,7 @@ import (
 	"github.com/gridcast/gridcast/outbound"
 	"github.com/gridcast/gridcast/pii"
 	"github.com/gridcast/gridcast/population"
+	"github.com/gridcast/gridcast/retention"
 )
 
 // CampaignStore reads campaigns and records their transitions.
@@ -150,6 +151,10 @@ type Deps struct {
 	// escalations unhandled (a campaign-only worker); the desk's messages
 	// already on the ledger are still sent, without fallback.
 	Desk Desk
+	// Retention is where the daily retention purge clears what
+	// Config.Retention lets go of. Nil schedules no purge (and a purge task
+	// found on the queue does nothing).
+	Retention retention.Store
 	// Observe, when set, learns of every move the queue makes on the
 	// ledger — sent, delivered, failed, skipped, or handed back to pending
 	// with its wait reason — once the store has taken it (metrics). It is

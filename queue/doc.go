@@ -3,9 +3,9 @@
 // message of the ledger takes — campaign messages, visit reminders and the
 // ticket desk's messages alike — over WeChat and Aliyun SMS, the delivery
 // receipts, the residents' replies handed to the desk, the ticket
-// escalation timers, and the per-minute scheduler tick that starts
+// escalation timers, the per-minute scheduler tick that starts
 // scheduled and recurring campaigns, writes due visit reminders and
-// reconciles.
+// reconciles, and the daily retention purge (retention.go).
 //
 // # The ledger is the truth, Redis carries work
 //

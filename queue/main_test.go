@@ -397,7 +397,7 @@ func setup(t testing.TB, cfg queue.Config, hh int, opts ...option) *env {
 		t.Fatal(err)
 	}
 	e.srv, err = queue.NewServer(e.rdb, cfg, queue.Deps{Ledger: e.st, Audience: e.st, SMS: sms, WeChat: wx,
-		Desk: e.desk, Observe: o.observe}, testLog())
+		Desk: e.desk, Retention: e.st, Observe: o.observe}, testLog())
 	if err != nil {
 		t.Fatal(err)
 	}

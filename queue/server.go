@@ -14,8 +14,9 @@ import (
 )
 
 // Server runs the queue's handlers (and, unless Config.TickSpec is "-",
-// the per-minute scheduler tick and the visit reminder scan every
-// RemindSpec) on one process. Build it with NewServer,
+// the per-minute scheduler tick, the visit reminder scan every RemindSpec
+// and, when Config.Retention is active, the daily retention purge at
+// RetentionSpec) on one process. Build it with NewServer,
 // run it with Run; it is safe to call Shutdown from another goroutine.
 type Server struct {
 	cfg   Config
@@ -57,6 +58,7 @@ func NewServer(rdb redis.UniversalClient, cfg Config, deps Deps, log *slog.Logge
 	mux.HandleFunc(TypeTick, h.tick)
 	mux.HandleFunc(TypeComplete, h.complete)
 	mux.HandleFunc(TypeRemindVisits, h.remindVisits)
+	mux.HandleFunc(TypeRetentionPurge, h.purgeRetention)
 	mux.HandleFunc(legacyTypeOutbound, h.legacyOutbound)
 	if deps.Desk != nil {
 		mux.HandleFunc(TypeInbound, h.inbound)
@@ -102,6 +104,11 @@ func NewServer(rdb redis.UniversalClient, cfg Config, deps Deps, log *slog.Logge
 		if _, err := s.sched.Register(RemindSpec, asynq.NewTask(TypeRemindVisits, nil),
 			asynq.Queue(QueueCritical), asynq.Unique(remindPeriod), asynq.MaxRetry(0), asynq.Retention(0)); err != nil {
 			return nil, fmt.Errorf("queue: remind spec %q: %w", RemindSpec, err)
+		}
+		if cfg.Retention.Active() && deps.Retention != nil {
+			if _, err := s.sched.Register(RetentionSpec, asynq.NewTask(TypeRetentionPurge, nil), retentionOpts()...); err != nil {
+				return nil, fmt.Errorf("queue: retention spec %q: %w", RetentionSpec, err)
+			}
 		}
 	}
 	return s, nil

@@ -15,11 +15,14 @@
 //     messages — with its history;
 //   - tickets (package tickets) with their timeline, inbound messages
 //     deduplicated by provider message id, campaign answers and pending
-//     WeChat bindings.
+//     WeChat bindings;
+//   - the retention sweeps, which clear old personal content a batch at a
+//     time, and the erasure register (package retention).
 //
 // Its methods are written against the small interfaces its callers
 // declare (queue.Ledger, queue.Audience, queue.VisitStore, desk.Store,
-// api.Segments, api.Campaigns, importer.Store, extsync.Store); the
+// api.Segments, api.Campaigns, importer.Store, extsync.Store,
+// retention.Store); the
 // conformance suite store/storetest runs against exactly those interfaces,
 // and both dialects must pass it.
 //

@@ -56,6 +56,13 @@ var queryNames = []string{
 	"InsertUser", "UpdateUser", "UserByToken", "UserByName", "UserByTokenAny", "Users", "CountUsers",
 	// audit
 	"AuditHead", "InsertAudit", "AuditEntries", "AuditEntriesNewest", "AuditPage",
+	// retention and erasure
+	"RetentionMark", "SetRetentionMark",
+	"RetentionMessages", "PurgeMessages", "RetentionInbound", "PurgeInbound",
+	"RetentionTickets", "PurgeTickets", "RetentionBindings", "PurgeBindings",
+	"ErasureTarget", "ErasureOf", "EraseResident", "EraseOptOuts", "InsertErasure", "EraseBindings",
+	"EraseSkipPending", "EraseMessagesTo", "EraseMessagesAbout", "EraseMessagesToKeys", "EraseTicketsFromKeys",
+	"EraseInboundFrom", "EraseInboundAbout", "EraseInboundFromKeys", "EraseTickets", "OpenTicketsOf", "CancelVisitsOf",
 }
 
 // dialectQueries are the named queries only one dialect uses (its bulk

@@ -12,12 +12,14 @@ import (
 	"github.com/gridcast/gridcast/fault"
 	"github.com/gridcast/gridcast/pii"
 	"github.com/gridcast/gridcast/population"
+	"github.com/gridcast/gridcast/retention"
 )
 
 // existing is what matching an incoming row against the store needs.
 type existing struct {
 	id          int64
 	contentHash string
+	erased      bool // erased on request: the row is refused, not written
 }
 
 type householdKey struct {
@@ -34,8 +36,11 @@ type householdKey struct {
 // from the ID number when zero. Categories, skills and desired jobs are
 // replaced on change; opt-outs in the row are added (an import never
 // withdraws a resident's opt-out) and an openid in the row is bound (an
-// empty one never unbinds). Households are created or reused by grid and
-// address. Sized for the import and sync path: about a thousand rows a call.
+// empty one never unbinds). A row for a resident erased on request
+// (EraseResident) is not written and counts as Erased: the source still
+// holds them, and they stay erased. Households are created or reused by
+// grid and address. Sized for the import and sync path: about a thousand
+// rows a call.
 func (s *Store) UpsertResidents(ctx context.Context, rs []population.Resident) (population.UpsertStats, error) {
 	var stats population.UpsertStats
 	if len(rs) == 0 {
@@ -119,6 +124,10 @@ func (s *Store) upsertRows(ctx context.Context, tx *sql.Tx, st stmts, hh *househ
 		p := &ps[i]
 		r := &p.r
 		ex, found := known[p.idHash]
+		if found && ex.erased {
+			stats.Erased++
+			continue
+		}
 		if found && ex.contentHash == p.contentHash {
 			stats.Unchanged++
 			continue
@@ -190,7 +199,7 @@ func (s *Store) matchResidents(ctx context.Context, tx *sql.Tx, ps []prepared) (
 	for rows.Next() {
 		var e existing
 		var h string
-		if err := rows.Scan(&e.id, &h, &e.contentHash); err != nil {
+		if err := rows.Scan(&e.id, &h, &e.contentHash, &e.erased); err != nil {
 			return nil, fmt.Errorf("store: match residents: %w", err)
 		}
 		known[h] = e
@@ -460,11 +469,15 @@ func (s *Store) ResidentByOpenID(ctx context.Context, o pii.OpenID) (population.
 
 // UnmaskIDNumber decrypts a resident's ID number. Callers must have checked
 // that the person asking may see it; the unmask is logged (without the
-// number) for the audit trail.
+// number) for the audit trail. A resident erased on request has none any
+// more: retention.ErrErased.
 func (s *Store) UnmaskIDNumber(ctx context.Context, residentID int64) (pii.IDNumber, error) {
 	var sealed []byte
 	if err := s.r.QueryRowContext(ctx, s.q.get("ResidentSealedID"), residentID).Scan(&sealed); err != nil {
 		return "", notFound(err, fmt.Sprintf("unmask resident %d", residentID))
+	}
+	if len(sealed) == 0 {
+		return "", fmt.Errorf("store: unmask resident %d: %w", residentID, retention.ErrErased)
 	}
 	id, err := s.sealer.Open(sealed)
 	if err != nil {

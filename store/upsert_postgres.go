@@ -51,6 +51,8 @@ func (s *Store) upsertBatchWrite(ctx context.Context, tx *sql.Tx, hh *householdC
 	for i := range ps {
 		ex, found := known[ps[i].idHash]
 		switch {
+		case found && ex.erased:
+			stats.Erased++
 		case found && ex.contentHash == ps[i].contentHash:
 			stats.Unchanged++
 		case found:

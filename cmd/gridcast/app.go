@@ -84,6 +84,7 @@ func (a *app) rootCommand() *cobra.Command {
 		a.syncCommand(),
 		a.segmentCommand(),
 		a.residentsCommand(),
+		a.retentionCommand(),
 		a.configCommand(),
 		a.keygenCommand(),
 		a.usersCommand(),

@@ -81,7 +81,8 @@ Re-importing the same file changes nothing.
 					a.log.InfoContext(cmd.Context(), "import_refused", "file", pii.MaskText(filepath.Base(args[0])), "rows", rep.Rows, "errors", len(rep.Errors))
 				} else {
 					a.log.InfoContext(cmd.Context(), "import_done", "file", pii.MaskText(filepath.Base(args[0])), "rows", rep.Rows,
-						"inserted", rep.Imported.Inserted, "updated", rep.Imported.Updated, "unchanged", rep.Imported.Unchanged, "skipped", rep.Skipped)
+						"inserted", rep.Imported.Inserted, "updated", rep.Imported.Updated, "unchanged", rep.Imported.Unchanged,
+						"erased", rep.Imported.Erased, "skipped", rep.Skipped)
 					if rerr := a.record(cmd.Context(), st, importEntry(args[0], rep, opt.Strict)); rerr != nil {
 						return rerr
 					}

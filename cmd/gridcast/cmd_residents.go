@@ -80,7 +80,7 @@ func (a *app) residentsCommand() *cobra.Command {
 	}
 	unmask.Flags().StringVar(&reason, "reason", "", "why the clear number is needed (logged)")
 	unmask.Flags().StringVar(&by, "by", "", "who asks (logged)")
-	c.AddCommand(show, unmask, a.residentsMessages())
+	c.AddCommand(show, unmask, a.residentsMessages(), a.residentsErase())
 	return c
 }
 

@@ -164,7 +164,7 @@ func (a *app) serve(ctx context.Context, withHTTP, withWorkers bool, ready func(
 	running := 0
 	if withWorkers {
 		srv, err := queue.NewServer(rt.rdb, qcfg, queue.Deps{Ledger: st, Audience: st, SMS: ms.SMS(rt.sms), WeChat: ms.WeChat(rt.wx),
-			Desk: desk, Observe: ms.ObserveMove}, a.log)
+			Desk: desk, Retention: st, Observe: ms.ObserveMove}, a.log)
 		if err != nil {
 			return err
 		}

@@ -64,6 +64,9 @@ run are read. --loop repeats each source every sync.sources[].interval.`,
 					}
 					fmt.Fprintf(a.stdout, "%s: %d rows, %d new, %d updated, %d unchanged, %d invalid, cursor %q\n",
 						res.Source, res.Rows, res.Imported.Inserted, res.Imported.Updated, res.Imported.Unchanged, res.Invalid, res.Cursor)
+					if n := res.Imported.Erased; n > 0 {
+						fmt.Fprintf(a.stdout, "  %d erased on request, not re-added\n", n)
+					}
 					for _, e := range res.Errors {
 						fmt.Fprintf(a.stdout, "  %v\n", e)
 					}

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/gridcast/gridcast/retention"
 )
 
 // Config is the whole configuration file. Every key is documented in
@@ -33,6 +35,7 @@ type Config struct {
 	WeChat    WeChatConfig    `yaml:"wechat"`
 	AliyunSMS AliyunSMSConfig `yaml:"aliyun_sms"`
 	Security  SecurityConfig  `yaml:"security"`
+	Retention RetentionConfig `yaml:"retention"`
 	Log       LogConfig       `yaml:"log"`
 	Sync      SyncConfig      `yaml:"sync"`
 	Campaigns CampaignsConfig `yaml:"campaigns"`
@@ -235,6 +238,29 @@ type SecurityConfig struct {
 	PIIKeyFile string `yaml:"pii_key_file"`
 }
 
+// RetentionConfig is how long residents' personal data is kept
+// (retention.Config): once a day the workers clear what is older. Unlike
+// the queue's keys, zero does not mean the default here: an age of 0s
+// keeps that data forever; an absent key keeps the default.
+type RetentionConfig struct {
+	// Enabled runs the daily purge (03:40 Beijing time). Default true;
+	// false holds everything (and `gridcast retention run` refuses all but
+	// --dry-run). Erasure on request does not depend on it.
+	Enabled bool `yaml:"enabled"`
+	// MessageText is the age after which an outbound message's text,
+	// template parameters, link and recipient are cleared. Default 4320h
+	// (180 days); at least 24h, or 0s to keep them forever.
+	MessageText time.Duration `yaml:"message_text"`
+	// Inbound is the age after which residents' messages (their content,
+	// media ids included, and sender), closed tickets' texts and WeChat
+	// binding requests are cleared. Default 4320h (180 days); at least 24h,
+	// or 0s to keep them forever.
+	Inbound time.Duration `yaml:"inbound"`
+	// Batch is how many rows one transaction of the purge looks at.
+	// Default (0) 2000; 100–50000.
+	Batch int `yaml:"batch"`
+}
+
 // LogConfig shapes the process log.
 type LogConfig struct {
 	Level  string `yaml:"level"`  // debug, info (default), warn, error
@@ -275,7 +301,8 @@ func defaultConfig() Config {
 			AccessKeyID: sandboxAccessKeyID, AccessKeySecret: "sandbox-secret", SignName: "网格通",
 			Endpoint: "dysmsapi.aliyuncs.com", Scheme: "https",
 		},
-		Log: LogConfig{Level: "info", Format: "text"},
+		Log:       LogConfig{Level: "info", Format: "text"},
+		Retention: RetentionConfig{Enabled: true, MessageText: retention.DefaultAge, Inbound: retention.DefaultAge},
 		Campaigns: CampaignsConfig{
 			ApprovalThreshold: 1000, QuietStart: "21:00", QuietEnd: "08:00",
 			CapPerDay: 2, CapPerWeek: 5, SMSRate: 50, WeChatRate: 50,

@@ -9,6 +9,7 @@ import (
 	"github.com/gridcast/gridcast/gateway/wechat"
 	"github.com/gridcast/gridcast/population/extsync"
 	"github.com/gridcast/gridcast/queue"
+	"github.com/gridcast/gridcast/retention"
 	"github.com/gridcast/gridcast/store"
 )
 
@@ -55,8 +56,15 @@ func (c Config) queueConfig() queue.Config {
 		Policy:      c.policy(),
 		Concurrency: qc.Concurrency, MaxRetry: qc.MaxRetry, SendTimeout: qc.SendTimeout,
 		SettleDelay: qc.SettleDelay, RecoverEvery: qc.RecoverEvery, ShutdownTimeout: qc.ShutdownTimeout,
-		TickSpec: tick,
+		TickSpec: tick, Retention: c.retentionConfig(),
 	}
+}
+
+// retentionConfig is the retention policy the daily purge and `gridcast
+// retention run` apply (validated with the queue's configuration).
+func (c Config) retentionConfig() retention.Config {
+	r := c.Retention
+	return retention.Config{Enabled: r.Enabled, MessageText: r.MessageText, Inbound: r.Inbound, Batch: r.Batch}
 }
 
 // queueKeys names, for each key of queue.Config's errors, the key of the

@@ -10,6 +10,8 @@
 // saves the largest updated-at value seen (the cursor) after each committed
 // batch; the next run reads rows with updated_at >= the cursor, so rows that
 // share a timestamp are never missed and come back Unchanged. Invalid rows
-// are reported by a key that carries no clear personal data. Loop repeats Run
-// on a ticker.
+// are reported by a key that carries no clear personal data. A row for a
+// resident erased on request (package retention) is not written — the
+// source still holds them, and they stay erased — and counts in
+// Result.Imported.Erased. Loop repeats Run on a ticker.
 package extsync

@@ -245,6 +245,7 @@ func Run(ctx context.Context, cfg Config, store Store, log *slog.Logger) (Result
 	}
 	log.InfoContext(ctx, "sync_done", "source", cfg.Name, "rows", res.Rows,
 		"inserted", res.Imported.Inserted, "updated", res.Imported.Updated, "unchanged", res.Imported.Unchanged,
+		"erased", res.Imported.Erased,
 		"invalid", res.Invalid, "duplicates", res.Duplicates, "batches", res.Batches, "cursor", res.Cursor)
 	return res, nil
 }

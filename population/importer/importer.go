@@ -17,8 +17,10 @@ import (
 
 // Store is what an import needs from the population store. UpsertResidents
 // must write all of the residents given in one transaction or none of them,
-// matching existing residents by ID number, and count a resident whose
-// fields are all unchanged as Unchanged. store.Store satisfies it.
+// matching existing residents by ID number, count a resident whose
+// fields are all unchanged as Unchanged, and write nothing for a resident
+// erased on request but count them as Erased (an erased person stays
+// erased when the source sends them again). store.Store satisfies it.
 type Store interface {
 	Grids(ctx context.Context) ([]population.Grid, error)
 	UpsertResidents(ctx context.Context, rs []population.Resident) (population.UpsertStats, error)

@@ -38,12 +38,14 @@ type Report struct {
 
 // MarshalJSON writes the report with snake_case counts:
 // {"rows":3,"imported":{"inserted":2,"updated":0,"unchanged":0},"skipped":1,"errors":[…]}.
-// Errors is [] rather than null when there are none.
+// Errors is [] rather than null when there are none; imported.erased
+// appears when rows for residents erased on request were refused.
 func (r Report) MarshalJSON() ([]byte, error) {
 	type stats struct {
 		Inserted  int `json:"inserted"`
 		Updated   int `json:"updated"`
 		Unchanged int `json:"unchanged"`
+		Erased    int `json:"erased,omitempty"`
 	}
 	errs := r.Errors
 	if errs == nil {
@@ -65,6 +67,7 @@ func (r *Report) UnmarshalJSON(b []byte) error {
 			Inserted  int `json:"inserted"`
 			Updated   int `json:"updated"`
 			Unchanged int `json:"unchanged"`
+			Erased    int `json:"erased"`
 		} `json:"imported"`
 		Skipped int        `json:"skipped"`
 		Errors  []RowError `json:"errors"`
@@ -85,6 +88,10 @@ func (r Report) WriteTable(w io.Writer, maxErrors int) error {
 	fmt.Fprintf(tw, "inserted\t%d\n", r.Imported.Inserted)
 	fmt.Fprintf(tw, "updated\t%d\n", r.Imported.Updated)
 	fmt.Fprintf(tw, "unchanged\t%d\n", r.Imported.Unchanged)
+	if r.Imported.Erased > 0 {
+		// The source still holds people erased on request; they stay erased.
+		fmt.Fprintf(tw, "erased on request (not re-added)\t%d\n", r.Imported.Erased)
+	}
 	fmt.Fprintf(tw, "skipped (errors)\t%d\n", r.Skipped)
 	if err := tw.Flush(); err != nil {
 		return err

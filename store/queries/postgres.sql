@@ -83,7 +83,9 @@ SELECT id_sealed FROM residents WHERE id = $1;
 SELECT count(*) FROM residents;
 
 -- name: MatchResidents
-SELECT id, id_hash, content_hash FROM residents WHERE id_hash = ANY($1);
+-- Columns: id, ID hash, content hash, erased on request.
+SELECT r.id, r.id_hash, r.content_hash, EXISTS (SELECT 1 FROM resident_erasures e WHERE e.resident_id = r.id)
+FROM residents r WHERE r.id_hash = ANY($1);
 
 -- name: HouseholdID
 SELECT id FROM households WHERE grid_code = $1 AND community = $2 AND building = $3 AND unit = $4 AND room = $5;
@@ -204,7 +206,7 @@ SELECT id FROM residents WHERE openid = $1 AND openid <> '';
 UPDATE residents SET openid = $1, updated_at = $2 WHERE id = $3;
 
 -- name: SegmentCount
-SELECT count(*) FROM residents r WHERE (/*where*/);
+SELECT count(*) FROM residents r WHERE r.id NOT IN (SELECT resident_id FROM resident_erasures) AND (/*where*/);
 
 -- name: Analyze
 -- Refreshes the planner's statistics after a bulk load.
@@ -217,7 +219,7 @@ SELECT r.id, r.id_masked, r.name, r.gender, r.birth_date, r.phone, r.grid_code,
        COALESCE(rh.community, ''), COALESCE(rh.building, ''), COALESCE(rh.unit, ''), COALESCE(rh.room, ''),
        r.training_course, r.training_cohort, r.openid, r.preferred_channel, r.updated_at
 FROM residents r LEFT JOIN households rh ON rh.id = r.household_id
-WHERE r.id > $1 AND (/*where*/)
+WHERE r.id > $1 AND r.id NOT IN (SELECT resident_id FROM resident_erasures) AND (/*where*/)
 ORDER BY r.id;
 
 -- name: SegmentPage
@@ -226,7 +228,7 @@ SELECT r.id, r.id_masked, r.name, r.gender, r.birth_date, r.phone, r.grid_code,
        COALESCE(rh.community, ''), COALESCE(rh.building, ''), COALESCE(rh.unit, ''), COALESCE(rh.room, ''),
        r.training_course, r.training_cohort, r.openid, r.preferred_channel, r.updated_at
 FROM residents r LEFT JOIN households rh ON rh.id = r.household_id
-WHERE r.id > $1 AND (/*where*/)
+WHERE r.id > $1 AND r.id NOT IN (SELECT resident_id FROM resident_erasures) AND (/*where*/)
 ORDER BY r.id LIMIT $2;
 
 -- name: SegmentSample
@@ -236,7 +238,7 @@ SELECT r.id, r.id_masked, r.name, r.gender, r.birth_date, r.phone, r.grid_code,
        COALESCE(rh.community, ''), COALESCE(rh.building, ''), COALESCE(rh.unit, ''), COALESCE(rh.room, ''),
        r.training_course, r.training_cohort, r.openid, r.preferred_channel, r.updated_at
 FROM residents r LEFT JOIN households rh ON rh.id = r.household_id
-WHERE (/*where*/)
+WHERE r.id NOT IN (SELECT resident_id FROM resident_erasures) AND (/*where*/)
 ORDER BY (r.id * 2654435761) % 4294967296, r.id LIMIT $1;
 
 -- name: UpsertSegment
@@ -1045,3 +1047,176 @@ ORDER BY seq DESC LIMIT $12;
 -- after seq, limit.
 SELECT seq, at, actor, os_user, source, action, subject, reason, detail, prev_hash, hash
 FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2;
+-- retention and erasure -------------------------------------------------------
+-- The retention sweep and erasure on request (package retention;
+-- migrations/postgres/0012_retention.sql). A sweep reads a batch of a
+-- table by id with each row's state — 0 young (at or after the cutoff), 1
+-- held (old, but still needed: pending or sending, or about a ticket not
+-- closed before the cutoff), 2 done (nothing left to clear), 3 due — and
+-- clears the due ones by id, re-checking what made them due.
+
+-- name: RetentionMark
+SELECT through_id FROM retention_marks WHERE kind = $1;
+
+-- name: SetRetentionMark
+-- The mark never moves back. Arguments: kind, through id, now.
+INSERT INTO retention_marks (kind, through_id, updated_at) VALUES ($1, $2, $3)
+ON CONFLICT (kind) DO UPDATE SET through_id = GREATEST(retention_marks.through_id, excluded.through_id),
+    updated_at = excluded.updated_at;
+
+-- name: RetentionMessages
+-- Arguments: cutoff, after id, limit.
+SELECT m.id, CASE
+    WHEN m.created_at >= $1 THEN 0
+    WHEN m.status IN ('pending', 'sending') THEN 1
+    WHEN m.purged_at IS NOT NULL OR (m.text = '' AND m.params = '{}' AND m.url = '' AND m.to_key = ''
+        AND strpos(m.provider_id, '/') = 0) THEN 2
+    WHEN m.ticket_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM tickets t WHERE t.id = m.ticket_id
+        AND t.status IN ('closed', 'archived') AND t.closed_at < $1) THEN 1
+    ELSE 3 END
+FROM messages m WHERE m.id > $2 ORDER BY m.id LIMIT $3;
+
+-- name: PurgeMessages
+-- A message's text, parameters, link and recipient go, and the phone
+-- number of an SMS's provider id ("<BizId>/<phone>"); status, route,
+-- codes, campaign, resident and times stay. Arguments: cutoff, ids, now.
+UPDATE messages SET text = '', params = '{}', url = '', to_key = '',
+    provider_id = CASE WHEN strpos(provider_id, '/') > 0 THEN split_part(provider_id, '/', 1) ELSE provider_id END,
+    purged_at = $3
+WHERE id = ANY($2) AND created_at < $1 AND status NOT IN ('pending', 'sending') AND purged_at IS NULL
+    AND (ticket_id IS NULL OR EXISTS (SELECT 1 FROM tickets t WHERE t.id = messages.ticket_id
+        AND t.status IN ('closed', 'archived') AND t.closed_at < $1));
+
+-- name: RetentionInbound
+-- Arguments: cutoff, after id, limit.
+SELECT i.id, CASE
+    WHEN i.received_at >= $1 THEN 0
+    WHEN i.purged_at IS NOT NULL OR (i.content = '' AND i.from_key = '') THEN 2
+    WHEN i.ticket_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM tickets t WHERE t.id = i.ticket_id
+        AND t.status IN ('closed', 'archived') AND t.closed_at < $1) THEN 1
+    ELSE 3 END
+FROM inbound_messages i WHERE i.id > $2 ORDER BY i.id LIMIT $3;
+
+-- name: PurgeInbound
+-- The content (text, transcript, media id, location) and the sender's
+-- address go; channel, provider id (the dedupe key), resident, ticket,
+-- campaign, intent and times stay. Arguments: cutoff, ids, now.
+UPDATE inbound_messages SET content = '', from_key = '', purged_at = $3
+WHERE id = ANY($2) AND received_at < $1 AND purged_at IS NULL
+    AND (ticket_id IS NULL OR EXISTS (SELECT 1 FROM tickets t WHERE t.id = inbound_messages.ticket_id
+        AND t.status IN ('closed', 'archived') AND t.closed_at < $1));
+
+-- name: RetentionTickets
+-- Arguments: cutoff, after id, limit.
+SELECT id, CASE
+    WHEN created_at >= $1 THEN 0
+    WHEN purged_at IS NOT NULL OR text = '' THEN 2
+    WHEN status IN ('closed', 'archived') AND closed_at < $1 THEN 3
+    ELSE 1 END
+FROM tickets WHERE id > $2 ORDER BY id LIMIT $3;
+
+-- name: PurgeTickets
+-- The text goes; category, status, level, assignee, rating, resident,
+-- grid and times stay. Arguments: cutoff, ids, now.
+UPDATE tickets SET text = '', purged_at = $3
+WHERE id = ANY($2) AND status IN ('closed', 'archived') AND closed_at < $1 AND purged_at IS NULL;
+
+-- name: RetentionBindings
+-- Arguments: cutoff, after id, limit.
+SELECT id, CASE WHEN created_at >= $1 THEN 0 WHEN expires_at >= $1 THEN 1 ELSE 3 END
+FROM wechat_bindings WHERE id > $2 ORDER BY id LIMIT $3;
+
+-- name: PurgeBindings
+-- Arguments: cutoff, ids.
+DELETE FROM wechat_bindings WHERE id = ANY($2) AND created_at < $1 AND expires_at < $1;
+
+-- name: ErasureTarget
+-- What an erasure reads of the resident first, locking the row: two
+-- erasures of one resident queue. Argument: resident.
+SELECT r.id_hash, r.phone, r.openid, r.birth_date, EXISTS (SELECT 1 FROM resident_erasures e WHERE e.resident_id = r.id)
+FROM residents r WHERE r.id = $1 FOR UPDATE;
+
+-- name: ErasureOf
+SELECT resident_id, pseudonym, erased_at, erased_by, reason FROM resident_erasures WHERE resident_id = $1;
+
+-- name: EraseResident
+-- The record stays, under a pseudonym, with its grid, gender, birth year
+-- and the keyed hash of the ID number (the register's match key).
+-- Arguments: pseudonym, birth date, now, resident.
+UPDATE residents SET name = $1, phone = '', id_sealed = ''::bytea, id_masked = '', birth_date = $2, household_id = NULL,
+    training_course = '', training_cohort = '', openid = '', preferred_channel = '', content_hash = 'erased',
+    updated_at = $3
+WHERE id = $4 AND NOT EXISTS (SELECT 1 FROM resident_erasures e WHERE e.resident_id = $4);
+
+-- name: EraseOptOuts
+DELETE FROM resident_optouts WHERE resident_id = $1;
+
+-- name: InsertErasure
+INSERT INTO resident_erasures (resident_id, pseudonym, erased_at, erased_by, reason) VALUES ($1, $2, $3, $4, $5);
+
+-- name: EraseBindings
+-- Arguments: resident, phone, openid.
+DELETE FROM wechat_bindings WHERE resident_id = $1 OR ($2::text <> '' AND phone = $2::text)
+    OR ($3::text <> '' AND openid = $3::text);
+
+-- name: EraseSkipPending
+-- Arguments: now, resident. Returns the ids it moved.
+UPDATE messages SET status = 'skipped', skip_reason = 'erased', finished_at = $1, updated_at = $1, wait_reason = ''
+WHERE resident_id = $2 AND status = 'pending'
+RETURNING id;
+
+-- name: EraseMessagesTo
+-- Arguments: now, resident.
+UPDATE messages SET text = '', params = '{}', url = '', to_key = '',
+    provider_id = CASE WHEN strpos(provider_id, '/') > 0 THEN split_part(provider_id, '/', 1) ELSE provider_id END,
+    purged_at = COALESCE(purged_at, $1)
+WHERE resident_id = $2;
+
+-- name: EraseMessagesAbout
+-- The messages to others about the resident's tickets (their workers'
+-- notifications quote them): the content goes, the worker's address
+-- stays. Arguments: now, resident.
+UPDATE messages SET text = '', params = '{}', url = '', purged_at = COALESCE(purged_at, $1)
+WHERE ticket_id IN (SELECT id FROM tickets WHERE resident_id = $2) AND ticket_id IS NOT NULL AND resident_id IS NULL;
+
+-- name: EraseMessagesToKeys
+-- Answers to the resident's phone or openid while the sender was unknown.
+-- Arguments: now, phone, openid.
+UPDATE messages SET text = '', params = '{}', url = '', to_key = '',
+    provider_id = CASE WHEN strpos(provider_id, '/') > 0 THEN split_part(provider_id, '/', 1) ELSE provider_id END,
+    purged_at = COALESCE(purged_at, $1)
+WHERE resident_id IS NULL AND worker_id IS NULL AND to_key <> '' AND to_key IN ($2::text, $3::text);
+
+-- name: EraseTicketsFromKeys
+-- Tickets opened by the resident's phone or openid while the sender was
+-- unknown. Arguments: now, phone, openid.
+UPDATE tickets SET text = '', purged_at = COALESCE(purged_at, $1)
+WHERE resident_id IS NULL AND id IN (SELECT ticket_id FROM inbound_messages
+    WHERE resident_id IS NULL AND from_key IN ($2::text, $3::text) AND from_key <> '' AND ticket_id IS NOT NULL);
+
+-- name: EraseInboundFrom
+-- Arguments: now, resident.
+UPDATE inbound_messages SET content = '', from_key = '', purged_at = COALESCE(purged_at, $1)
+WHERE resident_id = $2;
+
+-- name: EraseInboundAbout
+-- Arguments: now, resident.
+UPDATE inbound_messages SET content = '', from_key = '', purged_at = COALESCE(purged_at, $1)
+WHERE ticket_id IN (SELECT id FROM tickets WHERE resident_id = $2) AND ticket_id IS NOT NULL AND resident_id IS NULL;
+
+-- name: EraseInboundFromKeys
+-- Arguments: now, phone, openid.
+UPDATE inbound_messages SET content = '', from_key = '', purged_at = COALESCE(purged_at, $1)
+WHERE resident_id IS NULL AND from_key IN ($2::text, $3::text) AND from_key <> '';
+
+-- name: EraseTickets
+-- Arguments: now, resident.
+UPDATE tickets SET text = '', purged_at = COALESCE(purged_at, $1) WHERE resident_id = $2;
+
+-- name: OpenTicketsOf
+SELECT count(*) FROM tickets WHERE resident_id = $1 AND status IN ('new', 'assigned', 'in_progress', 'replied');
+
+-- name: CancelVisitsOf
+-- Live visits still ahead. Arguments: now, resident.
+UPDATE visit_slots SET state = 'cancelled', updated_at = $1
+WHERE resident_id = $2 AND state IN ('proposed', 'confirmed') AND starts_at > $1;

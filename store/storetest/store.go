@@ -14,6 +14,7 @@ import (
 	"github.com/gridcast/gridcast/population"
 	"github.com/gridcast/gridcast/population/extsync"
 	"github.com/gridcast/gridcast/queue"
+	"github.com/gridcast/gridcast/retention"
 	"github.com/gridcast/gridcast/store"
 	"github.com/gridcast/gridcast/tickets"
 )
@@ -21,7 +22,7 @@ import (
 // Store is what the suite tests: the interfaces GridCast's callers
 // declare — the queue's ledger, audience and visits, the desk's roles, the
 // API's segments and campaigns, the importer's and sync's upserts, the
-// metrics' ticket figures, the audit log — so a driver that passes satisfies exactly the
+// metrics' ticket figures, the audit log, the retention sweep — so a driver that passes satisfies exactly the
 // contracts they depend on, plus Admin, the population's setup and the
 // CLI's reads.
 type Store interface {
@@ -35,6 +36,7 @@ type Store interface {
 	metrics.TicketBacklog
 	Users
 	AuditStore
+	retention.Store
 	Admin
 }
 
@@ -59,6 +61,10 @@ type Admin interface {
 	Tickets(ctx context.Context, f store.TicketFilter) ([]tickets.Ticket, error)
 	UnknownSenders(ctx context.Context, limit int) ([]tickets.Inbound, error)
 	CampaignAnswers(ctx context.Context, campaignID int64) ([]tickets.Answer, error)
+	// EraseResident and Erasure are erasure on request (the CLI's
+	// `residents erase`, and the API's to come).
+	EraseResident(ctx context.Context, residentID int64, by, reason string) (retention.Erased, error)
+	Erasure(ctx context.Context, residentID int64) (retention.Erasure, error)
 	// DB is the raw database, for checks that tables survive hostile
 	// input.
 	DB() *sql.DB
