@@ -80,7 +80,7 @@ func newScopeFixture(t *testing.T, driver string) *scopeFixture {
 		}
 	}
 	h, err := api.New(api.Config{Segments: f.st, Tickets: ticketStore{f.st}, Desk: f.desk, Campaigns: f.st,
-		Policy: campaigns.Policy{ApprovalThreshold: 1}, Ready: func(context.Context) error { return nil }, Users: f.st, Audit: f.st})
+		Policy: campaigns.Policy{ApprovalThreshold: 1}, Ready: func(context.Context) error { return nil }, Users: f.st, Audit: f.st, Eraser: f.st})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -152,6 +152,8 @@ func testScopeMatrix(t *testing.T, f *scopeFixture) {
 		{"POST", fmt.Sprintf("/api/v1/residents/%d/unmask", f.residents[0].ID), `{"reason":"上门核实住址"}`,
 			[]access.Role{access.RoleWorker, access.RoleOfficer, access.RoleAdmin}, scoped},
 		{"GET", "/api/v1/audit", "", []access.Role{access.RoleAdmin}, anywhere},
+		{"POST", fmt.Sprintf("/api/v1/residents/%d/erase", f.residents[1].ID), `{"reason":"依申请删除 2026-031"}`,
+			[]access.Role{access.RoleOfficer, access.RoleAdmin}, scoped},
 		{"DELETE", "/api/v1/segments/olds", "", []access.Role{access.RoleOfficer}, anywhere},
 	} {
 		for _, role := range access.Roles {
@@ -419,5 +421,22 @@ func TestPersonalDataByGrid(t *testing.T) {
 	}
 	if strings.Contains(body, string(r.Phone)) {
 		t.Error("the audit log holds the phone in clear")
+	}
+	// Erasure on request: an officer of the street, with a reason; the
+	// resident's phone is gone and the act is on the log.
+	erase := fmt.Sprintf("%s/api/v1/residents/%d/erase", f.srv.URL, r.ID)
+	if code, _, body := as(t, f.in[access.RoleOfficer].token, "POST", erase, `{"reason":"删"}`); code != 400 {
+		t.Errorf("erase without a real reason: %d %s", code, body)
+	}
+	if code, _, body := as(t, f.in[access.RoleOfficer].token, "POST", erase, `{"reason":"依申请删除 2026-031"}`); code != 200 ||
+		!strings.Contains(body, `"already":false`) {
+		t.Fatalf("erase: %d %s", code, body)
+	}
+	if got, err := f.st.Resident(t.Context(), r.ID); err != nil || got.Phone != "" {
+		t.Errorf("after the erasure the resident keeps phone %q (%v)", got.Phone.Masked(), err)
+	}
+	_, _, body = as(t, f.city.token, "GET", f.srv.URL+"/api/v1/audit?action=resident.erase", "")
+	if !strings.Contains(body, fmt.Sprintf(`"resident:%d"`, r.ID)) || !strings.Contains(body, "依申请删除 2026-031") {
+		t.Errorf("the erasure is not on the audit log: %s", body)
 	}
 }

@@ -72,6 +72,10 @@ type Config struct {
 	// answers only that browser. gridcast serve sets it and prints the
 	// link; empty leaves the trial mode to the loopback check alone.
 	TrialToken string
+	// Eraser, when set with Tickets, serves POST
+	// /api/v1/residents/{id}/erase: erasure on request (PIPL), by an
+	// officer or administrator whose scope covers the resident.
+	Eraser ResidentEraser
 	// Audit, when set, serves GET /api/v1/audit to administrators, and
 	// records what the API's users do there: sign-ins of the trial mode,
 	// unmasking, campaign approvals and moves.

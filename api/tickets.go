@@ -16,6 +16,7 @@ import (
 	"github.com/gridcast/gridcast/fault"
 	"github.com/gridcast/gridcast/pii"
 	"github.com/gridcast/gridcast/population"
+	"github.com/gridcast/gridcast/retention"
 	"github.com/gridcast/gridcast/tickets"
 )
 
@@ -61,6 +62,9 @@ func (s *server) mountTickets(v1 mountFunc) {
 	v1("GET /api/v1/tickets/{id}", s.ticketScoped(s.getTicket))
 	v1("GET /api/v1/campaigns/{id}/answers", s.campaignRead(s.campaignAnswers))
 	v1("POST /api/v1/residents/{id}/unmask", s.unmaskResident, access.RoleWorker, access.RoleOfficer, access.RoleAdmin)
+	if s.cfg.Eraser != nil {
+		v1("POST /api/v1/residents/{id}/erase", s.eraseResident, access.RoleOfficer, access.RoleAdmin)
+	}
 	if s.cfg.Desk == nil {
 		return
 	}
@@ -515,4 +519,60 @@ func (s *server) unmaskResident(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, 200, Unmasked{ID: res.ID, Name: string(res.Name), Phone: string(res.Phone), Grid: res.GridCode})
+}
+
+// ResidentEraser erases a resident on request (package retention).
+// *store.Store satisfies it.
+type ResidentEraser interface {
+	EraseResident(ctx context.Context, residentID int64, by, reason string) (retention.Erased, error)
+}
+
+// EraseRequest asks to erase a resident on their request.
+type EraseRequest struct {
+	// Reason is the request and its reference, kept in the erasure
+	// register and the audit log.
+	Reason string `json:"reason"`
+	// By is who carries it out: the caller when authenticated; required
+	// in the trial mode.
+	By string `json:"by"`
+}
+
+// eraseResident serves POST /api/v1/residents/{id}/erase.
+func (s *server) eraseResident(w http.ResponseWriter, r *http.Request) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		s.writeError(w, r, badRequest("resident id %q: want a number", "居民编号 %q 无效", r.PathValue("id")))
+		return
+	}
+	var req EraseRequest
+	if err := decode(w, r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if req.By, err = actor(r, "by", req.By); err == nil {
+		err = retention.CheckRequest(req.By, req.Reason)
+	}
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	res, err := s.cfg.Tickets.Resident(r.Context(), id)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if !scopeOf(r).Covers(res.GridCode) {
+		s.outOfScope(w, r, fmt.Sprintf("resident %d", id))
+		return
+	}
+	e, err := s.cfg.Eraser.EraseResident(r.Context(), id, req.By, req.Reason)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if !e.Already {
+		_ = s.record(r, req.By, audit.ActionResidentErase, fmt.Sprintf("resident:%d", id), req.Reason,
+			fmt.Sprintf(`{"messages_cleared":%d,"inbound_cleared":%d,"tickets_cleared":%d}`, e.MessagesCleared, e.InboundCleared, e.TicketsCleared))
+	}
+	writeJSON(w, 200, e)
 }

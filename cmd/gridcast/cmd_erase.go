@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/gridcast/gridcast/audit"
 	"github.com/gridcast/gridcast/retention"
 	"github.com/gridcast/gridcast/store"
 )
@@ -49,6 +50,14 @@ changes nothing.`,
 				e, err := st.EraseResident(ctx, id, by, reason)
 				if err != nil {
 					return err
+				}
+				if !e.Already {
+					detail, _ := json.Marshal(map[string]any{"messages_cleared": e.MessagesCleared, "inbound_cleared": e.InboundCleared,
+						"tickets_cleared": e.TicketsCleared})
+					if err := a.record(ctx, st, audit.Entry{Actor: by, Action: audit.ActionResidentErase,
+						Subject: fmt.Sprintf("resident:%d", id), Reason: reason, Detail: string(detail)}); err != nil {
+						return err
+					}
 				}
 				if asJSON {
 					enc := json.NewEncoder(a.stdout)

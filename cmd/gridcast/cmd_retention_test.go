@@ -128,6 +128,12 @@ func TestCLIErase(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "already erased") || !strings.Contains(out, "by 王芳") {
 		t.Errorf("second erase: exit %d, %q %q; want the first erasure named", code, out, e)
 	}
+	// The erasure is on the audit log once, with its reason; the second
+	// request, which changed nothing, is not.
+	out, _, _ = gridcast(t, dir, "audit", "list", "--action", "resident.erase", "--json")
+	if strings.Count(out, `"resident.erase"`) != 1 || !strings.Contains(out, "依申请删除 2026-031") || !strings.Contains(out, `"resident:1"`) {
+		t.Errorf("audit log of the erasure: %s", out)
+	}
 	if _, e, code := gridcast(t, dir, "residents", "unmask", "1", "--by", "王芳", "--reason", "导入核对"); code != 1 || !strings.Contains(e, "erased on request") {
 		t.Errorf("unmask of an erased resident: exit %d, %q", code, e)
 	}

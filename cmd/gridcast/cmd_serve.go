@@ -200,6 +200,7 @@ func (a *app) serve(ctx context.Context, withHTTP, withWorkers bool, ready func(
 			Users:      st,
 			TrialToken: trialToken,
 			Audit:      st,
+			Eraser:     st,
 			Segments:   st,
 			Campaigns:  st,
 			Tickets:    apiTickets{st},
