@@ -485,11 +485,11 @@ type Unmasked struct {
 // the caller's scope in clear, for a reason the audit log records first —
 // if it cannot, nothing is shown.
 func (s *server) unmaskResident(w http.ResponseWriter, r *http.Request) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id <= 0 {
-		s.writeError(w, r, badRequest("resident id %q: want a number", "居民编号 %q 无效", r.PathValue("id")))
+	res, ok := s.scopedResident(w, r)
+	if !ok {
 		return
 	}
+	id := res.ID
 	var req UnmaskRequest
 	if err := decode(w, r, &req); err != nil {
 		s.writeError(w, r, err)
@@ -498,15 +498,6 @@ func (s *server) unmaskResident(w http.ResponseWriter, r *http.Request) {
 	if req.Reason = strings.TrimSpace(req.Reason); len([]rune(req.Reason)) < 4 {
 		s.writeError(w, r, badRequest("reason is required (at least 4 characters): it is recorded in the audit log",
 			"请填写查看原因（至少4个字），将记入审计日志"))
-		return
-	}
-	res, err := s.cfg.Tickets.Resident(r.Context(), id)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	if !scopeOf(r).Covers(res.GridCode) {
-		s.outOfScope(w, r, fmt.Sprintf("resident %d", id))
 		return
 	}
 	if s.cfg.Audit == nil {
@@ -539,30 +530,20 @@ type EraseRequest struct {
 
 // eraseResident serves POST /api/v1/residents/{id}/erase.
 func (s *server) eraseResident(w http.ResponseWriter, r *http.Request) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id <= 0 {
-		s.writeError(w, r, badRequest("resident id %q: want a number", "居民编号 %q 无效", r.PathValue("id")))
+	res, ok := s.scopedResident(w, r)
+	if !ok {
 		return
 	}
+	id := res.ID
 	var req EraseRequest
-	if err := decode(w, r, &req); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	if req.By, err = actor(r, "by", req.By); err == nil {
-		err = retention.CheckRequest(req.By, req.Reason)
+	err := decode(w, r, &req)
+	if err == nil {
+		if req.By, err = actor(r, "by", req.By); err == nil {
+			err = retention.CheckRequest(req.By, req.Reason)
+		}
 	}
 	if err != nil {
 		s.writeError(w, r, err)
-		return
-	}
-	res, err := s.cfg.Tickets.Resident(r.Context(), id)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	if !scopeOf(r).Covers(res.GridCode) {
-		s.outOfScope(w, r, fmt.Sprintf("resident %d", id))
 		return
 	}
 	e, err := s.cfg.Eraser.EraseResident(r.Context(), id, req.By, req.Reason)
@@ -575,4 +556,24 @@ func (s *server) eraseResident(w http.ResponseWriter, r *http.Request) {
 			fmt.Sprintf(`{"messages_cleared":%d,"inbound_cleared":%d,"tickets_cleared":%d}`, e.MessagesCleared, e.InboundCleared, e.TicketsCleared))
 	}
 	writeJSON(w, 200, e)
+}
+
+// scopedResident reads resident {id}, or answers 400, 404, or 403 when
+// the resident lies outside the caller's scope.
+func (s *server) scopedResident(w http.ResponseWriter, r *http.Request) (population.Resident, bool) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		s.writeError(w, r, badRequest("resident id %q: want a number", "居民编号 %q 无效", r.PathValue("id")))
+		return population.Resident{}, false
+	}
+	res, err := s.cfg.Tickets.Resident(r.Context(), id)
+	if err != nil {
+		s.writeError(w, r, err)
+		return population.Resident{}, false
+	}
+	if !scopeOf(r).Covers(res.GridCode) {
+		s.outOfScope(w, r, fmt.Sprintf("resident %d", id))
+		return population.Resident{}, false
+	}
+	return res, true
 }

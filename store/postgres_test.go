@@ -3,7 +3,6 @@ package store_test
 import (
 	"context"
 	"crypto/rand"
-	"database/sql"
 	"encoding/hex"
 	"net/url"
 	"os"
@@ -32,23 +31,7 @@ func postgresDSN(tb testing.TB) string {
 // openPostgres opens a store in a schema of its own, dropped at cleanup.
 func openPostgres(tb testing.TB) *store.Store {
 	tb.Helper()
-	dsn := postgresDSN(tb)
-	schema := "gridcast_test_" + randHex(tb)
-	admin, err := sql.Open("pgx", dsn)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { admin.Close() })
-	ctx := context.Background()
-	if _, err := admin.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
-		tb.Fatalf("create schema: %v", err)
-	}
-	tb.Cleanup(func() {
-		if _, err := admin.ExecContext(context.Background(), "DROP SCHEMA "+schema+" CASCADE"); err != nil {
-			tb.Errorf("drop schema: %v", err)
-		}
-	})
-	st, err := store.Open(ctx, store.Config{Driver: "postgres", DSN: withSearchPath(tb, dsn, schema)}, testSealer(tb), testlog.New(tb))
+	st, err := store.Open(context.Background(), store.Config{Driver: "postgres", DSN: storetest.PostgresSchema(tb)}, testSealer(tb), testlog.New(tb))
 	if err != nil {
 		tb.Fatalf("Open: %v", err)
 	}

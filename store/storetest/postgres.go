@@ -15,11 +15,14 @@ import (
 // GRIDCAST_TEST_POSTGRES, registers its drop (after anything the test opens
 // on it has closed: cleanups run last-in first-out) and returns the DSN
 // with search_path set to it. Without the variable the test is skipped,
-// saying so.
+// saying so — or fails when CI is set, since CI must run PostgreSQL.
 func PostgresSchema(tb testing.TB) string {
 	tb.Helper()
 	dsn := os.Getenv("GRIDCAST_TEST_POSTGRES")
 	if dsn == "" {
+		if os.Getenv("CI") != "" {
+			tb.Fatal("GRIDCAST_TEST_POSTGRES is not set; CI must run the PostgreSQL tests")
+		}
 		tb.Skip("GRIDCAST_TEST_POSTGRES is not set (e.g. postgres://postgres@127.0.0.1:5432/test?sslmode=disable); skipping PostgreSQL")
 	}
 	u, err := url.Parse(dsn)
