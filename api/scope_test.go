@@ -440,3 +440,37 @@ func TestPersonalDataByGrid(t *testing.T) {
 		t.Errorf("the erasure is not on the audit log: %s", body)
 	}
 }
+
+// A user created, changed or disabled while the server runs takes effect
+// at the next request: no restart.
+func TestUserChangesTakeEffectAtOnce(t *testing.T) {
+	t.Parallel()
+	f := newScopeFixture(t, "sqlite")
+	late := testUser{"新同事", "tok-late", []access.Role{access.RoleViewer}, []string{"NY-02"}}
+	me := f.srv.URL + "/api/v1/me"
+	if code, _, _ := as(t, late.token, "GET", me, ""); code != 401 {
+		t.Fatalf("before the user exists: %d, want 401", code)
+	}
+	addUsers(t, f.st, late)
+	if code, _, body := as(t, late.token, "GET", me, ""); code != 200 || !strings.Contains(body, `"NY-02"`) {
+		t.Fatalf("right after create: %d %s", code, body)
+	}
+	u, err := f.st.UserByName(t.Context(), late.name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.Grids = []string{"NY-01"}
+	if _, err := f.st.UpdateUser(t.Context(), u); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, _ := as(t, late.token, "GET", fmt.Sprintf("%s/api/v1/tickets/%d", f.srv.URL, f.a), ""); code != 200 {
+		t.Errorf("a ticket of the newly granted street: %d, want 200", code)
+	}
+	u.Disabled = true
+	if _, err := f.st.UpdateUser(t.Context(), u); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, _ := as(t, late.token, "GET", me, ""); code != 401 {
+		t.Errorf("after disabling: %d, want 401", code)
+	}
+}
