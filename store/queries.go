@@ -52,6 +52,8 @@ var queryNames = []string{
 	"Conversation", "ReplyWindow",
 	"LatestOutreach", "CampaignByExtendCode", "ProposedVisit", "RatableTicket", "OpenTicketsByGrid",
 	"SupersedeBindings", "InsertBinding", "PendingBinding", "BindingAttempt", "UseBinding", "BindingExists",
+	// dispatch
+	"InsertTask", "UpdateTask", "TaskByID", "TasksOfTicket", "DepartmentTasks", "InsertTaskEvent", "TaskEvents",
 	// users
 	"InsertUser", "UpdateUser", "UserByToken", "UserByName", "UserByTokenAny", "Users", "CountUsers",
 	// audit

@@ -1220,3 +1220,35 @@ SELECT count(*) FROM tickets WHERE resident_id = $1 AND status IN ('new', 'assig
 -- Live visits still ahead. Arguments: now, resident.
 UPDATE visit_slots SET state = 'cancelled', updated_at = $1
 WHERE resident_id = $2 AND state IN ('proposed', 'confirmed') AND starts_at > $1;
+
+-- dispatch ---------------------------------------------------------------------
+-- Tickets dispatched to departments (migrations/*/0015_dispatch.sql).
+
+-- name: InsertTask
+INSERT INTO dispatch_tasks (ticket_id, department, state, due_at, note, dispatched_by, created_at, updated_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id;
+
+-- name: UpdateTask
+-- Optimistic: only while the stored state is still the move's From.
+-- Arguments: state, due at, extend to, feedback, reason, updated at, id, from.
+UPDATE dispatch_tasks SET state = $1, due_at = $2, extend_to = $3, feedback = $4, reason = $5, updated_at = $6
+WHERE id = $7 AND state = $8;
+
+-- name: TaskByID
+SELECT id, ticket_id, department, state, due_at, extend_to, note, feedback, reason, dispatched_by, created_at, updated_at FROM dispatch_tasks WHERE id = $1;
+
+-- name: TasksOfTicket
+SELECT id, ticket_id, department, state, due_at, extend_to, note, feedback, reason, dispatched_by, created_at, updated_at FROM dispatch_tasks WHERE ticket_id = $1 ORDER BY id;
+
+-- name: DepartmentTasks
+-- A department's open tasks, soonest deadline first. Arguments: department, limit.
+SELECT id, ticket_id, department, state, due_at, extend_to, note, feedback, reason, dispatched_by, created_at, updated_at FROM dispatch_tasks
+WHERE department = $1 AND state IN ('dispatched','accepted','extension_requested')
+ORDER BY due_at, id LIMIT $2;
+
+-- name: InsertTaskEvent
+INSERT INTO dispatch_events (task_id, at, actor, action, from_state, to_state, note)
+VALUES ($1, $2, $3, $4, $5, $6, $7);
+
+-- name: TaskEvents
+SELECT task_id, at, actor, action, from_state, to_state, note FROM dispatch_events WHERE task_id = $1 ORDER BY id;

@@ -1192,3 +1192,35 @@ SELECT count(*) FROM tickets WHERE resident_id = ? AND status IN ('new', 'assign
 -- Live visits still ahead. Arguments: now, resident.
 UPDATE visit_slots SET state = 'cancelled', updated_at = ?1
 WHERE resident_id = ?2 AND state IN ('proposed', 'confirmed') AND starts_at > ?1;
+
+-- dispatch ---------------------------------------------------------------------
+-- Tickets dispatched to departments (migrations/*/0015_dispatch.sql).
+
+-- name: InsertTask
+INSERT INTO dispatch_tasks (ticket_id, department, state, due_at, note, dispatched_by, created_at, updated_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id;
+
+-- name: UpdateTask
+-- Optimistic: only while the stored state is still the move's From.
+-- Arguments: state, due at, extend to, feedback, reason, updated at, id, from.
+UPDATE dispatch_tasks SET state = ?, due_at = ?, extend_to = ?, feedback = ?, reason = ?, updated_at = ?
+WHERE id = ? AND state = ?;
+
+-- name: TaskByID
+SELECT id, ticket_id, department, state, due_at, extend_to, note, feedback, reason, dispatched_by, created_at, updated_at FROM dispatch_tasks WHERE id = ?;
+
+-- name: TasksOfTicket
+SELECT id, ticket_id, department, state, due_at, extend_to, note, feedback, reason, dispatched_by, created_at, updated_at FROM dispatch_tasks WHERE ticket_id = ? ORDER BY id;
+
+-- name: DepartmentTasks
+-- A department's open tasks, soonest deadline first. Arguments: department, limit.
+SELECT id, ticket_id, department, state, due_at, extend_to, note, feedback, reason, dispatched_by, created_at, updated_at FROM dispatch_tasks
+WHERE department = ? AND state IN ('dispatched','accepted','extension_requested')
+ORDER BY due_at, id LIMIT ?;
+
+-- name: InsertTaskEvent
+INSERT INTO dispatch_events (task_id, at, actor, action, from_state, to_state, note)
+VALUES (?, ?, ?, ?, ?, ?, ?);
+
+-- name: TaskEvents
+SELECT task_id, at, actor, action, from_state, to_state, note FROM dispatch_events WHERE task_id = ? ORDER BY id;

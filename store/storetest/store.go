@@ -35,6 +35,7 @@ type Store interface {
 	extsync.Store
 	metrics.TicketBacklog
 	Users
+	Dispatch
 	AuditStore
 	retention.Store
 	Admin
