@@ -3,9 +3,11 @@ package api
 import (
 	"fmt"
 	"net/http"
+	"slices"
 
 	"github.com/gridcast/gridcast/access"
 	"github.com/gridcast/gridcast/campaigns"
+	"github.com/gridcast/gridcast/dispatch"
 	"github.com/gridcast/gridcast/fault"
 	"github.com/gridcast/gridcast/pii"
 )
@@ -36,7 +38,7 @@ func (s *server) ticketScoped(h http.HandlerFunc) http.HandlerFunc {
 			s.writeError(w, r, err)
 			return
 		}
-		if !scopeOf(r).Covers(t.GridCode) {
+		if !scopeOf(r).Covers(t.GridCode) && !s.dispatchedToCaller(r, id) {
 			s.outOfScope(w, r, fmt.Sprintf("ticket %d", id))
 			return
 		}
@@ -105,4 +107,19 @@ func (s *server) withinScope(w http.ResponseWriter, r *http.Request, expr string
 			"your scope holds no grid, so no residents: ask an administrator to grant one (gridcast users grant NAME --grid CODE) · 您的账号未分配网格，无法查看居民")
 	}
 	return out, ok
+}
+
+// dispatchedToCaller reports whether ticket id has a task for the
+// caller's department: a department's user reads the tickets handed to
+// them, whatever their grid.
+func (s *server) dispatchedToCaller(r *http.Request, id int64) bool {
+	u, ok := userFrom(r.Context())
+	if !ok || !u.Has(access.RoleDepartment) || s.cfg.Dispatch == nil {
+		return false
+	}
+	ts, err := s.cfg.Dispatch.TasksOfTicket(r.Context(), id)
+	if err != nil {
+		return false
+	}
+	return slices.ContainsFunc(ts, func(t dispatch.Task) bool { return t.Department == u.Department })
 }

@@ -80,7 +80,7 @@ func newScopeFixture(t *testing.T, driver string) *scopeFixture {
 		}
 	}
 	h, err := api.New(api.Config{Segments: f.st, Tickets: ticketStore{f.st}, Desk: f.desk, Campaigns: f.st,
-		Policy: campaigns.Policy{ApprovalThreshold: 1}, Ready: func(context.Context) error { return nil }, Users: f.st, Audit: f.st, Eraser: f.st})
+		Policy: campaigns.Policy{ApprovalThreshold: 1}, Ready: func(context.Context) error { return nil }, Users: f.st, Audit: f.st, Eraser: f.st, Dispatch: f.st})
 	if err != nil {
 		t.Fatal(err)
 	}

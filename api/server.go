@@ -19,6 +19,7 @@ import (
 	"github.com/gridcast/gridcast/audit"
 	"github.com/gridcast/gridcast/campaigns"
 	"github.com/gridcast/gridcast/desk"
+	"github.com/gridcast/gridcast/dispatch"
 	"github.com/gridcast/gridcast/fault"
 	"github.com/gridcast/gridcast/outbound"
 	"github.com/gridcast/gridcast/population"
@@ -72,6 +73,13 @@ type Config struct {
 	// answers only that browser. gridcast serve sets it and prints the
 	// link; empty leaves the trial mode to the loopback check alone.
 	TrialToken string
+	// Dispatch, when set with Tickets, serves the dispatch of tickets to
+	// departments: POST /api/v1/tickets/{id}/dispatch, GET
+	// /api/v1/tickets/{id}/tasks, GET /api/v1/tasks and POST
+	// /api/v1/tasks/{id}/actions. Departments are the known ones
+	// (dispatch.DefaultDepartments when empty).
+	Dispatch    DispatchStore
+	Departments []dispatch.Department
 	// Eraser, when set with Tickets, serves POST
 	// /api/v1/residents/{id}/erase: erasure on request (PIPL), by an
 	// officer or administrator whose scope covers the resident.
@@ -176,6 +184,9 @@ func New(cfg Config) (http.Handler, error) {
 	}
 	if cfg.Tickets != nil {
 		s.mountTickets(v1)
+		if cfg.Dispatch != nil {
+			s.mountDispatch(v1)
+		}
 	}
 	if cfg.WeChatCallback != nil {
 		route("/wechat/callback", cfg.WeChatCallback)

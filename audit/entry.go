@@ -56,8 +56,10 @@ const (
 	ActionUserToken       Action = "user.token"  // a user was given a new token (and enabled)
 	ActionView            Action = "pii.view"    // a grid worker saw a resident of their own grid in clear
 	ActionCampaignCreate  Action = "campaign.create"
-	ActionExport          Action = "export" // records left GridCast in a file
-	ActionImport          Action = "import" // records came in from a file
+	ActionTicketDispatch  Action = "ticket.dispatch" // a ticket handed to departments (分拨, 吹哨报到)
+	ActionTask            Action = "task"            // a department task's step: task.accept, task.resolve …
+	ActionExport          Action = "export"          // records left GridCast in a file
+	ActionImport          Action = "import"          // records came in from a file
 )
 
 // Entry is one act in the audit log. The zero value is not valid: Actor,

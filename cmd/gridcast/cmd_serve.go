@@ -197,15 +197,17 @@ func (a *app) serve(ctx context.Context, withHTTP, withWorkers bool, ready func(
 		a.warnPushAllow(ctx)
 		wxDuplicates := ms.WebhookDuplicates(metrics.ProviderWeChat, "callback")
 		h, err := api.New(api.Config{
-			Users:      st,
-			TrialToken: trialToken,
-			Audit:      st,
-			Eraser:     st,
-			Segments:   st,
-			Campaigns:  st,
-			Tickets:    apiTickets{st},
-			Desk:       desk,
-			Policy:     a.cfg.policy(),
+			Users:       st,
+			TrialToken:  trialToken,
+			Audit:       st,
+			Eraser:      st,
+			Dispatch:    st,
+			Departments: a.cfg.Departments,
+			Segments:    st,
+			Campaigns:   st,
+			Tickets:     apiTickets{st},
+			Desk:        desk,
+			Policy:      a.cfg.policy(),
 			Ready: func(ctx context.Context) error {
 				return errors.Join(st.Ping(ctx), rt.rdb.Ping(ctx).Err())
 			},

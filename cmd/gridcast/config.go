@@ -13,6 +13,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/gridcast/gridcast/dispatch"
 	"github.com/gridcast/gridcast/retention"
 )
 
@@ -41,6 +42,12 @@ type Config struct {
 	Campaigns CampaignsConfig `yaml:"campaigns"`
 	Queue     QueueConfig     `yaml:"queue"`
 	Tickets   TicketsConfig   `yaml:"tickets"`
+	// Departments are the bodies a ticket can be dispatched to (分拨):
+	// code (what users' --department and the API name) and name. Empty
+	// (the default) is dispatch.DefaultDepartments: 城管, 住建/物业, 民政,
+	// 人社, 医保, 卫健, 派出所, 消防, 燃气, 供暖, 水电. A list, so the file
+	// only.
+	Departments []dispatch.Department `yaml:"departments"`
 }
 
 // QueueConfig tunes the workers (queue.Config). Zero values take the

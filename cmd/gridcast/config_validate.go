@@ -31,6 +31,20 @@ func (c Config) Validate() error {
 	if err := c.HTTP.movedAPIUsers(); err != nil {
 		errs = append(errs, fmt.Errorf("config: %w", err))
 	}
+	seen := map[string]int{}
+	for i, d := range c.Departments {
+		key := fmt.Sprintf("departments[%d]", i)
+		switch j, dup := seen[d.Code]; {
+		case strings.TrimSpace(d.Code) == "" || strings.ContainsAny(d.Code, " \t,"):
+			bad(key+".code", "%q: want a code without spaces or commas, e.g. chengguan", d.Code)
+		case dup:
+			bad(key+".code", "%q is departments[%d]'s code too", d.Code, j)
+		}
+		seen[d.Code] = i
+		if strings.TrimSpace(d.Name) == "" {
+			bad(key+".name", "required: the department's name, e.g. 城管")
+		}
+	}
 	if c.Redis.DB < 0 || c.Redis.DB > 15 {
 		bad("redis.db", "%d is not between 0 and 15", c.Redis.DB)
 	}
