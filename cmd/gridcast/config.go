@@ -41,6 +41,7 @@ type Config struct {
 	Campaigns CampaignsConfig `yaml:"campaigns"`
 	Queue     QueueConfig     `yaml:"queue"`
 	Tickets   TicketsConfig   `yaml:"tickets"`
+	Blob      BlobConfig      `yaml:"blob"`
 }
 
 // QueueConfig tunes the workers (queue.Config). Zero values take the
