@@ -35,7 +35,8 @@ type Object struct {
 	Key         string
 	ContentType string
 	Size        int64
-	// Width and Height are an image's size in pixels; zero for voice.
+	// Width and Height are an image's size in pixels as shown (a JPEG
+	// turned by its EXIF orientation, as the thumbnail is); zero for voice.
 	Width, Height int
 	// ThumbnailKey is the key of an image's JPEG thumbnail; "" for voice.
 	ThumbnailKey string
@@ -86,9 +87,16 @@ func (m *Media) Put(ctx context.Context, r io.Reader) (Object, error) {
 		if err != nil {
 			return Object{}, err
 		}
+		o := 1
+		if ct == TypeJPEG {
+			o = jpegOrientation(data)
+		}
 		obj.Width, obj.Height = img.Bounds().Dx(), img.Bounds().Dy()
+		if o >= 5 {
+			obj.Width, obj.Height = obj.Height, obj.Width
+		}
 		obj.ThumbnailKey = ThumbnailKey(obj.Key)
-		if err := writeThumbnail(&thumb, img, m.limits.ThumbnailSize); err != nil {
+		if err := writeThumbnail(&thumb, img, m.limits.ThumbnailSize, o); err != nil {
 			return Object{}, err
 		}
 	}

@@ -50,14 +50,15 @@ func thumbnailSize(w, h, box int) (int, int) {
 }
 
 // writeThumbnail encodes src scaled to fit box as a JPEG, transparent parts
-// on white.
-func writeThumbnail(w io.Writer, src image.Image, box int) error {
+// on white, turned as the EXIF orientation o says. The box is square, so
+// scaling before turning gives the same size and turns few pixels.
+func writeThumbnail(w io.Writer, src image.Image, box, o int) error {
 	b := src.Bounds()
 	tw, th := thumbnailSize(b.Dx(), b.Dy(), box)
 	dst := image.NewRGBA(image.Rect(0, 0, tw, th))
 	draw.Draw(dst, dst.Bounds(), image.NewUniform(color.White), image.Point{}, draw.Src)
 	draw.CatmullRom.Scale(dst, dst.Bounds(), src, b, draw.Over, nil)
-	if err := jpeg.Encode(w, dst, &jpeg.Options{Quality: thumbnailQuality}); err != nil {
+	if err := jpeg.Encode(w, orient(dst, o), &jpeg.Options{Quality: thumbnailQuality}); err != nil {
 		return fmt.Errorf("blob: thumbnail: %w", err)
 	}
 	return nil
