@@ -13,6 +13,7 @@ import (
 	"image/png"
 	"io"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -262,6 +263,31 @@ func runMedia(t *testing.T, newStore NewStore) {
 		}
 		if r.n > 101+16 {
 			t.Errorf("read %d bytes of an endless stream with a 100-byte limit", r.n)
+		}
+	})
+
+	t.Run("ConcurrentSamePhoto", func(t *testing.T) {
+		// Two processes receiving the same photo at once both succeed and
+		// leave one whole object.
+		m, s := newMedia(t, blob.Limits{})
+		data := encodeJPEG(t, 500, 400)
+		var wg sync.WaitGroup
+		errs := make([]error, 8)
+		for i := range errs {
+			wg.Go(func() {
+				_, errs[i] = m.Put(ctx, bytes.NewReader(data))
+			})
+		}
+		wg.Wait()
+		if err := errors.Join(errs...); err != nil {
+			t.Fatal(err)
+		}
+		obj, err := m.Put(ctx, bytes.NewReader(data))
+		if err != nil || !obj.Duplicate {
+			t.Fatalf("Put after the race = %+v, %v; want a duplicate", obj, err)
+		}
+		if got, _ := get(t, s, obj.Key); !bytes.Equal(got, data) {
+			t.Errorf("stored %d bytes, want the %d put", len(got), len(data))
 		}
 	})
 
