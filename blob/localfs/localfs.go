@@ -65,8 +65,8 @@ func (s *Store) Put(ctx context.Context, key, contentType string, size int64, r 
 	return nil
 }
 
-// writeAtomic writes r to a temporary file beside path, syncs it and
-// renames it to path.
+// writeAtomic writes r to a temporary file beside path, syncs it, renames
+// it to path and syncs the directory.
 func writeAtomic(path string, r io.Reader, size int64) (err error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
 		return err
@@ -94,7 +94,17 @@ func writeAtomic(path string, r io.Reader, size int64) (err error) {
 	if err := f.Close(); err != nil {
 		return err
 	}
-	return os.Rename(f.Name(), path)
+	if err := os.Rename(f.Name(), path); err != nil {
+		return err
+	}
+	// The rename is durable once the directory is synced: without it a
+	// crash could lose an object whose Put returned.
+	d, err := os.Open(filepath.Dir(path))
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
 }
 
 // Get implements blob.Store.
