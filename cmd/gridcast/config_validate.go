@@ -99,6 +99,7 @@ func (c Config) Validate() error {
 			errs = append(errs, fmt.Errorf("config: tickets.%w", e))
 		}
 	}
+	errs = append(errs, leafErrors(c.validateBlob())...)
 	return errors.Join(errs...)
 }
 

@@ -55,6 +55,7 @@ func classifyAt(errcode int, now time.Time) (gateway.Class, time.Duration) {
 		44004, // empty text content
 		45002, // content too long
 		40008, // invalid message type
+		40007, // invalid media_id (or a temporary one past its 3 days)
 		45015, // customer-service window closed
 		45047: // customer-service quota spent
 		return gateway.Permanent, 0

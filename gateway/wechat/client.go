@@ -34,6 +34,7 @@ const (
 	templateListPath = "/cgi-bin/template/get_all_private_template"
 	tokenPath        = "/cgi-bin/token"
 	stableTokenPath  = "/cgi-bin/stable_token"
+	mediaGetPath     = "/cgi-bin/media/get"
 )
 
 // DefaultTimeout is Config.Timeout when zero.

@@ -12,6 +12,10 @@
 // return every failure as *gateway.SendError with Channel "wechat", Code the
 // decimal errcode and Class decided by Classify.
 //
+// FetchMedia downloads the image or voice of a follower's message by its
+// media id (media/get, kept by WeChat for three days) with the same token
+// handling; the caller keeps it in the blob store (blob.Media.Put).
+//
 // Every process of the account shares the token. A rejected token is
 // replaced by one process at a time, under a lock in Redis: it forces a new
 // token only when stable_token hands back the rejected one, at most once per
@@ -34,7 +38,7 @@
 // # Emulator
 //
 // Emulator speaks the same wire protocol as api.weixin.qq.com (tokens,
-// sends, errcodes, the template list) and pushes signed, optionally
+// sends, errcodes, the template list, media/get of files put with AddMedia) and pushes signed, optionally
 // encrypted callbacks: TEMPLATESENDJOBFINISH receipts, messages (Say) and
 // follow events, so the real SDK code paths run in the demo and the tests.
 // Sent records what each recipient's phone shows, by WeChat's rules since

@@ -72,6 +72,7 @@ const (
 	ActionTemplateSend Action = "template_send" // POST /cgi-bin/message/template/send
 	ActionCustomSend   Action = "custom_send"   // POST /cgi-bin/message/custom/send
 	ActionTemplateList Action = "template_list" // GET /cgi-bin/template/get_all_private_template
+	ActionMediaGet     Action = "media_get"     // GET /cgi-bin/media/get
 )
 
 // Fault is a failure the Emulator answers a call with. Exactly one of its
@@ -178,6 +179,7 @@ type Emulator struct {
 	failReceipts  int
 	queue         []receiptJob
 	receiptMode   ReceiptMode
+	media         map[string]emulatedMedia // media id → file (AddMedia)
 }
 
 var _ http.Handler = (*Emulator)(nil)
@@ -203,6 +205,7 @@ func NewEmulator(cfg EmulatorConfig, log *slog.Logger) *Emulator {
 		followers:    map[pii.OpenID]*follower{},
 		faults:       map[Action][]Fault{},
 		replay:       map[string]replayEntry{},
+		media:        map[string]emulatedMedia{},
 		lastTplMsgID: 3_000_000_000,
 		// Ids go on from the clock so that a new emulator (another
 		// `gridcast sandbox say`) never reuses one: GridCast dedupes by it.
@@ -220,6 +223,7 @@ func NewEmulator(cfg EmulatorConfig, log *slog.Logger) *Emulator {
 	e.mux.HandleFunc("POST "+templateSendPath, e.handleTemplateSend)
 	e.mux.HandleFunc("POST "+customSendPath, e.handleCustomSend)
 	e.mux.HandleFunc("GET "+templateListPath, e.handleTemplateList)
+	e.mux.HandleFunc("GET "+mediaGetPath, e.handleMediaGet)
 	e.ctx, e.cancel = context.WithCancel(context.Background())
 	e.wg.Add(1)
 	go e.runReceipts()
@@ -237,6 +241,8 @@ func actionOf(path string) Action {
 		return ActionCustomSend
 	case templateListPath:
 		return ActionTemplateList
+	case mediaGetPath:
+		return ActionMediaGet
 	}
 	return ""
 }

@@ -24,6 +24,7 @@ var errmsgs = map[int]string{
 	40002: "invalid grant_type",
 	40003: "invalid openid",
 	40008: "invalid message type",
+	40007: "invalid media_id",
 	40013: "invalid appid",
 	40014: "invalid access_token",
 	40037: "invalid template_id",
