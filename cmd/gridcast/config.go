@@ -41,6 +41,7 @@ type Config struct {
 	Campaigns CampaignsConfig `yaml:"campaigns"`
 	Queue     QueueConfig     `yaml:"queue"`
 	Tickets   TicketsConfig   `yaml:"tickets"`
+	Calendar  CalendarConfig  `yaml:"calendar"`
 }
 
 // QueueConfig tunes the workers (queue.Config). Zero values take the
