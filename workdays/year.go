@@ -136,10 +136,10 @@ func (y Year) Validate() error {
 			}
 		}
 	}
-	if len(errs) > 0 {
-		return fmt.Errorf("workdays: year file %d: %w", y.Year, errors.Join(errs...))
+	for i, e := range errs {
+		errs[i] = fmt.Errorf("workdays: year file %d: %w", y.Year, e)
 	}
-	return nil
+	return errors.Join(errs...)
 }
 
 //go:embed years/*.yaml

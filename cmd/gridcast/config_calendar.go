@@ -47,7 +47,9 @@ func (c CalendarConfig) calendar(log *slog.Logger) (*workdays.Calendar, error) {
 		}
 		y, err := workdays.ParseYear(b)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("years[%d]: %s: %w", i, path, err))
+			for _, e := range leafErrors(err) {
+				errs = append(errs, fmt.Errorf("years[%d]: %s: %w", i, path, e))
+			}
 			continue
 		}
 		cfg.Years = append(cfg.Years, y)
