@@ -59,11 +59,11 @@ func (m Canned) Text(c Category) string {
 
 // Render is the canned reply for c with w's clear name and phone number
 // and the deadline (SLA.DueText) filled in. An empty name leaves "网格员"
-// on its own; an empty phone renders as 暂无 and an empty deadline as 近日
+// on its own; an empty phone renders as 暂无 and an empty deadline as 规定期限
 // so that the sentence still reads.
 func (m Canned) Render(c Category, w population.Worker, deadline string) string {
 	if strings.TrimSpace(deadline) == "" {
-		deadline = "近日"
+		deadline = "规定期限"
 	}
 	return strings.ReplaceAll(fillWorker(m.Text(c), w), PlaceholderDeadline, deadline)
 }

@@ -66,7 +66,7 @@ func TestCanned(t *testing.T) {
 		{"override other is the fallback", tickets.Canned{tickets.CategoryOther: "收到（{{worker.name}}）"}, "parking", w, "收到（李娜）"},
 		{"no phone", nil, tickets.CategoryOther, population.Worker{Name: "李娜"}, "您好，您的留言已收到，网格员李娜会尽快与您联系。联系电话暂无。"},
 		{"deadline", nil, tickets.CategoryEmployment, w, "您好，您的就业咨询已收到，网格员李娜将于12月9日（周三）前与您联系，并为您匹配合适的岗位和培训信息。联系电话13987654321。"},
-		{"no deadline", tickets.Canned{tickets.CategoryEnvironment: "{{worker.name}}将于{{deadline}}前到。"}, tickets.CategoryEnvironment, w, "李娜将于近日前到。"},
+		{"no deadline", tickets.Canned{tickets.CategoryEnvironment: "{{worker.name}}将于{{deadline}}前到。"}, tickets.CategoryEnvironment, w, "李娜将于规定期限前到。"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

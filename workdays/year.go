@@ -65,7 +65,7 @@ func (d Date) String() string { return fmt.Sprintf("%04d-%02d-%02d", d.Y, d.M, d
 // In is the start of day d in loc.
 func (d Date) In(loc *time.Location) time.Time { return time.Date(d.Y, d.M, d.D, 0, 0, 0, 0, loc) }
 
-// next is the day after d.
+// next is the day n days after d (before it for a negative n).
 func (d Date) next(n int) Date { return DateOf(time.Date(d.Y, d.M, d.D+n, 12, 0, 0, 0, time.UTC)) }
 
 // Weekday is d's day of the week.
