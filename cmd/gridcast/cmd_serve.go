@@ -145,6 +145,7 @@ func (a *app) serve(ctx context.Context, withHTTP, withWorkers bool, ready func(
 	if err != nil {
 		return err
 	}
+	a.warnProvisionalYears(ctx)
 	desk, err := desk.New(dcfg, desk.Deps{Store: st, Dispatcher: enq, Log: a.log})
 	if err != nil {
 		return err

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -71,4 +72,18 @@ func (c Config) deskConfig(log *slog.Logger) (desk.Config, error) {
 		return desk.Config{}, fmt.Errorf("calendar.%w", err)
 	}
 	return c.Tickets.desk(cal)
+}
+
+// warnProvisionalYears logs each loaded holiday year written before its
+// official notice, so that operators load the notice when it is out.
+func (a *app) warnProvisionalYears(ctx context.Context) {
+	cal, err := a.cfg.Calendar.calendar(a.log)
+	if err != nil {
+		return // deskConfig has said so
+	}
+	for _, y := range cal.Years() {
+		if y.Provisional {
+			a.log.WarnContext(ctx, "holiday_calendar_provisional", "year", y.Year, "source", y.Source)
+		}
+	}
 }
