@@ -57,7 +57,7 @@ func (s *Service) Reopen(ctx context.Context, id int64, actor, note string) (tic
 	if err := s.st.ApplyTicketEvent(ctx, t, ev); err != nil {
 		return t, err
 	}
-	if err := s.disp.ScheduleEscalation(ctx, t.ID, t.Level, t.DueAt); err != nil {
+	if err := s.schedule(ctx, t); err != nil {
 		return t, err
 	}
 	return t, s.notifyAssignee(ctx, t, eventReopened)
@@ -201,7 +201,7 @@ func (s *Service) Merge(ctx context.Context, dupID, keepID int64, actor string) 
 	if err := s.st.ApplyTicketEvent(ctx, keep, kev); err != nil {
 		return keep, err
 	}
-	return keep, s.disp.ScheduleEscalation(ctx, keep.ID, keep.Level, keep.DueAt)
+	return keep, s.schedule(ctx, keep)
 }
 
 // Handover moves the open grid-level tickets of grid to its current grid

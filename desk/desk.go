@@ -71,7 +71,7 @@ func (s *Service) question(ctx context.Context, ic *inboundCtx, cat tickets.Cate
 				if err := s.st.LinkInbound(ctx, ic.inbound, t.ID); err != nil {
 					return t.ID, false, err
 				}
-				if err := s.disp.ScheduleEscalation(ctx, t.ID, t.Level, t.DueAt); err != nil {
+				if err := s.schedule(ctx, t); err != nil {
 					return t.ID, false, err
 				}
 				return t.ID, false, s.notifyAssignee(ctx, t, eventReopened)
@@ -104,7 +104,7 @@ func (s *Service) question(ctx context.Context, ic *inboundCtx, cat tickets.Cate
 	if w.ID == 0 {
 		s.log.WarnContext(ctx, "ticket_unowned", "ticket_id", nt.ID, "grid", nt.GridCode, "why", note)
 	}
-	if err := s.disp.ScheduleEscalation(ctx, nt.ID, nt.Level, nt.DueAt); err != nil {
+	if err := s.schedule(ctx, nt); err != nil {
 		return nt.ID, true, err
 	}
 	if w.ID != 0 {
@@ -117,7 +117,7 @@ func (s *Service) question(ctx context.Context, ic *inboundCtx, cat tickets.Cate
 		if w.ID == 0 {
 			w, _ = s.st.WorkerForGrid(ctx, r.GridCode, population.RoleGridWorker)
 		}
-		if err := s.answer(ctx, ic, outbound.PurposeAck, s.cfg.Tickets.Canned.Render(nt.Category, w)); err != nil {
+		if err := s.answer(ctx, ic, outbound.PurposeAck, s.cfg.Tickets.Canned.Render(nt.Category, w, sla.DueText(nt.Category, nt.DueAt))); err != nil {
 			return nt.ID, true, err
 		}
 	}

@@ -31,7 +31,8 @@ type recorder struct {
 	mu        sync.Mutex
 	sends     []int64
 	escalates []int64
-	fail      int // fail this many EnqueueSend calls (Redis down)
+	checks    []time.Time // when each escalation check is to run
+	fail      int         // fail this many EnqueueSend calls (Redis down)
 }
 
 func (r *recorder) EnqueueSend(_ context.Context, m outbound.Message) error {
@@ -45,10 +46,11 @@ func (r *recorder) EnqueueSend(_ context.Context, m outbound.Message) error {
 	return nil
 }
 
-func (r *recorder) ScheduleEscalation(_ context.Context, id int64, _ tickets.Level, _ time.Time) error {
+func (r *recorder) ScheduleEscalation(_ context.Context, id int64, _ tickets.Level, at time.Time) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.escalates = append(r.escalates, id)
+	r.checks = append(r.checks, at)
 	return nil
 }
 
@@ -63,6 +65,12 @@ type fixture struct {
 func (f *fixture) clock() time.Time { return time.Unix(0, f.now.Load()) }
 
 func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	return newFixtureConfig(t, desk.Config{})
+}
+
+// newFixtureConfig is newFixture with the desk configured by cfg.
+func newFixtureConfig(t *testing.T, cfg desk.Config) *fixture {
 	t.Helper()
 	ctx := t.Context()
 	log := testlog.New(t)
@@ -96,7 +104,7 @@ func newFixture(t *testing.T) *fixture {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	f.desk, err = desk.New(desk.Config{}, desk.Deps{Store: f.st, Dispatcher: f.rec, Now: f.clock, Log: log})
+	f.desk, err = desk.New(cfg, desk.Deps{Store: f.st, Dispatcher: f.rec, Now: f.clock, Log: log})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,7 +13,9 @@ import (
 // Escalate moves ticket id up the ladder for every step it has missed,
 // each step to the owner of that level (their backup while on leave) with
 // a notification, and schedules the check of the new deadline. A ticket
-// not overdue, no longer open or at the street is left as it is.
+// not overdue, no longer open or at the street is left as it is, except
+// that an open ticket past its warning time (SLA.Warning) gets the
+// warning (预警) to its handler and their supervisor.
 func (s *Service) Escalate(ctx context.Context, id int64) error {
 	sla := s.cfg.Tickets.SLA
 	for range 2 * len(tickets.Levels) {
@@ -25,7 +27,10 @@ func (s *Service) Escalate(ctx context.Context, id int64) error {
 		level, due, ok := sla.NextEscalation(t, now)
 		if !ok {
 			if t.Status.Open() && !t.DueAt.IsZero() && now.Before(t.DueAt) {
-				return s.disp.ScheduleEscalation(ctx, t.ID, t.Level, t.DueAt)
+				if err := s.warn(ctx, t, now); err != nil {
+					return err
+				}
+				return s.schedule(ctx, t)
 			}
 			return nil
 		}
@@ -54,6 +59,49 @@ func (s *Service) Escalate(ctx context.Context, id int64) error {
 		}
 	}
 	return nil
+}
+
+// eventWarning is the notification of a deadline drawing near (预警).
+const eventWarning = "即将超期"
+
+// schedule sets the timers of t's deadline: the escalation check at
+// t.DueAt and, when the SLA warns (SLA.Warning) and the warning time is
+// still ahead, a check then, which warns. Scheduling twice is harmless:
+// the Dispatcher runs one check per ticket, level and time.
+func (s *Service) schedule(ctx context.Context, t tickets.Ticket) error {
+	if err := s.disp.ScheduleEscalation(ctx, t.ID, t.Level, t.DueAt); err != nil {
+		return err
+	}
+	if at := s.cfg.Tickets.SLA.WarnAt(t.DueAt); !at.IsZero() && at.After(s.now()) {
+		return s.disp.ScheduleEscalation(ctx, t.ID, t.Level, at)
+	}
+	return nil
+}
+
+// warn tells the handler of t and the owner of the level above (their
+// supervisor: the grid leader for a grid worker) that t's deadline draws
+// near, when now is past the SLA's warning time and before the deadline.
+// The check scheduled at the warning time calls it, once per deadline; a
+// deadline closer than the warning when set gets none (the handler has
+// just been told of the ticket).
+func (s *Service) warn(ctx context.Context, t tickets.Ticket, now time.Time) error {
+	at := s.cfg.Tickets.SLA.WarnAt(t.DueAt)
+	if at.IsZero() || now.Before(at) || !now.Before(t.DueAt) {
+		return nil
+	}
+	s.log.InfoContext(ctx, "ticket_deadline_warning", "ticket_id", t.ID, "level", t.Level, "due_at", t.DueAt)
+	if err := s.notifyAssignee(ctx, t, eventWarning); err != nil {
+		return err
+	}
+	next, ok := t.Level.Next()
+	if !ok {
+		return nil
+	}
+	w, _, err := s.owner(ctx, t.GridCode, next, now)
+	if err != nil || w.ID == 0 || w.ID == t.AssigneeWorkerID {
+		return err
+	}
+	return s.notify(ctx, t, w, eventWarning)
 }
 
 // Sweep escalates every overdue open ticket — the safety net under the

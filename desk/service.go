@@ -14,7 +14,7 @@ import (
 // Dispatcher runs the desk's later work. The queue package's Enqueuer
 // satisfies it: EnqueueSend enqueues the send of a message the desk wrote
 // on the ledger (its id is the task id), ScheduleEscalation an escalation
-// check at due.
+// check at due (Escalate; also at a deadline's warning time).
 type Dispatcher interface {
 	EnqueueSend(ctx context.Context, m outbound.Message) error
 	ScheduleEscalation(ctx context.Context, ticketID int64, level tickets.Level, due time.Time) error

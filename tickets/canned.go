@@ -13,23 +13,27 @@ import (
 // name and phone number, which the resident needs to verify the message
 // (the seeds report residents distrust unknown senders): a rendered reply is
 // personal data to be logged at debug level only.
+//
+// PlaceholderDeadline renders the ticket's real deadline (SLA.DueText:
+// 12月9日（周三）), so that a reply promises what the SLA counts.
 const (
 	PlaceholderWorkerName  = "{{worker.name}}"
 	PlaceholderWorkerPhone = "{{worker.phone}}"
+	PlaceholderDeadline    = "{{deadline}}"
 )
 
 // DefaultCanned are the built-in acknowledgements sent when a ticket is
 // recorded, one per category; CategoryOther's is also the fallback for
 // categories without one.
 var DefaultCanned = map[Category]string{
-	CategoryEmployment:            "您好，您的就业咨询已收到，网格员{{worker.name}}将在3个工作日内与您联系，并为您匹配合适的岗位和培训信息。联系电话{{worker.phone}}。",
+	CategoryEmployment:            "您好，您的就业咨询已收到，网格员{{worker.name}}将于{{deadline}}前与您联系，并为您匹配合适的岗位和培训信息。联系电话{{worker.phone}}。",
 	CategorySocialAssistance:      "您好，您反映的救助补贴问题已登记，网格员{{worker.name}}将尽快核实情况并告知办理流程。联系电话{{worker.phone}}。",
-	CategoryElderlyCare:           "您好，您反映的老人照料问题已登记，网格员{{worker.name}}将在24小时内上门或电话了解情况。联系电话{{worker.phone}}。",
+	CategoryElderlyCare:           "您好，您反映的老人照料问题已登记，网格员{{worker.name}}将于{{deadline}}前上门或电话了解情况。联系电话{{worker.phone}}。",
 	CategoryHouseholdRegistration: "您好，您的户籍证件咨询已收到，网格员{{worker.name}}将告知您所需材料和办理地点。联系电话{{worker.phone}}。",
 	CategorySchooling:             "您好，您的入学咨询已收到，网格员{{worker.name}}将协助您了解入学政策和报名时间。联系电话{{worker.phone}}。",
-	CategoryEnvironment:           "您好，您反映的环境问题已登记，网格员{{worker.name}}将在48小时内到现场查看处理。联系电话{{worker.phone}}。",
-	CategoryDisputes:              "您好，您反映的纠纷已登记，网格员{{worker.name}}将在24小时内与您联系协调。请保持冷静，如遇紧急情况请拨打110。联系电话{{worker.phone}}。",
-	CategoryComplaints:            "您好，您的投诉已受理，我们将在24小时内核实处理并向您反馈结果。网格员{{worker.name}}，联系电话{{worker.phone}}。",
+	CategoryEnvironment:           "您好，您反映的环境问题已登记，网格员{{worker.name}}将于{{deadline}}前到现场查看处理。联系电话{{worker.phone}}。",
+	CategoryDisputes:              "您好，您反映的纠纷已登记，网格员{{worker.name}}将于{{deadline}}前与您联系协调。请保持冷静，如遇紧急情况请拨打110。联系电话{{worker.phone}}。",
+	CategoryComplaints:            "您好，您的投诉已受理，我们将于{{deadline}}前核实处理并向您反馈结果。网格员{{worker.name}}，联系电话{{worker.phone}}。",
 	CategoryOther:                 "您好，您的留言已收到，网格员{{worker.name}}会尽快与您联系。联系电话{{worker.phone}}。",
 }
 
@@ -54,10 +58,14 @@ func (m Canned) Text(c Category) string {
 }
 
 // Render is the canned reply for c with w's clear name and phone number
-// filled in. An empty name leaves "网格员" on its own; an empty phone
-// renders as 暂无 so that the sentence still reads.
-func (m Canned) Render(c Category, w population.Worker) string {
-	return fillWorker(m.Text(c), w)
+// and the deadline (SLA.DueText) filled in. An empty name leaves "网格员"
+// on its own; an empty phone renders as 暂无 and an empty deadline as 规定期限
+// so that the sentence still reads.
+func (m Canned) Render(c Category, w population.Worker, deadline string) string {
+	if strings.TrimSpace(deadline) == "" {
+		deadline = "规定期限"
+	}
+	return strings.ReplaceAll(fillWorker(m.Text(c), w), PlaceholderDeadline, deadline)
 }
 
 // fillWorker puts w's clear name and phone (暂无 when none) into s.
@@ -73,7 +81,8 @@ func fillWorker(s string, w population.Worker) string {
 var placeholderRE = regexp.MustCompile(`\{\{[^{}]*\}\}`)
 
 // Validate reports every configured reply that is blank or uses a
-// placeholder other than {{worker.name}} and {{worker.phone}}.
+// placeholder other than {{worker.name}}, {{worker.phone}} and
+// {{deadline}}.
 func (m Canned) Validate() error {
 	var errs []error
 	for _, c := range sortedWords(asStringMap(m)) {
@@ -82,8 +91,8 @@ func (m Canned) Validate() error {
 			errs = append(errs, fmt.Errorf("canned[%s]: blank reply", c))
 		}
 		for _, p := range placeholderRE.FindAllString(s, -1) {
-			if p != PlaceholderWorkerName && p != PlaceholderWorkerPhone {
-				errs = append(errs, fmt.Errorf("canned[%s]: unknown placeholder %s: want {{worker.name}} or {{worker.phone}}", c, p))
+			if p != PlaceholderWorkerName && p != PlaceholderWorkerPhone && p != PlaceholderDeadline {
+				errs = append(errs, fmt.Errorf("canned[%s]: unknown placeholder %s: want {{worker.name}}, {{worker.phone}} or {{deadline}}", c, p))
 			}
 		}
 	}

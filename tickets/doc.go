@@ -30,8 +30,8 @@
 //
 // # Time
 //
-// Deadlines count plain hours (PlainHours); a working-hours Calendar can be
-// plugged into SLA. Times are compared as instants, so the caller's
+// Deadlines count plain hours (PlainHours) unless SLA.Terms count a
+// category in working days or hours on a working calendar (workdays). Times are compared as instants, so the caller's
 // location does not matter except in Event notes, which print the times
 // as given.
 //

@@ -169,7 +169,7 @@ func TestConfigValidate(t *testing.T) {
 		t.Fatalf("zero Config: %v", err)
 	}
 	err := tickets.Config{Canned: tickets.Canned{tickets.CategoryOther: "{{resident.name}}您好"}}.Validate()
-	want := "canned[other]: unknown placeholder {{resident.name}}: want {{worker.name}} or {{worker.phone}}"
+	want := "canned[other]: unknown placeholder {{resident.name}}: want {{worker.name}}, {{worker.phone}} or {{deadline}}"
 	if err == nil || err.Error() != want {
 		t.Errorf("Validate() = %v, want %s", err, want)
 	}

@@ -65,11 +65,13 @@ func TestCanned(t *testing.T) {
 		{"override", tickets.Canned{tickets.CategoryEnvironment: "已收到，{{worker.name}}马上到。"}, tickets.CategoryEnvironment, w, "已收到，李娜马上到。"},
 		{"override other is the fallback", tickets.Canned{tickets.CategoryOther: "收到（{{worker.name}}）"}, "parking", w, "收到（李娜）"},
 		{"no phone", nil, tickets.CategoryOther, population.Worker{Name: "李娜"}, "您好，您的留言已收到，网格员李娜会尽快与您联系。联系电话暂无。"},
+		{"deadline", nil, tickets.CategoryEmployment, w, "您好，您的就业咨询已收到，网格员李娜将于12月9日（周三）前与您联系，并为您匹配合适的岗位和培训信息。联系电话13987654321。"},
+		{"no deadline", tickets.Canned{tickets.CategoryEnvironment: "{{worker.name}}将于{{deadline}}前到。"}, tickets.CategoryEnvironment, w, "李娜将于规定期限前到。"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			if diff := cmp.Diff(tt.want, tt.canned.Render(tt.cat, tt.w)); diff != "" {
+			if diff := cmp.Diff(tt.want, tt.canned.Render(tt.cat, tt.w, deadline(tt.name))); diff != "" {
 				t.Errorf("Render (-want +got):\n%s", diff)
 			}
 		})
@@ -82,4 +84,12 @@ func TestCanned(t *testing.T) {
 	if err := tickets.Canned(tickets.DefaultCanned).Validate(); err != nil {
 		t.Errorf("defaults: %v", err)
 	}
+}
+
+// deadline is the deadline text TestCanned renders with.
+func deadline(name string) string {
+	if name == "no deadline" {
+		return ""
+	}
+	return "12月9日（周三）"
 }

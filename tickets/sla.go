@@ -4,13 +4,15 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/gridcast/gridcast/workdays"
 )
 
 // Calendar adds handling time to an instant. The SLA counts plain hours
 // (PlainHours) by default: the seeds state deadlines in hours and days, and
 // an elderly resident living alone does not stop needing help at 17:30. A
-// working-hours calendar (holidays, 调休 make-up days) can be plugged in
-// here without touching the rest.
+// *workdays.Calendar counts office hours instead (holidays, 调休 make-up
+// days); SLA.Terms count single categories in working days or hours.
 type Calendar interface {
 	// Add returns the instant d of handling time after from.
 	Add(from time.Time, d time.Duration) time.Time
@@ -39,8 +41,41 @@ type SLA struct {
 	// reopens the ticket rather than opening a new one. Zero means
 	// DefaultReopenWindow.
 	ReopenWindow time.Duration
-	// Calendar counts the time. Nil means PlainHours.
+	// Calendar counts the time of Deadlines and Steps. Nil means
+	// PlainHours.
 	Calendar Calendar
+	// Terms count a category's deadline in working days or working hours
+	// on Workdays, or close it at the end of the working day; a category
+	// listed here needs Workdays. Nil: every category counts Deadlines.
+	Terms map[Category]Term
+	// Workdays is the working calendar Terms and Warning count on
+	// (*workdays.Calendar). Nil: no Terms, and Warning in plain hours.
+	Workdays WorkCalendar
+	// Warning is how long before a deadline (预警) the handler and the
+	// supervisor are warned: working hours on Workdays, plain hours
+	// without. Zero means no warning.
+	Warning time.Duration
+}
+
+// Term is a deadline on the working calendar: Workdays working days, then
+// WorkingHours of office hours, then, with EndOfDay, the close of that
+// working day. With Workdays and WorkingHours both zero, the category's
+// Deadlines duration is counted (on Calendar) before EndOfDay applies.
+type Term struct {
+	Workdays     int
+	WorkingHours time.Duration
+	EndOfDay     bool
+}
+
+// WorkCalendar counts working days and office hours; *workdays.Calendar
+// is one.
+type WorkCalendar interface {
+	AddWorkdays(t time.Time, n int) time.Time
+	// AddWorkingHours counts back when d is negative.
+	AddWorkingHours(t time.Time, d time.Duration) time.Time
+	EndOfWorkday(t time.Time) time.Time
+	// Location is where the calendar's days begin.
+	Location() *time.Location
 }
 
 // SLA defaults.
@@ -80,8 +115,57 @@ func DueAt(c Category, created time.Time, cal Calendar) time.Time {
 
 // DueAt is the deadline of a ticket of category c created at created.
 func (p SLA) DueAt(c Category, created time.Time) time.Time {
-	return p.calendar().Add(created, p.Deadline(c))
+	term, ok := p.Terms[c]
+	if !ok || p.Workdays == nil {
+		return p.calendar().Add(created, p.Deadline(c))
+	}
+	due := created
+	if term.Workdays > 0 {
+		due = p.Workdays.AddWorkdays(due, term.Workdays)
+	}
+	if term.WorkingHours > 0 {
+		due = p.Workdays.AddWorkingHours(due, term.WorkingHours)
+	}
+	if term.Workdays == 0 && term.WorkingHours == 0 {
+		due = p.calendar().Add(due, p.Deadline(c))
+	}
+	if term.EndOfDay {
+		due = p.Workdays.EndOfWorkday(due)
+	}
+	return due
 }
+
+// WarnAt is when the handler of a ticket due at due is warned: Warning
+// before it, in working hours on Workdays; zero without a Warning.
+func (p SLA) WarnAt(due time.Time) time.Time {
+	switch {
+	case p.Warning <= 0 || due.IsZero():
+		return time.Time{}
+	case p.Workdays != nil:
+		return p.Workdays.AddWorkingHours(due, -p.Warning)
+	default:
+		return due.Add(-p.Warning)
+	}
+}
+
+// DueText is deadline due of a ticket of category c as a resident reads
+// it: 12月9日（周三） when the category's deadline is the end of a working
+// day, else 12月9日（周三）15:30; in the working calendar's location
+// (China Standard Time without one).
+func (p SLA) DueText(c Category, due time.Time) string {
+	loc := workdays.Shanghai
+	if p.Workdays != nil {
+		loc = p.Workdays.Location()
+	}
+	due = due.In(loc)
+	s := fmt.Sprintf("%d月%d日（%s）", due.Month(), due.Day(), weekdayNames[due.Weekday()])
+	if p.Workdays == nil || !p.Terms[c].EndOfDay {
+		s += due.Format("15:04")
+	}
+	return s
+}
+
+var weekdayNames = [...]string{"周日", "周一", "周二", "周三", "周四", "周五", "周六"}
 
 // Deadline is the time allowed for category c.
 func (p SLA) Deadline(c Category) time.Duration {
@@ -178,6 +262,18 @@ func (p SLA) Validate() error {
 			errs = append(errs, fmt.Errorf("sla.steps[%s]: want grid_leader, community or street", l))
 		}
 	}
+	for _, c := range sortedWords(termNames(p.Terms)) {
+		t := p.Terms[Category(c)]
+		if t.Workdays < 0 || t.WorkingHours < 0 {
+			errs = append(errs, fmt.Errorf("sla.terms[%s]: %d working days, %s working hours: want zero or more", c, t.Workdays, t.WorkingHours))
+		}
+	}
+	if len(p.Terms) > 0 && p.Workdays == nil {
+		errs = append(errs, errors.New("sla.terms: deadlines in working days need a working calendar"))
+	}
+	if p.Warning < 0 {
+		errs = append(errs, fmt.Errorf("sla.warning: %s: want zero (no warning) or more", p.Warning))
+	}
 	if p.ReopenWindow < 0 {
 		errs = append(errs, fmt.Errorf("sla.reopen_window: %s: want zero (the default) or more", p.ReopenWindow))
 	}
@@ -193,6 +289,14 @@ func asStrings(m map[Category]time.Duration) map[string]struct{} {
 }
 
 func stepNames(m map[Level]time.Duration) map[string]struct{} {
+	out := make(map[string]struct{}, len(m))
+	for k := range m {
+		out[string(k)] = struct{}{}
+	}
+	return out
+}
+
+func termNames(m map[Category]Term) map[string]struct{} {
 	out := make(map[string]struct{}, len(m))
 	for k := range m {
 		out[string(k)] = struct{}{}

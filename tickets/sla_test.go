@@ -1,10 +1,12 @@
 package tickets_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/gridcast/gridcast/tickets"
+	"github.com/gridcast/gridcast/workdays"
 )
 
 func TestDueAt(t *testing.T) {
@@ -122,5 +124,68 @@ func TestSLAValidate(t *testing.T) {
 		"sla.reopen_window: -1h0m0s: want zero (the default) or more"
 	if err == nil || err.Error() != want {
 		t.Errorf("Validate() =\n%v\nwant\n%s", err, want)
+	}
+}
+
+var _ tickets.WorkCalendar = (*workdays.Calendar)(nil)
+
+func TestWorkingDayDeadlines(t *testing.T) {
+	t.Parallel()
+	cal, err := workdays.New(workdays.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := func(s string) time.Time {
+		v, err := time.ParseInLocation("2006-01-02 15:04", s, workdays.Shanghai)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v.UTC() // the store's instants; the calendar reads them in Beijing
+	}
+	sla := tickets.SLA{Workdays: cal, Warning: 4 * time.Hour, Terms: map[tickets.Category]tickets.Term{
+		tickets.CategoryEmployment:  {Workdays: 3, EndOfDay: true},
+		tickets.CategoryEnvironment: {WorkingHours: 8 * time.Hour},
+		tickets.CategoryComplaints:  {EndOfDay: true}, // 24 plain hours, then the close of that working day
+	}}
+	for _, tc := range []struct {
+		name, created string
+		cat           tickets.Category
+		due, text     string
+	}{
+		{"3 working days across 春节, counting the 调休 Saturday", "2026-02-13 10:00", tickets.CategoryEmployment, "2026-02-25 17:30", "2月25日（周三）"},
+		{"3 working days across 国庆", "2026-09-29 10:00", tickets.CategoryEmployment, "2026-10-09 17:30", "10月9日（周五）"},
+		{"3 working days onto the 调休 Saturday after 国庆", "2026-09-30 10:00", tickets.CategoryEmployment, "2026-10-10 17:30", "10月10日（周六）"},
+		{"working hours over a weekend", "2026-12-04 16:00", tickets.CategoryEnvironment, "2026-12-07 17:00", "12月7日（周一）17:00"},
+		{"24 hours to the end of a working day", "2026-12-04 10:00", tickets.CategoryComplaints, "2026-12-07 17:30", "12月7日（周一）"},
+		{"a category without a term keeps plain hours", "2026-12-04 10:00", tickets.CategoryElderlyCare, "2026-12-05 10:00", "12月5日（周六）10:00"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			due := sla.DueAt(tc.cat, at(tc.created))
+			if !due.Equal(at(tc.due)) {
+				t.Errorf("DueAt = %s, want %s", due.In(workdays.Shanghai).Format(time.DateTime), tc.due)
+			}
+			if got := sla.DueText(tc.cat, due); got != tc.text {
+				t.Errorf("DueText = %q, want %q", got, tc.text)
+			}
+		})
+	}
+	if got, want := sla.WarnAt(at("2026-10-08 11:00")), at("2026-09-30 15:30"); !got.Equal(want) {
+		t.Errorf("WarnAt(2026-10-08 11:00) = %s, want 4 working hours before, across 国庆: %s", got, want)
+	}
+	if got, want := (tickets.SLA{Warning: 4 * time.Hour}).WarnAt(at("2026-10-08 11:00")), at("2026-10-08 07:00"); !got.Equal(want) {
+		t.Errorf("WarnAt without a working calendar = %s, want %s", got, want)
+	}
+	if got := (tickets.SLA{}).WarnAt(at("2026-10-08 11:00")); !got.IsZero() {
+		t.Errorf("WarnAt without a warning = %s, want zero", got)
+	}
+}
+
+func TestTermsValidate(t *testing.T) {
+	t.Parallel()
+	err := tickets.SLA{Warning: -time.Hour, Terms: map[tickets.Category]tickets.Term{tickets.CategoryEmployment: {Workdays: -1}}}.Validate()
+	for _, want := range []string{"sla.terms[employment]: -1 working days", "sla.terms: deadlines in working days need a working calendar", "sla.warning: -1h0m0s"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("Validate = %v, want it to contain %q", err, want)
+		}
 	}
 }

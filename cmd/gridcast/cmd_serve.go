@@ -141,10 +141,11 @@ func (a *app) serve(ctx context.Context, withHTTP, withWorkers bool, ready func(
 	qcfg := a.cfg.queueConfig()
 	enq := queue.NewEnqueuer(rt.rdb, qcfg)
 	defer enq.Close()
-	dcfg, err := a.cfg.Tickets.desk()
+	dcfg, err := a.cfg.deskConfig(a.log)
 	if err != nil {
 		return err
 	}
+	a.warnProvisionalYears(ctx)
 	desk, err := desk.New(dcfg, desk.Deps{Store: st, Dispatcher: enq, Log: a.log})
 	if err != nil {
 		return err

@@ -42,6 +42,7 @@ type Config struct {
 	Campaigns CampaignsConfig `yaml:"campaigns"`
 	Queue     QueueConfig     `yaml:"queue"`
 	Tickets   TicketsConfig   `yaml:"tickets"`
+	Calendar  CalendarConfig  `yaml:"calendar"`
 	Blob      BlobConfig      `yaml:"blob"`
 	// Departments are the bodies a ticket can be dispatched to (分拨):
 	// code (what users' --department and the API name) and name. Empty

@@ -219,7 +219,7 @@ tickets:
 	if err != nil {
 		t.Fatal(err)
 	}
-	ic, err := cfg.Tickets.desk()
+	ic, err := cfg.deskConfig(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -232,6 +232,52 @@ tickets:
 	}
 }
 
+func TestCalendarConfig(t *testing.T) {
+	dir := t.TempDir()
+	official := filepath.Join(dir, "2027.yaml")
+	if err := os.WriteFile(official, []byte("year: 2027\nsource: 国办发明电\nholidays:\n  - {name: 春节, from: 2027-02-05, to: 2027-02-11, workdays: [2027-02-20]}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p := writeFile(t, `
+calendar:
+  years: [`+official+`]
+  office_hours: ["08:30-12:00", "14:00-18:00"]
+tickets:
+  sla:
+    terms:
+      employment: {workdays: 3, end_of_day: true}
+      environment: {working_hours: 8h}
+    warning: 4h
+`)
+	cfg, _, err := loadConfig(p, envOf(nil).lookup)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dc, err := cfg.deskConfig(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sla := dc.Tickets.SLA
+	cst := time.FixedZone("CST", 8*3600)
+	// Friday 5 February 2027, under the loaded notice: 春节 to Thursday the
+	// 11th, Saturday the 20th worked.
+	created := time.Date(2027, 2, 4, 10, 0, 0, 0, cst)
+	got := []any{sla.DueText(tickets.CategoryEmployment, sla.DueAt(tickets.CategoryEmployment, created)),
+		sla.DueText(tickets.CategoryEnvironment, sla.DueAt(tickets.CategoryEnvironment, created)), sla.Warning}
+	want := []any{"2月16日（周二）", "2月12日（周五）10:30", 4 * time.Hour}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+
+	bad := writeFile(t, "calendar:\n  years: [/nonexistent/2028.yaml]\n  office_hours: [\"9-12\"]\ntickets:\n  sla:\n    terms:\n      parking: {workdays: 1}\n")
+	_, _, err = loadConfig(bad, envOf(nil).lookup)
+	for _, want := range []string{"calendar.office_hours[0]", "calendar.years[0]", "tickets.sla.terms[parking]: unknown category"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error = %v, want it to name %s", err, want)
+		}
+	}
+}
+
 // The example documents the defaults: loading it must give what an empty
 // tickets section gives.
 func TestConfigExampleTicketsAreTheDefaults(t *testing.T) {
@@ -239,16 +285,16 @@ func TestConfigExampleTicketsAreTheDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ex, err := cfg.Tickets.desk()
+	ex, err := cfg.deskConfig(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	kw, sla := ex.Tickets.Keywords, ex.Tickets.SLA
 	got := []any{ex.ThreadWindow, ex.BindingTTL, ex.BindingAttempts, ex.TicketOptions, kw.Unsubscribe, kw.Confirm,
-		kw.Reschedule, kw.ShortReply, sla.Deadlines, sla.Steps, sla.ReopenWindow}
+		kw.Reschedule, kw.ShortReply, sla.Deadlines, sla.Steps, sla.ReopenWindow, sla.Terms, sla.Warning}
 	want := []any{desk.DefaultThreadWindow, 5 * time.Minute, 5, desk.DefaultTicketOptions, tickets.DefaultUnsubscribe,
 		tickets.DefaultConfirm, tickets.DefaultReschedule, tickets.DefaultShortReply, tickets.DefaultDeadlines,
-		tickets.DefaultSteps, tickets.DefaultReopenWindow}
+		tickets.DefaultSteps, tickets.DefaultReopenWindow, map[tickets.Category]tickets.Term(nil), time.Duration(0)}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("config.example.yaml tickets differ from the defaults (-want +got):\n%s", diff)
 	}

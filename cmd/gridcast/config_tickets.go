@@ -10,6 +10,7 @@ import (
 
 	"github.com/gridcast/gridcast/desk"
 	"github.com/gridcast/gridcast/tickets"
+	"github.com/gridcast/gridcast/workdays"
 )
 
 // TicketsConfig is the ticket desk's section (desk.Config): how replies
@@ -63,6 +64,21 @@ type SLAConfig struct {
 	// ReopenWindow is how long after resolution a resident's new message
 	// reopens the ticket. Default 168h.
 	ReopenWindow time.Duration `yaml:"reopen_window"`
+	// Terms count a category's deadline on the working calendar
+	// (calendar section) instead of deadlines' plain hours. Default none.
+	Terms map[string]TermConfig `yaml:"terms"`
+	// Warning is how long before a deadline the handler and their
+	// supervisor are warned (预警), in working hours. Default 0 = none.
+	Warning time.Duration `yaml:"warning"`
+}
+
+// TermConfig is one category's deadline on the working calendar
+// (tickets.Term): working days, then working hours, then the close of
+// that working day.
+type TermConfig struct {
+	Workdays     int           `yaml:"workdays"`
+	WorkingHours time.Duration `yaml:"working_hours"`
+	EndOfDay     bool          `yaml:"end_of_day"`
 }
 
 // KeywordsConfig overrides the reply keywords (tickets.Keywords). An
@@ -114,11 +130,12 @@ type AnswersConfig struct {
 	Greeting       string `yaml:"greeting"`
 }
 
-// desk turns the section into the desk's Config. It checks what only the
-// file can get wrong (unknown category names, an empty opt-out list);
+// desk turns the section into the desk's Config, its deadlines counting
+// on cal (nil: plain hours only). It checks what only the file can get
+// wrong (unknown category names, an empty opt-out list);
 // desk.Config.Validate checks the rest. Errors name the key below
 // tickets.
-func (c TicketsConfig) desk() (desk.Config, error) {
+func (c TicketsConfig) desk(cal *workdays.Calendar) (desk.Config, error) {
 	var errs []error
 	known := func(key, name string) tickets.Category {
 		cat := tickets.Category(name)
@@ -144,6 +161,17 @@ func (c TicketsConfig) desk() (desk.Config, error) {
 	}
 	sla := &out.Tickets.SLA
 	sla.ReopenWindow = c.SLA.ReopenWindow
+	sla.Warning = c.SLA.Warning
+	if cal != nil {
+		sla.Workdays = cal
+	}
+	if len(c.SLA.Terms) > 0 {
+		sla.Terms = map[tickets.Category]tickets.Term{}
+		for _, k := range slices.Sorted(maps.Keys(c.SLA.Terms)) {
+			t := c.SLA.Terms[k]
+			sla.Terms[known("sla.terms", k)] = tickets.Term{Workdays: t.Workdays, WorkingHours: t.WorkingHours, EndOfDay: t.EndOfDay}
+		}
+	}
 	if c.SLA.Deadlines != nil {
 		sla.Deadlines = maps.Clone(tickets.DefaultDeadlines)
 		for _, k := range slices.Sorted(maps.Keys(c.SLA.Deadlines)) {

@@ -94,7 +94,11 @@ func (c Config) Validate() error {
 	for _, e := range leafErrors(c.queueConfig().Validate()) {
 		errs = append(errs, fmt.Errorf("config: %s", queueKeys.Replace(e.Error())))
 	}
-	if _, err := c.Tickets.desk(); err != nil {
+	cal, err := c.Calendar.calendar(nil)
+	for _, e := range leafErrors(err) {
+		errs = append(errs, fmt.Errorf("config: calendar.%w", e))
+	}
+	if _, err := c.Tickets.desk(cal); err != nil {
 		for _, e := range leafErrors(err) {
 			errs = append(errs, fmt.Errorf("config: tickets.%w", e))
 		}

@@ -40,7 +40,7 @@ type cliDesk struct {
 // openDesk builds the desk over st for a command that changes tickets.
 // Call close when done.
 func (a *app) openDesk(ctx context.Context, st *store.Store) (*cliDesk, error) {
-	cfg, err := a.cfg.Tickets.desk()
+	cfg, err := a.cfg.deskConfig(a.log)
 	if err != nil {
 		return nil, err
 	}
