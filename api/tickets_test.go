@@ -608,7 +608,7 @@ func TestTicketsOpenAPI(t *testing.T) {
 	for name, v := range map[string]any{
 		"Ticket": api.Ticket{}, "TicketEvent": api.TicketEvent{}, "ConversationEntry": api.ConversationEntry{},
 		"TicketDetail": api.TicketDetail{}, "Outbound": api.Outbound{}, "ReplyResult": api.ReplyResult{}, "QuickReply": api.QuickReply{},
-		"UnknownSender": api.UnknownSender{}, "CampaignAnswer": api.CampaignAnswer{},
+		"UnknownSender": api.UnknownSender{}, "CampaignAnswer": api.CampaignAnswer{}, "Task": api.Task{},
 	} {
 		var fields []string
 		typ := reflect.TypeOf(v)
@@ -629,7 +629,9 @@ func TestTicketsOpenAPI(t *testing.T) {
 		"/api/v1/tickets": "get", "/api/v1/tickets/unknown-senders": "get", "/api/v1/tickets/{id}": "get",
 		"/api/v1/tickets/{id}/reply": "post", "/api/v1/tickets/{id}/start": "post", "/api/v1/tickets/{id}/resolve": "post",
 		"/api/v1/tickets/{id}/close": "post", "/api/v1/tickets/{id}/reassign": "post", "/api/v1/tickets/{id}/merge": "post",
-		"/api/v1/campaigns/{id}/answers": "get",
+		"/api/v1/campaigns/{id}/answers": "get", "/api/v1/tickets/{id}/dispatch": "post", "/api/v1/tickets/{id}/tasks": "get",
+		"/api/v1/tasks": "get", "/api/v1/tasks/{id}/actions": "post", "/api/v1/residents/{id}/unmask": "post",
+		"/api/v1/residents/{id}/erase": "post",
 	} {
 		if _, ok := spec.Paths[path][method]; !ok {
 			t.Errorf("openapi.yaml lacks %s %s", strings.ToUpper(method), path)
