@@ -87,9 +87,13 @@ func (s *Service) question(ctx context.Context, ic *inboundCtx, cat tickets.Cate
 	nt := tickets.Ticket{ResidentID: r.ID, GridCode: r.GridCode, Channel: ic.m.Channel, Text: ic.res.Text,
 		Category: cls.Category, CampaignID: ic.campaign.ID, Slot: slot}
 	nt, ev := sla.Open(nt, cls.Matched, now)
-	// The owner is found first, so that the ticket, its assignment and the
-	// message's link to it are stored in one transaction.
-	w, aev, note, err := s.assignment(ctx, &nt, tickets.LevelGridWorker, tickets.ActorSystem, "")
+	// The category decides the level that starts (a complaint about staff
+	// goes to the community). The owner is found first, so that the ticket,
+	// its assignment and the message's link to it are stored in one
+	// transaction.
+	level := s.cfg.Tickets.Levels.For(nt.Category)
+	nt.Level = level
+	w, aev, note, err := s.assignment(ctx, &nt, level, tickets.ActorSystem, "")
 	if err != nil {
 		return 0, false, err
 	}

@@ -20,17 +20,63 @@ const (
 	CategoryHouseholdRegistration Category = "household_registration" // 户籍证件
 	CategorySchooling             Category = "schooling"              // 入学
 	CategoryEnvironment           Category = "environment"            // 环境卫生
-	CategoryDisputes              Category = "disputes"               // 矛盾纠纷
-	CategoryComplaints            Category = "complaints"             // 投诉举报
-	CategoryOther                 Category = "other"                  // 其他
+	// CategoryDisputes is 邻里纠纷/噪音: quarrels between neighbours and
+	// the noise that causes most of them. The identifier is the one the
+	// category had as 矛盾纠纷, so stored tickets keep reading.
+	CategoryDisputes Category = "disputes"
+	// CategoryComplaints is 投诉举报: a report about someone other than
+	// the community's own staff (a shop, a company, a scam). Complaints
+	// about staff are CategoryStaffComplaint.
+	CategoryComplaints      Category = "complaints"
+	CategoryProperty        Category = "property"         // 物业/房屋: lifts, leaks, repairs, the property company
+	CategoryCityManagement  Category = "city_management"  // 城市管理: illegal building, street stalls, parking on the road
+	CategorySafety          Category = "safety"           // 安全隐患/消防: blocked fire lanes, e-bikes charged indoors
+	CategorySocialInsurance Category = "social_insurance" // 社保医保: medical and pension insurance
+	CategoryFamilyPlanning  Category = "family_planning"  // 计生/生育: birth registration, maternity
+	CategoryPublicSecurity  Category = "public_security"  // 治安: theft, fights, suspicious people
+	CategoryHeatingGas      Category = "heating_gas"      // 供暖/燃气: heating, gas supply and leaks
+	// CategoryStaffComplaint is 投诉(对工作人员): a complaint about a grid
+	// worker or community staff. It goes to the community, never to the
+	// worker complained about.
+	CategoryStaffComplaint Category = "staff_complaint"
+	CategoryOther          Category = "other" // 其他: for a person to sort
 )
 
-// Categories lists the built-in categories in a stable order.
+// Categories lists the built-in categories in a stable order: the ones
+// tickets had before the taxonomy grew first, so that stored tickets and
+// configurations keep their meaning, then the community-work ones.
 var Categories = []Category{
 	CategoryEmployment, CategorySocialAssistance, CategoryElderlyCare,
 	CategoryHouseholdRegistration, CategorySchooling, CategoryEnvironment,
-	CategoryDisputes, CategoryComplaints, CategoryOther,
+	CategoryDisputes, CategoryComplaints,
+	CategoryProperty, CategoryCityManagement, CategorySafety, CategorySocialInsurance,
+	CategoryFamilyPlanning, CategoryPublicSecurity, CategoryHeatingGas, CategoryStaffComplaint,
+	CategoryOther,
 }
+
+// ParseCategory returns the category named s: its identifier
+// (heating_gas) or its Chinese label (供暖/燃气, or the label before the
+// category was renamed, 矛盾纠纷). Unknown names are an error listing the
+// built-in identifiers.
+func ParseCategory(s string) (Category, error) {
+	s = strings.TrimSpace(s)
+	for _, c := range Categories {
+		if s == string(c) || s == c.Label() {
+			return c, nil
+		}
+	}
+	if c, ok := formerLabels[s]; ok {
+		return c, nil
+	}
+	names := make([]string, len(Categories))
+	for i, c := range Categories {
+		names[i] = string(c)
+	}
+	return "", fmt.Errorf("tickets: category %q: want one of %s", s, strings.Join(names, ", "))
+}
+
+// formerLabels are labels categories had before, still accepted.
+var formerLabels = map[string]Category{"矛盾纠纷": CategoryDisputes}
 
 // Rule assigns a category to texts containing its words.
 type Rule struct {
@@ -149,7 +195,11 @@ func (c Classifier) Validate() error {
 var categoryLabels = map[Category]string{
 	CategoryEmployment: "就业", CategorySocialAssistance: "社会救助", CategoryElderlyCare: "养老服务",
 	CategoryHouseholdRegistration: "户籍证件", CategorySchooling: "入学", CategoryEnvironment: "环境卫生",
-	CategoryDisputes: "矛盾纠纷", CategoryComplaints: "投诉举报", CategoryOther: "其他",
+	CategoryDisputes: "邻里纠纷/噪音", CategoryComplaints: "投诉举报",
+	CategoryProperty: "物业/房屋", CategoryCityManagement: "城市管理", CategorySafety: "安全隐患/消防",
+	CategorySocialInsurance: "社保医保", CategoryFamilyPlanning: "计生/生育", CategoryPublicSecurity: "治安",
+	CategoryHeatingGas: "供暖/燃气", CategoryStaffComplaint: "投诉(对工作人员)",
+	CategoryOther: "其他",
 }
 
 // Label is the category's Chinese name for messages and screens; a

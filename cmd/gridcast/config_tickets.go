@@ -45,6 +45,10 @@ type TicketsConfig struct {
 	// Canned overrides the acknowledgement of a new ticket per category;
 	// categories not listed keep the built-in text.
 	Canned map[string]string `yaml:"canned"`
+	// Levels is the level a new ticket starts at per category (grid_worker,
+	// grid_leader, community or street); categories not listed keep their
+	// defaults.
+	Levels map[string]string `yaml:"levels"`
 	// QuickReplies are the workers' ready answers per category (tickets
 	// quick / reply --quick N); categories listed replace their defaults.
 	QuickReplies map[string][]string `yaml:"quick_replies"`
@@ -162,6 +166,12 @@ func (c TicketsConfig) desk() (desk.Config, error) {
 	}
 	out.Tickets.Keywords = tickets.Keywords{Unsubscribe: kw.Unsubscribe, Confirm: kw.Confirm, Reschedule: kw.Reschedule,
 		Acknowledge: kw.Acknowledge, Greeting: kw.Greeting, ShortReply: kw.ShortReply}
+	if c.Levels != nil {
+		out.Tickets.Levels = maps.Clone(tickets.DefaultRouting)
+		for _, k := range slices.Sorted(maps.Keys(c.Levels)) {
+			out.Tickets.Levels[known("levels", k)] = tickets.Level(c.Levels[k]) // tickets.Routing.Validate names unknown levels
+		}
+	}
 	if c.Canned != nil {
 		out.Tickets.Canned = tickets.Canned{}
 		for _, k := range slices.Sorted(maps.Keys(c.Canned)) {
