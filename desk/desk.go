@@ -80,7 +80,9 @@ func (s *Service) question(ctx context.Context, ic *inboundCtx, cat tickets.Cate
 			return t.ID, false, rerr
 		}
 	}
-	cls := s.cfg.Tickets.Classifier.Classify(ic.res.Text)
+	// The campaign the message answers leans the classification its way
+	// and decides when the words decide nothing.
+	cls := s.cfg.Tickets.Classifier.ClassifyHint(ic.res.Text, cat)
 	if cls.Category == tickets.CategoryOther && cat != "" {
 		cls.Category = cat
 	}

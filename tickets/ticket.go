@@ -142,6 +142,9 @@ const (
 	EventReopened  EventKind = "reopened"  // resolved/closed → assigned
 	EventRated     EventKind = "rated"     // the resident's rating
 	EventMerged    EventKind = "merged"    // From: the duplicate, To: the kept ticket
+	// EventRecategorised: a worker filed the ticket under another
+	// category. From and To are the categories.
+	EventRecategorised EventKind = "recategorised"
 )
 
 // Event is one entry of a ticket's timeline (台账).
