@@ -143,3 +143,31 @@ func TestQuickReplies(t *testing.T) {
 		t.Errorf("Validate: %v", err)
 	}
 }
+
+func TestTriage(t *testing.T) {
+	t.Parallel()
+	var p tickets.Triage
+	for text, want := range map[string]string{
+		"厨房里一股天然气味": "119", "楼道里着火了": "119", "我家老人走丢了": "110", "救命": "110",
+		"爷爷在楼下摔倒了": "120", "暖气不热": "", "请打我电话": "", "碗摔了": "",
+	} {
+		e, ok := p.Emergency(text)
+		if ok != (want != "") || e.Call != want {
+			t.Errorf("Emergency(%q) = %q, %v; want %q", text, e.Call, ok, want)
+		}
+	}
+	if p.EmergencyDeadline() != tickets.DefaultEmergencyDeadline || p.EmergencyLevel() != tickets.LevelGridLeader || p.Complex() != tickets.DefaultComplexDeadline {
+		t.Errorf("defaults: %s %s %s", p.EmergencyDeadline(), p.EmergencyLevel(), p.Complex())
+	}
+	e, _ := p.Emergency("漏气了")
+	ack := e.Acknowledge(tickets.LevelGridLeader, "李强", "13900000000")
+	if !strings.HasPrefix(ack, "【紧急】如情况危急请立即拨打119！") || !strings.Contains(ack, "网格长李强") || !strings.Contains(ack, "13900000000") {
+		t.Errorf("Acknowledge = %q", ack)
+	}
+	err := tickets.Triage{Emergencies: []tickets.Emergency{{Words: []string{" "}}}, Deadline: -1, Level: "boss"}.Validate()
+	for _, want := range []string{"emergencies[0].name", "emergencies[0].call", "emergencies[0].words[0]", "emergency_deadline", "emergency_level"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("Validate: %v, want %s named", err, want)
+		}
+	}
+}

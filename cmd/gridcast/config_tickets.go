@@ -44,7 +44,8 @@ type TicketsConfig struct {
 	Keywords      KeywordsConfig `yaml:"keywords"`
 	// Canned overrides the acknowledgement of a new ticket per category;
 	// categories not listed keep the built-in text.
-	Canned map[string]string `yaml:"canned"`
+	Canned  map[string]string `yaml:"canned"`
+	Urgency UrgencyConfig     `yaml:"urgency"`
 	// Levels is the level a new ticket starts at per category (grid_worker,
 	// grid_leader, community or street); categories not listed keep their
 	// defaults.
@@ -67,6 +68,19 @@ type SLAConfig struct {
 	// ReopenWindow is how long after resolution a resident's new message
 	// reopens the ticket. Default 168h.
 	ReopenWindow time.Duration `yaml:"reopen_window"`
+}
+
+// UrgencyConfig sets how emergencies are handled (tickets.Triage).
+type UrgencyConfig struct {
+	// EmergencyDeadline is the time allowed for an emergency (gas leak,
+	// fire, a missing person, violence, someone hurt), in plain hours.
+	// Default 2h.
+	EmergencyDeadline time.Duration `yaml:"emergency_deadline"`
+	// EmergencyLevel is who gets an emergency. Default grid_leader.
+	EmergencyLevel string `yaml:"emergency_level"`
+	// ComplexDeadline is the time allowed for a complex matter. Default
+	// 168h.
+	ComplexDeadline time.Duration `yaml:"complex_deadline"`
 }
 
 // KeywordsConfig overrides the reply keywords (tickets.Keywords). An
@@ -146,6 +160,8 @@ func (c TicketsConfig) desk() (desk.Config, error) {
 			errs = append(errs, fmt.Errorf("ticket_options[%d]: blank word", i))
 		}
 	}
+	out.Tickets.Triage = tickets.Triage{Deadline: c.Urgency.EmergencyDeadline, Level: tickets.Level(c.Urgency.EmergencyLevel),
+		ComplexDeadline: c.Urgency.ComplexDeadline}
 	sla := &out.Tickets.SLA
 	sla.ReopenWindow = c.SLA.ReopenWindow
 	if c.SLA.Deadlines != nil {
