@@ -114,3 +114,59 @@ func TestEmergencyFromUnknownSender(t *testing.T) {
 		t.Errorf("answers %q: want one telling them to call 110", texts)
 	}
 }
+
+// A worker marks a ticket complex (more time) or an emergency (the grid
+// leader, two hours); the timeline records each change.
+func TestSetUrgency(t *testing.T) {
+	f := newFixture(t)
+	ctx := t.Context()
+	r := f.smsOnly(t, 0)
+	leader := f.worker(t, r, population.RoleGridLeader)
+	tk := f.sms(t, r, "s1", "隔壁在楼顶搭违建，已经盖了两层了")
+	created := tk.CreatedAt
+
+	got, err := f.desk.SetUrgency(ctx, tk.ID, "复杂", "王芳", "要城管和街道一起处理")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := created.Add(tickets.DefaultComplexDeadline); !got.DueAt.Equal(want) {
+		t.Errorf("complex: due %s, want %s", got.DueAt, want)
+	}
+	got, err = f.desk.SetUrgency(ctx, tk.ID, "normal", "王芳", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := created.Add(tickets.DefaultDeadlines[got.Category]); !got.DueAt.Equal(want) {
+		t.Errorf("normal: due %s, want %s", got.DueAt, want)
+	}
+	f.now.Add(int64(time.Hour))
+	got, err = f.desk.SetUrgency(ctx, tk.ID, "emergency", "王芳", "墙要塌了")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Level != tickets.LevelGridLeader || got.AssigneeWorkerID != leader.ID || !got.DueAt.Equal(f.clock().Add(tickets.DefaultEmergencyDeadline)) {
+		t.Errorf("emergency: %+v; want the grid leader within two hours", got)
+	}
+	evs, err := f.st.TicketEvents(ctx, tk.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var changes []string
+	for _, ev := range evs {
+		if ev.Kind == tickets.EventUrgency {
+			changes = append(changes, ev.From+"→"+ev.To)
+		}
+	}
+	if strings.Join(changes, " ") != "normal→complex complex→normal normal→emergency" {
+		t.Errorf("urgency changes on the timeline: %q", changes)
+	}
+	if tickets.UrgencyOf(evs) != tickets.UrgencyEmergency {
+		t.Errorf("UrgencyOf = %s", tickets.UrgencyOf(evs))
+	}
+	if _, err := f.desk.SetUrgency(ctx, tk.ID, "紧急", "王芳", ""); err == nil {
+		t.Error("the same urgency twice was accepted")
+	}
+	if _, err := f.desk.SetUrgency(ctx, tk.ID, "later", "王芳", ""); err == nil || !strings.Contains(err.Error(), "want emergency, normal or complex") {
+		t.Errorf("unknown urgency: %v", err)
+	}
+}

@@ -263,7 +263,7 @@ func (s *Store) ApplyTicketEvent(ctx context.Context, t tickets.Ticket, ev ticke
 	ev.TicketID = t.ID
 	switch ev.Kind {
 	case tickets.EventStatus, tickets.EventReopened, tickets.EventAssigned, tickets.EventEscalated,
-		tickets.EventRated, tickets.EventMerged, tickets.EventRecategorised:
+		tickets.EventRated, tickets.EventMerged, tickets.EventRecategorised, tickets.EventUrgency:
 	default:
 		return fmt.Errorf("store: %s: kind %q cannot be applied", what, ev.Kind)
 	}

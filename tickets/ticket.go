@@ -145,6 +145,9 @@ const (
 	// EventRecategorised: a worker filed the ticket under another
 	// category. From and To are the categories.
 	EventRecategorised EventKind = "recategorised"
+	// EventUrgency: a worker changed the ticket's urgency. From and To are
+	// the urgencies.
+	EventUrgency EventKind = "urgency"
 )
 
 // Event is one entry of a ticket's timeline (台账).

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/gridcast/gridcast/fault"
 )
 
 // Urgency is how soon a ticket must be handled: 紧急, 一般 or 复杂.
@@ -34,6 +36,37 @@ func (u Urgency) Label() string {
 		return "复杂"
 	}
 	return "一般"
+}
+
+// Urgencies lists the urgencies.
+var Urgencies = []Urgency{UrgencyEmergency, UrgencyNormal, UrgencyComplex}
+
+// ParseUrgency returns the urgency named s: emergency, normal or complex,
+// or 紧急, 一般 or 复杂.
+func ParseUrgency(s string) (Urgency, error) {
+	s = strings.TrimSpace(s)
+	for _, u := range Urgencies {
+		if s == string(u) || s == u.Label() {
+			return u, nil
+		}
+	}
+	return "", fault.Refuse(fault.ErrInvalid, fmt.Sprintf("urgency %q: want emergency, normal or complex (紧急, 一般, 复杂)", s),
+		fmt.Sprintf("紧急程度“%s”无效，可选：紧急、一般、复杂", s), nil)
+}
+
+// UrgencyOf is t's urgency as its timeline tells it: the last urgency
+// event's, else emergency when the desk opened it as one, else normal.
+func UrgencyOf(evs []Event) Urgency {
+	u := UrgencyNormal
+	for _, ev := range evs {
+		switch {
+		case ev.Kind == EventUrgency:
+			u = Urgency(ev.To)
+		case ev.Kind == EventCreated && strings.Contains(ev.Note, "urgency: emergency"):
+			u = UrgencyEmergency
+		}
+	}
+	return u
 }
 
 // Emergency is one kind of emergency the desk recognises in a message.

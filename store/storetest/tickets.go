@@ -443,7 +443,7 @@ func testCampaignAnswers(t *testing.T, st Store) {
 
 // Two workers file the same ticket under different categories at once:
 // one wins, the other's change is refused, and the timeline holds the
-// winner's categories.
+// winner's categories; an urgency change is stored with its deadline.
 func testTicketRecategorised(t *testing.T, st Store) {
 	ctx := t.Context()
 	ids := seedIDs(t, st, 1)
@@ -473,5 +473,18 @@ func testTicketRecategorised(t *testing.T, st Store) {
 	last := evs[len(evs)-1]
 	if last.Kind != tickets.EventRecategorised || last.From != string(tk.Category) || last.To != "heating_gas" || last.Note != "燃气" {
 		t.Errorf("last event %+v, want recategorised %s → heating_gas", last, tk.Category)
+	}
+	// An urgency change is a timeline kind of its own.
+	a.DueAt = now.Add(2 * time.Hour)
+	urg := tickets.Event{Kind: tickets.EventUrgency, Actor: "wang", From: "normal", To: "emergency", At: now}
+	if err := st.ApplyTicketEvent(ctx, a, urg); err != nil {
+		t.Fatal(err)
+	}
+	evs, _ = st.TicketEvents(ctx, tk.ID)
+	if u := tickets.UrgencyOf(evs); u != tickets.UrgencyEmergency {
+		t.Errorf("urgency after the change: %s, want emergency", u)
+	}
+	if got, _ := st.Ticket(ctx, tk.ID); !got.DueAt.Equal(a.DueAt) {
+		t.Errorf("due %s, want %s", got.DueAt, a.DueAt)
 	}
 }

@@ -1,6 +1,7 @@
--- A worker may file a ticket under another category (desk Recategorise):
--- the timeline gains the kind 'recategorised' (from_status and to_status
--- hold the categories). SQLite cannot change a CHECK in place, so the
+-- A worker may file a ticket under another category (desk Recategorise)
+-- and change its urgency (desk SetUrgency): the timeline gains the kinds
+-- 'recategorised' (from_status and to_status hold the categories) and
+-- 'urgency' (they hold the urgencies). SQLite cannot change a CHECK in place, so the
 -- table is rebuilt; the store runs migrations with foreign keys off and
 -- checks them afterwards.
 CREATE TABLE ticket_events_new (
@@ -8,7 +9,7 @@ CREATE TABLE ticket_events_new (
     ticket_id   INTEGER NOT NULL REFERENCES tickets(id),
     at          TEXT NOT NULL,
     actor       TEXT NOT NULL,
-    kind        TEXT NOT NULL CHECK (kind IN ('created','status','assigned','escalated','reopened','rated','merged','recategorised')),
+    kind        TEXT NOT NULL CHECK (kind IN ('created','status','assigned','escalated','reopened','rated','merged','recategorised','urgency')),
     from_status TEXT NOT NULL DEFAULT '',
     to_status   TEXT NOT NULL DEFAULT '',
     note        TEXT NOT NULL DEFAULT ''

@@ -5,7 +5,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/gridcast/gridcast/campaigns"
 	"github.com/gridcast/gridcast/store"
+	"github.com/gridcast/gridcast/tickets"
 )
 
 // ticketsRecategorise files a ticket under another category (desk
@@ -43,6 +45,39 @@ notifies its new owner; a shorter deadline brings the deadline forward.`,
 				if t.Level != before.Level {
 					fmt.Fprintf(a.stdout, "  now with the %s; they are notified\n  %s\n", t.Level.Label(), d.queued)
 				}
+				return nil
+			})
+		},
+	}
+	cmd.Flags().StringVar(&by, "by", a.defaultActor(), "who does this (recorded on the ticket)")
+	cmd.Flags().StringVar(&note, "note", "", "why (recorded on the timeline)")
+	return cmd
+}
+
+// ticketsUrgency changes a ticket's urgency (desk SetUrgency).
+func (a *app) ticketsUrgency() *cobra.Command {
+	var by, note string
+	cmd := &cobra.Command{
+		Use:   "urgency ID emergency|normal|complex [--by NAME] [--note WHY]",
+		Short: "Mark a ticket 紧急 (grid leader, 2h), 一般 (its category's deadline) or 复杂 (7 days); recorded on its timeline",
+		Args:  cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := parseID("ticket", args[0])
+			if err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			return a.withDesk(ctx, func(st *store.Store, d *cliDesk) error {
+				if _, err := loadTicket(ctx, st, id); err != nil {
+					return err
+				}
+				t, err := d.SetUrgency(ctx, id, args[1], by, note)
+				if err != nil {
+					return fmt.Errorf("ticket %d: %w", id, err)
+				}
+				u, _ := tickets.ParseUrgency(args[1])
+				fmt.Fprintf(a.stdout, "ticket %d: %s by %s, with the %s, due %s\n", id, u.Label(), by, t.Level.Label(),
+					t.DueAt.In(campaigns.Shanghai()).Format("2006-01-02 15:04"))
 				return nil
 			})
 		},
