@@ -20,8 +20,8 @@ type corpusMessage struct {
 }
 
 // readCorpus reads testdata/messages.tsv: category<TAB>message per line,
-// # comments. Every 5th message is held out: the rules were not written
-// from it.
+// # comments. Every 5th message is held out: its misses were never used to
+// adjust the rules.
 func readCorpus(t *testing.T) []corpusMessage {
 	t.Helper()
 	return readMessages(t, "testdata/messages.tsv")
@@ -60,9 +60,9 @@ func readMessages(t *testing.T, name string) []corpusMessage {
 }
 
 // TestClassifierCorpus runs the hand-labelled messages through the default
-// classifier, prints the accuracy per category for the messages the rules
-// were written from and for the held-out ones, and fails below 90% overall
-// or 80% on the held-out messages.
+// classifier, prints the accuracy per category for the messages whose
+// misses tuned the rules and for the held-out ones, and fails below 90%
+// overall or 80% on the held-out messages.
 func TestClassifierCorpus(t *testing.T) {
 	t.Parallel()
 	msgs := readCorpus(t)
@@ -109,7 +109,7 @@ func TestClassifierCorpus(t *testing.T) {
 		return fmt.Sprintf("%5.1f%%", 100*float64(ok)/float64(n))
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%-18s %12s %12s %12s\n", "category", "written from", "held out", "all")
+	fmt.Fprintf(&b, "%-18s %12s %12s %12s\n", "category", "tuned on", "held out", "all")
 	for _, c := range tickets.Categories {
 		tl := per[c]
 		if tl == nil {
