@@ -211,7 +211,7 @@ func TestTicketsAPI(t *testing.T) {
 		}
 		ta := all[0]
 		if ta.ID != oa.TicketID || ta.ResidentID != a.ID || ta.Status != "assigned" || ta.Level != "grid_worker" ||
-			ta.Category != "environment" || ta.CategoryLabel != "环境卫生" || ta.Grid != a.GridCode ||
+			ta.Category != "city_management" || ta.CategoryLabel != "城市管理" || ta.Grid != a.GridCode ||
 			ta.AssigneeWorkerID == 0 || ta.DueAt.IsZero() || ta.Overdue || ta.CreatedAt.IsZero() ||
 			ta.Resident != a.Name.Masked() || ta.Phone != a.Phone.Masked() {
 			t.Errorf("ticket as listed: %+v", ta)
@@ -275,7 +275,7 @@ func TestTicketsAPI(t *testing.T) {
 		for _, ev := range d.Timeline {
 			kinds = append(kinds, ev.Kind)
 		}
-		if !slices.Equal(kinds, []string{"created", "assigned"}) || d.Timeline[0].To != "environment" {
+		if !slices.Equal(kinds, []string{"created", "assigned"}) || d.Timeline[0].To != "city_management" {
 			t.Errorf("timeline: %+v", d.Timeline)
 		}
 		if len(d.Conversation) < 2 { // the acknowledgement may take two SMS

@@ -388,3 +388,67 @@ func (s *Service) ticketAndWorker(ctx context.Context, id int64) (tickets.Ticket
 	}
 	return t, w, err
 }
+
+// Recategorise files ticket id under category on behalf of actor, with a
+// timeline event (tickets.EventRecategorised). category is an identifier
+// (heating_gas) or a label (供暖/燃气) of a built-in category, or a
+// category of the configured classification rules. A category that starts
+// higher on the ladder (a complaint about staff: the community) moves the
+// ticket there, away from its worker; a category with a shorter deadline
+// brings the deadline forward (counted from creation), a longer one never
+// pushes it back. An archived ticket keeps its category.
+func (s *Service) Recategorise(ctx context.Context, id int64, category, actor, note string) (tickets.Ticket, error) {
+	c, err := s.category(category)
+	if err != nil {
+		return tickets.Ticket{}, err
+	}
+	t, err := s.st.Ticket(ctx, id)
+	if err != nil {
+		return t, err
+	}
+	now := s.now()
+	ev, err := t.Recategorise(c, actor, note, now)
+	if err != nil {
+		return t, err
+	}
+	due := s.cfg.Tickets.SLA.DueAt(c, t.CreatedAt)
+	moved := t.Status.Open() && due.Before(t.DueAt)
+	if moved {
+		t.DueAt = due
+	}
+	if err := s.st.ApplyTicketEvent(ctx, t, ev); err != nil {
+		return t, err
+	}
+	if !t.Status.Open() {
+		return t, nil
+	}
+	if start := s.cfg.Tickets.Levels.For(c); start.Rank() > t.Level.Rank() {
+		why := fmt.Sprintf("category %s starts at %s", c, start)
+		if _, err := s.assign(ctx, &t, start, actor, why); err != nil {
+			return t, err
+		}
+		moved = true
+		if err := s.notifyAssignee(ctx, t, eventAssigned); err != nil {
+			return t, err
+		}
+	}
+	if moved {
+		return t, s.disp.ScheduleEscalation(ctx, t.ID, t.Level, t.DueAt)
+	}
+	return t, nil
+}
+
+// category is the category named s: a built-in one (identifier or label)
+// or one of the configured classification rules.
+func (s *Service) category(name string) (tickets.Category, error) {
+	c, err := tickets.ParseCategory(name)
+	if err == nil {
+		return c, nil
+	}
+	for _, r := range s.cfg.Tickets.Classifier.Rules {
+		if string(r.Category) == strings.TrimSpace(name) {
+			return r.Category, nil
+		}
+	}
+	return "", fault.Refuse(fault.ErrInvalid, err.Error(), fmt.Sprintf("没有分类“%s”", strings.TrimSpace(name)), nil)
+}

@@ -21,6 +21,7 @@ const (
 	eventEscalated = "超期升级"
 	eventHandover  = "工单移交"
 	eventAssigned  = "工单转派"
+	eventUrgent    = "紧急工单"
 )
 
 // question opens, joins or reopens the resident's ticket for ic's message.
@@ -28,7 +29,14 @@ const (
 // time a reschedule is about.
 func (s *Service) question(ctx context.Context, ic *inboundCtx, cat tickets.Category, slot time.Time) (int64, bool, error) {
 	r, now, sla := ic.resident, ic.now, s.cfg.Tickets.SLA
-	t, err := s.st.OpenTicketFor(ctx, r.ID)
+	// An emergency opens a ticket of its own even when the resident has
+	// one open: it must not wait as a follow-up in the grid worker's
+	// queue.
+	em, urgent := s.cfg.Tickets.Triage.Emergency(ic.res.Text)
+	t, err := tickets.Ticket{}, error(fault.ErrNotFound)
+	if !urgent {
+		t, err = s.st.OpenTicketFor(ctx, r.ID)
+	}
 	switch {
 	case err != nil && !notFound(err):
 		return 0, false, err
@@ -80,16 +88,34 @@ func (s *Service) question(ctx context.Context, ic *inboundCtx, cat tickets.Cate
 			return t.ID, false, rerr
 		}
 	}
-	cls := s.cfg.Tickets.Classifier.Classify(ic.res.Text)
+	// The campaign the message answers leans the classification its way
+	// and decides when the words decide nothing.
+	if urgent && em.Category != "" && cat == "" {
+		cat = em.Category
+	}
+	cls := s.cfg.Tickets.Classifier.ClassifyHint(ic.res.Text, cat)
 	if cls.Category == tickets.CategoryOther && cat != "" {
 		cls.Category = cat
 	}
 	nt := tickets.Ticket{ResidentID: r.ID, GridCode: r.GridCode, Channel: ic.m.Channel, Text: ic.res.Text,
 		Category: cls.Category, CampaignID: ic.campaign.ID, Slot: slot}
 	nt, ev := sla.Open(nt, cls.Matched, now)
-	// The owner is found first, so that the ticket, its assignment and the
-	// message's link to it are stored in one transaction.
-	w, aev, note, err := s.assignment(ctx, &nt, tickets.LevelGridWorker, tickets.ActorSystem, "")
+	// The category decides the level that starts (a complaint about staff
+	// goes to the community). The owner is found first, so that the ticket,
+	// its assignment and the message's link to it are stored in one
+	// transaction.
+	level := s.cfg.Tickets.Levels.For(nt.Category)
+	if urgent {
+		// Straight to the grid leader (or the level configured), with the
+		// emergency deadline in plain hours.
+		if el := s.cfg.Tickets.Triage.EmergencyLevel(); el.Rank() > level.Rank() {
+			level = el
+		}
+		nt.DueAt = now.Add(s.cfg.Tickets.Triage.EmergencyDeadline())
+		ev.Note = strings.TrimPrefix(ev.Note+"; urgency: emergency ("+em.Name+", call "+em.Call+")", "; ")
+	}
+	nt.Level = level
+	w, aev, note, err := s.assignment(ctx, &nt, level, tickets.ActorSystem, "")
 	if err != nil {
 		return 0, false, err
 	}
@@ -108,9 +134,17 @@ func (s *Service) question(ctx context.Context, ic *inboundCtx, cat tickets.Cate
 		return nt.ID, true, err
 	}
 	if w.ID != 0 {
-		if err := s.notify(ctx, nt, w, eventNew); err != nil {
+		event := eventNew
+		if urgent {
+			event = eventUrgent
+		}
+		if err := s.notify(ctx, nt, w, event); err != nil {
 			return nt.ID, true, err
 		}
+	}
+	if urgent {
+		// The number to call comes first, whatever the resident answered.
+		return nt.ID, true, s.answer(ctx, ic, outbound.PurposeAck, em.Acknowledge(nt.Level, string(w.Name), string(w.Phone)))
 	}
 	if ic.res.Intent == tickets.IntentQuestion {
 		// The canned acknowledgement names the worker who will answer.

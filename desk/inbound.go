@@ -314,6 +314,11 @@ func (s *Service) act(ctx context.Context, ic *inboundCtx) (ticketID int64, isNe
 		return t.ID, false, s.st.LinkInbound(ctx, ic.inbound, t.ID)
 	}
 	if r.ID == 0 {
+		// An unknown sender reporting an emergency is told the number to
+		// call at once; no ticket can be opened for them.
+		if em, ok := s.cfg.Tickets.Triage.Emergency(ic.res.Text); ok {
+			return 0, false, s.answer(ctx, ic, outbound.PurposeConfirm, em.Alert())
+		}
 		// An unknown sender's question: kept for staff (UnknownSenders).
 		// A WeChat follower is told how to bind; an unknown number gets
 		// nothing (it may not even be a person).

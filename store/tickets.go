@@ -246,7 +246,8 @@ func (s *Store) Ticket(ctx context.Context, id int64) (tickets.Ticket, error) {
 // ticket still matches what ev changed from. For a status or reopened
 // event the stored status must equal ev.From; for assigned the stored
 // assignee (ev.From, a worker id, "0" for none); for escalated the stored
-// level; for rated the stored rating must be none; for merged (on the kept
+// level; for recategorised the stored category; for rated the stored
+// rating must be none; for merged (on the kept
 // ticket) the stored status must equal t.Status and the ticket must not
 // be merged away. Otherwise it returns an error wrapping fault.ErrConflict and
 // changes nothing: of two workers who move the same ticket at once,
@@ -262,7 +263,7 @@ func (s *Store) ApplyTicketEvent(ctx context.Context, t tickets.Ticket, ev ticke
 	ev.TicketID = t.ID
 	switch ev.Kind {
 	case tickets.EventStatus, tickets.EventReopened, tickets.EventAssigned, tickets.EventEscalated,
-		tickets.EventRated, tickets.EventMerged:
+		tickets.EventRated, tickets.EventMerged, tickets.EventRecategorised, tickets.EventUrgency:
 	default:
 		return fmt.Errorf("store: %s: kind %q cannot be applied", what, ev.Kind)
 	}
@@ -280,10 +281,10 @@ func (s *Store) ApplyTicketEvent(ctx context.Context, t tickets.Ticket, ev ticke
 	}
 	s.prepareWrites(ctx)
 	return s.inTx(ctx, what, func(tx *sql.Tx) error {
-		var status, level string
+		var status, level, category string
 		var assignee, mergedInto int64
 		var rating int
-		err := s.txRow(ctx, tx, "TicketForUpdate", t.ID).Scan(&status, &level, &assignee, &rating, &mergedInto)
+		err := s.txRow(ctx, tx, "TicketForUpdate", t.ID).Scan(&status, &level, &assignee, &rating, &mergedInto, &category)
 		if errors.Is(err, sql.ErrNoRows) {
 			return fault.ErrNotFound
 		}
@@ -292,6 +293,9 @@ func (s *Store) ApplyTicketEvent(ctx context.Context, t tickets.Ticket, ev ticke
 		}
 		if err := ticketGuard(ev, t, tickets.Status(status), tickets.Level(level), assignee, rating, mergedInto); err != nil {
 			return err
+		}
+		if ev.Kind == tickets.EventRecategorised && category != ev.From {
+			return fmt.Errorf("ticket is filed under %s, not %s: %w", category, ev.From, fault.ErrConflict)
 		}
 		res, err := s.txExec(ctx, tx, "UpdateTicket", t.GridCode, string(t.Category),
 			idOrNull(t.AssigneeWorkerID), string(t.Level), string(t.Status), s.tsOrNull(t.DueAt), t.Rating,

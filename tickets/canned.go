@@ -34,6 +34,14 @@ var DefaultCanned = map[Category]string{
 	CategoryEnvironment:           "您好，您反映的环境问题已登记，网格员{{worker.name}}将于{{deadline}}前到现场查看处理。联系电话{{worker.phone}}。",
 	CategoryDisputes:              "您好，您反映的纠纷已登记，网格员{{worker.name}}将于{{deadline}}前与您联系协调。请保持冷静，如遇紧急情况请拨打110。联系电话{{worker.phone}}。",
 	CategoryComplaints:            "您好，您的投诉已受理，我们将于{{deadline}}前核实处理并向您反馈结果。网格员{{worker.name}}，联系电话{{worker.phone}}。",
+	CategoryProperty:              "您好，您反映的物业房屋问题已登记，网格员{{worker.name}}将联系物业尽快处理并告知您进展。联系电话{{worker.phone}}。",
+	CategoryCityManagement:        "您好，您反映的城市管理问题已登记，网格员{{worker.name}}将到现场查看并协调城管处理。联系电话{{worker.phone}}。",
+	CategorySafety:                "您好，您反映的安全隐患已登记，网格长将尽快到现场核查。如有明火或人员被困请立即拨打119。联系电话{{worker.phone}}。",
+	CategorySocialInsurance:       "您好，您的社保医保咨询已收到，网格员{{worker.name}}将告知您办理流程和所需材料。联系电话{{worker.phone}}。",
+	CategoryFamilyPlanning:        "您好，您的生育登记咨询已收到，网格员{{worker.name}}将告知您所需材料和办理方式。联系电话{{worker.phone}}。",
+	CategoryPublicSecurity:        "您好，您反映的治安问题已登记，网格长将尽快核实处理。如正在发生违法犯罪请立即拨打110。联系电话{{worker.phone}}。",
+	CategoryHeatingGas:            "您好，您反映的供暖燃气问题已登记，网格员{{worker.name}}将联系供暖燃气单位尽快处理。如闻到燃气味请开窗、勿用明火，并拨打燃气抢修电话或119。联系电话{{worker.phone}}。",
+	CategoryStaffComplaint:        "您好，您对工作人员的投诉已受理，将由社区负责人核实处理并向您反馈，不会转交被投诉人。联系电话{{worker.phone}}。",
 	CategoryOther:                 "您好，您的留言已收到，网格员{{worker.name}}会尽快与您联系。联系电话{{worker.phone}}。",
 }
 

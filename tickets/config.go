@@ -11,6 +11,12 @@ type Config struct {
 	Keywords Keywords
 	// Classifier configures classification; zero means DefaultRules.
 	Classifier Classifier
+	// Levels is the level a new ticket starts at per category; nil means
+	// DefaultRouting.
+	Levels Routing
+	// Triage recognises emergencies and sets the deadlines of the
+	// urgencies; zero means the defaults.
+	Triage Triage
 	// SLA holds deadlines, escalation steps and the reopen window; zero
 	// means the defaults.
 	SLA SLA
@@ -23,5 +29,5 @@ type Config struct {
 
 // Validate reports every problem in c at once, each naming its field.
 func (c Config) Validate() error {
-	return errors.Join(c.Keywords.Validate(), c.Classifier.Validate(), c.SLA.Validate(), c.Canned.Validate(), c.Quick.Validate())
+	return errors.Join(c.Keywords.Validate(), c.Classifier.Validate(), c.Levels.Validate(), c.Triage.Validate(), c.SLA.Validate(), c.Canned.Validate(), c.Quick.Validate())
 }

@@ -86,8 +86,9 @@ const (
 )
 
 // DefaultDeadlines are the per-category deadlines: a day for what hurts
-// people now (complaints, disputes, elderly care), two for the environment,
-// three for the rest.
+// people now (complaints, disputes, elderly care, safety, public order,
+// heating and gas), two for the environment, the property and city
+// management, three for the rest.
 var DefaultDeadlines = map[Category]time.Duration{
 	CategoryComplaints:            24 * time.Hour,
 	CategoryDisputes:              24 * time.Hour,
@@ -98,6 +99,14 @@ var DefaultDeadlines = map[Category]time.Duration{
 	CategoryHouseholdRegistration: 72 * time.Hour,
 	CategorySchooling:             72 * time.Hour,
 	CategoryOther:                 72 * time.Hour,
+	CategoryStaffComplaint:        24 * time.Hour,
+	CategorySafety:                24 * time.Hour,
+	CategoryPublicSecurity:        24 * time.Hour,
+	CategoryHeatingGas:            24 * time.Hour,
+	CategoryProperty:              48 * time.Hour,
+	CategoryCityManagement:        48 * time.Hour,
+	CategorySocialInsurance:       72 * time.Hour,
+	CategoryFamilyPlanning:        72 * time.Hour,
 }
 
 // DefaultSteps give every level above the grid worker one more day.

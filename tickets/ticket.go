@@ -142,6 +142,12 @@ const (
 	EventReopened  EventKind = "reopened"  // resolved/closed → assigned
 	EventRated     EventKind = "rated"     // the resident's rating
 	EventMerged    EventKind = "merged"    // From: the duplicate, To: the kept ticket
+	// EventRecategorised: a worker filed the ticket under another
+	// category. From and To are the categories.
+	EventRecategorised EventKind = "recategorised"
+	// EventUrgency: a worker changed the ticket's urgency. From and To are
+	// the urgencies.
+	EventUrgency EventKind = "urgency"
 )
 
 // Event is one entry of a ticket's timeline (台账).

@@ -45,7 +45,12 @@ type TicketsConfig struct {
 	Keywords      KeywordsConfig `yaml:"keywords"`
 	// Canned overrides the acknowledgement of a new ticket per category;
 	// categories not listed keep the built-in text.
-	Canned map[string]string `yaml:"canned"`
+	Canned  map[string]string `yaml:"canned"`
+	Urgency UrgencyConfig     `yaml:"urgency"`
+	// Levels is the level a new ticket starts at per category (grid_worker,
+	// grid_leader, community or street); categories not listed keep their
+	// defaults.
+	Levels map[string]string `yaml:"levels"`
 	// QuickReplies are the workers' ready answers per category (tickets
 	// quick / reply --quick N); categories listed replace their defaults.
 	QuickReplies map[string][]string `yaml:"quick_replies"`
@@ -79,6 +84,19 @@ type TermConfig struct {
 	Workdays     int           `yaml:"workdays"`
 	WorkingHours time.Duration `yaml:"working_hours"`
 	EndOfDay     bool          `yaml:"end_of_day"`
+}
+
+// UrgencyConfig sets how emergencies are handled (tickets.Triage).
+type UrgencyConfig struct {
+	// EmergencyDeadline is the time allowed for an emergency (gas leak,
+	// fire, a missing person, violence, someone hurt), in plain hours.
+	// Default 2h.
+	EmergencyDeadline time.Duration `yaml:"emergency_deadline"`
+	// EmergencyLevel is who gets an emergency. Default grid_leader.
+	EmergencyLevel string `yaml:"emergency_level"`
+	// ComplexDeadline is the time allowed for a complex matter. Default
+	// 168h.
+	ComplexDeadline time.Duration `yaml:"complex_deadline"`
 }
 
 // KeywordsConfig overrides the reply keywords (tickets.Keywords). An
@@ -159,6 +177,8 @@ func (c TicketsConfig) desk(cal *workdays.Calendar) (desk.Config, error) {
 			errs = append(errs, fmt.Errorf("ticket_options[%d]: blank word", i))
 		}
 	}
+	out.Tickets.Triage = tickets.Triage{Deadline: c.Urgency.EmergencyDeadline, Level: tickets.Level(c.Urgency.EmergencyLevel),
+		ComplexDeadline: c.Urgency.ComplexDeadline}
 	sla := &out.Tickets.SLA
 	sla.ReopenWindow = c.SLA.ReopenWindow
 	sla.Warning = c.SLA.Warning
@@ -190,6 +210,12 @@ func (c TicketsConfig) desk(cal *workdays.Calendar) (desk.Config, error) {
 	}
 	out.Tickets.Keywords = tickets.Keywords{Unsubscribe: kw.Unsubscribe, Confirm: kw.Confirm, Reschedule: kw.Reschedule,
 		Acknowledge: kw.Acknowledge, Greeting: kw.Greeting, ShortReply: kw.ShortReply}
+	if c.Levels != nil {
+		out.Tickets.Levels = maps.Clone(tickets.DefaultRouting)
+		for _, k := range slices.Sorted(maps.Keys(c.Levels)) {
+			out.Tickets.Levels[known("levels", k)] = tickets.Level(c.Levels[k]) // tickets.Routing.Validate names unknown levels
+		}
+	}
 	if c.Canned != nil {
 		out.Tickets.Canned = tickets.Canned{}
 		for _, k := range slices.Sorted(maps.Keys(c.Canned)) {

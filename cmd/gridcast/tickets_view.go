@@ -279,6 +279,8 @@ func (p *people) eventChange(ctx context.Context, ev tickets.Event) (string, err
 		return ev.To + " of 5", nil
 	case tickets.EventMerged:
 		return "#" + ev.From + " → #" + ev.To, nil
+	case tickets.EventRecategorised:
+		return tickets.Category(ev.From).Label() + " → " + tickets.Category(ev.To).Label(), nil
 	}
 	if ev.From == "" {
 		return ev.To, nil

@@ -742,7 +742,7 @@ FROM tickets WHERE id = $1;
 -- name: TicketForUpdate
 -- What ApplyTicketEvent checks the event against, read in its transaction
 -- (FOR UPDATE: concurrent appliers queue on the row).
-SELECT status, level, COALESCE(assignee_worker_id, 0), rating, COALESCE(merged_into, 0)
+SELECT status, level, COALESCE(assignee_worker_id, 0), rating, COALESCE(merged_into, 0), category
 FROM tickets WHERE id = $1 FOR UPDATE;
 
 -- name: UpdateTicket

@@ -714,7 +714,7 @@ FROM tickets WHERE id = ?;
 -- name: TicketForUpdate
 -- What ApplyTicketEvent checks the event against, read in its transaction
 -- (SQLite's write lock is already held: BEGIN IMMEDIATE).
-SELECT status, level, COALESCE(assignee_worker_id, 0), rating, COALESCE(merged_into, 0)
+SELECT status, level, COALESCE(assignee_worker_id, 0), rating, COALESCE(merged_into, 0), category
 FROM tickets WHERE id = ?;
 
 -- name: UpdateTicket

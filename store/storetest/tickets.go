@@ -26,6 +26,7 @@ var ticketTests = []struct {
 	{"UnknownSenders", testUnknownSenders},
 	{"TicketRoundTrip", testTicketRoundTrip},
 	{"TicketOptimistic", testTicketOptimistic},
+	{"TicketRecategorised", testTicketRecategorised},
 	{"TicketFilters", testTicketFilters},
 	{"OpenTicketFor", testOpenTicketFor},
 	{"DueTickets", testDueTickets},
@@ -437,5 +438,53 @@ func testCampaignAnswers(t *testing.T, st Store) {
 	}
 	if got, err := st.CampaignAnswers(ctx, c.ID+100); err != nil || len(got) != 0 {
 		t.Errorf("CampaignAnswers(other) = %v, %v", got, err)
+	}
+}
+
+// Two workers file the same ticket under different categories at once:
+// one wins, the other's change is refused, and the timeline holds the
+// winner's categories; an urgency change is stored with its deadline.
+func testTicketRecategorised(t *testing.T, st Store) {
+	ctx := t.Context()
+	ids := seedIDs(t, st, 1)
+	tk := newTicket(t, st, ids[0], "NY-01-01-01", 0, t0.Add(time.Hour))
+	now := t0.Add(time.Minute)
+	a, b := tk, tk
+	evA, errA := a.Recategorise(tickets.CategoryHeatingGas, "wang", "燃气", now)
+	evB, errB := b.Recategorise(tickets.CategoryProperty, "li", "", now)
+	apply(t, st, a, evA, errA)
+	if errB != nil {
+		t.Fatal(errB)
+	}
+	if err := st.ApplyTicketEvent(ctx, b, evB); !errors.Is(err, fault.ErrConflict) {
+		t.Errorf("second recategorisation = %v, want fault.ErrConflict", err)
+	}
+	got, err := st.Ticket(ctx, tk.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Category != tickets.CategoryHeatingGas {
+		t.Errorf("category %s, want heating_gas", got.Category)
+	}
+	evs, err := st.TicketEvents(ctx, tk.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := evs[len(evs)-1]
+	if last.Kind != tickets.EventRecategorised || last.From != string(tk.Category) || last.To != "heating_gas" || last.Note != "燃气" {
+		t.Errorf("last event %+v, want recategorised %s → heating_gas", last, tk.Category)
+	}
+	// An urgency change is a timeline kind of its own.
+	a.DueAt = now.Add(2 * time.Hour)
+	urg := tickets.Event{Kind: tickets.EventUrgency, Actor: "wang", From: "normal", To: "emergency", At: now}
+	if err := st.ApplyTicketEvent(ctx, a, urg); err != nil {
+		t.Fatal(err)
+	}
+	evs, _ = st.TicketEvents(ctx, tk.ID)
+	if u := tickets.UrgencyOf(evs); u != tickets.UrgencyEmergency {
+		t.Errorf("urgency after the change: %s, want emergency", u)
+	}
+	if got, _ := st.Ticket(ctx, tk.ID); !got.DueAt.Equal(a.DueAt) {
+		t.Errorf("due %s, want %s", got.DueAt, a.DueAt)
 	}
 }
