@@ -105,3 +105,38 @@ func TestDispatchToDepartments(t *testing.T) {
 		})
 	}
 }
+
+// A worker files a ticket under another category and marks it complex;
+// both answer with the ticket as it now is, and both are on its timeline.
+func TestRecategoriseAndUrgency(t *testing.T) {
+	t.Parallel()
+	f := newScopeFixture(t, "sqlite")
+	w := f.in[access.RoleWorker]
+	ticket := fmt.Sprintf("%s/api/v1/tickets/%d", f.srv.URL, f.a)
+	code, _, b := as(t, w.token, "POST", ticket+"/recategorise", `{"category":"物业/房屋","note":"小区内路灯归物业"}`)
+	var tk api.Ticket
+	if code != 200 || json.Unmarshal([]byte(b), &tk) != nil || tk.Category != "property" {
+		t.Fatalf("recategorise: %d %s", code, b)
+	}
+	if code, _, b := as(t, w.token, "POST", ticket+"/recategorise", `{"category":"天气"}`); code != 400 {
+		t.Errorf("an unknown category: %d %s", code, b)
+	}
+	if code, _, b := as(t, w.token, "POST", ticket+"/urgency", `{"urgency":"复杂"}`); code != 200 {
+		t.Fatalf("urgency: %d %s", code, b)
+	}
+	if code, _, b := as(t, w.token, "POST", ticket+"/urgency", `{"urgency":"很急"}`); code != 400 {
+		t.Errorf("an unknown urgency: %d %s", code, b)
+	}
+	var d api.TicketDetail
+	_, _, b = as(t, w.token, "GET", ticket, "")
+	if err := json.Unmarshal([]byte(b), &d); err != nil {
+		t.Fatal(err)
+	}
+	var kinds []string
+	for _, ev := range d.Timeline {
+		kinds = append(kinds, ev.Kind)
+	}
+	if !strings.Contains(strings.Join(kinds, ","), "recategorised") || !strings.Contains(strings.Join(kinds, ","), "urgency") {
+		t.Errorf("timeline kinds %v, want recategorised and urgency", kinds)
+	}
+}

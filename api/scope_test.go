@@ -148,6 +148,8 @@ func testScopeMatrix(t *testing.T, f *scopeFixture) {
 		{"POST", ticket(f.a) + "/resolve", `{"note":"已修好"}`, []access.Role{access.RoleWorker}, scoped},
 		{"POST", ticket(f.a) + "/reopen", `{"note":"又坏了"}`, []access.Role{access.RoleWorker}, scoped},
 		{"POST", ticket(f.a) + "/close", `{"note":"结案"}`, []access.Role{access.RoleWorker}, scoped},
+		{"POST", ticket(f.a) + "/recategorise", `{"category":"property","note":"小区内路灯归物业"}`, []access.Role{access.RoleWorker}, scoped},
+		{"POST", ticket(f.a) + "/urgency", `{"urgency":"复杂"}`, []access.Role{access.RoleWorker}, scoped},
 		{"POST", ticket(f.a2) + "/merge", fmt.Sprintf(`{"into":%d}`, f.a), []access.Role{access.RoleWorker}, scoped},
 		{"POST", fmt.Sprintf("/api/v1/residents/%d/unmask", f.residents[0].ID), `{"reason":"上门核实住址"}`,
 			[]access.Role{access.RoleWorker, access.RoleOfficer, access.RoleAdmin}, scoped},

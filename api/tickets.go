@@ -80,6 +80,8 @@ func (s *server) mountTickets(v1 mountFunc) {
 	v1("POST /api/v1/tickets/{id}/reopen", s.ticketScoped(s.noteAction(desk.Reopen, true)), worker)
 	v1("POST /api/v1/tickets/{id}/reassign", s.ticketScoped(s.reassignTicket), worker)
 	v1("POST /api/v1/tickets/{id}/merge", s.ticketScoped(s.mergeTicket), worker)
+	v1("POST /api/v1/tickets/{id}/recategorise", s.ticketScoped(s.recategoriseTicket), worker)
+	v1("POST /api/v1/tickets/{id}/urgency", s.ticketScoped(s.setUrgency), worker)
 }
 
 // Ticket is a ticket as the API shows it: the resident's name and phone

@@ -33,6 +33,13 @@ type (
 		By         string `json:"by"`
 		WorkerCode string `json:"worker_code"`
 	}
+	// labelRequest changes a ticket's category or urgency.
+	labelRequest struct {
+		By       string `json:"by"`
+		Category string `json:"category,omitempty"`
+		Urgency  string `json:"urgency,omitempty"`
+		Note     string `json:"note"`
+	}
 	mergeRequest struct {
 		By   string `json:"by"`
 		Into int64  `json:"into"`
@@ -249,4 +256,45 @@ func (s *server) quickReplies(w http.ResponseWriter, r *http.Request) {
 		out[i] = QuickReply{N: i + 1, Text: pii.MaskText(text, wk.Name)}
 	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+// recategoriseTicket files ticket {id} under another category (a
+// timeline event; a category that starts higher moves it up, and the
+// deadline may come forward, never back).
+func (s *server) recategoriseTicket(w http.ResponseWriter, r *http.Request) {
+	var req labelRequest
+	id, err := actionInput(w, r, &req, &req.By)
+	if err == nil && strings.TrimSpace(req.Category) == "" {
+		err = badRequest("category is required", "请填写新的类别（category）")
+	}
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	t, err := s.cfg.Desk.Recategorise(r.Context(), id, strings.TrimSpace(req.Category), req.By, req.Note)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.answerTicket(w, r, 200, t)
+}
+
+// setUrgency marks ticket {id} 紧急, 一般 or 复杂 (urgent, normal,
+// complex), moving its deadline and, for 紧急, its level.
+func (s *server) setUrgency(w http.ResponseWriter, r *http.Request) {
+	var req labelRequest
+	id, err := actionInput(w, r, &req, &req.By)
+	if err == nil && strings.TrimSpace(req.Urgency) == "" {
+		err = badRequest("urgency is required: 紧急, 一般 or 复杂", "请填写紧急程度（urgency）：紧急、一般或复杂")
+	}
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	t, err := s.cfg.Desk.SetUrgency(r.Context(), id, strings.TrimSpace(req.Urgency), req.By, req.Note)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.answerTicket(w, r, 200, t)
 }
