@@ -121,15 +121,7 @@ func (s *server) dispatchTicket(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var req DispatchRequest
-	if err := decode(w, r, &req); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	if req.By, err = actor(r, "by", req.By); err == nil && strings.TrimSpace(req.By) == "" {
-		err = badRequest("by is required", "请注明操作人（by）")
-	}
-	if err != nil {
-		s.writeError(w, r, err)
+	if !s.actedBody(w, r, &req, &req.By) {
 		return
 	}
 	ts := make([]dispatch.Task, 0, len(req.Tasks))
@@ -217,15 +209,7 @@ func (s *server) taskAction(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var req TaskAction
-	if err := decode(w, r, &req); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	if req.By, err = actor(r, "by", req.By); err == nil && strings.TrimSpace(req.By) == "" {
-		err = badRequest("by is required", "请注明操作人（by）")
-	}
-	if err != nil {
-		s.writeError(w, r, err)
+	if !s.actedBody(w, r, &req, &req.By) {
 		return
 	}
 	a := dispatch.Action(req.Action)
@@ -254,4 +238,21 @@ func (s *server) taskAction(w http.ResponseWriter, r *http.Request) {
 	}
 	_ = s.record(r, req.By, audit.ActionTask+"."+audit.Action(req.Action), fmt.Sprintf("task:%d", id), "", fmt.Sprintf(`{"ticket":%d,"state":%q}`, task.TicketID, got.State))
 	writeJSON(w, 200, s.taskToAPI(got))
+}
+
+// actedBody decodes a change's body into v and settles its actor in *by
+// (the user, or the trial mode's required by), answering 400 and returning
+// false when either fails.
+func (s *server) actedBody(w http.ResponseWriter, r *http.Request, v any, by *string) bool {
+	err := decode(w, r, v)
+	if err == nil {
+		if *by, err = actor(r, "by", *by); err == nil && strings.TrimSpace(*by) == "" {
+			err = badRequest("by is required", "请注明操作人（by）")
+		}
+	}
+	if err != nil {
+		s.writeError(w, r, err)
+		return false
+	}
+	return true
 }
