@@ -1,7 +1,6 @@
 package storetest
 
 import (
-	"context"
 	"errors"
 	"sync"
 	"testing"
@@ -10,16 +9,6 @@ import (
 	"github.com/gridcast/gridcast/dispatch"
 	"github.com/gridcast/gridcast/fault"
 )
-
-// Dispatch is what the street's dispatch of tickets to departments needs.
-type Dispatch interface {
-	DispatchTasks(ctx context.Context, ts []dispatch.Task, known []dispatch.Department) ([]dispatch.Task, error)
-	MoveTask(ctx context.Context, id int64, m dispatch.Move) (dispatch.Task, error)
-	Task(ctx context.Context, id int64) (dispatch.Task, error)
-	TasksOfTicket(ctx context.Context, ticketID int64) ([]dispatch.Task, error)
-	DepartmentTasks(ctx context.Context, department string, limit int) ([]dispatch.Task, error)
-	TaskEvents(ctx context.Context, taskID int64) ([]dispatch.Event, error)
-}
 
 var dispatchTests = []struct {
 	name string

@@ -35,7 +35,7 @@ type Store interface {
 	extsync.Store
 	metrics.TicketBacklog
 	Users
-	Dispatch
+	api.DispatchStore
 	AuditStore
 	retention.Store
 	Admin

@@ -7,17 +7,17 @@ import (
 	"testing"
 
 	"github.com/gridcast/gridcast/access"
+	"github.com/gridcast/gridcast/api"
 	"github.com/gridcast/gridcast/fault"
 )
 
 // Users is what gridcast users and the API's user directory need.
 type Users interface {
+	api.UserDirectory
 	CreateUser(ctx context.Context, u access.User) (access.User, error)
 	UpdateUser(ctx context.Context, u access.User) (access.User, error)
-	UserByToken(ctx context.Context, sum [sha256.Size]byte) (access.User, error)
 	UserByName(ctx context.Context, name string) (access.User, error)
 	Users(ctx context.Context) ([]access.User, error)
-	CountUsers(ctx context.Context) (int, error)
 }
 
 var userTests = []struct {
