@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -13,8 +14,7 @@ import (
 // ticketsRecategorise files a ticket under another category (desk
 // Recategorise).
 func (a *app) ticketsRecategorise() *cobra.Command {
-	var by, note string
-	cmd := &cobra.Command{
+	return a.ticketChange(&cobra.Command{
 		Use:   "recategorise ID CATEGORY [--by NAME] [--note WHY]",
 		Short: "File a ticket under another category (heating_gas or 供暖/燃气 …); recorded on its timeline",
 		Long: `File a ticket under another category when the classifier chose wrong. CATEGORY is an
@@ -25,64 +25,59 @@ identifier or a Chinese label: employment 就业, social_assistance 社会救助
 heating_gas 供暖/燃气, staff_complaint 投诉(对工作人员), other 其他.
 A category that starts higher (staff_complaint: the community) moves the ticket there and
 notifies its new owner; a shorter deadline brings the deadline forward.`,
-		Args: cobra.ExactArgs(2),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			id, err := parseID("ticket", args[0])
-			if err != nil {
-				return err
-			}
-			ctx := cmd.Context()
-			return a.withDesk(ctx, func(st *store.Store, d *cliDesk) error {
-				before, err := loadTicket(ctx, st, id)
-				if err != nil {
-					return err
-				}
-				t, err := d.Recategorise(ctx, id, args[1], by, note)
-				if err != nil {
-					return fmt.Errorf("ticket %d: %w", id, err)
-				}
-				fmt.Fprintf(a.stdout, "ticket %d: %s → %s by %s\n", id, before.Category.Label(), t.Category.Label(), by)
-				if t.Level != before.Level {
-					fmt.Fprintf(a.stdout, "  now with the %s; they are notified\n  %s\n", t.Level.Label(), d.queued)
-				}
-				return nil
-			})
-		},
-	}
-	cmd.Flags().StringVar(&by, "by", a.defaultActor(), "who does this (recorded on the ticket)")
-	cmd.Flags().StringVar(&note, "note", "", "why (recorded on the timeline)")
-	return cmd
+	}, func(ctx context.Context, st *store.Store, d *cliDesk, id int64, category, by, note string) error {
+		before, err := loadTicket(ctx, st, id)
+		if err != nil {
+			return err
+		}
+		t, err := d.Recategorise(ctx, id, category, by, note)
+		if err != nil {
+			return fmt.Errorf("ticket %d: %w", id, err)
+		}
+		fmt.Fprintf(a.stdout, "ticket %d: %s → %s by %s\n", id, before.Category.Label(), t.Category.Label(), by)
+		if t.Level != before.Level {
+			fmt.Fprintf(a.stdout, "  now with the %s; they are notified\n  %s\n", t.Level.Label(), d.queued)
+		}
+		return nil
+	})
 }
 
 // ticketsUrgency changes a ticket's urgency (desk SetUrgency).
 func (a *app) ticketsUrgency() *cobra.Command {
-	var by, note string
-	cmd := &cobra.Command{
+	return a.ticketChange(&cobra.Command{
 		Use:   "urgency ID emergency|normal|complex [--by NAME] [--note WHY]",
 		Short: "Mark a ticket 紧急 (grid leader, 2h), 一般 (its category's deadline) or 复杂 (7 days); recorded on its timeline",
-		Args:  cobra.ExactArgs(2),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			id, err := parseID("ticket", args[0])
-			if err != nil {
-				return err
-			}
-			ctx := cmd.Context()
-			return a.withDesk(ctx, func(st *store.Store, d *cliDesk) error {
-				if _, err := loadTicket(ctx, st, id); err != nil {
-					return err
-				}
-				t, err := d.SetUrgency(ctx, id, args[1], by, note)
-				if err != nil {
-					return fmt.Errorf("ticket %d: %w", id, err)
-				}
-				u, _ := tickets.ParseUrgency(args[1])
-				fmt.Fprintf(a.stdout, "ticket %d: %s by %s, with the %s, due %s\n", id, u.Label(), by, t.Level.Label(),
-					t.DueAt.In(campaigns.Shanghai()).Format("2006-01-02 15:04"))
-				return nil
-			})
-		},
+	}, func(ctx context.Context, st *store.Store, d *cliDesk, id int64, urgency, by, note string) error {
+		if _, err := loadTicket(ctx, st, id); err != nil {
+			return err
+		}
+		t, err := d.SetUrgency(ctx, id, urgency, by, note)
+		if err != nil {
+			return fmt.Errorf("ticket %d: %w", id, err)
+		}
+		u, _ := tickets.ParseUrgency(urgency)
+		fmt.Fprintf(a.stdout, "ticket %d: %s by %s, with the %s, due %s\n", id, u.Label(), by, t.Level.Label(),
+			t.DueAt.In(campaigns.Shanghai()).Format("2006-01-02 15:04"))
+		return nil
+	})
+}
+
+// ticketChange makes c a command on ticket ID with one value (its second
+// argument), --by and --note, that runs change through the desk.
+func (a *app) ticketChange(c *cobra.Command, change func(ctx context.Context, st *store.Store, d *cliDesk, id int64, value, by, note string) error) *cobra.Command {
+	var by, note string
+	c.Args = cobra.ExactArgs(2)
+	c.RunE = func(cmd *cobra.Command, args []string) error {
+		id, err := parseID("ticket", args[0])
+		if err != nil {
+			return err
+		}
+		ctx := cmd.Context()
+		return a.withDesk(ctx, func(st *store.Store, d *cliDesk) error {
+			return change(ctx, st, d, id, args[1], by, note)
+		})
 	}
-	cmd.Flags().StringVar(&by, "by", a.defaultActor(), "who does this (recorded on the ticket)")
-	cmd.Flags().StringVar(&note, "note", "", "why (recorded on the timeline)")
-	return cmd
+	c.Flags().StringVar(&by, "by", a.defaultActor(), "who does this (recorded on the ticket)")
+	c.Flags().StringVar(&note, "note", "", "why (recorded on the timeline)")
+	return c
 }
