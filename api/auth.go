@@ -69,6 +69,10 @@ type auth struct {
 
 type userKey struct{}
 
+// checkedKey marks a request guard has authenticated (a user's, or one of
+// the trial mode), so that authorize does not do it again.
+type checkedKey struct{}
+
 // userFrom returns the authenticated user of a request, if any; none in
 // the trial mode.
 func userFrom(ctx context.Context) (access.User, bool) {
@@ -107,10 +111,11 @@ func (a *auth) guard(next http.Handler) http.Handler {
 		if !a.acceptChange(w, r) {
 			return
 		}
+		ctx := context.WithValue(r.Context(), checkedKey{}, true)
 		if u.Name != "" {
-			r = r.WithContext(context.WithValue(r.Context(), userKey{}, u))
+			ctx = context.WithValue(ctx, userKey{}, u)
 		}
-		next.ServeHTTP(w, r)
+		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
 
@@ -288,7 +293,7 @@ func notLocal(r *http.Request) string {
 func (a *auth) authorize(pattern string, need []access.Role, h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		u, ok := userFrom(r.Context())
-		if !ok {
+		if checked, _ := r.Context().Value(checkedKey{}).(bool); !ok && !checked {
 			if u, ok = a.authenticate(w, r); !ok {
 				return
 			}

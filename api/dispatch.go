@@ -110,12 +110,8 @@ func dispatcher(r *http.Request, grid string) bool {
 }
 
 func (s *server) dispatchTicket(w http.ResponseWriter, r *http.Request) {
-	id, _ := ticketID(r) // ticketScoped checked it
-	t, err := s.cfg.Tickets.Ticket(r.Context(), id)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
+	t := scopedTicket(r)
+	id := t.ID
 	if !dispatcher(r, t.GridCode) {
 		s.auth.refuse(w, r, http.StatusForbidden, "scope", "dispatching is for the community's or the street's staff, whose scope lies above the grid · 分拨须由社区或街道工作人员操作")
 		return
@@ -144,8 +140,7 @@ func (s *server) dispatchTicket(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *server) ticketTasks(w http.ResponseWriter, r *http.Request) {
-	id, _ := ticketID(r)
-	ts, err := s.cfg.Dispatch.TasksOfTicket(r.Context(), id)
+	ts, err := s.cfg.Dispatch.TasksOfTicket(r.Context(), scopedTicket(r).ID)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"slices"
@@ -10,6 +11,7 @@ import (
 	"github.com/gridcast/gridcast/dispatch"
 	"github.com/gridcast/gridcast/fault"
 	"github.com/gridcast/gridcast/pii"
+	"github.com/gridcast/gridcast/tickets"
 )
 
 // Every route filters by the caller's scope (access.Scope): a list shows
@@ -25,7 +27,8 @@ func (s *server) outOfScope(w http.ResponseWriter, r *http.Request, what string)
 }
 
 // ticketScoped lets through to h only a caller whose scope covers ticket
-// {id}'s grid.
+// {id}'s grid (or whose department it was dispatched to), with the ticket
+// as read in the request's context (scopedTicket).
 func (s *server) ticketScoped(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		id, err := ticketID(r)
@@ -42,7 +45,7 @@ func (s *server) ticketScoped(h http.HandlerFunc) http.HandlerFunc {
 			s.outOfScope(w, r, fmt.Sprintf("ticket %d", id))
 			return
 		}
-		h(w, r)
+		h(w, r.WithContext(context.WithValue(r.Context(), ticketKey{}, t)))
 	}
 }
 
@@ -122,4 +125,13 @@ func (s *server) dispatchedToCaller(r *http.Request, id int64) bool {
 		return false
 	}
 	return slices.ContainsFunc(ts, func(t dispatch.Task) bool { return t.Department == u.Department })
+}
+
+type ticketKey struct{}
+
+// scopedTicket is the ticket ticketScoped read for the request, before h
+// changed anything.
+func scopedTicket(r *http.Request) tickets.Ticket {
+	t, _ := r.Context().Value(ticketKey{}).(tickets.Ticket)
+	return t
 }

@@ -336,17 +336,8 @@ func ticketID(r *http.Request) (int64, error) {
 }
 
 func (s *server) getTicket(w http.ResponseWriter, r *http.Request) {
-	id, err := ticketID(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	ctx := r.Context()
-	t, err := s.cfg.Tickets.Ticket(ctx, id)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
+	ctx, t := r.Context(), scopedTicket(r)
+	id := t.ID
 	evs, err := s.cfg.Tickets.TicketEvents(ctx, id)
 	if err != nil {
 		s.writeError(w, r, err)

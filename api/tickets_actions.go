@@ -167,12 +167,8 @@ func (s *server) reassignTicket(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	// The ticket first, so that "not found" below can only be the worker:
-	// a bad code in the body is the request's fault, not a missing ticket.
-	if _, err := s.cfg.Tickets.Ticket(r.Context(), id); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
+	// The ticket exists (ticketScoped read it), so "not found" below can
+	// only be the worker: a bad code in the body is the request's fault.
 	// A ticket is handed only to a worker within the caller's scope.
 	if to, err := s.cfg.Tickets.WorkerByCode(r.Context(), strings.TrimSpace(req.WorkerCode)); err == nil && !scopeOf(r).Covers(to.GridCode) {
 		s.outOfScope(w, r, fmt.Sprintf("worker %s", to.Code))
@@ -201,11 +197,7 @@ func (s *server) mergeTicket(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	if _, err := s.cfg.Tickets.Ticket(r.Context(), id); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	// Both tickets must be the caller's: merging moves the conversation.
+	// Both tickets must be the caller's (ticketScoped checked {id}): merging moves the conversation.
 	if into, err := s.cfg.Tickets.Ticket(r.Context(), req.Into); err == nil && !scopeOf(r).Covers(into.GridCode) {
 		s.outOfScope(w, r, fmt.Sprintf("ticket %d", req.Into))
 		return
@@ -230,17 +222,8 @@ type QuickReply struct {
 }
 
 func (s *server) quickReplies(w http.ResponseWriter, r *http.Request) {
-	id, err := ticketID(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	ctx := r.Context()
-	t, err := s.cfg.Tickets.Ticket(ctx, id)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
+	ctx, t := r.Context(), scopedTicket(r)
+	id := t.ID
 	list, err := s.cfg.Desk.QuickReplies(ctx, id)
 	if err != nil {
 		s.writeError(w, r, err)
