@@ -169,21 +169,11 @@ func (a *auth) trial(ctx context.Context) (bool, error) {
 func (a *auth) authenticate(w http.ResponseWriter, r *http.Request) (access.User, bool) {
 	trial, err := a.trial(r.Context())
 	if err != nil {
-		a.log.ErrorContext(r.Context(), "api_users_unavailable", "err", err)
-		writeJSON(w, http.StatusServiceUnavailable, Problem{Error: "the user directory is unavailable; try again"})
+		a.usersUnavailable(w, r, err)
 		return access.User{}, false
 	}
 	if trial {
-		if why := notLocal(r); why != "" {
-			a.refuse(w, r, http.StatusForbidden, "not_local", "the API answers only requests made on this host while no user exists ("+why+
-				"); create users (gridcast users create NAME --role ROLE --grid CODE) and send a bearer token")
-			return access.User{}, false
-		}
-		if a.loginToken != "" && !a.trialSession(r) {
-			a.refuse(w, r, http.StatusUnauthorized, "no_session", "open the one-time login link gridcast serve printed, or create users (gridcast users create)")
-			return access.User{}, false
-		}
-		return access.User{}, true
+		return access.User{}, a.admitTrial(w, r, "the API")
 	}
 	token, ok := bearerToken(r.Header.Get("Authorization"))
 	if !ok {
@@ -194,8 +184,7 @@ func (a *auth) authenticate(w http.ResponseWriter, r *http.Request) (access.User
 	u, err := a.lookup(r.Context(), token)
 	if err != nil {
 		if !errors.Is(err, fault.ErrNotFound) {
-			a.log.ErrorContext(r.Context(), "api_users_unavailable", "err", err)
-			writeJSON(w, http.StatusServiceUnavailable, Problem{Error: "the user directory is unavailable; try again"})
+			a.usersUnavailable(w, r, err)
 			return access.User{}, false
 		}
 		w.Header().Set("WWW-Authenticate", `Bearer realm="gridcast", error="invalid_token"`)
@@ -203,6 +192,30 @@ func (a *auth) authenticate(w http.ResponseWriter, r *http.Request) (access.User
 		return access.User{}, false
 	}
 	return u, true
+}
+
+// usersUnavailable answers 503 when the user directory cannot be asked:
+// no request is let through unchecked.
+func (a *auth) usersUnavailable(w http.ResponseWriter, r *http.Request, err error) {
+	a.log.ErrorContext(r.Context(), "api_users_unavailable", "err", err)
+	writeJSON(w, http.StatusServiceUnavailable, Problem{Error: "the user directory is unavailable; try again"})
+}
+
+// admitTrial lets a request of the trial mode through to what (the API,
+// the queue UI) only when it was made on this host and, with a login
+// token, by the browser that opened the link; otherwise it answers the
+// refusal and returns false.
+func (a *auth) admitTrial(w http.ResponseWriter, r *http.Request, what string) bool {
+	if why := notLocal(r); why != "" {
+		a.refuse(w, r, http.StatusForbidden, "not_local", what+" answers only requests made on this host while no user exists ("+why+
+			"); create users (gridcast users create NAME --role ROLE --grid CODE) and send a bearer token")
+		return false
+	}
+	if a.loginToken != "" && !a.trialSession(r) {
+		a.refuse(w, r, http.StatusUnauthorized, "no_session", "open the one-time login link gridcast serve printed, or create users (gridcast users create)")
+		return false
+	}
+	return true
 }
 
 // lookup finds the enabled user holding token, by the token's SHA-256:

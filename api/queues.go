@@ -27,18 +27,11 @@ func (a *auth) officersOnly(h http.Handler) http.Handler {
 		var u access.User
 		trial, err := a.trial(r.Context())
 		if err != nil {
-			a.log.ErrorContext(r.Context(), "api_users_unavailable", "err", err)
-			writeJSON(w, http.StatusServiceUnavailable, Problem{Error: "the user directory is unavailable; try again"})
+			a.usersUnavailable(w, r, err)
 			return
 		}
 		if trial {
-			if why := notLocal(r); why != "" {
-				a.refuse(w, r, http.StatusForbidden, "not_local", "the queue UI answers only requests made on this host while no user exists ("+why+
-					"); create users (gridcast users create) and sign in with an officer's token")
-				return
-			}
-			if a.loginToken != "" && !a.trialSession(r) {
-				a.refuse(w, r, http.StatusUnauthorized, "no_session", "open the one-time login link gridcast serve printed first")
+			if !a.admitTrial(w, r, "the queue UI") {
 				return
 			}
 		} else {
