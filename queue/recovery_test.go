@@ -1,6 +1,7 @@
 package queue_test
 
 import (
+	"os"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -412,6 +413,9 @@ func TestRecoverStuckSending(t *testing.T) {
 // failover promoted a replica), not only every RecoverEvery: the tick
 // compares the mark with the server's run id.
 func TestRecoverWhenAnotherRedisAnswers(t *testing.T) {
+	if os.Getenv("GRIDCAST_TEST_REDIS") == "" {
+		t.Skip("GRIDCAST_TEST_REDIS unset: the in-process miniredis reports no run_id, which a failover is recognised by")
+	}
 	e := setup(t, queue.Config{}, 10)
 	// Written as the whole run, with no task: what a Redis that lost the
 	// latest writes leaves behind.
