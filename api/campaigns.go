@@ -109,17 +109,34 @@ func (s *server) campaignID(r *http.Request) (int64, error) {
 	return id, nil
 }
 
+// defaultCampaignsPage is GET /api/v1/campaigns' page when no limit is
+// given; scopedCampaignsWindow how many of the newest campaigns are read
+// for a caller who sees part of the city.
+const (
+	defaultCampaignsPage  = 100
+	scopedCampaignsWindow = 5000
+)
+
 func (s *server) listCampaigns(w http.ResponseWriter, r *http.Request) {
 	limit, _ := strconv.Atoi(r.URL.Query().Get("limit"))
-	cs, err := s.cfg.Campaigns.Campaigns(r.Context(), campaigns.State(r.URL.Query().Get("state")), limit)
+	if limit <= 0 {
+		limit = defaultCampaignsPage
+	}
+	// A caller who sees part of the city reads a wider window and keeps
+	// the campaigns of their scope, so that their page is not cut short
+	// by the campaigns of other grids.
+	scope, read := scopeOf(r), limit
+	if !scope.Everything() {
+		read = scopedCampaignsWindow
+	}
+	cs, err := s.cfg.Campaigns.Campaigns(r.Context(), campaigns.State(r.URL.Query().Get("state")), read)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	scope := scopeOf(r)
-	out := make([]Campaign, 0, len(cs))
+	out := make([]Campaign, 0, min(len(cs), limit))
 	for _, c := range cs {
-		if scope.Overlaps(campaignScope(c)) {
+		if len(out) < limit && scope.Overlaps(campaignScope(c)) {
 			out = append(out, campaignToAPI(c))
 		}
 	}

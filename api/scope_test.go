@@ -247,6 +247,18 @@ func TestScopeFilters(t *testing.T) {
 			if json.Unmarshal([]byte(body), &cs) != nil || len(cs) != 1 {
 				t.Errorf("NY-01 does not list its campaign: %s", body)
 			}
+			// A newer campaign of NY-02 does not push NY-01's out of
+			// NY-01's first page.
+			mc, _, mb := as(t, f.out[access.RoleOfficer].token, "POST", f.srv.URL+"/api/v1/campaigns", `{"name":"保洁招聘","kind":"job_posting",
+				"segment":"age:18..60","channel_policy":"sms_only","expires_at":"`+time.Now().Add(48*time.Hour).Format(time.RFC3339)+`",
+				"sms":{"sign_name":"网格通","template_code":"SMS_T","params":{"name":"{{resident.surname_title}}"}},"wechat":{"template_id":"","fields":{}}}`)
+			if mc != 201 {
+				t.Fatalf("NY-02's officer makes a campaign: %d %s", mc, mb)
+			}
+			_, _, body = as(t, inV.token, "GET", f.srv.URL+"/api/v1/campaigns?limit=1", "")
+			if json.Unmarshal([]byte(body), &cs) != nil || len(cs) != 1 || cs[0].ID != f.campaign {
+				t.Errorf("NY-01's first page of one, after NY-02's newer campaign: %s; want campaign %d", body, f.campaign)
+			}
 			// A ticket of NY-01 cannot be handed to NY-02's worker, nor
 			// merged into NY-02's ticket, by NY-01's worker.
 			w := f.in[access.RoleWorker]
