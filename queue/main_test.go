@@ -2,15 +2,11 @@ package queue_test
 
 import (
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -28,6 +24,7 @@ import (
 	"github.com/gridcast/gridcast/internal/testlog"
 	"github.com/gridcast/gridcast/outbound"
 	"github.com/gridcast/gridcast/queue/embedredis"
+	"github.com/gridcast/gridcast/store/storetest"
 
 	"github.com/gridcast/gridcast/campaigns"
 	"github.com/gridcast/gridcast/desk"
@@ -335,8 +332,8 @@ func setup(t testing.TB, cfg queue.Config, hh int, opts ...option) *env {
 	for _, f := range opts {
 		f(&o)
 	}
-	if o.driver == store.DriverPostgres {
-		postgresDSN(t) // skips before anything is built
+	if o.driver == store.DriverPostgres && os.Getenv("GRIDCAST_TEST_POSTGRES") == "" {
+		storetest.PostgresSchema(t) // skips (fails under CI) before anything is built
 	}
 	setupProvider(t)
 	prov.loseSMS.Store(0)
@@ -430,7 +427,7 @@ func openStore(t testing.TB, driver string, now func() time.Time, sealer *pii.Se
 	case store.DriverSQLite:
 		cfg.DSN = filepath.Join(t.TempDir(), "q.db")
 	case store.DriverPostgres:
-		cfg.DSN = postgresSchema(t)
+		cfg.DSN = storetest.PostgresSchema(t)
 	default:
 		t.Fatalf("unknown store driver %q", driver)
 	}
@@ -440,55 +437,6 @@ func openStore(t testing.TB, driver string, now func() time.Time, sealer *pii.Se
 	}
 	t.Cleanup(func() { _ = st.Close() })
 	return st
-}
-
-// postgresDSN returns GRIDCAST_TEST_POSTGRES, skipping the test when it is
-// unset (failing instead when CI is set).
-func postgresDSN(t testing.TB) string {
-	t.Helper()
-	dsn := os.Getenv("GRIDCAST_TEST_POSTGRES")
-	if dsn == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatal("GRIDCAST_TEST_POSTGRES is unset under CI; CI must run the PostgreSQL tests")
-		}
-		t.Skip("GRIDCAST_TEST_POSTGRES unset (e.g. postgres://postgres@127.0.0.1:5432/test?sslmode=disable): skipping the PostgreSQL run")
-	}
-	return dsn
-}
-
-// postgresSchema creates a schema of the test's own, registers its drop
-// (after the store has closed: cleanups run last-in first-out) and returns
-// GRIDCAST_TEST_POSTGRES with search_path set to it.
-func postgresSchema(t testing.TB) string {
-	t.Helper()
-	dsn := postgresDSN(t)
-	u, err := url.Parse(dsn)
-	if err != nil || !strings.HasPrefix(u.Scheme, "postgres") {
-		t.Fatalf("GRIDCAST_TEST_POSTGRES must be a postgres:// URL: %v", err)
-	}
-	b := make([]byte, 6)
-	if _, err := rand.Read(b); err != nil {
-		t.Fatal(err)
-	}
-	schema := "gridcast_queue_" + hex.EncodeToString(b)
-	admin, err := sql.Open("pgx", dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := admin.ExecContext(t.Context(), "CREATE SCHEMA "+schema); err != nil {
-		_ = admin.Close()
-		t.Fatalf("create schema: %v", err)
-	}
-	t.Cleanup(func() {
-		defer admin.Close()
-		if _, err := admin.ExecContext(context.Background(), "DROP SCHEMA "+schema+" CASCADE"); err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
-		}
-	})
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
 }
 
 // newSMSClient returns a real aliyunsms client on the sandbox, closed at
