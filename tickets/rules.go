@@ -1,6 +1,7 @@
 package tickets
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 )
@@ -84,6 +85,29 @@ var DefaultRules = []Rule{
 		Weights: weights("态度:3 不作为:2 推来推去:3 推诿:3 敷衍:3 不回:2 不接:2 爱答不理:3 拖拉:3 效率:2 玩手机:3 " +
 			"没来:2 难听:3 凶:3 不满意:2 投诉:2 不算数:3 不管:2 电话给了别人:3 泄露:3 没办成:2 办不成:2 " +
 			"让我自己去:2 明明:2 不归他管:2")},
+}
+
+// MaxWeight is the heaviest weight a word may have: more than any rule
+// needs (诈骗 weighs 6), so that a larger number is a typing mistake.
+const MaxWeight = 99
+
+// ParseWord reads one word:weight entry (招聘:3, or 招聘：3 with a
+// full-width colon) or a bare word, which weighs 1. A blank word, or a weight that is not a number from 1 to
+// MaxWeight, is an error that quotes the entry.
+func ParseWord(entry string) (string, int, error) {
+	w, n, hasWeight := strings.Cut(strings.ReplaceAll(strings.TrimSpace(entry), "：", ":"), ":")
+	w = strings.TrimSpace(w)
+	if w == "" {
+		return "", 0, fmt.Errorf("%q: empty word", entry)
+	}
+	if !hasWeight {
+		return w, 1, nil
+	}
+	k, err := strconv.Atoi(strings.TrimSpace(n))
+	if err != nil || k < 1 || k > MaxWeight {
+		return "", 0, fmt.Errorf("%q: weight %q: want a whole number from 1 to %d", entry, n, MaxWeight)
+	}
+	return w, k, nil
 }
 
 // rule builds a Rule from a spec of space-separated word:weight entries
