@@ -146,8 +146,8 @@ func (c ClassifyConfig) classifier() (tickets.Classifier, error) {
 		case builtIn && rc.Label != "":
 			fail("label", "%s is built in and keeps its name %s; a label is for a category of your own", k, cat.Label())
 		case !builtIn:
-			if c, err := tickets.ParseCategory(rc.Label); err == nil {
-				fail("label", "%q is the name of %s already", rc.Label, c)
+			if taken, err := tickets.ParseCategory(rc.Label); err == nil {
+				fail("label", "%q is the name of %s already", rc.Label, taken)
 			}
 			for _, o := range c.newCategories() {
 				if o != cat && strings.TrimSpace(c.Rules[string(o)].Label) == strings.TrimSpace(rc.Label) {
@@ -188,7 +188,11 @@ func (c ClassifyConfig) classifier() (tickets.Classifier, error) {
 		}
 		for j, w := range rc.Drop {
 			w = strings.TrimSpace(w)
-			if !slices.Contains(r.Words, w) || slices.ContainsFunc(rc.Words, func(e string) bool { x, _, _ := tickets.ParseWord(e); return x == w }) {
+			switch {
+			case slices.ContainsFunc(rc.Words, func(e string) bool { x, _, _ := tickets.ParseWord(e); return x == w }):
+				fail(fmt.Sprintf("drop[%d]", j), "%q is in words too: drop it or give its weight, not both", w)
+				continue
+			case !slices.Contains(r.Words, w):
 				fail(fmt.Sprintf("drop[%d]", j), "%q is not one of %s's built-in words", w, k)
 				continue
 			}
