@@ -99,6 +99,9 @@ type Config struct {
 	// once (a scheduler tick): a campaign sent or resumed starts within
 	// seconds instead of at the next minute. Nil leaves it to the tick.
 	Kick func(ctx context.Context) error
+	// DepartmentRoutes are the departments suggested per ticket category,
+	// shown by GET /api/v1/departments; nil is dispatch.DefaultRoutes.
+	DepartmentRoutes dispatch.Routes
 	// Extra mounts further routes (pattern → handler). None may be under
 	// /api/, where every route states the role it needs.
 	Extra map[string]http.Handler
@@ -170,6 +173,7 @@ func New(cfg Config) (http.Handler, error) {
 		route("GET /login", http.HandlerFunc(a.login))
 	}
 	v1("GET /api/v1/me", s.me)
+	v1("GET /api/v1/departments", s.listDepartments)
 	v1("GET /api/v1/segments/count", s.count)
 	v1("POST /api/v1/segments/preview", s.preview) // a read with a body
 	v1("GET /api/v1/segments", s.listSegments)

@@ -2,10 +2,13 @@ package desk_test
 
 import (
 	"errors"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/gridcast/gridcast/desk"
 	"github.com/gridcast/gridcast/fault"
+	"github.com/gridcast/gridcast/outbound"
 	"github.com/gridcast/gridcast/population"
 	"github.com/gridcast/gridcast/tickets"
 )
@@ -109,5 +112,27 @@ func TestRecategorise(t *testing.T) {
 	}
 	if after, _ := f.st.Ticket(ctx, tk.ID); after.Category != tickets.CategoryStaffComplaint {
 		t.Errorf("a refused change changed the ticket: %+v", after)
+	}
+}
+
+// A category a city configures files a message, and its label, not its
+// identifier, names the ticket in the worker's notification.
+func TestConfiguredCategory(t *testing.T) {
+	rules := append(slices.Clone(tickets.DefaultRules), tickets.Rule{Category: "dog_licence", Label: "养犬登记",
+		Words: []string{"狗证"}, Weights: map[string]int{"狗证": 3}})
+	f := newFixtureConfig(t, desk.Config{Tickets: tickets.Config{Classifier: tickets.Classifier{Rules: rules}}})
+	r := f.smsOnly(t, 0)
+	tk := f.sms(t, r, "d1", "想给家里的狗办个狗证，去哪办")
+	if tk.Category != "dog_licence" {
+		t.Fatalf("filed under %s, want dog_licence", tk.Category)
+	}
+	var notes []string
+	for _, m := range f.queued(t) {
+		if m.Purpose == outbound.PurposeNotify {
+			notes = append(notes, m.Text)
+		}
+	}
+	if len(notes) == 0 || !strings.Contains(notes[0], "养犬登记") || strings.Contains(notes[0], "dog_licence") {
+		t.Errorf("notifications %q: want the ticket named 养犬登记", notes)
 	}
 }

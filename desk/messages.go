@@ -199,7 +199,7 @@ func (s *Service) onRoute(ctx context.Context, t tickets.Ticket, r population.Re
 		if err != nil && !notFound(err) {
 			return nil, err
 		}
-		return templateParts(base, t, firstNonEmpty(string(w.Name), "社区网格员"), text), nil
+		return s.templateParts(base, t, firstNonEmpty(string(w.Name), "社区网格员"), text), nil
 	case outbound.RouteSMS:
 		base.To = string(r.Phone)
 		return s.smsParts(ctx, base, r, text)
@@ -231,13 +231,13 @@ const (
 // on base: one, or, when WeChat would cut the text, one per part that it
 // shows whole, the part's number in the progress field. Each names the
 // request and the worker.
-func templateParts(base outbound.Message, t tickets.Ticket, worker, text string) []outbound.Message {
+func (s *Service) templateParts(base outbound.Message, t tickets.Ticket, worker, text string) []outbound.Message {
 	progress := progressLabel(base.Purpose)
 	parts := splitWeChat(text)
 	out := make([]outbound.Message, 0, len(parts))
 	for i, p := range parts {
 		m := base
-		m.Params = map[string]string{fieldRequest: ticketLabel(t), fieldProgress: progress, fieldAnswer: p, fieldWorker: worker}
+		m.Params = map[string]string{fieldRequest: s.ticketLabel(t), fieldProgress: progress, fieldAnswer: p, fieldWorker: worker}
 		if len(parts) > 1 {
 			m.Text = p
 			m.RouteReason = fmt.Sprintf("%s; part %d of %d", base.RouteReason, i+1, len(parts))
@@ -263,11 +263,17 @@ func progressLabel(p outbound.Purpose) string {
 }
 
 // ticketLabel names ticket t in a template message: #12 环境卫生.
-func ticketLabel(t tickets.Ticket) string {
+func (s *Service) ticketLabel(t tickets.Ticket) string {
 	if t.ID == 0 {
-		return firstNonEmpty(t.Category.Label(), "社区诉求")
+		return firstNonEmpty(s.categoryLabel(t.Category), "社区诉求")
 	}
-	return strings.TrimSpace(fmt.Sprintf("#%d %s", t.ID, t.Category.Label()))
+	return strings.TrimSpace(fmt.Sprintf("#%d %s", t.ID, s.categoryLabel(t.Category)))
+}
+
+// categoryLabel is c's Chinese name, a configured category's label
+// included.
+func (s *Service) categoryLabel(c tickets.Category) string {
+	return s.cfg.Tickets.Classifier.Label(c)
 }
 
 // notify tells worker w about t: a template message to their openid, else
@@ -289,11 +295,11 @@ func (s *Service) notify(ctx context.Context, t tickets.Ticket, w population.Wor
 func (s *Service) notification(t tickets.Ticket, w population.Worker, event string) (outbound.Message, bool) {
 	due := t.DueAt.In(shanghai).Format("1月2日 15:04")
 	m := outbound.Message{Purpose: outbound.PurposeNotify, TicketID: t.ID, WorkerID: w.ID,
-		Text: fmt.Sprintf("%s #%d %s，请于%s前处理", event, t.ID, t.Category.Label(), due)}
+		Text: fmt.Sprintf("%s #%d %s，请于%s前处理", event, t.ID, s.categoryLabel(t.Category), due)}
 	switch {
 	case w.OpenID != "":
 		m.Route, m.RouteReason, m.To, m.TemplateCode = outbound.RouteWeChatTemplate, "worker has WeChat bound", string(w.OpenID), s.cfg.Templates.WeChatNotify
-		m.Params = map[string]string{fieldTicket: ticketLabel(t), fieldEvent: event,
+		m.Params = map[string]string{fieldTicket: s.ticketLabel(t), fieldEvent: event,
 			fieldSummary: campaigns.WeChatField(t.Text), fieldDue: due}
 		m.URL = s.link(t.ID)
 	case w.Phone != "":
@@ -309,7 +315,7 @@ func (s *Service) notification(t tickets.Ticket, w population.Worker, event stri
 func (s *Service) smsNotification(m outbound.Message, t tickets.Ticket, w population.Worker, event, due string) outbound.Message {
 	m.Route, m.To, m.TemplateCode, m.URL = outbound.RouteSMS, string(w.Phone), s.cfg.Templates.SMSNotify, ""
 	m.Params = map[string]string{"worker": string(w.Name), "event": event, "ticket": "#" + strconv.FormatInt(t.ID, 10),
-		"category": t.Category.Label(), "due": due}
+		"category": s.categoryLabel(t.Category), "due": due}
 	return m
 }
 
@@ -339,7 +345,7 @@ func (s *Service) Fallback(ctx context.Context, m outbound.Message, code string)
 		}
 		n := s.smsNotification(outbound.Message{Purpose: m.Purpose, TicketID: m.TicketID, WorkerID: w.ID,
 			RouteReason: reason, Text: m.Text, Actor: m.Actor}, t, w, m.Params[fieldEvent], m.Params[fieldDue])
-		n.Params["category"] = t.Category.Label()
+		n.Params["category"] = s.categoryLabel(t.Category)
 		return []outbound.Message{n}, nil
 	}
 	if m.ResidentID == 0 {

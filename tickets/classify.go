@@ -82,6 +82,10 @@ var formerLabels = map[string]Category{"矛盾纠纷": CategoryDisputes}
 // Rule scores a text for one category by the words it contains.
 type Rule struct {
 	Category Category
+	// Label is the Chinese name of a configured category that is not
+	// built in (宠物); empty for the built-in ones, which keep theirs
+	// (Category.Label), and for a configured one shown as its key.
+	Label string
 	// Words count when the text contains them (matching ignores case and
 	// the width of Latin letters and digits), each once however often it
 	// appears: repeating a word is emphasis, not a second topic.
@@ -173,6 +177,42 @@ func (c Classifier) ClassifyHint(text string, hint Category) Classification {
 		return Classification{Category: CategoryOther}
 	}
 	return best
+}
+
+// Scores is every rule that text scores on, highest first (rules of
+// equal score in their order), each with its matched words and score, the
+// hint's HintWeight included: what ClassifyHint chose among, for someone
+// testing the words. MinScore and ties are not applied.
+func (c Classifier) Scores(text string, hint Category) []Classification {
+	rules := c.Rules
+	if rules == nil {
+		rules = DefaultRules
+	}
+	norm := strings.ToLower(foldWidth(text))
+	var out []Classification
+	for _, r := range rules {
+		hits, score := r.score(norm)
+		if score == 0 {
+			continue
+		}
+		if r.Category == hint {
+			score += HintWeight
+		}
+		out = append(out, Classification{Category: r.Category, Matched: hits, Score: score})
+	}
+	slices.SortStableFunc(out, func(a, b Classification) int { return b.Score - a.Score })
+	return out
+}
+
+// Label is category cat's Chinese name: the Label of the rule that
+// configures it, else Category.Label.
+func (c Classifier) Label(cat Category) string {
+	for _, r := range c.Rules {
+		if r.Category == cat && r.Label != "" {
+			return r.Label
+		}
+	}
+	return cat.Label()
 }
 
 // score is the words of r that norm (lower-cased, width-folded) contains

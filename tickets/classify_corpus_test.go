@@ -145,33 +145,62 @@ func TestIssueCases(t *testing.T) {
 }
 
 // TestClassifierFresh runs the messages written after the classifier's
-// words were fixed (testdata/messages_fresh.tsv), which were never used to
-// change them, and prints how many it filed right, how many it left to a
-// person (其他) and how many it misfiled. On wording it has not seen, the
-// classifier leaves many messages to a person; what it must not do is
-// file them in the wrong category, where nobody looks again: the test
-// fails when more than 15% are misfiled.
+// words were fixed, which measure it on wording it was not built from, and
+// prints per category how many it filed right, how many it left to a
+// person (其他) and how many it misfiled. testdata/messages_fresh.tsv came
+// first and has since been used to improve the words;
+// testdata/messages_fresh2.tsv was written before that improvement and
+// never used for it, so it stays the honest measure. On unseen wording the
+// classifier leaves many messages to a person; what it must not do is file
+// them in the wrong category, where nobody looks again: the test fails when
+// more than 15% of either file are misfiled.
 func TestClassifierFresh(t *testing.T) {
 	t.Parallel()
-	msgs := readMessages(t, "testdata/messages_fresh.tsv")
-	ok, other, wrong := 0, 0, 0
-	for _, m := range msgs {
-		got := tickets.Classify(m.text)
-		switch {
-		case got.Category == m.want:
-			ok++
-			continue
-		case got.Category == tickets.CategoryOther:
-			other++
-		default:
-			wrong++
-		}
-		t.Logf("messages_fresh.tsv:%d: %q: got %s %v, want %s", m.line, m.text, got.Category, got.Matched, m.want)
-	}
-	n := float64(len(msgs))
-	t.Logf("unseen wording, %d messages: %.1f%% filed right, %.1f%% left to a person (other), %.1f%% misfiled",
-		len(msgs), 100*float64(ok)/n, 100*float64(other)/n, 100*float64(wrong)/n)
-	if float64(wrong)/n > 0.15 {
-		t.Errorf("%d of %d unseen messages misfiled, want at most 15%%", wrong, len(msgs))
+	for _, name := range []string{"messages_fresh.tsv", "messages_fresh2.tsv"} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			msgs := readMessages(t, "testdata/"+name)
+			type tally struct{ ok, other, wrong int }
+			per := map[tickets.Category]*tally{}
+			var all tally
+			for _, m := range msgs {
+				got := tickets.Classify(m.text)
+				tl := per[m.want]
+				if tl == nil {
+					tl = &tally{}
+					per[m.want] = tl
+				}
+				switch {
+				case got.Category == m.want:
+					tl.ok++
+					all.ok++
+					continue
+				case got.Category == tickets.CategoryOther:
+					tl.other++
+					all.other++
+				default:
+					tl.wrong++
+					all.wrong++
+				}
+				t.Logf("%s:%d: %q: got %s %v, want %s", name, m.line, m.text, got.Category, got.Matched, m.want)
+			}
+			pct := func(k, n int) string { return fmt.Sprintf("%5.1f%%", 100*float64(k)/float64(n)) }
+			var b strings.Builder
+			fmt.Fprintf(&b, "%-22s %7s %7s %7s %5s\n", "category", "right", "other", "wrong", "n")
+			row := func(name string, tl tally) {
+				n := tl.ok + tl.other + tl.wrong
+				fmt.Fprintf(&b, "%-22s %s %s %s %5d\n", name, pct(tl.ok, n), pct(tl.other, n), pct(tl.wrong, n), n)
+			}
+			for _, c := range tickets.Categories {
+				if tl := per[c]; tl != nil {
+					row(string(c), *tl)
+				}
+			}
+			row("overall", all)
+			t.Logf("unseen wording, testdata/%s:\n%s", name, b.String())
+			if n := len(msgs); float64(all.wrong)/float64(n) > 0.15 {
+				t.Errorf("%d of %d unseen messages misfiled, want at most 15%%", all.wrong, n)
+			}
+		})
 	}
 }

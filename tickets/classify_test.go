@@ -171,3 +171,55 @@ func TestTriage(t *testing.T) {
 		}
 	}
 }
+
+func TestParseWord(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		in     string
+		word   string
+		weight int
+		err    string
+	}{
+		{"招聘:3", "招聘", 3, ""},
+		{" 招聘：2 ", "招聘", 2, ""},
+		{"岗位", "岗位", 1, ""},
+		{":3", "", 0, "empty word"},
+		{"招聘:0", "", 0, "from 1 to 99"},
+		{"招聘:x", "", 0, `weight "x"`},
+		{"招聘:100", "", 0, "from 1 to 99"},
+	} {
+		w, n, err := tickets.ParseWord(tc.in)
+		if tc.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Errorf("ParseWord(%q): %v, want an error saying %q", tc.in, err, tc.err)
+			}
+			continue
+		}
+		if err != nil || w != tc.word || n != tc.weight {
+			t.Errorf("ParseWord(%q) = %q, %d, %v; want %q, %d", tc.in, w, n, err, tc.word, tc.weight)
+		}
+	}
+}
+
+// Scores lists every category a text scores on, highest first; Label
+// names a configured category by its rule's label.
+func TestScoresAndLabel(t *testing.T) {
+	t.Parallel()
+	c := tickets.Classifier{Rules: []tickets.Rule{
+		{Category: tickets.CategoryEmployment, Words: []string{"招聘", "工作"}, Weights: map[string]int{"招聘": 3}},
+		{Category: "dog_licence", Label: "养犬登记", Words: []string{"狗证"}, Weights: map[string]int{"狗证": 3}},
+		{Category: tickets.CategoryDisputes, Words: []string{"邻居"}},
+	}}
+	got := c.Scores("邻居说招聘工作，还要办狗证", tickets.CategoryDisputes)
+	want := []tickets.Classification{
+		{Category: tickets.CategoryEmployment, Matched: []string{"招聘", "工作"}, Score: 4},
+		{Category: "dog_licence", Matched: []string{"狗证"}, Score: 3},
+		{Category: tickets.CategoryDisputes, Matched: []string{"邻居"}, Score: 2},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("Scores (-want +got):\n%s", diff)
+	}
+	if c.Label("dog_licence") != "养犬登记" || c.Label(tickets.CategoryEmployment) != "就业" {
+		t.Errorf("labels %q %q", c.Label("dog_licence"), c.Label(tickets.CategoryEmployment))
+	}
+}

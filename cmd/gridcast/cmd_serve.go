@@ -218,6 +218,8 @@ func (a *app) serve(ctx context.Context, withHTTP, withWorkers bool, ready func(
 					Duplicate: func() { wxDuplicates(1) }}),
 			SMSReport: aliyunsms.NewReportHandler(aliyunsms.ReportsTo(sink), reportOpts),
 			SMSUplink: aliyunsms.NewUplinkHandler(aliyunsms.UplinksTo(sink), uplinkOpts),
+			// The departments suggested per ticket category.
+			DepartmentRoutes: a.cfg.routes(),
 			// The Asynq queue UI, for officers.
 			Queues:        monitor.Handler(rt.rdb, monitor.Prefix),
 			ChannelPauses: func(ctx context.Context) ([]outbound.ChannelPause, error) { return queue.ChannelPauses(ctx, rt.rdb) },

@@ -50,6 +50,12 @@ type Config struct {
 	// 人社, 医保, 卫健, 派出所, 消防, 燃气, 供暖, 水电. A list, so the file
 	// only.
 	Departments []dispatch.Department `yaml:"departments"`
+	// DepartmentsByCategory suggests the departments a ticket of a
+	// category goes to (category → department codes), shown by `gridcast
+	// departments` and GET /api/v1/departments. Categories listed replace
+	// their defaults ([] = no suggestion); the others keep
+	// dispatch.DefaultRoutes, less the departments not configured.
+	DepartmentsByCategory map[string][]string `yaml:"departments_by_category"`
 }
 
 // QueueConfig tunes the workers (queue.Config). Zero values take the

@@ -43,6 +43,10 @@ type TicketsConfig struct {
 	TicketOptions []string       `yaml:"ticket_options"`
 	SLA           SLAConfig      `yaml:"sla"`
 	Keywords      KeywordsConfig `yaml:"keywords"`
+	// Classify is the classifier's words per category, added to or in
+	// place of the built-in ones, and categories of the city's own.
+	// Absent = the built-in words.
+	Classify ClassifyConfig `yaml:"classify"`
 	// Canned overrides the acknowledgement of a new ticket per category;
 	// categories not listed keep the built-in text.
 	Canned  map[string]string `yaml:"canned"`
@@ -155,14 +159,11 @@ type AnswersConfig struct {
 // tickets.
 func (c TicketsConfig) desk(cal *workdays.Calendar) (desk.Config, error) {
 	var errs []error
+	added := c.Classify.newCategories()
 	known := func(key, name string) tickets.Category {
 		cat := tickets.Category(name)
-		if !slices.Contains(tickets.Categories, cat) {
-			var names []string
-			for _, c := range tickets.Categories {
-				names = append(names, string(c))
-			}
-			errs = append(errs, fmt.Errorf("%s[%s]: unknown category; want one of %s", key, name, strings.Join(names, ", ")))
+		if !slices.Contains(tickets.Categories, cat) && !slices.Contains(added, cat) {
+			errs = append(errs, fmt.Errorf("%s[%s]: unknown category; want one of %s, or one classify.rules adds", key, name, categoryNames()))
 		}
 		return cat
 	}
@@ -204,6 +205,9 @@ func (c TicketsConfig) desk(cal *workdays.Calendar) (desk.Config, error) {
 			sla.Steps[tickets.Level(k)] = d // tickets.SLA.Validate names unknown levels
 		}
 	}
+	cls, err := c.Classify.classifier()
+	errs = append(errs, err)
+	out.Tickets.Classifier = cls
 	kw := c.Keywords
 	if kw.Unsubscribe != nil && len(kw.Unsubscribe) == 0 {
 		errs = append(errs, errors.New("keywords.unsubscribe: an empty list turns opt-out off; leave the key out for the defaults (T, TD, 退订 …)"))

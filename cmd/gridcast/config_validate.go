@@ -104,6 +104,7 @@ func (c Config) Validate() error {
 		}
 	}
 	errs = append(errs, leafErrors(c.validateBlob())...)
+	errs = append(errs, c.validateRoutes()...)
 	return errors.Join(errs...)
 }
 
