@@ -203,6 +203,7 @@ func (a *app) serve(ctx context.Context, withHTTP, withWorkers bool, ready func(
 			Audit:       st,
 			Eraser:      st,
 			Dispatch:    st,
+			Supervision: st,
 			Departments: a.cfg.Departments,
 			Segments:    st,
 			Campaigns:   st,
