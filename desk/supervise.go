@@ -23,7 +23,7 @@ type Supervisions interface {
 
 // Notification events of 督办, as the worker reads them.
 const (
-	eventSupervised = "督办"     // to the handler
+	eventSupervised = "督办"   // to the handler
 	eventOverdueUp  = "超期督办" // to the owner of a level above
 )
 

@@ -36,7 +36,9 @@ func (s Supervision) Active() bool { return s.ClearedAt.IsZero() }
 
 // Raised reports whether the system lifted the flag to raise it a level:
 // the next flag says so, and the timeline shows no separate clearing.
-func (s Supervision) Raised() bool { return s.ClearedBy == ActorSystem && strings.HasPrefix(s.ClearedNote, RaisedNote) }
+func (s Supervision) Raised() bool {
+	return s.ClearedBy == ActorSystem && strings.HasPrefix(s.ClearedNote, RaisedNote)
+}
 
 // RaisedNote starts the clearing note of a flag the system raised.
 const RaisedNote = "raised to "

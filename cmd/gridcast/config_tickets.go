@@ -179,8 +179,8 @@ func (c TicketsConfig) desk(cal *workdays.Calendar) (desk.Config, error) {
 		ThreadWindow: c.ThreadWindow, RatingWindow: c.RatingWindow, ArchiveAfter: c.ArchiveAfter, ConsoleURL: c.ConsoleURL,
 		BindingTTL: c.BindingTTL, BindingAttempts: c.BindingAttempts, TicketOptions: c.TicketOptions,
 		Escalation: c.Escalation,
-		Templates: desk.Templates(c.Templates),
-		Answers:   desk.Answers(c.Answers),
+		Templates:  desk.Templates(c.Templates),
+		Answers:    desk.Answers(c.Answers),
 	}
 	for i, w := range c.TicketOptions {
 		if strings.TrimSpace(w) == "" {
