@@ -94,6 +94,7 @@ func (a *app) rootCommand() *cobra.Command {
 		a.workerCommand(),
 		a.templatesCommand(),
 		a.ticketsCommand(),
+		a.tasksCommand(),
 		a.workersCommand(),
 		a.faultsCommand(),
 		a.benchCommand(),
