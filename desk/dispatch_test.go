@@ -249,3 +249,16 @@ func TestEscalationSupervisesByDefault(t *testing.T) {
 		t.Errorf("level %s after two steps, want grid_worker", got.Level)
 	}
 }
+
+// An unknown escalation policy is refused with the key and the choices.
+func TestEscalationPolicyValidated(t *testing.T) {
+	err := desk.Config{Escalation: "sideways"}.Validate()
+	if err == nil || !strings.Contains(err.Error(), "escalation") || !strings.Contains(err.Error(), "reassign") {
+		t.Errorf("Validate = %v, want the escalation key named with its choices", err)
+	}
+	for _, ok := range []string{"", tickets.EscalateSupervise, tickets.EscalateReassign} {
+		if err := (desk.Config{Escalation: ok}).Validate(); err != nil {
+			t.Errorf("escalation %q: %v", ok, err)
+		}
+	}
+}

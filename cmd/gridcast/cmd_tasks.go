@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"sort"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -319,4 +320,57 @@ func (a *app) printDispatchStats(ctx context.Context, d *cliDesk, from, to time.
 		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d\n", d.DepartmentName(f.Department), f.Tasks, f.Open, f.Overdue, f.Returned, f.Resolved, f.Cancelled)
 	}
 	return tw.Flush()
+}
+
+// timelineRow is one line of a ticket's timeline as `tickets show`
+// prints it.
+type timelineRow struct {
+	at                      time.Time
+	actor, kind, what, note string
+}
+
+// dispatchRows are ticket id's steps kept outside its own events: its
+// department tasks' steps and its 督办 flags, as the API's timeline shows
+// them.
+func (p *people) dispatchRows(ctx context.Context, id int64) ([]timelineRow, error) {
+	var out []timelineRow
+	ts, err := p.st.TasksOfTicket(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range ts {
+		evs, err := p.st.TaskEvents(ctx, t.ID)
+		if err != nil {
+			return nil, err
+		}
+		for _, ev := range evs {
+			kind, what := "task", fmt.Sprintf("task %d %s: %s → %s", t.ID, t.Department, ev.From.Label(), ev.To.Label())
+			if ev.Action == dispatch.ActionDispatch {
+				kind, what = "dispatch", fmt.Sprintf("task %d to %s, due %s", t.ID, t.Department, shTime(t.DueAt, "01-02 15:04"))
+			}
+			out = append(out, timelineRow{ev.At, ev.Actor, kind, what, ev.Note})
+		}
+	}
+	flags, err := p.st.Supervisions(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range flags {
+		what := "督办"
+		if f.Level != "" {
+			what = "督办, " + f.Level.Label() + " told"
+		}
+		out = append(out, timelineRow{f.At, f.By, "supervised", what, f.Note})
+		if !f.Active() && !f.Raised() {
+			out = append(out, timelineRow{f.ClearedAt, f.ClearedBy, "unsupervised", "督办 lifted", f.ClearedNote})
+		}
+	}
+	return out, nil
+}
+
+// mergeRows puts more among rows by time, after the rows of the same time.
+func mergeRows(rows, more []timelineRow) []timelineRow {
+	out := append(rows, more...)
+	sort.SliceStable(out, func(i, j int) bool { return out[i].at.Before(out[j].at) })
+	return out
 }

@@ -51,6 +51,12 @@ func TestCLIDispatchAndSupervise(t *testing.T) {
 		t.Errorf("ticket %s after both departments, want resolved", tk.Status)
 	}
 	run("lifted", "tickets", "supervise", id, "--lift", "--note", "已办结", "--by", "街道王芳")
+	out = run("dispatch", "tickets", "show", id)
+	for _, want := range []string{"supervised", "unsupervised", "task " + civil + " civil_affairs: 已受理 → 已办结", "已推荐公益岗位"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("tickets show: no %q in:\n%s", want, out)
+		}
+	}
 	out = run("dispatched", "tickets", "stats", "--dispatch", "--json")
 	var sum dispatch.Summary
 	if err := json.Unmarshal([]byte(out), &sum); err != nil || sum.Dispatched != 1 || sum.Supervised != 1 || len(sum.Departments) != 2 ||
