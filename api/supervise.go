@@ -61,11 +61,11 @@ func (s *server) superviseTicket(on bool) http.HandlerFunc {
 		if !s.actedBody(w, r, &req, &req.By) {
 			return
 		}
-		action, err := audit.Action("ticket.supervise"), error(nil)
+		action, err := audit.ActionTicketSupervise, error(nil)
 		if on {
 			_, err = s.cfg.Desk.Supervise(r.Context(), t.ID, req.By, req.Note)
 		} else {
-			action = "ticket.unsupervise"
+			action = audit.ActionTicketUnsupervise
 			_, err = s.cfg.Desk.Unsupervise(r.Context(), t.ID, req.By, req.Note)
 		}
 		if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -164,7 +165,7 @@ func (s *Service) closeDispatched(ctx context.Context, t tickets.Ticket, by stri
 			continue
 		}
 		name := s.DepartmentName(x.Department)
-		if !containsString(names, name) {
+		if !slices.Contains(names, name) {
 			names = append(names, name)
 		}
 		feedback = append(feedback, name+"："+x.Feedback)
@@ -182,15 +183,6 @@ func (s *Service) closeDispatched(ctx context.Context, t tickets.Ticket, by stri
 	}
 	_, err = s.Resolve(ctx, t.ID, by, note)
 	return err
-}
-
-func containsString(ss []string, s string) bool {
-	for _, x := range ss {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // update applies change to ticket id as stored, reading it again when

@@ -3,6 +3,7 @@ package desk
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/gridcast/gridcast/dispatch"
@@ -104,7 +105,11 @@ func (s *Service) superviseOverdue(ctx context.Context, t tickets.Ticket, now ti
 				break
 			}
 		}
-		note := fmt.Sprintf("overdue since %s; %s told", t.DueAt.In(shanghai).Format("2006-01-02 15:04"), joinOr(told, "nobody"))
+		who := "nobody"
+		if len(told) > 0 {
+			who = strings.Join(told, ", ")
+		}
+		note := fmt.Sprintf("overdue since %s; %s told", t.DueAt.In(shanghai).Format("2006-01-02 15:04"), who)
 		if _, err := s.st.Supervise(ctx, tickets.Supervision{TicketID: t.ID, Level: level, By: tickets.ActorSystem, Note: note}); err != nil {
 			return err
 		}
@@ -117,17 +122,6 @@ func (s *Service) superviseOverdue(ctx context.Context, t tickets.Ticket, now ti
 		return nil
 	}
 	return s.disp.ScheduleEscalation(ctx, t.ID, level, next)
-}
-
-func joinOr(ss []string, none string) string {
-	if len(ss) == 0 {
-		return none
-	}
-	out := ss[0]
-	for _, x := range ss[1:] {
-		out += ", " + x
-	}
-	return out
 }
 
 // DispatchStats is the dispatch and 督办 part of the evaluation over
