@@ -14,11 +14,10 @@ import (
 	"github.com/gridcast/gridcast/dispatch"
 )
 
-// DispatchStore keeps the tasks a ticket is dispatched as (package
-// dispatch). *store.Store satisfies it.
+// DispatchStore reads the tasks a ticket is dispatched as (package
+// dispatch); the dispatch and the tasks' steps go through the desk
+// (Config.Desk), which acts on the ticket. *store.Store satisfies it.
 type DispatchStore interface {
-	DispatchTasks(ctx context.Context, ts []dispatch.Task, known []dispatch.Department) ([]dispatch.Task, error)
-	MoveTask(ctx context.Context, id int64, m dispatch.Move) (dispatch.Task, error)
 	Task(ctx context.Context, id int64) (dispatch.Task, error)
 	TasksOfTicket(ctx context.Context, ticketID int64) ([]dispatch.Task, error)
 	DepartmentTasks(ctx context.Context, department string, limit int) ([]dispatch.Task, error)
@@ -65,17 +64,26 @@ type TaskAction struct {
 	By       string    `json:"by"`
 }
 
+// staff are the roles that dispatch and supervise (their scope must lie
+// above the ticket's grid too: dispatcher).
+var staff = []access.Role{access.RoleWorker, access.RoleOfficer, access.RoleAdmin}
+
 func (s *server) mountDispatch(v1 mountFunc) {
-	staff := []access.Role{access.RoleWorker, access.RoleOfficer, access.RoleAdmin}
-	v1("POST /api/v1/tickets/{id}/dispatch", s.ticketScoped(s.dispatchTicket), staff...)
 	v1("GET /api/v1/tickets/{id}/tasks", s.ticketScoped(s.ticketTasks))
 	v1("GET /api/v1/tasks", s.departmentTasks)
-	v1("POST /api/v1/tasks/{id}/actions", s.taskAction, append(staff, access.RoleDepartment)...)
+	if s.cfg.Desk == nil {
+		return
+	}
+	v1("POST /api/v1/tickets/{id}/dispatch", s.ticketScoped(s.dispatchTicket), staff...)
+	v1("POST /api/v1/tasks/{id}/actions", s.taskAction, append(slices.Clone(staff), access.RoleDepartment)...)
 }
 
 func (s *server) departments() []dispatch.Department {
-	if len(s.cfg.Departments) > 0 {
+	switch {
+	case len(s.cfg.Departments) > 0:
 		return s.cfg.Departments
+	case s.cfg.Desk != nil:
+		return s.cfg.Desk.Departments()
 	}
 	return dispatch.DefaultDepartments
 }
@@ -122,9 +130,9 @@ func (s *server) dispatchTicket(w http.ResponseWriter, r *http.Request) {
 	}
 	ts := make([]dispatch.Task, 0, len(req.Tasks))
 	for _, in := range req.Tasks {
-		ts = append(ts, dispatch.Task{TicketID: id, Department: in.Department, DueAt: in.DueAt, Note: in.Note, DispatchedBy: req.By})
+		ts = append(ts, dispatch.Task{Department: in.Department, DueAt: in.DueAt, Note: in.Note})
 	}
-	made, err := s.cfg.Dispatch.DispatchTasks(r.Context(), ts, s.departments())
+	made, err := s.cfg.Desk.Dispatch(r.Context(), id, ts, req.By)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -226,7 +234,7 @@ func (s *server) taskAction(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
-	got, err := s.cfg.Dispatch.MoveTask(r.Context(), id, dispatch.Move{Action: a, By: req.By, Note: req.Note, ExtendTo: req.ExtendTo})
+	got, err := s.cfg.Desk.MoveTask(r.Context(), id, dispatch.Move{Action: a, By: req.By, Note: req.Note, ExtendTo: req.ExtendTo})
 	if err != nil {
 		s.writeError(w, r, err)
 		return

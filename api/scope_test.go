@@ -80,7 +80,7 @@ func newScopeFixture(t *testing.T, driver string) *scopeFixture {
 		}
 	}
 	h, err := api.New(api.Config{Segments: f.st, Tickets: ticketStore{f.st}, Desk: f.desk, Campaigns: f.st,
-		Policy: campaigns.Policy{ApprovalThreshold: 1}, Ready: func(context.Context) error { return nil }, Users: f.st, Audit: f.st, Eraser: f.st, Dispatch: f.st})
+		Policy: campaigns.Policy{ApprovalThreshold: 1}, Ready: func(context.Context) error { return nil }, Users: f.st, Audit: f.st, Eraser: f.st, Dispatch: f.st, Supervision: f.st})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,6 +150,8 @@ func testScopeMatrix(t *testing.T, f *scopeFixture) {
 		{"POST", ticket(f.a) + "/close", `{"note":"结案"}`, []access.Role{access.RoleWorker}, scoped},
 		{"POST", ticket(f.a) + "/recategorise", `{"category":"property","note":"小区内路灯归物业"}`, []access.Role{access.RoleWorker}, scoped},
 		{"POST", ticket(f.a) + "/urgency", `{"urgency":"复杂"}`, []access.Role{access.RoleWorker}, scoped},
+		{"POST", ticket(f.a) + "/supervise", `{"note":"请尽快办结"}`, []access.Role{access.RoleWorker, access.RoleOfficer, access.RoleAdmin}, scoped},
+		{"POST", ticket(f.a) + "/unsupervise", `{"note":"已落实"}`, []access.Role{access.RoleWorker, access.RoleOfficer, access.RoleAdmin}, scoped},
 		{"POST", ticket(f.a2) + "/merge", fmt.Sprintf(`{"into":%d}`, f.a), []access.Role{access.RoleWorker}, scoped},
 		{"POST", fmt.Sprintf("/api/v1/residents/%d/unmask", f.residents[0].ID), `{"reason":"上门核实住址"}`,
 			[]access.Role{access.RoleWorker, access.RoleOfficer, access.RoleAdmin}, scoped},

@@ -80,6 +80,11 @@ type Config struct {
 	// (dispatch.DefaultDepartments when empty).
 	Dispatch    DispatchStore
 	Departments []dispatch.Department
+	// Supervision, when set with Tickets, shows each ticket's standing 督办
+	// flag (Ticket.Supervised) and its 督办 history on the timeline; with
+	// Desk too it serves POST /api/v1/tickets/{id}/supervise and
+	// /unsupervise.
+	Supervision SupervisionStore
 	// Eraser, when set with Tickets, serves POST
 	// /api/v1/residents/{id}/erase: erasure on request (PIPL), by an
 	// officer or administrator whose scope covers the resident.
@@ -191,6 +196,7 @@ func New(cfg Config) (http.Handler, error) {
 		if cfg.Dispatch != nil {
 			s.mountDispatch(v1)
 		}
+		s.mountSupervision(v1)
 	}
 	if cfg.WeChatCallback != nil {
 		route("/wechat/callback", cfg.WeChatCallback)

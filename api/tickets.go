@@ -114,17 +114,26 @@ type Ticket struct {
 	UpdatedAt  time.Time `json:"updated_at"`
 	ResolvedAt time.Time `json:"resolved_at,omitzero"`
 	ClosedAt   time.Time `json:"closed_at,omitzero"`
+	// Supervised is the ticket's standing 督办 flag; absent when none.
+	Supervised *Supervised `json:"supervised,omitempty"`
 }
 
 // TicketEvent is one entry of a ticket's timeline. From and To hold
-// statuses, levels, worker ids, the rating or ticket ids by Kind.
+// statuses, levels, worker ids, the rating or ticket ids by Kind; for the
+// kinds "dispatch" and "task" (a department task's steps) the task's
+// states, with the task, its department and the Action; for
+// "supervised" To is the level the system told ("" for a person's flag).
 type TicketEvent struct {
-	At    time.Time `json:"at"`
-	Actor string    `json:"actor"`
-	Kind  string    `json:"kind"`
-	From  string    `json:"from,omitempty"`
-	To    string    `json:"to,omitempty"`
-	Note  string    `json:"note,omitempty"`
+	At              time.Time `json:"at"`
+	Actor           string    `json:"actor"`
+	Kind            string    `json:"kind"`
+	From            string    `json:"from,omitempty"`
+	To              string    `json:"to,omitempty"`
+	Note            string    `json:"note,omitempty"`
+	TaskID          int64     `json:"task_id,omitempty"`
+	Department      string    `json:"department,omitempty"`
+	DepartmentLabel string    `json:"department_label,omitempty"`
+	Action          string    `json:"action,omitempty"`
 }
 
 // ConversationEntry is one message of a ticket's conversation: from the
@@ -307,6 +316,10 @@ func (s *server) listTickets(w http.ResponseWriter, r *http.Request) {
 		}
 		out = append(out, v)
 	}
+	if err := s.supervise(r.Context(), out); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	writeJSON(w, 200, out)
 }
 
@@ -380,11 +393,22 @@ func (s *server) getTicket(w http.ResponseWriter, r *http.Request) {
 			v.Resident, v.Phone, v.Clear = string(res.Name), string(res.Phone), true
 		}
 	}
-	out := TicketDetail{Ticket: v, Timeline: make([]TicketEvent, 0, len(evs)), Conversation: make([]ConversationEntry, 0, len(conv))}
+	one := []Ticket{v}
+	if err := s.supervise(ctx, one); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	out := TicketDetail{Ticket: one[0], Timeline: make([]TicketEvent, 0, len(evs)), Conversation: make([]ConversationEntry, 0, len(conv))}
 	for _, ev := range evs {
 		out.Timeline = append(out.Timeline, TicketEvent{At: ev.At, Actor: ev.Actor, Kind: string(ev.Kind),
 			From: ev.From, To: ev.To, Note: pii.MaskText(ev.Note, names...)})
 	}
+	extra, err := s.dispatchTimeline(ctx, id, names)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	out.Timeline = mergeTimeline(out.Timeline, extra)
 	for _, e := range conv {
 		ce := ConversationEntry{At: e.At, Direction: "out", ID: e.ID, Channel: string(e.Channel), Route: string(e.Route),
 			Purpose: string(e.Purpose), Status: string(e.Status), Actor: e.Actor, Text: pii.MaskText(e.Text, names...)}

@@ -73,7 +73,12 @@ func (s *server) answerTicket(w http.ResponseWriter, r *http.Request, code int, 
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, code, v)
+	one := []Ticket{v}
+	if err := s.supervise(r.Context(), one); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, code, one[0])
 }
 
 func (s *server) replyTicket(w http.ResponseWriter, r *http.Request) {

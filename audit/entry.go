@@ -41,25 +41,27 @@ type Action string
 // The actions GridCast records. A filter on an action matches it and every
 // action under it ("campaign" matches campaign.approve and campaign.send).
 const (
-	ActionLogin           Action = "auth.login"       // a user signed in
-	ActionUnmask          Action = "pii.unmask"       // personal data shown or written in clear
-	ActionCampaignApprove Action = "campaign.approve" // a checker approved a campaign
-	ActionCampaignSend    Action = "campaign.send"    // a campaign was scheduled to send
-	ActionCampaignPause   Action = "campaign.pause"
-	ActionCampaignResume  Action = "campaign.resume"
-	ActionCampaignCancel  Action = "campaign.cancel"
-	ActionResidentChange  Action = "resident.change" // a resident's record was edited by hand
-	ActionResidentErase   Action = "resident.erase"  // a resident's personal data was erased
-	ActionUserCreate      Action = "user.create"
-	ActionUserGrant       Action = "user.grant"  // a role or a scope was given
-	ActionUserRevoke      Action = "user.revoke" // a role or a scope was taken away, or the user disabled
-	ActionUserToken       Action = "user.token"  // a user was given a new token (and enabled)
-	ActionView            Action = "pii.view"    // a grid worker saw a resident of their own grid in clear
-	ActionCampaignCreate  Action = "campaign.create"
-	ActionTicketDispatch  Action = "ticket.dispatch" // a ticket handed to departments (分拨, 吹哨报到)
-	ActionTask            Action = "task"            // a department task's step: task.accept, task.resolve …
-	ActionExport          Action = "export"          // records left GridCast in a file
-	ActionImport          Action = "import"          // records came in from a file
+	ActionLogin             Action = "auth.login"       // a user signed in
+	ActionUnmask            Action = "pii.unmask"       // personal data shown or written in clear
+	ActionCampaignApprove   Action = "campaign.approve" // a checker approved a campaign
+	ActionCampaignSend      Action = "campaign.send"    // a campaign was scheduled to send
+	ActionCampaignPause     Action = "campaign.pause"
+	ActionCampaignResume    Action = "campaign.resume"
+	ActionCampaignCancel    Action = "campaign.cancel"
+	ActionResidentChange    Action = "resident.change" // a resident's record was edited by hand
+	ActionResidentErase     Action = "resident.erase"  // a resident's personal data was erased
+	ActionUserCreate        Action = "user.create"
+	ActionUserGrant         Action = "user.grant"  // a role or a scope was given
+	ActionUserRevoke        Action = "user.revoke" // a role or a scope was taken away, or the user disabled
+	ActionUserToken         Action = "user.token"  // a user was given a new token (and enabled)
+	ActionView              Action = "pii.view"    // a grid worker saw a resident of their own grid in clear
+	ActionCampaignCreate    Action = "campaign.create"
+	ActionTicketDispatch    Action = "ticket.dispatch"    // a ticket handed to departments (分拨, 吹哨报到)
+	ActionTicketSupervise   Action = "ticket.supervise"   // a ticket flagged 督办
+	ActionTicketUnsupervise Action = "ticket.unsupervise" // a ticket's 督办 flags lifted
+	ActionTask              Action = "task"               // a department task's step: task.accept, task.resolve …
+	ActionExport            Action = "export"             // records left GridCast in a file
+	ActionImport            Action = "import"             // records came in from a file
 )
 
 // Entry is one act in the audit log. The zero value is not valid: Actor,

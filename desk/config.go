@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gridcast/gridcast/dispatch"
 	"github.com/gridcast/gridcast/tickets"
 )
 
@@ -45,6 +46,17 @@ type Config struct {
 	Templates Templates
 	// Answers are the texts of the automatic answers.
 	Answers Answers
+	// Escalation is what happens to a ticket past its deadline:
+	// tickets.EscalateSupervise ("supervise", the default when empty) flags
+	// it 督办 and tells the owner of the level above — one level further at
+	// each step it misses (tickets.SLA.Step of that level) — while the
+	// handler keeps the case and it stays overdue; tickets.EscalateReassign
+	// ("reassign") moves it up the ladder to that owner. A ticket nobody
+	// holds moves up under either policy: nobody would keep it.
+	Escalation string
+	// Departments are the bodies a ticket can be dispatched to (分拨). Nil
+	// means dispatch.DefaultDepartments.
+	Departments []dispatch.Department
 }
 
 // DefaultArchiveAfter files closed tickets after 30 days.
@@ -124,6 +136,10 @@ type Answers struct {
 	Unbound        string // default 您好，请先发送您在社区登记的手机号码完成绑定，以便网格员为您服务。
 	Received       string // default 您的补充信息已收到，网格员会尽快回复。
 	Greeting       string // default 您好！请直接留言说明需要办理或反映的事项，网格员会尽快回复。
+	// DepartmentsDone tells the resident the departments' answer when
+	// every task of their ticket is done: {departments} their names,
+	// {feedback} what they did. Default 您反映的问题已由{departments}办结：{feedback}
+	DepartmentsDone string
 }
 
 func (a Answers) withDefaults() Answers {
@@ -149,6 +165,7 @@ func (a Answers) withDefaults() Answers {
 	def(&a.Unbound, "您好，请先发送您在社区登记的手机号码完成绑定，以便网格员为您服务。")
 	def(&a.Received, "您的补充信息已收到，网格员会尽快回复。")
 	def(&a.Greeting, "您好！请直接留言说明需要办理或反映的事项，网格员会尽快回复。")
+	def(&a.DepartmentsDone, "您反映的问题已由{departments}办结：{feedback}")
 	return a
 }
 
@@ -176,6 +193,12 @@ func (c Config) withDefaults() Config {
 	if c.TicketOptions == nil {
 		c.TicketOptions = DefaultTicketOptions
 	}
+	if c.Escalation == "" {
+		c.Escalation = tickets.EscalateSupervise
+	}
+	if c.Departments == nil {
+		c.Departments = dispatch.DefaultDepartments
+	}
 	c.Templates = c.Templates.withDefaults()
 	c.Answers = c.Answers.withDefaults()
 	return c
@@ -197,6 +220,9 @@ func (c Config) Validate() error {
 		if u, err := url.Parse(c.ConsoleURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 			errs = append(errs, fmt.Errorf("console_url: %q: want an absolute http(s) URL such as https://grid.example.gov.cn/console/", c.ConsoleURL))
 		}
+	}
+	if c.Escalation != "" && c.Escalation != tickets.EscalateSupervise && c.Escalation != tickets.EscalateReassign {
+		errs = append(errs, fmt.Errorf("escalation: %q: want supervise (flag 督办 and tell the level above) or reassign (move the ticket up)", c.Escalation))
 	}
 	if c.BindingAttempts < 0 {
 		errs = append(errs, fmt.Errorf("binding_attempts: %d: must not be negative", c.BindingAttempts))

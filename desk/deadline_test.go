@@ -54,7 +54,7 @@ func TestDeadlineAcrossNationalDay(t *testing.T) {
 
 // Four working hours before a deadline on the 调休 Saturday before 春节,
 // the handler and their grid leader are warned (预警); at the deadline the
-// ticket escalates.
+// ticket escalates (the reassign policy: it moves up).
 func TestDeadlineWarning(t *testing.T) {
 	cal, err := workdays.New(workdays.Config{})
 	if err != nil {
@@ -64,7 +64,8 @@ func TestDeadlineWarning(t *testing.T) {
 	for _, c := range tickets.Categories {
 		terms[c] = tickets.Term{Workdays: 1, EndOfDay: true}
 	}
-	f := newFixtureConfig(t, desk.Config{Tickets: tickets.Config{SLA: tickets.SLA{Workdays: cal, Terms: terms, Warning: 4 * time.Hour}}})
+	f := newFixtureConfig(t, desk.Config{Escalation: tickets.EscalateReassign,
+		Tickets: tickets.Config{SLA: tickets.SLA{Workdays: cal, Terms: terms, Warning: 4 * time.Hour}}})
 	set := func(y int, m time.Month, d, h, min int) time.Time {
 		at := time.Date(y, m, d, h, min, 0, 0, workdays.Shanghai)
 		f.now.Store(at.UnixNano())

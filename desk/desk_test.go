@@ -288,7 +288,8 @@ func TestBindingGuards(t *testing.T) {
 }
 
 // A grid without a grid worker leaves its ticket new and unowned; the
-// first escalation finds the grid leader.
+// first escalation finds the grid leader — under the default supervise
+// policy too, since nobody would keep the case.
 func TestUnownedTicketEscalates(t *testing.T) {
 	f := newFixture(t)
 	r := f.smsOnly(t, 0)

@@ -10,12 +10,17 @@ import (
 	"github.com/gridcast/gridcast/tickets"
 )
 
-// Escalate moves ticket id up the ladder for every step it has missed,
-// each step to the owner of that level (their backup while on leave) with
-// a notification, and schedules the check of the new deadline. A ticket
-// not overdue, no longer open or at the street is left as it is, except
-// that an open ticket past its warning time (SLA.Warning) gets the
-// warning (预警) to its handler and their supervisor.
+// Escalate acts on ticket id past its deadline by the escalation policy
+// (Config.Escalation). Under supervise (the default) the handler keeps it
+// and the system flags it 督办, telling the owner of the level above and,
+// at each further missed step, the next one up (superviseOverdue). Under
+// reassign — and under either for a ticket nobody holds — it moves up the
+// ladder for every step it has missed, each step to the owner of that
+// level (their backup while on leave) with a notification, and schedules
+// the check of the new deadline. A ticket not overdue, no longer open or
+// at the street is left as it is, except that an open ticket past its
+// warning time (SLA.Warning) gets the warning (预警) to its handler and
+// their supervisor.
 func (s *Service) Escalate(ctx context.Context, id int64) error {
 	sla := s.cfg.Tickets.SLA
 	for range 2 * len(tickets.Levels) {
@@ -23,6 +28,9 @@ func (s *Service) Escalate(ctx context.Context, id int64) error {
 		t, err := s.st.Ticket(ctx, id)
 		if err != nil {
 			return err
+		}
+		if s.cfg.Escalation == tickets.EscalateSupervise && t.AssigneeWorkerID != 0 && t.Status.Open() && !t.DueAt.IsZero() && !now.Before(t.DueAt) {
+			return s.superviseOverdue(ctx, t, now)
 		}
 		level, due, ok := sla.NextEscalation(t, now)
 		if !ok {

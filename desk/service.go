@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/gridcast/gridcast/dispatch"
 	"github.com/gridcast/gridcast/fault"
 	"github.com/gridcast/gridcast/outbound"
 	"github.com/gridcast/gridcast/tickets"
@@ -30,6 +31,10 @@ type Deps struct {
 	Now func() time.Time
 	// Log receives the desk's events without personal data; nil discards.
 	Log *slog.Logger
+	// ObserveTask, when set, counts each step on a department's task
+	// (the dispatch included) by department code and action: the metrics'
+	// gridcast_dispatch_task_actions_total. Nil counts nothing.
+	ObserveTask func(department string, action dispatch.Action)
 }
 
 // Service is the ticket desk. It is safe for concurrent use; every state
@@ -40,6 +45,8 @@ type Service struct {
 	disp Dispatcher
 	now  func() time.Time
 	log  *slog.Logger
+	// observe counts task actions (Deps.ObserveTask; never nil).
+	observe func(department string, action dispatch.Action)
 }
 
 // New returns the desk for cfg and deps, or every configuration problem
@@ -59,7 +66,10 @@ func New(cfg Config, deps Deps) (*Service, error) {
 		return nil, err
 	}
 	s := &Service{cfg: cfg.withDefaults(), st: deps.Store, disp: deps.Dispatcher,
-		now: deps.Now, log: deps.Log}
+		now: deps.Now, log: deps.Log, observe: deps.ObserveTask}
+	if s.observe == nil {
+		s.observe = func(string, dispatch.Action) {}
+	}
 	if s.now == nil {
 		s.now = time.Now
 	}

@@ -123,4 +123,6 @@ type Store interface {
 	TicketScans
 	Outbox
 	Bindings
+	Dispatches
+	Supervisions
 }

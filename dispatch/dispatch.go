@@ -14,8 +14,11 @@
 //
 // A returned task goes back to the dispatcher with its reason; a
 // dispatcher may also cancel a task not yet resolved. The package imports
-// no storage: the store keeps tasks and their events, the API and the CLI
-// call Move.
+// no storage: the store keeps tasks and their events; the ticket desk
+// (package desk: Dispatch, MoveTask) stores each step and acts on the
+// ticket — the handler and the level above told, the ticket resolved and
+// its resident answered when the tasks are Done — and the API and the CLI
+// go through it.
 package dispatch
 
 import (

@@ -14,6 +14,7 @@ import (
 	dto "github.com/prometheus/client_model/go"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/gridcast/gridcast/dispatch"
 	"github.com/gridcast/gridcast/gateway"
 	"github.com/gridcast/gridcast/internal/testlog"
 	"github.com/gridcast/gridcast/metrics"
@@ -362,5 +363,27 @@ func TestQueueCollectorRedisDown(t *testing.T) {
 	}
 	if _, ok := sample(t, reg, "go_goroutines", nil); !ok {
 		t.Error("the rest of the scrape is missing")
+	}
+}
+
+// Every step on a department's task is counted by department and action.
+func TestTaskActions(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	ta, err := metrics.NewTaskActions(reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ta.Observe("fire", dispatch.ActionDispatch)
+	ta.Observe("fire", dispatch.ActionResolve)
+	ta.Observe("fire", dispatch.ActionResolve)
+	ta.Observe("chengguan", dispatch.ActionReturn)
+	for _, c := range []struct {
+		dept, action string
+		want         float64
+	}{{"fire", "dispatch", 1}, {"fire", "resolve", 2}, {"chengguan", "return", 1}} {
+		got := value(t, reg, "gridcast_dispatch_task_actions_total", map[string]string{"department": c.dept, "action": c.action})
+		if got != c.want {
+			t.Errorf("%s %s: %v, want %v", c.dept, c.action, got, c.want)
+		}
 	}
 }

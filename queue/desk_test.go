@@ -608,11 +608,12 @@ func TestDeskBinding(t *testing.T) {
 	}
 }
 
-// An overdue ticket climbs grid worker → grid leader → community →
-// street, one step per missed deadline, each owner notified, on the
-// injected clock; the timer is scheduled on Asynq at the deadline.
+// Under the reassign policy an overdue ticket climbs grid worker → grid
+// leader → community → street, one step per missed deadline, each owner
+// notified, on the injected clock; the timer is scheduled on Asynq at the
+// deadline.
 func TestDeskEscalation(t *testing.T) {
-	e := setup(t, queue.Config{}, 10)
+	e := setup(t, queue.Config{}, 10, withDesk(desk.Config{Escalation: tickets.EscalateReassign}))
 	r := e.pick(onWeChat)
 	if _, err := e.sb.WeChat.Say(e.ctx, string(r.OpenID), "邻居装修噪音太大，晚上十点还在施工"); err != nil {
 		t.Fatal(err)
@@ -654,6 +655,50 @@ func TestDeskEscalation(t *testing.T) {
 	e.desked()
 	if got := e.ticket(tk.ID); got.Level != tickets.LevelStreet {
 		t.Errorf("past the street: %s", got.Level)
+	}
+}
+
+// Under the default policy the timer at the deadline flags the ticket 督办
+// and tells the grid leader while the grid worker keeps it; the next
+// step's timer is on Asynq, and at it the community is told.
+func TestDeskEscalationSupervises(t *testing.T) {
+	e := setup(t, queue.Config{}, 10)
+	r := e.pick(onWeChat)
+	if _, err := e.sb.WeChat.Say(e.ctx, string(r.OpenID), "楼下烧烤油烟太大，窗户都不敢开"); err != nil {
+		t.Fatal(err)
+	}
+	tk := e.waitTicket(r.ID)
+	e.desked()
+	for _, lv := range []tickets.Level{tickets.LevelGridLeader, tickets.LevelCommunity} {
+		flags, err := e.st.Supervisions(e.ctx, tk.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		at := tk.DueAt
+		if len(flags) > 0 {
+			at = tk.DueAt.Add(24 * time.Hour)
+			id := "esc:" + strconv.FormatInt(tk.ID, 10) + ":grid_leader:" + strconv.FormatInt(at.Unix(), 10)
+			if _, err := e.insp.GetTaskInfo(queue.QueueCritical, id); err != nil {
+				t.Errorf("the next step's timer %s: %v", id, err)
+			}
+		}
+		e.clk.advance(at.Sub(e.clk.Now()) + time.Minute)
+		e.tick()
+		e.waitFor("督办 to "+string(lv), 15*time.Second, func() bool {
+			fs, _ := e.st.Supervisions(e.ctx, tk.ID)
+			return len(fs) > 0 && fs[len(fs)-1].Level == lv
+		})
+		e.desked()
+		w, err := e.st.WorkerForGrid(e.ctx, r.GridCode, lv.Role())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !e.workerNotified(w, tk.ID) {
+			t.Errorf("%s %s not notified", lv, w.Code)
+		}
+		if got := e.ticket(tk.ID); got.Level != tickets.LevelGridWorker || got.AssigneeWorkerID != tk.AssigneeWorkerID {
+			t.Errorf("after the %s step: level %s, assignee %d; want the grid worker %d keeping it", lv, got.Level, got.AssigneeWorkerID, tk.AssigneeWorkerID)
+		}
 	}
 }
 

@@ -54,6 +54,9 @@ var queryNames = []string{
 	"SupersedeBindings", "InsertBinding", "PendingBinding", "BindingAttempt", "UseBinding", "BindingExists",
 	// dispatch
 	"InsertTask", "UpdateTask", "TaskByID", "TasksOfTicket", "DepartmentTasks", "InsertTaskEvent", "TaskEvents",
+	"DispatchFigures", "DispatchedTickets",
+	// supervision (督办)
+	"InsertSupervision", "ClearSupervisions", "SupervisionsOfTicket", "ActiveSupervisions", "SupervisedTickets",
 	// users
 	"InsertUser", "UpdateUser", "UserByToken", "UserByName", "UserByTokenAny", "Users", "CountUsers",
 	// audit

@@ -95,6 +95,7 @@ func (a *app) rootCommand() *cobra.Command {
 		a.templatesCommand(),
 		a.ticketsCommand(),
 		a.departmentsCommand(),
+		a.tasksCommand(),
 		a.workersCommand(),
 		a.faultsCommand(),
 		a.benchCommand(),

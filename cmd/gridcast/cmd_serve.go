@@ -146,15 +146,18 @@ func (a *app) serve(ctx context.Context, withHTTP, withWorkers bool, ready func(
 		return err
 	}
 	a.warnProvisionalYears(ctx)
-	desk, err := desk.New(dcfg, desk.Deps{Store: st, Dispatcher: enq, Log: a.log})
-	if err != nil {
-		return err
-	}
-
 	// One registry per process, served on /metrics by the API server or
 	// the worker's worker.addr.
 	reg := metrics.NewRegistry()
 	ms, err := metrics.New(reg)
+	if err != nil {
+		return err
+	}
+	taskActions, err := metrics.NewTaskActions(reg)
+	if err != nil {
+		return err
+	}
+	desk, err := desk.New(dcfg, desk.Deps{Store: st, Dispatcher: enq, Log: a.log, ObserveTask: taskActions.Observe})
 	if err != nil {
 		return err
 	}
@@ -203,6 +206,7 @@ func (a *app) serve(ctx context.Context, withHTTP, withWorkers bool, ready func(
 			Audit:       st,
 			Eraser:      st,
 			Dispatch:    st,
+			Supervision: st,
 			Departments: a.cfg.Departments,
 			Segments:    st,
 			Campaigns:   st,

@@ -30,14 +30,18 @@ type statsRow struct {
 
 func (a *app) ticketsStats() *cobra.Command {
 	var since, until, by string
-	var asJSON bool
+	var asJSON, dispatchOnly bool
 	cmd := &cobra.Command{
-		Use:   "stats [--since DATE] [--until DATE] [--by grid|worker] [--json]",
+		Use:   "stats [--since DATE] [--until DATE] [--by grid|worker] [--dispatch] [--json]",
 		Short: "Evaluate grids or workers (考核测评): tickets opened, resolved on time, overdue, escalated, ratings",
 		Long: `Counts the tickets created in the period (default: this calendar month so far,
 Asia/Shanghai): how many were resolved and how many of those within their
 category's deadline, how many are still open and overdue, how many escalated
-above the grid worker, and the residents' mean rating.`,
+above the grid worker, and the residents' mean rating. Then the departments' figures:
+the tickets dispatched in the period, each department's tasks dispatched then by where
+they stand (open, overdue, returned, resolved, cancelled), and the tickets flagged 督办
+(by a supervisor or the escalation policy). --dispatch prints those only (with --json,
+as one object).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			now := time.Now().In(campaigns.Shanghai())
@@ -72,6 +76,9 @@ above the grid worker, and the residents' mean rating.`,
 						OnTimeRate: s.OnTimeRate(), Open: s.Open, Overdue: s.Overdue, Escalated: s.Escalated, Rated: s.Rated,
 						MeanRating: s.MeanRating(), MeanResolveH: s.MeanResolve().Hours()}
 				}
+				if dispatchOnly {
+					return a.printDispatchStats(ctx, d, from, to, asJSON)
+				}
 				if asJSON {
 					enc := json.NewEncoder(a.stdout)
 					enc.SetIndent("", "  ")
@@ -80,7 +87,7 @@ above the grid worker, and the residents' mean rating.`,
 				fmt.Fprintf(a.stdout, "tickets created %s – %s, by %s\n", shTime(from, "2006-01-02 15:04"), shTime(to, "2006-01-02 15:04"), by)
 				if len(rows) == 0 {
 					fmt.Fprintln(a.stdout, "no tickets in the period")
-					return nil
+					return a.printDispatchStats(ctx, d, from, to, false)
 				}
 				tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
 				fmt.Fprintln(tw, "KEY\tOPENED\tRESOLVED\tON TIME\tOPEN\tOVERDUE\tESCALATED\tRATING\tMEAN RESOLVE")
@@ -99,7 +106,10 @@ above the grid worker, and the residents' mean rating.`,
 					}
 					fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%d\t%d\t%d\t%s\t%s\n", r.Key, r.Opened, r.Resolved, onTime, r.Open, r.Overdue, r.Escalated, rating, resolve)
 				}
-				return tw.Flush()
+				if err := tw.Flush(); err != nil {
+					return err
+				}
+				return a.printDispatchStats(ctx, d, from, to, false)
 			})
 		},
 	}
@@ -107,5 +117,6 @@ above the grid worker, and the residents' mean rating.`,
 	cmd.Flags().StringVar(&until, "until", "", "last day (default now)")
 	cmd.Flags().StringVar(&by, "by", desk.ByGrid, "grid or worker")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	cmd.Flags().BoolVar(&dispatchOnly, "dispatch", false, "print the departments' and 督办 figures only")
 	return cmd
 }

@@ -71,7 +71,9 @@ func (c Config) deskConfig(log *slog.Logger) (desk.Config, error) {
 	if err != nil {
 		return desk.Config{}, fmt.Errorf("calendar.%w", err)
 	}
-	return c.Tickets.desk(cal)
+	dc, err := c.Tickets.desk(cal)
+	dc.Departments = c.Departments
+	return dc, err
 }
 
 // warnProvisionalYears logs each loaded holiday year written before its

@@ -60,6 +60,12 @@ type TicketsConfig struct {
 	QuickReplies map[string][]string `yaml:"quick_replies"`
 	Templates    DeskTemplatesConfig `yaml:"templates"`
 	Answers      AnswersConfig       `yaml:"answers"`
+	// Escalation is what happens to a ticket past its deadline:
+	// "supervise" (the default) flags it 督办 and tells the owner of the
+	// level above, one level further at each missed step, while the
+	// handler keeps the case; "reassign" moves it up the ladder to that
+	// owner.
+	Escalation string `yaml:"escalation"`
 }
 
 // SLAConfig holds deadlines and escalation steps (tickets.SLA).
@@ -150,6 +156,9 @@ type AnswersConfig struct {
 	Unbound        string `yaml:"unbound"`
 	Received       string `yaml:"received"`
 	Greeting       string `yaml:"greeting"`
+	// DepartmentsDone tells the resident the departments' answer when
+	// their ticket's tasks are all done: {departments}, {feedback}.
+	DepartmentsDone string `yaml:"departments_done"`
 }
 
 // desk turns the section into the desk's Config, its deadlines counting
@@ -170,8 +179,9 @@ func (c TicketsConfig) desk(cal *workdays.Calendar) (desk.Config, error) {
 	out := desk.Config{
 		ThreadWindow: c.ThreadWindow, RatingWindow: c.RatingWindow, ArchiveAfter: c.ArchiveAfter, ConsoleURL: c.ConsoleURL,
 		BindingTTL: c.BindingTTL, BindingAttempts: c.BindingAttempts, TicketOptions: c.TicketOptions,
-		Templates: desk.Templates(c.Templates),
-		Answers:   desk.Answers(c.Answers),
+		Escalation: c.Escalation,
+		Templates:  desk.Templates(c.Templates),
+		Answers:    desk.Answers(c.Answers),
 	}
 	for i, w := range c.TicketOptions {
 		if strings.TrimSpace(w) == "" {

@@ -222,14 +222,22 @@ func (p *people) printTicket(ctx context.Context, w io.Writer, t tickets.Ticket,
 	if err != nil {
 		return err
 	}
-	fmt.Fprintln(w, "\ntimeline")
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	rows := make([]timelineRow, 0, len(evs))
 	for _, ev := range evs {
 		what, err := p.eventChange(ctx, ev)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", shTime(ev.At, "01-02 15:04"), ev.Actor, ev.Kind, what, pii.MaskText(ev.Note, names...))
+		rows = append(rows, timelineRow{ev.At, ev.Actor, string(ev.Kind), what, ev.Note})
+	}
+	more, err := p.dispatchRows(ctx, t.ID)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(w, "\ntimeline")
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	for _, r := range mergeRows(rows, more) {
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", shTime(r.at, "01-02 15:04"), r.actor, r.kind, r.what, pii.MaskText(r.note, names...))
 	}
 	if err := tw.Flush(); err != nil {
 		return err

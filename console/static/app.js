@@ -481,7 +481,7 @@
           onclick: (ev) => { if (!ev.target.closest('a')) location.hash = href; },
         },
         h('td', {}, h('a', { href, class: 'ticket-link' }, '#' + t.id)),
-        h('td', {}, statusBadge(t.status)),
+        h('td', {}, statusBadge(t.status), t.supervised ? [' ', supervisedBadge(t)] : null),
         h('td', {}, t.category_label || label(CATEGORY, t.category)),
         h('td', {}, resident(t)),
         h('td', { class: 'text' }, t.text || '（无文字）'),
@@ -544,7 +544,8 @@
     const h1 = screen('工单 #' + id);
     h1.append(...nodes([' ', statusBadge(t.status, { id: 'ticket-status', 'data-status': t.status }),
       ' ', badge('cat', t.category_label || label(CATEGORY, t.category)),
-      t.overdue ? [' ', badge('late', '已超期')] : null]));
+      t.overdue ? [' ', badge('late', '已超期')] : null,
+      t.supervised ? [' ', supervisedBadge(t)] : null]));
 
     // act runs an action, announces it and shows the ticket again.
     // Every button waits while one action runs, so that a double click
@@ -710,6 +711,19 @@
       rows.filter(Boolean).map(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]));
   }
 
+  // The steps of a department's task, as the timeline says them.
+  const TASK_ACTION = {
+    accept: '已受理', return: '退回', request_extension: '申请延期', approve_extension: '同意延期',
+    refuse_extension: '不同意延期', resolve: '已办结', cancel: '撤回任务',
+  };
+
+  // supervisedBadge marks a ticket under 督办, who flagged it and why in
+  // its title.
+  function supervisedBadge(t) {
+    const s = t.supervised;
+    return h('span', { class: 'badge supervised', title: actorLabel(s.by) + (s.note ? '：' + s.note : '') }, '督办');
+  }
+
   function event(ev) {
     let what;
     switch (ev.kind) {
@@ -720,6 +734,10 @@
       case 'reopened': what = '重新打开' + (ev.from ? '（原为' + label(STATUS, ev.from) + '）' : ''); break;
       case 'rated': what = '居民评价：' + ev.to + ' 星'; break;
       case 'merged': what = '合并：工单 #' + ev.from + ' 并入 #' + ev.to; break;
+      case 'dispatch': what = '分拨：' + (ev.department_label || ev.department); break;
+      case 'task': what = (ev.department_label || ev.department) + '：' + (TASK_ACTION[ev.action] || ev.action); break;
+      case 'supervised': what = '督办' + (ev.to ? '：超期，已告知' + label(LEVEL, ev.to) : ''); break;
+      case 'unsupervised': what = '撤销督办'; break;
       default: what = ev.kind + (ev.from || ev.to ? '：' + (ev.from || '') + ' → ' + (ev.to || '') : '');
     }
     return h('li', { 'data-kind': ev.kind },

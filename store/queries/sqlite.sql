@@ -1224,3 +1224,45 @@ VALUES (?, ?, ?, ?, ?, ?, ?);
 
 -- name: TaskEvents
 SELECT task_id, at, actor, action, from_state, to_state, note FROM dispatch_events WHERE task_id = ? ORDER BY id;
+
+-- name: InsertSupervision
+-- A 督办 flag. Arguments: ticket, level, by, note, at.
+INSERT INTO ticket_supervisions (ticket_id, level, by_actor, note, at) VALUES (?, ?, ?, ?, ?) RETURNING id;
+
+-- name: ClearSupervisions
+-- Lifts a ticket's standing flags, all of them or (by '' = any) only
+-- those set by one actor. Arguments: cleared at, cleared by, note, ticket,
+-- by.
+UPDATE ticket_supervisions SET cleared_at = ?1, cleared_by = ?2, cleared_note = ?3
+WHERE ticket_id = ?4 AND cleared_at IS NULL AND (?5 = '' OR by_actor = ?5);
+
+-- name: SupervisionsOfTicket
+SELECT id, ticket_id, level, by_actor, note, at, cleared_at, cleared_by, cleared_note FROM ticket_supervisions
+WHERE ticket_id = ? ORDER BY id;
+
+-- name: ActiveSupervisions
+-- The standing flags of the tickets given (a JSON array of ids), the
+-- latest of each ticket last.
+SELECT id, ticket_id, level, by_actor, note, at, cleared_at, cleared_by, cleared_note FROM ticket_supervisions
+WHERE ticket_id IN (SELECT value FROM json_each(?)) AND cleared_at IS NULL ORDER BY ticket_id, id;
+
+-- name: DispatchFigures
+-- Tasks dispatched in [from, to) per department. Arguments: now, from, to.
+SELECT department, COUNT(*), COUNT(DISTINCT ticket_id),
+    SUM(CASE WHEN state IN ('dispatched','accepted','extension_requested') THEN 1 ELSE 0 END),
+    SUM(CASE WHEN state IN ('dispatched','accepted','extension_requested') AND due_at < ? THEN 1 ELSE 0 END),
+    SUM(CASE WHEN state = 'returned' THEN 1 ELSE 0 END),
+    SUM(CASE WHEN state = 'resolved' THEN 1 ELSE 0 END),
+    SUM(CASE WHEN state = 'cancelled' THEN 1 ELSE 0 END)
+FROM dispatch_tasks WHERE created_at >= ? AND created_at < ?
+GROUP BY department ORDER BY department;
+
+-- name: DispatchedTickets
+-- How many tickets had a task dispatched in [from, to). Arguments: from, to.
+SELECT COUNT(DISTINCT ticket_id) FROM dispatch_tasks WHERE created_at >= ? AND created_at < ?;
+
+-- name: SupervisedTickets
+-- How many tickets were flagged 督办 in [from, to), and how many of them
+-- by the system. Arguments: from, to.
+SELECT COUNT(DISTINCT ticket_id), COUNT(DISTINCT CASE WHEN by_actor = 'system' THEN ticket_id END)
+FROM ticket_supervisions WHERE at >= ? AND at < ?;

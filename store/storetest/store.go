@@ -36,6 +36,7 @@ type Store interface {
 	metrics.TicketBacklog
 	Users
 	api.DispatchStore
+	api.SupervisionStore
 	AuditStore
 	retention.Store
 	Admin

@@ -43,6 +43,7 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 	tests = append(tests, opsTests...)
 	tests = append(tests, userTests...)
 	tests = append(tests, dispatchTests...)
+	tests = append(tests, supervisionTests...)
 	tests = append(tests, auditTests...)
 	tests = append(tests, retentionTests...)
 	for _, tc := range tests {
