@@ -1,10 +1,13 @@
 package assessment_test
 
 import (
+	"os"
 	"strings"
 	"testing"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/gridcast/gridcast/assessment"
 )
@@ -118,5 +121,27 @@ grades:
 	dec.KnownFields(true)
 	if err := dec.Decode(&bad); err == nil || !strings.Contains(err.Error(), "visit") {
 		t.Errorf("an unknown key decodes: %v", err)
+	}
+}
+
+func TestConfigSampleIsTheDefaults(t *testing.T) {
+	t.Parallel()
+	// testdata/config.yaml is the documented section every key at its
+	// default: it must decode strictly and equal DefaultConfig.
+	f, err := os.Open("testdata/config.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var doc struct {
+		Assessment assessment.Config `yaml:"assessment"`
+	}
+	dec := yaml.NewDecoder(f)
+	dec.KnownFields(true)
+	if err := dec.Decode(&doc); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(assessment.DefaultConfig(), doc.Assessment); diff != "" {
+		t.Errorf("testdata/config.yaml against DefaultConfig (-want +got):\n%s", diff)
 	}
 }
