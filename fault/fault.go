@@ -155,6 +155,8 @@ var (
 	Inbound  = Thing{"inbound message", "居民来信"}
 	Visit    = Thing{"visit", "走访预约"}
 	User     = Thing{"user", "用户"}
+	// Attachment is a photo or voice recording kept with a ticket.
+	Attachment = Thing{"attachment", "附件"}
 )
 
 // Explain returns what to tell a user about err in lang and whether err is

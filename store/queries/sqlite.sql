@@ -702,13 +702,15 @@ ORDER BY received_at DESC, id DESC LIMIT ?;
 
 -- name: InsertTicket
 INSERT INTO tickets (resident_id, grid_code, channel, text, category, assignee_worker_id, level, status,
-    due_at, rating, campaign_id, slot, merged_into, created_at, updated_at, resolved_at, closed_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id;
+    due_at, rating, campaign_id, slot, merged_into, created_at, updated_at, resolved_at, closed_at,
+    source, reporter, address, latitude, longitude, place, household_id)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id;
 
 -- name: TicketByID
 SELECT id, COALESCE(resident_id, 0), grid_code, channel, text, category, COALESCE(assignee_worker_id, 0),
     level, status, due_at, rating, COALESCE(campaign_id, 0), slot, COALESCE(merged_into, 0),
-    created_at, updated_at, resolved_at, closed_at
+    created_at, updated_at, resolved_at, closed_at,
+    source, reporter, address, latitude, longitude, place, COALESCE(household_id, 0)
 FROM tickets WHERE id = ?;
 
 -- name: TicketForUpdate
@@ -737,7 +739,8 @@ WHERE ticket_id = ? ORDER BY id;
 -- limit.
 SELECT id, COALESCE(resident_id, 0), grid_code, channel, text, category, COALESCE(assignee_worker_id, 0),
     level, status, due_at, rating, COALESCE(campaign_id, 0), slot, COALESCE(merged_into, 0),
-    created_at, updated_at, resolved_at, closed_at
+    created_at, updated_at, resolved_at, closed_at,
+    source, reporter, address, latitude, longitude, place, COALESCE(household_id, 0)
 FROM tickets
 WHERE id > ? AND (? = '' OR grid_code = ?) AND (? = '' OR status = ?)
     AND (? = 0 OR assignee_worker_id = ?) AND (? = 0 OR resident_id = ?)
@@ -751,7 +754,8 @@ ORDER BY id LIMIT ?;
 -- window). Argument: resident.
 SELECT id, COALESCE(resident_id, 0), grid_code, channel, text, category, COALESCE(assignee_worker_id, 0),
     level, status, due_at, rating, COALESCE(campaign_id, 0), slot, COALESCE(merged_into, 0),
-    created_at, updated_at, resolved_at, closed_at
+    created_at, updated_at, resolved_at, closed_at,
+    source, reporter, address, latitude, longitude, place, COALESCE(household_id, 0)
 FROM tickets
 WHERE resident_id = ? AND merged_into IS NULL
     AND status IN ('new', 'assigned', 'in_progress', 'replied', 'resolved', 'closed')
@@ -763,7 +767,8 @@ LIMIT 1;
 -- before, limit.
 SELECT id, COALESCE(resident_id, 0), grid_code, channel, text, category, COALESCE(assignee_worker_id, 0),
     level, status, due_at, rating, COALESCE(campaign_id, 0), slot, COALESCE(merged_into, 0),
-    created_at, updated_at, resolved_at, closed_at
+    created_at, updated_at, resolved_at, closed_at,
+    source, reporter, address, latitude, longitude, place, COALESCE(household_id, 0)
 FROM tickets
 WHERE status IN ('new', 'assigned', 'in_progress', 'replied') AND due_at IS NOT NULL AND due_at < ?
 ORDER BY due_at, id LIMIT ?;
@@ -865,7 +870,8 @@ ORDER BY created_at DESC, id DESC LIMIT 1;
 -- Arguments: resident, since.
 SELECT id, COALESCE(resident_id, 0), grid_code, channel, text, category, COALESCE(assignee_worker_id, 0),
     level, status, due_at, rating, COALESCE(campaign_id, 0), slot, COALESCE(merged_into, 0),
-    created_at, updated_at, resolved_at, closed_at
+    created_at, updated_at, resolved_at, closed_at,
+    source, reporter, address, latitude, longitude, place, COALESCE(household_id, 0)
 FROM tickets
 WHERE resident_id = ? AND status = 'resolved' AND rating = 0 AND merged_into IS NULL AND resolved_at >= ?
 ORDER BY resolved_at DESC, id DESC LIMIT 1;
@@ -874,7 +880,8 @@ ORDER BY resolved_at DESC, id DESC LIMIT 1;
 -- Pages by id. Arguments: grid, after id, limit.
 SELECT id, COALESCE(resident_id, 0), grid_code, channel, text, category, COALESCE(assignee_worker_id, 0),
     level, status, due_at, rating, COALESCE(campaign_id, 0), slot, COALESCE(merged_into, 0),
-    created_at, updated_at, resolved_at, closed_at
+    created_at, updated_at, resolved_at, closed_at,
+    source, reporter, address, latitude, longitude, place, COALESCE(household_id, 0)
 FROM tickets
 WHERE grid_code = ? AND status IN ('new', 'assigned', 'in_progress', 'replied') AND id > ?
 ORDER BY id LIMIT ?;
@@ -907,7 +914,8 @@ SELECT 1 FROM wechat_bindings WHERE id = ?;
 -- Pages by id. Arguments: worker id, after id, limit.
 SELECT id, COALESCE(resident_id, 0), grid_code, channel, text, category, COALESCE(assignee_worker_id, 0),
     level, status, due_at, rating, COALESCE(campaign_id, 0), slot, COALESCE(merged_into, 0),
-    created_at, updated_at, resolved_at, closed_at
+    created_at, updated_at, resolved_at, closed_at,
+    source, reporter, address, latitude, longitude, place, COALESCE(household_id, 0)
 FROM tickets
 WHERE assignee_worker_id = ? AND status IN ('new', 'assigned', 'in_progress', 'replied') AND id > ?
 ORDER BY id LIMIT ?;
@@ -917,7 +925,8 @@ ORDER BY id LIMIT ?;
 -- id, limit.
 SELECT id, COALESCE(resident_id, 0), grid_code, channel, text, category, COALESCE(assignee_worker_id, 0),
     level, status, due_at, rating, COALESCE(campaign_id, 0), slot, COALESCE(merged_into, 0),
-    created_at, updated_at, resolved_at, closed_at
+    created_at, updated_at, resolved_at, closed_at,
+    source, reporter, address, latitude, longitude, place, COALESCE(household_id, 0)
 FROM tickets
 WHERE created_at >= ? AND created_at < ? AND id > ?
 ORDER BY id LIMIT ?;
@@ -927,7 +936,8 @@ ORDER BY id LIMIT ?;
 -- sweep. Arguments: before, limit.
 SELECT id, COALESCE(resident_id, 0), grid_code, channel, text, category, COALESCE(assignee_worker_id, 0),
     level, status, due_at, rating, COALESCE(campaign_id, 0), slot, COALESCE(merged_into, 0),
-    created_at, updated_at, resolved_at, closed_at
+    created_at, updated_at, resolved_at, closed_at,
+    source, reporter, address, latitude, longitude, place, COALESCE(household_id, 0)
 FROM tickets
 WHERE status = 'closed' AND closed_at < ?
 ORDER BY closed_at, id LIMIT ?;
@@ -1224,3 +1234,32 @@ VALUES (?, ?, ?, ?, ?, ?, ?);
 
 -- name: TaskEvents
 SELECT task_id, at, actor, action, from_state, to_state, note FROM dispatch_events WHERE task_id = ? ORDER BY id;
+
+-- Reported events' and residents' photos and voice
+-- (migrations/sqlite/0016_events.sql).
+
+-- name: InsertAttachment
+-- A second attachment of the same resident message inserts nothing and
+-- returns no row. Arguments: ticket, inbound (NULL: an upload), kind,
+-- blob key, thumbnail key, content type, size, media id, missing,
+-- added by, created at.
+INSERT INTO ticket_attachments (ticket_id, inbound_id, kind, blob_key, thumbnail_key, content_type, size,
+    media_id, missing, added_by, created_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (inbound_id) WHERE inbound_id IS NOT NULL DO NOTHING RETURNING id;
+
+-- name: AttachmentsOf
+-- A ticket's attachments in the order they were added. Argument: ticket.
+SELECT id, ticket_id, COALESCE(inbound_id, 0), kind, blob_key, thumbnail_key, content_type, size,
+    media_id, missing, added_by, created_at
+FROM ticket_attachments WHERE ticket_id = ? ORDER BY id;
+
+-- name: AttachmentByID
+SELECT id, ticket_id, COALESCE(inbound_id, 0), kind, blob_key, thumbnail_key, content_type, size,
+    media_id, missing, added_by, created_at
+FROM ticket_attachments WHERE id = ?;
+
+-- name: AttachmentOfInbound
+SELECT id, ticket_id, COALESCE(inbound_id, 0), kind, blob_key, thumbnail_key, content_type, size,
+    media_id, missing, added_by, created_at
+FROM ticket_attachments WHERE inbound_id = ?;
