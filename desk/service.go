@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/gridcast/gridcast/fault"
@@ -30,6 +31,12 @@ type Deps struct {
 	Now func() time.Time
 	// Log receives the desk's events without personal data; nil discards.
 	Log *slog.Logger
+	// Media keeps photos and voice (a *blob.Media); nil refuses reports
+	// with photos (text reports still work) and keeps no resident media.
+	Media Media
+	// Fetcher downloads the media of residents' WeChat image and voice
+	// messages (the gateway/wechat Client); nil keeps none. It needs Media.
+	Fetcher MediaFetcher
 }
 
 // Service is the ticket desk. It is safe for concurrent use; every state
@@ -40,6 +47,11 @@ type Service struct {
 	disp Dispatcher
 	now  func() time.Time
 	log  *slog.Logger
+
+	media   Media
+	fetcher MediaFetcher
+	// mediaMissing counts residents' media that could not be kept.
+	mediaMissing atomic.Int64
 }
 
 // New returns the desk for cfg and deps, or every configuration problem
@@ -59,7 +71,7 @@ func New(cfg Config, deps Deps) (*Service, error) {
 		return nil, err
 	}
 	s := &Service{cfg: cfg.withDefaults(), st: deps.Store, disp: deps.Dispatcher,
-		now: deps.Now, log: deps.Log}
+		now: deps.Now, log: deps.Log, media: deps.Media, fetcher: deps.Fetcher}
 	if s.now == nil {
 		s.now = time.Now
 	}

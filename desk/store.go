@@ -123,4 +123,5 @@ type Store interface {
 	TicketScans
 	Outbox
 	Bindings
+	Events
 }
