@@ -57,6 +57,7 @@ const (
 	ActionView            Action = "pii.view"    // a grid worker saw a resident of their own grid in clear
 	ActionCampaignCreate  Action = "campaign.create"
 	ActionTicketDispatch  Action = "ticket.dispatch" // a ticket handed to departments (分拨, 吹哨报到)
+	ActionTicketReport    Action = "ticket.report"   // staff reported an event (patrol, hotline) as a ticket
 	ActionTask            Action = "task"            // a department task's step: task.accept, task.resolve …
 	ActionExport          Action = "export"          // records left GridCast in a file
 	ActionImport          Action = "import"          // records came in from a file

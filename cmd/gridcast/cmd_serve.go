@@ -146,7 +146,13 @@ func (a *app) serve(ctx context.Context, withHTTP, withWorkers bool, ready func(
 		return err
 	}
 	a.warnProvisionalYears(ctx)
-	desk, err := desk.New(dcfg, desk.Deps{Store: st, Dispatcher: enq, Log: a.log})
+	// Photos of reported events and the media of residents' WeChat
+	// images and voice, fetched on arrival by the workers.
+	media, err := a.cfg.openMedia(ctx)
+	if err != nil {
+		return err
+	}
+	desk, err := desk.New(dcfg, desk.Deps{Store: st, Dispatcher: enq, Log: a.log, Media: media, Fetcher: rt.wx})
 	if err != nil {
 		return err
 	}

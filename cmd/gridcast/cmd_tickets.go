@@ -41,7 +41,8 @@ through Redis when redis.addr is set, else by the workers' per-minute sweep of t
 		a.ticketsMove("reopen", "Reopen a resolved or closed ticket: back to its worker with a new deadline; they are notified", func(ctx context.Context, d *cliDesk, id int64, by, note string) (tickets.Ticket, error) {
 			return d.Reopen(ctx, id, by, note)
 		}),
-		a.ticketsReassign(), a.ticketsRecategorise(), a.ticketsUrgency(), a.ticketsMerge(), a.ticketsUnknown(), a.ticketsAnswers())
+		a.ticketsReassign(), a.ticketsRecategorise(), a.ticketsUrgency(), a.ticketsMerge(), a.ticketsUnknown(), a.ticketsAnswers(),
+		a.ticketsReport())
 	return c
 }
 
