@@ -1096,9 +1096,10 @@ SELECT id, CASE
 FROM tickets WHERE id > ?2 ORDER BY id LIMIT ?3;
 
 -- name: PurgeTickets
--- The text goes; category, status, level, assignee, rating, resident,
--- grid and times stay. Arguments: cutoff, ids (JSON array), now.
-UPDATE tickets SET text = '', purged_at = ?3
+-- The text and a reported event's address go; category, status, level,
+-- assignee, rating, resident, grid and times stay. Arguments: cutoff,
+-- ids (JSON array), now.
+UPDATE tickets SET text = '', address = '', purged_at = ?3
 WHERE id IN (SELECT value FROM json_each(?2)) AND status IN ('closed', 'archived') AND closed_at < ?1
     AND purged_at IS NULL;
 
@@ -1172,7 +1173,7 @@ WHERE resident_id IS NULL AND worker_id IS NULL AND to_key <> '' AND to_key IN (
 -- name: EraseTicketsFromKeys
 -- Tickets opened by the resident's phone or openid while the sender was
 -- unknown. Arguments: now, phone, openid.
-UPDATE tickets SET text = '', purged_at = COALESCE(purged_at, ?1)
+UPDATE tickets SET text = '', address = '', purged_at = COALESCE(purged_at, ?1)
 WHERE resident_id IS NULL AND id IN (SELECT ticket_id FROM inbound_messages
     WHERE resident_id IS NULL AND from_key IN (?2, ?3) AND from_key <> '' AND ticket_id IS NOT NULL);
 
@@ -1193,7 +1194,7 @@ WHERE resident_id IS NULL AND from_key IN (?2, ?3) AND from_key <> '';
 
 -- name: EraseTickets
 -- Arguments: now, resident.
-UPDATE tickets SET text = '', purged_at = COALESCE(purged_at, ?1) WHERE resident_id = ?2;
+UPDATE tickets SET text = '', address = '', purged_at = COALESCE(purged_at, ?1) WHERE resident_id = ?2;
 
 -- name: OpenTicketsOf
 SELECT count(*) FROM tickets WHERE resident_id = ? AND status IN ('new', 'assigned', 'in_progress', 'replied');

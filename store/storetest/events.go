@@ -82,6 +82,14 @@ func testReportEvent(t *testing.T, st Store) {
 	if err != nil || len(evs) != 3 || evs[0].Actor != "wangfang" || evs[2].To != string(tickets.StatusInProgress) {
 		t.Errorf("TicketEvents = %+v, %v; want created by the reporter, assigned, started", evs, err)
 	}
+	// Erasing the resident concerned clears the description and the
+	// address (which may be their home); the place and the point stay.
+	if _, err := st.EraseResident(ctx, ids[0], "王芳", "依申请删除 2026-040"); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := st.Ticket(ctx, tk.ID); err != nil || got.Text != "" || got.Location.Address != "" || got.Source != tickets.SourcePatrol {
+		t.Errorf("reported ticket after erasing its resident = %+v, %v; want text and address cleared", got, err)
+	}
 	// A ticket without a point reads back without one; a resident's reply
 	// reads back as from a resident.
 	plain := newTicket(t, st, ids[0], "NY-01-01-01", time.Minute, t0.Add(time.Hour))
