@@ -29,6 +29,8 @@ type Events interface {
 	Attachments(ctx context.Context, ticketID int64) ([]tickets.Attachment, error)
 	Attachment(ctx context.Context, id int64) (tickets.Attachment, error)
 	Grid(ctx context.Context, code string) (population.Grid, error)
+	// HouseholdGrid is the grid a household lives in.
+	HouseholdGrid(ctx context.Context, id int64) (string, error)
 }
 
 // Media keeps photos and voice: *blob.Media satisfies it (content rules,
@@ -74,7 +76,7 @@ type Report struct {
 	// optional point.
 	Location tickets.Location
 	// Place, ResidentID and HouseholdID name what the event concerns, all
-	// optional. The resident must live in the grid.
+	// optional. The resident and the household must be of the grid.
 	Place                   string
 	ResidentID, HouseholdID int64
 	// Photos are the pictures (or voice notes) taken, at most
@@ -221,6 +223,16 @@ func (s *Service) checkReport(ctx context.Context, rep *Report) error {
 	}
 	if _, err := s.st.Grid(ctx, rep.GridCode); err != nil {
 		return err
+	}
+	if rep.HouseholdID != 0 {
+		g, err := s.st.HouseholdGrid(ctx, rep.HouseholdID)
+		if err != nil {
+			return err
+		}
+		if g != rep.GridCode {
+			return invalid(fmt.Sprintf("household %d is not in grid %s", rep.HouseholdID, rep.GridCode),
+				fmt.Sprintf("住户 %d 不属于网格 %s", rep.HouseholdID, rep.GridCode))
+		}
 	}
 	if rep.ResidentID != 0 {
 		r, err := s.st.Resident(ctx, rep.ResidentID)

@@ -202,13 +202,19 @@ func TestReportOwnPatrolAndHotline(t *testing.T) {
 	if n := len(f.queued(t)); n != before {
 		t.Errorf("%d notifications for the worker's own report, want none", n-before)
 	}
+	var household int64
+	if err := f.st.DB().QueryRowContext(ctx, "SELECT id FROM households WHERE grid_code = ? ORDER BY id LIMIT 1", grid).Scan(&household); err != nil {
+		t.Fatal(err)
+	}
 	hot, err := f.desk.Report(ctx, desk.Report{GridCode: grid, Text: "居民来电：楼上漏水", By: "热线坐席",
-		Source: tickets.SourceHotline, Category: tickets.CategoryEnvironment})
+		Source: tickets.SourceHotline, Category: tickets.CategoryEnvironment, HouseholdID: household})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if hot.Ticket.Source != tickets.SourceHotline || hot.Ticket.Category != tickets.CategoryEnvironment || hot.Ticket.Status != tickets.StatusAssigned {
-		t.Errorf("hotline report = %+v", hot.Ticket)
+	got, err := f.st.Ticket(ctx, hot.Ticket.ID)
+	if err != nil || got.Source != tickets.SourceHotline || got.Category != tickets.CategoryEnvironment ||
+		got.Status != tickets.StatusAssigned || got.HouseholdID != household {
+		t.Errorf("hotline report = %+v, %v", got, err)
 	}
 }
 
@@ -229,6 +235,10 @@ func TestReportRefused(t *testing.T) {
 			otherGrid = g.Code
 		}
 	}
+	var household int64
+	if err := f.st.DB().QueryRowContext(ctx, "SELECT id FROM households WHERE grid_code = ? ORDER BY id LIMIT 1", grid).Scan(&household); err != nil {
+		t.Fatal(err)
+	}
 	ok := desk.Report{GridCode: grid, Text: "井盖缺失", By: "李强"}
 	photo := func(b []byte) []desk.Photo { return []desk.Photo{{Name: "x", Body: bytes.NewReader(b)}} }
 	big := append(pngBytes(t), bytes.Repeat([]byte{0}, 70<<10)...)
@@ -247,6 +257,8 @@ func TestReportRefused(t *testing.T) {
 		{"category", func(r *desk.Report) { r.Category = "weather" }, fault.ErrInvalid},
 		{"resident of another grid", func(r *desk.Report) { r.GridCode, r.ResidentID = otherGrid, f.res[0].ID }, fault.ErrInvalid},
 		{"unknown resident", func(r *desk.Report) { r.ResidentID = 9999999 }, fault.ErrNotFound},
+		{"unknown household", func(r *desk.Report) { r.HouseholdID = 9999999 }, fault.ErrNotFound},
+		{"household of another grid", func(r *desk.Report) { r.GridCode, r.HouseholdID = otherGrid, household }, fault.ErrInvalid},
 		{"not an image", func(r *desk.Report) { r.Photos = photo([]byte("%PDF-1.4 not a photo")) }, fault.ErrInvalid},
 		{"too big", func(r *desk.Report) { r.Photos = photo(big) }, fault.ErrInvalid},
 		{"second photo bad", func(r *desk.Report) {

@@ -155,8 +155,12 @@ var (
 	Inbound  = Thing{"inbound message", "居民来信"}
 	Visit    = Thing{"visit", "走访预约"}
 	User     = Thing{"user", "用户"}
-	// Attachment is a photo or voice recording kept with a ticket.
-	Attachment = Thing{"attachment", "附件"}
+)
+
+// The things of reported events and the media kept with tickets.
+var (
+	Household  = Thing{"household", "住户"}
+	Attachment = Thing{"attachment", "附件"} // a photo or voice recording kept with a ticket
 )
 
 // Explain returns what to tell a user about err in lang and whether err is

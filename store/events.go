@@ -120,6 +120,16 @@ func (s *Store) Attachment(ctx context.Context, id int64) (tickets.Attachment, e
 	return a, nil
 }
 
+// HouseholdGrid returns the grid household id lives in, or an error
+// wrapping fault.ErrNotFound.
+func (s *Store) HouseholdGrid(ctx context.Context, id int64) (string, error) {
+	var grid string
+	if err := s.readRow(ctx, "HouseholdGrid", id).Scan(&grid); err != nil {
+		return "", missing(err, fault.Household, id)
+	}
+	return grid, nil
+}
+
 func (s *Store) insertAttachment(ctx context.Context, tx *sql.Tx, a *tickets.Attachment) error {
 	return tx.QueryRowContext(ctx, s.q.get("InsertAttachment"), a.TicketID, idOrNull(a.InboundID), string(a.Kind),
 		a.Key, a.ThumbnailKey, a.ContentType, a.Size, a.MediaID, a.Missing, a.AddedBy, s.ts(a.CreatedAt)).Scan(&a.ID)

@@ -53,7 +53,7 @@ var queryNames = []string{
 	"LatestOutreach", "CampaignByExtendCode", "ProposedVisit", "RatableTicket", "OpenTicketsByGrid",
 	"SupersedeBindings", "InsertBinding", "PendingBinding", "BindingAttempt", "UseBinding", "BindingExists",
 	// reported events and attachments
-	"InsertAttachment", "AttachmentsOf", "AttachmentByID", "AttachmentOfInbound",
+	"InsertAttachment", "AttachmentsOf", "AttachmentByID", "AttachmentOfInbound", "HouseholdGrid",
 	// dispatch
 	"InsertTask", "UpdateTask", "TaskByID", "TasksOfTicket", "DepartmentTasks", "InsertTaskEvent", "TaskEvents",
 	// users

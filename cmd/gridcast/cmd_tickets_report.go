@@ -109,7 +109,7 @@ whole report and nothing is stored. The report is recorded in the audit log.`,
 	f.Float64Var(&lng, "lng", 0, "longitude, WGS-84 degrees (with --lat)")
 	f.StringVar(&place, "place", "", "the public place concerned")
 	f.Int64Var(&resident, "resident", 0, "the id of the resident concerned (they must live in the grid)")
-	f.Int64Var(&household, "household", 0, "the id of the household concerned")
+	f.Int64Var(&household, "household", 0, "the id of the household concerned (of the grid)")
 	f.StringArrayVar(&photos, "photo", nil, fmt.Sprintf("a photo or voice note file; repeat for more (at most %d)", desk.MaxReportPhotos))
 	f.StringVar(&worker, "worker", "", "your worker code, when you are the grid's worker reporting what you found")
 	f.StringVar(&by, "by", a.defaultActor(), "who reports (recorded as the reporter)")

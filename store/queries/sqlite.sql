@@ -1264,3 +1264,6 @@ FROM ticket_attachments WHERE id = ?;
 SELECT id, ticket_id, COALESCE(inbound_id, 0), kind, blob_key, thumbnail_key, content_type, size,
     media_id, missing, added_by, created_at
 FROM ticket_attachments WHERE inbound_id = ?;
+
+-- name: HouseholdGrid
+SELECT grid_code FROM households WHERE id = ?;

@@ -82,6 +82,17 @@ func testReportEvent(t *testing.T, st Store) {
 	if err != nil || len(evs) != 3 || evs[0].Actor != "wangfang" || evs[2].To != string(tickets.StatusInProgress) {
 		t.Errorf("TicketEvents = %+v, %v; want created by the reporter, assigned, started", evs, err)
 	}
+	var hh int64
+	var hhGrid string
+	if err := st.DB().QueryRowContext(ctx, "SELECT id, grid_code FROM households ORDER BY id LIMIT 1").Scan(&hh, &hhGrid); err != nil {
+		t.Fatal(err)
+	}
+	if g, err := st.HouseholdGrid(ctx, hh); err != nil || g != hhGrid {
+		t.Errorf("HouseholdGrid(%d) = %q, %v; want %q", hh, g, err, hhGrid)
+	}
+	if _, err := st.HouseholdGrid(ctx, 999999); !errors.Is(err, fault.ErrNotFound) {
+		t.Errorf("HouseholdGrid(unknown) = %v, want ErrNotFound", err)
+	}
 	// Erasing the resident concerned clears the description and the
 	// address (which may be their home); the place and the point stay.
 	if _, err := st.EraseResident(ctx, ids[0], "王芳", "依申请删除 2026-040"); err != nil {
