@@ -164,6 +164,11 @@ func (a *app) serve(ctx context.Context, withHTTP, withWorkers bool, ready func(
 	if err != nil {
 		return err
 	}
+	if err := reg.Register(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "gridcast_media_missing_total",
+		Help: "Residents' WeChat images and voice this process could not keep (recorded as missing attachments)."},
+		func() float64 { return float64(desk.MediaMissing()) })); err != nil {
+		return err
+	}
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
