@@ -137,11 +137,26 @@ func (a *auth) acceptChange(w http.ResponseWriter, r *http.Request) bool {
 		return true
 	}
 	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err == nil && mt == "multipart/form-data" && uploadAllowed(r) {
+		return true
+	}
 	if err != nil || mt != "application/json" {
 		a.refuse(w, r, http.StatusUnsupportedMediaType, "content_type", "send the body as JSON with Content-Type: application/json")
 		return false
 	}
 	return true
+}
+
+// uploadAllowed admits a multipart body — which an HTML form on another
+// site can send — only to the routes that take files (POST
+// /api/v1/events), and only with a header no form can set: a bearer
+// token, or X-Requested-With, which a cross-site script could send only
+// after the CORS preflight this server never answers.
+func uploadAllowed(r *http.Request) bool {
+	if r.Method != http.MethodPost || r.URL.Path != "/api/v1/events" {
+		return false
+	}
+	return strings.HasPrefix(r.Header.Get("Authorization"), "Bearer ") || r.Header.Get("X-Requested-With") != ""
 }
 
 // trial reports whether there are no users (the trial mode), asking the

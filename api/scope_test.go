@@ -159,6 +159,9 @@ func testScopeMatrix(t *testing.T, f *scopeFixture) {
 		{"POST", fmt.Sprintf("/api/v1/residents/%d/erase", f.residents[1].ID), `{"reason":"依申请删除 2026-031"}`,
 			[]access.Role{access.RoleOfficer, access.RoleAdmin}, scoped},
 		{"DELETE", "/api/v1/segments/olds", "", []access.Role{access.RoleOfficer}, anywhere},
+		{"POST", "/api/v1/events", `{"grid":"` + f.residents[0].GridCode + `","text":"井盖缺失"}`,
+			[]access.Role{access.RoleWorker, access.RoleOfficer, access.RoleAdmin}, scoped},
+		{"GET", ticket(f.a) + "/attachments", "", all, scoped},
 	} {
 		for _, role := range access.Roles {
 			for _, side := range []string{"in", "out"} {

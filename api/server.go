@@ -193,6 +193,7 @@ func New(cfg Config) (http.Handler, error) {
 	}
 	if cfg.Tickets != nil {
 		s.mountTickets(v1)
+		s.mountEvents(v1)
 		if cfg.Dispatch != nil {
 			s.mountDispatch(v1)
 		}

@@ -116,6 +116,27 @@ type Ticket struct {
 	ClosedAt   time.Time `json:"closed_at,omitzero"`
 	// Supervised is the ticket's standing 督办 flag; absent when none.
 	Supervised *Supervised `json:"supervised,omitempty"`
+	// Source is where the ticket came from: resident, patrol or hotline;
+	// SourceLabel says it in Chinese.
+	Source      string `json:"source"`
+	SourceLabel string `json:"source_label"`
+	// Reporter is the user who reported an event; "" for a resident's
+	// reply.
+	Reporter string `json:"reporter,omitempty"`
+	// Location is where a reported event is; absent for a resident's
+	// reply.
+	Location *Location `json:"location,omitempty"`
+	// Place and HouseholdID name what a reported event concerns.
+	Place       string `json:"place,omitempty"`
+	HouseholdID int64  `json:"household_id,omitempty"`
+}
+
+// Location is where a reported event is: an address within the grid and,
+// when given, a point (WGS-84 degrees).
+type Location struct {
+	Address string   `json:"address,omitempty"`
+	Lat     *float64 `json:"lat,omitempty"`
+	Lng     *float64 `json:"lng,omitempty"`
 }
 
 // TicketEvent is one entry of a ticket's timeline. From and To hold
@@ -230,7 +251,22 @@ func (p people) ticket(ctx context.Context, t tickets.Ticket, now time.Time, max
 		ResidentID: t.ResidentID, Resident: r.Name.Masked(), Phone: maskedPhone(r.Phone), Text: text,
 		CampaignID: t.CampaignID, Rating: t.Rating, MergedInto: t.MergedInto, Slot: t.Slot,
 		CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt, ResolvedAt: t.ResolvedAt, ClosedAt: t.ClosedAt,
+		Source: string(t.Source.OrDefault()), SourceLabel: t.Source.Label(), Reporter: t.Reporter,
+		Location: locationOf(t.Location, append(names, r.Name, w.Name)), Place: t.Place, HouseholdID: t.HouseholdID,
 	}, nil
+}
+
+// locationOf is l as the API shows it, names in the address masked; nil
+// when l is empty.
+func locationOf(l tickets.Location, names []pii.Name) *Location {
+	if l.Address == "" && !l.HasPoint() {
+		return nil
+	}
+	out := &Location{Address: pii.MaskText(l.Address, names...)}
+	if l.HasPoint() {
+		out.Lat, out.Lng = &l.Lat, &l.Lng
+	}
+	return out
 }
 
 func maskedPhone(p pii.Phone) string {

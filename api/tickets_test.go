@@ -609,6 +609,7 @@ func TestTicketsOpenAPI(t *testing.T) {
 		"Ticket": api.Ticket{}, "TicketEvent": api.TicketEvent{}, "ConversationEntry": api.ConversationEntry{},
 		"TicketDetail": api.TicketDetail{}, "Outbound": api.Outbound{}, "ReplyResult": api.ReplyResult{}, "QuickReply": api.QuickReply{},
 		"UnknownSender": api.UnknownSender{}, "CampaignAnswer": api.CampaignAnswer{}, "Task": api.Task{},
+		"Location": api.Location{}, "Attachment": api.Attachment{}, "EventResult": api.EventResult{},
 	} {
 		var fields []string
 		typ := reflect.TypeOf(v)
@@ -631,7 +632,8 @@ func TestTicketsOpenAPI(t *testing.T) {
 		"/api/v1/tickets/{id}/close": "post", "/api/v1/tickets/{id}/reassign": "post", "/api/v1/tickets/{id}/merge": "post",
 		"/api/v1/campaigns/{id}/answers": "get", "/api/v1/tickets/{id}/dispatch": "post", "/api/v1/tickets/{id}/tasks": "get",
 		"/api/v1/tasks": "get", "/api/v1/tasks/{id}/actions": "post", "/api/v1/residents/{id}/unmask": "post",
-		"/api/v1/residents/{id}/erase": "post",
+		"/api/v1/residents/{id}/erase": "post", "/api/v1/events": "post", "/api/v1/tickets/{id}/attachments": "get",
+		"/api/v1/attachments/{id}": "get",
 	} {
 		if _, ok := spec.Paths[path][method]; !ok {
 			t.Errorf("openapi.yaml lacks %s %s", strings.ToUpper(method), path)

@@ -59,6 +59,7 @@ const (
 	ActionTicketDispatch    Action = "ticket.dispatch"    // a ticket handed to departments (分拨, 吹哨报到)
 	ActionTicketSupervise   Action = "ticket.supervise"   // a ticket flagged 督办
 	ActionTicketUnsupervise Action = "ticket.unsupervise" // a ticket's 督办 flags lifted
+	ActionTicketReport      Action = "ticket.report"      // staff reported an event (patrol, hotline) as a ticket
 	ActionTask              Action = "task"               // a department task's step: task.accept, task.resolve …
 	ActionExport            Action = "export"             // records left GridCast in a file
 	ActionImport            Action = "import"             // records came in from a file

@@ -63,6 +63,9 @@ type Message struct {
 	At time.Time
 	// ExtendCode is the SMS extension code the uplink was sent to.
 	ExtendCode string
+	// MediaID is the provider's id of an image or voice message's media
+	// (WeChat keeps it three days); "" for other kinds.
+	MediaID string
 }
 
 // Outcome is what Handle did with a message.
@@ -140,6 +143,9 @@ func (s *Service) Handle(ctx context.Context, m Message) (Outcome, error) {
 	tid, isNew, err := s.act(ctx, ic)
 	out.TicketID, out.NewTicket = tid, isNew
 	if err != nil {
+		return out, err
+	}
+	if err := s.keepInboundMedia(ctx, ic); err != nil {
 		return out, err
 	}
 	if err := s.st.MarkInboundHandled(ctx, id, s.now()); err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/gridcast/gridcast/dispatch"
@@ -35,6 +36,12 @@ type Deps struct {
 	// (the dispatch included) by department code and action: the metrics'
 	// gridcast_dispatch_task_actions_total. Nil counts nothing.
 	ObserveTask func(department string, action dispatch.Action)
+	// Media keeps photos and voice (a *blob.Media); nil refuses reports
+	// with photos (text reports still work) and keeps no resident media.
+	Media Media
+	// Fetcher downloads the media of residents' WeChat image and voice
+	// messages (the gateway/wechat Client); nil keeps none. It needs Media.
+	Fetcher MediaFetcher
 }
 
 // Service is the ticket desk. It is safe for concurrent use; every state
@@ -47,6 +54,11 @@ type Service struct {
 	log  *slog.Logger
 	// observe counts task actions (Deps.ObserveTask; never nil).
 	observe func(department string, action dispatch.Action)
+
+	media   Media
+	fetcher MediaFetcher
+	// mediaMissing counts residents' media that could not be kept.
+	mediaMissing atomic.Int64
 }
 
 // New returns the desk for cfg and deps, or every configuration problem
@@ -66,7 +78,7 @@ func New(cfg Config, deps Deps) (*Service, error) {
 		return nil, err
 	}
 	s := &Service{cfg: cfg.withDefaults(), st: deps.Store, disp: deps.Dispatcher,
-		now: deps.Now, log: deps.Log, observe: deps.ObserveTask}
+		now: deps.Now, log: deps.Log, observe: deps.ObserveTask, media: deps.Media, fetcher: deps.Fetcher}
 	if s.observe == nil {
 		s.observe = func(string, dispatch.Action) {}
 	}

@@ -125,4 +125,5 @@ type Store interface {
 	Bindings
 	Dispatches
 	Supervisions
+	Events
 }

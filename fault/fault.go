@@ -157,6 +157,12 @@ var (
 	User     = Thing{"user", "用户"}
 )
 
+// The things of reported events and the media kept with tickets.
+var (
+	Household  = Thing{"household", "住户"}
+	Attachment = Thing{"attachment", "附件"} // a photo or voice recording kept with a ticket
+)
+
 // Explain returns what to tell a user about err in lang and whether err is
 // a refusal — a Sayer in the chain, the outermost speaking, or one of the
 // three sentinels — rather than an internal failure, for which it returns

@@ -43,6 +43,9 @@ type Inbound struct {
 	At time.Time
 	// ExtendCode is the SMS extension code the uplink was sent to.
 	ExtendCode string
+	// MediaID is the provider's id of an image or voice message's media,
+	// to fetch it by (WeChat keeps it three days); "" otherwise.
+	MediaID string
 }
 
 // LogValue implements slog.LogValuer without personal data.

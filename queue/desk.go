@@ -68,7 +68,7 @@ const senderLockTTL = 30 * time.Second
 // deskMessage is a webhook's message as the desk reads it.
 func deskMessage(in gateway.Inbound) desk.Message {
 	return desk.Message{Channel: in.Channel, ProviderMsgID: in.ProviderMsgID, From: in.From, Kind: desk.Kind(in.Kind),
-		Text: in.Text, At: in.At, ExtendCode: in.ExtendCode}
+		Text: in.Text, At: in.At, ExtendCode: in.ExtendCode, MediaID: in.MediaID}
 }
 
 func (h *handlers) inbound(ctx context.Context, t *asynq.Task) error {

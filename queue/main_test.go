@@ -26,6 +26,8 @@ import (
 	"github.com/gridcast/gridcast/queue/embedredis"
 	"github.com/gridcast/gridcast/store/storetest"
 
+	"github.com/gridcast/gridcast/blob"
+	"github.com/gridcast/gridcast/blob/localfs"
 	"github.com/gridcast/gridcast/campaigns"
 	"github.com/gridcast/gridcast/desk"
 	"github.com/gridcast/gridcast/gateway/aliyunsms"
@@ -270,6 +272,7 @@ type env struct {
 	done  chan struct{}
 	limit int
 	desk  *desk.Service
+	media *blob.Media // nil unless withMedia
 }
 
 // residents is the default fixture size; residentsN what setup seeds.
@@ -285,6 +288,7 @@ type options struct {
 	desk       desk.Config   // the ticket desk's configuration
 	rdb        *redis.Client // the Redis to use instead of the test Redis
 	observe    func(queue.Move)
+	media      bool // keep residents' media in a blob store (env.media)
 }
 
 type option func(*options)
@@ -295,6 +299,10 @@ func onDriver(driver string) option { return func(o *options) { o.driver = drive
 
 // withDesk sets the ticket desk's configuration.
 func withDesk(c desk.Config) option { return func(o *options) { o.desk = c } }
+
+// withMedia gives the desk a blob store in t.TempDir (env.media) and the
+// WeChat client as its media fetcher.
+func withMedia() option { return func(o *options) { o.media = true } }
 
 // withObserver sets the server's Deps.Observe.
 func withObserver(fn func(queue.Move)) option { return func(o *options) { o.observe = fn } }
@@ -389,7 +397,18 @@ func setup(t testing.TB, cfg queue.Config, hh int, opts ...option) *env {
 	e.cfg = cfg
 	dispatch := queue.NewEnqueuer(e.rdb, cfg)
 	t.Cleanup(func() { _ = dispatch.Close() })
-	e.desk, err = desk.New(o.desk, desk.Deps{Store: e.st, Dispatcher: dispatch, Now: e.clk.Now, Log: testLog()})
+	deps := desk.Deps{Store: e.st, Dispatcher: dispatch, Now: e.clk.Now, Log: testLog()}
+	if o.media {
+		bs, err := localfs.New(t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e.media, err = blob.NewMedia(bs, blob.Limits{}); err != nil {
+			t.Fatal(err)
+		}
+		deps.Media, deps.Fetcher = e.media, wx
+	}
+	e.desk, err = desk.New(o.desk, deps)
 	if err != nil {
 		t.Fatal(err)
 	}

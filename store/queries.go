@@ -52,6 +52,8 @@ var queryNames = []string{
 	"Conversation", "ReplyWindow",
 	"LatestOutreach", "CampaignByExtendCode", "ProposedVisit", "RatableTicket", "OpenTicketsByGrid",
 	"SupersedeBindings", "InsertBinding", "PendingBinding", "BindingAttempt", "UseBinding", "BindingExists",
+	// reported events and attachments
+	"InsertAttachment", "AttachmentsOf", "AttachmentByID", "AttachmentOfInbound", "HouseholdGrid",
 	// dispatch
 	"InsertTask", "UpdateTask", "TaskByID", "TasksOfTicket", "DepartmentTasks", "InsertTaskEvent", "TaskEvents",
 	"DispatchFigures", "DispatchedTickets",

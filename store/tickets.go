@@ -128,8 +128,8 @@ func (s *Store) UnknownSenders(ctx context.Context, limit int) ([]tickets.Inboun
 
 // CreateTicket stores t as a new ticket and ev (its creation event, as
 // SLA.Open returns it) as the first entry of its timeline, in one
-// transaction, and sets t.ID. An empty Status or Level is stored, and set
-// on t, as new and grid_worker; a zero CreatedAt or UpdatedAt as the
+// transaction, and sets t.ID. An empty Status, Level or Source is stored,
+// and set on t, as new, grid_worker and resident; a zero CreatedAt or UpdatedAt as the
 // store's clock, as is a zero ev.At. ev.TicketID is filled in.
 func (s *Store) CreateTicket(ctx context.Context, t *tickets.Ticket, ev tickets.Event) error {
 	return s.createTicket(ctx, t, ev, nil)
@@ -146,6 +146,7 @@ func (s *Store) createTicket(ctx context.Context, t *tickets.Ticket, ev tickets.
 	if tt.Level == "" {
 		tt.Level = tickets.LevelGridWorker
 	}
+	tt.Source = tt.Source.OrDefault()
 	if tt.CreatedAt.IsZero() {
 		tt.CreatedAt = now
 	}
@@ -164,7 +165,9 @@ func (s *Store) createTicket(ctx context.Context, t *tickets.Ticket, ev tickets.
 			string(tt.Channel), tt.Text, string(tt.Category), idOrNull(tt.AssigneeWorkerID), string(tt.Level),
 			string(tt.Status), s.tsOrNull(tt.DueAt), tt.Rating, idOrNull(tt.CampaignID), s.tsOrNull(tt.Slot),
 			idOrNull(tt.MergedInto), s.ts(tt.CreatedAt), s.ts(tt.UpdatedAt), s.tsOrNull(tt.ResolvedAt),
-			s.tsOrNull(tt.ClosedAt)).Scan(&tt.ID)
+			s.tsOrNull(tt.ClosedAt), string(tt.Source), tt.Reporter, tt.Location.Address,
+			pointOrNull(tt.Location, tt.Location.Lat), pointOrNull(tt.Location, tt.Location.Lng), tt.Place,
+			idOrNull(tt.HouseholdID)).Scan(&tt.ID)
 		if err != nil {
 			return err
 		}
@@ -436,11 +439,14 @@ func (s *Store) collectTickets(ctx context.Context, what, query string, args ...
 // scanTicket reads the columns every ticket query selects, in order.
 func scanTicket(sc scanner) (tickets.Ticket, error) {
 	var t tickets.Ticket
-	var channel, category, level, status string
+	var channel, category, level, status, source string
+	var lat, lng sql.NullFloat64
 	err := sc.Scan(&t.ID, &t.ResidentID, &t.GridCode, &channel, &t.Text, &category, &t.AssigneeWorkerID,
 		&level, &status, timeCol{&t.DueAt}, &t.Rating, &t.CampaignID, timeCol{&t.Slot}, &t.MergedInto,
-		timeCol{&t.CreatedAt}, timeCol{&t.UpdatedAt}, timeCol{&t.ResolvedAt}, timeCol{&t.ClosedAt})
+		timeCol{&t.CreatedAt}, timeCol{&t.UpdatedAt}, timeCol{&t.ResolvedAt}, timeCol{&t.ClosedAt},
+		&source, &t.Reporter, &t.Location.Address, &lat, &lng, &t.Place, &t.HouseholdID)
 	t.Channel, t.Category = population.Channel(channel), tickets.Category(category)
+	t.Source, t.Location.Lat, t.Location.Lng = tickets.Source(source), lat.Float64, lng.Float64
 	t.Level, t.Status = tickets.Level(level), tickets.Status(status)
 	return t, err
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/gridcast/gridcast/campaigns"
 	"github.com/gridcast/gridcast/internal/testlog"
@@ -118,11 +119,15 @@ func testUpgradeToOneLedger(t *testing.T, cfg store.Config) {
 	if _, err := old.StartRun(ctx, c.ID, 1, t0); err != nil {
 		t.Fatal(err)
 	}
-	tk := tickets.Ticket{ResidentID: residents[0], GridCode: "NY-01-01-01", Channel: population.ChannelSMS,
-		Category: tickets.CategoryOther, Level: tickets.LevelGridWorker, Text: "楼道灯坏了", CreatedAt: t0}
-	if err := old.CreateTicket(ctx, &tk, tickets.Event{At: t0, Actor: tickets.ActorResident, Kind: tickets.EventCreated}); err != nil {
-		t.Fatal(err)
-	}
+	// The ticket as version 7's columns hold it (today's CreateTicket
+	// writes the reported events' columns).
+	tk := tickets.Ticket{ID: 5, ResidentID: residents[0], GridCode: "NY-01-01-01", Channel: population.ChannelSMS,
+		Category: tickets.CategoryOther, Level: tickets.LevelGridWorker, Status: tickets.StatusNew, Text: "楼道灯坏了",
+		CreatedAt: t0, UpdatedAt: t0}
+	exec(t, old, `INSERT INTO tickets (id, resident_id, grid_code, channel, text, category, level, status, rating,
+		created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)`, tk.ID, tk.ResidentID, tk.GridCode,
+		string(tk.Channel), tk.Text, string(tk.Category), string(tk.Level), string(tk.Status), old.TS(t0), old.TS(t0))
+	exec(t, old, `INSERT INTO ticket_events (ticket_id, at, actor, kind) VALUES (?, ?, ?, 'created')`, tk.ID, old.TS(t0), tickets.ActorResident)
 	ts := old.TS
 
 	// Version 7's ledger, written as version 7 wrote it: two campaign
@@ -208,6 +213,20 @@ func testUpgradeToOneLedger(t *testing.T, cfg store.Config) {
 	stuck, err := st.StuckSending(ctx, time.Now().Add(time.Hour), 0, 10)
 	if err != nil || len(stuck) != 1 || stuck[0].ID != 42 || stuck[0].Route != outbound.RouteSMS {
 		t.Errorf("stuck sends after the upgrade = %+v, %v; want message 42, for the reconciler", stuck, err)
+	}
+
+	// The ticket written before reported events existed came from a
+	// resident, and has no attachments.
+	gotTk, err := st.Ticket(ctx, tk.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tk.Source = tickets.SourceResident
+	if d := cmp.Diff(tk, gotTk, cmpopts.EquateApproxTime(time.Millisecond)); d != "" {
+		t.Errorf("ticket after the upgrade (-want +got):\n%s", d)
+	}
+	if atts, err := st.Attachments(ctx, tk.ID); err != nil || len(atts) != 0 {
+		t.Errorf("attachments of the old ticket = %+v, %v; want none", atts, err)
 	}
 
 	// The desk's messages are rows of the ledger now.

@@ -122,6 +122,19 @@ type Ticket struct {
 	// if none. A merged ticket is closed and never reopens.
 	MergedInto int64
 
+	// Source is where the ticket came from; "" is SourceResident.
+	Source Source
+	// Reporter is the user who reported an event (patrol, hotline); ""
+	// for a resident's reply.
+	Reporter string
+	// Location is where a reported event is; zero for a resident's reply.
+	Location Location
+	// Place names the public place concerned ("3号楼电梯", "东门消防通道");
+	// HouseholdID the household concerned, 0 for none. ResidentID names
+	// the resident concerned of a reported event.
+	Place       string
+	HouseholdID int64
+
 	CreatedAt  time.Time
 	UpdatedAt  time.Time
 	ResolvedAt time.Time // the last move to resolved; zero if never

@@ -146,6 +146,12 @@ func (a *app) serve(ctx context.Context, withHTTP, withWorkers bool, ready func(
 		return err
 	}
 	a.warnProvisionalYears(ctx)
+	// Photos of reported events and the media of residents' WeChat
+	// images and voice, fetched on arrival by the workers.
+	media, err := a.cfg.openMedia(ctx)
+	if err != nil {
+		return err
+	}
 	// One registry per process, served on /metrics by the API server or
 	// the worker's worker.addr.
 	reg := metrics.NewRegistry()
@@ -157,8 +163,13 @@ func (a *app) serve(ctx context.Context, withHTTP, withWorkers bool, ready func(
 	if err != nil {
 		return err
 	}
-	desk, err := desk.New(dcfg, desk.Deps{Store: st, Dispatcher: enq, Log: a.log, ObserveTask: taskActions.Observe})
+	desk, err := desk.New(dcfg, desk.Deps{Store: st, Dispatcher: enq, Log: a.log, Media: media, Fetcher: rt.wx, ObserveTask: taskActions.Observe})
 	if err != nil {
+		return err
+	}
+	if err := reg.Register(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "gridcast_media_missing_total",
+		Help: "Residents' WeChat images and voice this process could not keep (recorded as missing attachments)."},
+		func() float64 { return float64(desk.MediaMissing()) })); err != nil {
 		return err
 	}
 

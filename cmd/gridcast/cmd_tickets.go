@@ -42,7 +42,7 @@ through Redis when redis.addr is set, else by the workers' per-minute sweep of t
 			return d.Reopen(ctx, id, by, note)
 		}),
 		a.ticketsReassign(), a.ticketsRecategorise(), a.ticketsUrgency(), a.ticketsMerge(), a.ticketsUnknown(), a.ticketsAnswers(),
-		a.ticketsClassify(), a.ticketsDispatch(), a.ticketsSupervise())
+		a.ticketsClassify(), a.ticketsDispatch(), a.ticketsSupervise(), a.ticketsReport())
 	return c
 }
 

@@ -40,6 +40,12 @@ type cliDesk struct {
 // openDesk builds the desk over st for a command that changes tickets.
 // Call close when done.
 func (a *app) openDesk(ctx context.Context, st *store.Store) (*cliDesk, error) {
+	return a.openDeskWith(ctx, st, nil)
+}
+
+// openDeskWith is openDesk with media as the desk's blob store (nil: none,
+// for the commands that keep no photos).
+func (a *app) openDeskWith(ctx context.Context, st *store.Store, media desk.Media) (*cliDesk, error) {
 	cfg, err := a.cfg.deskConfig(a.log)
 	if err != nil {
 		return nil, err
@@ -59,7 +65,7 @@ func (a *app) openDesk(ctx context.Context, st *store.Store) (*cliDesk, error) {
 			rt.close()
 		}
 	}
-	d.Service, err = desk.New(cfg, desk.Deps{Store: st, Dispatcher: disp, Log: a.log})
+	d.Service, err = desk.New(cfg, desk.Deps{Store: st, Dispatcher: disp, Log: a.log, Media: media})
 	if err != nil {
 		d.close()
 		return nil, err

@@ -238,6 +238,7 @@ func TestServeMetricsAndShutdown(t *testing.T) {
 		`gridcast_queue_latency_seconds{queue="bulk"}`,
 		`gridcast_tickets_open{level="grid_worker"} 0`,
 		`gridcast_http_requests_total{code="2xx",route="GET /healthz"}`,
+		`gridcast_media_missing_total 0`,
 		`go_goroutines`,
 	} {
 		if code != 200 || !strings.Contains(body, want) {

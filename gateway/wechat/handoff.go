@@ -59,9 +59,9 @@ func (in Inbound) Message() (m gateway.Inbound, ok bool) {
 	case KindText:
 		m.Kind, m.Text = gateway.InboundText, in.Content
 	case KindVoice:
-		m.Kind, m.Text = gateway.InboundVoice, in.Recognition
+		m.Kind, m.Text, m.MediaID = gateway.InboundVoice, in.Recognition, in.MediaID
 	case KindImage:
-		m.Kind, m.Text = gateway.InboundImage, "[图片] "+in.MediaID
+		m.Kind, m.Text, m.MediaID = gateway.InboundImage, "[图片] "+in.MediaID, in.MediaID
 	case KindLocation:
 		m.Kind, m.Text = gateway.InboundLocation, fmt.Sprintf("[位置] %s (%.5f, %.5f)", in.Label, in.Lat, in.Lng)
 	case KindSubscribe:

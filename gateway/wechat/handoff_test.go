@@ -20,10 +20,10 @@ func TestToSink(t *testing.T) {
 	}{
 		{in: Inbound{Kind: KindText, MsgID: 11, FromOpenID: "oA", Content: "你好"},
 			message: &gateway.Inbound{Channel: population.ChannelWeChat, ProviderMsgID: "11", From: "oA", Kind: gateway.InboundText, Text: "你好"}},
-		{in: Inbound{Kind: KindVoice, MsgID: 12, FromOpenID: "oA", Recognition: "路灯坏了"},
-			message: &gateway.Inbound{Channel: population.ChannelWeChat, ProviderMsgID: "12", From: "oA", Kind: gateway.InboundVoice, Text: "路灯坏了"}},
+		{in: Inbound{Kind: KindVoice, MsgID: 12, FromOpenID: "oA", Recognition: "路灯坏了", MediaID: "v1"},
+			message: &gateway.Inbound{Channel: population.ChannelWeChat, ProviderMsgID: "12", From: "oA", Kind: gateway.InboundVoice, Text: "路灯坏了", MediaID: "v1"}},
 		{in: Inbound{Kind: KindImage, MsgID: 13, FromOpenID: "oA", MediaID: "m1"},
-			message: &gateway.Inbound{Channel: population.ChannelWeChat, ProviderMsgID: "13", From: "oA", Kind: gateway.InboundImage, Text: "[图片] m1"}},
+			message: &gateway.Inbound{Channel: population.ChannelWeChat, ProviderMsgID: "13", From: "oA", Kind: gateway.InboundImage, Text: "[图片] m1", MediaID: "m1"}},
 		{in: Inbound{Kind: KindLocation, MsgID: 14, FromOpenID: "oA", Label: "幸福路8号", Lat: 36.07, Lng: 120.38},
 			message: &gateway.Inbound{Channel: population.ChannelWeChat, ProviderMsgID: "14", From: "oA", Kind: gateway.InboundLocation, Text: "[位置] 幸福路8号 (36.07000, 120.38000)"}},
 		{in: Inbound{Kind: KindSubscribe, FromOpenID: "oA", DedupKey: "wechat:evt:ab"},

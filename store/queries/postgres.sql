@@ -730,13 +730,15 @@ ORDER BY received_at DESC, id DESC LIMIT $1;
 
 -- name: InsertTicket
 INSERT INTO tickets (resident_id, grid_code, channel, text, category, assignee_worker_id, level, status,
-    due_at, rating, campaign_id, slot, merged_into, created_at, updated_at, resolved_at, closed_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING id;
+    due_at, rating, campaign_id, slot, merged_into, created_at, updated_at, resolved_at, closed_at,
+    source, reporter, address, latitude, longitude, place, household_id)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24) RETURNING id;
 
 -- name: TicketByID
 SELECT id, COALESCE(resident_id, 0), grid_code, channel, text, category, COALESCE(assignee_worker_id, 0),
     level, status, due_at, rating, COALESCE(campaign_id, 0), slot, COALESCE(merged_into, 0),
-    created_at, updated_at, resolved_at, closed_at
+    created_at, updated_at, resolved_at, closed_at,
+    source, reporter, address, latitude, longitude, place, COALESCE(household_id, 0)
 FROM tickets WHERE id = $1;
 
 -- name: TicketForUpdate
@@ -765,7 +767,8 @@ WHERE ticket_id = $1 ORDER BY id;
 -- limit.
 SELECT id, COALESCE(resident_id, 0), grid_code, channel, text, category, COALESCE(assignee_worker_id, 0),
     level, status, due_at, rating, COALESCE(campaign_id, 0), slot, COALESCE(merged_into, 0),
-    created_at, updated_at, resolved_at, closed_at
+    created_at, updated_at, resolved_at, closed_at,
+    source, reporter, address, latitude, longitude, place, COALESCE(household_id, 0)
 FROM tickets
 WHERE id > $1 AND ($2::text = '' OR grid_code = $3) AND ($4::text = '' OR status = $5)
     AND ($6::bigint = 0 OR assignee_worker_id = $7) AND ($8::bigint = 0 OR resident_id = $9)
@@ -779,7 +782,8 @@ ORDER BY id LIMIT $12;
 -- window). Argument: resident.
 SELECT id, COALESCE(resident_id, 0), grid_code, channel, text, category, COALESCE(assignee_worker_id, 0),
     level, status, due_at, rating, COALESCE(campaign_id, 0), slot, COALESCE(merged_into, 0),
-    created_at, updated_at, resolved_at, closed_at
+    created_at, updated_at, resolved_at, closed_at,
+    source, reporter, address, latitude, longitude, place, COALESCE(household_id, 0)
 FROM tickets
 WHERE resident_id = $1 AND merged_into IS NULL
     AND status IN ('new', 'assigned', 'in_progress', 'replied', 'resolved', 'closed')
@@ -791,7 +795,8 @@ LIMIT 1;
 -- before, limit.
 SELECT id, COALESCE(resident_id, 0), grid_code, channel, text, category, COALESCE(assignee_worker_id, 0),
     level, status, due_at, rating, COALESCE(campaign_id, 0), slot, COALESCE(merged_into, 0),
-    created_at, updated_at, resolved_at, closed_at
+    created_at, updated_at, resolved_at, closed_at,
+    source, reporter, address, latitude, longitude, place, COALESCE(household_id, 0)
 FROM tickets
 WHERE status IN ('new', 'assigned', 'in_progress', 'replied') AND due_at IS NOT NULL AND due_at < $1
 ORDER BY due_at, id LIMIT $2;
@@ -893,7 +898,8 @@ ORDER BY created_at DESC, id DESC LIMIT 1;
 -- Arguments: resident, since.
 SELECT id, COALESCE(resident_id, 0), grid_code, channel, text, category, COALESCE(assignee_worker_id, 0),
     level, status, due_at, rating, COALESCE(campaign_id, 0), slot, COALESCE(merged_into, 0),
-    created_at, updated_at, resolved_at, closed_at
+    created_at, updated_at, resolved_at, closed_at,
+    source, reporter, address, latitude, longitude, place, COALESCE(household_id, 0)
 FROM tickets
 WHERE resident_id = $1 AND status = 'resolved' AND rating = 0 AND merged_into IS NULL AND resolved_at >= $2
 ORDER BY resolved_at DESC, id DESC LIMIT 1;
@@ -902,7 +908,8 @@ ORDER BY resolved_at DESC, id DESC LIMIT 1;
 -- Pages by id. Arguments: grid, after id, limit.
 SELECT id, COALESCE(resident_id, 0), grid_code, channel, text, category, COALESCE(assignee_worker_id, 0),
     level, status, due_at, rating, COALESCE(campaign_id, 0), slot, COALESCE(merged_into, 0),
-    created_at, updated_at, resolved_at, closed_at
+    created_at, updated_at, resolved_at, closed_at,
+    source, reporter, address, latitude, longitude, place, COALESCE(household_id, 0)
 FROM tickets
 WHERE grid_code = $1 AND status IN ('new', 'assigned', 'in_progress', 'replied') AND id > $2
 ORDER BY id LIMIT $3;
@@ -935,7 +942,8 @@ SELECT 1 FROM wechat_bindings WHERE id = $1;
 -- Pages by id. Arguments: worker id, after id, limit.
 SELECT id, COALESCE(resident_id, 0), grid_code, channel, text, category, COALESCE(assignee_worker_id, 0),
     level, status, due_at, rating, COALESCE(campaign_id, 0), slot, COALESCE(merged_into, 0),
-    created_at, updated_at, resolved_at, closed_at
+    created_at, updated_at, resolved_at, closed_at,
+    source, reporter, address, latitude, longitude, place, COALESCE(household_id, 0)
 FROM tickets
 WHERE assignee_worker_id = $1 AND status IN ('new', 'assigned', 'in_progress', 'replied') AND id > $2
 ORDER BY id LIMIT $3;
@@ -945,7 +953,8 @@ ORDER BY id LIMIT $3;
 -- id, limit.
 SELECT id, COALESCE(resident_id, 0), grid_code, channel, text, category, COALESCE(assignee_worker_id, 0),
     level, status, due_at, rating, COALESCE(campaign_id, 0), slot, COALESCE(merged_into, 0),
-    created_at, updated_at, resolved_at, closed_at
+    created_at, updated_at, resolved_at, closed_at,
+    source, reporter, address, latitude, longitude, place, COALESCE(household_id, 0)
 FROM tickets
 WHERE created_at >= $1 AND created_at < $2 AND id > $3
 ORDER BY id LIMIT $4;
@@ -955,7 +964,8 @@ ORDER BY id LIMIT $4;
 -- sweep. Arguments: before, limit.
 SELECT id, COALESCE(resident_id, 0), grid_code, channel, text, category, COALESCE(assignee_worker_id, 0),
     level, status, due_at, rating, COALESCE(campaign_id, 0), slot, COALESCE(merged_into, 0),
-    created_at, updated_at, resolved_at, closed_at
+    created_at, updated_at, resolved_at, closed_at,
+    source, reporter, address, latitude, longitude, place, COALESCE(household_id, 0)
 FROM tickets
 WHERE status = 'closed' AND closed_at < $1
 ORDER BY closed_at, id LIMIT $2;
@@ -1116,9 +1126,10 @@ SELECT id, CASE
 FROM tickets WHERE id > $2 ORDER BY id LIMIT $3;
 
 -- name: PurgeTickets
--- The text goes; category, status, level, assignee, rating, resident,
--- grid and times stay. Arguments: cutoff, ids, now.
-UPDATE tickets SET text = '', purged_at = $3
+-- The text and a reported event's address go; category, status, level,
+-- assignee, rating, resident, grid and times stay. Arguments: cutoff,
+-- ids, now.
+UPDATE tickets SET text = '', address = '', purged_at = $3
 WHERE id = ANY($2) AND status IN ('closed', 'archived') AND closed_at < $1 AND purged_at IS NULL;
 
 -- name: RetentionBindings
@@ -1190,7 +1201,7 @@ WHERE resident_id IS NULL AND worker_id IS NULL AND to_key <> '' AND to_key IN (
 -- name: EraseTicketsFromKeys
 -- Tickets opened by the resident's phone or openid while the sender was
 -- unknown. Arguments: now, phone, openid.
-UPDATE tickets SET text = '', purged_at = COALESCE(purged_at, $1)
+UPDATE tickets SET text = '', address = '', purged_at = COALESCE(purged_at, $1)
 WHERE resident_id IS NULL AND id IN (SELECT ticket_id FROM inbound_messages
     WHERE resident_id IS NULL AND from_key IN ($2::text, $3::text) AND from_key <> '' AND ticket_id IS NOT NULL);
 
@@ -1211,7 +1222,7 @@ WHERE resident_id IS NULL AND from_key IN ($2::text, $3::text) AND from_key <> '
 
 -- name: EraseTickets
 -- Arguments: now, resident.
-UPDATE tickets SET text = '', purged_at = COALESCE(purged_at, $1) WHERE resident_id = $2;
+UPDATE tickets SET text = '', address = '', purged_at = COALESCE(purged_at, $1) WHERE resident_id = $2;
 
 -- name: OpenTicketsOf
 SELECT count(*) FROM tickets WHERE resident_id = $1 AND status IN ('new', 'assigned', 'in_progress', 'replied');
@@ -1293,3 +1304,35 @@ SELECT COUNT(DISTINCT ticket_id) FROM dispatch_tasks WHERE created_at >= $1 AND 
 -- by the system. Arguments: from, to.
 SELECT COUNT(DISTINCT ticket_id), COUNT(DISTINCT CASE WHEN by_actor = 'system' THEN ticket_id END)
 FROM ticket_supervisions WHERE at >= $1 AND at < $2;
+
+-- Reported events' and residents' photos and voice
+-- (migrations/postgres/0016_events.sql).
+
+-- name: InsertAttachment
+-- A second attachment of the same resident message inserts nothing and
+-- returns no row. Arguments: ticket, inbound (NULL: an upload), kind,
+-- blob key, thumbnail key, content type, size, media id, missing,
+-- added by, created at.
+INSERT INTO ticket_attachments (ticket_id, inbound_id, kind, blob_key, thumbnail_key, content_type, size,
+    media_id, missing, added_by, created_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+ON CONFLICT (inbound_id) WHERE inbound_id IS NOT NULL DO NOTHING RETURNING id;
+
+-- name: AttachmentsOf
+-- A ticket's attachments in the order they were added. Argument: ticket.
+SELECT id, ticket_id, COALESCE(inbound_id, 0), kind, blob_key, thumbnail_key, content_type, size,
+    media_id, missing, added_by, created_at
+FROM ticket_attachments WHERE ticket_id = $1 ORDER BY id;
+
+-- name: AttachmentByID
+SELECT id, ticket_id, COALESCE(inbound_id, 0), kind, blob_key, thumbnail_key, content_type, size,
+    media_id, missing, added_by, created_at
+FROM ticket_attachments WHERE id = $1;
+
+-- name: AttachmentOfInbound
+SELECT id, ticket_id, COALESCE(inbound_id, 0), kind, blob_key, thumbnail_key, content_type, size,
+    media_id, missing, added_by, created_at
+FROM ticket_attachments WHERE inbound_id = $1;
+
+-- name: HouseholdGrid
+SELECT grid_code FROM households WHERE id = $1;

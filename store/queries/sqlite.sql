@@ -702,13 +702,15 @@ ORDER BY received_at DESC, id DESC LIMIT ?;
 
 -- name: InsertTicket
 INSERT INTO tickets (resident_id, grid_code, channel, text, category, assignee_worker_id, level, status,
-    due_at, rating, campaign_id, slot, merged_into, created_at, updated_at, resolved_at, closed_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id;
+    due_at, rating, campaign_id, slot, merged_into, created_at, updated_at, resolved_at, closed_at,
+    source, reporter, address, latitude, longitude, place, household_id)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id;
 
 -- name: TicketByID
 SELECT id, COALESCE(resident_id, 0), grid_code, channel, text, category, COALESCE(assignee_worker_id, 0),
     level, status, due_at, rating, COALESCE(campaign_id, 0), slot, COALESCE(merged_into, 0),
-    created_at, updated_at, resolved_at, closed_at
+    created_at, updated_at, resolved_at, closed_at,
+    source, reporter, address, latitude, longitude, place, COALESCE(household_id, 0)
 FROM tickets WHERE id = ?;
 
 -- name: TicketForUpdate
@@ -737,7 +739,8 @@ WHERE ticket_id = ? ORDER BY id;
 -- limit.
 SELECT id, COALESCE(resident_id, 0), grid_code, channel, text, category, COALESCE(assignee_worker_id, 0),
     level, status, due_at, rating, COALESCE(campaign_id, 0), slot, COALESCE(merged_into, 0),
-    created_at, updated_at, resolved_at, closed_at
+    created_at, updated_at, resolved_at, closed_at,
+    source, reporter, address, latitude, longitude, place, COALESCE(household_id, 0)
 FROM tickets
 WHERE id > ? AND (? = '' OR grid_code = ?) AND (? = '' OR status = ?)
     AND (? = 0 OR assignee_worker_id = ?) AND (? = 0 OR resident_id = ?)
@@ -751,7 +754,8 @@ ORDER BY id LIMIT ?;
 -- window). Argument: resident.
 SELECT id, COALESCE(resident_id, 0), grid_code, channel, text, category, COALESCE(assignee_worker_id, 0),
     level, status, due_at, rating, COALESCE(campaign_id, 0), slot, COALESCE(merged_into, 0),
-    created_at, updated_at, resolved_at, closed_at
+    created_at, updated_at, resolved_at, closed_at,
+    source, reporter, address, latitude, longitude, place, COALESCE(household_id, 0)
 FROM tickets
 WHERE resident_id = ? AND merged_into IS NULL
     AND status IN ('new', 'assigned', 'in_progress', 'replied', 'resolved', 'closed')
@@ -763,7 +767,8 @@ LIMIT 1;
 -- before, limit.
 SELECT id, COALESCE(resident_id, 0), grid_code, channel, text, category, COALESCE(assignee_worker_id, 0),
     level, status, due_at, rating, COALESCE(campaign_id, 0), slot, COALESCE(merged_into, 0),
-    created_at, updated_at, resolved_at, closed_at
+    created_at, updated_at, resolved_at, closed_at,
+    source, reporter, address, latitude, longitude, place, COALESCE(household_id, 0)
 FROM tickets
 WHERE status IN ('new', 'assigned', 'in_progress', 'replied') AND due_at IS NOT NULL AND due_at < ?
 ORDER BY due_at, id LIMIT ?;
@@ -865,7 +870,8 @@ ORDER BY created_at DESC, id DESC LIMIT 1;
 -- Arguments: resident, since.
 SELECT id, COALESCE(resident_id, 0), grid_code, channel, text, category, COALESCE(assignee_worker_id, 0),
     level, status, due_at, rating, COALESCE(campaign_id, 0), slot, COALESCE(merged_into, 0),
-    created_at, updated_at, resolved_at, closed_at
+    created_at, updated_at, resolved_at, closed_at,
+    source, reporter, address, latitude, longitude, place, COALESCE(household_id, 0)
 FROM tickets
 WHERE resident_id = ? AND status = 'resolved' AND rating = 0 AND merged_into IS NULL AND resolved_at >= ?
 ORDER BY resolved_at DESC, id DESC LIMIT 1;
@@ -874,7 +880,8 @@ ORDER BY resolved_at DESC, id DESC LIMIT 1;
 -- Pages by id. Arguments: grid, after id, limit.
 SELECT id, COALESCE(resident_id, 0), grid_code, channel, text, category, COALESCE(assignee_worker_id, 0),
     level, status, due_at, rating, COALESCE(campaign_id, 0), slot, COALESCE(merged_into, 0),
-    created_at, updated_at, resolved_at, closed_at
+    created_at, updated_at, resolved_at, closed_at,
+    source, reporter, address, latitude, longitude, place, COALESCE(household_id, 0)
 FROM tickets
 WHERE grid_code = ? AND status IN ('new', 'assigned', 'in_progress', 'replied') AND id > ?
 ORDER BY id LIMIT ?;
@@ -907,7 +914,8 @@ SELECT 1 FROM wechat_bindings WHERE id = ?;
 -- Pages by id. Arguments: worker id, after id, limit.
 SELECT id, COALESCE(resident_id, 0), grid_code, channel, text, category, COALESCE(assignee_worker_id, 0),
     level, status, due_at, rating, COALESCE(campaign_id, 0), slot, COALESCE(merged_into, 0),
-    created_at, updated_at, resolved_at, closed_at
+    created_at, updated_at, resolved_at, closed_at,
+    source, reporter, address, latitude, longitude, place, COALESCE(household_id, 0)
 FROM tickets
 WHERE assignee_worker_id = ? AND status IN ('new', 'assigned', 'in_progress', 'replied') AND id > ?
 ORDER BY id LIMIT ?;
@@ -917,7 +925,8 @@ ORDER BY id LIMIT ?;
 -- id, limit.
 SELECT id, COALESCE(resident_id, 0), grid_code, channel, text, category, COALESCE(assignee_worker_id, 0),
     level, status, due_at, rating, COALESCE(campaign_id, 0), slot, COALESCE(merged_into, 0),
-    created_at, updated_at, resolved_at, closed_at
+    created_at, updated_at, resolved_at, closed_at,
+    source, reporter, address, latitude, longitude, place, COALESCE(household_id, 0)
 FROM tickets
 WHERE created_at >= ? AND created_at < ? AND id > ?
 ORDER BY id LIMIT ?;
@@ -927,7 +936,8 @@ ORDER BY id LIMIT ?;
 -- sweep. Arguments: before, limit.
 SELECT id, COALESCE(resident_id, 0), grid_code, channel, text, category, COALESCE(assignee_worker_id, 0),
     level, status, due_at, rating, COALESCE(campaign_id, 0), slot, COALESCE(merged_into, 0),
-    created_at, updated_at, resolved_at, closed_at
+    created_at, updated_at, resolved_at, closed_at,
+    source, reporter, address, latitude, longitude, place, COALESCE(household_id, 0)
 FROM tickets
 WHERE status = 'closed' AND closed_at < ?
 ORDER BY closed_at, id LIMIT ?;
@@ -1086,9 +1096,10 @@ SELECT id, CASE
 FROM tickets WHERE id > ?2 ORDER BY id LIMIT ?3;
 
 -- name: PurgeTickets
--- The text goes; category, status, level, assignee, rating, resident,
--- grid and times stay. Arguments: cutoff, ids (JSON array), now.
-UPDATE tickets SET text = '', purged_at = ?3
+-- The text and a reported event's address go; category, status, level,
+-- assignee, rating, resident, grid and times stay. Arguments: cutoff,
+-- ids (JSON array), now.
+UPDATE tickets SET text = '', address = '', purged_at = ?3
 WHERE id IN (SELECT value FROM json_each(?2)) AND status IN ('closed', 'archived') AND closed_at < ?1
     AND purged_at IS NULL;
 
@@ -1162,7 +1173,7 @@ WHERE resident_id IS NULL AND worker_id IS NULL AND to_key <> '' AND to_key IN (
 -- name: EraseTicketsFromKeys
 -- Tickets opened by the resident's phone or openid while the sender was
 -- unknown. Arguments: now, phone, openid.
-UPDATE tickets SET text = '', purged_at = COALESCE(purged_at, ?1)
+UPDATE tickets SET text = '', address = '', purged_at = COALESCE(purged_at, ?1)
 WHERE resident_id IS NULL AND id IN (SELECT ticket_id FROM inbound_messages
     WHERE resident_id IS NULL AND from_key IN (?2, ?3) AND from_key <> '' AND ticket_id IS NOT NULL);
 
@@ -1183,7 +1194,7 @@ WHERE resident_id IS NULL AND from_key IN (?2, ?3) AND from_key <> '';
 
 -- name: EraseTickets
 -- Arguments: now, resident.
-UPDATE tickets SET text = '', purged_at = COALESCE(purged_at, ?1) WHERE resident_id = ?2;
+UPDATE tickets SET text = '', address = '', purged_at = COALESCE(purged_at, ?1) WHERE resident_id = ?2;
 
 -- name: OpenTicketsOf
 SELECT count(*) FROM tickets WHERE resident_id = ? AND status IN ('new', 'assigned', 'in_progress', 'replied');
@@ -1266,3 +1277,35 @@ SELECT COUNT(DISTINCT ticket_id) FROM dispatch_tasks WHERE created_at >= ? AND c
 -- by the system. Arguments: from, to.
 SELECT COUNT(DISTINCT ticket_id), COUNT(DISTINCT CASE WHEN by_actor = 'system' THEN ticket_id END)
 FROM ticket_supervisions WHERE at >= ? AND at < ?;
+
+-- Reported events' and residents' photos and voice
+-- (migrations/sqlite/0016_events.sql).
+
+-- name: InsertAttachment
+-- A second attachment of the same resident message inserts nothing and
+-- returns no row. Arguments: ticket, inbound (NULL: an upload), kind,
+-- blob key, thumbnail key, content type, size, media id, missing,
+-- added by, created at.
+INSERT INTO ticket_attachments (ticket_id, inbound_id, kind, blob_key, thumbnail_key, content_type, size,
+    media_id, missing, added_by, created_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (inbound_id) WHERE inbound_id IS NOT NULL DO NOTHING RETURNING id;
+
+-- name: AttachmentsOf
+-- A ticket's attachments in the order they were added. Argument: ticket.
+SELECT id, ticket_id, COALESCE(inbound_id, 0), kind, blob_key, thumbnail_key, content_type, size,
+    media_id, missing, added_by, created_at
+FROM ticket_attachments WHERE ticket_id = ? ORDER BY id;
+
+-- name: AttachmentByID
+SELECT id, ticket_id, COALESCE(inbound_id, 0), kind, blob_key, thumbnail_key, content_type, size,
+    media_id, missing, added_by, created_at
+FROM ticket_attachments WHERE id = ?;
+
+-- name: AttachmentOfInbound
+SELECT id, ticket_id, COALESCE(inbound_id, 0), kind, blob_key, thumbnail_key, content_type, size,
+    media_id, missing, added_by, created_at
+FROM ticket_attachments WHERE inbound_id = ?;
+
+-- name: HouseholdGrid
+SELECT grid_code FROM households WHERE id = ?;

@@ -39,6 +39,7 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 	}
 	tests = append(tests, ledgerTests...)
 	tests = append(tests, ticketTests...)
+	tests = append(tests, eventTests...)
 	tests = append(tests, deskTests...)
 	tests = append(tests, opsTests...)
 	tests = append(tests, userTests...)
