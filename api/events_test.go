@@ -51,7 +51,7 @@ func newEventsFixture(t *testing.T, driver string, bs blob.Store) *eventsFixture
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := api.New(api.Config{Segments: sf.st, Tickets: ticketStore{sf.st}, Desk: dk, Users: sf.st, Audit: sf.st,
+	h, err := api.New(api.Config{Segments: sf.st, Tickets: ticketStore{sf.st}, Desk: dk, Users: sf.st, Audit: sf.st, Dispatch: sf.st,
 		Ready: func(context.Context) error { return nil }, Log: log})
 	if err != nil {
 		t.Fatal(err)

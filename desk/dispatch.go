@@ -171,6 +171,10 @@ func (s *Service) closeDispatched(ctx context.Context, t tickets.Ticket, by stri
 		feedback = append(feedback, name+"："+x.Feedback)
 	}
 	note := strings.Join(feedback, "；")
+	if len(feedback) == 1 {
+		// One department: its name is already in the answer's text.
+		note = strings.TrimPrefix(note, names[0]+"：")
+	}
 	if t.ResidentID != 0 {
 		text := fill(s.cfg.Answers.DepartmentsDone, "{departments}", strings.Join(names, "、"), "{feedback}", note)
 		if _, err := s.Reply(ctx, t.ID, by, text); err != nil {
