@@ -265,14 +265,14 @@ func progressLabel(p outbound.Purpose) string {
 // ticketLabel names ticket t in a template message: #12 环境卫生.
 func (s *Service) ticketLabel(t tickets.Ticket) string {
 	if t.ID == 0 {
-		return firstNonEmpty(s.categoryLabel(t.Category), "社区诉求")
+		return firstNonEmpty(s.CategoryLabel(t.Category), "社区诉求")
 	}
-	return strings.TrimSpace(fmt.Sprintf("#%d %s", t.ID, s.categoryLabel(t.Category)))
+	return strings.TrimSpace(fmt.Sprintf("#%d %s", t.ID, s.CategoryLabel(t.Category)))
 }
 
-// categoryLabel is c's Chinese name, a configured category's label
+// CategoryLabel is c's Chinese name, a configured category's label
 // included.
-func (s *Service) categoryLabel(c tickets.Category) string {
+func (s *Service) CategoryLabel(c tickets.Category) string {
 	return s.cfg.Tickets.Classifier.Label(c)
 }
 
@@ -295,7 +295,7 @@ func (s *Service) notify(ctx context.Context, t tickets.Ticket, w population.Wor
 func (s *Service) notification(t tickets.Ticket, w population.Worker, event string) (outbound.Message, bool) {
 	due := t.DueAt.In(shanghai).Format("1月2日 15:04")
 	m := outbound.Message{Purpose: outbound.PurposeNotify, TicketID: t.ID, WorkerID: w.ID,
-		Text: fmt.Sprintf("%s #%d %s，请于%s前处理", event, t.ID, s.categoryLabel(t.Category), due)}
+		Text: fmt.Sprintf("%s #%d %s，请于%s前处理", event, t.ID, s.CategoryLabel(t.Category), due)}
 	switch {
 	case w.OpenID != "":
 		m.Route, m.RouteReason, m.To, m.TemplateCode = outbound.RouteWeChatTemplate, "worker has WeChat bound", string(w.OpenID), s.cfg.Templates.WeChatNotify
@@ -315,7 +315,7 @@ func (s *Service) notification(t tickets.Ticket, w population.Worker, event stri
 func (s *Service) smsNotification(m outbound.Message, t tickets.Ticket, w population.Worker, event, due string) outbound.Message {
 	m.Route, m.To, m.TemplateCode, m.URL = outbound.RouteSMS, string(w.Phone), s.cfg.Templates.SMSNotify, ""
 	m.Params = map[string]string{"worker": string(w.Name), "event": event, "ticket": "#" + strconv.FormatInt(t.ID, 10),
-		"category": s.categoryLabel(t.Category), "due": due}
+		"category": s.CategoryLabel(t.Category), "due": due}
 	return m
 }
 
@@ -345,7 +345,7 @@ func (s *Service) Fallback(ctx context.Context, m outbound.Message, code string)
 		}
 		n := s.smsNotification(outbound.Message{Purpose: m.Purpose, TicketID: m.TicketID, WorkerID: w.ID,
 			RouteReason: reason, Text: m.Text, Actor: m.Actor}, t, w, m.Params[fieldEvent], m.Params[fieldDue])
-		n.Params["category"] = s.categoryLabel(t.Category)
+		n.Params["category"] = s.CategoryLabel(t.Category)
 		return []outbound.Message{n}, nil
 	}
 	if m.ResidentID == 0 {

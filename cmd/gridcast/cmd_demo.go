@@ -159,7 +159,10 @@ func (a *app) runDemo(ctx context.Context, n int, dir string) error {
 		if err != nil {
 			return err
 		}
-		return a.runDemoReplies(ctx, sv, c, community, out)
+		if err := a.runDemoReplies(ctx, sv, c, community, out); err != nil {
+			return err
+		}
+		return a.runDemoStreet(ctx, sv, community, out)
 	}); err != nil {
 		return err
 	}
