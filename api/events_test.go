@@ -16,6 +16,7 @@ import (
 	"net/textproto"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -30,6 +31,7 @@ import (
 	"github.com/gridcast/gridcast/blob/s3"
 	"github.com/gridcast/gridcast/desk"
 	"github.com/gridcast/gridcast/internal/testlog"
+	"github.com/gridcast/gridcast/tickets"
 )
 
 // eventsFixture is the scope fixture served by a desk that keeps photos
@@ -312,5 +314,34 @@ func TestReportEventS3(t *testing.T) {
 	a := res.Attachments[0]
 	if code, ctype, got := getBytes(t, worker.token, f.srv.URL+a.URL); code != 200 || ctype != "image/jpeg" || !bytes.Equal(got, p) {
 		t.Errorf("GET %s from S3: %d %s, %d bytes; want the %d uploaded", a.URL, code, ctype, len(got), len(p))
+	}
+}
+
+// A category the city configured is named by its own label on the
+// ticket's screens, not by its identifier.
+func TestConfiguredCategoryLabel(t *testing.T) {
+	t.Parallel()
+	sf := newScopeFixture(t, "sqlite")
+	cls := tickets.Classifier{Rules: append(slices.Clone(tickets.DefaultRules),
+		tickets.Rule{Category: "pets", Label: "宠物管理", Words: []string{"遛狗"}, Weights: map[string]int{"遛狗": 3}})}
+	dk, err := desk.New(desk.Config{Tickets: tickets.Config{Classifier: cls}}, desk.Deps{Store: sf.st, Dispatcher: sf.rec, Log: testlog.New(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := api.New(api.Config{Segments: sf.st, Tickets: ticketStore{sf.st}, Desk: dk, Users: sf.st, Audit: sf.st,
+		Ready: func(context.Context) error { return nil }, Log: testlog.New(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	worker := sf.in[access.RoleWorker]
+	code, _, body := as(t, worker.token, "POST", srv.URL+"/api/v1/events", `{"grid":"`+sf.residents[0].GridCode+`","text":"小区里遛狗不拴绳"}`)
+	var res api.EventResult
+	if code != 201 || json.Unmarshal([]byte(body), &res) != nil {
+		t.Fatalf("POST /api/v1/events: %d %s", code, body)
+	}
+	if res.Ticket.Category != "pets" || res.Ticket.CategoryLabel != "宠物管理" {
+		t.Errorf("the configured category shows as %s %q, want pets 宠物管理", res.Ticket.Category, res.Ticket.CategoryLabel)
 	}
 }

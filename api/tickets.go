@@ -217,9 +217,19 @@ type CampaignAnswer struct {
 
 // people looks up, once per request, the residents and workers a response
 // names, to mask them.
-type people struct{ *population.Directory }
+type people struct {
+	*population.Directory
+	// label names a category in Chinese, a configured one included.
+	label func(tickets.Category) string
+}
 
-func (s *server) people() people { return people{population.NewDirectory(s.cfg.Tickets)} }
+func (s *server) people() people {
+	label := tickets.Category.Label
+	if s.cfg.Desk != nil {
+		label = s.cfg.Desk.CategoryLabel
+	}
+	return people{population.NewDirectory(s.cfg.Tickets), label}
+}
 
 // ticket converts t, its text scrubbed of the names given and of the
 // resident's and assignee's, and cut to maxText runes (0: whole).
@@ -245,7 +255,7 @@ func (p people) ticket(ctx context.Context, t tickets.Ticket, now time.Time, max
 	}
 	return Ticket{
 		ID: t.ID, Status: string(status), Level: string(level), Category: string(t.Category),
-		CategoryLabel: t.Category.Label(), Grid: t.GridCode, Channel: string(t.Channel),
+		CategoryLabel: p.label(t.Category), Grid: t.GridCode, Channel: string(t.Channel),
 		AssigneeWorkerID: t.AssigneeWorkerID, AssigneeCode: w.Code, DueAt: t.DueAt,
 		Overdue:    status.Open() && !t.DueAt.IsZero() && !now.Before(t.DueAt),
 		ResidentID: t.ResidentID, Resident: r.Name.Masked(), Phone: maskedPhone(r.Phone), Text: text,

@@ -13,6 +13,7 @@ import (
 
 	"github.com/gridcast/gridcast/campaigns"
 	"github.com/gridcast/gridcast/fault"
+	"github.com/gridcast/gridcast/population"
 	"github.com/gridcast/gridcast/sheet"
 	"github.com/gridcast/gridcast/store"
 )
@@ -105,7 +106,7 @@ func answerRows(ctx context.Context, st *store.Store, campaignID int64, clearPho
 	if err != nil {
 		return nil, err
 	}
-	p := newPeople(st)
+	p := population.NewDirectory(st)
 	rows := make([]answerRow, 0, len(ans))
 	for _, an := range ans {
 		r, err := p.Resident(ctx, an.ResidentID)

@@ -105,7 +105,7 @@ func (a *app) ticketsList() *cobra.Command {
 				if err != nil {
 					return err
 				}
-				p, now := newPeople(st), time.Now()
+				p, now := a.newPeople(st), time.Now()
 				vs := make([]ticketView, 0, len(ts))
 				for _, t := range ts {
 					v, err := p.view(ctx, t, now)
@@ -151,7 +151,7 @@ func (a *app) ticketsShow() *cobra.Command {
 				if err != nil {
 					return err
 				}
-				return newPeople(st).printTicket(cmd.Context(), a.stdout, t, time.Now())
+				return a.newPeople(st).printTicket(cmd.Context(), a.stdout, t, time.Now())
 			})
 		},
 	}
@@ -187,7 +187,7 @@ func (a *app) ticketsQuick() *cobra.Command {
 				if err != nil {
 					return fmt.Errorf("ticket %d: %w", id, err)
 				}
-				w, err := newPeople(st).Worker(ctx, t.AssigneeWorkerID)
+				w, err := a.newPeople(st).Worker(ctx, t.AssigneeWorkerID)
 				if err != nil {
 					return err
 				}

@@ -24,9 +24,20 @@ import (
 type people struct {
 	*population.Directory
 	st *store.Store
+	// label names a category in Chinese, a configured one included.
+	label func(tickets.Category) string
 }
 
-func newPeople(st *store.Store) *people { return &people{population.NewDirectory(st), st} }
+// newPeople looks up residents and workers in st, and names categories
+// with the configured classifier's labels (the built-in ones when the
+// configuration names none, or names them wrongly: config check says so).
+func (a *app) newPeople(st *store.Store) *people {
+	label := tickets.Category.Label
+	if cls, err := a.cfg.Tickets.Classify.classifier(); err == nil {
+		label = cls.Label
+	}
+	return &people{population.NewDirectory(st), st, label}
+}
 
 // workerCode names a worker by code, "-" for none.
 func (p *people) workerCode(ctx context.Context, id int64) (string, error) {
@@ -131,7 +142,7 @@ func (p *people) view(ctx context.Context, t tickets.Ticket, now time.Time) (tic
 	}
 	v := ticketView{
 		ID: t.ID, Status: string(ticketStatus(t)), Level: string(ticketLevel(t)), Category: string(t.Category),
-		CategoryLabel: t.Category.Label(), Grid: t.GridCode, Channel: string(t.Channel),
+		CategoryLabel: p.label(t.Category), Grid: t.GridCode, Channel: string(t.Channel),
 		Assignee: w.Code, AssigneeName: w.Name.Masked(), DueAt: jsonTime(t.DueAt), Overdue: overdue(t, now),
 		ResidentID: t.ResidentID, Resident: r.Name.Masked(), Phone: r.Phone.Masked(),
 		Text: pii.MaskText(t.Text, r.Name, w.Name), CampaignID: t.CampaignID, Rating: t.Rating, MergedInto: t.MergedInto,
