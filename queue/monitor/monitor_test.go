@@ -38,7 +38,7 @@ func TestMaskPayload(t *testing.T) {
 			`{"receipts":[{"biz_id":"123^0","phone":"138****5678","success":true},{"biz_id":"123^0","phone":"139****1111","success":true}]}`,
 			[]string{"13812345678", "13900001111"}},
 		{"sms reply", "desk:inbound", inbound(population.ChannelSMS, "13812345678"),
-			`{"At":"2026-03-16T10:00:00Z","Channel":"sms","ExtendCode":"","From":"138****5678","Kind":"text","ProviderMsgID":"24000000000000001","Text":"(24 characters)"}`,
+			`{"At":"2026-03-16T10:00:00Z","Channel":"sms","ExtendCode":"","From":"138****5678","Kind":"text","MediaID":"","ProviderMsgID":"24000000000000001","Text":"(24 characters)"}`,
 			[]string{"13812345678", "张三", "楼道灯"}},
 		{"wechat message", "desk:inbound", inbound(population.ChannelWeChat, "oAlice0123456789abcdefghijkl"), "",
 			[]string{"oAlice0123456789abcdefghijkl", "张三"}},
