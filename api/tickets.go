@@ -104,16 +104,19 @@ type Ticket struct {
 	Phone            string    `json:"phone,omitempty"`
 	// Clear says Resident and Phone are in clear: a ticket's page shown to
 	// the grid worker of the resident's own grid (recorded as pii.view).
-	Clear      bool      `json:"clear,omitempty"`
-	Text       string    `json:"text"`
-	CampaignID int64     `json:"campaign_id"`
-	Rating     int       `json:"rating"`
-	MergedInto int64     `json:"merged_into,omitempty"`
-	Slot       time.Time `json:"slot,omitzero"`
-	CreatedAt  time.Time `json:"created_at"`
-	UpdatedAt  time.Time `json:"updated_at"`
-	ResolvedAt time.Time `json:"resolved_at,omitzero"`
-	ClosedAt   time.Time `json:"closed_at,omitzero"`
+	Clear      bool   `json:"clear,omitempty"`
+	Text       string `json:"text"`
+	CampaignID int64  `json:"campaign_id"`
+	Rating     int    `json:"rating"`
+	// Satisfaction is the rating as a level: 满意, 基本满意 or 不满意;
+	// absent when not rated.
+	Satisfaction string    `json:"satisfaction,omitempty"`
+	MergedInto   int64     `json:"merged_into,omitempty"`
+	Slot         time.Time `json:"slot,omitzero"`
+	CreatedAt    time.Time `json:"created_at"`
+	UpdatedAt    time.Time `json:"updated_at"`
+	ResolvedAt   time.Time `json:"resolved_at,omitzero"`
+	ClosedAt     time.Time `json:"closed_at,omitzero"`
 	// Supervised is the ticket's standing 督办 flag; absent when none.
 	Supervised *Supervised `json:"supervised,omitempty"`
 	// Source is where the ticket came from: resident, patrol or hotline;
@@ -259,7 +262,7 @@ func (p people) ticket(ctx context.Context, t tickets.Ticket, now time.Time, max
 		AssigneeWorkerID: t.AssigneeWorkerID, AssigneeCode: w.Code, DueAt: t.DueAt,
 		Overdue:    status.Open() && !t.DueAt.IsZero() && !now.Before(t.DueAt),
 		ResidentID: t.ResidentID, Resident: r.Name.Masked(), Phone: maskedPhone(r.Phone), Text: text,
-		CampaignID: t.CampaignID, Rating: t.Rating, MergedInto: t.MergedInto, Slot: t.Slot,
+		CampaignID: t.CampaignID, Rating: t.Rating, Satisfaction: tickets.RatingLabel(t.Rating), MergedInto: t.MergedInto, Slot: t.Slot,
 		CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt, ResolvedAt: t.ResolvedAt, ClosedAt: t.ClosedAt,
 		Source: string(t.Source.OrDefault()), SourceLabel: t.Source.Label(), Reporter: t.Reporter,
 		Location: locationOf(t.Location, append(names, r.Name, w.Name)), Place: t.Place, HouseholdID: t.HouseholdID,

@@ -84,12 +84,10 @@ type Targets struct {
 }
 
 // SatisfactionConfig is what a resident's answer is worth, as a share of
-// the satisfaction indicator's points, and how residents answer.
+// the satisfaction indicator's points. How residents are asked (three
+// levels or 1–5) is the ticket desk's tickets.rating_scale; the answers
+// arrive here as levels either way.
 type SatisfactionConfig struct {
-	// Scale is how residents are asked and their replies read: three
-	// (满意/基本满意/不满意, the default) or five (1–5, mapped 5,4 →
-	// 满意, 3 → 基本满意, 2,1 → 不满意). Empty = three.
-	Scale Scale `yaml:"scale"`
 	// Satisfied is what a 满意 is worth, 0–1. Default 1.
 	Satisfied float64 `yaml:"satisfied"`
 	// BasicSatisfied is what a 基本满意 is worth, 0–1, at most Satisfied.
@@ -137,7 +135,7 @@ func DefaultConfig() Config {
 		Weights: Weights{Visits: 30, Events: 10, OnTime: 20, Overdue: 10, Satisfaction: 20, Records: 10},
 		Targets: Targets{VisitsPerMonth: 15, Events: 4, Records: 4, OverduePenalty: 20},
 		Satisfaction: SatisfactionConfig{
-			Scale: ThreeLevel, Satisfied: 1, BasicSatisfied: 0.6, Dissatisfied: 0,
+			Satisfied: 1, BasicSatisfied: 0.6, Dissatisfied: 0,
 		},
 		Grades: []Grade{
 			{Name: Excellent, Label: "优秀", Min: 90},
@@ -183,7 +181,7 @@ func (c Config) Validate() error {
 }
 
 func (s SatisfactionConfig) validate() error {
-	errs := []error{s.Scale.Validate()}
+	var errs []error
 	for _, l := range Levels {
 		if v := s.value(l); v < 0 || v > 1 {
 			errs = append(errs, fmt.Errorf("satisfaction.%s: %g: want 0–1 (the share of the indicator's points an answer earns)", l, v))

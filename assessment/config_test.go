@@ -47,7 +47,6 @@ func TestConfigValidateNamesTheKey(t *testing.T) {
 			[]string{"satisfaction.basically_satisfied: 1 is worth more than satisfied 0.8"}},
 		{"dissatisfied worth more than basic", func(c *assessment.Config) { c.Satisfaction.Dissatisfied = 0.7 },
 			[]string{"satisfaction.dissatisfied: 0.7 is worth more than basically_satisfied 0.6"}},
-		{"unknown scale", func(c *assessment.Config) { c.Satisfaction.Scale = "stars" }, []string{`satisfaction.scale: "stars"`}},
 		{"grades out of order", func(c *assessment.Config) { c.Grades[1].Min = 95 },
 			[]string{"grades[1].min: 95: want less than grades[0].min 90"}},
 		{"last grade above 0", func(c *assessment.Config) { c.Grades[2].Min = 30 },
@@ -96,7 +95,7 @@ func TestConfigDefaultsStayForKeysLeftOut(t *testing.T) {
 	// city that only moves weight from events to visits keeps the rest.
 	src := `
 weights: {visits: 40, events: 0}
-satisfaction: {scale: five}
+satisfaction: {basically_satisfied: 0.6}
 grades:
   - {name: excellent, label: 优秀, min: 85}
   - {name: good, label: 良好, min: 75}
@@ -113,7 +112,7 @@ grades:
 		t.Fatalf("Validate() = %v", err)
 	}
 	if c.Weights.Visits != 40 || c.Weights.Events != 0 || c.Weights.OnTime != 20 || c.Targets.VisitsPerMonth != 15 ||
-		c.Satisfaction.Scale != assessment.FivePoint || c.Satisfaction.BasicSatisfied != 0.6 || len(c.Grades) != 4 {
+		c.Satisfaction.BasicSatisfied != 0.6 || len(c.Grades) != 4 {
 		t.Errorf("decoded %+v", c)
 	}
 	bad := assessment.DefaultConfig()

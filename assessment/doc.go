@@ -68,10 +68,11 @@
 // # Satisfaction answers
 //
 // Residents answer 满意 / 基本满意 / 不满意, by word or by replying 1, 2 or
-// 3 (Scale ThreeLevel, the default). Cities that rate 1–5 may keep that
-// scale (FivePoint): 5 and 4 count as 满意, 3 as 基本满意, 2 and 1 as 不满意.
-// Words such as 非常满意 (满意), 一般 (基本满意) or 很差 (不满意) are read on
-// either scale (Scale.Parse).
+// 3 (the ticket desk's default scale). Cities that rate 1–5 may keep that
+// scale: 5 and 4 count as 满意, 3 as 基本满意, 2 and 1 as 不满意. Words such
+// as 非常满意 (满意), 一般 (基本满意) or 很差 (不满意) are read on either
+// scale (tickets.RatingScale.Parse); a stored rating reads back as a level
+// with tickets.SatisfactionOf.
 //
 // # Personal data
 //

@@ -124,7 +124,7 @@ type Answers struct {
 	VisitConfirmed string // default 已确认{slot}上门走访，届时网格员将按时到访。
 	VisitMoved     string // default 已收到改期请求，网格员将与您联系另约时间。
 	Rated          string // default 感谢您的评价！
-	RatingRequest  string // default 诉求已办结，请回复1-5评分，5分最满意 (20 characters: one template message shows it whole)
+	RatingRequest  string // default the rating scale's question (tickets.RatingScale.Question): 已办结，请回复1满意2基本满意3不满意
 	Welcome        string // default 欢迎关注！请发送您在社区登记的手机号码，完成身份绑定后即可接收通知、在线反映问题。
 	WelcomeBack    string // default {name}，欢迎回来！有事请直接留言，网格员会尽快回复。
 	NotFound       string // default 未查询到该手机号的登记信息，请核对后重新发送，或联系社区网格员登记。
@@ -142,7 +142,7 @@ type Answers struct {
 	DepartmentsDone string
 }
 
-func (a Answers) withDefaults() Answers {
+func (a Answers) withDefaults(scale tickets.RatingScale) Answers {
 	def := func(s *string, v string) {
 		if strings.TrimSpace(*s) == "" {
 			*s = v
@@ -153,7 +153,7 @@ func (a Answers) withDefaults() Answers {
 	def(&a.VisitConfirmed, "已确认{slot}上门走访，届时网格员将按时到访。")
 	def(&a.VisitMoved, "已收到改期请求，网格员将与您联系另约时间。")
 	def(&a.Rated, "感谢您的评价！")
-	def(&a.RatingRequest, "诉求已办结，请回复1-5评分，5分最满意")
+	def(&a.RatingRequest, scale.Question())
 	def(&a.Welcome, "欢迎关注！请发送您在社区登记的手机号码，完成身份绑定后即可接收通知、在线反映问题。")
 	def(&a.WelcomeBack, "{name}，欢迎回来！有事请直接留言，网格员会尽快回复。")
 	def(&a.NotFound, "未查询到该手机号的登记信息，请核对后重新发送，或联系社区网格员登记。")
@@ -200,7 +200,7 @@ func (c Config) withDefaults() Config {
 		c.Departments = dispatch.DefaultDepartments
 	}
 	c.Templates = c.Templates.withDefaults()
-	c.Answers = c.Answers.withDefaults()
+	c.Answers = c.Answers.withDefaults(c.Tickets.Keywords.Scale)
 	return c
 }
 

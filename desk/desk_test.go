@@ -601,3 +601,50 @@ func (f *fixture) events(t *testing.T, id int64) []tickets.Event {
 	}
 	return evs
 }
+
+// A resident rates a resolved ticket on the city's scale: on the default
+// three levels "2" is 基本满意 (stored 3); on the five-point option "4" is
+// 4, which reads as 满意; the rating request asks on the scale in use.
+func TestRatingScales(t *testing.T) {
+	for _, tc := range []struct {
+		scale    tickets.RatingScale
+		reply    string
+		rating   int
+		level    string
+		question string
+	}{
+		{"", "2", 3, "基本满意", "1满意2基本满意3不满意"},
+		{tickets.ThreeLevel, "不满意", 1, "不满意", "1满意2基本满意3不满意"},
+		{tickets.FivePoint, "4", 4, "满意", "1-5评分"},
+	} {
+		t.Run(string(tc.scale)+"/"+tc.reply, func(t *testing.T) {
+			f := newFixtureConfig(t, desk.Config{Tickets: tickets.Config{Keywords: tickets.Keywords{Scale: tc.scale}}})
+			ctx := t.Context()
+			r := f.smsOnly(t, 0)
+			out, err := f.desk.Handle(ctx, desk.Message{Channel: population.ChannelSMS, ProviderMsgID: "rs1", From: string(r.Phone), Text: "楼道灯坏了"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := f.desk.Resolve(ctx, out.TicketID, "王芳", "已修好"); err != nil {
+				t.Fatal(err)
+			}
+			asked := false
+			for _, m := range f.queued(t) {
+				asked = asked || (m.Purpose == outbound.PurposeRatingRequest && strings.Contains(m.Text, tc.question))
+			}
+			if !asked {
+				t.Errorf("no rating request asking %q", tc.question)
+			}
+			if _, err := f.desk.Handle(ctx, desk.Message{Channel: population.ChannelSMS, ProviderMsgID: "rs2", From: string(r.Phone), Text: tc.reply}); err != nil {
+				t.Fatal(err)
+			}
+			tk, err := f.st.Ticket(ctx, out.TicketID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tk.Rating != tc.rating || tickets.RatingLabel(tk.Rating) != tc.level {
+				t.Errorf("after %q: rating %d (%s), want %d (%s)", tc.reply, tk.Rating, tickets.RatingLabel(tk.Rating), tc.rating, tc.level)
+			}
+		})
+	}
+}

@@ -102,7 +102,7 @@ func TestWeChatTemplateReply(t *testing.T) {
 			rating = append(rating, m.Params)
 		}
 	}
-	want := []map[string]string{{"keyword1": request, "keyword2": "已办结", "keyword3": "诉求已办结，请回复1-5评分，5分最满意", "keyword4": string(w.Name)}}
+	want := []map[string]string{{"keyword1": request, "keyword2": "已办结", "keyword3": "已办结，请回复1满意2基本满意3不满意", "keyword4": string(w.Name)}}
 	if diff := cmp.Diff(want, rating); diff != "" {
 		t.Errorf("rating request (-want +got):\n%s", diff)
 	}

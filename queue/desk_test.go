@@ -754,10 +754,10 @@ func TestDeskReplyWindowAndRating(t *testing.T) {
 	e.desked()
 	// The rating request is a template message too: the phone shows how
 	// to rate.
-	if _, tpl, _ = e.textsTo(r); len(tpl) != 3 || !strings.Contains(tpl[2], "回复内容：诉求已办结，请回复1-5评分，5分最满意") {
+	if _, tpl, _ = e.textsTo(r); len(tpl) != 3 || !strings.Contains(tpl[2], "回复内容：已办结，请回复1满意2基本满意3不满意") {
 		t.Errorf("after resolving: template messages %q, want the rating request third", tpl)
 	}
-	if _, err := e.sb.WeChat.Say(e.ctx, string(r.OpenID), "5"); err != nil {
+	if _, err := e.sb.WeChat.Say(e.ctx, string(r.OpenID), "1"); err != nil {
 		t.Fatal(err)
 	}
 	e.waitFor("rating", 15*time.Second, func() bool { return e.ticket(tk.ID).Rating == 5 })

@@ -100,8 +100,15 @@ type Keywords struct {
 	// anywhere in it ("这周不在家，能换个时间吗"), since such a reply usually
 	// carries the time that suits. Nil means DefaultReschedule.
 	Reschedule []string
-	// Ratings maps words to a rating 1–5, on top of the digits 1–5, 一…五
-	// and "5星"/"五星"/"5分". Nil means DefaultRatings.
+	// Scale is how residents are asked to rate a resolved ticket and how
+	// their answers are read: ThreeLevel (the default: 1 满意, 2 基本满意,
+	// 3 不满意) or FivePoint (1–5, 5 best). Either way the rating is
+	// stored on 1–5 (Satisfaction.Rating: 满意 5, 基本满意 3, 不满意 1).
+	Scale RatingScale
+	// Ratings maps words to a rating 1–5, on top of the scale's digits and
+	// words and the explicit "5星"/"五星"/"5分". Nil means DefaultRatings
+	// on the five-point scale and none beyond the scale's words on the
+	// three-level one.
 	Ratings map[string]int
 	// Courtesy words are dropped from either end of a reply before
 	// matching, so "好的，谢谢" confirms. Nil means DefaultCourtesy.
@@ -132,10 +139,11 @@ var (
 	DefaultConfirm = []string{"1", "确认", "好的", "可以", "好", "行", "确定", "没问题", "OK"}
 	// DefaultReschedule ask to move a proposed visit.
 	DefaultReschedule = []string{"2", "改期", "换个时间", "换时间", "改时间", "改天"}
-	// DefaultRatings map words to ratings: 满意 5 and 不满意 1 as the
-	// issue asks, and the usual graded forms.
+	// DefaultRatings map words to ratings on the five-point scale: 满意 5,
+	// 基本满意 3 and 不满意 1 as the three levels are stored, and the usual
+	// graded forms.
 	DefaultRatings = map[string]int{
-		"非常满意": 5, "很满意": 5, "满意": 5, "比较满意": 4, "基本满意": 4,
+		"非常满意": 5, "很满意": 5, "满意": 5, "比较满意": 4, "基本满意": 3,
 		"一般": 3, "不太满意": 2, "不满意": 1, "很不满意": 1, "非常不满意": 1,
 	}
 	// DefaultAcknowledge are replies that only acknowledge.
@@ -262,6 +270,9 @@ func (k Keywords) Validate() error {
 			errs = append(errs, errors.New("keywords.ratings: blank word"))
 		}
 	}
+	if err := k.Scale.Validate(); err != nil {
+		errs = append(errs, err)
+	}
 	return errors.Join(errs...)
 }
 
@@ -311,7 +322,35 @@ func (k Keywords) reschedule(compact string) (string, bool) {
 var numerals = map[string]int{"1": 1, "2": 2, "3": 3, "4": 4, "5": 5, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5}
 
 func (k Keywords) rating(compact string) (int, string, bool) {
+	if k.Scale.orDefault() == FivePoint {
+		return k.fivePoint(compact, true)
+	}
+	for _, w := range sortedWords(k.Ratings) {
+		if normWord(w) == compact {
+			return k.Ratings[w], w, true
+		}
+	}
+	if l, err := ThreeLevel.Parse(compact); err == nil {
+		if _, digit := numerals[compact]; digit {
+			return l.Rating(), "", true
+		}
+		return l.Rating(), compact, true
+	}
+	// "5分", "四颗星": a resident who rates out of five anyway is read on
+	// that scale; a bare 4 or 5 is not, since 1–3 mean levels here.
+	if _, bare := numerals[compact]; !bare {
+		return k.fivePoint(compact, false)
+	}
+	return 0, "", false
+}
+
+// fivePoint reads compact on the five-point scale: a numeral with 星, 颗星
+// or 分 (or bare, when bare), or a Ratings word.
+func (k Keywords) fivePoint(compact string, bare bool) (int, string, bool) {
 	for _, suffix := range []string{"星", "颗星", "分", ""} {
+		if suffix == "" && !bare {
+			continue
+		}
 		if n, ok := numerals[strings.TrimSuffix(compact, suffix)]; ok && (suffix == "" || strings.HasSuffix(compact, suffix)) {
 			if n == 2 && compact == "两" {
 				continue // 两 alone is not a rating

@@ -62,7 +62,7 @@ func TestParse(t *testing.T) {
 		{"option key and meaning", "1 报名", answer, tickets.Result{Intent: tickets.IntentCampaignAnswer, Text: "1 报名", Keyword: "1", Option: "1", Meaning: "报名"}},
 		{"letter option any case", "a", tickets.Context{ReplyOptions: map[string]string{"A": "参加"}},
 			tickets.Result{Intent: tickets.IntentCampaignAnswer, Text: "a", Keyword: "A", Option: "A", Meaning: "参加"}},
-		{"3 is no option: falls to rating", "3", answer, tickets.Result{Intent: tickets.IntentRating, Text: "3", Rating: 3}},
+		{"3 is no option: falls to rating (不满意)", "3", answer, tickets.Result{Intent: tickets.IntentRating, Text: "3", Rating: 1}},
 		{"a sentence around the option is a question", "我想报名，怎么报", answer, q("我想报名，怎么报")},
 
 		// 4. Visits.
@@ -76,16 +76,24 @@ func TestParse(t *testing.T) {
 		{"reschedule in a sentence", "这周不在家，能换个时间吗？下周六上午可以", visit,
 			tickets.Result{Intent: tickets.IntentRescheduleVisit, Text: "这周不在家，能换个时间吗？下周六上午可以", Keyword: "换个时间"}},
 		{"1 with both pending confirms the visit", "1", both, tickets.Result{Intent: tickets.IntentConfirmVisit, Text: "1", Keyword: "1"}},
-		{"5 with both pending rates", "5", both, tickets.Result{Intent: tickets.IntentRating, Text: "5", Rating: 5}},
+		{"3 with both pending rates", "3", both, tickets.Result{Intent: tickets.IntentRating, Text: "3", Rating: 1}},
 		{"1 with nothing pending is a question", "1", none, q("1")},
 
 		// 5. Ratings.
-		{"lone 4", "4", rating, tickets.Result{Intent: tickets.IntentRating, Text: "4", Rating: 4}},
-		{"五", "五", rating, tickets.Result{Intent: tickets.IntentRating, Text: "五", Rating: 5}},
+		// On the default scale, 1 满意, 2 基本满意, 3 不满意, stored 5, 3, 1.
+		{"lone 1", "1", rating, tickets.Result{Intent: tickets.IntentRating, Text: "1", Rating: 5}},
+		{"lone 2", "2", rating, tickets.Result{Intent: tickets.IntentRating, Text: "2", Rating: 3}},
+		{"二", "二", rating, tickets.Result{Intent: tickets.IntentRating, Text: "二", Rating: 3}},
+		{"lone 4 is no level", "4", rating, q("4")},
+		{"五 alone is no level", "五", rating, q("五")},
+		{"基本满意", "基本满意", rating, tickets.Result{Intent: tickets.IntentRating, Text: "基本满意", Keyword: "基本满意", Rating: 3}},
+		{"还行", "还行。", rating, tickets.Result{Intent: tickets.IntentRating, Text: "还行", Keyword: "还行", Rating: 3}},
+		// Out of five anyway, said so: read on that scale.
 		{"5星", "5星", rating, tickets.Result{Intent: tickets.IntentRating, Text: "5星", Rating: 5}},
 		{"五颗星", "五颗星", rating, tickets.Result{Intent: tickets.IntentRating, Text: "五颗星", Rating: 5}},
 		{"3分", "3分", rating, tickets.Result{Intent: tickets.IntentRating, Text: "3分", Rating: 3}},
-		{"5 with an emoji", "5👍", rating, tickets.Result{Intent: tickets.IntentRating, Text: "5", Rating: 5}},
+		{"4星", "4星", rating, tickets.Result{Intent: tickets.IntentRating, Text: "4星", Rating: 4}},
+		{"1 with an emoji", "1👍", rating, tickets.Result{Intent: tickets.IntentRating, Text: "1", Rating: 5}},
 		{"满意", "满意", rating, tickets.Result{Intent: tickets.IntentRating, Text: "满意", Keyword: "满意", Rating: 5}},
 		{"非常满意，谢谢网格员", "非常满意，谢谢", rating, tickets.Result{Intent: tickets.IntentRating, Text: "非常满意，谢谢", Keyword: "非常满意", Rating: 5}},
 		{"不满意", "不满意", rating, tickets.Result{Intent: tickets.IntentRating, Text: "不满意", Keyword: "不满意", Rating: 1}},
@@ -201,5 +209,21 @@ func TestParseGreeting(t *testing.T) {
 	}
 	if r := tickets.Parse("你好，楼道灯坏了", tickets.Context{}); r.Intent != tickets.IntentQuestion {
 		t.Errorf("greeting + question: %s", r.Intent)
+	}
+}
+
+// On the five-point scale a city may keep, a digit is the rating itself.
+func TestParseFivePoint(t *testing.T) {
+	t.Parallel()
+	k := tickets.Keywords{Scale: tickets.FivePoint}
+	rating := tickets.Context{AwaitingRating: true}
+	for _, tt := range []struct {
+		text string
+		want int
+	}{{"4", 4}, {"五", 5}, {"5👍", 5}, {"3", 3}, {"1", 1}, {"满意", 5}, {"比较满意", 4}, {"基本满意", 3}, {"不满意", 1}, {"3分", 3}, {"6", 0}} {
+		got := k.Parse(tt.text, rating)
+		if got.Rating != tt.want || (tt.want > 0) != (got.Intent == tickets.IntentRating) {
+			t.Errorf("five-point Parse(%q) = %s %d, want rating %d", tt.text, got.Intent, got.Rating, tt.want)
+		}
 	}
 }

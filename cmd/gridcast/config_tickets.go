@@ -43,6 +43,11 @@ type TicketsConfig struct {
 	TicketOptions []string       `yaml:"ticket_options"`
 	SLA           SLAConfig      `yaml:"sla"`
 	Keywords      KeywordsConfig `yaml:"keywords"`
+	// RatingScale is how residents rate a resolved ticket: three (1 满意,
+	// 2 基本满意, 3 不满意; the default, as hotline follow-ups ask) or
+	// five (1–5, 5 best). Ratings are stored on 1–5 either way (满意 5,
+	// 基本满意 3, 不满意 1) and read back as the three levels.
+	RatingScale string `yaml:"rating_scale"`
 	// Classify is the classifier's words per category, added to or in
 	// place of the built-in ones, and categories of the city's own.
 	// Absent = the built-in words.
@@ -223,7 +228,7 @@ func (c TicketsConfig) desk(cal *workdays.Calendar) (desk.Config, error) {
 		errs = append(errs, errors.New("keywords.unsubscribe: an empty list turns opt-out off; leave the key out for the defaults (T, TD, 退订 …)"))
 	}
 	out.Tickets.Keywords = tickets.Keywords{Unsubscribe: kw.Unsubscribe, Confirm: kw.Confirm, Reschedule: kw.Reschedule,
-		Acknowledge: kw.Acknowledge, Greeting: kw.Greeting, ShortReply: kw.ShortReply}
+		Acknowledge: kw.Acknowledge, Greeting: kw.Greeting, ShortReply: kw.ShortReply, Scale: tickets.RatingScale(c.RatingScale)}
 	if c.Levels != nil {
 		out.Tickets.Levels = maps.Clone(tickets.DefaultRouting)
 		for _, k := range slices.Sorted(maps.Keys(c.Levels)) {

@@ -320,7 +320,7 @@ func (a *app) runDemoReplies(ctx context.Context, sv serving, job campaigns.Camp
 	}); err != nil {
 		return err
 	}
-	if err := say(ctx, sv, asker, "5", ""); err != nil {
+	if err := say(ctx, sv, asker, "1", ""); err != nil { // 1 满意
 		return err
 	}
 	if err := demoWait(ctx, 30*time.Second, func() (bool, error) {
@@ -332,7 +332,7 @@ func (a *app) runDemoReplies(ctx context.Context, sv serving, job campaigns.Camp
 	if t, err = st.Ticket(ctx, t.ID); err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "   ticket #%d is %s, rated %d/5\n", t.ID, t.Status, t.Rating)
+	fmt.Fprintf(out, "   ticket #%d is %s, rated %s\n", t.ID, t.Status, tickets.SatisfactionOf(t.Rating).Label())
 	conv, err := st.Conversation(ctx, t.ID)
 	if err != nil {
 		return err

@@ -117,6 +117,7 @@ type ticketView struct {
 	Text          string     `json:"text"`
 	CampaignID    int64      `json:"campaign_id,omitempty"`
 	Rating        int        `json:"rating,omitempty"`
+	Satisfaction  string     `json:"satisfaction,omitempty"` // 满意, 基本满意 or 不满意
 	MergedInto    int64      `json:"merged_into,omitempty"`
 	CreatedAt     *time.Time `json:"created_at,omitempty"`
 	ResolvedAt    *time.Time `json:"resolved_at,omitempty"`
@@ -145,7 +146,7 @@ func (p *people) view(ctx context.Context, t tickets.Ticket, now time.Time) (tic
 		CategoryLabel: p.label(t.Category), Grid: t.GridCode, Channel: string(t.Channel),
 		Assignee: w.Code, AssigneeName: w.Name.Masked(), DueAt: jsonTime(t.DueAt), Overdue: overdue(t, now),
 		ResidentID: t.ResidentID, Resident: r.Name.Masked(), Phone: r.Phone.Masked(),
-		Text: pii.MaskText(t.Text, r.Name, w.Name), CampaignID: t.CampaignID, Rating: t.Rating, MergedInto: t.MergedInto,
+		Text: pii.MaskText(t.Text, r.Name, w.Name), CampaignID: t.CampaignID, Rating: t.Rating, Satisfaction: tickets.RatingLabel(t.Rating), MergedInto: t.MergedInto,
 		CreatedAt: jsonTime(t.CreatedAt), ResolvedAt: jsonTime(t.ResolvedAt), ClosedAt: jsonTime(t.ClosedAt),
 	}
 	return v, nil
@@ -222,7 +223,7 @@ func (p *people) printTicket(ctx context.Context, w io.Writer, t tickets.Ticket,
 		fmt.Fprintf(w, "visit to move: %s\n", shTime(t.Slot, "2006-01-02 15:04"))
 	}
 	if t.Rating != 0 {
-		fmt.Fprintf(w, "rated %d of 5\n", t.Rating)
+		fmt.Fprintf(w, "rated %s (%d of 5)\n", tickets.SatisfactionOf(t.Rating).Label(), t.Rating)
 	}
 	if t.MergedInto != 0 {
 		fmt.Fprintf(w, "merged into ticket %d\n", t.MergedInto)

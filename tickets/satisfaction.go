@@ -1,4 +1,4 @@
-package assessment
+package tickets
 
 import (
 	"fmt"
@@ -9,24 +9,24 @@ import (
 	"github.com/gridcast/gridcast/fault"
 )
 
-// Level is a resident's satisfaction with a grid worker's handling, on the
+// Satisfaction is a resident's satisfaction with a grid worker's handling, on the
 // three levels hotline follow-ups here use: 满意, 基本满意, 不满意. The
-// zero Level is no answer.
-type Level int
+// zero Satisfaction is no answer.
+type Satisfaction int
 
 // The satisfaction levels, best first.
 const (
-	Satisfied      Level = iota + 1 // 满意
-	BasicSatisfied                  // 基本满意
-	Dissatisfied                    // 不满意
+	Satisfied      Satisfaction = iota + 1 // 满意
+	BasicSatisfied                         // 基本满意
+	Dissatisfied                           // 不满意
 )
 
-// Levels lists the levels, best first.
-var Levels = []Level{Satisfied, BasicSatisfied, Dissatisfied}
+// SatisfactionLevels lists the levels, best first.
+var SatisfactionLevels = []Satisfaction{Satisfied, BasicSatisfied, Dissatisfied}
 
 // String returns satisfied, basically_satisfied or dissatisfied (the
 // config keys of their values).
-func (l Level) String() string {
+func (l Satisfaction) String() string {
 	switch l {
 	case Satisfied:
 		return "satisfied"
@@ -35,11 +35,11 @@ func (l Level) String() string {
 	case Dissatisfied:
 		return "dissatisfied"
 	}
-	return fmt.Sprintf("Level(%d)", int(l))
+	return fmt.Sprintf("Satisfaction(%d)", int(l))
 }
 
 // Label returns 满意, 基本满意 or 不满意.
-func (l Level) Label() string {
+func (l Satisfaction) Label() string {
 	switch l {
 	case Satisfied:
 		return "满意"
@@ -51,80 +51,55 @@ func (l Level) Label() string {
 	return l.String()
 }
 
-// Answers counts a worker's satisfaction answers in a period by level.
-// The zero value is no answers.
-type Answers struct {
-	Satisfied      int // 满意
-	BasicSatisfied int // 基本满意
-	Dissatisfied   int // 不满意
-}
-
-// Add counts one answer at level l; the zero Level is not counted.
-func (a *Answers) Add(l Level) {
-	switch l {
-	case Satisfied:
-		a.Satisfied++
-	case BasicSatisfied:
-		a.BasicSatisfied++
-	case Dissatisfied:
-		a.Dissatisfied++
-	}
-}
-
-// Total is the number of answers.
-func (a Answers) Total() int { return a.Satisfied + a.BasicSatisfied + a.Dissatisfied }
-
-// plus returns a and b counted together.
-func (a Answers) plus(b Answers) Answers {
-	return Answers{a.Satisfied + b.Satisfied, a.BasicSatisfied + b.BasicSatisfied, a.Dissatisfied + b.Dissatisfied}
-}
-
-// Scale is how residents are asked to rate and how their replies are
-// read. The zero Scale is ThreeLevel.
-type Scale string
+// RatingScale is how residents are asked to rate and how their replies are
+// read. The zero RatingScale is ThreeLevel.
+type RatingScale string
 
 // The scales.
 const (
 	// ThreeLevel asks "回复1满意、2基本满意、3不满意": 1, 2, 3 are the
 	// levels in that order. The default, as hotline follow-ups do it.
-	ThreeLevel Scale = "three"
+	ThreeLevel RatingScale = "three"
 	// FivePoint asks for 1–5 (stars, 分), 5 best, and maps 5 and 4 to
 	// 满意, 3 to 基本满意, 2 and 1 to 不满意. Kept for cities that rate
 	// tickets 1–5; note that the digits mean the opposite of ThreeLevel's
 	// (1 is the worst here, the best there), so a scale is chosen once per
 	// city and the question sent to residents must say which.
-	FivePoint Scale = "five"
+	FivePoint RatingScale = "five"
 )
 
 // Validate refuses a scale other than three, five or empty.
-func (s Scale) Validate() error {
+func (s RatingScale) Validate() error {
 	switch s {
 	case "", ThreeLevel, FivePoint:
 		return nil
 	}
-	return fmt.Errorf("satisfaction.scale: %q: want three (满意/基本满意/不满意, the default) or five (1–5)", string(s))
+	return fmt.Errorf("rating_scale: %q: want three (满意/基本满意/不满意, the default) or five (1–5)", string(s))
 }
 
 // orDefault returns s, ThreeLevel when empty.
-func (s Scale) orDefault() Scale {
+func (s RatingScale) orDefault() RatingScale {
 	if s == "" {
 		return ThreeLevel
 	}
 	return s
 }
 
-// Question is the line that asks a resident to rate on this scale.
-func (s Scale) Question() string {
+// Question asks a resident to rate a resolved ticket on this scale, in a
+// line that one WeChat template field shows whole (at most 20
+// characters): 已办结，请回复1满意2基本满意3不满意, or on the five-point
+// scale 已办结，请回复1-5评分，5分最满意.
+func (s RatingScale) Question() string {
 	if s.orDefault() == FivePoint {
-		return "请回复1–5分评价（5分最满意）"
+		return "已办结，请回复1-5评分，5分最满意"
 	}
-	return "请回复：1满意 2基本满意 3不满意"
+	return "已办结，请回复1满意2基本满意3不满意"
 }
 
 // FromRating maps a number on the scale to a level: on ThreeLevel 1, 2, 3
 // are 满意, 基本满意, 不满意; on FivePoint 5 and 4 are 满意, 3 基本满意,
 // 2 and 1 不满意. Other numbers are refused (fault.ErrInvalid).
-func (s Scale) FromRating(n int) (Level, error) {
+func (s RatingScale) FromRating(n int) (Satisfaction, error) {
 	if s.orDefault() == FivePoint {
 		switch n {
 		case 5, 4:
@@ -135,7 +110,7 @@ func (s Scale) FromRating(n int) (Level, error) {
 			return Dissatisfied, nil
 		}
 	} else if n >= 1 && n <= 3 {
-		return Levels[n-1], nil
+		return SatisfactionLevels[n-1], nil
 	}
 	return 0, s.refuse(strconv.Itoa(n))
 }
@@ -143,7 +118,7 @@ func (s Scale) FromRating(n int) (Level, error) {
 // satisfactionWords are the replies read as a level whatever the scale,
 // after spaces, punctuation and courtesies are dropped. 比较满意 is 满意,
 // as a 4 is on the five-point scale; 一般 and 还行 are 基本满意, as a 3 is.
-var satisfactionWords = map[string]Level{
+var satisfactionWords = map[string]Satisfaction{
 	"满意": Satisfied, "非常满意": Satisfied, "很满意": Satisfied, "十分满意": Satisfied, "特别满意": Satisfied,
 	"挺满意": Satisfied, "比较满意": Satisfied, "好评": Satisfied, "满意了": Satisfied,
 	"基本满意": BasicSatisfied, "一般": BasicSatisfied, "还行": BasicSatisfied, "还可以": BasicSatisfied,
@@ -165,7 +140,7 @@ var courtesies = []string{"谢谢您", "谢谢你", "谢谢", "多谢", "您好"
 // read by FromRating. Spaces, punctuation and a leading or trailing 谢谢
 // or 您好 are ignored. Anything else is refused with an error wrapping
 // fault.ErrInvalid that shows what to reply.
-func (s Scale) Parse(reply string) (Level, error) {
+func (s RatingScale) Parse(reply string) (Satisfaction, error) {
 	w := normalise(reply)
 	if l, ok := satisfactionWords[w]; ok {
 		return l, nil
@@ -213,7 +188,7 @@ func normalise(reply string) string {
 	return w
 }
 
-func (s Scale) refuse(reply string) error {
+func (s RatingScale) refuse(reply string) error {
 	if s.orDefault() == FivePoint {
 		return fault.Refuse(fault.ErrInvalid,
 			fmt.Sprintf("satisfaction %q: want 1–5 (5 best) or 满意, 基本满意, 不满意", reply),
@@ -222,4 +197,37 @@ func (s Scale) refuse(reply string) error {
 	return fault.Refuse(fault.ErrInvalid,
 		fmt.Sprintf("satisfaction %q: want 1 满意, 2 基本满意 or 3 不满意", reply),
 		fmt.Sprintf("无法识别评价“%s”，请回复：1满意 2基本满意 3不满意", reply), nil)
+}
+
+// Rating is l as a ticket stores it, on 1–5: 满意 5, 基本满意 3, 不满意 1
+// (0 for no answer), so that ratings given on either scale read alike.
+func (l Satisfaction) Rating() int {
+	switch l {
+	case Satisfied:
+		return 5
+	case BasicSatisfied:
+		return 3
+	case Dissatisfied:
+		return 1
+	}
+	return 0
+}
+
+// SatisfactionOf reads a stored rating 1–5 as a level (5 and 4 满意, 3
+// 基本满意, 2 and 1 不满意); 0, or anything else, is no answer.
+func SatisfactionOf(rating int) Satisfaction {
+	l, err := FivePoint.FromRating(rating)
+	if err != nil {
+		return 0
+	}
+	return l
+}
+
+// RatingLabel names a stored rating's level (满意, 基本满意 or 不满意),
+// "" for no rating.
+func RatingLabel(rating int) string {
+	if l := SatisfactionOf(rating); l != 0 {
+		return l.Label()
+	}
+	return ""
 }
