@@ -143,6 +143,13 @@ func (s *Service) question(ctx context.Context, ic *inboundCtx, cat tickets.Cate
 		}
 	}
 	if urgent {
+		// The community's duty officer hears of it at once too, not only
+		// when it escalates.
+		if err := s.alertDuty(ctx, nt, w, now); err != nil {
+			return nt.ID, true, err
+		}
+	}
+	if urgent {
 		// The number to call comes first, whatever the resident answered.
 		return nt.ID, true, s.answer(ctx, ic, outbound.PurposeAck, em.Acknowledge(nt.Level, string(w.Name), string(w.Phone)))
 	}
@@ -156,6 +163,20 @@ func (s *Service) question(ctx context.Context, ic *inboundCtx, cat tickets.Cate
 		}
 	}
 	return nt.ID, true, nil
+}
+
+// alertDuty tells the community's duty officer (the owner of the
+// community level, their backup while on leave) of emergency t, unless
+// they are handling it already (handler).
+func (s *Service) alertDuty(ctx context.Context, t tickets.Ticket, handler population.Worker, now time.Time) error {
+	if t.Level.Rank() >= tickets.LevelCommunity.Rank() {
+		return nil
+	}
+	duty, _, err := s.owner(ctx, t.GridCode, tickets.LevelCommunity, now)
+	if err != nil || duty.ID == 0 || duty.ID == handler.ID {
+		return err
+	}
+	return s.notify(ctx, t, duty, eventUrgent)
 }
 
 // owner is who handles tickets of grid at level at now: the level's

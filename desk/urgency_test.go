@@ -26,7 +26,7 @@ func (f *fixture) ackFor(t *testing.T, id int64) string {
 
 // An emergency is answered at once with the number to call and goes
 // straight to the grid leader with a deadline of hours, not the grid
-// worker's queue with days.
+// worker's queue with days; the community's duty officer is alerted too.
 func TestEmergencies(t *testing.T) {
 	for i, tc := range []struct {
 		text, call string
@@ -51,6 +51,15 @@ func TestEmergencies(t *testing.T) {
 			}
 			if want := f.clock().Add(tickets.DefaultEmergencyDeadline); !tk.DueAt.Equal(want) {
 				t.Errorf("due %s, want %s (two hours)", tk.DueAt, want)
+			}
+			duty := f.worker(t, r, population.RoleCommunity)
+			for _, who := range []population.Worker{leader, duty} {
+				if len(f.notices(t, 0, tk.ID, who.ID)) == 0 {
+					t.Errorf("%s %d was not alerted to the emergency", who.Role, who.ID)
+				}
+			}
+			if n := f.notices(t, 0, tk.ID, gw.ID); len(n) != 0 {
+				t.Errorf("the grid worker's queue got the emergency: %d notices", len(n))
 			}
 			ack := f.ackFor(t, tk.ID)
 			if !strings.HasPrefix(ack, "【紧急】如情况危急请立即拨打"+tc.call) || !strings.Contains(ack, "网格长") {
