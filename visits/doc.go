@@ -19,8 +19,9 @@
 // # Windows
 //
 // A monthly norm asks for one visit in the calendar month; a weekly norm
-// one visit in each week (Monday to Sunday, Asia/Shanghai) that starts in
-// the month, so a month holds four or five weekly windows. A visit in
+// one visit in each week (Monday to Sunday, Asia/Shanghai) whose Thursday
+// falls in the month, as ISO 8601 numbers weeks, so every day belongs to
+// one month's week and a month holds four or five weekly windows. A visit in
 // person (入户走访) or by phone (电话回访) satisfies the window it falls in; a
 // visit that found nobody home (未遇) is recorded and shown but satisfies
 // nothing. A window that ended without a visit is overdue until the

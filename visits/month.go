@@ -63,18 +63,29 @@ type Window struct {
 }
 
 // windows returns the windows every asks for in m: the month itself, or
-// each week (Monday to Sunday) whose Monday falls in m.
+// each week (Monday to Sunday) whose Thursday falls in m, as ISO 8601
+// gives weeks to years, so that every day lies in one month's week and
+// a month has four or five.
 func windows(every Cadence, m Month) []Window {
 	if every == Monthly {
 		return []Window{{Start: m.Start(), End: m.End()}}
 	}
 	var out []Window
 	for d := m.Start(); d.Before(m.End()); d = d.AddDate(0, 0, 1) {
-		if d.Weekday() == time.Monday {
-			out = append(out, Window{Start: d, End: d.AddDate(0, 0, 7)})
+		if d.Weekday() == time.Thursday {
+			monday := d.AddDate(0, 0, -3)
+			out = append(out, Window{Start: monday, End: monday.AddDate(0, 0, 7)})
 		}
 	}
 	return out
+}
+
+// Reach is the end of the last window of m: a week may run a few days
+// into the next month, and a visit in those days counts for it. The
+// records a register reads run to Reach.
+func (m Month) Reach() time.Time {
+	ws := windows(Weekly, m)
+	return ws[len(ws)-1].End
 }
 
 // lastEnded returns the latest window of every that ended at or before

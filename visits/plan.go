@@ -62,8 +62,8 @@ type Due struct {
 	Windows []Window
 	// Required is len(Windows); Done how many of them were visited.
 	Required, Done int
-	// Last is the latest visit in person or by phone up to the month's
-	// end, by anyone; nil when the records hold none.
+	// Last is the latest visit in person or by phone among the records
+	// read, by anyone; nil when they hold none.
 	Last *Record
 	// NotHome counts the month's attempts that found nobody.
 	NotHome int
@@ -110,7 +110,7 @@ func (r Register) VisitsDue() int { return max(r.Required, r.Minimum) }
 
 // Plan computes workerID's register for m as of now from the households
 // of the worker's grid, the records of those households and of the worker
-// up to the month's end (at least since the month's start; earlier ones
+// up to m.Reach() (at least since the first window's start; earlier ones
 // give the last visit), and the worker's confirmed slots in the month.
 // It never fails: unknown keys and records of other months are ignored.
 func (c Config) Plan(m Month, workerID int64, now time.Time, hs []Household, recs []Record, slots []Slot) Register {
@@ -120,11 +120,8 @@ func (c Config) Plan(m Month, workerID int64, now time.Time, hs []Household, rec
 	visited := map[string]bool{}
 	days := map[string]bool{}
 	for _, r := range recs {
-		if !r.VisitedAt.Before(end) {
-			continue
-		}
 		byKey[r.HouseholdKey] = append(byKey[r.HouseholdKey], r)
-		if r.WorkerID != workerID || r.VisitedAt.Before(start) {
+		if r.WorkerID != workerID || r.VisitedAt.Before(start) || !r.VisitedAt.Before(end) {
 			continue
 		}
 		reg.Records = append(reg.Records, r)
@@ -157,7 +154,7 @@ func (c Config) Plan(m Month, workerID int64, now time.Time, hs []Household, rec
 			case r.Kind.Counts() && (d.Last == nil || r.VisitedAt.After(d.Last.VisitedAt)):
 				last := r
 				d.Last = &last
-			case r.Kind == NotHome && !r.VisitedAt.Before(start):
+			case r.Kind == NotHome && !r.VisitedAt.Before(start) && r.VisitedAt.Before(end):
 				d.NotHome++
 			}
 		}

@@ -11,8 +11,8 @@ import (
 	"github.com/gridcast/gridcast/visits"
 )
 
-// December 2026 starts on a Tuesday: its weekly windows start on the 7th,
-// 14th, 21st and 28th (the week of Monday 30 November belongs to November).
+// December 2026 starts on a Tuesday: its weekly windows start on Monday
+// 30 November (its Thursday is 3 December), the 7th, 14th, 21st and 28th.
 var dec = visits.Month{Year: 2026, Month: time.December}
 
 func at(day, hour int) time.Time {
@@ -38,6 +38,7 @@ func TestPlanNorms(t *testing.T) {
 		household("h4", 4, population.Subsistence),  // 特殊家庭 monthly
 	}
 	recs := []visits.Record{
+		rec("h1", 7, visits.InPerson, at(2, 10)),  // week of 30 November
 		rec("h1", 7, visits.InPerson, at(8, 10)),  // week of the 7th
 		rec("h1", 7, visits.NotHome, at(15, 10)),  // week of the 14th: nobody home, not a visit
 		rec("h1", 7, visits.Phone, at(22, 10)),    // week of the 21st
@@ -57,8 +58,8 @@ func TestPlanNorms(t *testing.T) {
 		byKey[d.Household.Key] = d
 	}
 	h1 := byKey["h1"]
-	if h1.Every != visits.Weekly || h1.Required != 4 || h1.Done != 3 || !h1.Overdue || h1.NotHome != 1 {
-		t.Errorf("h1 (elderly alone) = every %s, %d/%d done, overdue %v, not home %d; want week, 3/4, overdue, 1", h1.Every, h1.Done, h1.Required, h1.Overdue, h1.NotHome)
+	if h1.Every != visits.Weekly || h1.Required != 5 || h1.Done != 4 || !h1.Overdue || h1.NotHome != 1 {
+		t.Errorf("h1 (elderly alone) = every %s, %d/%d done, overdue %v, not home %d; want week, 4/5, overdue, 1", h1.Every, h1.Done, h1.Required, h1.Overdue, h1.NotHome)
 	}
 	if want := at(20, 0); !h1.NextDue.Equal(want) {
 		t.Errorf("h1 next due = %v, want %v (the missed week's Sunday)", h1.NextDue, want)
@@ -77,26 +78,29 @@ func TestPlanNorms(t *testing.T) {
 	if reg.Households[len(reg.Households)-1].Household.Key != "h4" {
 		t.Errorf("order = %v; overdue first, done last", reg.Households)
 	}
-	if reg.Required != 6 || reg.Done != 4 || reg.Overdue != 2 {
-		t.Errorf("totals required %d done %d overdue %d; want 6, 4, 2", reg.Required, reg.Done, reg.Overdue)
+	if reg.Required != 7 || reg.Done != 5 || reg.Overdue != 2 {
+		t.Errorf("totals required %d done %d overdue %d; want 7, 5, 2", reg.Required, reg.Done, reg.Overdue)
 	}
-	// The worker's own visits: h1 ×3 days, h3 once (two the same day); not
+	// The worker's own visits: h1 ×4 days, h3 once (two the same day); not
 	// at home twice; h4 was someone else's.
-	if reg.VisitsDone != 4 || reg.Visited != 2 || reg.NotHome != 2 || len(reg.Records) != 7 {
-		t.Errorf("worker figures: done %d, households %d, not home %d, records %d; want 4, 2, 2, 7", reg.VisitsDone, reg.Visited, reg.NotHome, len(reg.Records))
+	if reg.VisitsDone != 5 || reg.Visited != 2 || reg.NotHome != 2 || len(reg.Records) != 8 {
+		t.Errorf("worker figures: done %d, households %d, not home %d, records %d; want 5, 2, 2, 8", reg.VisitsDone, reg.Visited, reg.NotHome, len(reg.Records))
 	}
 	if reg.VisitsDue() != 15 {
 		t.Errorf("VisitsDue = %d, want the minimum 15", reg.VisitsDue())
 	}
 	cfg.HouseholdsPerMonth = 0
-	if got := cfg.Plan(dec, 7, now, hs, recs, nil).VisitsDue(); got != 6 {
-		t.Errorf("VisitsDue with no minimum = %d, want the norms' 6", got)
+	if got := cfg.Plan(dec, 7, now, hs, recs, nil).VisitsDue(); got != 7 {
+		t.Errorf("VisitsDue with no minimum = %d, want the norms' 7", got)
 	}
 }
 
 func TestPlanMidMonthNotYetOverdue(t *testing.T) {
 	t.Parallel()
 	cfg := visits.DefaultConfig()
+	if got := dec.Reach(); !got.Equal(time.Date(2027, time.January, 4, 0, 0, 0, 0, visits.Shanghai)) {
+		t.Errorf("Reach = %v, want the end of the week of 28 December", got)
+	}
 	hs := []visits.Household{household("h2", 2, population.Floating)}
 	reg := cfg.Plan(dec, 7, at(10, 9), hs, nil, nil)
 	d := reg.Households[0]
