@@ -68,6 +68,9 @@ var queryNames = []string{
 	"ErasureTarget", "ErasureOf", "EraseResident", "EraseOptOuts", "InsertErasure", "EraseBindings",
 	"EraseSkipPending", "EraseMessagesTo", "EraseMessagesAbout", "EraseMessagesToKeys", "EraseTicketsFromKeys",
 	"EraseInboundFrom", "EraseInboundAbout", "EraseInboundFromKeys", "EraseTickets", "OpenTicketsOf", "CancelVisitsOf",
+	// visit register (走访台账)
+	"RegisterHouseholds", "RegisterRecords", "VisitRecordByID", "VisitPhotos", "RegisterWorkerSlots", "RegisterGridSlots",
+	"ResidentHousehold", "SlotToClose", "TicketExists", "InsertVisitRecord", "InsertVisitPhoto", "CloseVisitSlot",
 }
 
 // dialectQueries are the named queries only one dialect uses (its bulk
