@@ -271,7 +271,7 @@ func (s *server) visitRegister(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	if wk.GridCode == "" || !scopeOf(r).Covers(wk.GridCode) {
+	if wk.GridCode != "" && !scopeOf(r).Covers(wk.GridCode) {
 		s.outOfScope(w, r, fmt.Sprintf("worker %s's register", code))
 		return
 	}
@@ -305,10 +305,16 @@ func (s *server) visitRegister(w http.ResponseWriter, r *http.Request) {
 		}
 		out.Households = append(out.Households, h)
 	}
+	var names []pii.Name
+	for _, d := range reg.Households {
+		for _, m := range d.Household.Members {
+			names = append(names, m.Name)
+		}
+	}
 	for _, rec := range reg.Records {
 		v := visitRecordToAPI(rec)
 		if !clear {
-			v.Notes = pii.MaskText(v.Notes)
+			v.Notes = pii.MaskText(v.Notes, names...)
 		}
 		out.Records = append(out.Records, v)
 	}

@@ -179,12 +179,18 @@ func TestVisitRecordAPI(t *testing.T) {
 	if code != 201 {
 		t.Fatalf("not at home: %d %s", code, out)
 	}
-	code, out = post(f.leader, body("in_person"))
+	code, out = post(f.leader, fmt.Sprintf(`{"worker":%q,"resident_id":%d,"kind":"in_person","notes":"女儿电话 13912345678，每周来"}`, f.workerCode, f.res.ID))
 	var rec api.VisitRecord
 	if code != 201 || json.Unmarshal([]byte(out), &rec) != nil || rec.ID == 0 || rec.RecordedBy != "网格长" || rec.Kind != "in_person" || rec.KindLabel != "入户走访" {
 		t.Fatalf("the leader records a visit: %d %s", code, out)
 	}
-	_, reg, _ := f.register(t, f.own)
+	if _, _, masked := f.register(t, f.leader); strings.Contains(masked, "13912345678") || !strings.Contains(masked, "每周来") {
+		t.Errorf("the leader's register shows the notes' phone in clear, or no notes: %s", masked)
+	}
+	_, reg, clear := f.register(t, f.own)
+	if !strings.Contains(clear, "13912345678") {
+		t.Errorf("the grid's worker does not see the notes in clear: %s", clear)
+	}
 	h := f.household(t, reg)
 	if h.Done != 1 || h.NotHome != 1 || h.LastKind != "in_person" || len(reg.Records) != 2 || reg.VisitsDone != 1 || reg.NotHome != 1 {
 		t.Errorf("after an attempt and a visit: household %+v, records %d, done %d, not home %d", h, len(reg.Records), reg.VisitsDone, reg.NotHome)
