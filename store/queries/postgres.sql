@@ -1365,3 +1365,12 @@ INSERT INTO visit_photos (record_id, position, blob_key) VALUES ($1, $2, $3);
 -- name: CloseVisitSlot
 -- Marks a slot visited by a record, once. Arguments: record, now, slot.
 UPDATE visit_slots SET visit_record_id = $1, updated_at = $2 WHERE id = $3 AND visit_record_id IS NULL;
+
+-- name: EraseVisitNotes
+-- An erased resident's visits keep that they happened, not what was
+-- noted. Arguments: resident.
+UPDATE visit_records SET notes = '' WHERE resident_id = $1;
+
+-- name: EraseVisitPhotos
+-- And their photos' keys. Arguments: resident.
+DELETE FROM visit_photos WHERE record_id IN (SELECT id FROM visit_records WHERE resident_id = $1);

@@ -31,6 +31,41 @@ var registerTests = []struct {
 	{"VisitRecordRefusals", testVisitRecordRefusals},
 	{"VisitSlotClosed", testVisitSlotClosed},
 	{"VisitInputs", testVisitInputs},
+	{"VisitErased", testVisitErased},
+}
+
+// Erasing a resident clears their visits' notes and photos; the visits
+// stay, counted for the worker, and the resident leaves the register.
+func testVisitErased(t *testing.T, st Store) {
+	ctx := t.Context()
+	ids, w := registerFixture(t, st)
+	at, month := recent()
+	rec, err := st.RecordVisit(ctx, visits.Record{WorkerID: w.ID, ResidentID: ids[0], Kind: visits.InPerson, VisitedAt: at,
+		RecordedBy: "王芳", Notes: "女儿电话 13912345678", Photos: []string{"media/ab/p.jpg"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.EraseResident(ctx, ids[0], "王芳", "本人申请删除（编号 2026-001）"); err != nil {
+		t.Fatal(err)
+	}
+	back, err := st.VisitRecord(ctx, rec.ID)
+	if err != nil || back.Notes != "" || len(back.Photos) != 0 || back.Kind != visits.InPerson {
+		t.Errorf("erased resident's visit = %+v, %v; want kept without notes or photos", back, err)
+	}
+	reg, err := visits.Service{Store: st, Config: visits.DefaultConfig()}.Register(ctx, w, month)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if reg.VisitsDone != 1 {
+		t.Errorf("the worker's visits after the erasure = %d, want 1", reg.VisitsDone)
+	}
+	for _, d := range reg.Households {
+		for _, m := range d.Household.Members {
+			if m.ResidentID == ids[0] {
+				t.Errorf("the erased resident is still on the register: %+v", d.Household)
+			}
+		}
+	}
 }
 
 // registerFixture seeds 12 residents and grid workers for the first two
