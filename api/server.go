@@ -24,6 +24,7 @@ import (
 	"github.com/gridcast/gridcast/outbound"
 	"github.com/gridcast/gridcast/population"
 	"github.com/gridcast/gridcast/segments"
+	"github.com/gridcast/gridcast/visits"
 )
 
 // Segments is what the segment endpoints need from the population store.
@@ -107,6 +108,12 @@ type Config struct {
 	// DepartmentRoutes are the departments suggested per ticket category,
 	// shown by GET /api/v1/departments; nil is dispatch.DefaultRoutes.
 	DepartmentRoutes dispatch.Routes
+	// Visits, when set, serves the visit register (走访台账): GET
+	// /api/v1/visits/register, GET /api/v1/visits/overdue and POST
+	// /api/v1/visits. VisitNorms are its norms; the zero Config is
+	// visits.DefaultConfig().
+	Visits     VisitStore
+	VisitNorms visits.Config
 	// Extra mounts further routes (pattern → handler). None may be under
 	// /api/, where every route states the role it needs.
 	Extra map[string]http.Handler
@@ -199,6 +206,7 @@ func New(cfg Config) (http.Handler, error) {
 		}
 		s.mountSupervision(v1)
 	}
+	s.mountVisits(v1)
 	if cfg.WeChatCallback != nil {
 		route("/wechat/callback", cfg.WeChatCallback)
 	}

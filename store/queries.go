@@ -70,6 +70,10 @@ var queryNames = []string{
 	"ErasureTarget", "ErasureOf", "EraseResident", "EraseOptOuts", "InsertErasure", "EraseBindings",
 	"EraseSkipPending", "EraseMessagesTo", "EraseMessagesAbout", "EraseMessagesToKeys", "EraseTicketsFromKeys",
 	"EraseInboundFrom", "EraseInboundAbout", "EraseInboundFromKeys", "EraseTickets", "OpenTicketsOf", "CancelVisitsOf",
+	// visit register (走访台账)
+	"RegisterHouseholds", "RegisterRecords", "VisitRecordByID", "VisitPhotos", "RegisterWorkerSlots", "RegisterGridSlots",
+	"ResidentHousehold", "SlotToClose", "TicketExists", "InsertVisitRecord", "InsertVisitPhoto", "CloseVisitSlot",
+	"EraseVisitNotes", "EraseVisitPhotos",
 }
 
 // dialectQueries are the named queries only one dialect uses (its bulk

@@ -304,6 +304,10 @@ func (s *Store) EraseResident(ctx context.Context, residentID int64, by, reason 
 			{nil, "EraseOptOuts", []any{residentID}},
 			{nil, "InsertOptOut", []any{string(population.TopicAll), residentID, now}},
 			{&out.VisitsCancelled, "CancelVisitsOf", []any{now, residentID}},
+			// The visit register keeps that a visit happened (the
+			// worker's figures), not what its notes and photos said.
+			{nil, "EraseVisitNotes", []any{residentID}},
+			{nil, "EraseVisitPhotos", []any{residentID}},
 		}
 		for _, st := range steps {
 			if err := exec(st.counter, st.name, st.args...); err != nil {

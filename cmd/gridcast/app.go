@@ -101,6 +101,7 @@ func (a *app) rootCommand() *cobra.Command {
 		a.benchCommand(),
 		a.auditCommand(),
 		a.piiCommand(),
+		a.visitsCommand(),
 	)
 	return root
 }

@@ -218,6 +218,8 @@ func (a *app) serve(ctx context.Context, withHTTP, withWorkers bool, ready func(
 			Eraser:      st,
 			Dispatch:    st,
 			Supervision: st,
+			Visits:      st,
+			VisitNorms:  a.cfg.Visits,
 			Departments: a.cfg.Departments,
 			Segments:    st,
 			Campaigns:   st,

@@ -15,6 +15,7 @@ import (
 
 	"github.com/gridcast/gridcast/dispatch"
 	"github.com/gridcast/gridcast/retention"
+	"github.com/gridcast/gridcast/visits"
 )
 
 // Config is the whole configuration file. Every key is documented in
@@ -44,6 +45,9 @@ type Config struct {
 	Tickets   TicketsConfig   `yaml:"tickets"`
 	Calendar  CalendarConfig  `yaml:"calendar"`
 	Blob      BlobConfig      `yaml:"blob"`
+	// Visits are the visit register's norms (走访台账: who must be visited
+	// how often); default visits.DefaultConfig().
+	Visits visits.Config `yaml:"visits"`
 	// Departments are the bodies a ticket can be dispatched to (分拨):
 	// code (what users' --department and the API name) and name. Empty
 	// (the default) is dispatch.DefaultDepartments: 城管, 住建/物业, 民政,
@@ -322,6 +326,7 @@ func defaultConfig() Config {
 			ApprovalThreshold: 1000, QuietStart: "21:00", QuietEnd: "08:00",
 			CapPerDay: 2, CapPerWeek: 5, SMSRate: 50, WeChatRate: 50,
 		},
+		Visits: visits.DefaultConfig(),
 	}
 }
 

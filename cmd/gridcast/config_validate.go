@@ -105,6 +105,9 @@ func (c Config) Validate() error {
 	}
 	errs = append(errs, leafErrors(c.validateBlob())...)
 	errs = append(errs, c.validateRoutes()...)
+	for _, e := range leafErrors(c.Visits.Validate()) {
+		errs = append(errs, fmt.Errorf("config: visits.%w", e))
+	}
 	return errors.Join(errs...)
 }
 

@@ -1309,3 +1309,84 @@ FROM ticket_attachments WHERE inbound_id = ?;
 
 -- name: HouseholdGrid
 SELECT grid_code FROM households WHERE id = ?;
+
+-- The visit register, 走访台账 (migrations/sqlite/0018_visit_register.sql).
+
+-- name: RegisterHouseholds
+-- The residents of a grid and the grids below it, with their household
+-- and categories (one row per category, NULL for none), by household.
+-- Erased residents are left out. Arguments: grid, grid || '-%'.
+SELECT r.id, r.name, r.phone, r.grid_code, COALESCE(r.household_id, 0),
+       COALESCE(h.community, ''), COALESCE(h.building, ''), COALESCE(h.unit, ''), COALESCE(h.room, ''), c.category
+FROM residents r
+LEFT JOIN households h ON h.id = r.household_id
+LEFT JOIN resident_categories c ON c.resident_id = r.id
+WHERE (r.grid_code = ?1 OR r.grid_code LIKE ?2) AND r.content_hash <> 'erased'
+ORDER BY COALESCE(r.household_id, 0), r.id, c.category;
+
+-- name: RegisterRecords
+-- Visit records of a grid's households (and those below it) or by a
+-- worker, visited in [from, to). Arguments: grid, grid || '-%', worker
+-- (0 = none), from, to.
+SELECT id, worker_id, resident_id, household_key, grid_code, kind, notes, visited_at, recorded_by, created_at,
+       COALESCE(visit_slot_id, 0), COALESCE(ticket_id, 0)
+FROM visit_records
+WHERE (grid_code = ?1 OR grid_code LIKE ?2 OR worker_id = ?3) AND visited_at >= ?4 AND visited_at < ?5
+ORDER BY visited_at, id;
+
+-- name: VisitRecordByID
+SELECT id, worker_id, resident_id, household_key, grid_code, kind, notes, visited_at, recorded_by, created_at,
+       COALESCE(visit_slot_id, 0), COALESCE(ticket_id, 0)
+FROM visit_records WHERE id = ?;
+
+-- name: VisitPhotos
+-- A record's photo keys, in the order given. Arguments: record.
+SELECT blob_key FROM visit_photos WHERE record_id = ? ORDER BY position;
+
+-- name: RegisterWorkerSlots
+-- A worker's confirmed slots starting in [from, to), with the record that
+-- closed each (0 while open). Arguments: worker, from, to.
+SELECT id, worker_id, resident_id, campaign_id, starts_at, ends_at, COALESCE(visit_record_id, 0) FROM visit_slots
+WHERE worker_id = ? AND state = 'confirmed' AND starts_at >= ? AND starts_at < ?
+ORDER BY starts_at, id;
+
+-- name: RegisterGridSlots
+-- The confirmed slots of a grid's residents (and below it) starting in
+-- [from, to). Arguments: grid, grid || '-%', from, to.
+SELECT s.id, s.worker_id, s.resident_id, s.campaign_id, s.starts_at, s.ends_at, COALESCE(s.visit_record_id, 0)
+FROM visit_slots s JOIN residents r ON r.id = s.resident_id
+WHERE (r.grid_code = ?1 OR r.grid_code LIKE ?2) AND s.state = 'confirmed' AND s.starts_at >= ?3 AND s.starts_at < ?4
+ORDER BY s.starts_at, s.id;
+
+-- name: ResidentHousehold
+-- Where a resident lives, for a visit record. Arguments: resident.
+SELECT grid_code, COALESCE(household_id, 0) FROM residents WHERE id = ?;
+
+-- name: SlotToClose
+-- A slot a visit record names. Arguments: slot.
+SELECT resident_id, state, COALESCE(visit_record_id, 0) FROM visit_slots WHERE id = ?;
+
+-- name: TicketExists
+SELECT 1 FROM tickets WHERE id = ?;
+
+-- name: InsertVisitRecord
+-- Arguments: worker, resident, household key, grid, kind, notes, visited
+-- at, recorded by, created at, slot (NULL), ticket (NULL).
+INSERT INTO visit_records (worker_id, resident_id, household_key, grid_code, kind, notes, visited_at, recorded_by, created_at, visit_slot_id, ticket_id)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id;
+
+-- name: InsertVisitPhoto
+INSERT INTO visit_photos (record_id, position, blob_key) VALUES (?, ?, ?);
+
+-- name: CloseVisitSlot
+-- Marks a slot visited by a record, once. Arguments: record, now, slot.
+UPDATE visit_slots SET visit_record_id = ?, updated_at = ? WHERE id = ? AND visit_record_id IS NULL;
+
+-- name: EraseVisitNotes
+-- An erased resident's visits keep that they happened, not what was
+-- noted. Arguments: resident.
+UPDATE visit_records SET notes = '' WHERE resident_id = ?;
+
+-- name: EraseVisitPhotos
+-- And their photos' keys. Arguments: resident.
+DELETE FROM visit_photos WHERE record_id IN (SELECT id FROM visit_records WHERE resident_id = ?);

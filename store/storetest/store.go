@@ -39,6 +39,7 @@ type Store interface {
 	api.SupervisionStore
 	AuditStore
 	retention.Store
+	RegisterStore
 	Admin
 }
 

@@ -47,6 +47,7 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 	tests = append(tests, supervisionTests...)
 	tests = append(tests, auditTests...)
 	tests = append(tests, retentionTests...)
+	tests = append(tests, registerTests...)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
