@@ -3,6 +3,7 @@ package api_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/cookiejar"
@@ -13,8 +14,12 @@ import (
 
 	"github.com/gridcast/gridcast/access"
 	"github.com/gridcast/gridcast/api"
+	"github.com/gridcast/gridcast/blob"
+	"github.com/gridcast/gridcast/blob/localfs"
 	"github.com/gridcast/gridcast/campaigns"
 	"github.com/gridcast/gridcast/population"
+	"github.com/gridcast/gridcast/retention"
+	"github.com/gridcast/gridcast/tickets"
 )
 
 // scopeFixture is the desk fixture with a second street: street NY-01
@@ -30,6 +35,9 @@ type scopeFixture struct {
 	city             testUser // an administrator of the whole city
 	inWorkerCode     string
 	outsideWorkerRef string
+	// media is the blob store the erase route deletes photos and voice
+	// from (localfs in a temporary directory).
+	media *blob.Media
 }
 
 func newScopeFixture(t *testing.T, driver string) *scopeFixture {
@@ -79,8 +87,16 @@ func newScopeFixture(t *testing.T, driver string) *scopeFixture {
 			t.Fatalf("create %s: %v", u.name, err)
 		}
 	}
+	fs, err := localfs.New(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.media, err = blob.NewMedia(fs, blob.Limits{}); err != nil {
+		t.Fatal(err)
+	}
 	h, err := api.New(api.Config{Segments: f.st, Tickets: ticketStore{f.st}, Desk: f.desk, Campaigns: f.st,
-		Policy: campaigns.Policy{ApprovalThreshold: 1}, Ready: func(context.Context) error { return nil }, Users: f.st, Audit: f.st, Eraser: f.st, Dispatch: f.st, Supervision: f.st})
+		Policy: campaigns.Policy{ApprovalThreshold: 1}, Ready: func(context.Context) error { return nil }, Users: f.st, Audit: f.st,
+		Eraser: retention.Eraser{Store: f.st, Blobs: f.media}, Dispatch: f.st, Supervision: f.st})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -442,14 +458,30 @@ func TestPersonalDataByGrid(t *testing.T) {
 		t.Error("the audit log holds the phone in clear")
 	}
 	// Erasure on request: an officer of the street, with a reason; the
-	// resident's phone is gone and the act is on the log.
+	// resident's phone and the voice note on their ticket are gone, and the
+	// act is on the log.
+	tk, err := f.st.Ticket(t.Context(), f.a)
+	if err != nil || tk.ResidentID != r.ID {
+		t.Fatalf("ticket a = %+v, %v; want resident %d's", tk, err, r.ID)
+	}
+	voice, err := f.media.Put(t.Context(), strings.NewReader("#!AMR\n<居民的语音>"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := f.st.AddAttachment(t.Context(), tickets.Attachment{TicketID: f.a, Kind: tickets.AttachmentVoice, Key: voice.Key,
+		ContentType: voice.ContentType, Size: voice.Size, AddedBy: tickets.ActorResident}); err != nil {
+		t.Fatal(err)
+	}
 	erase := fmt.Sprintf("%s/api/v1/residents/%d/erase", f.srv.URL, r.ID)
 	if code, _, body := as(t, f.in[access.RoleOfficer].token, "POST", erase, `{"reason":"删"}`); code != 400 {
 		t.Errorf("erase without a real reason: %d %s", code, body)
 	}
 	if code, _, body := as(t, f.in[access.RoleOfficer].token, "POST", erase, `{"reason":"依申请删除 2026-031"}`); code != 200 ||
-		!strings.Contains(body, `"already":false`) {
+		!strings.Contains(body, `"already":false`) || !strings.Contains(body, `"attachments_purged":1`) || !strings.Contains(body, `"blobs_deleted":1`) {
 		t.Fatalf("erase: %d %s", code, body)
+	}
+	if _, _, err := f.media.Get(t.Context(), voice.Key); !errors.Is(err, blob.ErrNotFound) {
+		t.Errorf("their voice note after the erasure: %v, want it deleted from the blob store", err)
 	}
 	if got, err := f.st.Resident(t.Context(), r.ID); err != nil || got.Phone != "" {
 		t.Errorf("after the erasure the resident keeps phone %q (%v)", got.Phone.Masked(), err)

@@ -579,7 +579,10 @@ func (s *server) unmaskResident(w http.ResponseWriter, r *http.Request) {
 }
 
 // ResidentEraser erases a resident on request (package retention).
-// *store.Store satisfies it.
+// retention.Eraser satisfies it, deleting their photos and voice from the
+// blob store once the store's erasure commits (what cmd/gridcast hands
+// it); *store.Store does too, leaving those files queued for the next
+// retention sweep.
 type ResidentEraser interface {
 	EraseResident(ctx context.Context, residentID int64, by, reason string) (retention.Erased, error)
 }
@@ -619,7 +622,8 @@ func (s *server) eraseResident(w http.ResponseWriter, r *http.Request) {
 	}
 	if !e.Already {
 		_ = s.record(r, req.By, audit.ActionResidentErase, fmt.Sprintf("resident:%d", id), req.Reason,
-			fmt.Sprintf(`{"messages_cleared":%d,"inbound_cleared":%d,"tickets_cleared":%d}`, e.MessagesCleared, e.InboundCleared, e.TicketsCleared))
+			fmt.Sprintf(`{"messages_cleared":%d,"inbound_cleared":%d,"tickets_cleared":%d,"attachments_purged":%d,"notes_cleared":%d}`,
+				e.MessagesCleared, e.InboundCleared, e.TicketsCleared, e.AttachmentsPurged, e.NotesCleared))
 	}
 	writeJSON(w, 200, e)
 }

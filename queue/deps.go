@@ -155,6 +155,11 @@ type Deps struct {
 	// Config.Retention lets go of. Nil schedules no purge (and a purge task
 	// found on the queue does nothing).
 	Retention retention.Store
+	// Blobs is the blob store the purge deletes purged attachments'
+	// photos and voice from (*blob.Media satisfies it). Nil leaves their
+	// keys queued in the store for a process that has it (`gridcast
+	// retention run`, an erasure).
+	Blobs retention.Blobs
 	// Observe, when set, learns of every move the queue makes on the
 	// ledger — sent, delivered, failed, skipped, or handed back to pending
 	// with its wait reason — once the store has taken it (metrics). It is

@@ -412,8 +412,11 @@ func setup(t testing.TB, cfg queue.Config, hh int, opts ...option) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.srv, err = queue.NewServer(e.rdb, cfg, queue.Deps{Ledger: e.st, Audience: e.st, SMS: sms, WeChat: wx,
-		Desk: e.desk, Retention: e.st, Observe: o.observe}, testLog())
+	qdeps := queue.Deps{Ledger: e.st, Audience: e.st, SMS: sms, WeChat: wx, Desk: e.desk, Retention: e.st, Observe: o.observe}
+	if e.media != nil {
+		qdeps.Blobs = e.media
+	}
+	e.srv, err = queue.NewServer(e.rdb, cfg, qdeps, testLog())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -53,7 +53,7 @@ func (e *Enqueuer) PurgeRetention(ctx context.Context) error {
 }
 
 // purgeRetention runs retention.Purge with Config.Retention at the
-// queue's clock. A store error fails the task, which Asynq retries; the
+// queue's clock, deleting purged attachments' blobs from Deps.Blobs. A store error fails the task, which Asynq retries; the
 // batches committed before it stay.
 func (h *handlers) purgeRetention(ctx context.Context, _ *asynq.Task) error {
 	rc := h.cfg.Retention
@@ -66,9 +66,10 @@ func (h *handlers) purgeRetention(ctx context.Context, _ *asynq.Task) error {
 		return nil
 	}
 	start := time.Now()
-	n, err := retention.Purge(ctx, h.deps.Retention, rc, h.cfg.Now(), false)
+	n, err := retention.Purge(ctx, h.deps.Retention, h.deps.Blobs, rc, h.cfg.Now(), false)
 	h.log.InfoContext(ctx, "retention_purged", "messages", n.Messages, "inbound", n.Inbound, "tickets", n.Tickets,
-		"bindings", n.Bindings, "took", time.Since(start).Round(time.Millisecond))
+		"bindings", n.Bindings, "attachments", n.Attachments, "tasks", n.Tasks, "supervisions", n.Supervisions,
+		"blobs", n.Blobs, "blobs_pending", n.BlobsPending, "took", time.Since(start).Round(time.Millisecond))
 	if err != nil {
 		return fmt.Errorf("queue: %w", err)
 	}

@@ -1,9 +1,15 @@
 package queue_test
 
 import (
+	"bytes"
+	"errors"
+	"image"
+	"image/color"
+	"image/png"
 	"testing"
 	"time"
 
+	"github.com/gridcast/gridcast/blob"
 	"github.com/gridcast/gridcast/outbound"
 	"github.com/gridcast/gridcast/population"
 	"github.com/gridcast/gridcast/queue"
@@ -145,5 +151,55 @@ func TestRetentionPurgeDisabled(t *testing.T) {
 	e.processed(1)
 	if m := e.message(old.ID); m.Text != old.Text || m.To != old.To {
 		t.Errorf("a disabled purge cleared the old answer: text %q, to %q", m.Text, m.To)
+	}
+}
+
+// The daily purge deletes from the blob store the photo of a ticket
+// closed longer ago than the age (original and thumbnail); its row stays
+// without its keys.
+func TestRetentionPurgeDeletesMedia(t *testing.T) {
+	e := setup(t, retentionConfig(true), 10, withMedia())
+	r := e.res[0]
+	img := image.NewRGBA(image.Rect(0, 0, 16, 16))
+	img.Set(3, 3, color.RGBA{200, 10, 10, 255})
+	var photo bytes.Buffer
+	if err := png.Encode(&photo, img); err != nil {
+		t.Fatal(err)
+	}
+	obj, err := e.media.Put(e.ctx, &photo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := e.clk.Now()
+	tk := tickets.Ticket{ResidentID: r.ID, GridCode: r.GridCode, Channel: population.ChannelWeChat, Text: "楼道堆满杂物",
+		Category: tickets.CategoryEnvironment, Status: tickets.StatusNew, Level: tickets.LevelGridWorker, CreatedAt: now, UpdatedAt: now}
+	if err := e.st.CreateTicket(e.ctx, &tk, tickets.Event{At: now, Actor: tickets.ActorSystem, Kind: tickets.EventCreated}); err != nil {
+		t.Fatal(err)
+	}
+	a, _, err := e.st.AddAttachment(e.ctx, tickets.Attachment{TicketID: tk.ID, Kind: tickets.AttachmentImage, Key: obj.Key,
+		ThumbnailKey: obj.ThumbnailKey, ContentType: obj.ContentType, Size: obj.Size, AddedBy: "wangfang", CreatedAt: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev, err := tk.Transition(tickets.StatusClosed, "wangfang", now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.st.ApplyTicketEvent(e.ctx, tk, ev); err != nil {
+		t.Fatal(err)
+	}
+	e.clk.advance(200 * 24 * time.Hour)
+
+	if err := e.enq.PurgeRetention(e.ctx); err != nil {
+		t.Fatal(err)
+	}
+	e.processed(1)
+	for _, k := range []string{obj.Key, obj.ThumbnailKey} {
+		if _, _, err := e.media.Get(e.ctx, k); !errors.Is(err, blob.ErrNotFound) {
+			t.Errorf("%s after the purge: %v, want it deleted", k, err)
+		}
+	}
+	if got, err := e.st.Attachment(e.ctx, a.ID); err != nil || got.Key != "" || got.ThumbnailKey != "" || got.Kind != tickets.AttachmentImage {
+		t.Errorf("attachment after the purge = %+v, %v; want it kept without its keys", got, err)
 	}
 }

@@ -52,6 +52,19 @@ type Erased struct {
 	// BindingsDeleted counts WeChat binding requests for them, their
 	// phone or their openid.
 	BindingsDeleted int64 `json:"bindings_deleted"`
+	// AttachmentsPurged counts the photos and voice recordings of their
+	// tickets and messages whose blobs were queued for deletion and whose
+	// rows now keep only their id, ticket, kind and times.
+	AttachmentsPurged int64 `json:"attachments_purged"`
+	// NotesCleared counts the department tasks, task steps and 督办 flags
+	// of their tickets whose staff notes now read Removed.
+	NotesCleared int64 `json:"notes_cleared"`
+	// BlobsDeleted counts the objects (originals and thumbnails) an
+	// Eraser deleted from the blob store; BlobsPending those it could not
+	// (the blob store failed), which the next erasure or retention sweep
+	// deletes. The store's EraseResident leaves both zero.
+	BlobsDeleted int64 `json:"blobs_deleted"`
+	BlobsPending int64 `json:"blobs_pending"`
 }
 
 // CheckRequest checks who carries an erasure out and why; the reason is

@@ -46,13 +46,16 @@ type Config struct {
 	MessageText time.Duration
 	// Inbound is the age after which what residents sent is cleared: the
 	// content of their messages (texts, voice transcripts, image media ids,
-	// locations) and the sender's address, the text of tickets closed this
-	// long ago, and WeChat binding requests (phone and openid). The age
-	// counts from receipt; a message whose ticket is still open, or closed
-	// less than this long ago, waits for it. Tickets keep their category,
-	// status, level, assignee, rating and timestamps. Zero keeps them
-	// forever. Config key retention.inbound; cmd/gridcast's default
-	// DefaultAge.
+	// locations) and the sender's address; of tickets closed this long ago,
+	// the text, a reported event's location (address, point, place), the
+	// photos and voice attached (deleted from the blob store) and the
+	// staff's notes on their department tasks and 督办 flags (they read
+	// Removed); and WeChat binding requests (phone and openid). The age
+	// counts from receipt; a message or attachment whose ticket is still
+	// open, or closed less than this long ago, waits for it. Tickets keep
+	// their category, status, level, assignee, rating and timestamps.
+	// Zero keeps them forever. Config key retention.inbound; cmd/gridcast's
+	// default DefaultAge.
 	Inbound time.Duration
 	// Batch is how many rows one transaction of the sweep looks at. Zero
 	// means DefaultBatch. Config key retention.batch.
@@ -102,14 +105,28 @@ type Sweep struct {
 // counted when something was cleared on it: running the purge again
 // counts nothing.
 type Counts struct {
-	Messages int64 `json:"messages"` // outbound messages whose content and recipient were cleared
-	Inbound  int64 `json:"inbound"`  // residents' messages whose content and sender were cleared
-	Tickets  int64 `json:"tickets"`  // tickets whose text was cleared
-	Bindings int64 `json:"bindings"` // WeChat binding requests deleted
+	Messages     int64 `json:"messages"`     // outbound messages whose content and recipient were cleared
+	Inbound      int64 `json:"inbound"`      // residents' messages whose content and sender were cleared
+	Tickets      int64 `json:"tickets"`      // tickets whose text and location were cleared
+	Bindings     int64 `json:"bindings"`     // WeChat binding requests deleted
+	Attachments  int64 `json:"attachments"`  // photos and voice recordings purged (their blobs queued for deletion)
+	Tasks        int64 `json:"tasks"`        // department tasks whose notes, feedback and reason (and their steps' notes) were cleared
+	Supervisions int64 `json:"supervisions"` // 督办 flags whose notes were cleared
+	// Blobs counts the objects (originals and thumbnails) deleted from the
+	// blob store, those an erasure or an earlier purge cut short left
+	// included; zero in a dry run. BlobsPending counts the keys still
+	// queued when the purge ended: in a dry run those already waiting
+	// (the attachments it would purge add theirs), otherwise those the
+	// blob store failed to delete or, without a blob store, all of them.
+	// Neither is a row: Total leaves them out.
+	Blobs        int64 `json:"blobs"`
+	BlobsPending int64 `json:"blobs_pending"`
 }
 
-// Total is the sum of the counts.
-func (c Counts) Total() int64 { return c.Messages + c.Inbound + c.Tickets + c.Bindings }
+// Total is the sum of the counts of rows cleared.
+func (c Counts) Total() int64 {
+	return c.Messages + c.Inbound + c.Tickets + c.Bindings + c.Attachments + c.Tasks + c.Supervisions
+}
 
 // Store is what a purge needs; *store.Store satisfies it. Each method
 // walks its table by id in batches of Sweep.Batch rows, one transaction
@@ -124,12 +141,22 @@ type Store interface {
 	// PurgeInbound clears residents' messages received before the cutoff
 	// whose ticket (if any) was closed before it.
 	PurgeInbound(ctx context.Context, sw Sweep) (int64, error)
-	// PurgeTickets clears the text of tickets closed (or archived) before
-	// the cutoff.
+	// PurgeTickets clears the text and a reported event's location of
+	// tickets closed (or archived) before the cutoff.
 	PurgeTickets(ctx context.Context, sw Sweep) (int64, error)
 	// PurgeBindings deletes WeChat binding requests made and expired
 	// before the cutoff.
 	PurgeBindings(ctx context.Context, sw Sweep) (int64, error)
+	// PurgeAttachments clears the rows of attachments added before the
+	// cutoff to tickets closed before it, and queues their blobs for
+	// deletion (BlobQueue), in the same transaction.
+	PurgeAttachments(ctx context.Context, sw Sweep) (int64, error)
+	// PurgeTasks and PurgeSupervisions replace with Removed the staff's
+	// notes on department tasks and 督办 flags made before the cutoff on
+	// tickets closed before it.
+	PurgeTasks(ctx context.Context, sw Sweep) (int64, error)
+	PurgeSupervisions(ctx context.Context, sw Sweep) (int64, error)
+	BlobQueue
 }
 
 // ErrDisabled refuses a purge while retention.enabled is false.
@@ -138,12 +165,16 @@ var ErrDisabled = fault.Refuse(fault.ErrConflict,
 	"数据保留清理已停用（retention.enabled 为 false），未清理任何数据；可先试运行查看将清理的内容", nil)
 
 // Purge runs the sweeps c calls for at now: messages when MessageText is
-// set, residents' messages, ticket texts and binding requests when Inbound
-// is. A dry run counts and changes nothing, and runs even while c is
-// disabled (to show what enabling it would do); otherwise a disabled c
-// returns ErrDisabled. It stops at the first error, returning the counts
-// of the sweeps before it and of the batches that sweep committed.
-func Purge(ctx context.Context, st Store, c Config, now time.Time, dryRun bool) (Counts, error) {
+// set; residents' messages, tickets' texts and locations, attachments,
+// tasks' and 督办 notes and binding requests when Inbound is. Then it
+// deletes from blobs what the attachments' sweep (or an erasure or a purge
+// cut short) queued; a nil blobs leaves them queued for a process that
+// has the blob store. A dry run counts and changes nothing, and runs even
+// while c is disabled (to show what enabling it would do); otherwise a
+// disabled c returns ErrDisabled. It stops at the first error, returning
+// the counts of the sweeps before it and of the batches that sweep
+// committed.
+func Purge(ctx context.Context, st Store, blobs Blobs, c Config, now time.Time, dryRun bool) (Counts, error) {
 	var n Counts
 	if err := c.Validate(); err != nil {
 		return n, fmt.Errorf("retention: %w", err)
@@ -162,6 +193,9 @@ func Purge(ctx context.Context, st Store, c Config, now time.Time, dryRun bool) 
 		{"inbound messages", c.Inbound, st.PurgeInbound, &n.Inbound},
 		{"ticket texts", c.Inbound, st.PurgeTickets, &n.Tickets},
 		{"binding requests", c.Inbound, st.PurgeBindings, &n.Bindings},
+		{"attachments", c.Inbound, st.PurgeAttachments, &n.Attachments},
+		{"task notes", c.Inbound, st.PurgeTasks, &n.Tasks},
+		{"督办 notes", c.Inbound, st.PurgeSupervisions, &n.Supervisions},
 	} {
 		if p.age <= 0 {
 			continue
@@ -171,6 +205,17 @@ func Purge(ctx context.Context, st Store, c Config, now time.Time, dryRun bool) 
 		if err != nil {
 			return n, fmt.Errorf("retention: purge %s: %w", p.what, err)
 		}
+	}
+	if !dryRun && blobs != nil {
+		var err error
+		if n.Blobs, err = DeleteQueuedBlobs(ctx, st, blobs); err != nil {
+			n.BlobsPending, _ = st.CountQueuedBlobs(context.WithoutCancel(ctx))
+			return n, err
+		}
+	}
+	var err error
+	if n.BlobsPending, err = st.CountQueuedBlobs(ctx); err != nil {
+		return n, fmt.Errorf("retention: count queued blobs: %w", err)
 	}
 	return n, nil
 }

@@ -26,20 +26,34 @@ const (
 )
 
 // sweepKind is one table the retention sweep walks: the query that reads
-// a batch with each row's state, the one that clears the due rows, and
-// whether that one takes the time of the clearing.
+// a batch with each row's state, the statements that clear the due rows
+// (run in order in one transaction; the last one's rows are the count),
+// and what their third argument is.
 type sweepKind struct {
-	name    string // the retention_marks kind
-	batch   string
-	clear   string
-	withNow bool
+	name  string // the retention_marks kind
+	batch string
+	clear []string
+	arg   sweepArg
 }
 
+// sweepArg is the third argument of a sweep's clearing statements, after
+// the cutoff and the ids.
+type sweepArg int
+
+const (
+	argNone    sweepArg = iota
+	argNow              // the time of the clearing
+	argRemoved          // retention.Removed, which the batch query also takes (fourth)
+)
+
 var (
-	sweepMessages = sweepKind{"messages", "RetentionMessages", "PurgeMessages", true}
-	sweepInbound  = sweepKind{"inbound", "RetentionInbound", "PurgeInbound", true}
-	sweepTickets  = sweepKind{"tickets", "RetentionTickets", "PurgeTickets", true}
-	sweepBindings = sweepKind{"bindings", "RetentionBindings", "PurgeBindings", false}
+	sweepMessages     = sweepKind{"messages", "RetentionMessages", []string{"PurgeMessages"}, argNow}
+	sweepInbound      = sweepKind{"inbound", "RetentionInbound", []string{"PurgeInbound"}, argNow}
+	sweepTickets      = sweepKind{"tickets", "RetentionTickets", []string{"PurgeTickets"}, argNow}
+	sweepBindings     = sweepKind{"bindings", "RetentionBindings", []string{"PurgeBindings"}, argNone}
+	sweepAttachments  = sweepKind{"attachments", "RetentionAttachments", []string{"QueueAttachmentBlobs", "PurgeAttachments"}, argNow}
+	sweepTasks        = sweepKind{"tasks", "RetentionTasks", []string{"PurgeTaskEventNotes", "PurgeTasks"}, argRemoved}
+	sweepSupervisions = sweepKind{"supervisions", "RetentionSupervisions", []string{"PurgeSupervisions"}, argRemoved}
 )
 
 // PurgeMessages clears the content of outbound messages created before
@@ -61,11 +75,39 @@ func (s *Store) PurgeInbound(ctx context.Context, sw retention.Sweep) (int64, er
 	return s.sweep(ctx, sweepInbound, sw)
 }
 
-// PurgeTickets clears the text of tickets closed (or archived) before
+// PurgeTickets clears the text and a reported event's location
+// (address, point, place) of tickets closed (or archived) before
 // sw.Before. Category, status, level, assignee, rating, resident, grid,
 // campaign and times stay, so the evaluations count as before.
 func (s *Store) PurgeTickets(ctx context.Context, sw retention.Sweep) (int64, error) {
 	return s.sweep(ctx, sweepTickets, sw)
+}
+
+// PurgeAttachments purges the photos and voice recordings added before
+// sw.Before to tickets closed (or archived) before it: in the
+// transaction that clears a batch, their blob keys (original and
+// thumbnail) are queued for deletion from the blob store (QueuedBlobs),
+// and the rows keep their id, ticket, message, kind, who added them and
+// when, with purged_at set. Deleting the objects is the caller's, with
+// retention.DeleteQueuedBlobs.
+func (s *Store) PurgeAttachments(ctx context.Context, sw retention.Sweep) (int64, error) {
+	return s.sweep(ctx, sweepAttachments, sw)
+}
+
+// PurgeTasks replaces with retention.Removed what staff wrote on
+// department tasks made before sw.Before on tickets closed before it —
+// the note, feedback and reason, and the notes of the task's steps. Text
+// that was empty stays empty; department, state, deadlines and times
+// stay, so the department figures count as before.
+func (s *Store) PurgeTasks(ctx context.Context, sw retention.Sweep) (int64, error) {
+	return s.sweep(ctx, sweepTasks, sw)
+}
+
+// PurgeSupervisions replaces with retention.Removed the notes of 督办
+// flags raised before sw.Before on tickets closed before it (the note and
+// the note it was lifted with). Level, who and when stay.
+func (s *Store) PurgeSupervisions(ctx context.Context, sw retention.Sweep) (int64, error) {
+	return s.sweep(ctx, sweepSupervisions, sw)
 }
 
 // PurgeBindings deletes WeChat binding requests (an openid, a phone and a
@@ -158,7 +200,11 @@ type sweepRow struct {
 // sweepBatch reads the rows of kind's table after id after, up to limit,
 // with their states.
 func (s *Store) sweepBatch(ctx context.Context, kind sweepKind, before any, after int64, limit int) ([]sweepRow, error) {
-	rows, err := s.r.QueryContext(ctx, s.q.get(kind.batch), before, after, limit)
+	args := []any{before, after, limit}
+	if kind.arg == argRemoved {
+		args = append(args, retention.Removed)
+	}
+	rows, err := s.r.QueryContext(ctx, s.q.get(kind.batch), args...)
 	if err != nil {
 		return nil, err
 	}
@@ -183,15 +229,20 @@ func (s *Store) sweepClear(ctx context.Context, kind sweepKind, before any, due 
 		now := s.ts(s.now())
 		if len(due) > 0 {
 			args := []any{before, s.int64s(due)}
-			if kind.withNow {
+			switch kind.arg {
+			case argNow:
 				args = append(args, now)
+			case argRemoved:
+				args = append(args, retention.Removed)
 			}
-			res, err := tx.ExecContext(ctx, s.q.get(kind.clear), args...)
-			if err != nil {
-				return err
-			}
-			if n, err = res.RowsAffected(); err != nil {
-				return err
+			for _, q := range kind.clear {
+				res, err := tx.ExecContext(ctx, s.q.get(q), args...)
+				if err != nil {
+					return fmt.Errorf("%s: %w", q, err)
+				}
+				if n, err = res.RowsAffected(); err != nil {
+					return fmt.Errorf("%s: %w", q, err)
+				}
 			}
 		}
 		if n != int64(len(due)) {
@@ -230,6 +281,12 @@ func (s *Store) sweepClear(ctx context.Context, kind sweepKind, before any, due 
 // of messages from and to their phone or openid while they were an
 // unknown sender; status, campaign, channel, route, category and times
 // stay, so funnels, caps, ticket counts and evaluations count as before.
+// Their tickets lose their location too (address, point, place), and the
+// photos and voice of their tickets and of their messages are purged as
+// PurgeAttachments purges them: the blob keys are queued for deletion in
+// this transaction (retention.Eraser deletes the objects once it
+// commits). What staff wrote on their tickets' department tasks, the
+// tasks' steps and 督办 flags reads retention.Removed.
 //
 // Erasing a resident erased before changes nothing and returns the
 // earlier record with Already set. A resident that does not exist is a
@@ -286,6 +343,34 @@ func (s *Store) EraseResident(ctx context.Context, residentID int64, by, reason 
 			e, err := s.erasureOf(ctx, tx, residentID)
 			out = retention.Erased{Erasure: e, Already: true}
 			return err
+		}
+		// Their photos and voice and their tickets' staff notes first: the
+		// tickets they opened from their phone or openid while unknown are
+		// found by the senders' addresses the steps below clear. The
+		// attachments' blob keys are queued in this transaction; an Eraser
+		// deletes the objects once it commits.
+		ticketIDs, err := s.queryIDs(ctx, tx, "ErasureTickets", residentID, phone, openid)
+		if err != nil {
+			return err
+		}
+		attIDs, err := s.queryIDs(ctx, tx, "ErasureAttachments", s.int64s(ticketIDs), residentID, phone, openid)
+		if err != nil {
+			return err
+		}
+		if len(attIDs) > 0 {
+			if err := exec(nil, "EraseQueueBlobs", s.int64s(attIDs), now); err != nil {
+				return err
+			}
+			if err := exec(&out.AttachmentsPurged, "EraseAttachments", s.int64s(attIDs), now); err != nil {
+				return err
+			}
+		}
+		if len(ticketIDs) > 0 {
+			for _, q := range []string{"EraseTaskEventNotes", "EraseTaskNotes", "EraseSupervisionNotes"} {
+				if err := exec(&out.NotesCleared, q, s.int64s(ticketIDs), retention.Removed); err != nil {
+					return err
+				}
+			}
 		}
 		// What went to or came from their phone or openid while they were
 		// an unknown sender is found by the addresses read above.
@@ -345,9 +430,78 @@ func (s *Store) EraseResident(ctx context.Context, residentID int64, by, reason 
 		s.log.InfoContext(ctx, "resident_erased", "resident_id", residentID, "by", by,
 			"messages_cleared", out.MessagesCleared, "messages_skipped", out.MessagesSkipped,
 			"inbound_cleared", out.InboundCleared, "tickets_cleared", out.TicketsCleared,
-			"tickets_open", out.TicketsOpen, "visits_cancelled", out.VisitsCancelled)
+			"tickets_open", out.TicketsOpen, "visits_cancelled", out.VisitsCancelled,
+			"attachments_purged", out.AttachmentsPurged, "notes_cleared", out.NotesCleared)
 	}
 	return out, nil
+}
+
+// queryIDs runs query name in tx and returns the ids it reads.
+func (s *Store) queryIDs(ctx context.Context, tx *sql.Tx, name string, args ...any) ([]int64, error) {
+	rows, err := tx.QueryContext(ctx, s.q.get(name), args...)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		ids = append(ids, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return ids, nil
+}
+
+// QueuedBlobs returns up to limit of the blob store keys queued for
+// deletion (by PurgeAttachments or an erasure) after key after, in key
+// order, each with whether an attachment not purged still refers to it.
+func (s *Store) QueuedBlobs(ctx context.Context, after string, limit int) ([]retention.QueuedBlob, error) {
+	if limit <= 0 {
+		limit = retention.BlobBatch
+	}
+	rows, err := s.r.QueryContext(ctx, s.q.get("QueuedBlobs"), after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: queued blobs: %w", err)
+	}
+	defer rows.Close()
+	var out []retention.QueuedBlob
+	for rows.Next() {
+		var b retention.QueuedBlob
+		if err := rows.Scan(&b.Key, &b.InUse); err != nil {
+			return nil, fmt.Errorf("store: queued blobs: %w", err)
+		}
+		out = append(out, b)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: queued blobs: %w", err)
+	}
+	return out, nil
+}
+
+// DequeueBlobs takes keys off the queue of blob store keys to delete;
+// keys not on it are ignored.
+func (s *Store) DequeueBlobs(ctx context.Context, keys []string) error {
+	if len(keys) == 0 {
+		return nil
+	}
+	if _, err := s.w.ExecContext(ctx, s.q.get("DequeueBlobs"), s.strs(keys)); err != nil {
+		return fmt.Errorf("store: dequeue %d blobs: %w", len(keys), err)
+	}
+	return nil
+}
+
+// CountQueuedBlobs says how many blob store keys are queued for deletion.
+func (s *Store) CountQueuedBlobs(ctx context.Context) (int64, error) {
+	var n int64
+	if err := s.r.QueryRowContext(ctx, s.q.get("CountQueuedBlobs")).Scan(&n); err != nil {
+		return 0, fmt.Errorf("store: count queued blobs: %w", err)
+	}
+	return n, nil
 }
 
 // skipErased moves the resident's pending messages to skipped

@@ -24,9 +24,16 @@ and why in the erasure register. Their name becomes a pseudonym
 (已删除#1a2b3c4d); their phone, ID number, address, WeChat binding,
 categories, skills, desired jobs and training go; the content and
 recipient of every message to them and the content of everything they
-sent are cleared, as are their tickets' texts. Messages still waiting to
-go to them are skipped, visits booked ahead cancelled, and no segment
-selects them again.
+sent are cleared, as are their tickets' texts and locations. The photos
+and voice recordings of their tickets and messages are deleted from the
+blob store (originals and thumbnails), and the staff's notes on their
+tickets' department tasks and 督办 flags read [已删除]. Messages still
+waiting to go to them are skipped, visits booked ahead cancelled, and no
+segment selects them again.
+
+Should the blob store fail after the erasure, the erasure stands and the
+files wait: running erase again, or the next retention sweep, deletes
+them (the command then exits with status 1).
 
 Kept: the record's id (the ledger and the tickets refer to it), its grid,
 gender and birth year, every status, time, campaign and channel — so
@@ -46,14 +53,18 @@ changes nothing.`,
 					retention.MinReasonLen)}
 			}
 			ctx := cmd.Context()
+			media, err := a.cfg.openMedia(ctx)
+			if err != nil {
+				return err
+			}
 			return a.withStore(ctx, func(st *store.Store) error {
-				e, err := st.EraseResident(ctx, id, by, reason)
+				e, err := retention.Eraser{Store: st, Blobs: media, Log: a.log}.EraseResident(ctx, id, by, reason)
 				if err != nil {
 					return err
 				}
 				if !e.Already {
 					detail, _ := json.Marshal(map[string]any{"messages_cleared": e.MessagesCleared, "inbound_cleared": e.InboundCleared,
-						"tickets_cleared": e.TicketsCleared})
+						"tickets_cleared": e.TicketsCleared, "attachments_purged": e.AttachmentsPurged, "notes_cleared": e.NotesCleared})
 					if err := a.record(ctx, st, audit.Entry{Actor: by, Action: audit.ActionResidentErase,
 						Subject: fmt.Sprintf("resident:%d", id), Reason: reason, Detail: string(detail)}); err != nil {
 						return err
@@ -62,9 +73,16 @@ changes nothing.`,
 				if asJSON {
 					enc := json.NewEncoder(a.stdout)
 					enc.SetIndent("", "  ")
-					return enc.Encode(e)
+					if err := enc.Encode(e); err != nil {
+						return err
+					}
+				} else {
+					printErased(a.stdout, e)
 				}
-				printErased(a.stdout, e)
+				if e.BlobsPending > 0 {
+					return fmt.Errorf("the erasure stands, but %d photo and voice files could not be deleted from the blob store (see the log): run erase again, or the next retention sweep deletes them",
+						e.BlobsPending)
+				}
 				return nil
 			})
 		},
@@ -79,12 +97,17 @@ func printErased(w io.Writer, e retention.Erased) {
 	at := shTime(e.At, "2006-01-02 15:04")
 	if e.Already {
 		fmt.Fprintf(w, "resident %d was already erased on %s by %s (%s): nothing changed\n", e.ResidentID, at, e.By, e.Pseudonym)
+		if e.BlobsDeleted > 0 {
+			fmt.Fprintf(w, "  files left in the blob store by an earlier erasure or purge, now deleted: %d\n", e.BlobsDeleted)
+		}
 		return
 	}
 	fmt.Fprintf(w, "resident %d erased on request: now %s (%s, by %s)\n", e.ResidentID, e.Pseudonym, at, e.By)
 	fmt.Fprintf(w, "  messages cleared %s, still waiting and now skipped %s\n", thousands(int(e.MessagesCleared)), thousands(int(e.MessagesSkipped)))
 	fmt.Fprintf(w, "  their messages cleared %s, tickets cleared %s\n", thousands(int(e.InboundCleared)), thousands(int(e.TicketsCleared)))
 	fmt.Fprintf(w, "  visits ahead cancelled %d, WeChat binding requests deleted %d\n", e.VisitsCancelled, e.BindingsDeleted)
+	fmt.Fprintf(w, "  photos and voice purged %d (files deleted from the blob store %d), staff notes cleared %d\n",
+		e.AttachmentsPurged, e.BlobsDeleted, e.NotesCleared)
 	if e.TicketsOpen > 0 {
 		fmt.Fprintf(w, "  %d of their tickets are still open: nobody can answer them any more, so their workers should close them\n", e.TicketsOpen)
 	}

@@ -25,6 +25,7 @@ import (
 	"github.com/gridcast/gridcast/population"
 	"github.com/gridcast/gridcast/queue"
 	"github.com/gridcast/gridcast/queue/monitor"
+	"github.com/gridcast/gridcast/retention"
 	"github.com/gridcast/gridcast/store"
 	"github.com/gridcast/gridcast/tickets"
 )
@@ -179,7 +180,7 @@ func (a *app) serve(ctx context.Context, withHTTP, withWorkers bool, ready func(
 	running := 0
 	if withWorkers {
 		srv, err := queue.NewServer(rt.rdb, qcfg, queue.Deps{Ledger: st, Audience: st, SMS: ms.SMS(rt.sms), WeChat: ms.WeChat(rt.wx),
-			Desk: desk, Retention: st, Observe: ms.ObserveMove}, a.log)
+			Desk: desk, Retention: st, Blobs: media, Observe: ms.ObserveMove}, a.log)
 		if err != nil {
 			return err
 		}
@@ -215,7 +216,7 @@ func (a *app) serve(ctx context.Context, withHTTP, withWorkers bool, ready func(
 			Users:       st,
 			TrialToken:  trialToken,
 			Audit:       st,
-			Eraser:      st,
+			Eraser:      retention.Eraser{Store: st, Blobs: media, Log: a.log},
 			Dispatch:    st,
 			Supervision: st,
 			Visits:      st,

@@ -271,9 +271,11 @@ type RetentionConfig struct {
 	// (180 days); at least 24h, or 0s to keep them forever.
 	MessageText time.Duration `yaml:"message_text"`
 	// Inbound is the age after which residents' messages (their content,
-	// media ids included, and sender), closed tickets' texts and WeChat
-	// binding requests are cleared. Default 4320h (180 days); at least 24h,
-	// or 0s to keep them forever.
+	// media ids included, and sender), WeChat binding requests, and of
+	// closed tickets the text, location, photos and voice (deleted from the
+	// blob store) and staff notes on department tasks and 督办 flags are
+	// cleared. Default 4320h (180 days); at least 24h, or 0s to keep them
+	// forever.
 	Inbound time.Duration `yaml:"inbound"`
 	// Batch is how many rows one transaction of the purge looks at.
 	// Default (0) 2000; 100–50000.

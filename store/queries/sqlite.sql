@@ -1090,16 +1090,16 @@ WHERE id IN (SELECT value FROM json_each(?2)) AND received_at < ?1 AND purged_at
 -- Arguments: cutoff, after id, limit.
 SELECT id, CASE
     WHEN created_at >= ?1 THEN 0
-    WHEN purged_at IS NOT NULL OR text = '' THEN 2
+    WHEN purged_at IS NOT NULL OR (text = '' AND address = '' AND latitude IS NULL AND longitude IS NULL AND place = '') THEN 2
     WHEN status IN ('closed', 'archived') AND closed_at < ?1 THEN 3
     ELSE 1 END
 FROM tickets WHERE id > ?2 ORDER BY id LIMIT ?3;
 
 -- name: PurgeTickets
--- The text and a reported event's address go; category, status, level,
--- assignee, rating, resident, grid and times stay. Arguments: cutoff,
+-- The text and a reported event's location (address, point, place) go;
+-- category, status, level, assignee, rating, resident, grid and times stay. Arguments: cutoff,
 -- ids (JSON array), now.
-UPDATE tickets SET text = '', address = '', purged_at = ?3
+UPDATE tickets SET text = '', address = '', latitude = NULL, longitude = NULL, place = '', purged_at = ?3
 WHERE id IN (SELECT value FROM json_each(?2)) AND status IN ('closed', 'archived') AND closed_at < ?1
     AND purged_at IS NULL;
 
@@ -1173,7 +1173,7 @@ WHERE resident_id IS NULL AND worker_id IS NULL AND to_key <> '' AND to_key IN (
 -- name: EraseTicketsFromKeys
 -- Tickets opened by the resident's phone or openid while the sender was
 -- unknown. Arguments: now, phone, openid.
-UPDATE tickets SET text = '', address = '', purged_at = COALESCE(purged_at, ?1)
+UPDATE tickets SET text = '', address = '', latitude = NULL, longitude = NULL, place = '', purged_at = COALESCE(purged_at, ?1)
 WHERE resident_id IS NULL AND id IN (SELECT ticket_id FROM inbound_messages
     WHERE resident_id IS NULL AND from_key IN (?2, ?3) AND from_key <> '' AND ticket_id IS NOT NULL);
 
@@ -1194,7 +1194,7 @@ WHERE resident_id IS NULL AND from_key IN (?2, ?3) AND from_key <> '';
 
 -- name: EraseTickets
 -- Arguments: now, resident.
-UPDATE tickets SET text = '', address = '', purged_at = COALESCE(purged_at, ?1) WHERE resident_id = ?2;
+UPDATE tickets SET text = '', address = '', latitude = NULL, longitude = NULL, place = '', purged_at = COALESCE(purged_at, ?1) WHERE resident_id = ?2;
 
 -- name: OpenTicketsOf
 SELECT count(*) FROM tickets WHERE resident_id = ? AND status IN ('new', 'assigned', 'in_progress', 'replied');
@@ -1390,3 +1390,163 @@ UPDATE visit_records SET notes = '' WHERE resident_id = ?;
 -- name: EraseVisitPhotos
 -- And their photos' keys. Arguments: resident.
 DELETE FROM visit_photos WHERE record_id IN (SELECT id FROM visit_records WHERE resident_id = ?);
+
+-- retention of tickets' media and staff notes ----------------------------------
+-- Attachments' blobs, department tasks' and 督办 notes under the retention
+-- sweep and an erasure (migrations/sqlite/0020_media_retention.sql).
+
+-- name: RetentionAttachments
+-- Arguments: cutoff, after id, limit.
+SELECT a.id, CASE
+    WHEN a.created_at >= ?1 THEN 0
+    WHEN a.purged_at IS NOT NULL OR (a.blob_key = '' AND a.thumbnail_key = '' AND a.media_id = '') THEN 2
+    WHEN EXISTS (SELECT 1 FROM tickets t WHERE t.id = a.ticket_id
+        AND t.status IN ('closed', 'archived') AND t.closed_at < ?1) THEN 3
+    ELSE 1 END
+FROM ticket_attachments a WHERE a.id > ?2 ORDER BY a.id LIMIT ?3;
+
+-- name: QueueAttachmentBlobs
+-- The blob keys of the attachments PurgeAttachments clears, queued for
+-- deletion. Arguments: cutoff, ids (JSON array), now.
+INSERT INTO blob_deletions (key, queued_at)
+SELECT k.key, ?3 FROM (
+    SELECT a.blob_key AS key FROM ticket_attachments a
+    WHERE a.id IN (SELECT value FROM json_each(?2)) AND a.created_at < ?1 AND a.purged_at IS NULL AND a.blob_key <> ''
+        AND EXISTS (SELECT 1 FROM tickets t WHERE t.id = a.ticket_id AND t.status IN ('closed', 'archived') AND t.closed_at < ?1)
+    UNION
+    SELECT a.thumbnail_key FROM ticket_attachments a
+    WHERE a.id IN (SELECT value FROM json_each(?2)) AND a.created_at < ?1 AND a.purged_at IS NULL AND a.thumbnail_key <> ''
+        AND EXISTS (SELECT 1 FROM tickets t WHERE t.id = a.ticket_id AND t.status IN ('closed', 'archived') AND t.closed_at < ?1)
+) k WHERE true
+ON CONFLICT (key) DO NOTHING;
+
+-- name: PurgeAttachments
+-- The row keeps its id, ticket, message, kind, who added it and when;
+-- the keys, type, size and provider media id go, and missing says
+-- 'purged' (retention.AttachmentPurged) unless it said why before. Arguments: cutoff, ids
+-- (JSON array), now.
+UPDATE ticket_attachments SET blob_key = '', thumbnail_key = '', content_type = '', size = 0, media_id = '',
+    missing = CASE WHEN missing = '' THEN 'purged' ELSE missing END, purged_at = ?3
+WHERE id IN (SELECT value FROM json_each(?2)) AND created_at < ?1 AND purged_at IS NULL
+    AND EXISTS (SELECT 1 FROM tickets t WHERE t.id = ticket_attachments.ticket_id
+        AND t.status IN ('closed', 'archived') AND t.closed_at < ?1);
+
+-- name: RetentionTasks
+-- A task is done when its note, feedback, reason and its steps' notes
+-- are empty or read the placeholder. Arguments: cutoff, after id, limit,
+-- placeholder.
+SELECT d.id, CASE
+    WHEN d.created_at >= ?1 THEN 0
+    WHEN d.note IN ('', ?4) AND d.feedback IN ('', ?4) AND d.reason IN ('', ?4)
+        AND NOT EXISTS (SELECT 1 FROM dispatch_events e WHERE e.task_id = d.id AND e.note NOT IN ('', ?4)) THEN 2
+    WHEN EXISTS (SELECT 1 FROM tickets t WHERE t.id = d.ticket_id
+        AND t.status IN ('closed', 'archived') AND t.closed_at < ?1) THEN 3
+    ELSE 1 END
+FROM dispatch_tasks d WHERE d.id > ?2 ORDER BY d.id LIMIT ?3;
+
+-- name: PurgeTaskEventNotes
+-- The notes of the steps of the tasks PurgeTasks clears. Arguments:
+-- cutoff, ids (JSON array), placeholder.
+UPDATE dispatch_events SET note = ?3
+WHERE note NOT IN ('', ?3) AND task_id IN (SELECT d.id FROM dispatch_tasks d
+    WHERE d.id IN (SELECT value FROM json_each(?2)) AND d.created_at < ?1
+        AND EXISTS (SELECT 1 FROM tickets t WHERE t.id = d.ticket_id AND t.status IN ('closed', 'archived') AND t.closed_at < ?1));
+
+-- name: PurgeTasks
+-- What staff wrote becomes the placeholder; department, state, deadlines,
+-- who dispatched and times stay. Arguments: cutoff, ids (JSON array),
+-- placeholder.
+UPDATE dispatch_tasks SET note = CASE WHEN note = '' THEN '' ELSE ?3 END,
+    feedback = CASE WHEN feedback = '' THEN '' ELSE ?3 END, reason = CASE WHEN reason = '' THEN '' ELSE ?3 END
+WHERE id IN (SELECT value FROM json_each(?2)) AND created_at < ?1
+    AND EXISTS (SELECT 1 FROM tickets t WHERE t.id = dispatch_tasks.ticket_id
+        AND t.status IN ('closed', 'archived') AND t.closed_at < ?1);
+
+-- name: RetentionSupervisions
+-- Arguments: cutoff, after id, limit, placeholder.
+SELECT s.id, CASE
+    WHEN s.at >= ?1 THEN 0
+    WHEN s.note IN ('', ?4) AND s.cleared_note IN ('', ?4) THEN 2
+    WHEN EXISTS (SELECT 1 FROM tickets t WHERE t.id = s.ticket_id
+        AND t.status IN ('closed', 'archived') AND t.closed_at < ?1) THEN 3
+    ELSE 1 END
+FROM ticket_supervisions s WHERE s.id > ?2 ORDER BY s.id LIMIT ?3;
+
+-- name: PurgeSupervisions
+-- Level, who flagged and lifted, and when stay. Arguments: cutoff, ids
+-- (JSON array), placeholder.
+UPDATE ticket_supervisions SET note = CASE WHEN note = '' THEN '' ELSE ?3 END,
+    cleared_note = CASE WHEN cleared_note = '' THEN '' ELSE ?3 END
+WHERE id IN (SELECT value FROM json_each(?2)) AND at < ?1
+    AND EXISTS (SELECT 1 FROM tickets t WHERE t.id = ticket_supervisions.ticket_id
+        AND t.status IN ('closed', 'archived') AND t.closed_at < ?1);
+
+-- name: ErasureTickets
+-- The resident's tickets and those opened from their phone or openid
+-- while the sender was unknown (as EraseTickets and EraseTicketsFromKeys
+-- find them). Arguments: resident, phone, openid.
+SELECT id FROM tickets WHERE resident_id = ?1
+UNION
+SELECT id FROM tickets WHERE resident_id IS NULL AND id IN (SELECT ticket_id FROM inbound_messages
+    WHERE resident_id IS NULL AND from_key IN (?2, ?3) AND from_key <> '' AND ticket_id IS NOT NULL);
+
+-- name: ErasureAttachments
+-- The attachments not yet purged of those tickets, and of the resident's
+-- messages (or their phone's or openid's while unknown) wherever they
+-- went. Arguments: tickets (JSON array), resident, phone, openid.
+SELECT a.id FROM ticket_attachments a
+WHERE a.purged_at IS NULL AND (a.ticket_id IN (SELECT value FROM json_each(?1))
+    OR a.inbound_id IN (SELECT i.id FROM inbound_messages i WHERE i.resident_id = ?2
+        OR (i.resident_id IS NULL AND i.from_key <> '' AND i.from_key IN (?3, ?4))))
+ORDER BY a.id;
+
+-- name: EraseQueueBlobs
+-- Arguments: attachments (JSON array), now.
+INSERT INTO blob_deletions (key, queued_at)
+SELECT k.key, ?2 FROM (
+    SELECT blob_key AS key FROM ticket_attachments
+    WHERE id IN (SELECT value FROM json_each(?1)) AND purged_at IS NULL AND blob_key <> ''
+    UNION
+    SELECT thumbnail_key FROM ticket_attachments
+    WHERE id IN (SELECT value FROM json_each(?1)) AND purged_at IS NULL AND thumbnail_key <> ''
+) k WHERE true
+ON CONFLICT (key) DO NOTHING;
+
+-- name: EraseAttachments
+-- Arguments: attachments (JSON array), now.
+UPDATE ticket_attachments SET blob_key = '', thumbnail_key = '', content_type = '', size = 0, media_id = '',
+    missing = CASE WHEN missing = '' THEN 'purged' ELSE missing END, purged_at = ?2
+WHERE id IN (SELECT value FROM json_each(?1)) AND purged_at IS NULL;
+
+-- name: EraseTaskEventNotes
+-- Arguments: tickets (JSON array), placeholder.
+UPDATE dispatch_events SET note = ?2
+WHERE note NOT IN ('', ?2) AND task_id IN (SELECT id FROM dispatch_tasks WHERE ticket_id IN (SELECT value FROM json_each(?1)));
+
+-- name: EraseTaskNotes
+-- Arguments: tickets (JSON array), placeholder.
+UPDATE dispatch_tasks SET note = CASE WHEN note = '' THEN '' ELSE ?2 END,
+    feedback = CASE WHEN feedback = '' THEN '' ELSE ?2 END, reason = CASE WHEN reason = '' THEN '' ELSE ?2 END
+WHERE ticket_id IN (SELECT value FROM json_each(?1))
+    AND (note NOT IN ('', ?2) OR feedback NOT IN ('', ?2) OR reason NOT IN ('', ?2));
+
+-- name: EraseSupervisionNotes
+-- Arguments: tickets (JSON array), placeholder.
+UPDATE ticket_supervisions SET note = CASE WHEN note = '' THEN '' ELSE ?2 END,
+    cleared_note = CASE WHEN cleared_note = '' THEN '' ELSE ?2 END
+WHERE ticket_id IN (SELECT value FROM json_each(?1)) AND (note NOT IN ('', ?2) OR cleared_note NOT IN ('', ?2));
+
+-- name: QueuedBlobs
+-- Keys queued for deletion from the blob store, with whether an
+-- attachment not purged still refers to them. Arguments: after key,
+-- limit.
+SELECT d.key, EXISTS (SELECT 1 FROM ticket_attachments a WHERE a.blob_key = d.key)
+    OR EXISTS (SELECT 1 FROM ticket_attachments a WHERE a.thumbnail_key = d.key)
+FROM blob_deletions d WHERE d.key > ?1 ORDER BY d.key LIMIT ?2;
+
+-- name: DequeueBlobs
+-- Arguments: keys (JSON array).
+DELETE FROM blob_deletions WHERE key IN (SELECT value FROM json_each(?));
+
+-- name: CountQueuedBlobs
+SELECT count(*) FROM blob_deletions;

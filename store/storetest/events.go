@@ -94,12 +94,18 @@ func testReportEvent(t *testing.T, st Store) {
 		t.Errorf("HouseholdGrid(unknown) = %v, want ErrNotFound", err)
 	}
 	// Erasing the resident concerned clears the description and the
-	// address (which may be their home); the place and the point stay.
+	// location — the address, the point and the place (which may all
+	// point at their home) — and purges the photos and voice.
 	if _, err := st.EraseResident(ctx, ids[0], "王芳", "依申请删除 2026-040"); err != nil {
 		t.Fatal(err)
 	}
-	if got, err := st.Ticket(ctx, tk.ID); err != nil || got.Text != "" || got.Location.Address != "" || got.Source != tickets.SourcePatrol {
-		t.Errorf("reported ticket after erasing its resident = %+v, %v; want text and address cleared", got, err)
+	if got, err := st.Ticket(ctx, tk.ID); err != nil || got.Text != "" || got.Location != (tickets.Location{}) || got.Place != "" ||
+		got.Source != tickets.SourcePatrol {
+		t.Errorf("reported ticket after erasing its resident = %+v, %v; want text, address, point and place cleared", got, err)
+	}
+	if list, err := st.Attachments(ctx, tk.ID); err != nil || len(list) != 2 || list[0].Key != "" || list[0].ThumbnailKey != "" ||
+		list[1].Key != "" || list[0].Kind != tickets.AttachmentImage {
+		t.Errorf("reported ticket's attachments after erasing its resident = %+v, %v; want them kept without their keys", list, err)
 	}
 	// A ticket without a point reads back without one; a resident's reply
 	// reads back as from a resident.

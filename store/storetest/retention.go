@@ -35,6 +35,9 @@ var retentionTests = []struct {
 	{"RetentionNeedsCutoff", testRetentionNeedsCutoff},
 	{"EraseResident", testEraseResident},
 	{"EraseRefusals", testEraseRefusals},
+	{"PurgeMediaAndNotes", testPurgeMediaAndNotes},
+	{"EraseMediaAndNotes", testEraseMediaAndNotes},
+	{"MediaFilesGone", testMediaFilesGone},
 }
 
 // sentMessage writes m and moves it through sending to sent with
