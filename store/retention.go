@@ -392,6 +392,7 @@ func (s *Store) EraseResident(ctx context.Context, residentID int64, by, reason 
 			// The visit register keeps that a visit happened (the
 			// worker's figures), not what its notes and photos said.
 			{nil, "EraseVisitNotes", []any{residentID}},
+			{nil, "EraseQueueVisitPhotos", []any{residentID, now}},
 			{nil, "EraseVisitPhotos", []any{residentID}},
 		}
 		for _, st := range steps {

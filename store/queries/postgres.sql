@@ -1414,6 +1414,15 @@ UPDATE visit_slots SET visit_record_id = $1, updated_at = $2 WHERE id = $3 AND v
 -- noted. Arguments: resident.
 UPDATE visit_records SET notes = '' WHERE resident_id = $1;
 
+-- name: EraseQueueVisitPhotos
+-- Queues the blob store keys of a resident's visit photos for deletion
+-- (retention.DeleteQueuedBlobs), before EraseVisitPhotos drops their rows.
+-- Arguments: resident, now.
+INSERT INTO blob_deletions (key, queued_at)
+SELECT DISTINCT blob_key, $2::timestamptz FROM visit_photos
+WHERE record_id IN (SELECT id FROM visit_records WHERE resident_id = $1) AND blob_key <> ''
+ON CONFLICT (key) DO NOTHING;
+
 -- name: EraseVisitPhotos
 -- And their photos' keys. Arguments: resident.
 DELETE FROM visit_photos WHERE record_id IN (SELECT id FROM visit_records WHERE resident_id = $1);
@@ -1565,10 +1574,11 @@ WHERE ticket_id = ANY($1) AND (note NOT IN ('', $2) OR cleared_note NOT IN ('', 
 
 -- name: QueuedBlobs
 -- Keys queued for deletion from the blob store, with whether an
--- attachment not purged still refers to them. Arguments: after key,
+-- attachment not purged or a visit photo still refers to them. Arguments: after key,
 -- limit.
 SELECT d.key, EXISTS (SELECT 1 FROM ticket_attachments a WHERE a.blob_key = d.key)
     OR EXISTS (SELECT 1 FROM ticket_attachments a WHERE a.thumbnail_key = d.key)
+    OR EXISTS (SELECT 1 FROM visit_photos v WHERE v.blob_key = d.key)
 FROM blob_deletions d WHERE d.key > $1 ORDER BY d.key LIMIT $2;
 
 -- name: DequeueBlobs

@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
@@ -11,6 +12,7 @@ import (
 	"github.com/gridcast/gridcast/campaigns"
 	"github.com/gridcast/gridcast/fault"
 	"github.com/gridcast/gridcast/population"
+	"github.com/gridcast/gridcast/retention"
 	"github.com/gridcast/gridcast/visits"
 )
 
@@ -51,6 +53,11 @@ func testVisitErased(t *testing.T, st Store) {
 	back, err := st.VisitRecord(ctx, rec.ID)
 	if err != nil || back.Notes != "" || len(back.Photos) != 0 || back.Kind != visits.InPerson {
 		t.Errorf("erased resident's visit = %+v, %v; want kept without notes or photos", back, err)
+	}
+	// The photo's file goes too, through the blob deletion queue.
+	var deleted recordingBlobs
+	if n, err := retention.DeleteQueuedBlobs(ctx, st, &deleted); err != nil || n != 1 || !slices.Equal(deleted.keys, []string{"media/ab/p.jpg"}) {
+		t.Errorf("blobs deleted after the erasure: %d %v, %v; want the visit photo's", n, deleted.keys, err)
 	}
 	reg, err := visits.Service{Store: st, Config: visits.DefaultConfig()}.Register(ctx, w, month)
 	if err != nil {
@@ -343,4 +350,13 @@ func visitsWeeks(m visits.Month) []time.Time {
 		}
 	}
 	return out
+}
+
+// recordingBlobs is a blob store that keeps the keys it was asked to
+// delete.
+type recordingBlobs struct{ keys []string }
+
+func (b *recordingBlobs) Delete(_ context.Context, key string) error {
+	b.keys = append(b.keys, key)
+	return nil
 }
