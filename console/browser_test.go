@@ -21,6 +21,8 @@ import (
 
 	"github.com/gridcast/gridcast/access"
 	"github.com/gridcast/gridcast/api"
+	"github.com/gridcast/gridcast/blob"
+	"github.com/gridcast/gridcast/blob/localfs"
 	"github.com/gridcast/gridcast/console"
 	"github.com/gridcast/gridcast/desk"
 	"github.com/gridcast/gridcast/fault"
@@ -129,7 +131,16 @@ func newSite(t *testing.T, withUser bool, others int) *site {
 	if s.stranger == "" {
 		t.Fatal("no phone free for an unknown sender")
 	}
-	dk, err := desk.New(desk.Config{}, desk.Deps{Store: st, Dispatcher: s.rec, Log: lg})
+	// Photos are kept on disk, as with the blob store's local driver.
+	bs, err := localfs.New(filepath.Join(t.TempDir(), "blobs"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	media, err := blob.NewMedia(bs, blob.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dk, err := desk.New(desk.Config{}, desk.Deps{Store: st, Dispatcher: s.rec, Log: lg, Media: media})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -167,7 +178,7 @@ func newSite(t *testing.T, withUser bool, others int) *site {
 	}
 	h, err := api.New(api.Config{
 		Segments: st, Tickets: ticketStore{st}, Desk: dk,
-		Users: st,
+		Users: st, Dispatch: st, Supervision: st,
 		Ready: func(context.Context) error { return nil },
 		Extra: map[string]http.Handler{"GET " + console.Prefix: console.Handler()},
 		Log:   lg,
