@@ -70,6 +70,7 @@ type site struct {
 	srv      *httptest.Server
 	st       *store.Store
 	rec      *recorder
+	media    *blob.Media         // where photos and voice are kept
 	token    string              // the worker's; "" with authentication off
 	resident population.Resident // the one who wrote, in clear
 	ticket   tickets.Ticket      // the ticket their message opened
@@ -136,11 +137,10 @@ func newSite(t *testing.T, withUser bool, others int) *site {
 	if err != nil {
 		t.Fatal(err)
 	}
-	media, err := blob.NewMedia(bs, blob.Limits{})
-	if err != nil {
+	if s.media, err = blob.NewMedia(bs, blob.Limits{}); err != nil {
 		t.Fatal(err)
 	}
-	dk, err := desk.New(desk.Config{}, desk.Deps{Store: st, Dispatcher: s.rec, Log: lg, Media: media})
+	dk, err := desk.New(desk.Config{}, desk.Deps{Store: st, Dispatcher: s.rec, Log: lg, Media: s.media})
 	if err != nil {
 		t.Fatal(err)
 	}

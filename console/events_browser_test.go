@@ -409,3 +409,116 @@ func testPNG(t *testing.T, w, h int) []byte {
 	}
 	return buf.Bytes()
 }
+
+// TestDispatchDecisionsInBrowser drives the rest of a dispatch on a
+// desktop: a resident's ticket with a voice message and a photo WeChat no
+// longer had; 吹哨报到 to two departments at once; 城管 asks for more
+// time (a deadline not later than the current one refused at the field),
+// the dispatcher approves it and withdraws the other department's task.
+func TestDispatchDecisionsInBrowser(t *testing.T) {
+	t.Parallel()
+	needBrowser(t)
+	s := newSite(t, true, 0)
+	ctx := t.Context()
+	tok := "console-token-chengguan-2"
+	if _, err := s.st.CreateUser(ctx, access.User{Name: "赵刚", TokenSHA256: sha256.Sum256([]byte(tok)),
+		Roles: []access.Role{access.RoleDepartment}, Department: "chengguan"}); err != nil {
+		t.Fatal(err)
+	}
+	voice, err := s.media.Put(ctx, bytes.NewReader(append([]byte("#!AMR\n"), bytes.Repeat([]byte{0x3c, 0x48, 0xf5, 0x1f}, 64)...)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range []tickets.Attachment{
+		{TicketID: s.ticket.ID, Kind: tickets.AttachmentImage, MediaID: "wx-media-1", Missing: "fetch failed", AddedBy: tickets.ActorResident},
+		{TicketID: s.ticket.ID, Kind: tickets.AttachmentVoice, Key: voice.Key, ContentType: voice.ContentType, Size: voice.Size, AddedBy: tickets.ActorResident},
+	} {
+		if _, _, err := s.st.AddAttachment(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	b := openBrowser(t, s)
+	do, text := b.do, b.text
+	ticket := fmt.Sprintf(`location.hash = '#/tickets/%d'`, s.ticket.ID)
+	do("open the console", chromedp.Navigate(s.srv.URL+console.Prefix), chromedp.WaitVisible(chromedp.CSS("#token")))
+	b.signIn(s.token, "#ticket-list")
+	do("open the ticket",
+		chromedp.Evaluate[chromedp.Void](ticket),
+		chromedp.WaitVisible(chromedp.CSS("#attachments .missing")))
+	if got := text("#attachments .missing"); !strings.Contains(got, "照片缺失") || !strings.Contains(got, "未能从微信取回") {
+		t.Errorf("the missing photo shows %q, want it marked missing with the reason", got)
+	}
+	b.until("the voice loads", `(() => { const a = document.querySelector('#attachments audio'); return !!a && a.src.startsWith('blob:'); })()`)
+	b.clean("ticket-media")
+
+	do("吹哨报到: two departments at once",
+		chromedp.Click(chromedp.CSS("#dispatch > summary")),
+		chromedp.Click(chromedp.CSS("#dept-chengguan")),
+		chromedp.Click(chromedp.CSS("#dept-housing")),
+		chromedp.SendKeys(chromedp.CSS("#dnote-housing"), "核实路灯产权"),
+		chromedp.Click(chromedp.CSS("#dispatch-submit")),
+		chromedp.WaitVisible(chromedp.CSS(`#task-list li.task:nth-child(2)`)))
+	if got := text("#notice"); !strings.Contains(got, "已分拨给") || !strings.Contains(got, "城管") || !strings.Contains(got, "住建/物业") {
+		t.Errorf("the notice after dispatching says %q", got)
+	}
+	cards := b.eval(`[...document.querySelectorAll('#task-list li.task')].map((c) => c.querySelector('.dept').textContent + ':' + c.dataset.state).join(',')`)
+	if cards != "城管:dispatched,住建/物业:dispatched" {
+		t.Errorf("the task cards are %s, want both departments dispatched", cards)
+	}
+	b.screenshot("whistle")
+
+	// 城管 accepts and asks for more time.
+	b.signOut()
+	b.signIn(tok, "#screen-title")
+	card := `#task-list li.task`
+	do("城管's tasks",
+		chromedp.Evaluate[chromedp.Void](`location.hash = '#/tasks'`),
+		chromedp.WaitVisible(chromedp.CSS(card+` button[data-action="accept"]`)),
+		chromedp.Click(chromedp.CSS(card+` button[data-action="accept"]`)),
+		chromedp.WaitVisible(chromedp.CSS(card+`[data-state="accepted"] button[data-action="request_extension"]`)))
+	taskID := b.eval(`document.querySelector('#task-list li.task').dataset.id`)
+	date := "#task-" + taskID + "-request_extension-date"
+	do("an extension to a deadline not later",
+		chromedp.Click(chromedp.CSS(card+` button[data-action="request_extension"]`)),
+		chromedp.WaitVisible(chromedp.CSS(date)),
+		chromedp.SetValue(chromedp.CSS(date), "2020-01-06T09:00"),
+		chromedp.SendKeys(chromedp.CSS("#task-"+taskID+"-request_extension-note"), "需协调供电公司更换线路"),
+		chromedp.Click(chromedp.CSS(card+` button[data-submit="request_extension"]`)),
+		chromedp.WaitVisible(chromedp.CSS(date+"-error")))
+	if got := text(date + "-error"); !strings.Contains(got, "新的期限须晚于现在的期限") {
+		t.Errorf("an earlier deadline: the field says %q", got)
+	}
+	later := time.Now().Add(10 * 24 * time.Hour).In(time.FixedZone("CST", 8*3600)).Truncate(time.Minute)
+	do("ask for more time",
+		chromedp.SetValue(chromedp.CSS(date), later.Format("2006-01-02T15:04")),
+		chromedp.Click(chromedp.CSS(card+` button[data-submit="request_extension"]`)),
+		chromedp.WaitVisible(chromedp.CSS(card+`[data-state="extension_requested"]`)))
+	if got := text(card); !strings.Contains(got, "申请延期至") || !strings.Contains(got, later.Format("2006-01-02 15:04")) || !strings.Contains(got, "需协调供电公司更换线路") {
+		t.Errorf("the card after asking says %q", got)
+	}
+
+	// The dispatcher grants it, and withdraws 住建/物业's task.
+	b.signOut()
+	b.signIn(s.token, "#screen-title")
+	chengguan := `#task-list li.task[data-id="` + taskID + `"]`
+	do("approve the extension",
+		chromedp.Evaluate[chromedp.Void](ticket),
+		chromedp.WaitVisible(chromedp.CSS(chengguan+` button[data-action="approve_extension"]`)),
+		chromedp.Click(chromedp.CSS(chengguan+` button[data-action="approve_extension"]`)),
+		chromedp.WaitVisible(chromedp.CSS(chengguan+`[data-state="accepted"]`)))
+	if got := text(chengguan); !strings.Contains(got, later.Format("2006-01-02 15:04")) {
+		t.Errorf("after the approval the card says %q, want the new deadline", got)
+	}
+	housing := `#task-list li.task:not([data-id="` + taskID + `"])`
+	do("withdraw 住建/物业's task",
+		chromedp.Click(chromedp.CSS(housing+` button[data-action="cancel"]`)),
+		chromedp.SendKeys(chromedp.CSS(housing+` textarea[name="note"]`), "经核实路灯归城管维护"),
+		chromedp.Click(chromedp.CSS(housing+` button[data-submit="cancel"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#task-list li.task[data-state="cancelled"]`)))
+	if got := text("#timeline"); !strings.Contains(got, "同意延期") || !strings.Contains(got, "撤回任务") || !strings.Contains(got, "经核实路灯归城管维护") {
+		t.Errorf("the timeline %q lacks the approval or the withdrawal", got)
+	}
+	b.clean("decisions")
+	b.checkLog()
+}
