@@ -442,6 +442,19 @@ func TestConsoleInBrowserWithoutAuth(t *testing.T) {
 		t.Errorf("an error stays on the screen after a success: %q", got)
 	}
 	b.clean("open-replied")
+
+	// A report is a multipart upload: in the trial mode too it goes
+	// through, and names the reporter by the name typed.
+	do("report an event",
+		chromedp.Click(chromedp.CSS(`#nav a[data-nav="report"]`)),
+		chromedp.WaitVisible(chromedp.CSS("#ev-grid")),
+		chromedp.SendKeys(chromedp.CSS("#ev-grid"), s.resident.GridCode),
+		chromedp.SendKeys(chromedp.CSS("#ev-text"), "楼道里堆放杂物，堵塞了消防通道"),
+		chromedp.Click(chromedp.CSS("#ev-submit")),
+		chromedp.WaitVisible(chromedp.CSS("#ticket-source")))
+	if got := text("#ticket-fields"); !strings.Contains(got, "李强") || !strings.Contains(got, "网格巡查") {
+		t.Errorf("the reported ticket's fields %q lack the reporter or the source", got)
+	}
 	b.checkLog()
 }
 

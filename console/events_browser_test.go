@@ -76,6 +76,8 @@ func TestEventToDepartmentInBrowser(t *testing.T) {
 
 	// The worker of the grid: 上报事件 is offered, 部门待办 is not.
 	b.signIn(workerTok, "#ticket-list")
+	b.fits("inbox")
+	b.screenshot("phone-inbox")
 	if hidden := b.eval(`document.querySelector('#nav a[data-nav="tasks"]').hidden`); hidden != "true" {
 		t.Errorf("a grid worker is offered 部门待办")
 	}
@@ -230,17 +232,19 @@ func TestEventToDepartmentInBrowser(t *testing.T) {
 	b.signIn(deptTok, "#screen-title")
 	do("部门待办",
 		chromedp.Click(chromedp.CSS(`#nav a[data-nav="tasks"]`)),
-		chromedp.WaitVisible(chromedp.CSS(`#task-list li.task[data-state="dispatched"]`)))
+		chromedp.WaitVisible(chromedp.CSS(`#task-board li.task[data-state="dispatched"]`)))
 	if hidden := b.eval(`document.querySelector('#nav a[data-nav="tickets"]').hidden`); hidden != "true" {
 		t.Errorf("a department's user is offered the grid inbox")
 	}
-	card := `#task-list li.task`
+	// #task-board: the department's list, not the ticket's tasks the
+	// user landed on.
+	card := `#task-board li.task`
 	if got := text(card); !strings.Contains(got, fmt.Sprintf("工单 #%d", id)) || !strings.Contains(got, "井盖缺失") || !strings.Contains(got, "督办") {
 		t.Errorf("the department's card %q lacks the ticket, its text or its 督办 mark", got)
 	}
 	b.fits("department tasks")
 	b.screenshot("department")
-	taskID, _ := strconv.ParseInt(b.eval(`document.querySelector('#task-list li.task').dataset.id`), 10, 64)
+	taskID, _ := strconv.ParseInt(b.eval(`document.querySelector('#task-board li.task').dataset.id`), 10, 64)
 	if _, err := s.st.MoveTask(ctx, taskID, dispatch.Move{Action: dispatch.ActionAccept, By: "赵刚"}); err != nil {
 		t.Fatal(err)
 	}
@@ -471,13 +475,13 @@ func TestDispatchDecisionsInBrowser(t *testing.T) {
 	// 城管 accepts and asks for more time.
 	b.signOut()
 	b.signIn(tok, "#screen-title")
-	card := `#task-list li.task`
+	card := `#task-board li.task`
 	do("城管's tasks",
 		chromedp.Evaluate[chromedp.Void](`location.hash = '#/tasks'`),
 		chromedp.WaitVisible(chromedp.CSS(card+` button[data-action="accept"]`)),
 		chromedp.Click(chromedp.CSS(card+` button[data-action="accept"]`)),
 		chromedp.WaitVisible(chromedp.CSS(card+`[data-state="accepted"] button[data-action="request_extension"]`)))
-	taskID := b.eval(`document.querySelector('#task-list li.task').dataset.id`)
+	taskID := b.eval(`document.querySelector('#task-board li.task').dataset.id`)
 	date := "#task-" + taskID + "-request_extension-date"
 	do("an extension to a deadline not later",
 		chromedp.Click(chromedp.CSS(card+` button[data-action="request_extension"]`)),

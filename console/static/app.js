@@ -297,7 +297,7 @@
     if (!session.me && !session.meFailed) {
       // The screens offered depend on the roles: ask once, then route.
       const g = gen;
-      loadMe().then(() => { if (g === gen) route(opts); });
+      loadMe().then(() => { if (g === gen) route(Object.assign({}, opts, { keepNotice: true })); });
       return;
     }
     const { parts, params } = parseHash();
@@ -543,8 +543,18 @@
     load().then(() => settle(opts));
   }
 
+  // cells labels each cell with its column's heading: a narrow screen
+  // shows each row as a card, the heading beside each value.
+  function cells(table) {
+    const heads = [...table.querySelectorAll('thead th')].map((th) => th.textContent);
+    for (const tr of table.querySelectorAll('tbody tr')) {
+      [...tr.children].forEach((td, i) => td.setAttribute('data-label', heads[i] || ''));
+    }
+    return table;
+  }
+
   function ticketTable(ts) {
-    return h('table', { class: 'tickets' },
+    return cells(h('table', { class: 'tickets' },
       h('caption', { class: 'sr-only' }, '工单列表；超期的工单标有“已超期”'),
       h('thead', {}, h('tr', {},
         ['编号', '状态', '分类', '居民', '内容', '网格', '办理人', '期限'].map((t) => h('th', { scope: 'col' }, t)))),
@@ -555,14 +565,15 @@
           onclick: (ev) => { if (!ev.target.closest('a')) location.hash = href; },
         },
         h('td', {}, h('a', { href, class: 'ticket-link' }, '#' + t.id)),
-        h('td', {}, statusBadge(t.status), t.supervised ? [' ', supervisedBadge(t)] : null),
+        h('td', {}, statusBadge(t.status), t.supervised ? [' ', supervisedBadge(t)] : null,
+          t.source && t.source !== 'resident' ? [' ', badge('src', t.source_label || label(SOURCE, t.source))] : null),
         h('td', {}, t.category_label || label(CATEGORY, t.category)),
         h('td', {}, resident(t)),
         h('td', { class: 'text' }, t.text || '（无文字）'),
         h('td', {}, t.grid),
         h('td', {}, assigneeText(t)),
         h('td', {}, due(t)));
-      })));
+      }))));
   }
 
   function resident(t) {
@@ -1385,7 +1396,7 @@
       carryNotice = `已上报，工单 #${res.ticket.id}` + (res.attachments.length ? `，照片 ${res.attachments.length} 张已保存。` : '。');
       location.hash = '#/tickets/' + res.ticket.id;
     } },
-    field('网格', grid, grids.length === 1 ? '您负责的网格；事件在别的网格时请改写。' : '事件所在网格的编码，决定由谁办理。'),
+    field('网格', grid, grids.length === 1 ? '已填您账号的网格；事件在其下某个网格时，请改为该网格的编码。它决定由谁办理。' : '事件所在网格的编码，决定由谁办理。'),
     grids.length > 1 ? h('datalist', { id: 'ev-grids' }, grids.map((c) => h('option', { value: c }))) : null,
     field('事件描述', text), count,
     field('类别', category, '不选时按描述自动分类。'),
@@ -1484,7 +1495,7 @@
       if (g !== gen) return;
       clearError();
       list.replaceChildren(ms.length === 0 ? h('p', { class: 'empty' }, '没有未识别发送方的消息。') :
-        h('table', { class: 'plain' },
+        cells(h('table', { class: 'plain' },
           h('thead', {}, h('tr', {}, ['时间', '渠道', '发送方', '内容', '识别为', '活动', '工单'].map((t) => h('th', { scope: 'col' }, t)))),
           h('tbody', {}, ms.map((m) => h('tr', { 'data-id': m.id },
             h('td', {}, timeEl(m.received_at)),
@@ -1493,7 +1504,7 @@
             h('td', { class: 'text' }, m.text || '（无文字）'),
             h('td', {}, m.intent ? label(INTENT, m.intent) : '—'),
             h('td', {}, m.campaign_id ? h('a', { href: '#/answers/' + m.campaign_id }, '#' + m.campaign_id) : '—'),
-            h('td', {}, m.ticket_id ? h('a', { href: '#/tickets/' + m.ticket_id }, '#' + m.ticket_id) : '—'))))));
+            h('td', {}, m.ticket_id ? h('a', { href: '#/tickets/' + m.ticket_id }, '#' + m.ticket_id) : '—')))))));
     };
     refresh.addEventListener('click', () => load());
     await load();
@@ -1536,10 +1547,10 @@
     }
     list.replaceChildren(...nodes([as.length === 0 ? h('p', { class: 'empty' }, '还没有居民回复这个活动。') : [
       h('p', { class: 'summary' }, `共 ${as.length} 位居民回复：` + [...counts].map(([k, n]) => `${k} ${n} 人`).join('，')),
-      h('table', { class: 'plain', id: 'answers' },
+      cells(h('table', { class: 'plain', id: 'answers' },
         h('thead', {}, h('tr', {}, ['居民编号', '选项', '含义', '回复时间'].map((t) => h('th', { scope: 'col' }, t)))),
         h('tbody', {}, as.map((a) => h('tr', {},
-          h('td', {}, a.resident_id), h('td', {}, a.option), h('td', {}, a.meaning || '—'), h('td', {}, timeEl(a.answered_at)))))),
+          h('td', {}, a.resident_id), h('td', {}, a.option), h('td', {}, a.meaning || '—'), h('td', {}, timeEl(a.answered_at))))))),
     ]]));
     settle(opts);
   }
