@@ -389,6 +389,15 @@ func ancestor(t *testing.T, st *store.Store, grid string, level population.Level
 	return ""
 }
 
+func mustInt(t *testing.T, s string) int64 {
+	t.Helper()
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
 func countTickets(t *testing.T, st *store.Store) int {
 	t.Helper()
 	ts, err := st.Tickets(t.Context(), store.TicketFilter{Limit: 1000})
@@ -418,7 +427,9 @@ func testPNG(t *testing.T, w, h int) []byte {
 // desktop: a resident's ticket with a voice message and a photo WeChat no
 // longer had; 吹哨报到 to two departments at once; 城管 asks for more
 // time (a deadline not later than the current one refused at the field),
-// the dispatcher approves it and withdraws the other department's task.
+// the dispatcher approves it and withdraws the other department's task,
+// flags the ticket 督办 and lifts the flag; 城管 then returns its task (a
+// reason required).
 func TestDispatchDecisionsInBrowser(t *testing.T) {
 	t.Parallel()
 	needBrowser(t)
@@ -524,5 +535,44 @@ func TestDispatchDecisionsInBrowser(t *testing.T) {
 		t.Errorf("the timeline %q lacks the approval or the withdrawal", got)
 	}
 	b.clean("decisions")
+
+	// 督办, then lifted: the flag shows at the top while it stands.
+	do("督办",
+		chromedp.Click(chromedp.CSS("#act-supervise")),
+		chromedp.WaitVisible(chromedp.CSS("#supervised-banner #act-unsupervise")))
+	if got := text("#screen-title"); !strings.Contains(got, "督办") {
+		t.Errorf("the heading of a flagged ticket says %q", got)
+	}
+	do("lift the 督办",
+		chromedp.SendKeys(chromedp.CSS("#note-unsupervise"), "已协调，恢复正常办理"),
+		chromedp.Click(chromedp.CSS("#act-unsupervise")),
+		chromedp.WaitVisible(chromedp.CSS("#act-supervise")))
+	if n := b.eval(`document.querySelectorAll('#supervised-banner').length`); n != "0" {
+		t.Errorf("the 督办 banner stays after the flag is lifted")
+	}
+	if got := text("#timeline"); !strings.Contains(got, "撤销督办") || !strings.Contains(got, "已协调，恢复正常办理") {
+		t.Errorf("the timeline %q lacks the lifting", got)
+	}
+
+	// 城管 returns its task: a reason is required.
+	b.signOut()
+	b.signIn(tok, "#screen-title")
+	do("城管's tasks again",
+		chromedp.Evaluate[chromedp.Void](`location.hash = '#/tasks'`),
+		chromedp.WaitVisible(chromedp.CSS(card+`[data-state="accepted"] button[data-action="return"]`)),
+		chromedp.Click(chromedp.CSS(card+` button[data-action="return"]`)),
+		chromedp.Click(chromedp.CSS(card+` button[data-submit="return"]`)),
+		chromedp.WaitVisible(chromedp.CSS("#task-"+taskID+"-return-note-error")))
+	if got := text("#task-" + taskID + "-return-note-error"); !strings.Contains(got, "请填写退回理由") {
+		t.Errorf("a return without a reason: the field says %q", got)
+	}
+	do("return",
+		chromedp.SendKeys(chromedp.CSS("#task-"+taskID+"-return-note"), "路灯属供电公司资产，非本部门职责"),
+		chromedp.Click(chromedp.CSS(card+` button[data-submit="return"]`)),
+		chromedp.WaitVisible(chromedp.CSS("#task-board .empty")))
+	back, err := s.st.Task(ctx, mustInt(t, taskID))
+	if err != nil || back.State != dispatch.StateReturned || back.Reason != "路灯属供电公司资产，非本部门职责" {
+		t.Errorf("the task in the store: %s %q, %v; want returned with the reason", back.State, back.Reason, err)
+	}
 	b.checkLog()
 }

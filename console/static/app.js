@@ -948,7 +948,7 @@
     const image = a.kind === 'image';
     const what = image ? '照片' : '录音';
     const meta = h('p', { class: 'media-meta' },
-      [a.from_resident ? '居民发送' : actorLabel(a.added_by), size(a.size), when(a.created_at)].filter(Boolean).join(' · '));
+      [a.from_resident ? '居民发送' : actorLabel(a.added_by), a.size > 0 ? size(a.size) : '', when(a.created_at)].filter(Boolean).join(' · '));
     if (a.missing || !a.url) {
       return h('li', { class: 'media-item missing', 'data-id': a.id, 'data-kind': a.kind },
         h('p', { class: 'missing-head' }, what + '缺失'),
