@@ -554,6 +554,18 @@ func TestDispatchDecisionsInBrowser(t *testing.T) {
 		t.Errorf("the timeline %q lacks the lifting", got)
 	}
 
+	// A user of the whole city picks a department and may withdraw its
+	// tasks, not take the department's steps.
+	do("a department's list, picked",
+		chromedp.Evaluate[chromedp.Void](`location.hash = '#/tasks'`),
+		chromedp.WaitReady(chromedp.CSS(`#task-dept option[value="chengguan"]`)),
+		chromedp.SetValue(chromedp.CSS("#task-dept"), "chengguan"),
+		chromedp.Click(chromedp.CSS(`#main form.filters button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.CSS(card+` button[data-action="cancel"]`)))
+	if n := b.eval(`document.querySelectorAll('#task-board button[data-action="resolve"], #task-board button[data-action="return"]').length`); n != "0" {
+		t.Errorf("a user of the whole city is offered %s of the department's steps", n)
+	}
+
 	// 城管 returns its task: a reason is required.
 	b.signOut()
 	b.signIn(tok, "#screen-title")

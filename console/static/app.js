@@ -1460,10 +1460,13 @@
       list.replaceChildren(...nodes([
         h('p', { class: 'summary', id: 'task-summary' }, ts.length ? `共 ${ts.length} 件待办` + (late ? `，其中超期 ${late} 件` : '') + ' · 期限按北京时间显示' : ''),
         ts.length === 0 ? h('p', { class: 'empty' }, '没有待办的任务。') :
-          h('ol', { class: 'cards', id: 'task-list' }, ts.map((k) => taskCard(k, {
-            department: own ? own === k.department : session.mode === 'open', dispatcher: false,
-            ticket: tickets.get(k.ticket_id) || { id: k.ticket_id }, onDone,
-          }))),
+          h('ol', { class: 'cards', id: 'task-list' }, ts.map((k) => {
+            const tk = tickets.get(k.ticket_id) || { id: k.ticket_id };
+            return taskCard(k, {
+              department: own ? own === k.department : session.mode === 'open',
+              dispatcher: !!tk.grid && dispatcher(tk.grid), ticket: tk, onDone,
+            });
+          })),
       ]));
       list.setAttribute('aria-busy', 'false');
       if (done) done();
