@@ -1357,7 +1357,10 @@
       const need = [[grid, '请填写事件所在网格的编码'], [text, '请填写事件描述']].filter(([c]) => !c.value.trim());
       for (const [c, msg] of need) fieldError(c, msg);
       for (const c of [resident, household]) {
-        if (c.value.trim() && !/^[1-9][0-9]*$/.test(c.value.trim())) need.push([c, fieldError(c, '编号须为正整数')]);
+        if (c.value.trim() && !/^[1-9][0-9]*$/.test(c.value.trim())) {
+          fieldError(c, '编号须为正整数');
+          need.push([c]);
+        }
       }
       if (need.length) { need[0][0].focus(); return; }
       const fd = new FormData();
