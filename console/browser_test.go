@@ -21,6 +21,8 @@ import (
 
 	"github.com/gridcast/gridcast/access"
 	"github.com/gridcast/gridcast/api"
+	"github.com/gridcast/gridcast/blob"
+	"github.com/gridcast/gridcast/blob/localfs"
 	"github.com/gridcast/gridcast/console"
 	"github.com/gridcast/gridcast/desk"
 	"github.com/gridcast/gridcast/fault"
@@ -68,6 +70,7 @@ type site struct {
 	srv      *httptest.Server
 	st       *store.Store
 	rec      *recorder
+	media    *blob.Media         // where photos and voice are kept
 	token    string              // the worker's; "" with authentication off
 	resident population.Resident // the one who wrote, in clear
 	ticket   tickets.Ticket      // the ticket their message opened
@@ -129,7 +132,15 @@ func newSite(t *testing.T, withUser bool, others int) *site {
 	if s.stranger == "" {
 		t.Fatal("no phone free for an unknown sender")
 	}
-	dk, err := desk.New(desk.Config{}, desk.Deps{Store: st, Dispatcher: s.rec, Log: lg})
+	// Photos are kept on disk, as with the blob store's local driver.
+	bs, err := localfs.New(filepath.Join(t.TempDir(), "blobs"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.media, err = blob.NewMedia(bs, blob.Limits{}); err != nil {
+		t.Fatal(err)
+	}
+	dk, err := desk.New(desk.Config{}, desk.Deps{Store: st, Dispatcher: s.rec, Log: lg, Media: s.media})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -167,7 +178,7 @@ func newSite(t *testing.T, withUser bool, others int) *site {
 	}
 	h, err := api.New(api.Config{
 		Segments: st, Tickets: ticketStore{st}, Desk: dk,
-		Users: st,
+		Users: st, Dispatch: st, Supervision: st,
 		Ready: func(context.Context) error { return nil },
 		Extra: map[string]http.Handler{"GET " + console.Prefix: console.Handler()},
 		Log:   lg,
@@ -431,6 +442,19 @@ func TestConsoleInBrowserWithoutAuth(t *testing.T) {
 		t.Errorf("an error stays on the screen after a success: %q", got)
 	}
 	b.clean("open-replied")
+
+	// A report is a multipart upload: in the trial mode too it goes
+	// through, and names the reporter by the name typed.
+	do("report an event",
+		chromedp.Click(chromedp.CSS(`#nav a[data-nav="report"]`)),
+		chromedp.WaitVisible(chromedp.CSS("#ev-grid")),
+		chromedp.SendKeys(chromedp.CSS("#ev-grid"), s.resident.GridCode),
+		chromedp.SendKeys(chromedp.CSS("#ev-text"), "楼道里堆放杂物，堵塞了消防通道"),
+		chromedp.Click(chromedp.CSS("#ev-submit")),
+		chromedp.WaitVisible(chromedp.CSS("#ticket-source")))
+	if got := text("#ticket-fields"); !strings.Contains(got, "李强") || !strings.Contains(got, "网格巡查") {
+		t.Errorf("the reported ticket's fields %q lack the reporter or the source", got)
+	}
 	b.checkLog()
 }
 

@@ -33,8 +33,11 @@ type asset struct {
 // securityHeaders go on every answer, the 404s and 405s included.
 var securityHeaders = map[string]string{
 	// Only this origin's own files and API: no inline script or style, no
-	// plugins, no framing, forms only to this origin.
-	"Content-Security-Policy": "default-src 'self'; base-uri 'none'; object-src 'none'; frame-ancestors 'none'; form-action 'self'",
+	// plugins, no framing, forms only to this origin. Images and audio
+	// may also be blob: URLs, which only the page's own script makes: the
+	// photos and voice it fetched with the user's token (an <img src>
+	// cannot send one) and the previews of photos about to be uploaded.
+	"Content-Security-Policy": "default-src 'self'; img-src 'self' blob:; media-src 'self' blob:; base-uri 'none'; object-src 'none'; frame-ancestors 'none'; form-action 'self'",
 	"X-Content-Type-Options":  "nosniff",
 	"Referrer-Policy":         "no-referrer",
 	"X-Frame-Options":         "DENY",

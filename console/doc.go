@@ -1,8 +1,11 @@
 // Package console is the grid workers' web console: a ticket inbox, a
 // ticket with its conversation, timeline and actions (reply, start,
-// resolve, close, reopen, reassign, merge), the unknown senders and a
-// campaign's sign-up list, as static HTML, CSS and JavaScript
-// embedded in the binary and served by Handler under Prefix.
+// resolve, close, reopen, reassign, merge), its photos and voice, its
+// departments' tasks with the dispatch form and 督办; a form to report an
+// event from a phone (photos from the camera, the position); a
+// department's open tasks; the unknown senders and a campaign's sign-up
+// list, as static HTML, CSS and JavaScript embedded in the binary and
+// served by Handler under Prefix.
 //
 // The console holds no data and no secrets of its own. It runs in the
 // browser and calls the JSON API under /api/v1 on the same origin, sending
@@ -12,7 +15,10 @@
 // masked; the console never unmasks.
 //
 // There is no build step and nothing is fetched from elsewhere (no CDN, no
-// web fonts), so it works on an intranet with no way out. The pages load
-// no inline script or style, so the Content-Security-Policy that Handler
-// sends can be default-src 'self'.
+// web fonts, no map tiles), so it works on an intranet with no way out.
+// The pages load no inline script or style, so the
+// Content-Security-Policy that Handler sends can be default-src 'self';
+// images and audio may also come from blob: URLs, which only the page's
+// own script makes (photos fetched with the worker's token, previews of
+// photos about to be uploaded).
 package console

@@ -18,10 +18,25 @@
     resolved: '已解决', closed: '已关闭', archived: '已归档',
   };
   const LEVEL = { grid_worker: '网格员', grid_leader: '网格长', community: '社区', street: '街道' };
+  // The ticket categories in the API's order (tickets.Categories).
   const CATEGORY = {
     employment: '就业', social_assistance: '社会救助', elderly_care: '养老服务',
     household_registration: '户籍证件', schooling: '入学', environment: '环境卫生',
-    disputes: '矛盾纠纷', complaints: '投诉举报', other: '其他',
+    disputes: '邻里纠纷/噪音', complaints: '投诉举报', property: '物业/房屋', city_management: '城市管理',
+    safety: '安全隐患/消防', social_insurance: '社保医保', family_planning: '计生/生育', public_security: '治安',
+    heating_gas: '供暖/燃气', staff_complaint: '投诉(对工作人员)', other: '其他',
+  };
+  const SOURCE = { resident: '居民反映', patrol: '网格巡查', hotline: '热线来电' };
+  const TASK_STATE = {
+    dispatched: '已分拨', accepted: '已受理', extension_requested: '申请延期', returned: '已退回',
+    resolved: '已办结', cancelled: '已撤回',
+  };
+  const TASK_OPEN = ['dispatched', 'accepted', 'extension_requested'];
+  // Why a resident's media could not be kept (Attachment.missing).
+  const MISSING = {
+    'fetch failed': '未能从微信取回（素材已过期或服务不可用）',
+    'content refused': '文件不符合要求（类型不允许或超过大小限制）',
+    'blob store error': '文件存储出错，未能保存',
   };
   const CHANNEL = { wechat: '微信', sms: '短信' };
   const ROUTE = { wechat_customer_service: '微信客服消息', wechat_template: '微信模板消息', sms: '短信' };
@@ -157,17 +172,20 @@
     if (err && err.handled) return;
     const box = $('#error');
     const status = err instanceof ApiError ? err.status : 0;
+    const msg = (err && err.message) || String(err);
     const head = (doing ? doing + '失败' : '出错了') +
       (status ? `（HTTP ${status} · ${label(HTTP_STATUS, status)}）` : '');
     box.replaceChildren(...nodes([
       h('p', { class: 'error-head' }, h('strong', {}, head)),
-      h('p', { class: 'problem', lang: 'en', id: 'error-message' }, (err && err.message) || String(err)),
+      h('p', { class: 'problem', lang: chinese(msg) ? 'zh-CN' : 'en', id: 'error-message' }, msg),
       err && err.caret ? h('pre', { class: 'caret' }, err.caret) : null,
       h('button', { type: 'button', class: 'link', onclick: clearError }, '关闭提示'),
     ]));
     box.dataset.status = String(status);
     box.hidden = false;
   }
+
+  const chinese = (text) => /[\u4e00-\u9fff]/.test(text || '');
 
   // --- the API ------------------------------------------------------------------
 
@@ -198,13 +216,24 @@
   // body names the actor in by; with tokens the API takes the token's user.
   // opts.token overrides the stored token (signing in); opts.anonymous
   // sends none. A 401 while signed in signs out.
+  //
+  // opts.zh asks for the refusal in Chinese whatever the browser's
+  // language (the screens of reported events, departments and 督办, whose
+  // users read Chinese only). A FormData body goes as multipart with
+  // X-Requested-With, which the API demands of an upload; opts.blob
+  // answers the body as a Blob (a photo), not JSON.
   async function api(method, path, body, opts) {
     opts = opts || {};
-    const headers = { Accept: 'application/json' };
+    const headers = { Accept: opts.blob ? '*/*' : 'application/json' };
+    if (opts.zh) headers['Accept-Language'] = 'zh-CN';
     const tok = opts.anonymous ? '' : opts.token || (session.mode === 'token' ? token() : '');
     if (tok) headers.Authorization = 'Bearer ' + tok;
     const init = { method, headers, cache: 'no-store', credentials: 'same-origin', redirect: 'error' };
-    if (body !== undefined) {
+    if (body instanceof FormData) {
+      if (session.mode === 'open') body.set('by', actorName());
+      headers['X-Requested-With'] = 'GridCastConsole';
+      init.body = body;
+    } else if (body !== undefined) {
       if (session.mode === 'open') body = Object.assign({ by: actorName() }, body);
       headers['Content-Type'] = 'application/json';
       init.body = JSON.stringify(body);
@@ -219,12 +248,15 @@
       const err = await problem(res);
       if (res.status === 401 && session.mode === 'token' && !opts.token && !opts.anonymous) {
         store.removeItem(TOKEN_KEY);
+        session.me = null;
+        session.meFailed = false;
         renderSignIn();
         showError(err, '身份验证');
         err.handled = true;
       }
       throw err;
     }
+    if (opts.blob) return res.blob();
     return res.status === 204 ? null : res.json();
   }
 
@@ -234,6 +266,8 @@
   // #/tickets/12, #/unknown, #/answers/3. gen counts renders so that a slow
   // answer for a screen the user has left is dropped.
   let gen = 0;
+  // carryNotice is announced on the next screen (a report's ticket).
+  let carryNotice = '';
 
   function parseHash() {
     const raw = location.hash.replace(/^#\/?/, '');
@@ -252,12 +286,20 @@
     opts = opts || {};
     gen++;
     clearError();
-    if (!opts.keepNotice) notice('');
+    dropObjectURLs();
+    if (!opts.keepNotice) notice(carryNotice);
+    carryNotice = '';
     if (!signedIn()) {
       renderSignIn();
       return;
     }
     renderChrome();
+    if (!session.me && !session.meFailed) {
+      // The screens offered depend on the roles: ask once, then route.
+      const g = gen;
+      loadMe().then(() => { if (g === gen) route(Object.assign({}, opts, { keepNotice: true })); });
+      return;
+    }
     const { parts, params } = parseHash();
     const sec = parts[0];
     for (const a of document.querySelectorAll('#nav a')) {
@@ -266,10 +308,16 @@
     }
     if (sec === 'tickets' && parts[1]) ticketView(parts[1], opts);
     else if (sec === 'tickets') inboxView(params, opts);
+    else if (sec === 'report') reportView(opts);
+    else if (sec === 'tasks') tasksView(params, opts);
     else if (sec === 'unknown') unknownView(opts);
     else if (sec === 'answers') answersView(parts[1] || '', opts);
-    else location.replace('#/tickets');
+    else location.replace(home());
   }
+
+  // home is where a signed-in user starts: a department's user at their
+  // department's tasks, everyone else at the inbox.
+  const home = () => (departmentOnly() ? '#/tasks' : '#/tickets');
 
   // screen starts a screen: the title, and the heading that takes focus
   // so that a screen reader announces where the user is.
@@ -288,11 +336,29 @@
     else if (!opts.keepFocus) ($('#screen-title') || main()).focus();
   }
 
-  const ROLE_LABELS = { officer: '业务科室', worker: '网格员', viewer: '查看' };
+  const ROLE_LABELS = { admin: '管理员', officer: '业务科室', checker: '审核', worker: '网格员', department: '职能部门', viewer: '查看' };
 
   // canAct: the signed-in user may act on tickets (the worker role). Until
   // /me has answered, the API is left to refuse.
   const canAct = () => !session.me || session.me.roles.includes('worker');
+  const hasRole = (...rs) => !session.me || rs.some((r) => session.me.roles.includes(r));
+  // canReport: the roles POST /api/v1/events takes.
+  const canReport = () => hasRole('worker', 'officer', 'admin');
+  // departmentOnly: a department's user and nothing else (no grids).
+  const departmentOnly = () => !!(session.me && session.me.authenticated && session.me.roles.includes('department') &&
+    session.me.grids.length === 0);
+  const myDepartment = () => (session.me && session.me.authenticated && session.me.roles.includes('department') ? session.me.department || '' : '');
+  // covers: scope code c holds grid (the API's access.Scope.Covers).
+  const covers = (c, grid) => c === '*' || grid === c || grid.startsWith(c + '-');
+  // dispatcher: the user may dispatch grid's tickets, decide on their
+  // tasks and flag them 督办 — staff whose scope lies above the grid
+  // (the API's rule; it decides, this only keeps the forms away from
+  // those it would refuse). In the trial mode anyone.
+  function dispatcher(grid) {
+    const me = session.me;
+    if (!me || !me.authenticated) return session.mode === 'open';
+    return hasRole('worker', 'officer', 'admin') && me.grids.some((c) => c !== grid && covers(c, grid));
+  }
 
   function whoLabel() {
     if (session.mode !== 'token') return '试用模式 · 操作人：' + actorName();
@@ -304,14 +370,22 @@
     $('#nav').hidden = false;
     $('#who').hidden = false;
     $('#who-label').textContent = whoLabel();
-    if (session.mode === 'token' && !session.me && !session.meAsked) {
-      // Who the token belongs to, for the header and the actions offered.
-      session.meAsked = true;
-      api('GET', '/me').then((me) => {
-        session.me = me;
-        $('#who-label').textContent = whoLabel();
-        if (!canAct() && location.hash.startsWith('#/tickets/')) route({ keepFocus: true });
-      }).catch(() => { session.meAsked = false; });
+    // The screens a role has no use for stay out of the way; the API
+    // refuses them all the same.
+    const show = { report: canReport(), tasks: hasRole('department') || !!(session.me && session.me.grids.includes('*')),
+      tickets: !departmentOnly(), unknown: !departmentOnly(), answers: !departmentOnly() };
+    for (const a of document.querySelectorAll('#nav a')) a.hidden = show[a.dataset.nav] === false;
+  }
+
+  // loadMe asks who the token belongs to (or, in the trial mode, what the
+  // API lets this host do), for the header and the screens offered. A
+  // failure leaves the API to refuse what the user may not do.
+  async function loadMe() {
+    try {
+      session.me = await api('GET', '/me');
+    } catch (e) {
+      if (e.handled) return;
+      session.meFailed = true;
     }
   }
 
@@ -357,7 +431,7 @@
           store.setItem(TOKEN_KEY, v);
           // With no screen in the URL yet, the hashchange of the first
           // one renders it.
-          if (!location.hash || location.hash === '#') location.replace('#/tickets');
+          if (!location.hash || location.hash === '#') location.replace('#/');
           else route();
         } catch (e) {
           showError(e, '登录');
@@ -372,7 +446,7 @@
 
   function signOut() {
     session.me = null;
-    session.meAsked = false;
+    session.meFailed = false;
     store.removeItem(TOKEN_KEY);
     store.removeItem(NAME_KEY);
     clearError();
@@ -469,8 +543,18 @@
     load().then(() => settle(opts));
   }
 
+  // cells labels each cell with its column's heading: a narrow screen
+  // shows each row as a card, the heading beside each value.
+  function cells(table) {
+    const heads = [...table.querySelectorAll('thead th')].map((th) => th.textContent);
+    for (const tr of table.querySelectorAll('tbody tr')) {
+      [...tr.children].forEach((td, i) => td.setAttribute('data-label', heads[i] || ''));
+    }
+    return table;
+  }
+
   function ticketTable(ts) {
-    return h('table', { class: 'tickets' },
+    return cells(h('table', { class: 'tickets' },
       h('caption', { class: 'sr-only' }, '工单列表；超期的工单标有“已超期”'),
       h('thead', {}, h('tr', {},
         ['编号', '状态', '分类', '居民', '内容', '网格', '办理人', '期限'].map((t) => h('th', { scope: 'col' }, t)))),
@@ -481,14 +565,15 @@
           onclick: (ev) => { if (!ev.target.closest('a')) location.hash = href; },
         },
         h('td', {}, h('a', { href, class: 'ticket-link' }, '#' + t.id)),
-        h('td', {}, statusBadge(t.status), t.supervised ? [' ', supervisedBadge(t)] : null),
+        h('td', {}, statusBadge(t.status), t.supervised ? [' ', supervisedBadge(t)] : null,
+          t.source && t.source !== 'resident' ? [' ', badge('src', t.source_label || label(SOURCE, t.source))] : null),
         h('td', {}, t.category_label || label(CATEGORY, t.category)),
         h('td', {}, resident(t)),
         h('td', { class: 'text' }, t.text || '（无文字）'),
         h('td', {}, t.grid),
         h('td', {}, assigneeText(t)),
         h('td', {}, due(t)));
-      })));
+      }))));
   }
 
   function resident(t) {
@@ -525,38 +610,46 @@
       settle(opts);
       return;
     }
-    if (OPEN.includes(detail.ticket.status)) {
-      try {
-        quick = await api('GET', '/tickets/' + id + '/quick-replies');
-      } catch (e) {
-        if (e.handled) return;
-        quickErr = e;
-      }
-    }
+    // The photos, the departments' tasks and, for a dispatcher, the
+    // departments to choose from, together. Each may be absent: a server
+    // without a blob store or dispatch answers 404, and the screen then
+    // leaves that part out.
+    const optional = (p) => p.then((v) => ({ v }), (e) => ({ e }));
+    const canDispatch = dispatcher(detail.ticket.grid) && OPEN.includes(detail.ticket.status);
+    const [q, atts, tasks, depts] = await Promise.all([
+      OPEN.includes(detail.ticket.status) && detail.ticket.resident_id ? optional(api('GET', '/tickets/' + id + '/quick-replies')) : { v: [] },
+      optional(api('GET', '/tickets/' + id + '/attachments', undefined, { zh: true })),
+      optional(api('GET', '/tickets/' + id + '/tasks', undefined, { zh: true })),
+      canDispatch ? optional(api('GET', '/departments', undefined, { zh: true })) : { v: null },
+    ]);
+    if ([q, atts, tasks, depts].some((x) => x.e && x.e.handled)) return;
+    quick = q.v || [];
+    quickErr = q.e || null;
     if (g !== gen) return;
-    renderTicket(detail, quick, quickErr, back);
+    renderTicket(detail, quick, quickErr, back, { atts, tasks, depts: canDispatch ? depts : null });
     settle(opts);
   }
 
-  function renderTicket(detail, quick, quickErr, back) {
+  function renderTicket(detail, quick, quickErr, back, extra) {
     const t = detail.ticket;
     const id = t.id;
     const h1 = screen('工单 #' + id);
     h1.append(...nodes([' ', statusBadge(t.status, { id: 'ticket-status', 'data-status': t.status }),
       ' ', badge('cat', t.category_label || label(CATEGORY, t.category)),
+      t.source && t.source !== 'resident' ? [' ', badge('src', t.source_label || label(SOURCE, t.source), { id: 'ticket-source' })] : null,
       t.overdue ? [' ', badge('late', '已超期')] : null,
       t.supervised ? [' ', supervisedBadge(t)] : null]));
 
     // act runs an action, announces it and shows the ticket again.
     // Every button waits while one action runs, so that a double click
     // cannot send a reply twice.
-    const act = async (btn, action, body, done, doing) => {
+    const act = async (btn, action, body, done, doing, apiOpts) => {
       clearError();
       const buttons = [...main().querySelectorAll('button:not([disabled])')];
       for (const b of buttons) b.disabled = true;
       btn.setAttribute('aria-busy', 'true');
       try {
-        await api('POST', `/tickets/${id}/${action}`, body);
+        await api('POST', `/tickets/${id}/${action}`, body, apiOpts);
       } catch (e) {
         for (const b of buttons) b.disabled = false;
         btn.removeAttribute('aria-busy');
@@ -569,14 +662,27 @@
       ticketView(String(id), { keepNotice: true, keepScreen: true, focus: btn.id });
     };
 
-    const conv = h('section', { class: 'panel conversation', 'aria-labelledby': 'conv-h' },
-      h('h2', { id: 'conv-h' }, '对话'),
-      detail.conversation.length === 0 ? h('p', { class: 'muted' }, '还没有消息。') :
-        h('ol', { id: 'conversation', class: 'messages' }, detail.conversation.map(message)),
-      canAct() ? composer(t, quick, quickErr, act) : readOnly());
+    // reload shows the ticket again after a step on it (a task, a
+    // dispatch), announcing done.
+    const reload = (done, focus) => {
+      notice(done);
+      gen++;
+      ticketView(String(id), { keepNotice: true, keepScreen: true, focus });
+    };
 
+    // A reported event without a resident has nobody to answer.
+    const conv = !t.resident_id && detail.conversation.length === 0 ? null :
+      h('section', { class: 'panel conversation', 'aria-labelledby': 'conv-h' },
+        h('h2', { id: 'conv-h' }, '对话'),
+        detail.conversation.length === 0 ? h('p', { class: 'muted' }, '还没有消息。') :
+          h('ol', { id: 'conversation', class: 'messages' }, detail.conversation.map(message)),
+        canAct() ? composer(t, quick, quickErr, act) : readOnly());
+
+    const main_ = h('div', { class: 'side' }, mediaPanel(t, extra.atts), conv);
     const side = h('div', { class: 'side' },
+      tasksPanel(t, extra.tasks, extra.depts, reload),
       canAct() ? actions(t, act) : null,
+      supervisePanel(t, act),
       h('section', { class: 'panel', 'aria-labelledby': 'fields-h' },
         h('h2', { id: 'fields-h' }, '工单信息'), fields(t)),
       h('section', { class: 'panel', 'aria-labelledby': 'timeline-h' },
@@ -584,7 +690,8 @@
         h('ol', { id: 'timeline', class: 'timeline' }, detail.timeline.map(event))));
 
     main().prepend(back);
-    main().append(h('div', { class: 'ticket' }, conv, side));
+    if (t.supervised) h1.after(supervisedBanner(t, act));
+    main().append(h('div', { class: 'ticket' }, main_, side));
   }
 
   function message(e) {
@@ -693,7 +800,13 @@
       ['分类', t.category_label || label(CATEGORY, t.category)],
       ['级别', label(LEVEL, t.level)],
       ['网格', t.grid],
-      ['来源渠道', label(CHANNEL, t.channel)],
+      ['来源', t.source_label || label(SOURCE, t.source || 'resident')],
+      t.reporter ? ['上报人', t.reporter] : null,
+      t.location && t.location.address ? ['地址', h('span', { id: 'ticket-address' }, t.location.address)] : null,
+      t.location && t.location.lat !== undefined ? ['位置', point(t.location)] : null,
+      t.place ? ['地点', t.place] : null,
+      t.household_id ? ['住户', '#' + t.household_id] : null,
+      !t.source || t.source === 'resident' ? ['来源渠道', label(CHANNEL, t.channel)] : null,
       ['办理人', assigneeText(t)],
       ['期限', due(t)],
       ['居民', resident(t)],
@@ -746,6 +859,626 @@
       ev.note ? h('p', { class: 'note' }, '备注：' + ev.note) : null);
   }
 
+  // --- photos, places and deadlines -------------------------------------------
+
+  // Photos reach the page as blobs fetched with the token (an <img src>
+  // could not send it); their URLs are let go when the screen changes.
+  let objectURLs = [];
+  function objectURL(blob) {
+    const u = URL.createObjectURL(blob);
+    objectURLs.push(u);
+    return u;
+  }
+  function dropObjectURLs() {
+    for (const u of objectURLs) URL.revokeObjectURL(u);
+    objectURLs = [];
+  }
+  // apiPath is an API address (/api/v1/attachments/3?thumb=1) as api()
+  // takes it.
+  const apiPath = (url) => url.replace(/^\/api\/v1/, '');
+
+  // size says a byte count as people read it.
+  function size(n) {
+    if (!(n >= 0)) return '';
+    if (n < 1024) return n + ' B';
+    if (n < 1024 * 1024) return (n / 1024).toFixed(n < 10 * 1024 ? 1 : 0) + ' KB';
+    return (n / 1024 / 1024).toFixed(1) + ' MB';
+  }
+
+  // Deadlines are typed in Beijing time, whatever the device's zone:
+  // beijingInput is a time as a datetime-local value there, fromBeijing
+  // reads one back (null when it is not a time).
+  function beijingInput(d) {
+    const p = {};
+    for (const x of clock.formatToParts(d)) p[x.type] = x.value;
+    return `${p.year}-${p.month}-${p.day}T${p.hour}:${p.minute}`;
+  }
+  function fromBeijing(v) {
+    if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/.test(v || '')) return null;
+    const d = new Date(v + ':00+08:00');
+    return isNaN(d) ? null : d;
+  }
+  // inDays is 18:00 Beijing time days from now, a deadline's default.
+  const inDays = (days) => beijingInput(new Date(Date.now() + days * 86400000)).slice(0, 11) + '18:00';
+
+  // point shows coordinates, with a link that opens the phone's own map
+  // application (geo:), so that no map is fetched from elsewhere.
+  function point(loc) {
+    const text = `纬度 ${loc.lat.toFixed(6)}，经度 ${loc.lng.toFixed(6)}`;
+    return h('span', { class: 'point' }, h('span', { id: 'ticket-point' }, text), ' ',
+      h('a', { href: `geo:${loc.lat},${loc.lng}`, class: 'geo' }, '在地图应用中打开'));
+  }
+
+  // fieldError shows msg under control, marking it invalid; '' clears it.
+  function fieldError(control, msg) {
+    const id = control.id + '-error';
+    let el = document.getElementById(id);
+    const described = (control.getAttribute('aria-describedby') || '').split(' ').filter((x) => x && x !== id);
+    if (!msg) {
+      control.removeAttribute('aria-invalid');
+      if (el) el.remove();
+      if (described.length) control.setAttribute('aria-describedby', described.join(' '));
+      else control.removeAttribute('aria-describedby');
+      return;
+    }
+    if (!el) {
+      el = h('p', { class: 'field-error', id, role: 'alert' });
+      (control.closest('.field, fieldset') || control.parentNode).append(el);
+    }
+    el.textContent = msg;
+    control.setAttribute('aria-invalid', 'true');
+    control.setAttribute('aria-describedby', described.concat(id).join(' '));
+  }
+
+  // --- a ticket's photos and voice ---------------------------------------------
+
+  function mediaPanel(t, res) {
+    const reported = t.source && t.source !== 'resident';
+    if (res.e && res.e.status === 404) return null; // no media on this server
+    const list = res.v || [];
+    if (!reported && list.length === 0 && !res.e) return null;
+    return h('section', { class: 'panel', id: 'attachments', 'aria-labelledby': 'attachments-h' },
+      h('h2', { id: 'attachments-h' }, '照片与录音' + (list.length ? `（${list.length}）` : '')),
+      res.e ? h('p', { class: 'muted' }, '无法读取附件：' + res.e.message) :
+        list.length === 0 ? h('p', { class: 'muted' }, '没有照片。') :
+          h('ul', { class: 'media-list' }, list.map(mediaItem)));
+  }
+
+  function mediaItem(a) {
+    const image = a.kind === 'image';
+    const what = image ? '照片' : '录音';
+    const meta = h('p', { class: 'media-meta' },
+      [a.from_resident ? '居民发送' : actorLabel(a.added_by), a.size > 0 ? size(a.size) : '', when(a.created_at)].filter(Boolean).join(' · '));
+    if (a.missing || !a.url) {
+      return h('li', { class: 'media-item missing', 'data-id': a.id, 'data-kind': a.kind },
+        h('p', { class: 'missing-head' }, what + '缺失'),
+        h('p', { class: 'missing-why' }, label(MISSING, a.missing || '未保存')), meta);
+    }
+    if (!image) {
+      const audio = h('audio', { controls: true, preload: 'none', class: 'voice' });
+      const save = h('a', { class: 'button', download: `录音-${a.id}` }, '下载录音');
+      save.hidden = true;
+      api('GET', apiPath(a.url), undefined, { blob: true }).then((b) => {
+        const u = objectURL(b);
+        audio.src = u;
+        save.href = u;
+        save.hidden = false;
+      }, (e) => { if (!e.handled) audio.replaceWith(h('p', { class: 'muted' }, '录音无法加载：' + e.message)); });
+      return h('li', { class: 'media-item voice-item', 'data-id': a.id, 'data-kind': a.kind },
+        audio, h('p', { class: 'hint' }, '浏览器不能播放 AMR 格式时，请下载后用手机播放。'), save, meta);
+    }
+    const img = h('img', { class: 'thumb', alt: '照片 #' + a.id + '（缩略图）' });
+    const open = h('button', { type: 'button', class: 'thumb-button', 'aria-label': '查看照片 #' + a.id + ' 原图' },
+      a.thumbnail_url ? img : '查看原图');
+    open.addEventListener('click', () => viewer(a));
+    if (a.thumbnail_url) {
+      api('GET', apiPath(a.thumbnail_url), undefined, { blob: true }).then((b) => { img.src = objectURL(b); },
+        (e) => { if (!e.handled) open.replaceChildren('缩略图无法加载，点此查看原图'); });
+    }
+    return h('li', { class: 'media-item', 'data-id': a.id, 'data-kind': a.kind }, open, meta);
+  }
+
+  // viewer shows a photo's full image over the page; Esc, the button or a
+  // click beside the image closes it.
+  function viewer(a) {
+    const img = h('img', { id: 'viewer-img', alt: '照片 #' + a.id });
+    const status = h('p', { class: 'muted', id: 'viewer-status' }, '正在加载原图……');
+    const close = h('button', { type: 'button', id: 'viewer-close', class: 'primary' }, '关闭');
+    const dlg = h('dialog', { id: 'viewer', class: 'viewer', 'aria-label': '照片 #' + a.id },
+      img, h('div', { class: 'viewer-bar' }, status, close));
+    close.addEventListener('click', () => dlg.close());
+    dlg.addEventListener('click', (ev) => { if (ev.target === dlg) dlg.close(); });
+    dlg.addEventListener('close', () => dlg.remove());
+    document.body.append(dlg);
+    dlg.showModal();
+    api('GET', apiPath(a.url), undefined, { blob: true, zh: true }).then((b) => {
+      img.src = objectURL(b);
+      status.textContent = `照片 #${a.id} · ${size(a.size)}`;
+    }, (e) => { status.textContent = '原图无法加载：' + e.message; });
+  }
+
+  // --- departments' tasks -------------------------------------------------------
+
+  // tasksPanel is a ticket's tasks and, for a dispatcher of an open
+  // ticket, the dispatch form.
+  function tasksPanel(t, res, depts, reload) {
+    if (res.e && res.e.status === 404) return null; // no dispatch on this server
+    const list = res.v || [];
+    if (list.length === 0 && !depts) return null;
+    const canDecide = dispatcher(t.grid);
+    return h('section', { class: 'panel', id: 'tasks', 'aria-labelledby': 'tasks-h' },
+      h('h2', { id: 'tasks-h' }, '部门任务'),
+      res.e ? h('p', { class: 'muted' }, '无法读取部门任务：' + res.e.message) :
+        list.length === 0 ? h('p', { class: 'muted', id: 'no-tasks' }, '尚未分拨给部门。') :
+          h('ol', { class: 'cards', id: 'task-list' }, list.map((k) => taskCard(k, {
+            dispatcher: canDecide, department: myDepartment() === k.department, onDone: reload,
+          }))),
+      depts ? dispatchForm(t, depts, list, reload) : null);
+  }
+
+  // taskCard is one department's task: where it stands, its deadline,
+  // what was said, and the steps the user may take — the department's
+  // (accept, return, request an extension, resolve) for its users, the
+  // dispatcher's (decide an extension, cancel) for staff above the grid.
+  // opts.ticket, when given, is the ticket (the department's list shows
+  // what the case is); opts.onDone(message, focus) follows a step.
+  function taskCard(k, opts) {
+    const open = TASK_OPEN.includes(k.state);
+    const err = h('p', { class: 'task-error field-error', role: 'alert' });
+    err.hidden = true;
+    const slot = h('div', { class: 'task-form' });
+    const card = h('li', { class: 'card task' + (k.overdue ? ' overdue' : ''), 'data-id': k.id, 'data-state': k.state, id: 'task-' + k.id });
+    const buttons = [];
+
+    // step posts action on the task; a refusal stays on the card, in
+    // Chinese, and what was typed stays too.
+    const step = async (btn, action, body, done) => {
+      err.hidden = true;
+      clearError();
+      for (const b of card.querySelectorAll('button')) b.disabled = true;
+      btn.setAttribute('aria-busy', 'true');
+      try {
+        await api('POST', `/tasks/${k.id}/actions`, Object.assign({ action }, body), { zh: true });
+      } catch (e) {
+        for (const b of card.querySelectorAll('button')) b.disabled = false;
+        btn.removeAttribute('aria-busy');
+        if (e.handled) return;
+        err.textContent = (e.status ? `操作未完成（HTTP ${e.status}）：` : '操作未完成：') + e.message;
+        err.hidden = false;
+        btn.focus();
+        return;
+      }
+      opts.onDone(done);
+    };
+
+    // form opens the form of a step under the buttons: a text (required
+    // or not) and, for an extension, the new deadline.
+    const form = (action, title, textLabel, required, submitText, done, withDate) => {
+      const text = h('textarea', { id: `task-${k.id}-${action}-note`, name: 'note', rows: '3', maxlength: '1000', required: required || null });
+      const date = withDate ? h('input', { id: `task-${k.id}-${action}-date`, name: 'extend_to', type: 'datetime-local',
+        value: inDays(7), required: true }) : null;
+      const submit = h('button', { type: 'submit', class: 'primary', 'data-submit': action }, submitText);
+      const f = h('form', { class: 'step', 'data-action': action, 'aria-label': title, novalidate: true, onsubmit: (ev) => {
+        ev.preventDefault();
+        fieldError(text, '');
+        if (date) fieldError(date, '');
+        const note = text.value.trim();
+        if (required && !note) { fieldError(text, required); text.focus(); return; }
+        const body = { note };
+        if (date) {
+          const d = fromBeijing(date.value);
+          if (!d) { fieldError(date, '请选择新的期限'); date.focus(); return; }
+          if (d <= new Date(k.due_at)) { fieldError(date, '新的期限须晚于现在的期限 ' + when(k.due_at)); date.focus(); return; }
+          body.extend_to = d.toISOString();
+        }
+        step(submit, action, body, done);
+      } },
+      h('h3', {}, title),
+      date ? field('新的期限（北京时间）', date) : null,
+      field(textLabel, text),
+      h('div', { class: 'buttons' }, submit,
+        h('button', { type: 'button', onclick: () => { slot.replaceChildren(); err.hidden = true; } }, '取消')));
+      slot.replaceChildren(f);
+      (date || text).focus();
+    };
+    const button = (action, text, onClick, cls) => {
+      const b = h('button', { type: 'button', 'data-action': action, class: cls || null }, text);
+      b.addEventListener('click', () => onClick(b));
+      buttons.push(b);
+    };
+    const dept = k.department_label || k.department;
+    if (opts.department) {
+      if (k.state === 'dispatched') {
+        button('accept', '受理', (b) => step(b, 'accept', {}, `已受理：${dept}任务 #${k.id}。`), 'primary');
+      }
+      if (k.state === 'accepted') {
+        button('resolve', '办结', () => form('resolve', '办结', '办结反馈（将告知网格员和居民）', '请填写办结反馈：告诉网格员和居民办理结果', '提交办结', `任务 #${k.id} 已办结。`), 'primary');
+        button('request_extension', '申请延期', () => form('request_extension', '申请延期', '延期理由', '请填写延期理由', '提交延期申请', `任务 #${k.id} 的延期申请已提交，等待分拨人决定。`, true));
+      }
+      if (k.state === 'dispatched' || k.state === 'accepted') {
+        button('return', '退回', () => form('return', '退回', '退回理由（如不属本部门职责）', '请填写退回理由', '确认退回', `任务 #${k.id} 已退回。`));
+      }
+    }
+    if (opts.dispatcher) {
+      if (k.state === 'extension_requested') {
+        button('approve_extension', '同意延期', (b) => step(b, 'approve_extension', {}, `已同意延期：${dept}任务 #${k.id}。`), 'primary');
+        button('refuse_extension', '不同意延期', () => form('refuse_extension', '不同意延期', '说明（可选）', '', '确认不同意', `已不同意延期：${dept}任务 #${k.id}。`));
+      }
+      if (open) {
+        button('cancel', '撤回任务', () => form('cancel', '撤回任务', '撤回原因（可选）', '', '确认撤回', `已撤回${dept}任务 #${k.id}。`));
+      }
+    }
+
+    const t = opts.ticket;
+    const rows = [
+      ['期限', h('span', { class: k.overdue ? 'due overdue' : 'due' }, timeEl(k.due_at),
+        k.overdue ? badge('late', '已超期') : open ? h('span', { class: 'muted' }, ' ' + left(k.due_at)) : null)],
+      k.state === 'extension_requested' && k.extend_to ? ['申请延期至', timeEl(k.extend_to)] : null,
+      k.note ? ['分拨说明', k.note] : null,
+      k.reason ? [k.state === 'returned' ? '退回理由' : k.state === 'extension_requested' ? '延期理由' : '理由', h('span', { class: 'task-reason' }, k.reason)] : null,
+      k.feedback ? ['办结反馈', h('span', { class: 'task-feedback' }, k.feedback)] : null,
+      ['分拨人', actorLabel(k.dispatched_by) + ' · ' + when(k.created_at)],
+    ];
+    card.append(...nodes([
+      h('div', { class: 'card-head' },
+        t ? h('a', { href: '#/tickets/' + k.ticket_id, class: 'ticket-link' }, '工单 #' + k.ticket_id) : null,
+        h('strong', { class: 'dept' }, dept),
+        badge('ts ts-' + k.state, k.state_label || label(TASK_STATE, k.state)),
+        t && t.supervised ? supervisedBadge(t) : null),
+      t ? h('p', { class: 'task-case' }, h('span', { class: 'badge cat' }, t.category_label || label(CATEGORY, t.category)), ' ',
+        t.text || '（无文字）', t.location && t.location.address ? h('span', { class: 'hint' }, '地址：' + t.location.address) : null) : null,
+      h('dl', { class: 'fields' }, rows.filter(Boolean).map(([a, b]) => [h('dt', {}, a), h('dd', {}, b)])),
+      buttons.length ? h('div', { class: 'buttons task-actions' }, buttons) : null,
+      slot, err]));
+    return card;
+  }
+
+  // dispatchForm hands an open ticket to departments: the ones suggested
+  // for its category first, each ticked one with its own deadline and
+  // note (several at once for 吹哨报到).
+  let dispatchOpen = 0; // the ticket whose dispatch form the user opened
+
+  function dispatchForm(t, res, tasks, reload) {
+    if (res.e) return h('p', { class: 'muted' }, '无法读取部门列表：' + res.e.message);
+    const busy = new Set(tasks.filter((k) => TASK_OPEN.includes(k.state)).map((k) => k.department));
+    const suggested = (d) => d.categories.some((c) => c.category === t.category);
+    const depts = res.v.slice().sort((a, b) => suggested(b) - suggested(a));
+    const rows = depts.map((d) => {
+      const box = h('input', { type: 'checkbox', id: 'dept-' + d.code, name: 'department', value: d.code });
+      const due = h('input', { type: 'datetime-local', id: 'due-' + d.code, name: 'due_at', value: inDays(3), required: true });
+      const note = h('input', { type: 'text', id: 'dnote-' + d.code, name: 'note', maxlength: '1000', autocomplete: 'off' });
+      const more = h('div', { class: 'dept-more' }, field('办理期限（北京时间）', due), field('分拨说明（可选）', note));
+      more.hidden = true;
+      box.addEventListener('change', () => { more.hidden = !box.checked; });
+      return { d, box, due, note, el: h('li', { class: 'dept' + (suggested(d) ? ' suggested' : ''), 'data-code': d.code },
+        h('label', { for: box.id, class: 'check' }, box, ' ', d.name,
+          suggested(d) ? [' ', badge('hint-badge', '建议')] : null,
+          busy.has(d.code) ? [' ', h('span', { class: 'muted' }, '（已有未办结任务）')] : null),
+        more) };
+    });
+    const submit = h('button', { type: 'submit', class: 'primary', id: 'dispatch-submit' }, '分拨');
+    const err = h('p', { class: 'field-error', id: 'dispatch-error', role: 'alert' });
+    err.hidden = true;
+    const list = h('ul', { class: 'dept-list', id: 'dept-list' }, rows.map((r) => r.el));
+    const form = h('form', { id: 'dispatch-form', class: 'dispatch', novalidate: true, onsubmit: async (ev) => {
+      ev.preventDefault();
+      err.hidden = true;
+      const chosen = rows.filter((r) => r.box.checked);
+      for (const r of rows) fieldError(r.due, '');
+      if (chosen.length === 0) {
+        err.textContent = '请至少选择一个部门。';
+        err.hidden = false;
+        rows[0].box.focus();
+        return;
+      }
+      const body = { tasks: [] };
+      for (const r of chosen) {
+        const d = fromBeijing(r.due.value);
+        if (!d || d <= new Date()) {
+          fieldError(r.due, d ? r.d.name + '的期限须晚于现在' : '请选择' + r.d.name + '的办理期限');
+          r.due.focus();
+          return;
+        }
+        body.tasks.push({ department: r.d.code, due_at: d.toISOString(), note: r.note.value.trim() });
+      }
+      submit.disabled = true;
+      submit.setAttribute('aria-busy', 'true');
+      try {
+        await api('POST', `/tickets/${t.id}/dispatch`, body, { zh: true });
+      } catch (e) {
+        submit.disabled = false;
+        submit.removeAttribute('aria-busy');
+        if (e.handled) return;
+        err.textContent = `分拨未完成（HTTP ${e.status}）：` + e.message;
+        err.hidden = false;
+        submit.focus();
+        return;
+      }
+      reload('已分拨给' + chosen.map((r) => r.d.name).join('、') + '。', 'tasks-h');
+    } },
+    h('fieldset', {},
+      h('legend', {}, tasks.length ? '再分拨给（可多选：吹哨报到）' : '分拨给部门（可多选：吹哨报到）'),
+      h('p', { class: 'hint' }, '标“建议”的部门通常办理“' + (t.category_label || label(CATEGORY, t.category)) + '”类事项。勾选后填写期限。'),
+      list),
+    err, h('div', { class: 'buttons' }, submit));
+    // Closed until wanted (a worker mostly handles the case alone), and
+    // kept as the user left it while the ticket is shown again.
+    const wrap = h('details', { class: 'dispatch-wrap', id: 'dispatch',
+      open: dispatchOpen === t.id || (tasks.length === 0 && !canAct()) ? true : null },
+    h('summary', {}, tasks.length ? '再分拨给部门……' : '分拨给部门（吹哨报到）……'), form);
+    wrap.addEventListener('toggle', () => { dispatchOpen = wrap.open ? t.id : 0; });
+    return wrap;
+  }
+
+  // --- 督办 ------------------------------------------------------------------------
+
+  // supervisedBanner states a ticket's 督办 flag at the top: who flagged
+  // it, when and why, with the lifting for a supervisor.
+  function supervisedBanner(t, act) {
+    const s = t.supervised;
+    const who = s.by === 'system' ? '系统（超期未办结' + (s.level ? '，已告知' + label(LEVEL, s.level) : '') + '）' : actorLabel(s.by);
+    let lift = null;
+    if (dispatcher(t.grid)) {
+      const note = h('input', { id: 'note-unsupervise', name: 'note', type: 'text', autocomplete: 'off' });
+      const b = h('button', { type: 'submit', id: 'act-unsupervise' }, '撤销督办');
+      lift = h('form', { class: 'action', onsubmit: (ev) => {
+        ev.preventDefault();
+        act(b, 'unsupervise', { note: note.value.trim() }, '已撤销督办。', '撤销督办', { zh: true });
+      } }, field('撤销说明（可选）', note), b);
+    }
+    return h('div', { class: 'supervised-banner', id: 'supervised-banner', role: 'note' },
+      h('p', {}, h('strong', {}, '督办'), ' · ', who, ' · ', timeEl(s.at)),
+      s.note ? h('p', { class: 'note' }, s.note) : null, lift);
+  }
+
+  // supervisePanel lets a supervisor flag an open ticket 督办 (its handler
+  // is told).
+  function supervisePanel(t, act) {
+    if (t.supervised || !dispatcher(t.grid) || !OPEN.includes(t.status)) return null;
+    const note = h('input', { id: 'note-supervise', name: 'note', type: 'text', autocomplete: 'off', placeholder: '如：群众反映强烈，请加快办理' });
+    const b = h('button', { type: 'submit', id: 'act-supervise' }, '督办');
+    return h('section', { class: 'panel', 'aria-labelledby': 'supervise-h' },
+      h('h2', { id: 'supervise-h' }, '督办'),
+      h('form', { class: 'action', onsubmit: (ev) => {
+        ev.preventDefault();
+        act(b, 'supervise', { note: note.value.trim() }, '已督办，已通知办理人。', '督办', { zh: true });
+      } }, field('督办说明（可选）', note), b));
+  }
+
+  // --- report an event --------------------------------------------------------------
+
+  const MAX_PHOTOS = 9;
+
+  function reportView(opts) {
+    const me = session.me;
+    const grids = me && me.authenticated ? me.grids.filter((c) => c !== '*') : [];
+    const grid = h('input', { id: 'ev-grid', name: 'grid', type: 'text', required: true, autocomplete: 'off',
+      list: grids.length > 1 ? 'ev-grids' : null, value: grids.length === 1 ? grids[0] : '', placeholder: '如 NY-03-02-05' });
+    const category = h('select', { id: 'ev-category', name: 'category' },
+      h('option', { value: '' }, '自动识别（按描述分类）'),
+      Object.entries(CATEGORY).map(([v, t]) => h('option', { value: v }, t)));
+    const text = h('textarea', { id: 'ev-text', name: 'text', rows: '4', required: true, maxlength: '2000' });
+    const count = h('span', { class: 'hint', id: 'ev-text-count' }, '0 / 2000');
+    text.addEventListener('input', () => { count.textContent = `${text.value.length} / 2000`; });
+    const source = ['patrol', 'hotline'].map((v) => h('input', { type: 'radio', name: 'source', value: v, id: 'ev-source-' + v, checked: v === 'patrol' }));
+    const sourceSet = h('fieldset', { class: 'field choice', id: 'ev-source' },
+      h('legend', {}, '来源'),
+      source.map((r) => h('label', { for: r.id, class: 'check' }, r, ' ', SOURCE[r.value])));
+    const address = h('input', { id: 'ev-address', name: 'address', type: 'text', maxlength: '200', autocomplete: 'street-address' });
+    const place = h('input', { id: 'ev-place', name: 'place', type: 'text', maxlength: '100', autocomplete: 'off', placeholder: '如 3号楼2单元门口' });
+
+    // The phone's position, when the user allows it.
+    let position = null;
+    const locate = h('button', { type: 'button', id: 'ev-locate' }, '获取当前位置');
+    const forget = h('button', { type: 'button', id: 'ev-forget', class: 'link' }, '不附带位置');
+    forget.hidden = true;
+    const locStatus = h('p', { id: 'ev-location-status', class: 'hint', 'aria-live': 'polite' }, '可选：附带手机定位，便于现场核查。');
+    const setStatus = (msg, bad) => {
+      locStatus.textContent = msg;
+      locStatus.className = bad ? 'field-error' : 'hint';
+      locStatus.dataset.state = bad ? 'refused' : position ? 'located' : '';
+    };
+    locate.addEventListener('click', () => {
+      if (!navigator.geolocation || !window.isSecureContext) {
+        setStatus('此浏览器或当前连接不能定位（定位需要 HTTPS 连接），请填写地址。', true);
+        return;
+      }
+      locate.disabled = true;
+      setStatus('正在定位……');
+      navigator.geolocation.getCurrentPosition((pos) => {
+        locate.disabled = false;
+        position = { lat: pos.coords.latitude, lng: pos.coords.longitude };
+        forget.hidden = false;
+        setStatus(`已定位：纬度 ${position.lat.toFixed(6)}，经度 ${position.lng.toFixed(6)}` +
+          (pos.coords.accuracy ? `（误差约 ${Math.round(pos.coords.accuracy)} 米）` : ''));
+      }, (e) => {
+        locate.disabled = false;
+        position = null;
+        forget.hidden = true;
+        setStatus(e.code === 1 ? '定位被拒绝：您没有允许本页使用位置。可在浏览器或手机设置中允许后重试，或只填写地址。' :
+          e.code === 3 ? '定位超时：请到开阔处重试，或只填写地址。' :
+            '无法确定当前位置（信号弱或手机定位服务已关闭），请重试或只填写地址。', true);
+      }, { enableHighAccuracy: true, timeout: 20000, maximumAge: 60000 });
+    });
+    forget.addEventListener('click', () => {
+      position = null;
+      forget.hidden = true;
+      setStatus('不附带位置。');
+    });
+
+    // The photos picked so far: the camera gives one at a time, so each
+    // pick adds to the list.
+    const photos = [];
+    const photo = h('input', { id: 'ev-photo', name: 'photo', type: 'file', accept: 'image/*', capture: 'environment', multiple: true });
+    const previews = h('ul', { class: 'previews', id: 'ev-previews' });
+    const total = h('p', { class: 'hint', id: 'ev-photo-total' });
+    const showPhotos = () => {
+      dropObjectURLs();
+      previews.replaceChildren(...photos.map((f, i) => {
+        const rm = h('button', { type: 'button', class: 'link', 'aria-label': '移除照片 ' + f.name }, '移除');
+        rm.addEventListener('click', () => { photos.splice(i, 1); fieldError(photo, ''); showPhotos(); photo.focus(); });
+        return h('li', { class: 'preview', 'data-name': f.name },
+          h('img', { src: objectURL(f), alt: '待上传照片 ' + f.name }),
+          h('span', { class: 'preview-name' }, f.name), h('span', { class: 'preview-size' }, size(f.size)), rm);
+      }));
+      const bytes = photos.reduce((n, f) => n + f.size, 0);
+      total.textContent = photos.length ? `共 ${photos.length} 张，${size(bytes)}（每次最多 ${MAX_PHOTOS} 张）` : `可拍照或从相册选择，每次最多 ${MAX_PHOTOS} 张。`;
+    };
+    photo.addEventListener('change', () => {
+      const problems = [];
+      for (const f of photo.files) {
+        if (f.type && !f.type.startsWith('image/')) { problems.push(`“${f.name}”不是图片，未添加`); continue; }
+        if (photos.length >= MAX_PHOTOS) { problems.push(`每次最多 ${MAX_PHOTOS} 张照片，“${f.name}”未添加`); continue; }
+        photos.push(f);
+      }
+      photo.value = '';
+      fieldError(photo, problems.join('；'));
+      showPhotos();
+    });
+    showPhotos();
+
+    const resident = h('input', { id: 'ev-resident', name: 'resident_id', type: 'text', inputmode: 'numeric', pattern: '[0-9]*', autocomplete: 'off' });
+    const household = h('input', { id: 'ev-household', name: 'household_id', type: 'text', inputmode: 'numeric', pattern: '[0-9]*', autocomplete: 'off' });
+    const worker = h('input', { id: 'ev-worker', name: 'worker_code', type: 'text', autocomplete: 'off', placeholder: '如 W-NY-03-02-06' });
+    const submit = h('button', { type: 'submit', class: 'primary', id: 'ev-submit' }, '上报事件');
+
+    // Where the API's refusal belongs, by what it names.
+    const at = [
+      [/照片|文件字段|上传内容|文件存储/, photo], [/描述/, text], [/类别/, category], [/来源/, source[0]],
+      [/地址/, address], [/地点/, place], [/纬度|经度|经纬度/, locate], [/住户/, household], [/居民/, resident],
+      [/网格|管辖范围/, grid],
+    ];
+    const controls = [grid, category, text, source[0], address, place, locate, photo, resident, household, worker];
+
+    const form = h('form', { id: 'report', class: 'card report', novalidate: true, onsubmit: async (ev) => {
+      ev.preventDefault();
+      clearError();
+      for (const c of controls) fieldError(c, '');
+      const need = [[grid, '请填写事件所在网格的编码'], [text, '请填写事件描述']].filter(([c]) => !c.value.trim());
+      for (const [c, msg] of need) fieldError(c, msg);
+      for (const c of [resident, household]) {
+        if (c.value.trim() && !/^[1-9][0-9]*$/.test(c.value.trim())) {
+          fieldError(c, '编号须为正整数');
+          need.push([c]);
+        }
+      }
+      if (need.length) { need[0][0].focus(); return; }
+      const fd = new FormData();
+      fd.set('grid', grid.value.trim());
+      fd.set('text', text.value.trim());
+      if (category.value) fd.set('category', category.value);
+      fd.set('source', source.find((r) => r.checked).value);
+      for (const [k, c] of [['address', address], ['place', place], ['resident_id', resident], ['household_id', household], ['worker_code', worker]]) {
+        if (c.value.trim()) fd.set(k, c.value.trim());
+      }
+      if (position) {
+        fd.set('lat', String(position.lat));
+        fd.set('lng', String(position.lng));
+      }
+      for (const f of photos) fd.append('photo', f, f.name);
+      submit.disabled = true;
+      submit.setAttribute('aria-busy', 'true');
+      submit.textContent = photos.length ? '正在上传……' : '正在上报……';
+      let res;
+      try {
+        res = await api('POST', '/events', fd, { zh: true });
+      } catch (e) {
+        submit.disabled = false;
+        submit.removeAttribute('aria-busy');
+        submit.textContent = '上报事件';
+        if (e.handled) return;
+        const hit = e.status === 400 || e.status === 403 || e.status === 404 ? at.find(([re]) => re.test(e.message)) : null;
+        if (hit) {
+          fieldError(hit[1], e.message);
+          hit[1].focus();
+        } else {
+          showError(e, '上报事件');
+        }
+        return;
+      }
+      carryNotice = `已上报，工单 #${res.ticket.id}` + (res.attachments.length ? `，照片 ${res.attachments.length} 张已保存。` : '。');
+      location.hash = '#/tickets/' + res.ticket.id;
+    } },
+    field('网格', grid, grids.length === 1 ? '已填您账号的网格；事件在其下某个网格时，请改为该网格的编码。它决定由谁办理。' : '事件所在网格的编码，决定由谁办理。'),
+    grids.length > 1 ? h('datalist', { id: 'ev-grids' }, grids.map((c) => h('option', { value: c }))) : null,
+    field('事件描述', text), count,
+    field('类别', category, '不选时按描述自动分类。'),
+    sourceSet,
+    field('地址', address, '如 柳岸小区东门外人行道。'),
+    field('地点（可选）', place),
+    h('div', { class: 'field' }, h('span', { class: 'label' }, '位置'), h('div', { class: 'buttons' }, locate, forget), locStatus),
+    h('div', { class: 'field' }, h('label', { for: photo.id }, '照片'), photo, total, previews),
+    h('details', { class: 'more' }, h('summary', {}, '更多（可选）'),
+      field('有关居民的编号', resident), field('有关住户的编号', household),
+      field('我的网格员工号', worker, '填写后，若此事件正归您办理，工单直接进入“处理中”。')),
+    h('div', { class: 'buttons' }, submit));
+    screen('上报事件', h('p', { class: 'muted' }, '巡查中发现的问题或热线来电，上报后生成工单，按网格分派办理。'), form);
+    settle(opts);
+  }
+
+  // --- a department's tasks ---------------------------------------------------------
+
+  async function tasksView(params, opts) {
+    const g = gen;
+    const own = myDepartment();
+    const dept = own || params.get('department') || '';
+    const list = h('div', { id: 'task-board', 'aria-live': 'polite', 'aria-busy': 'true' }, h('p', { class: 'loading' }, '正在加载……'));
+    const refresh = h('button', { type: 'button', id: 'refresh' }, '刷新');
+    let picker = null;
+    if (!own) {
+      // A user of the whole city (or the trial mode) picks the department.
+      const sel = h('select', { id: 'task-dept', name: 'department' }, h('option', { value: '' }, '请选择部门'));
+      picker = h('form', { class: 'filters', onsubmit: (ev) => { ev.preventDefault(); go('#/tasks' + (sel.value ? '?department=' + encodeURIComponent(sel.value) : '')); } },
+        field('部门', sel), h('div', { class: 'buttons' }, h('button', { type: 'submit', class: 'primary' }, '查看')));
+      api('GET', '/departments', undefined, { zh: true }).then((ds) => {
+        sel.append(...ds.map((d) => h('option', { value: d.code, selected: d.code === dept }, d.name)));
+      }, (e) => { if (!e.handled) showError(e, '读取部门列表'); });
+    }
+    screen('部门待办', h('p', { class: 'muted' }, '分拨到本部门、尚未办结的任务，期限最近的在前；超期的标红。'), picker,
+      h('div', { class: 'buttons' }, refresh), list);
+    const load = async (done) => {
+      list.setAttribute('aria-busy', 'true');
+      if (!dept) {
+        list.replaceChildren(h('p', { class: 'muted' }, '请选择要查看的部门。'));
+        return;
+      }
+      let ts;
+      try {
+        ts = await api('GET', '/tasks?department=' + encodeURIComponent(dept), undefined, { zh: true });
+      } catch (e) {
+        if (g !== gen) return;
+        showError(e, '读取部门待办');
+        list.replaceChildren(h('p', { class: 'muted' }, '无法读取待办任务。'));
+        return;
+      }
+      // What each case is: its ticket, read once per ticket.
+      const ids = [...new Set(ts.map((k) => k.ticket_id))];
+      const tickets = new Map();
+      await Promise.all(ids.map((id) => api('GET', '/tickets/' + id, undefined, { zh: true })
+        .then((d) => tickets.set(id, d.ticket), () => {})));
+      if (g !== gen) return;
+      ts.sort((a, b) => new Date(a.due_at) - new Date(b.due_at) || a.id - b.id);
+      const late = ts.filter((k) => k.overdue).length;
+      const onDone = (msg) => { notice(msg); load(); };
+      list.replaceChildren(...nodes([
+        h('p', { class: 'summary', id: 'task-summary' }, ts.length ? `共 ${ts.length} 件待办` + (late ? `，其中超期 ${late} 件` : '') + ' · 期限按北京时间显示' : ''),
+        ts.length === 0 ? h('p', { class: 'empty' }, '没有待办的任务。') :
+          h('ol', { class: 'cards', id: 'task-list' }, ts.map((k) => {
+            const tk = tickets.get(k.ticket_id) || { id: k.ticket_id };
+            return taskCard(k, {
+              department: own ? own === k.department : session.mode === 'open',
+              dispatcher: !!tk.grid && dispatcher(tk.grid), ticket: tk, onDone,
+            });
+          })),
+      ]));
+      list.setAttribute('aria-busy', 'false');
+      if (done) done();
+    };
+    refresh.addEventListener('click', () => { notice(''); load(); });
+    await load();
+    settle(opts);
+  }
+
   // --- unknown senders ------------------------------------------------------------
 
   async function unknownView(opts) {
@@ -768,7 +1501,7 @@
       if (g !== gen) return;
       clearError();
       list.replaceChildren(ms.length === 0 ? h('p', { class: 'empty' }, '没有未识别发送方的消息。') :
-        h('table', { class: 'plain' },
+        cells(h('table', { class: 'plain' },
           h('thead', {}, h('tr', {}, ['时间', '渠道', '发送方', '内容', '识别为', '活动', '工单'].map((t) => h('th', { scope: 'col' }, t)))),
           h('tbody', {}, ms.map((m) => h('tr', { 'data-id': m.id },
             h('td', {}, timeEl(m.received_at)),
@@ -777,7 +1510,7 @@
             h('td', { class: 'text' }, m.text || '（无文字）'),
             h('td', {}, m.intent ? label(INTENT, m.intent) : '—'),
             h('td', {}, m.campaign_id ? h('a', { href: '#/answers/' + m.campaign_id }, '#' + m.campaign_id) : '—'),
-            h('td', {}, m.ticket_id ? h('a', { href: '#/tickets/' + m.ticket_id }, '#' + m.ticket_id) : '—'))))));
+            h('td', {}, m.ticket_id ? h('a', { href: '#/tickets/' + m.ticket_id }, '#' + m.ticket_id) : '—')))))));
     };
     refresh.addEventListener('click', () => load());
     await load();
@@ -820,10 +1553,10 @@
     }
     list.replaceChildren(...nodes([as.length === 0 ? h('p', { class: 'empty' }, '还没有居民回复这个活动。') : [
       h('p', { class: 'summary' }, `共 ${as.length} 位居民回复：` + [...counts].map(([k, n]) => `${k} ${n} 人`).join('，')),
-      h('table', { class: 'plain', id: 'answers' },
+      cells(h('table', { class: 'plain', id: 'answers' },
         h('thead', {}, h('tr', {}, ['居民编号', '选项', '含义', '回复时间'].map((t) => h('th', { scope: 'col' }, t)))),
         h('tbody', {}, as.map((a) => h('tr', {},
-          h('td', {}, a.resident_id), h('td', {}, a.option), h('td', {}, a.meaning || '—'), h('td', {}, timeEl(a.answered_at)))))),
+          h('td', {}, a.resident_id), h('td', {}, a.option), h('td', {}, a.meaning || '—'), h('td', {}, timeEl(a.answered_at))))))),
     ]]));
     settle(opts);
   }
