@@ -69,8 +69,9 @@ type Report struct {
 	// actor of its creation; required.
 	By string
 	// WorkerCode is the reporter's own worker code, when they are a
-	// worker. A report by the worker the ticket goes to starts in
-	// progress: they found it and are handling it.
+	// worker: the report counts as theirs in 考核 (events reported), and a
+	// report by the worker the ticket goes to starts in progress: they
+	// found it and are handling it. An unknown code is refused.
 	WorkerCode string
 	// Location is where the event is: an address within the grid and an
 	// optional point.
@@ -122,6 +123,13 @@ func (s *Service) Report(ctx context.Context, rep Report) (ReportResult, error) 
 	}
 	nt := tickets.Ticket{ResidentID: rep.ResidentID, GridCode: rep.GridCode, Text: rep.Text, Category: rep.Category,
 		Source: rep.Source, Reporter: rep.By, Location: rep.Location, Place: rep.Place, HouseholdID: rep.HouseholdID}
+	if rep.WorkerCode != "" {
+		rw, err := s.st.WorkerByCode(ctx, rep.WorkerCode)
+		if err != nil {
+			return ReportResult{}, err
+		}
+		nt.ReporterWorkerID = rw.ID // credited in 考核 (events reported)
+	}
 	nt, ev := sla.Open(nt, matched, now)
 	ev.Actor = rep.By
 	ev.Note = strings.Trim(fmt.Sprintf("source: %s (%s); reporter: %s; %s", nt.Source, nt.Source.Label(), rep.By, ev.Note), "; ")
@@ -232,6 +240,13 @@ func (s *Service) checkReport(ctx context.Context, rep *Report) error {
 		if g != rep.GridCode {
 			return invalid(fmt.Sprintf("household %d is not in grid %s", rep.HouseholdID, rep.GridCode),
 				fmt.Sprintf("住户 %d 不属于网格 %s", rep.HouseholdID, rep.GridCode))
+		}
+	}
+	if rep.WorkerCode != "" {
+		if _, err := s.st.WorkerByCode(ctx, rep.WorkerCode); errors.Is(err, fault.ErrNotFound) {
+			return invalid(fmt.Sprintf("worker code %q: no such worker", rep.WorkerCode), fmt.Sprintf("网格员编号 %q 不存在", rep.WorkerCode))
+		} else if err != nil {
+			return err
 		}
 	}
 	if rep.ResidentID != 0 {

@@ -258,6 +258,7 @@ func TestReportRefused(t *testing.T) {
 		{"resident of another grid", func(r *desk.Report) { r.GridCode, r.ResidentID = otherGrid, f.res[0].ID }, fault.ErrInvalid},
 		{"unknown resident", func(r *desk.Report) { r.ResidentID = 9999999 }, fault.ErrNotFound},
 		{"unknown household", func(r *desk.Report) { r.HouseholdID = 9999999 }, fault.ErrNotFound},
+		{"unknown worker code", func(r *desk.Report) { r.WorkerCode = "W-NOBODY" }, fault.ErrInvalid},
 		{"household of another grid", func(r *desk.Report) { r.GridCode, r.HouseholdID = otherGrid, household }, fault.ErrInvalid},
 		{"not an image", func(r *desk.Report) { r.Photos = photo([]byte("%PDF-1.4 not a photo")) }, fault.ErrInvalid},
 		{"too big", func(r *desk.Report) { r.Photos = photo(big) }, fault.ErrInvalid},

@@ -31,6 +31,11 @@ func (s *Store) ReportEvent(ctx context.Context, t *tickets.Ticket, ev tickets.E
 	}
 	ids := make([]int64, len(atts))
 	err := s.createTicket(ctx, t, ev, func(tx *sql.Tx, id int64) error {
+		if t.ReporterWorkerID != 0 {
+			if _, err := tx.ExecContext(ctx, s.q.get("InsertTicketReporter"), id, t.ReporterWorkerID, s.ts(t.CreatedAt)); err != nil {
+				return err
+			}
+		}
 		for _, e := range then {
 			e.TicketID = id
 			if e.At.IsZero() {

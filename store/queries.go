@@ -73,7 +73,7 @@ var queryNames = []string{
 	// visit register (走访台账)
 	"RegisterHouseholds", "RegisterRecords", "VisitRecordByID", "VisitPhotos", "RegisterWorkerSlots", "RegisterGridSlots",
 	"ResidentHousehold", "SlotToClose", "TicketExists", "InsertVisitRecord", "InsertVisitPhoto", "CloseVisitSlot",
-	"EraseVisitNotes", "EraseQueueVisitPhotos", "EraseVisitPhotos",
+	"EraseVisitNotes", "EraseQueueVisitPhotos", "EraseVisitPhotos", "InsertTicketReporter", "EventsReported",
 }
 
 // dialectQueries are the named queries only one dialect uses (its bulk

@@ -127,6 +127,11 @@ type Ticket struct {
 	// Reporter is the user who reported an event (patrol, hotline); ""
 	// for a resident's reply.
 	Reporter string
+	// ReporterWorkerID is the worker who reported the event, when the
+	// report named one; 0 otherwise. The store keeps it for 考核 (events
+	// reported, ticket_reporters) and does not read it back with the
+	// ticket.
+	ReporterWorkerID int64
 	// Location is where a reported event is; zero for a resident's reply.
 	Location Location
 	// Place names the public place concerned ("3号楼电梯", "东门消防通道");

@@ -1587,3 +1587,14 @@ DELETE FROM blob_deletions WHERE key = ANY($1);
 
 -- name: CountQueuedBlobs
 SELECT count(*) FROM blob_deletions;
+
+-- 考核: the figures of a worker's month besides the visit register's
+-- (store/assessment.go; migrations/postgres/0023_ticket_reporters.sql).
+
+-- name: InsertTicketReporter
+-- The worker who reported an event. Arguments: ticket, worker, at.
+INSERT INTO ticket_reporters (ticket_id, worker_id, created_at) VALUES ($1, $2, $3);
+
+-- name: EventsReported
+-- Events reported per worker in [from, to). Arguments: from, to.
+SELECT worker_id, COUNT(*) FROM ticket_reporters WHERE created_at >= $1 AND created_at < $2 GROUP BY worker_id;

@@ -34,6 +34,7 @@ var registerTests = []struct {
 	{"VisitSlotClosed", testVisitSlotClosed},
 	{"VisitInputs", testVisitInputs},
 	{"VisitErased", testVisitErased},
+	{"AssessmentInputs", testAssessmentInputs},
 }
 
 // Erasing a resident clears their visits' notes and photos; the visits
