@@ -34,6 +34,10 @@ type Sheet struct {
 	Title   string
 	Columns []Column
 	Rows    [][]any
+	// Print sets the worksheet up for paper (a score sheet or a ledger
+	// handed over for 查台账): landscape, shrunk to one page wide, the
+	// header row repeated on every page.
+	Print bool
 }
 
 // choiceRows is how far down a column's drop-down list applies.
@@ -111,10 +115,28 @@ func (s Sheet) fill(f *excelize.File) error {
 			return err
 		}
 	}
+	if s.Print {
+		if err := s.printLayout(f); err != nil {
+			return err
+		}
+	}
 	if s.Title != "" {
 		if err := f.SetDocProps(&excelize.DocProperties{Title: s.Title}); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// printLayout makes s print landscape, one page wide, with its header row
+// on every page.
+func (s Sheet) printLayout(f *excelize.File) error {
+	landscape, fit, wide, tall := "landscape", true, 1, 0
+	if err := f.SetSheetProps(s.Name, &excelize.SheetPropsOptions{FitToPage: &fit}); err != nil {
+		return err
+	}
+	if err := f.SetPageLayout(s.Name, &excelize.PageLayoutOptions{Orientation: &landscape, FitToWidth: &wide, FitToHeight: &tall}); err != nil {
+		return err
+	}
+	return f.SetDefinedName(&excelize.DefinedName{Name: "_xlnm.Print_Titles", RefersTo: "'" + s.Name + "'!$1:$1", Scope: s.Name})
 }

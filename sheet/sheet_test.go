@@ -48,3 +48,33 @@ func TestWriteXLSX(t *testing.T) {
 		t.Errorf("phone column width %v, want 16", w)
 	}
 }
+
+// A sheet for paper prints landscape, one page wide, its header on every
+// page.
+func TestPrintLayout(t *testing.T) {
+	s := sheet.Sheet{Name: "考核", Columns: []sheet.Column{{Header: "姓名"}}, Rows: [][]any{{"张三"}}, Print: true}
+	var buf bytes.Buffer
+	if err := s.WriteXLSX(&buf); err != nil {
+		t.Fatal(err)
+	}
+	f, err := excelize.OpenReader(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	pl, err := f.GetPageLayout("考核")
+	if err != nil || pl.Orientation == nil || *pl.Orientation != "landscape" || pl.FitToWidth == nil || *pl.FitToWidth != 1 {
+		t.Errorf("page layout %+v, %v; want landscape, one page wide", pl, err)
+	}
+	props, err := f.GetSheetProps("考核")
+	if err != nil || props.FitToPage == nil || !*props.FitToPage {
+		t.Errorf("sheet props %+v, %v; want fit to page", props, err)
+	}
+	var titles bool
+	for _, dn := range f.GetDefinedName() {
+		titles = titles || (dn.Name == "_xlnm.Print_Titles" && dn.RefersTo == "'考核'!$1:$1")
+	}
+	if !titles {
+		t.Errorf("defined names %+v; want the header row as print titles", f.GetDefinedName())
+	}
+}

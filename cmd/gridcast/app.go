@@ -96,6 +96,7 @@ func (a *app) rootCommand() *cobra.Command {
 		a.ticketsCommand(),
 		a.departmentsCommand(),
 		a.tasksCommand(),
+		a.assessmentCommand(),
 		a.workersCommand(),
 		a.faultsCommand(),
 		a.benchCommand(),

@@ -13,6 +13,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/gridcast/gridcast/assessment"
 	"github.com/gridcast/gridcast/dispatch"
 	"github.com/gridcast/gridcast/retention"
 	"github.com/gridcast/gridcast/visits"
@@ -48,6 +49,10 @@ type Config struct {
 	// Visits are the visit register's norms (走访台账: who must be visited
 	// how often); default visits.DefaultConfig().
 	Visits visits.Config `yaml:"visits"`
+	// Assessment is 考核: the indicators' weights, the targets, what a
+	// satisfaction answer is worth and the grades; default
+	// assessment.DefaultConfig().
+	Assessment assessment.Config `yaml:"assessment"`
 	// Departments are the bodies a ticket can be dispatched to (分拨):
 	// code (what users' --department and the API name) and name. Empty
 	// (the default) is dispatch.DefaultDepartments: 城管, 住建/物业, 民政,
@@ -328,7 +333,8 @@ func defaultConfig() Config {
 			ApprovalThreshold: 1000, QuietStart: "21:00", QuietEnd: "08:00",
 			CapPerDay: 2, CapPerWeek: 5, SMSRate: 50, WeChatRate: 50,
 		},
-		Visits: visits.DefaultConfig(),
+		Visits:     visits.DefaultConfig(),
+		Assessment: assessment.DefaultConfig(),
 	}
 }
 

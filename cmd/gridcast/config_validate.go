@@ -108,6 +108,9 @@ func (c Config) Validate() error {
 	for _, e := range leafErrors(c.Visits.Validate()) {
 		errs = append(errs, fmt.Errorf("config: visits.%w", e))
 	}
+	for _, e := range leafErrors(c.Assessment.Validate()) {
+		errs = append(errs, fmt.Errorf("config: assessment.%w", e))
+	}
 	return errors.Join(errs...)
 }
 
