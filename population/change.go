@@ -292,3 +292,27 @@ func joinFields() string {
 	}
 	return strings.Join(s, ", ")
 }
+
+// ResidentChange is a change with what names its resident to the source
+// population system, as the change file lists it.
+type ResidentChange struct {
+	Change
+	Name     pii.Name
+	IDMasked string
+	// IDNumber is the clear ID number, the source system's key: filled
+	// only for a change file written for that system (an unmask the
+	// caller has logged), empty otherwise.
+	IDNumber pii.IDNumber
+}
+
+// Recorded is what recording changes of one resident did.
+type Recorded struct {
+	ResidentID int64
+	// Changes are the changes stored, with Before, At and WorkerID set;
+	// a field set to the value it had is not a change and is left out.
+	Changes []Change
+	// MessagesSkipped are the campaign messages and reminders that were
+	// waiting to go to a resident now moved out or deceased, skipped;
+	// VisitsCancelled their visits booked ahead, cancelled.
+	MessagesSkipped, VisitsCancelled int64
+}

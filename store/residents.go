@@ -113,6 +113,16 @@ func addChildren(rows *sql.Rows, rs []population.Resident, at map[int64]int) err
 			r.DesiredJobs = append(r.DesiredJobs, v)
 		case 3:
 			r.OptOuts = append(r.OptOuts, population.Topic(v))
+		case 4:
+			r.Status = population.Status(v)
+		case 5:
+			r.Living = population.Living(v)
+		case 6:
+			r.SelfCare = population.SelfCare(v)
+		case 7:
+			r.Health = population.HealthNote(v)
+		case 8:
+			r.Relation = population.Relation(v)
 		}
 	}
 	return rows.Err()
