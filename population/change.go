@@ -316,3 +316,18 @@ type Recorded struct {
 	// VisitsCancelled their visits booked ahead, cancelled.
 	MessagesSkipped, VisitsCancelled int64
 }
+
+// ParseSince reads the start of a change file's period: a date
+// (2024-06-01, midnight in loc) or an RFC 3339 time.
+func ParseSince(s string, loc *time.Location) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	if t, err := time.ParseInLocation(time.DateOnly, s, loc); err == nil {
+		return t, nil
+	}
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	return time.Time{}, fault.Refuse(fault.ErrInvalid,
+		fmt.Sprintf("since %q: want a date such as 2024-06-01 or an RFC 3339 time", s),
+		fmt.Sprintf("起始时间 %q 无效：请填写日期，如 2024-06-01", s), nil)
+}

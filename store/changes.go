@@ -13,6 +13,9 @@ import (
 	"github.com/gridcast/gridcast/population"
 )
 
+// recordsVersion is the migration that adds the living records.
+const recordsVersion = 19
+
 // ErrErasedRecord refuses a change of the record of a resident erased on
 // request: there is nobody left to record anything of.
 var ErrErasedRecord = fault.Refuse(fault.ErrConflict,
@@ -278,6 +281,9 @@ func (s *Store) RecordsUpdated(ctx context.Context, from, to time.Time) (map[int
 // changed after that date keeps GridCast's value. The content hash stays
 // the source row's, so that the same source row next time is Unchanged.
 func (s *Store) keepFieldChanges(ctx context.Context, tx *sql.Tx, ps []prepared, known map[string]existing) error {
+	if s.noRecords {
+		return nil
+	}
 	at := map[int64]int{}
 	var ids []int64
 	for i := range ps {

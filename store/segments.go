@@ -39,6 +39,9 @@ type compiled struct {
 // resident moved out or deceased leaves every audience at once.
 func (s *Store) compile(ctx context.Context, expr string, argStart int, self string) (compiled, error) {
 	if strings.TrimSpace(expr) == "" {
+		if s.noRecords {
+			return compiled{where: "1 = 1"}, nil
+		}
 		return compiled{where: segments.ActiveOnlySQL}, nil
 	}
 	e, err := segments.Parse(expr)
@@ -53,7 +56,7 @@ func (s *Store) compile(ctx context.Context, expr string, argStart int, self str
 		Dialect:    d,
 		Now:        s.now().In(s.loc),
 		ArgStart:   argStart,
-		ActiveOnly: true,
+		ActiveOnly: !s.noRecords,
 		Resolve: func(name string) (string, error) {
 			if self != "" && name == self {
 				return "", fmt.Errorf("segment %q refers to itself: %w", self, fault.ErrInvalid)

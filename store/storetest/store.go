@@ -40,6 +40,7 @@ type Store interface {
 	AuditStore
 	retention.Store
 	RegisterStore
+	RecordStore
 	Admin
 }
 
