@@ -331,3 +331,13 @@ func ParseSince(s string, loc *time.Location) (time.Time, error) {
 		fmt.Sprintf("since %q: want a date such as 2024-06-01 or an RFC 3339 time", s),
 		fmt.Sprintf("起始时间 %q 无效：请填写日期，如 2024-06-01", s), nil)
 }
+
+// ValueLabel is v, a value of f, as the change file writes it for the
+// source population system: an enumeration's Chinese label (死亡, 独居),
+// anything else — a phone, a health note — as it is, in clear.
+func (f ChangeField) ValueLabel(v string) string {
+	if v == "" {
+		return ""
+	}
+	return f.label(v)
+}
