@@ -75,8 +75,10 @@ type Options struct {
 }
 
 // ActiveOnlySQL is the condition ActiveOnly adds, for a caller that
-// selects with no expression at all.
-const ActiveOnlySQL = "r.status = 'active'"
+// selects with no expression at all. It is written as an anti-join over
+// the few residents who are not active (a partial index in the store), so
+// that it leaves a segment's plan — often an index alone — as it was.
+const ActiveOnlySQL = "r.id NOT IN (SELECT i.id FROM residents i WHERE i.status <> 'active')"
 
 // Compile turns e into a boolean SQL fragment over the residents table
 // aliased r (FROM residents r), with every value passed as a bind argument

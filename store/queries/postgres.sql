@@ -1594,10 +1594,13 @@ SELECT count(*) FROM blob_deletions;
 -- name: RecordsOf
 -- The living-record values of the residents $1 (an array of ids) that are
 -- not at their default, as child rows: kind 4 status, 5 living
--- arrangement, 6 self-care level, 7 health note, 8 relation.
-SELECT k, id, v FROM residents, LATERAL (VALUES (4, status), (5, living), (6, self_care), (7, health_note), (8, relation)) AS x(k, v)
-WHERE id = ANY($1) AND (status <> 'active' OR living <> '' OR self_care <> '' OR health_note <> '' OR relation <> '')
-  AND v <> '' AND NOT (k = 4 AND v = 'active');
+-- arrangement, 6 self-care level, 7 health note, 8 relation. The filter
+-- is residents_records' own, so a page probes that small index only.
+SELECT x.k, r.id, x.v FROM residents r,
+    LATERAL (VALUES (4, r.status), (5, r.living), (6, r.self_care), (7, r.health_note), (8, r.relation)) AS x(k, v)
+WHERE r.id = ANY($1)
+  AND (r.status <> 'active' OR r.living <> '' OR r.self_care <> '' OR r.health_note <> '' OR r.relation <> '')
+  AND x.v <> '' AND NOT (x.k = 4 AND x.v = 'active');
 
 -- name: RecordForChange
 -- What a change reads of the resident first: grid, the fields a change

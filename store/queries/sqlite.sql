@@ -1567,12 +1567,17 @@ SELECT count(*) FROM blob_deletions;
 -- name: RecordsOf
 -- The living-record values of the residents given (a JSON array of ids)
 -- that are not at their default, as child rows: kind 4 status, 5 living
--- arrangement, 6 self-care level, 7 health note, 8 relation.
-SELECT 4, id, status FROM residents WHERE id IN (SELECT value FROM json_each(?1)) AND status <> 'active'
-UNION ALL SELECT 5, id, living FROM residents WHERE id IN (SELECT value FROM json_each(?1)) AND living <> ''
-UNION ALL SELECT 6, id, self_care FROM residents WHERE id IN (SELECT value FROM json_each(?1)) AND self_care <> ''
-UNION ALL SELECT 7, id, health_note FROM residents WHERE id IN (SELECT value FROM json_each(?1)) AND health_note <> ''
-UNION ALL SELECT 8, id, relation FROM residents WHERE id IN (SELECT value FROM json_each(?1)) AND relation <> '';
+-- arrangement, 6 self-care level, 7 health note, 8 relation. The filter
+-- is residents_records' own, so a page probes that small index only.
+WITH x AS MATERIALIZED (
+    SELECT id, status, living, self_care, health_note, relation FROM residents
+    WHERE id IN (SELECT value FROM json_each(?1))
+      AND (status <> 'active' OR living <> '' OR self_care <> '' OR health_note <> '' OR relation <> ''))
+SELECT 4, id, status FROM x WHERE status <> 'active'
+UNION ALL SELECT 5, id, living FROM x WHERE living <> ''
+UNION ALL SELECT 6, id, self_care FROM x WHERE self_care <> ''
+UNION ALL SELECT 7, id, health_note FROM x WHERE health_note <> ''
+UNION ALL SELECT 8, id, relation FROM x WHERE relation <> '';
 
 -- name: RecordForChange
 -- What a change reads of the resident first: grid, the fields a change

@@ -15,9 +15,14 @@ ALTER TABLE residents ADD COLUMN living TEXT NOT NULL DEFAULT '';
 ALTER TABLE residents ADD COLUMN self_care TEXT NOT NULL DEFAULT '';
 ALTER TABLE residents ADD COLUMN health_note TEXT NOT NULL DEFAULT '';
 ALTER TABLE residents ADD COLUMN relation TEXT NOT NULL DEFAULT '';
--- Few residents are not active: the index serves status:moved_out and
--- status:deceased without weighing on the active majority.
-CREATE INDEX residents_inactive ON residents(status) WHERE status <> 'active';
+-- Few residents are not active, and few have a record beyond the
+-- defaults: partial indexes over those few let a segment leave out the
+-- inactive ones (an anti-join over residents_inactive) and a page of
+-- residents find its records (residents_records) without touching the
+-- active, unrecorded majority.
+CREATE INDEX residents_inactive ON residents(id) WHERE status <> 'active';
+CREATE INDEX residents_records ON residents(id)
+    WHERE status <> 'active' OR living <> '' OR self_care <> '' OR health_note <> '' OR relation <> '';
 
 CREATE TABLE resident_changes (
     id           INTEGER PRIMARY KEY,
