@@ -142,8 +142,8 @@ const MaxHealthNote = 500
 // HealthNote is what a worker notes of a resident's health (chronic
 // illness, recent hospital stay). It is personal data of a sensitive kind
 // (PIPL): like the types of package pii it prints masked — in logs, with
-// %v and in JSON — and only its String-free conversion, string(h), gives
-// the text, for the store and for the change file.
+// %v and in JSON — and only the conversion string(h) gives the text, for
+// the store and for the change file.
 type HealthNote string
 
 // Masked is "***" for a note, "" for none.
