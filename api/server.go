@@ -90,6 +90,11 @@ type Config struct {
 	// /api/v1/residents/{id}/erase: erasure on request (PIPL), by an
 	// officer or administrator whose scope covers the resident.
 	Eraser ResidentEraser
+	// Records, when set, serves the living records (活户籍): POST and GET
+	// /api/v1/residents/{id}/changes (workers of the resident's grid and
+	// staff above it) and GET /api/v1/residents/changes?since= (the
+	// changes in the caller's scope, masked).
+	Records ResidentRecords
 	// Audit, when set, serves GET /api/v1/audit to administrators, and
 	// records what the API's users do there: sign-ins of the trial mode,
 	// unmasking, campaign approvals and moves.
@@ -207,6 +212,7 @@ func New(cfg Config) (http.Handler, error) {
 		s.mountSupervision(v1)
 	}
 	s.mountVisits(v1)
+	s.mountRecords(v1)
 	if cfg.WeChatCallback != nil {
 		route("/wechat/callback", cfg.WeChatCallback)
 	}

@@ -411,7 +411,9 @@ func (c Campaign) Deadline(runAt time.Time) time.Time {
 
 // CheckRecipient is the send-time screen of one resident for the run that
 // started at runAt: outbound.SkipCancelled when c is cancelled, outbound.SkipExpired from its
-// Deadline on, outbound.SkipOptedOut when the resident opted out of c's topic (or
+// Deadline on, outbound.SkipMovedOut or outbound.SkipDeceased when the
+// resident's record says so (asked for by status: in the segment),
+// outbound.SkipOptedOut when the resident opted out of c's topic (or
 // of everything), and "" when the message may go ahead. Channel, caps,
 // duplicates and quiet hours are decided elsewhere (ChooseChannel,
 // Caps.Check, the ledger, QuietHours.NextAllowed).
@@ -421,6 +423,8 @@ func (c Campaign) CheckRecipient(r population.Resident, runAt, now time.Time) ou
 		return outbound.SkipCancelled
 	case c.expiredAt(runAt, now):
 		return outbound.SkipExpired
+	case !r.Active():
+		return outbound.SkipFor(r.Status)
 	case r.OptedOut(c.Kind.Topic()):
 		return outbound.SkipOptedOut
 	}

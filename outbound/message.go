@@ -221,7 +221,25 @@ const (
 	// SkipErased: the resident was erased on request (PIPL) before the
 	// message went out; see package retention.
 	SkipErased SkipReason = "erased"
+	// SkipMovedOut and SkipDeceased: the resident's living record (活户籍)
+	// was changed to moved out or deceased before the message went out;
+	// see population.Status.
+	SkipMovedOut SkipReason = "moved_out"
+	SkipDeceased SkipReason = "deceased"
 )
+
+// SkipFor is the reason a campaign message or reminder to a resident of
+// status s is skipped: SkipMovedOut, SkipDeceased, or SkipNone for an
+// active resident.
+func SkipFor(s population.Status) SkipReason {
+	switch s {
+	case population.StatusMovedOut:
+		return SkipMovedOut
+	case population.StatusDeceased:
+		return SkipDeceased
+	}
+	return SkipNone
+}
 
 // Final reports whether r ends the message: every reason does except
 // SkipNone and SkipQuietHours.

@@ -65,8 +65,28 @@ type Resident struct {
 	OptOuts          []Topic
 	PreferredChannel Channel
 
+	// The living record (活户籍), kept by workers and staff from the field
+	// (Change) and never by an import: Status (the zero value reads as
+	// active), living arrangement, self-care level, health note and
+	// relation to the head of the household.
+	Status   Status
+	Living   Living
+	SelfCare SelfCare
+	Health   HealthNote
+	Relation Relation
+
+	// SourceUpdatedAt is when the source population system last changed
+	// this row (the sync's updated_at column), on the way in only; zero
+	// from a spreadsheet. A field changed in GridCast after it keeps
+	// GridCast's value.
+	SourceUpdatedAt time.Time
+
 	UpdatedAt time.Time // set by the store
 }
+
+// Active reports whether r still belongs to the population served: not
+// moved out, not deceased.
+func (r Resident) Active() bool { return r.Status.Active() }
 
 // Age is the resident's age in whole years on the date of now.
 func (r Resident) Age(now time.Time) int {

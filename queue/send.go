@@ -212,12 +212,16 @@ func (h *handlers) screen(ctx context.Context, j *job, now time.Time) (verdict, 
 }
 
 // reachable checks what a campaign message or reminder needs of its
-// resident on the message's channel, and sets the job's recipient; ok is
+// resident — still active (not moved out or deceased since the fan-out),
+// reachable on the message's channel — and sets the job's recipient; ok is
 // false with the skip when they cannot be sent to.
 func (h *handlers) reachable(j *job) (verdict, bool) {
 	skip := func(r outbound.SkipReason) (verdict, bool) { return verdict{kind: skipIt, skip: r}, false }
 	if j.r.ID == 0 {
 		return skip(outbound.SkipNoChannel) // the resident is gone
+	}
+	if !j.r.Active() { // moved out or deceased since the fan-out
+		return skip(outbound.SkipFor(j.r.Status))
 	}
 	if j.r.OptedOut(j.c.Kind.Topic()) {
 		return skip(outbound.SkipOptedOut)

@@ -66,7 +66,19 @@ type Options struct {
 	// for queries that bind their own arguments before the fragment. Zero
 	// means 1. Ignored for SQLite, whose ? placeholders are positional.
 	ArgStart int
+	// ActiveOnly limits an expression that has no status: term (itself or
+	// in a saved segment it refers to) to active residents, as if it were
+	// ANDed with status:active: a resident who moved out or died leaves
+	// every audience unless one asks for them by status. The zero value
+	// leaves the expression as written.
+	ActiveOnly bool
 }
+
+// ActiveOnlySQL is the condition ActiveOnly adds, for a caller that
+// selects with no expression at all. It is written as an anti-join over
+// the few residents who are not active (a partial index in the store), so
+// that it leaves a segment's plan — often an index alone — as it was.
+const ActiveOnlySQL = "r.id NOT IN (SELECT i.id FROM residents i WHERE i.status <> 'active')"
 
 // Compile turns e into a boolean SQL fragment over the residents table
 // aliased r (FROM residents r), with every value passed as a bind argument
@@ -97,6 +109,9 @@ func Compile(e Expr, opt Options) (where string, args []any, err error) {
 	if err != nil {
 		return "", nil, err
 	}
+	if opt.ActiveOnly && !c.status {
+		where = "(" + where + " AND " + ActiveOnlySQL + ")"
+	}
 	return where, c.args, nil
 }
 
@@ -106,6 +121,8 @@ type compiler struct {
 	stack []string        // saved segments being expanded, outermost first
 	cache map[string]Expr // parsed saved segments by name
 	terms int
+	// status records that a status: term was compiled (ActiveOnly).
+	status bool
 }
 
 // arg binds v and returns its placeholder.
@@ -219,6 +236,9 @@ func (c *compiler) term(t *Term) (string, error) {
 			return "", fmt.Errorf("segments: compile: %w", err)
 		}
 		vals[i] = v
+	}
+	if f.Name == "status" {
+		c.status = true
 	}
 	return f.compile(c, &Term{Field: f.Name, Values: vals, Col: t.Col})
 }

@@ -55,6 +55,12 @@ var fields = []*field{
 		norm: normTopic, compile: compileOptout},
 	{FieldDoc: FieldDoc{"consent", "May receive this topic: no opt-out of it and no opt-out of all.", "consent:training", false, false},
 		norm: normTopic, compile: compileConsent},
+	{FieldDoc: FieldDoc{"status", "Whether the resident still lives here: active (在册), moved_out (迁出) or deceased (死亡). An expression without status: selects active residents only.", "status:moved_out", false, false},
+		norm: normStatus, compile: column("r.status")},
+	{FieldDoc: FieldDoc{"living", "Living arrangement on the living record: alone (独居), with_spouse, with_children (与子女同住), with_family, care_home (养老机构), other.", "living:alone", false, false},
+		norm: normLiving, compile: column("r.living")},
+	{FieldDoc: FieldDoc{"selfcare", "Self-care level on the living record: independent (自理), partial (半失能) or dependent (失能).", "selfcare:(partial OR dependent)", false, false},
+		norm: normSelfCare, compile: column("r.self_care")},
 	{FieldDoc: FieldDoc{"segment", "A saved segment by name, expanded in place.", "segment:job_seekers", false, false}},
 }
 
@@ -255,4 +261,28 @@ func normTopic(s string) (string, error) {
 		return "", fmt.Errorf("%q is not a topic; want policy, job, training, visit or all", s)
 	}
 	return string(t), nil
+}
+
+func normStatus(s string) (string, error) {
+	st, err := population.ParseStatus(s)
+	if err != nil {
+		return "", fmt.Errorf("%q is not a status; want active, moved_out or deceased (在册/迁出/死亡)", s)
+	}
+	return string(st), nil
+}
+
+func normLiving(s string) (string, error) {
+	l, err := population.ParseLiving(s)
+	if err != nil || l == "" {
+		return "", fmt.Errorf("%q is not a living arrangement; want alone, with_spouse, with_children, with_family, care_home or other (独居, 与子女同住, 养老机构 …)", s)
+	}
+	return string(l), nil
+}
+
+func normSelfCare(s string) (string, error) {
+	c, err := population.ParseSelfCare(s)
+	if err != nil || c == "" {
+		return "", fmt.Errorf("%q is not a self-care level; want independent, partial or dependent (自理/半失能/失能)", s)
+	}
+	return string(c), nil
 }

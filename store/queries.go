@@ -74,6 +74,9 @@ var queryNames = []string{
 	"RegisterHouseholds", "RegisterRecords", "VisitRecordByID", "VisitPhotos", "RegisterWorkerSlots", "RegisterGridSlots",
 	"ResidentHousehold", "SlotToClose", "TicketExists", "InsertVisitRecord", "InsertVisitPhoto", "CloseVisitSlot",
 	"EraseVisitNotes", "EraseQueueVisitPhotos", "EraseVisitPhotos", "InsertTicketReporter", "EventsReported",
+	// living records (活户籍)
+	"RecordsOf", "RecordForChange", "UpdateRecord", "ChangeWorker", "InsertChange", "InactiveSkipPending",
+	"ResidentChanges", "ChangesSince", "FieldChangesOf", "RecordsUpdated", "EraseChanges", "EraseRecord",
 }
 
 // dialectQueries are the named queries only one dialect uses (its bulk
@@ -87,9 +90,11 @@ var dialectQueries = map[string][]string{
 // dialect: each takes the residents' ids as one argument and returns
 // (kind, resident id, value) rows. PostgreSQL reads every child table in
 // one round trip; SQLite, in process, runs a statement per table.
+// RecordsOf reads the living record's values that are not at their
+// default (kinds 4 to 8) the same way.
 var childQueries = map[string][]string{
-	DriverSQLite:   {"CategoriesOf", "SkillsOf", "JobsOf", "OptOutsOf"},
-	DriverPostgres: {"ChildrenOf"},
+	DriverSQLite:   {"CategoriesOf", "SkillsOf", "JobsOf", "OptOutsOf", "RecordsOf"},
+	DriverPostgres: {"ChildrenOf", "RecordsOf"},
 }
 
 // whereMarker is where a compiled segment's boolean fragment goes in the

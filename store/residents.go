@@ -38,7 +38,7 @@ func (s *Store) loadChildren(ctx context.Context, rs []population.Resident) erro
 // the children of many pages; close them with closeStmts.
 func (s *Store) prepareChildren(ctx context.Context) ([]*sql.Stmt, error) {
 	var out []*sql.Stmt
-	for _, name := range childQueries[s.driver] {
+	for _, name := range s.childQueries() {
 		st, err := s.r.PrepareContext(ctx, s.q.get(name))
 		if err != nil {
 			closeStmts(out)
@@ -47,6 +47,16 @@ func (s *Store) prepareChildren(ctx context.Context) ([]*sql.Stmt, error) {
 		out = append(out, st)
 	}
 	return out, nil
+}
+
+// childQueries are the store's childQueries, RecordsOf left out on a
+// schema before the living records.
+func (s *Store) childQueries() []string {
+	qs := childQueries[s.driver]
+	if s.noRecords {
+		return qs[:len(qs)-1]
+	}
+	return qs
 }
 
 func closeStmts(sts []*sql.Stmt) {
@@ -68,7 +78,7 @@ func (s *Store) loadChildrenWith(ctx context.Context, prepared []*sql.Stmt, rs [
 		at[rs[i].ID] = i
 	}
 	arg := s.int64s(ids)
-	for i, name := range childQueries[s.driver] {
+	for i, name := range s.childQueries() {
 		var rows *sql.Rows
 		var err error
 		if prepared != nil {
@@ -113,6 +123,16 @@ func addChildren(rows *sql.Rows, rs []population.Resident, at map[int64]int) err
 			r.DesiredJobs = append(r.DesiredJobs, v)
 		case 3:
 			r.OptOuts = append(r.OptOuts, population.Topic(v))
+		case 4:
+			r.Status = population.Status(v)
+		case 5:
+			r.Living = population.Living(v)
+		case 6:
+			r.SelfCare = population.SelfCare(v)
+		case 7:
+			r.Health = population.HealthNote(v)
+		case 8:
+			r.Relation = population.Relation(v)
 		}
 	}
 	return rows.Err()

@@ -394,6 +394,8 @@ func (s *Store) EraseResident(ctx context.Context, residentID int64, by, reason 
 			{nil, "EraseVisitNotes", []any{residentID}},
 			{nil, "EraseQueueVisitPhotos", []any{residentID, now}},
 			{nil, "EraseVisitPhotos", []any{residentID}},
+			{nil, "EraseChanges", []any{residentID}},
+			{nil, "EraseRecord", []any{residentID}},
 		}
 		for _, st := range steps {
 			if err := exec(st.counter, st.name, st.args...); err != nil {
@@ -508,35 +510,27 @@ func (s *Store) CountQueuedBlobs(ctx context.Context) (int64, error) {
 // skipErased moves the resident's pending messages to skipped
 // (outbound.SkipErased) with their history, and returns how many.
 func (s *Store) skipErased(ctx context.Context, tx *sql.Tx, residentID int64, at time.Time) (int64, error) {
-	rows, err := tx.QueryContext(ctx, s.q.get("EraseSkipPending"), s.ts(at), residentID)
+	return s.skipPending(ctx, tx, at, outbound.SkipErased, "the resident was erased on request", "EraseSkipPending", s.ts(at), residentID)
+}
+
+// skipPending runs query (args), an UPDATE … RETURNING id that moves
+// pending messages to skipped for reason, appends the move with note to
+// each one's history, and returns how many it moved.
+func (s *Store) skipPending(ctx context.Context, tx *sql.Tx, at time.Time, reason outbound.SkipReason, note, query string, args ...any) (int64, error) {
+	ids, err := s.queryIDs(ctx, tx, query, args...)
 	if err != nil {
-		return 0, fmt.Errorf("EraseSkipPending: %w", err)
-	}
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return 0, fmt.Errorf("EraseSkipPending: %w", err)
-		}
-		ids = append(ids, id)
-	}
-	if err := rows.Close(); err != nil {
-		return 0, fmt.Errorf("EraseSkipPending: %w", err)
-	}
-	if err := rows.Err(); err != nil {
-		return 0, fmt.Errorf("EraseSkipPending: %w", err)
+		return 0, err
 	}
 	if len(ids) == 0 {
 		return 0, nil
 	}
 	notes := make([]string, len(ids))
 	for i := range notes {
-		notes[i] = "the resident was erased on request"
+		notes[i] = note
 	}
-	args := append([]any{s.ts(at), string(outbound.StatusPending), string(outbound.StatusSkipped), string(outbound.SkipErased)},
+	evArgs := append([]any{s.ts(at), string(outbound.StatusPending), string(outbound.StatusSkipped), string(reason)},
 		s.pairs(ids, notes)...)
-	if _, err := tx.ExecContext(ctx, s.q.get("InsertMessageEvents"), args...); err != nil {
+	if _, err := tx.ExecContext(ctx, s.q.get("InsertMessageEvents"), evArgs...); err != nil {
 		return 0, fmt.Errorf("InsertMessageEvents: %w", err)
 	}
 	return int64(len(ids)), nil

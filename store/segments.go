@@ -34,10 +34,15 @@ type compiled struct {
 // segment:NAME from saved_segments. A parse error is returned as-is (a
 // *segments.Error, for the caller to show with its column). self, when set, is
 // the segment being saved: referring to it (directly or through others) is
-// an error. An empty expression selects every resident.
+// an error. An empty expression selects every active resident; so does an
+// expression without a status: term (segments.Options.ActiveOnly): a
+// resident moved out or deceased leaves every audience at once.
 func (s *Store) compile(ctx context.Context, expr string, argStart int, self string) (compiled, error) {
 	if strings.TrimSpace(expr) == "" {
-		return compiled{where: "1 = 1"}, nil
+		if s.noRecords {
+			return compiled{where: "1 = 1"}, nil
+		}
+		return compiled{where: segments.ActiveOnlySQL}, nil
 	}
 	e, err := segments.Parse(expr)
 	if err != nil {
@@ -48,9 +53,10 @@ func (s *Store) compile(ctx context.Context, expr string, argStart int, self str
 		d = segments.Postgres
 	}
 	where, args, err := segments.Compile(e, segments.Options{
-		Dialect:  d,
-		Now:      s.now().In(s.loc),
-		ArgStart: argStart,
+		Dialect:    d,
+		Now:        s.now().In(s.loc),
+		ArgStart:   argStart,
+		ActiveOnly: !s.noRecords,
 		Resolve: func(name string) (string, error) {
 			if self != "" && name == self {
 				return "", fmt.Errorf("segment %q refers to itself: %w", self, fault.ErrInvalid)

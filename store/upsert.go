@@ -35,8 +35,11 @@ type householdKey struct {
 // empty one never unbinds). A row for a resident erased on request
 // (EraseResident) is not written and counts as Erased: the source still
 // holds them, and they stay erased. Households are created or reused by
-// grid and address. Sized for the import and sync path: about a thousand
-// rows a call.
+// grid and address. A row dated by its source (SourceUpdatedAt, a sync's)
+// never overwrites a field changed from the field after that date
+// (RecordChanges): the phone keeps GridCast's value. The living record
+// (status, living arrangement …) is never written here. Sized for the
+// import and sync path: about a thousand rows a call.
 func (s *Store) UpsertResidents(ctx context.Context, rs []population.Resident) (population.UpsertStats, error) {
 	var stats population.UpsertStats
 	if len(rs) == 0 {
@@ -97,6 +100,9 @@ func (s *Store) upsertChunk(ctx context.Context, tx *sql.Tx, st stmts, hh *house
 	}
 	known, err := s.matchResidents(ctx, tx, ps)
 	if err != nil {
+		return stats, err
+	}
+	if err := s.keepFieldChanges(ctx, tx, ps, known); err != nil {
 		return stats, err
 	}
 	if s.driver == DriverPostgres {

@@ -20,7 +20,7 @@ import (
 )
 
 func (a *app) residentsCommand() *cobra.Command {
-	c := &cobra.Command{Use: "residents", Short: "Look up residents (masked) and unmask an ID number with a reason"}
+	c := &cobra.Command{Use: "residents", Short: "Look up residents (masked), unmask an ID number with a reason, keep their living records (活户籍)"}
 	var asJSON bool
 	show := &cobra.Command{
 		Use:   "show ID",
@@ -44,6 +44,9 @@ func (a *app) residentsCommand() *cobra.Command {
 				}
 				fmt.Fprintf(a.stdout, "resident %d: %s (%s, %d) phone %s id %s\ngrid %s, %s\ncategories %v skills %v desired jobs %v\nwechat bound: %v, opted out of: %v\n",
 					m.ID, m.Name, m.Gender, m.Age, m.Phone, m.IDNumber, m.Grid, m.Address, m.Categories, m.Skills, m.Jobs, m.WeChat, m.OptOuts)
+				fmt.Fprintf(a.stdout, "status %s, living %s, self-care %s, relation %s, health note %s\n",
+					population.FieldStatus.Show(m.Status), orDash(population.FieldLiving.Show(m.Living)),
+					orDash(population.FieldSelfCare.Show(m.SelfCare)), orDash(population.FieldRelation.Show(m.Relation)), orDash(m.Health))
 				return nil
 			})
 		},
@@ -80,7 +83,7 @@ func (a *app) residentsCommand() *cobra.Command {
 	}
 	unmask.Flags().StringVar(&reason, "reason", "", "why the clear number is needed (logged)")
 	unmask.Flags().StringVar(&by, "by", "", "who asks (logged)")
-	c.AddCommand(show, unmask, a.residentsMessages(), a.residentsErase())
+	c.AddCommand(show, unmask, a.residentsMessages(), a.residentsErase(), a.residentsChange(), a.residentsChanges())
 	return c
 }
 

@@ -217,6 +217,7 @@ func (a *app) serve(ctx context.Context, withHTTP, withWorkers bool, ready func(
 			TrialToken:  trialToken,
 			Audit:       st,
 			Eraser:      retention.Eraser{Store: st, Blobs: media, Log: a.log},
+			Records:     st,
 			Dispatch:    st,
 			Supervision: st,
 			Visits:      st,

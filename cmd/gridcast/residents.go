@@ -28,6 +28,12 @@ type maskedResident struct {
 	Jobs       []string `json:"desired_jobs,omitempty"`
 	WeChat     bool     `json:"wechat_bound"`
 	OptOuts    []string `json:"opt_outs,omitempty"`
+	// The living record (活户籍); the health note masked.
+	Status   string `json:"status"`
+	Living   string `json:"living,omitempty"`
+	SelfCare string `json:"selfcare,omitempty"`
+	Health   string `json:"health,omitempty"`
+	Relation string `json:"relation,omitempty"`
 }
 
 func newMaskedResident(r population.Resident, now time.Time) maskedResident {
@@ -35,6 +41,8 @@ func newMaskedResident(r population.Resident, now time.Time) maskedResident {
 		ID: r.ID, Name: r.Name.Masked(), Gender: string(r.Gender), Age: r.Age(now),
 		IDNumber: r.IDMasked, Phone: r.Phone.Masked(), Grid: r.GridCode, Address: maskRoom(r.Address),
 		Skills: r.Skills, Jobs: r.DesiredJobs, WeChat: r.OpenID != "",
+		Status: r.Value(population.FieldStatus), Living: string(r.Living), SelfCare: string(r.SelfCare),
+		Health: r.Health.Masked(), Relation: string(r.Relation),
 	}
 	if m.IDNumber == "" {
 		m.IDNumber = r.IDNumber.Masked()

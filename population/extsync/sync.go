@@ -63,6 +63,10 @@ type Result struct {
 // crash re-reads at most one batch. Rows sharing the cursor's timestamp are
 // read again on the next run (>= semantics) and come back Unchanged.
 //
+// With UpdatedAtColumn, each row carries its date (Resident.SourceUpdatedAt):
+// a field a worker changed in GridCast after it (a phone, see
+// store.RecordChanges) keeps GridCast's value.
+//
 // Invalid rows are counted and listed in the Result, not fatal. A source
 // that cannot be reached, a failing query or a missing required column is
 // an error before anything is written; a store failure stops the run with
@@ -191,8 +195,10 @@ func Run(ctx context.Context, cfg Config, store Store, log *slog.Logger) (Result
 				row[f] = text(vals[i], f)
 			}
 		}
+		var rowTime time.Time
 		if updatedIdx >= 0 {
 			if t, ok := asTime(vals[updatedIdx]); ok {
+				rowTime = t
 				if t.Before(maxSeen) && seenAny {
 					ordered = false
 				}
@@ -215,6 +221,9 @@ func Run(ctx context.Context, cfg Config, store Store, log *slog.Logger) (Result
 			}
 			continue
 		}
+		// Dated by the source, the row leaves a field changed in
+		// GridCast after that date as GridCast has it.
+		r.SourceUpdatedAt = rowTime
 		if i, dup := inBatch[r.IDNumber]; dup {
 			batch[i] = r // the later row wins
 			res.Duplicates++

@@ -1571,3 +1571,98 @@ INSERT INTO ticket_reporters (ticket_id, worker_id, created_at) VALUES (?, ?, ?)
 -- name: EventsReported
 -- Events reported per worker in [from, to). Arguments: from, to.
 SELECT worker_id, COUNT(*) FROM ticket_reporters WHERE created_at >= ? AND created_at < ? GROUP BY worker_id;
+
+-- living records (活户籍) ---------------------------------------------------
+-- A resident's status and living record, their changes, the change file
+-- and the evaluation's count (migrations/*/0019_living_records.sql).
+
+-- name: RecordsOf
+-- The living-record values of the residents given (a JSON array of ids)
+-- that are not at their default, as child rows: kind 4 status, 5 living
+-- arrangement, 6 self-care level, 7 health note, 8 relation. The filter
+-- is residents_records' own, so a page probes that small index only.
+WITH x AS MATERIALIZED (
+    SELECT id, status, living, self_care, health_note, relation FROM residents
+    WHERE id IN (SELECT value FROM json_each(?1))
+      AND (status <> 'active' OR living <> '' OR self_care <> '' OR health_note <> '' OR relation <> ''))
+SELECT 4, id, status FROM x WHERE status <> 'active'
+UNION ALL SELECT 5, id, living FROM x WHERE living <> ''
+UNION ALL SELECT 6, id, self_care FROM x WHERE self_care <> ''
+UNION ALL SELECT 7, id, health_note FROM x WHERE health_note <> ''
+UNION ALL SELECT 8, id, relation FROM x WHERE relation <> '';
+
+-- name: RecordForChange
+-- What a change reads of the resident first: grid, the fields a change
+-- sets, and whether they were erased on request. Argument: resident.
+SELECT r.grid_code, r.status, r.phone, r.living, r.self_care, r.health_note, r.relation,
+       EXISTS (SELECT 1 FROM resident_erasures e WHERE e.resident_id = r.id)
+FROM residents r WHERE r.id = ?;
+
+-- name: UpdateRecord
+-- Arguments: status, phone, living, self-care, health note, relation, now, resident.
+UPDATE residents SET status = ?, phone = ?, living = ?, self_care = ?, health_note = ?, relation = ?, updated_at = ?
+WHERE id = ?;
+
+-- name: ChangeWorker
+-- The worker a change by someone counts for: a grid worker whose code, or
+-- else whose name, is theirs. Argument: who.
+SELECT id FROM workers WHERE (code = ?1 OR name = ?1) AND grid_code IS NOT NULL AND role = 'grid_worker'
+ORDER BY code = ?1 DESC, id LIMIT 1;
+
+-- name: InsertChange
+-- Arguments: resident, grid, field, before, after, by, worker (or NULL),
+-- source, note, at.
+INSERT INTO resident_changes (resident_id, grid_code, field, before_value, after_value, recorded_by, worker_id, source, note, changed_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id;
+
+-- name: InactiveSkipPending
+-- A resident's campaign messages and reminders still waiting, skipped
+-- because they moved out or died. Arguments: now, resident, skip reason.
+-- Returns the ids it moved.
+UPDATE messages SET status = 'skipped', skip_reason = ?3, finished_at = ?1, updated_at = ?1, wait_reason = ''
+WHERE resident_id = ?2 AND status = 'pending' AND purpose IN ('campaign', 'reminder')
+RETURNING id;
+
+-- name: ResidentChanges
+-- Argument: resident. Oldest first.
+SELECT id, resident_id, grid_code, field, before_value, after_value, recorded_by, COALESCE(worker_id, 0), source, note, changed_at
+FROM resident_changes WHERE resident_id = ? ORDER BY id;
+
+-- name: ChangesSince
+-- The change file: changes made at or after since, of residents not
+-- erased, by id. Arguments: since, after id, limit.
+SELECT c.id, c.resident_id, c.grid_code, c.field, c.before_value, c.after_value, c.recorded_by, COALESCE(c.worker_id, 0),
+       c.source, c.note, c.changed_at, r.name, r.id_masked, r.id_sealed
+FROM resident_changes c JOIN residents r ON r.id = c.resident_id
+WHERE c.changed_at >= ? AND c.id > ? AND c.resident_id NOT IN (SELECT resident_id FROM resident_erasures)
+ORDER BY c.id LIMIT ?;
+
+-- name: FieldChangesOf
+-- When each of the residents given (a JSON array of ids) last had a field
+-- an import also writes changed from the field, with its value now: a
+-- sync's older row leaves it alone. Rows: resident, field, latest change,
+-- phone now.
+SELECT c.resident_id, c.field, MAX(c.changed_at), r.phone
+FROM resident_changes c JOIN residents r ON r.id = c.resident_id
+WHERE c.resident_id IN (SELECT value FROM json_each(?)) AND c.source = 'field' AND c.field = 'phone'
+GROUP BY c.resident_id, c.field, r.phone;
+
+-- name: RecordsUpdated
+-- The residents whose records each grid worker updated from the field in
+-- [from, to). Arguments: from, to.
+SELECT worker_id, COUNT(DISTINCT resident_id) FROM resident_changes
+WHERE worker_id IS NOT NULL AND source = 'field' AND changed_at >= ? AND changed_at < ?
+GROUP BY worker_id ORDER BY worker_id;
+
+-- name: EraseChanges
+-- An erasure clears the personal values of the resident's changes (phone,
+-- health note) and every change's note. Argument: resident.
+UPDATE resident_changes SET note = '',
+    before_value = CASE WHEN field IN ('phone', 'health') THEN '' ELSE before_value END,
+    after_value = CASE WHEN field IN ('phone', 'health') THEN '' ELSE after_value END
+WHERE resident_id = ?1;
+
+-- name: EraseRecord
+-- An erasure clears the resident's living record but their status.
+-- Argument: resident.
+UPDATE residents SET living = '', self_care = '', health_note = '', relation = '' WHERE id = ?1;

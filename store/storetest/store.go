@@ -41,6 +41,7 @@ type Store interface {
 	retention.Store
 	RegisterStore
 	AssessmentStore
+	RecordStore
 	Admin
 }
 
