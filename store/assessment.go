@@ -17,6 +17,8 @@ import (
 //     (VisitInputs);
 //   - EventsReported: the events the worker reported in the month (a
 //     report that named them, ticket_reporters);
+//   - RecordsUpdated: the residents whose living record (活户籍) they
+//     changed from the field in the month (RecordsUpdated);
 //   - of the tickets created in the month and assigned to the worker (as
 //     `gridcast tickets stats --by worker` counts them): TicketsResolved,
 //     TicketsOnTime (onTime decides, the desk's SLA.OnTime), Overdue —
@@ -52,6 +54,15 @@ func (s *Store) AssessmentInputs(ctx context.Context, month assessment.Period, n
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("store: events reported in %s: %w", month, err)
+	}
+	records, err := s.RecordsUpdated(ctx, from, to)
+	if err != nil {
+		return nil, err
+	}
+	for id, n := range records {
+		if in := byWorker[id]; in != nil {
+			in.RecordsUpdated = n
+		}
 	}
 	end := to
 	if now := s.now(); now.Before(end) {

@@ -1315,13 +1315,13 @@ SELECT grid_code FROM households WHERE id = ?;
 -- name: RegisterHouseholds
 -- The residents of a grid and the grids below it, with their household
 -- and categories (one row per category, NULL for none), by household.
--- Erased residents are left out. Arguments: grid, grid || '-%'.
+-- Erased residents, and those who moved out or died, are left out. Arguments: grid, grid || '-%'.
 SELECT r.id, r.name, r.phone, r.grid_code, COALESCE(r.household_id, 0),
        COALESCE(h.community, ''), COALESCE(h.building, ''), COALESCE(h.unit, ''), COALESCE(h.room, ''), c.category
 FROM residents r
 LEFT JOIN households h ON h.id = r.household_id
 LEFT JOIN resident_categories c ON c.resident_id = r.id
-WHERE (r.grid_code = ?1 OR r.grid_code LIKE ?2) AND r.content_hash <> 'erased'
+WHERE (r.grid_code = ?1 OR r.grid_code LIKE ?2) AND r.content_hash <> 'erased' AND r.status = 'active'
 ORDER BY COALESCE(r.household_id, 0), r.id, c.category;
 
 -- name: RegisterRecords

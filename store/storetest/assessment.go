@@ -88,3 +88,35 @@ func testAssessmentInputs(t *testing.T, st Store) {
 		t.Errorf("W102's March = %+v; want 1 resolved on time, rated 不满意", b)
 	}
 }
+
+// A living record changed from the field counts for the grid's worker in
+// the month it was made, and a resident who died leaves the register.
+func testAssessmentRecords(t *testing.T, st Store) {
+	ctx := t.Context()
+	ids, w := registerFixture(t, st)
+	if _, err := st.RecordChanges(ctx, ids[0], []population.Change{{Field: population.FieldStatus, After: string(population.StatusDeceased),
+		By: "王芳", Source: population.SourceField, Note: "家属告知"}}); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	ins, err := st.AssessmentInputs(ctx, assessment.MonthOf(now), visits.DefaultConfig(), func(tickets.Ticket) bool { return true })
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, in := range ins {
+		if want := map[bool]int{true: 1, false: 0}[in.Worker.ID == w.ID]; in.RecordsUpdated != want {
+			t.Errorf("%s's records updated = %d, want %d", in.Worker.Code, in.RecordsUpdated, want)
+		}
+	}
+	reg, err := visits.Service{Store: st, Config: visits.DefaultConfig()}.Register(ctx, w, visits.MonthOf(now))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range reg.Households {
+		for _, m := range d.Household.Members {
+			if m.ResidentID == ids[0] {
+				t.Errorf("a resident who died is still on the register: %+v", d.Household)
+			}
+		}
+	}
+}

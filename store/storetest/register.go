@@ -35,6 +35,7 @@ var registerTests = []struct {
 	{"VisitInputs", testVisitInputs},
 	{"VisitErased", testVisitErased},
 	{"AssessmentInputs", testAssessmentInputs},
+	{"AssessmentRecords", testAssessmentRecords},
 }
 
 // Erasing a resident clears their visits' notes and photos; the visits
