@@ -119,6 +119,8 @@ type Config struct {
 	// visits.DefaultConfig().
 	Visits     VisitStore
 	VisitNorms visits.Config
+	// Assessor, when set, serves 考核: GET /api/v1/assessment.
+	Assessor Assessor
 	// Extra mounts further routes (pattern → handler). None may be under
 	// /api/, where every route states the role it needs.
 	Extra map[string]http.Handler
@@ -213,6 +215,7 @@ func New(cfg Config) (http.Handler, error) {
 	}
 	s.mountVisits(v1)
 	s.mountRecords(v1)
+	s.mountAssessment(v1)
 	if cfg.WeChatCallback != nil {
 		route("/wechat/callback", cfg.WeChatCallback)
 	}

@@ -109,3 +109,15 @@ func levelLabel(l population.Level) string {
 	}
 	return "街道"
 }
+
+// Assessor binds a Scorer to the figures it reads, for callers that ask
+// for reports without holding either (the API).
+type Assessor struct {
+	Scorer *Scorer
+	Inputs Inputs
+}
+
+// Report is Scorer.Report over a.Inputs.
+func (a Assessor) Report(ctx context.Context, p Period, level population.Level, now time.Time, keep func(Score) bool) (Report, error) {
+	return a.Scorer.Report(ctx, p, level, now, a.Inputs, keep)
+}

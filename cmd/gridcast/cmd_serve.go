@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gridcast/gridcast/api"
+	"github.com/gridcast/gridcast/assessment"
 	"github.com/gridcast/gridcast/console"
 	"github.com/gridcast/gridcast/desk"
 	"github.com/gridcast/gridcast/gateway"
@@ -212,7 +213,12 @@ func (a *app) serve(ctx context.Context, withHTTP, withWorkers bool, ready func(
 		}
 		a.warnPushAllow(ctx)
 		wxDuplicates := ms.WebhookDuplicates(metrics.ProviderWeChat, "callback")
+		scorer, err := assessment.New(a.cfg.Assessment)
+		if err != nil {
+			return err
+		}
 		h, err := api.New(api.Config{
+			Assessor:    assessment.Assessor{Scorer: scorer, Inputs: a.assessmentInputs(st, dcfg.Tickets.SLA)},
 			Users:       st,
 			TrialToken:  trialToken,
 			Audit:       st,
