@@ -98,9 +98,9 @@ func (s *Store) VisitRecord(ctx context.Context, id int64) (visits.Record, error
 	if err != nil {
 		return visits.Record{}, missing(err, fault.Visit, id)
 	}
-	photos, err := queryAll(ctx, s, fmt.Sprintf("visit %d photos", id), "VisitPhotos", func(sc scanner) (string, error) {
-		var k string
-		return k, sc.Scan(&k)
+	photos, err := queryAll(ctx, s, fmt.Sprintf("visit %d photos", id), "VisitPhotos", func(sc scanner) (visits.Photo, error) {
+		var p visits.Photo
+		return p, sc.Scan(&p.Key, &p.ThumbnailKey, &p.ContentType, &p.Size)
 	}, id)
 	r.Photos = photos
 	return r, err
@@ -167,8 +167,8 @@ func (s *Store) RecordVisit(ctx context.Context, r visits.Record) (visits.Record
 			string(r.Kind), r.Notes, s.ts(r.VisitedAt), r.RecordedBy, s.ts(r.CreatedAt), slot, ticket).Scan(&r.ID); err != nil {
 			return err
 		}
-		for i, k := range r.Photos {
-			if _, err := tx.ExecContext(ctx, s.q.get("InsertVisitPhoto"), r.ID, i, k); err != nil {
+		for i, p := range r.Photos {
+			if _, err := tx.ExecContext(ctx, s.q.get("InsertVisitPhoto"), r.ID, i, p.Key, p.ThumbnailKey, p.ContentType, p.Size); err != nil {
 				return err
 			}
 		}

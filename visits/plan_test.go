@@ -181,7 +181,8 @@ func TestRecordCheck(t *testing.T) {
 		"old":      func(r *visits.Record) { r.VisitedAt = now.AddDate(0, -2, 0) },
 		"resident": func(r *visits.Record) { r.ResidentID = 0 },
 		"notes":    func(r *visits.Record) { r.Notes = strings.Repeat("好", visits.MaxNotes+1) },
-		"photo":    func(r *visits.Record) { r.Photos = []string{"../etc/passwd"} },
+		"photo":    func(r *visits.Record) { r.Photos = []visits.Photo{{Key: "../etc/passwd"}} },
+		"thumbnail": func(r *visits.Record) { r.Photos = []visits.Photo{{Key: "media/ab/p.png", ThumbnailKey: "a b"}} },
 		"by":       func(r *visits.Record) { r.RecordedBy = " " },
 	}
 	for name, mutate := range cases {
