@@ -92,6 +92,10 @@ func TestVisitPhotosAPI(t *testing.T) {
 	if strings.Contains(out, "media/") {
 		t.Errorf("the record shows a blob store key: %s", out)
 	}
+	_, reg, body := f.register(t, f.leader)
+	if len(reg.Records) != 1 || len(reg.Records[0].Photos) != 1 || reg.Records[0].Photos[0] != p || strings.Contains(body, "media/") {
+		t.Errorf("the register's records = %+v; want the visit with its photo's URLs", reg.Records)
+	}
 	for _, u := range []testUser{f.own, f.leader, f.viewer} {
 		code, ctype, body := getBytes(t, u.token, url+p.URL)
 		if code != 200 || ctype != "image/png" || !bytes.Equal(body, png) {

@@ -138,8 +138,7 @@ type VisitRecord struct {
 	CreatedAt  time.Time `json:"created_at"`
 	SlotID     int64     `json:"slot_id,omitempty"`
 	TicketID   int64     `json:"ticket_id,omitempty"`
-	// Photos are the photos taken on the visit, where they are served;
-	// absent on the register, which does not read them.
+	// Photos are the photos taken on the visit, where they are served.
 	Photos []VisitPhoto `json:"photos,omitempty"`
 }
 

@@ -74,6 +74,7 @@ var queryNames = []string{
 	"RegisterHouseholds", "RegisterRecords", "VisitRecordByID", "VisitPhotos", "RegisterWorkerSlots", "RegisterGridSlots",
 	"ResidentHousehold", "SlotToClose", "TicketExists", "InsertVisitRecord", "InsertVisitPhoto", "CloseVisitSlot",
 	"EraseVisitNotes", "EraseQueueVisitPhotos", "EraseVisitPhotos",
+	"RegisterRecordPhotos",
 }
 
 // dialectQueries are the named queries only one dialect uses (its bulk

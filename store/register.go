@@ -85,11 +85,33 @@ func scanRecord(sc scanner) (visits.Record, error) {
 
 // RegisterRecords returns the visit records of grid's households (and
 // those below it) and, when workerID is not 0, every record of that
-// worker, visited in [from, to), oldest first. Photos are not read (see
-// VisitRecord).
+// worker, visited in [from, to), oldest first, with their photos.
 func (s *Store) RegisterRecords(ctx context.Context, grid string, workerID int64, from, to time.Time) ([]visits.Record, error) {
-	return queryAll(ctx, s, fmt.Sprintf("visit records of %s", grid), "RegisterRecords", scanRecord,
-		grid, grid+"-%", workerID, s.ts(from), s.ts(to))
+	what := fmt.Sprintf("visit records of %s", grid)
+	args := []any{grid, grid + "-%", workerID, s.ts(from), s.ts(to)}
+	recs, err := queryAll(ctx, s, what, "RegisterRecords", scanRecord, args...)
+	if err != nil || len(recs) == 0 {
+		return recs, err
+	}
+	type recordPhoto struct {
+		record int64
+		photo  visits.Photo
+	}
+	photos, err := queryAll(ctx, s, what+": photos", "RegisterRecordPhotos", func(sc scanner) (recordPhoto, error) {
+		var rp recordPhoto
+		return rp, sc.Scan(&rp.record, &rp.photo.Key, &rp.photo.ThumbnailKey, &rp.photo.ContentType, &rp.photo.Size)
+	}, args...)
+	if err != nil {
+		return nil, err
+	}
+	byRecord := map[int64][]visits.Photo{}
+	for _, rp := range photos {
+		byRecord[rp.record] = append(byRecord[rp.record], rp.photo)
+	}
+	for i := range recs {
+		recs[i].Photos = byRecord[recs[i].ID]
+	}
+	return recs, nil
 }
 
 // VisitRecord returns record id with its photos, or a fault.NotFoundError.

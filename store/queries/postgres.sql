@@ -1366,6 +1366,14 @@ SELECT id, worker_id, resident_id, household_key, grid_code, kind, notes, visite
        COALESCE(visit_slot_id, 0), COALESCE(ticket_id, 0)
 FROM visit_records WHERE id = $1;
 
+-- name: RegisterRecordPhotos
+-- The photos of RegisterRecords' records, by record and in the order
+-- given. Arguments: as RegisterRecords.
+SELECT p.record_id, p.blob_key, p.thumbnail_key, p.content_type, p.size
+FROM visit_photos p JOIN visit_records r ON r.id = p.record_id
+WHERE (r.grid_code = $1 OR r.grid_code LIKE $2 OR r.worker_id = $3) AND r.visited_at >= $4 AND r.visited_at < $5
+ORDER BY p.record_id, p.position;
+
 -- name: VisitPhotos
 -- A record's photos (original's key, thumbnail's key, content type, size),
 -- in the order given. Arguments: record.

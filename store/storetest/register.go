@@ -167,6 +167,15 @@ func testVisitRegister(t *testing.T, st Store) {
 		t.Errorf("after a visit and an attempt: done %d, visits %d, not home %d, records %d, households %d; want 1, 1, 1, 2, 1",
 			reg.Households[0].Done, reg.VisitsDone, reg.NotHome, len(reg.Records), reg.Visited)
 	}
+	for _, r := range reg.Records {
+		want := in.Photos
+		if r.ID != in.ID {
+			want = nil
+		}
+		if diff := cmp.Diff(want, r.Photos); diff != "" {
+			t.Errorf("register record %d photos (-kept +listed):\n%s", r.ID, diff)
+		}
+	}
 
 	// Resident 10 (elderly alone, NY-01-01-02) was never visited: overdue
 	// for the community; the visited household is not.
