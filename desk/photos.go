@@ -76,4 +76,3 @@ func (s *Service) OpenPhoto(ctx context.Context, key string) (io.ReadCloser, blo
 	}
 	return rc, info, nil
 }
-
