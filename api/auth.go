@@ -149,11 +149,11 @@ func (a *auth) acceptChange(w http.ResponseWriter, r *http.Request) bool {
 
 // uploadAllowed admits a multipart body — which an HTML form on another
 // site can send — only to the routes that take files (POST
-// /api/v1/events), and only with a header no form can set: a bearer
-// token, or X-Requested-With, which a cross-site script could send only
-// after the CORS preflight this server never answers.
+// /api/v1/events and POST /api/v1/visits), and only with a header no form
+// can set: a bearer token, or X-Requested-With, which a cross-site script
+// could send only after the CORS preflight this server never answers.
 func uploadAllowed(r *http.Request) bool {
-	if r.Method != http.MethodPost || r.URL.Path != "/api/v1/events" {
+	if r.Method != http.MethodPost || (r.URL.Path != "/api/v1/events" && r.URL.Path != "/api/v1/visits") {
 		return false
 	}
 	return strings.HasPrefix(r.Header.Get("Authorization"), "Bearer ") || r.Header.Get("X-Requested-With") != ""

@@ -1,11 +1,8 @@
 package api
 
 import (
-	"errors"
 	"fmt"
 	"io"
-	"mime"
-	"mime/multipart"
 	"net/http"
 	"strconv"
 	"strings"
@@ -16,14 +13,6 @@ import (
 	"github.com/gridcast/gridcast/desk"
 	"github.com/gridcast/gridcast/tickets"
 )
-
-// maxEventBody caps a POST /api/v1/events body: the photos (each also
-// capped by the blob store's limits) and the fields.
-const maxEventBody = 64 << 20
-
-// eventMemory is how much of a multipart body is held in memory; the
-// rest of the photos wait in temporary files.
-const eventMemory = 8 << 20
 
 // eventRequest is POST /api/v1/events as JSON (a report without photos);
 // the multipart form has the same fields plus its photo files.
@@ -146,84 +135,24 @@ func (s *server) reportEvent(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, out)
 }
 
-// eventInput reads a report from a JSON or multipart body; cleanup
-// removes the multipart's temporary files.
+// eventFields are the fields of a multipart report.
+var eventFields = []string{"by", "grid", "text", "category", "source", "worker_code", "address", "lat", "lng", "place", "resident_id", "household_id"}
+
+// eventInput reads a report from a JSON or multipart body; cleanup, never
+// nil, closes the photos and removes the multipart's temporary files.
 func eventInput(w http.ResponseWriter, r *http.Request) (eventRequest, []desk.Photo, func(), error) {
 	var req eventRequest
-	none := func() {}
-	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if mt != "multipart/form-data" {
-		return req, nil, none, decode(w, r, &req)
+	if !isMultipart(r) {
+		return req, nil, func() {}, decode(w, r, &req)
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, maxEventBody)
-	if err := r.ParseMultipartForm(eventMemory); err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			return req, nil, none, badRequest("the upload is over %d MiB", "上传内容超过 %d MiB", maxEventBody>>20)
-		}
-		return req, nil, none, badRequest("multipart body: %v", "表单内容无效：%v", err)
+	f, photos, cleanup, err := readUpload(w, r, eventFields, desk.MaxReportPhotos)
+	if err != nil {
+		return req, nil, cleanup, err
 	}
-	form := r.MultipartForm
-	cleanup := func() { _ = form.RemoveAll() }
-	for name := range form.File {
-		if name != "photo" {
-			return req, nil, cleanup, badRequest("file field %q: photos go in field photo", "文件字段 %q 无效：照片请放在 photo 字段", name)
-		}
-	}
-	var errs []error
-	for name := range form.Value {
-		switch name {
-		case "by", "grid", "text", "category", "source", "worker_code", "address", "lat", "lng", "place", "resident_id", "household_id":
-		default:
-			errs = append(errs, badRequest("unknown field %q", "未知字段 %q", name))
-		}
-	}
-	get := func(name string) string { return strings.TrimSpace(r.FormValue(name)) }
-	num := func(name string) *float64 {
-		v := get(name)
-		if v == "" {
-			return nil
-		}
-		f, err := strconv.ParseFloat(v, 64)
-		if err != nil {
-			errs = append(errs, badRequest("%s %q: want a number of degrees", "%s %q 须为数字（度）", name, v))
-			return nil
-		}
-		return &f
-	}
-	id := func(name string) int64 {
-		v := get(name)
-		if v == "" {
-			return 0
-		}
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || n < 0 {
-			errs = append(errs, badRequest("%s %q: want a number", "%s %q 须为数字", name, v))
-		}
-		return n
-	}
-	req = eventRequest{By: get("by"), Grid: get("grid"), Text: get("text"), Category: get("category"), Source: get("source"),
-		WorkerCode: get("worker_code"), Address: get("address"), Lat: num("lat"), Lng: num("lng"), Place: get("place"),
-		ResidentID: id("resident_id"), HouseholdID: id("household_id")}
-	if len(errs) > 0 {
-		return req, nil, cleanup, errs[0]
-	}
-	headers := form.File["photo"]
-	if len(headers) > desk.MaxReportPhotos {
-		return req, nil, cleanup, badRequest("%d photos: at most %d per report", "照片 %d 张，每次上报最多 %d 张", len(headers), desk.MaxReportPhotos)
-	}
-	var files []multipart.File
-	photos := make([]desk.Photo, 0, len(headers))
-	for _, h := range headers {
-		f, err := h.Open()
-		if err != nil {
-			closeAll(files)
-			return req, nil, cleanup, fmt.Errorf("api: open photo %q: %w", h.Filename, err)
-		}
-		files = append(files, f)
-		photos = append(photos, desk.Photo{Name: h.Filename, Body: f})
-	}
-	return req, photos, func() { closeAll(files); cleanup() }, nil
+	req = eventRequest{By: f.str("by"), Grid: f.str("grid"), Text: f.str("text"), Category: f.str("category"), Source: f.str("source"),
+		WorkerCode: f.str("worker_code"), Address: f.str("address"), Lat: f.degrees("lat"), Lng: f.degrees("lng"), Place: f.str("place"),
+		ResidentID: f.id("resident_id"), HouseholdID: f.id("household_id")}
+	return req, photos, cleanup, f.err()
 }
 
 func closeAll[C io.Closer](cs []C) {

@@ -24,6 +24,8 @@ type VisitStore interface {
 	WorkerByCode(ctx context.Context, code string) (population.Worker, error)
 	Workers(ctx context.Context) ([]population.Worker, error)
 	Resident(ctx context.Context, id int64) (population.Resident, error)
+	// VisitRecord returns a record with its photos.
+	VisitRecord(ctx context.Context, id int64) (visits.Record, error)
 }
 
 // The visit register (走访台账): a worker's households due this month, the
@@ -40,6 +42,7 @@ func (s *server) mountVisits(v1 mountFunc) {
 	v1("GET /api/v1/visits/register", s.visitRegister)
 	v1("GET /api/v1/visits/overdue", s.visitsOverdue)
 	v1("POST /api/v1/visits", s.recordVisit, access.RoleWorker, access.RoleOfficer)
+	v1("GET /api/v1/visits/{id}/photos/{n}", s.visitPhoto)
 }
 
 // visitService is the register over the server's store and norms: the
@@ -135,10 +138,22 @@ type VisitRecord struct {
 	CreatedAt  time.Time `json:"created_at"`
 	SlotID     int64     `json:"slot_id,omitempty"`
 	TicketID   int64     `json:"ticket_id,omitempty"`
-	Photos     []string  `json:"photos,omitempty"`
+	// Photos are the photos taken on the visit, where they are served.
+	Photos []VisitPhoto `json:"photos,omitempty"`
 }
 
-// VisitRequest records a visit.
+// VisitPhoto is a photo of a visit: URL serves its bytes, ThumbnailURL a
+// small JPEG, to callers whose scope covers the visit's grid.
+type VisitPhoto struct {
+	URL          string `json:"url"`
+	ThumbnailURL string `json:"thumbnail_url,omitempty"`
+	ContentType  string `json:"content_type"`
+	Size         int64  `json:"size"`
+}
+
+// VisitRequest records a visit: as JSON without photos, or as
+// multipart/form-data with the same fields (visited_at in RFC 3339) and up
+// to visits.MaxPhotos files in field photo.
 type VisitRequest struct {
 	// Worker is the code of the worker who visited; their grid must hold
 	// the resident's.
@@ -153,8 +168,6 @@ type VisitRequest struct {
 	SlotID int64 `json:"slot_id"`
 	// TicketID links the ticket or reported event the visit opened.
 	TicketID int64 `json:"ticket_id"`
-	// Photos are keys of photos already in the media store.
-	Photos []string `json:"photos"`
 	// By is who records it: the caller when authenticated; required in
 	// the trial mode.
 	By string `json:"by"`
@@ -238,7 +251,7 @@ func address(h visits.Household, clear bool) string {
 func visitRecordToAPI(r visits.Record) VisitRecord {
 	return VisitRecord{ID: r.ID, WorkerID: r.WorkerID, ResidentID: r.ResidentID, Household: r.HouseholdKey, Grid: r.GridCode,
 		Kind: string(r.Kind), KindLabel: r.Kind.Label(), Notes: r.Notes, VisitedAt: r.VisitedAt, RecordedBy: r.RecordedBy,
-		CreatedAt: r.CreatedAt, SlotID: r.SlotID, TicketID: r.TicketID, Photos: r.Photos}
+		CreatedAt: r.CreatedAt, SlotID: r.SlotID, TicketID: r.TicketID, Photos: visitPhotosToAPI(r)}
 }
 
 // recordView puts a clear view on the audit log; false when it could not
@@ -325,8 +338,9 @@ func (s *server) visitRegister(w http.ResponseWriter, r *http.Request) {
 // of the resident's grid or by staff whose scope covers it.
 func (s *server) recordVisit(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	var req VisitRequest
-	if err := decode(w, r, &req); err != nil {
+	req, photos, cleanup, err := visitInput(w, r)
+	defer cleanup()
+	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -367,9 +381,25 @@ func (s *server) recordVisit(w http.ResponseWriter, r *http.Request) {
 	if at.IsZero() {
 		at = s.cfg.Now()
 	}
-	rec, err := s.visitService().Record(ctx, visits.Record{WorkerID: wk.ID, ResidentID: res.ID, Kind: kind, Notes: req.Notes,
-		VisitedAt: at, RecordedBy: by, SlotID: req.SlotID, TicketID: req.TicketID, Photos: req.Photos})
+	in := visits.Record{WorkerID: wk.ID, ResidentID: res.ID, Kind: kind, Notes: req.Notes,
+		VisitedAt: at, RecordedBy: by, SlotID: req.SlotID, TicketID: req.TicketID}
+	if err := in.Check(s.cfg.Now()); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	kept, err := s.keepVisitPhotos(ctx, photos)
 	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	for _, o := range kept {
+		in.Photos = append(in.Photos, visits.Photo{Key: o.Key, ThumbnailKey: o.ThumbnailKey, ContentType: o.ContentType, Size: o.Size})
+	}
+	rec, err := s.visitService().Record(ctx, in)
+	if err != nil {
+		if len(kept) > 0 {
+			s.cfg.Desk.DropPhotos(ctx, kept)
+		}
 		s.writeError(w, r, err)
 		return
 	}

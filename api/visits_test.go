@@ -15,6 +15,8 @@ import (
 
 	"github.com/gridcast/gridcast/access"
 	"github.com/gridcast/gridcast/api"
+	"github.com/gridcast/gridcast/desk"
+	"github.com/gridcast/gridcast/internal/testlog"
 	"github.com/gridcast/gridcast/population"
 	"github.com/gridcast/gridcast/visits"
 )
@@ -56,15 +58,22 @@ func newVisitFixture(t *testing.T) *visitFixture {
 	f.leader = testUser{"网格长", "tok-leader", []access.Role{access.RoleWorker}, []string{"NY-01-01"}}
 	f.viewer = testUser{"观察员", "tok-viewer", []access.Role{access.RoleViewer}, []string{"NY-01"}}
 	addUsers(t, f.st, f.own, f.leader, f.viewer)
+	f.url = f.serve(t, nil)
+	return f
+}
+
+// serve serves the fixture's register, with dk as the desk when not nil,
+// and returns the server's URL.
+func (f *visitFixture) serve(t *testing.T, dk *desk.Service) string {
+	t.Helper()
 	h, err := api.New(api.Config{Segments: f.st, Tickets: ticketStore{f.st}, Ready: func(context.Context) error { return nil },
-		Users: f.st, Audit: f.st, Visits: f.st, VisitNorms: visits.DefaultConfig()})
+		Users: f.st, Audit: f.st, Visits: f.st, VisitNorms: visits.DefaultConfig(), Desk: dk, Log: testlog.New(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	f.url = srv.URL
-	return f
+	return srv.URL
 }
 
 func (f *visitFixture) register(t *testing.T, u testUser) (int, api.VisitRegister, string) {
@@ -254,6 +263,7 @@ func TestVisitsOpenAPI(t *testing.T) {
 		"VisitRegister": api.VisitRegister{}, "VisitHousehold": api.VisitHousehold{}, "VisitResident": api.VisitResident{},
 		"VisitSlot": api.VisitSlot{}, "VisitRecord": api.VisitRecord{}, "VisitRequest": api.VisitRequest{},
 		"OverdueVisits": api.OverdueVisits{}, "OverdueCount": api.OverdueCount{}, "OverdueVisit": api.OverdueVisit{},
+		"VisitPhoto": api.VisitPhoto{},
 	} {
 		var fields, documented []string
 		typ := reflect.TypeOf(v)
@@ -269,7 +279,8 @@ func TestVisitsOpenAPI(t *testing.T) {
 			t.Errorf("schema %s documents %v, the type has %v", name, documented, fields)
 		}
 	}
-	for path, method := range map[string]string{"/api/v1/visits/register": "get", "/api/v1/visits": "post", "/api/v1/visits/overdue": "get"} {
+	for path, method := range map[string]string{"/api/v1/visits/register": "get", "/api/v1/visits": "post", "/api/v1/visits/overdue": "get",
+		"/api/v1/visits/{id}/photos/{n}": "get"} {
 		if _, ok := spec.Paths[path][method]; !ok {
 			t.Errorf("openapi.yaml lacks %s %s", strings.ToUpper(method), path)
 		}

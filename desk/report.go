@@ -270,28 +270,49 @@ func invalid(en, zh string) error { return fault.Refuse(fault.ErrInvalid, en, zh
 // the content rules refuse refuses the report, and what was written for
 // it is dropped.
 func (s *Service) putPhotos(ctx context.Context, photos []Photo, by string, now time.Time) ([]tickets.Attachment, []string, error) {
-	var atts []tickets.Attachment
+	objs, put, err := s.putObjects(ctx, photos)
+	if err != nil {
+		return nil, nil, err
+	}
+	atts := make([]tickets.Attachment, 0, len(objs))
+	for _, obj := range objs {
+		atts = append(atts, attachmentOf(obj, by, now))
+	}
+	return atts, put, nil
+}
+
+// putObjects keeps photos in the blob store and returns the objects and
+// the keys it wrote (not those of bytes already kept). A photo the
+// content rules refuse is a fault.ErrInvalid naming it, and what was
+// written before it is dropped.
+func (s *Service) putObjects(ctx context.Context, photos []Photo) ([]blob.Object, []string, error) {
+	var objs []blob.Object
 	var put []string
 	for i, p := range photos {
 		obj, err := s.media.Put(ctx, p.Body)
 		if err != nil {
 			s.dropBlobs(ctx, put)
 			if errors.Is(err, blob.ErrRefused) {
-				name := p.Name
-				if name == "" {
-					name = fmt.Sprintf("#%d", i+1)
-				}
-				return nil, nil, fault.Refuse(fault.ErrInvalid, fmt.Sprintf("photo %s refused", name),
-					fmt.Sprintf("照片 %s 不符合要求（仅限 JPEG、PNG、WebP 图片或 AMR、MP3 录音，且不超过大小限制）", name), nil).Because(err, true)
+				return nil, nil, fault.Refuse(fault.ErrInvalid, fmt.Sprintf("photo %s refused", photoName(p, i)),
+					fmt.Sprintf("照片 %s 不符合要求（仅限 JPEG、PNG、WebP 图片或 AMR、MP3 录音，且不超过大小限制）", photoName(p, i)), nil).Because(err, true)
 			}
 			return nil, nil, fmt.Errorf("desk: keep photo %d: %w", i+1, err)
 		}
 		if !obj.Duplicate {
 			put = append(put, obj.Key)
 		}
-		atts = append(atts, attachmentOf(obj, by, now))
+		objs = append(objs, obj)
 	}
-	return atts, put, nil
+	return objs, put, nil
+}
+
+// photoName is how a refusal names photo i of an upload: its file name,
+// or its place.
+func photoName(p Photo, i int) string {
+	if p.Name != "" {
+		return p.Name
+	}
+	return fmt.Sprintf("#%d", i+1)
 }
 
 // attachmentOf is the attachment of a kept object.

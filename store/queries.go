@@ -77,6 +77,7 @@ var queryNames = []string{
 	// living records (活户籍)
 	"RecordsOf", "RecordForChange", "UpdateRecord", "ChangeWorker", "InsertChange", "InactiveSkipPending",
 	"ResidentChanges", "ChangesSince", "FieldChangesOf", "RecordsUpdated", "EraseChanges", "EraseRecord",
+	"RegisterRecordPhotos",
 }
 
 // dialectQueries are the named queries only one dialect uses (its bulk

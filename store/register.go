@@ -85,11 +85,33 @@ func scanRecord(sc scanner) (visits.Record, error) {
 
 // RegisterRecords returns the visit records of grid's households (and
 // those below it) and, when workerID is not 0, every record of that
-// worker, visited in [from, to), oldest first. Photos are not read (see
-// VisitRecord).
+// worker, visited in [from, to), oldest first, with their photos.
 func (s *Store) RegisterRecords(ctx context.Context, grid string, workerID int64, from, to time.Time) ([]visits.Record, error) {
-	return queryAll(ctx, s, fmt.Sprintf("visit records of %s", grid), "RegisterRecords", scanRecord,
-		grid, grid+"-%", workerID, s.ts(from), s.ts(to))
+	what := fmt.Sprintf("visit records of %s", grid)
+	args := []any{grid, grid + "-%", workerID, s.ts(from), s.ts(to)}
+	recs, err := queryAll(ctx, s, what, "RegisterRecords", scanRecord, args...)
+	if err != nil || len(recs) == 0 {
+		return recs, err
+	}
+	type recordPhoto struct {
+		record int64
+		photo  visits.Photo
+	}
+	photos, err := queryAll(ctx, s, what+": photos", "RegisterRecordPhotos", func(sc scanner) (recordPhoto, error) {
+		var rp recordPhoto
+		return rp, sc.Scan(&rp.record, &rp.photo.Key, &rp.photo.ThumbnailKey, &rp.photo.ContentType, &rp.photo.Size)
+	}, args...)
+	if err != nil {
+		return nil, err
+	}
+	byRecord := map[int64][]visits.Photo{}
+	for _, rp := range photos {
+		byRecord[rp.record] = append(byRecord[rp.record], rp.photo)
+	}
+	for i := range recs {
+		recs[i].Photos = byRecord[recs[i].ID]
+	}
+	return recs, nil
 }
 
 // VisitRecord returns record id with its photos, or a fault.NotFoundError.
@@ -98,9 +120,9 @@ func (s *Store) VisitRecord(ctx context.Context, id int64) (visits.Record, error
 	if err != nil {
 		return visits.Record{}, missing(err, fault.Visit, id)
 	}
-	photos, err := queryAll(ctx, s, fmt.Sprintf("visit %d photos", id), "VisitPhotos", func(sc scanner) (string, error) {
-		var k string
-		return k, sc.Scan(&k)
+	photos, err := queryAll(ctx, s, fmt.Sprintf("visit %d photos", id), "VisitPhotos", func(sc scanner) (visits.Photo, error) {
+		var p visits.Photo
+		return p, sc.Scan(&p.Key, &p.ThumbnailKey, &p.ContentType, &p.Size)
 	}, id)
 	r.Photos = photos
 	return r, err
@@ -167,8 +189,8 @@ func (s *Store) RecordVisit(ctx context.Context, r visits.Record) (visits.Record
 			string(r.Kind), r.Notes, s.ts(r.VisitedAt), r.RecordedBy, s.ts(r.CreatedAt), slot, ticket).Scan(&r.ID); err != nil {
 			return err
 		}
-		for i, k := range r.Photos {
-			if _, err := tx.ExecContext(ctx, s.q.get("InsertVisitPhoto"), r.ID, i, k); err != nil {
+		for i, p := range r.Photos {
+			if _, err := tx.ExecContext(ctx, s.q.get("InsertVisitPhoto"), r.ID, i, p.Key, p.ThumbnailKey, p.ContentType, p.Size); err != nil {
 				return err
 			}
 		}

@@ -176,13 +176,14 @@ func TestRecordCheck(t *testing.T) {
 		t.Fatalf("a good record refused: %v", err)
 	}
 	cases := map[string]func(r *visits.Record){
-		"kind":     func(r *visits.Record) { r.Kind = "walk" },
-		"future":   func(r *visits.Record) { r.VisitedAt = now.Add(time.Hour) },
-		"old":      func(r *visits.Record) { r.VisitedAt = now.AddDate(0, -2, 0) },
-		"resident": func(r *visits.Record) { r.ResidentID = 0 },
-		"notes":    func(r *visits.Record) { r.Notes = strings.Repeat("好", visits.MaxNotes+1) },
-		"photo":    func(r *visits.Record) { r.Photos = []string{"../etc/passwd"} },
-		"by":       func(r *visits.Record) { r.RecordedBy = " " },
+		"kind":      func(r *visits.Record) { r.Kind = "walk" },
+		"future":    func(r *visits.Record) { r.VisitedAt = now.Add(time.Hour) },
+		"old":       func(r *visits.Record) { r.VisitedAt = now.AddDate(0, -2, 0) },
+		"resident":  func(r *visits.Record) { r.ResidentID = 0 },
+		"notes":     func(r *visits.Record) { r.Notes = strings.Repeat("好", visits.MaxNotes+1) },
+		"photo":     func(r *visits.Record) { r.Photos = []visits.Photo{{Key: "../etc/passwd"}} },
+		"thumbnail": func(r *visits.Record) { r.Photos = []visits.Photo{{Key: "media/ab/p.png", ThumbnailKey: "a b"}} },
+		"by":        func(r *visits.Record) { r.RecordedBy = " " },
 	}
 	for name, mutate := range cases {
 		t.Run(name, func(t *testing.T) {

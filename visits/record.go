@@ -33,9 +33,18 @@ type Record struct {
 	// TicketID names the ticket or reported event the visit opened; 0 for
 	// none.
 	TicketID int64
-	// Photos are keys of the blob store (blob.Media) of photos taken on
-	// the visit.
-	Photos []string
+	// Photos are the photos taken on the visit, kept in the blob store
+	// (blob.Media), in the order uploaded.
+	Photos []Photo
+}
+
+// Photo is one photo of a visit as the blob store keeps it: the original
+// and, for an image it could read, a small JPEG thumbnail.
+type Photo struct {
+	Key          string // the original's key in the blob store
+	ThumbnailKey string // the thumbnail's key; "" when there is none
+	ContentType  string // the original's sniffed type, e.g. image/png
+	Size         int64  // the original's bytes
 }
 
 // Limits on a record.
@@ -85,13 +94,22 @@ func (r Record) Check(now time.Time) error {
 	if len(r.Photos) > MaxPhotos {
 		bad(fmt.Sprintf("%d photos: at most %d", len(r.Photos), MaxPhotos), fmt.Sprintf("照片 %d 张，最多 %d 张", len(r.Photos), MaxPhotos))
 	}
-	for _, k := range r.Photos {
-		if k == "" || len(k) > 200 || strings.ContainsAny(k, " \t\r\n\\") || strings.Contains(k, "..") {
-			bad(fmt.Sprintf("photo key %q is not a key of the blob store", k), fmt.Sprintf("照片编号“%s”无效", k))
+	for _, p := range r.Photos {
+		if !blobKey(p.Key) {
+			bad(fmt.Sprintf("photo key %q is not a key of the blob store", p.Key), fmt.Sprintf("照片编号“%s”无效", p.Key))
+		}
+		if p.ThumbnailKey != "" && !blobKey(p.ThumbnailKey) {
+			bad(fmt.Sprintf("thumbnail key %q is not a key of the blob store", p.ThumbnailKey), fmt.Sprintf("缩略图编号“%s”无效", p.ThumbnailKey))
 		}
 	}
 	if len(en) == 0 {
 		return nil
 	}
 	return fault.Refuse(fault.ErrInvalid, "visit not recorded: "+strings.Join(en, "; "), "走访未登记："+strings.Join(zh, "；"), nil)
+}
+
+// blobKey reports whether k looks like a key of the blob store: not
+// empty, short, no blanks or backslashes, no way up a directory.
+func blobKey(k string) bool {
+	return k != "" && len(k) <= 200 && !strings.ContainsAny(k, " \t\r\n\\") && !strings.Contains(k, "..")
 }

@@ -16,7 +16,7 @@ type Store interface {
 	RegisterHouseholds(ctx context.Context, grid string) ([]Household, error)
 	// RegisterRecords returns the records of grid's households (and below
 	// it) and, when workerID is not 0, of that worker, visited in [from,
-	// to).
+	// to), with their photos.
 	RegisterRecords(ctx context.Context, grid string, workerID int64, from, to time.Time) ([]Record, error)
 	// RegisterSlots returns the confirmed slots starting in [from, to) of
 	// workerID or, when it is 0, of grid's residents.

@@ -1,10 +1,13 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"os/user"
+	"path/filepath"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -12,6 +15,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/gridcast/gridcast/blob"
+	"github.com/gridcast/gridcast/desk"
 	"github.com/gridcast/gridcast/population"
 	"github.com/gridcast/gridcast/store"
 	"github.com/gridcast/gridcast/visits"
@@ -174,7 +179,9 @@ func (a *app) visitsRecord() *cobra.Command {
 		Short: "Record a visit: in person (入户走访), by phone (电话回访) or not at home (未遇)",
 		Long: `Record a visit the worker made. --slot closes the resident's confirmed campaign
 visit; --ticket links the ticket or reported event the visit opened; --photo
-names a photo already in the media store (repeat for several, at most 9).
+is a photo file taken on the visit (JPEG, PNG or WebP; repeat for several, at
+most 9), kept in the blob store (blob section) with a thumbnail; one bad photo
+refuses the record and nothing is stored.
 --at is when it happened (RFC 3339 or "2006-01-02 15:04" China time; default
 now; at most 45 days ago). --by is who records it (default the OS user).`,
 		Args: cobra.NoArgs,
@@ -208,9 +215,23 @@ now; at most 45 days ago). --by is who records it (default the OS user).`,
 				if w.GridCode == "" || !(res.GridCode == w.GridCode || strings.HasPrefix(res.GridCode, w.GridCode+"-")) {
 					return fmt.Errorf("worker %s does not serve grid %s, where resident %d lives", w.Code, res.GridCode, res.ID)
 				}
-				rec, err := a.visitService(st).Record(ctx, visits.Record{WorkerID: w.ID, ResidentID: res.ID, Kind: k, Notes: note,
-					VisitedAt: when, RecordedBy: by, SlotID: slot, TicketID: ticket, Photos: photos})
+				in := visits.Record{WorkerID: w.ID, ResidentID: res.ID, Kind: k, Notes: note,
+					VisitedAt: when, RecordedBy: by, SlotID: slot, TicketID: ticket}
+				if err := in.Check(time.Now()); err != nil {
+					return err
+				}
+				d, kept, err := a.keepVisitPhotos(ctx, st, photos)
 				if err != nil {
+					return err
+				}
+				for _, o := range kept {
+					in.Photos = append(in.Photos, visits.Photo{Key: o.Key, ThumbnailKey: o.ThumbnailKey, ContentType: o.ContentType, Size: o.Size})
+				}
+				rec, err := a.visitService(st).Record(ctx, in)
+				if err != nil {
+					if d != nil {
+						d.DropPhotos(ctx, kept)
+					}
 					return err
 				}
 				fmt.Fprintf(a.stdout, "visit %d recorded: %s %s resident %d (household %s, grid %s) at %s by %s",
@@ -220,6 +241,9 @@ now; at most 45 days ago). --by is who records it (default the OS user).`,
 				}
 				if rec.TicketID != 0 {
 					fmt.Fprintf(a.stdout, "; ticket %d", rec.TicketID)
+				}
+				if len(rec.Photos) > 0 {
+					fmt.Fprintf(a.stdout, "; %d photos", len(rec.Photos))
 				}
 				fmt.Fprintln(a.stdout)
 				return nil
@@ -232,7 +256,7 @@ now; at most 45 days ago). --by is who records it (default the OS user).`,
 	cmd.Flags().StringVar(&note, "note", "", "what the visit found (at most 2000 characters)")
 	cmd.Flags().Int64Var(&slot, "slot", 0, "the confirmed campaign visit this closes")
 	cmd.Flags().Int64Var(&ticket, "ticket", 0, "the ticket or event the visit opened")
-	cmd.Flags().StringArrayVar(&photos, "photo", nil, "a photo's key in the media store (repeatable)")
+	cmd.Flags().StringArrayVar(&photos, "photo", nil, fmt.Sprintf("a photo file taken on the visit; repeat for more (at most %d)", visits.MaxPhotos))
 	cmd.Flags().StringVar(&at, "at", "", "when (default now)")
 	cmd.Flags().StringVar(&by, "by", "", "who records it (default the OS user)")
 	return cmd
@@ -360,4 +384,43 @@ func sortedCounts(m map[string]int) func(yield func(string, int) bool) {
 			}
 		}
 	}
+}
+
+// keepVisitPhotos keeps the photo files at paths in the blob store
+// through a desk over st (no dispatcher: it sends nothing), and returns
+// the desk, to drop them if the record fails, and what it kept. No paths
+// keep nothing and open no blob store.
+func (a *app) keepVisitPhotos(ctx context.Context, st *store.Store, paths []string) (*desk.Service, []blob.Object, error) {
+	if len(paths) == 0 {
+		return nil, nil, nil
+	}
+	if len(paths) > visits.MaxPhotos {
+		return nil, nil, usageError{fmt.Errorf("--photo: %d photos, at most %d", len(paths), visits.MaxPhotos)}
+	}
+	photos := make([]desk.Photo, 0, len(paths))
+	for _, p := range paths {
+		f, err := os.Open(p)
+		if err != nil {
+			return nil, nil, fmt.Errorf("--photo: %w", err)
+		}
+		defer f.Close()
+		photos = append(photos, desk.Photo{Name: filepath.Base(p), Body: f})
+	}
+	media, err := a.cfg.openMedia(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	cfg, err := a.cfg.deskConfig(a.log)
+	if err != nil {
+		return nil, nil, err
+	}
+	d, err := desk.New(cfg, desk.Deps{Store: st, Dispatcher: storeOnly{}, Log: a.log, Media: media})
+	if err != nil {
+		return nil, nil, err
+	}
+	kept, err := d.KeepPhotos(ctx, photos)
+	if err != nil {
+		return nil, nil, err
+	}
+	return d, kept, nil
 }

@@ -1,24 +1,34 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"image"
+	"image/color"
+	"image/png"
 	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/gridcast/gridcast/blob/localfs"
 	"github.com/gridcast/gridcast/internal/testlog"
 	"github.com/gridcast/gridcast/population"
 	"github.com/gridcast/gridcast/visits"
 )
 
-// gridcast visits: the register printed masked, a visit recorded and
-// counted, a bad kind or an unknown resident or worker refused with
-// nothing kept, the overdue list per worker.
-func TestCLIVisits(t *testing.T) {
+// visitsCLIFixture seeds a data directory with 60 residents and returns
+// it, with a grid worker and a resident of their grid.
+func visitsCLIFixture(t *testing.T) (string, population.Worker, population.Resident) {
+	t.Helper()
 	t.Chdir(t.TempDir())
 	dir := t.TempDir()
 	if _, errOut, code := gridcast(t, dir, "seed", "--residents", "60", "--seed", "5", "--quiet"); code != 0 {
@@ -54,6 +64,14 @@ func TestCLIVisits(t *testing.T) {
 	if mine.ID == 0 {
 		t.Fatalf("fixture: no resident with a grid worker: %v", ws)
 	}
+	return dir, w, mine
+}
+
+// gridcast visits: the register printed masked, a visit recorded and
+// counted, a bad kind or an unknown resident or worker refused with
+// nothing kept, the overdue list per worker.
+func TestCLIVisits(t *testing.T) {
+	dir, w, mine := visitsCLIFixture(t)
 	register := func() registerView {
 		t.Helper()
 		out, errOut, code := gridcast(t, dir, "visits", "register", "--worker", w.Code, "--json")
@@ -135,5 +153,91 @@ visits:
 	cfg, _, err = loadConfig("", envOf(map[string]string{"GRIDCAST_VISITS_HOUSEHOLDS_PER_MONTH": "20"}).lookup)
 	if err != nil || cfg.Visits.HouseholdsPerMonth != 20 || len(cfg.Visits.Norms) != 3 {
 		t.Errorf("the environment's minimum: %+v, %v", cfg.Visits, err)
+	}
+}
+
+// gridcast visits record --photo keeps the photo files in the data
+// directory's blob store with their thumbnails and the record lists them;
+// a bad file refuses the record and leaves no file.
+func TestCLIVisitPhotos(t *testing.T) {
+	dir, w, mine := visitsCLIFixture(t)
+	img := image.NewRGBA(image.Rect(0, 0, 24, 16))
+	img.Set(5, 5, color.RGBA{0, 128, 255, 255})
+	var b bytes.Buffer
+	if err := png.Encode(&b, img); err != nil {
+		t.Fatal(err)
+	}
+	photo := filepath.Join(t.TempDir(), "door.png")
+	bad := filepath.Join(t.TempDir(), "notes.txt")
+	if err := errors.Join(os.WriteFile(photo, b.Bytes(), 0o600), os.WriteFile(bad, []byte("not a photo"), 0o600)); err != nil {
+		t.Fatal(err)
+	}
+	blobs := filepath.Join(dir, "blobs")
+	nfiles := func() int {
+		n := 0
+		_ = filepath.WalkDir(blobs, func(_ string, d os.DirEntry, err error) error {
+			if err == nil && !d.IsDir() {
+				n++
+			}
+			return nil
+		})
+		return n
+	}
+	record := func(extra ...string) (string, string, int) {
+		return gridcast(t, dir, append([]string{"visits", "record", "--worker", w.Code, "--resident", fmt.Sprint(mine.ID),
+			"--kind", "in_person", "--by", "王芳"}, extra...)...)
+	}
+	for _, tc := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"--photo", photo, "--photo", bad}, 1, "photo notes.txt refused"},
+		{[]string{"--photo", filepath.Join(dir, "missing.jpg")}, 1, "--photo"},
+		{[]string{"--photo", photo, "--kind", "walk"}, 2, "in_person"},
+	} {
+		if _, errOut, code := record(tc.args...); code != tc.code || !strings.Contains(errOut, tc.want) {
+			t.Errorf("record %v: exit %d %q; want %d saying %q", tc.args, code, errOut, tc.code, tc.want)
+		}
+	}
+	if n := nfiles(); n != 0 {
+		t.Errorf("%d files in the blob store after refused records, want none", n)
+	}
+	out, errOut, code := record("--photo", photo)
+	m := regexp.MustCompile(`^visit (\d+) recorded: .*; 1 photos`).FindStringSubmatch(out)
+	if code != 0 || m == nil {
+		t.Fatalf("record with a photo: exit %d %s %s", code, out, errOut)
+	}
+	id, _ := strconv.ParseInt(m[1], 10, 64)
+	ctx := t.Context()
+	a := &app{env: envOf(map[string]string{"GRIDCAST_DATA_DIR": dir}), stdout: io.Discard, stderr: testlog.Writer()}
+	if err := a.loadConfig(); err != nil {
+		t.Fatal(err)
+	}
+	st, err := a.openStore(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	rec, err := st.VisitRecord(ctx, id)
+	if err != nil || len(rec.Photos) != 1 || rec.Photos[0].ContentType != "image/png" || rec.Photos[0].ThumbnailKey == "" ||
+		rec.Photos[0].Size != int64(b.Len()) {
+		t.Fatalf("the record's photos = %+v, %v; want the PNG with a thumbnail", rec.Photos, err)
+	}
+	bs, err := localfs.New(blobs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc, _, err := bs.Get(ctx, rec.Photos[0].Key)
+	if err != nil {
+		t.Fatalf("the photo in the blob store: %v", err)
+	}
+	kept, err := io.ReadAll(rc)
+	rc.Close()
+	if err != nil || !bytes.Equal(kept, b.Bytes()) {
+		t.Errorf("the photo in the blob store: %d bytes, %v; want the %d recorded", len(kept), err, b.Len())
+	}
+	if _, err := bs.Stat(ctx, rec.Photos[0].ThumbnailKey); err != nil {
+		t.Errorf("the thumbnail in the blob store: %v", err)
 	}
 }

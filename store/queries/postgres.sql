@@ -1366,9 +1366,18 @@ SELECT id, worker_id, resident_id, household_key, grid_code, kind, notes, visite
        COALESCE(visit_slot_id, 0), COALESCE(ticket_id, 0)
 FROM visit_records WHERE id = $1;
 
+-- name: RegisterRecordPhotos
+-- The photos of RegisterRecords' records, by record and in the order
+-- given. Arguments: as RegisterRecords.
+SELECT p.record_id, p.blob_key, p.thumbnail_key, p.content_type, p.size
+FROM visit_photos p JOIN visit_records r ON r.id = p.record_id
+WHERE (r.grid_code = $1 OR r.grid_code LIKE $2 OR r.worker_id = $3) AND r.visited_at >= $4 AND r.visited_at < $5
+ORDER BY p.record_id, p.position;
+
 -- name: VisitPhotos
--- A record's photo keys, in the order given. Arguments: record.
-SELECT blob_key FROM visit_photos WHERE record_id = $1 ORDER BY position;
+-- A record's photos (original's key, thumbnail's key, content type, size),
+-- in the order given. Arguments: record.
+SELECT blob_key, thumbnail_key, content_type, size FROM visit_photos WHERE record_id = $1 ORDER BY position;
 
 -- name: RegisterWorkerSlots
 -- A worker's confirmed slots starting in [from, to), with the record that
@@ -1403,7 +1412,7 @@ INSERT INTO visit_records (worker_id, resident_id, household_key, grid_code, kin
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id;
 
 -- name: InsertVisitPhoto
-INSERT INTO visit_photos (record_id, position, blob_key) VALUES ($1, $2, $3);
+INSERT INTO visit_photos (record_id, position, blob_key, thumbnail_key, content_type, size) VALUES ($1, $2, $3, $4, $5, $6);
 
 -- name: CloseVisitSlot
 -- Marks a slot visited by a record, once. Arguments: record, now, slot.
@@ -1415,12 +1424,15 @@ UPDATE visit_slots SET visit_record_id = $1, updated_at = $2 WHERE id = $3 AND v
 UPDATE visit_records SET notes = '' WHERE resident_id = $1;
 
 -- name: EraseQueueVisitPhotos
--- Queues the blob store keys of a resident's visit photos for deletion
--- (retention.DeleteQueuedBlobs), before EraseVisitPhotos drops their rows.
--- Arguments: resident, now.
+-- Queues the blob store keys of a resident's visit photos and their
+-- thumbnails for deletion (retention.DeleteQueuedBlobs), before
+-- EraseVisitPhotos drops their rows. Arguments: resident, now.
 INSERT INTO blob_deletions (key, queued_at)
-SELECT DISTINCT blob_key, $2::timestamptz FROM visit_photos
-WHERE record_id IN (SELECT id FROM visit_records WHERE resident_id = $1) AND blob_key <> ''
+SELECT q.k, $2::timestamptz FROM (
+    SELECT blob_key AS k FROM visit_photos WHERE record_id IN (SELECT id FROM visit_records WHERE resident_id = $1)
+    UNION
+    SELECT thumbnail_key FROM visit_photos WHERE record_id IN (SELECT id FROM visit_records WHERE resident_id = $1)
+) AS q WHERE q.k <> ''
 ON CONFLICT (key) DO NOTHING;
 
 -- name: EraseVisitPhotos
@@ -1574,11 +1586,12 @@ WHERE ticket_id = ANY($1) AND (note NOT IN ('', $2) OR cleared_note NOT IN ('', 
 
 -- name: QueuedBlobs
 -- Keys queued for deletion from the blob store, with whether an
--- attachment not purged or a visit photo still refers to them. Arguments: after key,
--- limit.
+-- attachment not purged or a visit photo (original or thumbnail) still
+-- refers to them. Arguments: after key, limit.
 SELECT d.key, EXISTS (SELECT 1 FROM ticket_attachments a WHERE a.blob_key = d.key)
     OR EXISTS (SELECT 1 FROM ticket_attachments a WHERE a.thumbnail_key = d.key)
     OR EXISTS (SELECT 1 FROM visit_photos v WHERE v.blob_key = d.key)
+    OR EXISTS (SELECT 1 FROM visit_photos v WHERE v.thumbnail_key = d.key)
 FROM blob_deletions d WHERE d.key > $1 ORDER BY d.key LIMIT $2;
 
 -- name: DequeueBlobs

@@ -1339,9 +1339,18 @@ SELECT id, worker_id, resident_id, household_key, grid_code, kind, notes, visite
        COALESCE(visit_slot_id, 0), COALESCE(ticket_id, 0)
 FROM visit_records WHERE id = ?;
 
+-- name: RegisterRecordPhotos
+-- The photos of RegisterRecords' records, by record and in the order
+-- given. Arguments: as RegisterRecords.
+SELECT p.record_id, p.blob_key, p.thumbnail_key, p.content_type, p.size
+FROM visit_photos p JOIN visit_records r ON r.id = p.record_id
+WHERE (r.grid_code = ?1 OR r.grid_code LIKE ?2 OR r.worker_id = ?3) AND r.visited_at >= ?4 AND r.visited_at < ?5
+ORDER BY p.record_id, p.position;
+
 -- name: VisitPhotos
--- A record's photo keys, in the order given. Arguments: record.
-SELECT blob_key FROM visit_photos WHERE record_id = ? ORDER BY position;
+-- A record's photos (original's key, thumbnail's key, content type, size),
+-- in the order given. Arguments: record.
+SELECT blob_key, thumbnail_key, content_type, size FROM visit_photos WHERE record_id = ? ORDER BY position;
 
 -- name: RegisterWorkerSlots
 -- A worker's confirmed slots starting in [from, to), with the record that
@@ -1376,7 +1385,7 @@ INSERT INTO visit_records (worker_id, resident_id, household_key, grid_code, kin
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id;
 
 -- name: InsertVisitPhoto
-INSERT INTO visit_photos (record_id, position, blob_key) VALUES (?, ?, ?);
+INSERT INTO visit_photos (record_id, position, blob_key, thumbnail_key, content_type, size) VALUES (?, ?, ?, ?, ?, ?);
 
 -- name: CloseVisitSlot
 -- Marks a slot visited by a record, once. Arguments: record, now, slot.
@@ -1388,12 +1397,15 @@ UPDATE visit_slots SET visit_record_id = ?, updated_at = ? WHERE id = ? AND visi
 UPDATE visit_records SET notes = '' WHERE resident_id = ?;
 
 -- name: EraseQueueVisitPhotos
--- Queues the blob store keys of a resident's visit photos for deletion
--- (retention.DeleteQueuedBlobs), before EraseVisitPhotos drops their rows.
--- Arguments: resident, now.
+-- Queues the blob store keys of a resident's visit photos and their
+-- thumbnails for deletion (retention.DeleteQueuedBlobs), before
+-- EraseVisitPhotos drops their rows. Arguments: resident, now.
 INSERT INTO blob_deletions (key, queued_at)
-SELECT DISTINCT blob_key, ?2 FROM visit_photos
-WHERE record_id IN (SELECT id FROM visit_records WHERE resident_id = ?1) AND blob_key <> ''
+SELECT q.k, ?2 FROM (
+    SELECT blob_key AS k FROM visit_photos WHERE record_id IN (SELECT id FROM visit_records WHERE resident_id = ?1)
+    UNION
+    SELECT thumbnail_key FROM visit_photos WHERE record_id IN (SELECT id FROM visit_records WHERE resident_id = ?1)
+) AS q WHERE q.k <> ''
 ON CONFLICT (key) DO NOTHING;
 
 -- name: EraseVisitPhotos
@@ -1547,11 +1559,12 @@ WHERE ticket_id IN (SELECT value FROM json_each(?1)) AND (note NOT IN ('', ?2) O
 
 -- name: QueuedBlobs
 -- Keys queued for deletion from the blob store, with whether an
--- attachment not purged or a visit photo still refers to them. Arguments: after key,
--- limit.
+-- attachment not purged or a visit photo (original or thumbnail) still
+-- refers to them. Arguments: after key, limit.
 SELECT d.key, EXISTS (SELECT 1 FROM ticket_attachments a WHERE a.blob_key = d.key)
     OR EXISTS (SELECT 1 FROM ticket_attachments a WHERE a.thumbnail_key = d.key)
     OR EXISTS (SELECT 1 FROM visit_photos v WHERE v.blob_key = d.key)
+    OR EXISTS (SELECT 1 FROM visit_photos v WHERE v.thumbnail_key = d.key)
 FROM blob_deletions d WHERE d.key > ?1 ORDER BY d.key LIMIT ?2;
 
 -- name: DequeueBlobs

@@ -1,14 +1,19 @@
 package storetest
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"slices"
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/gridcast/gridcast/api"
 	"github.com/gridcast/gridcast/assessment"
+	"github.com/gridcast/gridcast/blob"
+	"github.com/gridcast/gridcast/blob/localfs"
 	"github.com/gridcast/gridcast/campaigns"
 	"github.com/gridcast/gridcast/fault"
 	"github.com/gridcast/gridcast/population"
@@ -36,6 +41,7 @@ var registerTests = []struct {
 	{"VisitErased", testVisitErased},
 	{"AssessmentInputs", testAssessmentInputs},
 	{"AssessmentRecords", testAssessmentRecords},
+	{"VisitPhotoFilesGone", testVisitPhotoFilesGone},
 }
 
 // Erasing a resident clears their visits' notes and photos; the visits
@@ -45,7 +51,8 @@ func testVisitErased(t *testing.T, st Store) {
 	ids, w := registerFixture(t, st)
 	at, month := recent()
 	rec, err := st.RecordVisit(ctx, visits.Record{WorkerID: w.ID, ResidentID: ids[0], Kind: visits.InPerson, VisitedAt: at,
-		RecordedBy: "王芳", Notes: "女儿电话 13912345678", Photos: []string{"media/ab/p.jpg"}})
+		RecordedBy: "王芳", Notes: "女儿电话 13912345678", Photos: []visits.Photo{{Key: "media/ab/p.jpg", ThumbnailKey: "media/cd/p-thumb.jpg",
+			ContentType: "image/jpeg", Size: 2048}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,8 +65,8 @@ func testVisitErased(t *testing.T, st Store) {
 	}
 	// The photo's file goes too, through the blob deletion queue.
 	var deleted recordingBlobs
-	if n, err := retention.DeleteQueuedBlobs(ctx, st, &deleted); err != nil || n != 1 || !slices.Equal(deleted.keys, []string{"media/ab/p.jpg"}) {
-		t.Errorf("blobs deleted after the erasure: %d %v, %v; want the visit photo's", n, deleted.keys, err)
+	if n, err := retention.DeleteQueuedBlobs(ctx, st, &deleted); err != nil || n != 2 || !slices.Equal(deleted.keys, []string{"media/ab/p.jpg", "media/cd/p-thumb.jpg"}) {
+		t.Errorf("blobs deleted after the erasure: %d %v, %v; want the visit photo's and its thumbnail's", n, deleted.keys, err)
 	}
 	reg, err := visits.Service{Store: st, Config: visits.DefaultConfig()}.Register(ctx, w, month)
 	if err != nil {
@@ -132,7 +139,9 @@ func testVisitRegister(t *testing.T, st Store) {
 	}
 
 	in, err := st.RecordVisit(ctx, visits.Record{WorkerID: w.ID, ResidentID: ids[3], Kind: visits.InPerson, Notes: " 身体好 ",
-		VisitedAt: at, RecordedBy: "王芳", Photos: []string{"media/ab/photo1.jpg", "media/cd/photo2.jpg"}})
+		VisitedAt: at, RecordedBy: "王芳", Photos: []visits.Photo{
+			{Key: "media/ab/photo1.jpg", ThumbnailKey: "media/ab/photo1-t.jpg", ContentType: "image/jpeg", Size: 1200},
+			{Key: "media/cd/photo2.png", ContentType: "image/png", Size: 900}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -140,8 +149,11 @@ func testVisitRegister(t *testing.T, st Store) {
 		t.Errorf("RecordVisit = %+v; want an id, household %s, grid NY-01-01-01, notes trimmed", in, d.Household.Key)
 	}
 	back, err := st.VisitRecord(ctx, in.ID)
-	if err != nil || back.Kind != visits.InPerson || !back.VisitedAt.Equal(at) || len(back.Photos) != 2 || back.Photos[1] != "media/cd/photo2.jpg" {
+	if err != nil || back.Kind != visits.InPerson || !back.VisitedAt.Equal(at) {
 		t.Errorf("VisitRecord = %+v, %v", back, err)
+	}
+	if diff := cmp.Diff(in.Photos, back.Photos); diff != "" {
+		t.Errorf("VisitRecord photos (-kept +read back):\n%s", diff)
 	}
 	if _, err := st.VisitRecord(ctx, in.ID+100); !errors.Is(err, fault.ErrNotFound) {
 		t.Errorf("VisitRecord(missing) = %v, want ErrNotFound", err)
@@ -156,6 +168,15 @@ func testVisitRegister(t *testing.T, st Store) {
 	if reg.Households[0].Done != 1 || reg.VisitsDone != 1 || reg.NotHome != 1 || len(reg.Records) != 2 || reg.Visited != 1 {
 		t.Errorf("after a visit and an attempt: done %d, visits %d, not home %d, records %d, households %d; want 1, 1, 1, 2, 1",
 			reg.Households[0].Done, reg.VisitsDone, reg.NotHome, len(reg.Records), reg.Visited)
+	}
+	for _, r := range reg.Records {
+		want := in.Photos
+		if r.ID != in.ID {
+			want = nil
+		}
+		if diff := cmp.Diff(want, r.Photos); diff != "" {
+			t.Errorf("register record %d photos (-kept +listed):\n%s", r.ID, diff)
+		}
 	}
 
 	// Resident 10 (elderly alone, NY-01-01-02) was never visited: overdue
@@ -361,4 +382,62 @@ type recordingBlobs struct{ keys []string }
 func (b *recordingBlobs) Delete(_ context.Context, key string) error {
 	b.keys = append(b.keys, key)
 	return nil
+}
+
+// With a real blob store (localfs): the files of an erased resident's
+// visit photos, originals and thumbnails, are gone after the erasure; a
+// photo of the same bytes another resident's visit keeps stays, with its
+// thumbnail.
+func testVisitPhotoFilesGone(t *testing.T, st Store) {
+	ctx := t.Context()
+	fs, err := localfs.New(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	media, err := blob.NewMedia(fs, blob.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	photo := func(b []byte) visits.Photo {
+		t.Helper()
+		o, err := media.Put(ctx, bytes.NewReader(b))
+		if err != nil || o.ThumbnailKey == "" {
+			t.Fatalf("Media.Put = %+v, %v; want an image with a thumbnail", o, err)
+		}
+		return visits.Photo{Key: o.Key, ThumbnailKey: o.ThumbnailKey, ContentType: o.ContentType, Size: o.Size}
+	}
+	there := func(when string, want bool, ps ...visits.Photo) {
+		t.Helper()
+		for _, p := range ps {
+			for _, k := range []string{p.Key, p.ThumbnailKey} {
+				_, err := fs.Stat(ctx, k)
+				switch {
+				case want && err != nil:
+					t.Errorf("%s: %s: %v, want the file there", when, k, err)
+				case !want && !errors.Is(err, blob.ErrNotFound):
+					t.Errorf("%s: %s: %v, want it gone", when, k, err)
+				}
+			}
+		}
+	}
+	ids, w := registerFixture(t, st)
+	at, _ := recent()
+	own, shared := photo(sampleImage(t, 11)), photo(sampleImage(t, 12))
+	for _, r := range []visits.Record{
+		{WorkerID: w.ID, ResidentID: ids[0], Kind: visits.InPerson, VisitedAt: at, RecordedBy: "王芳", Photos: []visits.Photo{own, shared}},
+		{WorkerID: w.ID, ResidentID: ids[3], Kind: visits.InPerson, VisitedAt: at, RecordedBy: "王芳", Photos: []visits.Photo{shared}},
+	} {
+		if _, err := st.RecordVisit(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e, err := retention.Eraser{Store: st, Blobs: media}.EraseResident(ctx, ids[0], "王芳", "依申请删除 2026-070")
+	if err != nil || e.BlobsDeleted != 2 || e.BlobsPending != 0 {
+		t.Fatalf("Eraser.EraseResident = %+v, %v; want the own photo and its thumbnail deleted", e, err)
+	}
+	there("after the erasure", false, own)
+	there("another resident's visit photo after the erasure", true, shared)
+	if n, err := st.CountQueuedBlobs(ctx); err != nil || n != 0 {
+		t.Errorf("CountQueuedBlobs after the erasure = %d, %v; want 0", n, err)
+	}
 }
