@@ -350,7 +350,7 @@ func (a *app) ticketsReassign() *cobra.Command {
 				if _, err := d.Reassign(ctx, id, to, by); err != nil {
 					return fmt.Errorf("ticket %d: %w", id, err)
 				}
-				fmt.Fprintf(a.stdout, "ticket %d: assigned to %s %s by %s; they are notified\n  %s\n", id, w.Code, w.Name.Masked(), by, d.queued)
+				fmt.Fprintf(a.stdout, "ticket %d: assigned to %s %s by %s; they are notified\n  %s\n", id, w.Code, string(w.Name), by, d.queued)
 				return nil
 			})
 		},

@@ -74,7 +74,7 @@ func (a *app) workersList() *cobra.Command {
 				tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
 				fmt.Fprintln(tw, "CODE\tNAME\tROLE\tGRID\tLEAVE")
 				for _, w := range ws {
-					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", w.Code, orDash(w.Name.Masked()), w.Role, orDash(w.GridCode), orDash(leave[w.ID]))
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", w.Code, orDash(string(w.Name)), w.Role, orDash(w.GridCode), orDash(leave[w.ID]))
 				}
 				return tw.Flush()
 			})
@@ -163,8 +163,8 @@ notified) unless --keep-open.`,
 				if err := st.SetLeave(ctx, tickets.Leave{WorkerID: w.ID, BackupID: b.ID, From: start, Until: end, Note: note}); err != nil {
 					return err
 				}
-				fmt.Fprintf(a.stdout, "%s %s on leave %s – %s; backup %s %s\n", w.Code, w.Name.Masked(),
-					shTime(start, "2006-01-02 15:04"), shTime(end, "2006-01-02 15:04"), b.Code, b.Name.Masked())
+				fmt.Fprintf(a.stdout, "%s %s on leave %s – %s; backup %s %s\n", w.Code, string(w.Name),
+					shTime(start, "2006-01-02 15:04"), shTime(end, "2006-01-02 15:04"), b.Code, string(b.Name))
 				if keepOpen || start.After(time.Now()) {
 					return nil
 				}
@@ -208,7 +208,7 @@ func (a *app) workersBack() *cobra.Command {
 				if err != nil {
 					return err
 				}
-				fmt.Fprintf(a.stdout, "%s %s is back; new tickets go to them again\n", w.Code, w.Name.Masked())
+				fmt.Fprintf(a.stdout, "%s %s is back; new tickets go to them again\n", w.Code, string(w.Name))
 				return nil
 			})
 		},
@@ -254,9 +254,9 @@ timeline, notifying them.`,
 					return err
 				}
 				if prev.ID != 0 && prev.ID != w.ID && prev.GridCode == g.Code {
-					fmt.Fprintf(a.stdout, "grid %s: %s → %s %s\n", g.Code, prev.Code, w.Code, w.Name.Masked())
+					fmt.Fprintf(a.stdout, "grid %s: %s → %s %s\n", g.Code, prev.Code, w.Code, string(w.Name))
 				} else {
-					fmt.Fprintf(a.stdout, "grid %s: grid worker %s %s\n", g.Code, w.Code, w.Name.Masked())
+					fmt.Fprintf(a.stdout, "grid %s: grid worker %s %s\n", g.Code, w.Code, string(w.Name))
 				}
 				n, err := d.Handover(ctx, g.Code, by)
 				if err != nil {

@@ -144,7 +144,7 @@ func (p *people) view(ctx context.Context, t tickets.Ticket, now time.Time) (tic
 	v := ticketView{
 		ID: t.ID, Status: string(ticketStatus(t)), Level: string(ticketLevel(t)), Category: string(t.Category),
 		CategoryLabel: p.label(t.Category), Grid: t.GridCode, Channel: string(t.Channel),
-		Assignee: w.Code, AssigneeName: w.Name.Masked(), DueAt: jsonTime(t.DueAt), Overdue: overdue(t, now),
+		Assignee: w.Code, AssigneeName: string(w.Name), DueAt: jsonTime(t.DueAt), Overdue: overdue(t, now),
 		ResidentID: t.ResidentID, Resident: r.Name.Masked(), Phone: r.Phone.Masked(),
 		Text: pii.MaskText(t.Text, r.Name, w.Name), CampaignID: t.CampaignID, Rating: t.Rating, Satisfaction: tickets.RatingLabel(t.Rating), MergedInto: t.MergedInto,
 		CreatedAt: jsonTime(t.CreatedAt), ResolvedAt: jsonTime(t.ResolvedAt), ClosedAt: jsonTime(t.ClosedAt),
