@@ -195,8 +195,12 @@ func (s *Service) learn(ctx context.Context, ic *inboundCtx) error {
 	pc.AwaitingRating = ic.ratable.ID != 0
 	pc.BindingPending = ic.binding.ID != 0
 	// A visit schedule's own options ("1确认", "2改期") are the visit rules:
-	// they act on the slot rather than fill a sign-up list.
-	if len(ic.campaign.ReplyOptions) > 0 && (ic.visit.ID == 0 || ic.visit.CampaignID != ic.campaign.ID) {
+	// they act on the slot rather than fill a sign-up list. And once the
+	// resident's answer to a campaign became a ticket that is now resolved
+	// and asks for a rating, the conversation has moved on: "1" rates it
+	// (1 满意) rather than signs up again.
+	answered := pc.AwaitingRating && ic.ratable.CampaignID != 0 && ic.ratable.CampaignID == ic.campaign.ID
+	if len(ic.campaign.ReplyOptions) > 0 && (ic.visit.ID == 0 || ic.visit.CampaignID != ic.campaign.ID) && !answered {
 		pc.ReplyOptions = ic.campaign.ReplyOptions
 	}
 	if m.Kind == KindText || (m.Kind == KindVoice && strings.TrimSpace(m.Text) != "") {

@@ -495,6 +495,30 @@ func testDeskSMSRepliesToCampaign(t *testing.T, driver string) {
 		}
 		return true
 	})
+	// The question's ticket resolved and a rating asked for, "1" rates it
+	// (1 满意) instead of signing q up: the campaign's conversation has
+	// moved on to the ticket it became.
+	qt := e.ticketsOf(q.ID)[0]
+	if _, err := e.desk.Resolve(ctx, qt.ID, "王网格员", "已电话答复"); err != nil {
+		t.Fatal(err)
+	}
+	e.desked()
+	if err := e.sb.SMS.Reply(ctx, q.Phone, "1", "07"); err != nil {
+		t.Fatal(err)
+	}
+	e.waitFor("the rating", 15*time.Second, func() bool { return e.ticket(qt.ID).Rating != 0 })
+	if got := e.ticket(qt.ID); got.Rating != 5 || tickets.RatingLabel(got.Rating) != "满意" {
+		t.Errorf("q's ticket after replying 1: rating %d, want 5 (满意)", got.Rating)
+	}
+	answers, err = e.st.CampaignAnswers(ctx, c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, an := range answers {
+		if an.ResidentID == q.ID {
+			t.Errorf("rating the ticket signed q up: %+v", an)
+		}
+	}
 }
 
 // A visit schedule: 1 confirms the proposed slot, 改期 moves it and opens
