@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"text/tabwriter"
@@ -125,7 +126,7 @@ public under 挂牌服务.`,
 				enc.SetIndent("", "  ")
 				return enc.Encode(scoreViews(rep))
 			}
-			return printReport(a, rep)
+			return printReport(a.stdout, rep, "")
 		},
 	}
 	cmd.Flags().StringVar(&period, "period", "", "a month (2026-11), quarter (2026-Q4) or year (2026); default this month")
@@ -156,22 +157,24 @@ func scoreViews(rep assessment.Report) []scoreView {
 	return out
 }
 
-func printReport(a *app, rep assessment.Report) error {
-	fmt.Fprintf(a.stdout, "考核 %s, ranked by %s\n", rep.Period.Label(), rep.Level)
-	tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
+// printReport prints rep's units and their workers ranked, each line
+// after indent.
+func printReport(out io.Writer, rep assessment.Report, indent string) error {
+	fmt.Fprintf(out, "%s考核 %s, ranked by %s\n", indent, rep.Period.Label(), rep.Level)
+	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
 	for _, g := range rep.Groups {
 		var grades []string
 		for _, c := range g.Grades {
 			grades = append(grades, fmt.Sprintf("%s %d", c.Grade.Label, c.Count))
 		}
-		fmt.Fprintf(tw, "\n%d. %s\taverage %.1f\t%s\t\t\t\n", g.Rank, g.Unit.Name, g.Average, strings.Join(grades, ", "))
-		fmt.Fprintln(tw, "  RANK\tWORKER\tNAME\tPOINTS\tGRADE\tCHANGE")
+		fmt.Fprintf(tw, "%s%d. %s\taverage %.1f\t%s\t\t\t\n", indent, g.Rank, g.Unit.Name, g.Average, strings.Join(grades, ", "))
+		fmt.Fprintf(tw, "%s  RANK\tWORKER\tNAME\tPOINTS\tGRADE\tCHANGE\n", indent)
 		for _, w := range g.Workers {
 			change := "new"
 			if t, ok := rep.Trends[w.Worker.ID]; ok && t.HasPrev {
 				change = fmt.Sprintf("%+.1f", t.Change)
 			}
-			fmt.Fprintf(tw, "  %d\t%s\t%s\t%.1f\t%s\t%s\n", w.Rank, w.Worker.Code, string(w.Worker.Name), w.Points, w.Grade.Label, change)
+			fmt.Fprintf(tw, "%s  %d\t%s\t%s\t%.1f\t%s\t%s\n", indent, w.Rank, w.Worker.Code, string(w.Worker.Name), w.Points, w.Grade.Label, change)
 		}
 	}
 	return tw.Flush()

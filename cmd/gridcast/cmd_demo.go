@@ -162,7 +162,11 @@ func (a *app) runDemo(ctx context.Context, n int, dir string) error {
 		if err := a.runDemoReplies(ctx, sv, c, community, out); err != nil {
 			return err
 		}
-		return a.runDemoStreet(ctx, sv, community, out)
+		r, w, err := a.runDemoStreet(ctx, sv, community, out)
+		if err != nil {
+			return err
+		}
+		return a.runDemoMonth(ctx, sv, r, w, out)
 	}); err != nil {
 		return err
 	}

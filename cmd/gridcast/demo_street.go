@@ -25,31 +25,31 @@ import (
 // to the department its category suggests; the department accepts and
 // resolves it; the ticket comes back resolved, the worker hears the
 // department's answer and the resident is told.
-func (a *app) runDemoStreet(ctx context.Context, sv serving, community population.Grid, out io.Writer) error {
+func (a *app) runDemoStreet(ctx context.Context, sv serving, community population.Grid, out io.Writer) (population.Resident, population.Worker, error) {
 	st, dk := sv.store, sv.desk
 	fmt.Fprintln(out, "\n16. From the street to the department: a grid worker's photo report (信息收集 → 分拨 → 办结 → 反馈)")
 	elderly, err := st.SampleSegment(ctx, fmt.Sprintf("category:elderly_alone AND grid:%s*", community.Code), 1)
 	if err != nil {
-		return err
+		return population.Resident{}, population.Worker{}, err
 	}
 	if len(elderly) == 0 {
-		return fmt.Errorf("demo: no elderly resident living alone in %s", community.Code)
+		return population.Resident{}, population.Worker{}, fmt.Errorf("demo: no elderly resident living alone in %s", community.Code)
 	}
 	r := elderly[0]
 	w, err := st.WorkerForGrid(ctx, r.GridCode, population.RoleGridWorker)
 	if err != nil {
-		return err
+		return population.Resident{}, population.Worker{}, err
 	}
 	photo, err := demoPhoto()
 	if err != nil {
-		return err
+		return population.Resident{}, population.Worker{}, err
 	}
 	rep, err := dk.Report(ctx, desk.Report{GridCode: r.GridCode, Text: "3号楼电梯停运三天，楼上独居老人无法下楼",
 		Category: tickets.CategoryProperty, Source: tickets.SourcePatrol, By: string(w.Name), WorkerCode: w.Code,
 		Location: tickets.Location{Address: "3号楼一单元"}, ResidentID: r.ID,
 		Photos: []desk.Photo{{Name: "lift.png", Body: bytes.NewReader(photo)}}})
 	if err != nil {
-		return fmt.Errorf("demo: report: %w", err)
+		return population.Resident{}, population.Worker{}, fmt.Errorf("demo: report: %w", err)
 	}
 	t := rep.Ticket
 	fmt.Fprintf(out, "   %s %s reports on patrol in grid %s: ticket #%d, %s, %s, due %s\n", w.Code, w.Name.Masked(), t.GridCode, t.ID,
@@ -61,14 +61,14 @@ func (a *app) runDemoStreet(ctx context.Context, sv serving, community populatio
 	routes := a.cfg.routes()
 	suggested := routes.Suggest(string(t.Category), a.cfg.departments())
 	if len(suggested) == 0 {
-		return fmt.Errorf("demo: no department suggested for %s", t.Category)
+		return population.Resident{}, population.Worker{}, fmt.Errorf("demo: no department suggested for %s", t.Category)
 	}
 	d := suggested[0]
 	const street = "王芳" // street staff
 	tasks, err := dk.Dispatch(ctx, t.ID, []dispatch.Task{{Department: d.Code, DueAt: time.Now().Add(72 * time.Hour),
 		Note: "电梯停运，独居老人受困，请尽快维修"}}, street)
 	if err != nil {
-		return fmt.Errorf("demo: dispatch: %w", err)
+		return population.Resident{}, population.Worker{}, fmt.Errorf("demo: dispatch: %w", err)
 	}
 	task := tasks[0]
 	fmt.Fprintf(out, "   the street (%s) dispatches it to the suggested department %s (%s), task #%d due %s\n", pii.Name(street).Masked(),
@@ -77,7 +77,7 @@ func (a *app) runDemoStreet(ctx context.Context, sv serving, community populatio
 	for _, m := range []dispatch.Move{{Action: dispatch.ActionAccept, By: engineer},
 		{Action: dispatch.ActionResolve, By: engineer, Note: "电梯主板已更换，今日恢复运行"}} {
 		if task, err = dk.MoveTask(ctx, task.ID, m); err != nil {
-			return fmt.Errorf("demo: %s: %w", m.Action, err)
+			return population.Resident{}, population.Worker{}, fmt.Errorf("demo: %s: %w", m.Action, err)
 		}
 		fmt.Fprintf(out, "   %s %s: the task is %s\n", d.Name, m.Action, task.State.Label())
 	}
@@ -85,15 +85,15 @@ func (a *app) runDemoStreet(ctx context.Context, sv serving, community populatio
 		busy, err := deskBusy(ctx, st)
 		return !busy, err
 	}); err != nil {
-		return err
+		return population.Resident{}, population.Worker{}, err
 	}
 	if t, err = st.Ticket(ctx, t.ID); err != nil {
-		return err
+		return population.Resident{}, population.Worker{}, err
 	}
 	fmt.Fprintf(out, "   ticket #%d is %s\n", t.ID, t.Status)
 	conv, err := st.Conversation(ctx, t.ID)
 	if err != nil {
-		return err
+		return population.Resident{}, population.Worker{}, err
 	}
 	fmt.Fprintln(out, "   what the resident was told:")
 	for _, e := range conv {
@@ -104,7 +104,7 @@ func (a *app) runDemoStreet(ctx context.Context, sv serving, community populatio
 	}
 	evs, err := st.TaskEvents(ctx, task.ID)
 	if err != nil {
-		return err
+		return population.Resident{}, population.Worker{}, err
 	}
 	fmt.Fprintln(out, "   the department's steps on the ticket's timeline:")
 	for _, ev := range evs {
@@ -113,13 +113,13 @@ func (a *app) runDemoStreet(ctx context.Context, sv serving, community populatio
 	}
 	sum, err := dk.DispatchStats(ctx, time.Now().Add(-time.Hour), time.Now().Add(time.Minute))
 	if err != nil {
-		return err
+		return population.Resident{}, population.Worker{}, err
 	}
 	for _, f := range sum.Departments {
 		fmt.Fprintf(out, "   figures, as `gridcast tickets stats --dispatch` shows them: %s %d task, %d resolved, %d open, %d overdue\n",
 			dk.DepartmentName(f.Department), f.Tasks, f.Resolved, f.Open, f.Overdue)
 	}
-	return nil
+	return r, w, nil
 }
 
 // demoPhoto draws the photo the demo's worker takes: a small PNG.
