@@ -21,7 +21,7 @@ import (
 // names a blob store key: it could otherwise attach anyone's photo.
 
 // visitFields are the fields of a multipart visit record.
-var visitFields = []string{"worker", "resident_id", "kind", "notes", "visited_at", "slot_id", "ticket_id", "by"}
+var visitFields = []string{"worker", "resident_id", "kind", "notes", "visited_at", "slot_id", "ticket_id", "by", "report", "report_category"}
 
 // visitInput reads a visit from a JSON or multipart body; cleanup, never
 // nil, closes the photos and removes the multipart's temporary files.
@@ -47,7 +47,8 @@ func visitInput(w http.ResponseWriter, r *http.Request) (VisitRequest, []desk.Ph
 		return VisitRequest{}, nil, cleanup, err
 	}
 	req := VisitRequest{Worker: f.str("worker"), ResidentID: f.id("resident_id"), Kind: f.str("kind"), Notes: f.str("notes"),
-		VisitedAt: f.time("visited_at"), SlotID: f.id("slot_id"), TicketID: f.id("ticket_id"), By: f.str("by")}
+		VisitedAt: f.time("visited_at"), SlotID: f.id("slot_id"), TicketID: f.id("ticket_id"), By: f.str("by"),
+		Report: f.str("report"), ReportCategory: f.str("report_category")}
 	return req, photos, cleanup, f.err()
 }
 

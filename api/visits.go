@@ -11,8 +11,10 @@ import (
 
 	"github.com/gridcast/gridcast/access"
 	"github.com/gridcast/gridcast/audit"
+	"github.com/gridcast/gridcast/desk"
 	"github.com/gridcast/gridcast/pii"
 	"github.com/gridcast/gridcast/population"
+	"github.com/gridcast/gridcast/tickets"
 	"github.com/gridcast/gridcast/visits"
 )
 
@@ -168,6 +170,12 @@ type VisitRequest struct {
 	SlotID int64 `json:"slot_id"`
 	// TicketID links the ticket or reported event the visit opened.
 	TicketID int64 `json:"ticket_id"`
+	// Report, when set, files what the visit found as a reported event
+	// (source patrol, by the visitor, about the visited resident) and
+	// links it, instead of naming a TicketID; ReportCategory files it
+	// (a ticket category; empty classifies the text).
+	Report         string `json:"report,omitempty"`
+	ReportCategory string `json:"report_category,omitempty"`
 	// By is who records it: the caller when authenticated; required in
 	// the trial mode.
 	By string `json:"by"`
@@ -386,6 +394,27 @@ func (s *server) recordVisit(w http.ResponseWriter, r *http.Request) {
 	if err := in.Check(s.cfg.Now()); err != nil {
 		s.writeError(w, r, err)
 		return
+	}
+	if strings.TrimSpace(req.Report) != "" {
+		if req.TicketID != 0 {
+			s.writeError(w, r, badRequest("give report or ticket_id, not both", "report 与 ticket_id 只能填写其一"))
+			return
+		}
+		if s.cfg.Desk == nil {
+			s.writeError(w, r, badRequest("no ticket desk to file the report with", "未启用工单服务，无法上报事件"))
+			return
+		}
+		// Filed first, so that the record names it; a record refused
+		// after this (it was checked above) leaves the event standing,
+		// which is what the worker found.
+		ev, err := s.cfg.Desk.Report(ctx, desk.Report{GridCode: res.GridCode, Text: req.Report, Category: tickets.Category(req.ReportCategory),
+			Source: tickets.SourcePatrol, By: by, WorkerCode: wk.Code, ResidentID: res.ID})
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		in.TicketID = ev.Ticket.ID
+		_ = s.record(r, by, audit.ActionTicketReport, fmt.Sprintf("ticket:%d", ev.Ticket.ID), "", fmt.Sprintf(`{"grid":%q,"visit":true}`, res.GridCode))
 	}
 	kept, err := s.keepVisitPhotos(ctx, photos)
 	if err != nil {

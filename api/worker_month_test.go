@@ -17,6 +17,7 @@ import (
 	"github.com/gridcast/gridcast/blob/localfs"
 	"github.com/gridcast/gridcast/desk"
 	"github.com/gridcast/gridcast/internal/testlog"
+	"github.com/gridcast/gridcast/tickets"
 	"github.com/gridcast/gridcast/visits"
 )
 
@@ -199,5 +200,52 @@ func testWorkerMonth(t *testing.T, driver string) {
 	}
 	if code, _, _ := as(t, street.token, "GET", srv.URL+"/api/v1/assessment?period=2026-13", ""); code != 400 {
 		t.Errorf("a bad period: %d, want 400", code)
+	}
+}
+
+// A visit that finds a problem files it as a reported event from the same
+// request, linked from the record; asking for both a new report and an
+// existing ticket is refused, and nothing is stored.
+func TestVisitOpensAnEvent(t *testing.T) {
+	t.Parallel()
+	f := newScopeFixture(t, "sqlite")
+	ctx := t.Context()
+	log := testlog.New(t)
+	dk, err := desk.New(desk.Config{}, desk.Deps{Store: f.st, Dispatcher: f.rec, Log: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := api.New(api.Config{Segments: f.st, Tickets: ticketStore{f.st}, Desk: dk, Users: f.st, Audit: f.st, Visits: f.st,
+		Ready: func(context.Context) error { return nil }, Log: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	w, err := f.st.WorkerByCode(ctx, f.inWorkerCode)
+	if err != nil {
+		t.Fatal(err)
+	}
+	own := testUser{"网格员" + w.Code, "tok-visit-event", []access.Role{access.RoleWorker}, []string{w.GridCode}}
+	addUsers(t, f.st, own)
+	var reg api.VisitRegister
+	if _, _, b := as(t, own.token, "GET", srv.URL+"/api/v1/visits/register?worker="+w.Code, ""); json.Unmarshal([]byte(b), &reg) != nil || len(reg.Households) == 0 {
+		t.Fatalf("the register: %s", b)
+	}
+	rid := reg.Households[0].Residents[0].ID
+	if code, _, b := as(t, own.token, "POST", srv.URL+"/api/v1/visits", fmt.Sprintf(`{"worker":%q,"resident_id":%d,"kind":"in_person","report":"家中燃气管老化","ticket_id":7}`, w.Code, rid)); code != 400 {
+		t.Errorf("report and ticket_id together: %d %s, want 400", code, b)
+	}
+	code, _, b := as(t, own.token, "POST", srv.URL+"/api/v1/visits", fmt.Sprintf(`{"worker":%q,"resident_id":%d,"kind":"in_person","notes":"独居，精神尚可","report":"家中燃气软管老化开裂，需更换","report_category":"heating_gas"}`, w.Code, rid))
+	var rec api.VisitRecord
+	if code != 201 || json.Unmarshal([]byte(b), &rec) != nil || rec.TicketID == 0 {
+		t.Fatalf("a visit with a report: %d %s", code, b)
+	}
+	tk, err := f.st.Ticket(ctx, rec.TicketID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tk.Source != tickets.SourcePatrol || tk.ResidentID != rid || tk.Category != tickets.CategoryHeatingGas || tk.GridCode != w.GridCode {
+		t.Errorf("the event the visit filed: %+v; want a patrol report about resident %d in %s, 供暖/燃气", tk, rid, w.GridCode)
 	}
 }
