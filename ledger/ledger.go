@@ -23,6 +23,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 	"unicode/utf8"
@@ -53,8 +54,8 @@ type Source interface {
 	Residents(ctx context.Context, ids []int64) (map[int64]population.Resident, error)
 	// Workers returns every worker.
 	Workers(ctx context.Context) ([]population.Worker, error)
-	// Grids returns every grid; the whole city's visits are read from its
-	// districts (the grids without a parent).
+	// Grids returns every grid; the whole city's visits are read from the
+	// grids at the top of the tree.
 	Grids(ctx context.Context) ([]population.Grid, error)
 }
 
@@ -119,9 +120,9 @@ func (b Builder) Build(ctx context.Context, p assessment.Period, scope access.Sc
 		}
 	}
 	slices.Sort(ids)
-	residents, err := b.Source.Residents(ctx, slices.Compact(ids))
+	residents, err := b.residents(ctx, slices.Compact(ids))
 	if err != nil {
-		return nil, fmt.Errorf("ledger: residents: %w", err)
+		return nil, err
 	}
 	title := "台账 " + p.Label()
 	return []sheet.Sheet{
@@ -132,7 +133,7 @@ func (b Builder) Build(ctx context.Context, p assessment.Period, scope access.Sc
 }
 
 // roots are the grid codes whose subtrees make up scope: its narrowest
-// codes, or the districts for the whole city.
+// codes, or for the whole city the grids no other grid's code covers.
 func (b Builder) roots(ctx context.Context, scope access.Scope) ([]string, error) {
 	if !scope.Everything() {
 		return scope.Narrowest(), nil
@@ -141,13 +142,24 @@ func (b Builder) roots(ctx context.Context, scope access.Scope) ([]string, error
 	if err != nil {
 		return nil, fmt.Errorf("ledger: grids: %w", err)
 	}
-	var out []string
-	for _, g := range gs {
-		if g.ParentCode == "" {
-			out = append(out, g.Code)
-		}
+	codes := make(access.Scope, len(gs))
+	for i, g := range gs {
+		codes[i] = g.Code
 	}
-	return access.Scope(out).Narrowest(), nil
+	return codes.Narrowest(), nil
+}
+
+// residents looks ids up page by page.
+func (b Builder) residents(ctx context.Context, ids []int64) (map[int64]population.Resident, error) {
+	out := make(map[int64]population.Resident, len(ids))
+	for chunk := range slices.Chunk(ids, page) {
+		rs, err := b.Source.Residents(ctx, chunk)
+		if err != nil {
+			return nil, fmt.Errorf("ledger: residents: %w", err)
+		}
+		maps.Copy(out, rs)
+	}
+	return out, nil
 }
 
 func (b Builder) visits(ctx context.Context, p assessment.Period, scope access.Scope) ([]visits.Record, error) {
