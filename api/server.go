@@ -121,6 +121,9 @@ type Config struct {
 	VisitNorms visits.Config
 	// Assessor, when set, serves 考核: GET /api/v1/assessment.
 	Assessor Assessor
+	// Ledgers, when set, serves the 台账 workbook for 查台账: GET
+	// /api/v1/ledger.
+	Ledgers Ledgers
 	// Extra mounts further routes (pattern → handler). None may be under
 	// /api/, where every route states the role it needs.
 	Extra map[string]http.Handler
@@ -216,6 +219,7 @@ func New(cfg Config) (http.Handler, error) {
 	s.mountVisits(v1)
 	s.mountRecords(v1)
 	s.mountAssessment(v1)
+	s.mountLedger(v1)
 	if cfg.WeChatCallback != nil {
 		route("/wechat/callback", cfg.WeChatCallback)
 	}

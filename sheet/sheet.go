@@ -1,8 +1,8 @@
 // Package sheet writes the spreadsheets GridCast hands to staff — an
-// import template, a campaign's sign-up list, a ledger — as one XLSX
-// worksheet with a bold, frozen header row, widths set per column, text
-// columns that keep every digit of an ID or phone number, and optional
-// drop-down choices. It holds no personal data policy: what goes in a
+// import template, a campaign's sign-up list, a ledger — as XLSX
+// worksheets (one per workbook, or several: WriteWorkbook), each with a
+// bold, frozen header row, widths set per column, text columns that keep
+// every digit of an ID or phone number, and optional drop-down choices. It holds no personal data policy: what goes in a
 // cell is the caller's decision.
 package sheet
 
@@ -45,19 +45,45 @@ const choiceRows = 100000
 
 // WriteXLSX writes s to w as an XLSX workbook.
 func (s Sheet) WriteXLSX(w io.Writer) error {
+	return WriteWorkbook(w, s)
+}
+
+// WriteWorkbook writes sheets to w as one XLSX workbook, one worksheet
+// each in the order given, the first one open; the workbook's title is the
+// first sheet's. Two sheets may not share a name, and a workbook needs at
+// least one sheet.
+func WriteWorkbook(w io.Writer, sheets ...Sheet) error {
+	if len(sheets) == 0 {
+		return fmt.Errorf("sheet: a workbook needs at least one sheet")
+	}
+	seen := make(map[string]bool, len(sheets))
+	for _, s := range sheets {
+		if seen[s.Name] {
+			return fmt.Errorf("sheet: %s: two sheets of that name", s.Name)
+		}
+		seen[s.Name] = true
+	}
 	f := excelize.NewFile()
 	defer f.Close()
-	if err := s.fill(f); err != nil {
-		return fmt.Errorf("sheet: %s: %w", s.Name, err)
+	for i, s := range sheets {
+		if err := s.fill(f, i == 0); err != nil {
+			return fmt.Errorf("sheet: %s: %w", s.Name, err)
+		}
 	}
 	if _, err := f.WriteTo(w); err != nil {
-		return fmt.Errorf("sheet: %s: %w", s.Name, err)
+		return fmt.Errorf("sheet: %s: %w", sheets[0].Name, err)
 	}
 	return nil
 }
 
-func (s Sheet) fill(f *excelize.File) error {
-	if err := f.SetSheetName("Sheet1", s.Name); err != nil {
+// fill writes s into f: as the workbook's first worksheet (renaming the
+// one a new file comes with), or as a worksheet added after the others.
+func (s Sheet) fill(f *excelize.File, first bool) error {
+	if first {
+		if err := f.SetSheetName("Sheet1", s.Name); err != nil {
+			return err
+		}
+	} else if _, err := f.NewSheet(s.Name); err != nil {
 		return err
 	}
 	bold, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}})
@@ -120,7 +146,7 @@ func (s Sheet) fill(f *excelize.File) error {
 			return err
 		}
 	}
-	if s.Title != "" {
+	if first && s.Title != "" {
 		if err := f.SetDocProps(&excelize.DocProperties{Title: s.Title}); err != nil {
 			return err
 		}

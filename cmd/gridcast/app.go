@@ -97,6 +97,7 @@ func (a *app) rootCommand() *cobra.Command {
 		a.departmentsCommand(),
 		a.tasksCommand(),
 		a.assessmentCommand(),
+		a.ledgerCommand(),
 		a.workersCommand(),
 		a.faultsCommand(),
 		a.benchCommand(),

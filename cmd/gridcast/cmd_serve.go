@@ -21,6 +21,7 @@ import (
 	"github.com/gridcast/gridcast/gateway"
 	"github.com/gridcast/gridcast/gateway/aliyunsms"
 	"github.com/gridcast/gridcast/gateway/wechat"
+	"github.com/gridcast/gridcast/ledger"
 	"github.com/gridcast/gridcast/metrics"
 	"github.com/gridcast/gridcast/outbound"
 	"github.com/gridcast/gridcast/population"
@@ -219,6 +220,7 @@ func (a *app) serve(ctx context.Context, withHTTP, withWorkers bool, ready func(
 		}
 		h, err := api.New(api.Config{
 			Assessor:    assessment.Assessor{Scorer: scorer, Inputs: a.assessmentInputs(st, dcfg.Tickets.SLA)},
+			Ledgers:     ledger.Builder{Source: st, OnTime: dcfg.Tickets.SLA.OnTime},
 			Users:       st,
 			TrialToken:  trialToken,
 			Audit:       st,

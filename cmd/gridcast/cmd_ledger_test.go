@@ -1,0 +1,132 @@
+package main
+
+import (
+	"context"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/gridcast/gridcast/assessment"
+	"github.com/gridcast/gridcast/internal/testlog"
+	"github.com/gridcast/gridcast/population"
+)
+
+// 查台账 from the command line: a visit, a patrol report and a change of a
+// resident's phone recorded this month, then `gridcast ledger` writes the
+// month's workbook — three sheets holding them, the counts printed, the
+// resident masked everywhere — and refuses a bad period, a missing
+// --xlsx and an unknown grid without writing a file.
+func TestCLILedger(t *testing.T) {
+	t.Chdir(t.TempDir())
+	dir := t.TempDir()
+	if _, errOut, code := gridcast(t, dir, "seed", "--residents", "80", "--seed", "5", "--quiet"); code != 0 {
+		t.Fatalf("seed: %s", errOut)
+	}
+	ctx := context.Background()
+	a := &app{env: envOf(map[string]string{"GRIDCAST_DATA_DIR": dir}), stdout: io.Discard, stderr: testlog.Writer()}
+	if err := a.loadConfig(); err != nil {
+		t.Fatal(err)
+	}
+	st, err := a.openStore(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ws, err := st.Workers(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var w population.Worker
+	var r population.Resident
+	for id := int64(1); id <= 80 && w.ID == 0; id++ {
+		if r, err = st.Resident(ctx, id); err != nil {
+			t.Fatal(err)
+		}
+		for _, x := range ws {
+			if x.Role == population.RoleGridWorker && x.GridCode == r.GridCode && len([]rune(string(r.Name))) > 1 && r.Phone != "" {
+				w = x
+			}
+		}
+	}
+	st.Close()
+	if w.ID == 0 {
+		t.Fatal("fixture: no grid worker with a resident")
+	}
+	id := strconv.FormatInt(r.ID, 10)
+	note := "见到" + string(r.Name) + "，留电话" + string(r.Phone)
+	if _, errOut, code := gridcast(t, dir, "visits", "record", "--worker", w.Code, "--resident", id, "--kind", "in_person", "--note", note, "--by", "王芳"); code != 0 {
+		t.Fatalf("visits record: %s", errOut)
+	}
+	if _, errOut, code := gridcast(t, dir, "tickets", "report", "--grid", w.GridCode, "--text", "消防通道被杂物堵塞", "--worker", w.Code, "--by", "王芳"); code != 0 {
+		t.Fatalf("tickets report: %s", errOut)
+	}
+	if _, errOut, code := gridcast(t, dir, "residents", "change", id, "--phone", "13912345678", "--by", "王芳", "--note", "本人告知"); code != 0 {
+		t.Fatalf("residents change: %s", errOut)
+	}
+
+	month := assessment.MonthOf(time.Now()).String()
+	xlsx := filepath.Join(t.TempDir(), "taizhang.xlsx")
+	out, errOut, code := gridcast(t, dir, "ledger", "--period", month, "--grid", w.GridCode, "--xlsx", xlsx)
+	if code != 0 {
+		t.Fatalf("ledger: %d %s", code, errOut)
+	}
+	for _, want := range []string{"走访台账\t1", "工单台账\t1", "活户籍台账\t1", w.GridCode} {
+		if !strings.Contains(out, want) {
+			t.Errorf("ledger printed %q; want %q", out, want)
+		}
+	}
+	f, err := excelize.OpenFile(xlsx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if got := strings.Join(f.GetSheetList(), ","); got != "走访台账,工单台账,活户籍台账" {
+		t.Errorf("sheets %s", got)
+	}
+	for _, name := range f.GetSheetList() {
+		rows, err := f.GetRows(name)
+		if err != nil || len(rows) != 2 {
+			t.Errorf("%s: rows %q, %v; want the header and one row", name, rows, err)
+		}
+		for _, row := range rows {
+			for _, cell := range row {
+				for _, clear := range []string{string(r.Name), string(r.Phone), string(r.IDNumber), "13912345678"} {
+					if clear != "" && strings.Contains(cell, clear) {
+						t.Errorf("%s: %q shows %q in clear", name, cell, clear)
+					}
+				}
+			}
+		}
+	}
+	if rows, _ := f.GetRows("走访台账"); len(rows) == 2 && (rows[1][3] != string(w.Name) || !strings.Contains(rows[1][7], r.Phone.Masked())) {
+		t.Errorf("走访台账 row %q; want the worker in clear and the phone masked in the notes", rows[1])
+	}
+
+	// The whole city holds them too.
+	if out, errOut, code := gridcast(t, dir, "taizhang", "--xlsx", filepath.Join(t.TempDir(), "city.xlsx")); code != 0 || !strings.Contains(out, "the whole city") || strings.Contains(out, "走访台账\t0") || strings.Contains(out, "工单台账\t0") {
+		t.Errorf("the city's ledger: %d %s %s", code, out, errOut)
+	}
+
+	bad := filepath.Join(t.TempDir(), "bad.xlsx")
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"ledger", "--period", "2026-13", "--xlsx", bad}, "2026-Q4"},
+		{[]string{"ledger", "--period", month}, "--xlsx"},
+		{[]string{"ledger", "--grid", "NO-SUCH-GRID", "--xlsx", bad}, "NO-SUCH-GRID"},
+		{[]string{"ledger", "--grid", "NY%", "--xlsx", bad}, "grid"},
+	} {
+		if _, errOut, code := gridcast(t, dir, tc.args...); code == 0 || !strings.Contains(errOut, tc.want) {
+			t.Errorf("%v: exit %d, %q; want refused naming %q", tc.args, code, errOut, tc.want)
+		}
+		if _, err := os.Stat(bad); err == nil {
+			t.Errorf("%v: wrote %s", tc.args, bad)
+		}
+	}
+}
