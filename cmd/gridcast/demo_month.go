@@ -43,7 +43,9 @@ func (a *app) runDemoMonth(ctx context.Context, sv serving, r population.Residen
 	}
 	now := time.Now()
 	rep, err := scorer.Report(ctx, assessment.MonthOf(now), population.LevelStreet, now, a.assessmentInputs(st, sv.desk.SLA()),
-		func(s assessment.Score) bool { return s.Street.Code != "" && strings.HasPrefix(w.GridCode, s.Street.Code+"-") })
+		func(s assessment.Score) bool {
+			return s.Street.Code != "" && strings.HasPrefix(w.GridCode, s.Street.Code+"-")
+		})
 	if err != nil {
 		return err
 	}
