@@ -2,7 +2,6 @@ package store_test
 
 import (
 	"context"
-	"database/sql"
 	"path/filepath"
 	"testing"
 	"time"
@@ -24,18 +23,7 @@ func TestUpgradeMediaRetentionSQLite(t *testing.T) {
 
 func TestUpgradeMediaRetentionPostgres(t *testing.T) {
 	t.Parallel()
-	dsn := postgresDSN(t)
-	schema := "gridcast_upgrade_" + randHex(t)
-	admin, err := sql.Open("pgx", dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { admin.Close() })
-	if _, err := admin.ExecContext(t.Context(), "CREATE SCHEMA "+schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _, _ = admin.ExecContext(context.Background(), "DROP SCHEMA "+schema+" CASCADE") })
-	testUpgradeMediaRetention(t, store.Config{Driver: store.DriverPostgres, DSN: withSearchPath(t, dsn, schema)})
+	testUpgradeMediaRetention(t, store.Config{Driver: store.DriverPostgres, DSN: storetest.PostgresSchema(t)})
 }
 
 func testUpgradeMediaRetention(t *testing.T, cfg store.Config) {

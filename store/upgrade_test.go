@@ -1,8 +1,6 @@
 package store_test
 
 import (
-	"context"
-	"database/sql"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -35,18 +33,7 @@ func TestUpgradeToOneLedgerSQLite(t *testing.T) {
 
 func TestUpgradeToOneLedgerPostgres(t *testing.T) {
 	t.Parallel()
-	dsn := postgresDSN(t)
-	schema := "gridcast_upgrade_" + randHex(t)
-	admin, err := sql.Open("pgx", dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { admin.Close() })
-	if _, err := admin.ExecContext(t.Context(), "CREATE SCHEMA "+schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _, _ = admin.ExecContext(context.Background(), "DROP SCHEMA "+schema+" CASCADE") })
-	testUpgradeToOneLedger(t, store.Config{Driver: store.DriverPostgres, DSN: withSearchPath(t, dsn, schema)})
+	testUpgradeToOneLedger(t, store.Config{Driver: store.DriverPostgres, DSN: storetest.PostgresSchema(t)})
 }
 
 // exec runs a statement written with ? placeholders on either dialect.
