@@ -404,22 +404,28 @@ func (s *server) recordVisit(w http.ResponseWriter, r *http.Request) {
 			s.writeError(w, r, badRequest("no ticket desk to file the report with", "未启用工单服务，无法上报事件"))
 			return
 		}
-		// Filed first, so that the record names it; a record refused
-		// after this (it was checked above) leaves the event standing,
-		// which is what the worker found.
-		ev, err := s.cfg.Desk.Report(ctx, desk.Report{GridCode: res.GridCode, Text: req.Report, Category: tickets.Category(req.ReportCategory),
-			Source: tickets.SourcePatrol, By: by, WorkerCode: wk.Code, ResidentID: res.ID})
-		if err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		in.TicketID = ev.Ticket.ID
-		_ = s.record(r, by, audit.ActionTicketReport, fmt.Sprintf("ticket:%d", ev.Ticket.ID), "", fmt.Sprintf(`{"grid":%q,"visit":true}`, res.GridCode))
 	}
 	kept, err := s.keepVisitPhotos(ctx, photos)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
+	}
+	if strings.TrimSpace(req.Report) != "" {
+		// Filed after the photos are kept (a refused photo files
+		// nothing) and before the record, so that the record names it;
+		// a record refused after this (it was checked above) leaves the
+		// event standing, which is what the worker found.
+		ev, err := s.cfg.Desk.Report(ctx, desk.Report{GridCode: res.GridCode, Text: req.Report, Category: tickets.Category(req.ReportCategory),
+			Source: tickets.SourcePatrol, By: by, WorkerCode: wk.Code, ResidentID: res.ID})
+		if err != nil {
+			if len(kept) > 0 {
+				s.cfg.Desk.DropPhotos(ctx, kept)
+			}
+			s.writeError(w, r, err)
+			return
+		}
+		in.TicketID = ev.Ticket.ID
+		_ = s.record(r, by, audit.ActionTicketReport, fmt.Sprintf("ticket:%d", ev.Ticket.ID), "", fmt.Sprintf(`{"grid":%q,"visit":true}`, res.GridCode))
 	}
 	for _, o := range kept {
 		in.Photos = append(in.Photos, visits.Photo{Key: o.Key, ThumbnailKey: o.ThumbnailKey, ContentType: o.ContentType, Size: o.Size})
