@@ -20,8 +20,9 @@ import (
 // TestWorkerMonthInBrowser drives issue 13's screens on a phone-sized
 // page (390 px) against the real server: a grid worker opens 走访, finds
 // their month's households with the residents in clear and a number to
-// tap, records a visit in person with a note and a photo (the card then
-// counts it and names the last visit), marks a resident deceased from the
+// tap, records a visit in person with a note, a photo and a problem found
+// (filed as a reported event; the card then counts the visit and names
+// it as the last), marks a resident deceased from the
 // resident sheet (a change form left empty is refused first, at the
 // field), sees the change in the history and the resident gone from the
 // household card; then a street viewer opens 考核, finds the worker's
@@ -136,6 +137,8 @@ func TestWorkerMonthInBrowser(t *testing.T) {
 		chromedp.SetValue(chromedp.CSS(form+` select[name="resident_id"]`), fmt.Sprint(visited.ResidentID)),
 		chromedp.SendKeys(chromedp.CSS(form+` textarea[name="notes"]`), "老人精神尚可，药品充足"),
 		chromedp.SetUploadFiles(chromedp.CSS(form+` input[type="file"]`), []string{pic}),
+		chromedp.Click(chromedp.CSS(form+" details.more > summary")),
+		chromedp.SendKeys(chromedp.CSS(form+` textarea[name="report"]`), "楼道声控灯损坏，夜间漆黑"),
 		chromedp.WaitVisible(chromedp.CSS(form+` li.preview[data-name="入户.png"]`)))
 	if got := b.eval(fmt.Sprintf(`document.querySelector('%s button[data-kind="in_person"]').getAttribute('aria-pressed')`, form)); got != "true" {
 		t.Errorf("入户 is not marked chosen: aria-pressed %s", got)
@@ -152,14 +155,17 @@ func TestWorkerMonthInBrowser(t *testing.T) {
 	if got := text(card + " .hh-last"); !strings.Contains(got, "入户走访") {
 		t.Errorf("the card's last visit says %q, want 入户走访", got)
 	}
-	if got := text("#notice"); !strings.Contains(got, "已记录入户走访") || !strings.Contains(got, "照片 1 张") {
+	if got := text("#notice"); !strings.Contains(got, "已记录入户走访") || !strings.Contains(got, "照片 1 张") || !strings.Contains(got, "已上报为工单 #") {
 		t.Errorf("the notice after the visit says %q", got)
+	}
+	if b.eval(fmt.Sprintf(`document.activeElement === document.querySelector('%s button.record-visit')`, card)) != "true" {
+		t.Errorf("after saving, the focus is not back on the household's card")
 	}
 	do("the visit's records",
 		chromedp.Click(chromedp.CSS(card+" details.visit-records > summary")),
 		chromedp.WaitVisible(chromedp.CSS(card+" details.visit-records li[data-id]")))
-	if got := text(card + " details.visit-records"); !strings.Contains(got, "老人精神尚可，药品充足") {
-		t.Errorf("the card's records %q lack the note", got)
+	if got := text(card + " details.visit-records"); !strings.Contains(got, "老人精神尚可，药品充足") || !strings.Contains(got, "发现问题：工单 #") {
+		t.Errorf("the card's records %q lack the note or the event it filed", got)
 	}
 	b.until("the visit's photo loads", fmt.Sprintf(`(() => { const i = document.querySelector('%s .visit-photos img'); return !!i && i.complete && i.naturalWidth === 40; })()`, card))
 	b.fits("register after the visit")

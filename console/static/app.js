@@ -1652,12 +1652,17 @@
     if (g !== gen) return;
     if (!params.get('worker')) rememberWorker(reg.worker);
     lastRegister = reg;
-    renderRegister(list, reg, () => visitsView(params, { keepNotice: true, keepFocus: true }));
+    // After a visit the register is read again and the household's
+    // button keeps the focus (and the place on the page).
+    renderRegister(list, reg, (focus) => visitsView(params, { keepNotice: true, keepFocus: true, focus }));
     // A grid's own worker has the register in clear; everyone else is
     // staff above the grid, who also sees what is overdue.
     if (!reg.clear) overduePanel(late, g);
     settle(opts);
   }
+
+  // safeKey is a household's key as a part of an element's id.
+  const safeKey = (k) => String(k).replace(/[^A-Za-z0-9_-]/g, '_');
 
   // sortHouseholds: overdue first, then the soonest next due, the ones
   // done this month last.
@@ -1692,7 +1697,7 @@
   function householdCard(x, reg, recs, reload) {
     const done = x.required > 0 && x.done >= x.required;
     const slot = h('div', { class: 'visit-slot' });
-    const open = h('button', { type: 'button', class: 'primary record-visit', 'data-key': x.key }, '记录走访');
+    const open = h('button', { type: 'button', class: 'primary record-visit', 'data-key': x.key, id: 'record-' + safeKey(x.key) }, '记录走访');
     const card = h('li', { class: 'card household' + (x.overdue ? ' overdue' : ''), 'data-key': x.key, 'data-done': x.done, 'data-required': x.required });
     open.addEventListener('click', () => {
       slot.replaceChildren(visitForm(x, reg, card, () => { slot.replaceChildren(); open.hidden = false; open.focus(); }, reload));
@@ -1775,7 +1780,7 @@
   // (入户/电话/未遇), notes, photos, and what it found (filed as a
   // reported event). Posted as multipart; the register is read again.
   function visitForm(x, reg, card, cancel, reload) {
-    const p = 'visit-' + x.key.replace(/[^A-Za-z0-9_-]/g, '_');
+    const p = 'visit-' + safeKey(x.key);
     let kind = 'in_person';
     const kinds = Object.keys(VISIT_KIND_SHORT).map((k) => {
       const b = h('button', { type: 'button', class: 'kind' + (k === kind ? ' chosen' : ''), 'data-kind': k, id: p + '-kind-' + k,
@@ -1830,7 +1835,7 @@
       }
       notice(`已记录${rec.kind_label || label(VISIT_KIND, rec.kind)}：${x.address || x.key}` +
         (rec.photos && rec.photos.length ? `，照片 ${rec.photos.length} 张` : '') + (rec.ticket_id ? `；发现的问题已上报为工单 #${rec.ticket_id}` : '') + '。');
-      reload();
+      reload('record-' + safeKey(x.key));
     } },
     h('h3', {}, '记录走访'),
     h('fieldset', { class: 'field choice' }, h('legend', {}, '方式'), h('div', { class: 'buttons kinds', role: 'group' }, kinds)),
