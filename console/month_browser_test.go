@@ -22,10 +22,12 @@ import (
 // their month's households with the residents in clear and a number to
 // tap, records a visit in person with a note, a photo and a problem found
 // (filed as a reported event; the card then counts the visit and names
-// it as the last), marks a resident deceased from the
-// resident sheet (a change form left empty is refused first, at the
-// field), sees the change in the history and the resident gone from the
-// household card; then a street viewer opens 考核, finds the worker's
+// it as the last; a file that is no picture is refused first, at the
+// photo field, and the retry files the problem once), records an attempt
+// that found nobody home with a problem seen at the door, marks a resident
+// deceased from the resident sheet (a change form left empty is refused
+// first, at the field), sees the change in the history and the resident
+// gone from the household card; then a street viewer opens 考核, finds the worker's
 // score and its breakdown, exports the sheet, and sees the worker's
 // register masked with the street's overdue households.
 func TestWorkerMonthInBrowser(t *testing.T) {
@@ -41,8 +43,8 @@ func TestWorkerMonthInBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	var (
-		wk  population.Worker
-		due visits.Due
+		wk         population.Worker
+		due, other visits.Due
 	)
 	svc := visits.Service{Store: s.st, Config: visits.DefaultConfig()}
 	for _, w := range ws {
@@ -56,6 +58,12 @@ func TestWorkerMonthInBrowser(t *testing.T) {
 		for _, d := range reg.Households {
 			if len(d.Household.Members) >= 2 && d.Done < d.Required && len(reg.Households) >= 2 {
 				wk, due = w, d
+				for _, o := range reg.Households {
+					if o.Household.Key != d.Household.Key {
+						other = o
+						break
+					}
+				}
 				break
 			}
 		}
@@ -80,8 +88,12 @@ func TestWorkerMonthInBrowser(t *testing.T) {
 	workerTok := user("孙丽", access.User{Roles: []access.Role{access.RoleWorker}, Grids: []string{wk.GridCode}})
 	viewerTok := user("街道考核员", access.User{Roles: []access.Role{access.RoleViewer}, Grids: []string{street}})
 
-	pic := filepath.Join(t.TempDir(), "入户.png")
+	dir := t.TempDir()
+	pic, bad := filepath.Join(dir, "入户.png"), filepath.Join(dir, "bad.png")
 	if err := os.WriteFile(pic, testPNG(t, 40, 30), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bad, []byte("no picture in here"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 
@@ -136,7 +148,7 @@ func TestWorkerMonthInBrowser(t *testing.T) {
 		chromedp.Click(chromedp.CSS(form+` button[data-kind="in_person"]`)),
 		chromedp.SetValue(chromedp.CSS(form+` select[name="resident_id"]`), fmt.Sprint(visited.ResidentID)),
 		chromedp.SendKeys(chromedp.CSS(form+` textarea[name="notes"]`), "老人精神尚可，药品充足"),
-		chromedp.SetUploadFiles(chromedp.CSS(form+` input[type="file"]`), []string{pic}),
+		chromedp.SetUploadFiles(chromedp.CSS(form+` input[type="file"]`), []string{bad, pic}),
 		chromedp.Click(chromedp.CSS(form+" details.more > summary")),
 		chromedp.SendKeys(chromedp.CSS(form+` textarea[name="report"]`), "楼道声控灯损坏，夜间漆黑"),
 		chromedp.WaitVisible(chromedp.CSS(form+` li.preview[data-name="入户.png"]`)))
@@ -145,7 +157,33 @@ func TestWorkerMonthInBrowser(t *testing.T) {
 	}
 	b.fits("record form")
 	b.screenshot("phone-visit-form")
-	do("save the visit",
+	// The API judges photos by their bytes: bad.png is refused at the
+	// photo field, no visit is recorded, and the form keeps what was
+	// typed.
+	photoErr := fmt.Sprintf("#visit-%s-photo-error", due.Household.Key)
+	tickets := countTickets(t, s.st)
+	do("save with a file that is no picture",
+		chromedp.Click(chromedp.CSS(form+` button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.CSS(photoErr)))
+	if got := text(photoErr); !strings.Contains(got, "bad.png") {
+		t.Errorf("the refused photo: the field says %q", got)
+	}
+	if recs, err := s.st.RegisterRecords(ctx, wk.GridCode, wk.ID, time.Now().AddDate(0, -1, 0), time.Now().Add(time.Hour)); err != nil || len(recs) != 0 {
+		t.Errorf("a refused visit left %d records (%v)", len(recs), err)
+	}
+	// The problem found is filed once, and kept for the retry.
+	if n := countTickets(t, s.st); n != tickets+1 {
+		t.Errorf("a visit refused for its photo filed %d events, want the problem's one", n-tickets)
+	}
+	if got := text(fmt.Sprintf("#visit-%s-filed", due.Household.Key)); !strings.Contains(got, "已上报为工单 #") {
+		t.Errorf("the form says %q of the problem filed", got)
+	}
+	if got := b.eval(fmt.Sprintf(`document.querySelector('%s textarea[name="notes"]').value`, form)); got != "老人精神尚可，药品充足" {
+		t.Errorf("after the refusal the notes are %q, want them kept", got)
+	}
+	do("drop the bad file and save the visit",
+		chromedp.Click(chromedp.CSS(form+` li.preview[data-name="bad.png"] button`)),
+		chromedp.WaitNotPresent(chromedp.CSS(form+` li.preview[data-name="bad.png"]`)),
 		chromedp.Click(chromedp.CSS(form+` button[type="submit"]`)),
 		chromedp.WaitNotPresent(chromedp.CSS(form)),
 		chromedp.WaitVisible(chromedp.CSS(card+fmt.Sprintf(`:not([data-done="%s"])`, done))))
@@ -154,6 +192,9 @@ func TestWorkerMonthInBrowser(t *testing.T) {
 	}
 	if got := text(card + " .hh-last"); !strings.Contains(got, "入户走访") {
 		t.Errorf("the card's last visit says %q, want 入户走访", got)
+	}
+	if n := countTickets(t, s.st); n != tickets+1 {
+		t.Errorf("the visit saved on the retry filed %d events in all, want one", n-tickets)
 	}
 	if got := text("#notice"); !strings.Contains(got, "已记录入户走访") || !strings.Contains(got, "照片 1 张") || !strings.Contains(got, "已上报为工单 #") {
 		t.Errorf("the notice after the visit says %q", got)
@@ -169,6 +210,28 @@ func TestWorkerMonthInBrowser(t *testing.T) {
 	}
 	b.until("the visit's photo loads", fmt.Sprintf(`(() => { const i = document.querySelector('%s .visit-photos img'); return !!i && i.complete && i.naturalWidth === 40; })()`, card))
 	b.fits("register after the visit")
+
+	// Nobody home at another household, but a problem seen at the door:
+	// filed with the visit (no photo).
+	card2 := fmt.Sprintf(`#households li.household[data-key="%s"]`, other.Household.Key)
+	do("a visit that finds nobody home",
+		chromedp.Click(chromedp.CSS(card2+" button.record-visit")),
+		chromedp.WaitVisible(chromedp.CSS(card2+" form.visit-form")),
+		chromedp.Click(chromedp.CSS(card2+` form.visit-form button[data-kind="not_home"]`)),
+		chromedp.Click(chromedp.CSS(card2+" form.visit-form details.more > summary")),
+		chromedp.SendKeys(chromedp.CSS(card2+` form.visit-form textarea[name="report"]`), "门口堆放纸箱，堵塞消防通道"),
+		chromedp.SetValue(chromedp.CSS(card2+` form.visit-form select[name="report_category"]`), "safety"),
+		chromedp.Click(chromedp.CSS(card2+` form.visit-form button[type="submit"]`)),
+		chromedp.WaitNotPresent(chromedp.CSS(card2+" form.visit-form")))
+	if got := text("#notice"); !strings.Contains(got, "已记录未遇") || !strings.Contains(got, "已上报为工单 #") {
+		t.Errorf("the notice after the visit that found nobody says %q", got)
+	}
+	if got := text(card2 + " .hh-done"); !strings.Contains(got, "未遇 1") {
+		t.Errorf("the card counts %q, want the attempt", got)
+	}
+	if n := countTickets(t, s.st); n != tickets+2 {
+		t.Errorf("%d events filed in all, want two", n-tickets)
+	}
 
 	// The resident sheet: a change with nothing set is refused at the
 	// field; then the death is recorded and shows in the history.
@@ -274,8 +337,8 @@ func TestWorkerMonthInBrowser(t *testing.T) {
 	if got := text(card); strings.Contains(got, string(visited.Name)) || !strings.Contains(got, visited.Name.Masked()) {
 		t.Errorf("the street sees the card %q; want the resident masked (%s)", got, visited.Name.Masked())
 	}
-	if n := b.eval(`document.querySelectorAll('#households a.tel').length`); n != "0" {
-		t.Errorf("the street is offered %s tap-to-call links on a masked register", n)
+	if n := b.eval(`document.querySelectorAll('#households a.tel, #households button.record-visit').length`); n != "0" {
+		t.Errorf("the street's viewer is offered %s tap-to-call links or record forms on a masked register", n)
 	}
 	if got := b.eval(`document.querySelector('#overdue-grid').value`); got != street {
 		t.Errorf("the overdue list is of %q, want the viewer's street %s", got, street)

@@ -1661,6 +1661,9 @@
     settle(opts);
   }
 
+  // canVisit: the roles POST /api/v1/visits takes.
+  const canVisit = () => hasRole('worker', 'officer');
+
   // safeKey is a household's key as a part of an element's id.
   const safeKey = (k) => String(k).replace(/[^A-Za-z0-9_-]/g, '_');
 
@@ -1720,7 +1723,7 @@
         reg.clear && m.phone ? h('a', { href: 'tel:' + m.phone, class: 'tel' }, '拨打 ' + m.phone) : m.phone ? h('span', { class: 'phone' }, m.phone) : null,
         m.categories.length ? h('span', { class: 'hint' }, m.categories.map((c) => label(RES_CATEGORY, c)).join('、')) : null))),
       recs.length ? visitRecords(recs) : null,
-      h('div', { class: 'buttons' }, open), slot]));
+      canVisit() ? h('div', { class: 'buttons' }, open) : null, slot]));
     return card;
   }
 
@@ -1782,6 +1785,7 @@
   function visitForm(x, reg, card, cancel, reload) {
     const p = 'visit-' + safeKey(x.key);
     let kind = 'in_person';
+    let filed = 0; // the event this form filed, linked again on a retry
     const kinds = Object.keys(VISIT_KIND_SHORT).map((k) => {
       const b = h('button', { type: 'button', class: 'kind' + (k === kind ? ' chosen' : ''), 'data-kind': k, id: p + '-kind-' + k,
         'aria-pressed': k === kind ? 'true' : 'false' }, VISIT_KIND_SHORT[k]);
@@ -1813,21 +1817,42 @@
       fd.set('resident_id', who.value);
       fd.set('kind', kind);
       if (notes.value.trim()) fd.set('notes', notes.value.trim());
-      if (problem.value.trim()) {
-        fd.set('report', problem.value.trim());
-        if (category.value) fd.set('report_category', category.value);
-      }
-      for (const f of pics.photos) fd.append('photo', f, f.name);
       submit.disabled = true;
       submit.setAttribute('aria-busy', 'true');
       submit.textContent = pics.photos.length ? '正在上传……' : '正在保存……';
+      const busy = () => { submit.disabled = false; submit.removeAttribute('aria-busy'); submit.textContent = '保存走访'; };
+      if (filed) {
+        fd.set('ticket_id', String(filed));
+      } else if (problem.value.trim() && pics.photos.length === 0) {
+        fd.set('report', problem.value.trim());
+        if (category.value) fd.set('report_category', category.value);
+      } else if (problem.value.trim()) {
+        // The API files a visit's report before it keeps the photos, so a
+        // photo it then refuses would leave the event filed and a second
+        // try file it again. With photos, the event is filed first on its
+        // own and the visit links it, on a retry too.
+        try {
+          const ev = await api('POST', '/events', { grid: x.grid, text: problem.value.trim(), category: category.value || undefined,
+            source: 'patrol', worker_code: reg.worker, resident_id: Number(who.value) }, { zh: true });
+          filed = ev.ticket.id;
+        } catch (e) {
+          busy();
+          if (e.handled) return;
+          if (e.status === 400) { fieldError(problem, e.message); problem.focus(); } else showError(e, '上报发现的问题');
+          return;
+        }
+        problem.readOnly = true;
+        category.disabled = true;
+        fieldError(problem, '');
+        problem.after(h('p', { class: 'hint', id: p + '-filed' }, `已上报为工单 #${filed}，保存走访时关联此工单。`));
+        fd.set('ticket_id', String(filed));
+      }
+      for (const f of pics.photos) fd.append('photo', f, f.name);
       let rec;
       try {
         rec = await api('POST', '/visits', fd, { zh: true });
       } catch (e) {
-        submit.disabled = false;
-        submit.removeAttribute('aria-busy');
-        submit.textContent = '保存走访';
+        busy();
         if (e.handled) return;
         const hit = e.status === 400 || e.status === 404 ? at.find(([re]) => re.test(e.message)) : null;
         if (hit) { fieldError(hit[1], e.message); hit[1].focus(); } else showError(e, '记录走访');
@@ -1975,7 +2000,7 @@
           home ? [h('dt', {}, '住址'), h('dd', {}, home.address || home.key)] : null,
           who && who.categories.length ? [h('dt', {}, '类别'), h('dd', {}, who.categories.map((c) => label(RES_CATEGORY, c)).join('、'))] : null),
         h('h2', {}, '档案现状'), now),
-      form,
+      hasRole('worker', 'officer', 'admin') ? form : null,
       h('section', { class: 'panel', 'aria-labelledby': 'history-h' }, h('h2', { id: 'history-h' }, '变更记录'), hist)).before(back);
     async function loadHistory() {
       let cs;
