@@ -1629,7 +1629,7 @@
     } },
     field('网格员编号', worker, '记在本机，下次自动填写。'), field('月份', month),
     h('div', { class: 'buttons' }, h('button', { type: 'submit', class: 'primary', id: 'register-submit' }, '查看台账')));
-    screen('走访', h('p', { class: 'muted' }, '本月应走访的住户：超期的在前，其次按截止日期。点“记录走访”即可登记。'), form, list, late);
+    screen('走访', h('p', { class: 'muted' }, '本月应走访的住户：超期的在前，其次按截止日期。点“记录走访”即可登记。'), form, late, list);
     if (!code) {
       list.append(h('p', { class: 'muted' }, '填写您的网格员编号，查看本月走访台账。'));
       overduePanel(late, g);
