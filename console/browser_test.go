@@ -21,6 +21,7 @@ import (
 
 	"github.com/gridcast/gridcast/access"
 	"github.com/gridcast/gridcast/api"
+	"github.com/gridcast/gridcast/assessment"
 	"github.com/gridcast/gridcast/blob"
 	"github.com/gridcast/gridcast/blob/localfs"
 	"github.com/gridcast/gridcast/console"
@@ -33,6 +34,7 @@ import (
 	"github.com/gridcast/gridcast/population/synth"
 	"github.com/gridcast/gridcast/store"
 	"github.com/gridcast/gridcast/tickets"
+	"github.com/gridcast/gridcast/visits"
 )
 
 // chromium is Debian's package's browser, which .ci/run installs.
@@ -65,7 +67,8 @@ func (r *recorder) ScheduleEscalation(context.Context, int64, tickets.Level, tim
 }
 
 // site is a real server: the API over a seeded SQLite store and the desk,
-// with the console mounted as cmd/gridcast mounts it.
+// with the visit register, living records and 考核, and the console
+// mounted as cmd/gridcast mounts it.
 type site struct {
 	srv      *httptest.Server
 	st       *store.Store
@@ -176,9 +179,18 @@ func newSite(t *testing.T, withUser bool, others int) *site {
 	if others > 0 {
 		t.Fatalf("%d residents short of a ticket each", others)
 	}
+	// 考核 over the store's monthly figures, as cmd/gridcast wires it.
+	scorer, err := assessment.New(assessment.DefaultConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	inputs := func(ctx context.Context, p assessment.Period) ([]assessment.Input, error) {
+		return st.AssessmentInputs(ctx, p, visits.DefaultConfig(), dk.SLA().OnTime)
+	}
 	h, err := api.New(api.Config{
 		Segments: st, Tickets: ticketStore{st}, Desk: dk,
 		Users: st, Dispatch: st, Supervision: st,
+		Visits: st, Records: st, Assessor: assessment.Assessor{Scorer: scorer, Inputs: inputs},
 		Ready: func(context.Context) error { return nil },
 		Extra: map[string]http.Handler{"GET " + console.Prefix: console.Handler()},
 		Log:   lg,

@@ -263,7 +263,8 @@
   // --- routing ------------------------------------------------------------------
 
   // Screens live in the URL's fragment: #/tickets?grid=…&status=…&after=…,
-  // #/tickets/12, #/unknown, #/answers/3. gen counts renders so that a slow
+  // #/tickets/12, #/unknown, #/answers/3, #/visits?worker=…&period=…,
+  // #/residents/7, #/assessment?period=…&by=…. gen counts renders so that a slow
   // answer for a screen the user has left is dropped.
   let gen = 0;
   // carryNotice is announced on the next screen (a report's ticket).
@@ -302,8 +303,9 @@
     }
     const { parts, params } = parseHash();
     const sec = parts[0];
+    const navOf = sec === 'residents' ? 'visits' : sec;
     for (const a of document.querySelectorAll('#nav a')) {
-      if (a.dataset.nav === sec) a.setAttribute('aria-current', 'page');
+      if (a.dataset.nav === navOf) a.setAttribute('aria-current', 'page');
       else a.removeAttribute('aria-current');
     }
     if (sec === 'tickets' && parts[1]) ticketView(parts[1], opts);
@@ -312,6 +314,9 @@
     else if (sec === 'tasks') tasksView(params, opts);
     else if (sec === 'unknown') unknownView(opts);
     else if (sec === 'answers') answersView(parts[1] || '', opts);
+    else if (sec === 'visits') visitsView(params, opts);
+    else if (sec === 'residents' && parts[1]) residentView(parts[1], opts);
+    else if (sec === 'assessment') assessmentView(params, opts);
     else location.replace(home());
   }
 
@@ -373,7 +378,8 @@
     // The screens a role has no use for stay out of the way; the API
     // refuses them all the same.
     const show = { report: canReport(), tasks: hasRole('department') || !!(session.me && session.me.grids.includes('*')),
-      tickets: !departmentOnly(), unknown: !departmentOnly(), answers: !departmentOnly() };
+      tickets: !departmentOnly(), unknown: !departmentOnly(), answers: !departmentOnly(),
+      visits: !departmentOnly() && hasRole('worker', 'officer'), assessment: !departmentOnly() && hasRole('officer', 'admin', 'viewer') };
     for (const a of document.querySelectorAll('#nav a')) a.hidden = show[a.dataset.nav] === false;
   }
 
@@ -1560,6 +1566,588 @@
     ]]));
     settle(opts);
   }
+
+  // --- the worker's month: 走访, living records, 考核 --------------------------------
+
+  // The register's codes as the API names them (visits.Kind, the
+  // population categories, the living record's enumerations).
+  const VISIT_KIND = { in_person: '入户走访', phone: '电话回访', not_home: '未遇' };
+  const VISIT_KIND_SHORT = { in_person: '入户', phone: '电话', not_home: '未遇' };
+  const RES_CATEGORY = {
+    unemployed: '失业登记', hard_to_employ: '就业困难人员', trainee: '培训学员', elderly_alone: '独居老人',
+    empty_nest: '空巢老人', subsistence: '低保户', disabled: '残疾人', left_behind_guardian: '留守儿童监护人',
+    floating: '流动人口', new_resident: '新居民',
+  };
+  const EVERY = { week: '每周', month: '每月' };
+  // population/record.go: the values a change takes, in the order shown.
+  const REC_STATUS = { active: '在册', moved_out: '迁出', deceased: '死亡' };
+  const REC_LIVING = { alone: '独居', with_spouse: '与配偶同住', with_children: '与子女同住', with_family: '与其他亲属同住', care_home: '养老机构', other: '其他' };
+  const REC_SELFCARE = { independent: '自理', partial: '半失能', dependent: '失能' };
+  const REC_RELATION = { head: '户主', spouse: '配偶', child: '子女', parent: '父母', grandchild: '孙子女', sibling: '兄弟姐妹', other: '其他' };
+  const REC_FIELD = { status: REC_STATUS, living: REC_LIVING, selfcare: REC_SELFCARE, relation: REC_RELATION };
+  const CHANGE_SOURCE = { field: '现场', import: '导入', sync: '同步' };
+
+  // The worker code of the register is the one thing kept beyond the tab
+  // (the API's /me names no worker code): it is no secret, and a worker
+  // should not type it every morning. The token never goes there.
+  const WORKER_KEY = 'gridcast.console.worker';
+  function rememberedWorker() {
+    try { return window.localStorage.getItem(WORKER_KEY) || ''; } catch (_) { return ''; }
+  }
+  function rememberWorker(code) {
+    try { window.localStorage.setItem(WORKER_KEY, code); } catch (_) { /* private mode: typed again next time */ }
+  }
+
+  // thisMonth is the month in Beijing time, as 2026-12.
+  const thisMonth = () => beijingInput(new Date()).slice(0, 7);
+
+  // The register last shown, for the resident sheet opened from it.
+  let lastRegister = null;
+  let lastRegisterHash = '#/visits';
+
+  // visitsView is 走访: the worker's register for a month as cards, and,
+  // for staff above the grid, what is overdue.
+  async function visitsView(params, opts) {
+    const g = gen;
+    lastRegisterHash = location.hash || '#/visits';
+    const code = params.get('worker') || rememberedWorker();
+    const period = params.get('period') || thisMonth();
+    const worker = h('input', { id: 'visit-worker', name: 'worker', type: 'text', required: true, autocomplete: 'off', value: code,
+      placeholder: '如 W-NY-03-02-06', autocapitalize: 'characters', spellcheck: 'false' });
+    const month = h('input', { id: 'visit-period', name: 'period', type: 'month', value: period, required: true });
+    const list = h('div', { id: 'register', 'aria-live': 'polite' });
+    const late = h('div', { id: 'overdue' });
+    const form = h('form', { class: 'filters', id: 'register-form', role: 'search', 'aria-label': '查看走访台账', novalidate: true, onsubmit: (ev) => {
+      ev.preventDefault();
+      fieldError(worker, '');
+      const v = worker.value.trim().toUpperCase();
+      if (!v) { fieldError(worker, '请填写网格员编号'); worker.focus(); return; }
+      rememberWorker(v);
+      const q = new URLSearchParams({ worker: v });
+      if (month.value && month.value !== thisMonth()) q.set('period', month.value);
+      go('#/visits?' + q);
+    } },
+    field('网格员编号', worker, '记在本机，下次自动填写。'), field('月份', month),
+    h('div', { class: 'buttons' }, h('button', { type: 'submit', class: 'primary', id: 'register-submit' }, '查看台账')));
+    screen('走访', h('p', { class: 'muted' }, '本月应走访的住户：超期的在前，其次按截止日期。点“记录走访”即可登记。'), form, late, list);
+    if (!code) {
+      list.append(h('p', { class: 'muted' }, '填写您的网格员编号，查看本月走访台账。'));
+      overduePanel(late, g);
+      settle(opts);
+      return;
+    }
+    list.append(h('p', { class: 'loading' }, '正在加载……'));
+    let reg;
+    try {
+      reg = await api('GET', '/visits/register?' + new URLSearchParams({ worker: code, period }), undefined, { zh: true });
+    } catch (e) {
+      if (g !== gen) return;
+      list.replaceChildren();
+      if (e.status === 404 || e.status === 400) fieldError(worker, e.message);
+      else showError(e, '读取走访台账');
+      overduePanel(late, g);
+      settle(opts);
+      return;
+    }
+    if (g !== gen) return;
+    if (!params.get('worker')) rememberWorker(reg.worker);
+    lastRegister = reg;
+    // After a visit the register is read again and the household's
+    // button keeps the focus (and the place on the page).
+    renderRegister(list, reg, (focus) => visitsView(params, { keepNotice: true, keepFocus: true, focus }));
+    // A grid's own worker has the register in clear; everyone else is
+    // staff above the grid, who also sees what is overdue.
+    if (!reg.clear) overduePanel(late, g);
+    settle(opts);
+  }
+
+  // canVisit: the roles POST /api/v1/visits takes.
+  const canVisit = () => hasRole('worker', 'officer');
+
+  // safeKey is a household's key as a part of an element's id.
+  const safeKey = (k) => String(k).replace(/[^A-Za-z0-9_-]/g, '_');
+
+  // sortHouseholds: overdue first, then the soonest next due, the ones
+  // done this month last.
+  function sortHouseholds(hs) {
+    const rank = (x) => (x.overdue ? 0 : x.next_due ? 1 : 2);
+    return hs.slice().sort((a, b) => rank(a) - rank(b) || (a.next_due || '').localeCompare(b.next_due || '') || a.key.localeCompare(b.key));
+  }
+
+  function renderRegister(list, reg, reload) {
+    const recs = new Map();
+    for (const r of reg.records) {
+      if (!recs.has(r.household)) recs.set(r.household, []);
+      recs.get(r.household).push(r);
+    }
+    const hs = sortHouseholds(reg.households);
+    list.replaceChildren(...nodes([
+      h('section', { class: 'card register-head', id: 'register-summary', 'aria-label': '本月概况' },
+        h('p', { class: 'register-who' }, h('strong', {}, reg.worker_name || reg.worker), ' ', reg.worker, ' · 网格 ', reg.grid, ' · ', reg.period),
+        h('dl', { class: 'figures' },
+          [['应访户次', `${reg.done} / ${reg.required}`, 'fig-done'], ['考核走访', `${reg.visits_done} / ${reg.visits_due}`, 'fig-visits'],
+            ['走访户数', `${reg.households_visited}（每月至少 ${reg.minimum}）`, 'fig-households'], ['超期', String(reg.overdue), 'fig-overdue'],
+            ['未遇', String(reg.not_home), 'fig-nothome']]
+            .map(([k, v, id]) => h('div', { class: 'figure' }, h('dt', {}, k), h('dd', { id }, v)))),
+        reg.clear ? null : h('p', { class: 'hint' }, '非本网格网格员：居民姓名、电话和门牌已脱敏。')),
+      hs.length === 0 ? h('p', { class: 'empty' }, '本月没有应走访的住户。') :
+        h('ol', { class: 'cards', id: 'households' }, hs.map((x) => householdCard(x, reg, recs.get(x.key) || [], reload))),
+    ]));
+  }
+
+  // householdCard is one household of the register: where it stands this
+  // month, its norms and members, and the record form one tap away.
+  function householdCard(x, reg, recs, reload) {
+    const done = x.required > 0 && x.done >= x.required;
+    const slot = h('div', { class: 'visit-slot' });
+    const open = h('button', { type: 'button', class: 'primary record-visit', 'data-key': x.key, id: 'record-' + safeKey(x.key) }, '记录走访');
+    const card = h('li', { class: 'card household' + (x.overdue ? ' overdue' : ''), 'data-key': x.key, 'data-done': x.done, 'data-required': x.required });
+    open.addEventListener('click', () => {
+      slot.replaceChildren(visitForm(x, reg, card, () => { slot.replaceChildren(); open.hidden = false; open.focus(); }, reload));
+      open.hidden = true;
+    });
+    const rows = [
+      ['本月', h('span', { class: 'hh-done' }, `已访 ${x.done} / 应访 ${x.required}`, x.not_home ? `（未遇 ${x.not_home}）` : '')],
+      x.next_due ? ['截止', h('span', { class: x.overdue ? 'due overdue' : 'due' }, x.next_due, x.overdue ? badge('late', '已超期') : null)] : null,
+      ['上次走访', h('span', { class: 'hh-last' }, x.last_visit ? when(x.last_visit) + ' ' + label(VISIT_KIND, x.last_kind) : '本年度尚无记录')],
+      x.slots && x.slots.length ? ['预约', x.slots.map((s) => when(s.start) + (s.record_id ? '（已走访）' : '')).join('；')] : null,
+    ];
+    card.append(...nodes([
+      h('div', { class: 'card-head' },
+        h('strong', { class: 'hh-address' }, x.address || '住户 ' + x.key),
+        x.overdue ? badge('late', '超期') : done ? badge('st st-resolved', '本月已完成') : null),
+      h('p', { class: 'norms' }, x.norms.map((n) => badge('cat', n)), x.every ? h('span', { class: 'muted' }, ' ' + label(EVERY, x.every) + '走访') : null),
+      h('dl', { class: 'fields' }, rows.filter(Boolean).map(([a, b]) => [h('dt', {}, a), h('dd', {}, b)])),
+      h('ul', { class: 'members' }, x.residents.map((m) => h('li', { class: 'member', 'data-resident-id': m.id },
+        h('a', { href: '#/residents/' + m.id, class: 'member-name' }, m.name || '居民 ' + m.id),
+        reg.clear && m.phone ? h('a', { href: 'tel:' + m.phone, class: 'tel' }, '拨打 ' + m.phone) : m.phone ? h('span', { class: 'phone' }, m.phone) : null,
+        m.categories.length ? h('span', { class: 'hint' }, m.categories.map((c) => label(RES_CATEGORY, c)).join('、')) : null))),
+      recs.length ? visitRecords(recs) : null,
+      canVisit() ? h('div', { class: 'buttons' }, open) : null, slot]));
+    return card;
+  }
+
+  // visitRecords are a household's records this month, newest first, with
+  // their photos' thumbnails (fetched with the token).
+  function visitRecords(recs) {
+    return h('details', { class: 'visit-records' }, h('summary', {}, `本月记录（${recs.length}）`),
+      h('ul', { class: 'timeline' }, recs.slice().reverse().map((r) => h('li', { 'data-id': r.id },
+        h('div', { class: 'meta' }, timeEl(r.visited_at), h('span', {}, r.kind_label || label(VISIT_KIND, r.kind)), h('span', {}, actorLabel(r.recorded_by))),
+        r.notes ? h('p', { class: 'note' }, r.notes) : null,
+        r.ticket_id ? h('p', {}, h('a', { href: '#/tickets/' + r.ticket_id }, '发现问题：工单 #' + r.ticket_id)) : null,
+        r.photos && r.photos.length ? h('ul', { class: 'media-list visit-photos' }, r.photos.map((p, i) => visitPhoto(r, p, i))) : null))));
+  }
+
+  function visitPhoto(r, p, i) {
+    const img = h('img', { class: 'thumb', alt: `走访 #${r.id} 照片 ${i + 1}` });
+    api('GET', apiPath(p.thumbnail_url || p.url), undefined, { blob: true }).then((b) => { img.src = objectURL(b); },
+      (e) => { if (!e.handled) img.replaceWith(h('span', { class: 'muted' }, '照片无法加载')); });
+    return h('li', { class: 'media-item' }, img, h('p', { class: 'media-meta' }, size(p.size)));
+  }
+
+  // photoPicker collects photos from the camera or the album, each
+  // previewed with its size; the camera gives one at a time, so each pick
+  // adds to the list.
+  function photoPicker(prefix) {
+    const photos = [];
+    const input = h('input', { id: prefix + '-photo', name: 'photo', type: 'file', accept: 'image/*', capture: 'environment', multiple: true });
+    const previews = h('ul', { class: 'previews', id: prefix + '-previews' });
+    const total = h('p', { class: 'hint', id: prefix + '-photo-total' });
+    const show = () => {
+      previews.replaceChildren(...photos.map((f, i) => {
+        const rm = h('button', { type: 'button', class: 'link', 'aria-label': '移除照片 ' + f.name }, '移除');
+        rm.addEventListener('click', () => { photos.splice(i, 1); fieldError(input, ''); show(); input.focus(); });
+        return h('li', { class: 'preview', 'data-name': f.name },
+          h('img', { src: objectURL(f), alt: '待上传照片 ' + f.name }),
+          h('span', { class: 'preview-name' }, f.name), h('span', { class: 'preview-size' }, size(f.size)), rm);
+      }));
+      const bytes = photos.reduce((n, f) => n + f.size, 0);
+      total.textContent = photos.length ? `共 ${photos.length} 张，${size(bytes)}（每次最多 ${MAX_PHOTOS} 张）` : `可拍照或从相册选择，每次最多 ${MAX_PHOTOS} 张。`;
+    };
+    input.addEventListener('change', () => {
+      const problems = [];
+      for (const f of input.files) {
+        if (f.type && !f.type.startsWith('image/')) { problems.push(`“${f.name}”不是图片，未添加`); continue; }
+        if (photos.length >= MAX_PHOTOS) { problems.push(`每次最多 ${MAX_PHOTOS} 张照片，“${f.name}”未添加`); continue; }
+        photos.push(f);
+      }
+      input.value = '';
+      fieldError(input, problems.join('；'));
+      show();
+    });
+    show();
+    return { photos, input, el: h('div', { class: 'field' }, h('label', { for: input.id }, '照片'), input, total, previews) };
+  }
+
+  // visitForm records a visit of one of the household's residents: how
+  // (入户/电话/未遇), notes, photos, and what it found (filed as a
+  // reported event). Posted as multipart; the register is read again.
+  function visitForm(x, reg, card, cancel, reload) {
+    const p = 'visit-' + safeKey(x.key);
+    let kind = 'in_person';
+    let filed = 0; // the event this form filed, linked again on a retry
+    const kinds = Object.keys(VISIT_KIND_SHORT).map((k) => {
+      const b = h('button', { type: 'button', class: 'kind' + (k === kind ? ' chosen' : ''), 'data-kind': k, id: p + '-kind-' + k,
+        'aria-pressed': k === kind ? 'true' : 'false' }, VISIT_KIND_SHORT[k]);
+      b.addEventListener('click', () => {
+        kind = k;
+        for (const o of kinds) {
+          o.setAttribute('aria-pressed', o === b ? 'true' : 'false');
+          o.classList.toggle('chosen', o === b);
+        }
+      });
+      return b;
+    });
+    const who = h('select', { id: p + '-resident', name: 'resident_id' },
+      x.residents.map((m) => h('option', { value: m.id }, (m.name || '居民 ' + m.id))));
+    const notes = h('textarea', { id: p + '-notes', name: 'notes', rows: '3', maxlength: '2000' });
+    const pics = photoPicker(p);
+    const problem = h('textarea', { id: p + '-report', name: 'report', rows: '2', maxlength: '2000', placeholder: '如：楼道燃气软管老化开裂' });
+    const category = h('select', { id: p + '-report-category', name: 'report_category' },
+      h('option', { value: '' }, '自动识别（按描述分类）'),
+      Object.entries(CATEGORY).map(([v, t]) => h('option', { value: v }, t)));
+    const submit = h('button', { type: 'submit', class: 'primary', id: p + '-submit' }, '保存走访');
+    const at = [[/照片|文件|上传/, pics.input], [/走访方式/, kinds[0]], [/居民|网格员/, who], [/类别|分类/, category], [/描述|事件/, problem]];
+    const form = h('form', { class: 'visit-form step', id: p + '-form', novalidate: true, 'aria-label': '记录走访', onsubmit: async (ev) => {
+      ev.preventDefault();
+      clearError();
+      for (const c of [pics.input, who, problem, category, notes]) fieldError(c, '');
+      const fd = new FormData();
+      fd.set('worker', reg.worker);
+      fd.set('resident_id', who.value);
+      fd.set('kind', kind);
+      if (notes.value.trim()) fd.set('notes', notes.value.trim());
+      submit.disabled = true;
+      submit.setAttribute('aria-busy', 'true');
+      submit.textContent = pics.photos.length ? '正在上传……' : '正在保存……';
+      const busy = () => { submit.disabled = false; submit.removeAttribute('aria-busy'); submit.textContent = '保存走访'; };
+      if (filed) {
+        fd.set('ticket_id', String(filed));
+      } else if (problem.value.trim() && pics.photos.length === 0) {
+        fd.set('report', problem.value.trim());
+        if (category.value) fd.set('report_category', category.value);
+      } else if (problem.value.trim()) {
+        // The API files a visit's report before it keeps the photos, so a
+        // photo it then refuses would leave the event filed and a second
+        // try file it again. With photos, the event is filed first on its
+        // own and the visit links it, on a retry too.
+        try {
+          const ev = await api('POST', '/events', { grid: x.grid, text: problem.value.trim(), category: category.value || undefined,
+            source: 'patrol', worker_code: reg.worker, resident_id: Number(who.value) }, { zh: true });
+          filed = ev.ticket.id;
+        } catch (e) {
+          busy();
+          if (e.handled) return;
+          if (e.status === 400) { fieldError(problem, e.message); problem.focus(); } else showError(e, '上报发现的问题');
+          return;
+        }
+        problem.readOnly = true;
+        category.disabled = true;
+        fieldError(problem, '');
+        problem.after(h('p', { class: 'hint', id: p + '-filed' }, `已上报为工单 #${filed}，保存走访时关联此工单。`));
+        fd.set('ticket_id', String(filed));
+      }
+      for (const f of pics.photos) fd.append('photo', f, f.name);
+      let rec;
+      try {
+        rec = await api('POST', '/visits', fd, { zh: true });
+      } catch (e) {
+        busy();
+        if (e.handled) return;
+        const hit = e.status === 400 || e.status === 404 ? at.find(([re]) => re.test(e.message)) : null;
+        if (hit) { fieldError(hit[1], e.message); hit[1].focus(); } else showError(e, '记录走访');
+        return;
+      }
+      notice(`已记录${rec.kind_label || label(VISIT_KIND, rec.kind)}：${x.address || x.key}` +
+        (rec.photos && rec.photos.length ? `，照片 ${rec.photos.length} 张` : '') + (rec.ticket_id ? `；发现的问题已上报为工单 #${rec.ticket_id}` : '') + '。');
+      reload('record-' + safeKey(x.key));
+    } },
+    h('h3', {}, '记录走访'),
+    h('fieldset', { class: 'field choice' }, h('legend', {}, '方式'), h('div', { class: 'buttons kinds', role: 'group' }, kinds)),
+    x.residents.length > 1 ? field('走访对象', who) : null,
+    field('走访情况', notes, '如：身体尚可，生活能自理。'),
+    pics.el,
+    h('details', { class: 'more' }, h('summary', {}, '发现问题（可选，将上报为事件）'),
+      field('问题描述', problem), field('类别', category)),
+    h('div', { class: 'buttons' }, submit, h('button', { type: 'button', onclick: cancel }, '取消')));
+    setTimeout(() => kinds[0].focus(), 0);
+    return form;
+  }
+
+  // overduePanel lists what is overdue in a grid, a community or a
+  // street (the user's scope by default): per worker, then per household.
+  function overduePanel(box, g) {
+    const me = session.me;
+    const mine = me && me.authenticated && me.grids.length === 1 && me.grids[0] !== '*' ? me.grids[0] : '';
+    const grid = h('input', { id: 'overdue-grid', name: 'grid', type: 'text', value: mine, autocomplete: 'off', placeholder: '如 NY-03' });
+    const out = h('div', { id: 'overdue-list', 'aria-live': 'polite' });
+    const load = async () => {
+      fieldError(grid, '');
+      const v = grid.value.trim();
+      if (!v) { out.replaceChildren(h('p', { class: 'muted' }, '填写网格、社区或街道编号，查看超期未走访的住户。')); return; }
+      out.replaceChildren(h('p', { class: 'loading' }, '正在加载……'));
+      let o;
+      try {
+        o = await api('GET', '/visits/overdue?grid=' + encodeURIComponent(v), undefined, { zh: true });
+      } catch (e) {
+        if (g !== gen) return;
+        out.replaceChildren();
+        if (e.status === 400 || e.status === 403 || e.status === 404) fieldError(grid, e.message); else showError(e, '读取超期走访');
+        return;
+      }
+      if (g !== gen) return;
+      out.replaceChildren(...nodes([
+        h('p', { class: 'summary' }, o.total ? `${o.grid} 共 ${o.total} 户超期未走访` : `${o.grid} 没有超期未走访的住户。`),
+        o.by_worker.length ? cells(h('table', { class: 'plain', id: 'overdue-workers' },
+          h('thead', {}, h('tr', {}, ['网格员', '网格', '超期户数'].map((t) => h('th', { scope: 'col' }, t)))),
+          h('tbody', {}, o.by_worker.map((c) => h('tr', { 'data-grid': c.grid },
+            h('td', {}, c.worker ? h('a', { href: '#/visits?worker=' + encodeURIComponent(c.worker) }, (c.worker_name ? c.worker_name + ' ' : '') + c.worker) : '（无网格员）'),
+            h('td', {}, c.grid), h('td', {}, String(c.overdue))))))) : null,
+        o.households.length ? h('ol', { class: 'cards', id: 'overdue-households' }, o.households.map((x) => h('li', { class: 'card household overdue', 'data-key': x.key },
+          h('div', { class: 'card-head' }, h('strong', {}, x.address || x.key), badge('late', `超期 ${x.days} 天`)),
+          h('p', { class: 'norms' }, x.norms.map((n) => badge('cat', n)), x.every ? h('span', { class: 'muted' }, ' ' + label(EVERY, x.every) + '走访') : null),
+          h('dl', { class: 'fields' },
+            h('dt', {}, '网格'), h('dd', {}, x.grid + (x.worker ? ' · ' + x.worker : '')),
+            h('dt', {}, '应访起'), h('dd', {}, when(x.since)),
+            h('dt', {}, '上次走访'), h('dd', {}, x.last_visit ? when(x.last_visit) : '无记录'),
+            h('dt', {}, '居民'), h('dd', {}, x.residents.map((m) => m.name).join('、') || '—'))))) : null,
+      ]));
+    };
+    box.replaceChildren(h('section', { class: 'panel overdue-panel', 'aria-labelledby': 'overdue-h' },
+      h('h2', { id: 'overdue-h' }, '超期未走访'),
+      h('form', { class: 'filters', novalidate: true, onsubmit: (ev) => { ev.preventDefault(); load(); } },
+        field('网格、社区或街道编号', grid), h('div', { class: 'buttons' }, h('button', { type: 'submit', id: 'overdue-submit' }, '查看'))),
+      out));
+    load();
+  }
+
+  // --- a resident's living record ------------------------------------------------
+
+  // residentView is a resident's sheet, opened from a household card: who
+  // they are (as the register showed them), the living record's change
+  // form and its history, masked as the API answers. The API has no read
+  // of one resident, so the current values are the history's latest.
+  async function residentView(id, opts) {
+    const g = gen;
+    const back = h('p', { class: 'back' }, h('a', { href: lastRegisterHash, id: 'back-register' }, '← 返回走访台账'));
+    if (!/^[1-9][0-9]*$/.test(id)) {
+      screen('居民档案', h('p', { class: 'empty' }, '居民编号应为正整数。')).before(back);
+      settle(opts);
+      return;
+    }
+    let who = null;
+    let home = null;
+    for (const x of (lastRegister && lastRegister.households) || []) {
+      const m = x.residents.find((r) => String(r.id) === id);
+      if (m) { who = m; home = x; }
+    }
+    const hist = h('div', { id: 'change-history', 'aria-live': 'polite' }, h('p', { class: 'loading' }, '正在加载……'));
+    const now = h('dl', { class: 'fields', id: 'record-now' });
+    const pick = (name, map) => h('select', { id: 'rec-' + name, name },
+      h('option', { value: '' }, '不变'), Object.entries(map).map(([v, t]) => h('option', { value: v }, t)));
+    const status = pick('status', REC_STATUS);
+    const living = pick('living', REC_LIVING);
+    const selfcare = pick('selfcare', REC_SELFCARE);
+    const relation = pick('relation', REC_RELATION);
+    const health = h('textarea', { id: 'rec-health', name: 'health', rows: '2', maxlength: '500', placeholder: '如：高血压，3 月曾住院' });
+    const note = h('textarea', { id: 'rec-note', name: 'note', rows: '2', maxlength: '500', placeholder: '如：家属告知、死亡证明编号' });
+    const submit = h('button', { type: 'submit', class: 'primary', id: 'rec-submit' }, '保存变更');
+    const controls = { status, living, selfcare, relation, health };
+    const form = h('form', { class: 'card report', id: 'record-form', novalidate: true, 'aria-labelledby': 'record-h', onsubmit: async (ev) => {
+      ev.preventDefault();
+      clearError();
+      for (const c of Object.values(controls).concat(note)) fieldError(c, '');
+      const body = {};
+      for (const [k, c] of Object.entries(controls)) if (c.value.trim()) body[k] = c.value.trim();
+      if (Object.keys(body).length === 0) { fieldError(status, '请至少修改一项'); status.focus(); return; }
+      if (note.value.trim()) body.note = note.value.trim();
+      submit.disabled = true;
+      submit.setAttribute('aria-busy', 'true');
+      let res;
+      try {
+        res = await api('POST', `/residents/${id}/changes`, body, { zh: true });
+      } catch (e) {
+        submit.disabled = false;
+        submit.removeAttribute('aria-busy');
+        if (e.handled) return;
+        const fieldOf = [[/状态|status/, status], [/居住|living/, living], [/自理|self/, selfcare], [/关系|relation/, relation], [/健康|health/, health], [/说明|note/, note]];
+        const hit = e.status === 400 ? fieldOf.find(([re]) => re.test(e.message)) : null;
+        if (hit) { fieldError(hit[1], e.message); hit[1].focus(); } else showError(e, '保存居民信息变更');
+        return;
+      }
+      submit.disabled = false;
+      submit.removeAttribute('aria-busy');
+      for (const c of Object.values(controls).concat(note)) c.value = '';
+      const gone = body.status && body.status !== 'active';
+      notice(res.changes.length === 0 ? '没有变化：所填的值与档案相同。' :
+        '已保存：' + res.changes.map((c) => c.label + ' ' + shown(c.field, c.before) + ' → ' + shown(c.field, c.after)).join('；') +
+        (gone ? '。已不在走访台账和推送对象中' : '') +
+        (res.visits_cancelled ? `，已取消预约走访 ${res.visits_cancelled} 次` : '') + '。');
+      loadHistory();
+    } },
+    h('h2', { id: 'record-h' }, '更新档案（活户籍）'),
+    field('人员状态', status, '迁出或死亡后，不再列入走访台账，也不再向其推送消息。'),
+    field('居住状况', living), field('自理能力', selfcare), field('与户主关系', relation),
+    field('健康状况', health, '属敏感个人信息，保存后只以 *** 显示。'),
+    field('说明', note),
+    h('div', { class: 'buttons' }, submit));
+    screen(who ? '居民档案 · ' + who.name : '居民档案 #' + id,
+      h('section', { class: 'card resident-card', id: 'resident-card' },
+        h('dl', { class: 'fields' },
+          h('dt', {}, '编号'), h('dd', {}, '#' + id),
+          who ? [h('dt', {}, '姓名'), h('dd', { id: 'resident-name' }, who.name)] : null,
+          who && who.phone ? [h('dt', {}, '电话'), h('dd', {}, lastRegister.clear ? h('a', { href: 'tel:' + who.phone, class: 'tel' }, who.phone) : who.phone)] : null,
+          home ? [h('dt', {}, '住址'), h('dd', {}, home.address || home.key)] : null,
+          who && who.categories.length ? [h('dt', {}, '类别'), h('dd', {}, who.categories.map((c) => label(RES_CATEGORY, c)).join('、'))] : null),
+        h('h2', {}, '档案现状'), now),
+      hasRole('worker', 'officer', 'admin') ? form : null,
+      h('section', { class: 'panel', 'aria-labelledby': 'history-h' }, h('h2', { id: 'history-h' }, '变更记录'), hist)).before(back);
+    async function loadHistory() {
+      let cs;
+      try {
+        cs = await api('GET', `/residents/${id}/changes`, undefined, { zh: true });
+      } catch (e) {
+        if (g !== gen) return;
+        hist.replaceChildren(h('p', { class: 'muted' }, '无法读取变更记录。'));
+        showError(e, '读取居民 #' + id + ' 的变更记录');
+        return;
+      }
+      if (g !== gen) return;
+      const latest = {};
+      for (const c of cs) latest[c.field] = c;
+      now.replaceChildren(...['status', 'living', 'selfcare', 'health', 'relation', 'phone'].filter((f) => latest[f])
+        .map((f) => [h('dt', {}, latest[f].label), h('dd', { 'data-field': f }, shown(f, latest[f].after) || '（已清除）')]).flat());
+      if (!now.children.length) now.append(h('dt', {}, '状态'), h('dd', {}, '在册（尚无变更记录）'));
+      hist.replaceChildren(cs.length === 0 ? h('p', { class: 'muted' }, '尚无变更记录。') :
+        h('ol', { class: 'timeline', id: 'changes' }, cs.slice().reverse().map((c) => h('li', { 'data-field': c.field, 'data-after': c.after },
+          h('div', { class: 'meta' }, timeEl(c.at), h('span', {}, actorLabel(c.by)), h('span', {}, label(CHANGE_SOURCE, c.source))),
+          h('p', {}, c.label + '：' + (shown(c.field, c.before) || '（空）') + ' → ' + (shown(c.field, c.after) || '（空）')),
+          c.note ? h('p', { class: 'note' }, '说明：' + c.note) : null))));
+    }
+    await loadHistory();
+    settle(opts);
+  }
+
+  // shown is a change's value as people read it: an enumeration by its
+  // label; a phone or health note as the API masked it.
+  const shown = (f, v) => (REC_FIELD[f] ? label(REC_FIELD[f], v) : v) || '';
+
+  // --- 考核 ----------------------------------------------------------------------
+
+  const BY = { grid: '网格', community: '社区', street: '街道' };
+
+  // assessmentView is 考核: a period's scores by unit, workers ranked;
+  // a worker's row opens the breakdown; the sheet exports as Excel.
+  async function assessmentView(params, opts) {
+    const g = gen;
+    const period = params.get('period') || thisMonth();
+    const by = BY[params.get('by')] ? params.get('by') : 'street';
+    const kindOf = /^\d{4}$/.test(period) ? 'year' : /-Q\d$/i.test(period) ? 'quarter' : 'month';
+    const year = period.slice(0, 4);
+    const kind = h('select', { id: 'as-kind', name: 'kind' },
+      [['month', '月度'], ['quarter', '季度'], ['year', '年度']].map(([v, t]) => h('option', { value: v, selected: v === kindOf }, t)));
+    const month = h('input', { id: 'as-month', name: 'month', type: 'month', value: kindOf === 'month' ? period : thisMonth() });
+    const yearIn = h('input', { id: 'as-year', name: 'year', type: 'number', min: '2000', max: '2100', value: year, inputmode: 'numeric' });
+    const quarter = h('select', { id: 'as-quarter', name: 'quarter' }, [1, 2, 3, 4].map((n) =>
+      h('option', { value: 'Q' + n, selected: kindOf === 'quarter' && period.toUpperCase().endsWith('Q' + n) }, '第' + '一二三四'[n - 1] + '季度')));
+    const byIn = h('select', { id: 'as-by', name: 'by' }, Object.entries(BY).map(([v, t]) => h('option', { value: v, selected: v === by }, '按' + t)));
+    const monthField = field('月份', month);
+    const yearField = field('年份', yearIn);
+    const quarterField = field('季度', quarter);
+    const showKind = () => {
+      monthField.hidden = kind.value !== 'month';
+      yearField.hidden = kind.value === 'month';
+      quarterField.hidden = kind.value !== 'quarter';
+    };
+    kind.addEventListener('change', showKind);
+    showKind();
+    const out = h('div', { id: 'assessment', 'aria-live': 'polite' }, h('p', { class: 'loading' }, '正在加载……'));
+    const form = h('form', { class: 'filters', id: 'assessment-form', role: 'search', 'aria-label': '选择考核期间', novalidate: true, onsubmit: (ev) => {
+      ev.preventDefault();
+      fieldError(yearIn, '');
+      let p = month.value;
+      if (kind.value !== 'month') {
+        if (!/^\d{4}$/.test(yearIn.value.trim())) { fieldError(yearIn, '请填写四位年份'); yearIn.focus(); return; }
+        p = yearIn.value.trim() + (kind.value === 'quarter' ? '-' + quarter.value : '');
+      }
+      go('#/assessment?' + new URLSearchParams({ period: p, by: byIn.value }));
+    } },
+    field('期间', kind), monthField, yearField, quarterField, field('排名范围', byIn),
+    h('div', { class: 'buttons' }, h('button', { type: 'submit', class: 'primary', id: 'assessment-submit' }, '查看')));
+    screen('考核', h('p', { class: 'muted' }, '网格员的走访、事件上报、工单办理、满意度和户籍更新，按期间计分、评等、排名。点网格员查看得分明细。'), form, out);
+    let rep;
+    try {
+      rep = await api('GET', '/assessment?' + new URLSearchParams({ period, by }), undefined, { zh: true });
+    } catch (e) {
+      if (g !== gen) return;
+      out.replaceChildren();
+      showError(e, '读取考核');
+      settle(opts);
+      return;
+    }
+    if (g !== gen) return;
+    const file = `kaohe-${rep.period}.xlsx`;
+    const exp = h('button', { type: 'button', id: 'assessment-export' }, '导出 Excel');
+    const saved = h('a', { id: 'assessment-file', download: file, class: 'hint' });
+    saved.hidden = true;
+    exp.addEventListener('click', async () => {
+      exp.disabled = true;
+      exp.setAttribute('aria-busy', 'true');
+      try {
+        const b = await api('GET', '/assessment?' + new URLSearchParams({ period, by, format: 'xlsx' }), undefined, { blob: true, zh: true });
+        saved.href = objectURL(b);
+        saved.textContent = `已生成 ${file}（${size(b.size)}），如未自动下载请点此保存`;
+        saved.hidden = false;
+        saved.click();
+      } catch (e) {
+        if (!e.handled) showError(e, '导出考核表');
+      }
+      exp.disabled = false;
+      exp.removeAttribute('aria-busy');
+    });
+    out.replaceChildren(...nodes([
+      h('div', { class: 'assess-head' }, h('h2', { id: 'assessment-period' }, rep.period_label + ' · 按' + label(BY, rep.level)),
+        h('div', { class: 'buttons' }, exp), saved),
+      rep.groups.length === 0 ? h('p', { class: 'empty' }, '您的范围内没有可考核的网格员。') :
+        rep.groups.map((gr) => assessGroup(gr)),
+    ]));
+    settle(opts);
+  }
+
+  function assessGroup(gr) {
+    const rows = [];
+    for (const w of gr.workers) {
+      const detail = h('tr', { class: 'lines-row', id: 'lines-' + w.worker }, h('td', { colspan: '6' },
+        h('ul', { class: 'lines' }, w.lines.map((l) => h('li', { class: l.excluded ? 'excluded' : null, 'data-indicator': l.indicator },
+          h('strong', {}, l.label), ' ', l.excluded ? h('span', { class: 'muted' }, '不计分') : h('span', { class: 'pts' }, l.points.toFixed(1) + ' 分'),
+          h('span', { class: 'hint' }, l.text))))));
+      detail.hidden = true;
+      const open = h('button', { type: 'button', class: 'link worker-open', 'aria-expanded': 'false', 'aria-controls': detail.id },
+        w.name + ' ', h('span', { class: 'muted' }, w.worker));
+      const toggle = () => {
+        detail.hidden = !detail.hidden;
+        open.setAttribute('aria-expanded', detail.hidden ? 'false' : 'true');
+      };
+      open.addEventListener('click', (ev) => { ev.stopPropagation(); toggle(); });
+      const change = w.change === undefined ? '新任' :
+        (w.change > 0 ? '↑ +' : w.change < 0 ? '↓ ' : '→ ') + w.change.toFixed(1) +
+        (w.rank_change ? `（名次${w.rank_change > 0 ? '升' : '降'} ${Math.abs(w.rank_change)}）` : '');
+      rows.push(h('tr', { class: 'worker-row', 'data-worker': w.worker, onclick: (ev) => { if (!ev.target.closest('button')) toggle(); } },
+        h('td', {}, String(w.rank)), h('td', {}, open), h('td', {}, w.grid),
+        h('td', { class: 'points' }, w.points.toFixed(1)), h('td', {}, badge('grade grade-' + gradeClass(w.grade), w.grade)),
+        h('td', { class: 'change' }, change)), detail);
+    }
+    const table = cells(h('table', { class: 'plain assess' },
+      h('caption', { class: 'sr-only' }, gr.name + '网格员得分'),
+      h('thead', {}, h('tr', {}, ['名次', '网格员', '网格', '得分', '等级', '较上期'].map((t) => h('th', { scope: 'col' }, t)))),
+      h('tbody', {}, rows)));
+    return h('section', { class: 'panel assess-group', 'data-code': gr.code },
+      h('h3', {}, `第 ${gr.rank} 名 · ${gr.name || gr.code}`),
+      h('p', { class: 'summary' }, `平均 ${gr.average.toFixed(1)} 分 · ` + (gr.grades || []).map((c) => `${c.label} ${c.count} 人`).join('，')),
+      table);
+  }
+  const gradeClass = (g) => ({ 优秀: 'a', 合格: 'b', 不合格: 'c' }[g] || 'x');
+
 
   // --- start ----------------------------------------------------------------------
 
