@@ -6,7 +6,9 @@ import (
 	"embed"
 	"encoding/hex"
 	"fmt"
+	"io/fs"
 	"net/http"
+	"path"
 	"strings"
 	"time"
 )
@@ -16,7 +18,7 @@ import (
 // "GET " + Prefix.
 const Prefix = "/console/"
 
-//go:embed static/index.html static/app.js static/app.css
+//go:embed static/index.html static/*.js static/app.css
 var static embed.FS
 
 // asset is one embedded file as Handler serves it.
@@ -44,17 +46,26 @@ var securityHeaders = map[string]string{
 }
 
 // Handler serves the console: Prefix (and Prefix+"index.html") the page,
-// Prefix+"app.js" and Prefix+"app.css" its script and style sheet, with
+// Prefix+"app.js" (and the other scripts of static/, one per group of
+// screens) and Prefix+"app.css" its scripts and style sheet, with
 // the headers above. Anything else under Prefix is 404 (there is no
 // directory listing); methods other than GET and HEAD are 405. The
 // handler is safe for concurrent use and holds only the embedded files.
 func Handler() http.Handler {
 	files := map[string]asset{}
-	for name, typ := range map[string]string{
+	types := map[string]string{
 		"index.html": "text/html; charset=utf-8",
-		"app.js":     "text/javascript; charset=utf-8",
 		"app.css":    "text/css; charset=utf-8",
-	} {
+	}
+	// app.js and the scripts of the screens it hosts (campaigns.js …).
+	scripts, err := fs.Glob(static, "static/*.js")
+	if err != nil {
+		panic(fmt.Sprintf("console: embedded scripts: %v", err))
+	}
+	for _, p := range scripts {
+		types[path.Base(p)] = "text/javascript; charset=utf-8"
+	}
+	for name, typ := range types {
 		body, err := static.ReadFile("static/" + name)
 		if err != nil {
 			// The go:embed line above names every file: a missing one

@@ -317,6 +317,7 @@
     else if (sec === 'visits') visitsView(params, opts);
     else if (sec === 'residents' && parts[1]) residentView(parts[1], opts);
     else if (sec === 'assessment') assessmentView(params, opts);
+    else if (extra[sec]) extra[sec].view(parts, params, opts);
     else location.replace(home());
   }
 
@@ -380,6 +381,7 @@
     const show = { report: canReport(), tasks: hasRole('department') || !!(session.me && session.me.grids.includes('*')),
       tickets: !departmentOnly(), unknown: !departmentOnly(), answers: !departmentOnly(),
       visits: !departmentOnly() && hasRole('worker', 'officer'), assessment: !departmentOnly() && hasRole('officer', 'admin', 'viewer') };
+    for (const [sec, x] of Object.entries(extra)) show[sec] = !x.show || x.show();
     for (const a of document.querySelectorAll('#nav a')) a.hidden = show[a.dataset.nav] === false;
   }
 
@@ -2149,12 +2151,32 @@
   const gradeClass = (g) => ({ 优秀: 'a', 合格: 'b', 不合格: 'c' }[g] || 'x');
 
 
+  // --- screens in other files ---------------------------------------------------
+
+  // extra holds the screens other scripts of the console register (each
+  // file one capability: campaigns.js, admin.js …), by the fragment's
+  // first part: view(parts, params, opts) renders it, show() says whether
+  // the signed-in user's roles want its link in the navigation (a link
+  // <a data-nav="SECTION"> in index.html).
+  const extra = {};
+  window.GridCast = Object.freeze({
+    register(sec, view, show) { extra[sec] = { view, show }; },
+    h, field, nodes, badge, label, when, timeEl, api, go, screen, settle, notice, showError, clearError,
+    hasRole, covers, parseHash, session, main, $,
+    // current reports whether a render started as generation g is still
+    // the screen shown (a slow answer for a screen left is dropped).
+    generation: () => gen,
+  });
+
   // --- start ----------------------------------------------------------------------
 
   // boot asks the API, without a token, whether it wants one: 401 means
   // tokens, 200 the open trial mode, 403 a remote browser while no users
   // are configured.
   async function boot() {
+    // The other scripts (deferred, after this one) register their screens
+    // before the document is done.
+    if (document.readyState === 'loading') await new Promise((ok) => document.addEventListener('DOMContentLoaded', ok, { once: true }));
     $('#signout').addEventListener('click', signOut);
     $('#skip').addEventListener('click', (ev) => { ev.preventDefault(); main().focus(); });
     window.addEventListener('hashchange', () => route());
