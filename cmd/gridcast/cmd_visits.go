@@ -19,6 +19,7 @@ import (
 	"github.com/gridcast/gridcast/desk"
 	"github.com/gridcast/gridcast/population"
 	"github.com/gridcast/gridcast/store"
+	"github.com/gridcast/gridcast/tickets"
 	"github.com/gridcast/gridcast/visits"
 )
 
@@ -171,14 +172,17 @@ func (a *app) visitsRegister() *cobra.Command {
 }
 
 func (a *app) visitsRecord() *cobra.Command {
-	var worker, kind, note, at, by string
+	var worker, kind, note, at, by, report, reportCategory string
 	var resident, slot, ticket int64
 	var photos []string
 	cmd := &cobra.Command{
-		Use:   "record --worker CODE --resident ID --kind in_person|phone|not_home [--note TEXT] [--slot ID] [--ticket ID]",
+		Use:   "record --worker CODE --resident ID --kind in_person|phone|not_home [--note TEXT] [--slot ID] [--ticket ID | --report TEXT [--report-category C]] [--photo FILE ...]",
 		Short: "Record a visit: in person (入户走访), by phone (电话回访) or not at home (未遇)",
 		Long: `Record a visit the worker made. --slot closes the resident's confirmed campaign
-visit; --ticket links the ticket or reported event the visit opened; --photo
+visit; --ticket links the ticket or reported event the visit opened, or
+--report files what the visit found as a reported event about the resident
+(source patrol, by the visitor; --report-category files it, else its text is
+classified) and links it; --photo
 is a photo file taken on the visit (JPEG, PNG or WebP; repeat for several, at
 most 9), kept in the blob store (blob section) with a thumbnail; one bad photo
 refuses the record and nothing is stored.
@@ -220,9 +224,28 @@ now; at most 45 days ago). --by is who records it (default the OS user).`,
 				if err := in.Check(time.Now()); err != nil {
 					return err
 				}
+				if report != "" && ticket != 0 {
+					return usageError{errors.New("give --report or --ticket, not both")}
+				}
 				d, kept, err := a.keepVisitPhotos(ctx, st, photos)
 				if err != nil {
 					return err
+				}
+				if report != "" {
+					rd, err := a.openDesk(ctx, st)
+					if err != nil {
+						return err
+					}
+					defer rd.close()
+					ev, err := rd.Report(ctx, desk.Report{GridCode: res.GridCode, Text: report, Category: tickets.Category(reportCategory),
+						Source: tickets.SourcePatrol, By: by, WorkerCode: w.Code, ResidentID: res.ID})
+					if err != nil {
+						if d != nil {
+							d.DropPhotos(ctx, kept)
+						}
+						return err
+					}
+					in.TicketID = ev.Ticket.ID
 				}
 				for _, o := range kept {
 					in.Photos = append(in.Photos, visits.Photo{Key: o.Key, ThumbnailKey: o.ThumbnailKey, ContentType: o.ContentType, Size: o.Size})
@@ -256,6 +279,8 @@ now; at most 45 days ago). --by is who records it (default the OS user).`,
 	cmd.Flags().StringVar(&note, "note", "", "what the visit found (at most 2000 characters)")
 	cmd.Flags().Int64Var(&slot, "slot", 0, "the confirmed campaign visit this closes")
 	cmd.Flags().Int64Var(&ticket, "ticket", 0, "the ticket or event the visit opened")
+	cmd.Flags().StringVar(&report, "report", "", "what the visit found, filed as a reported event and linked")
+	cmd.Flags().StringVar(&reportCategory, "report-category", "", "the report's ticket category (default: classified from its text)")
 	cmd.Flags().StringArrayVar(&photos, "photo", nil, fmt.Sprintf("a photo file taken on the visit; repeat for more (at most %d)", visits.MaxPhotos))
 	cmd.Flags().StringVar(&at, "at", "", "when (default now)")
 	cmd.Flags().StringVar(&by, "by", "", "who records it (default the OS user)")

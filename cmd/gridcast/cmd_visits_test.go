@@ -111,6 +111,19 @@ func TestCLIVisits(t *testing.T) {
 	if v := register(); v.VisitsDone != 1 || v.NotHome != 1 || v.HouseholdsVisited != 1 {
 		t.Errorf("after a visit and an attempt: %+v", v)
 	}
+	// A visit that finds a problem files it as a reported event and links it.
+	if _, errOut, code := gridcast(t, dir, "visits", "record", "--worker", w.Code, "--resident", resident, "--kind", "phone", "--report", "燃气软管老化", "--ticket", "3"); code != 2 {
+		t.Errorf("--report with --ticket: exit %d %s; want 2", code, errOut)
+	}
+	out, errOut, code = gridcast(t, dir, "visits", "record", "--worker", w.Code, "--resident", resident, "--kind", "phone",
+		"--report", "家中燃气软管老化开裂，需更换", "--report-category", "heating_gas", "--by", "王芳")
+	if code != 0 || !strings.Contains(out, "; ticket ") {
+		t.Fatalf("record with --report: exit %d %s %s", code, out, errOut)
+	}
+	id := strings.Fields(out[strings.Index(out, "; ticket ")+len("; ticket "):])[0]
+	if shown, _, _ := gridcast(t, dir, "tickets", "show", id); !strings.Contains(shown, "供暖/燃气") || !strings.Contains(shown, "patrol") {
+		t.Errorf("the event the visit filed:\n%s", shown)
+	}
 	out, errOut, code = gridcast(t, dir, "visits", "register", "--worker", w.Code)
 	if code != 0 || !strings.Contains(out, "走访台账 "+w.Code) || !strings.Contains(out, "HOUSEHOLD") {
 		t.Errorf("register table: exit %d %s %s", code, out, errOut)
