@@ -113,8 +113,9 @@ func (s *Service) warn(ctx context.Context, t tickets.Ticket, now time.Time) err
 }
 
 // Sweep escalates every overdue open ticket — the safety net under the
-// scheduled checks (a Redis that lost its tasks) — and files (归档) the
-// tickets closed longer than Config.ArchiveAfter ago. It returns how many
+// scheduled checks (a Redis that lost its tasks) —, files (归档) the
+// tickets closed longer than Config.ArchiveAfter ago and fetches again the
+// residents' media still missing (RefetchMedia). It returns how many
 // tickets it looked at.
 func (s *Service) Sweep(ctx context.Context) (int, error) {
 	now := s.now()
@@ -144,6 +145,11 @@ func (s *Service) Sweep(ctx context.Context) (int, error) {
 			}
 		}
 		n += len(closed)
+	}
+	// Residents' media the provider or the blob store failed to hand over
+	// is tried again while WeChat keeps it.
+	if _, err := s.RefetchMedia(ctx); err != nil {
+		errs = append(errs, err)
 	}
 	return n, errors.Join(errs...)
 }

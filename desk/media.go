@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/gridcast/gridcast/blob"
 	"github.com/gridcast/gridcast/gateway"
@@ -92,4 +93,46 @@ func (s *Service) fetchMedia(ctx context.Context, mediaID string) (blob.Object, 
 		return blob.Object{}, missingStore, err
 	}
 	return obj, "", nil
+}
+
+// MediaKept is how long the provider keeps a resident's media for
+// fetching: WeChat's temporary media live three days.
+const MediaKept = 72 * time.Hour
+
+// RefetchMedia tries again, once per call, the residents' images and
+// voice recorded missing because the provider or the blob store failed,
+// while the provider still keeps them (MediaKept): a fetched one
+// completes its attachment, one the content rules refuse is marked so
+// for good, one that fails again waits for the next call. It returns how
+// many were kept. The sweep calls it.
+func (s *Service) RefetchMedia(ctx context.Context) (int, error) {
+	if s.fetcher == nil || s.media == nil {
+		return 0, nil
+	}
+	missing, err := s.st.MissingMedia(ctx, s.now().Add(-MediaKept), 100)
+	if err != nil {
+		return 0, err
+	}
+	kept := 0
+	var errs []error
+	for _, a := range missing {
+		obj, why, err := s.fetchMedia(ctx, a.MediaID)
+		got := tickets.Attachment{Missing: why}
+		switch {
+		case err == nil:
+			got = tickets.Attachment{Key: obj.Key, ThumbnailKey: obj.ThumbnailKey, ContentType: obj.ContentType, Size: obj.Size}
+		case why != missingRefused:
+			continue // the provider or the store failed again: next time
+		}
+		ok, err := s.st.FillAttachment(ctx, a, got)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if ok && got.Missing == "" {
+			kept++
+			s.log.InfoContext(ctx, "inbound_media_refetched", "attachment_id", a.ID, "ticket_id", a.TicketID, "kind", a.Kind, "size", got.Size)
+		}
+	}
+	return kept, errors.Join(errs...)
 }

@@ -31,6 +31,10 @@ type Events interface {
 	Grid(ctx context.Context, code string) (population.Grid, error)
 	// HouseholdGrid is the grid a household lives in.
 	HouseholdGrid(ctx context.Context, id int64) (string, error)
+	// MissingMedia and FillAttachment let RefetchMedia try residents'
+	// media again while the provider keeps it.
+	MissingMedia(ctx context.Context, since time.Time, limit int) ([]tickets.Attachment, error)
+	FillAttachment(ctx context.Context, a, got tickets.Attachment) (bool, error)
 }
 
 // Media keeps photos and voice: *blob.Media satisfies it (content rules,

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gridcast/gridcast/blob"
 	"github.com/gridcast/gridcast/blob/localfs"
@@ -373,5 +374,62 @@ func TestInboundMediaKept(t *testing.T) {
 	}
 	if n := f.desk.MediaMissing(); n != 1 {
 		t.Errorf("MediaMissing = %d, want 1", n)
+	}
+}
+
+// A resident's media WeChat failed to hand over is fetched again by the
+// sweep while WeChat keeps it (three days): the image kept at last, a
+// file the rules refuse marked so for good and never tried again, and
+// nothing tried once the three days are over.
+func TestRefetchMedia(t *testing.T) {
+	f := newFixture(t)
+	served := map[string][]byte{}
+	f.withMedia(t, fetcher{media: served})
+	var r population.Resident
+	for _, x := range f.res {
+		if x.OpenID != "" {
+			r = x
+			break
+		}
+	}
+	ctx := t.Context()
+	say := func(id, media string) int64 {
+		t.Helper()
+		out, err := f.desk.Handle(ctx, desk.Message{Channel: population.ChannelWeChat, ProviderMsgID: id, From: string(r.OpenID),
+			Kind: desk.KindImage, Text: "[图片]", MediaID: media})
+		if err != nil || out.TicketID == 0 {
+			t.Fatalf("Handle = %+v, %v", out, err)
+		}
+		return out.TicketID
+	}
+	tk := say("r1", "LATE")
+	say("r2", "BAD")
+	say("r3", "GONE")
+	img := jpegBytes(t)
+	served["LATE"], served["BAD"] = img, []byte("%PDF-1.4 not a photo")
+	if n, err := f.desk.RefetchMedia(ctx); err != nil || n != 1 {
+		t.Fatalf("RefetchMedia = %d, %v; want the late image kept", n, err)
+	}
+	atts, err := f.desk.Attachments(ctx, tk)
+	if err != nil || len(atts) != 3 {
+		t.Fatalf("Attachments = %+v, %v", atts, err)
+	}
+	byMedia := map[string]tickets.Attachment{}
+	for _, a := range atts {
+		byMedia[a.MediaID] = a
+	}
+	if got, _ := readBlob(t, f.desk, byMedia["LATE"], false); !bytes.Equal(got, img) || byMedia["LATE"].Missing != "" {
+		t.Errorf("the late image: %+v, %d bytes; want kept whole", byMedia["LATE"], len(got))
+	}
+	if a := byMedia["BAD"]; a.Key != "" || a.Missing != "content refused" {
+		t.Errorf("the refused file: %+v; want marked refused", a)
+	}
+	if a := byMedia["GONE"]; a.Missing != "fetch failed" {
+		t.Errorf("the one still missing: %+v", a)
+	}
+	served["GONE"] = img
+	f.now.Add(int64(73 * time.Hour))
+	if n, err := f.desk.RefetchMedia(ctx); err != nil || n != 0 {
+		t.Errorf("RefetchMedia after three days = %d, %v; want nothing tried", n, err)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/gridcast/gridcast/fault"
 	"github.com/gridcast/gridcast/tickets"
@@ -168,4 +169,26 @@ func pointOrNull(l tickets.Location, v float64) any {
 		return nil
 	}
 	return v
+}
+
+// MissingMedia returns up to limit attachments of residents' media
+// recorded missing for a reason worth another try (the provider or the
+// blob store failed) since since, not purged, oldest first: the desk
+// fetches them again while the provider still keeps them.
+func (s *Store) MissingMedia(ctx context.Context, since time.Time, limit int) ([]tickets.Attachment, error) {
+	return queryAll(ctx, s, "missing media", "MissingMedia", scanAttachment, s.ts(since), limit)
+}
+
+// FillAttachment completes missing attachment a (as read, with its
+// Missing reason) with what a later fetch gave: its blob keys, content
+// type and size, and missing "" — or a new reason when the content is
+// refused for good. An attachment changed or purged meanwhile is left as
+// it is (false).
+func (s *Store) FillAttachment(ctx context.Context, a tickets.Attachment, got tickets.Attachment) (bool, error) {
+	res, err := s.w.ExecContext(ctx, s.q.get("FillAttachment"), a.ID, got.Key, got.ThumbnailKey, got.ContentType, got.Size, got.Missing, a.Missing)
+	if err != nil {
+		return false, fmt.Errorf("store: fill attachment %d: %w", a.ID, err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
 }

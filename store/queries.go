@@ -73,7 +73,7 @@ var queryNames = []string{
 	// visit register (走访台账)
 	"RegisterHouseholds", "RegisterRecords", "VisitRecordByID", "VisitPhotos", "RegisterWorkerSlots", "RegisterGridSlots",
 	"ResidentHousehold", "SlotToClose", "TicketExists", "InsertVisitRecord", "InsertVisitPhoto", "CloseVisitSlot",
-	"EraseVisitNotes", "EraseQueueVisitPhotos", "EraseVisitPhotos", "InsertTicketReporter", "EventsReported",
+	"EraseVisitNotes", "EraseQueueVisitPhotos", "EraseVisitPhotos", "InsertTicketReporter", "EventsReported", "MissingMedia", "FillAttachment",
 	// living records (活户籍)
 	"RecordsOf", "RecordForChange", "UpdateRecord", "ChangeWorker", "InsertChange", "InactiveSkipPending",
 	"ResidentChanges", "ChangesSince", "FieldChangesOf", "RecordsUpdated", "EraseChanges", "EraseRecord",

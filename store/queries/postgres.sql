@@ -1701,3 +1701,20 @@ WHERE resident_id = $1;
 -- An erasure clears the resident's living record but their status.
 -- Argument: resident.
 UPDATE residents SET living = '', self_care = '', health_note = '', relation = '' WHERE id = $1;
+
+-- name: MissingMedia
+-- Residents' media recorded missing for a reason worth another try (the
+-- provider or the blob store failed), still within the provider's keeping
+-- and not purged, oldest first. Arguments: since, limit.
+SELECT id, ticket_id, COALESCE(inbound_id, 0), kind, blob_key, thumbnail_key, content_type, size,
+    media_id, missing, added_by, created_at
+FROM ticket_attachments
+WHERE missing IN ('fetch failed', 'blob store error') AND media_id <> '' AND purged_at IS NULL AND created_at >= $1
+ORDER BY id LIMIT $2;
+
+-- name: FillAttachment
+-- A missing attachment fetched at last, or refused for good (missing set
+-- to why). Arguments: id, blob key, thumbnail key, content type, size,
+-- missing, the missing reason it had.
+UPDATE ticket_attachments SET blob_key = $2, thumbnail_key = $3, content_type = $4, size = $5, missing = $6
+WHERE id = $1 AND missing = $7 AND purged_at IS NULL;

@@ -189,4 +189,26 @@ func testInboundAttachment(t *testing.T, st Store) {
 		AddedBy: "li"}); !errors.Is(err, fault.ErrNotFound) {
 		t.Errorf("AddAttachment(unknown ticket) = %v, want ErrNotFound", err)
 	}
+	// The missing voice is offered for another fetch while the provider
+	// keeps it, and completed once; a second completion of what it was
+	// changes nothing.
+	if ms, err := st.MissingMedia(ctx, miss.CreatedAt.Add(-time.Hour), 10); err != nil || len(ms) != 1 || ms[0].ID != miss.ID {
+		t.Fatalf("MissingMedia = %+v, %v; want the missing voice", ms, err)
+	}
+	if ms, err := st.MissingMedia(ctx, miss.CreatedAt.Add(time.Hour), 10); err != nil || len(ms) != 0 {
+		t.Errorf("MissingMedia past its keeping = %+v, %v; want none", ms, err)
+	}
+	done := tickets.Attachment{Key: "media/aa/aa11.amr", ContentType: "audio/amr", Size: 1200}
+	if ok, err := st.FillAttachment(ctx, miss, done); err != nil || !ok {
+		t.Fatalf("FillAttachment = %v, %v", ok, err)
+	}
+	if ok, err := st.FillAttachment(ctx, miss, tickets.Attachment{Missing: "content refused"}); err != nil || ok {
+		t.Errorf("FillAttachment of what it no longer is = %v, %v; want nothing changed", ok, err)
+	}
+	if back, err := st.Attachment(ctx, miss.ID); err != nil || back.Key != done.Key || back.Missing != "" || back.Size != 1200 {
+		t.Errorf("the completed voice = %+v, %v", back, err)
+	}
+	if ms, err := st.MissingMedia(ctx, miss.CreatedAt.Add(-time.Hour), 10); err != nil || len(ms) != 0 {
+		t.Errorf("MissingMedia after completion = %+v, %v; want none", ms, err)
+	}
 }
