@@ -121,6 +121,10 @@ type Config struct {
 	VisitNorms visits.Config
 	// Assessor, when set, serves 考核: GET /api/v1/assessment.
 	Assessor Assessor
+	// Dashboard, when set, serves the leaders' dashboard: GET
+	// /api/v1/dashboard, the figures of the caller's scope (with
+	// Assessor, the 考核 grades too).
+	Dashboard DashboardStore
 	// Ledgers, when set, serves the 台账 workbook for 查台账: GET
 	// /api/v1/ledger.
 	Ledgers Ledgers
@@ -220,6 +224,7 @@ func New(cfg Config) (http.Handler, error) {
 	s.mountRecords(v1)
 	s.mountAssessment(v1)
 	s.mountLedger(v1)
+	s.mountDashboard(v1)
 	if cfg.WeChatCallback != nil {
 		route("/wechat/callback", cfg.WeChatCallback)
 	}

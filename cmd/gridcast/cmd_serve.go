@@ -221,6 +221,7 @@ func (a *app) serve(ctx context.Context, withHTTP, withWorkers bool, ready func(
 		h, err := api.New(api.Config{
 			Assessor:    assessment.Assessor{Scorer: scorer, Inputs: a.assessmentInputs(st, dcfg.Tickets.SLA)},
 			Ledgers:     ledger.Builder{Source: st, OnTime: dcfg.Tickets.SLA.OnTime},
+			Dashboard:   st,
 			Users:       st,
 			TrialToken:  trialToken,
 			Audit:       st,
