@@ -1,0 +1,145 @@
+package console_test
+
+import (
+	"crypto/sha256"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/gridcast/gridcast/access"
+	"github.com/gridcast/gridcast/api"
+	"github.com/gridcast/gridcast/console"
+	"github.com/gridcast/gridcast/desk"
+	"github.com/gridcast/gridcast/dispatch"
+	"github.com/gridcast/gridcast/internal/testlog"
+	"github.com/gridcast/gridcast/population"
+)
+
+// TestDashboardInBrowser opens the leaders' dashboard on a phone-sized
+// page (390 px) as a street's viewer: the figures are the API's (the
+// seeded ticket, its task dispatched to 城管, the street's graded
+// workers), the four charts draw on their canvases, each table exports
+// as a CSV Excel reads (UTF-8 with a BOM), and nothing sticks out; on a
+// desktop the cards sit in two columns and the charts widen.
+func TestDashboardInBrowser(t *testing.T) {
+	t.Parallel()
+	needBrowser(t)
+	s := newSite(t, true, 0)
+	ctx := t.Context()
+	dk, err := desk.New(desk.Config{}, desk.Deps{Store: s.st, Dispatcher: s.rec, Log: testlog.New(t), Media: s.media})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := dk.Dispatch(ctx, s.ticket.ID, []dispatch.Task{{Department: "chengguan", DueAt: time.Now().Add(72 * time.Hour)}}, "街道指挥中心"); err != nil {
+		t.Fatal(err)
+	}
+	street := ancestor(t, s.st, s.ticket.GridCode, population.LevelStreet)
+	tok := "console-token-" + fmt.Sprintf("%x", sha256.Sum256([]byte("dashboard")))[:16]
+	if _, err := s.st.CreateUser(ctx, access.User{Name: "街道领导", TokenSHA256: sha256.Sum256([]byte(tok)),
+		Roles: []access.Role{access.RoleViewer}, Grids: []string{street}}); err != nil {
+		t.Fatal(err)
+	}
+
+	// What the API says the street holds.
+	req, _ := http.NewRequestWithContext(ctx, "GET", s.srv.URL+"/api/v1/dashboard", nil)
+	req.Header.Set("Authorization", "Bearer "+tok)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	var want api.Dashboard
+	if res.StatusCode != 200 || json.Unmarshal(body, &want) != nil {
+		t.Fatalf("dashboard API: %d %s", res.StatusCode, body)
+	}
+	graded := 0
+	for _, g := range want.Grades {
+		graded += g.Count
+	}
+	if want.Tickets.Total < 1 || len(want.Departments) != 1 || want.Departments[0].Open != 1 || graded < 1 {
+		t.Fatalf("the street's figures %+v: want the seeded ticket, its task and a graded worker", want)
+	}
+
+	b := openBrowser(t, s)
+	do, text := b.do, b.text
+	do("a phone's screen", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulatePortrait),
+		chromedp.Navigate(s.srv.URL+console.Prefix), chromedp.WaitVisible(chromedp.CSS("#token")))
+	b.signIn(tok, "#screen-title")
+	if hidden := b.eval(`document.querySelector('#nav a[data-nav="dashboard"]').hidden`); hidden != "false" {
+		t.Errorf("a street viewer is not offered the dashboard")
+	}
+	do("open the dashboard",
+		chromedp.Click(chromedp.CSS(`#nav a[data-nav="dashboard"]`)),
+		chromedp.WaitVisible(chromedp.CSS("#dash-kpis")))
+
+	if got := text("#kpi-total dd"); got != strconv.Itoa(want.Tickets.Total) {
+		t.Errorf("工单总数 shows %q, the API %d", got, want.Tickets.Total)
+	}
+	if got := text("#kpi-tasks dd"); got != "1" {
+		t.Errorf("部门待办 shows %q, want 1", got)
+	}
+	if got := text("#dash-departments-table tbody"); !strings.Contains(got, "城管") {
+		t.Errorf("the departments' table %q: want 城管's task", got)
+	}
+	rows := b.eval(`[...document.querySelectorAll('#dash-grades-table tbody tr')].map((tr) => [...tr.children].map((td) => td.textContent).join('=')).join(';')`)
+	var wantRows []string
+	for _, g := range want.Grades {
+		wantRows = append(wantRows, fmt.Sprintf("%s=%d", g.Label, g.Count))
+	}
+	if rows != strings.Join(wantRows, ";") {
+		t.Errorf("the grades' table %q, the API %q", rows, strings.Join(wantRows, ";"))
+	}
+	if got := text("#dash-status-table tbody"); !strings.Contains(got, "1") {
+		t.Errorf("the status table %q: want the seeded ticket", got)
+	}
+
+	// Each chart drew something on its canvas, within the screen.
+	for _, id := range []string{"dash-status-chart", "dash-category-chart", "dash-channels-chart", "dash-grades-chart"} {
+		got := b.eval(fmt.Sprintf(`(() => {
+			const c = document.querySelector('#%s canvas');
+			if (!c || c.width === 0 || c.height === 0) return 'no canvas';
+			const px = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+			let n = 0;
+			for (let i = 3; i < px.length; i += 4) if (px[i] > 0) n++;
+			return n > 0 && c.getBoundingClientRect().right <= 390 ? 'drawn' : 'blank or too wide: ' + n + ' ' + c.getBoundingClientRect().right;
+		})()`, id))
+		if got != "drawn" {
+			t.Errorf("chart %s: %s", id, got)
+		}
+	}
+	b.fits("dashboard")
+	b.screenshot("phone-dashboard")
+
+	// 导出: the status table as a CSV with a BOM.
+	b.eval(`(() => { const make = URL.createObjectURL; window.__blobs = [];
+		URL.createObjectURL = (x) => { window.__blobs.push(x); return make.call(URL, x); }; return true; })()`)
+	do("export the status table", chromedp.Click(chromedp.CSS("#dash-status .dash-export")))
+	b.until("the CSV is made", `window.__blobs.length === 1`)
+	b.eval(`window.__blobs[0].arrayBuffer().then((buf) => { const t = new Uint8Array(buf);
+		window.__csv = Array.from(t.slice(0, 3)).join(',') + '|' + new TextDecoder().decode(t.slice(3)); }) && true`)
+	b.until("the CSV is read", `typeof window.__csv === 'string'`)
+	csv := b.eval(`window.__csv`)
+	if !strings.HasPrefix(csv, "239,187,191|状态,数量\r\n") || !strings.Contains(csv, "\r\n") {
+		t.Errorf("the exported CSV %q: want a BOM, then 状态,数量", csv)
+	}
+
+	// On a desktop the cards sit two abreast and the charts widen with
+	// them.
+	do("a desktop's screen", chromedp.EmulateViewport(1280, 900))
+	b.until("the charts follow their cards", `(() => { const c = document.querySelector('#dash-status-chart canvas');
+		const r = c.getBoundingClientRect(), box = document.querySelector('#dash-status-chart').getBoundingClientRect();
+		return box.width > 400 && Math.abs(r.width - box.width) < 2; })()`)
+	if got := b.eval(`getComputedStyle(document.querySelector('.dash-grid')).gridTemplateColumns.split(' ').length`); got != "2" {
+		t.Errorf("the desktop's dashboard has %s columns, want 2", got)
+	}
+	b.screenshot("desktop-dashboard")
+	b.checkLog()
+}
