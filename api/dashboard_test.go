@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http/httptest"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -11,7 +12,10 @@ import (
 	"github.com/gridcast/gridcast/access"
 	"github.com/gridcast/gridcast/api"
 	"github.com/gridcast/gridcast/assessment"
+	"github.com/gridcast/gridcast/campaigns"
 	"github.com/gridcast/gridcast/dispatch"
+	"github.com/gridcast/gridcast/outbound"
+	"github.com/gridcast/gridcast/population"
 	"github.com/gridcast/gridcast/store"
 	"github.com/gridcast/gridcast/visits"
 )
@@ -21,7 +25,8 @@ var _ api.DashboardStore = (*store.Store)(nil)
 // The dashboard shows each caller the figures of their scope: a street's
 // viewer their street's ticket grouped by community, its department task
 // and its graded worker; another street's viewer none of them; the city
-// the departments' figures of the whole desk. Bad periods are refused in
+// the departments' figures of the whole desk; a street's running campaign
+// shows its delivery per channel to that street only. Bad periods are refused in
 // words, and departments are refused the dashboard. On both drivers.
 func TestDashboard(t *testing.T) {
 	for _, driver := range []string{"sqlite", "postgres"} {
@@ -52,6 +57,28 @@ func testDashboard(t *testing.T, driver string) {
 	t.Cleanup(srv.Close)
 	if _, err := f.desk.Dispatch(ctx, f.b, []dispatch.Task{{Department: "chengguan", DueAt: time.Now().Add(72 * time.Hour)}}, "街道指挥中心"); err != nil {
 		t.Fatal(err)
+	}
+	// The street NY-01's campaign runs: two SMS, one delivered.
+	c, err := f.st.Campaign(ctx, f.campaign)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.State = campaigns.StateScheduled
+	if err := f.st.ApplyCampaignEvent(ctx, c, campaigns.Event{CampaignID: c.ID, From: campaigns.StateDraft, To: campaigns.StateScheduled, Actor: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.st.StartRun(ctx, c.ID, 1, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	ms, err := f.st.WriteMessages(ctx, c.ID, 1, []outbound.Message{{ResidentID: f.residents[0].ID, Channel: population.ChannelSMS},
+		{ResidentID: f.residents[1].ID, Channel: population.ChannelSMS}}, f.residents[1].ID, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, to := range []outbound.Status{outbound.StatusSent, outbound.StatusDelivered} {
+		if ok, err := f.st.AdvanceMessage(ctx, ms[0].ID, to, outbound.Update{ProviderID: "s0", ProviderCode: "DELIVERED"}); !ok || err != nil {
+			t.Fatalf("advance to %s: %v %v", to, ok, err)
+		}
 	}
 	get := func(u testUser, query string) (int, api.Dashboard, string) {
 		t.Helper()
@@ -85,6 +112,9 @@ func testDashboard(t *testing.T, driver string) {
 		d.Departments[0].Tasks != 1 || d.Departments[0].Open != 1 || d.Departments[0].Overdue != 0 {
 		t.Errorf("street viewer's departments = %+v, want 城管's one open task", d.Departments)
 	}
+	if len(d.Campaigns) != 0 || len(d.Channels) != 0 {
+		t.Errorf("street viewer sees NY-01's campaign: %+v", d.Campaigns)
+	}
 	if len(d.Visits.Workers) != 1 || d.Visits.Workers[0].Worker != "W-NY-02-01-01" || d.Visits.Workers[0].Name != "周杰" {
 		t.Errorf("street viewer's visit coverage = %+v, want 周杰's alone", d.Visits)
 	}
@@ -106,6 +136,11 @@ func testDashboard(t *testing.T, driver string) {
 	_, d, _ = get(f.in[access.RoleViewer], "")
 	if d.Tickets.Total != 2 || len(d.Departments) != 0 {
 		t.Errorf("NY-01 viewer: %d tickets, departments %+v; want 2 and none", d.Tickets.Total, d.Departments)
+	}
+	wantChannels := []api.DashboardChannel{{Channel: "sms", Label: "短信", Pending: 1, Delivered: 1}}
+	if len(d.Campaigns) != 1 || d.Campaigns[0].ID != f.campaign || d.Campaigns[0].Targeted != 2 ||
+		!reflect.DeepEqual(d.Campaigns[0].Channels, wantChannels) || !reflect.DeepEqual(d.Channels, wantChannels) {
+		t.Errorf("NY-01 viewer's campaigns %+v, channels %+v; want the street's campaign, one SMS delivered and one waiting", d.Campaigns, d.Channels)
 	}
 	for _, w := range d.Visits.Workers {
 		if w.Worker == "W-NY-02-01-01" {
