@@ -220,6 +220,7 @@ func New(cfg Config) (http.Handler, error) {
 	s.mountRecords(v1)
 	s.mountAssessment(v1)
 	s.mountLedger(v1)
+	s.mountUsers(v1)
 	if cfg.WeChatCallback != nil {
 		route("/wechat/callback", cfg.WeChatCallback)
 	}
