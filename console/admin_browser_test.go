@@ -2,6 +2,7 @@ package console_test
 
 import (
 	"crypto/sha256"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -102,6 +103,20 @@ func TestAdminInBrowser(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`#audit-list li[data-action="user.revoke"]`)))
 	b.fits("audit")
 	b.screenshot("admin-audit")
+
+	// A resident's page from the API: their ticket and messages, masked
+	// for the city's administrator.
+	b.do("the resident's page", chromedp.Navigate(fmt.Sprintf("%s%s#/residents/%d", s.srv.URL, console.Prefix, s.ticket.ResidentID)),
+		chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf(`#resident-tickets li[data-id="%d"]`, s.ticket.ID))),
+		chromedp.WaitVisible(chromedp.CSS("#resident-messages")), chromedp.WaitVisible(chromedp.CSS("#resident-household")))
+	if got := b.text("#screen-title"); !strings.Contains(got, s.resident.Name.Masked()) {
+		t.Errorf("the resident's page is titled %q, want the masked name", got)
+	}
+	if got := b.text("#resident-messages"); !strings.Contains(got, "受理回执") {
+		t.Errorf("the messages %q lack the acknowledgement", got)
+	}
+	b.clean("resident page")
+	b.fits("resident page")
 	b.checkLog()
 	w.checkLog()
 }
