@@ -225,6 +225,8 @@ func New(cfg Config) (http.Handler, error) {
 	s.mountAssessment(v1)
 	s.mountLedger(v1)
 	s.mountDashboard(v1)
+	s.mountUsers(v1)
+	s.mountResidentPage(v1)
 	if cfg.WeChatCallback != nil {
 		route("/wechat/callback", cfg.WeChatCallback)
 	}

@@ -1927,8 +1927,9 @@
 
   // residentView is a resident's sheet, opened from a household card: who
   // they are (as the register showed them), the living record's change
-  // form and its history, masked as the API answers. The API has no read
-  // of one resident, so the current values are the history's latest.
+  // form and its history, with the resident's page (household, tickets,
+  // messages), masked as the API answers. The current values of the
+  // living record are the history's latest.
   async function residentView(id, opts) {
     const g = gen;
     const back = h('p', { class: 'back' }, h('a', { href: lastRegisterHash, id: 'back-register' }, '← 返回走访台账'));
@@ -1943,6 +1944,18 @@
       const m = x.residents.find((r) => String(r.id) === id);
       if (m) { who = m; home = x; }
     }
+    // The resident's page (GET /residents/{id}): the record, household,
+    // messages and tickets, masked as the API answers.
+    let page = null;
+    try {
+      page = await api('GET', '/residents/' + id, undefined, { zh: true });
+    } catch (e) {
+      if (g !== gen || e.handled) return;
+      if (e.status !== 404) showError(e, '读取居民 #' + id);
+    }
+    if (g !== gen) return;
+    if (page && !who) who = { name: page.name, phone: page.phone, categories: page.categories };
+    const clearView = page ? page.clear : !!(lastRegister && lastRegister.clear);
     const hist = h('div', { id: 'change-history', 'aria-live': 'polite' }, h('p', { class: 'loading' }, '正在加载……'));
     const now = h('dl', { class: 'fields', id: 'record-now' });
     const pick = (name, map) => h('select', { id: 'rec-' + name, name },
@@ -1998,12 +2011,13 @@
         h('dl', { class: 'fields' },
           h('dt', {}, '编号'), h('dd', {}, '#' + id),
           who ? [h('dt', {}, '姓名'), h('dd', { id: 'resident-name' }, who.name)] : null,
-          who && who.phone ? [h('dt', {}, '电话'), h('dd', {}, lastRegister.clear ? h('a', { href: 'tel:' + who.phone, class: 'tel' }, who.phone) : who.phone)] : null,
-          home ? [h('dt', {}, '住址'), h('dd', {}, home.address || home.key)] : null,
+          who && who.phone ? [h('dt', {}, '电话'), h('dd', {}, clearView ? h('a', { href: 'tel:' + who.phone, class: 'tel' }, who.phone) : who.phone)] : null,
+          home ? [h('dt', {}, '住址'), h('dd', {}, home.address || home.key)] : page && page.address ? [h('dt', {}, '住址'), h('dd', {}, page.address)] : null,
           who && who.categories.length ? [h('dt', {}, '类别'), h('dd', {}, who.categories.map((c) => label(RES_CATEGORY, c)).join('、'))] : null),
         h('h2', {}, '档案现状'), now),
       hasRole('worker', 'officer', 'admin') ? form : null,
-      h('section', { class: 'panel', 'aria-labelledby': 'history-h' }, h('h2', { id: 'history-h' }, '变更记录'), hist)).before(back);
+      h('section', { class: 'panel', 'aria-labelledby': 'history-h' }, h('h2', { id: 'history-h' }, '变更记录'), hist),
+      page ? residentMore(page) : null).before(back);
     async function loadHistory() {
       let cs;
       try {
@@ -2029,6 +2043,24 @@
     await loadHistory();
     settle(opts);
   }
+
+  // residentMore is the rest of a resident's page: their household, tickets
+  // and the messages sent to them, newest first.
+  const residentMore = (p) => [
+    h('section', { class: 'panel', id: 'resident-household', 'aria-labelledby': 'household-h' }, h('h2', { id: 'household-h' }, '同户成员'),
+      p.household.length ? h('ul', { class: 'plain-list' }, p.household.map((m) => h('li', {}, h('a', { href: '#/residents/' + m.id }, m.name),
+        m.phone ? ' · ' + m.phone : '', m.categories.length ? ' · ' + m.categories.map((c) => label(RES_CATEGORY, c)).join('、') : ''))) :
+        h('p', { class: 'muted' }, '没有其他同户成员。')),
+    h('section', { class: 'panel', id: 'resident-tickets', 'aria-labelledby': 'rtickets-h' }, h('h2', { id: 'rtickets-h' }, '工单'),
+      p.tickets.length ? h('ul', { class: 'plain-list' }, p.tickets.map((t) => h('li', { 'data-id': t.id }, h('a', { href: '#/tickets/' + t.id }, '#' + t.id),
+        ' ', statusBadge(t.status), ' ', t.category_label, ' · ', timeEl(t.created_at), h('p', { class: 'note' }, t.text)))) :
+        h('p', { class: 'muted' }, '没有工单。')),
+    h('section', { class: 'panel', id: 'resident-messages', 'aria-labelledby': 'rmsgs-h' }, h('h2', { id: 'rmsgs-h' }, '消息记录'),
+      p.messages.length ? h('ol', { class: 'timeline' }, p.messages.map((m) => h('li', { 'data-id': m.id, 'data-status': m.status },
+        h('div', { class: 'meta' }, timeEl(m.created_at), h('span', {}, m.purpose_label), h('span', {}, label(CHANNEL, m.channel)), h('span', {}, m.status_label),
+          m.provider_code ? h('span', { class: 'muted' }, m.provider_code) : null),
+        m.text ? h('p', {}, m.text) : null))) : h('p', { class: 'muted' }, '没有消息记录。')),
+  ];
 
   // shown is a change's value as people read it: an enumeration by its
   // label; a phone or health note as the API masked it.
