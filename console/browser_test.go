@@ -188,7 +188,7 @@ func newSite(t *testing.T, withUser bool, others int) *site {
 		return st.AssessmentInputs(ctx, p, visits.DefaultConfig(), dk.SLA().OnTime)
 	}
 	h, err := api.New(api.Config{
-		Segments: st, Tickets: ticketStore{st}, Desk: dk,
+		Segments: st, Tickets: ticketStore{st}, Desk: dk, Campaigns: st,
 		Users: st, Dispatch: st, Supervision: st,
 		Visits: st, Records: st, Assessor: assessment.Assessor{Scorer: scorer, Inputs: inputs},
 		Ready: func(context.Context) error { return nil },
