@@ -2,6 +2,8 @@ package api_test
 
 import (
 	"encoding/json"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -82,6 +84,46 @@ func TestCampaignScreenReads(t *testing.T) {
 			}
 			if !byName["age"].Range || byName["grid"].Description == "" {
 				t.Errorf("age = %+v, grid = %+v: want age a range, grid described", byName["age"], byName["grid"])
+			}
+		})
+	}
+}
+
+// A checker's comment goes on the campaign's record with their approval;
+// one too long is refused and records nothing. On both store drivers.
+func TestActionComment(t *testing.T) {
+	for _, driver := range []string{"sqlite", "postgres"} {
+		t.Run(driver, func(t *testing.T) {
+			t.Parallel()
+			f := newScopeFixture(t, driver)
+			checker := f.in[access.RoleChecker].token
+			camp := f.srv.URL + "/api/v1/campaigns/" + strconv.FormatInt(f.campaign, 10)
+			events := func() []api.CampaignEvent {
+				t.Helper()
+				code, _, body := as(t, checker, "GET", camp+"/events", "")
+				var evs []api.CampaignEvent
+				if code != 200 || json.Unmarshal([]byte(body), &evs) != nil {
+					t.Fatalf("events: %d %s", code, body)
+				}
+				return evs
+			}
+			before := len(events())
+			long := strings.Repeat("核", 201)
+			code, _, body := as(t, checker, "POST", camp+"/actions", `{"action":"approve","comment":"`+long+`"}`)
+			if code != 400 || !strings.Contains(body, "意见最多 200 个字") {
+				t.Errorf("a 201-character comment: %d %s, want 400 saying the limit", code, body)
+			}
+			if n := len(events()); n != before {
+				t.Errorf("a refused approval left %d events, want %d", n, before)
+			}
+			code, _, body = as(t, checker, "POST", camp+"/actions", `{"action":"approve","comment":"  内容已核对，可以发送  "}`)
+			if code != 200 {
+				t.Fatalf("approve with a comment: %d %s", code, body)
+			}
+			evs := events()
+			last := evs[len(evs)-1]
+			if last.Actor != f.in[access.RoleChecker].name || last.Note != "approved: 内容已核对，可以发送" {
+				t.Errorf("the record's last event = %+v, want the checker's approval with their comment", last)
 			}
 		})
 	}

@@ -104,9 +104,10 @@ func TestCampaignsInBrowser(t *testing.T) {
 	if b.eval(`!!document.querySelector('#camp-send')`) != "false" {
 		t.Errorf("a checker is offered sending")
 	}
-	do("approve", chromedp.Click(chromedp.CSS("#camp-approve")), chromedp.WaitVisible(chromedp.CSS("#camp-approved")))
-	if got := b.text("#camp-events"); !strings.Contains(got, "张敏") || !strings.Contains(got, "审核通过") {
-		t.Errorf("the record says %q, want 张敏's approval", got)
+	do("approve with a comment", chromedp.SendKeys(chromedp.CSS("#camp-comment"), "内容已核对"),
+		chromedp.Click(chromedp.CSS("#camp-approve")), chromedp.WaitVisible(chromedp.CSS("#camp-approved")))
+	if got := b.text("#camp-events"); !strings.Contains(got, "张敏 审核通过") || !strings.Contains(got, "内容已核对") {
+		t.Errorf("the record says %q, want 张敏's approval with the comment", got)
 	}
 	b.signOut()
 

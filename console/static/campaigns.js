@@ -145,8 +145,7 @@
       funnel(st),
       h('section', { class: 'panel', id: 'camp-events' }, h('h2', {}, '记录'),
         evs.length ? h('ol', { class: 'camp-events' }, evs.map((e) => h('li', {}, timeEl(e.at), ' ', h('strong', {}, e.actor), ' ',
-          e.from === e.to ? (e.note === 'approved' ? '审核通过' : e.note) : `${lbl(STATE, e.from)} → ${lbl(STATE, e.to)}`,
-          e.from !== e.to && e.note ? h('span', { class: 'muted' }, '（' + e.note.replace(/^audience (\d+)$/, '受众 $1 人') + '）') : null)))
+          e.from === e.to ? '' : `${lbl(STATE, e.from)} → ${lbl(STATE, e.to)} `, noteText(e))))
           : h('p', { class: 'muted' }, '还没有记录。')),
       signUps(c, answers));
     if (carry) { notice(carry); carry = ''; }
@@ -158,6 +157,15 @@
   }
 
   const fact = (k, v) => [h('dt', {}, k), h('dd', {}, v)];
+
+  // noteText says an event's note in Chinese: the ledger's own words
+  // (approved, audience N), then the actor's comment after ": ".
+  function noteText(e) {
+    const m = /^(approved|audience (\d+))?(?:: )?([\s\S]*)$/.exec(e.note || '');
+    const own = m[1] === 'approved' ? '审核通过' : m[2] ? `受众 ${m[2]} 人` : '';
+    return [own ? h('span', { class: e.from === e.to ? '' : 'muted' }, e.from === e.to ? own : '（' + own + '）') : null,
+      m[3] ? h('q', { class: 'camp-comment' }, m[3]) : null];
+  }
 
   function funnel(st) {
     const f = st.funnel;
@@ -196,8 +204,9 @@
   // offers what it would take.
   function actions(c, opts) {
     const btns = [];
+    const comment = h('textarea', { id: 'camp-comment', rows: 2, maxlength: 200 });
     const act = (name, text, cls) => btns.push(h('button', { type: 'button', class: cls || '', id: 'camp-' + name,
-      onclick: (ev) => run(c, name, text, ev.currentTarget) }, text));
+      onclick: (ev) => run(c, name, text, ev.currentTarget, comment) }, text));
     if (hasRole('checker') && !terminal(c.state) && !mine(c) && !c.approved_by) act('approve', '审核通过', 'primary');
     if (hasRole('officer')) {
       if (c.state === 'draft') act('send', '发送', 'primary');
@@ -206,17 +215,20 @@
       if (!terminal(c.state)) act('cancel', '取消活动', 'danger');
     }
     const why = hasRole('checker') && mine(c) && c.state === 'draft' ? h('p', { class: 'hint' }, '您是该活动的创建人，须由另一位审核人审核。') : null;
-    return btns.length || why ? h('div', { class: 'buttons camp-actions' }, btns, why) : null;
+    if (!btns.length) return why ? h('div', { class: 'camp-actions' }, why) : null;
+    return h('div', { class: 'camp-actions' }, field('意见（可不填，记入活动记录）', comment), h('div', { class: 'buttons' }, btns), why);
   }
 
   const DONE = { approve: '已审核通过', send: '已提交发送', pause: '已暂停', resume: '已恢复发送', cancel: '已取消' };
 
-  async function run(c, name, text, btn) {
+  async function run(c, name, text, btn, comment) {
     if (name === 'cancel' && !window.confirm('确定取消活动“' + c.name + '”？未发出的消息将不再发送。')) return;
     clearError();
     btn.disabled = true;
+    const body = { action: name };
+    if (comment.value.trim()) body.comment = comment.value.trim();
     try {
-      const got = await api('POST', '/campaigns/' + c.id + '/actions', { action: name }, zh);
+      const got = await api('POST', '/campaigns/' + c.id + '/actions', body, zh);
       notice(`活动 #${c.id} ${DONE[name]}，当前状态：${lbl(STATE, got.state)}`);
       campaignView(String(c.id), { keepNotice: true, keepFocus: true });
     } catch (e) {
