@@ -91,6 +91,14 @@ func TestCampaignsInBrowser(t *testing.T) {
 	if b.eval(`!!document.querySelector('#camp-approve')`) != "false" {
 		t.Errorf("the maker is offered approving their own campaign")
 	}
+	// Sending before the approval: refused, in Chinese, and still a draft.
+	do("send unapproved", chromedp.Click(chromedp.CSS("#camp-send")), chromedp.WaitVisible(chromedp.CSS("#error-message")))
+	if got := b.text("#error-message"); !strings.Contains(got, "须先由另一位工作人员审核通过") {
+		t.Errorf("sending unapproved says %q, want the approval rule in Chinese", got)
+	}
+	if got := b.eval(`document.querySelector('.camp-state [data-state]').dataset.state`); got != "draft" {
+		t.Errorf("after the refusal the page says %s, want draft", got)
+	}
 	b.fits("campaign page")
 	b.signOut()
 
