@@ -12,6 +12,7 @@ import (
 	"github.com/gridcast/gridcast/access"
 	"github.com/gridcast/gridcast/campaigns"
 	"github.com/gridcast/gridcast/console"
+	"github.com/gridcast/gridcast/outbound"
 	"github.com/gridcast/gridcast/population"
 )
 
@@ -131,6 +132,49 @@ func TestCampaignsInBrowser(t *testing.T) {
 		t.Errorf("the notice says %q", got)
 	}
 	b.fits("campaign sent")
+
+	// The workers' first results, as the ledger keeps them: two failures
+	// with the providers' codes and one message held for quiet hours.
+	cid := mustInt(t, id)
+	rs, err := s.st.SampleSegment(ctx, expr, 3)
+	if err != nil || len(rs) < 3 {
+		t.Fatalf("three residents of the audience: %v, %v", rs, err)
+	}
+	msg := func(r population.Resident, ch population.Channel, route outbound.Route) int64 {
+		t.Helper()
+		m, _, err := s.st.CreateMessage(ctx, outbound.Message{Purpose: outbound.PurposeCampaign, CampaignID: cid, Run: 1,
+			ResidentID: r.ID, Channel: ch, Route: route})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m.ID
+	}
+	for i, code := range []string{"43004", "isv.MOBILE_NUMBER_ILLEGAL"} {
+		ch, route := population.ChannelWeChat, outbound.RouteWeChatTemplate
+		if i == 1 {
+			ch, route = population.ChannelSMS, outbound.RouteSMS
+		}
+		if _, err := s.st.AdvanceMessage(ctx, msg(rs[i], ch, route), outbound.StatusFailed, outbound.Update{ProviderCode: code}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	held := msg(rs[2], population.ChannelSMS, outbound.RouteSMS)
+	if _, ok, err := s.st.ClaimMessage(ctx, held, time.Now()); err != nil || !ok {
+		t.Fatalf("claim %d: %v, %v", held, ok, err)
+	}
+	if err := s.st.RescheduleMessage(ctx, held, time.Now().Add(10*time.Hour), "quiet_hours"); err != nil {
+		t.Fatal(err)
+	}
+	do("the funnel fills", chromedp.Navigate(s.srv.URL+console.Prefix+"#/campaigns/"+id),
+		chromedp.WaitVisible(chromedp.CSS(`#camp-funnel [data-channel="sms"]`)))
+	if got := b.text("#camp-funnel"); !strings.Contains(got, "未关注公众号（43004）：1 条") ||
+		!strings.Contains(got, "号码无效（isv.MOBILE_NUMBER_ILLEGAL）：1 条") || !strings.Contains(got, "免打扰") {
+		t.Errorf("the funnel says %q, want the failures in Chinese and the quiet hours", got)
+	}
+	if got := b.text("#camp-figures"); !strings.Contains(got, "失败 2") || !strings.Contains(got, "待发 1") {
+		t.Errorf("the figures say %q, want 2 failed and 1 waiting", got)
+	}
+	b.fits("campaign funnel")
 	b.clean("phone-campaign")
 	do("the list", chromedp.Click(chromedp.CSS(`#nav a[data-nav="campaigns"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`.camp-card[data-id="`+id+`"][data-state="scheduled"]`)))

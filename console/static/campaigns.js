@@ -144,8 +144,8 @@
         c.reply_options ? fact('回复选项', Object.entries(c.reply_options).map(([k, v]) => `回复${k}${v}`).join('，')) : null)),
       funnel(st),
       h('section', { class: 'panel', id: 'camp-events' }, h('h2', {}, '记录'),
-        evs.length ? h('ol', { class: 'camp-events' }, evs.map((e) => h('li', {}, timeEl(e.at), ' ', h('strong', {}, e.actor), ' ',
-          e.from === e.to ? '' : `${lbl(STATE, e.from)} → ${lbl(STATE, e.to)} `, noteText(e))))
+        evs.length ? h('ol', { class: 'camp-events' }, evs.map((e) => h('li', {}, timeEl(e.at), ' ', h('strong', {}, e.actor === 'system' ? '系统' : e.actor), ' ',
+          e.from === e.to ? '' : `${e.from ? lbl(STATE, e.from) + ' → ' : ''}${lbl(STATE, e.to)} `, noteText(e))))
           : h('p', { class: 'muted' }, '还没有记录。')),
       signUps(c, answers));
     if (carry) { notice(carry); carry = ''; }
@@ -161,10 +161,11 @@
   // noteText says an event's note in Chinese: the ledger's own words
   // (approved, audience N), then the actor's comment after ": ".
   function noteText(e) {
-    const m = /^(approved|audience (\d+))?(?:: )?([\s\S]*)$/.exec(e.note || '');
-    const own = m[1] === 'approved' ? '审核通过' : m[2] ? `受众 ${m[2]} 人` : '';
+    const m = /^(created|approved|expired|audience (\d+)|run (\d+)|targeted (\d+))?(?:: )?([\s\S]*)$/.exec(e.note || '');
+    const own = { created: '创建', approved: '审核通过', expired: '已过截止时间' }[m[1]] ||
+      (m[2] ? `受众 ${m[2]} 人` : m[3] ? `第 ${m[3]} 轮` : m[4] ? `目标 ${m[4]} 人` : '');
     return [own ? h('span', { class: e.from === e.to ? '' : 'muted' }, e.from === e.to ? own : '（' + own + '）') : null,
-      m[3] ? h('q', { class: 'camp-comment' }, m[3]) : null];
+      m[5] ? h('q', { class: 'camp-comment' }, m[5]) : null];
   }
 
   function funnel(st) {
