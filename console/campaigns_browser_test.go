@@ -86,6 +86,9 @@ func TestCampaignsInBrowser(t *testing.T) {
 	b.eval("(() => { const p = document.querySelector('#cf-sms-params'); p.value = 'name={{resident.surname_title}}\\nworker={{worker.name}}\\nhint=回复1报名'; p.dispatchEvent(new Event('input')); return true; })()")
 	do("reply options", chromedp.SendKeys(chromedp.CSS("#cf-replies"), "1=报名"))
 	b.until("the mapping fits", `document.querySelector('#cf-sms-check').textContent.includes('参数齐全')`)
+	if got := b.text("#cf-sms-meter"); !strings.Contains(got, "约 1 条计费") {
+		t.Errorf("the SMS meter says %q, want one part", got)
+	}
 	do("save the draft", chromedp.Click(chromedp.CSS("#cf-submit")),
 		chromedp.WaitVisible(chromedp.CSS(`.camp-state [data-state="draft"]`)))
 	id := b.eval(`location.hash.split('/')[2]`)

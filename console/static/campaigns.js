@@ -341,19 +341,29 @@
     wxList.replaceChildren(...templates.wechat.map((t) => h('option', { value: t.code }, (t.approved ? '' : '（未通过审核）') + t.content)));
     // The mapping checked against the template as the user types: what
     // it lacks, what it does not have, whether it passed review.
-    const check = (list, codeEl, mapEl, out, hidden) => () => {
+    const check = (list, codeEl, mapEl, out, hidden, sms) => () => {
       const t = list.find((x) => x.code === codeEl.value.trim());
       if (!t) { out.textContent = codeEl.value.trim() && list.length ? '该模板未同步，发送时将被拒绝（请先同步模板）。' : ''; return; }
-      const m = kv(mapEl.value) || {};
+      // A template just picked: its parameters, to fill in.
       if (!mapEl.value.trim()) mapEl.value = t.params.filter((p) => !hidden.includes(p)).map((p) => p + '=').join('\n');
-      const missing = t.params.filter((p) => !hidden.includes(p) && !(p in m));
+      const m = kv(mapEl.value) || {};
+      const missing = t.params.filter((p) => !hidden.includes(p) && !m[p]);
       const unknown = Object.keys(m).filter((k) => !t.params.includes(k));
-      out.replaceChildren(h('span', {}, '模板：' + t.content), h('br'),
+      out.replaceChildren(...nodes([h('span', {}, '模板：' + t.content), h('br'), sms ? smsMeter(t, m) : null,
         h('span', { class: t.approved && !missing.length && !unknown.length ? 'ok' : 'field-error' },
           [!t.approved ? '模板未通过审核' : '', missing.length ? '缺少参数 ' + missing.join('、') : '',
-            unknown.length ? '模板没有参数 ' + unknown.join('、') : ''].filter(Boolean).join('；') || '参数齐全'));
+            unknown.length ? '模板没有参数 ' + unknown.join('、') : ''].filter(Boolean).join('；') || '参数齐全')]));
     };
-    const smsFit = check(templates.sms, smsCode, smsParams, smsCheck, []);
+    const smsFit = check(templates.sms, smsCode, smsParams, smsCheck, [], true);
+    // The SMS as it reads with the mapping in place, variables as written,
+    // and what it costs: one part up to 70 characters, else 67 a part.
+    const smsMeter = (t, m) => {
+      const text = '【' + sign.value.trim() + '】' + t.content.replace(/\$\{([A-Za-z0-9_]+)\}/g, (all, k) => (k in m ? m[k] : all));
+      const fixed = [...text.replace(/\{\{[^}]*\}\}/g, '')].length;
+      const parts = fixed <= 70 ? 1 : Math.ceil(fixed / 67);
+      return [h('span', { id: 'cf-sms-preview' }, '短信预览：' + text), h('br'),
+        h('span', { id: 'cf-sms-meter' }, `固定文字 ${fixed} 字，约 ${parts} 条计费（变量内容另计；超过 70 字按每条 67 字拆分）`), h('br')];
+    };
     const wxFit = check(templates.wechat, wxId, wxFields, wxCheck, ['first', 'remark']);
     for (const el of [smsCode, smsParams]) el.addEventListener('input', smsFit);
     for (const el of [wxId, wxFields]) el.addEventListener('input', wxFit);
