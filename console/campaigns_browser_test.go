@@ -183,5 +183,13 @@ func TestCampaignsInBrowser(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`.camp-card[data-id="`+id+`"][data-state="scheduled"]`)))
 	b.until("the funnel figures", `document.querySelector('#camp-fig-`+id+`').textContent.includes('目标')`)
 	b.fits("campaign list")
+
+	// On a desktop the same screens, with nothing sticking out.
+	do("a desktop's screen", chromedp.EmulateViewport(1280, 900), chromedp.Navigate(s.srv.URL+console.Prefix+"#/campaigns/"+id),
+		chromedp.WaitVisible(chromedp.CSS(`#camp-funnel [data-channel="sms"]`)))
+	if got := b.eval(`document.documentElement.scrollWidth <= window.innerWidth && window.innerWidth === 1280`); got != "true" {
+		t.Errorf("at 1280 px the campaign page is %s px wide", b.eval(`document.documentElement.scrollWidth`))
+	}
+	b.screenshot("desktop-campaign")
 	b.checkLog()
 }
