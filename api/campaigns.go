@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gridcast/gridcast/access"
 	"github.com/gridcast/gridcast/audit"
@@ -357,7 +358,13 @@ func (s *server) campaignEvents(w http.ResponseWriter, r *http.Request) {
 type actionRequest struct {
 	Action string `json:"action"` // approve, send, pause, resume, cancel
 	By     string `json:"by"`     // the user when authenticated; else required
+	// Comment goes on the campaign's record with the event: a checker's
+	// word on what they approved, an officer's reason to cancel.
+	Comment string `json:"comment,omitempty"`
 }
+
+// maxActionComment caps an action's comment, in characters.
+const maxActionComment = 200
 
 // actions maps an action to its target state and the one state it applies
 // from ("" = any the life cycle allows).
@@ -386,6 +393,10 @@ func (s *server) campaignAction(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	if utf8.RuneCountInString(req.Comment) > maxActionComment {
+		s.writeError(w, r, badRequest("comment: at most %d characters", "意见最多 %d 个字", maxActionComment))
+		return
+	}
 	// A checker approves; every other action is an officer's.
 	if u, ok := userFrom(r.Context()); ok && req.Action != "approve" && !u.Has(access.RoleOfficer) {
 		s.auth.refuse(w, r, http.StatusForbidden, "role", fmt.Sprintf("%s needs the officer role; yours: %s", req.Action, rolesText(u.Roles)))
@@ -394,7 +405,7 @@ func (s *server) campaignAction(w http.ResponseWriter, r *http.Request) {
 	var c campaigns.Campaign
 	switch req.Action {
 	case "approve":
-		c, _, err = campaigns.Move(r.Context(), s.cfg.Campaigns, id, "", true, req.By, s.cfg.Policy, s.cfg.Now())
+		c, _, err = campaigns.MoveNoted(r.Context(), s.cfg.Campaigns, id, "", true, req.By, req.Comment, s.cfg.Policy, s.cfg.Now())
 	default:
 		a, ok := actions[req.Action]
 		if !ok {
@@ -415,7 +426,7 @@ func (s *server) campaignAction(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 		}
-		c, _, err = campaigns.Move(r.Context(), s.cfg.Campaigns, id, a.to, false, req.By, s.cfg.Policy, s.cfg.Now())
+		c, _, err = campaigns.MoveNoted(r.Context(), s.cfg.Campaigns, id, a.to, false, req.By, req.Comment, s.cfg.Policy, s.cfg.Now())
 	}
 	if err != nil {
 		s.writeError(w, r, err)

@@ -200,6 +200,7 @@ func New(cfg Config) (http.Handler, error) {
 	}
 	v1("GET /api/v1/me", s.me)
 	v1("GET /api/v1/departments", s.listDepartments)
+	s.mountCampaignScreens(v1)
 	v1("GET /api/v1/segments/count", s.count)
 	v1("POST /api/v1/segments/preview", s.preview) // a read with a body
 	v1("GET /api/v1/segments", s.listSegments)

@@ -3,6 +3,7 @@ package campaigns
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/gridcast/gridcast/population"
@@ -25,6 +26,14 @@ type Mover interface {
 // synced. The write is optimistic: if another process moved the campaign
 // first, the store's conflict error comes back and nothing changes.
 func Move(ctx context.Context, st Mover, id int64, to State, approve bool, actor string, pol Policy, now time.Time) (Campaign, Event, error) {
+	return MoveNoted(ctx, st, id, to, approve, actor, "", pol, now)
+}
+
+// MoveNoted is Move with the actor's comment on the record: a checker's
+// word on what they approved, an officer's reason to cancel. The comment
+// follows the event's own note ("approved: 内容已核对"); empty adds
+// nothing.
+func MoveNoted(ctx context.Context, st Mover, id int64, to State, approve bool, actor, comment string, pol Policy, now time.Time) (Campaign, Event, error) {
 	c, err := st.Campaign(ctx, id)
 	if err != nil {
 		return c, Event{}, err
@@ -54,6 +63,12 @@ func Move(ctx context.Context, st Mover, id int64, to State, approve bool, actor
 	}
 	if err != nil {
 		return c, Event{}, err
+	}
+	if comment = strings.TrimSpace(comment); comment != "" {
+		if ev.Note != "" {
+			ev.Note += ": "
+		}
+		ev.Note += comment
 	}
 	if err := st.ApplyCampaignEvent(ctx, c, ev); err != nil {
 		return c, Event{}, err

@@ -24,6 +24,7 @@ import (
 	"github.com/gridcast/gridcast/assessment"
 	"github.com/gridcast/gridcast/blob"
 	"github.com/gridcast/gridcast/blob/localfs"
+	"github.com/gridcast/gridcast/campaigns"
 	"github.com/gridcast/gridcast/console"
 	"github.com/gridcast/gridcast/desk"
 	"github.com/gridcast/gridcast/fault"
@@ -189,6 +190,8 @@ func newSite(t *testing.T, withUser bool, others int) *site {
 	}
 	h, err := api.New(api.Config{
 		Segments: st, Tickets: ticketStore{st}, Desk: dk,
+		// Every campaign needs a second user's approval, whatever its audience.
+		Campaigns: st, Policy: campaigns.Policy{ApprovalThreshold: -1},
 		Users: st, Dispatch: st, Supervision: st, Audit: st,
 		Visits: st, Records: st, Dashboard: st, Assessor: assessment.Assessor{Scorer: scorer, Inputs: inputs},
 		Ready: func(context.Context) error { return nil },
