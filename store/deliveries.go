@@ -21,9 +21,10 @@ type extraScanner struct {
 
 func (e extraScanner) Scan(dest ...any) error { return e.sc.Scan(append(dest, e.extra...)...) }
 
-// Deliveries returns the messages (the delivery records, 发送记录): the ledger's messages
-// to residents that f selects, of every
-// purpose, newest first.
+// Deliveries returns the delivery records (发送记录): the ledger's messages
+// to residents that f selects, of every purpose, newest first, each with
+// the resident's phone and grid. One join of messages and residents; a
+// message to no resident (an unknown sender, a worker) is not among them.
 func (s *Store) Deliveries(ctx context.Context, f outbound.DeliveryFilter) ([]outbound.Delivery, error) {
 	if f.Limit <= 0 {
 		f.Limit = outbound.DefaultDeliveriesLimit
