@@ -125,6 +125,9 @@ type Config struct {
 	// /api/v1/dashboard, the figures of the caller's scope (with
 	// Assessor, the 考核 grades too).
 	Dashboard DashboardStore
+	// Deliveries, when set, serves the delivery records (发送记录): GET
+	// /api/v1/deliveries and GET /api/v1/templates/status.
+	Deliveries DeliveryStore
 	// Ledgers, when set, serves the 台账 workbook for 查台账: GET
 	// /api/v1/ledger.
 	Ledgers Ledgers
@@ -226,6 +229,7 @@ func New(cfg Config) (http.Handler, error) {
 	s.mountAssessment(v1)
 	s.mountLedger(v1)
 	s.mountDashboard(v1)
+	s.mountDeliveries(v1)
 	s.mountUsers(v1)
 	s.mountResidentPage(v1)
 	if cfg.WeChatCallback != nil {

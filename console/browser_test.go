@@ -193,7 +193,7 @@ func newSite(t *testing.T, withUser bool, others int) *site {
 		// Every campaign needs a second user's approval, whatever its audience.
 		Campaigns: st, Policy: campaigns.Policy{ApprovalThreshold: -1},
 		Users: st, Dispatch: st, Supervision: st, Audit: st,
-		Visits: st, Records: st, Dashboard: st, Assessor: assessment.Assessor{Scorer: scorer, Inputs: inputs},
+		Visits: st, Records: st, Dashboard: st, Deliveries: st, Assessor: assessment.Assessor{Scorer: scorer, Inputs: inputs},
 		Ready: func(context.Context) error { return nil },
 		Extra: map[string]http.Handler{"GET " + console.Prefix: console.Handler()},
 		Log:   lg,

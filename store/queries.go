@@ -37,7 +37,7 @@ var queryNames = []string{
 	"MessageByID", "MessagesByStatus", "PendingSingles", "StuckSending", "ResidentMessages", "ClaimMessage",
 	"MessageForMove", "AdvanceMessage", "FillMessage", "RescheduleMessage", "MarkAttempt",
 	"InsertMessageEvent", "MessageEvents", "MessageByProvider", "Funnel", "SentCounts", "StaleSent",
-	"CampaignWaiting",
+	"CampaignWaiting", "Deliveries", "TemplateStatus",
 	"DeleteTemplates", "InsertTemplates", "Templates",
 	"BookedSlots", "InsertSlot", "SlotHolders", "SetSlotState", "ResidentsByIDs",
 	"SlotFor", "WorkerVisits", "DueReminders",

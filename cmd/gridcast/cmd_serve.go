@@ -222,6 +222,7 @@ func (a *app) serve(ctx context.Context, withHTTP, withWorkers bool, ready func(
 			Assessor:    assessment.Assessor{Scorer: scorer, Inputs: a.assessmentInputs(st, dcfg.Tickets.SLA)},
 			Ledgers:     ledger.Builder{Source: st, OnTime: dcfg.Tickets.SLA.OnTime},
 			Dashboard:   st,
+			Deliveries:  st,
 			Users:       st,
 			TrialToken:  trialToken,
 			Audit:       st,

@@ -1696,3 +1696,26 @@ ORDER BY id LIMIT ?;
 -- missing, the missing reason it had.
 UPDATE ticket_attachments SET blob_key = ?2, thumbnail_key = ?3, content_type = ?4, size = ?5, missing = ?6
 WHERE id = ?1 AND missing = ?7 AND purged_at IS NULL;
+
+-- name: Deliveries
+-- Messages to residents, newest first, with the resident's phone and grid.
+-- Arguments: before id, phone tail ('' = any), status ('' = any), created
+-- from, created before, scope (a JSON array of grid codes, each with its
+-- subtree; '' = anywhere), limit.
+SELECT m.id, m.purpose, COALESCE(m.campaign_id, 0), COALESCE(m.run, 0), COALESCE(m.ticket_id, 0), COALESCE(m.slot_id, 0),
+       COALESCE(m.resident_id, 0), COALESCE(m.worker_id, 0), m.channel, m.route, m.route_reason, m.to_key, m.text,
+       m.template_code, m.params, m.url, m.actor, m.status, m.skip_reason, COALESCE(m.fallback_of, 0), m.attempts,
+       m.provider_id, m.provider_code, m.provider_message, m.not_before, m.deadline, m.created_at, m.sent_at,
+       m.finished_at, m.updated_at, m.out_id, m.attempted_at, m.wait_reason,
+       r.phone, r.grid_code
+FROM messages m JOIN residents r ON r.id = m.resident_id
+WHERE m.id < ?1 AND (?2 = '' OR substr(r.phone, -length(?2)) = ?2) AND (?3 = '' OR m.status = ?3)
+    AND m.created_at >= ?4 AND m.created_at < ?5
+    AND (?6 = '' OR EXISTS (SELECT 1 FROM json_each(?6) g
+        WHERE r.grid_code = g.value OR substr(r.grid_code, 1, length(g.value) + 1) = g.value || '-'))
+ORDER BY m.id DESC LIMIT ?7;
+
+-- name: TemplateStatus
+-- Saved templates per channel and approval, with the latest sync time.
+SELECT channel, approved, COUNT(*), MAX(synced_at) FROM templates
+GROUP BY channel, approved ORDER BY channel, approved;

@@ -42,6 +42,7 @@ type Store interface {
 	RegisterStore
 	AssessmentStore
 	RecordStore
+	api.DeliveryStore
 	Admin
 }
 

@@ -49,6 +49,7 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 	tests = append(tests, retentionTests...)
 	tests = append(tests, registerTests...)
 	tests = append(tests, recordTests...)
+	tests = append(tests, deliveryTests...)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
