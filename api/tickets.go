@@ -329,7 +329,9 @@ func (s *server) listTickets(w http.ResponseWriter, r *http.Request) {
 	}
 	var errs []error
 	var err error
-	f.AssigneeID, err = queryInt64(r, "assignee")
+	f.AssigneeID, err = s.assigneeParam(r)
+	errs = append(errs, err)
+	mine, err := readMine(r)
 	errs = append(errs, err)
 	f.ResidentID, err = queryInt64(r, "resident")
 	errs = append(errs, err)
@@ -355,6 +357,7 @@ func (s *server) listTickets(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	ts = mine.keep(ts)
 	p, now := s.people(), s.cfg.Now()
 	out := make([]Ticket, 0, len(ts))
 	for _, t := range ts {
@@ -369,6 +372,7 @@ func (s *server) listTickets(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	mine.order(out)
 	writeJSON(w, 200, out)
 }
 
