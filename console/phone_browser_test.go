@@ -99,11 +99,37 @@ func TestWorkerPhoneInboxInBrowser(t *testing.T) {
 	}
 	b.screenshot("phone-unassigned")
 
+	// An open ticket refreshes by itself too, keeping the reply being typed.
+	do("the worker's ticket",
+		chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`location.hash = '#/tickets/%d'`, s.ticket.ID)),
+		chromedp.WaitVisible(chromedp.CSS("#reply-text")),
+		chromedp.SendKeys(chromedp.CSS("#reply-text"), "正在联系物业"))
+	req, _ := http.NewRequest("POST", fmt.Sprintf("%s/api/v1/tickets/%d/start", s.srv.URL, s.ticket.ID), strings.NewReader(`{}`))
+	req.Header.Set("Authorization", "Bearer "+tok)
+	req.Header.Set("Content-Type", "application/json")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != 200 {
+		t.Fatalf("start the ticket from elsewhere: %d", res.StatusCode)
+	}
+	b.eval(`GridCast.refreshNow().then(() => true)`)
+	b.until("the ticket shows it started", `!!document.querySelector('#ticket-status[data-status="in_progress"]')`)
+	if got := b.eval(`document.querySelector('#reply-text').value`); got != "正在联系物业" {
+		t.Errorf("after the refresh the reply holds %q, want what was typed", got)
+	}
+	if got := b.eval(`document.activeElement.id`); got != "reply-text" {
+		t.Errorf("after the refresh the focus is on %q, want the reply", got)
+	}
+	b.fits("ticket")
+
 	// Home screen: the page links the manifest, served with its type.
 	if got := b.eval(`document.querySelector('link[rel="manifest"]').getAttribute('href')`); got != "manifest.webmanifest" {
 		t.Errorf("the manifest link is %q", got)
 	}
-	res, err := http.Get(s.srv.URL + console.Prefix + "manifest.webmanifest")
+	res, err = http.Get(s.srv.URL + console.Prefix + "manifest.webmanifest")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -759,6 +759,49 @@
     if (g !== gen) return;
     renderTicket(detail, quick, quickErr, back, { atts, tasks, depts: canDispatch ? depts : null });
     settle(opts);
+    shownTicket = JSON.stringify(detail);
+    autoRefresh(g, () => refreshTicket(id, g));
+  }
+
+  // shownTicket is the ticket as last shown, to tell whether it changed.
+  let shownTicket = '';
+
+  // refreshTicket shows the ticket again when it changed (a resident's
+  // message, another worker's action), keeping what is being typed and
+  // the focus (and the caret) where they were. It waits while an action
+  // runs or a photo is chosen, which a re-render would drop.
+  async function refreshTicket(id, g) {
+    const busy = () => main().querySelector('[aria-busy="true"]') ||
+      [...main().querySelectorAll('input[type="file"]')].some((f) => f.files && f.files.length);
+    if (busy()) return;
+    let d;
+    try {
+      d = await api('GET', '/tickets/' + id);
+    } catch (_) {
+      return; // the next round tries again; the screen stays as it is
+    }
+    if (g !== gen || busy() || JSON.stringify(d) === shownTicket) return;
+    const typed = [...main().querySelectorAll('textarea[id], input[id]:not([type="file"]):not([type="checkbox"]):not([type="radio"])')]
+      .filter((el) => el.value !== el.defaultValue).map((el) => [el.id, el.value]);
+    const a = document.activeElement;
+    const focus = a && a.id && main().contains(a) ? a.id : '';
+    const caret = focus && typeof a.selectionStart === 'number' ? [a.selectionStart, a.selectionEnd] : null;
+    const y = window.scrollY;
+    await ticketView(String(id), { keepNotice: true, keepScreen: true, keepFocus: true });
+    if (g !== gen) return;
+    for (const [k, v] of typed) {
+      const el = document.getElementById(k);
+      if (el && el.value !== v) {
+        el.value = v;
+        el.dispatchEvent(new Event('input', { bubbles: true }));
+      }
+    }
+    const el = focus && document.getElementById(focus);
+    if (el && document.activeElement !== el) {
+      el.focus();
+      if (caret) try { el.setSelectionRange(caret[0], caret[1]); } catch (_) { /* not a text field */ }
+    }
+    window.scrollTo(0, y);
   }
 
   function renderTicket(detail, quick, quickErr, back, extra) {
