@@ -51,6 +51,7 @@ type TicketFilter struct {
 	Scope      []string       // grid codes with their subtrees; nil = anywhere
 	Limit      int            // 0 = the store's default (100)
 	AfterID    int64          // only tickets with a greater id
+	Query      string         // in the text or resident's name, or a phone's tail; "" = any
 }
 
 // maxTicketsPage is the largest page GET /api/v1/tickets returns.
@@ -332,6 +333,8 @@ func (s *server) listTickets(w http.ResponseWriter, r *http.Request) {
 	f.AssigneeID, err = s.assigneeParam(r)
 	errs = append(errs, err)
 	mine, err := readMine(r)
+	errs = append(errs, err)
+	f.Query, err = searchParam(r)
 	errs = append(errs, err)
 	f.ResidentID, err = queryInt64(r, "resident")
 	errs = append(errs, err)

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/gridcast/gridcast/fault"
 	"github.com/gridcast/gridcast/tickets"
@@ -95,4 +96,17 @@ func (m mineQuery) order(out []Ticket) {
 		}
 		return 0
 	})
+}
+
+// maxSearch is the longest search GET /api/v1/tickets takes, in characters.
+const maxSearch = 40
+
+// searchParam reads q: words of a ticket's text, a resident's name, or
+// the last four digits or more of a resident's phone.
+func searchParam(r *http.Request) (string, error) {
+	q := strings.TrimSpace(r.URL.Query().Get("q"))
+	if n := utf8.RuneCountInString(q); n > maxSearch {
+		return "", badRequest("q: %d characters, want at most %d", "搜索内容 %d 个字，最多 %d 个字", n, maxSearch)
+	}
+	return q, nil
 }

@@ -3,6 +3,8 @@ package api_test
 import (
 	"encoding/json"
 	"fmt"
+	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -15,7 +17,7 @@ import (
 // TestTicketsMine: a worker's phone lists the tickets assigned to the
 // worker by the worker's code, the overdue first; 待认领 lists only the
 // tickets no one holds; an unknown code or a bad sort is refused, not
-// read as "every ticket".
+// read as "every ticket". q= finds a ticket by its text.
 func TestTicketsMine(t *testing.T) {
 	for _, driver := range []string{"sqlite", "postgres"} {
 		t.Run(driver, func(t *testing.T) {
@@ -67,7 +69,14 @@ func TestTicketsMine(t *testing.T) {
 			if _, all, _ := list("sort=due"); len(all) < 2 || all[0].ID != free.ID {
 				t.Errorf("sort=due: first %v, want the overdue ticket %d", all, free.ID)
 			}
-			for _, q := range []string{"assignee=W-NOBODY", "sort=name", "unassigned=maybe"} {
+			// Search: the text, within the caller's scope only.
+			if _, found, _ := list("q=" + url.QueryEscape("井盖")); len(found) != 1 || found[0].ID != free.ID {
+				t.Errorf("q=井盖: %v, want ticket %d", found, free.ID)
+			}
+			if code, _, body := as(t, f.out[access.RoleWorker].token, "GET", f.srv.URL+"/api/v1/tickets?q="+url.QueryEscape("井盖"), ""); code != 200 || strings.TrimSpace(body) != "[]" {
+				t.Errorf("another street's worker searching: %d %s, want nothing found", code, body)
+			}
+			for _, q := range []string{"assignee=W-NOBODY", "sort=name", "unassigned=maybe", "q=" + strings.Repeat("灯", 41)} {
 				if code, _, body := list(q); code != 400 {
 					t.Errorf("%s: %d %s, want 400", q, code, body)
 				}
