@@ -21,7 +21,9 @@ import (
 // sees the ticket assigned to them and not the grid's unassigned one;
 // 待认领 lists the unassigned one, and a new ticket arriving shows by
 // itself on the next refresh (run at once here, not after 30 seconds),
-// with the focus left where it was. The page can be added to the home
+// with the focus left where it was; an open ticket refreshes by itself
+// keeping the reply being typed; a search by text finds the ticket on the
+// server. The page can be added to the home
 // screen: it links a manifest served as application/manifest+json.
 func TestWorkerPhoneInboxInBrowser(t *testing.T) {
 	t.Parallel()
@@ -124,6 +126,22 @@ func TestWorkerPhoneInboxInBrowser(t *testing.T) {
 		t.Errorf("after the refresh the focus is on %q, want the reply", got)
 	}
 	b.fits("ticket")
+
+	// Search from the phone: by the text, on the server, across 全部.
+	do("search",
+		chromedp.Evaluate[chromedp.Void](`location.hash = '#/tickets?tab=open'`),
+		chromedp.WaitVisible(chromedp.CSS("#phone-q")),
+		chromedp.SendKeys(chromedp.CSS("#phone-q"), "井盖"),
+		chromedp.Click(chromedp.CSS("#phone-search-go")),
+		chromedp.WaitVisible(chromedp.CSS("#f-q")),
+		chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf(`#ticket-list tr[data-id="%d"]`, free))))
+	if n := b.eval(`document.querySelectorAll('#ticket-list tr[data-id]').length`); n != "1" {
+		t.Errorf("searching 井盖 lists %s tickets, want 1", n)
+	}
+	if got := b.eval(`document.querySelector('#tab-all').getAttribute('aria-current')`); got != "page" {
+		t.Errorf("the search shows under 全部: aria-current %s", got)
+	}
+	b.fits("search")
 
 	// Home screen: the page links the manifest, served with its type.
 	if got := b.eval(`document.querySelector('link[rel="manifest"]').getAttribute('href')`); got != "manifest.webmanifest" {

@@ -513,6 +513,13 @@
       h('a', { href: '#/tickets?tab=' + k, id: 'tab-' + k, class: 'button', 'aria-current': k === tab ? 'page' : null }, t)));
   }
 
+  // searchInput is the search box of the inbox: the server looks in the
+  // tickets' text and the residents' names and phone tails.
+  function searchInput(id, value) {
+    return h('input', { id, name: 'q', type: 'search', value, maxlength: '40', autocomplete: 'off', enterkeyhint: 'search',
+      placeholder: '如 路灯、张、1234' });
+  }
+
   // byDue puts the overdue first, then the nearest deadline (none last),
   // then the oldest.
   function byDue(a, b) {
@@ -544,7 +551,13 @@
         go('#/tickets?tab=mine');
       } }, field('我的工号', input), h('div', { class: 'buttons' }, h('button', { type: 'submit', id: 'mine-apply' }, '查看')));
     }
-    screen(mine ? '我的工单' : '待认领', inboxTabs(tab), who, h('div', { class: 'buttons' }, refresh), list);
+    const search = searchInput('phone-q', '');
+    const find = h('form', { class: 'filters phone-search', id: 'phone-search', role: 'search', 'aria-label': '搜索工单', onsubmit: (ev) => {
+      ev.preventDefault();
+      const v = search.value.trim();
+      if (v) go('#/tickets?' + new URLSearchParams({ tab: 'all', q: v }));
+    } }, field('搜索（姓名、手机尾号或内容）', search), h('div', { class: 'buttons' }, h('button', { type: 'submit', id: 'phone-search-go' }, '搜索')));
+    screen(mine ? '我的工单' : '待认领', inboxTabs(tab), find, who, h('div', { class: 'buttons' }, refresh), list);
     async function load() {
       if (mine && !code) {
         list.replaceChildren(h('p', { class: 'empty' }, '填写您的工号，即可查看分派给您的工单（本机会记住工号）。'));
@@ -589,13 +602,13 @@
     // starts on 我的工单 once this phone knows their worker code (typed
     // here or in 走访); before that, on 全部 with the tabs above it.
     const worker = !!(session.me && session.me.roles.includes('worker'));
-    const filtered = ['grid', 'status', 'assignee', 'after'].some((k) => params.get(k));
+    const filtered = ['q', 'grid', 'status', 'assignee', 'after'].some((k) => params.get(k));
     const tab = params.get('tab') || (worker && !filtered && rememberedWorker() ? 'mine' : 'all');
     if (tab === 'mine' || tab === 'open') {
       phoneInbox(tab, opts);
       return;
     }
-    const f = { grid: params.get('grid') || '', status: params.get('status') || '', assignee: params.get('assignee') || '' };
+    const f = { q: params.get('q') || '', grid: params.get('grid') || '', status: params.get('status') || '', assignee: params.get('assignee') || '' };
     const after = params.get('after') || '';
     const key = JSON.stringify(f);
     if (pages.key !== key) pages = { key, afters: [''] };
@@ -609,10 +622,12 @@
     const filterHash = (extra) => {
       const q = new URLSearchParams();
       for (const [k, v] of Object.entries(Object.assign({}, f, extra))) if (v) q.set(k, v);
+      if (worker) q.set('tab', 'all');
       const s = q.toString();
       return '#/tickets' + (s ? '?' + s : '');
     };
 
+    const search = searchInput('f-q', f.q);
     const grid = h('input', { id: 'f-grid', name: 'grid', type: 'text', value: f.grid, placeholder: '如 NY-03-02-05', autocomplete: 'off' });
     const status = h('select', { id: 'f-status', name: 'status' },
       h('option', { value: '' }, '全部状态'),
@@ -624,14 +639,15 @@
     screen('工单', worker ? inboxTabs('all') : null,
       h('form', { id: 'filters', class: 'filters', role: 'search', 'aria-label': '筛选工单', onsubmit: (ev) => {
         ev.preventDefault();
-        go(filterHash({ grid: grid.value.trim(), status: status.value, assignee: assignee.value.trim(), after: '' }));
+        go(filterHash({ q: search.value.trim(), grid: grid.value.trim(), status: status.value, assignee: assignee.value.trim(), after: '' }));
       } },
+      field('搜索（姓名、手机尾号或内容）', search),
       field('网格编码', grid),
       field('状态', status),
       field('办理人（工作人员 ID）', assignee),
       h('div', { class: 'buttons' },
         h('button', { type: 'submit', class: 'primary', id: 'apply-filters' }, '筛选'),
-        h('button', { type: 'button', onclick: () => go('#/tickets') }, '清除筛选'),
+        h('button', { type: 'button', onclick: () => go(worker ? '#/tickets?tab=all' : '#/tickets') }, '清除筛选'),
         refresh)),
       list);
     refresh.addEventListener('click', () => { notice(''); load(); });
@@ -640,6 +656,7 @@
     async function load() {
       list.setAttribute('aria-busy', 'true');
       const q = new URLSearchParams();
+      if (f.q) q.set('q', f.q);
       if (f.grid) q.set('grid', f.grid);
       if (f.status) q.set('status', f.status);
       if (f.assignee) q.set('assignee', f.assignee);
