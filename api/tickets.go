@@ -51,6 +51,7 @@ type TicketFilter struct {
 	Scope      []string       // grid codes with their subtrees; nil = anywhere
 	Limit      int            // 0 = the store's default (100)
 	AfterID    int64          // only tickets with a greater id
+	Query      string         // in the text or resident's name, or a phone's tail; "" = any
 }
 
 // maxTicketsPage is the largest page GET /api/v1/tickets returns.
@@ -329,7 +330,11 @@ func (s *server) listTickets(w http.ResponseWriter, r *http.Request) {
 	}
 	var errs []error
 	var err error
-	f.AssigneeID, err = queryInt64(r, "assignee")
+	f.AssigneeID, err = s.assigneeParam(r)
+	errs = append(errs, err)
+	mine, err := readMine(r)
+	errs = append(errs, err)
+	f.Query, err = searchParam(r)
 	errs = append(errs, err)
 	f.ResidentID, err = queryInt64(r, "resident")
 	errs = append(errs, err)
@@ -355,6 +360,7 @@ func (s *server) listTickets(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	ts = mine.keep(ts)
 	p, now := s.people(), s.cfg.Now()
 	out := make([]Ticket, 0, len(ts))
 	for _, t := range ts {
@@ -369,6 +375,7 @@ func (s *server) listTickets(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	mine.order(out)
 	writeJSON(w, 200, out)
 }
 

@@ -18,7 +18,7 @@ import (
 // "GET " + Prefix.
 const Prefix = "/console/"
 
-//go:embed static/index.html static/*.js static/app.css
+//go:embed static/index.html static/*.js static/app.css static/manifest.webmanifest static/icon.svg
 var static embed.FS
 
 // asset is one embedded file as Handler serves it.
@@ -56,6 +56,10 @@ func Handler() http.Handler {
 	types := map[string]string{
 		"index.html": "text/html; charset=utf-8",
 		"app.css":    "text/css; charset=utf-8",
+		// The web app manifest and its icon: a phone adds the console
+		// to its home screen and opens it full screen.
+		"manifest.webmanifest": "application/manifest+json",
+		"icon.svg":             "image/svg+xml",
 	}
 	// app.js and the scripts of the screens it hosts (campaigns.js …).
 	scripts, err := fs.Glob(static, "static/*.js")

@@ -35,6 +35,9 @@ func TestHandler(t *testing.T) {
 		{"HEAD", "/console/", want{200, "text/html; charset=utf-8", "no-store", ""}},
 		{"GET", "/console/app.js", want{200, "text/javascript; charset=utf-8", "no-cache", "'use strict';"}},
 		{"GET", "/console/app.css", want{200, "text/css; charset=utf-8", "no-cache", ":root {"}},
+		// The home screen: the manifest names the console and opens it full screen.
+		{"GET", "/console/manifest.webmanifest", want{200, "application/manifest+json", "no-cache", `"start_url": "/console/"`}},
+		{"GET", "/console/icon.svg", want{200, "image/svg+xml", "no-cache", "<svg"}},
 		// Nothing else: no other file, no directory listing, no way out.
 		{"GET", "/console/nope.js", notFound},
 		{"GET", "/console/static/", notFound},

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gridcast/gridcast/fault"
@@ -375,6 +376,10 @@ type TicketFilter struct {
 	// AfterID pages: only tickets with a greater id. Pass the last id of
 	// a page to get the next.
 	AfterID int64
+	// Query keeps the tickets whose text or resident's name holds it, or
+	// whose resident's phone ends with it (digits, four or more); "" =
+	// every ticket.
+	Query string
 }
 
 // Tickets returns the tickets f selects, in id order.
@@ -391,8 +396,13 @@ func (s *Store) Tickets(ctx context.Context, f TicketFilter) ([]tickets.Ticket, 
 		}
 		scope = string(b)
 	}
+	q := strings.TrimSpace(f.Query)
+	tail := ""
+	if len(q) >= 4 && strings.Trim(q, "0123456789") == "" {
+		tail = q
+	}
 	return s.collectTickets(ctx, "tickets", "Tickets", f.AfterID, f.GridCode, f.GridCode, st, st,
-		f.AssigneeID, f.AssigneeID, f.ResidentID, f.ResidentID, scope, scope, f.Limit)
+		f.AssigneeID, f.AssigneeID, f.ResidentID, f.ResidentID, scope, scope, q, q, q, tail, tail, tail, f.Limit)
 }
 
 // OpenTicketFor returns the ticket a resident's new message belongs to:

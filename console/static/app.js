@@ -471,9 +471,144 @@
   // ticket's way back.
   let lastInbox = '#/tickets';
 
+  // --- refreshing by itself ------------------------------------------------------
+
+  // A screen that refreshes by itself asks the API again every
+  // REFRESH_MS while the tab is visible (and at once when it becomes
+  // visible again); a screen left stops it. refresher is the current
+  // screen's, which GridCast.refreshNow runs without waiting.
+  const REFRESH_MS = 30000;
+  let refresher = null;
+  let poll = 0;
+  function autoRefresh(g, fn) {
+    clearInterval(poll);
+    refresher = () => {
+      if (g !== gen) { clearInterval(poll); refresher = null; return Promise.resolve(); }
+      return fn();
+    };
+    poll = setInterval(() => { if (document.visibilityState === 'visible' && refresher) refresher(); }, REFRESH_MS);
+  }
+  document.addEventListener('visibilitychange', () => { if (document.visibilityState === 'visible' && refresher) refresher(); });
+
+  // keepFocus runs a re-render of box and puts the focus back on the same
+  // link (by its href) if it was inside, so a refresh moves no one.
+  async function keepFocus(box, render) {
+    const a = document.activeElement;
+    const href = a && box.contains(a) && a.getAttribute('href');
+    await render();
+    if (href) {
+      const again = [...box.querySelectorAll('a[href]')].find((x) => x.getAttribute('href') === href);
+      if (again) again.focus();
+    }
+  }
+
+  // --- the worker's phone: 我的工单 / 待认领 ----------------------------------------
+
+  const OPEN_STATUSES = ['new', 'assigned', 'in_progress', 'replied'];
+
+  // inboxTabs are the worker's three ways into the tickets.
+  function inboxTabs(tab) {
+    const tabs = [['mine', '我的工单'], ['open', '待认领'], ['all', '全部']];
+    return h('nav', { class: 'inbox-tabs', 'aria-label': '工单分类' }, tabs.map(([k, t]) =>
+      h('a', { href: '#/tickets?tab=' + k, id: 'tab-' + k, class: 'button', 'aria-current': k === tab ? 'page' : null }, t)));
+  }
+
+  // searchInput is the search box of the inbox: the server looks in the
+  // tickets' text and the residents' names and phone tails.
+  function searchInput(id, value) {
+    return h('input', { id, name: 'q', type: 'search', value, maxlength: '40', autocomplete: 'off', enterkeyhint: 'search',
+      placeholder: '如 路灯、张、1234' });
+  }
+
+  // byDue puts the overdue first, then the nearest deadline (none last),
+  // then the oldest.
+  function byDue(a, b) {
+    if (a.overdue !== b.overdue) return a.overdue ? -1 : 1;
+    if (!a.due_at !== !b.due_at) return a.due_at ? -1 : 1;
+    if (a.due_at && a.due_at !== b.due_at) return Date.parse(a.due_at) - Date.parse(b.due_at);
+    return a.id - b.id;
+  }
+
+  // phoneInbox is a worker's 我的工单 (the open tickets assigned to the
+  // worker, by the worker code kept on this phone) or 待认领 (the open
+  // tickets of the worker's grids no one holds), as cards.
+  function phoneInbox(tab, opts) {
+    const g = gen;
+    const code = rememberedWorker();
+    const list = h('div', { id: 'ticket-list', 'aria-live': 'polite', 'aria-busy': 'true' }, h('p', { class: 'loading' }, '正在加载……'));
+    const refresh = h('button', { type: 'button', id: 'refresh' }, '刷新');
+    const mine = tab === 'mine';
+    let who = null;
+    if (mine) {
+      const input = h('input', { id: 'mine-worker', name: 'worker', type: 'text', required: true, autocomplete: 'off', value: code,
+        placeholder: '如 W-NY-03-02-06', autocapitalize: 'characters', spellcheck: 'false' });
+      who = h('form', { class: 'filters', id: 'mine-form', 'aria-label': '我的工号', novalidate: true, onsubmit: (ev) => {
+        ev.preventDefault();
+        fieldError(input, '');
+        const v = input.value.trim().toUpperCase();
+        if (!v) { fieldError(input, '请填写您的工号。'); input.focus(); return; }
+        rememberWorker(v);
+        go('#/tickets?tab=mine');
+      } }, field('我的工号', input), h('div', { class: 'buttons' }, h('button', { type: 'submit', id: 'mine-apply' }, '查看')));
+    }
+    const search = searchInput('phone-q', '');
+    const find = h('form', { class: 'filters phone-search', id: 'phone-search', role: 'search', 'aria-label': '搜索工单', onsubmit: (ev) => {
+      ev.preventDefault();
+      const v = search.value.trim();
+      if (v) go('#/tickets?' + new URLSearchParams({ tab: 'all', q: v }));
+    } }, field('搜索（姓名、手机尾号或内容）', search), h('div', { class: 'buttons' }, h('button', { type: 'submit', id: 'phone-search-go' }, '搜索')));
+    screen(mine ? '我的工单' : '待认领', inboxTabs(tab), find, who, h('div', { class: 'buttons' }, refresh), list);
+    async function load() {
+      if (mine && !code) {
+        list.replaceChildren(h('p', { class: 'empty' }, '填写您的工号，即可查看分派给您的工单（本机会记住工号）。'));
+        list.setAttribute('aria-busy', 'false');
+        return;
+      }
+      list.setAttribute('aria-busy', 'true');
+      let ts;
+      try {
+        // One page per open status: the store filters by one status.
+        const pages = await Promise.all((mine ? OPEN_STATUSES : ['new']).map((st) => {
+          const q = new URLSearchParams({ status: st, sort: 'due', limit: '500' });
+          if (mine) q.set('assignee', code);
+          else q.set('unassigned', '1');
+          return api('GET', '/tickets?' + q);
+        }));
+        ts = pages.flat().sort(byDue);
+      } catch (e) {
+        if (g !== gen) return;
+        showError(e, mine ? '读取我的工单' : '读取待认领工单');
+        list.replaceChildren(h('p', { class: 'muted' }, '无法读取工单列表。'));
+        list.setAttribute('aria-busy', 'false');
+        return;
+      }
+      if (g !== gen) return;
+      clearError();
+      const late = ts.filter((t) => t.overdue).length;
+      list.replaceChildren(...nodes(ts.length === 0 ?
+        h('p', { class: 'empty' }, mine ? '您手上没有未办结的工单。' : '网格里没有待认领的工单。') :
+        [h('p', { class: 'summary' }, `共 ${ts.length} 件` + (late ? `，其中 ${late} 件已超期` : '') + ' · 超期的在前，其余按期限先后 · 期限按北京时间显示'),
+          ticketTable(ts)]));
+      list.setAttribute('aria-busy', 'false');
+    }
+    refresh.addEventListener('click', () => { notice(''); load(); });
+    autoRefresh(g, () => keepFocus(list, load));
+    load().then(() => settle(opts));
+  }
+
   function inboxView(params, opts) {
     lastInbox = location.hash || '#/tickets';
-    const f = { grid: params.get('grid') || '', status: params.get('status') || '', assignee: params.get('assignee') || '' };
+    // A signed-in worker (not the open trial mode) has the tabs, and
+    // starts on 我的工单 once this phone knows their worker code (typed
+    // here or in 走访); before that, on 全部 with the tabs above it.
+    const worker = !!(session.me && session.me.roles.includes('worker'));
+    const filtered = ['q', 'grid', 'status', 'assignee', 'after'].some((k) => params.get(k));
+    const tab = params.get('tab') || (worker && !filtered && rememberedWorker() ? 'mine' : 'all');
+    if (tab === 'mine' || tab === 'open') {
+      phoneInbox(tab, opts);
+      return;
+    }
+    const f = { q: params.get('q') || '', grid: params.get('grid') || '', status: params.get('status') || '', assignee: params.get('assignee') || '' };
     const after = params.get('after') || '';
     const key = JSON.stringify(f);
     if (pages.key !== key) pages = { key, afters: [''] };
@@ -487,10 +622,12 @@
     const filterHash = (extra) => {
       const q = new URLSearchParams();
       for (const [k, v] of Object.entries(Object.assign({}, f, extra))) if (v) q.set(k, v);
+      if (worker) q.set('tab', 'all');
       const s = q.toString();
       return '#/tickets' + (s ? '?' + s : '');
     };
 
+    const search = searchInput('f-q', f.q);
     const grid = h('input', { id: 'f-grid', name: 'grid', type: 'text', value: f.grid, placeholder: '如 NY-03-02-05', autocomplete: 'off' });
     const status = h('select', { id: 'f-status', name: 'status' },
       h('option', { value: '' }, '全部状态'),
@@ -499,17 +636,18 @@
     const list = h('div', { id: 'ticket-list', 'aria-live': 'polite', 'aria-busy': 'true' }, h('p', { class: 'loading' }, '正在加载……'));
     const refresh = h('button', { type: 'button', id: 'refresh' }, '刷新');
 
-    screen('工单',
+    screen('工单', worker ? inboxTabs('all') : null,
       h('form', { id: 'filters', class: 'filters', role: 'search', 'aria-label': '筛选工单', onsubmit: (ev) => {
         ev.preventDefault();
-        go(filterHash({ grid: grid.value.trim(), status: status.value, assignee: assignee.value.trim(), after: '' }));
+        go(filterHash({ q: search.value.trim(), grid: grid.value.trim(), status: status.value, assignee: assignee.value.trim(), after: '' }));
       } },
+      field('搜索（姓名、手机尾号或内容）', search),
       field('网格编码', grid),
       field('状态', status),
       field('办理人（工作人员 ID）', assignee),
       h('div', { class: 'buttons' },
         h('button', { type: 'submit', class: 'primary', id: 'apply-filters' }, '筛选'),
-        h('button', { type: 'button', onclick: () => go('#/tickets') }, '清除筛选'),
+        h('button', { type: 'button', onclick: () => go(worker ? '#/tickets?tab=all' : '#/tickets') }, '清除筛选'),
         refresh)),
       list);
     refresh.addEventListener('click', () => { notice(''); load(); });
@@ -518,6 +656,7 @@
     async function load() {
       list.setAttribute('aria-busy', 'true');
       const q = new URLSearchParams();
+      if (f.q) q.set('q', f.q);
       if (f.grid) q.set('grid', f.grid);
       if (f.status) q.set('status', f.status);
       if (f.assignee) q.set('assignee', f.assignee);
@@ -548,6 +687,7 @@
       }
       list.setAttribute('aria-busy', 'false');
     }
+    autoRefresh(g, () => keepFocus(list, load));
     load().then(() => settle(opts));
   }
 
@@ -636,6 +776,49 @@
     if (g !== gen) return;
     renderTicket(detail, quick, quickErr, back, { atts, tasks, depts: canDispatch ? depts : null });
     settle(opts);
+    shownTicket = JSON.stringify(detail);
+    autoRefresh(g, () => refreshTicket(id, g));
+  }
+
+  // shownTicket is the ticket as last shown, to tell whether it changed.
+  let shownTicket = '';
+
+  // refreshTicket shows the ticket again when it changed (a resident's
+  // message, another worker's action), keeping what is being typed and
+  // the focus (and the caret) where they were. It waits while an action
+  // runs or a photo is chosen, which a re-render would drop.
+  async function refreshTicket(id, g) {
+    const busy = () => main().querySelector('[aria-busy="true"]') ||
+      [...main().querySelectorAll('input[type="file"]')].some((f) => f.files && f.files.length);
+    if (busy()) return;
+    let d;
+    try {
+      d = await api('GET', '/tickets/' + id);
+    } catch (_) {
+      return; // the next round tries again; the screen stays as it is
+    }
+    if (g !== gen || busy() || JSON.stringify(d) === shownTicket) return;
+    const typed = [...main().querySelectorAll('textarea[id], input[id]:not([type="file"]):not([type="checkbox"]):not([type="radio"])')]
+      .filter((el) => el.value !== el.defaultValue).map((el) => [el.id, el.value]);
+    const a = document.activeElement;
+    const focus = a && a.id && main().contains(a) ? a.id : '';
+    const caret = focus && typeof a.selectionStart === 'number' ? [a.selectionStart, a.selectionEnd] : null;
+    const y = window.scrollY;
+    await ticketView(String(id), { keepNotice: true, keepScreen: true, keepFocus: true });
+    if (g !== gen) return;
+    for (const [k, v] of typed) {
+      const el = document.getElementById(k);
+      if (el && el.value !== v) {
+        el.value = v;
+        el.dispatchEvent(new Event('input', { bubbles: true }));
+      }
+    }
+    const el = focus && document.getElementById(focus);
+    if (el && document.activeElement !== el) {
+      el.focus();
+      if (caret) try { el.setSelectionRange(caret[0], caret[1]); } catch (_) { /* not a text field */ }
+    }
+    window.scrollTo(0, y);
   }
 
   function renderTicket(detail, quick, quickErr, back, extra) {
@@ -2198,6 +2381,9 @@
     // current reports whether a render started as generation g is still
     // the screen shown (a slow answer for a screen left is dropped).
     generation: () => gen,
+    // refreshNow runs the shown screen's own refresh at once (what the
+    // 30-second poll does), resolving when it is done.
+    refreshNow: () => (refresher ? refresher() : Promise.resolve()),
   });
 
   // --- start ----------------------------------------------------------------------

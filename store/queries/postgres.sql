@@ -764,7 +764,8 @@ WHERE ticket_id = $1 ORDER BY id;
 -- Pages by id. Arguments: after id, grid ('' = any) twice, status ('' =
 -- any) twice, assignee (0 = any) twice, resident (0 = any) twice, scope
 -- (a JSON array of grid codes, each with its subtree; '' = anywhere) twice,
--- limit.
+-- query ('' = any: in the text or the resident's name) three times, phone
+-- tail ('' = none) three times, limit.
 SELECT id, COALESCE(resident_id, 0), grid_code, channel, text, category, COALESCE(assignee_worker_id, 0),
     level, status, due_at, rating, COALESCE(campaign_id, 0), slot, COALESCE(merged_into, 0),
     created_at, updated_at, resolved_at, closed_at,
@@ -774,7 +775,9 @@ WHERE id > $1 AND ($2::text = '' OR grid_code = $3) AND ($4::text = '' OR status
     AND ($6::bigint = 0 OR assignee_worker_id = $7) AND ($8::bigint = 0 OR resident_id = $9)
     AND ($10::text = '' OR EXISTS (SELECT 1 FROM jsonb_array_elements_text(NULLIF($11::text, '')::jsonb) g(code)
         WHERE tickets.grid_code = g.code OR starts_with(tickets.grid_code, g.code || '-')))
-ORDER BY id LIMIT $12;
+    AND ($12::text = '' OR strpos(tickets.text, $13::text) > 0 OR EXISTS (SELECT 1 FROM residents r WHERE r.id = tickets.resident_id
+        AND (strpos(r.name, $14::text) > 0 OR ($15::text <> '' AND right(r.phone, length($16::text)) = $17::text))))
+ORDER BY id LIMIT $18;
 
 -- name: OpenTicketFor
 -- The resident's latest open ticket; failing that, the latest resolved or

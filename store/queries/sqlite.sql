@@ -736,7 +736,8 @@ WHERE ticket_id = ? ORDER BY id;
 -- Pages by id. Arguments: after id, grid ('' = any) twice, status ('' =
 -- any) twice, assignee (0 = any) twice, resident (0 = any) twice, scope
 -- (a JSON array of grid codes, each with its subtree; '' = anywhere) twice,
--- limit.
+-- query ('' = any: in the text or the resident's name) three times, phone
+-- tail ('' = none) three times, limit.
 SELECT id, COALESCE(resident_id, 0), grid_code, channel, text, category, COALESCE(assignee_worker_id, 0),
     level, status, due_at, rating, COALESCE(campaign_id, 0), slot, COALESCE(merged_into, 0),
     created_at, updated_at, resolved_at, closed_at,
@@ -746,6 +747,8 @@ WHERE id > ? AND (? = '' OR grid_code = ?) AND (? = '' OR status = ?)
     AND (? = 0 OR assignee_worker_id = ?) AND (? = 0 OR resident_id = ?)
     AND (? = '' OR EXISTS (SELECT 1 FROM json_each(?) g
         WHERE tickets.grid_code = g.value OR substr(tickets.grid_code, 1, length(g.value) + 1) = g.value || '-'))
+    AND (? = '' OR instr(tickets.text, ?) > 0 OR EXISTS (SELECT 1 FROM residents r WHERE r.id = tickets.resident_id
+        AND (instr(r.name, ?) > 0 OR (? <> '' AND substr(r.phone, -length(?)) = ?))))
 ORDER BY id LIMIT ?;
 
 -- name: OpenTicketFor

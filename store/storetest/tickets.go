@@ -288,6 +288,15 @@ func testTicketFilters(t *testing.T, st Store) {
 	t4 := newTicket(t, st, 0, "", 3*time.Minute, due)
 	ev, err := t3.Assign(w, tickets.LevelGridWorker, "leader.li", t0.Add(5*time.Minute))
 	apply(t, st, t3, ev, err)
+	r0, err := st.Resident(ctx, ids[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	r1, err := st.Resident(ctx, ids[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	p1 := string(r1.Phone)
 	for _, tc := range []struct {
 		name string
 		f    store.TicketFilter
@@ -303,6 +312,12 @@ func testTicketFilters(t *testing.T, st Store) {
 		{"page 2", store.TicketFilter{Limit: 2, AfterID: t2.ID}, []tickets.Ticket{t3, t4}},
 		{"page 3", store.TicketFilter{Limit: 2, AfterID: t4.ID}, nil},
 		{"none", store.TicketFilter{GridCode: "NY-02-01-01"}, nil},
+		{"search text", store.TicketFilter{Query: "灯坏"}, []tickets.Ticket{t1, t2, t3, t4}},
+		{"search text, none", store.TicketFilter{Query: "井盖"}, nil},
+		{"search name", store.TicketFilter{Query: string(r0.Name)}, []tickets.Ticket{t1, t3}},
+		{"search phone tail", store.TicketFilter{Query: p1[len(p1)-4:]}, []tickets.Ticket{t2}},
+		{"search phone head", store.TicketFilter{Query: p1[:4]}, nil},
+		{"search and grid", store.TicketFilter{Query: string(r0.Name), Status: tickets.StatusNew}, []tickets.Ticket{t1}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := st.Tickets(ctx, tc.f)
