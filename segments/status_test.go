@@ -18,9 +18,9 @@ func TestActiveOnly(t *testing.T) {
 		where string
 		args  []any
 	}{
-		{"living:alone", "(r.living = ? AND "+segments.ActiveOnlySQL+")", []any{"alone"}},
-		{"selfcare:(半失能 OR 失能)", "(r.self_care IN (?, ?) AND "+segments.ActiveOnlySQL+")", []any{"partial", "dependent"}},
-		{"segment:alone", "(r.living = ? AND "+segments.ActiveOnlySQL+")", []any{"alone"}},
+		{"living:alone", "(r.living = ? AND " + segments.ActiveOnlySQL + ")", []any{"alone"}},
+		{"selfcare:(半失能 OR 失能)", "(r.self_care IN (?, ?) AND " + segments.ActiveOnlySQL + ")", []any{"partial", "dependent"}},
+		{"segment:alone", "(r.living = ? AND " + segments.ActiveOnlySQL + ")", []any{"alone"}},
 		// A status: term anywhere, also through a saved segment, is the
 		// caller's choice: nothing is added.
 		{"status:迁出", "r.status = ?", []any{"moved_out"}},
