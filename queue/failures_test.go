@@ -121,6 +121,9 @@ func TestCaps(t *testing.T) {
 // one skips its held messages as cancelled.
 func TestPauseResumeCancel(t *testing.T) {
 	e := setup(t, queue.Config{PausedRecheck: 200 * time.Millisecond}, 10)
+	// Runs are started by hand below: the server's recovery at start must
+	// be over, or it may expand a running campaign before it is paused.
+	e.recovered()
 
 	// Paused before its expansion ran: nothing until resumed.
 	p := e.schedule(e.campaign("暂停", 48*time.Hour))
