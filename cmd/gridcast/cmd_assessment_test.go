@@ -1,9 +1,7 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
-	"io"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -11,7 +9,6 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
-	"github.com/gridcast/gridcast/internal/testlog"
 	"github.com/gridcast/gridcast/population"
 )
 
@@ -21,43 +18,11 @@ import (
 // writes the score sheet, and refuses a bad period with the forms it
 // takes.
 func TestCLIAssessment(t *testing.T) {
-	t.Chdir(t.TempDir())
-	dir := t.TempDir()
-	if _, errOut, code := gridcast(t, dir, "seed", "--residents", "80", "--seed", "5", "--quiet"); code != 0 {
-		t.Fatalf("seed: %s", errOut)
-	}
-	ctx := context.Background()
-	a := &app{env: envOf(map[string]string{"GRIDCAST_DATA_DIR": dir}), stdout: io.Discard, stderr: testlog.Writer()}
-	if err := a.loadConfig(); err != nil {
-		t.Fatal(err)
-	}
-	st, err := a.openStore(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ws, err := st.Workers(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var w population.Worker
-	var mine []population.Resident
-	for id := int64(1); id <= 80 && len(mine) < 2; id++ {
-		r, err := st.Resident(ctx, id)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, x := range ws {
-			if x.Role == population.RoleGridWorker && x.GridCode == r.GridCode && (w.ID == 0 || w.ID == x.ID) {
-				w, mine = x, append(mine, r)
-			}
-		}
-	}
-	st.Close()
-	if len(mine) < 2 {
-		t.Fatalf("fixture: no grid worker with two residents")
-	}
-	for _, r := range mine {
-		if _, errOut, code := gridcast(t, dir, "visits", "record", "--worker", w.Code, "--resident", strconv.FormatInt(r.ID, 10), "--kind", "in_person", "--by", "王芳"); code != 0 {
+	dir, w, r := visitsCLIFixture(t)
+	mine := []population.Resident{r, r} // in person, then by phone: one visit that day
+	for i, r := range mine {
+		kind := []string{"in_person", "phone"}[i]
+		if _, errOut, code := gridcast(t, dir, "visits", "record", "--worker", w.Code, "--resident", strconv.FormatInt(r.ID, 10), "--kind", kind, "--by", "王芳"); code != 0 {
 			t.Fatalf("visits record: %s", errOut)
 		}
 	}

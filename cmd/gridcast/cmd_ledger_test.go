@@ -1,8 +1,6 @@
 package main
 
 import (
-	"context"
-	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -13,7 +11,6 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/gridcast/gridcast/assessment"
-	"github.com/gridcast/gridcast/internal/testlog"
 	"github.com/gridcast/gridcast/population"
 )
 
@@ -23,40 +20,7 @@ import (
 // resident masked everywhere — and refuses a bad period, a missing
 // --xlsx and an unknown grid without writing a file.
 func TestCLILedger(t *testing.T) {
-	t.Chdir(t.TempDir())
-	dir := t.TempDir()
-	if _, errOut, code := gridcast(t, dir, "seed", "--residents", "80", "--seed", "5", "--quiet"); code != 0 {
-		t.Fatalf("seed: %s", errOut)
-	}
-	ctx := context.Background()
-	a := &app{env: envOf(map[string]string{"GRIDCAST_DATA_DIR": dir}), stdout: io.Discard, stderr: testlog.Writer()}
-	if err := a.loadConfig(); err != nil {
-		t.Fatal(err)
-	}
-	st, err := a.openStore(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ws, err := st.Workers(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var w population.Worker
-	var r population.Resident
-	for id := int64(1); id <= 80 && w.ID == 0; id++ {
-		if r, err = st.Resident(ctx, id); err != nil {
-			t.Fatal(err)
-		}
-		for _, x := range ws {
-			if x.Role == population.RoleGridWorker && x.GridCode == r.GridCode && len([]rune(string(r.Name))) > 1 && r.Phone != "" {
-				w = x
-			}
-		}
-	}
-	st.Close()
-	if w.ID == 0 {
-		t.Fatal("fixture: no grid worker with a resident")
-	}
+	dir, w, r := cliGridFixture(t, 80, func(r population.Resident) bool { return len([]rune(string(r.Name))) > 1 && r.Phone != "" })
 	id := strconv.FormatInt(r.ID, 10)
 	note := "见到" + string(r.Name) + "，留电话" + string(r.Phone)
 	if _, errOut, code := gridcast(t, dir, "visits", "record", "--worker", w.Code, "--resident", id, "--kind", "in_person", "--note", note, "--by", "王芳"); code != 0 {

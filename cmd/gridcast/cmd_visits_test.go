@@ -29,9 +29,17 @@ import (
 // it, with a grid worker and a resident of their grid.
 func visitsCLIFixture(t *testing.T) (string, population.Worker, population.Resident) {
 	t.Helper()
+	return cliGridFixture(t, 60, nil)
+}
+
+// cliGridFixture seeds n residents into a fresh data directory and
+// returns it with the first resident that want accepts (nil: any) who has
+// a grid worker, and that worker.
+func cliGridFixture(t *testing.T, n int, want func(population.Resident) bool) (string, population.Worker, population.Resident) {
+	t.Helper()
 	t.Chdir(t.TempDir())
 	dir := t.TempDir()
-	if _, errOut, code := gridcast(t, dir, "seed", "--residents", "60", "--seed", "5", "--quiet"); code != 0 {
+	if _, errOut, code := gridcast(t, dir, "seed", "--residents", strconv.Itoa(n), "--seed", "5", "--quiet"); code != 0 {
 		t.Fatalf("seed: %s", errOut)
 	}
 	ctx := context.Background()
@@ -49,13 +57,13 @@ func visitsCLIFixture(t *testing.T) (string, population.Worker, population.Resid
 	}
 	var w population.Worker
 	var mine population.Resident
-	for id := int64(1); id <= 60; id++ {
+	for id := int64(1); id <= int64(n); id++ {
 		r, err := st.Resident(ctx, id)
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, x := range ws {
-			if x.Role == population.RoleGridWorker && x.GridCode == r.GridCode && mine.ID == 0 {
+			if x.Role == population.RoleGridWorker && x.GridCode == r.GridCode && mine.ID == 0 && (want == nil || want(r)) {
 				w, mine = x, r
 			}
 		}
