@@ -39,7 +39,7 @@ func (s *Store) CreateUser(ctx context.Context, u access.User) (access.User, err
 }
 
 // UpdateUser stores u's roles, scope, department, token hash and whether
-// it is disabled, found by u.ID; the name stays (it is the actor of the
+// it is disabled (which ends the user's sessions), found by u.ID; the name stays (it is the actor of the
 // user's past acts). The same refusals as CreateUser; fault.ErrNotFound
 // when there is no user u.ID.
 func (s *Store) UpdateUser(ctx context.Context, u access.User) (access.User, error) {
@@ -60,7 +60,11 @@ func (s *Store) UpdateUser(ctx context.Context, u access.User) (access.User, err
 		if n, err := res.RowsAffected(); err != nil || n != 1 {
 			return errors.Join(err, fault.NotFound(fault.User, u.Name))
 		}
-		return nil
+		if u.Disabled {
+			// A disabled user is signed out everywhere at once.
+			_, err = tx.ExecContext(ctx, s.q.get("DeleteUserSessions"), u.ID)
+		}
+		return err
 	})
 	if err != nil {
 		return access.User{}, err
@@ -173,6 +177,12 @@ func scanUser(sc scanner) (access.User, error) {
 	if err != nil {
 		return u, err
 	}
+	return fillUser(u, roles, grids, hash)
+}
+
+// fillUser completes a user scanned from its columns: the roles and grids
+// as stored, and the token hash.
+func fillUser(u access.User, roles, grids string, hash []byte) (access.User, error) {
 	if len(hash) != sha256.Size {
 		return u, fmt.Errorf("user %d: token hash of %d bytes", u.ID, len(hash))
 	}

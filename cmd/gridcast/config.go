@@ -176,6 +176,10 @@ type HTTPConfig struct {
 	// Only aliyun_sms.push_allow reads it; the API believes no forwarding
 	// header. Empty (the default): every request is judged by its TCP peer.
 	TrustedProxies []string `yaml:"trusted_proxies,flow"`
+	// Login is the console's sign-in by user name and password: lockout
+	// after wrong passwords, the sessions' life, the rate per address and
+	// the cookie's Secure flag.
+	Login LoginConfig `yaml:"login"`
 }
 
 // movedAPIUsers explains how to move http.api_users into the database.
@@ -318,7 +322,7 @@ func defaultConfig() Config {
 		DataDir: "data",
 		Sandbox: true,
 		Store:   StoreConfig{Driver: "sqlite"},
-		HTTP:    HTTPConfig{Addr: "127.0.0.1:8080"},
+		HTTP:    HTTPConfig{Addr: "127.0.0.1:8080", Login: defaultLoginConfig()},
 		WeChat: WeChatConfig{
 			AppID: sandboxAppID, AppSecret: "sandbox-app-secret", Token: "sandboxtoken",
 			EncodingAESKey: "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",

@@ -50,6 +50,7 @@ func (c Config) Validate() error {
 	}
 	c.validateRedis(bad)
 	c.validateProviders(bad)
+	c.HTTP.Login.validate(bad)
 	for _, nets := range []struct {
 		key  string
 		list []string

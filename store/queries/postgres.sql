@@ -1015,6 +1015,68 @@ FROM users ORDER BY name_key;
 -- name: CountUsers
 -- Enabled users; none means the trial mode (see api.Config.Users).
 SELECT count(*) FROM users WHERE NOT disabled;
+-- sessions ----------------------------------------------------------------------
+-- Sign-in by password and the console's sessions (migrations 0024,
+-- package access: Credentials, Session; store/sessions.go).
+
+-- name: LoginCredentials
+-- Argument: the name folded to lower case. Enabled users only.
+SELECT id, name, roles, grids, department, token_sha256, disabled, created_at, updated_at,
+       password_hash, login_failures, locked_until
+FROM users WHERE name_key = $1 AND NOT disabled;
+
+-- name: LoginCredentialsByID
+SELECT id, name, roles, grids, department, token_sha256, disabled, created_at, updated_at,
+       password_hash, login_failures, locked_until
+FROM users WHERE id = $1;
+
+-- name: SetLoginFailures
+-- Arguments: failures, locked until (or NULL), id.
+UPDATE users SET login_failures = $1, locked_until = $2 WHERE id = $3;
+
+-- name: SetPassword
+-- Arguments: hash, updated at, id. A new password ends a lockout.
+UPDATE users SET password_hash = $1, login_failures = 0, locked_until = NULL, updated_at = $2 WHERE id = $3;
+
+-- name: InsertSession
+INSERT INTO sessions (id_sha256, user_id, csrf, method, remote, agent, created_at, seen_at, expires_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9);
+
+-- name: SessionByID
+-- The session and its user, while the user is enabled.
+SELECT s.user_id, s.csrf, s.method, s.remote, s.agent, s.created_at, s.seen_at, s.expires_at,
+       u.id, u.name, u.roles, u.grids, u.department, u.token_sha256, u.disabled, u.created_at, u.updated_at
+FROM sessions s JOIN users u ON u.id = s.user_id
+WHERE s.id_sha256 = $1 AND NOT u.disabled;
+
+-- name: TouchSession
+-- Arguments: seen at, id hash.
+UPDATE sessions SET seen_at = $1 WHERE id_sha256 = $2;
+
+-- name: DeleteSession
+DELETE FROM sessions WHERE id_sha256 = $1;
+
+-- name: DeleteUserSessions
+DELETE FROM sessions WHERE user_id = $1;
+
+-- name: PurgeSessions
+-- Arguments: now (past their life), idle since (unused since).
+DELETE FROM sessions WHERE expires_at <= $1 OR seen_at <= $2;
+
+-- name: UserSessions
+SELECT id_sha256, user_id, csrf, method, remote, agent, created_at, seen_at, expires_at
+FROM sessions WHERE user_id = $1 ORDER BY seen_at DESC;
+
+-- name: UserByIdentity
+-- Arguments: provider, subject. Enabled users only.
+SELECT u.id, u.name, u.roles, u.grids, u.department, u.token_sha256, u.disabled, u.created_at, u.updated_at
+FROM user_identities i JOIN users u ON u.id = i.user_id
+WHERE i.provider = $1 AND i.subject = $2 AND NOT u.disabled;
+
+-- name: InsertIdentity
+-- Arguments: provider, subject, user id, created at.
+INSERT INTO user_identities (provider, subject, user_id, created_at) VALUES ($1, $2, $3, $4);
+
 -- audit -----------------------------------------------------------------------
 -- The audit log (migrations/postgres/0011_audit.sql, package audit): rows
 -- are only ever inserted, each chained to the one before. AppendAudit takes

@@ -987,6 +987,68 @@ FROM users ORDER BY name_key;
 -- name: CountUsers
 -- Enabled users; none means the trial mode (see api.Config.Users).
 SELECT count(*) FROM users WHERE disabled = 0;
+-- sessions ----------------------------------------------------------------------
+-- Sign-in by password and the console's sessions (migrations 0024,
+-- package access: Credentials, Session; store/sessions.go).
+
+-- name: LoginCredentials
+-- Argument: the name folded to lower case. Enabled users only.
+SELECT id, name, roles, grids, department, token_sha256, disabled, created_at, updated_at,
+       password_hash, login_failures, locked_until
+FROM users WHERE name_key = ? AND disabled = 0;
+
+-- name: LoginCredentialsByID
+SELECT id, name, roles, grids, department, token_sha256, disabled, created_at, updated_at,
+       password_hash, login_failures, locked_until
+FROM users WHERE id = ?;
+
+-- name: SetLoginFailures
+-- Arguments: failures, locked until (or NULL), id.
+UPDATE users SET login_failures = ?, locked_until = ? WHERE id = ?;
+
+-- name: SetPassword
+-- Arguments: hash, updated at, id. A new password ends a lockout.
+UPDATE users SET password_hash = ?, login_failures = 0, locked_until = NULL, updated_at = ? WHERE id = ?;
+
+-- name: InsertSession
+INSERT INTO sessions (id_sha256, user_id, csrf, method, remote, agent, created_at, seen_at, expires_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?);
+
+-- name: SessionByID
+-- The session and its user, while the user is enabled.
+SELECT s.user_id, s.csrf, s.method, s.remote, s.agent, s.created_at, s.seen_at, s.expires_at,
+       u.id, u.name, u.roles, u.grids, u.department, u.token_sha256, u.disabled, u.created_at, u.updated_at
+FROM sessions s JOIN users u ON u.id = s.user_id
+WHERE s.id_sha256 = ? AND u.disabled = 0;
+
+-- name: TouchSession
+-- Arguments: seen at, id hash.
+UPDATE sessions SET seen_at = ? WHERE id_sha256 = ?;
+
+-- name: DeleteSession
+DELETE FROM sessions WHERE id_sha256 = ?;
+
+-- name: DeleteUserSessions
+DELETE FROM sessions WHERE user_id = ?;
+
+-- name: PurgeSessions
+-- Arguments: now (past their life), idle since (unused since).
+DELETE FROM sessions WHERE expires_at <= ? OR seen_at <= ?;
+
+-- name: UserSessions
+SELECT id_sha256, user_id, csrf, method, remote, agent, created_at, seen_at, expires_at
+FROM sessions WHERE user_id = ? ORDER BY seen_at DESC;
+
+-- name: UserByIdentity
+-- Arguments: provider, subject. Enabled users only.
+SELECT u.id, u.name, u.roles, u.grids, u.department, u.token_sha256, u.disabled, u.created_at, u.updated_at
+FROM user_identities i JOIN users u ON u.id = i.user_id
+WHERE i.provider = ? AND i.subject = ? AND u.disabled = 0;
+
+-- name: InsertIdentity
+-- Arguments: provider, subject, user id, created at.
+INSERT INTO user_identities (provider, subject, user_id, created_at) VALUES (?, ?, ?, ?);
+
 -- audit -----------------------------------------------------------------------
 -- The audit log (migrations/sqlite/0011_audit.sql, package audit): rows are
 -- only ever inserted, each chained to the one before. AppendAudit reads the

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/gridcast/gridcast/access"
 	"github.com/gridcast/gridcast/api"
@@ -18,6 +19,14 @@ type Users interface {
 	UpdateUser(ctx context.Context, u access.User) (access.User, error)
 	UserByName(ctx context.Context, name string) (access.User, error)
 	Users(ctx context.Context) ([]access.User, error)
+	// The console's sign-in (api.Config.Sessions) and the CLI's
+	// passwd, unlock and link.
+	api.SessionStore
+	api.IdentityLinks
+	CredentialsByID(ctx context.Context, id int64) (access.User, access.Credentials, error)
+	UserSessions(ctx context.Context, id int64) ([]access.Session, error)
+	DeleteUserSessions(ctx context.Context, id int64) (int, error)
+	LinkIdentity(ctx context.Context, id int64, provider, subject string) error
 }
 
 var userTests = []struct {
@@ -25,6 +34,7 @@ var userTests = []struct {
 	fn   func(t *testing.T, st Store)
 }{
 	{"Users", testUsers},
+	{"Sessions", testSessions},
 }
 
 // Users are found by their token's hash, unique by name ignoring case and
@@ -103,5 +113,140 @@ func testUsers(t *testing.T, st Store) {
 	if _, err := st.UpdateUser(ctx, access.User{ID: 999, Name: "nobody", Roles: []access.Role{access.RoleAdmin},
 		TokenSHA256: sha256.Sum256([]byte("z"))}); !errors.Is(err, fault.ErrNotFound) {
 		t.Errorf("updating no user: %v, want not found", err)
+	}
+}
+
+// Passwords, lockouts and sessions: a wrong password is counted until the
+// policy's limit locks the user and starts the count again; a right one
+// clears it; a new password ends the user's sessions, as disabling them
+// does; sessions are found by their secret's hash with their user, touched,
+// purged when past their life or idle; an identity links one user.
+func testSessions(t *testing.T, st Store) {
+	ctx := t.Context()
+	if err := st.UpsertGrids(ctx, Grids); err != nil {
+		t.Fatal(err)
+	}
+	u, err := st.CreateUser(ctx, access.User{Name: "Wang Fang", Roles: []access.Role{access.RoleWorker}, Grids: []string{Grids[len(Grids)-1].Code},
+		TokenSHA256: sha256.Sum256([]byte("tok-sessions"))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, c, err := st.LoginCredentials(ctx, "wang fang"); err != nil || c.PasswordHash != "" || c.Failures != 0 || !c.LockedUntil.IsZero() {
+		t.Fatalf("a new user's credentials = %+v, %v; want none, found by name ignoring case", c, err)
+	}
+	if _, _, err := st.LoginCredentials(ctx, "nobody"); !errors.Is(err, fault.ErrNotFound) {
+		t.Fatalf("LoginCredentials(nobody) = %v; want not found", err)
+	}
+	if err := st.SetPassword(ctx, u.ID, "$argon2id$v=19$m=8,t=1,p=1$c2FsdA$aGFzaA"); err != nil {
+		t.Fatal(err)
+	}
+	p := access.LoginPolicy{MaxFailures: 3, Lockout: 10 * time.Minute, Idle: time.Hour, Lifetime: 24 * time.Hour}
+	now := time.Date(2026, 12, 6, 9, 0, 0, 0, time.UTC)
+	for i := 1; i <= 2; i++ {
+		c, err := st.RecordLoginFailure(ctx, u.ID, now, p)
+		if err != nil || c.Failures != i || c.Locked(now) {
+			t.Fatalf("failure %d: %+v, %v; want counted, not locked", i, c, err)
+		}
+	}
+	c, err := st.RecordLoginFailure(ctx, u.ID, now, p)
+	if err != nil || !c.LockedUntil.Equal(now.Add(10*time.Minute)) || c.Failures != 0 {
+		t.Fatalf("the third failure: %+v, %v; want locked until %v, the count started again", c, err, now.Add(10*time.Minute))
+	}
+	if _, c, _ = st.LoginCredentials(ctx, "Wang Fang"); !c.Locked(now.Add(9*time.Minute)) || c.Locked(now.Add(10*time.Minute)) {
+		t.Fatalf("the lockout as stored: %+v; want until %v", c, now.Add(10*time.Minute))
+	}
+	if err := st.UnlockUser(ctx, u.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, c, _ = st.CredentialsByID(ctx, u.ID); c.Locked(now) || c.PasswordHash == "" {
+		t.Fatalf("after UnlockUser: %+v; want unlocked, the password kept", c)
+	}
+	if _, err := st.RecordLoginFailure(ctx, u.ID, now, p); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.RecordLoginSuccess(ctx, u.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, c, _ = st.CredentialsByID(ctx, u.ID); c.Failures != 0 {
+		t.Fatalf("after a right password: %d failures; want 0", c.Failures)
+	}
+
+	open := func(secret string, at time.Time) access.Session {
+		t.Helper()
+		se := access.Session{IDSHA256: sha256.Sum256([]byte(secret)), UserID: u.ID, CSRF: "csrf-" + secret, Method: access.MethodPassword,
+			Remote: "192.0.2.7:5100", Agent: "Mozilla/5.0", CreatedAt: at, SeenAt: at, ExpiresAt: at.Add(p.Lifetime)}
+		if err := st.CreateSession(ctx, se); err != nil {
+			t.Fatal(err)
+		}
+		return se
+	}
+	a := open("secret-a", now)
+	got, gu, err := st.SessionByID(ctx, a.IDSHA256)
+	if err != nil || gu.ID != u.ID || gu.Name != "Wang Fang" || got.CSRF != "csrf-secret-a" || got.Method != access.MethodPassword ||
+		!got.ExpiresAt.Equal(now.Add(24*time.Hour)) || got.Remote != "192.0.2.7:5100" {
+		t.Fatalf("SessionByID = %+v, %+v, %v", got, gu, err)
+	}
+	if _, _, err := st.SessionByID(ctx, sha256.Sum256([]byte("secret-unknown"))); !errors.Is(err, fault.ErrNotFound) {
+		t.Fatalf("an unknown session: %v; want not found", err)
+	}
+	if err := st.TouchSession(ctx, a.IDSHA256, now.Add(30*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if got, _, _ = st.SessionByID(ctx, a.IDSHA256); !got.SeenAt.Equal(now.Add(30 * time.Minute)) {
+		t.Fatalf("seen at %v after the touch; want %v", got.SeenAt, now.Add(30*time.Minute))
+	}
+	old := open("secret-old", now.Add(-2*time.Hour))
+	if n, err := st.PurgeSessions(ctx, now.Add(time.Minute), now.Add(time.Minute).Add(-p.Idle)); err != nil || n != 1 {
+		t.Fatalf("PurgeSessions = %d, %v; want the idle one purged", n, err)
+	}
+	if _, _, err := st.SessionByID(ctx, old.IDSHA256); !errors.Is(err, fault.ErrNotFound) {
+		t.Fatalf("the idle session after the purge: %v", err)
+	}
+	b := open("secret-b", now)
+	if ss, err := st.UserSessions(ctx, u.ID); err != nil || len(ss) != 2 || ss[0].IDSHA256 != a.IDSHA256 {
+		t.Fatalf("UserSessions = %d, %v; want 2, the last used first", len(ss), err)
+	}
+	if err := st.DeleteSession(ctx, b.IDSHA256); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := st.SessionByID(ctx, b.IDSHA256); !errors.Is(err, fault.ErrNotFound) {
+		t.Fatalf("a signed-out session: %v", err)
+	}
+	if err := st.SetPassword(ctx, u.ID, "$argon2id$v=19$m=8,t=1,p=1$c2FsdDI$aGFzaDI"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := st.SessionByID(ctx, a.IDSHA256); !errors.Is(err, fault.ErrNotFound) {
+		t.Fatalf("a session after a new password: %v; want ended", err)
+	}
+	c2 := open("secret-c", now)
+	u.Disabled = true
+	if _, err := st.UpdateUser(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := st.SessionByID(ctx, c2.IDSHA256); !errors.Is(err, fault.ErrNotFound) {
+		t.Fatalf("a disabled user's session: %v; want ended", err)
+	}
+	if _, _, err := st.LoginCredentials(ctx, "Wang Fang"); !errors.Is(err, fault.ErrNotFound) {
+		t.Fatalf("a disabled user's credentials: %v; want not found", err)
+	}
+	u.Disabled = false
+	if _, err := st.UpdateUser(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+
+	if err := st.LinkIdentity(ctx, u.ID, "wecom", "WangFang01"); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := st.UserByIdentity(ctx, "wecom", "WangFang01"); err != nil || got.ID != u.ID {
+		t.Fatalf("UserByIdentity = %+v, %v", got, err)
+	}
+	if err := st.LinkIdentity(ctx, u.ID, "wecom", "WangFang01"); !errors.Is(err, fault.ErrConflict) {
+		t.Fatalf("linking the same identity again: %v; want a conflict", err)
+	}
+	if err := st.LinkIdentity(ctx, u.ID, "", "x"); !errors.Is(err, fault.ErrInvalid) {
+		t.Fatalf("linking without a provider: %v; want invalid", err)
+	}
+	if _, err := st.UserByIdentity(ctx, "wecom", "someone-else"); !errors.Is(err, fault.ErrNotFound) {
+		t.Fatalf("an unlinked identity: %v", err)
 	}
 }
