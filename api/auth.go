@@ -65,6 +65,9 @@ type auth struct {
 	session    string
 	// onLogin, when set, records a sign-in through the login link.
 	onLogin func(r *http.Request)
+	// sessions, when set, is the console's sign-in by password: requests
+	// may then authenticate by a session cookie instead of a token.
+	sessions *sessions
 }
 
 type userKey struct{}
@@ -104,7 +107,13 @@ func (a *auth) guard(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		u, ok := a.authenticate(w, r)
+		if a.sessions != nil && loginPath(r) {
+			if a.acceptChange(w, r) {
+				next.ServeHTTP(w, r)
+			}
+			return
+		}
+		u, r, ok := a.authenticate(w, r)
 		if !ok {
 			return
 		}
@@ -150,13 +159,15 @@ func (a *auth) acceptChange(w http.ResponseWriter, r *http.Request) bool {
 // uploadAllowed admits a multipart body — which an HTML form on another
 // site can send — only to the routes that take files (POST
 // /api/v1/events and POST /api/v1/visits), and only with a header no form
-// can set: a bearer token, or X-Requested-With, which a cross-site script
-// could send only after the CORS preflight this server never answers.
+// can set: a bearer token, a session's CSRF token (checked before this),
+// or X-Requested-With, which a cross-site script could send only after
+// the CORS preflight this server never answers.
 func uploadAllowed(r *http.Request) bool {
 	if r.Method != http.MethodPost || (r.URL.Path != "/api/v1/events" && r.URL.Path != "/api/v1/visits") {
 		return false
 	}
-	return strings.HasPrefix(r.Header.Get("Authorization"), "Bearer ") || r.Header.Get("X-Requested-With") != ""
+	return strings.HasPrefix(r.Header.Get("Authorization"), "Bearer ") || r.Header.Get("X-Requested-With") != "" ||
+		r.Header.Get(CSRFHeader) != ""
 }
 
 // trial reports whether there are no users (the trial mode), asking the
@@ -180,33 +191,38 @@ func (a *auth) trial(ctx context.Context) (bool, error) {
 }
 
 // authenticate returns the request's user (the zero User in the trial
-// mode), or answers the refusal and returns false.
-func (a *auth) authenticate(w http.ResponseWriter, r *http.Request) (access.User, bool) {
+// mode) and the request, carrying the session it was authenticated by if
+// any; or it answers the refusal and returns false. A bearer token is
+// asked for first; without one, the console's session cookie.
+func (a *auth) authenticate(w http.ResponseWriter, r *http.Request) (access.User, *http.Request, bool) {
 	trial, err := a.trial(r.Context())
 	if err != nil {
 		a.usersUnavailable(w, r, err)
-		return access.User{}, false
+		return access.User{}, r, false
 	}
 	if trial {
-		return access.User{}, a.admitTrial(w, r, "the API")
+		return access.User{}, r, a.admitTrial(w, r, "the API")
 	}
 	token, ok := bearerToken(r.Header.Get("Authorization"))
 	if !ok {
+		if u, r, found, ok := a.fromSession(w, r); found {
+			return u, r, ok
+		}
 		w.Header().Set("WWW-Authenticate", `Bearer realm="gridcast"`)
-		a.refuse(w, r, http.StatusUnauthorized, "no_token", "authentication required: send Authorization: Bearer TOKEN")
-		return access.User{}, false
+		a.refuse(w, r, http.StatusUnauthorized, "no_token", "authentication required: sign in, or send Authorization: Bearer TOKEN")
+		return access.User{}, r, false
 	}
 	u, err := a.lookup(r.Context(), token)
 	if err != nil {
 		if !errors.Is(err, fault.ErrNotFound) {
 			a.usersUnavailable(w, r, err)
-			return access.User{}, false
+			return access.User{}, r, false
 		}
 		w.Header().Set("WWW-Authenticate", `Bearer realm="gridcast", error="invalid_token"`)
 		a.refuse(w, r, http.StatusUnauthorized, "bad_token", "invalid bearer token")
-		return access.User{}, false
+		return access.User{}, r, false
 	}
-	return u, true
+	return u, r, true
 }
 
 // usersUnavailable answers 503 when the user directory cannot be asked:
@@ -322,7 +338,7 @@ func (a *auth) authorize(pattern string, need []access.Role, h http.Handler) htt
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		u, ok := userFrom(r.Context())
 		if checked, _ := r.Context().Value(checkedKey{}).(bool); !ok && !checked {
-			if u, ok = a.authenticate(w, r); !ok {
+			if u, r, ok = a.authenticate(w, r); !ok {
 				return
 			}
 			if u.Name != "" {
@@ -350,7 +366,7 @@ func rolesText(rs []access.Role) string {
 func (a *auth) refuse(w http.ResponseWriter, r *http.Request, code int, reason, msg string) {
 	a.refused.WithLabelValues(reason).Inc()
 	switch reason {
-	case "bad_token", "not_local", "bad_login", "cross_site":
+	case "bad_token", "not_local", "bad_login", "cross_site", "csrf", "login_rate":
 		a.log.WarnContext(r.Context(), "api_refused", "reason", reason, "remote", r.RemoteAddr, "path", r.URL.Path)
 	case "no_token", "no_session", "content_type", "scope":
 		a.log.DebugContext(r.Context(), "api_refused", "reason", reason, "remote", r.RemoteAddr, "path", r.URL.Path)
@@ -391,14 +407,23 @@ type Me struct {
 
 // me answers GET /api/v1/me.
 func (s *server) me(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, s.meView(r))
+}
+
+// meView is who the API takes the caller of r for.
+func (s *server) meView(r *http.Request) Me {
 	u, ok := userFrom(r.Context())
 	if !ok {
-		writeJSON(w, http.StatusOK, Me{Roles: access.Roles, Grids: []string{access.All}})
-		return
+		return Me{Roles: access.Roles, Grids: []string{access.All}}
 	}
+	return meOf(u)
+}
+
+// meOf is u as GET /api/v1/me shows them.
+func meOf(u access.User) Me {
 	grids := u.Grids
 	if grids == nil {
 		grids = []string{}
 	}
-	writeJSON(w, http.StatusOK, Me{Authenticated: true, Name: u.Name, Roles: u.Roles, Grids: grids, Department: u.Department})
+	return Me{Authenticated: true, Name: u.Name, Roles: u.Roles, Grids: grids, Department: u.Department}
 }

@@ -69,6 +69,23 @@ type Config struct {
 	// metrics and the webhooks never need a token (the webhooks check
 	// their own credentials).
 	Users UserDirectory
+	// Sessions, when set with Users, lets users sign in to the console
+	// with their name and password (POST /api/v1/session): the browser
+	// then holds a session cookie (HttpOnly, SameSite=Strict, Secure per
+	// CookieSecure) and sends the session's CSRF token with every change.
+	// Tokens keep working for scripts. LoginPolicy limits wrong passwords
+	// and sessions' life (zero: access.DefaultLoginPolicy); LoginRate is
+	// the sign-in attempts one address may make a minute (zero:
+	// DefaultLoginRate).
+	Sessions     SessionStore
+	LoginPolicy  access.LoginPolicy
+	LoginRate    float64
+	CookieSecure CookieSecurity
+	// Identities are further ways in (企业微信, 政务微信 …), each a button on
+	// the sign-in page; IdentityLinks finds the user a provider's person
+	// is linked to. Both needed, with Sessions.
+	Identities    []IdentityProvider
+	IdentityLinks IdentityLinks
 	// TrialToken, when set, guards the trial mode further: /login?token=
 	// with it, once, gives the browser a session cookie, and /api/v1 then
 	// answers only that browser. gridcast serve sets it and prints the
@@ -182,6 +199,17 @@ func New(cfg Config) (http.Handler, error) {
 	if cfg.TrialToken != "" {
 		a.loginToken, a.session = cfg.TrialToken, NewTrialToken()
 	}
+	if cfg.Sessions != nil {
+		policy := cfg.LoginPolicy
+		if policy == (access.LoginPolicy{}) {
+			policy = access.DefaultLoginPolicy()
+		}
+		perMin := cfg.LoginRate
+		if perMin <= 0 {
+			perMin = DefaultLoginRate
+		}
+		a.sessions = &sessions{store: cfg.Sessions, policy: policy, secure: cfg.CookieSecure, perMin: perMin, now: cfg.Now}
+	}
 	s := &server{cfg: cfg, auth: a}
 	a.onLogin = func(r *http.Request) {
 		_ = s.record(r, "trial", audit.ActionLogin, "trial", "", "the one-time login link")
@@ -202,6 +230,7 @@ func New(cfg Config) (http.Handler, error) {
 		route("GET /login", http.HandlerFunc(a.login))
 	}
 	v1("GET /api/v1/me", s.me)
+	s.mountSessions(route, v1)
 	v1("GET /api/v1/departments", s.listDepartments)
 	s.mountCampaignScreens(v1)
 	v1("GET /api/v1/segments/count", s.count)

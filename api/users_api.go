@@ -95,6 +95,81 @@ func (s *server) mountUsers(v1 mountFunc) {
 	for _, act := range []string{"grant", "revoke", "token"} {
 		v1("POST /api/v1/users/{id}/"+act, func(w http.ResponseWriter, r *http.Request) { s.changeUser(w, r, dir, act) }, access.RoleAdmin)
 	}
+	if s.auth.sessions != nil {
+		v1("POST /api/v1/users/{id}/password", func(w http.ResponseWriter, r *http.Request) { s.setUserPassword(w, r, dir) }, access.RoleAdmin)
+		v1("POST /api/v1/users/{id}/unlock", func(w http.ResponseWriter, r *http.Request) { s.unlockUser(w, r, dir) }, access.RoleAdmin)
+	}
+}
+
+// managedUser finds user id among the users the caller manages; false
+// when the refusal has been answered.
+// The users read (all of them) come back too.
+func (s *server) managedUser(w http.ResponseWriter, r *http.Request, dir UserAdmin, id int64) (access.User, []access.User, bool) {
+	us, err := dir.Users(r.Context())
+	if err != nil {
+		s.writeError(w, r, err)
+		return access.User{}, nil, false
+	}
+	i := slices.IndexFunc(us, func(u access.User) bool { return u.ID == id })
+	if i < 0 {
+		s.writeError(w, r, fault.NotFound(fault.User, "#"+strconv.FormatInt(id, 10)))
+		return access.User{}, nil, false
+	}
+	if !manages(r, us[i]) {
+		s.outOfScope(w, r, "user "+us[i].Name)
+		return access.User{}, nil, false
+	}
+	return us[i], us, true
+}
+
+// userID reads the {id} of a /api/v1/users/{id}/… route; false when the
+// refusal has been answered.
+func (s *server) userID(w http.ResponseWriter, r *http.Request) (int64, bool) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		s.writeError(w, r, badRequest("user id %q: want a positive number", "用户编号 %q 须为正整数", r.PathValue("id")))
+		return 0, false
+	}
+	return id, true
+}
+
+// setUserPassword serves POST /api/v1/users/{id}/password: an
+// administrator sets the password of a user they manage (a first one, or
+// a forgotten one); the user's sessions end.
+func (s *server) setUserPassword(w http.ResponseWriter, r *http.Request, dir UserAdmin) {
+	id, ok := s.userID(w, r)
+	if !ok {
+		return
+	}
+	var req PasswordRequest
+	if err := decode(w, r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	u, _, ok := s.managedUser(w, r, dir, id)
+	if !ok || !s.setPassword(w, r, u, req.New) {
+		return
+	}
+	writeJSON(w, http.StatusOK, userView(u))
+}
+
+// unlockUser serves POST /api/v1/users/{id}/unlock: an administrator ends
+// a lockout after too many wrong passwords.
+func (s *server) unlockUser(w http.ResponseWriter, r *http.Request, dir UserAdmin) {
+	id, ok := s.userID(w, r)
+	if !ok {
+		return
+	}
+	u, _, ok := s.managedUser(w, r, dir, id)
+	if !ok {
+		return
+	}
+	if err := s.auth.sessions.store.UnlockUser(r.Context(), u.ID); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	_ = s.record(r, "", audit.ActionUserUnlock, "user:"+u.Name, "", "")
+	writeJSON(w, http.StatusOK, userView(u))
 }
 
 // manages reports whether the caller's scope covers u's (a user with no
@@ -250,9 +325,8 @@ func (s *server) createUser(w http.ResponseWriter, r *http.Request, dir UserAdmi
 
 // changeUser answers POST /api/v1/users/{id}/grant, /revoke and /token.
 func (s *server) changeUser(w http.ResponseWriter, r *http.Request, dir UserAdmin, act string) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id <= 0 {
-		s.writeError(w, r, badRequest("user id %q: want a positive number", "用户编号 %q 须为正整数", r.PathValue("id")))
+	id, ok := s.userID(w, r)
+	if !ok {
 		return
 	}
 	var req UserRequest
@@ -262,19 +336,8 @@ func (s *server) changeUser(w http.ResponseWriter, r *http.Request, dir UserAdmi
 			return
 		}
 	}
-	us, err := dir.Users(r.Context())
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	i := slices.IndexFunc(us, func(u access.User) bool { return u.ID == id })
-	if i < 0 {
-		s.writeError(w, r, fault.NotFound(fault.User, "#"+strconv.FormatInt(id, 10)))
-		return
-	}
-	before := us[i]
-	if !manages(r, before) {
-		s.outOfScope(w, r, "user "+before.Name)
+	before, us, ok := s.managedUser(w, r, dir, id)
+	if !ok {
 		return
 	}
 	u := before

@@ -42,6 +42,11 @@ type Action string
 // action under it ("campaign" matches campaign.approve and campaign.send).
 const (
 	ActionLogin             Action = "auth.login"       // a user signed in
+	ActionLoginFailed       Action = "auth.failed"      // a sign-in refused: a wrong password, or a name no user has
+	ActionLocked            Action = "auth.locked"      // a user locked out after too many wrong passwords
+	ActionLogout            Action = "auth.logout"      // a user signed out
+	ActionUserPassword      Action = "user.password"    // a user's password was set or changed
+	ActionUserUnlock        Action = "user.unlock"      // an administrator ended a user's lockout
 	ActionUnmask            Action = "pii.unmask"       // personal data shown or written in clear
 	ActionCampaignApprove   Action = "campaign.approve" // a checker approved a campaign
 	ActionCampaignSend      Action = "campaign.send"    // a campaign was scheduled to send

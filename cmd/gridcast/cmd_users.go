@@ -226,6 +226,7 @@ did. gridcast users token NAME gives a disabled user a new token and enables the
 	}
 	list.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	c.AddCommand(create, grant, revoke, token, list)
+	c.AddCommand(a.userLoginCommands(&by)...)
 	return c
 }
 
