@@ -383,6 +383,11 @@ func TestAuthOpenAPI(t *testing.T) {
 						t.Errorf("%s %s does not document %s", method, path, code)
 					}
 				}
+			} else if path == "/api/v1/session" && method == "post" || path == "/api/v1/session/methods" {
+				// Signing in, and the ways in: no token or session yet.
+				if s, _ := sec.([]any); !opted || len(s) != 0 {
+					t.Errorf("%s %s must say security: [] (it is the sign-in)", method, path)
+				}
 			} else if strings.HasPrefix(path, "/api/v1/") {
 				if opted {
 					t.Errorf("%s %s opts out of bearerAuth", method, path)

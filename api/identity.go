@@ -46,24 +46,35 @@ type IdentityLinks interface {
 // from its site, which a Strict cookie would not follow.
 const stateCookie = "gridcast_oauth_state"
 
-// ProviderView is one way in, as GET /auth/providers lists them.
+// Methods are the ways into the console, as GET /api/v1/session/methods lists them
+// for the sign-in page: the password form, and a button per provider.
+type Methods struct {
+	Password  bool           `json:"password"`
+	Providers []ProviderView `json:"providers"`
+}
+
+// ProviderView is one identity provider, as GET /api/v1/session/methods lists them.
 type ProviderView struct {
 	Name  string `json:"name"`
 	Title string `json:"title"`
 	Start string `json:"start"`
 }
 
-// mountIdentities mounts the identity providers' routes and the list the
-// sign-in page shows (empty without providers).
+// mountIdentities mounts the identity providers' routes and the ways in
+// the sign-in page offers (GET /api/v1/session/methods; a server without
+// sessions refuses it, and the page offers the access token alone).
 func (s *server) mountIdentities(route func(string, http.Handler)) {
-	route("GET /auth/providers", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		out := []ProviderView{}
+	usable := len(s.cfg.Identities) > 0 && s.cfg.IdentityLinks != nil
+	route("GET /api/v1/session/methods", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		out := Methods{Password: true, Providers: []ProviderView{}}
 		for _, p := range s.cfg.Identities {
-			out = append(out, ProviderView{Name: p.Name(), Title: p.Title(), Start: "/auth/" + p.Name() + "/start"})
+			if usable {
+				out.Providers = append(out.Providers, ProviderView{Name: p.Name(), Title: p.Title(), Start: "/auth/" + p.Name() + "/start"})
+			}
 		}
 		writeJSON(w, http.StatusOK, out)
 	}))
-	if len(s.cfg.Identities) == 0 || s.cfg.IdentityLinks == nil {
+	if !usable {
 		return
 	}
 	byName := map[string]IdentityProvider{}

@@ -174,10 +174,12 @@ func sessionFrom(ctx context.Context) (access.Session, bool) {
 	return se, ok
 }
 
-// loginPath is the one route under /api/v1 that needs no authentication:
-// the sign-in itself.
+// loginPath reports whether r is for one of the two routes under /api/v1
+// that need no authentication: the sign-in itself, and the ways in the
+// sign-in page offers.
 func loginPath(r *http.Request) bool {
-	return r.Method == http.MethodPost && r.URL.Path == "/api/v1/session"
+	return r.Method == http.MethodPost && r.URL.Path == "/api/v1/session" ||
+		r.Method == http.MethodGet && r.URL.Path == "/api/v1/session/methods"
 }
 
 // fromSession authenticates r by its session cookie: the user, with the

@@ -84,7 +84,7 @@ type site struct {
 // newSite builds the site; withUser turns authentication on with one
 // worker, 王芳, whose token is s.token. others more residents write too,
 // each opening a ticket after s.ticket.
-func newSite(t *testing.T, withUser bool, others int) *site {
+func newSite(t *testing.T, withUser bool, others int, opts ...siteOption) *site {
 	t.Helper()
 	ctx := t.Context()
 	sealer, _ := pii.NewSealer(make([]byte, 32))
@@ -188,7 +188,7 @@ func newSite(t *testing.T, withUser bool, others int) *site {
 	inputs := func(ctx context.Context, p assessment.Period) ([]assessment.Input, error) {
 		return st.AssessmentInputs(ctx, p, visits.DefaultConfig(), dk.SLA().OnTime)
 	}
-	h, err := api.New(api.Config{
+	cfg := api.Config{
 		Segments: st, Tickets: ticketStore{st}, Desk: dk,
 		// Every campaign needs a second user's approval, whatever its audience.
 		Campaigns: st, Policy: campaigns.Policy{ApprovalThreshold: -1},
@@ -197,13 +197,25 @@ func newSite(t *testing.T, withUser bool, others int) *site {
 		Ready: func(context.Context) error { return nil },
 		Extra: map[string]http.Handler{"GET " + console.Prefix: console.Handler()},
 		Log:   lg,
-	})
+	}
+	for _, o := range opts {
+		o(&cfg, st)
+	}
+	h, err := api.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	s.srv = httptest.NewServer(h)
 	t.Cleanup(s.srv.Close)
 	return s
+}
+
+// siteOption changes the site's API configuration.
+type siteOption func(*api.Config, *store.Store)
+
+// withSessions lets users sign in with a password, as gridcast serve does.
+func withSessions() siteOption {
+	return func(c *api.Config, st *store.Store) { c.Sessions, c.IdentityLinks = st, st }
 }
 
 // get fetches a path of the site without following redirects.

@@ -27,7 +27,8 @@ func (a *app) usersCommand() *cobra.Command {
 	c := &cobra.Command{
 		Use:   "users",
 		Short: "Create users of the API and the console, grant and revoke their roles and grids, list them",
-		Long: `Users call the API and the console with a bearer token. Each has roles
+		Long: `Users call the API with a bearer token and sign in to the console with a
+password (gridcast users passwd). Each has roles
 (what they may change) and a scope (the grids they see and act on: grid codes,
 each with every grid below it, or * for the whole city):
 

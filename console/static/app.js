@@ -69,14 +69,16 @@
 
   // --- session ------------------------------------------------------------
 
-  // mode is 'token' when the API wants bearer tokens, 'open' when it runs
-  // without authentication (a trial on the server's own host), '' before
-  // the first answer.
-  const session = { mode: '' };
+  // mode is 'token' when the API wants users to sign in, 'open' when it
+  // runs without authentication (a trial on the server's own host), ''
+  // before the first answer. Signed in with users means a session (the
+  // server's HttpOnly cookie, which scripts never see, and csrf, the token
+  // every change carries) or an access token kept in this tab.
+  const session = { mode: '', csrf: '', methods: { password: false, providers: [] } };
   const store = window.sessionStorage;
   const token = () => store.getItem(TOKEN_KEY) || '';
   const actorName = () => store.getItem(NAME_KEY) || '';
-  const signedIn = () => (session.mode === 'token' ? token() !== '' : session.mode === 'open' && actorName() !== '');
+  const signedIn = () => (session.mode === 'token' ? token() !== '' || session.csrf !== '' : session.mode === 'open' && actorName() !== '');
 
   // --- DOM helpers ----------------------------------------------------------
 
@@ -213,9 +215,11 @@
   }
 
   // api calls /api/v1. With a body it is an action: in the open mode the
-  // body names the actor in by; with tokens the API takes the token's user.
-  // opts.token overrides the stored token (signing in); opts.anonymous
-  // sends none. A 401 while signed in signs out.
+  // body names the actor in by; signed in, the API takes the session's or
+  // the token's user, and a session's change carries its CSRF token.
+  // opts.token overrides the stored token (signing in with one);
+  // opts.anonymous sends neither token nor cookie. A 401 while signed in
+  // signs out.
   //
   // opts.zh asks for the refusal in Chinese whatever the browser's
   // language (the screens of reported events, departments and 督办, whose
@@ -228,7 +232,8 @@
     if (opts.zh) headers['Accept-Language'] = 'zh-CN';
     const tok = opts.anonymous ? '' : opts.token || (session.mode === 'token' ? token() : '');
     if (tok) headers.Authorization = 'Bearer ' + tok;
-    const init = { method, headers, cache: 'no-store', credentials: 'same-origin', redirect: 'error' };
+    else if (session.csrf && !opts.anonymous && method !== 'GET') headers['X-CSRF-Token'] = session.csrf;
+    const init = { method, headers, cache: 'no-store', credentials: opts.anonymous ? 'omit' : 'same-origin', redirect: 'error' };
     if (body instanceof FormData) {
       if (session.mode === 'open') body.set('by', actorName());
       headers['X-Requested-With'] = 'GridCastConsole';
@@ -246,8 +251,9 @@
     }
     if (!res.ok) {
       const err = await problem(res);
-      if (res.status === 401 && session.mode === 'token' && !opts.token && !opts.anonymous) {
+      if (res.status === 401 && session.mode === 'token' && !opts.token && !opts.anonymous && !opts.signingIn) {
         store.removeItem(TOKEN_KEY);
+        session.csrf = '';
         session.me = null;
         session.meFailed = false;
         renderSignIn();
@@ -317,6 +323,7 @@
     else if (sec === 'visits') visitsView(params, opts);
     else if (sec === 'residents' && parts[1]) residentView(parts[1], opts);
     else if (sec === 'assessment') assessmentView(params, opts);
+    else if (sec === 'password') passwordView(opts);
     else if (extra[sec]) extra[sec].view(parts, params, opts);
     else location.replace(home());
   }
@@ -368,7 +375,7 @@
 
   function whoLabel() {
     if (session.mode !== 'token') return '试用模式 · 操作人：' + actorName();
-    if (!session.me) return '已用令牌登录';
+    if (!session.me) return session.csrf ? '已登录' : '已用令牌登录';
     return session.me.name + '（' + session.me.roles.map((r) => ROLE_LABELS[r] || r).join('、') + '）';
   }
 
@@ -376,6 +383,8 @@
     $('#nav').hidden = false;
     $('#who').hidden = false;
     $('#who-label').textContent = whoLabel();
+    // Only a signed-in user (not the trial mode) has a password to change.
+    $('#password-link').hidden = session.mode !== 'token';
     // The screens a role has no use for stay out of the way; the API
     // refuses them all the same.
     const show = { report: canReport(), tasks: hasRole('department') || !!(session.me && session.me.grids.includes('*')),
@@ -417,11 +426,72 @@
       name.focus();
       return;
     }
-    const tok = h('input', { id: 'token', name: 'token', type: 'password', required: true, autocomplete: 'off', spellcheck: 'false' });
-    const submit = h('button', { type: 'submit', class: 'primary', id: 'signin-submit' }, '登录');
+    if (!session.methods.password) {
+      screen('登录', tokenSignIn(true));
+      $('#token').focus();
+      return;
+    }
+    const name = h('input', { id: 'login-name', name: 'username', type: 'text', required: true, autocomplete: 'username',
+      autocapitalize: 'off', spellcheck: 'false', maxlength: '64' });
+    const pw = h('input', { id: 'login-password', name: 'password', type: 'password', required: true, autocomplete: 'current-password', maxlength: '128' });
+    const go1 = h('button', { type: 'submit', class: 'primary', id: 'login-submit' }, '登录');
+    const providers = h('div', { class: 'providers', id: 'providers' });
     screen('登录',
-      h('p', {}, '请输入管理员为您生成的访问令牌（gridcast keygen --api-token）。令牌只保存在本浏览器标签页中，关闭标签页或点击“退出”即清除。'),
-      h('form', { id: 'signin', class: 'card narrow', onsubmit: async (ev) => {
+      h('form', { id: 'login', class: 'card narrow', onsubmit: async (ev) => {
+        ev.preventDefault();
+        clearError();
+        if (!name.value.trim()) { name.setAttribute('aria-invalid', 'true'); name.focus(); return; }
+        if (!pw.value) { pw.setAttribute('aria-invalid', 'true'); pw.focus(); return; }
+        go1.disabled = true;
+        try {
+          const v = await api('POST', '/session', { name: name.value.trim(), password: pw.value }, { signingIn: true, zh: true });
+          pw.value = '';
+          startSession(v);
+        } catch (e) {
+          showError(e, '登录');
+          pw.value = '';
+          pw.setAttribute('aria-invalid', 'true');
+          go1.disabled = false;
+          pw.focus();
+        }
+      } }, field('用户名', name), field('密码', pw, '连续输错 5 次将锁定 15 分钟；忘记密码请联系管理员重置。'), go1),
+      providers,
+      tokenSignIn(false));
+    providers.replaceChildren(...session.methods.providers.map((p) => h('a', { class: 'button', href: p.start, id: 'provider-' + p.name }, p.title)));
+    name.focus();
+  }
+
+  // startSession takes the answer of a sign-in (or of GET /session): who
+  // the user is and the CSRF token of their session.
+  function startSession(v) {
+    session.csrf = v.csrf || '';
+    session.me = v.me || null;
+    session.meFailed = false;
+    store.removeItem(TOKEN_KEY);
+    // With no screen in the URL yet, the hashchange of the first one
+    // renders it.
+    if (!location.hash || location.hash === '#') location.replace('#/');
+    else route();
+  }
+
+  // loadMethods asks which ways in the server offers: the password form
+  // and identity providers' buttons, or (a server without sessions, which
+  // refuses the question) the access token alone.
+  async function loadMethods() {
+    try {
+      session.methods = await api('GET', '/session/methods', undefined, { anonymous: true });
+    } catch (_) { /* the token alone */ }
+  }
+
+  // tokenSignIn is the way in for those given an access token instead of
+  // a password (scripts' users, a first administrator): the only one, open,
+  // on a server without sessions; else folded under the password form.
+  function tokenSignIn(only) {
+    const tok = h('input', { id: 'token', name: 'token', type: 'password', required: true, autocomplete: 'off', spellcheck: 'false' });
+    const submit = h('button', { type: 'submit', class: only ? 'primary' : null, id: 'signin-submit' }, only ? '登录' : '用令牌登录');
+    return h('details', { class: 'card narrow', id: 'token-signin', open: only }, h('summary', {}, '使用访问令牌登录'),
+      h('p', {}, '访问令牌由管理员生成（gridcast users create / token）。令牌只保存在本浏览器标签页中，关闭标签页或点击“退出”即清除。'),
+      h('form', { id: 'signin', onsubmit: async (ev) => {
         ev.preventDefault();
         const v = tok.value.trim();
         if (!v) { tok.setAttribute('aria-invalid', 'true'); tok.focus(); return; }
@@ -437,8 +507,7 @@
         try {
           await api('GET', '/tickets?limit=1', undefined, { token: v });
           store.setItem(TOKEN_KEY, v);
-          // With no screen in the URL yet, the hashchange of the first
-          // one renders it.
+          session.csrf = '';
           if (!location.hash || location.hash === '#') location.replace('#/');
           else route();
         } catch (e) {
@@ -449,10 +518,47 @@
           tok.focus();
         }
       } }, field('访问令牌', tok), submit));
-    tok.focus();
   }
 
-  function signOut() {
+  // passwordView changes the signed-in user's own password.
+  function passwordView(opts) {
+    const cur = h('input', { id: 'pw-current', name: 'current', type: 'password', autocomplete: 'current-password', maxlength: '128' });
+    const next = h('input', { id: 'pw-new', name: 'new', type: 'password', required: true, autocomplete: 'new-password', minlength: '10', maxlength: '128' });
+    const again = h('input', { id: 'pw-again', name: 'again', type: 'password', required: true, autocomplete: 'new-password', maxlength: '128' });
+    const b = h('button', { type: 'submit', class: 'primary', id: 'pw-submit' }, '修改密码');
+    screen('修改密码',
+      h('p', {}, '新密码至少 10 个字符，不能包含用户名。修改后，您在其他设备上的登录将失效。'),
+      h('form', { id: 'password-form', class: 'card narrow', onsubmit: async (ev) => {
+        ev.preventDefault();
+        clearError();
+        if (next.value !== again.value) {
+          showError(new ApiError(400, '两次输入的新密码不一致。'), '修改密码');
+          again.setAttribute('aria-invalid', 'true');
+          again.focus();
+          return;
+        }
+        b.disabled = true;
+        try {
+          const v = await api('POST', '/session/password', { current: cur.value, new: next.value }, { zh: true });
+          if (v && v.csrf) session.csrf = v.csrf;
+          cur.value = next.value = again.value = '';
+          carryNotice = '密码已修改，其他设备上的登录已失效。';
+          go(home());
+        } catch (e) {
+          if (!e.handled) showError(e, '修改密码');
+          b.disabled = false;
+        }
+      } }, field('当前密码', cur, '用令牌登录且尚未设置密码时可不填'), field('新密码', next), field('再次输入新密码', again), b));
+    settle(opts);
+  }
+
+  async function signOut() {
+    if (session.csrf) {
+      // The server ends the session and clears its cookie; signed out here
+      // whatever it answers.
+      try { await api('DELETE', '/session', undefined, { signingIn: true }); } catch (_) { /* signed out below */ }
+    }
+    session.csrf = '';
     session.me = null;
     session.meFailed = false;
     store.removeItem(TOKEN_KEY);
@@ -2396,6 +2502,7 @@
     // before the document is done.
     if (document.readyState === 'loading') await new Promise((ok) => document.addEventListener('DOMContentLoaded', ok, { once: true }));
     $('#signout').addEventListener('click', signOut);
+    $('#password-link').addEventListener('click', () => go('#/password'));
     $('#skip').addEventListener('click', (ev) => { ev.preventDefault(); main().focus(); });
     window.addEventListener('hashchange', () => route());
     try {
@@ -2413,6 +2520,16 @@
       }
       session.mode = 'token';
       store.removeItem(NAME_KEY);
+      await loadMethods();
+      if (!token() && session.methods.password) {
+        // A session this browser opened before (its cookie is sent by
+        // itself) gives back who the user is and the CSRF token.
+        try {
+          const v = await api('GET', '/session', undefined, { signingIn: true });
+          session.csrf = v.csrf || '';
+          session.me = v.me || null;
+        } catch (_) { /* not signed in: the sign-in screen */ }
+      }
     }
     route();
   }
