@@ -86,6 +86,12 @@ type User struct {
 	// Department names the department whose tasks a RoleDepartment user
 	// acts on; empty otherwise.
 	Department string
+	// WorkerCode links the user to the grid worker they are (their 工号 in
+	// the population's workers), for the user of the worker role: their
+	// tickets (我的工单) and their visit register. Empty when the user is no
+	// worker on record (an officer, a department's user, a leader not in
+	// the workers' list).
+	WorkerCode string
 	// TokenSHA256 is the SHA-256 of the user's bearer token; the server
 	// never holds the token itself.
 	TokenSHA256 [sha256.Size]byte
@@ -138,6 +144,12 @@ func (u User) Validate() error {
 	}
 	if !u.Has(RoleDepartment) && u.Department != "" {
 		errs = append(errs, errors.New("a department is given but not the department role"))
+	}
+	if u.WorkerCode != "" && !u.Has(RoleWorker) {
+		errs = append(errs, errors.New("a worker code is given but not the worker role"))
+	}
+	if strings.TrimSpace(u.WorkerCode) != u.WorkerCode || strings.ContainsAny(u.WorkerCode, " \t\n,") {
+		errs = append(errs, fmt.Errorf("worker code %q may not hold spaces or commas", u.WorkerCode))
 	}
 	if len(u.Grids) == 0 && u.HasAny(RoleOfficer, RoleChecker, RoleWorker, RoleViewer) {
 		errs = append(errs, errors.New("officers, checkers, workers and viewers need a scope: the grids they serve (or * for the whole city)"))

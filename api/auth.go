@@ -403,6 +403,9 @@ type Me struct {
 	// "*" for the whole city (the trial mode's).
 	Grids      []string `json:"grids"`
 	Department string   `json:"department,omitempty"`
+	// WorkerCode is the grid worker the user is (their 工号), when an
+	// administrator linked them: the console's 我的工单 and visit register.
+	WorkerCode string `json:"worker_code,omitempty"`
 }
 
 // me answers GET /api/v1/me.
@@ -425,5 +428,5 @@ func meOf(u access.User) Me {
 	if grids == nil {
 		grids = []string{}
 	}
-	return Me{Authenticated: true, Name: u.Name, Roles: u.Roles, Grids: grids, Department: u.Department}
+	return Me{Authenticated: true, Name: u.Name, Roles: u.Roles, Grids: grids, Department: u.Department, WorkerCode: u.WorkerCode}
 }

@@ -41,9 +41,11 @@ type UserView struct {
 	Roles      []access.Role `json:"roles"`
 	Grids      []string      `json:"grids"`
 	Department string        `json:"department,omitempty"`
-	Disabled   bool          `json:"disabled"`
-	CreatedAt  time.Time     `json:"created_at"`
-	UpdatedAt  time.Time     `json:"updated_at"`
+	// WorkerCode is the grid worker the user is (their 工号), if linked.
+	WorkerCode string    `json:"worker_code,omitempty"`
+	Disabled   bool      `json:"disabled"`
+	CreatedAt  time.Time `json:"created_at"`
+	UpdatedAt  time.Time `json:"updated_at"`
 }
 
 // IssuedToken is the answer to a creation or a new token: the user and
@@ -54,18 +56,20 @@ type IssuedToken struct {
 }
 
 // UserRequest is the body of POST /api/v1/users (name, roles, grids,
-// department) and of /grant and /revoke (roles and grids to add or take;
-// All disables the user on /revoke).
+// department, worker code) and of /grant and /revoke (roles and grids to
+// add or take, a worker code to link on /grant; All disables the user on
+// /revoke; taking the worker role drops the link).
 type UserRequest struct {
 	Name       string   `json:"name,omitempty"`
 	Roles      []string `json:"roles,omitempty"`
 	Grids      []string `json:"grids,omitempty"`
 	Department string   `json:"department,omitempty"`
+	WorkerCode string   `json:"worker_code,omitempty"`
 	All        bool     `json:"all,omitempty"`
 }
 
 func userView(u access.User) UserView {
-	v := UserView{ID: u.ID, Name: u.Name, Roles: u.Roles, Grids: u.Grids, Department: u.Department,
+	v := UserView{ID: u.ID, Name: u.Name, Roles: u.Roles, Grids: u.Grids, Department: u.Department, WorkerCode: u.WorkerCode,
 		Disabled: u.Disabled, CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt}
 	if v.Roles == nil {
 		v.Roles = []access.Role{}
@@ -280,7 +284,7 @@ func newToken() (string, [sha256.Size]byte, error) {
 // line records it: what u holds after the change.
 func (s *server) recordUser(r *http.Request, action audit.Action, u access.User) {
 	detail, _ := json.Marshal(map[string]any{"roles": rolesText(u.Roles), "grids": u.Scope().String(),
-		"department": u.Department, "disabled": u.Disabled})
+		"department": u.Department, "worker": u.WorkerCode, "disabled": u.Disabled})
 	// The change is made; a failure of the log is logged by record and
 	// does not hide the token from the administrator who asked for it.
 	_ = s.record(r, "", action, "user:"+u.Name, "", string(detail))
@@ -299,7 +303,8 @@ func (s *server) createUser(w http.ResponseWriter, r *http.Request, dir UserAdmi
 		s.writeError(w, r, err)
 		return
 	}
-	u := access.User{Name: strings.TrimSpace(req.Name), Roles: roles, Grids: cleanGrids(req.Grids), Department: strings.TrimSpace(req.Department)}
+	u := access.User{Name: strings.TrimSpace(req.Name), Roles: roles, Grids: cleanGrids(req.Grids), Department: strings.TrimSpace(req.Department),
+		WorkerCode: strings.TrimSpace(req.WorkerCode)}
 	if err := validUser(u); err != nil {
 		s.writeError(w, r, err)
 		return
@@ -353,9 +358,12 @@ func (s *server) changeUser(w http.ResponseWriter, r *http.Request, dir UserAdmi
 	switch act {
 	case "grant":
 		action = audit.ActionUserGrant
-		if len(roles)+len(grids) == 0 {
-			s.writeError(w, r, badRequest("say what to grant: roles or grids", "请注明授予的角色（roles）或网格（grids）"))
+		if len(roles)+len(grids) == 0 && req.WorkerCode == "" {
+			s.writeError(w, r, badRequest("say what to grant: roles, grids or a worker code", "请注明授予的角色（roles）、网格（grids）或工号（worker_code）"))
 			return
+		}
+		if req.WorkerCode != "" {
+			u.WorkerCode = strings.TrimSpace(req.WorkerCode)
 		}
 		for _, ro := range roles {
 			if !u.Has(ro) {
@@ -389,6 +397,9 @@ func (s *server) changeUser(w http.ResponseWriter, r *http.Request, dir UserAdmi
 		u.Grids = slices.DeleteFunc(u.Grids, func(g string) bool { return slices.Contains(grids, g) })
 		if !u.Has(access.RoleDepartment) {
 			u.Department = ""
+		}
+		if !u.Has(access.RoleWorker) {
+			u.WorkerCode = ""
 		}
 		u.Disabled = u.Disabled || req.All
 	case "token":

@@ -40,7 +40,7 @@ func scanCredentials(sc scanner) (access.User, access.Credentials, error) {
 	var roles, grids string
 	var hash []byte
 	err := sc.Scan(&u.ID, &u.Name, &roles, &grids, &u.Department, &hash, &u.Disabled,
-		timeCol{&u.CreatedAt}, timeCol{&u.UpdatedAt}, &c.PasswordHash, &c.Failures, timeCol{&c.LockedUntil})
+		timeCol{&u.CreatedAt}, timeCol{&u.UpdatedAt}, &u.WorkerCode, &c.PasswordHash, &c.Failures, timeCol{&c.LockedUntil})
 	if err != nil {
 		return u, c, err
 	}
@@ -129,7 +129,7 @@ func (s *Store) SessionByID(ctx context.Context, sum [sha256.Size]byte) (access.
 	var hash []byte
 	err := s.r.QueryRowContext(ctx, s.q.get("SessionByID"), sum[:]).Scan(&se.UserID, &se.CSRF, &se.Method, &se.Remote, &se.Agent,
 		timeCol{&se.CreatedAt}, timeCol{&se.SeenAt}, timeCol{&se.ExpiresAt},
-		&u.ID, &u.Name, &roles, &grids, &u.Department, &hash, &u.Disabled, timeCol{&u.CreatedAt}, timeCol{&u.UpdatedAt})
+		&u.ID, &u.Name, &roles, &grids, &u.Department, &hash, &u.Disabled, timeCol{&u.CreatedAt}, timeCol{&u.UpdatedAt}, &u.WorkerCode)
 	if err != nil {
 		return access.Session{}, access.User{}, notFound(err, "session")
 	}

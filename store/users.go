@@ -30,7 +30,7 @@ func (s *Store) CreateUser(ctx context.Context, u access.User) (access.User, err
 			return err
 		}
 		return tx.QueryRowContext(ctx, s.q.get("InsertUser"), u.Name, nameKey(u.Name), rolesText(u.Roles),
-			scopeText(u.Grids), u.Department, u.TokenSHA256[:], u.Disabled, s.ts(now), s.ts(now)).Scan(&u.ID)
+			scopeText(u.Grids), u.Department, u.TokenSHA256[:], u.Disabled, s.ts(now), s.ts(now), u.WorkerCode).Scan(&u.ID)
 	})
 	if err != nil {
 		return access.User{}, err
@@ -53,7 +53,7 @@ func (s *Store) UpdateUser(ctx context.Context, u access.User) (access.User, err
 			return err
 		}
 		res, err := tx.ExecContext(ctx, s.q.get("UpdateUser"), rolesText(u.Roles), scopeText(u.Grids), u.Department,
-			u.TokenSHA256[:], u.Disabled, s.ts(u.UpdatedAt), u.ID)
+			u.TokenSHA256[:], u.Disabled, s.ts(u.UpdatedAt), u.WorkerCode, u.ID)
 		if err != nil {
 			return err
 		}
@@ -90,6 +90,20 @@ func (s *Store) checkUser(ctx context.Context, u access.User) error {
 					fmt.Sprintf("范围：没有编码为 %q 的网格", code), err)
 			}
 			return err
+		}
+	}
+	if u.WorkerCode != "" {
+		w, err := s.WorkerByCode(ctx, u.WorkerCode)
+		if errors.Is(err, fault.ErrNotFound) {
+			return fault.Refuse(fault.ErrInvalid, fmt.Sprintf("no worker has the code %q (see gridcast workers list)", u.WorkerCode),
+				fmt.Sprintf("没有工号为 %q 的工作人员", u.WorkerCode), err)
+		}
+		if err != nil {
+			return err
+		}
+		if !u.Scope().Covers(w.GridCode) {
+			return fault.Refuse(fault.ErrInvalid, fmt.Sprintf("worker %s serves %s, outside the user's scope %s", w.Code, w.GridCode, u.Scope()),
+				fmt.Sprintf("工作人员 %s 负责的网格 %s 不在该用户的范围 %s 内", w.Code, w.GridCode, u.Scope()), nil)
 		}
 	}
 	return nil
@@ -173,7 +187,7 @@ func scanUser(sc scanner) (access.User, error) {
 	var roles, grids string
 	var hash []byte
 	err := sc.Scan(&u.ID, &u.Name, &roles, &grids, &u.Department, &hash, &u.Disabled,
-		timeCol{&u.CreatedAt}, timeCol{&u.UpdatedAt})
+		timeCol{&u.CreatedAt}, timeCol{&u.UpdatedAt}, &u.WorkerCode)
 	if err != nil {
 		return u, err
 	}

@@ -44,7 +44,7 @@ Every role reads what its scope holds. Changes take effect at once.`,
 	var by string
 	c.PersistentFlags().StringVar(&by, "by", "", "who makes the change (recorded in the audit log beside the operating-system account)")
 	var roles, grids []string
-	var department, tokenHash string
+	var department, tokenHash, workerCode string
 	create := &cobra.Command{
 		Use:   "create NAME --role ROLE --grid CODE",
 		Short: "Create a user and print their token (shown only this once)",
@@ -57,6 +57,7 @@ Every role reads what its scope holds. Changes take effect at once.`,
 			if err != nil {
 				return usageError{err}
 			}
+			u.WorkerCode = strings.TrimSpace(workerCode)
 			token := ""
 			if tokenHash != "" {
 				sum, err := hex.DecodeString(strings.ToLower(strings.TrimSpace(tokenHash)))
@@ -87,16 +88,18 @@ Every role reads what its scope holds. Changes take effect at once.`,
 	create.Flags().StringSliceVar(&grids, "grid", nil, "a grid code of the user's scope, with every grid below it, or * for the whole city (repeatable)")
 	create.Flags().StringVar(&department, "department", "", "the department of a department user (城管, 民政 …)")
 	create.Flags().StringVar(&tokenHash, "token-sha256", "", "keep an existing token: its SHA-256 in hex, instead of making a new one")
+	create.Flags().StringVar(&workerCode, "worker", "", "the grid worker the user is (their code, see gridcast workers list): their tickets and visit register in the console")
 
 	var gRoles, gGrids []string
+	var gWorker string
 	grant := &cobra.Command{
-		Use:     "grant NAME [--role ROLE] [--grid CODE]",
-		Short:   "Add roles or grids to a user",
-		Example: "  gridcast users grant 王芳 --grid NY-01-01-02",
+		Use:     "grant NAME [--role ROLE] [--grid CODE] [--worker CODE]",
+		Short:   "Add roles or grids to a user, or link them to the grid worker they are",
+		Example: "  gridcast users grant 王芳 --grid NY-01-01-02\n  gridcast users grant 王芳 --worker W-NY-01-01-01",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if len(gRoles)+len(gGrids) == 0 {
-				return usageError{errors.New("say what to grant: --role or --grid")}
+			if len(gRoles)+len(gGrids) == 0 && gWorker == "" {
+				return usageError{errors.New("say what to grant: --role, --grid or --worker")}
 			}
 			return a.changeUser(cmd.Context(), args[0], audit.ActionUserGrant, by, func(u *access.User) error {
 				add, err := parseRoles(gRoles)
@@ -109,10 +112,14 @@ Every role reads what its scope holds. Changes take effect at once.`,
 					}
 				}
 				u.Grids = append(u.Grids, gGrids...)
+				if gWorker != "" {
+					u.WorkerCode = strings.TrimSpace(gWorker)
+				}
 				return nil
 			})
 		},
 	}
+	grant.Flags().StringVar(&gWorker, "worker", "", "link the user to the grid worker they are (their code)")
 	grant.Flags().StringSliceVar(&gRoles, "role", nil, "a role to add (repeatable)")
 	grant.Flags().StringSliceVar(&gGrids, "grid", nil, "a grid code to add to the scope (repeatable)")
 
@@ -146,6 +153,9 @@ did. gridcast users token NAME gives a disabled user a new token and enables the
 				}
 				u.Roles = slices.DeleteFunc(u.Roles, func(r access.Role) bool { return slices.Contains(drop, r) })
 				u.Grids = slices.DeleteFunc(u.Grids, func(g string) bool { return slices.Contains(rGrids, g) })
+				if !u.Has(access.RoleWorker) {
+					u.WorkerCode = ""
+				}
 				if disable {
 					u.Disabled = true
 				}
@@ -195,12 +205,13 @@ did. gridcast users token NAME gives a disabled user a new token and enables the
 						Roles      []string `json:"roles"`
 						Grids      []string `json:"grids"`
 						Department string   `json:"department,omitempty"`
+						WorkerCode string   `json:"worker_code,omitempty"`
 						Disabled   bool     `json:"disabled"`
 						UpdatedAt  string   `json:"updated_at"`
 					}
 					out := make([]row, 0, len(us))
 					for _, u := range us {
-						out = append(out, row{u.Name, strings.Split(roleList(u.Roles), ","), nonNilStrings(u.Grids), u.Department,
+						out = append(out, row{u.Name, strings.Split(roleList(u.Roles), ","), nonNilStrings(u.Grids), u.Department, u.WorkerCode,
 							u.Disabled, u.UpdatedAt.Format("2006-01-02T15:04:05Z07:00")})
 					}
 					enc := json.NewEncoder(a.stdout)
@@ -212,14 +223,14 @@ did. gridcast users token NAME gives a disabled user a new token and enables the
 					return nil
 				}
 				tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-				fmt.Fprintln(tw, "NAME\tROLES\tSCOPE\tDEPARTMENT\tSTATUS\tCHANGED")
+				fmt.Fprintln(tw, "NAME\tROLES\tSCOPE\tDEPARTMENT\tWORKER\tSTATUS\tCHANGED")
 				for _, u := range us {
 					status := "enabled"
 					if u.Disabled {
 						status = "disabled"
 					}
-					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", u.Name, roleList(u.Roles), u.Scope(), orDash(u.Department),
-						status, u.UpdatedAt.Local().Format("2006-01-02 15:04"))
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", u.Name, roleList(u.Roles), u.Scope(), orDash(u.Department),
+						orDash(u.WorkerCode), status, u.UpdatedAt.Local().Format("2006-01-02 15:04"))
 				}
 				return tw.Flush()
 			})
@@ -261,7 +272,7 @@ func (a *app) changeUser(ctx context.Context, name string, action audit.Action, 
 // userEntry is the audit record of a change to u: what u holds after it.
 func userEntry(action audit.Action, by string, u access.User) audit.Entry {
 	detail, _ := json.Marshal(map[string]any{"roles": roleList(u.Roles), "grids": u.Scope().String(),
-		"department": u.Department, "disabled": u.Disabled})
+		"department": u.Department, "worker": u.WorkerCode, "disabled": u.Disabled})
 	return audit.Entry{Actor: by, Action: action, Subject: "user:" + u.Name, Detail: string(detail)}
 }
 

@@ -56,7 +56,8 @@ func TestUsersCommand(t *testing.T) {
 		{[]string{"users", "create", "李强", "--role", "worker", "--grid", "NY-99"}, "no grid \"NY-99\""},
 		{[]string{"users", "create", "李强", "--role", "worker", "--grid", "NY", "--token-sha256", "abc"}, "64 hexadecimal"},
 		{[]string{"users", "grant", "赵敏", "--role", "worker"}, "not found"},
-		{[]string{"users", "grant", "王芳"}, "--role or --grid"},
+		{[]string{"users", "grant", "王芳"}, "--role, --grid or --worker"},
+		{[]string{"users", "grant", "王芳", "--worker", "W-NOPE"}, "no worker has the code \"W-NOPE\""},
 		{[]string{"users", "revoke", "王芳", "--role", "officer"}, "does not hold"},
 	} {
 		if _, errOut, code := gridcast(t, dir, tc.args...); code == 0 || !strings.Contains(errOut, tc.want) {

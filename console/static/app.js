@@ -1878,11 +1878,13 @@
   const REC_FIELD = { status: REC_STATUS, living: REC_LIVING, selfcare: REC_SELFCARE, relation: REC_RELATION };
   const CHANGE_SOURCE = { field: '现场', import: '导入', sync: '同步' };
 
-  // The worker code of the register is the one thing kept beyond the tab
-  // (the API's /me names no worker code): it is no secret, and a worker
-  // should not type it every morning. The token never goes there.
+  // A worker's code comes from /me when an administrator linked the user
+  // to the worker they are; otherwise the code typed once is the one thing
+  // kept beyond the tab: it is no secret, and a worker should not type it
+  // every morning. The token never goes there.
   const WORKER_KEY = 'gridcast.console.worker';
   function rememberedWorker() {
+    if (session.me && session.me.worker_code) return session.me.worker_code;
     try { return window.localStorage.getItem(WORKER_KEY) || ''; } catch (_) { return ''; }
   }
   function rememberWorker(code) {

@@ -986,22 +986,22 @@ UPDATE inbound_messages SET handled_at = COALESCE(handled_at, $1::timestamptz) W
 -- The users of the API and the console (migrations/postgres/0010_access.sql).
 
 -- name: InsertUser
-INSERT INTO users (name, name_key, roles, grids, department, token_sha256, disabled, created_at, updated_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id;
+INSERT INTO users (name, name_key, roles, grids, department, token_sha256, disabled, created_at, updated_at, worker_code)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id;
 
 -- name: UpdateUser
--- Arguments: roles, grids, department, token hash, disabled, updated at, id.
-UPDATE users SET roles = $1, grids = $2, department = $3, token_sha256 = $4, disabled = $5, updated_at = $6
-WHERE id = $7;
+-- Arguments: roles, grids, department, token hash, disabled, updated at, worker code, id.
+UPDATE users SET roles = $1, grids = $2, department = $3, token_sha256 = $4, disabled = $5, updated_at = $6, worker_code = $7
+WHERE id = $8;
 
 -- name: UserByToken
 -- Enabled users only: a disabled user's token is refused as unknown.
-SELECT id, name, roles, grids, department, token_sha256, disabled, created_at, updated_at
+SELECT id, name, roles, grids, department, token_sha256, disabled, created_at, updated_at, worker_code
 FROM users WHERE token_sha256 = $1 AND NOT disabled;
 
 -- name: UserByName
 -- Argument: the name folded to lower case (name_key).
-SELECT id, name, roles, grids, department, token_sha256, disabled, created_at, updated_at
+SELECT id, name, roles, grids, department, token_sha256, disabled, created_at, updated_at, worker_code
 FROM users WHERE name_key = $1;
 
 -- name: UserByTokenAny
@@ -1009,7 +1009,7 @@ FROM users WHERE name_key = $1;
 SELECT name FROM users WHERE token_sha256 = $1;
 
 -- name: Users
-SELECT id, name, roles, grids, department, token_sha256, disabled, created_at, updated_at
+SELECT id, name, roles, grids, department, token_sha256, disabled, created_at, updated_at, worker_code
 FROM users ORDER BY name_key;
 
 -- name: CountUsers
@@ -1021,12 +1021,12 @@ SELECT count(*) FROM users WHERE NOT disabled;
 
 -- name: LoginCredentials
 -- Argument: the name folded to lower case. Enabled users only.
-SELECT id, name, roles, grids, department, token_sha256, disabled, created_at, updated_at,
+SELECT id, name, roles, grids, department, token_sha256, disabled, created_at, updated_at, worker_code,
        password_hash, login_failures, locked_until
 FROM users WHERE name_key = $1 AND NOT disabled;
 
 -- name: LoginCredentialsByID
-SELECT id, name, roles, grids, department, token_sha256, disabled, created_at, updated_at,
+SELECT id, name, roles, grids, department, token_sha256, disabled, created_at, updated_at, worker_code,
        password_hash, login_failures, locked_until
 FROM users WHERE id = $1;
 
@@ -1045,7 +1045,7 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9);
 -- name: SessionByID
 -- The session and its user, while the user is enabled.
 SELECT s.user_id, s.csrf, s.method, s.remote, s.agent, s.created_at, s.seen_at, s.expires_at,
-       u.id, u.name, u.roles, u.grids, u.department, u.token_sha256, u.disabled, u.created_at, u.updated_at
+       u.id, u.name, u.roles, u.grids, u.department, u.token_sha256, u.disabled, u.created_at, u.updated_at, u.worker_code
 FROM sessions s JOIN users u ON u.id = s.user_id
 WHERE s.id_sha256 = $1 AND NOT u.disabled;
 
@@ -1069,7 +1069,7 @@ FROM sessions WHERE user_id = $1 ORDER BY seen_at DESC;
 
 -- name: UserByIdentity
 -- Arguments: provider, subject. Enabled users only.
-SELECT u.id, u.name, u.roles, u.grids, u.department, u.token_sha256, u.disabled, u.created_at, u.updated_at
+SELECT u.id, u.name, u.roles, u.grids, u.department, u.token_sha256, u.disabled, u.created_at, u.updated_at, u.worker_code
 FROM user_identities i JOIN users u ON u.id = i.user_id
 WHERE i.provider = $1 AND i.subject = $2 AND NOT u.disabled;
 

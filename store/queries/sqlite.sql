@@ -958,22 +958,22 @@ UPDATE inbound_messages SET handled_at = COALESCE(handled_at, ?) WHERE id = ?;
 -- The users of the API and the console (migrations/sqlite/0010_access.sql).
 
 -- name: InsertUser
-INSERT INTO users (name, name_key, roles, grids, department, token_sha256, disabled, created_at, updated_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id;
+INSERT INTO users (name, name_key, roles, grids, department, token_sha256, disabled, created_at, updated_at, worker_code)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id;
 
 -- name: UpdateUser
--- Arguments: roles, grids, department, token hash, disabled, updated at, id.
-UPDATE users SET roles = ?, grids = ?, department = ?, token_sha256 = ?, disabled = ?, updated_at = ?
+-- Arguments: roles, grids, department, token hash, disabled, updated at, worker code, id.
+UPDATE users SET roles = ?, grids = ?, department = ?, token_sha256 = ?, disabled = ?, updated_at = ?, worker_code = ?
 WHERE id = ?;
 
 -- name: UserByToken
 -- Enabled users only: a disabled user's token is refused as unknown.
-SELECT id, name, roles, grids, department, token_sha256, disabled, created_at, updated_at
+SELECT id, name, roles, grids, department, token_sha256, disabled, created_at, updated_at, worker_code
 FROM users WHERE token_sha256 = ? AND disabled = 0;
 
 -- name: UserByName
 -- Argument: the name folded to lower case (name_key).
-SELECT id, name, roles, grids, department, token_sha256, disabled, created_at, updated_at
+SELECT id, name, roles, grids, department, token_sha256, disabled, created_at, updated_at, worker_code
 FROM users WHERE name_key = ?;
 
 -- name: UserByTokenAny
@@ -981,7 +981,7 @@ FROM users WHERE name_key = ?;
 SELECT name FROM users WHERE token_sha256 = ?;
 
 -- name: Users
-SELECT id, name, roles, grids, department, token_sha256, disabled, created_at, updated_at
+SELECT id, name, roles, grids, department, token_sha256, disabled, created_at, updated_at, worker_code
 FROM users ORDER BY name_key;
 
 -- name: CountUsers
@@ -993,12 +993,12 @@ SELECT count(*) FROM users WHERE disabled = 0;
 
 -- name: LoginCredentials
 -- Argument: the name folded to lower case. Enabled users only.
-SELECT id, name, roles, grids, department, token_sha256, disabled, created_at, updated_at,
+SELECT id, name, roles, grids, department, token_sha256, disabled, created_at, updated_at, worker_code,
        password_hash, login_failures, locked_until
 FROM users WHERE name_key = ? AND disabled = 0;
 
 -- name: LoginCredentialsByID
-SELECT id, name, roles, grids, department, token_sha256, disabled, created_at, updated_at,
+SELECT id, name, roles, grids, department, token_sha256, disabled, created_at, updated_at, worker_code,
        password_hash, login_failures, locked_until
 FROM users WHERE id = ?;
 
@@ -1017,7 +1017,7 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?);
 -- name: SessionByID
 -- The session and its user, while the user is enabled.
 SELECT s.user_id, s.csrf, s.method, s.remote, s.agent, s.created_at, s.seen_at, s.expires_at,
-       u.id, u.name, u.roles, u.grids, u.department, u.token_sha256, u.disabled, u.created_at, u.updated_at
+       u.id, u.name, u.roles, u.grids, u.department, u.token_sha256, u.disabled, u.created_at, u.updated_at, u.worker_code
 FROM sessions s JOIN users u ON u.id = s.user_id
 WHERE s.id_sha256 = ? AND u.disabled = 0;
 
@@ -1041,7 +1041,7 @@ FROM sessions WHERE user_id = ? ORDER BY seen_at DESC;
 
 -- name: UserByIdentity
 -- Arguments: provider, subject. Enabled users only.
-SELECT u.id, u.name, u.roles, u.grids, u.department, u.token_sha256, u.disabled, u.created_at, u.updated_at
+SELECT u.id, u.name, u.roles, u.grids, u.department, u.token_sha256, u.disabled, u.created_at, u.updated_at, u.worker_code
 FROM user_identities i JOIN users u ON u.id = i.user_id
 WHERE i.provider = ? AND i.subject = ? AND u.disabled = 0;
 

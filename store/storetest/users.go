@@ -4,12 +4,14 @@ import (
 	"context"
 	"crypto/sha256"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/gridcast/gridcast/access"
 	"github.com/gridcast/gridcast/api"
 	"github.com/gridcast/gridcast/fault"
+	"github.com/gridcast/gridcast/population"
 )
 
 // Users is what gridcast users and the API's user directory need.
@@ -35,6 +37,7 @@ var userTests = []struct {
 }{
 	{"Users", testUsers},
 	{"Sessions", testSessions},
+	{"UserWorkerLink", testUserWorkerLink},
 }
 
 // Users are found by their token's hash, unique by name ignoring case and
@@ -248,5 +251,50 @@ func testSessions(t *testing.T, st Store) {
 	}
 	if _, err := st.UserByIdentity(ctx, "wecom", "someone-else"); !errors.Is(err, fault.ErrNotFound) {
 		t.Fatalf("an unlinked identity: %v", err)
+	}
+}
+
+// A worker's user is linked to the grid worker they are: the code must be a
+// worker's, serving within the user's scope, and read back wherever the
+// user is found (by token, by name, by session).
+func testUserWorkerLink(t *testing.T, st Store) {
+	ctx := t.Context()
+	if err := st.UpsertGrids(ctx, Grids); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.UpsertWorkers(ctx, []population.Worker{{Code: "W-LINK-1", Name: "王芳", Role: population.RoleGridWorker, GridCode: "NY-01-01-01"}}); err != nil {
+		t.Fatal(err)
+	}
+	base := access.User{Name: "王芳", Roles: []access.Role{access.RoleWorker}, Grids: []string{"NY-01-01-01"},
+		TokenSHA256: sha256.Sum256([]byte("tok-link")), WorkerCode: "W-NOBODY"}
+	if _, err := st.CreateUser(ctx, base); !errors.Is(err, fault.ErrInvalid) || !strings.Contains(err.Error(), "W-NOBODY") {
+		t.Fatalf("an unknown worker code: %v; want invalid, naming it", err)
+	}
+	base.WorkerCode, base.Grids = "W-LINK-1", []string{"NY-02"}
+	if _, err := st.CreateUser(ctx, base); !errors.Is(err, fault.ErrInvalid) {
+		t.Fatalf("a worker outside the user's scope: %v; want invalid", err)
+	}
+	base.Grids = []string{"NY-01-01"}
+	u, err := st.CreateUser(ctx, base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := st.UserByToken(ctx, base.TokenSHA256); err != nil || got.WorkerCode != "W-LINK-1" {
+		t.Fatalf("UserByToken: %+v, %v; want the worker code", got, err)
+	}
+	se := access.Session{IDSHA256: sha256.Sum256([]byte("link-session")), UserID: u.ID, CSRF: "c", Method: access.MethodPassword,
+		CreatedAt: time.Now(), SeenAt: time.Now(), ExpiresAt: time.Now().Add(time.Hour)}
+	if err := st.CreateSession(ctx, se); err != nil {
+		t.Fatal(err)
+	}
+	if _, got, err := st.SessionByID(ctx, se.IDSHA256); err != nil || got.WorkerCode != "W-LINK-1" {
+		t.Fatalf("SessionByID: %+v, %v; want the worker code", got, err)
+	}
+	u.WorkerCode = ""
+	if u, err = st.UpdateUser(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := st.UserByName(ctx, "王芳"); got.WorkerCode != "" {
+		t.Fatalf("after unlinking: %q", got.WorkerCode)
 	}
 }
