@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"slices"
 	"strconv"
@@ -146,40 +147,20 @@ func TestDashboardInBrowser(t *testing.T) {
 
 		// 导出Excel: the API's workbook, fetched with the session's token,
 		// saved under its Chinese name.
-		b.eval(`(() => { const make = URL.createObjectURL, click = HTMLAnchorElement.prototype.click;
-			window.__blobs = []; window.__saved = [];
-			URL.createObjectURL = (x) => { window.__blobs.push(x); return make.call(URL, x); };
-			HTMLAnchorElement.prototype.click = function () { window.__saved.push(this.download); return click.call(this); };
-			return true; })()`)
-		do("export the dashboard"+at, chromedp.WaitVisible(chromedp.CSS("#dashboard-export")), chromedp.Click(chromedp.CSS("#dashboard-export")))
-		b.until("the workbook is saved"+at, `window.__saved.length === 1 && window.__blobs.length === 1`)
-		if got := b.eval(`window.__saved[0]`); !strings.HasPrefix(got, "数据看板-") || !strings.HasSuffix(got, ".xlsx") {
-			t.Errorf("the workbook is saved as %q%s", got, at)
+		file, wb := b.exportXLSX("export the dashboard"+at, "#dashboard-export")
+		if !strings.HasPrefix(file, "数据看板-") || !strings.HasSuffix(file, ".xlsx") {
+			t.Errorf("the workbook is saved as %q%s", file, at)
 		}
-		b.eval(`(() => { window.__xlsx = null; const r = new FileReader();
-			r.onload = () => { window.__xlsx = String(r.result).split(',')[1]; }; r.readAsDataURL(window.__blobs[0]); return true; })()`)
-		b.until("the workbook is read"+at, `typeof window.__xlsx === 'string'`)
-		raw, err := base64.StdEncoding.DecodeString(b.eval(`window.__xlsx`))
-		if err != nil {
-			t.Fatal(err)
+		if len(wb) != 9 || wb["部门任务"] == nil || wb["考核等级"] == nil {
+			t.Errorf("the workbook's sheets %v%s: want the dashboard's nine", slices.Collect(maps.Keys(wb)), at)
 		}
-		wb, err := excelize.OpenReader(bytes.NewReader(raw))
-		if err != nil {
-			t.Fatalf("the exported file is no workbook%s: %v", at, err)
-		}
-		sheets := wb.GetSheetList()
-		total, _ := wb.GetCellValue("概况", "B3")
-		wb.Close()
-		if len(sheets) != 9 || sheets[0] != "概况" || !slices.Contains(sheets, "部门任务") || !slices.Contains(sheets, "考核等级") {
-			t.Errorf("the workbook's sheets %v%s: want the dashboard's nine", sheets, at)
-		}
-		if total != strconv.Itoa(want.Tickets.Total) {
-			t.Errorf("the workbook's 工单总数 %q, the API %d%s", total, want.Tickets.Total, at)
+		if rows := wb["概况"]; len(rows) < 3 || len(rows[2]) < 2 || rows[2][0] != "工单总数" || rows[2][1] != strconv.Itoa(want.Tickets.Total) {
+			t.Errorf("the workbook's 概况 %v%s: want 工单总数 %d as the API", rows, at, want.Tickets.Total)
 		}
 	}
 
 	// A table alone still exports as a CSV with a BOM.
-	b.eval(`(() => { window.__blobs = []; return true; })()`)
+	b.eval(`(() => { window.__blobs = []; window.__saved = []; return true; })()`)
 	do("export the status table", chromedp.Click(chromedp.CSS("#dash-status .dash-export")))
 	b.until("the CSV is made", `window.__blobs.length === 1`)
 	b.eval(`window.__blobs[0].arrayBuffer().then((buf) => { const t = new Uint8Array(buf);
@@ -190,4 +171,38 @@ func TestDashboardInBrowser(t *testing.T) {
 		t.Errorf("the exported CSV %q: want a BOM, then 状态,数量", csv)
 	}
 	b.checkLog()
+}
+
+// exportXLSX clicks button, which saves a workbook the page fetched, and
+// answers the name it is saved under and its sheets' rows by name. It
+// watches the page make the file (URL.createObjectURL) and save it (an
+// anchor's click), as a headless browser keeps no downloads to look at.
+func (b *tab) exportXLSX(what, button string) (string, map[string][][]string) {
+	b.t.Helper()
+	b.eval(`(() => { if (!window.__saved) {
+		const make = URL.createObjectURL, click = HTMLAnchorElement.prototype.click;
+		URL.createObjectURL = (x) => { window.__blobs.push(x); return make.call(URL, x); };
+		HTMLAnchorElement.prototype.click = function () { window.__saved.push(this.download); return click.call(this); };
+	} window.__blobs = []; window.__saved = []; window.__xlsx = null; return true; })()`)
+	b.do(what, chromedp.WaitVisible(chromedp.CSS(button)), chromedp.Click(chromedp.CSS(button)))
+	b.until(what+": the workbook is saved", `window.__saved.length === 1 && window.__blobs.length === 1`)
+	b.eval(`(() => { const r = new FileReader();
+		r.onload = () => { window.__xlsx = String(r.result).split(',')[1]; }; r.readAsDataURL(window.__blobs[0]); return true; })()`)
+	b.until(what+": the workbook is read", `typeof window.__xlsx === 'string'`)
+	raw, err := base64.StdEncoding.DecodeString(b.eval(`window.__xlsx`))
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	f, err := excelize.OpenReader(bytes.NewReader(raw))
+	if err != nil {
+		b.t.Fatalf("%s: the file saved is no workbook: %v", what, err)
+	}
+	defer f.Close()
+	out := map[string][][]string{}
+	for _, name := range f.GetSheetList() {
+		if out[name], err = f.GetRows(name); err != nil {
+			b.t.Fatal(err)
+		}
+	}
+	return b.eval(`window.__saved[0]`), out
 }
