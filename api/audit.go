@@ -3,7 +3,6 @@ package api
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
 	"strconv"
 	"time"
@@ -97,8 +96,14 @@ func (s *server) exportAudit(w http.ResponseWriter, r *http.Request, log AuditLo
 			e.Subject, e.Reason, e.Detail, e.Hash})
 	}
 	today := s.cfg.Now().In(campaigns.Shanghai()).Format(time.DateOnly)
-	s.writeWorkbook(w, r, "审计日志-"+today+".xlsx", "audit-"+today+".xlsx", "audit:"+today,
-		fmt.Sprintf(`{"query":%q,"rows":%d}`, r.URL.RawQuery, len(all)), sh)
+	asked := map[string]any{"actor": f.Actor, "action": f.Action, "subject": f.Subject}
+	if !f.Since.IsZero() {
+		asked["since"] = f.Since
+	}
+	if !f.Until.IsZero() {
+		asked["until"] = f.Until
+	}
+	s.writeWorkbook(w, r, "审计日志-"+today+".xlsx", "audit-"+today+".xlsx", "audit:"+today, asked, sh)
 }
 
 // sourceLabel says where an act came from, in Chinese.

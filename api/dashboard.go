@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/gridcast/gridcast/access"
@@ -181,7 +180,7 @@ func (s *server) dashboard(w http.ResponseWriter, r *http.Request) {
 	loc := campaigns.Shanghai()
 	from, to := out.From.In(loc).Format(time.DateOnly), out.To.Add(-time.Second).In(loc).Format(time.DateOnly)
 	s.writeWorkbook(w, r, fmt.Sprintf("数据看板-%s至%s.xlsx", from, to), fmt.Sprintf("dashboard-%s_%s.xlsx", from, to),
-		"dashboard:"+from+"_"+to, fmt.Sprintf(`{"scope":%q,"by":%q}`, strings.Join(scopeOf(r), ","), out.By), out.sheets()...)
+		"dashboard:"+from+"_"+to, map[string]any{"scope": scopeOf(r), "by": out.By}, out.sheets()...)
 }
 
 // dashboardOf counts the figures of the request's caller and period.

@@ -3,7 +3,6 @@ package api
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -152,7 +151,17 @@ func (s *server) deliveries(w http.ResponseWriter, r *http.Request) {
 	}
 	today := s.cfg.Now().In(campaigns.Shanghai()).Format(time.DateOnly)
 	s.writeWorkbook(w, r, "发送记录-"+today+".xlsx", "deliveries-"+today+".xlsx", "deliveries:"+today,
-		fmt.Sprintf(`{"scope":%q,"query":%q,"rows":%d}`, strings.Join(scope, ","), r.URL.RawQuery, len(out)), deliverySheet(out))
+		map[string]any{"scope": scope, "status": f.Status, "from": r.URL.Query().Get("from"), "to": r.URL.Query().Get("to"),
+			"phone_tail": maskTail(f.PhoneTail)}, deliverySheet(out))
+}
+
+// maskTail keeps the last 4 digits of a phone tail searched for, so that
+// the audit log never holds a whole number: 139****5678 → *******5678.
+func maskTail(tail string) string {
+	if len(tail) <= 4 {
+		return tail
+	}
+	return strings.Repeat("*", len(tail)-4) + tail[len(tail)-4:]
 }
 
 // deliveryFilter reads GET /api/v1/deliveries' query, every problem

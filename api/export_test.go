@@ -345,6 +345,21 @@ func TestDeliveriesXLSX(t *testing.T) {
 			if wb, _ := workbook(t, code, hd, raw, "发送记录"); len(wb["发送记录"]) != 1 {
 				t.Errorf("another street's officer: %v; want the header alone", wb["发送记录"])
 			}
+			// The export is on the audit log, the phone searched for cut to
+			// its last digits.
+			code, hd, raw = download(t, officer, srv.URL+"/api/v1/deliveries?format=xlsx&phone_tail="+string(res.Phone))
+			if wb, _ := workbook(t, code, hd, raw, "发送记录"); len(wb["发送记录"]) != len(ds)+1 {
+				t.Errorf("by the whole phone: %v; want the resident's %d records", wb["发送记录"], len(ds))
+			}
+			es, err := f.st.AuditEntries(ctx, audit.Filter{Action: string(audit.ActionExport)})
+			if err != nil || len(es) != 4 || !strings.HasPrefix(es[3].Subject, "deliveries:") || !strings.Contains(es[3].Detail, `"phone_tail":"*******`+tail+`"`) {
+				t.Errorf("export entries = %+v, %v; want four, the last with the tail cut", es, err)
+			}
+			for _, e := range es {
+				if strings.Contains(e.Detail, string(res.Phone)) {
+					t.Errorf("the audit log holds the phone in clear: %+v", e)
+				}
+			}
 			for _, c := range []struct {
 				token, query string
 				code         int

@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -48,15 +49,26 @@ func tooManyRows() error {
 // writeWorkbook answers sheets as an XLSX download named name (Chinese
 // allowed; ascii is the name for clients that cannot read RFC 5987's
 // filename*), after recording the export on the audit log as subject with
-// detail: records do not leave GridCast unrecorded. The workbook is made in
+// detail as JSON (what was asked and how many rows went, never personal
+// data): records do not leave GridCast unrecorded. The workbook is made in
 // memory first, so that a failure is an error answer, not half a file.
-func (s *server) writeWorkbook(w http.ResponseWriter, r *http.Request, name, ascii, subject, detail string, sheets ...sheet.Sheet) {
+func (s *server) writeWorkbook(w http.ResponseWriter, r *http.Request, name, ascii, subject string, detail map[string]any, sheets ...sheet.Sheet) {
 	var buf bytes.Buffer
 	if err := sheet.WriteWorkbook(&buf, sheets...); err != nil {
 		s.writeError(w, r, fmt.Errorf("api: %s: %w", subject, err))
 		return
 	}
-	if err := s.record(r, "", audit.ActionExport, subject, "", detail); err != nil {
+	rows := 0
+	for _, sh := range sheets {
+		rows += len(sh.Rows)
+	}
+	detail["rows"] = rows
+	js, err := json.Marshal(detail)
+	if err != nil {
+		s.writeError(w, r, fmt.Errorf("api: %s: %w", subject, err))
+		return
+	}
+	if err := s.record(r, "", audit.ActionExport, subject, "", string(js)); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
