@@ -171,7 +171,7 @@ func TestAuditOpenAPI(t *testing.T) {
 	for _, p := range spec.Paths["/api/v1/audit"].Get.Parameters {
 		params = append(params, p.Name)
 	}
-	want := []string{"actor", "action", "subject", "since", "until", "after", "before", "newest", "limit"}
+	want := []string{"actor", "action", "subject", "since", "until", "after", "before", "newest", "limit", "format"}
 	if !slices.Equal(params, want) {
 		t.Errorf("GET /api/v1/audit documents %v; the handler reads %v", params, want)
 	}

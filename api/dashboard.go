@@ -14,22 +14,25 @@ import (
 	"github.com/gridcast/gridcast/dispatch"
 	"github.com/gridcast/gridcast/outbound"
 	"github.com/gridcast/gridcast/population"
+	"github.com/gridcast/gridcast/sheet"
 	"github.com/gridcast/gridcast/tickets"
 	"github.com/gridcast/gridcast/visits"
 )
 
 // DashboardStore is what the leaders' dashboard reads: the period's
-// tickets, their departments' tasks (or the city's dispatch figures), the
-// month's visit figures, the campaigns and their funnels, and the grid
-// tree to group by. *store.Store satisfies it; every method is one the
-// store already serves to other screens, so the dashboard adds no query.
+// tickets, their departments' tasks in one read (or the city's dispatch
+// figures), the month's visit figures, the campaigns and their funnels cut
+// to the caller's grids, and the grid tree to group by. *store.Store
+// satisfies it.
 type DashboardStore interface {
 	TicketsCreatedBetween(ctx context.Context, from, to time.Time, afterID int64, limit int) ([]tickets.Ticket, error)
-	TasksOfTicket(ctx context.Context, ticketID int64) ([]dispatch.Task, error)
+	TasksOfTickets(ctx context.Context, ids []int64) ([]dispatch.Task, error)
 	DispatchSummary(ctx context.Context, from, to, now time.Time) (dispatch.Summary, error)
 	VisitInputs(ctx context.Context, month assessment.Period, cfg visits.Config) ([]assessment.Input, error)
 	Campaigns(ctx context.Context, state campaigns.State, limit int) ([]campaigns.Campaign, error)
-	Funnel(ctx context.Context, campaignID int64) (outbound.Funnel, error)
+	// FunnelWithin counts the campaign's messages to residents of grids
+	// (each with its subtree); no grids, all of them.
+	FunnelWithin(ctx context.Context, campaignID int64, grids []string) (outbound.Funnel, error)
 	Grids(ctx context.Context) ([]population.Grid, error)
 }
 
@@ -157,21 +160,42 @@ func (s *server) mountDashboard(v1 mountFunc) {
 
 // dashboard serves GET /api/v1/dashboard?from=2026-12-01&to=2026-12-06:
 // the figures of the caller's scope for the days from to to, both
-// included (Asia/Shanghai; default this month so far).
+// included (Asia/Shanghai; default this month so far). With format=xlsx
+// the same figures download as a workbook, a sheet per table.
 func (s *server) dashboard(w http.ResponseWriter, r *http.Request) {
-	now := s.cfg.Now()
-	from, to, err := dashboardPeriod(r, now)
+	asXLSX, err := wantsXLSX(r)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
+	}
+	out, err := s.dashboardOf(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if !asXLSX {
+		writeJSON(w, http.StatusOK, out)
+		return
+	}
+	loc := campaigns.Shanghai()
+	from, to := out.From.In(loc).Format(time.DateOnly), out.To.Add(-time.Second).In(loc).Format(time.DateOnly)
+	s.writeWorkbook(w, r, fmt.Sprintf("数据看板-%s至%s.xlsx", from, to), fmt.Sprintf("dashboard-%s_%s.xlsx", from, to),
+		"dashboard:"+from+"_"+to, map[string]any{"scope": scopeOf(r), "by": out.By}, out.sheets()...)
+}
+
+// dashboardOf counts the figures of the request's caller and period.
+func (s *server) dashboardOf(r *http.Request) (Dashboard, error) {
+	now := s.cfg.Now()
+	from, to, err := dashboardPeriod(r, now)
+	if err != nil {
+		return Dashboard{}, err
 	}
 	scope := scopeOf(r)
 	st := s.cfg.Dashboard
 	ctx := r.Context()
 	grids, err := st.Grids(ctx)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return Dashboard{}, err
 	}
 	tree := map[string]population.Grid{}
 	for _, g := range grids {
@@ -190,8 +214,7 @@ func (s *server) dashboard(w http.ResponseWriter, r *http.Request) {
 	for after := int64(0); ; {
 		page, err := st.TicketsCreatedBetween(ctx, from, to, after, 1000)
 		if err != nil {
-			s.writeError(w, r, err)
-			return
+			return Dashboard{}, err
 		}
 		for _, t := range page {
 			if scope.Covers(t.GridCode) {
@@ -205,22 +228,18 @@ func (s *server) dashboard(w http.ResponseWriter, r *http.Request) {
 	}
 	out.Tickets = s.dashboardTickets(mine, tree, level, now)
 	if out.Departments, err = s.dashboardDepartments(ctx, scope, mine, from, to, now); err != nil {
-		s.writeError(w, r, err)
-		return
+		return Dashboard{}, err
 	}
 	if out.Visits, err = s.dashboardVisits(ctx, scope, month); err != nil {
-		s.writeError(w, r, err)
-		return
+		return Dashboard{}, err
 	}
 	if out.Campaigns, out.Channels, err = s.dashboardCampaigns(ctx, scope, from, to); err != nil {
-		s.writeError(w, r, err)
-		return
+		return Dashboard{}, err
 	}
 	if s.cfg.Assessor != nil {
 		rep, err := s.cfg.Assessor.Report(ctx, month, level, now, func(sc assessment.Score) bool { return scope.Covers(sc.Grid.Code) })
 		if err != nil {
-			s.writeError(w, r, err)
-			return
+			return Dashboard{}, err
 		}
 		var order []string
 		sums := map[string]GradeCount{}
@@ -238,7 +257,7 @@ func (s *server) dashboard(w http.ResponseWriter, r *http.Request) {
 			out.Grades = append(out.Grades, sums[k])
 		}
 	}
-	writeJSON(w, http.StatusOK, out)
+	return out, nil
 }
 
 // dashboardPeriod reads from and to (days, both included, Asia/Shanghai)
@@ -388,30 +407,32 @@ func (s *server) dashboardDepartments(ctx context.Context, scope access.Scope, t
 		}
 		figs = sum.Departments
 	} else {
+		ids := make([]int64, len(ts))
+		for i, t := range ts {
+			ids[i] = t.ID
+		}
+		tasks, err := s.cfg.Dashboard.TasksOfTickets(ctx, ids)
+		if err != nil {
+			return nil, fmt.Errorf("api: dashboard: tasks of %d tickets: %w", len(ids), err)
+		}
 		by := map[string]*dispatch.Figures{}
-		for _, t := range ts {
-			tasks, err := s.cfg.Dashboard.TasksOfTicket(ctx, t.ID)
-			if err != nil {
-				return nil, fmt.Errorf("api: dashboard: tasks of ticket %d: %w", t.ID, err)
+		for _, k := range tasks {
+			f := by[k.Department]
+			if f == nil {
+				f = &dispatch.Figures{Department: k.Department}
+				by[k.Department] = f
 			}
-			for _, k := range tasks {
-				f := by[k.Department]
-				if f == nil {
-					f = &dispatch.Figures{Department: k.Department}
-					by[k.Department] = f
-				}
-				f.Tasks++
-				switch {
-				case k.State.Open():
-					f.Open++
-					f.Overdue += b2i(k.Overdue(now))
-				case k.State == dispatch.StateReturned:
-					f.Returned++
-				case k.State == dispatch.StateResolved:
-					f.Resolved++
-				case k.State == dispatch.StateCancelled:
-					f.Cancelled++
-				}
+			f.Tasks++
+			switch {
+			case k.State.Open():
+				f.Open++
+				f.Overdue += b2i(k.Overdue(now))
+			case k.State == dispatch.StateReturned:
+				f.Returned++
+			case k.State == dispatch.StateResolved:
+				f.Resolved++
+			case k.State == dispatch.StateCancelled:
+				f.Cancelled++
 			}
 		}
 		for _, f := range by {
@@ -456,12 +477,18 @@ func (s *server) dashboardVisits(ctx context.Context, scope access.Scope, month 
 }
 
 // dashboardCampaigns are the campaigns that ran in the period (scheduled
-// before its end, not expired before its start, no longer a draft) and reach into scope, as GET /api/v1/campaigns/{id} shows
-// them to the caller, with the delivery summed per channel.
+// before its end, not expired before its start, no longer a draft) and
+// reach into scope, each with its reach and delivery counted over the
+// messages to the scope's residents alone (a street's leader answers for
+// the street's, not the city's), and the delivery summed per channel.
 func (s *server) dashboardCampaigns(ctx context.Context, scope access.Scope, from, to time.Time) ([]DashboardCampaign, []DashboardChannel, error) {
 	cs, err := s.cfg.Dashboard.Campaigns(ctx, "", dashboardCampaigns)
 	if err != nil {
 		return nil, nil, err
+	}
+	var grids []string
+	if !scope.Everything() {
+		grids = scope
 	}
 	out := []DashboardCampaign{}
 	sums := map[population.Channel]*DashboardChannel{}
@@ -477,7 +504,7 @@ func (s *server) dashboardCampaigns(ctx context.Context, scope access.Scope, fro
 		if !start.Before(to) || (!c.ExpiresAt.IsZero() && c.ExpiresAt.Before(from)) || !scope.Overlaps(campaignScope(c)) {
 			continue
 		}
-		f, err := s.cfg.Dashboard.Funnel(ctx, c.ID)
+		f, err := s.cfg.Dashboard.FunnelWithin(ctx, c.ID, grids)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -520,4 +547,79 @@ func channelLabel(ch population.Channel) string {
 		return "微信"
 	}
 	return string(ch)
+}
+
+// sheets are the dashboard's tables as worksheets, in the order and with
+// the headings the console shows them.
+func (d Dashboard) sheets() []sheet.Sheet {
+	unit := map[string]string{"grid": "网格", "community": "社区", "street": "街道"}[d.By]
+	if unit == "" {
+		unit = "网格"
+	}
+	loc := campaigns.Shanghai()
+	tk := d.Tickets
+	summary := sheet.Sheet{Name: "概况", Title: "数据看板", Columns: []sheet.Column{{Header: "项目", Width: 18}, {Header: "数值", Width: 24}},
+		Rows: [][]any{
+			{"统计时段", d.From.In(loc).Format(time.DateOnly) + " 至 " + d.To.Add(-time.Second).In(loc).Format(time.DateOnly)},
+			{"工单总数", tk.Total}, {"未办结", tk.Open}, {"已超期", tk.Overdue}, {"临期预警", tk.Warned},
+			{"走访月份", d.Month}, {"已走访", d.Visits.Done}, {"应走访", d.Visits.Due}, {"走访完成率", percent(d.Visits.Done, d.Visits.Due)},
+		}}
+	counts := func(name, head string, cs []DashboardCount) sheet.Sheet {
+		sh := sheet.Sheet{Name: name, Columns: []sheet.Column{{Header: head, Width: 16}, {Header: "数量"}}}
+		for _, c := range cs {
+			sh.Rows = append(sh.Rows, []any{c.Label, c.Count})
+		}
+		return sh
+	}
+	units := sheet.Sheet{Name: "各" + unit + "工单", Columns: []sheet.Column{{Header: unit + "编码", Width: 16, Text: true}, {Header: unit, Width: 18},
+		{Header: "工单"}, {Header: "未办结"}, {Header: "已超期"}, {Header: "临期预警"}}}
+	for _, c := range tk.ByStatus {
+		units.Columns = append(units.Columns, sheet.Column{Header: c.Label})
+	}
+	for _, u := range tk.Units {
+		row := []any{u.Code, u.Name, u.Total, u.Open, u.Overdue, u.Warned}
+		for _, c := range tk.ByStatus {
+			row = append(row, u.ByStatus[c.Key])
+		}
+		units.Rows = append(units.Rows, row)
+	}
+	depts := sheet.Sheet{Name: "部门任务", Columns: []sheet.Column{{Header: "部门", Width: 16}, {Header: "任务"}, {Header: "待办"},
+		{Header: "超期"}, {Header: "退回"}, {Header: "办结"}}}
+	for _, x := range d.Departments {
+		depts.Rows = append(depts.Rows, []any{x.Label, x.Tasks, x.Open, x.Overdue, x.Returned, x.Resolved})
+	}
+	visited := sheet.Sheet{Name: "走访覆盖", Columns: []sheet.Column{{Header: "网格员", Width: 12}, {Header: "编号", Width: 18, Text: true},
+		{Header: "网格", Width: 16, Text: true}, {Header: "已访"}, {Header: "应访"}, {Header: "完成率"}}}
+	for _, w := range d.Visits.Workers {
+		visited.Rows = append(visited.Rows, []any{w.Name, w.Worker, w.Grid, w.Done, w.Due, percent(w.Done, w.Due)})
+	}
+	delivery := []sheet.Column{{Header: "待发送"}, {Header: "已发送"}, {Header: "已送达"}, {Header: "失败"}}
+	channels := sheet.Sheet{Name: "活动触达", Columns: append([]sheet.Column{{Header: "渠道"}}, delivery...)}
+	for _, c := range d.Channels {
+		channels.Rows = append(channels.Rows, []any{c.Label, c.Pending, c.Sent, c.Delivered, c.Failed})
+	}
+	camps := sheet.Sheet{Name: "本期活动", Columns: append([]sheet.Column{{Header: "活动编号"}, {Header: "活动", Width: 24}, {Header: "状态"},
+		{Header: "目标人数"}, {Header: "渠道"}}, delivery...)}
+	for _, c := range d.Campaigns {
+		if len(c.Channels) == 0 {
+			camps.Rows = append(camps.Rows, []any{c.ID, c.Name, c.Label, c.Targeted})
+		}
+		for _, ch := range c.Channels {
+			camps.Rows = append(camps.Rows, []any{c.ID, c.Name, c.Label, c.Targeted, ch.Label, ch.Pending, ch.Sent, ch.Delivered, ch.Failed})
+		}
+	}
+	grades := sheet.Sheet{Name: "考核等级", Columns: []sheet.Column{{Header: "等级"}, {Header: "人数"}}}
+	for _, g := range d.Grades {
+		grades.Rows = append(grades.Rows, []any{g.Label, g.Count})
+	}
+	return []sheet.Sheet{summary, counts("工单状态", "状态", tk.ByStatus), counts("工单类别", "类别", tk.ByCategory), units,
+		depts, visited, channels, camps, grades}
+}
+
+// percent is done of due as a whole percentage, "—" when nothing is due.
+func percent(done, due int) string {
+	if due <= 0 {
+		return "—"
+	}
+	return fmt.Sprintf("%d%%", (100*done+due/2)/due)
 }

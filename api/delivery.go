@@ -10,6 +10,8 @@ import (
 	"github.com/gridcast/gridcast/access"
 	"github.com/gridcast/gridcast/campaigns"
 	"github.com/gridcast/gridcast/outbound"
+	"github.com/gridcast/gridcast/population"
+	"github.com/gridcast/gridcast/sheet"
 )
 
 // DeliveryStore is what the delivery records (发送记录) read: the ledger's
@@ -110,8 +112,61 @@ func (s *server) mountDeliveries(v1 mountFunc) {
 // deliveries serves GET /api/v1/deliveries?phone_tail=5678&from=2026-12-01&to=2026-12-06&status=failed&limit=50&after=ID:
 // the messages to residents within the caller's scope, newest first; after
 // is the last id of the previous page. from and to are days (Asia/Shanghai,
-// both included), each optional.
+// both included), each optional. With format=xlsx every matching message
+// (limit aside) downloads as a workbook, refused when more than
+// maxExportRows match.
 func (s *server) deliveries(w http.ResponseWriter, r *http.Request) {
+	asXLSX, err := wantsXLSX(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	f, err := deliveryFilter(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if asXLSX {
+		f.Limit = maxExportRows + 1
+	}
+	// A scope of no grid sees no resident's messages.
+	scope := scopeOf(r)
+	out := []Delivery{}
+	if len(scope) > 0 {
+		if !scope.Everything() {
+			f.Scope = scope
+		}
+		if out, err = s.deliveriesOf(r.Context(), f); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+	}
+	if !asXLSX {
+		writeJSON(w, 200, out)
+		return
+	}
+	if len(out) > maxExportRows {
+		s.writeError(w, r, tooManyRows())
+		return
+	}
+	today := s.cfg.Now().In(campaigns.Shanghai()).Format(time.DateOnly)
+	s.writeWorkbook(w, r, "发送记录-"+today+".xlsx", "deliveries-"+today+".xlsx", "deliveries:"+today,
+		map[string]any{"scope": scope, "status": f.Status, "from": r.URL.Query().Get("from"), "to": r.URL.Query().Get("to"),
+			"phone_tail": maskTail(f.PhoneTail)}, deliverySheet(out))
+}
+
+// maskTail keeps the last 4 digits of a phone tail searched for, so that
+// the audit log never holds a whole number: 139****5678 → *******5678.
+func maskTail(tail string) string {
+	if len(tail) <= 4 {
+		return tail
+	}
+	return strings.Repeat("*", len(tail)-4) + tail[len(tail)-4:]
+}
+
+// deliveryFilter reads GET /api/v1/deliveries' query, every problem
+// joined.
+func deliveryFilter(r *http.Request) (outbound.DeliveryFilter, error) {
 	q := r.URL.Query()
 	f := outbound.DeliveryFilter{PhoneTail: strings.TrimSpace(q.Get("phone_tail")), Status: outbound.Status(q.Get("status"))}
 	var errs []error
@@ -148,23 +203,15 @@ func (s *server) deliveries(w http.ResponseWriter, r *http.Request) {
 	errs = append(errs, err)
 	f.Limit, err = queryLimit(r, maxDeliveriesPage)
 	errs = append(errs, err)
-	if err := errors.Join(errs...); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	scope := scopeOf(r)
-	switch {
-	case scope.Everything():
-	case len(scope) == 0:
-		writeJSON(w, 200, []Delivery{})
-		return
-	default:
-		f.Scope = scope
-	}
-	ds, err := s.cfg.Deliveries.Deliveries(r.Context(), f)
+	return f, errors.Join(errs...)
+}
+
+// deliveriesOf reads the messages f selects as the API shows them, phones
+// masked.
+func (s *server) deliveriesOf(ctx context.Context, f outbound.DeliveryFilter) ([]Delivery, error) {
+	ds, err := s.cfg.Deliveries.Deliveries(ctx, f)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return nil, err
 	}
 	out := make([]Delivery, 0, len(ds))
 	for _, d := range ds {
@@ -174,7 +221,42 @@ func (s *server) deliveries(w http.ResponseWriter, r *http.Request) {
 			Code: d.ProviderCode, Reason: ProviderReason(d.ProviderCode), Attempts: d.Attempts,
 			CreatedAt: d.CreatedAt, SentAt: d.SentAt, FinishedAt: d.FinishedAt})
 	}
-	writeJSON(w, 200, out)
+	return out, nil
+}
+
+// deliverySheet is the delivery records as a worksheet, as the console
+// lists them: phones masked, the provider's code with its reason.
+func deliverySheet(ds []Delivery) sheet.Sheet {
+	sh := sheet.Sheet{Name: "发送记录", Title: "发送记录", Columns: []sheet.Column{
+		{Header: "时间", Width: 20}, {Header: "手机号", Width: 14, Text: true}, {Header: "类型"}, {Header: "渠道", Width: 14},
+		{Header: "状态"}, {Header: "返回码", Width: 16, Text: true}, {Header: "原因", Width: 20}, {Header: "网格", Width: 16, Text: true},
+		{Header: "尝试次数"}, {Header: "发出时间", Width: 20}, {Header: "结束时间", Width: 20},
+		{Header: "活动编号"}, {Header: "工单编号"}, {Header: "消息编号"}}}
+	for _, d := range ds {
+		id := func(n int64) any {
+			if n == 0 {
+				return ""
+			}
+			return n
+		}
+		sh.Rows = append(sh.Rows, []any{cellTime(d.CreatedAt), d.Phone, outbound.Purpose(d.Purpose).Label(), routeLabel(d),
+			outbound.Status(d.Status).Label(), d.Code, d.Reason, d.GridCode, d.Attempts, cellTime(d.SentAt), cellTime(d.FinishedAt),
+			id(d.CampaignID), id(d.TicketID), d.ID})
+	}
+	return sh
+}
+
+// routeLabel names how a message went, in Chinese.
+func routeLabel(d Delivery) string {
+	switch outbound.Route(d.Route) {
+	case outbound.RouteCustomerService:
+		return "微信客服消息"
+	case outbound.RouteWeChatTemplate:
+		return "微信模板消息"
+	case outbound.RouteSMS:
+		return "短信"
+	}
+	return channelLabel(population.Channel(d.Channel))
 }
 
 func validDeliveryStatus(st outbound.Status) bool {

@@ -16,7 +16,8 @@ import (
 // page (390 px): the city's administrator creates a worker, copies the
 // token shown once, and the worker signs in with it in a fresh tab at
 // once; the administrator disables the worker and the worker's next
-// request is refused; the audit log shows the creation, filtered.
+// request is refused; the audit log shows the creation, filtered, and
+// exports the filtered entries as the API's workbook.
 func TestAdminInBrowser(t *testing.T) {
 	t.Parallel()
 	needBrowser(t)
@@ -103,6 +104,18 @@ func TestAdminInBrowser(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`#audit-list li[data-action="user.revoke"]`)))
 	b.fits("audit")
 	b.screenshot("admin-audit")
+
+	// 导出Excel: the entries of the filters shown, every page of them.
+	file, wb := b.exportXLSX("export the audit log", "#audit-export")
+	rows := wb["审计日志"]
+	if !strings.HasPrefix(file, "审计日志-") || len(rows) < 3 || rows[0][0] != "序号" {
+		t.Errorf("the export %q: %v; want the header and 赵敏's entries", file, rows)
+	}
+	for _, r := range rows[1:] {
+		if len(r) < 7 || r[6] != "user:赵敏" {
+			t.Errorf("an exported entry %v is not of user:赵敏", r)
+		}
+	}
 
 	// A resident's page from the API: their ticket and messages, masked
 	// for the city's administrator.

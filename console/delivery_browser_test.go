@@ -20,7 +20,8 @@ import (
 // officer finds a resident's failed message by the last four digits of
 // their phone, sees it as a card with the phone masked and the provider's
 // code said in Chinese, and the template sync status above; a tail too
-// short is refused at the field; on a desktop the records are a table.
+// short is refused at the field; 导出Excel saves the records found as the
+// API's workbook, phones masked; on a desktop the records are a table.
 func TestDeliveryInBrowser(t *testing.T) {
 	t.Parallel()
 	needBrowser(t)
@@ -82,6 +83,20 @@ func TestDeliveryInBrowser(t *testing.T) {
 	}
 	b.fits("delivery")
 	b.screenshot("delivery")
+
+	// 导出Excel: the records of the filters shown, as the API's workbook,
+	// the phone masked there too.
+	file, wb := b.exportXLSX("export the records", "#delivery-export")
+	rows := wb["发送记录"]
+	if !strings.HasPrefix(file, "发送记录-") || len(rows) != 2 || len(rows[1]) < 7 || rows[1][1] != res.Phone.Masked() ||
+		rows[1][5] != "isv.MOBILE_NUMBER_ILLEGAL" || rows[1][6] != "号码格式错误" {
+		t.Errorf("the export %q: %v; want the failed message alone, its phone masked", file, rows)
+	}
+	for _, r := range rows {
+		if strings.Contains(strings.Join(r, " "), string(res.Phone)) {
+			t.Errorf("the workbook shows the phone in clear: %v", r)
+		}
+	}
 
 	// On a desktop the same records are a table.
 	b.do("a desktop's screen", chromedp.EmulateViewport(1280, 800))

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -97,6 +98,19 @@ func (s *Store) Task(ctx context.Context, id int64) (dispatch.Task, error) {
 // TasksOfTicket returns a ticket's tasks in the order they were made.
 func (s *Store) TasksOfTicket(ctx context.Context, ticketID int64) ([]dispatch.Task, error) {
 	return s.tasks(ctx, "TasksOfTicket", ticketID)
+}
+
+// TasksOfTickets returns the tasks of the tickets ids in one query, by
+// ticket and then in the order they were made; none for no ids.
+func (s *Store) TasksOfTickets(ctx context.Context, ids []int64) ([]dispatch.Task, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	b, err := json.Marshal(ids)
+	if err != nil {
+		return nil, fmt.Errorf("store: tasks: %w", err)
+	}
+	return s.tasks(ctx, "TasksOfTickets", string(b))
 }
 
 // DepartmentTasks returns a department's open tasks, soonest deadline

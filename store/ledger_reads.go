@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math"
 	"time"
@@ -111,9 +112,28 @@ func (s *Store) MessageEvents(ctx context.Context, id int64) ([]outbound.Event, 
 // replies to it) by purpose. Maps are never nil; FailedBy is nil where
 // nothing failed.
 func (s *Store) Funnel(ctx context.Context, campaignID int64) (outbound.Funnel, error) {
+	return s.funnel(ctx, campaignID, "Funnel", campaignID)
+}
+
+// FunnelWithin is Funnel over the campaign's messages to residents whose
+// grid lies in one of grids (each with its subtree): the reach and
+// delivery a street's or a community's staff answer for. No grids is the
+// whole campaign (Funnel).
+func (s *Store) FunnelWithin(ctx context.Context, campaignID int64, grids []string) (outbound.Funnel, error) {
+	if len(grids) == 0 {
+		return s.Funnel(ctx, campaignID)
+	}
+	b, err := json.Marshal(grids)
+	if err != nil {
+		return outbound.Funnel{}, fmt.Errorf("store: campaign %d funnel: %w", campaignID, err)
+	}
+	return s.funnel(ctx, campaignID, "FunnelWithin", campaignID, string(b))
+}
+
+func (s *Store) funnel(ctx context.Context, campaignID int64, query string, args ...any) (outbound.Funnel, error) {
 	f := outbound.Funnel{ByChannel: map[population.Channel]outbound.ChannelFunnel{},
 		Skipped: map[outbound.SkipReason]int{}, FollowUps: map[outbound.Purpose]outbound.ChannelFunnel{}}
-	rows, err := s.r.QueryContext(ctx, s.q.get("Funnel"), campaignID)
+	rows, err := s.r.QueryContext(ctx, s.q.get(query), args...)
 	if err != nil {
 		return f, fmt.Errorf("store: campaign %d funnel: %w", campaignID, err)
 	}

@@ -2,13 +2,15 @@
 // for a period — tickets by status, category and unit, overdue and warned,
 // the departments' tasks, visit coverage, campaign delivery per channel
 // and the 考核 grades. Each chart (Apache ECharts, vendor-echarts.min.js,
-// served from the binary) has its table beside it, and every table a
-// 导出 button: a CSV made here (UTF-8 with a BOM, so that Excel reads the
-// Chinese), and the 考核 sheet also as the API's XLSX.
+// served from the binary) has its table beside it. 导出Excel downloads
+// every table as one workbook the API writes (GET /api/v1/dashboard with
+// format=xlsx, a sheet per table); each table also exports alone as a CSV
+// made here (UTF-8 with a BOM, so that Excel reads the Chinese), and the
+// 考核 sheet as the API's XLSX.
 (function () {
   'use strict';
   const G = window.GridCast;
-  const { h, nodes, api, go, screen, settle, showError, hasRole } = G;
+  const { h, nodes, api, go, screen, settle, notice, showError, hasRole } = G;
   const TZ = 'Asia/Shanghai';
 
   // charts are the ECharts instances on the screen, disposed at the next
@@ -64,7 +66,28 @@
         document.body.append(a);
         a.click();
         a.remove();
-      } }, '导出');
+      } }, '导出CSV');
+  }
+
+  // saveXLSX fetches path, an API route answering a workbook, with the
+  // session's credentials (api() with blob, as photos are fetched) and
+  // saves it as file; btn is busy meanwhile, and a refusal is said.
+  async function saveXLSX(btn, path, file, doing) {
+    btn.disabled = true;
+    btn.setAttribute('aria-busy', 'true');
+    try {
+      const b = await api('GET', path, undefined, { blob: true, zh: true });
+      const a = h('a', { href: URL.createObjectURL(b), download: file, hidden: true });
+      urls.push(a.href);
+      document.body.append(a);
+      a.click();
+      a.remove();
+      notice('已导出 ' + file);
+    } catch (e) {
+      if (!e.handled) showError(e, doing);
+    }
+    btn.disabled = false;
+    btn.removeAttribute('aria-busy');
   }
 
   // card is one figure's panel: heading, chart (when given), table and
@@ -117,7 +140,7 @@
       } },
     G.field('开始日期', fromIn), G.field('结束日期', toIn),
     h('div', { class: 'buttons' }, h('button', { type: 'submit', class: 'primary', id: 'dashboard-submit' }, '查看')));
-    screen('数据看板', h('p', { class: 'muted' }, '您管辖范围内的工单、部门待办、走访、活动触达和考核等级。图表下方的表格可导出。'), form, out);
+    screen('数据看板', h('p', { class: 'muted' }, '您管辖范围内的工单、部门待办、走访、活动触达和考核等级。“导出Excel”把全部表格导出为一个工作簿（每张表一页），各表也可单独导出 CSV。'), form, out);
     let d;
     try {
       d = await api('GET', '/dashboard?' + new URLSearchParams({ from, to }), undefined, { zh: true });
@@ -166,23 +189,18 @@
 
     // The 考核 sheet itself, as the API writes it (XLSX).
     const xlsx = h('button', { type: 'button', id: 'dash-grades-xlsx' }, '导出考核表 Excel');
-    xlsx.addEventListener('click', async () => {
-      xlsx.disabled = true;
-      try {
-        const by = d.by === 'grid' ? 'grid' : d.by === 'community' ? 'community' : 'street';
-        const b = await api('GET', '/assessment?' + new URLSearchParams({ period: d.month, by, format: 'xlsx' }), undefined, { blob: true, zh: true });
-        const a = h('a', { href: URL.createObjectURL(b), download: `kaohe-${d.month}.xlsx`, hidden: true });
-        urls.push(a.href);
-        document.body.append(a);
-        a.click();
-        a.remove();
-      } catch (e) {
-        if (!e.handled) showError(e, '导出考核表');
-      }
-      xlsx.disabled = false;
+    xlsx.addEventListener('click', () => {
+      const by = d.by === 'grid' ? 'grid' : d.by === 'community' ? 'community' : 'street';
+      saveXLSX(xlsx, '/assessment?' + new URLSearchParams({ period: d.month, by, format: 'xlsx' }), `kaohe-${d.month}.xlsx`, '导出考核表');
     });
 
+    // Every table, as one workbook of the API's, for the period shown.
+    const all = h('button', { type: 'button', class: 'primary', id: 'dashboard-export' }, '导出Excel');
+    const file = `数据看板-${from}至${to}.xlsx`;
+    all.addEventListener('click', () => saveXLSX(all, '/dashboard?' + new URLSearchParams({ from, to, format: 'xlsx' }), file, '导出数据看板'));
+
     out.replaceChildren(...nodes([
+      h('div', { class: 'buttons dash-actions' }, all),
       kpis,
       h('div', { class: 'dash-grid' },
         card('dash-status', '工单状态', statusChart, statusTbl, `gongdan-zhuangtai-${span}.csv`),

@@ -613,6 +613,17 @@ SELECT purpose, channel, status, skip_reason, CASE WHEN status = 'failed' THEN p
 FROM messages WHERE campaign_id = $1
 GROUP BY 1, 2, 3, 4, 5, 6;
 
+-- name: FunnelWithin
+-- Funnel's columns over the campaign's messages to residents whose grid
+-- lies in a scope. Arguments: campaign, scope (a JSON array of grid codes,
+-- each with its subtree).
+SELECT m.purpose, m.channel, m.status, m.skip_reason, CASE WHEN m.status = 'failed' THEN m.provider_code ELSE '' END,
+       CASE WHEN m.fallback_of IS NULL THEN 0 ELSE 1 END, count(*)
+FROM messages m JOIN residents r ON r.id = m.resident_id
+WHERE m.campaign_id = $1 AND EXISTS (SELECT 1 FROM jsonb_array_elements_text($2::jsonb) g(code)
+    WHERE r.grid_code = g.code OR starts_with(r.grid_code, g.code || '-'))
+GROUP BY 1, 2, 3, 4, 5, 6;
+
 -- name: CampaignWaiting
 -- A campaign's own pending messages by why they wait, most first.
 -- Columns: wait reason ('' for those not tried yet), count, the earliest
@@ -1315,6 +1326,12 @@ SELECT id, ticket_id, department, state, due_at, extend_to, note, feedback, reas
 
 -- name: TasksOfTicket
 SELECT id, ticket_id, department, state, due_at, extend_to, note, feedback, reason, dispatched_by, created_at, updated_at FROM dispatch_tasks WHERE ticket_id = $1 ORDER BY id;
+
+-- name: TasksOfTickets
+-- The tasks of several tickets, by ticket then order made. Argument: a JSON
+-- array of ticket ids.
+SELECT id, ticket_id, department, state, due_at, extend_to, note, feedback, reason, dispatched_by, created_at, updated_at FROM dispatch_tasks
+WHERE ticket_id IN (SELECT (jsonb_array_elements_text($1::jsonb))::bigint) ORDER BY ticket_id, id;
 
 -- name: DepartmentTasks
 -- A department's open tasks, soonest deadline first. Arguments: department, limit.

@@ -586,6 +586,17 @@ SELECT purpose, channel, status, skip_reason, CASE WHEN status = 'failed' THEN p
 FROM messages WHERE campaign_id = ?
 GROUP BY 1, 2, 3, 4, 5, 6;
 
+-- name: FunnelWithin
+-- Funnel's columns over the campaign's messages to residents whose grid
+-- lies in a scope. Arguments: campaign, scope (a JSON array of grid codes,
+-- each with its subtree).
+SELECT m.purpose, m.channel, m.status, m.skip_reason, CASE WHEN m.status = 'failed' THEN m.provider_code ELSE '' END,
+       CASE WHEN m.fallback_of IS NULL THEN 0 ELSE 1 END, count(*)
+FROM messages m JOIN residents r ON r.id = m.resident_id
+WHERE m.campaign_id = ?1 AND EXISTS (SELECT 1 FROM json_each(?2) g
+    WHERE r.grid_code = g.value OR substr(r.grid_code, 1, length(g.value) + 1) = g.value || '-')
+GROUP BY 1, 2, 3, 4, 5, 6;
+
 -- name: CampaignWaiting
 -- A campaign's own pending messages by why they wait, most first.
 -- Columns: wait reason ('' for those not tried yet), count, the earliest
@@ -1287,6 +1298,12 @@ SELECT id, ticket_id, department, state, due_at, extend_to, note, feedback, reas
 
 -- name: TasksOfTicket
 SELECT id, ticket_id, department, state, due_at, extend_to, note, feedback, reason, dispatched_by, created_at, updated_at FROM dispatch_tasks WHERE ticket_id = ? ORDER BY id;
+
+-- name: TasksOfTickets
+-- The tasks of several tickets, by ticket then order made. Argument: a JSON
+-- array of ticket ids.
+SELECT id, ticket_id, department, state, due_at, extend_to, note, feedback, reason, dispatched_by, created_at, updated_at FROM dispatch_tasks
+WHERE ticket_id IN (SELECT value FROM json_each(?)) ORDER BY ticket_id, id;
 
 -- name: DepartmentTasks
 -- A department's open tasks, soonest deadline first. Arguments: department, limit.

@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/gridcast/gridcast/dispatch"
 	"github.com/gridcast/gridcast/fault"
 )
@@ -86,6 +88,27 @@ func testDispatchWhistle(t *testing.T, st Store) {
 	}
 	if evs[2].Note != "车主联系不上" || evs[0].Actor != "街道王芳" {
 		t.Errorf("events keep who and why: %+v", evs)
+	}
+
+	// The tasks of several tickets in one read (the dashboard's), by
+	// ticket; a ticket with none adds nothing.
+	tk2 := newTicket(t, st, rs[1].ID, "NY-01-01-02", time.Minute, t0.Add(72*time.Hour))
+	bare := newTicket(t, st, rs[1].ID, "NY-01-01-02", 2*time.Minute, t0.Add(72*time.Hour))
+	more, err := st.DispatchTasks(ctx, []dispatch.Task{{TicketID: tk2.ID, Department: "fire", DueAt: due, DispatchedBy: "街道王芳"}},
+		dispatch.DefaultDepartments)
+	if err != nil {
+		t.Fatal(err)
+	}
+	both, err := st.TasksOfTickets(ctx, []int64{tk2.ID, bare.ID, tk.ID})
+	var taskIDs []int64
+	for _, k := range both {
+		taskIDs = append(taskIDs, k.ID)
+	}
+	if d := cmp.Diff([]int64{fire, cg, more[0].ID}, taskIDs); err != nil || d != "" {
+		t.Errorf("TasksOfTickets: %v (-want +got):\n%s", err, d)
+	}
+	if none, err := st.TasksOfTickets(ctx, nil); err != nil || len(none) != 0 {
+		t.Errorf("TasksOfTickets(no tickets) = %+v, %v", none, err)
 	}
 }
 

@@ -436,6 +436,28 @@ func testFunnel(t *testing.T, st Store) {
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("Funnel (-want +got):\n%s", d)
 	}
+	// Within a grid: the messages to its residents alone (0, 3, 6: the
+	// delivered WeChat, the sent SMS, the one with no channel, and the
+	// reminder to resident 0); no grids is the whole campaign.
+	within, err := st.FunnelWithin(ctx, c.ID, []string{"NY-01-01-01"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantWithin := outbound.Funnel{
+		Targeted:  3,
+		ByChannel: map[population.Channel]outbound.ChannelFunnel{wx: {Delivered: 1}, sms: {Sent: 1}},
+		Skipped:   map[outbound.SkipReason]int{outbound.SkipNoChannel: 1},
+		FollowUps: map[outbound.Purpose]outbound.ChannelFunnel{outbound.PurposeReminder: {Sent: 1}},
+	}
+	if d := cmp.Diff(wantWithin, within); d != "" {
+		t.Errorf("FunnelWithin(NY-01-01-01) (-want +got):\n%s", d)
+	}
+	if street, err := st.FunnelWithin(ctx, c.ID, []string{"NY-02"}); err != nil || street.Targeted != 3 {
+		t.Errorf("FunnelWithin(NY-02) = %+v, %v; want residents 2, 5, 8 targeted", street, err)
+	}
+	if whole, err := st.FunnelWithin(ctx, c.ID, nil); err != nil || !cmp.Equal(want, whole) {
+		t.Errorf("FunnelWithin(no grids) = %+v, %v; want the whole funnel", whole, err)
+	}
 	empty, err := st.Funnel(ctx, 1<<40)
 	if err != nil {
 		t.Fatal(err)

@@ -43,6 +43,7 @@ type Store interface {
 	AssessmentStore
 	RecordStore
 	api.DeliveryStore
+	api.DashboardStore
 	Admin
 }
 
