@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -13,6 +14,7 @@ import (
 	"github.com/gridcast/gridcast/campaigns"
 	"github.com/gridcast/gridcast/fault"
 	"github.com/gridcast/gridcast/outbound"
+	"github.com/gridcast/gridcast/population"
 )
 
 // Campaigns is what the campaign endpoints need from the ledger.
@@ -25,6 +27,11 @@ type Campaigns interface {
 	// CampaignWaiting counts the campaign's pending messages by why they
 	// wait.
 	CampaignWaiting(ctx context.Context, campaignID int64) ([]outbound.Waiting, error)
+	// UpdateCampaign stores a draft's new content (PUT /api/v1/campaigns/{id}).
+	UpdateCampaign(ctx context.Context, c campaigns.Campaign) error
+	// StreamSegment and WorkerForGrid, with Templates, render the preview.
+	StreamSegment(ctx context.Context, expr string, afterID int64, batch int, fn func([]population.Resident) error) error
+	WorkerForGrid(ctx context.Context, gridCode string, role population.Role) (population.Worker, error)
 }
 
 // Campaign is a campaign as the API reads and writes it.
@@ -59,7 +66,11 @@ type Campaign struct {
 	State      string    `json:"state,omitempty"`
 	ApprovedBy string    `json:"approved_by,omitempty"`
 	CreatedAt  time.Time `json:"created_at,omitzero"`
-	// Warnings, in the answer to a create only: what is allowed but likely
+	// Refusal is the checker's refusal that stands on a draft: it went
+	// back to its maker, who edits it (which lifts the refusal). Absent
+	// when none stands.
+	Refusal *CampaignRefusal `json:"refusal,omitempty"`
+	// Warnings, in the answer to a create or an edit only: what is allowed but likely
 	// a mistake (campaigns.Campaign.Warnings), e.g. text in a WeChat
 	// template's first or remark, which WeChat no longer shows.
 	Warnings []string `json:"warnings,omitempty"`
@@ -94,12 +105,28 @@ func (in Campaign) domain() (campaigns.Campaign, error) {
 	}, nil
 }
 
+// CampaignRefusal is a checker's refusal of a draft, with their comment.
+type CampaignRefusal struct {
+	By      string    `json:"by"`
+	At      time.Time `json:"at"`
+	Comment string    `json:"comment"`
+}
+
+func refusalToAPI(evs []campaigns.Event) *CampaignRefusal {
+	ev, ok := campaigns.Refusal(evs)
+	if !ok {
+		return nil
+	}
+	return &CampaignRefusal{By: ev.Actor, At: ev.At, Comment: ev.Comment()}
+}
+
 func (s *server) mountCampaigns(v1 mountFunc) {
 	v1("GET /api/v1/campaigns", s.listCampaigns)
 	v1("POST /api/v1/campaigns", s.createCampaign, access.RoleOfficer)
 	v1("GET /api/v1/campaigns/{id}", s.campaignRead(s.getCampaign))
 	v1("GET /api/v1/campaigns/{id}/events", s.campaignRead(s.campaignEvents))
 	v1("POST /api/v1/campaigns/{id}/actions", s.campaignAct(s.campaignAction), access.RoleOfficer, access.RoleChecker)
+	s.mountCampaignEdits(v1)
 }
 
 func (s *server) campaignID(r *http.Request) (int64, error) {
@@ -138,7 +165,18 @@ func (s *server) listCampaigns(w http.ResponseWriter, r *http.Request) {
 	out := make([]Campaign, 0, min(len(cs), limit))
 	for _, c := range cs {
 		if len(out) < limit && scope.Overlaps(campaignScope(c)) {
-			out = append(out, campaignToAPI(c))
+			ac := campaignToAPI(c)
+			// A draft awaiting approval may have gone back to its maker:
+			// the approval queue leaves it out until it is edited.
+			if c.Editable() && !c.Approved() {
+				evs, err := s.cfg.Campaigns.CampaignEvents(r.Context(), c.ID)
+				if err != nil {
+					s.writeError(w, r, err)
+					return
+				}
+				ac.Refusal = refusalToAPI(evs)
+			}
+			out = append(out, ac)
 		}
 	}
 	writeJSON(w, 200, out)
@@ -163,24 +201,7 @@ func (s *server) createCampaign(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	if c.ScheduleAt.IsZero() {
-		c.ScheduleAt = s.cfg.Now() // as soon as it is sent
-	}
-	// The campaign reaches no further than its maker's scope.
-	mine := scopeOf(r)
-	if len(c.Scope) == 0 {
-		c.Scope = mine.Narrowest()
-	} else if err := access.Scope(c.Scope).Validate(); err != nil {
-		s.writeError(w, r, badRequest("scope: %v", "范围无效：%v", err))
-		return
-	} else if !mine.CoversAll(c.Scope) {
-		s.outOfScope(w, r, "scope "+access.Scope(c.Scope).String())
-		return
-	} else {
-		c.Scope = access.Scope(c.Scope).Narrowest()
-	}
-	if len(c.Scope) == 0 {
-		s.outOfScope(w, r, "every grid")
+	if !s.settleCampaign(w, r, &c) {
 		return
 	}
 	if err := c.Validate(s.cfg.Policy); err != nil {
@@ -196,6 +217,34 @@ func (s *server) createCampaign(w http.ResponseWriter, r *http.Request) {
 	out := campaignToAPI(c)
 	out.Warnings = c.Warnings()
 	writeJSON(w, http.StatusCreated, out)
+}
+
+// settleCampaign gives a campaign from a request body its defaults — sent
+// as soon as it is scheduled, reaching the caller's scope — and keeps it
+// within the caller's scope; it answers 400 or 403 and returns false when
+// it cannot.
+func (s *server) settleCampaign(w http.ResponseWriter, r *http.Request, c *campaigns.Campaign) bool {
+	if c.ScheduleAt.IsZero() {
+		c.ScheduleAt = s.cfg.Now() // as soon as it is sent
+	}
+	// The campaign reaches no further than its maker's scope.
+	mine := scopeOf(r)
+	if len(c.Scope) == 0 {
+		c.Scope = mine.Narrowest()
+	} else if err := access.Scope(c.Scope).Validate(); err != nil {
+		s.writeError(w, r, badRequest("scope: %v", "范围无效：%v", err))
+		return false
+	} else if !mine.CoversAll(c.Scope) {
+		s.outOfScope(w, r, "scope "+access.Scope(c.Scope).String())
+		return false
+	} else {
+		c.Scope = access.Scope(c.Scope).Narrowest()
+	}
+	if len(c.Scope) == 0 {
+		s.outOfScope(w, r, "every grid")
+		return false
+	}
+	return true
 }
 
 // CampaignStatus is a campaign with its funnel, why its pending messages
@@ -297,6 +346,14 @@ func (s *server) getCampaign(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	out := CampaignStatus{Campaign: campaignToAPI(c), Funnel: funnelToAPI(f), Waiting: []Waiting{}, PausedChannels: []ChannelPause{}}
+	if c.Editable() {
+		evs, err := s.cfg.Campaigns.CampaignEvents(r.Context(), id)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		out.Campaign.Refusal = refusalToAPI(evs)
+	}
 	lang, now, loc := langOf(r), s.cfg.Now(), campaigns.Shanghai()
 	for _, wt := range ws {
 		text := outbound.DescribeWaitZh(wt.Reason, wt.Until, now, loc)
@@ -356,10 +413,11 @@ func (s *server) campaignEvents(w http.ResponseWriter, r *http.Request) {
 }
 
 type actionRequest struct {
-	Action string `json:"action"` // approve, send, pause, resume, cancel
+	Action string `json:"action"` // approve, refuse, send, pause, resume, cancel
 	By     string `json:"by"`     // the user when authenticated; else required
 	// Comment goes on the campaign's record with the event: a checker's
-	// word on what they approved, an officer's reason to cancel.
+	// word on what they approved, an officer's reason to cancel. A refusal
+	// requires one: it tells the maker what to change.
 	Comment string `json:"comment,omitempty"`
 }
 
@@ -397,8 +455,9 @@ func (s *server) campaignAction(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, badRequest("comment: at most %d characters", "意见最多 %d 个字", maxActionComment))
 		return
 	}
-	// A checker approves; every other action is an officer's.
-	if u, ok := userFrom(r.Context()); ok && req.Action != "approve" && !u.Has(access.RoleOfficer) {
+	// A checker approves or refuses; every other action is an officer's.
+	review := req.Action == "approve" || req.Action == "refuse"
+	if u, ok := userFrom(r.Context()); ok && !review && !u.Has(access.RoleOfficer) {
 		s.auth.refuse(w, r, http.StatusForbidden, "role", fmt.Sprintf("%s needs the officer role; yours: %s", req.Action, rolesText(u.Roles)))
 		return
 	}
@@ -406,11 +465,13 @@ func (s *server) campaignAction(w http.ResponseWriter, r *http.Request) {
 	switch req.Action {
 	case "approve":
 		c, _, err = campaigns.MoveNoted(r.Context(), s.cfg.Campaigns, id, "", true, req.By, req.Comment, s.cfg.Policy, s.cfg.Now())
+	case "refuse":
+		c, _, err = campaigns.Refuse(r.Context(), s.cfg.Campaigns, id, req.By, req.Comment, s.cfg.Now())
 	default:
 		a, ok := actions[req.Action]
 		if !ok {
-			s.writeError(w, r, badRequest("action %q: want approve, send, pause, resume or cancel",
-				"操作 %q 无效，可选 approve、send、pause、resume、cancel", req.Action))
+			s.writeError(w, r, badRequest("action %q: want approve, refuse, send, pause, resume or cancel",
+				"操作 %q 无效，可选 approve、refuse、send、pause、resume、cancel", req.Action))
 			return
 		}
 		if a.only != "" {
@@ -432,7 +493,11 @@ func (s *server) campaignAction(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	_ = s.record(r, req.By, audit.Action("campaign."+req.Action), fmt.Sprintf("campaign:%d", id), "",
+	reason := ""
+	if req.Action == "refuse" {
+		reason = strings.TrimSpace(req.Comment) // the refusal's why, as the record has it
+	}
+	_ = s.record(r, req.By, audit.Action("campaign."+req.Action), fmt.Sprintf("campaign:%d", id), reason,
 		fmt.Sprintf(`{"state":%q}`, c.State))
 	if s.cfg.Kick != nil && (req.Action == "send" || req.Action == "resume") {
 		// The minute tick starts it anyway: a failed kick only delays it.

@@ -103,3 +103,67 @@ func SyncedTemplates(ctx context.Context, st interface {
 	}
 	return t, nil
 }
+
+// Refuse records actor's refusal of campaign id, a draft awaiting
+// approval, with the comment the maker reads on its record (Campaign.Refuse
+// says what is refused). The campaign stays a draft.
+func Refuse(ctx context.Context, st Mover, id int64, actor, comment string, now time.Time) (Campaign, Event, error) {
+	c, err := st.Campaign(ctx, id)
+	if err != nil {
+		return c, Event{}, err
+	}
+	ev, err := c.Refuse(actor, comment, now)
+	if err != nil {
+		return c, Event{}, err
+	}
+	ev.Note += ": " + strings.TrimSpace(comment)
+	if err := st.ApplyCampaignEvent(ctx, c, ev); err != nil {
+		return c, Event{}, err
+	}
+	return c, ev, nil
+}
+
+// Editor is what Edit needs from the store: Mover and the write of a
+// draft's content. *store.Store satisfies it.
+type Editor interface {
+	Mover
+	UpdateCampaign(ctx context.Context, c Campaign) error
+}
+
+// Edit replaces the content of draft next.ID with next's, on behalf of
+// actor, who must be its maker (ErrNotOwner): the state, owner and
+// creation stay. It validates next as a create does (ErrInvalid), stores
+// it, and records an "edited" event that clears any approval or refusal:
+// what a checker saw is no longer what would be sent. A campaign past
+// draft is refused (ErrNotDraft), as is a write that finds it moved on
+// meanwhile (the store's conflict).
+func Edit(ctx context.Context, st Editor, next Campaign, actor string, pol Policy, now time.Time) (Campaign, Event, error) {
+	actor = strings.TrimSpace(actor)
+	if actor == "" {
+		return next, Event{}, ErrNoActor
+	}
+	cur, err := st.Campaign(ctx, next.ID)
+	if err != nil {
+		return cur, Event{}, err
+	}
+	if !cur.Editable() {
+		return cur, Event{}, fmt.Errorf("%w (campaign %d is %s)", ErrNotDraft, cur.ID, cur.state())
+	}
+	if !strings.EqualFold(actor, strings.TrimSpace(cur.Owner)) {
+		return cur, Event{}, fmt.Errorf("%w (%s made campaign %d)", ErrNotOwner, cur.Owner, cur.ID)
+	}
+	next.Owner, next.State, next.CreatedAt = cur.Owner, cur.State, cur.CreatedAt
+	next.ApprovedBy, next.ApprovedAt, next.ApprovedDigest = "", time.Time{}, ""
+	next.UpdatedAt = now
+	if err := next.Validate(pol); err != nil {
+		return cur, Event{}, invalid(err)
+	}
+	if err := st.UpdateCampaign(ctx, next); err != nil {
+		return cur, Event{}, err
+	}
+	ev := Event{CampaignID: next.ID, At: now, Actor: actor, From: StateDraft, To: StateDraft, Note: NoteEdited}
+	if err := st.ApplyCampaignEvent(ctx, next, ev); err != nil {
+		return next, Event{}, err
+	}
+	return next, ev, nil
+}

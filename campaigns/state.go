@@ -240,7 +240,7 @@ func (c *Campaign) Approve(actor string, now time.Time) (Event, error) {
 	}
 	c.ApprovedBy, c.ApprovedAt, c.ApprovedDigest = actor, now, c.Digest()
 	c.UpdatedAt = now
-	return Event{CampaignID: c.ID, At: now, Actor: actor, From: from, To: from, Note: "approved"}, nil
+	return Event{CampaignID: c.ID, At: now, Actor: actor, From: from, To: from, Note: NoteApproved}, nil
 }
 
 // Transition moves c to the state to on behalf of actor, given the current
@@ -295,3 +295,81 @@ func (c *Campaign) Transition(to State, actor string, audience int, pol Policy, 
 	c.UpdatedAt = now
 	return Event{CampaignID: c.ID, At: now, Actor: actor, From: from, To: to, Note: note}, nil
 }
+
+// Refusal errors; test with errors.Is.
+var (
+	// ErrNoComment: a refusal without a comment; the maker needs to know
+	// what to change.
+	ErrNoComment = fault.Refuse(fault.ErrInvalid, "say why: a refusal needs a comment for the maker",
+		"请填写退回意见：创建人需要知道改什么", nil)
+	// ErrSelfRefusal: the owner tried to refuse their own campaign; they
+	// edit or cancel it instead.
+	ErrSelfRefusal = fault.Refuse(fault.ErrConflict, "the owner cannot refuse their own campaign: edit or cancel it",
+		"不能退回自己创建的活动，请直接编辑或取消", nil)
+	// ErrNotAwaiting: the campaign is not a draft awaiting approval (it is
+	// past draft, or its approval holds).
+	ErrNotAwaiting = fault.Refuse(fault.ErrConflict, "the campaign is not awaiting approval", "该活动不在待审核状态", nil)
+	// ErrNotOwner: someone other than the maker tried to edit a draft; the
+	// maker-checker rule keys on the maker, so only they change it.
+	ErrNotOwner = fault.Refuse(fault.ErrConflict, "only the campaign's maker may edit it", "只有活动的创建人可以编辑", nil)
+	// ErrNotDraft: an edit of a campaign past draft.
+	ErrNotDraft = fault.Refuse(fault.ErrConflict, "only a draft may be edited", "只有草稿可以编辑", nil)
+)
+
+// The notes of the events a draft's review leaves on the record; an
+// actor's comment follows after ": ".
+const (
+	NoteApproved = "approved"
+	NoteRefused  = "refused"
+	NoteEdited   = "edited"
+)
+
+// Refuse records actor's refusal of c, a draft awaiting approval, and
+// returns the ledger event: c stays a draft, for its maker to edit, and
+// loses any approval that no longer holds. The comment is required
+// (ErrNoComment) and is the caller's to add to the event's note. The owner
+// cannot refuse (ErrSelfRefusal); a campaign past draft or approved as it
+// reads cannot be (ErrNotAwaiting).
+func (c *Campaign) Refuse(actor, comment string, now time.Time) (Event, error) {
+	actor = strings.TrimSpace(actor)
+	switch {
+	case actor == "":
+		return Event{}, ErrNoActor
+	case strings.TrimSpace(comment) == "":
+		return Event{}, ErrNoComment
+	case c.state() != StateDraft || c.Approved():
+		return Event{}, fmt.Errorf("%w (campaign %d is %s)", ErrNotAwaiting, c.ID, c.state())
+	case strings.EqualFold(actor, strings.TrimSpace(c.Owner)):
+		return Event{}, fmt.Errorf("%w (%s)", ErrSelfRefusal, actor)
+	}
+	c.ApprovedBy, c.ApprovedAt, c.ApprovedDigest = "", time.Time{}, ""
+	c.UpdatedAt = now
+	return Event{CampaignID: c.ID, At: now, Actor: actor, From: StateDraft, To: StateDraft, Note: NoteRefused}, nil
+}
+
+// Refusal is the refusal that stands on a campaign's record evs (oldest
+// first): the last one, unless the campaign was edited, approved or moved
+// since. ok is false when none stands.
+func Refusal(evs []Event) (ev Event, ok bool) {
+	for _, e := range evs {
+		switch {
+		case noteIs(e.Note, NoteRefused):
+			ev, ok = e, true
+		case noteIs(e.Note, NoteEdited), noteIs(e.Note, NoteApproved), e.From != e.To:
+			ev, ok = Event{}, false
+		}
+	}
+	return ev, ok
+}
+
+// Comment is the actor's comment on e, after the ledger's own note.
+func (e Event) Comment() string {
+	for _, n := range []string{NoteRefused, NoteApproved, NoteEdited} {
+		if rest, found := strings.CutPrefix(e.Note, n+": "); found {
+			return rest
+		}
+	}
+	return ""
+}
+
+func noteIs(note, kind string) bool { return note == kind || strings.HasPrefix(note, kind+": ") }

@@ -16,9 +16,7 @@ import (
 
 	"github.com/gridcast/gridcast/audit"
 	"github.com/gridcast/gridcast/campaigns"
-	"github.com/gridcast/gridcast/fault"
 	"github.com/gridcast/gridcast/outbound"
-	"github.com/gridcast/gridcast/pii"
 	"github.com/gridcast/gridcast/population"
 	"github.com/gridcast/gridcast/queue"
 	"github.com/gridcast/gridcast/store"
@@ -213,117 +211,41 @@ func (a *app) withCampaign(ctx context.Context, arg string, fn func(*store.Store
 	return fn(st, c)
 }
 
-// campaignPreview is what an officer sees before sending: who gets what.
+// campaignPreview is campaigns.Preview with the campaign it shows and each
+// sample said on one line.
 type campaignPreview struct {
 	campaign  campaigns.Campaign
 	audience  int
 	byChannel map[population.Channel]int
 	skipped   map[outbound.SkipReason]int
 	samples   []string
+	warnings  []string
 }
 
-// previewCampaign streams the audience once, deciding each resident's
-// channel or skip reason exactly as the fan-out will, and renders the first
-// n messages with personal data masked.
+// previewCampaign is campaigns.BuildPreview over the store, for the
+// terminal.
 func previewCampaign(ctx context.Context, st *store.Store, c campaigns.Campaign, n int, now time.Time) (campaignPreview, error) {
-	p := campaignPreview{campaign: c, byChannel: map[population.Channel]int{}, skipped: map[outbound.SkipReason]int{}}
-	tpls := map[population.Channel]map[string]campaigns.Template{}
-	for _, ch := range []population.Channel{population.ChannelSMS, population.ChannelWeChat} {
-		ts, err := st.Templates(ctx, ch)
-		if err != nil {
-			return p, err
-		}
-		tpls[ch] = map[string]campaigns.Template{}
-		for _, t := range ts {
-			tpls[ch][t.Code] = t
-		}
-	}
-	workers := map[string]population.Worker{}
-	runAt := c.ScheduleAt
-	if runAt.Before(now) {
-		runAt = now
-	}
-	err := st.StreamSegment(ctx, c.Audience(), 0, 1000, func(rs []population.Resident) error {
-		for _, r := range rs {
-			p.audience++
-			if reason := c.CheckRecipient(r, runAt, now); reason.Final() {
-				p.skipped[reason]++
-				continue
-			}
-			ch, reason := campaigns.ChooseChannel(c.ChannelPolicy, r, false)
-			if reason.Final() {
-				p.skipped[reason]++
-				continue
-			}
-			p.byChannel[ch]++
-			if len(p.samples) >= n {
-				continue
-			}
-			w, ok := workers[r.GridCode]
-			if !ok {
-				var err error
-				if w, err = st.WorkerForGrid(ctx, r.GridCode, population.RoleGridWorker); err != nil && !errors.Is(err, fault.ErrNotFound) {
-					return err
-				}
-				workers[r.GridCode] = w
-			}
-			p.samples = append(p.samples, renderSample(c, ch, r, w, tpls[ch]))
-		}
-		return nil
-	})
-	return p, err
-}
-
-// renderSample renders one message as the resident's phone shows it — for
-// WeChat, only the keyword fields, each cut to 20 characters
-// (campaigns.WeChatDisplay) — and masks the resident's and the worker's
-// personal data in it for the preview screen.
-func renderSample(c campaigns.Campaign, ch population.Channel, r population.Resident, w population.Worker, tpls map[string]campaigns.Template) string {
-	v := campaigns.Vars{Resident: r, Worker: w, Campaign: c}
-	var text string
-	var err error
-	switch ch {
-	case population.ChannelSMS:
-		t, ok := tpls[c.SMS.TemplateCode]
-		if !ok {
-			return fmt.Sprintf("sms → %s: template %s not synced (run gridcast templates sync)", r.Phone.Masked(), c.SMS.TemplateCode)
-		}
-		text, err = campaigns.PreviewSMS(c, t, v)
-	default:
-		var fields map[string]string
-		if fields, err = campaigns.RenderFields(c.WeChat.Fields, v); err == nil {
-			// A template not synced yet: the fields in order, without labels.
-			text = strings.Join(campaigns.WeChatDisplay(tpls[c.WeChat.TemplateID], fields), "\n")
-		}
-	}
+	p, err := campaigns.BuildPreview(ctx, st, c, n, now)
 	if err != nil {
-		return fmt.Sprintf("%s → resident %d: cannot render: %v", ch, r.ID, err)
+		return campaignPreview{}, err
 	}
-	text = maskPeople(text, r, w)
-	to := r.Phone.Masked()
-	if ch == population.ChannelWeChat {
-		to = r.OpenID.Masked()
+	out := campaignPreview{campaign: c, audience: p.Audience, byChannel: p.ByChannel, skipped: p.Skipped, warnings: p.Warnings}
+	for _, s := range p.Samples {
+		out.samples = append(out.samples, sampleLine(s))
 	}
-	return fmt.Sprintf("%s → %s: %s", ch, to, strings.ReplaceAll(text, "\n", " / "))
+	return out, nil
 }
 
-// maskPeople masks the names and phone numbers of r and w in text (and
-// whatever pii.MaskText finds), a name that WeChat cut short ("欧阳秀…")
-// included.
-func maskPeople(text string, r population.Resident, w population.Worker) string {
-	for _, p := range []pii.Phone{r.Phone, w.Phone} {
-		if p != "" {
-			text = strings.ReplaceAll(text, string(p), p.Masked())
-		}
+// sampleLine says a sample on one line: "sms → 138****5678: 【网格通】…
+// (52 characters, 1 SMS)", a WeChat message's lines joined with " / ".
+func sampleLine(s campaigns.Sample) string {
+	switch {
+	case s.Error != "":
+		return fmt.Sprintf("%s → resident %d: %s", s.Channel, s.ResidentID, s.Error)
+	case s.Channel == population.ChannelSMS:
+		return fmt.Sprintf("%s → %s: %s (%d characters, %d SMS)", s.Channel, s.To, s.Text, s.Chars, s.Parts)
 	}
-	for _, n := range []pii.Name{r.Name, w.Name} {
-		rs := []rune(string(n))
-		for k := len(rs) - 1; k >= 2; k-- {
-			cut := pii.Name(rs[:k])
-			text = strings.ReplaceAll(text, string(cut)+"…", cut.Masked()+"…")
-		}
-	}
-	return pii.MaskText(text, r.Name, w.Name)
+	return fmt.Sprintf("%s → %s: %s", s.Channel, s.To, strings.Join(s.Lines, " / "))
 }
 
 func (p campaignPreview) print(w io.Writer) {
@@ -337,7 +259,7 @@ func (p campaignPreview) print(w io.Writer) {
 	for _, s := range p.samples {
 		fmt.Fprintln(w, "  "+s)
 	}
-	for _, warn := range c.Warnings() {
+	for _, warn := range p.warnings {
 		fmt.Fprintln(w, "warning: "+warn)
 	}
 }

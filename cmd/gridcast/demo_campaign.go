@@ -198,7 +198,7 @@ func (a *app) runDemoCampaign(ctx context.Context, sv serving, street population
 		if err != nil && !errors.Is(err, fault.ErrNotFound) {
 			return c, err
 		}
-		fmt.Fprintf(out, "   WeChat to %s: %s\n", m.ToUser.Masked(), maskPeople(strings.Join(lines, " / "), r, w))
+		fmt.Fprintf(out, "   WeChat to %s: %s\n", m.ToUser.Masked(), campaigns.MaskPeople(strings.Join(lines, " / "), r, w))
 		shown++
 	}
 	return c, nil

@@ -1,7 +1,9 @@
 // Campaigns for officers and checkers: the list with states and funnel
-// figures, the approval queue, a campaign's page (record, funnel per
-// channel, why messages wait, failures in Chinese, sign-ups) with the
-// CLI's actions, and the form that makes a draft with a live audience.
+// figures, the approval queue, a campaign's page (record, the messages as
+// the residents' phones show them, funnel per channel, why messages wait,
+// failures in Chinese, sign-ups and their workbook) with the CLI's actions
+// and a checker's refusal, and the form that makes or edits a draft with
+// a live audience and the same preview.
 (() => {
   'use strict';
   const G = window.GridCast;
@@ -36,11 +38,13 @@
   // the trial mode the API decides.
   const mine = (c) => myName() !== '' && c.owner === myName();
   const terminal = (st) => st === 'completed' || st === 'cancelled';
-  const awaiting = (c) => c.state === 'draft' && !c.approved_by;
+  // awaiting: a draft no one approved nor sent back to its maker.
+  const awaiting = (c) => c.state === 'draft' && !c.approved_by && !c.refusal;
   const stateBadge = (st) => badge('camp-st camp-' + st, lbl(STATE, st), { 'data-state': st });
 
   G.register('campaigns', (parts, params, opts) => {
-    if (parts[1] === 'new') createView(opts);
+    if (parts[1] === 'new') formView(opts, null);
+    else if (parts[1] && parts[2] === 'edit') editView(parts[1], opts);
     else if (parts[1]) campaignView(parts[1], opts);
     else listView(opts);
   }, () => hasRole('officer', 'checker', 'admin', 'viewer'));
@@ -88,7 +92,8 @@
   function card(c) {
     return h('li', { class: 'card camp-card', 'data-id': c.id, 'data-state': c.state },
       h('div', { class: 'camp-head' }, h('a', { href: '#/campaigns/' + c.id, class: 'camp-name' }, '#' + c.id + ' ' + c.name),
-        stateBadge(c.state), awaiting(c) ? badge('camp-wait', '未审核') : null),
+        stateBadge(c.state), awaiting(c) ? badge('camp-wait', '未审核') : null,
+        c.refusal ? badge('camp-refused', '已退回') : null),
       h('p', { class: 'muted' }, lbl(KIND, c.kind) + ' · ' + lbl(POLICY, c.channel_policy || 'wechat_first') + ' · 创建人 ' + c.owner),
       h('p', { class: 'camp-fig', id: 'camp-fig-' + c.id }, h('span', { class: 'muted' }, '…')));
   }
@@ -134,14 +139,20 @@
       h('p', { class: 'camp-state' }, '状态：', stateBadge(c.state), ' ',
         c.approved_by ? h('span', { class: 'muted', id: 'camp-approved' }, '已由 ' + c.approved_by + ' 审核') :
           h('span', { class: 'muted' }, '未审核')),
+      c.refusal ? h('div', { class: 'camp-refusal', id: 'camp-refusal', role: 'note' },
+        h('p', {}, h('strong', {}, '已被 ' + c.refusal.by + ' 退回修改'), ' ', timeEl(c.refusal.at)),
+        h('p', {}, '意见：', h('q', {}, c.refusal.comment)),
+        mine(c) || myName() === '' ? h('p', { class: 'hint' }, '请按意见编辑后保存，活动将重新进入审核。') : null) : null,
       actions(c, opts),
       h('section', { class: 'panel' }, h('h2', {}, '概况'), h('dl', { class: 'camp-facts' },
         fact('类型', lbl(KIND, c.kind)), fact('渠道', lbl(POLICY, c.channel_policy || 'wechat_first')),
         fact('分组', h('code', {}, c.segment)), fact('范围', (c.scope || []).join('、') || '—'),
         fact('创建人', c.owner), fact('发送时间', timeEl(c.schedule_at)), fact('截止', timeEl(c.expires_at)),
+        c.recurrence ? fact('重复', recurText(c.recurrence)) : null,
         c.sms && c.sms.template_code ? fact('短信模板', c.sms.sign_name + ' · ' + c.sms.template_code) : null,
         c.wechat && c.wechat.template_id ? fact('微信模板', c.wechat.template_id) : null,
         c.reply_options ? fact('回复选项', Object.entries(c.reply_options).map(([k, v]) => `回复${k}${v}`).join('，')) : null)),
+      savedPreview(c),
       funnel(st),
       h('section', { class: 'panel', id: 'camp-events' }, h('h2', {}, '记录'),
         evs.length ? h('ol', { class: 'camp-events' }, evs.map((e) => h('li', {}, timeEl(e.at), ' ', h('strong', {}, e.actor === 'system' ? '系统' : e.actor), ' ',
@@ -161,8 +172,8 @@
   // noteText says an event's note in Chinese: the ledger's own words
   // (approved, audience N), then the actor's comment after ": ".
   function noteText(e) {
-    const m = /^(created|approved|expired|audience (\d+)|run (\d+)|targeted (\d+))?(?:: )?([\s\S]*)$/.exec(e.note || '');
-    const own = { created: '创建', approved: '审核通过', expired: '已过截止时间' }[m[1]] ||
+    const m = /^(created|approved|refused|edited|expired|audience (\d+)|run (\d+)|targeted (\d+))?(?:: )?([\s\S]*)$/.exec(e.note || '');
+    const own = { created: '创建', approved: '审核通过', refused: '退回修改', edited: '已编辑', expired: '已过截止时间' }[m[1]] ||
       (m[2] ? `受众 ${m[2]} 人` : m[3] ? `第 ${m[3]} 轮` : m[4] ? `目标 ${m[4]} 人` : '');
     return [own ? h('span', { class: e.from === e.to ? '' : 'muted' }, e.from === e.to ? own : '（' + own + '）') : null,
       m[5] ? h('q', { class: 'camp-comment' }, m[5]) : null];
@@ -193,10 +204,76 @@
     if (as === null) return box.append(h('p', { class: 'muted' }, '无法读取报名名单。')), box;
     const counts = {};
     for (const a of as) counts[a.option] = (counts[a.option] || 0) + 1;
+    const file = `campaign-${c.id}-answers.xlsx`;
+    const saved = h('a', { id: 'camp-answers-file', download: file, class: 'hint' });
+    saved.hidden = true;
+    const xlsx = h('button', { type: 'button', id: 'camp-answers-xlsx' }, '下载报名表（Excel）');
+    xlsx.addEventListener('click', async () => {
+      xlsx.disabled = true;
+      try {
+        const b = await api('GET', '/campaigns/' + c.id + '/answers.xlsx', undefined, { blob: true, zh: true });
+        if (saved.href) URL.revokeObjectURL(saved.href);
+        saved.href = URL.createObjectURL(b);
+        saved.textContent = `已生成 ${file}（姓名、手机号已脱敏），如未自动下载请点此保存`;
+        saved.hidden = false;
+        saved.click();
+      } catch (e) {
+        showError(e, '下载报名表');
+      }
+      xlsx.disabled = false;
+    });
     box.append(h('p', {}, as.length ? `共 ${as.length} 位居民回复：` +
       Object.entries(counts).map(([k, n]) => `回复${k}（${c.reply_options[k] || '其他'}）${n} 人`).join('，') : '还没有居民回复。'),
-    h('a', { href: '#/answers/' + c.id }, '查看名单'));
+    h('div', { class: 'buttons' }, h('a', { href: '#/answers/' + c.id }, '查看名单'), xlsx), saved);
     return box;
+  }
+
+  // --- the messages as the residents' phones show them ------------------------
+
+  // previewPanel shows the API's preview: the audience by channel, a few
+  // messages rendered for real (an SMS whole with the parts Aliyun bills,
+  // a WeChat template message without first and remark), warnings.
+  function previewPanel(p) {
+    const by = p.by_channel || {};
+    const skipped = Object.entries(p.skipped || {}).filter(([, n]) => n > 0);
+    return nodes([
+      h('p', { class: 'summary', id: 'preview-audience' }, `受众 ${p.audience} 人：微信 ${by.wechat || 0} · 短信 ${by.sms || 0}` +
+        (skipped.length ? ' · 跳过 ' + skipped.map(([r, n]) => `${lbl(SKIP, r)} ${n}`).join('，') : '')),
+      p.samples.length ? h('ul', { class: 'cards camp-msgs' }, p.samples.map((x) => h('li', { class: 'card camp-msg', 'data-channel': x.channel },
+        h('p', { class: 'muted' }, lbl(CHANNEL, x.channel) + ' → ' + x.to),
+        x.error ? h('p', { class: 'field-error' }, '无法显示：' + x.error) :
+          x.channel === 'sms' ? [h('p', { class: 'camp-phone camp-sms-text' }, x.text),
+            h('p', { class: 'camp-sms-meter', 'data-parts': String(x.parts) }, `${x.chars} 字，按 ${x.parts} 条短信计费` +
+              (x.parts > 1 ? '（超过 70 字按每条 67 字拆分）' : ''))]
+            : [h('div', { class: 'camp-phone camp-wx' }, (x.lines || []).map((l) => h('p', {}, l))),
+              h('p', { class: 'hint' }, '微信自 2023 年 5 月起不显示 first 与 remark，每个字段最多显示 20 字' +
+                ((x.cut || []).length ? '；被截断：' + x.cut.join('、') : '') + '。')])))
+        : h('p', { class: 'muted' }, '受众中没有可发送的居民。'),
+      (p.warnings || []).length ? [h('h3', {}, '提醒'), h('ul', { class: 'camp-warnings', id: 'preview-warnings' },
+        p.warnings.map((w) => h('li', { class: 'warn' }, w)))] : null,
+    ]);
+  }
+
+  // savedPreview is a campaign page's preview: at once for a draft (what
+  // its maker and checker review), on request once it is on its way.
+  function savedPreview(c) {
+    if (!hasRole('officer', 'checker', 'admin')) return null;
+    const out = h('div', { id: 'camp-preview-body', 'aria-live': 'polite' });
+    const btn = h('button', { type: 'button', id: 'camp-preview-load' }, c.state === 'draft' ? '重新预览' : '预览消息');
+    const load = async () => {
+      btn.disabled = true;
+      out.replaceChildren(h('p', { class: 'loading' }, '正在生成预览……'));
+      try {
+        const p = await api('GET', '/campaigns/' + c.id + '/preview?n=3', undefined, zh);
+        out.replaceChildren(...previewPanel(p));
+      } catch (e) {
+        out.replaceChildren(h('p', { class: 'field-error' }, '预览失败：' + e.message));
+      }
+      btn.disabled = false;
+    };
+    btn.addEventListener('click', load);
+    if (c.state === 'draft') load();
+    return h('section', { class: 'panel', id: 'camp-preview' }, h('h2', {}, '消息预览（居民手机所见）'), out, h('div', { class: 'buttons' }, btn));
   }
 
   // actions are the CLI's: a checker approves what another made; an
@@ -208,8 +285,12 @@
     const comment = h('textarea', { id: 'camp-comment', rows: 2, maxlength: 200 });
     const act = (name, text, cls) => btns.push(h('button', { type: 'button', class: cls || '', id: 'camp-' + name,
       onclick: (ev) => run(c, name, text, ev.currentTarget, comment) }, text));
-    if (hasRole('checker') && !terminal(c.state) && !mine(c) && !c.approved_by) act('approve', '审核通过', 'primary');
+    if (hasRole('checker') && !terminal(c.state) && !mine(c) && !c.approved_by && !c.refusal) act('approve', '审核通过', 'primary');
+    if (hasRole('checker') && awaiting(c) && !mine(c)) act('refuse', '退回修改', 'danger');
     if (hasRole('officer')) {
+      if (c.state === 'draft' && (mine(c) || myName() === '')) {
+        btns.push(h('a', { href: '#/campaigns/' + c.id + '/edit', class: 'button', id: 'camp-edit' }, '编辑'));
+      }
       if (c.state === 'draft') act('send', '发送', 'primary');
       if (c.state === 'running') act('pause', '暂停');
       if (c.state === 'paused') act('resume', '恢复发送', 'primary');
@@ -217,14 +298,23 @@
     }
     const why = hasRole('checker') && mine(c) && c.state === 'draft' ? h('p', { class: 'hint' }, '您是该活动的创建人，须由另一位审核人审核。') : null;
     if (!btns.length) return why ? h('div', { class: 'camp-actions' }, why) : null;
-    return h('div', { class: 'camp-actions' }, field('意见（可不填，记入活动记录）', comment), h('div', { class: 'buttons' }, btns), why);
+    return h('div', { class: 'camp-actions' }, field('意见（审核通过、取消时可不填；退回修改时必填，记入活动记录）', comment),
+      h('div', { class: 'buttons' }, btns), why);
   }
 
-  const DONE = { approve: '已审核通过', send: '已提交发送', pause: '已暂停', resume: '已恢复发送', cancel: '已取消' };
+  const DONE = { approve: '已审核通过', refuse: '已退回创建人修改', send: '已提交发送', pause: '已暂停', resume: '已恢复发送', cancel: '已取消' };
 
   async function run(c, name, text, btn, comment) {
     if (name === 'cancel' && !window.confirm('确定取消活动“' + c.name + '”？未发出的消息将不再发送。')) return;
     clearError();
+    comment.removeAttribute('aria-invalid');
+    if (name === 'refuse' && !comment.value.trim()) {
+      // The maker needs to know what to change: the API refuses it too.
+      comment.setAttribute('aria-invalid', 'true');
+      showError(new Error('请填写退回意见：创建人需要知道改什么'), text);
+      comment.focus();
+      return;
+    }
     btn.disabled = true;
     const body = { action: name };
     if (comment.value.trim()) body.comment = comment.value.trim();
@@ -255,7 +345,47 @@
     return Object.keys(out).length ? out : undefined;
   }
 
-  async function createView(opts) {
+  // lines writes an object as "key=value" lines, kv's inverse.
+  const lines = (m) => Object.entries(m || {}).map(([k, v]) => k + '=' + v).join('\n');
+
+  // beijing is an instant as a datetime-local value in Beijing time.
+  function beijing(iso) {
+    const t = Date.parse(iso || '');
+    if (!iso || Number.isNaN(t) || t <= 0) return '';
+    return new Date(t + 8 * 3600000).toISOString().slice(0, 16);
+  }
+
+  // The recurrences offered (five-field cron in Beijing time, at least a
+  // day apart, as the API checks them); any other is written by hand.
+  const RECUR = { '': '不重复', '0 9 * * *': '每天 9:00', '0 9 * * 1': '每周一 9:00', '0 9 1 * *': '每月 1 日 9:00', custom: '自定义（cron 表达式）' };
+  const recurText = (r) => RECUR[r] || r;
+
+  // editView opens a draft's form filled in, for its maker.
+  async function editView(id, opts) {
+    const g = G.generation();
+    if (!/^[1-9][0-9]*$/.test(id)) { go('#/campaigns'); return; }
+    let st;
+    try {
+      st = await api('GET', '/campaigns/' + id, undefined, zh);
+    } catch (e) {
+      if (g !== G.generation()) return;
+      screen('编辑活动 #' + id);
+      showError(e, '读取活动 #' + id);
+      settle(opts);
+      return;
+    }
+    if (g !== G.generation()) return;
+    const c = st.campaign;
+    if (c.state !== 'draft' || !hasRole('officer') || (myName() !== '' && !mine(c))) {
+      carry = c.state !== 'draft' ? '只有草稿可以编辑。' : '只有活动的创建人可以编辑。';
+      go('#/campaigns/' + id);
+      return;
+    }
+    formView(opts, c);
+  }
+
+  // formView is the form that makes a draft (c null) or edits draft c.
+  async function formView(opts, c) {
     const g = G.generation();
     const inp = (id, attrs) => h('input', Object.assign({ id, name: id, type: 'text', autocomplete: 'off' }, attrs || {}));
     const sel = (id, map) => h('select', { id, name: id }, Object.entries(map).map(([k, v]) => h('option', { value: k }, v)));
@@ -276,10 +406,33 @@
     const wxFields = h('textarea', { id: 'cf-wx-fields', rows: 3, spellcheck: 'false', placeholder: 'keyword1=技能培训报名\nkeyword2=回复1报名' });
     const wxCheck = h('p', { id: 'cf-wx-check', class: 'hint', 'aria-live': 'polite' });
     const expiry = inp('cf-expires', { type: 'datetime-local', required: true });
+    const schedule = inp('cf-schedule', { type: 'datetime-local' });
+    const recur = sel('cf-recur', RECUR);
+    const cron = inp('cf-recur-cron', { placeholder: '0 9 * * 1', spellcheck: 'false' });
+    const cronBox = field('cron 表达式（分 时 日 月 周，北京时间，两次至少间隔一天）', cron);
     const replies = h('textarea', { id: 'cf-replies', rows: 2, placeholder: '1=报名\n2=咨询' });
-    const submit = h('button', { type: 'submit', class: 'primary', id: 'cf-submit' }, '保存草稿');
+    const submit = h('button', { type: 'submit', class: 'primary', id: 'cf-submit' }, c ? '保存修改' : '保存草稿');
+    const previewBtn = h('button', { type: 'button', id: 'cf-preview-btn' }, '预览消息');
+    const preview = h('section', { class: 'panel', id: 'cf-preview', 'aria-live': 'polite' }, h('h2', {}, '消息预览（居民手机所见）'),
+      h('p', { class: 'muted' }, '填好内容后点“预览消息”，按真实居民生成几条（已脱敏）。'));
     const d = new Date(Date.now() + 3 * 86400000 + 8 * 3600000);
     expiry.value = d.toISOString().slice(0, 11) + '18:00';
+    if (c) {
+      name.value = c.name;
+      kind.value = c.kind;
+      expr.value = c.segment;
+      policy.value = c.channel_policy || 'wechat_first';
+      sign.value = (c.sms && c.sms.sign_name) || '网格通';
+      smsCode.value = (c.sms && c.sms.template_code) || '';
+      smsParams.value = lines(c.sms && c.sms.params);
+      wxId.value = (c.wechat && c.wechat.template_id) || '';
+      wxFields.value = lines(c.wechat && c.wechat.fields);
+      expiry.value = beijing(c.expires_at) || expiry.value;
+      schedule.value = beijing(c.schedule_at);
+      replies.value = lines(c.reply_options);
+      if (c.recurrence && RECUR[c.recurrence]) recur.value = c.recurrence;
+      else if (c.recurrence) { recur.value = 'custom'; cron.value = c.recurrence; }
+    }
     const smsBox = h('fieldset', { class: 'camp-set', id: 'cf-sms' }, h('legend', {}, '短信'),
       field('签名', sign), field('模板编号', smsCode, '从已同步的模板中选择，或直接填写'), smsList,
       field('参数（每行 参数=值）', smsParams, '可用变量如 {{resident.surname_title}}、{{worker.name}}'), smsCheck);
@@ -289,11 +442,18 @@
       field('活动名称', name), field('类型', kind),
       field('分组表达式', expr, '例如 category:unemployed AND age:18..45；点下方字段插入示例'), chips, count, sample,
       field('渠道', policy), smsBox, wxBox,
-      field('截止时间（北京时间）', expiry, '截止前未发出的消息不再发送'),
-      field('回复选项（每行 关键字=含义，可不填）', replies),
-      h('div', { class: 'buttons' }, submit, h('a', { href: '#/campaigns' }, '返回')));
-    screen('新建活动', form);
+      field('发送时间（北京时间，可不填）', schedule, '不填则提交发送后立即开始；重复的活动从此时起算'),
+      field('重复', recur), cronBox,
+      field('截止时间（北京时间）', expiry, '截止前未发出的消息不再发送；重复的活动到此结束'),
+      field('回复选项（每行 关键字=含义，可不填）', replies, '例如 1=报名：居民回复 1 即记入报名名单；T、TD、R 留作退订'),
+      preview,
+      h('div', { class: 'buttons' }, previewBtn, submit, h('a', { href: c ? '#/campaigns/' + c.id : '#/campaigns' }, '返回')));
+    screen(c ? '编辑活动 #' + c.id : '新建活动', form);
     settle(opts);
+
+    const showCron = () => { cronBox.hidden = recur.value !== 'custom'; };
+    recur.addEventListener('change', showCron);
+    showCron();
 
     const showSets = () => {
       smsBox.hidden = policy.value === 'wechat_only';
@@ -368,24 +528,54 @@
     for (const el of [smsCode, smsParams]) el.addEventListener('input', smsFit);
     for (const el of [wxId, wxFields]) el.addEventListener('input', wxFit);
 
-    form.addEventListener('submit', async (ev) => {
-      ev.preventDefault();
-      clearError();
-      if (!name.value.trim()) { name.setAttribute('aria-invalid', 'true'); name.focus(); return; }
-      if (!expr.value.trim()) { expr.setAttribute('aria-invalid', 'true'); expr.focus(); return; }
-      const body = {
+    if (c) { smsFit(); wxFit(); audience(); }
+
+    // body is the campaign as the form holds it, or null (the first
+    // missing field focused) when a required one is empty.
+    const body = () => {
+      for (const el of [name, expr, expiry]) el.removeAttribute('aria-invalid');
+      for (const el of [name, expr, expiry]) {
+        if (!el.value.trim()) { el.setAttribute('aria-invalid', 'true'); el.focus(); return null; }
+      }
+      const rec = recur.value === 'custom' ? cron.value.trim() : recur.value;
+      return {
         name: name.value.trim(), kind: kind.value, segment: expr.value.trim(), channel_policy: policy.value,
-        expires_at: expiry.value ? expiry.value + ':00+08:00' : '',
+        expires_at: expiry.value + ':00+08:00',
+        schedule_at: schedule.value ? schedule.value + ':00+08:00' : undefined,
+        recurrence: rec || undefined,
         reply_options: kv(replies.value),
         sms: { sign_name: policy.value === 'wechat_only' ? '' : sign.value.trim(), template_code: policy.value === 'wechat_only' ? '' : smsCode.value.trim(),
           params: (policy.value !== 'wechat_only' && kv(smsParams.value)) || {} },
         wechat: { template_id: policy.value === 'sms_only' ? '' : wxId.value.trim(), fields: (policy.value !== 'sms_only' && kv(wxFields.value)) || {} },
       };
+    };
+
+    previewBtn.addEventListener('click', async () => {
+      clearError();
+      const b = body();
+      if (!b) return;
+      previewBtn.disabled = true;
+      preview.replaceChildren(h('h2', {}, '消息预览（居民手机所见）'), h('p', { class: 'loading' }, '正在生成预览……'));
+      try {
+        const p = await api('POST', '/campaigns/preview?n=3', b, zh);
+        preview.replaceChildren(h('h2', {}, '消息预览（居民手机所见）'), ...previewPanel(p));
+      } catch (e) {
+        preview.replaceChildren(h('h2', {}, '消息预览（居民手机所见）'), h('p', { class: 'field-error', id: 'cf-preview-error' }, '无法预览：' + e.message));
+      }
+      previewBtn.disabled = false;
+    });
+
+    form.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      clearError();
+      const b = body();
+      if (!b) return;
       submit.disabled = true;
       try {
-        const c = await api('POST', '/campaigns', body, zh);
-        carry = '已保存草稿 #' + c.id + ((c.warnings || []).length ? '。请注意：' + c.warnings.join('；') : '');
-        location.hash = '#/campaigns/' + c.id;
+        const got = c ? await api('PUT', '/campaigns/' + c.id, b, zh) : await api('POST', '/campaigns', b, zh);
+        carry = (c ? '已保存修改，活动 #' + got.id + ' 将重新进入审核' : '已保存草稿 #' + got.id) +
+          ((got.warnings || []).length ? '。请注意：' + got.warnings.join('；') : '');
+        location.hash = '#/campaigns/' + got.id;
       } catch (e) {
         submit.disabled = false;
         showError(e, '保存活动');

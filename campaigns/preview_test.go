@@ -1,10 +1,11 @@
-package main
+package campaigns_test
 
 import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/gridcast/gridcast/campaigns"
 	"github.com/gridcast/gridcast/population"
 )
 
@@ -23,9 +24,27 @@ func TestMaskPeople(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			if diff := cmp.Diff(tt.want, maskPeople(tt.in, r, w)); diff != "" {
-				t.Errorf("maskPeople(%q) (-want +got):\n%s", tt.in, diff)
+			if diff := cmp.Diff(tt.want, campaigns.MaskPeople(tt.in, r, w)); diff != "" {
+				t.Errorf("MaskPeople(%q) (-want +got):\n%s", tt.in, diff)
 			}
 		})
+	}
+}
+
+// Aliyun bills 70 characters as one SMS and longer texts in parts of 67,
+// counting characters, not bytes.
+func TestSMSParts(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		chars, want int
+	}{{1, 1}, {70, 1}, {71, 2}, {134, 2}, {135, 3}, {201, 3}, {202, 4}}
+	for _, tt := range tests {
+		text := ""
+		for range tt.chars {
+			text += "网"
+		}
+		if got := campaigns.SMSParts(text); got != tt.want {
+			t.Errorf("SMSParts(%d characters) = %d, want %d", tt.chars, got, tt.want)
+		}
 	}
 }
