@@ -4,9 +4,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"os"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"go.yaml.in/yaml/v3"
 
 	"github.com/gridcast/gridcast/access"
 	"github.com/gridcast/gridcast/api"
@@ -243,5 +248,46 @@ func TestTicketsMinePaging(t *testing.T) {
 				t.Errorf("待认领 by deadline, one a page: %v, want %v (overdue first, then by deadline)", got, want)
 			}
 		})
+	}
+}
+
+// TestTicketNotesOpenAPI keeps openapi.yaml in step with the notes' and
+// the picker's types and routes.
+func TestTicketNotesOpenAPI(t *testing.T) {
+	t.Parallel()
+	raw, err := os.ReadFile("openapi.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var spec struct {
+		Paths      map[string]map[string]any
+		Components struct {
+			Schemas map[string]struct {
+				Properties map[string]any
+			}
+		}
+	}
+	if err := yaml.Unmarshal(raw, &spec); err != nil {
+		t.Fatal(err)
+	}
+	for name, v := range map[string]any{"TicketNote": api.TicketNote{}, "HandoverWorker": api.HandoverWorker{}} {
+		var fields, documented []string
+		typ := reflect.TypeOf(v)
+		for i := range typ.NumField() {
+			fields = append(fields, strings.Split(typ.Field(i).Tag.Get("json"), ",")[0])
+		}
+		for p := range spec.Components.Schemas[name].Properties {
+			documented = append(documented, p)
+		}
+		slices.Sort(fields)
+		slices.Sort(documented)
+		if !slices.Equal(fields, documented) {
+			t.Errorf("schema %s documents %v, the type has %v", name, documented, fields)
+		}
+	}
+	for path, method := range map[string]string{"/api/v1/tickets/{id}/notes": "post", "/api/v1/tickets/{id}/workers": "get"} {
+		if _, ok := spec.Paths[path][method]; !ok {
+			t.Errorf("openapi.yaml lacks %s %s", strings.ToUpper(method), path)
+		}
 	}
 }
