@@ -1791,3 +1791,8 @@ WHERE grid_code = $1::text
         AND g.parent_code = (SELECT p.parent_code FROM grids p WHERE p.code = $1::text))
     OR grid_code = (SELECT p.parent_code FROM grids p WHERE p.code = $1::text)
 ORDER BY CASE WHEN grid_code = $1::text THEN 0 ELSE 1 END, code;
+
+-- name: EraseTicketNotes
+-- A resident's erasure clears the internal notes on their tickets. Who
+-- wrote them and when stay. Arguments: tickets, placeholder.
+UPDATE ticket_notes SET text = $2::text WHERE ticket_id = ANY($1) AND text <> $2::text;

@@ -1768,3 +1768,8 @@ WHERE grid_code = ?1
         AND g.parent_code = (SELECT p.parent_code FROM grids p WHERE p.code = ?1))
     OR grid_code = (SELECT p.parent_code FROM grids p WHERE p.code = ?1)
 ORDER BY CASE WHEN grid_code = ?1 THEN 0 ELSE 1 END, code;
+
+-- name: EraseTicketNotes
+-- A resident's erasure clears the internal notes on their tickets. Who
+-- wrote them and when stay. Arguments: tickets (JSON array), placeholder.
+UPDATE ticket_notes SET text = ?2 WHERE ticket_id IN (SELECT value FROM json_each(?1)) AND text <> ?2;

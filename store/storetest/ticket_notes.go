@@ -10,6 +10,7 @@ import (
 
 	"github.com/gridcast/gridcast/fault"
 	"github.com/gridcast/gridcast/population"
+	"github.com/gridcast/gridcast/retention"
 	"github.com/gridcast/gridcast/store"
 	"github.com/gridcast/gridcast/tickets"
 )
@@ -21,6 +22,38 @@ var ticketNoteTests = []struct {
 	{"TicketNotes", testTicketNotes},
 	{"WorkersNear", testWorkersNear},
 	{"TicketsUnassignedByDuePaging", testTicketsUnassignedByDuePaging},
+	{"TicketNotesErased", testTicketNotesErased},
+}
+
+// A resident's erasure clears the internal notes on their tickets (they
+// may name them); who wrote them and when stay, and another resident's
+// ticket keeps its notes.
+func testTicketNotesErased(t *testing.T, st Store) {
+	ctx := t.Context()
+	rs := seed(t, st, 2)
+	mine := newTicket(t, st, rs[0].ID, "NY-01-01-01", 0, t0.Add(72*time.Hour))
+	other := newTicket(t, st, rs[1].ID, "NY-01-01-01", time.Minute, t0.Add(72*time.Hour))
+	n, err := st.AddTicketNote(ctx, tickets.Note{TicketID: mine.ID, Author: "王芳", Text: "居民电话 " + string(rs[0].Phone)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.AddTicketNote(ctx, tickets.Note{TicketID: other.ID, Author: "王芳", Text: "另一位居民"}); err != nil {
+		t.Fatal(err)
+	}
+	e, err := st.EraseResident(ctx, rs[0].ID, "街道李强", "依申请删除 2026-041")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.NotesCleared < 1 {
+		t.Errorf("EraseResident cleared %d notes, want the internal note counted", e.NotesCleared)
+	}
+	got, err := st.TicketNotes(ctx, mine.ID)
+	if err != nil || len(got) != 1 || got[0].Text != retention.Removed || got[0].Author != n.Author || !got[0].At.Equal(n.At) {
+		t.Errorf("after the erasure the note is %+v (%v); want its text %q, author and time kept", got, err, retention.Removed)
+	}
+	if kept, err := st.TicketNotes(ctx, other.ID); err != nil || len(kept) != 1 || kept[0].Text != "另一位居民" {
+		t.Errorf("another resident's ticket's note: %+v (%v), want it kept", kept, err)
+	}
 }
 
 // Internal notes: stored trimmed with their author and time, read back
