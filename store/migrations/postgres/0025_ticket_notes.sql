@@ -11,6 +11,6 @@ CREATE TABLE ticket_notes (
     created_at TIMESTAMPTZ NOT NULL
 );
 CREATE INDEX ticket_notes_ticket ON ticket_notes (ticket_id, id);
--- 待认领 and 我的工单 sorted by deadline page in SQL (store Tickets with
--- Unassigned and ByDue).
+-- 待认领 (store Tickets with Unassigned) reads the tickets no one holds,
+-- a small share of all, by deadline.
 CREATE INDEX tickets_unassigned_due ON tickets (due_at, id) WHERE assignee_worker_id IS NULL;
