@@ -50,8 +50,11 @@ type TicketFilter struct {
 	ResidentID int64          // 0 = any resident
 	Scope      []string       // grid codes with their subtrees; nil = anywhere
 	Limit      int            // 0 = the store's default (100)
-	AfterID    int64          // only tickets with a greater id
+	AfterID    int64          // only tickets with a greater id (ByDue: after this ticket in that order)
 	Query      string         // in the text or resident's name, or a phone's tail; "" = any
+	Unassigned bool           // only the tickets no one holds
+	ByDue      bool           // overdue first, then by deadline (none last), then by id
+	Now        time.Time      // what ByDue counts as overdue against; zero = the store's clock
 }
 
 // maxTicketsPage is the largest page GET /api/v1/tickets returns.
@@ -83,6 +86,7 @@ func (s *server) mountTickets(v1 mountFunc) {
 	v1("POST /api/v1/tickets/{id}/merge", s.ticketScoped(s.mergeTicket), worker)
 	v1("POST /api/v1/tickets/{id}/recategorise", s.ticketScoped(s.recategoriseTicket), worker)
 	v1("POST /api/v1/tickets/{id}/urgency", s.ticketScoped(s.setUrgency), worker)
+	s.mountNotes(v1)
 }
 
 // Ticket is a ticket as the API shows it: the resident's name and phone
@@ -175,11 +179,14 @@ type ConversationEntry struct {
 	Text      string    `json:"text"`
 }
 
-// TicketDetail is a ticket with its timeline and conversation.
+// TicketDetail is a ticket with its timeline and conversation, and the
+// staff's internal notes (never sent to the resident; absent when the
+// server has no desk).
 type TicketDetail struct {
 	Ticket       Ticket              `json:"ticket"`
 	Timeline     []TicketEvent       `json:"timeline"`
 	Conversation []ConversationEntry `json:"conversation"`
+	Notes        []TicketNote        `json:"notes,omitempty"`
 }
 
 // Outbound is a message the desk queued, as a reply's answer shows it.
@@ -332,7 +339,7 @@ func (s *server) listTickets(w http.ResponseWriter, r *http.Request) {
 	var err error
 	f.AssigneeID, err = s.assigneeParam(r)
 	errs = append(errs, err)
-	mine, err := readMine(r)
+	f.Unassigned, f.ByDue, err = readMine(r)
 	errs = append(errs, err)
 	f.Query, err = searchParam(r)
 	errs = append(errs, err)
@@ -355,12 +362,12 @@ func (s *server) listTickets(w http.ResponseWriter, r *http.Request) {
 	default:
 		f.Scope = scope
 	}
+	f.Now = s.cfg.Now()
 	ts, err := s.cfg.Tickets.ListTickets(r.Context(), f)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	ts = mine.keep(ts)
 	p, now := s.people(), s.cfg.Now()
 	out := make([]Ticket, 0, len(ts))
 	for _, t := range ts {
@@ -375,7 +382,6 @@ func (s *server) listTickets(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	mine.order(out)
 	writeJSON(w, 200, out)
 }
 
@@ -472,6 +478,10 @@ func (s *server) getTicket(w http.ResponseWriter, r *http.Request) {
 			ce.Direction = "in"
 		}
 		out.Conversation = append(out.Conversation, ce)
+	}
+	if out.Notes, err = s.notes(ctx, id, names); err != nil {
+		s.writeError(w, r, err)
+		return
 	}
 	writeJSON(w, 200, out)
 }

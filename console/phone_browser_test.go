@@ -16,27 +16,56 @@ import (
 	"github.com/gridcast/gridcast/tickets"
 )
 
-// TestWorkerPhoneInboxInBrowser drives the worker's phone at 390 px: a
-// worker signs in, opens 我的工单, is asked for the worker code, then
-// sees the ticket assigned to them and not the grid's unassigned one;
-// 待认领 lists the unassigned one, and a new ticket arriving shows by
-// itself on the next refresh (run at once here, not after 30 seconds),
-// with the focus left where it was; an open ticket refreshes by itself
-// keeping the reply being typed; a search by text finds the ticket on the
-// server. The page can be added to the home
+// TestWorkerPhoneInboxInBrowser drives the worker's screens at 390 px
+// (a phone) and at 1280 px: a worker signs in, opens 我的工单, is asked
+// for the worker code, then sees the ticket assigned to them and not the
+// grid's unassigned one; 待认领 lists the unassigned one, and a new
+// ticket arriving shows by itself on the next refresh (run at once here,
+// not after 30 seconds), with the focus left where it was; an open ticket
+// refreshes by itself keeping the reply being typed; on it the worker
+// leaves an internal note (an empty one refused on the spot), which shows
+// with their name and is sent to no one, and hands the ticket over to a
+// colleague picked from the grid's workers (names masked); a search by
+// text finds the ticket on the server. The page can be added to the home
 // screen: it links a manifest served as application/manifest+json.
 func TestWorkerPhoneInboxInBrowser(t *testing.T) {
 	t.Parallel()
 	needBrowser(t)
+	for _, vp := range []struct {
+		name          string
+		width, height int64
+		phone         bool
+	}{
+		{"390px", 390, 844, true},
+		{"1280px", 1280, 900, false},
+	} {
+		t.Run(vp.name, func(t *testing.T) {
+			t.Parallel()
+			testWorkerScreens(t, vp.width, vp.height, vp.phone)
+		})
+	}
+}
+
+func testWorkerScreens(t *testing.T, width, height int64, phone bool) {
 	s := newSite(t, true, 0)
 	ctx := t.Context()
 	wk, err := s.st.WorkerByID(ctx, s.ticket.AssigneeWorkerID)
 	if err != nil {
 		t.Fatalf("the ticket's worker: %v", err)
 	}
+	// The worker's account covers the community (the grid and those
+	// around it); its grid leader is the one to hand tickets over to.
+	g, err := s.st.Grid(ctx, wk.GridCode)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mate, err := s.st.WorkerForGrid(ctx, wk.GridCode, population.RoleGridLeader)
+	if err != nil || mate.ID == wk.ID {
+		t.Fatalf("a colleague to hand over to: %+v, %v", mate, err)
+	}
 	tok := "console-token-phone-7c1e"
 	if _, err := s.st.CreateUser(ctx, access.User{Name: "李娜", TokenSHA256: sha256.Sum256([]byte(tok)),
-		Roles: []access.Role{access.RoleWorker}, Grids: []string{wk.GridCode}}); err != nil {
+		Roles: []access.Role{access.RoleWorker}, Grids: []string{g.ParentCode}}); err != nil {
 		t.Fatal(err)
 	}
 	unassigned := func(text string) int64 {
@@ -53,8 +82,11 @@ func TestWorkerPhoneInboxInBrowser(t *testing.T) {
 
 	b := openBrowser(t, s)
 	do := b.do
-	do("a phone's screen", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulatePortrait),
-		chromedp.Navigate(s.srv.URL+console.Prefix), chromedp.WaitVisible(chromedp.CSS("#token")))
+	screen := chromedp.EmulateViewport(width, height)
+	if phone {
+		screen = chromedp.EmulateViewport(width, height, chromedp.EmulateMobile, chromedp.EmulatePortrait)
+	}
+	do("the screen", screen, chromedp.Navigate(s.srv.URL+console.Prefix), chromedp.WaitVisible(chromedp.CSS("#token")))
 	b.signIn(tok, "#tab-mine")
 
 	// No worker code on this phone yet: 我的工单 asks for it.
@@ -76,7 +108,7 @@ func TestWorkerPhoneInboxInBrowser(t *testing.T) {
 	if got := b.eval(`document.querySelector('#tab-mine').getAttribute('aria-current')`); got != "page" {
 		t.Errorf("the 我的工单 tab is not marked current: %s", got)
 	}
-	b.fits("我的工单")
+	fits(b, phone, "我的工单")
 
 	// The inbox now opens on 我的工单 by itself: the phone keeps the code.
 	do("the inbox again",
@@ -91,7 +123,7 @@ func TestWorkerPhoneInboxInBrowser(t *testing.T) {
 	if n := b.eval(fmt.Sprintf(`document.querySelectorAll('#ticket-list tr[data-id="%d"]').length`, s.ticket.ID)); n != "0" {
 		t.Errorf("待认领 lists the assigned ticket %d", s.ticket.ID)
 	}
-	b.fits("待认领")
+	fits(b, phone, "待认领")
 	do("focus on a ticket", chromedp.Focus(chromedp.CSS(fmt.Sprintf(`#ticket-list tr[data-id="%d"] a`, free))))
 	arrived := unassigned("小区路口积水很深")
 	b.eval(`GridCast.refreshNow().then(() => true)`)
@@ -99,7 +131,9 @@ func TestWorkerPhoneInboxInBrowser(t *testing.T) {
 	if got := b.eval(`document.activeElement.getAttribute('href')`); got != fmt.Sprintf("#/tickets/%d", free) {
 		t.Errorf("after the refresh the focus is on %q, want the ticket it was on", got)
 	}
-	b.screenshot("phone-unassigned")
+	if phone {
+		b.screenshot("phone-unassigned")
+	}
 
 	// An open ticket refreshes by itself too, keeping the reply being typed.
 	do("the worker's ticket",
@@ -125,7 +159,52 @@ func TestWorkerPhoneInboxInBrowser(t *testing.T) {
 	if got := b.eval(`document.activeElement.id`); got != "reply-text" {
 		t.Errorf("after the refresh the focus is on %q, want the reply", got)
 	}
-	b.fits("ticket")
+	fits(b, phone, "ticket")
+
+	// 内部备注: an empty note is refused on the page; a note shows with
+	// its author and time, and nothing is queued for the resident.
+	queued := s.rec.count()
+	do("an empty note",
+		chromedp.WaitVisible(chromedp.CSS("#note-text")),
+		chromedp.Click(chromedp.CSS("#note-add")),
+		chromedp.WaitVisible(chromedp.CSS("#note-text-error")))
+	const note = "已电话联系物业，明早派人来修"
+	do("a note",
+		chromedp.SendKeys(chromedp.CSS("#note-text"), note),
+		chromedp.Click(chromedp.CSS("#note-add")),
+		chromedp.WaitVisible(chromedp.CSS("#notes li")))
+	if got := b.text("#notes li"); !strings.Contains(got, note) || !strings.Contains(got, "李娜") {
+		t.Errorf("the note shows %q, want its text and author", got)
+	}
+	if got := b.eval(`document.querySelector('#notes li time').getAttribute('datetime') !== ''`); got != "true" {
+		t.Errorf("the note has no time")
+	}
+	if n := s.rec.count(); n != queued {
+		t.Errorf("a note queued %d messages, want none", n-queued)
+	}
+	fits(b, phone, "ticket with a note")
+
+	// 转派 from a picker: the grid's workers, masked, the current one not
+	// to be picked; the typed code stays as a fallback.
+	do("the 转派 picker", chromedp.WaitReady(chromedp.CSS(`#reassign-pick option[value="`+mate.Code+`"]`)),
+		chromedp.WaitVisible(chromedp.CSS("#reassign-code")))
+	if got := b.eval(`document.querySelector('#reassign-pick option[value="` + wk.Code + `"]').disabled`); got != "true" {
+		t.Errorf("the ticket's own worker can be picked: disabled %s", got)
+	}
+	if html := visible(b.ctx); strings.Contains(html, string(mate.Name)) || mate.Phone != "" && strings.Contains(html, string(mate.Phone)) {
+		t.Errorf("the picker shows the colleague's name or phone in clear")
+	}
+	do("hand over",
+		chromedp.SetValue(chromedp.CSS("#reassign-pick"), mate.Code),
+		chromedp.Click(chromedp.CSS("#act-reassign")))
+	b.until("handed over", `document.querySelector('#ticket-fields').textContent.includes('`+mate.Code+`')`)
+	if got, err := s.st.Ticket(ctx, s.ticket.ID); err != nil || got.AssigneeWorkerID == wk.ID {
+		t.Errorf("after 转派 the ticket is still %d's (%v)", got.AssigneeWorkerID, err)
+	}
+	if got := b.text("#notes li"); !strings.Contains(got, note) {
+		t.Errorf("after 转派 the note shows %q", got)
+	}
+	fits(b, phone, "ticket handed over")
 
 	// Search from the phone: by the text, on the server, across 全部.
 	do("search",
@@ -141,7 +220,7 @@ func TestWorkerPhoneInboxInBrowser(t *testing.T) {
 	if got := b.eval(`document.querySelector('#tab-all').getAttribute('aria-current')`); got != "page" {
 		t.Errorf("the search shows under 全部: aria-current %s", got)
 	}
-	b.fits("search")
+	fits(b, phone, "search")
 
 	// Home screen: the page links the manifest, served with its type.
 	if got := b.eval(`document.querySelector('link[rel="manifest"]').getAttribute('href')`); got != "manifest.webmanifest" {
@@ -156,4 +235,25 @@ func TestWorkerPhoneInboxInBrowser(t *testing.T) {
 		t.Errorf("manifest: %d %s", res.StatusCode, ct)
 	}
 	b.checkLog()
+}
+
+// count is how many messages the desk queued so far.
+func (r *recorder) count() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.sent)
+}
+
+// fits checks that the page is no wider than the screen: on a phone as
+// tab.fits does (no sideways scrolling at 390 px), on a desktop likewise
+// at its own width.
+func fits(b *tab, phone bool, screen string) {
+	b.t.Helper()
+	if phone {
+		b.fits(screen)
+		return
+	}
+	if got := b.eval(`document.documentElement.scrollWidth <= window.innerWidth`); got != "true" {
+		b.t.Errorf("%s: the page is wider than the screen", screen)
+	}
 }

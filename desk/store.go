@@ -126,4 +126,5 @@ type Store interface {
 	Dispatches
 	Supervisions
 	Events
+	Notes
 }

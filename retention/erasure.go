@@ -56,8 +56,8 @@ type Erased struct {
 	// tickets and messages whose blobs were queued for deletion and whose
 	// rows now keep only their id, ticket, kind and times.
 	AttachmentsPurged int64 `json:"attachments_purged"`
-	// NotesCleared counts the department tasks, task steps and 督办 flags
-	// of their tickets whose staff notes now read Removed.
+	// NotesCleared counts the department tasks, task steps, 督办 flags and
+	// internal notes of their tickets whose staff notes now read Removed.
 	NotesCleared int64 `json:"notes_cleared"`
 	// BlobsDeleted counts the objects (originals and thumbnails) an
 	// Eraser deleted from the blob store; BlobsPending those it could not

@@ -366,7 +366,7 @@ func (s *Store) EraseResident(ctx context.Context, residentID int64, by, reason 
 			}
 		}
 		if len(ticketIDs) > 0 {
-			for _, q := range []string{"EraseTaskEventNotes", "EraseTaskNotes", "EraseSupervisionNotes"} {
+			for _, q := range []string{"EraseTaskEventNotes", "EraseTaskNotes", "EraseSupervisionNotes", "EraseTicketNotes"} {
 				if err := exec(&out.NotesCleared, q, s.int64s(ticketIDs), retention.Removed); err != nil {
 					return err
 				}

@@ -374,15 +374,25 @@ type TicketFilter struct {
 	// Limit is the page size; zero or less means DefaultTicketsLimit.
 	Limit int
 	// AfterID pages: only tickets with a greater id. Pass the last id of
-	// a page to get the next.
+	// a page to get the next. With ByDue it is the last ticket of the
+	// page before, the next page holding those after it in that order.
 	AfterID int64
 	// Query keeps the tickets whose text or resident's name holds it, or
 	// whose resident's phone ends with it (digits, four or more); "" =
 	// every ticket.
 	Query string
+	// Unassigned keeps only the tickets no one holds (待认领).
+	Unassigned bool
+	// ByDue orders the tickets by deadline instead of id: the open ones
+	// past their deadline at Now first, then by deadline, those without
+	// one last, then by id.
+	ByDue bool
+	// Now is when ByDue tells what is overdue; zero = the store's clock.
+	Now time.Time
 }
 
-// Tickets returns the tickets f selects, in id order.
+// Tickets returns the tickets f selects, in id order (f.ByDue: by
+// deadline), one page of f.Limit.
 func (s *Store) Tickets(ctx context.Context, f TicketFilter) ([]tickets.Ticket, error) {
 	if f.Limit <= 0 {
 		f.Limit = DefaultTicketsLimit
@@ -401,8 +411,16 @@ func (s *Store) Tickets(ctx context.Context, f TicketFilter) ([]tickets.Ticket, 
 	if len(q) >= 4 && strings.Trim(q, "0123456789") == "" {
 		tail = q
 	}
+	if f.ByDue {
+		now := f.Now
+		if now.IsZero() {
+			now = s.now()
+		}
+		return s.collectTickets(ctx, "tickets by deadline", "TicketsByDue", f.AfterID, f.GridCode, st,
+			f.AssigneeID, f.ResidentID, scope, q, tail, f.Unassigned, s.ts(now), f.Limit)
+	}
 	return s.collectTickets(ctx, "tickets", "Tickets", f.AfterID, f.GridCode, f.GridCode, st, st,
-		f.AssigneeID, f.AssigneeID, f.ResidentID, f.ResidentID, scope, scope, q, q, q, tail, tail, tail, f.Limit)
+		f.AssigneeID, f.AssigneeID, f.ResidentID, f.ResidentID, scope, scope, q, q, q, tail, tail, tail, f.Unassigned, f.Limit)
 }
 
 // OpenTicketFor returns the ticket a resident's new message belongs to:

@@ -5,14 +5,17 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 
+	"github.com/gridcast/gridcast/audit"
 	"github.com/gridcast/gridcast/campaigns"
 	"github.com/gridcast/gridcast/fault"
 	"github.com/gridcast/gridcast/outbound"
@@ -42,7 +45,7 @@ through Redis when redis.addr is set, else by the workers' per-minute sweep of t
 			return d.Reopen(ctx, id, by, note)
 		}),
 		a.ticketsReassign(), a.ticketsRecategorise(), a.ticketsUrgency(), a.ticketsMerge(), a.ticketsUnknown(), a.ticketsAnswers(),
-		a.ticketsClassify(), a.ticketsDispatch(), a.ticketsSupervise(), a.ticketsReport())
+		a.ticketsClassify(), a.ticketsDispatch(), a.ticketsSupervise(), a.ticketsReport(), a.ticketsNote())
 	return c
 }
 
@@ -151,7 +154,11 @@ func (a *app) ticketsShow() *cobra.Command {
 				if err != nil {
 					return err
 				}
-				return a.newPeople(st).printTicket(cmd.Context(), a.stdout, t, time.Now())
+				p := a.newPeople(st)
+				if err := p.printTicket(cmd.Context(), a.stdout, t, time.Now()); err != nil {
+					return err
+				}
+				return p.printNotes(cmd.Context(), a.stdout, t)
 			})
 		},
 	}
@@ -358,6 +365,79 @@ func (a *app) ticketsReassign() *cobra.Command {
 	cmd.Flags().StringVar(&to, "to", "", "the worker's code")
 	cmd.Flags().StringVar(&by, "by", a.defaultActor(), "who does this (recorded on the ticket)")
 	return cmd
+}
+
+// ticketsNote leaves an internal note on a ticket: for the staff only,
+// sent to no one.
+func (a *app) ticketsNote() *cobra.Command {
+	var by string
+	cmd := &cobra.Command{
+		Use:   "note ID TEXT [--by NAME]",
+		Short: "Leave an internal note (内部备注) on a ticket: staff only, never sent to the resident",
+		Long: `A note tells the other staff on a ticket what they should know (who was called, what
+was promised). It is shown with the ticket (gridcast tickets show, the console, the API),
+never sent to the resident and never part of their history; it cannot be edited. The audit
+log records who noted on which ticket, not the text. At most 1000 characters.`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := parseID("ticket", args[0])
+			if err != nil {
+				return err
+			}
+			text := strings.TrimSpace(strings.Join(args[1:], " "))
+			if text == "" {
+				return usageError{errors.New("note: the text is empty: write what the other staff should know")}
+			}
+			if n := utf8.RuneCountInString(text); n > tickets.MaxNoteLen {
+				return usageError{fmt.Errorf("note: %d characters, at most %d", n, tickets.MaxNoteLen)}
+			}
+			ctx := cmd.Context()
+			return a.withDesk(ctx, func(st *store.Store, d *cliDesk) error {
+				if _, err := loadTicket(ctx, st, id); err != nil {
+					return err
+				}
+				n, err := d.AddNote(ctx, id, by, text)
+				if err != nil {
+					return fmt.Errorf("ticket %d: %w", id, err)
+				}
+				if err := a.record(ctx, st, audit.Entry{Actor: by, Action: "ticket.note", Subject: fmt.Sprintf("ticket:%d", id),
+					Detail: fmt.Sprintf(`{"note":%d,"chars":%d}`, n.ID, utf8.RuneCountInString(n.Text))}); err != nil {
+					return err
+				}
+				fmt.Fprintf(a.stdout, "ticket %d: note %d by %s (internal, not sent)\n", id, n.ID, n.Author)
+				return nil
+			})
+		},
+	}
+	cmd.Flags().StringVar(&by, "by", a.defaultActor(), "who writes the note (shown with it)")
+	return cmd
+}
+
+// printNotes writes the ticket's internal notes, names and numbers
+// masked, after its card.
+func (p *people) printNotes(ctx context.Context, w io.Writer, t tickets.Ticket) error {
+	ns, err := p.st.TicketNotes(ctx, t.ID)
+	if err != nil {
+		return err
+	}
+	r, err := p.Resident(ctx, t.ResidentID)
+	if err != nil {
+		return err
+	}
+	as, err := p.Worker(ctx, t.AssigneeWorkerID)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(w, "\ninternal notes (staff only, never sent)")
+	if len(ns) == 0 {
+		fmt.Fprintln(w, "  none")
+		return nil
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	for _, n := range ns {
+		fmt.Fprintf(tw, "  %s\t%s\t%s\n", shTime(n.At, "01-02 15:04"), n.Author, pii.MaskText(n.Text, r.Name, as.Name))
+	}
+	return tw.Flush()
 }
 
 func (a *app) ticketsMerge() *cobra.Command {

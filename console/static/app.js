@@ -870,17 +870,21 @@
     // leaves that part out.
     const optional = (p) => p.then((v) => ({ v }), (e) => ({ e }));
     const canDispatch = dispatcher(detail.ticket.grid) && OPEN.includes(detail.ticket.status);
-    const [q, atts, tasks, depts] = await Promise.all([
+    // The workers to hand it over to (转派), for the picker; without
+    // them the typed code still works.
+    const canHand = canAct() && allowed('reassign', detail.ticket.status);
+    const [q, atts, tasks, depts, hands] = await Promise.all([
       OPEN.includes(detail.ticket.status) && detail.ticket.resident_id ? optional(api('GET', '/tickets/' + id + '/quick-replies')) : { v: [] },
       optional(api('GET', '/tickets/' + id + '/attachments', undefined, { zh: true })),
       optional(api('GET', '/tickets/' + id + '/tasks', undefined, { zh: true })),
       canDispatch ? optional(api('GET', '/departments', undefined, { zh: true })) : { v: null },
+      canHand ? optional(api('GET', '/tickets/' + id + '/workers', undefined, { zh: true })) : { v: [] },
     ]);
-    if ([q, atts, tasks, depts].some((x) => x.e && x.e.handled)) return;
+    if ([q, atts, tasks, depts, hands].some((x) => x.e && x.e.handled)) return;
     quick = q.v || [];
     quickErr = q.e || null;
     if (g !== gen) return;
-    renderTicket(detail, quick, quickErr, back, { atts, tasks, depts: canDispatch ? depts : null });
+    renderTicket(detail, quick, quickErr, back, { atts, tasks, depts: canDispatch ? depts : null, workers: hands.v || [] });
     settle(opts);
     shownTicket = JSON.stringify(detail);
     autoRefresh(g, () => refreshTicket(id, g));
@@ -978,7 +982,8 @@
     const main_ = h('div', { class: 'side' }, mediaPanel(t, extra.atts), conv);
     const side = h('div', { class: 'side' },
       tasksPanel(t, extra.tasks, extra.depts, reload),
-      canAct() ? actions(t, act) : null,
+      canAct() ? actions(t, act, extra.workers) : null,
+      notesPanel(detail.notes || [], act),
       supervisePanel(t, act),
       h('section', { class: 'panel', 'aria-labelledby': 'fields-h' },
         h('h2', { id: 'fields-h' }, '工单信息'), fields(t)),
@@ -1048,7 +1053,7 @@
     return h('p', { class: 'muted', id: 'read-only' }, '只读：您的令牌没有网格员（worker）权限，不能回复或办理工单。');
   }
 
-  function actions(t, act) {
+  function actions(t, act, workers) {
     const forms = [];
     const s = t.status;
     if (allowed('start', s)) {
@@ -1067,15 +1072,7 @@
     if (allowed('resolve', s)) forms.push(noteForm('resolve', '办理说明（可选）', '标记已解决', '已解决，已邀请居民评价。'));
     if (allowed('close', s)) forms.push(noteForm('close', '关闭原因（可选）', '关闭工单', '工单已关闭。'));
     if (allowed('reopen', s)) forms.push(noteForm('reopen', '重新打开的原因（可选）', '重新打开', '工单已重新打开，已通知网格员。'));
-    if (allowed('reassign', s)) {
-      const code = h('input', { id: 'reassign-code', name: 'worker_code', type: 'text', required: true, autocomplete: 'off', placeholder: '如 W-NY-03-02-06' });
-      const b = h('button', { type: 'submit', id: 'act-reassign' }, '转派');
-      forms.push(h('form', { class: 'action', id: 'form-reassign', onsubmit: (ev) => {
-        ev.preventDefault();
-        if (!code.value.trim()) { code.focus(); return; }
-        act(b, 'reassign', { worker_code: code.value.trim() }, '已转派，并已通知对方。', '转派');
-      } }, field('转派给（工作人员工号）', code), b));
-    }
+    if (allowed('reassign', s)) forms.push(reassignForm(t, act, workers || []));
     if (allowed('merge', s)) {
       const into = h('input', { id: 'merge-into', name: 'into', type: 'text', inputmode: 'numeric', pattern: '[0-9]*', required: true, autocomplete: 'off' });
       const b = h('button', { type: 'submit', id: 'act-merge' }, '合并');
@@ -1090,6 +1087,59 @@
       h('h2', { id: 'actions-h' }, '处理'),
       forms.length ? forms : h('p', { class: 'muted' }, '工单' + label(STATUS, s) + '，没有可做的操作。'));
   }
+
+  // reassignForm hands the ticket over (转派): a picker of the workers of
+  // its grid and the grids around it (names masked), or a worker code
+  // typed when the one wanted is not listed; the typed code wins.
+  function reassignForm(t, act, workers) {
+    const pick = workers.length === 0 ? null : h('select', { id: 'reassign-pick', name: 'worker_pick' },
+      h('option', { value: '' }, '— 选择工作人员 —'),
+      workers.map((w) => h('option', { value: w.code, disabled: w.assignee || null },
+        `${w.name}（${w.code}）· ${label(WORKER_ROLE, w.role)} · ${w.own_grid ? '本网格' : w.grid}` + (w.assignee ? ' · 当前办理人' : ''))));
+    const code = h('input', { id: 'reassign-code', name: 'worker_code', type: 'text', autocomplete: 'off', placeholder: '如 W-NY-03-02-06',
+      autocapitalize: 'characters', spellcheck: 'false' });
+    const b = h('button', { type: 'submit', id: 'act-reassign' }, '转派');
+    const first = pick || code;
+    return h('form', { class: 'action reassign', id: 'form-reassign', novalidate: true, onsubmit: (ev) => {
+      ev.preventDefault();
+      fieldError(first, '');
+      const v = code.value.trim().toUpperCase() || (pick ? pick.value : '');
+      if (!v) {
+        fieldError(first, pick ? '请选择转派对象，或填写工号。' : '请填写转派对象的工号。');
+        first.focus();
+        return;
+      }
+      act(b, 'reassign', { worker_code: v }, '已转派给 ' + v + '，并已通知对方。', '转派');
+    } },
+    pick ? field('转派给', pick, '本网格及相邻网格的工作人员；办理人会收到通知。') : null,
+    field(pick ? '或填写工号' : '转派给（工作人员工号）', code), b);
+  }
+
+  // notesPanel shows the staff's internal notes (内部备注) on the ticket,
+  // oldest first, and takes a new one. Anyone who may read the ticket may
+  // note on it; a note is never sent to the resident.
+  const MAX_NOTE = 1000;
+  function notesPanel(notes, act) {
+    const text = h('textarea', { id: 'note-text', name: 'text', rows: '3', maxlength: String(MAX_NOTE) });
+    const b = h('button', { type: 'submit', id: 'note-add' }, '添加备注');
+    const form = h('form', { id: 'note-form', class: 'note-form', novalidate: true, onsubmit: (ev) => {
+      ev.preventDefault();
+      fieldError(text, '');
+      const v = text.value.trim();
+      if (!v) { fieldError(text, '请填写备注内容。'); text.focus(); return; }
+      act(b, 'notes', { text: v }, '备注已保存，仅工作人员可见。', '添加内部备注', { zh: true });
+    } }, field('添加备注', text, '仅工作人员可见，不会发给居民；保存后不能修改。'), h('div', { class: 'buttons' }, b));
+    return h('section', { class: 'panel notes', 'aria-labelledby': 'notes-h' },
+      h('h2', { id: 'notes-h' }, '内部备注'),
+      notes.length === 0 ? h('p', { class: 'muted', id: 'notes-empty' }, '还没有备注。') :
+        h('ol', { id: 'notes', class: 'notes-list' }, notes.map((n) => h('li', { 'data-id': n.id },
+          h('div', { class: 'meta' }, h('strong', {}, actorLabel(n.author)), timeEl(n.at)),
+          h('p', { class: 'text' }, n.text)))),
+      form);
+  }
+
+  // The roles of workers, as the 转派 picker names them.
+  const WORKER_ROLE = { grid_worker: '网格员', grid_leader: '网格长', community_staff: '社区工作人员', street_staff: '街道工作人员' };
 
   function fields(t) {
     const rows = [

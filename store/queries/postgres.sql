@@ -776,7 +776,7 @@ WHERE ticket_id = $1 ORDER BY id;
 -- any) twice, assignee (0 = any) twice, resident (0 = any) twice, scope
 -- (a JSON array of grid codes, each with its subtree; '' = anywhere) twice,
 -- query ('' = any: in the text or the resident's name) three times, phone
--- tail ('' = none) three times, limit.
+-- tail ('' = none) three times, unassigned only (a bool), limit.
 SELECT id, COALESCE(resident_id, 0), grid_code, channel, text, category, COALESCE(assignee_worker_id, 0),
     level, status, due_at, rating, COALESCE(campaign_id, 0), slot, COALESCE(merged_into, 0),
     created_at, updated_at, resolved_at, closed_at,
@@ -788,7 +788,34 @@ WHERE id > $1 AND ($2::text = '' OR grid_code = $3) AND ($4::text = '' OR status
         WHERE tickets.grid_code = g.code OR starts_with(tickets.grid_code, g.code || '-')))
     AND ($12::text = '' OR strpos(tickets.text, $13::text) > 0 OR EXISTS (SELECT 1 FROM residents r WHERE r.id = tickets.resident_id
         AND (strpos(r.name, $14::text) > 0 OR ($15::text <> '' AND right(r.phone, length($16::text)) = $17::text))))
-ORDER BY id LIMIT $18;
+    AND (NOT $18::boolean OR assignee_worker_id IS NULL)
+ORDER BY id LIMIT $19;
+
+-- name: TicketsByDue
+-- Tickets as Tickets selects them, the open ones past their deadline
+-- first, then by deadline (none last), then by id; paged after the
+-- ticket whose id is the cursor (0 = the first page) by comparing the
+-- same keys. Arguments: cursor id, grid, status, assignee, resident,
+-- scope, query, phone tail, unassigned only, now, limit.
+SELECT id, COALESCE(resident_id, 0), grid_code, channel, text, category, COALESCE(assignee_worker_id, 0),
+    level, status, due_at, rating, COALESCE(campaign_id, 0), slot, COALESCE(merged_into, 0),
+    created_at, updated_at, resolved_at, closed_at,
+    source, reporter, address, latitude, longitude, place, COALESCE(household_id, 0)
+FROM tickets
+WHERE ($2::text = '' OR grid_code = $2::text) AND ($3::text = '' OR status = $3::text)
+    AND ($4::bigint = 0 OR assignee_worker_id = $4::bigint) AND ($5::bigint = 0 OR resident_id = $5::bigint)
+    AND ($6::text = '' OR EXISTS (SELECT 1 FROM jsonb_array_elements_text(NULLIF($6::text, '')::jsonb) g(code)
+        WHERE tickets.grid_code = g.code OR starts_with(tickets.grid_code, g.code || '-')))
+    AND ($7::text = '' OR strpos(tickets.text, $7::text) > 0 OR EXISTS (SELECT 1 FROM residents r WHERE r.id = tickets.resident_id
+        AND (strpos(r.name, $7::text) > 0 OR ($8::text <> '' AND right(r.phone, length($8::text)) = $8::text))))
+    AND (NOT $9::boolean OR assignee_worker_id IS NULL)
+    AND ($1::bigint = 0 OR (CASE WHEN status IN ('new', 'assigned', 'in_progress', 'replied') AND due_at <= $10::timestamptz THEN 0 ELSE 1 END,
+            due_at IS NULL, COALESCE(due_at, '-infinity'::timestamptz), id)
+        > (SELECT CASE WHEN c.status IN ('new', 'assigned', 'in_progress', 'replied') AND c.due_at <= $10::timestamptz THEN 0 ELSE 1 END,
+            c.due_at IS NULL, COALESCE(c.due_at, '-infinity'::timestamptz), c.id FROM tickets c WHERE c.id = $1::bigint))
+ORDER BY CASE WHEN status IN ('new', 'assigned', 'in_progress', 'replied') AND due_at <= $10::timestamptz THEN 0 ELSE 1 END,
+    due_at IS NULL, due_at, id
+LIMIT $11;
 
 -- name: OpenTicketFor
 -- The resident's latest open ticket; failing that, the latest resolved or
@@ -1824,3 +1851,27 @@ ORDER BY m.id DESC LIMIT $7;
 -- Saved templates per channel and approval, with the latest sync time.
 SELECT channel, approved, COUNT(*), MAX(synced_at) FROM templates
 GROUP BY channel, approved ORDER BY channel, approved;
+
+-- name: InsertTicketNote
+-- An internal note on a ticket. Arguments: ticket, author, text, at.
+INSERT INTO ticket_notes (ticket_id, author, text, created_at) VALUES ($1, $2, $3, $4) RETURNING id;
+
+-- name: TicketNotes
+-- A ticket's internal notes, oldest first. Argument: ticket.
+SELECT id, ticket_id, author, text, created_at FROM ticket_notes WHERE ticket_id = $1 ORDER BY id;
+
+-- name: WorkersNear
+-- The workers of a grid, of the grids that share its parent, and of the
+-- parent itself: those a ticket of the grid may be handed to. The grid's
+-- own first, then by code. Argument: grid.
+SELECT id, code, name, phone, openid, role, COALESCE(grid_code, ''), visiting_hours FROM workers
+WHERE grid_code = $1::text
+    OR grid_code IN (SELECT g.code FROM grids g WHERE g.parent_code IS NOT NULL
+        AND g.parent_code = (SELECT p.parent_code FROM grids p WHERE p.code = $1::text))
+    OR grid_code = (SELECT p.parent_code FROM grids p WHERE p.code = $1::text)
+ORDER BY CASE WHEN grid_code = $1::text THEN 0 ELSE 1 END, code;
+
+-- name: EraseTicketNotes
+-- A resident's erasure clears the internal notes on their tickets. Who
+-- wrote them and when stay. Arguments: tickets, placeholder.
+UPDATE ticket_notes SET text = $2::text WHERE ticket_id = ANY($1) AND text <> $2::text;

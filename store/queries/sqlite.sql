@@ -748,7 +748,7 @@ WHERE ticket_id = ? ORDER BY id;
 -- any) twice, assignee (0 = any) twice, resident (0 = any) twice, scope
 -- (a JSON array of grid codes, each with its subtree; '' = anywhere) twice,
 -- query ('' = any: in the text or the resident's name) three times, phone
--- tail ('' = none) three times, limit.
+-- tail ('' = none) three times, unassigned only (a bool), limit.
 SELECT id, COALESCE(resident_id, 0), grid_code, channel, text, category, COALESCE(assignee_worker_id, 0),
     level, status, due_at, rating, COALESCE(campaign_id, 0), slot, COALESCE(merged_into, 0),
     created_at, updated_at, resolved_at, closed_at,
@@ -760,7 +760,34 @@ WHERE id > ? AND (? = '' OR grid_code = ?) AND (? = '' OR status = ?)
         WHERE tickets.grid_code = g.value OR substr(tickets.grid_code, 1, length(g.value) + 1) = g.value || '-'))
     AND (? = '' OR instr(tickets.text, ?) > 0 OR EXISTS (SELECT 1 FROM residents r WHERE r.id = tickets.resident_id
         AND (instr(r.name, ?) > 0 OR (? <> '' AND substr(r.phone, -length(?)) = ?))))
+    AND (? = 0 OR assignee_worker_id IS NULL)
 ORDER BY id LIMIT ?;
+
+-- name: TicketsByDue
+-- Tickets as Tickets selects them, the open ones past their deadline
+-- first, then by deadline (none last), then by id; paged after the
+-- ticket whose id is the cursor (0 = the first page) by comparing the
+-- same keys. Arguments: cursor id, grid, status, assignee, resident,
+-- scope, query, phone tail, unassigned only, now, limit.
+SELECT id, COALESCE(resident_id, 0), grid_code, channel, text, category, COALESCE(assignee_worker_id, 0),
+    level, status, due_at, rating, COALESCE(campaign_id, 0), slot, COALESCE(merged_into, 0),
+    created_at, updated_at, resolved_at, closed_at,
+    source, reporter, address, latitude, longitude, place, COALESCE(household_id, 0)
+FROM tickets
+WHERE (?2 = '' OR grid_code = ?2) AND (?3 = '' OR status = ?3)
+    AND (?4 = 0 OR assignee_worker_id = ?4) AND (?5 = 0 OR resident_id = ?5)
+    AND (?6 = '' OR EXISTS (SELECT 1 FROM json_each(?6) g
+        WHERE tickets.grid_code = g.value OR substr(tickets.grid_code, 1, length(g.value) + 1) = g.value || '-'))
+    AND (?7 = '' OR instr(tickets.text, ?7) > 0 OR EXISTS (SELECT 1 FROM residents r WHERE r.id = tickets.resident_id
+        AND (instr(r.name, ?7) > 0 OR (?8 <> '' AND substr(r.phone, -length(?8)) = ?8))))
+    AND (?9 = 0 OR assignee_worker_id IS NULL)
+    AND (?1 = 0 OR (CASE WHEN status IN ('new', 'assigned', 'in_progress', 'replied') AND due_at <= ?10 THEN 0 ELSE 1 END,
+            due_at IS NULL, COALESCE(due_at, ''), id)
+        > (SELECT CASE WHEN c.status IN ('new', 'assigned', 'in_progress', 'replied') AND c.due_at <= ?10 THEN 0 ELSE 1 END,
+            c.due_at IS NULL, COALESCE(c.due_at, ''), c.id FROM tickets c WHERE c.id = ?1))
+ORDER BY CASE WHEN status IN ('new', 'assigned', 'in_progress', 'replied') AND due_at <= ?10 THEN 0 ELSE 1 END,
+    due_at IS NULL, due_at, id
+LIMIT ?11;
 
 -- name: OpenTicketFor
 -- The resident's latest open ticket; failing that, the latest resolved or
@@ -1801,3 +1828,27 @@ ORDER BY m.id DESC LIMIT ?7;
 -- Saved templates per channel and approval, with the latest sync time.
 SELECT channel, approved, COUNT(*), MAX(synced_at) FROM templates
 GROUP BY channel, approved ORDER BY channel, approved;
+
+-- name: InsertTicketNote
+-- An internal note on a ticket. Arguments: ticket, author, text, at.
+INSERT INTO ticket_notes (ticket_id, author, text, created_at) VALUES (?, ?, ?, ?) RETURNING id;
+
+-- name: TicketNotes
+-- A ticket's internal notes, oldest first. Argument: ticket.
+SELECT id, ticket_id, author, text, created_at FROM ticket_notes WHERE ticket_id = ? ORDER BY id;
+
+-- name: WorkersNear
+-- The workers of a grid, of the grids that share its parent, and of the
+-- parent itself: those a ticket of the grid may be handed to. The grid's
+-- own first, then by code. Argument: grid.
+SELECT id, code, name, phone, openid, role, COALESCE(grid_code, ''), visiting_hours FROM workers
+WHERE grid_code = ?1
+    OR grid_code IN (SELECT g.code FROM grids g WHERE g.parent_code IS NOT NULL
+        AND g.parent_code = (SELECT p.parent_code FROM grids p WHERE p.code = ?1))
+    OR grid_code = (SELECT p.parent_code FROM grids p WHERE p.code = ?1)
+ORDER BY CASE WHEN grid_code = ?1 THEN 0 ELSE 1 END, code;
+
+-- name: EraseTicketNotes
+-- A resident's erasure clears the internal notes on their tickets. Who
+-- wrote them and when stay. Arguments: tickets (JSON array), placeholder.
+UPDATE ticket_notes SET text = ?2 WHERE ticket_id IN (SELECT value FROM json_each(?1)) AND text <> ?2;

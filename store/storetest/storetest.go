@@ -45,6 +45,7 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 	tests = append(tests, userTests...)
 	tests = append(tests, dispatchTests...)
 	tests = append(tests, supervisionTests...)
+	tests = append(tests, ticketNoteTests...)
 	tests = append(tests, auditTests...)
 	tests = append(tests, retentionTests...)
 	tests = append(tests, registerTests...)
