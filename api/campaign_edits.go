@@ -59,7 +59,7 @@ func (s *server) editCampaign(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	_ = s.record(r, by, audit.Action("campaign.edit"), fmt.Sprintf("campaign:%d", id), "",
+	_ = s.record(r, by, audit.ActionCampaignEdit, fmt.Sprintf("campaign:%d", id), "",
 		fmt.Sprintf(`{"scope":%q,"kind":%q}`, access.Scope(c.Scope).String(), c.Kind))
 	out := campaignToAPI(c)
 	out.Warnings = c.Warnings()

@@ -13,11 +13,6 @@ import (
 	"github.com/gridcast/gridcast/tickets"
 )
 
-// actionTicketNote is the audit log's record of an internal note written
-// through the API: the ticket and the note's id and length, never its
-// text (which may name residents).
-const actionTicketNote audit.Action = "ticket.note"
-
 // mountNotes mounts a ticket's internal notes and the workers it may be
 // handed to. Anyone who may read the ticket may note on it: the notes
 // are the staff's, whatever their role.
@@ -56,7 +51,7 @@ func (s *server) addNote(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	_ = s.record(r, req.By, actionTicketNote, fmt.Sprintf("ticket:%d", id), "",
+	_ = s.record(r, req.By, audit.ActionTicketNote, fmt.Sprintf("ticket:%d", id), "",
 		fmt.Sprintf(`{"note":%d,"chars":%d}`, n.ID, utf8.RuneCountInString(n.Text)))
 	names, err := s.ticketNames(r.Context(), scopedTicket(r))
 	if err != nil {

@@ -61,10 +61,13 @@ const (
 	ActionUserToken         Action = "user.token"  // a user was given a new token (and enabled)
 	ActionView              Action = "pii.view"    // a grid worker saw a resident of their own grid in clear
 	ActionCampaignCreate    Action = "campaign.create"
+	ActionCampaignRefuse    Action = "campaign.refuse"    // a checker sent a campaign back to its maker, with why
+	ActionCampaignEdit      Action = "campaign.edit"      // a draft was changed (any approval it had is void)
 	ActionTicketDispatch    Action = "ticket.dispatch"    // a ticket handed to departments (分拨, 吹哨报到)
 	ActionTicketSupervise   Action = "ticket.supervise"   // a ticket flagged 督办
 	ActionTicketUnsupervise Action = "ticket.unsupervise" // a ticket's 督办 flags lifted
 	ActionTicketReport      Action = "ticket.report"      // staff reported an event (patrol, hotline) as a ticket
+	ActionTicketNote        Action = "ticket.note"        // staff wrote an internal note on a ticket
 	ActionTask              Action = "task"               // a department task's step: task.accept, task.resolve …
 	ActionExport            Action = "export"             // records left GridCast in a file
 	ActionImport            Action = "import"             // records came in from a file

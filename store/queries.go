@@ -66,7 +66,7 @@ var queryNames = []string{
 	// retention and erasure
 	"RetentionMark", "SetRetentionMark",
 	"RetentionMessages", "PurgeMessages", "RetentionInbound", "PurgeInbound",
-	"RetentionTickets", "PurgeTickets", "RetentionBindings", "PurgeBindings",
+	"RetentionTickets", "PurgeTicketNotes", "PurgeTickets", "RetentionBindings", "PurgeBindings",
 	"ErasureTarget", "ErasureOf", "EraseResident", "EraseOptOuts", "InsertErasure", "EraseBindings",
 	"EraseSkipPending", "EraseMessagesTo", "EraseMessagesAbout", "EraseMessagesToKeys", "EraseTicketsFromKeys",
 	"EraseInboundFrom", "EraseInboundAbout", "EraseInboundFromKeys", "EraseTickets", "OpenTicketsOf", "CancelVisitsOf",

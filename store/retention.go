@@ -49,7 +49,7 @@ const (
 var (
 	sweepMessages     = sweepKind{"messages", "RetentionMessages", []string{"PurgeMessages"}, argNow}
 	sweepInbound      = sweepKind{"inbound", "RetentionInbound", []string{"PurgeInbound"}, argNow}
-	sweepTickets      = sweepKind{"tickets", "RetentionTickets", []string{"PurgeTickets"}, argNow}
+	sweepTickets      = sweepKind{"tickets", "RetentionTickets", []string{"PurgeTicketNotes", "PurgeTickets"}, argNow}
 	sweepBindings     = sweepKind{"bindings", "RetentionBindings", []string{"PurgeBindings"}, argNone}
 	sweepAttachments  = sweepKind{"attachments", "RetentionAttachments", []string{"QueueAttachmentBlobs", "PurgeAttachments"}, argNow}
 	sweepTasks        = sweepKind{"tasks", "RetentionTasks", []string{"PurgeTaskEventNotes", "PurgeTasks"}, argRemoved}
@@ -75,9 +75,9 @@ func (s *Store) PurgeInbound(ctx context.Context, sw retention.Sweep) (int64, er
 	return s.sweep(ctx, sweepInbound, sw)
 }
 
-// PurgeTickets clears the text and a reported event's location
-// (address, point, place) of tickets closed (or archived) before
-// sw.Before. Category, status, level, assignee, rating, resident, grid,
+// PurgeTickets clears the text, the internal notes and a reported
+// event's location (address, point, place) of tickets closed (or
+// archived) before sw.Before. Category, status, level, assignee, rating, resident, grid,
 // campaign and times stay, so the evaluations count as before.
 func (s *Store) PurgeTickets(ctx context.Context, sw retention.Sweep) (int64, error) {
 	return s.sweep(ctx, sweepTickets, sw)

@@ -129,6 +129,30 @@ campaigns.approval_threshold needs a second user's approval before it is sent.
 	}
 	approve.Flags().StringVar(&by, "by", "", "the approving user (recorded)")
 
+	var why string
+	refuse := &cobra.Command{
+		Use: "refuse ID --by USER --comment WHY", Short: "Send a campaign awaiting approval back to its maker, saying why (it stays a draft)",
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if by == "" || strings.TrimSpace(why) == "" {
+				return usageError{errors.New("--by USER and --comment WHY are required: the maker reads why")}
+			}
+			return a.withCampaign(cmd.Context(), args[0], func(st *store.Store, c campaigns.Campaign) error {
+				from := c.State
+				c, ev, err := campaigns.Refuse(cmd.Context(), st, c.ID, by, why, time.Now())
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(a.stdout, "campaign %d sent back to %s by %s: %s\n", c.ID, c.Owner, by, strings.TrimSpace(why))
+				e := campaignEntry(by, audit.ActionCampaignRefuse, c, from, ev)
+				e.Reason = strings.TrimSpace(why)
+				return a.record(cmd.Context(), st, e)
+			})
+		},
+	}
+	refuse.Flags().StringVar(&by, "by", "", "the refusing user (recorded)")
+	refuse.Flags().StringVar(&why, "comment", "", "why, for the maker")
+
 	var watch bool
 	status := &cobra.Command{
 		Use: "status ID", Short: "Show a campaign's state and funnel (--watch: a live progress bar until it ends)", Args: cobra.ExactArgs(1),
@@ -178,7 +202,7 @@ campaigns.approval_threshold needs a second user's approval before it is sent.
 			})
 		},
 	}
-	c.AddCommand(create, preview, approve, status, list,
+	c.AddCommand(create, preview, approve, refuse, status, list,
 		transition("send", "Schedule a campaign (at its schedule_at, or now); the workers run it", campaigns.StateScheduled, ""),
 		transition("pause", "Pause a running campaign: nothing more is sent until resume", campaigns.StatePaused, campaigns.StateRunning),
 		transition("resume", "Resume a paused campaign", campaigns.StateRunning, campaigns.StatePaused),

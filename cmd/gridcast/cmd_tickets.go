@@ -400,7 +400,7 @@ log records who noted on which ticket, not the text. At most 1000 characters.`,
 				if err != nil {
 					return fmt.Errorf("ticket %d: %w", id, err)
 				}
-				if err := a.record(ctx, st, audit.Entry{Actor: by, Action: "ticket.note", Subject: fmt.Sprintf("ticket:%d", id),
+				if err := a.record(ctx, st, audit.Entry{Actor: by, Action: audit.ActionTicketNote, Subject: fmt.Sprintf("ticket:%d", id),
 					Detail: fmt.Sprintf(`{"note":%d,"chars":%d}`, n.ID, utf8.RuneCountInString(n.Text))}); err != nil {
 					return err
 				}

@@ -294,6 +294,14 @@ func TestCLICampaignLifecycle(t *testing.T) {
 	if _, e, code := run("campaign", "approve", "1", "--by", "王芳"); code == 0 {
 		t.Errorf("self-approval accepted: %s", e)
 	}
+	// A checker may send it back first, saying why; the comment is needed.
+	if _, e, code := run("campaign", "refuse", "1", "--by", "李强"); code != 2 || !strings.Contains(e, "--comment") {
+		t.Errorf("refuse without a comment: %d %s", code, e)
+	}
+	if out, e, code := run("campaign", "refuse", "1", "--by", "李强", "--comment", "请写明工作地点"); code != 0 ||
+		!strings.Contains(out, "sent back to 王芳 by 李强: 请写明工作地点") {
+		t.Fatalf("refuse: %d %s %s", code, out, e)
+	}
 	if _, e, code := run("campaign", "approve", "1", "--by", "李强"); code != 0 {
 		t.Fatalf("approve: %s", e)
 	}

@@ -1228,6 +1228,13 @@ SELECT id, CASE
     ELSE 1 END
 FROM tickets WHERE id > $2 ORDER BY id LIMIT $3;
 
+-- name: PurgeTicketNotes
+-- The internal notes on the tickets PurgeTickets clears (run before it).
+-- Arguments: cutoff, ids, now (unused).
+UPDATE ticket_notes SET text = ''
+WHERE text <> '' AND $3::timestamptz IS NOT NULL AND ticket_id IN (SELECT t.id FROM tickets t WHERE t.id = ANY($2)
+    AND t.status IN ('closed', 'archived') AND t.closed_at < $1 AND t.purged_at IS NULL);
+
 -- name: PurgeTickets
 -- The text and a reported event's location (address, point, place) go;
 -- category, status, level, assignee, rating, resident, grid and times stay. Arguments: cutoff,

@@ -192,6 +192,11 @@ func testRetentionPurge(t *testing.T, st Store) {
 	youngT := newTicket(t, st, ids[2], "NY-02-01-01", 200*24*time.Hour, time.Time{})
 	ev, err = youngT.Transition(tickets.StatusClosed, "wang", young.Add(time.Hour))
 	apply(t, st, youngT, ev, err)
+	for _, tk := range []tickets.Ticket{closedT, youngT} {
+		if _, err := st.AddTicketNote(ctx, tickets.Note{TicketID: tk.ID, Author: "王芳", Text: "已电话联系居民"}); err != nil {
+			t.Fatal(err)
+		}
+	}
 
 	reply := sentMessage(t, st, desk(outbound.PurposeReply, 0, openT.ID, "明天上午来修", old.Add(time.Minute)), outbound.SMSProviderID("biz-r", phones[0]))
 	pending, _, err := st.CreateMessage(ctx, desk(outbound.PurposeConfirm, 2, 0, "您已退订", old))
@@ -279,6 +284,12 @@ func testRetentionPurge(t *testing.T, st Store) {
 	}
 	if tk := ticket(t, st, closedT.ID); tk.Text != "" || tk.Status != tickets.StatusClosed || tk.Category != tickets.CategoryEnvironment {
 		t.Errorf("old closed ticket after the purge: %+v; want its text cleared, the rest kept", tk)
+	}
+	for tk, want := range map[int64]string{closedT.ID: "", youngT.ID: "已电话联系居民"} {
+		ns, err := st.TicketNotes(ctx, tk)
+		if err != nil || len(ns) != 1 || ns[0].Text != want || ns[0].Author != "王芳" {
+			t.Errorf("the notes of ticket %d after the purge: %+v, %v; want one by 王芳 saying %q", tk, ns, err, want)
+		}
 	}
 	if _, err := st.BindingAttempt(ctx, bOld); !errors.Is(err, fault.ErrNotFound) {
 		t.Errorf("old binding request after the purge: %v, want it deleted", err)
