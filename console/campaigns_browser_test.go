@@ -342,3 +342,39 @@ func testCampaignsAt(t *testing.T, width int64) {
 	fits("campaign list")
 	b.checkLog()
 }
+
+// In the trial mode (no users) the console names the maker in a
+// campaign's owner and no one in a segment's preview: the audience is
+// counted as it is typed and the draft is saved under the name typed at
+// the start, with no field the API refuses.
+func TestCampaignFormInTrialMode(t *testing.T) {
+	t.Parallel()
+	needBrowser(t)
+	s := newSite(t, false, 0)
+	if err := s.st.SaveTemplates(t.Context(), population.ChannelSMS, []campaigns.Template{
+		{Code: "SMS_900001", Content: "${name}您好，本周六社区举办技能培训。回T退订", Approved: true},
+	}, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	b := openBrowser(t, s)
+	b.do("open the console", chromedp.Navigate(s.srv.URL+console.Prefix), chromedp.WaitVisible(chromedp.CSS("#name")),
+		chromedp.SendKeys(chromedp.CSS("#name"), "试用员"), chromedp.Click(chromedp.CSS(`#signin button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.CSS("#who")))
+	b.do("the form", chromedp.Navigate(s.srv.URL+console.Prefix+"#/campaigns"), chromedp.WaitVisible(chromedp.CSS("#campaign-new")),
+		chromedp.Click(chromedp.CSS("#campaign-new")), chromedp.WaitVisible(chromedp.CSS("#cf-segment")),
+		chromedp.SendKeys(chromedp.CSS("#cf-segment"), "age:18..45"))
+	b.until("the count while typing", `document.querySelector('#cf-count').dataset.count !== undefined`)
+	b.do("the content",
+		chromedp.SendKeys(chromedp.CSS("#cf-name"), "试用活动"),
+		chromedp.SetValue(chromedp.CSS("#cf-policy"), "sms_only"),
+		chromedp.SendKeys(chromedp.CSS("#cf-sms-code"), "SMS_900001"))
+	b.until("the template's parameters filled in", `document.querySelector('#cf-sms-params').value.includes('name=')`)
+	b.eval(`(() => { const e = document.querySelector('#cf-sms-params'); e.value = 'name={{resident.surname_title}}';
+		e.dispatchEvent(new Event('input')); return true; })()`)
+	b.do("save the draft", chromedp.Click(chromedp.CSS("#cf-submit")), chromedp.WaitVisible(chromedp.CSS(`.camp-state [data-state="draft"]`)))
+	cs, err := s.st.Campaigns(t.Context(), "", 10)
+	if err != nil || len(cs) != 1 || cs[0].Owner != "试用员" {
+		t.Fatalf("the campaigns stored: %+v, %v; want one draft by 试用员", cs, err)
+	}
+	b.checkLog()
+}

@@ -234,12 +234,16 @@
     if (tok) headers.Authorization = 'Bearer ' + tok;
     else if (session.csrf && !opts.anonymous && method !== 'GET') headers['X-CSRF-Token'] = session.csrf;
     const init = { method, headers, cache: 'no-store', credentials: opts.anonymous ? 'omit' : 'same-origin', redirect: 'error' };
+    // opts.actor names the body's field that says who acts in the open
+    // mode: by (the default), owner (a campaign), or '' for a body that
+    // names no actor (a segment's preview, a new user).
+    const actorField = opts.actor === undefined ? 'by' : opts.actor;
     if (body instanceof FormData) {
-      if (session.mode === 'open') body.set('by', actorName());
+      if (session.mode === 'open' && actorField) body.set(actorField, actorName());
       headers['X-Requested-With'] = 'GridCastConsole';
       init.body = body;
     } else if (body !== undefined) {
-      if (session.mode === 'open') body = Object.assign({ by: actorName() }, body);
+      if (session.mode === 'open' && actorField) body = Object.assign({ [actorField]: actorName() }, body);
       headers['Content-Type'] = 'application/json';
       init.body = JSON.stringify(body);
     }

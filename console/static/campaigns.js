@@ -31,6 +31,10 @@
   const failure = (code) => (FAILURE[code] ? FAILURE[code] + '（' + code + '）' : '错误码 ' + code);
   const lbl = (map, k) => map[k] || k || '—';
   const zh = { zh: true };
+  // A campaign names its maker in owner (the open mode's actor), a
+  // segment's preview no one.
+  const asOwner = { zh: true, actor: 'owner' };
+  const noActor = { zh: true, actor: '' };
 
   const me = () => session.me || null;
   const myName = () => (me() && me().authenticated ? me().name : '');
@@ -472,7 +476,7 @@
       count.textContent = '正在计算……';
       try {
         const [n, p] = await Promise.all([api('GET', '/segments/count?' + new URLSearchParams({ expr: e }), undefined, zh),
-          api('POST', '/segments/preview', { expr: e, n: 5 }, zh)]);
+          api('POST', '/segments/preview', { expr: e, n: 5 }, noActor)]);
         if (mine !== seq) return;
         count.dataset.count = String(n.count);
         count.textContent = `符合条件的居民：${n.count} 人（您的范围内）`;
@@ -557,7 +561,7 @@
       previewBtn.disabled = true;
       preview.replaceChildren(h('h2', {}, '消息预览（居民手机所见）'), h('p', { class: 'loading' }, '正在生成预览……'));
       try {
-        const p = await api('POST', '/campaigns/preview?n=3', b, zh);
+        const p = await api('POST', '/campaigns/preview?n=3', b, asOwner);
         preview.replaceChildren(h('h2', {}, '消息预览（居民手机所见）'), ...previewPanel(p));
       } catch (e) {
         preview.replaceChildren(h('h2', {}, '消息预览（居民手机所见）'), h('p', { class: 'field-error', id: 'cf-preview-error' }, '无法预览：' + e.message));
@@ -572,7 +576,7 @@
       if (!b) return;
       submit.disabled = true;
       try {
-        const got = c ? await api('PUT', '/campaigns/' + c.id, b, zh) : await api('POST', '/campaigns', b, zh);
+        const got = c ? await api('PUT', '/campaigns/' + c.id, b, asOwner) : await api('POST', '/campaigns', b, asOwner);
         carry = (c ? '已保存修改，活动 #' + got.id + ' 将重新进入审核' : '已保存草稿 #' + got.id) +
           ((got.warnings || []).length ? '。请注意：' + got.warnings.join('；') : '');
         location.hash = '#/campaigns/' + got.id;
