@@ -1224,6 +1224,27 @@
     for (const u of objectURLs) URL.revokeObjectURL(u);
     objectURLs = [];
   }
+  // saveFile fetches path, an API route answering a file (a workbook),
+  // with the session's credentials (api() with blob, as photos are
+  // fetched) and saves it as file; btn is busy meanwhile, and a refusal
+  // (too many records, no right) is said as doing's.
+  async function saveFile(btn, path, file, doing) {
+    btn.disabled = true;
+    btn.setAttribute('aria-busy', 'true');
+    try {
+      const b = await api('GET', path, undefined, { blob: true, zh: true });
+      const a = h('a', { href: objectURL(b), download: file, hidden: true });
+      document.body.append(a);
+      a.click();
+      a.remove();
+      notice('已导出 ' + file);
+    } catch (e) {
+      if (!e.handled) showError(e, doing);
+    }
+    btn.disabled = false;
+    btn.removeAttribute('aria-busy');
+  }
+
   // apiPath is an API address (/api/v1/attachments/3?thumb=1) as api()
   // takes it.
   const apiPath = (url) => url.replace(/^\/api\/v1/, '');
@@ -2539,7 +2560,7 @@
   window.GridCast = Object.freeze({
     register(sec, view, show) { extra[sec] = { view, show }; },
     h, field, nodes, badge, label, when, timeEl, api, go, screen, settle, notice, showError, clearError,
-    hasRole, covers, parseHash, session, main, $,
+    hasRole, covers, parseHash, session, main, $, saveFile,
     // current reports whether a render started as generation g is still
     // the screen shown (a slow answer for a screen left is dropped).
     generation: () => gen,

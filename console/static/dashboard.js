@@ -10,7 +10,7 @@
 (function () {
   'use strict';
   const G = window.GridCast;
-  const { h, nodes, api, go, screen, settle, notice, showError, hasRole } = G;
+  const { h, nodes, api, go, screen, settle, notice, showError, hasRole, saveFile } = G;
   const TZ = 'Asia/Shanghai';
 
   // charts are the ECharts instances on the screen, disposed at the next
@@ -67,27 +67,6 @@
         a.click();
         a.remove();
       } }, '导出CSV');
-  }
-
-  // saveXLSX fetches path, an API route answering a workbook, with the
-  // session's credentials (api() with blob, as photos are fetched) and
-  // saves it as file; btn is busy meanwhile, and a refusal is said.
-  async function saveXLSX(btn, path, file, doing) {
-    btn.disabled = true;
-    btn.setAttribute('aria-busy', 'true');
-    try {
-      const b = await api('GET', path, undefined, { blob: true, zh: true });
-      const a = h('a', { href: URL.createObjectURL(b), download: file, hidden: true });
-      urls.push(a.href);
-      document.body.append(a);
-      a.click();
-      a.remove();
-      notice('已导出 ' + file);
-    } catch (e) {
-      if (!e.handled) showError(e, doing);
-    }
-    btn.disabled = false;
-    btn.removeAttribute('aria-busy');
   }
 
   // card is one figure's panel: heading, chart (when given), table and
@@ -191,13 +170,13 @@
     const xlsx = h('button', { type: 'button', id: 'dash-grades-xlsx' }, '导出考核表 Excel');
     xlsx.addEventListener('click', () => {
       const by = d.by === 'grid' ? 'grid' : d.by === 'community' ? 'community' : 'street';
-      saveXLSX(xlsx, '/assessment?' + new URLSearchParams({ period: d.month, by, format: 'xlsx' }), `kaohe-${d.month}.xlsx`, '导出考核表');
+      saveFile(xlsx, '/assessment?' + new URLSearchParams({ period: d.month, by, format: 'xlsx' }), `kaohe-${d.month}.xlsx`, '导出考核表');
     });
 
     // Every table, as one workbook of the API's, for the period shown.
     const all = h('button', { type: 'button', class: 'primary', id: 'dashboard-export' }, '导出Excel');
     const file = `数据看板-${from}至${to}.xlsx`;
-    all.addEventListener('click', () => saveXLSX(all, '/dashboard?' + new URLSearchParams({ from, to, format: 'xlsx' }), file, '导出数据看板'));
+    all.addEventListener('click', () => saveFile(all, '/dashboard?' + new URLSearchParams({ from, to, format: 'xlsx' }), file, '导出数据看板'));
 
     out.replaceChildren(...nodes([
       h('div', { class: 'buttons dash-actions' }, all),

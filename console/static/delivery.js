@@ -10,7 +10,7 @@
 (function () {
   const G = window.GridCast;
   if (!G) return;
-  const { h, field, nodes, badge, label, timeEl, api, go, screen, settle, notice, showError, hasRole } = G;
+  const { h, field, nodes, badge, label, timeEl, api, go, screen, settle, notice, showError, hasRole, saveFile } = G;
 
   const PURPOSE = {
     campaign: '推送活动', reminder: '走访提醒', ack: '受理回执', confirm: '自动答复', bind_code: '绑定验证码',
@@ -48,28 +48,6 @@
     return card;
   }
 
-  // saveXLSX fetches path, an API route answering a workbook, with the
-  // session's credentials (api() with blob, as photos are fetched) and
-  // saves it as file; btn is busy meanwhile, and a refusal (too many
-  // records) is said.
-  async function saveXLSX(btn, path, file, doing) {
-    btn.disabled = true;
-    btn.setAttribute('aria-busy', 'true');
-    try {
-      const b = await api('GET', path, undefined, { blob: true, zh: true });
-      const a = h('a', { href: URL.createObjectURL(b), download: file, hidden: true });
-      document.body.append(a);
-      a.click();
-      a.remove();
-      setTimeout(() => URL.revokeObjectURL(a.href), 60000);
-      notice('已导出 ' + file);
-    } catch (e) {
-      if (!e.handled) showError(e, doing);
-    }
-    btn.disabled = false;
-    btn.removeAttribute('aria-busy');
-  }
-
   function row(d) {
     return {
       purpose: label(PURPOSE, d.purpose),
@@ -94,7 +72,7 @@
       const q = new URLSearchParams({ format: 'xlsx' });
       for (const k of ['phone_tail', 'from', 'to', 'status']) if (params.get(k)) q.set(k, params.get(k));
       const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(new Date());
-      saveXLSX(exp, '/deliveries?' + q, `发送记录-${today}.xlsx`, '导出发送记录');
+      saveFile(exp, '/deliveries?' + q, `发送记录-${today}.xlsx`, '导出发送记录');
     });
     const form = h('form', { class: 'filters', id: 'delivery-filters', role: 'search', 'aria-label': '查询发送记录', novalidate: true, onsubmit: (ev) => {
       ev.preventDefault();
