@@ -152,3 +152,73 @@ func testPasswordSignIn(t *testing.T, width int) {
 	b.until("signed in again", `document.querySelector('#who-label').textContent.includes('李娜')`)
 	b.checkLog()
 }
+
+// An administrator, on a server that signs in with passwords, creates a
+// worker linked to the grid worker they are, sets their first password
+// and ends their lockout from the user's card; the worker then signs in
+// with that password and 走访 opens on their own register.
+func TestAdminSetsPasswordInBrowser(t *testing.T) {
+	t.Parallel()
+	needBrowser(t)
+	s := newSite(t, true, 0, withSessions())
+	ctx := t.Context()
+	const adminToken = "console-admin-token-pw-51e0"
+	if _, err := s.st.CreateUser(ctx, access.User{Name: "系统管理员", TokenSHA256: sha256.Sum256([]byte(adminToken)),
+		Roles: []access.Role{access.RoleAdmin}, Grids: []string{access.All}}); err != nil {
+		t.Fatal(err)
+	}
+	wk, err := s.st.WorkerByID(ctx, s.ticket.AssigneeWorkerID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := openBrowser(t, s)
+	b.do("a phone's screen", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulatePortrait),
+		chromedp.Navigate(s.srv.URL+console.Prefix+"#/admin"), chromedp.WaitVisible(chromedp.CSS("#login-name")),
+		chromedp.Click(chromedp.CSS("#token-signin summary")))
+	b.signIn(adminToken, "#new-user")
+	b.do("create a linked worker",
+		chromedp.SendKeys(chromedp.CSS("#nu-name"), "赵敏"),
+		chromedp.Click(chromedp.CSS("#nu-role-worker")),
+		chromedp.SendKeys(chromedp.CSS("#nu-grids"), wk.GridCode),
+		chromedp.SendKeys(chromedp.CSS("#nu-worker"), wk.Code),
+		chromedp.Click(chromedp.CSS("#nu-submit")),
+		chromedp.WaitVisible(chromedp.CSS("#issued-token")),
+		chromedp.Click(chromedp.CSS("#issued-done")))
+	card := `#user-list li[data-name="赵敏"]`
+	b.until("the new user listed with the worker code", `(document.querySelector('`+card+` .worker-code') || {}).textContent === '`+wk.Code+`'`)
+	const pw = "网格走访 secure 2026"
+	b.do("set the password",
+		chromedp.Click(chromedp.CSS(card+` .user-login summary`)),
+		chromedp.SendKeys(chromedp.CSS(card+` input[name="password"]`), pw),
+		chromedp.Click(chromedp.CSS(card+` button[data-act="password"]`)))
+	b.until("the password set", `document.querySelector('#notice').textContent.includes('设置密码')`)
+	u, cred, err := s.st.LoginCredentials(ctx, "赵敏")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ok, _ := access.VerifyPassword(cred.PasswordHash, pw); !ok || u.WorkerCode != wk.Code {
+		t.Fatalf("赵敏 after the admin's changes: password set %v, worker %q; want %q", ok, u.WorkerCode, wk.Code)
+	}
+	p := access.DefaultLoginPolicy()
+	for range p.MaxFailures {
+		if _, err := s.st.RecordLoginFailure(ctx, u.ID, time.Now(), p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b.do("unlock",
+		chromedp.Click(chromedp.CSS(card+` .user-login summary`)),
+		chromedp.Click(chromedp.CSS(card+` button[data-act="unlock"]`)))
+	b.until("unlocked", `document.querySelector('#notice').textContent.includes('解除锁定')`)
+	if _, cred, _ = s.st.LoginCredentials(ctx, "赵敏"); cred.Locked(time.Now()) {
+		t.Error("still locked after 解除锁定")
+	}
+	b.do("sign out", chromedp.Click(chromedp.CSS("#signout")), chromedp.WaitVisible(chromedp.CSS("#login-name")))
+	b.do("the worker signs in",
+		chromedp.SendKeys(chromedp.CSS("#login-name"), "赵敏"),
+		chromedp.SendKeys(chromedp.CSS("#login-password"), pw),
+		chromedp.Click(chromedp.CSS("#login-submit")),
+		chromedp.WaitVisible(chromedp.CSS("#who")))
+	b.do("走访", chromedp.Click(chromedp.CSS(`#nav a[data-nav="visits"]`)))
+	b.until("the register of the linked worker, no code asked", `document.body.textContent.includes('`+wk.Code+`')`)
+	b.checkLog()
+}

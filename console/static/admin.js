@@ -25,7 +25,13 @@
     campaign: '推送活动（全部）', 'campaign.approve': '审批活动', 'campaign.send': '发送活动', resident: '居民档案（全部）',
     'resident.change': '修改档案', 'resident.erase': '删除个人信息', ticket: '工单（全部）', 'ticket.dispatch': '分拨',
     'ticket.supervise': '督办', task: '部门任务', export: '导出', import: '导入',
+    auth: '登录（全部）', 'auth.failed': '登录失败', 'auth.locked': '账号锁定', 'auth.logout': '退出登录',
+    'user.password': '设置密码', 'user.unlock': '解除锁定', 'campaign.create': '创建活动', 'campaign.refuse': '退回活动',
+    'campaign.edit': '修改活动', 'ticket.note': '内部备注', 'ticket.report': '上报事件',
   };
+  // Changes to users name no actor in the body: in the trial mode too the
+  // API records the one trial operator.
+  const asAdmin = { zh: true, actor: '' };
   const SOURCE = { api: '接口/控制台', cli: '命令行', system: '系统' };
   const PAGE = 50;
 
@@ -95,18 +101,20 @@
     const grids = h('input', { id: 'nu-grids', name: 'grids', type: 'text', autocomplete: 'off', spellcheck: 'false', placeholder: '如 NY-01-01-01，多个用逗号分隔；* 为全市' });
     const dept = h('select', { id: 'nu-department', name: 'department' }, h('option', { value: '' }, '（非职能部门）'),
       deps.map((d) => h('option', { value: d.code }, d.name)));
+    const worker = h('input', { id: 'nu-worker', name: 'worker_code', type: 'text', autocomplete: 'off', spellcheck: 'false', placeholder: '如 W-NY-01-01-01' });
     const submit = h('button', { type: 'submit', class: 'primary', id: 'nu-submit' }, '创建并生成令牌');
     const form = h('form', { class: 'card', id: 'new-user', novalidate: true, 'aria-labelledby': 'new-user-h', onsubmit: async (ev) => {
       ev.preventDefault();
       clearError();
       const body = { name: name.value.trim(), roles: [...form.querySelectorAll('input[name=role]:checked')].map((c) => c.value),
         grids: codes(grids.value), department: dept.value };
+      if (worker.value.trim()) body.worker_code = worker.value.trim();
       if (!body.name) { name.setAttribute('aria-invalid', 'true'); name.focus(); notice('请填写姓名。'); return; }
       if (body.roles.length === 0) { notice('请至少选择一个角色。'); boxes[0].querySelector('input').focus(); return; }
       name.removeAttribute('aria-invalid');
       submit.disabled = true;
       try {
-        const res = await api('POST', '/users', body, { zh: true });
+        const res = await api('POST', '/users', body, asAdmin);
         form.reset();
         issuedBox(issued, res.user.name, res.token);
         notice('已创建用户 ' + res.user.name + '。');
@@ -120,6 +128,7 @@
     field('姓名', name), roles,
     field('管辖网格', grids, '网格、社区或街道编码，含其下全部网格；职能部门用户可不填。'),
     field('所属部门', dept, '仅“职能部门”角色需要。'),
+    field('网格员工号', worker, '仅“网格员”角色：关联本人在网格员名册中的工号，我的工单和走访台账随之对应。'),
     h('div', { class: 'buttons' }, submit));
 
     screen('用户与权限', tabs('users'),
@@ -146,12 +155,13 @@
       const role = h('select', { name: 'role', 'aria-label': '角色' }, h('option', { value: '' }, '（不改角色）'),
         ROLES.map(([v, t]) => h('option', { value: v }, t)));
       const grid = h('input', { name: 'grid', type: 'text', autocomplete: 'off', spellcheck: 'false', 'aria-label': '网格编码', placeholder: '网格编码（可不填）' });
+      const wcode = h('input', { name: 'worker_code', type: 'text', autocomplete: 'off', spellcheck: 'false', 'aria-label': '网格员工号', placeholder: '网格员工号（可不填）' });
       const act = (what, body, doing) => async (ev) => {
         const btn = ev.currentTarget;
         clearError();
         btn.disabled = true;
         try {
-          const res = await api('POST', `/users/${u.id}/${what}`, body(), { zh: true });
+          const res = await api('POST', `/users/${u.id}/${what}`, body(), asAdmin);
           if (what === 'token') issuedBox(issued, res.user.name, res.token);
           notice(doing + '：' + u.name + ' 已完成。');
           await loadUsers();
@@ -165,8 +175,20 @@
         if (role.value) b.roles = [role.value];
         const gs = codes(grid.value);
         if (gs.length) b.grids = gs;
+        if (wcode.value.trim()) b.worker_code = wcode.value.trim();
         return b;
       };
+      // The console's password, when the server signs in with passwords:
+      // set (a first one, or a forgotten one) and unlock.
+      const pw = h('input', { name: 'password', type: 'password', autocomplete: 'new-password', minlength: '10', maxlength: '128',
+        'aria-label': '新密码', placeholder: '新密码（至少 10 个字符）' });
+      const login = G.session.methods && G.session.methods.password ? h('details', { class: 'user-change user-login' },
+        h('summary', {}, '登录密码'),
+        h('div', { class: 'inline' }, pw),
+        h('div', { class: 'buttons' },
+          h('button', { type: 'button', 'data-act': 'password', onclick: act('password', () => ({ new: pw.value }), '设置密码') }, '设置密码'),
+          h('button', { type: 'button', 'data-act': 'unlock', onclick: act('unlock', () => ({}), '解除锁定') }, '解除锁定')),
+        h('p', { class: 'hint' }, '设置后，该用户其他设备上的登录立即失效；请当面或通过可靠渠道告知本人，并请其登录后自行修改。')) : null;
       // Disabling asks twice: the first press arms the button.
       const disable = h('button', { type: 'button', class: 'danger', 'data-act': 'disable' }, '停用');
       const doDisable = act('revoke', () => ({ all: true }), '停用');
@@ -183,13 +205,15 @@
         h('p', { class: 'roles' }, u.roles.map((r) => badge('cat', label(ROLE, r)))),
         h('dl', { class: 'fields' },
           h('dt', {}, '管辖范围'), h('dd', { class: 'scope' }, scopeText(u.grids)),
+          u.worker_code ? [h('dt', {}, '网格员工号'), h('dd', { class: 'worker-code' }, u.worker_code)] : null,
           u.department ? [h('dt', {}, '部门'), h('dd', {}, (departments.find((d) => d.code === u.department) || {}).name || u.department)] : null,
           h('dt', {}, '更新于'), h('dd', {}, timeEl(u.updated_at))),
         h('details', { class: 'user-change' }, h('summary', {}, '调整角色或范围'),
-          h('div', { class: 'inline' }, role, grid),
+          h('div', { class: 'inline' }, role, grid, wcode),
           h('div', { class: 'buttons' },
             h('button', { type: 'button', 'data-act': 'grant', onclick: act('grant', change, '授予') }, '授予'),
             h('button', { type: 'button', 'data-act': 'revoke', onclick: act('revoke', change, '收回') }, '收回'))),
+        login,
         h('div', { class: 'buttons' },
           h('button', { type: 'button', 'data-act': 'token', onclick: act('token', () => ({}), '重新生成令牌') }, u.disabled ? '重新生成令牌并启用' : '重新生成令牌'),
           u.disabled ? null : disable));
@@ -198,28 +222,6 @@
   }
 
   // --- the audit log ----------------------------------------------------------
-
-  // saveXLSX fetches path, an API route answering a workbook, with the
-  // session's credentials (api() with blob, as photos are fetched) and
-  // saves it as file; btn is busy meanwhile, and a refusal (too many
-  // entries) is said.
-  async function saveXLSX(btn, path, file, doing) {
-    btn.disabled = true;
-    btn.setAttribute('aria-busy', 'true');
-    try {
-      const b = await api('GET', path, undefined, { blob: true, zh: true });
-      const a = h('a', { href: URL.createObjectURL(b), download: file, hidden: true });
-      document.body.append(a);
-      a.click();
-      a.remove();
-      setTimeout(() => URL.revokeObjectURL(a.href), 60000);
-      notice('已导出 ' + file);
-    } catch (e) {
-      if (!e.handled) showError(e, doing);
-    }
-    btn.disabled = false;
-    btn.removeAttribute('aria-busy');
-  }
 
   // day turns a date input (yyyy-mm-dd, Beijing time) into RFC 3339.
   const day = (d, plus) => {
@@ -245,7 +247,7 @@
       if (params.get('from')) q.set('since', day(params.get('from')));
       if (params.get('to')) q.set('until', day(params.get('to'), true));
       const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(new Date());
-      saveXLSX(exp, '/audit?' + q, `审计日志-${today}.xlsx`, '导出审计日志');
+      G.saveFile(exp, '/audit?' + q, `审计日志-${today}.xlsx`, '导出审计日志');
     });
     const form = h('form', { class: 'filters', id: 'audit-filters', role: 'search', 'aria-label': '筛选审计日志', novalidate: true, onsubmit: (ev) => {
       ev.preventDefault();
