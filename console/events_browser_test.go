@@ -336,9 +336,16 @@ func (b *tab) until(what, expr string) {
 	}
 }
 
-// fits checks that the page is no wider than the screen (no sideways
-// scrolling on a phone), naming what sticks out when it is.
+// fits checks that the page is no wider than a phone's screen (no
+// sideways scrolling), naming what sticks out when it is.
 func (b *tab) fits(screen string) {
+	b.t.Helper()
+	b.fitsWidth(screen, 390)
+}
+
+// fitsWidth checks that the page, in a viewport of width px, is no wider
+// than the viewport, naming what sticks out when it is.
+func (b *tab) fitsWidth(screen string, width int64) {
 	b.t.Helper()
 	ctx, cancel := context.WithTimeout(b.ctx, 10*time.Second)
 	defer cancel()
@@ -356,8 +363,8 @@ func (b *tab) fits(screen string) {
 	}
 	sw, _ := got[0].(float64)
 	iw, _ := got[1].(float64)
-	if sw > iw || iw != 390 {
-		b.t.Errorf("%s: the page is %v px wide in a %v px viewport (want 390); sticking out: %v", screen, sw, iw, got[2])
+	if sw > iw || iw != float64(width) {
+		b.t.Errorf("%s: the page is %v px wide in a %v px viewport (want %d); sticking out: %v", screen, sw, iw, width, got[2])
 	}
 }
 
