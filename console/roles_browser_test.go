@@ -451,12 +451,12 @@ func TestRolesInBrowser(t *testing.T) {
 // tour signs rc's user in, opens their screens and signs out.
 func (c *rolesCity) tour(b *tab, rc roleCase, shot map[string]bool) {
 	t := b.t
+	b.mu.Lock()
+	b.logs = nil // another user's errors are theirs
+	b.mu.Unlock()
 	b.do("a "+viewports[0].name+" px screen", viewports[0].emulate(), chromedp.Evaluate[chromedp.Void](`localStorage.clear()`))
 	b.signIn(c.tokens[rc.key], "#screen-title")
 	b.until("the first screen loads", settled)
-	b.mu.Lock()
-	b.logs = nil
-	b.mu.Unlock()
 
 	var nav []string
 	if err := json.Unmarshal([]byte(b.eval(`JSON.stringify([...document.querySelectorAll('#nav a')].filter((a) => !a.hidden).map((a) => a.dataset.nav))`)), &nav); err != nil {
