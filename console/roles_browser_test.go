@@ -287,11 +287,25 @@ func mayShow(u access.User, r population.Resident, hash string) bool {
 	return slices.ContainsFunc(clearScreens, func(p string) bool { return strings.HasPrefix(hash, p) })
 }
 
-var (
-	// As package pii finds them, but not inside a longer run of digits.
-	mobileOnScreen   = regexp.MustCompile(`(^|[^0-9])(1[3-9][0-9]{9})($|[^0-9])`)
-	idNumberOnScreen = regexp.MustCompile(`(^|[^0-9])([0-9]{17}[0-9Xx])($|[^0-9])`)
-)
+// digitRun is a run of digits, and the X an ID number may end with.
+var digitRun = regexp.MustCompile(`[0-9]+[Xx]?`)
+
+// numbersOn finds the mainland mobile numbers (1[3-9] and nine digits)
+// and ID numbers (17 digits and a digit or X) in text, as package pii
+// does, but only as whole runs of digits: not inside a longer number such
+// as a timestamp.
+func numbersOn(text string) (phones, ids []string) {
+	for _, run := range digitRun.FindAllString(text, -1) {
+		digits := strings.TrimRight(run, "Xx")
+		switch {
+		case len(digits) == 11 && digits[0] == '1' && digits[1] >= '3':
+			phones = append(phones, digits)
+		case len(run) == 18:
+			ids = append(ids, run)
+		}
+	}
+	return phones, ids
+}
 
 // screenText is everything a screen holds that a person could read off it
 // or out of the page: the visible text, the text of hidden parts (a table
@@ -322,13 +336,14 @@ func (c *rolesCity) leaks(u access.User, hash, text string) []string {
 			phones[string(w.Phone)] = true
 		}
 	}
-	for _, m := range mobileOnScreen.FindAllStringSubmatch(text, -1) {
-		if !phones[m[2]] {
-			out = append(out, "phone "+pii.Phone(m[2]).Masked()+c.whose(m[2]))
+	found, ids := numbersOn(text)
+	for _, p := range found {
+		if !phones[p] {
+			out = append(out, "phone "+pii.Phone(p).Masked()+c.whose(p))
 		}
 	}
-	for _, m := range idNumberOnScreen.FindAllStringSubmatch(text, -1) {
-		out = append(out, "ID number "+pii.IDNumber(m[2]).Masked())
+	for _, id := range ids {
+		out = append(out, "ID number "+pii.IDNumber(id).Masked())
 	}
 	allowed := map[pii.Name]bool{}
 	for _, r := range c.residents {
@@ -549,4 +564,25 @@ func screenName(hash string) string {
 		return sec + "-register"
 	}
 	return sec
+}
+
+// The scan finds numbers next to each other or to letters, and not
+// inside longer numbers or in their masked forms.
+func TestNumbersOnScreen(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		text       string
+		phones, id []string
+	}{
+		{"电话13512340001，13512340002", []string{"13512340001", "13512340002"}, nil},
+		{"tel:13512340001", []string{"13512340001"}, nil},
+		{"身份证110101194003071316", nil, []string{"110101194003071316"}},
+		{"11010119400307131X号", nil, []string{"11010119400307131X"}},
+		{"1765012345678 12512340001 135****0001 1101**********1316", nil, nil},
+	} {
+		phones, ids := numbersOn(c.text)
+		if !slices.Equal(phones, c.phones) || !slices.Equal(ids, c.id) {
+			t.Errorf("numbersOn(%q) = %q, %q; want %q, %q", c.text, phones, ids, c.phones, c.id)
+		}
+	}
 }
