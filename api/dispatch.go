@@ -12,6 +12,8 @@ import (
 	"github.com/gridcast/gridcast/access"
 	"github.com/gridcast/gridcast/audit"
 	"github.com/gridcast/gridcast/dispatch"
+	"github.com/gridcast/gridcast/pii"
+	"github.com/gridcast/gridcast/tickets"
 )
 
 // DispatchStore reads the tasks a ticket is dispatched as (package
@@ -88,7 +90,11 @@ func (s *server) departments() []dispatch.Department {
 	return dispatch.DefaultDepartments
 }
 
-func (s *server) taskToAPI(t dispatch.Task) Task {
+// taskToAPI converts t. Its note, feedback and reason are typed by staff
+// and read by a department's user: they are masked of the names given
+// (the ticket's resident's) and of anything shaped like a phone or ID
+// number, as a ticket's timeline is.
+func (s *server) taskToAPI(t dispatch.Task, names ...pii.Name) Task {
 	label := t.Department
 	for _, d := range s.departments() {
 		if d.Code == t.Department {
@@ -96,8 +102,30 @@ func (s *server) taskToAPI(t dispatch.Task) Task {
 		}
 	}
 	return Task{ID: t.ID, TicketID: t.TicketID, Department: t.Department, DepartmentLabel: label, State: string(t.State),
-		StateLabel: t.State.Label(), DueAt: t.DueAt, Overdue: t.Overdue(s.cfg.Now()), ExtendTo: t.ExtendTo, Note: t.Note,
-		Feedback: t.Feedback, Reason: t.Reason, DispatchedBy: t.DispatchedBy, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt}
+		StateLabel: t.State.Label(), DueAt: t.DueAt, Overdue: t.Overdue(s.cfg.Now()), ExtendTo: t.ExtendTo, Note: pii.MaskText(t.Note, names...),
+		Feedback: pii.MaskText(t.Feedback, names...), Reason: pii.MaskText(t.Reason, names...), DispatchedBy: t.DispatchedBy, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt}
+}
+
+// residentNames are the names a task of ticket t is masked of: its
+// resident's, if it has one.
+func (s *server) residentNames(ctx context.Context, p people, t tickets.Ticket) ([]pii.Name, error) {
+	if t.ResidentID == 0 {
+		return nil, nil
+	}
+	r, err := p.Resident(ctx, t.ResidentID)
+	if err != nil {
+		return nil, err
+	}
+	return []pii.Name{r.Name}, nil
+}
+
+// taskNames is residentNames for the ticket of id.
+func (s *server) taskNames(ctx context.Context, p people, id int64) ([]pii.Name, error) {
+	t, err := s.cfg.Tickets.Ticket(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return s.residentNames(ctx, p, t)
 }
 
 // dispatcher reports whether the caller may dispatch ticket grid's cases
@@ -137,10 +165,15 @@ func (s *server) dispatchTicket(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	names, err := s.residentNames(r.Context(), s.people(), t)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	out := make([]Task, 0, len(made))
 	var codes []string
 	for _, t := range made {
-		out = append(out, s.taskToAPI(t))
+		out = append(out, s.taskToAPI(t, names...))
 		codes = append(codes, t.Department)
 	}
 	_ = s.record(r, req.By, audit.ActionTicketDispatch, fmt.Sprintf("ticket:%d", id), "", fmt.Sprintf(`{"departments":%q}`, strings.Join(codes, ",")))
@@ -153,9 +186,14 @@ func (s *server) ticketTasks(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	names, err := s.residentNames(r.Context(), s.people(), scopedTicket(r))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	out := make([]Task, 0, len(ts))
 	for _, t := range ts {
-		out = append(out, s.taskToAPI(t))
+		out = append(out, s.taskToAPI(t, names...))
 	}
 	writeJSON(w, 200, out)
 }
@@ -189,9 +227,15 @@ func (s *server) departmentTasks(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	p := s.people()
 	out := make([]Task, 0, len(ts))
 	for _, t := range ts {
-		out = append(out, s.taskToAPI(t))
+		names, err := s.taskNames(r.Context(), p, t.TicketID)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		out = append(out, s.taskToAPI(t, names...))
 	}
 	writeJSON(w, 200, out)
 }
@@ -240,7 +284,12 @@ func (s *server) taskAction(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	_ = s.record(r, req.By, audit.ActionTask+"."+audit.Action(req.Action), fmt.Sprintf("task:%d", id), "", fmt.Sprintf(`{"ticket":%d,"state":%q}`, task.TicketID, got.State))
-	writeJSON(w, 200, s.taskToAPI(got))
+	names, err := s.taskNames(r.Context(), s.people(), task.TicketID)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, 200, s.taskToAPI(got, names...))
 }
 
 // actedBody decodes a change's body into v and settles its actor in *by

@@ -15,8 +15,8 @@ import (
 // at once (吹哨报到); the grid's own worker may not dispatch. Each
 // department sees its task, reads the ticket, and takes its own steps —
 // never the other's; the leader decides on an extension; the ticket's
-// tasks show where each stands, and the dispatch is on the audit log. On
-// both drivers.
+// tasks show where each stands, a phone number in a note masked, and the
+// dispatch is on the audit log. On both drivers.
 func TestDispatchToDepartments(t *testing.T) {
 	for _, driver := range []string{"sqlite", "postgres"} {
 		t.Run(driver, func(t *testing.T) {
@@ -34,7 +34,7 @@ func TestDispatchToDepartments(t *testing.T) {
 			fire, cg := testUser{name: "消防赵队", token: "tok-fire"}, testUser{name: "城管李强", token: "tok-cg"}
 			ticket := fmt.Sprintf("%s/api/v1/tickets/%d", f.srv.URL, f.a)
 			due := time.Now().Add(48 * time.Hour).UTC().Format(time.RFC3339)
-			body := `{"tasks":[{"department":"fire","due_at":"` + due + `","note":"消防通道被占"},{"department":"chengguan","due_at":"` + due + `","note":"清理占道车辆"}]}`
+			body := `{"tasks":[{"department":"fire","due_at":"` + due + `","note":"消防通道被占，报警人电话13912345678"},{"department":"chengguan","due_at":"` + due + `","note":"清理占道车辆"}]}`
 
 			if code, _, b := as(t, fire.token, "GET", ticket, ""); code != 403 {
 				t.Errorf("a department reads a ticket not dispatched to it: %d %s", code, b)
@@ -61,6 +61,11 @@ func TestDispatchToDepartments(t *testing.T) {
 			_, _, b = as(t, fire.token, "GET", f.srv.URL+"/api/v1/tasks", "")
 			if json.Unmarshal([]byte(b), &mine) != nil || len(mine) != 1 || mine[0].ID != tasks[0].ID {
 				t.Errorf("fire's tasks: %s", b)
+			}
+			// The dispatcher's note reaches the department masked, as a
+			// ticket's timeline shows it.
+			if strings.Contains(b, "13912345678") || !strings.Contains(b, "报警人电话139****5678") {
+				t.Errorf("fire's tasks show the note's phone number in clear, or not at all: %s", b)
 			}
 			if code, _, b := as(t, fire.token, "GET", ticket, ""); code != 200 {
 				t.Errorf("fire reading the ticket dispatched to it: %d %s", code, b)

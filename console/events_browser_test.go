@@ -29,7 +29,7 @@ import (
 )
 
 // TestEventToDepartmentInBrowser drives issue 12's screens on a phone-sized
-// page (390 px) against the real server: a grid worker reports an event
+// page (390 px) and on a desktop (1280 px) against the real server: a grid worker reports an event
 // with a photo taken on the spot and their position; the ticket shows its
 // source, place and thumbnail; a street user flags it 督办 and dispatches
 // it to 城管; 城管's user finds it among their tasks, accepts it and
@@ -42,6 +42,15 @@ import (
 func TestEventToDepartmentInBrowser(t *testing.T) {
 	t.Parallel()
 	needBrowser(t)
+	for _, vp := range viewports {
+		t.Run(vp.name, func(t *testing.T) {
+			t.Parallel()
+			eventToDepartment(t, vp)
+		})
+	}
+}
+
+func eventToDepartment(t *testing.T, vp viewport) {
 	s := newSite(t, true, 0)
 	ctx := t.Context()
 	grid := s.resident.GridCode
@@ -70,14 +79,16 @@ func TestEventToDepartmentInBrowser(t *testing.T) {
 	}
 
 	b := openBrowser(t, s)
+	fits := func(screen string) { t.Helper(); b.fitsWidth(screen, vp.w) }
+	shot := func(name string) { b.screenshot(vp.shot(name)) }
 	do, text := b.do, b.text
-	do("a phone's screen", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulatePortrait),
+	do("the screen", vp.emulate(),
 		chromedp.Navigate(s.srv.URL+console.Prefix), chromedp.WaitVisible(chromedp.CSS("#token")))
 
 	// The worker of the grid: 上报事件 is offered, 部门待办 is not.
 	b.signIn(workerTok, "#ticket-list")
-	b.fits("inbox")
-	b.screenshot("phone-inbox")
+	fits("inbox")
+	shot("phone-inbox")
 	if hidden := b.eval(`document.querySelector('#nav a[data-nav="tasks"]').hidden`); hidden != "true" {
 		t.Errorf("a grid worker is offered 部门待办")
 	}
@@ -87,7 +98,7 @@ func TestEventToDepartmentInBrowser(t *testing.T) {
 	if got := b.eval(`document.querySelector('#ev-grid').value`); got != grid {
 		t.Errorf("the grid field holds %q, want the worker's grid %s", got, grid)
 	}
-	b.fits("report")
+	fits("report")
 
 	// No description: refused at the field before anything is sent.
 	do("report without a description",
@@ -148,8 +159,8 @@ func TestEventToDepartmentInBrowser(t *testing.T) {
 	if got := b.eval(`document.querySelector('#ev-text').value`); got != desc {
 		t.Errorf("after the refusal the description is %q, want it kept", got)
 	}
-	b.screenshot("report-refused")
-	b.fits("report refused")
+	shot("report-refused")
+	fits("report refused")
 
 	do("drop the bad file and report",
 		chromedp.Click(chromedp.CSS(`#ev-previews li[data-name="bad.png"] button`)),
@@ -174,8 +185,8 @@ func TestEventToDepartmentInBrowser(t *testing.T) {
 	if n := b.eval(`document.querySelectorAll('#dispatch, #act-supervise, #reply-text').length`); n != "0" {
 		t.Errorf("the grid's own worker is offered dispatch, 督办 or a reply to nobody (%s controls)", n)
 	}
-	b.fits("reported ticket")
-	b.screenshot("reported")
+	fits("reported ticket")
+	shot("reported")
 	do("open the photo",
 		chromedp.Click(chromedp.CSS("#attachments .thumb-button")),
 		chromedp.WaitVisible(chromedp.CSS("#viewer")))
@@ -223,8 +234,8 @@ func TestEventToDepartmentInBrowser(t *testing.T) {
 		!strings.Contains(got, due.Format("2006-01-02 15:04")) || !strings.Contains(got, "请三日内补装井盖") {
 		t.Errorf("the task card says %q", got)
 	}
-	b.fits("dispatched ticket")
-	b.screenshot("dispatched")
+	fits("dispatched ticket")
+	shot("dispatched")
 
 	// 城管's user: their tasks, soonest first; someone else of 城管 accepts
 	// the task meanwhile, so the page's 受理 is refused, in Chinese.
@@ -242,8 +253,8 @@ func TestEventToDepartmentInBrowser(t *testing.T) {
 	if got := text(card); !strings.Contains(got, fmt.Sprintf("工单 #%d", id)) || !strings.Contains(got, "井盖缺失") || !strings.Contains(got, "督办") {
 		t.Errorf("the department's card %q lacks the ticket, its text or its 督办 mark", got)
 	}
-	b.fits("department tasks")
-	b.screenshot("department")
+	fits("department tasks")
+	shot("department")
 	taskID, _ := strconv.ParseInt(b.eval(`document.querySelector('#task-board li.task').dataset.id`), 10, 64)
 	if _, err := s.st.MoveTask(ctx, taskID, dispatch.Move{Action: dispatch.ActionAccept, By: "赵刚"}); err != nil {
 		t.Fatal(err)
@@ -288,8 +299,8 @@ func TestEventToDepartmentInBrowser(t *testing.T) {
 	if got := text("#timeline"); !strings.Contains(got, "城管：已办结") || !strings.Contains(got, feedback) {
 		t.Errorf("the timeline %q lacks the department's resolution", got)
 	}
-	b.fits("resolved ticket")
-	b.clean("resolved-by-department")
+	fits("resolved ticket")
+	b.clean(vp.shot("resolved-by-department"))
 	final, err := s.st.Ticket(ctx, id)
 	if err != nil || final.Status != tickets.StatusResolved || final.Source != tickets.SourceHotline {
 		t.Errorf("ticket %d in the store: %s from %s, %v; want resolved, from the hotline", id, final.Status, final.Source, err)
@@ -336,9 +347,16 @@ func (b *tab) until(what, expr string) {
 	}
 }
 
-// fits checks that the page is no wider than the screen (no sideways
-// scrolling on a phone), naming what sticks out when it is.
+// fits checks that the page is no wider than a phone's screen (no
+// sideways scrolling), naming what sticks out when it is.
 func (b *tab) fits(screen string) {
+	b.t.Helper()
+	b.fitsWidth(screen, 390)
+}
+
+// fitsWidth checks that the page, in a viewport of width px, is no wider
+// than the viewport, naming what sticks out when it is.
+func (b *tab) fitsWidth(screen string, width int64) {
 	b.t.Helper()
 	ctx, cancel := context.WithTimeout(b.ctx, 10*time.Second)
 	defer cancel()
@@ -356,8 +374,8 @@ func (b *tab) fits(screen string) {
 	}
 	sw, _ := got[0].(float64)
 	iw, _ := got[1].(float64)
-	if sw > iw || iw != 390 {
-		b.t.Errorf("%s: the page is %v px wide in a %v px viewport (want 390); sticking out: %v", screen, sw, iw, got[2])
+	if sw > iw || iw != float64(width) {
+		b.t.Errorf("%s: the page is %v px wide in a %v px viewport (want %d); sticking out: %v", screen, sw, iw, width, got[2])
 	}
 }
 
@@ -424,7 +442,7 @@ func testPNG(t *testing.T, w, h int) []byte {
 }
 
 // TestDispatchDecisionsInBrowser drives the rest of a dispatch on a
-// desktop: a resident's ticket with a voice message and a photo WeChat no
+// desktop (1280 px) and a phone (390 px): a resident's ticket with a voice message and a photo WeChat no
 // longer had; 吹哨报到 to two departments at once; 城管 asks for more
 // time (a deadline not later than the current one refused at the field),
 // the dispatcher approves it and withdraws the other department's task,
@@ -433,6 +451,15 @@ func testPNG(t *testing.T, w, h int) []byte {
 func TestDispatchDecisionsInBrowser(t *testing.T) {
 	t.Parallel()
 	needBrowser(t)
+	for _, vp := range viewports {
+		t.Run(vp.name, func(t *testing.T) {
+			t.Parallel()
+			dispatchDecisions(t, vp)
+		})
+	}
+}
+
+func dispatchDecisions(t *testing.T, vp viewport) {
 	s := newSite(t, true, 0)
 	ctx := t.Context()
 	tok := "console-token-chengguan-2"
@@ -454,9 +481,10 @@ func TestDispatchDecisionsInBrowser(t *testing.T) {
 	}
 
 	b := openBrowser(t, s)
+	shot := func(name string) { b.screenshot(vp.shot(name)) }
 	do, text := b.do, b.text
 	ticket := fmt.Sprintf(`location.hash = '#/tickets/%d'`, s.ticket.ID)
-	do("open the console", chromedp.Navigate(s.srv.URL+console.Prefix), chromedp.WaitVisible(chromedp.CSS("#token")))
+	do("open the console", vp.emulate(), chromedp.Navigate(s.srv.URL+console.Prefix), chromedp.WaitVisible(chromedp.CSS("#token")))
 	b.signIn(s.token, "#ticket-list")
 	do("open the ticket",
 		chromedp.Evaluate[chromedp.Void](ticket),
@@ -465,7 +493,8 @@ func TestDispatchDecisionsInBrowser(t *testing.T) {
 		t.Errorf("the missing photo shows %q, want it marked missing with the reason", got)
 	}
 	b.until("the voice loads", `(() => { const a = document.querySelector('#attachments audio'); return !!a && a.src.startsWith('blob:'); })()`)
-	b.clean("ticket-media")
+	b.clean(vp.shot("ticket-media"))
+	b.fitsWidth("ticket with media", vp.w)
 
 	do("吹哨报到: two departments at once",
 		chromedp.Click(chromedp.CSS("#dispatch > summary")),
@@ -481,7 +510,8 @@ func TestDispatchDecisionsInBrowser(t *testing.T) {
 	if cards != "城管:dispatched,住建/物业:dispatched" {
 		t.Errorf("the task cards are %s, want both departments dispatched", cards)
 	}
-	b.screenshot("whistle")
+	shot("whistle")
+	b.fitsWidth("dispatched to two departments", vp.w)
 
 	// 城管 accepts and asks for more time.
 	b.signOut()
@@ -534,7 +564,8 @@ func TestDispatchDecisionsInBrowser(t *testing.T) {
 	if got := text("#timeline"); !strings.Contains(got, "同意延期") || !strings.Contains(got, "撤回任务") || !strings.Contains(got, "经核实路灯归城管维护") {
 		t.Errorf("the timeline %q lacks the approval or the withdrawal", got)
 	}
-	b.clean("decisions")
+	b.clean(vp.shot("decisions"))
+	b.fitsWidth("decisions", vp.w)
 
 	// 督办, then lifted: the flag shows at the top while it stands.
 	do("督办",

@@ -18,7 +18,7 @@ import (
 )
 
 // TestWorkerMonthInBrowser drives issue 13's screens on a phone-sized
-// page (390 px) against the real server: a grid worker opens 走访, finds
+// page (390 px) and on a desktop (1280 px) against the real server: a grid worker opens 走访, finds
 // their month's households with the residents in clear and a number to
 // tap, records a visit in person with a note, a photo and a problem found
 // (filed as a reported event; the card then counts the visit and names
@@ -33,6 +33,15 @@ import (
 func TestWorkerMonthInBrowser(t *testing.T) {
 	t.Parallel()
 	needBrowser(t)
+	for _, vp := range viewports {
+		t.Run(vp.name, func(t *testing.T) {
+			t.Parallel()
+			workerMonth(t, vp)
+		})
+	}
+}
+
+func workerMonth(t *testing.T, vp viewport) {
 	s := newSite(t, true, 0)
 	ctx := t.Context()
 
@@ -98,8 +107,10 @@ func TestWorkerMonthInBrowser(t *testing.T) {
 	}
 
 	b := openBrowser(t, s)
+	fits := func(screen string) { t.Helper(); b.fitsWidth(screen, vp.w) }
+	shot := func(name string) { b.screenshot(vp.shot(name)) }
 	do, text := b.do, b.text
-	do("a phone's screen", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulatePortrait),
+	do("the screen", vp.emulate(),
 		chromedp.Navigate(s.srv.URL+console.Prefix), chromedp.WaitVisible(chromedp.CSS("#token")))
 
 	// The worker: 走访 offered, 考核 not.
@@ -134,8 +145,8 @@ func TestWorkerMonthInBrowser(t *testing.T) {
 	if n := b.eval(`document.querySelectorAll('#overdue-h').length`); n != "0" {
 		t.Errorf("the grid's own worker is shown the overdue list for staff above the grid")
 	}
-	b.fits("register")
-	b.screenshot("phone-register")
+	fits("register")
+	shot("phone-register")
 
 	// A visit in person, with a note and a photo.
 	done := b.eval(fmt.Sprintf(`document.querySelector('%s').dataset.done`, card))
@@ -155,8 +166,8 @@ func TestWorkerMonthInBrowser(t *testing.T) {
 	if got := b.eval(fmt.Sprintf(`document.querySelector('%s button[data-kind="in_person"]').getAttribute('aria-pressed')`, form)); got != "true" {
 		t.Errorf("入户 is not marked chosen: aria-pressed %s", got)
 	}
-	b.fits("record form")
-	b.screenshot("phone-visit-form")
+	fits("record form")
+	shot("phone-visit-form")
 	// The API judges photos by their bytes: bad.png is refused at the
 	// photo field, no visit is recorded, and the form keeps what was
 	// typed.
@@ -209,7 +220,7 @@ func TestWorkerMonthInBrowser(t *testing.T) {
 		t.Errorf("the card's records %q lack the note or the event it filed", got)
 	}
 	b.until("the visit's photo loads", fmt.Sprintf(`(() => { const i = document.querySelector('%s .visit-photos img'); return !!i && i.complete && i.naturalWidth === 40; })()`, card))
-	b.fits("register after the visit")
+	fits("register after the visit")
 
 	// Nobody home at another household, but a problem seen at the door:
 	// filed with the visit (no photo).
@@ -265,8 +276,8 @@ func TestWorkerMonthInBrowser(t *testing.T) {
 	if got := text("#notice"); !strings.Contains(got, "已不在走访台账") {
 		t.Errorf("the notice after the death says %q", got)
 	}
-	b.fits("resident sheet")
-	b.screenshot("phone-resident")
+	fits("resident sheet")
+	shot("phone-resident")
 	do("back to the register",
 		chromedp.Click(chromedp.CSS("#back-register")),
 		chromedp.WaitVisible(chromedp.CSS(card)),
@@ -297,7 +308,7 @@ func TestWorkerMonthInBrowser(t *testing.T) {
 	if got := text(row); !strings.Contains(got, wk.Code) || !strings.Contains(got, string(wk.Name)) {
 		t.Errorf("the worker's row %q lacks their code or name", got)
 	}
-	b.fits("assessment")
+	fits("assessment")
 	lines := "#lines-" + wk.Code
 	do("the worker's breakdown",
 		chromedp.Click(chromedp.CSS(row+" td.points")),
@@ -305,8 +316,8 @@ func TestWorkerMonthInBrowser(t *testing.T) {
 	if got := text(lines); !strings.Contains(got, "走访完成") || !strings.Contains(got, "走访 1 / 应访") || !strings.Contains(got, "户籍") {
 		t.Errorf("the breakdown %q lacks the visit done or the records line", got)
 	}
-	b.fits("assessment breakdown")
-	b.clean("phone-assessment")
+	fits("assessment breakdown")
+	b.clean(vp.shot("phone-assessment"))
 	do("export",
 		chromedp.Click(chromedp.CSS("#assessment-export")),
 		chromedp.WaitVisible(chromedp.CSS("#assessment-file")))
@@ -343,7 +354,7 @@ func TestWorkerMonthInBrowser(t *testing.T) {
 	if got := b.eval(`document.querySelector('#overdue-grid').value`); got != street {
 		t.Errorf("the overdue list is of %q, want the viewer's street %s", got, street)
 	}
-	b.fits("register from the street")
-	b.screenshot("phone-register-street")
+	fits("register from the street")
+	shot("phone-register-street")
 	b.checkLog()
 }
