@@ -237,17 +237,17 @@ func newRolesCity(t *testing.T) *rolesCity {
 	worker := []string{"tickets", "report", "visits", "dashboard", "answers"}
 	c.users = []roleCase{
 		{key: "worker", user: access.User{Name: "网格员甲", Roles: []access.Role{access.RoleWorker}, Grids: []string{c.gridA}},
-			offered: worker, withheld: []string{"tasks", "campaigns", "assessment", "delivery", "admin"}},
+			offered: worker, withheld: []string{"tasks", "campaigns", "assessment", "delivery", "admin", "unknown"}},
 		{key: "leader", user: access.User{Name: "社区书记", Roles: []access.Role{access.RoleWorker}, Grids: []string{communityA}},
-			offered: worker, withheld: []string{"campaigns", "assessment", "delivery", "admin"}},
+			offered: worker, withheld: []string{"campaigns", "assessment", "delivery", "admin", "unknown"}},
 		{key: "viewer", user: access.User{Name: "社区查看员", Roles: []access.Role{access.RoleViewer}, Grids: []string{communityA}},
-			offered: []string{"tickets", "dashboard", "assessment"}, withheld: []string{"report", "tasks", "delivery", "admin"}},
+			offered: []string{"tickets", "dashboard", "assessment"}, withheld: []string{"report", "tasks", "delivery", "admin", "unknown"}},
 		{key: "department", user: access.User{Name: "城管队员", Roles: []access.Role{access.RoleDepartment}, Department: "chengguan"},
 			offered: []string{"tasks"}, withheld: []string{"tickets", "report", "visits", "campaigns", "dashboard", "assessment", "delivery", "answers", "unknown", "admin"}},
 		{key: "officer", user: access.User{Name: "业务科", Roles: []access.Role{access.RoleOfficer}, Grids: []string{access.All}},
 			offered: []string{"tickets", "report", "visits", "campaigns", "dashboard", "assessment", "delivery", "unknown"}, withheld: []string{"admin"}},
 		{key: "checker", user: access.User{Name: "审核员", Roles: []access.Role{access.RoleChecker}, Grids: []string{streetA}},
-			offered: []string{"campaigns"}, withheld: []string{"report", "delivery", "admin"}},
+			offered: []string{"campaigns"}, withheld: []string{"report", "delivery", "admin", "unknown"}},
 		{key: "admin", user: access.User{Name: "管理员", Roles: []access.Role{access.RoleAdmin}, Grids: []string{access.All}},
 			offered: []string{"admin", "unknown", "delivery"}},
 	}

@@ -364,6 +364,8 @@
   // departmentOnly: a department's user and nothing else (no grids).
   const departmentOnly = () => !!(session.me && session.me.authenticated && session.me.roles.includes('department') &&
     session.me.grids.length === 0);
+  // cityWide: the user's scope is the whole city (the trial mode's too).
+  const cityWide = () => !session.me || !session.me.authenticated || session.me.grids.includes('*');
   const myDepartment = () => (session.me && session.me.authenticated && session.me.roles.includes('department') ? session.me.department || '' : '');
   // covers: scope code c holds grid (the API's access.Scope.Covers).
   const covers = (c, grid) => c === '*' || grid === c || grid.startsWith(c + '-');
@@ -392,7 +394,8 @@
     // The screens a role has no use for stay out of the way; the API
     // refuses them all the same.
     const show = { report: canReport(), tasks: hasRole('department') || !!(session.me && session.me.grids.includes('*')),
-      tickets: !departmentOnly(), unknown: !departmentOnly(), answers: !departmentOnly(),
+      // Senders no resident matched belong to no grid: the whole city's only.
+      tickets: !departmentOnly(), unknown: !departmentOnly() && cityWide(), answers: !departmentOnly(),
       visits: !departmentOnly() && hasRole('worker', 'officer'), assessment: !departmentOnly() && hasRole('officer', 'admin', 'viewer') };
     for (const [sec, x] of Object.entries(extra)) show[sec] = !x.show || x.show();
     for (const a of document.querySelectorAll('#nav a')) a.hidden = show[a.dataset.nav] === false;
@@ -1812,6 +1815,7 @@
       list.setAttribute('aria-busy', 'true');
       if (!dept) {
         list.replaceChildren(h('p', { class: 'muted' }, '请选择要查看的部门。'));
+        list.removeAttribute('aria-busy');
         return;
       }
       let ts;
@@ -1821,6 +1825,7 @@
         if (g !== gen) return;
         showError(e, '读取部门待办');
         list.replaceChildren(h('p', { class: 'muted' }, '无法读取待办任务。'));
+        list.removeAttribute('aria-busy');
         return;
       }
       // What each case is: its ticket, read once per ticket.
