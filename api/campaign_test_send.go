@@ -133,6 +133,10 @@ func (s *server) testSend(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, badRequest("campaign %d has no SMS template: a test send is an SMS; set sms.template_code first",
 			"活动 %d 没有短信模板，无法试发：请先填写短信模板", id))
 		return
+	case tpls.SMS.Code == "":
+		s.writeError(w, r, badRequest("SMS template %s is not synced: run gridcast templates sync",
+			"短信模板 %s 尚未同步，无法试发：请先运行 gridcast templates sync", c.SMS.TemplateCode))
+		return
 	case err != nil:
 		s.writeError(w, r, fault.Refuse(fault.ErrInvalid, "the SMS cannot be rendered: "+err.Error(),
 			"短信无法生成，无法试发："+err.Error(), err))

@@ -142,6 +142,18 @@ func TestCampaignTestSend(t *testing.T) {
 				t.Errorf("a test send of a campaign without an SMS template: %d %s, want 400 in Chinese", code, out)
 			}
 
+			// Nor one whose SMS template was never synced.
+			code, _, out = as(t, officer, "POST", srv.URL+"/api/v1/campaigns", `{"name":"短信通知","kind":"policy_notice",
+				"segment":"age:18..60","channel_policy":"sms_only","expires_at":"`+time.Now().Add(48*time.Hour).Format(time.RFC3339)+`",
+				"sms":{"sign_name":"网格通","template_code":"SMS_UNSYNCED","params":{"name":"{{resident.surname_title}}"}},"wechat":{"template_id":"","fields":{}}}`)
+			var unsynced api.Campaign
+			if code != 201 || json.Unmarshal([]byte(out), &unsynced) != nil {
+				t.Fatalf("a campaign with an unsynced template: %d %s", code, out)
+			}
+			if code, out := send(officer, unsynced.ID, phone); code != 400 || !strings.Contains(out, "尚未同步") {
+				t.Errorf("a test send with an unsynced template: %d %s, want 400 in Chinese", code, out)
+			}
+
 			// Five an hour per campaign and user; the sixth is refused.
 			for i := 2; i <= 5; i++ {
 				if code, out := send(officer, f.campaign, phone); code != 202 {
