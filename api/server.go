@@ -145,6 +145,11 @@ type Config struct {
 	// Deliveries, when set, serves the delivery records (发送记录): GET
 	// /api/v1/deliveries and GET /api/v1/templates/status.
 	Deliveries DeliveryStore
+	// TestSender, when set with Campaigns, serves the test send (试发) of a
+	// campaign's SMS to an officer's own phone: POST
+	// /api/v1/campaigns/{id}/test-send and GET
+	// /api/v1/campaigns/{id}/test-sends.
+	TestSender TestSender
 	// Ledgers, when set, serves the 台账 workbook for 查台账: GET
 	// /api/v1/ledger.
 	Ledgers Ledgers
@@ -245,6 +250,7 @@ func New(cfg Config) (http.Handler, error) {
 	if cfg.Campaigns != nil {
 		s.mountCampaigns(v1)
 	}
+	s.mountCampaignTestSend(v1)
 	if cfg.Tickets != nil {
 		s.mountTickets(v1)
 		s.mountEvents(v1)

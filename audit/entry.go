@@ -71,6 +71,7 @@ const (
 	ActionTask              Action = "task"               // a department task's step: task.accept, task.resolve …
 	ActionExport            Action = "export"             // records left GridCast in a file
 	ActionImport            Action = "import"             // records came in from a file
+	ActionCampaignTestSend  Action = "campaign.test_send" // an officer sent a campaign's SMS to their own phone (试发)
 )
 
 // Entry is one act in the audit log. The zero value is not valid: Actor,

@@ -213,6 +213,18 @@ func newSite(t *testing.T, withUser bool, others int, opts ...siteOption) *site 
 // siteOption changes the site's API configuration.
 type siteOption func(*api.Config, *store.Store)
 
+// withTestSends serves the test send of campaigns (试发): the messages are
+// written on the store's ledger and handed to rec, which sends nothing.
+func withTestSends(rec *recorder) siteOption {
+	return func(c *api.Config, st *store.Store) { c.TestSender = testSends{Store: st, recorder: rec} }
+}
+
+// testSends is the site's api.TestSender: the ledger, and rec for the queue.
+type testSends struct {
+	*store.Store
+	*recorder
+}
+
 // withSessions lets users sign in with a password, as gridcast serve does.
 func withSessions() siteOption {
 	return func(c *api.Config, st *store.Store) { c.Sessions, c.IdentityLinks = st, st }

@@ -28,7 +28,8 @@ import (
 // officer sends it, and its page shows each state, the funnel and the
 // sign-up workbook. A mistyped expression is refused at its column, a
 // refusal without a comment is refused, and the checker is not offered
-// sending nor the maker approving.
+// sending nor the maker approving. On the phone, before sending, the
+// officer sends the SMS to their own phone (试发) and follows its status.
 func TestCampaignsInBrowser(t *testing.T) {
 	t.Parallel()
 	needBrowser(t)
@@ -38,7 +39,8 @@ func TestCampaignsInBrowser(t *testing.T) {
 }
 
 func testCampaignsAt(t *testing.T, width int64) {
-	s := newSite(t, true, 0)
+	queued := &recorder{}
+	s := newSite(t, true, 0, withTestSends(queued))
 	ctx := t.Context()
 	user := func(name string, roles ...access.Role) string {
 		t.Helper()
@@ -255,6 +257,9 @@ func testCampaignsAt(t *testing.T, width int64) {
 	if b.eval(`!!document.querySelector('#camp-edit')`) != "true" {
 		t.Errorf("the maker is not offered editing an approved draft")
 	}
+	if phone {
+		testSendAt(t, s, b, queued, mustInt(t, id))
+	}
 	do("send", chromedp.Click(chromedp.CSS("#camp-send")),
 		chromedp.WaitVisible(chromedp.CSS(`.camp-state [data-state="scheduled"]`)))
 	if got := b.text("#camp-events"); !strings.Contains(got, "草稿 → 已排期") || !strings.Contains(got, fmt.Sprintf("受众 %d 人", n)) {
@@ -377,4 +382,76 @@ func TestCampaignFormInTrialMode(t *testing.T) {
 		t.Fatalf("the campaigns stored: %+v, %v; want one draft by 试用员", cs, err)
 	}
 	b.checkLog()
+}
+
+// testSendAt is the officer's test send on campaign id's page: a number
+// that is not a mobile one is refused before anything is sent; then the
+// SMS, rendered for the made-up 张先生, goes to their phone as a test send
+// on the ledger (not the campaign's), is handed to the queue, and its
+// status follows on the page; the number is remembered for the tab.
+func testSendAt(t *testing.T, s *site, b *tab, queued *recorder, id int64) {
+	t.Helper()
+	ctx := t.Context()
+	b.do("the test send panel", chromedp.WaitVisible(chromedp.CSS("#ts-send")), chromedp.WaitVisible(chromedp.CSS("#ts-list h3")))
+	if got := b.text("#ts-list"); !strings.Contains(got, "还可试发 5 次") || !strings.Contains(got, "还没有试发") {
+		t.Errorf("before any test send the panel says %q", got)
+	}
+	b.do("a landline", chromedp.SendKeys(chromedp.CSS("#ts-phone"), "02088881234"), chromedp.Click(chromedp.CSS("#ts-send")),
+		chromedp.WaitVisible(chromedp.CSS("#ts-error")))
+	if got := b.text("#ts-error"); !strings.Contains(got, "11 位手机号") {
+		t.Errorf("a landline is refused with %q", got)
+	}
+	if n := queued.count(); n != 0 {
+		t.Errorf("a refused number queued %d messages", n)
+	}
+	b.eval(`document.querySelector('#ts-phone').value = '', true`)
+	b.do("the officer's own phone", chromedp.SendKeys(chromedp.CSS("#ts-phone"), "13812345678"), chromedp.Click(chromedp.CSS("#ts-send")),
+		chromedp.WaitVisible(chromedp.CSS("#ts-done")), chromedp.WaitVisible(chromedp.CSS("#ts-list .ts-send")))
+	if b.eval(`document.querySelector('#ts-error').hidden`) != "true" {
+		t.Errorf("the refusal still shows after a test send")
+	}
+	sends, err := s.st.TestSends(ctx, "李强", id, time.Now().Add(-time.Hour), 10)
+	if err != nil || len(sends) != 1 {
+		t.Fatalf("the ledger's test sends = %+v, %v; want one", sends, err)
+	}
+	m := sends[0]
+	if m.Purpose != outbound.PurposeTest || m.CampaignID != 0 || m.ResidentID != 0 || m.To != "13812345678" ||
+		!strings.HasPrefix(m.Text, "【网格通】张先生您好，李网格提醒") {
+		t.Errorf("the test send on the ledger = %+v", m)
+	}
+	if got := b.text("#ts-done"); !strings.Contains(got, fmt.Sprintf("#%d", m.ID)) || !strings.Contains(got, "138****5678") ||
+		!strings.Contains(got, m.Text) || strings.Contains(got, "13812345678") {
+		t.Errorf("the page says %q, want message #%d to 138****5678 with its text", got, m.ID)
+	}
+	if n := queued.count(); n != 1 {
+		t.Errorf("%d messages handed to the queue, want the test send", n)
+	}
+	if got := b.text("#ts-list"); !strings.Contains(got, "待发送") || !strings.Contains(got, "还可试发 4 次") {
+		t.Errorf("the test sends say %q, want it pending and 4 left", got)
+	}
+	b.fits("test send")
+	// The provider delivers it: the status follows.
+	if _, ok, err := s.st.ClaimMessage(ctx, m.ID, time.Now()); err != nil || !ok {
+		t.Fatalf("claim %d: %v, %v", m.ID, ok, err)
+	}
+	for _, st := range []outbound.Status{outbound.StatusSent, outbound.StatusDelivered} {
+		if _, err := s.st.AdvanceMessage(ctx, m.ID, st, outbound.Update{ProviderID: "biz-1", ProviderCode: "DELIVRD"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b.do("refresh", chromedp.Click(chromedp.CSS("#ts-refresh")),
+		chromedp.WaitVisible(chromedp.CSS(`#ts-list .ts-send[data-status="delivered"]`)))
+	if got := b.text("#ts-list"); !strings.Contains(got, "已送达") {
+		t.Errorf("after delivery the test sends say %q", got)
+	}
+	b.clean("phone-campaign-test-send")
+	// Not the campaign's: its funnel counts nothing yet.
+	if f, err := s.st.Funnel(ctx, id); err != nil || f.Targeted != 0 || len(f.ByChannel) != 0 {
+		t.Errorf("the campaign's funnel after a test send = %+v, %v", f, err)
+	}
+	// The number is remembered for the tab.
+	b.do("reload", chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("#ts-phone")))
+	if got := b.eval(`document.querySelector('#ts-phone').value`); got != "13812345678" {
+		t.Errorf("after a reload the phone field holds %q, want the number typed", got)
+	}
 }

@@ -28,11 +28,17 @@ const (
 	PurposeReply         Purpose = "reply"          // a worker's answer to the resident
 	PurposeRatingRequest Purpose = "rating_request" // after resolution: rate the handling
 	PurposeNotify        Purpose = "notify"         // to a worker: a new, escalated or handed-over ticket
+	// PurposeTest: a campaign's SMS rendered for a made-up resident, sent
+	// by an officer to their own phone to see it as residents will (试发).
+	// It belongs to no campaign run, resident or worker (the officer is
+	// its Actor, RouteReason names the campaign: TestReason), so no
+	// funnel, cap, sign-up or history counts it.
+	PurposeTest Purpose = "test"
 )
 
 // Purposes lists every purpose, campaign first.
 var Purposes = []Purpose{PurposeCampaign, PurposeReminder, PurposeAck, PurposeConfirm, PurposeBindCode,
-	PurposeReply, PurposeRatingRequest, PurposeNotify}
+	PurposeReply, PurposeRatingRequest, PurposeNotify, PurposeTest}
 
 // Valid reports whether p is one of Purposes.
 func (p Purpose) Valid() bool {
@@ -46,7 +52,19 @@ func (p Purpose) Valid() bool {
 
 // Desk reports whether p is one of the ticket desk's purposes: a message
 // composed in full when it is written, answering someone who is waiting.
-func (p Purpose) Desk() bool { return p.Valid() && p != PurposeCampaign && p != PurposeReminder }
+func (p Purpose) Desk() bool {
+	return p.Valid() && p != PurposeCampaign && p != PurposeReminder && p != PurposeTest
+}
+
+// Composed reports whether a message of purpose p carries its content
+// from the moment it is written — the desk's messages and a test send —
+// so that nothing is prepared at send time and no quiet hours or caps hold
+// it back: someone is waiting for it.
+func (p Purpose) Composed() bool { return p.Desk() || p == PurposeTest }
+
+// TestReason is the RouteReason of a test send of campaign id: what ties
+// the message, which belongs to no campaign, to the campaign it shows.
+func TestReason(campaignID int64) string { return fmt.Sprintf("test send of campaign %d", campaignID) }
 
 // Label is the purpose in Chinese, for screens and sheets.
 func (p Purpose) Label() string {
@@ -67,6 +85,8 @@ func (p Purpose) Label() string {
 		return "评价邀请"
 	case PurposeNotify:
 		return "工单通知"
+	case PurposeTest:
+		return "测试发送"
 	}
 	return string(p)
 }

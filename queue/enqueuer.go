@@ -96,10 +96,10 @@ func (e *Enqueuer) Tick(ctx context.Context) error {
 }
 
 // sendQueue is the queue a message's send goes on: the desk's messages
-// answer someone who is waiting (critical); campaign messages and
-// reminders are bulk.
+// and a test send answer someone who is waiting (critical); campaign
+// messages and reminders are bulk.
 func sendQueue(m outbound.Message) string {
-	if m.Purpose.Desk() {
+	if m.Purpose.Composed() {
 		return QueueCritical
 	}
 	return QueueBulk
@@ -119,7 +119,7 @@ func (e *Enqueuer) EnqueueSend(ctx context.Context, m outbound.Message) error {
 func (e *Enqueuer) enqueueSend(ctx context.Context, m outbound.Message, id string) error {
 	now := e.cfg.Now()
 	at := later(m.NotBefore, now)
-	if !m.Purpose.Desk() {
+	if !m.Purpose.Composed() {
 		at = e.cfg.QuietHours.NextAllowed(at)
 	}
 	opts := []asynq.Option{

@@ -115,7 +115,8 @@ func (h *handlers) sendOne(ctx context.Context, t *asynq.Task) (err error) {
 
 // load reads what preparing m needs: the campaign and resident of a
 // campaign message or reminder (campaigns caches campaigns across a batch;
-// nil for none). A desk message needs nothing more than its row.
+// nil for none). A desk message or a test send needs nothing more than its
+// row.
 func (h *handlers) load(ctx context.Context, m outbound.Message, cache map[int64]campaigns.Campaign) (job, error) {
 	j := job{m: m}
 	if m.Purpose != outbound.PurposeCampaign && m.Purpose != outbound.PurposeReminder {
@@ -147,8 +148,9 @@ func (h *handlers) prepare(ctx context.Context, j *job, now time.Time) (verdict,
 	case outbound.PurposeReminder:
 		return h.screenReminder(ctx, j, now)
 	}
-	// The desk composed it whole when it wrote it: the resident (or worker)
-	// is waiting for it, so no quiet hours or caps hold it back.
+	// The desk (or an officer's test send) composed it whole when it wrote
+	// it: the resident, worker or officer is waiting for it, so no quiet
+	// hours or caps hold it back.
 	j.to, j.template, j.params, j.text, j.url = j.m.To, j.m.TemplateCode, j.m.Params, j.m.Text, j.m.URL
 	if j.m.Route == outbound.RouteNone {
 		return verdict{kind: failIt, reason: CodeNoRoute, note: "the message names no route"}, nil
@@ -445,7 +447,8 @@ func (h *handlers) deferAll(ctx context.Context, js []*job, until time.Time, rea
 // for good (code says why): for a campaign message or a reminder, the SMS
 // the campaign's policy allows when the resident has a number (one per
 // resident, run or slot: the ledger's unique keys keep it so); for a desk
-// message, what the desk composes on its next route.
+// message, what the desk composes on its next route; for a test send,
+// nothing.
 func (h *handlers) fallback(ctx context.Context, j *job, code string, now time.Time) error {
 	var next []outbound.Message
 	switch j.m.Purpose {
@@ -461,6 +464,8 @@ func (h *handlers) fallback(ctx context.Context, j *job, code string, now time.T
 		next = []outbound.Message{{Purpose: j.m.Purpose, CampaignID: j.m.CampaignID, Run: j.m.Run, SlotID: j.m.SlotID,
 			ResidentID: j.m.ResidentID, Channel: population.ChannelSMS, Route: outbound.RouteSMS,
 			RouteReason: "fallback after WeChat " + code, NotBefore: now, Deadline: j.m.Deadline}}
+	case outbound.PurposeTest:
+		return nil // an officer's own phone, by SMS only: nothing to fall back to
 	default:
 		if h.deps.Desk == nil {
 			return nil

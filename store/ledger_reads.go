@@ -59,6 +59,21 @@ func (s *Store) StuckSending(ctx context.Context, cutoff time.Time, afterID int6
 	return ms, nil
 }
 
+// TestSends returns up to limit of actor's test sends (PurposeTest) of
+// campaign campaignID created at or after since, newest first: what the
+// limit on test sends counts, and what the officer sees become of them.
+func (s *Store) TestSends(ctx context.Context, actor string, campaignID int64, since time.Time, limit int) ([]outbound.Message, error) {
+	if limit <= 0 {
+		return nil, nil
+	}
+	ms, err := collectMessages(s.r.QueryContext(ctx, s.q.get("TestSends"), actor, outbound.TestReason(campaignID),
+		s.ts(since), limit))
+	if err != nil {
+		return nil, fmt.Errorf("store: test sends of campaign %d: %w", campaignID, err)
+	}
+	return ms, nil
+}
+
 // ResidentMessages returns up to limit of a resident's messages of every
 // purpose, newest first, with ids below beforeID (0: from the newest):
 // who told them what, when, on which route, and what became of it.

@@ -151,7 +151,8 @@ func (s *Store) messageRow(m outbound.Message) (messageRow, error) {
 
 // checkNewStatus accepts the statuses a message may be written in:
 // pending (the default), skipped with a final reason, or failed (a desk
-// message that reaches nobody, recorded so that nothing is dropped).
+// message that reaches nobody, recorded so that nothing is dropped). A
+// test send is written pending: it has its route and recipient.
 func checkNewStatus(m *outbound.Message) error {
 	switch st := m.Status; {
 	case st == "" || st == outbound.StatusPending:
@@ -193,6 +194,15 @@ func checkMessage(m *outbound.Message) error {
 	case outbound.PurposeReminder:
 		if m.CampaignID <= 0 || m.SlotID <= 0 || m.ResidentID <= 0 {
 			return fmt.Errorf("a reminder needs its campaign, slot and resident: %w", fault.ErrInvalid)
+		}
+	case outbound.PurposeTest:
+		// An officer's own phone: nothing of a campaign run, a resident or
+		// a worker, so that no funnel, cap or history counts it.
+		if m.CampaignID != 0 || m.Run != 0 || m.TicketID != 0 || m.SlotID != 0 || m.ResidentID != 0 || m.WorkerID != 0 {
+			return fmt.Errorf("a test send belongs to no campaign, ticket, slot, resident or worker: %w", fault.ErrInvalid)
+		}
+		if m.Route != outbound.RouteSMS || m.To == "" || m.TemplateCode == "" || m.Actor == "" {
+			return fmt.Errorf("a test send is an SMS with its phone, template and sender: %w", fault.ErrInvalid)
 		}
 	default:
 		if m.Route != outbound.RouteNone && m.To == "" {

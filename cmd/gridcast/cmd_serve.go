@@ -243,7 +243,9 @@ func (a *app) serve(ctx context.Context, withHTTP, withWorkers bool, ready func(
 			Campaigns:     st,
 			Tickets:       apiTickets{st},
 			Desk:          desk,
-			Policy:        a.cfg.policy(),
+			// An officer's test send: written on the ledger, sent by the queue.
+			TestSender: testSender{Store: st, Enqueuer: enq},
+			Policy:     a.cfg.policy(),
 			Ready: func(ctx context.Context) error {
 				return errors.Join(st.Ping(ctx), rt.rdb.Ping(ctx).Err())
 			},
@@ -310,6 +312,15 @@ func (a *app) serve(ctx context.Context, withHTTP, withWorkers bool, ready func(
 	}
 	return first
 }
+
+// testSender is the API's TestSender: the store writes and reads the
+// ledger, the queue's Enqueuer hands a message to the send path.
+type testSender struct {
+	*store.Store
+	*queue.Enqueuer
+}
+
+var _ api.TestSender = testSender{}
 
 // heardSink tells the in-process WeChat emulator that a follower wrote (as
 // WeChat knows), then passes the message on.

@@ -1,9 +1,10 @@
 // Campaigns for officers and checkers: the list with states and funnel
 // figures, the approval queue, a campaign's page (record, the messages as
 // the residents' phones show them, funnel per channel, why messages wait,
-// failures in Chinese, sign-ups and their workbook) with the CLI's actions
-// and a checker's refusal, and the form that makes or edits a draft with
-// a live audience and the same preview.
+// failures in Chinese, sign-ups and their workbook, a test send to the
+// officer's own phone) with the CLI's actions and a checker's refusal, and
+// the form that makes or edits a draft with a live audience and the same
+// preview.
 (() => {
   'use strict';
   const G = window.GridCast;
@@ -157,6 +158,7 @@
         c.wechat && c.wechat.template_id ? fact('微信模板', c.wechat.template_id) : null,
         c.reply_options ? fact('回复选项', Object.entries(c.reply_options).map(([k, v]) => `回复${k}${v}`).join('，')) : null)),
       savedPreview(c),
+      testSend(c),
       funnel(st),
       h('section', { class: 'panel', id: 'camp-events' }, h('h2', {}, '记录'),
         evs.length ? h('ol', { class: 'camp-events' }, evs.map((e) => h('li', {}, timeEl(e.at), ' ', h('strong', {}, e.actor === 'system' ? '系统' : e.actor), ' ',
@@ -278,6 +280,91 @@
     btn.addEventListener('click', load);
     if (c.state === 'draft') load();
     return h('section', { class: 'panel', id: 'camp-preview' }, h('h2', {}, '消息预览（居民手机所见）'), out, h('div', { class: 'buttons' }, btn));
+  }
+
+  // --- a test send to the officer's own phone (试发) ----------------------------
+
+  // The number is remembered for this tab only; the trial mode's actor is
+  // the name app.js keeps (the API counts test sends by their sender).
+  const TS_PHONE_KEY = 'gridcast.console.test-phone';
+  const TRIAL_NAME_KEY = 'gridcast.console.name';
+  const TS_STATUS = { pending: '待发送', sending: '发送中', sent: '已发出', delivered: '已送达', failed: '发送失败', skipped: '未发送' };
+  const tsOpen = (x) => x.status === 'pending' || x.status === 'sending' || x.status === 'sent';
+
+  // testSend is a campaign's 试发 panel, for officers: its SMS, rendered
+  // for a made-up resident (张三) and worker, goes to the phone typed — the
+  // officer's own — and the sends of the last hour follow with their
+  // status. Nothing shows when the campaign has no SMS template or the
+  // server does not send tests.
+  function testSend(c) {
+    if (!hasRole('officer') || !(c.sms && c.sms.template_code)) return null;
+    const g = G.generation();
+    const phone = h('input', { id: 'ts-phone', type: 'tel', inputmode: 'numeric', autocomplete: 'tel', maxlength: 11,
+      placeholder: '11 位手机号', value: window.sessionStorage.getItem(TS_PHONE_KEY) || '' });
+    const err = h('p', { class: 'field-error', id: 'ts-error', role: 'alert' });
+    err.hidden = true;
+    const btn = h('button', { type: 'button', id: 'ts-send', class: 'primary' }, '试发到我的手机');
+    const again = h('button', { type: 'button', id: 'ts-refresh' }, '刷新状态');
+    const result = h('div', { id: 'ts-result', 'aria-live': 'polite' });
+    const list = h('div', { id: 'ts-list' });
+    const box = h('section', { class: 'panel', id: 'camp-test-send' }, h('h2', {}, '试发到我的手机'),
+      h('p', { class: 'hint' }, '短信按示例居民“张三（张先生）”和示例网格员生成，不含任何居民的信息，不计入发送漏斗。每个活动每人每小时最多试发 5 次。'),
+      h('div', { class: 'ts-form' }, field('我的手机号', phone), h('div', { class: 'buttons' }, btn, again)), err, result, list);
+    const by = () => (session.mode === 'open' ? '?by=' + encodeURIComponent(window.sessionStorage.getItem(TRIAL_NAME_KEY) || '') : '');
+    let polls = 0;
+    const load = async () => {
+      let got;
+      try {
+        got = await api('GET', '/campaigns/' + c.id + '/test-sends' + by(), undefined, zh);
+      } catch (e) {
+        if (g !== G.generation()) return;
+        if (e.status === 404) box.remove();
+        else list.replaceChildren(h('p', { class: 'field-error' }, '无法读取试发记录：' + e.message));
+        return;
+      }
+      if (g !== G.generation()) return;
+      list.replaceChildren(h('h3', {}, `最近一小时的试发（还可试发 ${got.left} 次）`),
+        got.sends.length ? h('ul', { class: 'cards ts-sends' }, got.sends.map((x) => h('li', { class: 'card ts-send', 'data-id': String(x.message_id), 'data-status': x.status },
+          h('p', {}, h('strong', {}, '#' + x.message_id), ' → ', x.to, ' ', badge('ts-st ts-' + x.status, lbl(TS_STATUS, x.status)), ' ', timeEl(x.created_at)),
+          x.status === 'failed' && x.provider_code ? h('p', { class: 'field-error' }, failure(x.provider_code)) : null)))
+          : h('p', { class: 'muted' }, '还没有试发。'));
+      // Followed for a minute while the provider has not answered.
+      if (got.sends.some(tsOpen) && polls < 12) {
+        polls++;
+        setTimeout(() => { if (g === G.generation() && document.body.contains(box)) load(); }, 5000);
+      }
+    };
+    const say = (msg) => {
+      err.textContent = msg;
+      err.hidden = !msg;
+      if (msg) phone.setAttribute('aria-invalid', 'true');
+      else phone.removeAttribute('aria-invalid');
+    };
+    btn.addEventListener('click', async () => {
+      const num = phone.value.trim();
+      if (!/^1[0-9]{10}$/.test(num)) {
+        say('请填写以 1 开头的 11 位手机号');
+        phone.focus();
+        return;
+      }
+      say('');
+      btn.disabled = true;
+      try {
+        const x = await api('POST', '/campaigns/' + c.id + '/test-send', { phone: num }, zh);
+        window.sessionStorage.setItem(TS_PHONE_KEY, num);
+        result.replaceChildren(h('div', { class: 'card ts-done', id: 'ts-done', 'data-id': String(x.message_id) },
+          h('p', {}, `已提交试发：消息 #${x.message_id} → ${x.to}`),
+          h('p', { class: 'camp-phone camp-sms-text', id: 'ts-text' }, x.text)));
+        polls = 0;
+        await load();
+      } catch (e) {
+        if (g === G.generation()) say('试发失败：' + e.message);
+      }
+      btn.disabled = false;
+    });
+    again.addEventListener('click', () => { polls = 0; load(); });
+    load();
+    return box;
   }
 
   // actions are the CLI's: a checker approves what another made; an

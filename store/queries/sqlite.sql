@@ -433,6 +433,18 @@ SELECT id, purpose, COALESCE(campaign_id, 0), COALESCE(run, 0), COALESCE(ticket_
 FROM messages WHERE status = 'sending' AND updated_at < ? AND id > ?
 ORDER BY id LIMIT ?;
 
+-- name: TestSends
+-- An officer's test sends (purpose test) of one campaign (their route
+-- reason) created since a time, newest first. Arguments: actor, route
+-- reason, since, limit.
+SELECT id, purpose, COALESCE(campaign_id, 0), COALESCE(run, 0), COALESCE(ticket_id, 0), COALESCE(slot_id, 0),
+       COALESCE(resident_id, 0), COALESCE(worker_id, 0), channel, route, route_reason, to_key, text,
+       template_code, params, url, actor, status, skip_reason, COALESCE(fallback_of, 0), attempts,
+       provider_id, provider_code, provider_message, not_before, deadline, created_at, sent_at,
+       finished_at, updated_at, out_id, attempted_at, wait_reason
+FROM messages WHERE purpose = 'test' AND actor = ? AND route_reason = ? AND created_at >= ?
+ORDER BY id DESC LIMIT ?;
+
 -- name: ResidentMessages
 -- A resident's messages, newest first, below an id. Arguments: resident,
 -- before id, limit.

@@ -62,6 +62,7 @@ type Admin interface {
 	BookedSlots(ctx context.Context, workerID int64, from, to time.Time) ([]campaigns.Slot, error)
 	MessageEvents(ctx context.Context, id int64) ([]outbound.Event, error)
 	ResidentMessages(ctx context.Context, residentID, beforeID int64, limit int) ([]outbound.Message, error)
+	TestSends(ctx context.Context, actor string, campaignID int64, since time.Time, limit int) ([]outbound.Message, error)
 	SetLeave(ctx context.Context, l tickets.Leave) error
 	EndLeave(ctx context.Context, workerID int64, at time.Time) error
 	Leaves(ctx context.Context, at time.Time) ([]tickets.Leave, error)

@@ -51,6 +51,7 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 	tests = append(tests, registerTests...)
 	tests = append(tests, recordTests...)
 	tests = append(tests, deliveryTests...)
+	tests = append(tests, testSendTests...)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
