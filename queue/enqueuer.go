@@ -38,10 +38,11 @@ func NewEnqueuer(rdb redis.UniversalClient, cfg Config) *Enqueuer {
 	}
 }
 
-// Close releases the Enqueuer's Asynq client and inspector.
-func (e *Enqueuer) Close() error {
-	return errors.Join(e.client.Close(), e.insp.Close())
-}
+// Close releases nothing and returns nil: the Enqueuer's Asynq client and
+// inspector ride on the Redis client it was given, which its owner closes
+// (asynq refuses to close a shared connection, with an error that only
+// said so). It is kept so that callers need not know.
+func (e *Enqueuer) Close() error { return nil }
 
 // enqueue treats a task id conflict as success: the task is already
 // queued (or running).

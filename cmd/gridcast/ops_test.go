@@ -374,3 +374,26 @@ func (l *lockedBuffer) String() string {
 	defer l.mu.Unlock()
 	return l.b.String()
 }
+
+// A campaign sent or resumed from the CLI kicks the workers' scheduler
+// through Redis: the tick is queued and nothing is said, since nothing
+// went wrong (closing the queue's client over the shared connection used
+// to log a failure every time).
+func TestCLIKickScheduler(t *testing.T) {
+	env, rdb := testRedisEnv(t)
+	env["GRIDCAST_DATA_DIR"] = t.TempDir()
+	var logs bytes.Buffer
+	a := &app{env: envOf(env), stdout: io.Discard, stderr: &logs}
+	if err := a.loadConfig(); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := rdb.Keys(t.Context(), "asynq:*").Result()
+	a.kickScheduler(t.Context())
+	if strings.Contains(logs.String(), "campaign_kick_failed") {
+		t.Errorf("the kick logged a failure:\n%s", logs.String())
+	}
+	after, err := rdb.Keys(t.Context(), "asynq:*").Result()
+	if err != nil || len(after) <= len(before) && len(before) == 0 {
+		t.Errorf("no task queued by the kick: keys before %v, after %v (%v)", before, after, err)
+	}
+}
