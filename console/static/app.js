@@ -1681,36 +1681,9 @@
       setStatus('不附带位置。');
     });
 
-    // The photos picked so far: the camera gives one at a time, so each
-    // pick adds to the list.
-    const photos = [];
-    const photo = h('input', { id: 'ev-photo', name: 'photo', type: 'file', accept: 'image/*', capture: 'environment', multiple: true });
-    const previews = h('ul', { class: 'previews', id: 'ev-previews' });
-    const total = h('p', { class: 'hint', id: 'ev-photo-total' });
-    const showPhotos = () => {
-      dropObjectURLs();
-      previews.replaceChildren(...photos.map((f, i) => {
-        const rm = h('button', { type: 'button', class: 'link', 'aria-label': '移除照片 ' + f.name }, '移除');
-        rm.addEventListener('click', () => { photos.splice(i, 1); fieldError(photo, ''); showPhotos(); photo.focus(); });
-        return h('li', { class: 'preview', 'data-name': f.name },
-          h('img', { src: objectURL(f), alt: '待上传照片 ' + f.name }),
-          h('span', { class: 'preview-name' }, f.name), h('span', { class: 'preview-size' }, size(f.size)), rm);
-      }));
-      const bytes = photos.reduce((n, f) => n + f.size, 0);
-      total.textContent = photos.length ? `共 ${photos.length} 张，${size(bytes)}（每次最多 ${MAX_PHOTOS} 张）` : `可拍照或从相册选择，每次最多 ${MAX_PHOTOS} 张。`;
-    };
-    photo.addEventListener('change', () => {
-      const problems = [];
-      for (const f of photo.files) {
-        if (f.type && !f.type.startsWith('image/')) { problems.push(`“${f.name}”不是图片，未添加`); continue; }
-        if (photos.length >= MAX_PHOTOS) { problems.push(`每次最多 ${MAX_PHOTOS} 张照片，“${f.name}”未添加`); continue; }
-        photos.push(f);
-      }
-      photo.value = '';
-      fieldError(photo, problems.join('；'));
-      showPhotos();
-    });
-    showPhotos();
+    // The photos picked so far, as the visit form picks them.
+    const picker = photoPicker('ev');
+    const { photos, input: photo } = picker;
 
     const resident = h('input', { id: 'ev-resident', name: 'resident_id', type: 'text', inputmode: 'numeric', pattern: '[0-9]*', autocomplete: 'off' });
     const household = h('input', { id: 'ev-household', name: 'household_id', type: 'text', inputmode: 'numeric', pattern: '[0-9]*', autocomplete: 'off' });
@@ -1782,7 +1755,7 @@
     field('地址', address, '如 柳岸小区东门外人行道。'),
     field('地点（可选）', place),
     h('div', { class: 'field' }, h('span', { class: 'label' }, '位置'), h('div', { class: 'buttons' }, locate, forget), locStatus),
-    h('div', { class: 'field' }, h('label', { for: photo.id }, '照片'), photo, total, previews),
+    picker.el,
     h('details', { class: 'more' }, h('summary', {}, '更多（可选）'),
       field('有关居民的编号', resident), field('有关住户的编号', household),
       field('我的网格员工号', worker, '填写后，若此事件正归您办理，工单直接进入“处理中”。')),
