@@ -6,7 +6,6 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
-	"strings"
 
 	"github.com/gridcast/gridcast/access"
 	"github.com/gridcast/gridcast/fault"
@@ -89,7 +88,7 @@ func (s *server) mountIdentities(route func(string, http.Handler)) {
 		}
 		state := access.NewSessionSecret()
 		http.SetCookie(w, &http.Cookie{Name: stateCookie, Value: state, Path: "/auth/" + p.Name() + "/", MaxAge: 600, HttpOnly: true,
-			Secure: s.auth.sessions.cookie(r, "", 0).Secure, SameSite: http.SameSiteLaxMode})
+			Secure: s.auth.sessions.secureFor(r), SameSite: http.SameSiteLaxMode})
 		http.Redirect(w, r, p.AuthCodeURL(state, callbackURL(r, p)), http.StatusFound)
 	}))
 	route("GET /auth/{provider}/callback", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -132,7 +131,7 @@ func (s *server) mountIdentities(route func(string, http.Handler)) {
 // as the browser reached it.
 func callbackURL(r *http.Request, p IdentityProvider) string {
 	scheme := "http"
-	if r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https") {
+	if overHTTPS(r) {
 		scheme = "https"
 	}
 	u := url.URL{Scheme: scheme, Host: r.Host, Path: "/auth/" + p.Name() + "/callback"}

@@ -224,12 +224,23 @@ func (a *auth) fromSession(w http.ResponseWriter, r *http.Request) (u access.Use
 // deletes it; 0 lasts as long as the browser session would, which we
 // never use): HttpOnly, SameSite=Strict, Secure per the setting.
 func (ss *sessions) cookie(r *http.Request, value string, maxAge int) *http.Cookie {
-	secure := ss.secure == CookieSecureAlways
-	if ss.secure == "" || ss.secure == CookieSecureAuto {
-		secure = r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https")
-	}
-	return &http.Cookie{Name: SessionCookie, Value: value, Path: "/", MaxAge: maxAge, HttpOnly: true, Secure: secure,
+	return &http.Cookie{Name: SessionCookie, Value: value, Path: "/", MaxAge: maxAge, HttpOnly: true, Secure: ss.secureFor(r),
 		SameSite: http.SameSiteStrictMode}
+}
+
+// secureFor reports whether cookies set in answer to r are marked Secure,
+// per the setting.
+func (ss *sessions) secureFor(r *http.Request) bool {
+	if ss.secure == "" || ss.secure == CookieSecureAuto {
+		return overHTTPS(r)
+	}
+	return ss.secure == CookieSecureAlways
+}
+
+// overHTTPS reports whether r came over TLS, or through a proxy that says
+// it did (X-Forwarded-Proto: https).
+func overHTTPS(r *http.Request) bool {
+	return r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https")
 }
 
 // open starts a session for u, proved by method, and sets its cookie.

@@ -71,13 +71,9 @@ func (s *Store) RecordLoginFailure(ctx context.Context, id int64, now time.Time,
 }
 
 // RecordLoginSuccess clears user id's count of wrong passwords and any
-// lockout: a right password after the lockout ended starts afresh.
-func (s *Store) RecordLoginSuccess(ctx context.Context, id int64) error {
-	if _, err := s.w.ExecContext(ctx, s.q.get("SetLoginFailures"), 0, nil, id); err != nil {
-		return fmt.Errorf("store: record login success: %w", err)
-	}
-	return nil
-}
+// lockout, as UnlockUser does: a right password after the lockout ended
+// starts afresh.
+func (s *Store) RecordLoginSuccess(ctx context.Context, id int64) error { return s.UnlockUser(ctx, id) }
 
 // SetPassword stores hash (made by access.HashPassword; "" removes the
 // password) as user id's, ends any lockout and ends every session the
