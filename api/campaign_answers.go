@@ -10,6 +10,51 @@ import (
 	"github.com/gridcast/gridcast/sheet"
 )
 
+// CampaignAnswer is one resident's answer to a campaign's reply options.
+type CampaignAnswer struct {
+	ResidentID int64     `json:"resident_id"`
+	Option     string    `json:"option"`
+	Meaning    string    `json:"meaning"`
+	AnsweredAt time.Time `json:"answered_at"`
+}
+
+// campaignAnswers serves GET /api/v1/campaigns/{id}/answers: the
+// residents' latest answers to the reply options, of the caller's scope.
+func (s *server) campaignAnswers(w http.ResponseWriter, r *http.Request) {
+	id, err := s.campaignID(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if _, err := s.cfg.Tickets.Campaign(r.Context(), id); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	as, err := s.cfg.Tickets.CampaignAnswers(r.Context(), id)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	// The answers of the caller's residents only: a street's campaign
+	// shows each grid worker their own grid's sign-ups.
+	scope, p := scopeOf(r), s.people()
+	out := make([]CampaignAnswer, 0, len(as))
+	for _, a := range as {
+		if !scope.Everything() {
+			res, err := p.Resident(r.Context(), a.ResidentID)
+			if err != nil {
+				s.writeError(w, r, err)
+				return
+			}
+			if !scope.Covers(res.GridCode) {
+				continue
+			}
+		}
+		out = append(out, CampaignAnswer{ResidentID: a.ResidentID, Option: a.Option, Meaning: a.Meaning, AnsweredAt: a.AnsweredAt})
+	}
+	writeJSON(w, 200, out)
+}
+
 // answerColumns are the sign-up sheet's columns, as `gridcast tickets
 // answers --xlsx` writes them; the phone column is text so that Excel
 // keeps every digit.
