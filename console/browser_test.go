@@ -210,6 +210,18 @@ func newSite(t *testing.T, withUser bool, others int, opts ...siteOption) *site 
 	return s
 }
 
+// user stores u as the user called name, as `gridcast users create`
+// does, and returns their token (made from the name).
+func (s *site) user(t *testing.T, name string, u access.User) string {
+	t.Helper()
+	tok := "console-token-" + fmt.Sprintf("%x", sha256.Sum256([]byte(name)))[:16]
+	u.Name, u.TokenSHA256 = name, sha256.Sum256([]byte(tok))
+	if _, err := s.st.CreateUser(t.Context(), u); err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}
+
 // siteOption changes the site's API configuration.
 type siteOption func(*api.Config, *store.Store)
 

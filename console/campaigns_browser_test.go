@@ -1,7 +1,6 @@
 package console_test
 
 import (
-	"crypto/sha256"
 	"fmt"
 	"net/http"
 	"strings"
@@ -42,17 +41,8 @@ func testCampaignsAt(t *testing.T, width int64) {
 	queued := &recorder{}
 	s := newSite(t, true, 0, withTestSends(queued))
 	ctx := t.Context()
-	user := func(name string, roles ...access.Role) string {
-		t.Helper()
-		tok := "console-token-" + fmt.Sprintf("%x", sha256.Sum256([]byte(name)))[:16]
-		if _, err := s.st.CreateUser(ctx, access.User{Name: name, TokenSHA256: sha256.Sum256([]byte(tok)), Roles: roles,
-			Grids: []string{access.All}}); err != nil {
-			t.Fatal(err)
-		}
-		return tok
-	}
-	officerTok := user("李强", access.RoleOfficer)
-	checkerTok := user("张敏", access.RoleChecker)
+	officerTok := s.user(t, "李强", access.User{Roles: []access.Role{access.RoleOfficer}, Grids: []string{access.All}})
+	checkerTok := s.user(t, "张敏", access.User{Roles: []access.Role{access.RoleChecker}, Grids: []string{access.All}})
 	// The templates as `gridcast templates sync` keeps them: a short SMS,
 	// a long one (over 70 characters: two parts), and a WeChat template
 	// whose first and remark WeChat no longer shows.

@@ -2,7 +2,6 @@ package console_test
 
 import (
 	"bytes"
-	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -48,11 +47,7 @@ func TestDashboardInBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	street := ancestor(t, s.st, s.ticket.GridCode, population.LevelStreet)
-	tok := "console-token-" + fmt.Sprintf("%x", sha256.Sum256([]byte("dashboard")))[:16]
-	if _, err := s.st.CreateUser(ctx, access.User{Name: "街道领导", TokenSHA256: sha256.Sum256([]byte(tok)),
-		Roles: []access.Role{access.RoleViewer}, Grids: []string{street}}); err != nil {
-		t.Fatal(err)
-	}
+	tok := s.user(t, "街道领导", access.User{Roles: []access.Role{access.RoleViewer}, Grids: []string{street}})
 
 	// What the API says the street holds.
 	req, _ := http.NewRequestWithContext(ctx, "GET", s.srv.URL+"/api/v1/dashboard", nil)

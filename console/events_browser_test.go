@@ -55,18 +55,9 @@ func eventToDepartment(t *testing.T, vp viewport) {
 	ctx := t.Context()
 	grid := s.resident.GridCode
 	street := ancestor(t, s.st, grid, population.LevelStreet)
-	user := func(name string, u access.User) string {
-		t.Helper()
-		tok := "console-token-" + fmt.Sprintf("%x", sha256.Sum256([]byte(name)))[:16]
-		u.Name, u.TokenSHA256 = name, sha256.Sum256([]byte(tok))
-		if _, err := s.st.CreateUser(ctx, u); err != nil {
-			t.Fatal(err)
-		}
-		return tok
-	}
-	workerTok := user("刘洋", access.User{Roles: []access.Role{access.RoleWorker}, Grids: []string{grid}})
-	streetTok := user("陈静", access.User{Roles: []access.Role{access.RoleWorker}, Grids: []string{street}})
-	deptTok := user("赵刚", access.User{Roles: []access.Role{access.RoleDepartment}, Department: "chengguan"})
+	workerTok := s.user(t, "刘洋", access.User{Roles: []access.Role{access.RoleWorker}, Grids: []string{grid}})
+	streetTok := s.user(t, "陈静", access.User{Roles: []access.Role{access.RoleWorker}, Grids: []string{street}})
+	deptTok := s.user(t, "赵刚", access.User{Roles: []access.Role{access.RoleDepartment}, Department: "chengguan"})
 
 	dir := t.TempDir()
 	good, bad := filepath.Join(dir, "井盖.png"), filepath.Join(dir, "bad.png")

@@ -1,7 +1,6 @@
 package console_test
 
 import (
-	"crypto/sha256"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -85,17 +84,8 @@ func workerMonth(t *testing.T, vp viewport) {
 	}
 	visited, deceased := due.Household.Members[0], due.Household.Members[1]
 	street := ancestor(t, s.st, wk.GridCode, population.LevelStreet)
-	user := func(name string, u access.User) string {
-		t.Helper()
-		tok := "console-token-" + fmt.Sprintf("%x", sha256.Sum256([]byte(name)))[:16]
-		u.Name, u.TokenSHA256 = name, sha256.Sum256([]byte(tok))
-		if _, err := s.st.CreateUser(ctx, u); err != nil {
-			t.Fatal(err)
-		}
-		return tok
-	}
-	workerTok := user("孙丽", access.User{Roles: []access.Role{access.RoleWorker}, Grids: []string{wk.GridCode}})
-	viewerTok := user("街道考核员", access.User{Roles: []access.Role{access.RoleViewer}, Grids: []string{street}})
+	workerTok := s.user(t, "孙丽", access.User{Roles: []access.Role{access.RoleWorker}, Grids: []string{wk.GridCode}})
+	viewerTok := s.user(t, "街道考核员", access.User{Roles: []access.Role{access.RoleViewer}, Grids: []string{street}})
 
 	dir := t.TempDir()
 	pic, bad := filepath.Join(dir, "入户.png"), filepath.Join(dir, "bad.png")
